@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    verbose_name = "Accounts, organisations and teams"
+
+    def ready(self) -> None:
+        from .roles import sync_role_groups
+
+        # After every migrate, so the permissions of apps migrated later exist too.
+        post_migrate.connect(sync_role_groups, dispatch_uid="accounts.sync_role_groups")

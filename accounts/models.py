@@ -1,0 +1,135 @@
+"""People, the customer organisations they belong to, and the support teams."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.functional import cached_property
+
+
+class Organisation(models.Model):
+    """A customer organisation; its users only ever see its own tickets."""
+
+    name = models.CharField(max_length=200, unique=True)
+    domain = models.CharField(max_length=200, blank=True, help_text="E-mail domain, e.g. acme.example")
+    phone = models.CharField(max_length=50, blank=True)
+    notes = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    """The roles of SPEC §1; each is a Django group carrying its permissions."""
+
+    CUSTOMER = "Customer"
+    ENGINEER = "Engineer"
+    SME = "Subject matter expert"
+    TEAM_LEADER = "Team leader"
+    TEAM_MANAGER = "Team manager"
+    ESCALATION_MANAGER = "Escalation manager"
+    LEADERSHIP = "Leadership"
+    IT_MANAGER = "IT manager"
+    ADMINISTRATOR = "Administrator"
+
+
+class User(AbstractUser):
+    """Staff and customers share one auth system; customers belong to one organisation."""
+
+    email = models.EmailField("e-mail address", blank=True)
+    title = models.CharField(max_length=120, blank=True, help_text="Job title")
+    phone = models.CharField(max_length=50, blank=True)
+    organisation = models.ForeignKey(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+        help_text="Set for customers only: the organisation whose tickets they see.",
+    )
+
+    class Meta:
+        ordering = ["first_name", "last_name", "username"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def is_customer(self) -> bool:
+        return self.organisation_id is not None and not self.is_staff
+
+    @property
+    def is_agent(self) -> bool:
+        """Support staff: engineers, leaders, managers, escalation managers, admins."""
+        return self.is_active and self.is_staff
+
+    @cached_property
+    def role_names(self) -> frozenset[str]:
+        return frozenset(self.groups.values_list("name", flat=True))
+
+    def has_role(self, role: Role | str) -> bool:
+        return self.is_superuser or str(role) in self.role_names
+
+    @cached_property
+    def team_ids(self) -> frozenset[int]:
+        """Teams the user belongs to as member, team leader or team manager (one query)."""
+        return frozenset(
+            Team.objects.filter(
+                models.Q(members=self) | models.Q(leaders=self) | models.Q(manager=self)
+            ).values_list("pk", flat=True)
+        )
+
+    @cached_property
+    def led_team_ids(self) -> frozenset[int]:
+        return frozenset(
+            Team.objects.filter(models.Q(leaders=self) | models.Q(manager=self)).values_list(
+                "pk", flat=True
+            )
+        )
+
+    @property
+    def contact_line(self) -> str:
+        parts = [str(self)]
+        if self.title:
+            parts.append(self.title)
+        if self.email:
+            parts.append(self.email)
+        if self.phone:
+            parts.append(self.phone)
+        return " · ".join(parts)
+
+
+class Team(models.Model):
+    """A support team staffing a tier (Tier 1, Tier 2, Engineering…) or another function."""
+
+    name = models.CharField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+    email = models.EmailField(blank=True, help_text="Team mailbox")
+    members = models.ManyToManyField(User, related_name="teams", blank=True)
+    leaders = models.ManyToManyField(
+        User, related_name="led_teams", blank=True, help_text="Team leaders"
+    )
+    manager = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_teams",
+        help_text="Team manager (manages the team leaders)",
+    )
+    requires_knowledge_update = models.BooleanField(
+        default=False,
+        help_text="Tickets this team worked need a knowledge-base update (or a reason for "
+        "none) before they can be resolved, as Engineering's do (seed 003).",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,79 @@
+"""The roles of SPEC §1 as Django groups, and the permissions each one carries.
+
+Permissions are named as strings so this module imports no other app; the groups are
+created (and kept in step) after every migrate.
+"""
+
+from __future__ import annotations
+
+from .models import Role
+
+_TICKET_READ = ["tickets.view_ticket", "tickets.view_all_tickets", "tickets.view_internal"]
+_TICKET_WORK = [
+    *_TICKET_READ,
+    "tickets.add_ticket",
+    "tickets.work_ticket",
+    "tickets.view_comment",
+    "tickets.add_comment",
+    "tickets.view_troubleshootingstep",
+    "tickets.add_troubleshootingstep",
+    "tickets.view_attachment",
+    "tickets.add_attachment",
+    "tickets.view_timelineevent",
+]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.CUSTOMER: [
+        "tickets.view_ticket",
+        "tickets.add_ticket",
+        "tickets.add_comment",
+        "tickets.add_attachment",
+        "tickets.confirm_resolution",
+    ],
+    Role.ENGINEER: _TICKET_WORK,
+    Role.SME: [*_TICKET_READ, "tickets.add_comment", "tickets.add_troubleshootingstep",
+               "tickets.add_attachment", "tickets.view_timelineevent"],
+    Role.TEAM_LEADER: _TICKET_WORK,
+    Role.TEAM_MANAGER: _TICKET_WORK,
+    Role.ESCALATION_MANAGER: [*_TICKET_READ, "tickets.add_comment", "tickets.add_attachment",
+                              "tickets.view_timelineevent"],
+    Role.LEADERSHIP: [*_TICKET_READ, "tickets.add_comment", "tickets.view_timelineevent"],
+    Role.IT_MANAGER: [*_TICKET_READ, "tickets.add_comment", "tickets.add_attachment",
+                      "tickets.view_timelineevent"],
+    Role.ADMINISTRATOR: [
+        *_TICKET_WORK,
+        "tickets.work_any_ticket",
+        "tickets.change_ticket",
+        "tickets.view_category",
+        "tickets.add_category",
+        "tickets.change_category",
+        "tickets.view_service",
+        "tickets.add_service",
+        "tickets.change_service",
+        "accounts.view_user",
+        "accounts.add_user",
+        "accounts.change_user",
+        "accounts.view_organisation",
+        "accounts.add_organisation",
+        "accounts.change_organisation",
+        "accounts.view_team",
+        "accounts.add_team",
+        "accounts.change_team",
+    ],
+}
+
+
+def sync_role_groups(**_: object) -> None:
+    """Create the role groups and give each exactly its permissions (idempotent)."""
+    from django.contrib.auth.models import Group, Permission
+
+    wanted = {perm for perms in ROLE_PERMISSIONS.values() for perm in perms}
+    found = {
+        f"{p.content_type.app_label}.{p.codename}": p
+        for p in Permission.objects.select_related("content_type").filter(
+            codename__in={w.split(".", 1)[1] for w in wanted}
+        )
+    }
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=str(role))
+        group.permissions.set([found[p] for p in perms if p in found])

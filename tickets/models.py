@@ -1,0 +1,399 @@
+"""Tickets and their lifecycle (SPEC §2), troubleshooting log, comments, attachments, timeline."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from accounts.models import Organisation, Team
+
+from . import permissions
+from .guards import (
+    cancellation_is_explained,
+    intake_is_documented,
+    reopen_is_explained,
+    resolution_is_documented,
+    wait_is_explained,
+)
+
+
+class Priority(models.TextChoices):
+    P1 = "P1", "P1 – critical"
+    P2 = "P2", "P2 – high"
+    P3 = "P3", "P3 – medium"
+    P4 = "P4", "P4 – low"
+
+
+class Status(models.TextChoices):
+    NEW = "new", "New"
+    OPEN = "open", "Open"
+    IN_PROGRESS = "in_progress", "In progress"
+    WAITING_ON_CUSTOMER = "waiting_on_customer", "Waiting on customer"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+OPEN_STATES = [Status.NEW, Status.OPEN, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER]
+
+
+class Channel(models.TextChoices):
+    PORTAL = "portal", "Portal"
+    PHONE = "phone", "Phone"
+    EMAIL = "email", "E-mail"
+    API = "api", "API"
+    CONSOLE = "console", "Console"
+
+
+class FixKind(models.TextChoices):
+    PERMANENT = "permanent", "Permanent fix"
+    WORKAROUND = "workaround", "Workaround"
+
+
+class CancelReason(models.TextChoices):
+    DUPLICATE = "duplicate", "Duplicate"
+    SPAM = "spam", "Spam"
+    WITHDRAWN = "withdrawn", "Withdrawn by the customer"
+
+
+class CloseKind(models.TextChoices):
+    CONFIRMED_BY_CUSTOMER = "confirmed_by_customer", "Confirmed by the customer"
+    CONFIRMED_ON_BEHALF = "confirmed_on_behalf", "Customer's confirmation recorded by staff"
+    AUTO_CLOSED = "auto_closed", "Closed automatically: confirmation window passed"
+
+
+class Category(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Service(models.Model):
+    """An affected service; its escalation ladder arrives with the escalations app."""
+
+    name = models.CharField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+    default_team = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Team that receives new tickets for this service at triage.",
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TicketQuerySet(models.QuerySet):
+    def open(self) -> TicketQuerySet:
+        return self.filter(status__in=OPEN_STATES)
+
+
+class Ticket(FSMModelMixin, models.Model):
+    """A support request and where it stands in the lifecycle of SPEC §2."""
+
+    # Who and how
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="tickets")
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requested_tickets"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="created_tickets"
+    )
+    channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.CONSOLE)
+
+    # Intake (seed 003 Tier 1)
+    summary = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    symptoms = models.TextField(blank=True)
+    replication_steps = models.TextField(blank=True, help_text='Steps to reproduce, or "none"')
+    error_messages = models.TextField(blank=True, help_text='Exact error messages, or "none"')
+    recent_changes = models.TextField(
+        blank=True, help_text='Recent changes to the system, or "none"'
+    )
+    business_impact = models.TextField(blank=True)
+    workaround = models.TextField(blank=True, help_text="Workaround, if any")
+    critical_milestone = models.DateField(null=True, blank=True)
+    priority = models.CharField(max_length=2, choices=Priority.choices, blank=True)
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT)
+    service = models.ForeignKey(
+        Service, null=True, blank=True, on_delete=models.PROTECT, verbose_name="affected service"
+    )
+
+    # Lifecycle
+    status = FSMField(default=Status.NEW, choices=Status.choices, protected=True, db_index=True)
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets",
+        verbose_name="assignment team",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="assigned_tickets",
+    )
+    waiting_reason = models.TextField(blank=True)
+    resolution_summary = models.TextField(blank=True, help_text="What fixed it")
+    root_cause = models.TextField(blank=True)
+    fix_kind = models.CharField(max_length=20, choices=FixKind.choices, blank=True)
+    knowledge_article = models.CharField(
+        max_length=200, blank=True, help_text="Knowledge-base article created or updated"
+    )
+    knowledge_none_reason = models.TextField(
+        blank=True, help_text="Why no knowledge-base update is needed"
+    )
+    reopen_reason = models.TextField(blank=True)
+    reopen_count = models.PositiveIntegerField(default=0)
+    close_kind = models.CharField(max_length=30, choices=CloseKind.choices, blank=True)
+    confirmation_note = models.TextField(blank=True)
+    cancel_reason = models.CharField(max_length=20, choices=CancelReason.choices, blank=True)
+    cancel_note = models.TextField(blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
+    )
+    follow_up_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="follow_ups"
+    )
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    triaged_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "priority"]),
+            models.Index(fields=["team", "status"]),
+            models.Index(fields=["assignee", "status"]),
+            models.Index(fields=["organisation", "status"]),
+        ]
+        permissions = [
+            ("view_all_tickets", "Can see every organisation's tickets (staff)"),
+            ("view_internal", "Can see internal comments and troubleshooting"),
+            ("work_ticket", "Can work tickets of their own teams"),
+            ("work_any_ticket", "Can work any ticket"),
+            ("confirm_resolution", "Can confirm the resolution of their organisation's tickets"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.summary}"
+
+    @property
+    def reference(self) -> str:
+        return f"ED-{self.pk:06d}" if self.pk else "ED-(new)"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATES
+
+    # --- transitions: they only set fields; services lock, check, save and record ---
+
+    @transition(
+        field=status, source=Status.NEW, target=Status.OPEN,
+        conditions=[intake_is_documented], permission=permissions.can_work_ticket,
+    )
+    def triage(self) -> None:
+        self.triaged_at = timezone.now()
+        if self.team_id is None and self.service is not None:
+            self.team_id = self.service.default_team_id
+
+    @transition(
+        field=status, source=Status.OPEN, target=Status.IN_PROGRESS,
+        permission=permissions.can_work_ticket,
+    )
+    def start(self, *, assignee_id: int) -> None:
+        self.assignee_id = assignee_id
+        self.started_at = self.started_at or timezone.now()
+
+    @transition(
+        field=status, source=Status.IN_PROGRESS, target=Status.WAITING_ON_CUSTOMER,
+        conditions=[wait_is_explained], permission=permissions.can_work_ticket,
+    )
+    def await_customer(self) -> None:
+        pass
+
+    @transition(
+        field=status, source=Status.WAITING_ON_CUSTOMER, target=Status.IN_PROGRESS,
+        permission=permissions.can_reply_as_customer_or_work,
+    )
+    def customer_replied(self) -> None:
+        self.waiting_reason = ""
+
+    @transition(
+        field=status, source=Status.IN_PROGRESS, target=Status.RESOLVED,
+        conditions=[resolution_is_documented], permission=permissions.can_work_ticket,
+    )
+    def resolve(self) -> None:
+        self.resolved_at = timezone.now()
+
+    @transition(
+        field=status, source=Status.RESOLVED, target=Status.CLOSED,
+        permission=permissions.can_confirm_resolution,
+    )
+    def confirm_resolution(self, *, close_kind: str) -> None:
+        self.close_kind = close_kind
+        self.closed_at = timezone.now()
+
+    @transition(
+        field=status, source=Status.RESOLVED, target=Status.IN_PROGRESS,
+        conditions=[reopen_is_explained], permission=permissions.can_confirm_resolution,
+    )
+    def reopen(self) -> None:
+        self.reopen_count += 1
+        self.resolved_at = None
+
+    @transition(
+        field=status, source=OPEN_STATES, target=Status.CANCELLED,
+        conditions=[cancellation_is_explained], permission=permissions.can_work_ticket,
+    )
+    def cancel(self) -> None:
+        self.closed_at = timezone.now()
+
+
+class StepKind(models.TextChoices):
+    BASIC_CHECK = "basic_check", "Basic check"
+    CONFIGURATION = "configuration", "Configuration verified"
+    LOG_ANALYSIS = "log_analysis", "Log analysis"
+    KNOWN_ISSUE = "known_issue", "Known-issue check"
+    REMOTE_SESSION = "remote_session", "Remote screen-sharing session"
+    REPLICATION = "replication", "Replication in a test environment"
+    ROOT_CAUSE = "root_cause", "Root cause analysis"
+    WORKAROUND = "workaround", "Workaround"
+    FIX_DEPLOYED = "fix_deployed", "Fix deployed"
+    SUGGESTED = "suggested", "Suggested by team leader (to do)"
+    OTHER = "other", "Other"
+
+
+class StepState(models.TextChoices):
+    DONE = "done", "Done"
+    TO_DO = "to_do", "To do"
+
+
+class TroubleshootingStep(models.Model):
+    """One documented troubleshooting action and its outcome (seeds 000, 003)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="steps")
+    kind = models.CharField(max_length=30, choices=StepKind.choices)
+    action = models.TextField(help_text="What was done")
+    outcome = models.TextField(blank=True, help_text="What it showed")
+    state = models.CharField(max_length=10, choices=StepState.choices, default=StepState.DONE)
+    engineer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    is_public = models.BooleanField(
+        default=False, help_text="Shown to the customer; internal by default"
+    )
+    performed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["performed_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.action[:60]}"
+
+
+class Comment(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    is_internal = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{'Internal' if self.is_internal else 'Public'} comment by {self.author}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    ext = os.path.splitext(filename)[1].lower()
+    return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{ext}"
+
+
+class Attachment(models.Model):
+    """A file on a ticket, optionally on one step or comment; stored through Django storage."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    step = models.ForeignKey(
+        TroubleshootingStep, null=True, blank=True, on_delete=models.CASCADE,
+        related_name="attachments",
+    )
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(upload_to=attachment_path)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=120, blank=True)
+    size = models.PositiveBigIntegerField()
+    is_internal = models.BooleanField(default=False)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class TimelineQuerySet(models.QuerySet):
+    """The timeline is append-only: bulk updates and deletes are refused."""
+
+    def update(self, **kwargs: object) -> int:
+        raise ValidationError("Timeline events are append-only and cannot be changed.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise ValidationError("Timeline events are append-only and cannot be deleted.")
+
+
+class TimelineEvent(models.Model):
+    """One append-only audit record on a ticket (SPEC §10)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=40, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    source = models.CharField(max_length=40, blank=True)
+    target = models.CharField(max_length=40, blank=True)
+    reason = models.TextField(blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    is_public = models.BooleanField(default=False, help_text="Visible to the customer")
+
+    objects = TimelineQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.ticket_id} at {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise ValidationError("Timeline events are append-only and cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise ValidationError("Timeline events are append-only and cannot be deleted.")

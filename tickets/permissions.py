@@ -1,0 +1,108 @@
+"""Who may see and do what on tickets: the one place these rules live (SPEC §1).
+
+Functions take (ticket, user) in django-fsm's permission order and touch only attributes
+already loaded, so they can run per row without queries beyond the user's cached teams.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from accounts.models import User
+
+    from .models import Ticket
+
+
+def is_staff_reader(user: User) -> bool:
+    return user.is_authenticated and user.is_active and user.has_perm("tickets.view_all_tickets")
+
+
+def can_view_ticket(ticket: Ticket, user: User) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if is_staff_reader(user):
+        return True
+    return bool(user.organisation_id) and user.organisation_id == ticket.organisation_id
+
+
+def can_view_internal(user: User) -> bool:
+    return user.is_authenticated and user.has_perm("tickets.view_internal")
+
+
+def visible_tickets(user: User, queryset: QuerySet[Any]) -> QuerySet[Any]:
+    """Restrict a ticket queryset to what the user may see."""
+    if is_staff_reader(user):
+        return queryset
+    if getattr(user, "organisation_id", None):
+        return queryset.filter(organisation_id=user.organisation_id)
+    return queryset.none()
+
+
+def can_work_ticket(ticket: Ticket, user: User) -> bool:
+    """Engineers of the ticket's team (or its assignee), their leaders and managers."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser or user.has_perm("tickets.work_any_ticket"):
+        return True
+    if not user.has_perm("tickets.work_ticket"):
+        return False
+    if ticket.assignee_id == user.pk:
+        return True
+    # An untriaged ticket with no team yet may be picked up by any engineer.
+    return ticket.team_id is None or ticket.team_id in user.team_ids
+
+
+def is_customer_of(ticket: Ticket, user: User) -> bool:
+    return (
+        user.is_authenticated
+        and user.is_active
+        and bool(user.organisation_id)
+        and not user.is_staff
+        and user.organisation_id == ticket.organisation_id
+    )
+
+
+def can_confirm_resolution(ticket: Ticket, user: User) -> bool:
+    """The customer confirms (or rejects) a resolution; staff may record it on their behalf."""
+    if is_customer_of(ticket, user):
+        return user.has_perm("tickets.confirm_resolution")
+    return can_work_ticket(ticket, user)
+
+
+def can_reply_as_customer_or_work(ticket: Ticket, user: User) -> bool:
+    return is_customer_of(ticket, user) or can_work_ticket(ticket, user)
+
+
+def can_comment(ticket: Ticket, user: User, *, internal: bool) -> bool:
+    if not can_view_ticket(ticket, user) or not user.has_perm("tickets.add_comment"):
+        return False
+    if internal:
+        return can_view_internal(user)
+    return True
+
+
+def can_add_step(ticket: Ticket, user: User) -> bool:
+    return (
+        can_view_ticket(ticket, user)
+        and user.has_perm("tickets.add_troubleshootingstep")
+        and ticket.is_open
+    )
+
+
+def can_attach(ticket: Ticket, user: User) -> bool:
+    return can_view_ticket(ticket, user) and user.has_perm("tickets.add_attachment")
+
+
+def can_edit_intake(ticket: Ticket, user: User) -> bool:
+    return ticket.is_open and can_work_ticket(ticket, user)
+
+
+def can_create_ticket(user: User, organisation_id: int | None) -> bool:
+    if not user.is_authenticated or not user.has_perm("tickets.add_ticket"):
+        return False
+    if is_staff_reader(user):
+        return True
+    return bool(user.organisation_id) and user.organisation_id == organisation_id

@@ -1,0 +1,156 @@
+"""Reads: every query a page or API list needs, in a fixed number of queries."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+
+from accounts.models import User
+
+from . import permissions
+from .models import Attachment, Comment, Status, Ticket, TimelineEvent, TroubleshootingStep
+
+_REFERENCE = re.compile(r"^\s*(?:ED-)?0*(\d+)\s*$", re.IGNORECASE)
+
+
+@dataclass
+class QueueFilters:
+    status: list[str] = field(default_factory=list)
+    priority: list[str] = field(default_factory=list)
+    team: int | None = None
+    assignee: str = ""  # "me", "none", or a user id
+    q: str = ""
+    open_only: bool = False
+
+
+def ticket_queue(*, user: User, filters: QueueFilters | None = None) -> QuerySet[Ticket]:
+    """Tickets the user may see, filtered, with what a list row shows already joined."""
+    filters = filters or QueueFilters()
+    qs = permissions.visible_tickets(user, Ticket.objects.all()).select_related(
+        "organisation", "team", "assignee", "requester", "category", "service"
+    )
+    if filters.status:
+        qs = qs.filter(status__in=filters.status)
+    elif filters.open_only:
+        qs = qs.open()
+    if filters.priority:
+        qs = qs.filter(priority__in=filters.priority)
+    if filters.team:
+        qs = qs.filter(team_id=filters.team)
+    if filters.assignee == "me":
+        qs = qs.filter(assignee_id=user.pk)
+    elif filters.assignee == "none":
+        qs = qs.filter(assignee__isnull=True)
+    elif filters.assignee.isdigit():
+        qs = qs.filter(assignee_id=int(filters.assignee))
+    if filters.q.strip():
+        qs = qs.filter(_text_query(filters.q))
+    return qs.order_by("-created_at", "-pk")
+
+
+def _text_query(text: str) -> Q:
+    text = text.strip()
+    query = (
+        Q(summary__icontains=text)
+        | Q(description__icontains=text)
+        | Q(symptoms__icontains=text)
+        | Q(error_messages__icontains=text)
+        | Q(organisation__name__icontains=text)
+    )
+    match = _REFERENCE.match(text)
+    if match:
+        query |= Q(pk=int(match.group(1)))
+    return query
+
+
+def my_work(*, user: User) -> QuerySet[Ticket]:
+    """Open tickets assigned to the user, then open ones in their teams nobody has taken."""
+    return (
+        ticket_queue(user=user, filters=QueueFilters(open_only=True))
+        .filter(Q(assignee_id=user.pk) | Q(assignee__isnull=True, team_id__in=user.team_ids))
+    )
+
+
+def get_ticket_for(user: User, pk: int | str, *, queryset: QuerySet[Ticket] | None = None) -> Ticket:
+    """The ticket if the user may see it, otherwise 404 (never reveal that it exists)."""
+    qs = queryset if queryset is not None else Ticket.objects.all()
+    qs = permissions.visible_tickets(user, qs)
+    try:
+        return qs.get(pk=int(pk))
+    except (Ticket.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such ticket.") from None
+
+
+def ticket_detail_queryset(*, user: User) -> QuerySet[Ticket]:
+    """One ticket with its steps, comments, attachments and timeline: a fixed query count."""
+    internal = permissions.can_view_internal(user)
+    steps = TroubleshootingStep.objects.select_related("engineer", "team").prefetch_related(
+        Prefetch("attachments", queryset=_attachments(internal))
+    )
+    comments = Comment.objects.select_related("author").prefetch_related(
+        Prefetch("attachments", queryset=_attachments(internal))
+    )
+    events = TimelineEvent.objects.select_related("actor")
+    if not internal:
+        steps = steps.filter(is_public=True)
+        comments = comments.filter(is_internal=False)
+        events = events.filter(is_public=True)
+    return Ticket.objects.select_related(
+        "organisation", "team", "team__manager", "assignee", "requester", "created_by",
+        "category", "service", "duplicate_of",
+    ).prefetch_related(
+        Prefetch("steps", queryset=steps),
+        Prefetch("comments", queryset=comments),
+        Prefetch("events", queryset=events),
+        Prefetch("attachments", queryset=_attachments(internal).filter(step__isnull=True, comment__isnull=True), to_attr="ticket_files"),
+        "team__leaders",
+    )
+
+
+def _attachments(internal: bool) -> QuerySet[Attachment]:
+    qs = Attachment.objects.select_related("uploaded_by")
+    return qs if internal else qs.filter(is_internal=False)
+
+
+def get_attachment_for(user: User, pk: int | str) -> Attachment:
+    """An attachment the user may download; 404 for other organisations and internal files."""
+    try:
+        attachment = Attachment.objects.select_related("ticket").get(pk=int(pk))
+    except (Attachment.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such attachment.") from None
+    if not permissions.can_view_ticket(attachment.ticket, user):
+        raise Http404("No such attachment.")
+    if attachment.is_internal and not permissions.can_view_internal(user):
+        raise Http404("No such attachment.")
+    return attachment
+
+
+def available_transitions(ticket: Ticket, user: User) -> list[str]:
+    """Transitions the user may take from the ticket's state (guards are checked on submit)."""
+    names = []
+    for transition in ticket.get_all_status_transitions():
+        if transition.source not in (ticket.status, "*") or transition.name in names:
+            continue
+        if transition.has_perm(ticket, user):
+            names.append(transition.name)
+    order = ["triage", "start", "await_customer", "customer_replied", "resolve",
+             "confirm_resolution", "reopen", "cancel"]
+    return sorted(names, key=order.index)
+
+
+def status_counts(*, user: User) -> dict[str, Any]:
+    """Open tickets per status for the header of the queue (one query)."""
+    from django.db.models import Count
+
+    rows = (
+        permissions.visible_tickets(user, Ticket.objects.open())
+        .values("status")
+        .annotate(n=Count("pk"))
+    )
+    counts = {s.value: 0 for s in Status if s in (Status.NEW, Status.OPEN, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER)}
+    counts.update({row["status"]: row["n"] for row in rows})
+    return counts

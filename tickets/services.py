@@ -1,0 +1,573 @@
+"""Every change to a ticket goes through a function here (SPEC §2, §10).
+
+Each service opens a transaction, locks the ticket row, checks the actor's permission and
+the transition's guards, changes state, saves, and writes its timeline event in the same
+transaction. A refusal raises before anything is saved, so nothing is half-done.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django_fsm import can_proceed, has_transition_perm
+
+from accounts.models import Organisation, User
+from escalation_desk.domain import InvalidInput, Refused
+
+from . import permissions
+from .guards import MISSING_FOR
+from .models import (
+    Attachment,
+    CancelReason,
+    Category,
+    Channel,
+    CloseKind,
+    Comment,
+    FixKind,
+    Priority,
+    Service,
+    StepKind,
+    StepState,
+    Ticket,
+    TimelineEvent,
+    TroubleshootingStep,
+)
+
+# Intake fields the customer or engineer writes, in form order.
+INTAKE_TEXT_FIELDS = [
+    "summary",
+    "description",
+    "symptoms",
+    "replication_steps",
+    "error_messages",
+    "recent_changes",
+    "business_impact",
+    "workaround",
+]
+
+TRANSITION_LABELS = {
+    "triage": "Triage",
+    "start": "Start work",
+    "await_customer": "Wait on customer",
+    "customer_replied": "Customer replied",
+    "resolve": "Resolve",
+    "confirm_resolution": "Confirm resolution",
+    "reopen": "Reopen",
+    "cancel": "Cancel",
+}
+
+
+def record_event(
+    *,
+    ticket: Ticket,
+    kind: str,
+    actor: User | None,
+    source: str = "",
+    target: str = "",
+    reason: str = "",
+    details: dict[str, Any] | None = None,
+    is_public: bool = False,
+) -> TimelineEvent:
+    """Append one event to the ticket's timeline (call inside the change's transaction)."""
+    return TimelineEvent.objects.create(
+        ticket=ticket,
+        kind=kind,
+        actor=actor,
+        source=source,
+        target=target,
+        reason=reason,
+        details=details or {},
+        is_public=is_public,
+    )
+
+
+def _lock(ticket: Ticket) -> Ticket:
+    return Ticket.objects.select_related("team", "service", "category").select_for_update(
+        of=("self",)
+    ).get(pk=ticket.pk)
+
+
+def _run_transition(
+    *,
+    ticket: Ticket,
+    actor: User,
+    name: str,
+    prepare: Callable[[Ticket], None] | None = None,
+    call_kwargs: dict[str, Any] | None = None,
+    reason: str = "",
+    details: dict[str, Any] | None = None,
+) -> Ticket:
+    """Lock, put the input on the ticket, check permission and guards, transition, record."""
+    with transaction.atomic():
+        locked = _lock(ticket)
+        method = getattr(locked, name)
+        source = locked.status
+        if not can_proceed(method, check_conditions=False):
+            raise Refused(
+                f"{TRANSITION_LABELS[name]} is not possible while the ticket is "
+                f"{locked.get_status_display().lower()}",
+                [f"the ticket to be in a state that allows {TRANSITION_LABELS[name].lower()}"],
+            )
+        if not method._django_fsm.has_transition_perm(locked, source, actor):
+            raise PermissionDenied(f"You may not {TRANSITION_LABELS[name].lower()} this ticket.")
+        if prepare is not None:
+            prepare(locked)
+        missing = MISSING_FOR.get(name, lambda _t: [])(locked)
+        if missing or not has_transition_perm(method, actor):
+            raise Refused(f"{TRANSITION_LABELS[name]} refused, missing", missing)
+        method(**(call_kwargs or {}))
+        locked.save()
+        record_event(
+            ticket=locked,
+            kind=name,
+            actor=actor,
+            source=source,
+            target=locked.status,
+            reason=reason,
+            details=details,
+            is_public=True,
+        )
+    _refresh(ticket, locked)
+    return locked
+
+
+def _refresh(stale: Ticket, fresh: Ticket) -> None:
+    """Keep the caller's instance in step with the saved row."""
+    if stale is not fresh:
+        stale.refresh_from_db()
+
+
+def _choice(value: str, choices: type, label: str) -> str:
+    if value and value not in choices.values:
+        raise InvalidInput({label: [f'"{value}" is not one of: {", ".join(choices.values)}']})
+    return value
+
+
+# --- creation and intake -------------------------------------------------------------------
+
+
+def ticket_create(
+    *,
+    actor: User,
+    organisation: Organisation,
+    requester: User,
+    summary: str,
+    channel: str = Channel.CONSOLE,
+    description: str = "",
+    symptoms: str = "",
+    replication_steps: str = "",
+    error_messages: str = "",
+    recent_changes: str = "",
+    business_impact: str = "",
+    workaround: str = "",
+    critical_milestone: date | None = None,
+    priority: str = "",
+    category: Category | None = None,
+    service: Service | None = None,
+    files: Iterable[UploadedFile] = (),
+) -> Ticket:
+    """Open a ticket from the portal, the console (on a customer's behalf) or the API."""
+    if not permissions.can_create_ticket(actor, organisation.pk):
+        raise PermissionDenied("You may not open tickets for this organisation.")
+    errors: dict[str, list[str]] = {}
+    if not summary or not summary.strip():
+        errors["summary"] = ["A summary is required."]
+    if requester.organisation_id != organisation.pk:
+        errors["requester"] = [f"{requester} is not a contact of {organisation}."]
+    if errors:
+        raise InvalidInput(errors)
+    _choice(channel, Channel, "channel")
+    _choice(priority, Priority, "priority")
+    files = list(files)
+    for upload in files:
+        validate_upload(upload)
+    with transaction.atomic():
+        ticket = Ticket.objects.create(
+            organisation=organisation,
+            requester=requester,
+            created_by=actor,
+            channel=channel,
+            summary=summary.strip(),
+            description=description,
+            symptoms=symptoms,
+            replication_steps=replication_steps,
+            error_messages=error_messages,
+            recent_changes=recent_changes,
+            business_impact=business_impact,
+            workaround=workaround,
+            critical_milestone=critical_milestone,
+            priority=priority,
+            category=category,
+            service=service,
+        )
+        record_event(
+            ticket=ticket,
+            kind="created",
+            actor=actor,
+            target=ticket.status,
+            details={"channel": channel, "on_behalf_of": requester.pk}
+            if actor.pk != requester.pk
+            else {"channel": channel},
+            is_public=True,
+        )
+        for upload in files:
+            _store_attachment(ticket=ticket, actor=actor, upload=upload, is_internal=False)
+    return ticket
+
+
+def _apply_intake(ticket: Ticket, changes: dict[str, Any]) -> dict[str, list[str]]:
+    """Put intake changes on the (locked) ticket; return {field: [old, new]} of what changed."""
+    changed: dict[str, list[str]] = {}
+    allowed = {*INTAKE_TEXT_FIELDS, "critical_milestone", "priority", "category", "service"}
+    for field, value in changes.items():
+        if field not in allowed:
+            raise InvalidInput({field: ["This field cannot be changed here."]})
+        if field == "priority":
+            _choice(value or "", Priority, "priority")
+        if field == "summary" and not (value or "").strip():
+            raise InvalidInput({"summary": ["A summary is required."]})
+        old = getattr(ticket, field)
+        if old != value:
+            changed[field] = [str(old or ""), str(value or "")]
+            setattr(ticket, field, value)
+    return changed
+
+
+def ticket_update_intake(*, ticket: Ticket, actor: User, **changes: Any) -> Ticket:
+    """Correct or complete the intake of an open ticket."""
+    with transaction.atomic():
+        locked = _lock(ticket)
+        if not permissions.can_edit_intake(locked, actor):
+            raise PermissionDenied("You may not edit this ticket's intake.")
+        changed = _apply_intake(locked, changes)
+        if changed:
+            locked.save()
+            record_event(
+                ticket=locked, kind="intake_updated", actor=actor, details={"changed": changed}
+            )
+    _refresh(ticket, locked)
+    return locked
+
+
+# --- the transitions of SPEC §2 ------------------------------------------------------------
+
+
+def ticket_triage(
+    *,
+    ticket: Ticket,
+    actor: User,
+    priority: str | None = None,
+    category: Category | None = None,
+    service: Service | None = None,
+    **intake: Any,
+) -> Ticket:
+    """new → open: the issue is identified and documented; the ticket reaches its team."""
+    changes = {k: v for k, v in intake.items()}
+    for field, value in (("priority", priority), ("category", category), ("service", service)):
+        if value is not None:
+            changes[field] = value
+    changed: dict[str, list[str]] = {}
+
+    def prepare(locked: Ticket) -> None:
+        changed.update(_apply_intake(locked, changes))
+
+    return _run_transition(
+        ticket=ticket, actor=actor, name="triage", prepare=prepare,
+        details={"changed": changed, "priority": priority or ticket.priority},
+    )
+
+
+def ticket_start(*, ticket: Ticket, actor: User, assignee: User | None = None) -> Ticket:
+    """open → in_progress: an engineer of the team takes the ticket (themselves by default)."""
+    assignee = assignee or actor
+    if assignee.pk != actor.pk and not (assignee.is_agent and permissions.can_work_ticket(ticket, assignee)):
+        raise InvalidInput({"assignee": [f"{assignee} cannot work this ticket."]})
+    return _run_transition(
+        ticket=ticket, actor=actor, name="start",
+        call_kwargs={"assignee_id": assignee.pk},
+        details={"assignee": assignee.pk, "assignee_name": str(assignee)},
+    )
+
+
+def ticket_await_customer(*, ticket: Ticket, actor: User, reason: str) -> Ticket:
+    """in_progress → waiting_on_customer: what the customer must provide is stated."""
+
+    def prepare(locked: Ticket) -> None:
+        locked.waiting_reason = (reason or "").strip()
+
+    return _run_transition(
+        ticket=ticket, actor=actor, name="await_customer", prepare=prepare, reason=reason
+    )
+
+
+def ticket_customer_replied(*, ticket: Ticket, actor: User, note: str = "") -> Ticket:
+    """waiting_on_customer → in_progress: the customer answered (portal comment, or recorded)."""
+    return _run_transition(ticket=ticket, actor=actor, name="customer_replied", reason=note)
+
+
+def ticket_resolve(
+    *,
+    ticket: Ticket,
+    actor: User,
+    resolution_summary: str,
+    root_cause: str,
+    fix_kind: str,
+    knowledge_article: str = "",
+    knowledge_none_reason: str = "",
+) -> Ticket:
+    """in_progress → resolved, with what fixed it, the root cause and the kind of fix."""
+    _choice(fix_kind, FixKind, "fix_kind")
+
+    def prepare(locked: Ticket) -> None:
+        locked.resolution_summary = (resolution_summary or "").strip()
+        locked.root_cause = (root_cause or "").strip()
+        locked.fix_kind = fix_kind or ""
+        locked.knowledge_article = (knowledge_article or "").strip()
+        locked.knowledge_none_reason = (knowledge_none_reason or "").strip()
+
+    return _run_transition(
+        ticket=ticket, actor=actor, name="resolve", prepare=prepare,
+        reason=resolution_summary,
+        details={"fix_kind": fix_kind, "knowledge_article": knowledge_article},
+    )
+
+
+def ticket_confirm_resolution(
+    *, ticket: Ticket, actor: User, note: str = "", channel: str = ""
+) -> Ticket:
+    """resolved → closed: the customer confirms, or staff record the customer's confirmation."""
+    by_customer = permissions.is_customer_of(ticket, actor)
+    if not by_customer:
+        _choice(channel, Channel, "channel")
+    close_kind = CloseKind.CONFIRMED_BY_CUSTOMER if by_customer else CloseKind.CONFIRMED_ON_BEHALF
+
+    def prepare(locked: Ticket) -> None:
+        if not by_customer and not channel:
+            raise Refused(
+                "Recording the customer's confirmation refused, missing",
+                ["how the customer confirmed (phone, e-mail…)"],
+            )
+        locked.confirmation_note = (note or "").strip()
+
+    return _run_transition(
+        ticket=ticket, actor=actor, name="confirm_resolution", prepare=prepare,
+        call_kwargs={"close_kind": close_kind}, reason=note,
+        details={"close_kind": close_kind, "channel": channel or Channel.PORTAL},
+    )
+
+
+def ticket_reopen(*, ticket: Ticket, actor: User, reason: str) -> Ticket:
+    """resolved → in_progress: the customer is not satisfied with the resolution."""
+
+    def prepare(locked: Ticket) -> None:
+        locked.reopen_reason = (reason or "").strip()
+
+    return _run_transition(ticket=ticket, actor=actor, name="reopen", prepare=prepare, reason=reason)
+
+
+def ticket_cancel(
+    *,
+    ticket: Ticket,
+    actor: User,
+    reason: str,
+    note: str = "",
+    duplicate_of: Ticket | None = None,
+) -> Ticket:
+    """Any open state → cancelled (duplicate, spam, withdrawn) with the reason."""
+    _choice(reason, CancelReason, "reason")
+
+    def prepare(locked: Ticket) -> None:
+        locked.cancel_reason = reason or ""
+        locked.cancel_note = (note or "").strip()
+        locked.duplicate_of = duplicate_of
+
+    return _run_transition(
+        ticket=ticket, actor=actor, name="cancel", prepare=prepare, reason=note,
+        details={"cancel_reason": reason, "duplicate_of": duplicate_of.pk if duplicate_of else None},
+    )
+
+
+TRANSITION_SERVICES: dict[str, Callable[..., Ticket]] = {
+    "triage": ticket_triage,
+    "start": ticket_start,
+    "await_customer": ticket_await_customer,
+    "customer_replied": ticket_customer_replied,
+    "resolve": ticket_resolve,
+    "confirm_resolution": ticket_confirm_resolution,
+    "reopen": ticket_reopen,
+    "cancel": ticket_cancel,
+}
+
+
+# --- comments, troubleshooting steps, attachments ------------------------------------------
+
+
+def validate_upload(upload: UploadedFile) -> None:
+    """Refuse files over the size limit or of a type outside the allow-list."""
+    name = upload.name or ""
+    ext = os.path.splitext(name)[1].lower().lstrip(".")
+    allowed = [e.lower() for e in settings.ATTACHMENT_ALLOWED_EXTENSIONS]
+    errors = []
+    if ext not in allowed:
+        errors.append(
+            f'"{name}": files of type ".{ext or "(none)"}" are not accepted; '
+            f"allowed: {', '.join(allowed)}."
+        )
+    if upload.size is not None and upload.size > settings.ATTACHMENT_MAX_BYTES:
+        errors.append(
+            f'"{name}" is {upload.size:,} bytes; the limit is '
+            f"{settings.ATTACHMENT_MAX_BYTES:,} bytes."
+        )
+    if upload.size == 0:
+        errors.append(f'"{name}" is empty.')
+    if errors:
+        raise InvalidInput({"files": errors})
+
+
+def _store_attachment(
+    *,
+    ticket: Ticket,
+    actor: User,
+    upload: UploadedFile,
+    is_internal: bool,
+    step: TroubleshootingStep | None = None,
+    comment: Comment | None = None,
+) -> Attachment:
+    attachment = Attachment.objects.create(
+        ticket=ticket,
+        step=step,
+        comment=comment,
+        file=upload,
+        original_name=os.path.basename(upload.name or "file")[:255],
+        content_type=(getattr(upload, "content_type", "") or "")[:120],
+        size=upload.size or 0,
+        is_internal=is_internal,
+        uploaded_by=actor,
+    )
+    return attachment
+
+
+def ticket_comment(
+    *,
+    ticket: Ticket,
+    actor: User,
+    body: str,
+    is_internal: bool = False,
+    files: Iterable[UploadedFile] = (),
+) -> Comment:
+    """Add a public or internal comment; a customer's reply resumes a ticket waiting on them."""
+    if not permissions.can_comment(ticket, actor, internal=is_internal):
+        raise PermissionDenied("You may not add this comment.")
+    if not body or not body.strip():
+        raise InvalidInput({"body": ["The comment is empty."]})
+    files = list(files)
+    for upload in files:
+        validate_upload(upload)
+    with transaction.atomic():
+        locked = _lock(ticket)
+        comment = Comment.objects.create(
+            ticket=locked, author=actor, body=body.strip(), is_internal=is_internal
+        )
+        for upload in files:
+            _store_attachment(
+                ticket=locked, actor=actor, upload=upload, is_internal=is_internal, comment=comment
+            )
+        record_event(
+            ticket=locked,
+            kind="comment",
+            actor=actor,
+            details={"comment": comment.pk, "internal": is_internal, "files": len(files)},
+            is_public=not is_internal,
+        )
+        if permissions.is_customer_of(locked, actor) and locked.status == "waiting_on_customer":
+            ticket_customer_replied(ticket=locked, actor=actor, note="Customer replied with a comment.")
+    _refresh(ticket, locked)
+    return comment
+
+
+def ticket_add_step(
+    *,
+    ticket: Ticket,
+    actor: User,
+    kind: str,
+    action: str,
+    outcome: str = "",
+    state: str = StepState.DONE,
+    is_public: bool = False,
+    files: Iterable[UploadedFile] = (),
+) -> TroubleshootingStep:
+    """Document a troubleshooting step with its outcome and evidence (logs, screenshots)."""
+    if not permissions.can_add_step(ticket, actor):
+        raise PermissionDenied("You may not add troubleshooting steps to this ticket.")
+    errors: dict[str, list[str]] = {}
+    if kind not in StepKind.values:
+        errors["kind"] = [f'"{kind}" is not one of: {", ".join(StepKind.values)}']
+    if state not in StepState.values:
+        errors["state"] = [f'"{state}" is not one of: {", ".join(StepState.values)}']
+    if not action or not action.strip():
+        errors["action"] = ["Say what was done."]
+    if state == StepState.DONE and (not outcome or not outcome.strip()):
+        errors["outcome"] = ["Say what the step showed (its outcome)."]
+    if errors:
+        raise InvalidInput(errors)
+    files = list(files)
+    for upload in files:
+        validate_upload(upload)
+    with transaction.atomic():
+        locked = _lock(ticket)
+        if not locked.is_open:
+            raise Refused("Troubleshooting refused", ["an open ticket (this one is finished)"])
+        team = locked.team if locked.team_id in actor.team_ids else None
+        step = TroubleshootingStep.objects.create(
+            ticket=locked,
+            kind=kind,
+            action=action.strip(),
+            outcome=(outcome or "").strip(),
+            state=state,
+            engineer=actor,
+            team=team,
+            is_public=is_public,
+        )
+        for upload in files:
+            _store_attachment(
+                ticket=locked, actor=actor, upload=upload, is_internal=not is_public, step=step
+            )
+        record_event(
+            ticket=locked,
+            kind="step",
+            actor=actor,
+            details={"step": step.pk, "step_kind": kind, "files": len(files), "state": state},
+            is_public=is_public,
+        )
+    return step
+
+
+def ticket_attach(
+    *, ticket: Ticket, actor: User, upload: UploadedFile, is_internal: bool = False
+) -> Attachment:
+    """Attach a file to the ticket itself."""
+    if not permissions.can_attach(ticket, actor):
+        raise PermissionDenied("You may not attach files to this ticket.")
+    if is_internal and not permissions.can_view_internal(actor):
+        raise PermissionDenied("You may not add internal attachments.")
+    validate_upload(upload)
+    with transaction.atomic():
+        locked = _lock(ticket)
+        attachment = _store_attachment(
+            ticket=locked, actor=actor, upload=upload, is_internal=is_internal
+        )
+        record_event(
+            ticket=locked,
+            kind="attachment",
+            actor=actor,
+            details={"attachment": attachment.pk, "name": attachment.original_name},
+            is_public=not is_internal,
+        )
+    return attachment
