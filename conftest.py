@@ -99,3 +99,39 @@ def ticket(org, customer, engineer, service, category):
         organisation=org, requester=customer, created_by=engineer, service=service,
         category=category,
     )
+
+
+# --- what this run has, and CI's rule that nothing may be skipped ---------------------------
+
+from tests_support import environment  # noqa: E402
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    lines = [
+        f"database: {'PostgreSQL' if environment.uses_postgres() else 'SQLite'}; "
+        f"broker: {environment.broker_url() or 'filesystem://'}; "
+        f"chromium: {'yes' if environment.has_chromium() else 'no'}; CI: {environment.in_ci()}"
+    ]
+    lines += [f"SKIPPING: {m}" for m in environment.missing_components()]
+    return lines
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if environment.in_ci():
+        missing = environment.missing_components()
+        if missing:
+            pytest.exit("CI requires PostgreSQL, Redis and Chromium: " + "; ".join(missing), returncode=3)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if skipped and environment.in_ci():
+        reporter.write_line(f"CI forbids skipped tests; {len(skipped)} were skipped.", red=True)
+        session.exitstatus = 1
+    elif skipped and reporter:
+        reporter.write_line(
+            f"{len(skipped)} tests skipped because this machine lacks: "
+            + "; ".join(environment.missing_components()),
+            yellow=True,
+        )

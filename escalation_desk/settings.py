@@ -192,6 +192,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The same choices appear under two field names (cancel_reason, reason): one enum.
+    "ENUM_NAME_OVERRIDES": {"CancelReasonEnum": "tickets.models.CancelReason"},
 }
 
 # Security: secure cookies and HTTPS when not in DEBUG.

@@ -78,7 +78,7 @@ class TicketFactory(factory.django.DjangoModelFactory):
 
 
 def _groups(*names: str) -> list[Group]:
-    if not Group.objects.filter(name__in=names).count() == len(set(names)):
+    if Group.objects.filter(name__in=names).count() != len(set(names)):
         sync_role_groups()
     return list(Group.objects.filter(name__in=names))
 

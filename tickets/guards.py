@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.db.models import Q
+
 if TYPE_CHECKING:
     from .models import Ticket
 
@@ -56,7 +58,13 @@ def ticket_needs_knowledge_update(ticket: Ticket) -> bool:
     """True when a team that must update the knowledge base (Engineering) worked the ticket."""
     if ticket.team is not None and ticket.team.requires_knowledge_update:
         return True
-    return ticket.steps.filter(team__requires_knowledge_update=True).exists()
+    # A step is filed under the ticket's team only when its engineer belongs to it, so an
+    # Engineering member helping on a Tier 1 ticket is recognised by their own teams.
+    return ticket.steps.filter(
+        Q(team__requires_knowledge_update=True)
+        | Q(engineer__teams__requires_knowledge_update=True)
+        | Q(engineer__led_teams__requires_knowledge_update=True)
+    ).exists()
 
 
 def resolution_missing(ticket: Ticket) -> list[str]:

@@ -121,7 +121,7 @@ def _run_transition(
             prepare(locked)
         missing = MISSING_FOR.get(name, lambda _t: [])(locked)
         if missing or not has_transition_perm(method, actor):
-            raise Refused(f"{TRANSITION_LABELS[name]} refused, missing", missing)
+            raise Refused(f"{TRANSITION_LABELS[name]} refused", missing)
         method(**(call_kwargs or {}))
         locked.save()
         record_event(
@@ -269,7 +269,7 @@ def ticket_triage(
     **intake: Any,
 ) -> Ticket:
     """new → open: the issue is identified and documented; the ticket reaches its team."""
-    changes = {k: v for k, v in intake.items()}
+    changes = dict(intake)
     for field, value in (("priority", priority), ("category", category), ("service", service)):
         if value is not None:
             changes[field] = value
@@ -351,7 +351,7 @@ def ticket_confirm_resolution(
     def prepare(locked: Ticket) -> None:
         if not by_customer and not channel:
             raise Refused(
-                "Recording the customer's confirmation refused, missing",
+                "Recording the customer's confirmation refused",
                 ["how the customer confirmed (phone, e-mail…)"],
             )
         locked.confirmation_note = (note or "").strip()

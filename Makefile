@@ -1,0 +1,34 @@
+# Escalation Desk — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+
+.PHONY: run test bench lint setup clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+## make run: migrate, seed the demo (once), run web + Celery worker + beat on SQLite.
+run: $(STAMP)
+	@bin/run
+
+## make test: the whole suite (PostgreSQL + Redis when DATABASE_URL / CELERY_BROKER_URL are set).
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## make bench: seed N tickets (default 10000) into the configured database and report latencies.
+bench: $(STAMP)
+	$(PY) -m bench.run --tickets $${N:-10000}
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) var media staticfiles test-artifacts

@@ -1,0 +1,214 @@
+"""Console forms: they validate and clean input; services decide and save."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import Q
+
+from accounts.models import Team, User
+from tickets.models import (
+    CancelReason,
+    Category,
+    Channel,
+    FixKind,
+    Priority,
+    Service,
+    Status,
+    StepKind,
+    StepState,
+    Ticket,
+)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; size and type are checked by the services."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+INTAKE_HELP = {
+    "replication_steps": 'Write "none" if it cannot be reproduced on demand.',
+    "error_messages": 'Exact text of any error, or "none".',
+    "recent_changes": 'Upgrades, configuration or network changes, or "none".',
+}
+
+
+class IntakeForm(forms.ModelForm):
+    """The intake of seed 003 Tier 1; blanks are allowed here, triage lists what is missing."""
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "summary", "description", "symptoms", "replication_steps", "error_messages",
+            "recent_changes", "business_impact", "workaround", "critical_milestone",
+            "priority", "category", "service",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "symptoms": forms.Textarea(attrs={"rows": 2}),
+            "replication_steps": forms.Textarea(attrs={"rows": 2}),
+            "error_messages": forms.Textarea(attrs={"rows": 2}),
+            "recent_changes": forms.Textarea(attrs={"rows": 2}),
+            "business_impact": forms.Textarea(attrs={"rows": 2}),
+            "workaround": forms.Textarea(attrs={"rows": 2}),
+            "critical_milestone": forms.DateInput(attrs={"type": "date"}),
+        }
+        help_texts = INTAKE_HELP
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = Service.objects.filter(is_active=True)
+        self.fields["category"].queryset = Category.objects.all()
+
+    def intake(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in IntakeForm.Meta.fields}
+
+
+class TicketCreateForm(IntakeForm):
+    """A ticket opened by an engineer on a customer's behalf (phone or e-mail)."""
+
+    requester = forms.ModelChoiceField(
+        queryset=User.objects.none(), help_text="The customer contact who reported it."
+    )
+    channel = forms.ChoiceField(
+        choices=[(Channel.PHONE, "Phone"), (Channel.EMAIL, "E-mail"), (Channel.CONSOLE, "Other")],
+        initial=Channel.PHONE,
+    )
+    files = MultipleFileField(label="Attachments")
+
+    class Meta(IntakeForm.Meta):
+        fields = ["requester", "channel", *IntakeForm.Meta.fields]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["requester"].queryset = (
+            User.objects.filter(organisation__isnull=False, is_staff=False, is_active=True)
+            .select_related("organisation")
+            .order_by("organisation__name", "first_name", "last_name")
+        )
+        self.fields["requester"].label_from_instance = lambda u: f"{u} — {u.organisation}"
+        self.order_fields(["requester", "channel", *IntakeForm.Meta.fields, "files"])
+
+
+class TriageForm(IntakeForm):
+    pass
+
+
+class StartForm(forms.Form):
+    assignee = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, empty_label="Me",
+        help_text="Who works the ticket from now on.",
+    )
+
+    def __init__(self, *args: Any, ticket: Ticket, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if ticket.team_id:
+            self.fields["assignee"].queryset = User.objects.filter(
+                Q(teams=ticket.team_id) | Q(led_teams=ticket.team_id), is_active=True
+            ).distinct()
+
+
+class AwaitCustomerForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False,
+        label="What the customer needs to provide",
+    )
+
+
+class CustomerRepliedForm(forms.Form):
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
+                           label="What the customer said (phone, e-mail…)")
+
+
+class ResolveForm(forms.Form):
+    resolution_summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
+                                         label="Resolution details (what fixed it)")
+    root_cause = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    fix_kind = forms.ChoiceField(choices=[("", "—"), *FixKind.choices], required=False,
+                                 label="Workaround or permanent fix")
+    knowledge_article = forms.CharField(required=False, label="Knowledge-base article")
+    knowledge_none_reason = forms.CharField(required=False, label="…or why none is needed")
+
+
+class ConfirmResolutionForm(forms.Form):
+    channel = forms.ChoiceField(
+        choices=[("", "—"), (Channel.PHONE, "Phone"), (Channel.EMAIL, "E-mail")], required=False,
+        label="How the customer confirmed",
+    )
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
+                             label="Why the customer is not satisfied")
+
+
+class CancelForm(forms.Form):
+    reason = forms.ChoiceField(choices=[("", "—"), *CancelReason.choices], required=False)
+    duplicate_of = forms.CharField(required=False, label="Duplicate of (ticket reference)",
+                                   help_text="e.g. ED-000123")
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def clean_duplicate_of(self) -> Ticket | None:
+        value = self.cleaned_data["duplicate_of"].strip().upper().removeprefix("ED-")
+        if not value:
+            return None
+        if not value.isdigit():
+            raise forms.ValidationError("Give a ticket reference such as ED-000123.")
+        ticket = Ticket.objects.filter(pk=int(value)).first()
+        if ticket is None:
+            raise forms.ValidationError(f"There is no ticket ED-{int(value):06d}.")
+        return ticket
+
+
+TRANSITION_FORMS: dict[str, type[forms.Form]] = {
+    "triage": TriageForm,
+    "start": StartForm,
+    "await_customer": AwaitCustomerForm,
+    "customer_replied": CustomerRepliedForm,
+    "resolve": ResolveForm,
+    "confirm_resolution": ConfirmResolutionForm,
+    "reopen": ReopenForm,
+    "cancel": CancelForm,
+}
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Comment")
+    is_internal = forms.BooleanField(required=False, initial=True, label="Internal (staff only)")
+    files = MultipleFileField(label="Attachments")
+
+
+class StepForm(forms.Form):
+    kind = forms.ChoiceField(choices=StepKind.choices)
+    action = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="What was done")
+    outcome = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
+                              label="Outcome (what it showed)")
+    state = forms.ChoiceField(choices=StepState.choices, initial=StepState.DONE)
+    is_public = forms.BooleanField(required=False, label="Visible to the customer")
+    files = MultipleFileField(label="Evidence (logs, screenshots)")
+
+
+class QueueFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Search")
+    status = forms.MultipleChoiceField(choices=Status.choices, required=False)
+    priority = forms.MultipleChoiceField(choices=Priority.choices, required=False)
+    team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False, empty_label="All teams")
+    assignee = forms.ChoiceField(
+        choices=[("", "Anyone"), ("me", "Me"), ("none", "Unassigned")], required=False
+    )

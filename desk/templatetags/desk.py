@@ -1,0 +1,41 @@
+from django import template
+
+from tickets.models import Status
+
+register = template.Library()
+
+EVENT_LABELS = {
+    "created": "Ticket created",
+    "intake_updated": "Intake updated",
+    "triage": "Triaged",
+    "start": "Work started",
+    "await_customer": "Waiting on customer",
+    "customer_replied": "Customer replied",
+    "resolve": "Resolved",
+    "confirm_resolution": "Resolution confirmed",
+    "reopen": "Reopened",
+    "cancel": "Cancelled",
+    "comment": "Comment",
+    "step": "Troubleshooting step",
+    "attachment": "File attached",
+}
+STATUS_LABELS = dict(Status.choices)
+
+
+@register.filter
+def event_label(kind: str) -> str:
+    return EVENT_LABELS.get(kind, kind.replace("_", " ").capitalize())
+
+
+@register.filter
+def status_label(value: str) -> str:
+    return STATUS_LABELS.get(value, value)
+
+
+@register.filter
+def filesize(size: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
+    return str(size)

@@ -1,0 +1,275 @@
+"""The agent console (/desk/): plain function views calling tickets' selectors and services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from escalation_desk.domain import InvalidInput, Refused
+from tickets import permissions, selectors, services
+from tickets.models import Ticket
+
+from .forms import (
+    TRANSITION_FORMS,
+    CommentForm,
+    IntakeForm,
+    QueueFilterForm,
+    StartForm,
+    StepForm,
+    TicketCreateForm,
+)
+
+PAGE_SIZE = 25
+
+
+def agent_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Logged-in support staff only; customers use the portal."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not permissions.is_staff_reader(request.user):
+            raise PermissionDenied("The console is for support staff.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@require_GET
+@agent_required
+def my_work(request: HttpRequest) -> HttpResponse:
+    tickets = list(selectors.my_work(user=request.user)[:100])
+    return render(request, "desk/my_work.html", {
+        "mine": [t for t in tickets if t.assignee_id == request.user.pk],
+        "team_unassigned": [t for t in tickets if t.assignee_id is None],
+        "counts": selectors.status_counts(user=request.user),
+    })
+
+
+@require_GET
+@agent_required
+def queue(request: HttpRequest) -> HttpResponse:
+    form = QueueFilterForm(request.GET or None)
+    filters = selectors.QueueFilters(open_only=not request.GET.get("status"))
+    if form.is_valid():
+        data = form.cleaned_data
+        filters.status = data["status"]
+        filters.priority = data["priority"]
+        filters.team = data["team"].pk if data["team"] else None
+        filters.assignee = data["assignee"]
+        filters.q = data["q"]
+    page = Paginator(selectors.ticket_queue(user=request.user, filters=filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode()}
+    template = "desk/_queue_results.html" if request.htmx else "desk/queue.html"
+    return render(request, template, context)
+
+
+@require_http_methods(["GET", "POST"])
+@agent_required
+def ticket_new(request: HttpRequest) -> HttpResponse:
+    form = TicketCreateForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        requester = data["requester"]
+        intake = form.intake()
+        intake["summary"] = intake["summary"] or ""
+        try:
+            ticket = services.ticket_create(
+                actor=request.user, organisation=requester.organisation, requester=requester,
+                channel=data["channel"], files=data["files"], **intake,
+            )
+        except (InvalidInput, PermissionDenied) as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, f"{ticket.reference} created. Triage it when the intake is complete.")
+            return redirect("desk:ticket", pk=ticket.pk)
+    return render(request, "desk/ticket_new.html", {"form": form})
+
+
+def _form_errors(form: Any, exc: Exception) -> None:
+    if isinstance(exc, InvalidInput):
+        for field, errors in exc.errors.items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error)
+    elif isinstance(exc, Refused):
+        form.add_error(None, exc.message)
+        for item in exc.missing:
+            form.add_error(None, f"Missing: {item}")
+    else:
+        form.add_error(None, str(exc) or "You may not do this.")
+
+
+def _transition_form(name: str, ticket: Ticket, data: Any = None) -> Any:
+    form_class = TRANSITION_FORMS[name]
+    if form_class is StartForm:
+        return StartForm(data, ticket=ticket, prefix=name)
+    if issubclass(form_class, IntakeForm):
+        return form_class(data, instance=ticket, prefix=name)
+    return form_class(data, prefix=name)
+
+
+def _ticket_page(
+    request: HttpRequest,
+    ticket: Ticket,
+    *,
+    bound: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """Render the ticket page; `bound` carries a refused form so the user's input is kept."""
+    bound = bound or {}
+    transitions = selectors.available_transitions(ticket, request.user)
+    forms = {
+        name: bound.get(name) or _transition_form(name, ticket) for name in transitions
+    }
+    labels = services.TRANSITION_LABELS
+    context = {
+        "ticket": ticket,
+        "transitions": [(name, labels[name], forms[name]) for name in transitions],
+        "open_form": next(iter(bound), None),
+        "comment_form": bound.get("comment") or CommentForm(prefix="comment"),
+        "step_form": bound.get("step") or StepForm(prefix="step"),
+        "can_comment_internal": permissions.can_view_internal(request.user),
+        "can_add_step": permissions.can_add_step(ticket, request.user),
+        "can_edit_intake": permissions.can_edit_intake(ticket, request.user),
+        "team_leaders": list(ticket.team.leaders.all()) if ticket.team else [],
+        "ticket_files": ticket.ticket_files,
+    }
+    return render(request, "desk/ticket.html", context, status=status)
+
+
+def _load_ticket(request: HttpRequest, pk: int) -> Ticket:
+    return selectors.get_ticket_for(
+        request.user, pk, queryset=selectors.ticket_detail_queryset(user=request.user)
+    )
+
+
+@require_GET
+@agent_required
+def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _ticket_page(request, _load_ticket(request, pk))
+
+
+@require_POST
+@agent_required
+def ticket_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    ticket = selectors.get_ticket_for(request.user, pk)
+    if name not in TRANSITION_FORMS:
+        raise Http404("No such transition.")
+    form = _transition_form(name, ticket, request.POST)
+    if form.is_valid():
+        try:
+            _call_transition(name, ticket, request.user, form.cleaned_data)
+        except (Refused, InvalidInput, PermissionDenied) as exc:
+            if isinstance(exc, PermissionDenied) and name not in selectors.available_transitions(
+                ticket, request.user
+            ):
+                raise
+            _form_errors(form, exc)
+        else:
+            messages.success(request, f"{services.TRANSITION_LABELS[name]}: done.")
+            return redirect("desk:ticket", pk=ticket.pk)
+    return _ticket_page(request, _load_ticket(request, pk), bound={name: form})
+
+
+def _call_transition(name: str, ticket: Ticket, actor: Any, data: dict[str, Any]) -> Ticket:
+    if name == "triage":
+        return services.ticket_triage(ticket=ticket, actor=actor, **data)
+    if name == "start":
+        return services.ticket_start(ticket=ticket, actor=actor, assignee=data.get("assignee"))
+    if name == "await_customer":
+        return services.ticket_await_customer(ticket=ticket, actor=actor, reason=data["reason"])
+    if name == "customer_replied":
+        return services.ticket_customer_replied(ticket=ticket, actor=actor, note=data["note"])
+    if name == "resolve":
+        return services.ticket_resolve(ticket=ticket, actor=actor, **data)
+    if name == "confirm_resolution":
+        return services.ticket_confirm_resolution(
+            ticket=ticket, actor=actor, note=data["note"], channel=data["channel"]
+        )
+    if name == "reopen":
+        return services.ticket_reopen(ticket=ticket, actor=actor, reason=data["reason"])
+    return services.ticket_cancel(
+        ticket=ticket, actor=actor, reason=data["reason"], note=data["note"],
+        duplicate_of=data["duplicate_of"],
+    )
+
+
+@require_POST
+@agent_required
+def ticket_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = selectors.get_ticket_for(request.user, pk)
+    form = CommentForm(request.POST, request.FILES, prefix="comment")
+    if form.is_valid():
+        try:
+            services.ticket_comment(
+                ticket=ticket, actor=request.user, body=form.cleaned_data["body"],
+                is_internal=form.cleaned_data["is_internal"], files=form.cleaned_data["files"],
+            )
+        except (InvalidInput, Refused, PermissionDenied) as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, "Comment added.")
+            return redirect(reverse("desk:ticket", args=[ticket.pk]) + "#comments")
+    return _ticket_page(request, _load_ticket(request, pk), bound={"comment": form})
+
+
+@require_POST
+@agent_required
+def ticket_step(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = selectors.get_ticket_for(request.user, pk)
+    if not permissions.can_add_step(ticket, request.user):
+        raise PermissionDenied("You may not add troubleshooting steps to this ticket.")
+    form = StepForm(request.POST, request.FILES, prefix="step")
+    if form.is_valid():
+        try:
+            services.ticket_add_step(ticket=ticket, actor=request.user, **form.cleaned_data)
+        except (InvalidInput, Refused) as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, "Troubleshooting step recorded.")
+            return redirect(reverse("desk:ticket", args=[ticket.pk]) + "#troubleshooting")
+    return _ticket_page(request, _load_ticket(request, pk), bound={"step": form})
+
+
+@require_http_methods(["GET", "POST"])
+@agent_required
+def ticket_intake(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = selectors.get_ticket_for(request.user, pk)
+    if not permissions.can_edit_intake(ticket, request.user):
+        raise PermissionDenied("You may not edit this ticket's intake.")
+    form = IntakeForm(request.POST or None, instance=Ticket.objects.get(pk=ticket.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.ticket_update_intake(ticket=ticket, actor=request.user, **form.intake())
+        except (InvalidInput, PermissionDenied) as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, "Intake updated.")
+            return redirect("desk:ticket", pk=ticket.pk)
+    return render(request, "desk/intake.html", {"ticket": ticket, "form": form})
+
+
+@require_GET
+@login_required
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    attachment = selectors.get_attachment_for(request.user, pk)
+    return FileResponse(
+        attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
+        content_type=attachment.content_type or "application/octet-stream",
+    )
+
+

@@ -1,0 +1,313 @@
+"""REST API for tickets (SPEC §9): reads through selectors, every change through a service.
+
+Each transition of SPEC §2 is one POST action with a small input serializer; it calls the
+same service as the agent console, so the API has the same rules and permissions. A ticket
+the user may not see answers 404; one they see but may not act on answers 403; a refusal
+answers 409 with what is missing (escalation_desk.api.exception_handler).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.urls import reverse
+from django.utils.datastructures import MultiValueDict
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.renderers import BaseRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from escalation_desk.domain import InvalidInput
+
+from . import permissions, selectors, services
+from .models import Attachment, Channel, Priority, Status, Ticket
+from .serializers import (
+    TRANSITION_INPUTS,
+    AttachmentInputSerializer,
+    AttachmentSerializer,
+    CommentInputSerializer,
+    CommentSerializer,
+    ErrorSerializer,
+    InvalidInputSerializer,
+    RefusalSerializer,
+    StepInputSerializer,
+    StepSerializer,
+    TicketCreateSerializer,
+    TicketDetailSerializer,
+    TicketListSerializer,
+)
+
+TRANSITION_SUMMARIES = {
+    "triage": "Triage: new → open (intake documented; the ticket reaches its team)",
+    "start": "Start work: open → in progress",
+    "await_customer": "Wait on the customer: in progress → waiting on customer",
+    "customer_replied": "Customer replied: waiting on customer → in progress",
+    "resolve": "Resolve: in progress → resolved (resolution, root cause, kind of fix)",
+    "confirm_resolution": "Confirm the resolution: resolved → closed",
+    "reopen": "Reopen: resolved → in progress (the customer is not satisfied)",
+    "cancel": "Cancel (duplicate, spam, withdrawn) from any open state",
+}
+
+_ERRORS = {
+    400: OpenApiResponse(InvalidInputSerializer, description="Input not accepted."),
+    403: OpenApiResponse(ErrorSerializer, description="Visible, but not allowed for this user."),
+    404: OpenApiResponse(ErrorSerializer, description="No such ticket (or not visible)."),
+}
+_REFUSED = {409: OpenApiResponse(RefusalSerializer, description="Refused, with what is missing.")}
+
+QUEUE_PARAMETERS = [
+    OpenApiParameter(
+        "status", str, many=True, explode=True, enum=Status.values,
+        description="One or more statuses, repeated or comma-separated.",
+    ),
+    OpenApiParameter(
+        "priority", str, many=True, explode=True, enum=Priority.values,
+        description="One or more priorities, repeated or comma-separated.",
+    ),
+    OpenApiParameter("team", int, description="Assignment team id."),
+    OpenApiParameter("assignee", str, description='"me", "none", or a user id.'),
+    OpenApiParameter("q", str, description="Text search (summary, description, ED-000123…)."),
+]
+
+
+class TicketPagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+def _choices(params: MultiValueDict, name: str, allowed: list[str]) -> list[str]:
+    """A filter given repeated (?status=a&status=b) or comma-separated (?status=a,b)."""
+    values = [v.strip() for raw in params.getlist(name) for v in raw.split(",") if v.strip()]
+    unknown = [v for v in values if v not in allowed]
+    if unknown:
+        raise InvalidInput({name: [f'"{v}" is not one of: {", ".join(allowed)}' for v in unknown]})
+    return values
+
+
+def queue_filters_from(params: MultiValueDict) -> selectors.QueueFilters:
+    """Read and check the list filters; a bad value is a 400, never an empty page or a 500."""
+    team = (params.get("team") or "").strip()
+    if team and not team.isdigit():
+        raise InvalidInput({"team": ["A team id (a number)."]})
+    assignee = (params.get("assignee") or "").strip()
+    if assignee and assignee not in ("me", "none") and not assignee.isdigit():
+        raise InvalidInput({"assignee": ['"me", "none", or a user id.']})
+    return selectors.QueueFilters(
+        status=_choices(params, "status", Status.values),
+        priority=_choices(params, "priority", Priority.values),
+        team=int(team) if team else None,
+        assignee=assignee,
+        q=(params.get("q") or "").strip(),
+    )
+
+
+def _transition_action(name: str) -> Any:
+    """One POST action calling services.TRANSITION_SERVICES[name] with its input serializer."""
+    input_serializer = TRANSITION_INPUTS[name]
+
+    def transition(self: TicketViewSet, request: Request, pk: str | None = None) -> Response:
+        ticket = selectors.get_ticket_for(request.user, pk)
+        serializer = input_serializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        services.TRANSITION_SERVICES[name](
+            ticket=ticket, actor=request.user, **serializer.validated_data
+        )
+        return Response(self.detail_data(ticket.pk))
+
+    # DRF routes by the function's name, so it is set before @action reads it.
+    transition.__name__ = transition.__qualname__ = name
+    transition.__doc__ = services.TRANSITION_SERVICES[name].__doc__
+    transition = action(detail=True, methods=["post"], url_path=name)(transition)
+    return extend_schema(
+        summary=TRANSITION_SUMMARIES[name],
+        request=input_serializer,
+        responses={200: TicketDetailSerializer, **_ERRORS, **_REFUSED},
+    )(transition)
+
+
+class TicketViewSet(viewsets.GenericViewSet):
+    """Tickets the user may see: a customer their organisation's, staff every one."""
+
+    queryset = Ticket.objects.none()  # reads go through selectors; this only types the schema
+    serializer_class = TicketDetailSerializer
+    pagination_class = TicketPagination
+
+    def detail_data(self, pk: int | str) -> dict[str, Any]:
+        """The ticket as TicketDetailSerializer shows it to this user (fixed query count)."""
+        user = self.request.user
+        ticket = selectors.get_ticket_for(
+            user, pk, queryset=selectors.ticket_detail_queryset(user=user)
+        )
+        return TicketDetailSerializer(ticket, context=self.get_serializer_context()).data
+
+    @extend_schema(parameters=QUEUE_PARAMETERS, responses={200: TicketListSerializer(many=True), 400: _ERRORS[400]})
+    def list(self, request: Request) -> Response:
+        """The queue: visible tickets, filtered, newest first, one page at a time."""
+        filters = queue_filters_from(request.query_params)
+        page = self.paginate_queryset(selectors.ticket_queue(user=request.user, filters=filters))
+        data = TicketListSerializer(page, many=True, context=self.get_serializer_context()).data
+        return self.get_paginated_response(data)
+
+    @extend_schema(
+        request=TicketCreateSerializer,
+        responses={201: TicketDetailSerializer, 400: _ERRORS[400], 403: _ERRORS[403]},
+    )
+    def create(self, request: Request) -> Response:
+        """Open a ticket (channel "api"); staff on a customer's behalf, customers for themselves."""
+        user = request.user
+        staff = permissions.is_staff_reader(user)
+        if not permissions.can_create_ticket(user, None if staff else user.organisation_id):
+            raise PermissionDenied("You may not open tickets.")
+        serializer = TicketCreateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        ticket = services.ticket_create(actor=user, channel=Channel.API, **serializer.validated_data)
+        return Response(
+            self.detail_data(ticket.pk),
+            status=status.HTTP_201_CREATED,
+            headers={"Location": reverse("api:ticket-detail", kwargs={"pk": ticket.pk})},
+        )
+
+    @extend_schema(responses={200: TicketDetailSerializer, 404: _ERRORS[404]})
+    def retrieve(self, request: Request, pk: str | None = None) -> Response:
+        """One ticket with steps, comments, files, timeline and the transitions open to the user."""
+        return Response(self.detail_data(pk))
+
+    triage = _transition_action("triage")
+    start = _transition_action("start")
+    await_customer = _transition_action("await_customer")
+    customer_replied = _transition_action("customer_replied")
+    resolve = _transition_action("resolve")
+    confirm_resolution = _transition_action("confirm_resolution")
+    reopen = _transition_action("reopen")
+    cancel = _transition_action("cancel")
+
+    @extend_schema(exclude=True)
+    def unknown_transition(
+        self, request: Request, pk: str | None = None, transition: str = ""
+    ) -> Response:
+        """Any other name after a ticket: 404 naming the transitions that exist."""
+        selectors.get_ticket_for(request.user, pk)
+        return Response(
+            {"detail": f"Unknown transition '{transition}'", "known": list(services.TRANSITION_SERVICES)},
+            status=status.HTTP_404_NOT_FOUND,
+        )
+
+    @extend_schema(
+        methods=["GET"], summary="Comments the user may see (customers: public ones only)",
+        responses={200: CommentSerializer(many=True), 404: _ERRORS[404]},
+    )
+    @extend_schema(
+        methods=["POST"], summary="Add a comment (internal: staff only), with files",
+        request={
+            "application/json": CommentInputSerializer, "multipart/form-data": CommentInputSerializer,
+        },
+        responses={201: CommentSerializer, **_ERRORS},
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    def comments(self, request: Request, pk: str | None = None) -> Response:
+        """The comments the user may see; post a public (or, staff only, internal) comment."""
+        user = request.user
+        ticket = selectors.get_ticket_for(user, pk, queryset=selectors.ticket_detail_queryset(user=user))
+        context = self.get_serializer_context()
+        if request.method == "GET":
+            return Response(CommentSerializer(ticket.comments.all(), many=True, context=context).data)
+        serializer = CommentInputSerializer(data=request.data, context=context)
+        serializer.is_valid(raise_exception=True)
+        comment = services.ticket_comment(ticket=ticket, actor=user, **serializer.validated_data)
+        return Response(CommentSerializer(comment, context=context).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["GET"], summary="The troubleshooting log (customers: public steps only)",
+        responses={200: StepSerializer(many=True), 404: _ERRORS[404]},
+    )
+    @extend_schema(
+        methods=["POST"], summary="Document a troubleshooting step, with evidence files",
+        request={
+            "application/json": StepInputSerializer, "multipart/form-data": StepInputSerializer,
+        },
+        responses={201: StepSerializer, **_ERRORS, **_REFUSED},
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    def steps(self, request: Request, pk: str | None = None) -> Response:
+        """The troubleshooting log the user may see; document a step with its evidence."""
+        user = request.user
+        ticket = selectors.get_ticket_for(user, pk, queryset=selectors.ticket_detail_queryset(user=user))
+        context = self.get_serializer_context()
+        if request.method == "GET":
+            return Response(StepSerializer(ticket.steps.all(), many=True, context=context).data)
+        serializer = StepInputSerializer(data=request.data, context=context)
+        serializer.is_valid(raise_exception=True)
+        step = services.ticket_add_step(ticket=ticket, actor=user, **serializer.validated_data)
+        return Response(StepSerializer(step, context=context).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["GET"], summary="Every file of the ticket the user may see",
+        responses={200: AttachmentSerializer(many=True), 404: _ERRORS[404]},
+    )
+    @extend_schema(
+        methods=["POST"], summary="Upload a file (multipart field \"file\")",
+        request={"multipart/form-data": AttachmentInputSerializer},
+        responses={201: AttachmentSerializer, **_ERRORS},
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    def attachments(self, request: Request, pk: str | None = None) -> Response:
+        """Every file of the ticket the user may see; upload one (multipart field "file")."""
+        user = request.user
+        ticket = selectors.get_ticket_for(user, pk, queryset=selectors.ticket_detail_queryset(user=user))
+        context = self.get_serializer_context()
+        if request.method == "GET":
+            files = [
+                *ticket.ticket_files,
+                *(a for step in ticket.steps.all() for a in step.attachments.all()),
+                *(a for comment in ticket.comments.all() for a in comment.attachments.all()),
+            ]
+            files.sort(key=lambda a: (a.uploaded_at, a.pk))
+            return Response(AttachmentSerializer(files, many=True, context=context).data)
+        serializer = AttachmentInputSerializer(data=request.data, context=context)
+        serializer.is_valid(raise_exception=True)
+        attachment = services.ticket_attach(
+            ticket=ticket, actor=user, upload=serializer.validated_data["file"],
+            is_internal=serializer.validated_data["is_internal"],
+        )
+        return Response(AttachmentSerializer(attachment, context=context).data, status=status.HTTP_201_CREATED)
+
+
+class _AnyAcceptNegotiation(BaseContentNegotiation):
+    """A download answers a file whatever the Accept header; errors stay JSON."""
+
+    def select_parser(self, request: Request, parsers: list[Any]) -> Any:
+        return parsers[0] if parsers else None
+
+    def select_renderer(
+        self, request: Request, renderers: list[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        return renderers[0], renderers[0].media_type
+
+
+class AttachmentViewSet(viewsets.GenericViewSet):
+    """Downloads: a file the user may see (404 for other organisations and internal files)."""
+
+    queryset = Attachment.objects.none()
+
+    @extend_schema(
+        responses={
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            404: OpenApiResponse(ErrorSerializer, description="No such attachment (or not visible)."),
+        }
+    )
+    @action(detail=True, methods=["get"], content_negotiation_class=_AnyAcceptNegotiation)
+    def download(self, request: Request, pk: str | None = None) -> FileResponse:
+        """Stream the file as a download under its original name."""
+        attachment = selectors.get_attachment_for(request.user, pk)
+        try:
+            handle = attachment.file.open("rb")
+        except OSError:
+            raise Http404("The file is no longer available.") from None
+        return FileResponse(handle, as_attachment=True, filename=attachment.original_name)

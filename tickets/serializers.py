@@ -1,0 +1,400 @@
+"""API serializers: read-only output of tickets and small input serializers per action.
+
+State fields are never writable here: every change goes through tickets.services, and the
+input serializers only carry what one service call needs (SPEC §9, STYLE habit 8).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from rest_framework import serializers
+
+from accounts.models import Organisation, Team, User
+
+from . import permissions, selectors
+from .models import (
+    Attachment,
+    CancelReason,
+    Category,
+    Channel,
+    Comment,
+    FixKind,
+    Priority,
+    Service,
+    StepKind,
+    StepState,
+    Ticket,
+    TimelineEvent,
+    TroubleshootingStep,
+)
+
+# --- output: small nested objects ----------------------------------------------------------
+
+
+class UserBriefSerializer(serializers.ModelSerializer):
+    name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "name"]
+        read_only_fields = fields
+
+    def get_name(self, user: User) -> str:
+        return str(user)
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    """An escalation contact shown to the customer (seed 000): name, title, e-mail, phone."""
+
+    name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "name", "title", "email", "phone"]
+        read_only_fields = fields
+
+    def get_name(self, user: User) -> str:
+        return str(user)
+
+
+class OrganisationBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organisation
+        fields = ["id", "name"]
+        read_only_fields = fields
+
+
+class TeamBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Team
+        fields = ["id", "name"]
+        read_only_fields = fields
+
+
+class TeamContactsSerializer(serializers.ModelSerializer):
+    """The ticket's team with its team leaders and team manager (escalation contacts)."""
+
+    leaders = ContactSerializer(many=True, read_only=True)
+    manager = ContactSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Team
+        fields = ["id", "name", "leaders", "manager"]
+        read_only_fields = fields
+
+
+class CategoryBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["id", "name"]
+        read_only_fields = fields
+
+
+class ServiceBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Service
+        fields = ["id", "name"]
+        read_only_fields = fields
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    download_url = serializers.HyperlinkedIdentityField(view_name="api:attachment-download")
+    uploaded_by = UserBriefSerializer(read_only=True)
+
+    class Meta:
+        model = Attachment
+        fields = [
+            "id", "original_name", "content_type", "size", "is_internal", "step", "comment",
+            "uploaded_by", "uploaded_at", "download_url",
+        ]
+        read_only_fields = fields
+
+
+class StepSerializer(serializers.ModelSerializer):
+    engineer = UserBriefSerializer(read_only=True)
+    team = TeamBriefSerializer(read_only=True, allow_null=True)
+    attachments = AttachmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = TroubleshootingStep
+        fields = [
+            "id", "kind", "action", "outcome", "state", "engineer", "team", "is_public",
+            "performed_at", "attachments",
+        ]
+        read_only_fields = fields
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    author = UserBriefSerializer(read_only=True)
+    attachments = AttachmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Comment
+        fields = ["id", "author", "body", "is_internal", "created_at", "attachments"]
+        read_only_fields = fields
+
+
+class TimelineEventSerializer(serializers.ModelSerializer):
+    actor = UserBriefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = TimelineEvent
+        fields = ["id", "kind", "actor", "at", "source", "target", "reason", "details", "is_public"]
+        read_only_fields = fields
+
+
+# --- output: tickets -----------------------------------------------------------------------
+
+
+class TicketListSerializer(serializers.ModelSerializer):
+    """A queue row: what a list shows, with the transitions this user may take."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api:ticket-detail")
+    reference = serializers.CharField(read_only=True)
+    organisation = OrganisationBriefSerializer(read_only=True)
+    requester = UserBriefSerializer(read_only=True)
+    team = TeamBriefSerializer(read_only=True, allow_null=True)
+    assignee = UserBriefSerializer(read_only=True, allow_null=True)
+    category = CategoryBriefSerializer(read_only=True, allow_null=True)
+    service = ServiceBriefSerializer(read_only=True, allow_null=True)
+    available_transitions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id", "reference", "url", "summary", "status", "priority", "channel",
+            "organisation", "requester", "team", "assignee", "category", "service",
+            "created_at", "updated_at", "available_transitions",
+        ]
+        read_only_fields = fields
+
+    def get_available_transitions(self, ticket: Ticket) -> list[str]:
+        return selectors.available_transitions(ticket, self.context["request"].user)
+
+
+class TicketDetailSerializer(TicketListSerializer):
+    """A ticket with its intake, lifecycle fields, troubleshooting log, comments, files, timeline.
+
+    Built on selectors.ticket_detail_queryset, so a customer never receives internal
+    comments, steps, files or events, and the query count does not grow with the rows.
+    """
+
+    team = TeamContactsSerializer(read_only=True, allow_null=True)
+    created_by = UserBriefSerializer(read_only=True)
+    steps = StepSerializer(many=True, read_only=True)
+    comments = CommentSerializer(many=True, read_only=True)
+    attachments = AttachmentSerializer(
+        many=True, read_only=True, source="ticket_files",
+        help_text="Files attached to the ticket itself (step and comment files are nested there).",
+    )
+    events = TimelineEventSerializer(many=True, read_only=True)
+
+    class Meta(TicketListSerializer.Meta):
+        fields = [
+            *TicketListSerializer.Meta.fields,
+            "created_by", "description", "symptoms", "replication_steps", "error_messages",
+            "recent_changes", "business_impact", "workaround", "critical_milestone",
+            "waiting_reason", "resolution_summary", "root_cause", "fix_kind", "knowledge_article",
+            "knowledge_none_reason", "reopen_reason", "reopen_count", "close_kind",
+            "confirmation_note", "cancel_reason", "cancel_note", "duplicate_of", "follow_up_of",
+            "triaged_at", "started_at", "resolved_at", "closed_at",
+            "steps", "comments", "attachments", "events",
+        ]
+        read_only_fields = fields
+
+
+# --- input: creation -----------------------------------------------------------------------
+
+
+def _text(**kwargs: Any) -> serializers.CharField:
+    """An optional free-text input that may be blank."""
+    return serializers.CharField(required=False, allow_blank=True, **kwargs)
+
+
+class TicketCreateSerializer(serializers.Serializer):
+    """Open a ticket. Staff name the organisation and requester; a customer's are their own.
+
+    Status, team and assignee are not accepted: they are set by the lifecycle (triage, start).
+    """
+
+    organisation = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.filter(is_active=True), required=False,
+        help_text="Staff only (required for staff); a customer's ticket is for their organisation.",
+    )
+    requester = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), required=False,
+        help_text="Staff only (required for staff): the customer contact the ticket is for.",
+    )
+    summary = serializers.CharField(max_length=200)
+    description = _text()
+    symptoms = _text()
+    replication_steps = _text()
+    error_messages = _text()
+    recent_changes = _text()
+    business_impact = _text()
+    workaround = _text()
+    critical_milestone = serializers.DateField(required=False, allow_null=True)
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False, allow_blank=True)
+    category = serializers.PrimaryKeyRelatedField(
+        queryset=Category.objects.all(), required=False, allow_null=True
+    )
+    service = serializers.PrimaryKeyRelatedField(
+        queryset=Service.objects.filter(is_active=True), required=False, allow_null=True
+    )
+    files = serializers.ListField(
+        child=serializers.FileField(), required=False, help_text="Logs, screenshots (multipart)."
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        user = self.context["request"].user
+        if permissions.is_staff_reader(user):
+            errors = {
+                name: ["Staff must say which organisation and contact the ticket is for."]
+                for name in ("organisation", "requester")
+                if attrs.get(name) is None
+            }
+            if errors:
+                raise serializers.ValidationError(errors)
+        else:
+            # A customer's ticket is always their organisation's, and they are the requester.
+            attrs["organisation"] = user.organisation
+            attrs["requester"] = user
+        return attrs
+
+
+# --- input: one serializer per transition --------------------------------------------------
+
+
+class TriageInputSerializer(serializers.Serializer):
+    """new → open. Priority, category and service, plus any intake field to complete."""
+
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all(), required=False)
+    service = serializers.PrimaryKeyRelatedField(
+        queryset=Service.objects.filter(is_active=True), required=False
+    )
+    summary = serializers.CharField(max_length=200, required=False)
+    description = _text()
+    symptoms = _text()
+    replication_steps = _text()
+    error_messages = _text()
+    recent_changes = _text()
+    business_impact = _text()
+    workaround = _text()
+    critical_milestone = serializers.DateField(required=False, allow_null=True)
+
+
+class StartInputSerializer(serializers.Serializer):
+    """open → in_progress. The assignee defaults to the engineer who starts."""
+
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True, is_staff=True), required=False,
+        allow_null=True,
+    )
+
+
+class AwaitCustomerInputSerializer(serializers.Serializer):
+    reason = _text(default="", help_text="What the customer needs to provide.")
+
+
+class CustomerRepliedInputSerializer(serializers.Serializer):
+    note = _text(default="")
+
+
+class ResolveInputSerializer(serializers.Serializer):
+    resolution_summary = _text(default="", help_text="What fixed it.")
+    root_cause = _text(default="")
+    fix_kind = serializers.ChoiceField(
+        choices=FixKind.choices, required=False, allow_blank=True, default=""
+    )
+    knowledge_article = _text(default="", max_length=200)
+    knowledge_none_reason = _text(default="")
+
+
+class ConfirmResolutionInputSerializer(serializers.Serializer):
+    note = _text(default="")
+    channel = serializers.ChoiceField(
+        choices=Channel.choices, required=False, allow_blank=True, default="",
+        help_text="Staff recording the customer's confirmation: how the customer confirmed.",
+    )
+
+
+class ReopenInputSerializer(serializers.Serializer):
+    reason = _text(default="", help_text="Why the resolution is not satisfactory.")
+
+
+class CancelInputSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(
+        choices=CancelReason.choices, required=False, allow_blank=True, default=""
+    )
+    note = _text(default="")
+    duplicate_of = serializers.PrimaryKeyRelatedField(
+        queryset=Ticket.objects.none(), required=False, allow_null=True, default=None
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            # Only a ticket the user may see can be named as the original.
+            visible: QuerySet[Ticket] = permissions.visible_tickets(request.user, Ticket.objects.all())
+            self.fields["duplicate_of"].queryset = visible
+
+
+TRANSITION_INPUTS: dict[str, type[serializers.Serializer]] = {
+    "triage": TriageInputSerializer,
+    "start": StartInputSerializer,
+    "await_customer": AwaitCustomerInputSerializer,
+    "customer_replied": CustomerRepliedInputSerializer,
+    "resolve": ResolveInputSerializer,
+    "confirm_resolution": ConfirmResolutionInputSerializer,
+    "reopen": ReopenInputSerializer,
+    "cancel": CancelInputSerializer,
+}
+
+
+# --- input: comments, steps, attachments ---------------------------------------------------
+
+
+class CommentInputSerializer(serializers.Serializer):
+    body = serializers.CharField()
+    is_internal = serializers.BooleanField(default=False, help_text="Staff only.")
+    files = serializers.ListField(child=serializers.FileField(), required=False)
+
+
+class StepInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=StepKind.choices)
+    action = serializers.CharField(help_text="What was done.")
+    outcome = _text(default="", help_text="What it showed (required when done).")
+    state = serializers.ChoiceField(choices=StepState.choices, default=StepState.DONE)
+    is_public = serializers.BooleanField(default=False, help_text="Shown to the customer.")
+    files = serializers.ListField(child=serializers.FileField(), required=False)
+
+
+class AttachmentInputSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    is_internal = serializers.BooleanField(default=False, help_text="Staff only.")
+
+
+# --- error bodies, for the schema ----------------------------------------------------------
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class InvalidInputSerializer(ErrorSerializer):
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class RefusalSerializer(ErrorSerializer):
+    missing = serializers.ListField(
+        child=serializers.CharField(), help_text="What the transition still needs."
+    )
+
+
+class UnknownTransitionSerializer(ErrorSerializer):
+    known = serializers.ListField(child=serializers.CharField())
+
