@@ -14,6 +14,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from escalation_desk.domain import InvalidInput, Refused
 from tickets import permissions, selectors, services
@@ -57,6 +58,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@vary_on_headers("HX-Request")
 @agent_required
 def queue(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET or None)
@@ -74,7 +76,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "query": query.urlencode()}
-    template = "desk/_queue_results.html" if request.htmx else "desk/queue.html"
+    # htmx restoring history after hx-push-url (cache miss) needs the whole page back.
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "desk/_queue_results.html" if partial else "desk/queue.html"
     return render(request, template, context)
 
 
@@ -132,6 +136,9 @@ def _ticket_page(
     """Render the ticket page; `bound` carries a refused form so the user's input is kept."""
     bound = bound or {}
     transitions = selectors.available_transitions(ticket, request.user)
+    # A refused form stays on the page even when the ticket has moved past its transition
+    # (a colleague acted first); otherwise the refusal would be silently dropped.
+    transitions += [name for name in bound if name in TRANSITION_FORMS and name not in transitions]
     forms = {
         name: bound.get(name) or _transition_form(name, ticket) for name in transitions
     }
@@ -169,6 +176,9 @@ def ticket_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     if name not in TRANSITION_FORMS:
         raise Http404("No such transition.")
+    if not _may_take(ticket, request.user, name):
+        # Decide before reading the input: a non-worker gets 403, never form errors.
+        raise PermissionDenied(f"You may not {services.TRANSITION_LABELS[name].lower()} this ticket.")
     form = _transition_form(name, ticket, request.POST)
     if form.is_valid():
         try:
@@ -183,6 +193,11 @@ def ticket_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
             messages.success(request, f"{services.TRANSITION_LABELS[name]}: done.")
             return redirect("desk:ticket", pk=ticket.pk)
     return _ticket_page(request, _load_ticket(request, pk), bound={name: form})
+
+
+def _may_take(ticket: Ticket, user: Any, name: str) -> bool:
+    """Whether the user may take transition `name` on this ticket, whatever its state now."""
+    return any(t.name == name and t.has_perm(ticket, user) for t in ticket.get_all_status_transitions())
 
 
 def _call_transition(name: str, ticket: Ticket, actor: Any, data: dict[str, Any]) -> Ticket:

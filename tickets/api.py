@@ -23,6 +23,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 
 from escalation_desk.domain import InvalidInput
 
@@ -114,6 +115,15 @@ def _transition_action(name: str) -> Any:
 
     def transition(self: TicketViewSet, request: Request, pk: str | None = None) -> Response:
         ticket = selectors.get_ticket_for(request.user, pk)
+        # 403 before looking at the input when the user may not take this transition from here;
+        # the service checks again under the row lock.
+        meta = getattr(ticket, name)._django_fsm
+        if meta.has_transition(ticket.status) and not meta.has_transition_perm(
+            ticket, ticket.status, request.user
+        ):
+            raise PermissionDenied(
+                f"You may not {services.TRANSITION_LABELS[name].lower()} this ticket."
+            )
         serializer = input_serializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         services.TRANSITION_SERVICES[name](
@@ -139,6 +149,19 @@ class TicketViewSet(viewsets.GenericViewSet):
     serializer_class = TicketDetailSerializer
     pagination_class = TicketPagination
 
+    def get_serializer_class(self) -> type[Serializer]:
+        """The input of the action (browsable API and OPTIONS); reads use their own serializers."""
+        inputs = {
+            "create": TicketCreateSerializer,
+            "comments": CommentInputSerializer,
+            "steps": StepInputSerializer,
+            "attachments": AttachmentInputSerializer,
+            **TRANSITION_INPUTS,
+        }
+        # OPTIONS has no action of its own; DRF's metadata asks as if for the POST.
+        name = self.action or getattr(self, "action_map", {}).get(self.request.method.lower())
+        return inputs.get(name, TicketDetailSerializer)
+
     def detail_data(self, pk: int | str) -> dict[str, Any]:
         """The ticket as TicketDetailSerializer shows it to this user (fixed query count)."""
         user = self.request.user
@@ -147,7 +170,10 @@ class TicketViewSet(viewsets.GenericViewSet):
         )
         return TicketDetailSerializer(ticket, context=self.get_serializer_context()).data
 
-    @extend_schema(parameters=QUEUE_PARAMETERS, responses={200: TicketListSerializer(many=True), 400: _ERRORS[400]})
+    @extend_schema(
+        parameters=QUEUE_PARAMETERS,
+        responses={200: TicketListSerializer(many=True), 400: _ERRORS[400]},
+    )
     def list(self, request: Request) -> Response:
         """The queue: visible tickets, filtered, newest first, one page at a time."""
         filters = queue_filters_from(request.query_params)
@@ -276,7 +302,8 @@ class TicketViewSet(viewsets.GenericViewSet):
             ticket=ticket, actor=user, upload=serializer.validated_data["file"],
             is_internal=serializer.validated_data["is_internal"],
         )
-        return Response(AttachmentSerializer(attachment, context=context).data, status=status.HTTP_201_CREATED)
+        data = AttachmentSerializer(attachment, context=context).data
+        return Response(data, status=status.HTTP_201_CREATED)
 
 
 class _AnyAcceptNegotiation(BaseContentNegotiation):

@@ -393,6 +393,8 @@ class TimelineEvent(models.Model):
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None and not self._state.adding:
             raise ValidationError("Timeline events are append-only and cannot be changed.")
+        # A new instance given an existing event's id must not turn into an UPDATE of that row.
+        kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:

@@ -247,6 +247,16 @@ class TicketCreateSerializer(serializers.Serializer):
         child=serializers.FileField(), required=False, help_text="Logs, screenshots (multipart)."
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and not permissions.is_staff_reader(request.user):
+            # Choices a form would list (browsable API, OPTIONS): a customer sees only their own.
+            self.fields["organisation"].queryset = Organisation.objects.filter(
+                pk=request.user.organisation_id
+            )
+            self.fields["requester"].queryset = User.objects.filter(pk=request.user.pk)
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         user = self.context["request"].user
         if permissions.is_staff_reader(user):
@@ -293,6 +303,12 @@ class StartInputSerializer(serializers.Serializer):
         queryset=User.objects.filter(is_active=True, is_staff=True), required=False,
         allow_null=True,
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and not permissions.is_staff_reader(request.user):
+            self.fields["assignee"].queryset = User.objects.none()  # never list staff to customers
 
 
 class AwaitCustomerInputSerializer(serializers.Serializer):

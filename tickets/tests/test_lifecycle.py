@@ -31,6 +31,13 @@ TRANSITIONS: dict[str, tuple[set[str], str]] = {
     "cancel": ({"new", "open", "in_progress", "waiting_on_customer"}, "cancelled"),
 }
 
+# How a refusal for the wrong state names each transition.
+LABELS = {
+    "triage": "triage", "start": "start work", "await_customer": "wait on customer",
+    "customer_replied": "customer replied", "resolve": "resolve", "confirm_resolution": "confirm resolution",
+    "reopen": "reopen", "cancel": "cancel",
+}
+
 # Input that satisfies every guard of each service.
 VALID_INPUT: dict[str, dict[str, Any]] = {
     "triage": {},
@@ -113,7 +120,7 @@ def test_it_takes_each_transition_only_from_its_source_states(
     else:
         with pytest.raises(Refused) as refused:
             run(name, ticket, engineer)
-        assert refused.value.missing
+        assert refused.value.missing == [f"the ticket to be in a state that allows {LABELS[name]}"]
         assert_untouched(ticket, state, before)
 
 
@@ -136,6 +143,21 @@ def test_it_walks_the_whole_lifecycle_and_records_each_step(ticket: Ticket, engi
     assert ticket.reopen_count == 1
     assert ticket.closed_at is not None
     assert ticket.close_kind == CloseKind.CONFIRMED_ON_BEHALF
+
+
+@pytest.mark.parametrize("name", ["triage", "cancel"])
+def test_it_rolls_the_state_back_when_its_event_cannot_be_written(
+    ticket: Ticket, engineer: User, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    def broken_record_event(**kwargs: Any) -> TimelineEvent:
+        raise RuntimeError("timeline unavailable")
+
+    monkeypatch.setattr(services, "record_event", broken_record_event)
+    with pytest.raises(RuntimeError):
+        run(name, ticket, engineer)
+    assert_untouched(ticket, "new", [])
+    ticket.refresh_from_db()
+    assert ticket.triaged_at is None and ticket.closed_at is None and ticket.cancel_reason == ""
 
 
 # --- triage guard ---------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.admin.sites import site
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.test import Client
 
@@ -45,6 +45,16 @@ def test_it_refuses_to_change_a_saved_event(event: TimelineEvent) -> None:
     reloaded.kind = "resolve"
     with pytest.raises(ValidationError), transaction.atomic():
         reloaded.save(update_fields=["kind"])
+    assert snapshot(event) == before
+
+
+def test_it_refuses_to_overwrite_an_event_with_a_new_one_of_the_same_id(
+    event: TimelineEvent, ticket: Ticket
+) -> None:
+    before = snapshot(event)
+    forged = TimelineEvent(pk=event.pk, ticket=ticket, kind="resolve", reason="rewritten history")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        forged.save()
     assert snapshot(event) == before
 
 
