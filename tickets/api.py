@@ -158,8 +158,10 @@ class TicketViewSet(viewsets.GenericViewSet):
             "attachments": AttachmentInputSerializer,
             **TRANSITION_INPUTS,
         }
-        # OPTIONS has no action of its own; DRF's metadata asks as if for the POST.
-        name = self.action or getattr(self, "action_map", {}).get(self.request.method.lower())
+        name = self.action
+        if name in (None, "metadata"):
+            # OPTIONS has no action of its own; DRF's metadata asks as if for the POST.
+            name = getattr(self, "action_map", {}).get(self.request.method.lower())
         return inputs.get(name, TicketDetailSerializer)
 
     def detail_data(self, pk: int | str) -> dict[str, Any]:

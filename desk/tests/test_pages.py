@@ -6,7 +6,6 @@ way to drive a ticket to a state through the services) are shared by the other d
 
 from __future__ import annotations
 
-import re
 from html.parser import HTMLParser
 from typing import Any
 
@@ -16,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Team, User
-from tests_support.factories import TicketFactory
+from tests_support.factories import PASSWORD, TicketFactory
 from tickets import selectors, services
 from tickets.models import (
     Attachment,
@@ -297,13 +296,16 @@ def test_it_shows_the_ticket_with_its_intake_and_timeline(staff_client: Client, 
     assert [li.attrs["data-kind"] for li in html.one(id="timeline").select("li")] == event_kinds(ticket)
 
 
-def test_it_shows_internal_comments_to_staff_marked_internal(
+def test_it_shows_internal_comments_to_staff_marked_internal_and_never_to_customers(
     staff_client: Client, ticket: Ticket, engineer: User, customer: User
 ) -> None:
     services.ticket_comment(ticket=ticket, actor=customer, body="The export is empty again.")
     services.ticket_comment(ticket=ticket, actor=engineer, body="Suspect the DB timeout.", is_internal=True)
+    customer_client = Client()
+    customer_client.force_login(customer)
 
     html = page(staff_client.get(reverse("desk:ticket", args=[ticket.pk])))
+    customer_view = customer_client.get(reverse("desk:ticket", args=[ticket.pk]))
 
     comments = html.one(id="comments").select("article", cls="comment")
     shown = [(c.one(cls="body").text, "internal" in c.classes, c.one(cls="badge").text) for c in comments]
@@ -311,6 +313,8 @@ def test_it_shows_internal_comments_to_staff_marked_internal(
         ("The export is empty again.", False, "public"),
         ("Suspect the DB timeout.", True, "internal"),
     ]
+    assert customer_view.status_code == 403
+    assert b"Suspect the DB timeout." not in customer_view.content
 
 
 def test_it_marks_internal_evidence_files_of_a_step_as_internal(
@@ -690,7 +694,7 @@ def test_it_shows_the_duplicate_a_cancelled_ticket_points_to(
     assert any(a.attrs.get("href") == reverse("desk:ticket", args=[original.pk]) for a in html.select("a"))
 
 
-def test_it_links_to_sign_in_and_back(client: Client, ticket: Ticket) -> None:
+def test_it_sends_anonymous_visitors_to_sign_in_and_back(client: Client, ticket: Ticket) -> None:
     url = reverse("desk:ticket", args=[ticket.pk])
 
     response = client.get(url)
@@ -700,10 +704,8 @@ def test_it_links_to_sign_in_and_back(client: Client, ticket: Ticket) -> None:
 
 
 def test_it_signs_in_staff_with_a_password(client: Client, engineer: User) -> None:
-    from tests_support.factories import PASSWORD
-
     response = client.post(reverse("desk:login"), {"username": engineer.username, "password": PASSWORD})
 
     assert response.status_code == 302
     assert response.url == reverse("desk:my_work")
-    assert re.search(r"My work", client.get(response.url).content.decode())
+    assert page(client.get(response.url)).one("h1").text == "My work"

@@ -235,12 +235,12 @@ def test_it_creates_a_ticket_for_the_customer_themselves(customer: User, service
 
 
 def test_it_ignores_fields_reserved_to_staff_when_a_customer_creates(
-    customer: User, other_customer: User, engineer: User, tier1: object, other_org: object
+    customer: User, engineer: User, tier1: object
 ) -> None:
     response = api_client(customer).post(
         "/api/tickets/",
         {"summary": "Let me pick", "status": "resolved", "team": tier1.pk, "assignee": engineer.pk,
-         "organisation": other_org.pk, "requester": other_customer.pk, "channel": "phone"},
+         "channel": "phone", "organisation": customer.organisation_id, "requester": customer.pk},
         format="json",
     )
 
@@ -252,6 +252,19 @@ def test_it_ignores_fields_reserved_to_staff_when_a_customer_creates(
     assert created.organisation_id == customer.organisation_id
     assert created.requester_id == customer.pk
     assert created.channel == "api"
+
+
+@pytest.mark.parametrize("field", ["organisation", "requester"])
+def test_it_refuses_a_customer_naming_another_organisation_or_requester(
+    customer: User, other_customer: User, field: str
+) -> None:
+    other = {"organisation": other_customer.organisation_id, "requester": other_customer.pk}[field]
+
+    response = api_client(customer).post("/api/tickets/", {"summary": "Sneaky", field: other}, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == [field]
+    assert not Ticket.objects.exists()
 
 
 def test_it_creates_a_ticket_on_a_customers_behalf(engineer: User, customer: User, org: object) -> None:
@@ -441,3 +454,40 @@ def test_it_writes_a_timeline_event_for_an_api_comment(customer: User, ticket: T
     event = TimelineEvent.objects.filter(ticket=ticket, kind="comment").get()
     assert event.details["comment"] == comment.pk
     assert event.actor_id == customer.pk
+
+
+# --- browsable API and OPTIONS -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona", ["customer", "engineer"])
+@pytest.mark.parametrize("action", ["", "comments", "steps", "attachments"])
+def test_it_renders_the_browsable_api_pages(
+    request: pytest.FixtureRequest, persona: str, action: str, ticket: Ticket
+) -> None:
+    client = api_client(request.getfixturevalue(persona))
+
+    response = client.get(ticket_url(ticket, action), HTTP_ACCEPT="text/html")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    if not action:
+        assert ticket.summary in response.content.decode()
+
+
+def test_it_describes_the_input_of_an_action_on_options(engineer: User, ticket: Ticket) -> None:
+    response = api_client(engineer).options(ticket_url(ticket, "resolve"))
+
+    assert response.status_code == 200
+    assert list(response.json()["actions"]["POST"]) == [
+        "resolution_summary", "root_cause", "fix_kind", "knowledge_article", "knowledge_none_reason",
+    ]
+
+
+def test_it_never_lists_other_people_in_a_customers_forms(
+    customer: User, other_customer: User, engineer: User
+) -> None:
+    html = api_client(customer).get("/api/tickets/", HTTP_ACCEPT="text/html").content.decode()
+
+    assert f'value="{customer.pk}"' in html
+    assert str(other_customer) not in html
+    assert str(engineer) not in html
