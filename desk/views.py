@@ -62,8 +62,9 @@ def my_work(request: HttpRequest) -> HttpResponse:
 @agent_required
 def queue(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET or None)
-    filters = selectors.QueueFilters(open_only=not request.GET.get("status"))
+    filters = selectors.QueueFilters(open_only=True)
     if form.is_valid():
+        filters.open_only = not form.cleaned_data["status"]
         data = form.cleaned_data
         filters.status = data["status"]
         filters.priority = data["priority"]

@@ -104,6 +104,8 @@ def cancellation_missing(ticket: Ticket) -> list[str]:
         missing.append("the ticket this one duplicates")
     elif ticket.duplicate_of_id is not None and ticket.duplicate_of_id == ticket.pk:
         missing.append("a different ticket to duplicate (not itself)")
+    elif ticket.duplicate_of is not None and ticket.duplicate_of.organisation_id != ticket.organisation_id:
+        missing.append("a duplicate ticket of the same organisation")
     return missing
 
 

@@ -35,7 +35,8 @@ def ticket_queue(*, user: User, filters: QueueFilters | None = None) -> QuerySet
     )
     if filters.status:
         qs = qs.filter(status__in=filters.status)
-    elif filters.open_only:
+    elif filters.open_only and not _REFERENCE.match(filters.q):
+        # A ticket looked up by its reference is found whatever its state.
         qs = qs.open()
     if filters.priority:
         qs = qs.filter(priority__in=filters.priority)

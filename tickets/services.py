@@ -18,7 +18,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django_fsm import can_proceed, has_transition_perm
 
-from accounts.models import Organisation, User
+from accounts.models import Organisation, Team, User
 from escalation_desk.domain import InvalidInput, Refused
 
 from . import permissions
@@ -33,12 +33,16 @@ from .models import (
     FixKind,
     Priority,
     Service,
+    Status,
     StepKind,
     StepState,
     Ticket,
     TimelineEvent,
     TroubleshootingStep,
 )
+
+# Closed and cancelled are final: archived and readable, never written to again (SPEC §2).
+FINAL_STATES = (Status.CLOSED, Status.CANCELLED)
 
 # Intake fields the customer or engineer writes, in form order.
 INTAKE_TEXT_FIELDS = [
@@ -472,6 +476,12 @@ def ticket_comment(
         validate_upload(upload)
     with transaction.atomic():
         locked = _lock(ticket)
+        if locked.status in FINAL_STATES:
+            raise Refused(
+                "Comment refused",
+                [f"an open ticket: {locked.reference} is {locked.get_status_display().lower()}; "
+                 "open a follow-up ticket instead"],
+            )
         comment = Comment.objects.create(
             ticket=locked, author=actor, body=body.strip(), is_internal=is_internal
         )
@@ -524,7 +534,12 @@ def ticket_add_step(
         locked = _lock(ticket)
         if not locked.is_open:
             raise Refused("Troubleshooting refused", ["an open ticket (this one is finished)"])
-        team = locked.team if locked.team_id in actor.team_ids else None
+        # The step is filed under the team the engineer worked it for: the ticket's team when
+        # they belong to it, otherwise their own (first) team, so the tier doing it is known.
+        if locked.team_id in actor.team_ids:
+            team = locked.team
+        else:
+            team = Team.objects.filter(members=actor).order_by("pk").first()
         step = TroubleshootingStep.objects.create(
             ticket=locked,
             kind=kind,

@@ -19,9 +19,20 @@ def browser() -> Iterator[object]:
         pytest.skip(f"Chromium not installed at {environment.CHROMIUM} (apt-get install chromium)")
     # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the
     # test body are still synchronous and safe here.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 
+    try:
+        yield from _launch(sync_playwright)
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+def _launch(sync_playwright: object) -> Iterator[object]:
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=environment.CHROMIUM,

@@ -709,3 +709,23 @@ def test_it_signs_in_staff_with_a_password(client: Client, engineer: User) -> No
     assert response.status_code == 302
     assert response.url == reverse("desk:my_work")
     assert page(client.get(response.url)).one("h1").text == "My work"
+
+
+def test_it_finds_a_closed_ticket_by_its_reference(
+    staff_client: Client, queue_tickets: dict[str, Ticket]
+) -> None:
+    closed = queue_tickets["closed"]
+
+    assert queue_refs(staff_client, q=closed.reference) == [closed.reference]
+    assert queue_refs(staff_client, q="payroll") == refs(queue_tickets, "new_p2", "open_t2")
+
+
+def test_it_ignores_filters_it_does_not_understand_and_says_so(
+    staff_client: Client, queue_tickets: dict[str, Ticket]
+) -> None:
+    response = staff_client.get(reverse("desk:queue"), {"status": "bogus"})
+
+    assert page(response).references() == refs(
+        queue_tickets, "new_p2", "new_p1", "open_t1", "mine", "open_t2"
+    )
+    assert "These filters were not understood" in response.content.decode()

@@ -46,7 +46,8 @@ def test_it_lists_only_the_tickets_the_persona_may_see(
 def test_it_refuses_the_list_to_anonymous_callers(ticket: Ticket) -> None:
     response = api_client().get("/api/tickets/")
 
-    assert response.status_code in (401, 403)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
     assert response.json() == {"detail": "Authentication credentials were not provided."}
 
 
