@@ -215,7 +215,8 @@ class Ticket(FSMModelMixin, models.Model):
     )
     def triage(self) -> None:
         self.triaged_at = timezone.now()
-        if self.team_id is None and self.service is not None:
+        # Triage places the ticket with its (possibly corrected) service's first team.
+        if self.service is not None and self.service.default_team_id is not None:
             self.team_id = self.service.default_team_id
 
     @transition(

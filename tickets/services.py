@@ -210,6 +210,8 @@ def ticket_create(
             priority=priority,
             category=category,
             service=service,
+            # Reaches the service's first team straight away, so it shows in their work list.
+            team=service.default_team if service is not None else None,
         )
         record_event(
             ticket=ticket,

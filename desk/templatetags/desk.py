@@ -1,4 +1,7 @@
+from datetime import datetime
+
 from django import template
+from django.utils.timesince import timesince
 
 from tickets.models import Status
 
@@ -39,3 +42,11 @@ def filesize(size: int) -> str:
             return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
         size /= 1024
     return str(size)
+
+
+@register.filter
+def ago(value: datetime | None) -> str:
+    """'3 hours ago': the largest unit only, for dense lists."""
+    if value is None:
+        return ""
+    return f"{timesince(value, depth=1)} ago"
