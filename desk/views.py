@@ -177,8 +177,7 @@ def ticket_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     if name not in TRANSITION_FORMS:
         raise Http404("No such transition.")
-    if not _may_take(ticket, request.user, name):
-        # Decide before reading the input: a non-worker gets 403, never form errors.
+    if not selectors.may_take_transition(ticket, request.user, name):
         raise PermissionDenied(f"You may not {services.TRANSITION_LABELS[name].lower()} this ticket.")
     form = _transition_form(name, ticket, request.POST)
     if form.is_valid():
@@ -194,11 +193,6 @@ def ticket_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
             messages.success(request, f"{services.TRANSITION_LABELS[name]}: done.")
             return redirect("desk:ticket", pk=ticket.pk)
     return _ticket_page(request, _load_ticket(request, pk), bound={name: form})
-
-
-def _may_take(ticket: Ticket, user: Any, name: str) -> bool:
-    """Whether the user may take transition `name` on this ticket, whatever its state now."""
-    return any(t.name == name and t.has_perm(ticket, user) for t in ticket.get_all_status_transitions())
 
 
 def _call_transition(name: str, ticket: Ticket, actor: Any, data: dict[str, Any]) -> Ticket:

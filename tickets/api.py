@@ -115,12 +115,7 @@ def _transition_action(name: str) -> Any:
 
     def transition(self: TicketViewSet, request: Request, pk: str | None = None) -> Response:
         ticket = selectors.get_ticket_for(request.user, pk)
-        # 403 before looking at the input when the user may not take this transition from here;
-        # the service checks again under the row lock.
-        meta = getattr(ticket, name)._django_fsm
-        if meta.has_transition(ticket.status) and not meta.has_transition_perm(
-            ticket, ticket.status, request.user
-        ):
+        if not selectors.may_take_transition(ticket, request.user, name):
             raise PermissionDenied(
                 f"You may not {services.TRANSITION_LABELS[name].lower()} this ticket."
             )

@@ -143,6 +143,15 @@ def available_transitions(ticket: Ticket, user: User) -> list[str]:
     return sorted(names, key=order.index)
 
 
+def may_take_transition(ticket: Ticket, user: User, name: str) -> bool:
+    """Whether the user may take transition `name` on this ticket at all, whatever its state.
+
+    Views and API actions ask this before reading input, so someone who may never take the
+    transition gets 403 rather than form errors; the service checks again under the row lock.
+    """
+    return any(t.name == name and t.has_perm(ticket, user) for t in ticket.get_all_status_transitions())
+
+
 def status_counts(*, user: User) -> dict[str, Any]:
     """Open tickets per status for the header of the queue (one query)."""
     from django.db.models import Count
