@@ -4,7 +4,7 @@
     manage.py seed_demo --tickets 10000  # ...then top up to 10,000 tickets (bulk, for benchmarks)
     manage.py seed_demo --print-logins   # only print the demo logins
 
-The logic lives in tickets/demo.py.
+The logic lives in tickets/demo/.
 """
 
 from __future__ import annotations

@@ -1,0 +1,77 @@
+"""Demo data: the people, teams and catalogue of a small support organisation, and tickets.
+
+`seed()` is what `manage.py seed_demo` runs. It is idempotent: people, teams, categories and
+services are looked up by name before they are created, and the hand-written demo tickets
+are only created when the demo set is not there yet (its first ticket is the marker).
+
+The ~30 demo tickets are created and moved through their lifecycle only with the services of
+`tickets.services`, so their timelines are exactly what the application writes. The only
+field written afterwards is `Ticket.created_at` (spread over the last weeks).
+
+`--tickets N` tops the database up to N tickets with `bulk_create` (see
+`bulk_create_tickets`): the benchmarks need 10,000 to 100,000 tickets and the services,
+one locked transaction per change, would take hours for that.
+
+The package (one module per part; this module only re-exports and runs them):
+
+- `cast`: organisations, people, teams, categories, services (`ensure_cast`) and the demo logins;
+- `actions`: `DemoTicket` and the action helpers its scripts are written with;
+- `stories_data`: the hand-written demo tickets (`DEMO_TICKETS`, data only);
+- `stories`: `create_demo_tickets`, which replays them through the services;
+- `bulk`: `bulk_create_tickets`, the bulk planner for volume;
+- `progress`: `ProgressBar`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tickets.models import Ticket
+
+from .bulk import bulk_create_tickets
+from .cast import DEMO_LOGINS, DEMO_PASSWORD, Cast, ensure_cast, format_logins
+from .progress import ProgressBar
+from .stories import MARKER_SUMMARY, create_demo_tickets, demo_set_exists
+from .stories_data import DEMO_TICKETS
+
+__all__ = [
+    "DEMO_LOGINS",
+    "DEMO_PASSWORD",
+    "DEMO_TICKETS",
+    "MARKER_SUMMARY",
+    "Cast",
+    "ProgressBar",
+    "SeedReport",
+    "bulk_create_tickets",
+    "create_demo_tickets",
+    "demo_set_exists",
+    "ensure_cast",
+    "format_logins",
+    "seed",
+]
+
+
+# --- entry point ----------------------------------------------------------------------------------
+
+
+@dataclass
+class SeedReport:
+    demo_tickets: int = 0
+    bulk_tickets: int = 0
+    total_tickets: int = 0
+
+
+def seed(*, tickets: int = 0, write: Callable[[str], None] | None = None) -> SeedReport:
+    """Seed the demo data; with `tickets`, top the database up to at least that many tickets."""
+    report = SeedReport()
+    cast = ensure_cast()
+    if not demo_set_exists():
+        bar = ProgressBar(write, "Demo tickets ", len(DEMO_TICKETS)) if write else None
+        report.demo_tickets = create_demo_tickets(cast, bar)
+    missing = tickets - Ticket.objects.count()
+    if missing > 0:
+        bar = ProgressBar(write, "Bulk tickets ", missing) if write else None
+        report.bulk_tickets = bulk_create_tickets(cast, missing, bar)
+    report.total_tickets = Ticket.objects.count()
+    return report

@@ -1,0 +1,391 @@
+"""Bulk tickets for volume: `bulk_create_tickets` tops the database up with `bulk_create`.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from tickets.models import (
+    CancelReason,
+    Channel,
+    CloseKind,
+    Comment,
+    FixKind,
+    Priority,
+    Status,
+    StepKind,
+    StepState,
+    Ticket,
+    TimelineEvent,
+    TroubleshootingStep,
+)
+
+from .cast import Cast
+from .progress import ProgressBar
+from .stories_data import DEMO_TICKETS
+
+# Target share of each state among bulk tickets (roughly a real desk: most work is finished).
+STATE_MIX: list[tuple[str, int]] = [
+    (Status.NEW, 7),
+    (Status.OPEN, 9),
+    (Status.IN_PROGRESS, 18),
+    (Status.WAITING_ON_CUSTOMER, 9),
+    (Status.RESOLVED, 10),
+    (Status.CLOSED, 40),
+    (Status.CANCELLED, 7),
+]
+
+SITES = [
+    "London office", "Manchester depot", "Bristol HQ", "Edinburgh branch", "Leeds clinic",
+    "Frankfurt branch", "LHR-2 depot", "Salford clinic", "Bolton clinic", "remote staff",
+    "finance team", "night shift", "warehouse", "reception", "field engineers",
+]
+
+STEP_TEXTS: list[tuple[str, str, str]] = [
+    (StepKind.BASIC_CHECK, "Checked service health and the user's session.", "Service up; issue is "
+     "specific to the affected users."),
+    (StepKind.CONFIGURATION, "Verified the relevant configuration against the baseline.",
+     "One setting differs from the baseline; noted."),
+    (StepKind.LOG_ANALYSIS, "Analysed application and gateway logs for the reported time window.",
+     "Errors found matching the reported symptoms."),
+    (StepKind.KNOWN_ISSUE, "Searched the knowledge base and vendor advisories.",
+     "Possible match with a known issue; comparing versions."),
+    (StepKind.REMOTE_SESSION, "Remote screen-sharing session with the user.",
+     "Observed the problem live and captured screenshots."),
+    (StepKind.REPLICATION, "Tried to replicate in the test environment.",
+     "Reproduced with production-like data."),
+    (StepKind.ROOT_CAUSE, "Root cause analysis with the owning team.",
+     "Cause identified; fix being prepared."),
+    (StepKind.WORKAROUND, "Provided a temporary workaround.", "Customer can continue working."),
+]
+
+PUBLIC_COMMENTS = [
+    "Thanks for the details, we are looking into it now.",
+    "We have reproduced the problem and are working on a fix.",
+    "Could you tell us whether other colleagues are affected too?",
+    "A workaround is in place while we prepare a permanent fix.",
+    "We will update you again by the end of the day.",
+]
+CUSTOMER_COMMENTS = [
+    "It happened again this morning at around 09:15.",
+    "Here is the information you asked for.",
+    "Any update? This is holding up the team.",
+    "Thanks, the workaround helps for now.",
+]
+INTERNAL_COMMENTS = [
+    "Looks similar to last month's incident; check the change log.",
+    "Consulted DBA: no locking issues on their side.",
+    "Customer is sensitive about this one; keep updates frequent.",
+    "Network Operations confirmed no outage in that window.",
+]
+RESOLUTIONS = [
+    ("Configuration corrected and verified with the customer.", "Configuration drift after a change."),
+    ("Patch applied; problem no longer reproducible.", "Software defect fixed in the latest patch."),
+    ("Permissions re-granted to the correct group.", "Group membership changed during a re-organisation."),
+    ("Cache cleared and job rescheduled.", "Stale cache after deployment."),
+    ("Certificate chain completed on the servers.", "Missing intermediate certificate."),
+]
+WAIT_REASONS = [
+    "Please send a screenshot of the error and the time it happened.",
+    "Please confirm the affected usernames.",
+    "Please attach the application log from an affected PC.",
+    "Please confirm whether the workaround is acceptable until the fix.",
+]
+
+
+@dataclass
+class _Planned:
+    """One bulk ticket before insertion: the ticket, and its timeline in order."""
+
+    ticket: Ticket
+    entries: list[tuple[str, dict[str, Any]]]  # ("event"|"step"|"comment", fields)
+
+
+def _times(rng: random.Random, start: datetime, count: int, now: datetime) -> list[datetime]:
+    """`count` increasing times from `start`, hours to days apart, never after now."""
+    gaps = [timedelta(minutes=rng.randint(5, 60 * 30)) for _ in range(count - 1)]
+    span = sum(gaps, timedelta())
+    room = now - timedelta(minutes=1) - start
+    if span > room:
+        factor = max(room, timedelta(seconds=count)) / span
+        gaps = [g * factor for g in gaps]
+    times = [start]
+    for gap in gaps:
+        times.append(times[-1] + gap + timedelta(microseconds=1))
+    return times
+
+
+class _BulkPlanner:
+    def __init__(
+        self, cast: Cast, rng: random.Random, now: datetime, duplicate_pool: list[int]
+    ) -> None:
+        self.cast = cast
+        self.rng = rng
+        self.now = now
+        self.duplicate_pool = duplicate_pool
+        self.templates = [t for t in DEMO_TICKETS if t.category and t.service]
+        tier1 = cast.teams["Tier 1"]
+        self.tier1 = tier1
+        self.tier1_engineers = [cast.users[u] for u in ("erin", "omar", "lucy")]
+        self.helpers = [cast.users[u] for u in ("tom", "rachel", "tess", "nils", "sofia", "ella")]
+        self.tier1_ids = {u.pk for u in self.tier1_engineers} | {cast.users["tess"].pk}
+        self.states = [s for s, _ in STATE_MIX]
+        self.weights = [w for _, w in STATE_MIX]
+
+    def plan(self) -> _Planned:
+        rng, cast = self.rng, self.cast
+        status = rng.choices(self.states, self.weights)[0]
+        spec = rng.choice(self.templates)
+        org = cast.orgs[rng.randrange(len(cast.orgs))]
+        requester = rng.choice(cast.customers[org.pk])
+        channel = rng.choice([Channel.PORTAL, Channel.PORTAL, Channel.PHONE, Channel.EMAIL, Channel.API])
+        engineer = rng.choice(self.tier1_engineers)
+        creator = requester if channel in (Channel.PORTAL, Channel.API) else engineer
+        created_at = self.now - timedelta(days=rng.uniform(0.05, 182))
+        priority = spec.priority or rng.choice(Priority.values)
+        if status == Status.NEW and channel == Channel.PORTAL and rng.random() < 0.5:
+            priority = ""  # customers often leave it to triage
+
+        # The transitions that lead to `status`, in order: (name, actor, fields for the event).
+        chain: list[tuple[str, User, dict[str, Any]]] = []
+        fields: dict[str, Any] = {}
+        cancel_from_new = status == Status.CANCELLED and rng.random() < 0.4
+        if status != Status.NEW and not cancel_from_new:
+            chain.append(("triage", engineer, {"details": {"changed": {}, "priority": priority}}))
+        started = status in (Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER, Status.RESOLVED,
+                             Status.CLOSED) or (status == Status.CANCELLED and not cancel_from_new
+                                                and rng.random() < 0.5)
+        if started:
+            chain.append(("start", engineer, {"details": {"assignee": engineer.pk,
+                                                          "assignee_name": str(engineer)}}))
+        # Steps and comments happen while the ticket is being worked.
+        work: list[tuple[str, dict[str, Any]]] = []
+        for _ in range(rng.randint(1, 3)):
+            kind, action, outcome = rng.choice(STEP_TEXTS)
+            by = engineer if rng.random() < 0.7 else rng.choice(self.helpers)
+            team = self.tier1 if (status != Status.NEW and by.pk in self.tier1_ids
+                                  and not cancel_from_new) else None
+            work.append(("step", {"kind": kind, "action": action, "outcome": outcome, "engineer": by,
+                                  "team": team, "is_public": rng.random() < 0.3}))
+        for _ in range(rng.randint(1, 3)):
+            roll = rng.random()
+            if roll < 0.35:
+                work.append(("comment", {"author": engineer, "is_internal": True,
+                                         "body": rng.choice(INTERNAL_COMMENTS)}))
+            elif roll < 0.7:
+                work.append(("comment", {"author": engineer, "is_internal": False,
+                                         "body": rng.choice(PUBLIC_COMMENTS)}))
+            else:
+                work.append(("comment", {"author": requester, "is_internal": False,
+                                         "body": rng.choice(CUSTOMER_COMMENTS)}))
+        tail: list[tuple[str, User, dict[str, Any]]] = []
+        if started and status != Status.CANCELLED and rng.random() < 0.25:
+            # A finished wait: the customer's comment resumes the ticket (as ticket_comment does).
+            reason = rng.choice(WAIT_REASONS)
+            tail.append(("await_customer", engineer, {"reason": reason}))
+            tail.append(("comment", requester, {"body": rng.choice(CUSTOMER_COMMENTS)}))
+            tail.append(("customer_replied", requester, {"reason": "Customer replied with a comment."}))
+        if status == Status.WAITING_ON_CUSTOMER:
+            reason = rng.choice(WAIT_REASONS)
+            fields["waiting_reason"] = reason
+            tail.append(("await_customer", engineer, {"reason": reason}))
+        if status in (Status.RESOLVED, Status.CLOSED):
+            summary, root_cause = rng.choice(RESOLUTIONS)
+            fix_kind = FixKind.PERMANENT if rng.random() < 0.8 else FixKind.WORKAROUND
+            fields.update(resolution_summary=summary, root_cause=root_cause, fix_kind=fix_kind)
+            resolve_event = ("resolve", engineer, {"reason": summary, "details": {
+                "fix_kind": fix_kind, "knowledge_article": ""}})
+            tail.append(resolve_event)
+            if rng.random() < 0.1:
+                reason = "The problem came back the next day."
+                fields.update(reopen_reason=reason, reopen_count=1)
+                tail.append(("reopen", requester, {"reason": reason}))
+                tail.append(resolve_event)
+        if status == Status.CLOSED:
+            if rng.random() < 0.6:
+                kind, actor, ch, text = CloseKind.CONFIRMED_BY_CUSTOMER, requester, Channel.PORTAL, ""
+            else:
+                ch = rng.choice([Channel.PHONE, Channel.EMAIL])
+                kind, actor, text = CloseKind.CONFIRMED_ON_BEHALF, engineer, f"Customer confirmed by {ch}."
+            fields.update(close_kind=kind, confirmation_note=text)
+            tail.append(("confirm_resolution", actor, {"reason": text, "details": {
+                "close_kind": kind, "channel": ch}}))
+        if status == Status.CANCELLED:
+            reasons = [CancelReason.WITHDRAWN, CancelReason.SPAM]
+            if self.duplicate_pool:
+                reasons.append(CancelReason.DUPLICATE)
+            reason = rng.choice(reasons)
+            dup = rng.choice(self.duplicate_pool) if reason == CancelReason.DUPLICATE else None
+            text = {CancelReason.WITHDRAWN: "Withdrawn by the customer.",
+                    CancelReason.SPAM: "Not a support request.",
+                    CancelReason.DUPLICATE: "Duplicate of an existing ticket."}[reason]
+            fields.update(cancel_reason=reason, cancel_note=text, duplicate_of_id=dup)
+            tail.append(("cancel", engineer, {"reason": text, "details": {
+                "cancel_reason": reason, "duplicate_of": dup}}))
+
+        n = 1 + len(chain) + len(work) + len(tail)
+        times = iter(_times(rng, created_at, n, self.now))
+        entries: list[tuple[str, dict[str, Any]]] = []
+        created_details: dict[str, Any] = {"channel": channel}
+        if creator.pk != requester.pk:
+            created_details["on_behalf_of"] = requester.pk
+        entries.append(("event", {"kind": "created", "actor_id": creator.pk, "at": next(times),
+                                  "target": Status.NEW, "details": created_details, "is_public": True}))
+        state = Status.NEW
+        for name, actor, extra in chain:
+            state = self._transition(entries, name, actor, state, next(times), extra, fields)
+        for kind, data in work:
+            entries.append((kind, {**data, "at": next(times)}))
+        for name, actor, extra in tail:
+            if name == "comment":
+                entries.append(("comment", {"author": actor, "is_internal": False,
+                                            "body": extra["body"], "at": next(times)}))
+            else:
+                state = self._transition(entries, name, actor, state, next(times), extra, fields)
+        assert state == status, (state, status)
+
+        suffix = rng.choice(SITES)
+        # *_id fields rather than objects: the related descriptors are slow at this volume.
+        ticket = Ticket(
+            organisation_id=org.pk, requester_id=requester.pk, created_by_id=creator.pk, channel=channel,
+            summary=f"{spec.summary} ({suffix})"[:200],
+            description=spec.description, symptoms=spec.symptoms,
+            replication_steps=spec.replication_steps, error_messages=spec.error_messages,
+            recent_changes=spec.recent_changes, business_impact=spec.business_impact,
+            workaround=spec.workaround, priority=priority,
+            category_id=cast.categories[spec.category or "Software"].pk,
+            service_id=cast.services[spec.service or "ERP"].pk,
+            created_at=created_at,
+            status=status,  # allowed in the constructor; only assignment on a loaded row is refused
+            **fields,
+        )
+        return _Planned(ticket, entries)
+
+    def _transition(self, entries: list[tuple[str, dict[str, Any]]], name: str, actor: User,
+                    source: str, at: datetime, extra: dict[str, Any], fields: dict[str, Any]) -> str:
+        target = {
+            "triage": Status.OPEN, "start": Status.IN_PROGRESS,
+            "await_customer": Status.WAITING_ON_CUSTOMER, "customer_replied": Status.IN_PROGRESS,
+            "resolve": Status.RESOLVED, "reopen": Status.IN_PROGRESS,
+            "confirm_resolution": Status.CLOSED, "cancel": Status.CANCELLED,
+        }[name]
+        # The timestamps the model's transition methods set.
+        if name == "triage":
+            fields["triaged_at"] = at
+            fields["team_id"] = self.tier1.pk
+        elif name == "start":
+            fields["assignee_id"] = actor.pk
+            fields.setdefault("started_at", at)
+        elif name == "resolve":
+            fields["resolved_at"] = at
+        elif name == "reopen":
+            fields["resolved_at"] = None
+        elif name in ("confirm_resolution", "cancel"):
+            fields["closed_at"] = at
+        entries.append(("event", {
+            "kind": name, "actor_id": actor.pk, "at": at, "source": source, "target": target,
+            "reason": extra.get("reason", ""), "details": extra.get("details", {}), "is_public": True,
+        }))
+        return target
+
+
+BULK_BATCH = 2000
+
+
+def bulk_create_tickets(
+    cast: Cast, count: int, progress: ProgressBar | None = None, seed: int | None = None
+) -> int:
+    """Insert `count` tickets with bulk_create, in batches, for volume (benchmarks).
+
+    Why this path exists: `--tickets 100000` must finish in minutes on PostgreSQL, and the
+    services (one locked transaction and several queries per change) would need hours.
+    It writes the same rows the services would for the same history: the ticket with the
+    fields each transition sets (team, assignee, triaged/started/resolved/closed times,
+    resolution, close kind, cancel reason…), 1-3 troubleshooting steps and 1-3 comments (some
+    internal), and the timeline: a 'created' event, one event per step and per comment, and
+    every transition event from 'new' to the ticket's state with its source and target, in
+    time order. `status` is passed to the Ticket constructor (never assigned to a loaded row).
+    """
+    if count <= 0:
+        return 0
+    rng = random.Random(seed if seed is not None else Ticket.objects.count())
+    now = timezone.now()
+    pool = list(Ticket.objects.order_by("-pk").values_list("pk", flat=True)[:200])
+    planner = _BulkPlanner(cast, rng, now, pool)
+    created = 0
+    while created < count:
+        size = min(BULK_BATCH, count - created)
+        plans = [planner.plan() for _ in range(size)]
+        with transaction.atomic():
+            Ticket.objects.bulk_create([p.ticket for p in plans])
+            steps: list[TroubleshootingStep] = []
+            comments: list[Comment] = []
+            for p in plans:
+                for i, (kind, data) in enumerate(p.entries):
+                    if kind == "step":
+                        obj: Any = TroubleshootingStep(
+                            ticket_id=p.ticket.pk, kind=data["kind"], action=data["action"],
+                            outcome=data["outcome"], state=StepState.DONE,
+                            engineer_id=data["engineer"].pk,
+                            team_id=data["team"].pk if data["team"] else None,
+                            is_public=data["is_public"], performed_at=data["at"],
+                        )
+                        steps.append(obj)
+                        p.entries[i] = ("step", {**data, "obj": obj})
+                    elif kind == "comment":
+                        obj = Comment(ticket_id=p.ticket.pk, author_id=data["author"].pk, body=data["body"],
+                                      is_internal=data["is_internal"], created_at=data["at"])
+                        comments.append(obj)
+                        p.entries[i] = ("comment", {**data, "obj": obj})
+            TroubleshootingStep.objects.bulk_create(steps)
+            Comment.objects.bulk_create(comments)
+            events: list[TimelineEvent] = []
+            for p in plans:
+                for kind, data in p.entries:
+                    if kind == "event":
+                        events.append(TimelineEvent(ticket_id=p.ticket.pk, **data))
+                    elif kind == "step":
+                        events.append(TimelineEvent(
+                            ticket_id=p.ticket.pk, kind="step", actor_id=data["engineer"].pk, at=data["at"],
+                            details={"step": data["obj"].pk, "step_kind": data["kind"], "files": 0,
+                                     "state": StepState.DONE},
+                            is_public=data["is_public"],
+                        ))
+                    else:
+                        events.append(TimelineEvent(
+                            ticket_id=p.ticket.pk, kind="comment", actor_id=data["author"].pk,
+                            at=data["at"],
+                            details={"comment": data["obj"].pk, "internal": data["is_internal"],
+                                     "files": 0},
+                            is_public=not data["is_internal"],
+                        ))
+            TimelineEvent.objects.bulk_create(events)
+        if len(pool) < 200:
+            pool.extend(p.ticket.pk for p in plans[: 200 - len(pool)])
+        created += size
+        if progress is not None:
+            progress.advance(size)
+    if progress is not None:
+        progress.finish()
+    _analyze([Ticket, TroubleshootingStep, Comment, TimelineEvent])
+    return created
+
+
+def _analyze(models: list[type[Any]]) -> None:
+    """Refresh the planner's statistics after a bulk load, as autovacuum would do later.
+
+    Without it PostgreSQL plans the first queries on 100,000 fresh rows with the estimates of
+    an empty table (nested loops where a hash join is due), and benchmarks measure that.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f'ANALYZE "{model._meta.db_table}"')

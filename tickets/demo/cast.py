@@ -1,0 +1,330 @@
+"""The demo cast: organisations and their customers, staff, teams, categories and services.
+
+`ensure_cast()` creates them (or finds them by name) and returns them as a `Cast`;
+`DEMO_LOGINS` and `format_logins()` describe the fixed demo logins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
+
+from accounts.models import Organisation, Role, Team, User
+from accounts.roles import sync_role_groups
+from tickets.models import Category, Service
+
+DEMO_PASSWORD = "demo"
+
+# (username, role description): the fixed demo logins, all with the password DEMO_PASSWORD.
+DEMO_LOGINS: list[tuple[str, str]] = [
+    ("erin", "Engineer, Tier 1"),
+    ("tom", "Engineer, Tier 2"),
+    ("ella", "Engineer, Engineering"),
+    ("tess", "Team leader, Tier 1"),
+    ("manny", "Team manager, Tier 1 and Tier 2"),
+    ("esme", "Escalation manager (Customer Support Engineer)"),
+    ("leah", "Support leadership"),
+    ("ivan", "IT manager (final decision point)"),
+    ("admin", "Administrator (superuser, Django admin)"),
+    ("carla", "Customer, Harbourline Logistics"),
+]
+
+STAFF_DOMAIN = "escalationdesk.example"
+
+# --- people and organisations ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    username: str
+    first_name: str
+    last_name: str
+    title: str
+    phone: str
+    roles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class OrgSpec:
+    name: str
+    domain: str
+    phone: str
+    notes: str
+    customers: tuple[Person, ...]
+
+
+ORGANISATIONS: list[OrgSpec] = [
+    OrgSpec(
+        "Harbourline Logistics", "harbourline.example", "+44 20 7946 0100",
+        "Freight forwarding and warehousing, 4 depots. Premium support contract (24x7 for P1).",
+        (
+            Person("carla", "Carla", "Mendes", "Head of Operations", "+44 20 7946 0101"),
+            Person("hugo", "Hugo", "Brandt", "IT Coordinator", "+44 20 7946 0102"),
+        ),
+    ),
+    OrgSpec(
+        "Meridian Health Partners", "meridianhealth.example", "+44 161 496 0200",
+        "Network of 12 outpatient clinics. Standard support, business hours.",
+        (
+            Person("nadia", "Nadia", "Okafor", "Practice Manager", "+44 161 496 0201"),
+            Person("felix", "Felix", "Laurent", "Systems Administrator", "+44 161 496 0202"),
+        ),
+    ),
+    OrgSpec(
+        "Brightwater Energy", "brightwater.example", "+44 117 496 0300",
+        "Renewable energy operator; field engineers work remotely over VPN.",
+        (
+            Person("priya", "Priya", "Raman", "Finance Director", "+44 117 496 0301"),
+            Person("sean", "Sean", "Gallagher", "Service Desk Lead", "+44 117 496 0302"),
+        ),
+    ),
+    OrgSpec(
+        "Castlegate Financial Services", "castlegate.example", "+44 131 496 0400",
+        "Wealth management firm, regulated; change freeze on month-end days.",
+        (
+            Person("grace", "Grace", "Whitfield", "Chief Operating Officer", "+44 131 496 0401"),
+            Person("marco", "Marco", "Bellini", "Infrastructure Engineer", "+44 131 496 0402"),
+        ),
+    ),
+]
+
+ENGINEER = str(Role.ENGINEER)
+SME = str(Role.SME)
+LEADER = str(Role.TEAM_LEADER)
+MANAGER = str(Role.TEAM_MANAGER)
+
+
+@dataclass(frozen=True)
+class TeamSpec:
+    name: str
+    description: str
+    email: str
+    members: tuple[Person, ...]
+    leader: Person
+    manager: str  # username of a person in MANAGERS
+    requires_knowledge_update: bool = False
+
+
+MANAGERS: list[Person] = [
+    Person("manny", "Manny", "Ortiz", "Support Team Manager, Tier 1 & 2", "+44 20 7946 0910", (MANAGER,)),
+    Person("mara", "Mara", "Quinn", "Engineering & Field Services Manager", "+44 20 7946 0911", (MANAGER,)),
+    Person("gwen", "Gwen", "Ellis", "Infrastructure Operations Manager", "+44 20 7946 0912", (MANAGER,)),
+]
+
+TEAMS: list[TeamSpec] = [
+    TeamSpec(
+        "Tier 1", "First point of contact: intake, triage, basic troubleshooting (seed 003).",
+        f"tier1@{STAFF_DOMAIN}",
+        (
+            Person("erin", "Erin", "Walsh", "Support Engineer", "+44 20 7946 0920", (ENGINEER,)),
+            Person("omar", "Omar", "Haddad", "Support Engineer", "+44 20 7946 0921", (ENGINEER,)),
+            Person("lucy", "Lucy", "Chen", "Support Engineer", "+44 20 7946 0922", (ENGINEER,)),
+        ),
+        Person("tess", "Tess", "Morgan", "Tier 1 Team Leader", "+44 20 7946 0923", (LEADER,)),
+        "manny",
+    ),
+    TeamSpec(
+        "Tier 2", "Advanced troubleshooting, root cause analysis, replication in test.",
+        f"tier2@{STAFF_DOMAIN}",
+        (
+            Person("tom", "Tom", "Becker", "Senior Support Engineer", "+44 20 7946 0930", (ENGINEER,)),
+            Person("rachel", "Rachel", "Adeyemi", "Senior Support Engineer", "+44 20 7946 0931",
+                   (ENGINEER,)),
+        ),
+        Person("ravi", "Ravi", "Kapoor", "Tier 2 Team Leader", "+44 20 7946 0932", (LEADER,)),
+        "manny",
+    ),
+    TeamSpec(
+        "Engineering", "Code-level resolution; updates the knowledge base with new findings.",
+        f"engineering@{STAFF_DOMAIN}",
+        (
+            Person("ella", "Ella", "Novak", "Software Engineer", "+44 20 7946 0940", (ENGINEER, SME)),
+            Person("jonas", "Jonas", "Lindqvist", "Software Engineer", "+44 20 7946 0941", (ENGINEER,)),
+        ),
+        Person("kenji", "Kenji", "Sato", "Engineering Team Leader", "+44 20 7946 0942", (LEADER,)),
+        "mara",
+        requires_knowledge_update=True,
+    ),
+    TeamSpec(
+        "Onsite Support", "Field engineers dispatched to customer sites (approval required).",
+        f"onsite@{STAFF_DOMAIN}",
+        (
+            Person("dan", "Dan", "Fletcher", "Field Engineer", "+44 20 7946 0950", (ENGINEER,)),
+            Person("aisha", "Aisha", "Karim", "Field Engineer", "+44 20 7946 0951", (ENGINEER,)),
+        ),
+        Person("beth", "Beth", "Ward", "Onsite Team Leader", "+44 20 7946 0952", (LEADER,)),
+        "mara",
+    ),
+    TeamSpec(
+        "Network Operations", "Consult team: WAN, VPN concentrators, firewalls, DNS.",
+        f"netops@{STAFF_DOMAIN}",
+        (
+            Person("nils", "Nils", "Berg", "Network Engineer", "+44 20 7946 0960", (ENGINEER, SME)),
+            Person("zoe", "Zoe", "Harper", "Network Engineer", "+44 20 7946 0961", (ENGINEER, SME)),
+        ),
+        Person("victor", "Victor", "Moreau", "Network Operations Lead", "+44 20 7946 0962", (LEADER,)),
+        "gwen",
+    ),
+    TeamSpec(
+        "Database Administration", "Consult team: ERP and payroll databases, performance, backups.",
+        f"dba@{STAFF_DOMAIN}",
+        (
+            Person("sofia", "Sofia", "Romano", "Database Administrator", "+44 20 7946 0970",
+                   (ENGINEER, SME)),
+            Person("kwame", "Kwame", "Mensah", "Database Administrator", "+44 20 7946 0971",
+                   (ENGINEER, SME)),
+        ),
+        Person("paula", "Paula", "Duarte", "DBA Team Leader", "+44 20 7946 0972", (LEADER,)),
+        "gwen",
+    ),
+]
+
+OTHER_STAFF: list[Person] = [
+    Person("esme", "Esme", "Holloway", "Customer Support Engineer (escalations)", "+44 20 7946 0980",
+           (str(Role.ESCALATION_MANAGER),)),
+    Person("leah", "Leah", "Fischer", "Director of Customer Support", "+44 20 7946 0981",
+           (str(Role.LEADERSHIP),)),
+    Person("ivan", "Ivan", "Petrov", "IT Manager", "+44 20 7946 0982", (str(Role.IT_MANAGER),)),
+]
+ADMIN = Person("admin", "Sam", "Rivera", "Systems Administrator", "+44 20 7946 0990",
+               (str(Role.ADMINISTRATOR),))
+
+CATEGORIES: list[tuple[str, str]] = [
+    ("Software", "Application errors, bugs, wrong results."),
+    ("Hardware", "Laptops, printers, scanners, handhelds, peripherals."),
+    ("Network", "Connectivity, VPN, Wi-Fi, DNS, mail flow."),
+    ("Access & accounts", "Log-in, passwords, MFA, permissions, new starters and leavers."),
+    ("Performance", "Slowness, time-outs, batch jobs overrunning."),
+]
+
+SERVICES: list[tuple[str, str]] = [
+    ("Payroll", "Payroll calculation, payslips and the bank export."),
+    ("E-mail & collaboration", "Mail, calendars, shared mailboxes, Teams meetings."),
+    ("ERP", "Orders, shipping, purchasing, finance and reporting."),
+    ("Customer portal", "The customer-facing web portal and its log-in."),
+    ("VPN", "Remote access for staff, branch site-to-site tunnels."),
+]
+
+
+@dataclass
+class Cast:
+    """Everything the demo tickets refer to, by name."""
+
+    users: dict[str, User] = field(default_factory=dict)
+    teams: dict[str, Team] = field(default_factory=dict)
+    orgs: list[Organisation] = field(default_factory=list)
+    customers: dict[int, list[User]] = field(default_factory=dict)  # organisation pk -> contacts
+    categories: dict[str, Category] = field(default_factory=dict)
+    services: dict[str, Service] = field(default_factory=dict)
+
+
+def _ensure_user(
+    person: Person,
+    *,
+    email: str,
+    password_hash: Callable[[], str],
+    is_staff: bool,
+    groups: dict[str, Group],
+    organisation: Organisation | None = None,
+    is_superuser: bool = False,
+) -> User:
+    user = User.objects.filter(username=person.username).first()
+    if user is None:
+        user = User.objects.create(
+            username=person.username,
+            first_name=person.first_name,
+            last_name=person.last_name,
+            title=person.title,
+            phone=person.phone,
+            email=email,
+            is_staff=is_staff,
+            is_superuser=is_superuser,
+            organisation=organisation,
+            # The demo password, whatever the validators say (it is a demo). Existing users
+            # keep theirs: seeding again never resets a password someone changed.
+            password=password_hash(),
+        )
+    if person.roles:
+        user.groups.add(*(groups[r] for r in person.roles))
+    return user
+
+
+def ensure_cast() -> Cast:
+    """Create (or find) organisations, people, teams, categories and services."""
+    sync_role_groups()
+    groups = {g.name: g for g in Group.objects.all()}
+    # One hash for every demo account (same password; PBKDF2 is slow on purpose), made only
+    # when a user is actually created.
+    hashes: list[str] = []
+
+    def password_hash() -> str:
+        if not hashes:
+            hashes.append(make_password(DEMO_PASSWORD))
+        return hashes[0]
+    cast = Cast()
+
+    for spec in ORGANISATIONS:
+        org, _ = Organisation.objects.get_or_create(
+            name=spec.name, defaults={"domain": spec.domain, "phone": spec.phone, "notes": spec.notes}
+        )
+        cast.orgs.append(org)
+        contacts = []
+        for person in spec.customers:
+            user = _ensure_user(
+                Person(person.username, person.first_name, person.last_name, person.title,
+                       person.phone, (str(Role.CUSTOMER),)),
+                email=f"{person.first_name.lower()}.{person.last_name.lower()}@{spec.domain}",
+                password_hash=password_hash, is_staff=False, groups=groups, organisation=org,
+            )
+            cast.users[user.username] = user
+            contacts.append(user)
+        cast.customers[org.pk] = contacts
+
+    def staff(person: Person, **kwargs: Any) -> User:
+        user = _ensure_user(
+            person,
+            email=f"{person.first_name.lower()}.{person.last_name.lower()}@{STAFF_DOMAIN}",
+            password_hash=password_hash, is_staff=True, groups=groups, **kwargs,
+        )
+        cast.users[user.username] = user
+        return user
+
+    for person in MANAGERS + OTHER_STAFF:
+        staff(person)
+    staff(ADMIN, is_superuser=True)
+
+    for spec in TEAMS:
+        team, _ = Team.objects.get_or_create(
+            name=spec.name,
+            defaults={
+                "description": spec.description,
+                "email": spec.email,
+                "requires_knowledge_update": spec.requires_knowledge_update,
+                "manager": cast.users[spec.manager],
+            },
+        )
+        cast.teams[team.name] = team
+        team.members.add(*(staff(p) for p in spec.members))
+        team.leaders.add(staff(spec.leader))
+
+    for name, description in CATEGORIES:
+        cast.categories[name], _ = Category.objects.get_or_create(
+            name=name, defaults={"description": description}
+        )
+    for name, description in SERVICES:
+        cast.services[name], _ = Service.objects.get_or_create(
+            name=name, defaults={"description": description, "default_team": cast.teams["Tier 1"]}
+        )
+    return cast
+
+
+def format_logins() -> str:
+    """The demo logins as a small text table."""
+    width = max(len(u) for u, _ in DEMO_LOGINS)
+    lines = [f"Demo logins (password for all: {DEMO_PASSWORD!r})", ""]
+    lines += [f"  {username:<{width}}  {role}" for username, role in DEMO_LOGINS]
+    return "\n".join(lines)
