@@ -158,3 +158,23 @@ def test_it_refuses_adding_an_event_through_the_admin(admin_browser: Client, eve
     )
     assert response.status_code == 403
     assert TimelineEvent.objects.count() == count
+
+
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+def test_it_offers_no_way_to_change_or_delete_history_through_the_api(
+    ticket: Ticket, admin_user: User, method: str
+) -> None:
+    from rest_framework.test import APIClient
+
+    services.ticket_comment(ticket=ticket, actor=admin_user, body="Called the customer.")
+    client = APIClient()
+    client.force_authenticate(admin_user)
+    events = list(TimelineEvent.objects.filter(ticket=ticket).values_list("pk", "kind", "reason"))
+
+    for url in (f"/api/tickets/{ticket.pk}/", f"/api/tickets/{ticket.pk}/comments/"):
+        response = getattr(client, method)(url, {"kind": "forged", "reason": "x"}, format="json")
+        assert response.status_code == 405, url
+
+    assert list(TimelineEvent.objects.filter(ticket=ticket).values_list("pk", "kind", "reason")) == events
+    paths = client.get("/api/schema/", {"format": "json"}).json()["paths"]
+    assert not [path for path in paths if "event" in path or "timeline" in path]
