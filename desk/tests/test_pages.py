@@ -729,3 +729,9 @@ def test_it_ignores_filters_it_does_not_understand_and_says_so(
         queue_tickets, "new_p2", "new_p1", "open_t1", "mine", "open_t2"
     )
     assert "These filters were not understood" in response.content.decode()
+
+
+def test_it_names_the_states_in_plain_words_on_my_work(staff_client: Client) -> None:
+    html = staff_client.get(reverse("desk:my_work")).content.decode()
+
+    assert "Waiting on customer" in html and "In progress" in html
