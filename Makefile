@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test bench lint setup clean
+.PHONY: run test bench bench-sweep lint setup clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ test: $(STAMP)
 ## make bench: seed N tickets (default 10000) into the configured database and report latencies.
 bench: $(STAMP)
 	$(PY) -m bench.run --tickets $${N:-10000}
+
+## make bench-sweep: deadlines per second of the deadline sweep, 10,000 and 100,000 due rows, 1 and 4 sweepers.
+bench-sweep: $(STAMP)
+	$(PY) -m bench.sweep --deadlines $${DEADLINES:-10000 100000} --sweepers $${SWEEPERS:-1 4}
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

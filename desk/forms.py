@@ -212,3 +212,7 @@ class QueueFilterForm(forms.Form):
     assignee = forms.ChoiceField(
         choices=[("", "Anyone"), ("me", "Me"), ("none", "Unassigned")], required=False
     )
+    sla = forms.ChoiceField(
+        label="SLA", required=False,
+        choices=[("", "Any"), ("soon", "Breaching soon"), ("breached", "Breached")],
+    )

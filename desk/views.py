@@ -71,6 +71,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         filters.team = data["team"].pk if data["team"] else None
         filters.assignee = data["assignee"]
         filters.q = data["q"]
+        filters.sla = data["sla"]
     page = Paginator(selectors.ticket_queue(user=request.user, filters=filters), PAGE_SIZE).get_page(
         request.GET.get("page")
     )

@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "accounts",
+    "notifications",
+    "clocks",
     "tickets",
     "desk",
 ]
@@ -70,6 +72,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -138,6 +141,10 @@ ATTACHMENT_ALLOWED_EXTENSIONS = env.list(
 DATA_UPLOAD_MAX_MEMORY_SIZE = ATTACHMENT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
+# Quality control: a resolved ticket closes by itself when the customer has not answered
+# within this many business days (SPEC §2).
+CONFIRMATION_WINDOW_BUSINESS_DAYS = env.int("CONFIRMATION_WINDOW_BUSINESS_DAYS", default=5)
+
 # E-mail
 EMAIL_BACKEND = env.str(
     "EMAIL_BACKEND",
@@ -171,7 +178,25 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+# The deadline sweep (SPEC §4): deadlines are rows; beat only says "look now".
+CLOCKS_SWEEP_SECONDS = env.int("CLOCKS_SWEEP_SECONDS", default=30)
+CELERY_BEAT_SCHEDULE: dict = {
+    "clocks.sweep_deadlines": {
+        "task": "clocks.sweep_deadlines",
+        "schedule": float(CLOCKS_SWEEP_SECONDS),
+        # A sweep that waited longer than one interval is superseded by the next one.
+        "options": {"expires": float(CLOCKS_SWEEP_SECONDS)},
+    },
+}
+
+# Notifications (SPEC §8): the outbox re-drive sends what the broker lost or a failure postponed.
+NOTIFICATIONS_REDRIVE_SECONDS = env.int("NOTIFICATIONS_REDRIVE_SECONDS", default=60)
+NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=5)
+NOTIFICATIONS_BACKOFF_SECONDS = env.int("NOTIFICATIONS_BACKOFF_SECONDS", default=60)
+NOTIFICATIONS_BACKOFF_CAP_SECONDS = env.int("NOTIFICATIONS_BACKOFF_CAP_SECONDS", default=3600)
+NOTIFICATIONS_LEASE_SECONDS = env.int("NOTIFICATIONS_LEASE_SECONDS", default=600)
+NOTIFICATIONS_GRACE_SECONDS = env.int("NOTIFICATIONS_GRACE_SECONDS", default=60)
+CELERY_BEAT_SCHEDULE["notifications-redrive"] = {"task": "notifications.redrive", "schedule": float(NOTIFICATIONS_REDRIVE_SECONDS), "options": {"expires": float(NOTIFICATIONS_REDRIVE_SECONDS)}}
 
 # REST API
 REST_FRAMEWORK = {

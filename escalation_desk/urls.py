@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="desk:my_work", permanent=False)),
     path("admin/", admin.site.urls),
+    path("desk/inbox/", include("notifications.urls")),
     path("desk/", include("desk.urls")),
     path("api/", include("tickets.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

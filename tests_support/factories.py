@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date, time, timedelta
+
 import factory
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
 
 from accounts.models import Organisation, Team, User
 from accounts.roles import sync_role_groups
+from clocks.models import BusinessCalendar, Clock, ClockState, Holiday, WorkingWindow
 from tickets.models import Category, Priority, Service, Ticket
 
 PASSWORD = "correct-horse-battery"
@@ -96,3 +101,29 @@ def make_customer(organisation: Organisation, **kwargs: object) -> User:
     user = UserFactory(organisation=organisation, **kwargs)
     user.groups.add(*_groups("Customer"))
     return user
+
+
+def office_calendar() -> BusinessCalendar:
+    """Mon–Fri 09:00–17:00 in London with one extra holiday: every part of a calendar is used."""
+    calendar, created = BusinessCalendar.objects.get_or_create(name="Test office", time_zone="Europe/London")
+    if created:
+        WorkingWindow.objects.bulk_create(
+            WorkingWindow(calendar=calendar, weekday=day, start=time(9), end=time(17)) for day in range(5)
+        )
+        Holiday.objects.create(calendar=calendar, date=date(2026, 12, 28), name="Office closed")
+    return calendar
+
+
+def add_sla_clocks(tickets: list[Ticket] | None = None) -> None:
+    """Running first-response and resolution clocks on tickets (all by default), in bulk."""
+    calendar = office_calendar()
+    content_type = ContentType.objects.get_for_model(Ticket)
+    now = timezone.now()
+    tickets = tickets if tickets is not None else list(Ticket.objects.all())
+    Clock.objects.bulk_create(
+        Clock(content_type=content_type, object_id=ticket.pk, kind=kind, calendar=calendar,
+              state=ClockState.RUNNING, started_at=now, running_since=now, target_seconds=target,
+              warn_at=now + timedelta(seconds=target * 3 // 4), due_at=now + timedelta(seconds=target))
+        for ticket in tickets
+        for kind, target in (("ticket.first_response", 3600), ("ticket.resolution", 8 * 3600))
+    )

@@ -5,7 +5,16 @@ Ticket state is never edited here: status is protected and changes only through 
 
 from django.contrib import admin
 
-from .models import Attachment, Category, Comment, Service, Ticket, TimelineEvent, TroubleshootingStep
+from .models import (
+    Attachment,
+    Category,
+    Comment,
+    Service,
+    SlaTarget,
+    Ticket,
+    TimelineEvent,
+    TroubleshootingStep,
+)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -136,6 +145,11 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
-    list_display = ["name", "default_team", "is_active"]
+    list_display = ["name", "default_team", "calendar", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name", "description"]
+
+
+@admin.register(SlaTarget)
+class SlaTargetAdmin(admin.ModelAdmin):
+    list_display = ["priority", "first_response_minutes", "resolution_minutes", "warning_percent"]

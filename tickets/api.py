@@ -75,6 +75,8 @@ QUEUE_PARAMETERS = [
     OpenApiParameter("team", int, description="Assignment team id."),
     OpenApiParameter("assignee", str, description='"me", "none", or a user id.'),
     OpenApiParameter("q", str, description="Text search (summary, description, ED-000123…)."),
+    OpenApiParameter("sla", str, enum=["soon", "breached"],
+                     description="Tickets with a time frame past its warning point, or breached."),
 ]
 
 
@@ -97,6 +99,9 @@ def queue_filters_from(params: MultiValueDict) -> selectors.QueueFilters:
     team = (params.get("team") or "").strip()
     if team and not team.isdigit():
         raise InvalidInput({"team": ["A team id (a number)."]})
+    sla_filter = (params.get("sla") or "").strip()
+    if sla_filter not in ("", "soon", "breached"):
+        raise InvalidInput({"sla": ['"soon" (past a warning point) or "breached".']})
     assignee = (params.get("assignee") or "").strip()
     if assignee and assignee not in ("me", "none") and not assignee.isdigit():
         raise InvalidInput({"assignee": ['"me", "none", or a user id.']})
@@ -106,6 +111,7 @@ def queue_filters_from(params: MultiValueDict) -> selectors.QueueFilters:
         team=int(team) if team else None,
         assignee=assignee,
         q=(params.get("q") or "").strip(),
+        sla=sla_filter,
     )
 
 

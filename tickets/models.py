@@ -6,12 +6,14 @@ import os
 import uuid
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from accounts.models import Organisation, Team
+from clocks.models import BusinessCalendar
 
 from . import permissions
 from .guards import (
@@ -93,6 +95,10 @@ class Service(models.Model):
         related_name="+",
         help_text="Team that receives new tickets for this service at triage.",
     )
+    calendar = models.ForeignKey(
+        BusinessCalendar, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="Business hours the SLA clocks of this service count (default: 24×7).",
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -100,6 +106,24 @@ class Service(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SlaTarget(models.Model):
+    """The SLA of one priority: first response and resolution, in business minutes."""
+
+    priority = models.CharField(max_length=2, choices=Priority.choices, unique=True)
+    first_response_minutes = models.PositiveIntegerField()
+    resolution_minutes = models.PositiveIntegerField()
+    warning_percent = models.PositiveSmallIntegerField(
+        default=75, help_text="Warn when this share of the time frame is used."
+    )
+
+    class Meta:
+        ordering = ["priority"]
+        verbose_name = "SLA target"
+
+    def __str__(self) -> str:
+        return f"{self.priority}: respond {self.first_response_minutes} min, resolve {self.resolution_minutes} min"
 
 
 class TicketQuerySet(models.QuerySet):
@@ -177,6 +201,9 @@ class Ticket(FSMModelMixin, models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+
+    clocks = GenericRelation("clocks.Clock", related_query_name="ticket")
 
     objects = TicketQuerySet.as_manager()
 
@@ -263,6 +290,14 @@ class Ticket(FSMModelMixin, models.Model):
     def reopen(self) -> None:
         self.reopen_count += 1
         self.resolved_at = None
+
+    @transition(
+        field=status, source=Status.RESOLVED, target=Status.CLOSED, permission=permissions.system_only
+    )
+    def close_unconfirmed(self) -> None:
+        """The confirmation window passed without an answer (the system, never a person)."""
+        self.close_kind = CloseKind.AUTO_CLOSED
+        self.closed_at = timezone.now()
 
     @transition(
         field=status, source=OPEN_STATES, target=Status.CANCELLED,

@@ -20,6 +20,11 @@ def is_staff_reader(user: User) -> bool:
     return user.is_authenticated and user.is_active and user.has_perm("tickets.view_all_tickets")
 
 
+def system_only(ticket: Ticket, user: User) -> bool:
+    """Transitions the system takes by itself (a time frame passed); no person may."""
+    return False
+
+
 def can_view_ticket(ticket: Ticket, user: User) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False

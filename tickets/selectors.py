@@ -6,10 +6,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import User
+from clocks.models import Clock, ClockState
 
 from . import permissions
 from .models import Attachment, Comment, Status, Ticket, TimelineEvent, TroubleshootingStep
@@ -25,6 +28,7 @@ class QueueFilters:
     assignee: str = ""  # "me", "none", or a user id
     q: str = ""
     open_only: bool = False
+    sla: str = ""  # "soon" (past a warning point, not breached) or "breached"
 
 
 def ticket_queue(*, user: User, filters: QueueFilters | None = None) -> QuerySet[Ticket]:
@@ -50,7 +54,32 @@ def ticket_queue(*, user: User, filters: QueueFilters | None = None) -> QuerySet
         qs = qs.filter(assignee_id=int(filters.assignee))
     if filters.q.strip():
         qs = qs.filter(_text_query(filters.q))
-    return qs.order_by("-created_at", "-pk")
+    if filters.sla:
+        qs = qs.filter(pk__in=_sla_ticket_ids(filters.sla))
+    return qs.prefetch_related(_clocks_prefetch()).order_by("-created_at", "-pk")
+
+
+def _clocks_prefetch() -> Prefetch:
+    """The ticket's SLA clocks with their calendars, for badges (a fixed number of queries)."""
+    return Prefetch(
+        "clocks",
+        queryset=Clock.objects.select_related("calendar").prefetch_related(
+            "calendar__windows", "calendar__holidays"
+        ).order_by("kind"),
+        to_attr="sla_clocks",
+    )
+
+
+def _sla_ticket_ids(which: str) -> QuerySet[Any]:
+    """Tickets with a time frame breached, or running past its warning point ("soon")."""
+    clocks = Clock.objects.filter(content_type=ContentType.objects.get_for_model(Ticket))
+    if which == "breached":
+        clocks = clocks.filter(breached_at__isnull=False)
+    else:
+        clocks = clocks.filter(state=ClockState.RUNNING, breached_at__isnull=True).filter(
+            Q(warned_at__isnull=False) | Q(warn_at__lte=timezone.now())
+        )
+    return clocks.values("object_id")
 
 
 def _text_query(text: str) -> Q:
@@ -109,6 +138,7 @@ def ticket_detail_queryset(*, user: User) -> QuerySet[Ticket]:
         Prefetch("events", queryset=events),
         Prefetch("attachments", queryset=_attachments(internal).filter(step__isnull=True, comment__isnull=True), to_attr="ticket_files"),
         "team__leaders",
+        _clocks_prefetch(),
     )
 
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Organisation, Team, User
 
-from . import permissions, selectors
+from . import permissions, selectors, sla
 from .models import (
     Attachment,
     CancelReason,
@@ -148,6 +149,21 @@ class TimelineEventSerializer(serializers.ModelSerializer):
 # --- output: tickets -----------------------------------------------------------------------
 
 
+class ClockSerializer(serializers.Serializer):
+    """One SLA time frame of the ticket, in business seconds (SPEC §4)."""
+
+    kind = serializers.CharField(help_text="ticket.first_response or ticket.resolution")
+    label = serializers.CharField()
+    state = serializers.CharField(help_text="running, warning, breached, paused or met")
+    target = serializers.IntegerField(help_text="Business seconds allowed.")
+    elapsed = serializers.IntegerField(help_text="Business seconds counted, pauses excluded.")
+    remaining = serializers.IntegerField(help_text="Business seconds left; negative once breached.")
+    paused = serializers.BooleanField()
+    due_at = serializers.DateTimeField(allow_null=True, help_text="Breach instant while running.")
+    warn_at = serializers.DateTimeField(allow_null=True)
+    breached_at = serializers.DateTimeField(allow_null=True)
+
+
 class TicketListSerializer(serializers.ModelSerializer):
     """A queue row: what a list shows, with the transitions this user may take."""
 
@@ -160,18 +176,23 @@ class TicketListSerializer(serializers.ModelSerializer):
     category = CategoryBriefSerializer(read_only=True, allow_null=True)
     service = ServiceBriefSerializer(read_only=True, allow_null=True)
     available_transitions = serializers.SerializerMethodField()
+    clocks = serializers.SerializerMethodField()
 
     class Meta:
         model = Ticket
         fields = [
             "id", "reference", "url", "summary", "status", "priority", "channel",
             "organisation", "requester", "team", "assignee", "category", "service",
-            "created_at", "updated_at", "available_transitions",
+            "created_at", "updated_at", "available_transitions", "clocks",
         ]
         read_only_fields = fields
 
     def get_available_transitions(self, ticket: Ticket) -> list[str]:
         return selectors.available_transitions(ticket, self.context["request"].user)
+
+    @extend_schema_field(ClockSerializer(many=True))
+    def get_clocks(self, ticket: Ticket) -> list[dict[str, Any]]:
+        return sla.clock_badges(ticket)
 
 
 class TicketDetailSerializer(TicketListSerializer):

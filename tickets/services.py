@@ -16,12 +16,15 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.urls import reverse
 from django_fsm import can_proceed, has_transition_perm
 
 from accounts.models import Organisation, Team, User
+from clocks.models import Clock
 from escalation_desk.domain import InvalidInput, Refused
+from notifications.services import notify
 
-from . import permissions
+from . import permissions, sla
 from .guards import MISSING_FOR
 from .models import (
     Attachment,
@@ -107,8 +110,12 @@ def _run_transition(
     call_kwargs: dict[str, Any] | None = None,
     reason: str = "",
     details: dict[str, Any] | None = None,
+    then: Callable[[Ticket], None] | None = None,
 ) -> Ticket:
-    """Lock, put the input on the ticket, check permission and guards, transition, record."""
+    """Lock, put the input on the ticket, check permission and guards, transition, record.
+
+    `then` runs after the change in the same transaction (the ticket's clocks follow it).
+    """
     with transaction.atomic():
         locked = _lock(ticket)
         method = getattr(locked, name)
@@ -138,6 +145,8 @@ def _run_transition(
             details=details,
             is_public=True,
         )
+        if then is not None:
+            then(locked)
     _refresh(ticket, locked)
     return locked
 
@@ -258,6 +267,8 @@ def ticket_update_intake(*, ticket: Ticket, actor: User, **changes: Any) -> Tick
             record_event(
                 ticket=locked, kind="intake_updated", actor=actor, details={"changed": changed}
             )
+            if "priority" in changed:
+                sla.retarget_clocks(locked)
     _refresh(ticket, locked)
     return locked
 
@@ -287,6 +298,7 @@ def ticket_triage(
     return _run_transition(
         ticket=ticket, actor=actor, name="triage", prepare=prepare,
         details={"changed": changed, "priority": priority or ticket.priority},
+        then=sla.start_clocks,
     )
 
 
@@ -309,13 +321,16 @@ def ticket_await_customer(*, ticket: Ticket, actor: User, reason: str) -> Ticket
         locked.waiting_reason = (reason or "").strip()
 
     return _run_transition(
-        ticket=ticket, actor=actor, name="await_customer", prepare=prepare, reason=reason
+        ticket=ticket, actor=actor, name="await_customer", prepare=prepare, reason=reason,
+        then=sla.pause_clocks,
     )
 
 
 def ticket_customer_replied(*, ticket: Ticket, actor: User, note: str = "") -> Ticket:
     """waiting_on_customer → in_progress: the customer answered (portal comment, or recorded)."""
-    return _run_transition(ticket=ticket, actor=actor, name="customer_replied", reason=note)
+    return _run_transition(
+        ticket=ticket, actor=actor, name="customer_replied", reason=note, then=sla.resume_clocks
+    )
 
 
 def ticket_resolve(
@@ -342,6 +357,7 @@ def ticket_resolve(
         ticket=ticket, actor=actor, name="resolve", prepare=prepare,
         reason=resolution_summary,
         details={"fix_kind": fix_kind, "knowledge_article": knowledge_article},
+        then=sla.ticket_resolved,
     )
 
 
@@ -366,6 +382,7 @@ def ticket_confirm_resolution(
         ticket=ticket, actor=actor, name="confirm_resolution", prepare=prepare,
         call_kwargs={"close_kind": close_kind}, reason=note,
         details={"close_kind": close_kind, "channel": channel or Channel.PORTAL},
+        then=sla.ticket_finished,
     )
 
 
@@ -375,7 +392,10 @@ def ticket_reopen(*, ticket: Ticket, actor: User, reason: str) -> Ticket:
     def prepare(locked: Ticket) -> None:
         locked.reopen_reason = (reason or "").strip()
 
-    return _run_transition(ticket=ticket, actor=actor, name="reopen", prepare=prepare, reason=reason)
+    return _run_transition(
+        ticket=ticket, actor=actor, name="reopen", prepare=prepare, reason=reason,
+        then=sla.ticket_reopened,
+    )
 
 
 def ticket_cancel(
@@ -397,6 +417,57 @@ def ticket_cancel(
     return _run_transition(
         ticket=ticket, actor=actor, name="cancel", prepare=prepare, reason=note,
         details={"cancel_reason": reason, "duplicate_of": duplicate_of.pk if duplicate_of else None},
+        then=sla.ticket_finished,
+    )
+
+
+def ticket_close_unconfirmed(*, ticket: Ticket) -> Ticket:
+    """resolved → closed by the system: the confirmation window passed without an answer."""
+    with transaction.atomic():
+        locked = _lock(ticket)
+        if locked.status != Status.RESOLVED:
+            return locked  # reopened or confirmed meanwhile: nothing to do
+        locked.close_unconfirmed()
+        locked.save()
+        record_event(
+            ticket=locked, kind="close_unconfirmed", actor=None, source=Status.RESOLVED,
+            target=locked.status, is_public=True,
+            reason="Closed automatically: the confirmation window passed without an answer.",
+            details={"close_kind": locked.close_kind},
+        )
+        # The window's own deadline is being fired by the sweep: only the clocks stop here.
+        sla.stop_clocks(locked)
+    return locked
+
+
+def ticket_clock_event(*, ticket: Ticket, clock: Clock, warning: bool) -> None:
+    """A time frame reached its warning or breach point: the timeline says so, and the
+    assignee (warning) or the team leaders (breach) are notified in the same transaction."""
+    label = sla.CLOCK_LABELS.get(clock.kind, clock.kind)
+    point = "warning" if warning else "breach"
+    if warning:
+        recipients = [ticket.assignee] if ticket.assignee else list(sla.team_leads(ticket))
+    else:
+        recipients = list(sla.team_leads(ticket))
+    notify(
+        recipients=recipients,
+        kind=f"ticket.sla_{point}",
+        context={
+            "reference": ticket.reference, "summary": ticket.summary, "clock": label,
+            "due_at": clock.due_at.isoformat() if clock.due_at else "",
+            "message": f"{ticket.reference} {ticket.summary}: the {label.lower()} time frame "
+                       f"{'has reached its warning point' if warning else 'is breached'}.",
+        },
+        dedup_key=f"clock:{clock.pk}:{point}",
+        link=reverse("desk:ticket", args=[ticket.pk]),
+    )
+    record_event(
+        ticket=ticket,
+        kind="sla_warning" if warning else "sla_breach",
+        actor=None,
+        reason=f"{label} time frame {'reached its warning point' if warning else 'breached'}.",
+        details={"clock": clock.kind, "target_seconds": clock.target_seconds,
+                 "due_at": clock.due_at.isoformat() if clock.due_at else None},
     )
 
 
@@ -498,6 +569,8 @@ def ticket_comment(
             details={"comment": comment.pk, "internal": is_internal, "files": len(files)},
             is_public=not is_internal,
         )
+        if not is_internal and actor.is_agent:
+            sla.first_response_given(locked)
         if permissions.is_customer_of(locked, actor) and locked.status == "waiting_on_customer":
             ticket_customer_replied(ticket=locked, actor=actor, note="Customer replied with a comment.")
     _refresh(ticket, locked)

@@ -50,3 +50,31 @@ def ago(value: datetime | None) -> str:
     if value is None:
         return ""
     return f"{timesince(value, depth=1)} ago"
+
+
+def business_duration(seconds: int) -> str:
+    """'2h 05m' / '3d 4h' of business time, for badges."""
+    seconds = abs(int(seconds))
+    minutes, _ = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    return f"{minutes}m"
+
+
+@register.inclusion_tag("desk/_sla_badges.html")
+def sla_badges(ticket: object) -> dict[str, object]:
+    from tickets.sla import clock_badges
+
+    badges = clock_badges(ticket)
+    for badge in badges:
+        left = business_duration(badge["remaining"])
+        badge["text"] = {
+            "met": "met",
+            "breached": f"breached {left} ago" if badge["remaining"] < 0 else "breached",
+            "paused": f"paused, {left} left",
+        }.get(badge["state"], f"{left} left")
+    return {"badges": badges}

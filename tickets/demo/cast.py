@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import time
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
@@ -15,7 +16,8 @@ from django.contrib.auth.models import Group
 
 from accounts.models import Organisation, Role, Team, User
 from accounts.roles import sync_role_groups
-from tickets.models import Category, Service
+from clocks.models import BusinessCalendar, WorkingWindow
+from tickets.models import Category, Service, SlaTarget
 
 DEMO_PASSWORD = "demo"
 
@@ -315,11 +317,44 @@ def ensure_cast() -> Cast:
         cast.categories[name], _ = Category.objects.get_or_create(
             name=name, defaults={"description": description}
         )
+    calendars = ensure_calendars()
     for name, description in SERVICES:
         cast.services[name], _ = Service.objects.get_or_create(
-            name=name, defaults={"description": description, "default_team": cast.teams["Tier 1"]}
+            name=name,
+            defaults={
+                "description": description,
+                "default_team": cast.teams["Tier 1"],
+                # Remote access is supported around the clock; the rest in office hours.
+                "calendar": calendars["24×7" if name == "VPN" else "UK office hours"],
+            },
+        )
+    for priority, respond, resolve in SLA_TARGETS:
+        SlaTarget.objects.get_or_create(
+            priority=priority,
+            defaults={"first_response_minutes": respond, "resolution_minutes": resolve},
         )
     return cast
+
+
+# (priority, first response, resolution) in business minutes.
+SLA_TARGETS = [("P1", 30, 4 * 60), ("P2", 2 * 60, 2 * 8 * 60), ("P3", 4 * 60, 5 * 8 * 60),
+               ("P4", 8 * 60, 10 * 8 * 60)]
+
+
+def ensure_calendars() -> dict[str, BusinessCalendar]:
+    """UK office hours (Mon–Fri 08:00–18:00, England's bank holidays) and 24×7."""
+    office, created = BusinessCalendar.objects.get_or_create(
+        name="UK office hours",
+        defaults={"time_zone": "Europe/London", "holiday_country": "GB", "holiday_subdivision": "ENG"},
+    )
+    if created:
+        WorkingWindow.objects.bulk_create(
+            WorkingWindow(calendar=office, weekday=day, start=time(8), end=time(18)) for day in range(5)
+        )
+    around_the_clock, _ = BusinessCalendar.objects.get_or_create(
+        name="24×7", defaults={"is_24x7": True, "time_zone": "Europe/London"}
+    )
+    return {"UK office hours": office, "24×7": around_the_clock}
 
 
 def format_logins() -> str:

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import User
-from tests_support.factories import TicketFactory
+from tests_support.factories import TicketFactory, add_sla_clocks
 from tickets.models import (
     Attachment,
     Comment,
@@ -23,10 +23,10 @@ from .api_helpers import api_client, ticket_url
 pytestmark = pytest.mark.django_db
 
 # Session + user, the user's permissions (user and group) and teams, count, page.
-LIST_QUERIES = 7
+LIST_QUERIES = 10  # + the SLA clocks, their calendars' windows and holidays
 # Session + user, permissions and teams, the ticket, then one query each for steps, their
 # files, comments, their files, events, the ticket's own files and the team's leaders.
-DETAIL_QUERIES = 13
+DETAIL_QUERIES = 16  # + the SLA clocks, their calendars' windows and holidays
 
 STATUSES = [Status.NEW, Status.OPEN, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER, Status.RESOLVED]
 
@@ -41,6 +41,7 @@ def make_tickets(n: int, *, org: object, customer: User, engineer: User, other_e
             team=None if status == Status.NEW else (tier1, tier2)[i % 2],
             assignee=None if status in (Status.NEW, Status.OPEN) else (engineer, other_engineer)[i % 2],
         )
+    add_sla_clocks()
 
 
 @pytest.mark.parametrize("persona", ["engineer", "customer", "team_leader"])
@@ -101,6 +102,7 @@ def test_it_shows_the_detail_in_a_fixed_number_of_queries(
 
     services.ticket_triage(ticket=ticket, actor=engineer)  # a team, with leaders and a manager
     fill_ticket(ticket, n, engineer=engineer, customer=customer)
+    add_sla_clocks([ticket])
     client = api_client(request.getfixturevalue(persona))
 
     with django_assert_max_num_queries(DETAIL_QUERIES):
@@ -124,6 +126,7 @@ def test_it_lists_sub_resources_in_a_fixed_number_of_queries(
     django_assert_max_num_queries: Any, n: int, ticket: Ticket, engineer: User, customer: User
 ) -> None:
     fill_ticket(ticket, n, engineer=engineer, customer=customer)
+    add_sla_clocks([ticket])
     client = api_client(engineer)
 
     for action in ("comments", "steps", "attachments"):

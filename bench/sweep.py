@@ -1,0 +1,147 @@
+"""Deadline sweep throughput: N due deadlines, K sweepers at once, deadlines per second.
+
+    .venv/bin/python -m bench.sweep --deadlines 10000 100000 --sweepers 1 4
+
+For each (N, K): migrates the configured database (DATABASE_URL; SQLite by default),
+deletes the previous run's "bench.sweep" deadlines, bulk-creates N deadlines already due,
+starts K sweeper processes (each with its own connection), releases them together and
+times until all have returned. The handler does nothing, so the figure is the sweep's own
+cost: claim, fire, mark fired. Checks that every row fired exactly once, prints a table and
+writes bench/results/sweep-<vendor>-<N>-<K>.json. A report, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import platform
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+KIND = "bench.sweep"
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "escalation_desk.settings")
+    if not os.environ.get("SECRET_KEY"):
+        os.environ["SECRET_KEY"] = "bench-only-secret-key-not-for-production-" + "0" * 24
+    import django
+
+    django.setup()
+
+
+def _do_nothing(deadline: Any) -> None:
+    """The benchmark's handler: the sweep's own cost is what is measured."""
+
+
+def _sweeper(ready: Any, go: Any, results: Any, batch_size: int) -> None:
+    """One sweeper process: set up Django, say ready, wait for the start, sweep, report."""
+    _setup_django()
+    from django.db import connection
+
+    from clocks.registry import register_deadline_handler
+    from clocks.sweep import sweep_due_deadlines
+
+    register_deadline_handler(KIND, _do_nothing)
+    connection.ensure_connection()
+    ready.put(os.getpid())
+    go.wait()
+    started = time.perf_counter()
+    result = sweep_due_deadlines(batch_size=batch_size)
+    results.put({"fired": result.fired, "failed": result.failed, "retried": result.retried,
+                 "seconds": time.perf_counter() - started})
+    connection.close()
+
+
+def _seed(deadlines: int) -> float:
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils import timezone
+
+    from clocks.models import Deadline
+
+    started = time.perf_counter()
+    Deadline.objects.filter(kind=KIND).delete()
+    content_type = ContentType.objects.get_for_model(Deadline)
+    now = timezone.now()
+    rows = (
+        Deadline(content_type=content_type, object_id=i + 1, kind=KIND, due_at=now - timedelta(seconds=i % 86400))
+        for i in range(deadlines)
+    )
+    Deadline.objects.bulk_create(rows, batch_size=5000)
+    return time.perf_counter() - started
+
+
+def run_one(deadlines: int, sweepers: int, batch_size: int) -> dict[str, Any]:
+    """Seed N due deadlines, sweep them with K processes at once, and measure."""
+    from django.db import connection
+
+    from clocks.models import Deadline, DeadlineState
+
+    seed_seconds = _seed(deadlines)
+    connection.close()  # the children get their own connections
+    context = multiprocessing.get_context("spawn")
+    ready, results, go = context.Queue(), context.Queue(), context.Event()
+    processes = [context.Process(target=_sweeper, args=(ready, go, results, batch_size)) for _ in range(sweepers)]
+    for process in processes:
+        process.start()
+    for _ in processes:
+        ready.get(timeout=120)
+    started = time.perf_counter()
+    go.set()
+    outcomes = [results.get(timeout=3600) for _ in processes]
+    wall = time.perf_counter() - started
+    for process in processes:
+        process.join()
+    fired_rows = Deadline.objects.filter(kind=KIND, state=DeadlineState.FIRED, attempts=1).count()
+    fired = sum(o["fired"] for o in outcomes)
+    return {
+        "vendor": connection.vendor,
+        "deadlines": deadlines,
+        "sweepers": sweepers,
+        "batch_size": batch_size,
+        "seed_seconds": round(seed_seconds, 2),
+        "wall_seconds": round(wall, 3),
+        "deadlines_per_second": round(fired / wall) if wall else None,
+        "fired": fired,
+        "fired_exactly_once": fired == deadlines == fired_rows,
+        "per_sweeper": outcomes,
+        "python": platform.python_version(),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--deadlines", type=int, nargs="+", default=[10000])
+    parser.add_argument("--sweepers", type=int, nargs="+", default=[1])
+    parser.add_argument("--batch-size", type=int, default=200)
+    args = parser.parse_args(argv)
+
+    _setup_django()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    RESULTS_DIR.mkdir(exist_ok=True)
+    print(f"{'deadlines':>10} {'sweepers':>8} {'seconds':>9} {'deadlines/s':>12}  exactly once")
+    ok = True
+    for deadlines in args.deadlines:
+        for sweepers in args.sweepers:
+            row = run_one(deadlines, sweepers, args.batch_size)
+            ok = ok and row["fired_exactly_once"]
+            print(
+                f"{deadlines:>10} {sweepers:>8} {row['wall_seconds']:>9.2f} {row['deadlines_per_second']:>12}"
+                f"  {'yes' if row['fired_exactly_once'] else 'NO'}",
+                flush=True,
+            )
+            path = RESULTS_DIR / f"sweep-{row['vendor']}-{deadlines}-{sweepers}.json"
+            path.write_text(json.dumps(row, indent=2))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,49 @@
+"""The built-in handlers of the clocks' own deadlines: record the instant, then call the app."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from .models import Clock, ClockState, Deadline, DeadlineState
+from .registry import clock_handlers_for, register_deadline_handler
+from .services import CLOCK_BREACH, CLOCK_WARNING
+
+
+def _locked_clock_for(deadline: Deadline) -> Clock | None:
+    """Lock the deadline's clock, or None when the deadline went stale while we waited."""
+    clock = Clock.objects.select_for_update().filter(pk=deadline.object_id).first()
+    if clock is None or clock.state != ClockState.RUNNING:
+        return None
+    # A service that paused or retargeted the clock cancelled this row under the clock lock.
+    if not Deadline.objects.filter(pk=deadline.pk, state=DeadlineState.PENDING).exists():
+        return None
+    return clock
+
+
+def fire_clock_warning(deadline: Deadline) -> None:
+    """Mark the clock warned (once) and call its app's on_warning."""
+    clock = _locked_clock_for(deadline)
+    if clock is None or clock.warned_at is not None:
+        return
+    clock.warned_at = timezone.now()
+    clock.save(update_fields=["warned_at"])
+    handlers = clock_handlers_for(clock.kind)
+    if handlers is not None:
+        handlers.on_warning(clock)
+
+
+def fire_clock_breach(deadline: Deadline) -> None:
+    """Mark the clock breached (once) and call its app's on_breach."""
+    clock = _locked_clock_for(deadline)
+    if clock is None or clock.breached_at is not None:
+        return
+    clock.breached_at = timezone.now()
+    clock.save(update_fields=["breached_at"])
+    handlers = clock_handlers_for(clock.kind)
+    if handlers is not None:
+        handlers.on_breach(clock)
+
+
+def register_builtin_handlers() -> None:
+    register_deadline_handler(CLOCK_WARNING, fire_clock_warning)
+    register_deadline_handler(CLOCK_BREACH, fire_clock_breach)

@@ -1,0 +1,293 @@
+"""Writing, delivering and re-driving notifications (SPEC §8): every change to a row is here.
+
+Delivery is claimed with a conditional update, so a row is sent once however many tasks or
+sweeps reach it. In-app rows are delivered by being written: they are created `sent` (and
+vanish with a rolled-back transaction); `read_at` records reading. Only e-mail rows travel
+through the broker, the retries and the re-drive.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+from urllib.parse import urljoin
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F, Q, QuerySet
+from django.template import Context, Template
+from django.template.loader import select_template
+from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
+
+from accounts.models import User
+
+from .models import Channel, Notification, State
+from .registry import get_kind, is_registered
+
+logger = logging.getLogger(__name__)
+
+try:  # Redis is the production broker; its errors can escape kombu's wrapping.
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    _REDIS_ERRORS: tuple[type[BaseException], ...] = (RedisConnectionError, RedisTimeoutError)
+except ImportError:  # pragma: no cover - redis is in requirements.txt
+    _REDIS_ERRORS = ()
+
+# What a broker outage looks like to the publisher: the row stays pending for the re-drive.
+BROKER_ERRORS: tuple[type[BaseException], ...] = (KombuOperationalError, OSError, *_REDIS_ERRORS)
+
+
+def _setting(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+def max_attempts() -> int:
+    return _setting("NOTIFICATIONS_MAX_ATTEMPTS", 5)
+
+
+def lease() -> timedelta:
+    """How long a worker may hold a row in `sending` before it is presumed dead."""
+    return timedelta(seconds=_setting("NOTIFICATIONS_LEASE_SECONDS", 600))
+
+
+def grace() -> timedelta:
+    """How long a new row waits for its on-commit task before the re-drive takes it."""
+    return timedelta(seconds=_setting("NOTIFICATIONS_GRACE_SECONDS", 60))
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait after the n-th failed attempt: base, 2×base, 4×base … capped."""
+    base = _setting("NOTIFICATIONS_BACKOFF_SECONDS", 60)
+    cap = _setting("NOTIFICATIONS_BACKOFF_CAP_SECONDS", 3600)
+    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), cap))
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def render_subject(*, kind: str, context: dict[str, Any]) -> str:
+    text = Template(get_kind(kind).subject).render(Context(context, autoescape=False))
+    return " ".join(text.split())[:255]
+
+
+def notify(
+    *,
+    recipients: Iterable[User],
+    kind: str,
+    context: dict[str, Any] | None,
+    dedup_key: str,
+    channels: Sequence[str] = (Channel.EMAIL, Channel.IN_APP),
+    link: str = "",
+) -> list[Notification]:
+    """Write the outbox rows of one event; call it inside the transaction of the event.
+
+    The same (recipient, channel, dedup_key) is written once, ever. Users without an e-mail
+    address get no e-mail row. E-mail rows are queued for delivery when the caller commits.
+    """
+    if not is_registered(kind):
+        raise LookupError(f"Notification kind {kind!r} is not registered")
+    if not dedup_key:
+        raise ValueError("notify() needs a dedup_key naming the event")
+    unknown = set(channels) - set(Channel.values)
+    if unknown:
+        raise ValueError(f"Unknown notification channels: {sorted(unknown)}")
+    context = dict(context or {})
+    subject = render_subject(kind=kind, context=context)
+    now = timezone.now()
+    rows: list[Notification] = []
+    to_deliver: list[int] = []
+    seen: set[int] = set()
+    with transaction.atomic():
+        for user in recipients:
+            if user.pk in seen:
+                continue
+            seen.add(user.pk)
+            for channel in channels:
+                if channel == Channel.EMAIL and not user.email:
+                    continue
+                in_app = channel == Channel.IN_APP
+                row, created = Notification.objects.get_or_create(
+                    recipient=user,
+                    channel=channel,
+                    dedup_key=dedup_key,
+                    defaults={
+                        "kind": kind,
+                        "subject": subject,
+                        "context": context,
+                        "link": link,
+                        "state": State.SENT if in_app else State.PENDING,
+                        "sent_at": now if in_app else None,
+                        "created_at": now,
+                        "next_attempt_at": now,
+                    },
+                )
+                rows.append(row)
+                if created and not in_app:
+                    to_deliver.append(row.pk)
+    for pk in to_deliver:
+        transaction.on_commit(partial(enqueue_delivery, pk), robust=True)
+    return rows
+
+
+def enqueue_delivery(notification_id: int) -> bool:
+    """Hand one row to a worker; with the broker down, log it and leave the row to the re-drive."""
+    from .tasks import deliver_notification  # tasks import this module
+
+    try:
+        deliver_notification.delay(notification_id)
+    except BROKER_ERRORS as exc:
+        logger.warning(
+            "Broker unreachable, notification %s stays pending for the re-drive: %s", notification_id, exc
+        )
+        return False
+    return True
+
+
+# --- delivering ------------------------------------------------------------------------------
+
+
+def render_email(notification: Notification) -> EmailMultiAlternatives:
+    """The message of one e-mail row: the kind's text and HTML templates over its context."""
+    kind = get_kind(notification.kind)
+    site = settings.SITE_URL.rstrip("/") + "/"
+    context: dict[str, Any] = {
+        **notification.context,
+        "subject": notification.subject,
+        "recipient": notification.recipient,
+        "notification": notification,
+        "site_url": settings.SITE_URL,
+        "link_url": urljoin(site, notification.link.lstrip("/")) if notification.link else "",
+    }
+    if "signature" not in context:
+        context["signature"] = kind.signature(notification) if kind.signature else ""
+    text = select_template(kind.text_templates).render(context)
+    html = select_template(kind.html_templates).render(context)
+    message = EmailMultiAlternatives(
+        subject=notification.subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[notification.recipient.email],
+        headers={"X-Escalation-Desk-Notification": str(notification.pk)},
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def deliver(*, notification_id: int, now: datetime | None = None) -> bool:
+    """Claim one due pending e-mail row, send it, mark it sent; False if not ours to send."""
+    now = now or timezone.now()
+    seen = (
+        Notification.objects.filter(pk=notification_id, channel=Channel.EMAIL)
+        .values_list("state", "attempts")
+        .first()
+    )
+    if seen is None or seen[0] != State.PENDING:
+        return False
+    attempts = seen[1]
+    claimed = Notification.objects.filter(
+        pk=notification_id, state=State.PENDING, attempts=attempts, next_attempt_at__lte=now
+    ).update(state=State.SENDING, next_attempt_at=now + lease())
+    if not claimed:
+        return False  # another worker has it, or its backoff has not passed
+    notification = Notification.objects.select_related("recipient").get(pk=notification_id)
+    try:
+        if not notification.recipient.email:
+            raise ValueError("the recipient has no e-mail address")
+        render_email(notification).send(fail_silently=False)
+    except Exception as exc:  # any failure (SMTP, template) is retried, then given up
+        _record_failure(notification_id=notification_id, attempts=attempts + 1, error=exc)
+        return False
+    # A row reclaimed meanwhile (lease passed) but not yet re-sent is sent now: don't send twice.
+    Notification.objects.filter(pk=notification_id, state__in=[State.SENDING, State.PENDING]).update(
+        state=State.SENT, sent_at=timezone.now(), last_error=""
+    )
+    return True
+
+
+def _record_failure(*, notification_id: int, attempts: int, error: BaseException) -> None:
+    now = timezone.now()
+    message = f"{type(error).__name__}: {error}"[:2000]
+    gives_up = attempts >= max_attempts()
+    Notification.objects.filter(pk=notification_id, state=State.SENDING).update(
+        attempts=attempts,
+        last_error=message,
+        state=State.FAILED if gives_up else State.PENDING,
+        next_attempt_at=now if gives_up else now + backoff(attempts),
+    )
+    log = logger.error if gives_up else logger.warning
+    log("Notification %s attempt %s failed%s: %s", notification_id, attempts,
+        " (giving up)" if gives_up else "", message)
+
+
+# --- re-driving ------------------------------------------------------------------------------
+
+
+def reclaim_stale(*, now: datetime | None = None) -> int:
+    """Rows left `sending` past their lease (the worker died) count as a failed attempt."""
+    now = now or timezone.now()
+    stale = Notification.objects.filter(state=State.SENDING, next_attempt_at__lte=now)
+    error = "worker lost: the delivery lease expired"
+    given_up = stale.filter(attempts__gte=max_attempts() - 1).update(
+        state=State.FAILED, attempts=F("attempts") + 1, last_error=error
+    )
+    retried = stale.update(
+        state=State.PENDING, attempts=F("attempts") + 1, next_attempt_at=now, last_error=error
+    )
+    if given_up or retried:
+        logger.warning("Reclaimed %s stale notifications (%s given up)", given_up + retried, given_up)
+    return given_up + retried
+
+
+def due_for_redrive(*, now: datetime) -> QuerySet[Notification]:
+    """Pending e-mail rows whose task should have run: new past the grace, retries past backoff."""
+    return Notification.objects.filter(channel=Channel.EMAIL, state=State.PENDING).filter(
+        Q(attempts=0, created_at__lte=now - grace(), next_attempt_at__lte=now)
+        | Q(attempts__gt=0, next_attempt_at__lte=now)
+    )
+
+
+def redrive_undelivered(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Deliver, inline and with the same claim, what the broker lost or a failure postponed."""
+    now = now or timezone.now()
+    reclaim_stale(now=now)
+    ids = list(due_for_redrive(now=now).order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit])
+    sent = sum(deliver(notification_id=pk, now=now) for pk in ids)
+    if ids:
+        logger.info("Re-drive: %s of %s due notifications sent", sent, len(ids))
+    return sent
+
+
+def redrive_selected(*, notification_ids: Iterable[int], now: datetime | None = None) -> int:
+    """One more try now for chosen e-mail rows, failed ones included (the admin action)."""
+    now = now or timezone.now()
+    ids = list(notification_ids)
+    Notification.objects.filter(
+        pk__in=ids, channel=Channel.EMAIL, state__in=[State.PENDING, State.FAILED]
+    ).update(state=State.PENDING, next_attempt_at=now)
+    return sum(deliver(notification_id=pk, now=now) for pk in ids)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def mark_read(*, user: User, notification_id: int) -> Notification:
+    """Mark one of the user's in-app notifications read; DoesNotExist if it is not theirs."""
+    notification = Notification.objects.get(pk=notification_id, recipient=user, channel=Channel.IN_APP)
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+            read_at=notification.read_at
+        )
+    return notification
+
+
+def mark_all_read(*, user: User) -> int:
+    return Notification.objects.filter(
+        recipient=user, channel=Channel.IN_APP, read_at__isnull=True
+    ).update(read_at=timezone.now())
