@@ -162,7 +162,11 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Escalation Desk <sup
 # Celery: Redis in production; kombu's filesystem transport when no broker is set so the
 # embedded default needs no server.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
-CELERY_BROKER_DIR = Path(env.str("CELERY_BROKER_DIR", default=str(BASE_DIR / "var" / "broker")))
+# Tests get a folder of their own, so no test message ever reaches `make run`'s worker.
+CELERY_BROKER_DIR = Path(env.str(
+    "CELERY_BROKER_DIR",
+    default=tempfile.mkdtemp(prefix="escalation-desk-broker-") if TESTING else str(BASE_DIR / "var" / "broker"),
+))
 if CELERY_BROKER_URL == "filesystem://":
     for _sub in ("out", "processed", "control"):
         (CELERY_BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)

@@ -70,7 +70,10 @@ def worker_env(tmp_path: Path) -> Iterator[dict[str, str]]:
         env["DATABASE_URL"] = _postgres_database(f"{urlparse(environment.database_url()).path[1:]}_worker")
     else:
         env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'worker.sqlite3'}"
-    if not environment.uses_redis():
+    if environment.uses_redis():
+        # A Redis database of its own: messages the rest of the suite queued are not its work.
+        env["CELERY_BROKER_URL"] = urlunparse(urlparse(environment.broker_url())._replace(path="/13"))
+    else:
         env["CELERY_BROKER_URL"] = "filesystem://"
         env["CELERY_BROKER_DIR"] = str(tmp_path / "broker")
     env["MEDIA_ROOT"] = str(tmp_path / "media")
