@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django_fsm import can_proceed, has_transition_perm
 
 from accounts.models import Organisation, Team, User
@@ -454,7 +455,7 @@ def ticket_clock_event(*, ticket: Ticket, clock: Clock, warning: bool) -> None:
         kind=f"ticket.sla_{point}",
         context={
             "reference": ticket.reference, "summary": ticket.summary, "clock": label,
-            "due_at": clock.due_at.isoformat() if clock.due_at else "",
+            "due_at": f"{timezone.localtime(clock.due_at):%a %d %b %Y %H:%M %Z}" if clock.due_at else "",
             "message": f"{ticket.reference} {ticket.summary}: the {label.lower()} time frame "
                        f"{'has reached its warning point' if warning else 'is breached'}.",
         },
@@ -467,7 +468,8 @@ def ticket_clock_event(*, ticket: Ticket, clock: Clock, warning: bool) -> None:
         actor=None,
         reason=f"{label} time frame {'reached its warning point' if warning else 'breached'}.",
         details={"clock": clock.kind, "target_seconds": clock.target_seconds,
-                 "due_at": clock.due_at.isoformat() if clock.due_at else None},
+                 "due_at": clock.due_at.isoformat() if clock.due_at else None,
+                 "notified": [user.username for user in recipients]},
     )
 
 

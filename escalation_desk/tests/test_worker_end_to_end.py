@@ -1,7 +1,7 @@
 """A real Celery worker with beat runs the scheduled deadline sweep end to end (SPEC §4, §11).
 
-Locally this is the embedded default (SQLite file + kombu's filesystem broker, as `make run`);
-in CI it is PostgreSQL + Redis. The test uses a database of its own, because the worker is
+Twice: the embedded default (SQLite file + kombu's filesystem broker, as `make run`), and the
+run's configured database and broker (PostgreSQL + Redis in CI). The test uses a database of its own, because the worker is
 another process and cannot see the test transaction.
 """
 
@@ -61,22 +61,27 @@ def _postgres_database(name: str) -> str:
     return urlunparse(url._replace(path=f"/{name}"))
 
 
-@pytest.fixture
-def worker_env(tmp_path: Path) -> Iterator[dict[str, str]]:
+@pytest.fixture(params=["embedded", "configured"])
+def worker_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """`embedded`: SQLite file + filesystem broker, as `make run`; `configured`: the run's own
+    database and broker (PostgreSQL + Redis in CI)."""
+    embedded = request.param == "embedded"
     env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update({"DEBUG": "true", "TESTING": "false", "CLOCKS_SWEEP_SECONDS": "1",
                 "NOTIFICATIONS_REDRIVE_SECONDS": "5", "PYTHONUNBUFFERED": "1"})
-    if environment.uses_postgres():
+    if environment.uses_postgres() and not embedded:
         env["DATABASE_URL"] = _postgres_database(f"{urlparse(environment.database_url()).path[1:]}_worker")
     else:
         env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'worker.sqlite3'}"
-    if environment.uses_redis():
+    if environment.uses_redis() and not embedded:
         # A Redis database of its own: messages the rest of the suite queued are not its work.
         env["CELERY_BROKER_URL"] = urlunparse(urlparse(environment.broker_url())._replace(path="/13"))
     else:
-        env["CELERY_BROKER_URL"] = "filesystem://"
+        env.pop("CELERY_BROKER_URL", None)  # the default: kombu's filesystem transport
         env["CELERY_BROKER_DIR"] = str(tmp_path / "broker")
     env["MEDIA_ROOT"] = str(tmp_path / "media")
+    if embedded:
+        assert "CELERY_BROKER_URL" not in env and env["DATABASE_URL"].startswith("sqlite")
     yield env
 
 

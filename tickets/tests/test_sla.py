@@ -187,3 +187,11 @@ def test_it_notifies_the_assignee_of_a_warning_and_the_team_leader_of_a_breach(
     ]
     assert rows[1].subject == f"{ticket.reference}: First response time frame breached"
     assert rows[1].link == f"/desk/tickets/{ticket.pk}/"
+    breach = ticket.events.get(kind="sla_breach")
+    assert breach.details["notified"] == [team_leader.username]
+
+    from notifications.services import render_email
+
+    mail_row = Notification.objects.get(channel="email", kind="ticket.sla_breach")
+    text = render_email(mail_row).body
+    assert "The first response time frame of this ticket is breached (it was due Mon 23 Nov 2026 17:00 GMT)" in text
