@@ -20,28 +20,25 @@ def _locked_clock_for(deadline: Deadline) -> Clock | None:
     return clock
 
 
-def fire_clock_warning(deadline: Deadline) -> None:
-    """Mark the clock warned (once) and call its app's on_warning."""
+def _fire(deadline: Deadline, *, point: str) -> None:
+    """Mark the clock's warning or breach instant (once) and call its app's callback."""
     clock = _locked_clock_for(deadline)
-    if clock is None or clock.warned_at is not None:
+    field = f"{'warned' if point == 'warning' else 'breached'}_at"
+    if clock is None or getattr(clock, field) is not None:
         return
-    clock.warned_at = timezone.now()
-    clock.save(update_fields=["warned_at"])
+    setattr(clock, field, timezone.now())
+    clock.save(update_fields=[field])
     handlers = clock_handlers_for(clock.kind)
     if handlers is not None:
-        handlers.on_warning(clock)
+        (handlers.on_warning if point == "warning" else handlers.on_breach)(clock)
+
+
+def fire_clock_warning(deadline: Deadline) -> None:
+    _fire(deadline, point="warning")
 
 
 def fire_clock_breach(deadline: Deadline) -> None:
-    """Mark the clock breached (once) and call its app's on_breach."""
-    clock = _locked_clock_for(deadline)
-    if clock is None or clock.breached_at is not None:
-        return
-    clock.breached_at = timezone.now()
-    clock.save(update_fields=["breached_at"])
-    handlers = clock_handlers_for(clock.kind)
-    if handlers is not None:
-        handlers.on_breach(clock)
+    _fire(deadline, point="breach")
 
 
 def register_builtin_handlers() -> None:
