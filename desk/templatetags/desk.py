@@ -21,6 +21,9 @@ EVENT_LABELS = {
     "comment": "Comment",
     "step": "Troubleshooting step",
     "attachment": "File attached",
+    "sla_warning": "SLA warning",
+    "sla_breach": "SLA breached",
+    "close_unconfirmed": "Closed automatically",
 }
 STATUS_LABELS = dict(Status.choices)
 
