@@ -7,6 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts, organisations and teams"
 
     def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the deploy checks)
         from .roles import sync_role_groups
 
         # After every migrate, so the permissions of apps migrated later exist too.
