@@ -60,18 +60,16 @@ class ContactSerializer(serializers.ModelSerializer):
         return str(user)
 
 
-class OrganisationBriefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Organisation
-        fields = ["id", "name"]
-        read_only_fields = fields
+def _brief(model: type[Any]) -> type[serializers.ModelSerializer]:
+    """A read-only {id, name} reference to a row (named <Model>BriefSerializer in the schema)."""
+    meta = type("Meta", (), {"model": model, "fields": ["id", "name"], "read_only_fields": ["id", "name"]})
+    return type(f"{model.__name__}BriefSerializer", (serializers.ModelSerializer,), {"Meta": meta})
 
 
-class TeamBriefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Team
-        fields = ["id", "name"]
-        read_only_fields = fields
+OrganisationBriefSerializer = _brief(Organisation)
+TeamBriefSerializer = _brief(Team)
+CategoryBriefSerializer = _brief(Category)
+ServiceBriefSerializer = _brief(Service)
 
 
 class TeamContactsSerializer(serializers.ModelSerializer):
@@ -83,20 +81,6 @@ class TeamContactsSerializer(serializers.ModelSerializer):
     class Meta:
         model = Team
         fields = ["id", "name", "leaders", "manager"]
-        read_only_fields = fields
-
-
-class CategoryBriefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Category
-        fields = ["id", "name"]
-        read_only_fields = fields
-
-
-class ServiceBriefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Service
-        fields = ["id", "name"]
         read_only_fields = fields
 
 

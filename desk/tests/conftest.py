@@ -7,8 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.test import Client
 
+from accounts.models import Team, User
 from tests_support import environment
+from tickets.models import Ticket
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -71,3 +74,18 @@ class Shots:
 @pytest.fixture
 def shots(page: object, request: pytest.FixtureRequest) -> Shots:
     return Shots(page, request.node.name.removeprefix("test_"))
+
+
+@pytest.fixture
+def staff_client(client: Client, engineer: User) -> Client:
+    """The console as the Tier 1 engineer."""
+    client.force_login(engineer)
+    return client
+
+
+@pytest.fixture
+def tier1_ticket(ticket: Ticket, tier1: Team) -> Ticket:
+    """The new ticket, already placed with Tier 1 (so only Tier 1 and its leads may work it)."""
+    from .test_pages import route_to
+
+    return route_to(ticket, tier1)

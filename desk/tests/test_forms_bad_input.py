@@ -11,21 +11,10 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from accounts.models import Team, User
-from desk.tests.test_pages import Page, drive_to, page, route_to, snapshot, transition_input
+from desk.tests.test_pages import Page, drive_to, page, snapshot, transition_input
 from tests_support.factories import TicketFactory
 from tickets import services
 from tickets.models import Attachment, Ticket, TimelineEvent
-
-
-@pytest.fixture
-def staff_client(client: Client, engineer: User) -> Client:
-    client.force_login(engineer)
-    return client
-
-
-@pytest.fixture
-def tier1_ticket(ticket: Ticket, tier1: Team) -> Ticket:
-    return route_to(ticket, tier1)
 
 
 def transition(client: Client, ticket: Ticket, name: str, data: dict[str, str]) -> Any:

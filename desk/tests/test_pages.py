@@ -268,21 +268,6 @@ def event_kinds(ticket: Ticket) -> list[str]:
     return list(TimelineEvent.objects.filter(ticket=ticket).order_by("at", "pk").values_list("kind", flat=True))
 
 
-# --- fixtures ----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def tier1_ticket(ticket: Ticket, tier1: Team) -> Ticket:
-    """The new ticket, already placed with Tier 1 (so only Tier 1 and its leads may work it)."""
-    return route_to(ticket, tier1)
-
-
-@pytest.fixture
-def staff_client(client: Client, engineer: User) -> Client:
-    client.force_login(engineer)
-    return client
-
-
 # --- the ticket page ---------------------------------------------------------------------------
 
 

@@ -13,7 +13,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import Team, User
+from accounts.models import User
 from desk.tests.test_pages import (
     CUSTOMERS,
     PERSONAS,
@@ -24,7 +24,6 @@ from desk.tests.test_pages import (
     client_as,
     drive_to,
     intake_input,
-    route_to,
     snapshot,
     transition_input,
 )
@@ -33,15 +32,6 @@ from tickets.models import Comment, Ticket, TimelineEvent, TroubleshootingStep
 MISSING = 999_999
 
 
-@pytest.fixture
-def tier1_ticket(ticket: Ticket, tier1: Team) -> Ticket:
-    return route_to(ticket, tier1)
-
-
-@pytest.fixture
-def staff_client(client: Client, engineer: User) -> Client:
-    client.force_login(engineer)
-    return client
 
 
 def expected_denial(persona: str) -> int:

@@ -28,11 +28,6 @@ QUEUE_QUERIES = 11
 TICKET_QUERIES = {"new": 19, "in_progress": 16, "resolved": 16}
 
 
-@pytest.fixture
-def staff_client(client: Client, engineer: User) -> Client:
-    client.force_login(engineer)
-    return client
-
 
 @pytest.fixture
 def make_tickets(

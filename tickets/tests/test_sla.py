@@ -170,7 +170,7 @@ def test_it_shows_each_clock_in_the_api_queue_and_on_the_ticket_page(
 
 
 def test_it_notifies_the_assignee_of_a_warning_and_the_team_leader_of_a_breach(
-    ticket: Ticket, engineer: User, team_leader: User, office: BusinessCalendar, mailoutbox
+    ticket: Ticket, engineer: User, team_leader: User, office: BusinessCalendar
 ) -> None:
     from notifications.models import Notification
 
