@@ -22,6 +22,18 @@ _TICKET_WORK = [
     "tickets.view_timelineevent",
 ]
 
+# Team leaders and managers decide gated hand-offs in the console and in Django admin (§5).
+_APPROVER = [
+    "approvals.view_approvalrequest",
+    "approvals.decide_approvalrequest",
+    "escalations.view_handoff",
+]
+_LADDER_CONFIG = [
+    f"escalations.{action}_{model}"
+    for model in ("escalationpath", "serviceladder", "tier", "escalationcriterion", "tiertimeframe")
+    for action in ("view", "add", "change", "delete")
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.CUSTOMER: [
         "tickets.view_ticket",
@@ -33,13 +45,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.ENGINEER: _TICKET_WORK,
     Role.SME: [*_TICKET_READ, "tickets.add_comment", "tickets.add_troubleshootingstep",
                "tickets.add_attachment", "tickets.view_timelineevent"],
-    Role.TEAM_LEADER: _TICKET_WORK,
-    Role.TEAM_MANAGER: _TICKET_WORK,
+    Role.TEAM_LEADER: [*_TICKET_WORK, *_APPROVER],
+    Role.TEAM_MANAGER: [*_TICKET_WORK, *_APPROVER],
     Role.ESCALATION_MANAGER: [*_TICKET_READ, "tickets.add_comment", "tickets.add_attachment",
                               "tickets.view_timelineevent"],
     Role.LEADERSHIP: [*_TICKET_READ, "tickets.add_comment", "tickets.view_timelineevent"],
-    Role.IT_MANAGER: [*_TICKET_READ, "tickets.add_comment", "tickets.add_attachment",
-                      "tickets.view_timelineevent"],
+    # The IT manager works the tickets that reach the decision point (seed 001).
+    Role.IT_MANAGER: _TICKET_WORK,
     Role.ADMINISTRATOR: [
         *_TICKET_WORK,
         "tickets.work_any_ticket",
@@ -59,6 +71,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.view_team",
         "accounts.add_team",
         "accounts.change_team",
+        *_LADDER_CONFIG,
+        "approvals.view_approvalrequest",
+        "escalations.view_handoff",
     ],
 }
 

@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "notifications",
     "clocks",
     "tickets",
+    "approvals",
+    "escalations",
     "desk",
 ]
 
@@ -143,6 +145,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Quality control: a resolved ticket closes by itself when the customer has not answered
 # within this many business days (SPEC §2).
 CONFIRMATION_WINDOW_BUSINESS_DAYS = env.int("CONFIRMATION_WINDOW_BUSINESS_DAYS", default=5)
+# How long a team leader has to decide an approval request, and another team to answer a
+# consult, in business minutes of the ticket's calendar (SPEC §4, §5).
+APPROVAL_DECISION_MINUTES = env.int("APPROVAL_DECISION_MINUTES", default=4 * 60)
+CONSULT_REPLY_MINUTES = env.int("CONSULT_REPLY_MINUTES", default=4 * 60)
 
 # E-mail
 EMAIL_BACKEND = env.str(

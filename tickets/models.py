@@ -56,6 +56,7 @@ class Channel(models.TextChoices):
 class FixKind(models.TextChoices):
     PERMANENT = "permanent", "Permanent fix"
     WORKAROUND = "workaround", "Workaround"
+    KNOWN_ERROR = "known_error", "Accepted as a known error"
 
 
 class CancelReason(models.TextChoices):
@@ -290,6 +291,13 @@ class Ticket(FSMModelMixin, models.Model):
     def reopen(self) -> None:
         self.reopen_count += 1
         self.resolved_at = None
+
+    @transition(field=status, source=[Status.OPEN, Status.IN_PROGRESS], target=Status.OPEN,
+                permission=permissions.system_only)
+    def hand_over(self, *, team_id: int, assignee_id: int | None) -> None:
+        """Another team takes the ticket over (a tier hand-off, run by the escalations services)."""
+        self.team_id = team_id
+        self.assignee_id = assignee_id
 
     @transition(
         field=status, source=Status.RESOLVED, target=Status.CLOSED, permission=permissions.system_only

@@ -27,6 +27,7 @@ from notifications.services import notify
 
 from . import permissions, sla
 from .guards import MISSING_FOR
+from .signals import ticket_changed
 from .models import (
     Attachment,
     CancelReason,
@@ -148,6 +149,7 @@ def _run_transition(
         )
         if then is not None:
             then(locked)
+        ticket_changed.send(sender=Ticket, ticket=locked, change=name, actor=actor)
     _refresh(ticket, locked)
     return locked
 
@@ -270,6 +272,7 @@ def ticket_update_intake(*, ticket: Ticket, actor: User, **changes: Any) -> Tick
             )
             if "priority" in changed:
                 sla.retarget_clocks(locked)
+                ticket_changed.send(sender=Ticket, ticket=locked, change="priority_changed", actor=actor)
     _refresh(ticket, locked)
     return locked
 
@@ -438,7 +441,84 @@ def ticket_close_unconfirmed(*, ticket: Ticket) -> Ticket:
         )
         # The window's own deadline is being fired by the sweep: only the clocks stop here.
         sla.stop_clocks(locked)
+        ticket_changed.send(sender=Ticket, ticket=locked, change="close_unconfirmed", actor=None)
     return locked
+
+
+def ticket_hand_over(
+    *,
+    ticket: Ticket,
+    team: Team,
+    actor: User | None,
+    kind: str,
+    reason: str = "",
+    source: str = "",
+    target: str = "",
+    details: dict[str, Any] | None = None,
+    assignee: User | None = None,
+) -> Ticket:
+    """The ticket moves to another assignment team (a tier hand-off): it lands open in that
+    team's queue, unassigned unless an assignee of that team is given. The caller (the
+    escalations services) checks who may do this; this records it in the same transaction."""
+    with transaction.atomic():
+        locked = _lock(ticket)
+        if locked.status not in (Status.NEW, Status.OPEN, Status.IN_PROGRESS):
+            raise Refused(
+                "The ticket cannot change hands now",
+                [f"a ticket that is open or in progress (this one is {locked.get_status_display().lower()})"],
+            )
+        previous_status = locked.status
+        if locked.status != Status.NEW:
+            locked.hand_over(team_id=team.pk, assignee_id=assignee.pk if assignee else None)
+        else:  # placed at triage, before the status moved on: only the team changes
+            locked.team_id = team.pk
+        locked.save()
+        record_event(
+            ticket=locked, kind=kind, actor=actor, source=source[:40], target=target[:40], reason=reason,
+            details={"team": team.pk, "team_name": team.name, "status_before": previous_status,
+                     **(details or {})},
+            is_public=True,
+        )
+    _refresh(ticket, locked)
+    return locked
+
+
+def ticket_complete_step(
+    *, step: TroubleshootingStep, actor: User, outcome: str, files: Iterable[UploadedFile] = ()
+) -> TroubleshootingStep:
+    """A to-do step (suggested by a team leader) is done, with its outcome and evidence."""
+    ticket = step.ticket
+    if not permissions.can_add_step(ticket, actor):
+        raise PermissionDenied("You may not document troubleshooting on this ticket.")
+    if not outcome or not outcome.strip():
+        raise InvalidInput({"outcome": ["Say what the step showed (its outcome)."]})
+    files = list(files)
+    for upload in files:
+        validate_upload(upload)
+    with transaction.atomic():
+        locked = _lock(ticket)
+        current = TroubleshootingStep.objects.select_for_update().get(pk=step.pk)
+        if current.state != StepState.TO_DO:
+            raise Refused("This step is already done", ["a step still to do"])
+        if not locked.is_open:
+            raise Refused("Troubleshooting refused", ["an open ticket (this one is finished)"])
+        current.state = StepState.DONE
+        current.outcome = outcome.strip()
+        current.engineer = actor
+        current.performed_at = timezone.now()
+        if locked.team_id in actor.team_ids:
+            current.team_id = locked.team_id
+        current.save()
+        for upload in files:
+            _store_attachment(ticket=locked, actor=actor, upload=upload,
+                              is_internal=not current.is_public, step=current)
+        record_event(
+            ticket=locked, kind="step_done", actor=actor,
+            details={"step": current.pk, "step_kind": current.kind, "files": len(files)},
+            is_public=current.is_public,
+        )
+    step.refresh_from_db()
+    return current
 
 
 def ticket_clock_event(*, ticket: Ticket, clock: Clock, warning: bool) -> None:

@@ -44,6 +44,8 @@ def calendar_for(ticket: Ticket) -> BusinessCalendar:
 
 
 def _clocks(ticket: Ticket) -> dict[str, Clock]:
+    """The ticket's running or paused clocks by kind (the latest of a kind wins), including other
+    apps' clocks on the ticket (a tier's time frame): waiting on the customer pauses them all."""
     return {
         clock.kind: clock
         for clock in Clock.objects.filter(ticket=ticket).select_related("calendar").order_by("pk")
@@ -73,7 +75,8 @@ def retarget_clocks(ticket: Ticket) -> None:
         return
     seconds = {FIRST_RESPONSE: target.first_response_minutes * 60, RESOLUTION: target.resolution_minutes * 60}
     for kind, clock in _clocks(ticket).items():
-        if clock.state != ClockState.STOPPED and clock.target_seconds != seconds[kind]:
+        # Other apps' clocks on the ticket (a tier's time frame) are retargeted by those apps.
+        if kind in seconds and clock.state != ClockState.STOPPED and clock.target_seconds != seconds[kind]:
             clock_retarget(clock=clock, target_seconds=seconds[kind])
 
 
@@ -101,12 +104,13 @@ def resume_clocks(ticket: Ticket) -> None:
 
 
 def ticket_resolved(ticket: Ticket) -> None:
-    """Resolution stops counting (it resumes on reopen); the confirmation window opens."""
-    clocks = _clocks(ticket)
-    if FIRST_RESPONSE in clocks:
-        clock_stop(clock=clocks[FIRST_RESPONSE])
-    if RESOLUTION in clocks:
-        clock_pause(clock=clocks[RESOLUTION])
+    """Resolution (and any tier time frame) stops counting, to resume on reopen; the first
+    response is over for good; the confirmation window opens."""
+    for kind, clock in _clocks(ticket).items():
+        if kind == FIRST_RESPONSE:
+            clock_stop(clock=clock)
+        else:
+            clock_pause(clock=clock)
     deadline_schedule(
         subject=ticket, kind=CONFIRMATION_WINDOW,
         due_at=add_business_days(calendar_for(ticket), ticket.resolved_at or timezone.now(),
@@ -155,7 +159,9 @@ def clock_badges(ticket: Ticket, now: datetime | None = None) -> list[dict[str, 
     """
     now = now or timezone.now()
     badges = []
-    for clock in getattr(ticket, "sla_clocks", []):
+    # A kind may have had several clocks (one per tier the ticket was in): show the latest.
+    latest = {clock.kind: clock for clock in sorted(getattr(ticket, "sla_clocks", []), key=lambda c: c.pk)}
+    for clock in sorted(latest.values(), key=lambda c: c.kind):
         status = clock_status(clock, now)
         if status["state"] == "stopped" and clock.breached_at is None:
             state = "met"

@@ -1,0 +1,200 @@
+"""Every change to an approval request goes through a function here (SPEC §5).
+
+Each decision locks the request row, checks that the actor may decide and what the decision
+needs (notes to approve; steps to request changes), changes state, stops the decision time
+frame and calls the subject app's handler, all in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+
+from accounts.models import User
+from clocks.models import BusinessCalendar, Clock
+from clocks.services import clock_start, clock_stop
+from escalation_desk.domain import Refused
+from notifications.services import notify
+
+from . import permissions, registry
+from .models import ApprovalRequest, ApprovalStatus
+
+DECISION_CLOCK = "approvals.decision"
+
+
+def _clean_steps(steps: Iterable[str]) -> list[str]:
+    return [s.strip() for s in steps if s and s.strip()]
+
+
+def approval_file(
+    *,
+    subject: models.Model,
+    title: str,
+    approvers: Iterable[User],
+    calendar: BusinessCalendar,
+    decision_seconds: int,
+    requested_by: User | None = None,
+    reference: str = "",
+    link: str = "",
+    package: list[dict[str, Any]] | None = None,
+    missing: list[str] | None = None,
+    overdue_recipients: Iterable[User] = (),
+    previous: ApprovalRequest | None = None,
+) -> ApprovalRequest:
+    """Open a gate on subject; its decision time frame starts now on the given calendar."""
+    from django.contrib.contenttypes.models import ContentType
+
+    eligible = [u for u in approvers if u.is_active and (requested_by is None or u.pk != requested_by.pk)]
+    if not eligible:
+        raise Refused("The approval request cannot be filed",
+                      ["a team leader or manager (other than the requester) to decide it"])
+    if previous is not None and previous.status != ApprovalStatus.CHANGES_REQUESTED:
+        raise Refused("The approval request cannot be filed",
+                      ["a previous request that was sent back with changes to make"])
+    with transaction.atomic():
+        request = ApprovalRequest.objects.create(
+            content_type=ContentType.objects.get_for_model(subject),
+            object_id=subject.pk,
+            title=title,
+            reference=reference,
+            link=link,
+            package=package or [],
+            missing=missing or [],
+            requested_by=requested_by,
+            previous=previous,
+        )
+        request.approvers.set(eligible)
+        request.overdue_recipients.set([u for u in overdue_recipients if u.is_active])
+        clock_start(subject=request, kind=DECISION_CLOCK, calendar=calendar, target_seconds=decision_seconds)
+        notify(
+            recipients=eligible,
+            kind="approvals.requested",
+            context={"title": title, "reference": reference,
+                     "requested_by": str(requested_by) if requested_by else "the system (a time frame passed)",
+                     "message": f"{reference}: {title} waits for your decision."},
+            dedup_key=f"approval:{request.pk}:requested",
+            link=link,
+        )
+    return request
+
+
+def _lock(request: ApprovalRequest) -> ApprovalRequest:
+    return ApprovalRequest.objects.select_related("content_type").select_for_update(of=("self",)).get(
+        pk=request.pk
+    )
+
+
+def _decide(request: ApprovalRequest, actor: User, name: str, missing: list[str], **kwargs: Any) -> ApprovalRequest:
+    label = {"approve": "Approval", "request_changes": "Request for changes"}[name]
+    with transaction.atomic():
+        locked = _lock(request)
+        if locked.status != ApprovalStatus.PENDING:
+            raise Refused(f"{label} refused",
+                          [f"a pending request (this one is {locked.get_status_display().lower()})"])
+        if not permissions.can_decide(locked, actor):
+            if locked.requested_by_id == actor.pk:
+                raise PermissionDenied("You cannot decide your own request.")
+            raise PermissionDenied("Only a team leader or manager of the requester's team may decide.")
+        if name == "approve":
+            check = registry.approve_check_for(locked)
+            if check is not None:
+                missing = missing + check(locked)
+        if missing:
+            raise Refused(f"{label} refused", missing)
+        getattr(locked, name)(by=actor, **kwargs)
+        locked.save()
+        _stop_clock(locked)
+        handler = registry.decision_handler_for(locked)
+        if handler is not None:
+            handler(locked)
+    request.refresh_from_db()
+    return locked
+
+
+def approval_approve(*, request: ApprovalRequest, actor: User, notes: str) -> ApprovalRequest:
+    """Approve, with the approval notes the subject records (seed 000)."""
+    notes = (notes or "").strip()
+    missing = [] if notes else ["approval notes (what was reviewed and why it may go ahead)"]
+    return _decide(request, actor, "approve", missing, notes=notes)
+
+
+def approval_request_changes(
+    *, request: ApprovalRequest, actor: User, steps: Iterable[str], notes: str = ""
+) -> ApprovalRequest:
+    """Send back with the additional troubleshooting steps to perform before asking again."""
+    steps = _clean_steps(steps)
+    missing = [] if steps else ["the additional troubleshooting steps to perform"]
+    return _decide(request, actor, "request_changes", missing, notes=(notes or "").strip(), steps=steps)
+
+
+def approval_cancel(*, request: ApprovalRequest, reason: str) -> ApprovalRequest:
+    """Withdraw a pending request (the subject app decides who may; e.g. the hand-off was withdrawn)."""
+    with transaction.atomic():
+        locked = _lock(request)
+        if locked.status != ApprovalStatus.PENDING:
+            return locked
+        locked.cancel(reason=reason)
+        locked.save()
+        _stop_clock(locked)
+        handler = registry.decision_handler_for(locked)
+        if handler is not None:
+            handler(locked)
+    request.refresh_from_db()
+    return locked
+
+
+def _stop_clock(request: ApprovalRequest) -> None:
+    for clock in Clock.objects.filter(
+        content_type__app_label="approvals", content_type__model="approvalrequest",
+        object_id=request.pk, kind=DECISION_CLOCK,
+    ):
+        clock_stop(clock=clock)
+
+
+# --- the decision time frame ---------------------------------------------------------------
+
+
+def _on_clock(clock: Clock, point: str) -> None:
+    request = ApprovalRequest.objects.select_related("content_type", "requested_by").get(pk=clock.object_id)
+    if request.status != ApprovalStatus.PENDING:
+        return
+    if point == "warning":
+        recipients = list(request.approvers.all())
+        kind = "approvals.reminder"
+        message = f"{request.reference}: {request.title} still waits for your decision."
+    else:
+        recipients = list(request.overdue_recipients.all()) or list(request.approvers.all())
+        kind = "approvals.overdue"
+        message = f"{request.reference}: {request.title} was not decided within its time frame."
+    notify(
+        recipients=recipients, kind=kind,
+        context={"title": request.title, "reference": request.reference, "message": message},
+        dedup_key=f"approval:{request.pk}:{point}", link=request.link,
+    )
+    handler = registry.time_frame_handler_for(request)
+    if handler is not None:
+        handler(request, point)
+
+
+def on_warning(clock: Clock) -> None:
+    _on_clock(clock, "warning")
+
+
+def on_breach(clock: Clock) -> None:
+    _on_clock(clock, "breach")
+
+
+def register() -> None:
+    from clocks.registry import register_clock_handlers
+    from notifications import registry as kinds
+
+    kinds.register("approvals.requested", subject="{{ reference }}: approval needed – {{ title }}",
+                   description="An approval request waits for an eligible approver.")
+    kinds.register("approvals.reminder", subject="Reminder: {{ reference }} waits for your approval",
+                   description="An approval request reached its reminder point.")
+    kinds.register("approvals.overdue", subject="Overdue approval: {{ reference }} – {{ title }}",
+                   description="An approval request passed its decision time frame (to the team manager).")
+    register_clock_handlers(DECISION_CLOCK, on_warning=on_warning, on_breach=on_breach)

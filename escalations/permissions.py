@@ -1,0 +1,50 @@
+"""Who may move a ticket between tiers, consult, record vendor work and decide (SPEC §1, §3).
+
+The one place these rules live; functions touch only loaded attributes and the user's
+cached team ids, so they can run per row.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from accounts.models import Role
+from tickets import permissions as ticket_permissions
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from tickets.models import Ticket
+
+    from .models import Consult, Handoff, Tier
+
+
+def can_escalate(ticket: Ticket, user: User) -> bool:
+    """Engineers of the ticket's current team (or its assignee), their leaders and managers."""
+    return user.is_authenticated and user.is_agent and ticket.is_open and ticket_permissions.can_work_ticket(
+        ticket, user
+    )
+
+
+can_return = can_escalate
+can_consult = can_escalate
+can_record_vendor = can_escalate
+
+
+def can_withdraw(handoff: Handoff, user: User) -> bool:
+    return user.is_authenticated and user.is_agent and (
+        handoff.requested_by_id == user.pk or ticket_permissions.can_work_ticket(handoff.ticket, user)
+    )
+
+
+def can_reply_consult(consult: Consult, user: User) -> bool:
+    """Members, leaders and the manager of the consulted team."""
+    return user.is_authenticated and user.is_active and (
+        user.is_superuser or consult.team_id in user.team_ids
+    )
+
+
+def can_decide_at(tier: Tier, user: User) -> bool:
+    """The IT manager (the decision tier's team, or anyone holding the IT manager role)."""
+    return user.is_authenticated and user.is_active and user.is_agent and (
+        user.is_superuser or tier.team_id in user.team_ids or user.has_role(Role.IT_MANAGER)
+    )

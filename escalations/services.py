@@ -1,0 +1,1021 @@
+"""Every change to a ticket's place on its ladder goes through a function here (SPEC §3–§5).
+
+Each service locks the ticket row first (the same lock the ticket services take, so two
+people, or a person and the sweep, moving one ticket are serialised), checks permission and
+what the move requires, changes state and writes its timeline events in one transaction.
+A refusal raises before anything is saved and lists what is missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Team, User
+from approvals.models import ApprovalRequest, ApprovalStatus
+from approvals.services import approval_cancel, approval_file
+from clocks.deadlines import deadline_cancel, deadline_schedule
+from clocks.models import Clock, ClockState
+from clocks.services import clock_retarget, clock_start, clock_stop
+from escalation_desk.domain import InvalidInput, Refused
+from notifications.services import notify
+from tickets import sla
+from tickets.models import Attachment, Status, StepKind, StepState, Ticket, TroubleshootingStep
+from tickets.services import record_event, ticket_add_step, ticket_hand_over, ticket_resolve, ticket_start
+
+from . import permissions
+from .models import (
+    BreachAction,
+    Consult,
+    ConsultStatus,
+    DecisionOutcome,
+    Direction,
+    EscalationCriterion,
+    EscalationPath,
+    Handoff,
+    HandoffStatus,
+    ManagerDecision,
+    Tier,
+    TierKind,
+    TierStint,
+    TierTimeFrame,
+    VendorEngagement,
+    VendorUpdate,
+)
+
+TIER_CLOCK = "escalations.tier"
+CONSULT_CLOCK = "escalations.consult"
+AUTO_ESCALATE = "escalations.auto_escalate"  # a deadline on the stint whose time frame passed
+
+WORKABLE = (Status.OPEN, Status.IN_PROGRESS)
+
+
+# --- reading the ladder ----------------------------------------------------------------------
+
+
+def path_for(ticket: Ticket) -> EscalationPath | None:
+    if ticket.service_id is None:
+        return None
+    return EscalationPath.objects.filter(service_ladders__service_id=ticket.service_id).first()
+
+
+def ladder(path: EscalationPath) -> list[Tier]:
+    return list(path.tiers.select_related("team", "team__manager").prefetch_related("criteria").order_by("level"))
+
+
+def current_stint(ticket: Ticket) -> TierStint | None:
+    return (
+        TierStint.objects.filter(ticket=ticket, left_at__isnull=True)
+        .select_related("tier", "tier__team", "tier__path", "clock")
+        .first()
+    )
+
+
+def next_tier(tier: Tier) -> Tier | None:
+    return tier.path.tiers.filter(level__gt=tier.level).select_related("team").order_by("level").first()
+
+
+def active_handoff(ticket: Ticket) -> Handoff | None:
+    return (
+        Handoff.objects.filter(ticket=ticket, status__in=[HandoffStatus.REQUESTED, HandoffStatus.PENDING_APPROVAL,
+                                                          HandoffStatus.APPROVED])
+        .select_related("from_tier", "to_tier", "approval")
+        .first()
+    )
+
+
+def _lock_ticket(ticket: Ticket) -> Ticket:
+    return (
+        Ticket.objects.select_related("team", "team__manager", "service", "assignee")
+        .select_for_update(of=("self",))
+        .get(pk=ticket.pk)
+    )
+
+
+def _team_leads(team: Team) -> list[User]:
+    leaders = list(team.leaders.all())
+    return leaders or ([team.manager] if team.manager_id else [])
+
+
+# --- stints and the tier time frame ----------------------------------------------------------
+
+
+def _time_frame(tier: Tier, priority: str) -> TierTimeFrame | None:
+    return TierTimeFrame.objects.filter(tier=tier, priority=priority).first()
+
+
+def _start_stint(ticket: Ticket, tier: Tier, handoff: Handoff | None) -> TierStint:
+    stint = TierStint.objects.create(ticket=ticket, tier=tier, handoff=handoff)
+    frame = _time_frame(tier, ticket.priority)
+    if frame is not None:
+        stint.clock = clock_start(
+            subject=ticket, kind=TIER_CLOCK, calendar=sla.calendar_for(ticket),
+            target_seconds=frame.minutes * 60, warning_ratio=frame.warning_percent / 100,
+        )
+        stint.save(update_fields=["clock"])
+    return stint
+
+
+def _end_stint(stint: TierStint) -> None:
+    stint.left_at = timezone.now()
+    stint.save(update_fields=["left_at"])
+    if stint.clock_id is not None:
+        clock_stop(clock=stint.clock)
+    # A pending automatic escalation of this stint is left to find it gone (it checks left_at):
+    # cancelling it here would cancel the very row the sweep fires when it is the one moving us.
+
+
+def place_in_first_tier(ticket: Ticket, actor: User | None) -> TierStint | None:
+    """At triage: the ticket enters the first tier of its service's ladder (none: no ladder)."""
+    if TierStint.objects.filter(ticket=ticket, left_at__isnull=True).exists():
+        return None
+    path = path_for(ticket)
+    first = path.tiers.select_related("team").order_by("level").first() if path else None
+    if first is None:
+        return None
+    ticket_hand_over(
+        ticket=ticket, team=first.team, actor=actor, kind="tier_entered", target=first.name,
+        assignee=ticket.assignee if ticket.assignee_id and ticket.assignee.pk in _member_ids(first.team) else None,
+        reason=f"Placed in {first.name}, the first tier of the {path.name} ladder.",
+        details={"tier": first.pk, "tier_name": first.name, "path": path.name},
+    )
+    ticket.refresh_from_db()
+    return _start_stint(ticket, first, None)
+
+
+def _member_ids(team: Team) -> set[int]:
+    return set(team.members.values_list("pk", flat=True)) | set(team.leaders.values_list("pk", flat=True))
+
+
+def retarget_tier_clock(ticket: Ticket) -> None:
+    """After a priority change the current tier's time frame follows the new priority."""
+    stint = current_stint(ticket)
+    if stint is None or stint.clock_id is None or stint.clock.state == ClockState.STOPPED:
+        return
+    frame = _time_frame(stint.tier, ticket.priority)
+    if frame is not None and frame.minutes * 60 != stint.clock.target_seconds:
+        clock_retarget(clock=stint.clock, target_seconds=frame.minutes * 60)
+
+
+# --- the hand-off package --------------------------------------------------------------------
+
+
+def _steps(ticket: Ticket) -> list[TroubleshootingStep]:
+    return list(
+        TroubleshootingStep.objects.filter(ticket=ticket)
+        .select_related("engineer", "team")
+        .prefetch_related("attachments")
+        .order_by("performed_at", "pk")
+    )
+
+
+def _documented(step: TroubleshootingStep) -> bool:
+    return step.state == StepState.DONE and bool(step.outcome.strip())
+
+
+def _has_evidence(ticket: Ticket) -> bool:
+    return Attachment.objects.filter(ticket=ticket, comment__isnull=True).exists()
+
+
+def assemble_package(
+    ticket: Ticket,
+    from_tier: Tier,
+    to_tier: Tier,
+    *,
+    criterion: EscalationCriterion | None = None,
+    findings: str = "",
+    workaround: str = "",
+    evidence_note: str = "",
+) -> dict[str, Any]:
+    """Everything the receiving tier needs: criterion, findings, workaround, the intake, and
+    every troubleshooting step with its outcome and files, grouped by the tier that did it."""
+    tiers = list(from_tier.path.tiers.select_related("team").order_by("level"))
+    by_team = {}
+    for tier in tiers:
+        by_team.setdefault(tier.team_id, tier)
+    groups: dict[str, dict[str, Any]] = {}
+    for step in _steps(ticket):
+        tier = by_team.get(step.team_id)
+        key = tier.name if tier else (f"{step.team.name} (consulted)" if step.team else "Other")
+        group = groups.setdefault(key, {"tier": key, "level": tier.level if tier else 999, "steps": []})
+        group["steps"].append({
+            "id": step.pk,
+            "kind": step.kind,
+            "kind_label": step.get_kind_display(),
+            "action": step.action,
+            "outcome": step.outcome,
+            "state": step.state,
+            "engineer": str(step.engineer),
+            "at": step.performed_at.isoformat(),
+            "attachments": [{"id": a.pk, "name": a.original_name} for a in step.attachments.all()],
+        })
+    files = [
+        {"id": a.pk, "name": a.original_name}
+        for a in Attachment.objects.filter(ticket=ticket, step__isnull=True, comment__isnull=True).order_by("pk")
+    ]
+    return {
+        "from_tier": from_tier.name,
+        "to_tier": to_tier.name,
+        "criterion": criterion.text if criterion else "",
+        "findings": findings,
+        "workaround": workaround or ticket.workaround,
+        "evidence_note": evidence_note,
+        "intake": {
+            field: getattr(ticket, field)
+            for field in ("summary", "symptoms", "replication_steps", "error_messages", "recent_changes",
+                          "business_impact", "workaround")
+        },
+        "tiers": sorted(groups.values(), key=lambda g: (g["level"], g["tier"])),
+        "files": files,
+        "assembled_at": timezone.now().isoformat(),
+    }
+
+
+def requirements_of(tier: Tier) -> list[str]:
+    """What entering this tier requires, in words (shown on the escalate form before submitting)."""
+    needs = ["a summary of findings"]
+    criteria = [c.text for c in tier.criteria.all()]
+    if criteria:
+        needs.append("one of its escalation criteria: " + "; ".join(criteria))
+    if tier.min_steps_below:
+        needs.append(f"at least {tier.min_steps_below} troubleshooting step(s) with outcome documented "
+                     "by the tier it leaves")
+    if tier.requires_lower_tiers_documented:
+        needs.append("troubleshooting documented by every internal tier below it")
+    if tier.requires_evidence:
+        needs.append('logs and screenshots attached, or "none" stated')
+    if tier.requires_approval:
+        needs.append("a team leader's approval")
+    return needs
+
+
+def handoff_missing(
+    ticket: Ticket,
+    from_tier: Tier,
+    to_tier: Tier,
+    *,
+    criterion: EscalationCriterion | None,
+    findings: str,
+    evidence_note: str,
+) -> list[str]:
+    """What the package lacks for entering to_tier (empty: it may go)."""
+    missing: list[str] = []
+    if not (findings or "").strip():
+        missing.append("a summary of findings")
+    criteria = list(to_tier.criteria.all())
+    if criteria and criterion is None:
+        missing.append(f"an escalation criterion for {to_tier.name}: one of "
+                       + "; ".join(f'"{c.text}"' for c in criteria))
+    steps = _steps(ticket)
+    if to_tier.min_steps_below:
+        done_here = [s for s in steps if _documented(s) and s.team_id == from_tier.team_id]
+        if len(done_here) < to_tier.min_steps_below:
+            missing.append(
+                f"at least {to_tier.min_steps_below} troubleshooting step(s) with outcome documented in "
+                f"{from_tier.name} (there {'is' if len(done_here) == 1 else 'are'} {len(done_here)})"
+            )
+    if to_tier.requires_lower_tiers_documented:
+        lower = to_tier.path.tiers.filter(level__lt=to_tier.level, kind=TierKind.INTERNAL).select_related("team")
+        for tier in lower.order_by("level"):
+            if tier.team_id == from_tier.team_id and to_tier.min_steps_below:
+                continue  # already required above, with the count
+            if not any(_documented(s) and s.team_id == tier.team_id for s in steps):
+                missing.append(f"{tier.name} troubleshooting: steps performed, with their outcome")
+    if to_tier.requires_evidence and not (evidence_note or "").strip() and not _has_evidence(ticket):
+        missing.append('logs and screenshots attached, or a statement that there are none')
+    to_do = [s.action for s in steps if s.state == StepState.TO_DO]
+    if to_do:
+        missing.append("the suggested troubleshooting steps done first: " + "; ".join(to_do))
+    return missing
+
+
+# --- escalate, return, withdraw --------------------------------------------------------------
+
+
+def _approvers_for(requester: User | None, ticket_team: Team) -> tuple[list[User], list[User]]:
+    """Team leaders and managers of the requester's teams (the ticket's team for the system),
+    never the requester; and who hears when the decision is overdue (the team managers)."""
+    if requester is not None:
+        teams = list(Team.objects.filter(Q(members=requester) | Q(leaders=requester)).distinct()
+                     .select_related("manager").prefetch_related("leaders"))
+        if ticket_team.pk in requester.team_ids and all(t.pk != ticket_team.pk for t in teams):
+            teams.append(ticket_team)
+    else:
+        teams = [ticket_team]
+    if not teams:
+        teams = [ticket_team]
+    approvers: dict[int, User] = {}
+    managers: dict[int, User] = {}
+    for team in teams:
+        for leader in team.leaders.all():
+            approvers[leader.pk] = leader
+        if team.manager_id:
+            approvers[team.manager.pk] = team.manager
+            managers[team.manager.pk] = team.manager
+    if requester is not None:
+        approvers.pop(requester.pk, None)
+    return list(approvers.values()), list(managers.values()) or list(approvers.values())
+
+
+def _approval_package(handoff: Handoff) -> list[dict[str, Any]]:
+    """The package as generic sections an approver reads (the approvals app knows no tiers)."""
+    package = handoff.package
+    head = [
+        {"text": f"From {package['from_tier']} to {package['to_tier']}"},
+        {"text": f"Criterion: {package['criterion'] or '—'}"},
+        {"text": f"Findings: {package['findings'] or '—'}"},
+        {"text": f"Workaround: {package['workaround'] or 'none'}"},
+    ]
+    if package.get("evidence_note"):
+        head.append({"text": f"No logs or screenshots: {package['evidence_note']}"})
+    sections = [{"title": "Hand-off", "items": head}]
+    intake = package.get("intake", {})
+    sections.append({"title": "Intake", "items": [
+        {"text": f"{label}: {intake.get(field) or '—'}"} for field, label in (
+            ("symptoms", "Symptoms"), ("error_messages", "Error messages"),
+            ("replication_steps", "Steps to reproduce"), ("recent_changes", "Recent changes"),
+            ("business_impact", "Business impact"))
+    ]})
+    for group in package.get("tiers", []):
+        items = []
+        for step in group["steps"]:
+            state = " (to do)" if step["state"] == StepState.TO_DO else ""
+            items.append({"text": f"{step['kind_label']}{state}: {step['action']} → {step['outcome'] or '—'} "
+                                  f"({step['engineer']})"})
+            items += [{"text": f"📎 {a['name']}", "url": reverse("desk:attachment", args=[a["id"]])}
+                      for a in step["attachments"]]
+        sections.append({"title": f"Troubleshooting – {group['tier']}", "items": items or [{"text": "none"}]})
+    files = [{"text": f"📎 {f['name']}", "url": reverse("desk:attachment", args=[f["id"]])}
+             for f in package.get("files", [])]
+    sections.append({"title": "Evidence on the ticket", "items": files or [{"text": "none attached"}]})
+    if handoff.missing:
+        sections.append({"title": "Still missing (automatic request)", "items": [{"text": m} for m in handoff.missing]})
+    return sections
+
+
+def _tier_name(tier: Tier) -> str:
+    return tier.name[:40]
+
+
+def _complete(handoff: Handoff, ticket: Ticket, actor: User | None) -> None:
+    """The ticket changes tier and team; the old time frame stops and the new one starts."""
+    stint = current_stint(ticket)
+    handoff.complete()
+    handoff.save()
+    kind = "escalated" if handoff.direction == Direction.ESCALATE else "returned"
+    verb = "Escalated" if handoff.direction == Direction.ESCALATE else "Returned"
+    ticket_hand_over(
+        ticket=ticket, team=handoff.to_tier.team, actor=actor, kind=kind,
+        source=_tier_name(handoff.from_tier), target=_tier_name(handoff.to_tier),
+        reason=f"{verb} from {handoff.from_tier.name} to {handoff.to_tier.name}"
+               + (f" ({handoff.criterion_text})" if handoff.criterion_text else "")
+               + (" automatically: the time frame passed." if handoff.automatic else "."),
+        details={"handoff": handoff.pk, "from_tier": handoff.from_tier_id, "to_tier": handoff.to_tier_id,
+                 "automatic": handoff.automatic},
+    )
+    if stint is not None:
+        _end_stint(stint)
+    ticket.refresh_from_db()
+    _start_stint(ticket, handoff.to_tier, handoff)
+    receiving = handoff.to_tier.team
+    recipients = list(receiving.leaders.all()) + list(receiving.members.all())
+    if handoff.to_tier.kind == TierKind.DECISION:
+        recipients += list(User.objects.filter(groups__name="IT manager", is_active=True))
+    notify(
+        recipients=recipients,
+        kind="escalations.handoff_received",
+        context={"reference": ticket.reference, "summary": ticket.summary, "tier": handoff.to_tier.name,
+                 "message": f"{ticket.reference} {ticket.summary} was {verb.lower()} to {handoff.to_tier.name} "
+                            f"from {handoff.from_tier.name}."},
+        dedup_key=f"handoff:{handoff.pk}:completed",
+        link=reverse("desk:ticket", args=[ticket.pk]),
+    )
+
+
+def _check_workable(ticket: Ticket, what: str) -> None:
+    if ticket.status not in WORKABLE:
+        raise Refused(f"{what} refused",
+                      [f"a ticket that is open or in progress (this one is {ticket.get_status_display().lower()})"])
+
+
+def _check_no_active(ticket: Ticket, what: str) -> None:
+    pending = active_handoff(ticket)
+    if pending is not None:
+        raise Refused(f"{what} refused", [
+            f"no other hand-off in flight: {pending.from_tier.name} → {pending.to_tier.name} is "
+            f"{pending.get_status_display().lower()} (withdraw it first)"
+        ])
+
+
+def _expected_tier(stint: TierStint | None, from_tier: Tier | None, what: str) -> TierStint:
+    if stint is None:
+        raise Refused(f"{what} refused", ["a ticket placed on its service's ladder (triage it first)"])
+    if from_tier is not None and stint.tier_id != from_tier.pk:
+        raise Refused(f"{what} refused", [
+            f"the ticket to still be in {from_tier.name}: it is now in {stint.tier.name}"
+        ])
+    return stint
+
+
+def escalate(
+    *,
+    ticket: Ticket,
+    actor: User,
+    to_tier: Tier | None = None,
+    criterion: EscalationCriterion | None = None,
+    findings: str = "",
+    workaround: str = "",
+    evidence_note: str = "",
+    from_tier: Tier | None = None,
+) -> Handoff:
+    """Hand the ticket up to the next (or a chosen higher) tier with its package. A gated
+    tier files an approval request instead of completing; a package that does not meet the
+    tier's requirements is refused with what is missing."""
+    if not permissions.can_escalate(ticket, actor):
+        raise PermissionDenied("You may not escalate this ticket.")
+    with transaction.atomic():
+        locked = _lock_ticket(ticket)
+        if not permissions.can_escalate(locked, actor):
+            raise PermissionDenied("You may not escalate this ticket.")
+        _check_workable(locked, "Escalation")
+        stint = _expected_tier(current_stint(locked), from_tier, "Escalation")
+        _check_no_active(locked, "Escalation")
+        here = stint.tier
+        target = to_tier or next_tier(here)
+        if target is None:
+            raise Refused("Escalation refused", [f"a tier above {here.name} on the ladder"])
+        if target.path_id != here.path_id or target.level <= here.level:
+            raise InvalidInput({"to_tier": [f"{target} is not above {here.name} on this ticket's ladder."]})
+        if criterion is not None and criterion.tier_id != target.pk:
+            raise InvalidInput({"criterion": [f'"{criterion}" is not a criterion of {target.name}.']})
+        missing = handoff_missing(locked, here, target, criterion=criterion, findings=findings,
+                                  evidence_note=evidence_note)
+        if missing:
+            raise Refused(f"Escalation to {target.name} refused", missing)
+        previous = (
+            Handoff.objects.filter(ticket=locked, to_tier=target, status=HandoffStatus.SENT_BACK)
+            .select_related("approval").order_by("-pk").first()
+        )
+        handoff = Handoff.objects.create(
+            ticket=locked, from_tier=here, to_tier=target, direction=Direction.ESCALATE,
+            criterion=criterion, criterion_text=criterion.text if criterion else "",
+            findings=findings.strip(), workaround=(workaround or "").strip(),
+            evidence_note=(evidence_note or "").strip(), requested_by=actor,
+            package=assemble_package(locked, here, target, criterion=criterion, findings=findings.strip(),
+                                     workaround=workaround, evidence_note=evidence_note),
+            previous=previous,
+        )
+        _after_request(handoff, locked, actor)
+    return handoff
+
+
+def _after_request(handoff: Handoff, ticket: Ticket, actor: User | None) -> None:
+    """Record the request, then complete it or stop it at the target tier's gate."""
+    target = handoff.to_tier
+    record_event(
+        ticket=ticket, kind="handoff_requested", actor=actor,
+        source=_tier_name(handoff.from_tier), target=_tier_name(target),
+        reason=handoff.findings,
+        details={"handoff": handoff.pk, "criterion": handoff.criterion_text, "automatic": handoff.automatic,
+                 "gated": target.requires_approval, "missing": handoff.missing},
+    )
+    if not target.requires_approval:
+        _complete(handoff, ticket, actor)
+        return
+    approvers, overdue = _approvers_for(actor, ticket.team)
+    previous_request = None
+    if handoff.previous is not None and handoff.previous.approval is not None:
+        candidate = handoff.previous.approval
+        if candidate.status == ApprovalStatus.CHANGES_REQUESTED and not hasattr(candidate, "follow_up"):
+            previous_request = candidate
+    request = approval_file(
+        subject=handoff,
+        title=f"Escalate {ticket.reference} from {handoff.from_tier.name} to {target.name}",
+        reference=ticket.reference,
+        link=reverse("desk:ticket", args=[ticket.pk]),
+        package=_approval_package(handoff),
+        missing=handoff.missing,
+        requested_by=actor,
+        approvers=approvers,
+        overdue_recipients=overdue,
+        previous=previous_request,
+        calendar=sla.calendar_for(ticket),
+        decision_seconds=settings.APPROVAL_DECISION_MINUTES * 60,
+    )
+    handoff.approval = request
+    handoff.submit_for_approval()
+    handoff.save()
+    record_event(
+        ticket=ticket, kind="approval_requested", actor=actor, target=_tier_name(target),
+        reason=f"{target.name} needs a team leader's approval; asked of "
+               + ", ".join(str(u) for u in approvers) + ".",
+        details={"handoff": handoff.pk, "approval": request.pk,
+                 "previous_approval": previous_request.pk if previous_request else None,
+                 "approvers": [u.username for u in approvers]},
+    )
+
+
+def return_to_tier(
+    *,
+    ticket: Ticket,
+    actor: User,
+    to_tier: Tier,
+    findings: str,
+    workaround: str = "",
+    from_tier: Tier | None = None,
+) -> Handoff:
+    """Hand the ticket down (no approval), e.g. Engineering back to Tier 1 to verify the fix
+    with the customer and communicate the resolution (seed 003)."""
+    if not permissions.can_return(ticket, actor):
+        raise PermissionDenied("You may not return this ticket.")
+    with transaction.atomic():
+        locked = _lock_ticket(ticket)
+        if not permissions.can_return(locked, actor):
+            raise PermissionDenied("You may not return this ticket.")
+        _check_workable(locked, "Return")
+        stint = _expected_tier(current_stint(locked), from_tier, "Return")
+        _check_no_active(locked, "Return")
+        here = stint.tier
+        if to_tier.path_id != here.path_id or to_tier.level >= here.level:
+            raise InvalidInput({"to_tier": [f"{to_tier} is not below {here.name} on this ticket's ladder."]})
+        if not (findings or "").strip():
+            raise Refused(f"Return to {to_tier.name} refused",
+                          [f"what was done and what {to_tier.name} should do next"])
+        handoff = Handoff.objects.create(
+            ticket=locked, from_tier=here, to_tier=to_tier, direction=Direction.RETURN,
+            findings=findings.strip(), workaround=(workaround or "").strip(), requested_by=actor,
+            package=assemble_package(locked, here, to_tier, findings=findings.strip(), workaround=workaround),
+        )
+        record_event(ticket=locked, kind="handoff_requested", actor=actor, source=_tier_name(here),
+                     target=_tier_name(to_tier), reason=handoff.findings,
+                     details={"handoff": handoff.pk, "direction": Direction.RETURN})
+        _complete(handoff, locked, actor)
+    return handoff
+
+
+def handoff_withdraw(*, handoff: Handoff, actor: User | None, reason: str) -> Handoff:
+    """Withdraw a hand-off still waiting (for approval); its approval request is cancelled."""
+    if actor is not None and not permissions.can_withdraw(handoff, actor):
+        raise PermissionDenied("You may not withdraw this hand-off.")
+    if actor is not None and not (reason or "").strip():
+        raise Refused("Withdrawal refused", ["the reason for withdrawing"])
+    with transaction.atomic():
+        # Approval request first, then the ticket: the order a decision takes its locks in.
+        if handoff.approval_id is not None:
+            ApprovalRequest.objects.select_for_update().filter(pk=handoff.approval_id).first()
+        locked_ticket = _lock_ticket(handoff.ticket)
+        locked = Handoff.objects.select_for_update().select_related("from_tier", "to_tier").get(pk=handoff.pk)
+        if not locked.is_active:
+            raise Refused("Withdrawal refused",
+                          [f"a hand-off still in flight (this one is {locked.get_status_display().lower()})"])
+        locked.withdraw(reason=(reason or "").strip())
+        locked.save()
+        if locked.approval_id is not None:
+            approval_cancel(request=locked.approval, reason=f"Hand-off withdrawn: {reason}")
+        record_event(ticket=locked_ticket, kind="handoff_withdrawn", actor=actor,
+                     source=_tier_name(locked.from_tier), target=_tier_name(locked.to_tier), reason=reason,
+                     details={"handoff": locked.pk})
+    handoff.refresh_from_db()
+    return locked
+
+
+# --- the approval gate's decision ------------------------------------------------------------
+
+
+def on_approval_decided(request: ApprovalRequest) -> None:
+    """Called by the approvals app inside the decision's transaction."""
+    handoff = Handoff.objects.select_related("ticket", "from_tier", "to_tier", "requested_by").get(approval=request)
+    if request.status == ApprovalStatus.CANCELLED:
+        return  # withdrawn: handoff_withdraw records it
+    ticket = _lock_ticket(handoff.ticket)
+    approver = request.decided_by
+    if request.status == ApprovalStatus.APPROVED:
+        handoff.approve()
+        handoff.save()
+        record_event(
+            ticket=ticket, kind="approval_granted", actor=approver, target=_tier_name(handoff.to_tier),
+            reason=request.decision_notes,
+            details={"handoff": handoff.pk, "approval": request.pk},
+        )
+        _check_workable(ticket, f"Escalation to {handoff.to_tier.name}")
+        _complete(handoff, ticket, approver)
+        outcome = "approved"
+    else:
+        handoff.send_back()
+        handoff.save()
+        record_event(
+            ticket=ticket, kind="approval_changes_requested", actor=approver, target=_tier_name(handoff.to_tier),
+            reason=request.decision_notes,
+            details={"handoff": handoff.pk, "approval": request.pk, "steps": request.suggested_steps},
+        )
+        for text in request.suggested_steps:
+            ticket_add_step(ticket=ticket, actor=approver, kind=StepKind.SUGGESTED, action=text,
+                            state=StepState.TO_DO)
+        outcome = "sent back with steps to do"
+    if handoff.requested_by is not None:
+        notify(
+            recipients=[handoff.requested_by],
+            kind="escalations.approval_decided",
+            context={"reference": ticket.reference, "tier": handoff.to_tier.name, "outcome": outcome,
+                     "message": f"{ticket.reference}: your escalation to {handoff.to_tier.name} was {outcome} "
+                                f"by {approver}. {request.decision_notes}"},
+            dedup_key=f"approval:{request.pk}:decided",
+            link=reverse("desk:ticket", args=[ticket.pk]),
+        )
+
+
+def before_approval(request: ApprovalRequest) -> list[str]:
+    """At decision time the package must (still) meet the gate, e.g. after an automatic request."""
+    handoff = Handoff.objects.select_related("ticket", "from_tier__path", "to_tier__path", "criterion").get(
+        approval=request
+    )
+    return handoff_missing(handoff.ticket, handoff.from_tier, handoff.to_tier, criterion=handoff.criterion,
+                           findings=handoff.findings, evidence_note=handoff.evidence_note)
+
+
+def on_approval_time_frame(request: ApprovalRequest, point: str) -> None:
+    handoff = Handoff.objects.select_related("ticket").get(approval=request)
+    record_event(
+        ticket=handoff.ticket, kind=f"approval_{'reminder' if point == 'warning' else 'overdue'}", actor=None,
+        reason="The approval is waiting: approvers reminded." if point == "warning"
+        else "The approval was not decided within its time frame: the team manager was notified.",
+        details={"handoff": handoff.pk, "approval": request.pk,
+                 "notified": [u.username for u in (request.approvers.all() if point == "warning"
+                                                   else request.overdue_recipients.all())]},
+    )
+
+
+# --- tier time frames ------------------------------------------------------------------------
+
+
+def on_tier_clock(clock: Clock, *, warning: bool) -> None:
+    """A tier's time frame reached its warning point or passed (inside the sweep's transaction)."""
+    stint = TierStint.objects.select_related("tier", "tier__team", "ticket", "ticket__assignee").filter(
+        clock=clock
+    ).first()
+    if stint is None:
+        return
+    ticket, tier = stint.ticket, stint.tier
+    frame_hours = f"{clock.target_seconds / 3600:g} business hour(s)"
+    if warning:
+        recipients = [ticket.assignee] if ticket.assignee_id else _team_leads(tier.team)
+        message = f"{ticket.reference} has used most of its {tier.name} time frame ({frame_hours})."
+    else:
+        recipients = _team_leads(tier.team)
+        message = f"{ticket.reference} overstayed its {tier.name} time frame ({frame_hours})."
+    auto = not warning and tier.breach_action == BreachAction.AUTO_ESCALATE
+    notify(
+        recipients=recipients,
+        kind=f"escalations.tier_{'warning' if warning else 'breach'}",
+        context={"reference": ticket.reference, "summary": ticket.summary, "tier": tier.name, "message": message},
+        dedup_key=f"clock:{clock.pk}:{'warning' if warning else 'breach'}",
+        link=reverse("desk:ticket", args=[ticket.pk]),
+    )
+    record_event(
+        ticket=ticket, kind=f"tier_{'warning' if warning else 'breach'}", actor=None, source=_tier_name(tier),
+        reason=message + (" Escalating automatically." if auto else ""),
+        details={"tier": tier.pk, "clock": clock.pk, "due_at": clock.due_at.isoformat() if clock.due_at else None,
+                 "notified": [u.username for u in recipients], "breach_action": tier.breach_action},
+    )
+    if auto:
+        # Escalating locks the ticket; the sweep holds this clock's lock, and the ticket
+        # services lock the ticket before its clocks. The escalation therefore runs as its own
+        # deadline, in the sweep's next batch, taking its locks in the usual order.
+        deadline_schedule(subject=stint, kind=AUTO_ESCALATE, due_at=clock.due_at or timezone.now())
+
+
+def on_tier_warning(clock: Clock) -> None:
+    on_tier_clock(clock, warning=True)
+
+
+def on_tier_breach(clock: Clock) -> None:
+    on_tier_clock(clock, warning=False)
+
+
+def auto_escalate(deadline: Any) -> None:
+    """The breach action "escalate automatically": the next tier, or an approval request
+    when that tier is gated (never a silent hand-off past a gate)."""
+    stint = TierStint.objects.select_related("ticket").filter(pk=deadline.object_id).first()
+    if stint is None:
+        return
+    ticket = _lock_ticket(stint.ticket)
+    stint = TierStint.objects.select_related("tier", "tier__path", "tier__team").get(pk=stint.pk)
+    if stint.left_at is not None or ticket.status not in WORKABLE:
+        return  # moved on, or no longer being worked, meanwhile
+    pending = active_handoff(ticket)
+    if pending is not None:
+        record_event(ticket=ticket, kind="auto_escalation_skipped", actor=None, source=_tier_name(stint.tier),
+                     reason=f"Not escalated automatically: {pending.from_tier.name} → {pending.to_tier.name} is "
+                            f"already {pending.get_status_display().lower()}.",
+                     details={"handoff": pending.pk})
+        return
+    target = next_tier(stint.tier)
+    if target is None:
+        record_event(ticket=ticket, kind="auto_escalation_skipped", actor=None, source=_tier_name(stint.tier),
+                     reason=f"Not escalated automatically: {stint.tier.name} is the last tier of the ladder.")
+        return
+    findings = (f"Automatic escalation: the {stint.tier.name} time frame passed without a resolution.")
+    missing = handoff_missing(ticket, stint.tier, target, criterion=None, findings=findings, evidence_note="")
+    handoff = Handoff.objects.create(
+        ticket=ticket, from_tier=stint.tier, to_tier=target, direction=Direction.ESCALATE,
+        findings=findings, automatic=True, missing=missing,
+        package=assemble_package(ticket, stint.tier, target, findings=findings),
+    )
+    _after_request(handoff, ticket, None)
+
+
+# --- consults --------------------------------------------------------------------------------
+
+
+def consult_request(*, ticket: Ticket, actor: User, team: Team, question: str,
+                    reply_minutes: int | None = None) -> Consult:
+    """Ask another internal team for input without changing tier; their reply has a time frame."""
+    if not permissions.can_consult(ticket, actor):
+        raise PermissionDenied("You may not consult on this ticket.")
+    minutes = reply_minutes if reply_minutes is not None else settings.CONSULT_REPLY_MINUTES
+    errors: dict[str, list[str]] = {}
+    if not (question or "").strip():
+        errors["question"] = ["Say what you need from the team."]
+    if minutes <= 0:
+        errors["reply_minutes"] = ["A reply time frame of at least one minute."]
+    if errors:
+        raise InvalidInput(errors)
+    with transaction.atomic():
+        locked = _lock_ticket(ticket)
+        if not locked.is_open:
+            raise Refused("Consult refused", ["an open ticket"])
+        if locked.team_id == team.pk:
+            raise Refused("Consult refused", [f"another team than {team.name}, which already has the ticket"])
+        consult = Consult.objects.create(ticket=locked, team=team, question=question.strip(),
+                                         requested_by=actor, reply_minutes=minutes)
+        clock_start(subject=consult, kind=CONSULT_CLOCK, calendar=sla.calendar_for(locked),
+                    target_seconds=minutes * 60)
+        record_event(ticket=locked, kind="consult_requested", actor=actor, target=team.name[:40],
+                     reason=consult.question, details={"consult": consult.pk, "team": team.pk})
+        notify(
+            recipients=list(team.leaders.all()) + list(team.members.all()),
+            kind="escalations.consult_requested",
+            context={"reference": locked.reference, "team": team.name,
+                     "message": f"{actor} asks {team.name} about {locked.reference}: {consult.question}"},
+            dedup_key=f"consult:{consult.pk}:requested", link=reverse("desk:ticket", args=[locked.pk]),
+        )
+    return consult
+
+
+def _consult_clock(consult: Consult) -> Clock | None:
+    return Clock.objects.filter(content_type__app_label="escalations", content_type__model="consult",
+                                object_id=consult.pk, kind=CONSULT_CLOCK).first()
+
+
+def consult_reply(*, consult: Consult, actor: User, reply: str) -> Consult:
+    if not permissions.can_reply_consult(consult, actor):
+        raise PermissionDenied("Only the consulted team may reply.")
+    if not (reply or "").strip():
+        raise InvalidInput({"reply": ["The reply is empty."]})
+    with transaction.atomic():
+        ticket = _lock_ticket(consult.ticket)
+        locked = Consult.objects.select_for_update().select_related("team", "requested_by").get(pk=consult.pk)
+        if locked.status != ConsultStatus.OPEN:
+            raise Refused("Reply refused", [f"an open consult (this one is {locked.get_status_display().lower()})"])
+        locked.status = ConsultStatus.ANSWERED
+        locked.reply = reply.strip()
+        locked.replied_by = actor
+        locked.replied_at = timezone.now()
+        locked.save()
+        clock = _consult_clock(locked)
+        if clock is not None:
+            clock_stop(clock=clock)
+        record_event(ticket=ticket, kind="consult_answered", actor=actor, source=locked.team.name[:40],
+                     reason=locked.reply, details={"consult": locked.pk})
+        notify(recipients=[locked.requested_by], kind="escalations.consult_answered",
+               context={"reference": ticket.reference, "team": locked.team.name,
+                        "message": f"{locked.team.name} answered on {ticket.reference}: {locked.reply}"},
+               dedup_key=f"consult:{locked.pk}:answered", link=reverse("desk:ticket", args=[ticket.pk]))
+    consult.refresh_from_db()
+    return locked
+
+
+def consult_withdraw(*, consult: Consult, actor: User | None, reason: str = "") -> Consult:
+    if actor is not None and not (actor.pk == consult.requested_by_id or permissions.can_consult(consult.ticket, actor)):
+        raise PermissionDenied("You may not withdraw this consult.")
+    with transaction.atomic():
+        ticket = _lock_ticket(consult.ticket)
+        locked = Consult.objects.select_for_update().select_related("team").get(pk=consult.pk)
+        if locked.status != ConsultStatus.OPEN:
+            raise Refused("Withdrawal refused", ["an open consult"])
+        locked.status = ConsultStatus.WITHDRAWN
+        locked.save()
+        clock = _consult_clock(locked)
+        if clock is not None:
+            clock_stop(clock=clock)
+        record_event(ticket=ticket, kind="consult_withdrawn", actor=actor, source=locked.team.name[:40],
+                     reason=reason, details={"consult": locked.pk})
+    consult.refresh_from_db()
+    return locked
+
+
+def on_consult_clock(clock: Clock, *, warning: bool) -> None:
+    consult = Consult.objects.select_related("ticket", "team", "requested_by").filter(pk=clock.object_id).first()
+    if consult is None or consult.status != ConsultStatus.OPEN:
+        return
+    team = consult.team
+    recipients = _team_leads(team) if warning else [consult.requested_by, *_team_leads(team)]
+    point = "warning" if warning else "breach"
+    message = (f"{team.name}'s reply on {consult.ticket.reference} is due soon." if warning
+               else f"{team.name} did not reply on {consult.ticket.reference} within its time frame.")
+    notify(recipients=recipients, kind=f"escalations.consult_{point}",
+           context={"reference": consult.ticket.reference, "team": team.name, "message": message},
+           dedup_key=f"clock:{clock.pk}:{point}", link=reverse("desk:ticket", args=[consult.ticket_id]))
+    record_event(ticket=consult.ticket, kind=f"consult_{point}", actor=None, source=team.name[:40],
+                 reason=message, details={"consult": consult.pk, "notified": [u.username for u in recipients]})
+
+
+# --- vendor tiers ----------------------------------------------------------------------------
+
+
+def _vendor_stint(ticket: Ticket, what: str) -> TierStint:
+    stint = current_stint(ticket)
+    if stint is None or stint.tier.kind != TierKind.VENDOR:
+        raise Refused(f"{what} refused", ["the ticket to be in a vendor tier (after an approved hand-off)"])
+    return stint
+
+
+def vendor_engage(*, ticket: Ticket, actor: User, case_number: str, contact: str,
+                  vendor_name: str = "") -> VendorEngagement:
+    """Record the vendor's case for a ticket in a vendor tier."""
+    if not permissions.can_record_vendor(ticket, actor):
+        raise PermissionDenied("You may not record vendor work on this ticket.")
+    with transaction.atomic():
+        locked = _lock_ticket(ticket)
+        stint = _vendor_stint(locked, "Recording the vendor case")
+        name = (vendor_name or "").strip() or stint.tier.vendor_name
+        missing = [label for value, label in ((name, "the vendor's name"), (case_number, "the vendor case number"),
+                                              (contact, "the vendor contact")) if not (value or "").strip()]
+        if missing:
+            raise Refused("Recording the vendor case refused", missing)
+        engagement = VendorEngagement.objects.create(
+            ticket=locked, tier=stint.tier, vendor_name=name.strip(), case_number=case_number.strip(),
+            contact=contact.strip(), engaged_by=actor,
+        )
+        record_event(ticket=locked, kind="vendor_engaged", actor=actor, target=name[:40],
+                     reason=f"{name} case {engagement.case_number}, contact {engagement.contact}.",
+                     details={"engagement": engagement.pk})
+    return engagement
+
+
+def vendor_update(*, engagement: VendorEngagement, actor: User, summary: str,
+                  received_at: datetime | None = None) -> VendorUpdate:
+    """Record an update received from the vendor."""
+    if not permissions.can_record_vendor(engagement.ticket, actor):
+        raise PermissionDenied("You may not record vendor work on this ticket.")
+    if not (summary or "").strip():
+        raise InvalidInput({"summary": ["Say what the vendor reported."]})
+    if received_at is not None and received_at > timezone.now():
+        raise InvalidInput({"received_at": ["An update cannot be received in the future."]})
+    with transaction.atomic():
+        ticket = _lock_ticket(engagement.ticket)
+        if not ticket.is_open:
+            raise Refused("Vendor update refused", ["an open ticket"])
+        update = VendorUpdate.objects.create(engagement=engagement, summary=summary.strip(), recorded_by=actor,
+                                             received_at=received_at or timezone.now())
+        record_event(ticket=ticket, kind="vendor_update", actor=actor, source=engagement.vendor_name[:40],
+                     reason=update.summary, details={"engagement": engagement.pk, "update": update.pk})
+    return update
+
+
+# --- the IT manager's decision point ---------------------------------------------------------
+
+
+def activity_record(ticket: Ticket) -> dict[str, Any]:
+    """Complete details of all activity (seed 001): intake, steps per tier, hand-offs,
+    approvals, consults and vendor work — what the IT manager decides on."""
+    stint = current_stint(ticket)
+    first = stint.tier if stint else None
+    record = assemble_package(ticket, first, first) if first else {}
+    record["handoffs"] = [
+        {"from": h.from_tier.name, "to": h.to_tier.name, "status": h.status, "automatic": h.automatic,
+         "criterion": h.criterion_text, "findings": h.findings, "at": h.requested_at.isoformat(),
+         "approval_notes": h.approval.decision_notes if h.approval else ""}
+        for h in Handoff.objects.filter(ticket=ticket).select_related("from_tier", "to_tier", "approval")
+    ]
+    record["consults"] = [
+        {"team": c.team.name, "question": c.question, "reply": c.reply, "status": c.status}
+        for c in Consult.objects.filter(ticket=ticket).select_related("team")
+    ]
+    record["vendor"] = [
+        {"vendor": e.vendor_name, "case": e.case_number, "contact": e.contact,
+         "updates": [{"at": u.received_at.isoformat(), "summary": u.summary} for u in e.updates.all()]}
+        for e in VendorEngagement.objects.filter(ticket=ticket).prefetch_related("updates")
+    ]
+    return record
+
+
+def record_decision(
+    *,
+    ticket: Ticket,
+    actor: User,
+    outcome: str,
+    notes: str,
+    to_tier: Tier | None = None,
+    root_cause: str = "",
+    knowledge_article: str = "",
+    knowledge_none_reason: str = "",
+) -> ManagerDecision:
+    """The IT manager decides what happens when every tier failed (seed 001)."""
+    if outcome not in DecisionOutcome.values:
+        raise InvalidInput({"outcome": [f'"{outcome}" is not one of: {", ".join(DecisionOutcome.values)}']})
+    with transaction.atomic():
+        locked = _lock_ticket(ticket)
+        stint = current_stint(locked)
+        if stint is None or stint.tier.kind != TierKind.DECISION:
+            raise Refused("Decision refused", ["the ticket to be at the IT manager decision point"])
+        if not permissions.can_decide_at(stint.tier, actor):
+            raise PermissionDenied("Only the IT manager decides here.")
+        _check_workable(locked, "Decision")
+        missing = [] if (notes or "").strip() else ["decision notes"]
+        if outcome in (DecisionOutcome.KNOWN_ERROR, DecisionOutcome.CLOSE_WITH_WORKAROUND) and not root_cause.strip():
+            missing.append("the root cause as far as it is known")
+        if outcome == DecisionOutcome.CONTINUE_WITH_VENDOR:
+            to_tier = to_tier or stint.tier.path.tiers.filter(kind=TierKind.VENDOR).order_by("-level").first()
+            if to_tier is None:
+                missing.append("a vendor tier on this ladder")
+        if outcome == DecisionOutcome.RETURN_TO_TIER and to_tier is None:
+            missing.append("the tier to return the ticket to")
+        if missing:
+            raise Refused("Decision refused", missing)
+        decision = ManagerDecision.objects.create(
+            ticket=locked, tier=stint.tier, outcome=outcome, notes=notes.strip(), decided_by=actor,
+            activity_record=activity_record(locked),
+        )
+        record_event(ticket=locked, kind="it_manager_decision", actor=actor, source=_tier_name(stint.tier),
+                     reason=decision.notes,
+                     details={"decision": decision.pk, "outcome": outcome,
+                              "outcome_label": decision.get_outcome_display()})
+        if outcome in (DecisionOutcome.CONTINUE_WITH_VENDOR, DecisionOutcome.RETURN_TO_TIER):
+            return_to_tier(ticket=locked, actor=actor, to_tier=to_tier,
+                           findings=f"IT manager's decision: {decision.get_outcome_display()}. {decision.notes}")
+        else:
+            if locked.status == Status.OPEN:
+                ticket_start(ticket=locked, actor=actor)
+            ticket_resolve(
+                ticket=locked, actor=actor, resolution_summary=decision.notes, root_cause=root_cause,
+                fix_kind="known_error" if outcome == DecisionOutcome.KNOWN_ERROR else "workaround",
+                knowledge_article=knowledge_article, knowledge_none_reason=knowledge_none_reason,
+            )
+    ticket.refresh_from_db()
+    return decision
+
+
+# --- the ticket's lifecycle, as it concerns the ladder ---------------------------------------
+
+
+def on_ticket_changed(*, ticket: Ticket, change: str, actor: User | None, **_: Any) -> None:
+    """tickets.signals.ticket_changed, inside the ticket's transaction."""
+    if change == "triage":
+        place_in_first_tier(ticket, actor)
+    elif change == "priority_changed":
+        retarget_tier_clock(ticket)
+    elif change in ("cancel", "confirm_resolution", "close_unconfirmed"):
+        _ticket_finished(ticket, change)
+
+
+def _ticket_finished(ticket: Ticket, change: str) -> None:
+    """A closed or cancelled ticket has nothing in flight: pending hand-offs and consults end."""
+    for handoff in Handoff.objects.filter(ticket=ticket, status__in=[HandoffStatus.REQUESTED,
+                                                                   HandoffStatus.PENDING_APPROVAL,
+                                                                   HandoffStatus.APPROVED]):
+        handoff.withdraw(reason=f"The ticket was {'cancelled' if change == 'cancel' else 'closed'}.")
+        handoff.save()
+        if handoff.approval_id is not None:
+            approval_cancel(request=handoff.approval, reason=handoff.withdrawn_reason)
+        record_event(ticket=ticket, kind="handoff_withdrawn", actor=None, reason=handoff.withdrawn_reason,
+                     details={"handoff": handoff.pk})
+    for consult in Consult.objects.filter(ticket=ticket, status=ConsultStatus.OPEN):
+        consult.status = ConsultStatus.WITHDRAWN
+        consult.save(update_fields=["status"])
+        clock = _consult_clock(consult)
+        if clock is not None:
+            clock_stop(clock=clock)
+    stint = current_stint(ticket)
+    if stint is not None:
+        deadline_cancel(subject=stint, kind=AUTO_ESCALATE)
+
+
+def steps_to_do(ticket: Ticket) -> list[TroubleshootingStep]:
+    return list(TroubleshootingStep.objects.filter(ticket=ticket, state=StepState.TO_DO).order_by("pk"))
+
+
+def tiers_above(tier: Tier) -> Iterable[Tier]:
+    return tier.path.tiers.filter(level__gt=tier.level).prefetch_related("criteria").order_by("level")
+
+
+def tiers_below(tier: Tier) -> Iterable[Tier]:
+    return tier.path.tiers.filter(level__lt=tier.level).order_by("level")
