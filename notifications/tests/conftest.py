@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from unittest import mock
 
 import pytest
+from kombu import pools as kombu_pools
 from kombu.exceptions import OperationalError
 
 from escalation_desk.celery import app as celery_app
@@ -60,6 +61,9 @@ def unreachable_broker() -> Iterator[None]:
             celery_app._pool.force_close_all()
         celery_app._pool = None
         celery_app.amqp._producer_pool = None
+        # kombu's process-wide producer pools may wrap the pool closed above: start afresh, or
+        # the next test to publish gets "Acquire on closed pool".
+        kombu_pools.reset()
 
     reset_pools()
     celery_app.conf.update(
