@@ -277,7 +277,7 @@ class Consult(models.Model):
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(default=timezone.now)
     reply_minutes = models.PositiveIntegerField(help_text="Reply time frame in business minutes.")
-    status = models.CharField(max_length=10, choices=ConsultStatus.choices, default=ConsultStatus.OPEN)
+    state = models.CharField(max_length=10, choices=ConsultStatus.choices, default=ConsultStatus.OPEN)
     reply = models.TextField(blank=True)
     replied_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -11,7 +11,15 @@ from django.db import transaction
 from accounts.models import Team
 from tickets.models import Service
 
-from .models import BreachAction, EscalationCriterion, EscalationPath, ServiceLadder, Tier, TierKind, TierTimeFrame
+from .models import (
+    BreachAction,
+    EscalationCriterion,
+    EscalationPath,
+    ServiceLadder,
+    Tier,
+    TierKind,
+    TierTimeFrame,
+)
 
 H = 60  # business minutes in an hour
 

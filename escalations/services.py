@@ -783,9 +783,9 @@ def consult_reply(*, consult: Consult, actor: User, reply: str) -> Consult:
     with transaction.atomic():
         ticket = _lock_ticket(consult.ticket)
         locked = Consult.objects.select_for_update().select_related("team", "requested_by").get(pk=consult.pk)
-        if locked.status != ConsultStatus.OPEN:
+        if locked.state != ConsultStatus.OPEN:
             raise Refused("Reply refused", [f"an open consult (this one is {locked.get_status_display().lower()})"])
-        locked.status = ConsultStatus.ANSWERED
+        locked.state = ConsultStatus.ANSWERED
         locked.reply = reply.strip()
         locked.replied_by = actor
         locked.replied_at = timezone.now()
@@ -809,9 +809,9 @@ def consult_withdraw(*, consult: Consult, actor: User | None, reason: str = "") 
     with transaction.atomic():
         ticket = _lock_ticket(consult.ticket)
         locked = Consult.objects.select_for_update().select_related("team").get(pk=consult.pk)
-        if locked.status != ConsultStatus.OPEN:
+        if locked.state != ConsultStatus.OPEN:
             raise Refused("Withdrawal refused", ["an open consult"])
-        locked.status = ConsultStatus.WITHDRAWN
+        locked.state = ConsultStatus.WITHDRAWN
         locked.save()
         clock = _consult_clock(locked)
         if clock is not None:
@@ -824,7 +824,7 @@ def consult_withdraw(*, consult: Consult, actor: User | None, reason: str = "") 
 
 def on_consult_clock(clock: Clock, *, warning: bool) -> None:
     consult = Consult.objects.select_related("ticket", "team", "requested_by").filter(pk=clock.object_id).first()
-    if consult is None or consult.status != ConsultStatus.OPEN:
+    if consult is None or consult.state != ConsultStatus.OPEN:
         return
     team = consult.team
     recipients = _team_leads(team) if warning else [consult.requested_by, *_team_leads(team)]
@@ -907,7 +907,7 @@ def activity_record(ticket: Ticket) -> dict[str, Any]:
         for h in Handoff.objects.filter(ticket=ticket).select_related("from_tier", "to_tier", "approval")
     ]
     record["consults"] = [
-        {"team": c.team.name, "question": c.question, "reply": c.reply, "status": c.status}
+        {"team": c.team.name, "question": c.question, "reply": c.reply, "state": c.state}
         for c in Consult.objects.filter(ticket=ticket).select_related("team")
     ]
     record["vendor"] = [
@@ -998,9 +998,9 @@ def _ticket_finished(ticket: Ticket, change: str) -> None:
             approval_cancel(request=handoff.approval, reason=handoff.withdrawn_reason)
         record_event(ticket=ticket, kind="handoff_withdrawn", actor=None, reason=handoff.withdrawn_reason,
                      details={"handoff": handoff.pk})
-    for consult in Consult.objects.filter(ticket=ticket, status=ConsultStatus.OPEN):
-        consult.status = ConsultStatus.WITHDRAWN
-        consult.save(update_fields=["status"])
+    for consult in Consult.objects.filter(ticket=ticket, state=ConsultStatus.OPEN):
+        consult.state = ConsultStatus.WITHDRAWN
+        consult.save(update_fields=["state"])
         clock = _consult_clock(consult)
         if clock is not None:
             clock_stop(clock=clock)

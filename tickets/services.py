@@ -27,7 +27,6 @@ from notifications.services import notify
 
 from . import permissions, sla
 from .guards import MISSING_FOR
-from .signals import ticket_changed
 from .models import (
     Attachment,
     CancelReason,
@@ -45,6 +44,7 @@ from .models import (
     TimelineEvent,
     TroubleshootingStep,
 )
+from .signals import ticket_changed
 
 # Closed and cancelled are final: archived and readable, never written to again (SPEC §2).
 FINAL_STATES = (Status.CLOSED, Status.CANCELLED)
