@@ -95,7 +95,7 @@ def active_handoff(ticket: Ticket) -> Handoff | None:
 def _lock_ticket(ticket: Ticket) -> Ticket:
     return (
         Ticket.objects.select_related("team", "team__manager", "service", "assignee")
-        .select_for_update(of=("self",))
+        .select_for_update(of=("self",), no_key=True)  # see tickets.services._lock
         .get(pk=ticket.pk)
     )
 
@@ -784,7 +784,7 @@ def consult_reply(*, consult: Consult, actor: User, reply: str) -> Consult:
         ticket = _lock_ticket(consult.ticket)
         locked = Consult.objects.select_for_update().select_related("team", "requested_by").get(pk=consult.pk)
         if locked.state != ConsultStatus.OPEN:
-            raise Refused("Reply refused", [f"an open consult (this one is {locked.get_status_display().lower()})"])
+            raise Refused("Reply refused", [f"an open consult (this one is {locked.get_state_display().lower()})"])
         locked.state = ConsultStatus.ANSWERED
         locked.reply = reply.strip()
         locked.replied_by = actor

@@ -98,8 +98,13 @@ def record_event(
 
 
 def _lock(ticket: Ticket) -> Ticket:
+    """Lock the ticket row for this transaction (FOR NO KEY UPDATE on PostgreSQL).
+
+    NO KEY: rows that merely reference the ticket (a timeline event written by the sweep,
+    which already holds a clock's lock) must not wait for us while we wait for that clock.
+    """
     return Ticket.objects.select_related("team", "service", "category").select_for_update(
-        of=("self",)
+        of=("self",), no_key=True
     ).get(pk=ticket.pk)
 
 
