@@ -73,7 +73,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.change_team",
         *_LADDER_CONFIG,
         "approvals.view_approvalrequest",
-        "escalations.view_handoff",
+        *[f"escalations.view_{model}" for model in ("handoff", "tierstint", "consult", "vendorengagement",
+                                                     "vendorupdate", "managerdecision")],
     ],
 }
 
