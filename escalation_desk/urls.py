@@ -8,6 +8,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("desk/inbox/", include("notifications.urls")),
     path("desk/", include("desk.urls")),
+    # Before the tickets API: it answers any unknown name after /api/tickets/{id}/ with a 404.
+    path("api/", include("escalations.api_urls")),
+    path("api/", include("approvals.api_urls")),
     path("api/", include("tickets.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

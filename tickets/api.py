@@ -28,7 +28,7 @@ from rest_framework.serializers import Serializer
 from escalation_desk.domain import InvalidInput
 
 from . import permissions, selectors, services
-from .models import Attachment, Channel, Priority, Status, Ticket
+from .models import Attachment, Channel, Priority, Status, Ticket, TroubleshootingStep
 from .serializers import (
     TRANSITION_INPUTS,
     AttachmentInputSerializer,
@@ -38,6 +38,7 @@ from .serializers import (
     ErrorSerializer,
     InvalidInputSerializer,
     RefusalSerializer,
+    StepCompleteInputSerializer,
     StepInputSerializer,
     StepSerializer,
     TicketCreateSerializer,
@@ -156,6 +157,7 @@ class TicketViewSet(viewsets.GenericViewSet):
             "create": TicketCreateSerializer,
             "comments": CommentInputSerializer,
             "steps": StepInputSerializer,
+            "complete_step": StepCompleteInputSerializer,
             "attachments": AttachmentInputSerializer,
             **TRANSITION_INPUTS,
         }
@@ -275,6 +277,37 @@ class TicketViewSet(viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         step = services.ticket_add_step(ticket=ticket, actor=user, **serializer.validated_data)
         return Response(StepSerializer(step, context=context).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Complete a to-do step (suggested by a team leader) with its outcome and evidence",
+        parameters=[OpenApiParameter("step_id", int, OpenApiParameter.PATH, description="The step's id.")],
+        request={
+            "application/json": StepCompleteInputSerializer,
+            "multipart/form-data": StepCompleteInputSerializer,
+        },
+        responses={200: StepSerializer, **_ERRORS, **_REFUSED},
+    )
+    @action(detail=True, methods=["post"], url_path=r"steps/(?P<step_id>[0-9]+)/complete")
+    def complete_step(self, request: Request, pk: str | None = None, step_id: str = "") -> Response:
+        """The step becomes done, by this user, with its outcome; the timeline records it."""
+        user = request.user
+        ticket = selectors.get_ticket_for(user, pk)
+        step = ticket.steps.filter(pk=int(step_id)).first()
+        if step is None or not (step.is_public or permissions.can_view_internal(user)):
+            raise Http404("No such step.")
+        if not permissions.can_add_step(ticket, user):
+            raise PermissionDenied("You may not document troubleshooting on this ticket.")
+        context = self.get_serializer_context()
+        serializer = StepCompleteInputSerializer(data=request.data, context=context)
+        serializer.is_valid(raise_exception=True)
+        done = services.ticket_complete_step(
+            step=step, actor=user, outcome=serializer.validated_data["outcome"],
+            files=serializer.validated_data.get("files", ()),
+        )
+        step = TroubleshootingStep.objects.select_related("engineer", "team").prefetch_related(
+            "attachments__uploaded_by"
+        ).get(pk=done.pk)
+        return Response(StepSerializer(step, context=context).data)
 
     @extend_schema(
         methods=["GET"], summary="Every file of the ticket the user may see",

@@ -394,6 +394,13 @@ class StepInputSerializer(serializers.Serializer):
     files = serializers.ListField(child=serializers.FileField(), required=False)
 
 
+class StepCompleteInputSerializer(serializers.Serializer):
+    """A to-do step (suggested by a team leader) done: what it showed, with its evidence."""
+
+    outcome = _text(default="", help_text="What the step showed (required).")
+    files = serializers.ListField(child=serializers.FileField(), required=False)
+
+
 class AttachmentInputSerializer(serializers.Serializer):
     file = serializers.FileField()
     is_internal = serializers.BooleanField(default=False, help_text="Staff only.")
