@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -350,10 +350,10 @@ def _approval_package(handoff: Handoff) -> list[dict[str, Any]]:
             state = " (to do)" if step["state"] == StepState.TO_DO else ""
             items.append({"text": f"{step['kind_label']}{state}: {step['action']} → {step['outcome'] or '—'} "
                                   f"({step['engineer']})"})
-            items += [{"text": f"📎 {a['name']}", "url": reverse("desk:attachment", args=[a["id"]])}
+            items += [{"text": f"Attachment: {a['name']}", "url": reverse("desk:attachment", args=[a["id"]])}
                       for a in step["attachments"]]
         sections.append({"title": f"Troubleshooting – {group['tier']}", "items": items or [{"text": "none"}]})
-    files = [{"text": f"📎 {f['name']}", "url": reverse("desk:attachment", args=[f["id"]])}
+    files = [{"text": f"Attachment: {f['name']}", "url": reverse("desk:attachment", args=[f["id"]])}
              for f in package.get("files", [])]
     sections.append({"title": "Evidence on the ticket", "items": files or [{"text": "none attached"}]})
     if handoff.missing:
@@ -439,8 +439,6 @@ def escalate(
     """Hand the ticket up to the next (or a chosen higher) tier with its package. A gated
     tier files an approval request instead of completing; a package that does not meet the
     tier's requirements is refused with what is missing."""
-    if not permissions.can_escalate(ticket, actor):
-        raise PermissionDenied("You may not escalate this ticket.")
     with transaction.atomic():
         locked = _lock_ticket(ticket)
         if not permissions.can_escalate(locked, actor):
@@ -534,8 +532,6 @@ def return_to_tier(
 ) -> Handoff:
     """Hand the ticket down (no approval), e.g. Engineering back to Tier 1 to verify the fix
     with the customer and communicate the resolution (seed 003)."""
-    if not permissions.can_return(ticket, actor):
-        raise PermissionDenied("You may not return this ticket.")
     with transaction.atomic():
         locked = _lock_ticket(ticket)
         if not permissions.can_return(locked, actor):
@@ -738,8 +734,6 @@ def auto_escalate(deadline: Any) -> None:
 def consult_request(*, ticket: Ticket, actor: User, team: Team, question: str,
                     reply_minutes: int | None = None) -> Consult:
     """Ask another internal team for input without changing tier; their reply has a time frame."""
-    if not permissions.can_consult(ticket, actor):
-        raise PermissionDenied("You may not consult on this ticket.")
     minutes = reply_minutes if reply_minutes is not None else settings.CONSULT_REPLY_MINUTES
     errors: dict[str, list[str]] = {}
     if not (question or "").strip():
@@ -750,6 +744,8 @@ def consult_request(*, ticket: Ticket, actor: User, team: Team, question: str,
         raise InvalidInput(errors)
     with transaction.atomic():
         locked = _lock_ticket(ticket)
+        if not permissions.can_consult(locked, actor):
+            raise PermissionDenied("You may not consult on this ticket.")
         if not locked.is_open:
             raise Refused("Consult refused", ["an open ticket"])
         if locked.team_id == team.pk:
@@ -851,10 +847,10 @@ def _vendor_stint(ticket: Ticket, what: str) -> TierStint:
 def vendor_engage(*, ticket: Ticket, actor: User, case_number: str, contact: str,
                   vendor_name: str = "") -> VendorEngagement:
     """Record the vendor's case for a ticket in a vendor tier."""
-    if not permissions.can_record_vendor(ticket, actor):
-        raise PermissionDenied("You may not record vendor work on this ticket.")
     with transaction.atomic():
         locked = _lock_ticket(ticket)
+        if not permissions.can_record_vendor(locked, actor):
+            raise PermissionDenied("You may not record vendor work on this ticket.")
         stint = _vendor_stint(locked, "Recording the vendor case")
         name = (vendor_name or "").strip() or stint.tier.vendor_name
         missing = [label for value, label in ((name, "the vendor's name"), (case_number, "the vendor case number"),
@@ -874,14 +870,14 @@ def vendor_engage(*, ticket: Ticket, actor: User, case_number: str, contact: str
 def vendor_update(*, engagement: VendorEngagement, actor: User, summary: str,
                   received_at: datetime | None = None) -> VendorUpdate:
     """Record an update received from the vendor."""
-    if not permissions.can_record_vendor(engagement.ticket, actor):
-        raise PermissionDenied("You may not record vendor work on this ticket.")
     if not (summary or "").strip():
         raise InvalidInput({"summary": ["Say what the vendor reported."]})
     if received_at is not None and received_at > timezone.now():
         raise InvalidInput({"received_at": ["An update cannot be received in the future."]})
     with transaction.atomic():
         ticket = _lock_ticket(engagement.ticket)
+        if not permissions.can_record_vendor(ticket, actor):
+            raise PermissionDenied("You may not record vendor work on this ticket.")
         if not ticket.is_open:
             raise Refused("Vendor update refused", ["an open ticket"])
         update = VendorUpdate.objects.create(engagement=engagement, summary=summary.strip(), recorded_by=actor,
@@ -992,6 +988,8 @@ def _ticket_finished(ticket: Ticket, change: str) -> None:
     for handoff in Handoff.objects.filter(ticket=ticket, status__in=[HandoffStatus.REQUESTED,
                                                                    HandoffStatus.PENDING_APPROVAL,
                                                                    HandoffStatus.APPROVED]):
+        if handoff.approval_id is not None:
+            _lock_approval_without_waiting(handoff, change)
         handoff.withdraw(reason=f"The ticket was {'cancelled' if change == 'cancel' else 'closed'}.")
         handoff.save()
         if handoff.approval_id is not None:
@@ -1007,6 +1005,20 @@ def _ticket_finished(ticket: Ticket, change: str) -> None:
     stint = current_stint(ticket)
     if stint is not None:
         deadline_cancel(subject=stint, kind=AUTO_ESCALATE)
+
+
+def _lock_approval_without_waiting(handoff: Handoff, change: str) -> None:
+    """The ticket is locked already, while a decision locks its request first and then the
+    ticket: waiting for the request here could deadlock. A decision being recorded wins."""
+    try:
+        with transaction.atomic():
+            list(ApprovalRequest.objects.select_for_update(nowait=True).filter(pk=handoff.approval_id)
+                 .values_list("pk", flat=True))
+    except DatabaseError:
+        what = "cancelled" if change == "cancel" else "closed"
+        raise Refused(f"The ticket cannot be {what} at this moment", [
+            f"the decision being recorded on the escalation to {handoff.to_tier.name} to finish first (try again)"
+        ]) from None
 
 
 def steps_to_do(ticket: Ticket) -> list[TroubleshootingStep]:

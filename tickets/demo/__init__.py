@@ -5,8 +5,17 @@ services are looked up by name before they are created, and the hand-written dem
 are only created when the demo set is not there yet (its first ticket is the marker).
 
 The ~30 demo tickets are created and moved through their lifecycle only with the services of
-`tickets.services`, so their timelines are exactly what the application writes. The only
-field written afterwards is `Ticket.created_at` (spread over the last weeks).
+`tickets.services`, each story played at its own dates with time-machine (spread over the last
+weeks), so creation, timeline and clocks agree: nothing is written afterwards.
+
+Other apps add to the demo without this app knowing them (tickets imports no other app of
+ours): `seed(prepare=..., extra_stories=...)` runs `prepare(cast)` after the cast exists and
+before any ticket is played (the desk's `seed_demo` loads the escalation ladders there, so
+triage places every demo ticket in its first tier), and plays the `Story` objects that
+`extra_stories(cast, now)` returns together with the lifecycle stories. After its story,
+every ticket's time frames run on to now (see `play_stories`): the deadline sweep fires what
+fell due, at the instant it fell due, so the beat sweep right after seeding has nothing to do.
+Bulk tickets are not played: they have no clocks and are on no ladder (no tier stints).
 
 `--tickets N` tops the database up to N tickets with `bulk_create` (see
 `bulk_create_tickets`): the benchmarks need 10,000 to 100,000 tickets and the services,
@@ -17,7 +26,8 @@ The package (one module per part; this module only re-exports and runs them):
 - `cast`: organisations, people, teams, categories, services (`ensure_cast`) and the demo logins;
 - `actions`: `DemoTicket` and the action helpers its scripts are written with;
 - `stories_data`: the hand-written demo tickets (`DEMO_TICKETS`, data only);
-- `stories`: `create_demo_tickets`, which replays them through the services;
+- `stories`: `create_demo_tickets`, which replays them through the services, `Story` and
+  `play_stories` (other apps' stories are played in the same order, see below);
 - `bulk`: `bulk_create_tickets`, the bulk planner for volume;
 - `progress`: `ProgressBar`.
 """
@@ -26,13 +36,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from tickets.models import Ticket
 
 from .bulk import bulk_create_tickets
 from .cast import DEMO_LOGINS, DEMO_PASSWORD, Cast, ensure_cast, format_logins
 from .progress import ProgressBar
-from .stories import MARKER_SUMMARY, create_demo_tickets, demo_set_exists
+from .stories import (
+    MARKER_SUMMARY,
+    Story,
+    create_demo_tickets,
+    demo_set_exists,
+    play_stories,
+    run_clocks_until,
+)
 from .stories_data import DEMO_TICKETS
 
 __all__ = [
@@ -43,11 +61,14 @@ __all__ = [
     "Cast",
     "ProgressBar",
     "SeedReport",
+    "Story",
     "bulk_create_tickets",
     "create_demo_tickets",
     "demo_set_exists",
     "ensure_cast",
     "format_logins",
+    "play_stories",
+    "run_clocks_until",
     "seed",
 ]
 
@@ -62,13 +83,23 @@ class SeedReport:
     total_tickets: int = 0
 
 
-def seed(*, tickets: int = 0, write: Callable[[str], None] | None = None) -> SeedReport:
-    """Seed the demo data; with `tickets`, top the database up to at least that many tickets."""
+def seed(
+    *,
+    tickets: int = 0,
+    write: Callable[[str], None] | None = None,
+    prepare: Callable[[Cast], object] | None = None,
+    extra_stories: Callable[[Cast, datetime], list[Story]] | None = None,
+) -> SeedReport:
+    """Seed the demo data; with `tickets`, top the database up to at least that many tickets.
+    `prepare` and `extra_stories` are the other apps' part (see the module's docstring)."""
     report = SeedReport()
     cast = ensure_cast()
+    if prepare is not None:
+        prepare(cast)
     if not demo_set_exists():
         bar = ProgressBar(write, "Demo tickets ", len(DEMO_TICKETS)) if write else None
-        report.demo_tickets = create_demo_tickets(cast, bar)
+        extra = (lambda now: extra_stories(cast, now)) if extra_stories is not None else None
+        report.demo_tickets = create_demo_tickets(cast, bar, extra)
     missing = tickets - Ticket.objects.count()
     if missing > 0:
         bar = ProgressBar(write, "Bulk tickets ", missing) if write else None

@@ -27,10 +27,12 @@ DEMO_LOGINS: list[tuple[str, str]] = [
     ("tom", "Engineer, Tier 2"),
     ("ella", "Engineer, Engineering"),
     ("tess", "Team leader, Tier 1"),
+    ("ravi", "Team leader, Tier 2 (decides Tier 2's requests for the vendor tiers, e.g. Microsoft L3)"),
+    ("kenji", "Team leader, Engineering (a request to send Onsite Support waits for him)"),
     ("manny", "Team manager, Tier 1 and Tier 2"),
     ("esme", "Escalation manager (Customer Support Engineer)"),
     ("leah", "Support leadership"),
-    ("ivan", "IT manager (final decision point)"),
+    ("ivan", "IT manager, IT Management (a ticket waits at his decision point)"),
     ("admin", "Administrator (superuser, Django admin)"),
     ("carla", "Customer, Harbourline Logistics"),
 ]
@@ -107,7 +109,7 @@ class TeamSpec:
     email: str
     members: tuple[Person, ...]
     leader: Person
-    manager: str  # username of a person in MANAGERS
+    manager: str  # username of a person in MANAGERS (or OTHER_STAFF)
     requires_knowledge_update: bool = False
 
 
@@ -116,6 +118,8 @@ MANAGERS: list[Person] = [
     Person("mara", "Mara", "Quinn", "Engineering & Field Services Manager", "+44 20 7946 0911", (MANAGER,)),
     Person("gwen", "Gwen", "Ellis", "Infrastructure Operations Manager", "+44 20 7946 0912", (MANAGER,)),
 ]
+
+IVAN = Person("ivan", "Ivan", "Petrov", "IT Manager", "+44 20 7946 0982", (str(Role.IT_MANAGER),))
 
 TEAMS: list[TeamSpec] = [
     TeamSpec(
@@ -183,6 +187,16 @@ TEAMS: list[TeamSpec] = [
         Person("paula", "Paula", "Duarte", "DBA Team Leader", "+44 20 7946 0972", (LEADER,)),
         "gwen",
     ),
+    # The last rung of the service request ladder (seed 001): the IT manager decides when every
+    # tier failed. Ivan leads, staffs and manages it; he is defined with the other staff below.
+    TeamSpec(
+        "IT Management", "The IT manager's decision point: continue with the vendor, accept a known "
+        "error, or close with the workaround.",
+        f"it-management@{STAFF_DOMAIN}",
+        (IVAN,),
+        IVAN,
+        "ivan",
+    ),
 ]
 
 OTHER_STAFF: list[Person] = [
@@ -190,7 +204,7 @@ OTHER_STAFF: list[Person] = [
            (str(Role.ESCALATION_MANAGER),)),
     Person("leah", "Leah", "Fischer", "Director of Customer Support", "+44 20 7946 0981",
            (str(Role.LEADERSHIP),)),
-    Person("ivan", "Ivan", "Petrov", "IT Manager", "+44 20 7946 0982", (str(Role.IT_MANAGER),)),
+    IVAN,
 ]
 ADMIN = Person("admin", "Sam", "Rivera", "Systems Administrator", "+44 20 7946 0990",
                (str(Role.ADMINISTRATOR),))
@@ -309,6 +323,9 @@ def ensure_cast() -> Cast:
                 "manager": cast.users[spec.manager],
             },
         )
+        if team.manager_id is None:  # created empty before, e.g. by `manage.py load_presets`
+            team.manager = cast.users[spec.manager]
+            team.save(update_fields=["manager"])
         cast.teams[team.name] = team
         team.members.add(*(staff(p) for p in spec.members))
         team.leaders.add(staff(spec.leader))

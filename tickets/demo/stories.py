@@ -6,12 +6,19 @@ scripted with in `tickets.demo.actions`.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 
 import time_machine
 from django.db import transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from clocks.sweep import due_deadlines, sweep_due_deadlines
 from tickets import services
 from tickets.models import Ticket
 
@@ -64,37 +71,136 @@ def _run_action(ticket: Ticket, action: Action, cast: Cast, by_key: dict[str, Ti
         raise ValueError(f"unknown demo action {name!r}")
 
 
-def create_demo_tickets(cast: Cast, progress: ProgressBar | None = None) -> int:
-    """Create the hand-written demo tickets through the services (all or nothing)."""
+@dataclass
+class Story:
+    """One demo story, played at its own dates: `play` runs with the clock standing at `start`
+    (it moves the clock on itself) and must leave it at `end`. `after` names stories that must be
+    played first (a duplicate needs its original). Stories of other apps (the escalation
+    stories) use the same shape, so the seeder plays them all in one order."""
+
+    key: str
+    start: datetime
+    end: datetime
+    play: Callable[[time_machine.Coordinates], object]
+    after: tuple[str, ...] = ()
+
+
+def ticket_stories(cast: Cast, now: datetime, by_key: dict[str, Ticket]) -> list[Story]:
+    """The hand-written lifecycle tickets as stories (played by `play_stories`)."""
+    stories = []
+    for spec in DEMO_TICKETS:
+        started = now - timedelta(days=spec.days_ago)
+        gap = _gap(spec.script, started, now)
+        milestone = (
+            timezone.localdate(now) + timedelta(days=spec.critical_milestone_in_days)
+            if spec.critical_milestone_in_days is not None
+            else None
+        )
+        stories.append(Story(
+            key=spec.key, start=started, end=started + gap * len(spec.script),
+            play=partial(_play_checked, spec, cast, by_key, gap, milestone),
+            after=tuple(a[4] for a in spec.script if a[0] == "cancel" and a[4]),
+        ))
+    return stories
+
+
+def play_stories(stories: list[Story], progress: ProgressBar | None = None,
+                 now: datetime | None = None) -> None:
+    """Play every story at its own dates, then let the clocks run on to `now`.
+
+    Time frames (SLA, tier, approval, consult) keep running after a story ends, exactly as if
+    the application had been running all along: the deadline sweep runs at the end of each
+    story (so what fell due during it is recorded there) and then at every instant a deadline
+    falls due, up to now. The stories are played in the order they end, so a sweep never dates
+    an event of a ticket before that ticket's last story event. Whatever the beat sweep finds
+    after seeding is what falls due from now on.
+    """
+    now = now or timezone.now()
+    with _quiet_sweep():
+        _play_in_order(stories, progress)
+        run_clocks_until(now)
+
+
+@contextmanager
+def _quiet_sweep() -> Iterator[None]:
+    """The sweep logs each batch at INFO: hundreds of lines while seeding, nothing worth reading."""
+    logger = logging.getLogger("clocks.sweep")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _play_in_order(stories: list[Story], progress: ProgressBar | None) -> None:
+    played: set[str] = set()
+    pending = sorted(stories, key=lambda s: (s.end, s.key))
+    while pending:
+        story = next((s for s in pending if all(k in played for k in s.after)), None)
+        if story is None:  # pragma: no cover - a story names a missing one
+            raise AssertionError("demo stories depend on each other in a circle")
+        pending.remove(story)
+        with time_machine.travel(story.start, tick=False) as clock:
+            story.play(clock)
+            clock.move_to(max(story.end, timezone.now()))
+            sweep_due_deadlines()
+        played.add(story.key)
+        if progress is not None:
+            progress.advance()
+
+
+def run_clocks_until(now: datetime, limit: int = 10_000) -> int:
+    """Fire every deadline due before `now` at the instant it falls due (its events dated
+    then); returns the number of sweeps."""
+    sweeps = 0
+    while sweeps < limit:
+        due = (
+            due_deadlines(now).annotate(at=Coalesce("next_attempt_at", "due_at"))
+            .values_list("at", flat=True).first()
+        )
+        if due is None:
+            break
+        with time_machine.travel(due, tick=False):
+            sweep_due_deadlines()
+        sweeps += 1
+    return sweeps
+
+
+def create_demo_tickets(cast: Cast, progress: ProgressBar | None = None,
+                        extra: Callable[[datetime], list[Story]] | None = None) -> int:
+    """Create the hand-written demo tickets through the services (all or nothing); `extra`
+    adds other apps' stories (called after the lifecycle stories were built, with now)."""
     if demo_set_exists():
         return 0
     now = timezone.now()
     by_key: dict[str, Ticket] = {}
     with transaction.atomic():
-        for spec in DEMO_TICKETS:
-            milestone = (
-                date.today() + timedelta(days=spec.critical_milestone_in_days)
-                if spec.critical_milestone_in_days is not None
-                else None
-            )
-            started = now - timedelta(days=spec.days_ago)
-            # Each story is played at its own time, so creation, timeline and clocks agree:
-            # the clock stands at the ticket's opening and moves on between actions.
-            with time_machine.travel(started, tick=False) as clock:
-                ticket = _play(spec, cast, by_key, milestone, clock, _gap(spec.script, started, now))
-            if ticket.status != spec.expected:  # pragma: no cover - the table is wrong
-                raise AssertionError(f"demo ticket {spec.key} ended {ticket.status}, not {spec.expected}")
-            if progress is not None:
-                progress.advance()
+        stories = ticket_stories(cast, now, by_key)
+        if extra is not None:
+            stories += extra(now)
+        if progress is not None:
+            progress.total = len(stories)
+        play_stories(stories, progress, now)
     if progress is not None:
         progress.finish()
-    return len(DEMO_TICKETS)
+    return len(stories)
 
 
 def _gap(script: list[Action], started: datetime, now: datetime) -> timedelta:
     """Time between two actions: up to two hours, and the story ends before now."""
     span = (now - started) * 0.8
     return min(timedelta(hours=2), span / max(len(script), 1))
+
+
+def _play_checked(
+    spec: DemoTicket, cast: Cast, by_key: dict[str, Ticket], gap: timedelta, milestone: date | None,
+    clock: time_machine.Coordinates,
+) -> Ticket:
+    ticket = _play(spec, cast, by_key, milestone, clock, gap)
+    if ticket.status != spec.expected:  # pragma: no cover - the table is wrong
+        raise AssertionError(f"demo ticket {spec.key} ended {ticket.status}, not {spec.expected}")
+    return ticket
 
 
 def _play(
