@@ -6,8 +6,10 @@ from typing import Any
 
 from django import forms
 from django.db.models import Q
+from django.forms.models import ModelChoiceIterator
 
 from accounts.models import Team, User
+from escalations.models import Tier
 from tickets.models import (
     CancelReason,
     Category,
@@ -204,11 +206,34 @@ class StepForm(forms.Form):
     files = MultipleFileField(label="Evidence (logs, screenshots)")
 
 
+class TiersByLadder(ModelChoiceIterator):
+    """The tiers as option groups, one per ladder (one query, when the select is rendered)."""
+
+    def __iter__(self) -> Any:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        groups: dict[str, list[Any]] = {}
+        for tier in self.queryset:
+            groups.setdefault(tier.path.name, []).append(self.choice(tier))
+        yield from groups.items()
+
+
+class TierChoiceField(forms.ModelChoiceField):
+    iterator = TiersByLadder
+
+    def label_from_instance(self, obj: Tier) -> str:
+        return f"{obj.level}. {obj.name}"
+
+
 class QueueFilterForm(forms.Form):
     q = forms.CharField(required=False, label="Search")
     status = forms.MultipleChoiceField(choices=Status.choices, required=False)
     priority = forms.MultipleChoiceField(choices=Priority.choices, required=False)
     team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False, empty_label="All teams")
+    tier = TierChoiceField(
+        queryset=Tier.objects.select_related("path").order_by("path__name", "level"), required=False,
+        empty_label="All tiers", help_text="Tickets currently in this tier of a ladder.",
+    )
     assignee = forms.ChoiceField(
         choices=[("", "Anyone"), ("me", "Me"), ("none", "Unassigned")], required=False
     )

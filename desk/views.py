@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from escalation_desk.domain import InvalidInput, Refused
+from escalations.models import TierStint
 from tickets import permissions, selectors, services
 from tickets.models import Ticket
 
@@ -29,6 +31,7 @@ from .forms import (
     StepForm,
     TicketCreateForm,
 )
+from .tier_panel import tier_panel
 
 PAGE_SIZE = 25
 
@@ -46,10 +49,18 @@ def agent_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     return wrapper
 
 
+def with_current_tier(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """Each ticket's current tier for the "Tier" column (one query for the whole page)."""
+    return tickets.prefetch_related(Prefetch(
+        "tier_stints", queryset=TierStint.objects.filter(left_at__isnull=True).select_related("tier"),
+        to_attr="current_stints",
+    ))
+
+
 @require_GET
 @agent_required
 def my_work(request: HttpRequest) -> HttpResponse:
-    tickets = list(selectors.my_work(user=request.user)[:100])
+    tickets = list(with_current_tier(selectors.my_work(user=request.user))[:100])
     return render(request, "desk/my_work.html", {
         "mine": [t for t in tickets if t.assignee_id == request.user.pk],
         "team_unassigned": [t for t in tickets if t.assignee_id is None],
@@ -72,9 +83,11 @@ def queue(request: HttpRequest) -> HttpResponse:
         filters.assignee = data["assignee"]
         filters.q = data["q"]
         filters.sla = data["sla"]
-    page = Paginator(selectors.ticket_queue(user=request.user, filters=filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    tickets = selectors.ticket_queue(user=request.user, filters=filters)
+    if form.is_valid() and form.cleaned_data["tier"] is not None:
+        # At most one open stint per ticket: the join adds no duplicate rows.
+        tickets = tickets.filter(tier_stints__tier=form.cleaned_data["tier"], tier_stints__left_at__isnull=True)
+    page = Paginator(with_current_tier(tickets), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "query": query.urlencode()}
@@ -156,6 +169,7 @@ def _ticket_page(
         "can_edit_intake": permissions.can_edit_intake(ticket, request.user),
         "team_leaders": list(ticket.team.leaders.all()) if ticket.team else [],
         "ticket_files": ticket.ticket_files,
+        **tier_panel(request, ticket, bound),
     }
     return render(request, "desk/ticket.html", context, status=status)
 

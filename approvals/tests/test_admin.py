@@ -130,7 +130,7 @@ def test_the_request_page_shows_the_package_and_evidence_read_only(client: Clien
     attachment = Attachment.objects.get(ticket=ticket, original_name="mapi-trace.log")
     for text in ("Troubleshooting – L1", "Troubleshooting – L2", "rebuilt the mail profile.",
                  "TooManyRequests", "No logs or screenshots: Screenshots: none", "Evidence on the ticket",
-                 f'<a href="{reverse("desk:attachment", args=[attachment.pk])}">📎 mapi-trace.log</a>',
+                 f'<a href="{reverse("desk:attachment", args=[attachment.pk])}">Attachment: mapi-trace.log</a>',
                  'id="approve-button"', 'id="request-changes-button"'):
         assert text in html, text
     assert not response.context["has_change_permission"]

@@ -61,7 +61,7 @@ def test_a_team_leader_approves_the_microsoft_escalation_in_admin(page, shots, w
     expect(package).to_contain_text("Restarted Outlook in safe mode and rebuilt the mail profile.")
     expect(package).to_contain_text("Troubleshooting – L2")
     expect(package).to_contain_text("TooManyRequests")
-    expect(package.get_by_role("link", name="📎 mapi-trace.log")).to_be_visible()
+    expect(package.get_by_role("link", name="Attachment: mapi-trace.log")).to_be_visible()
     expect(page.locator("#decision-bar")).to_contain_text("waits for your decision")
     shots("request-with-package")
 

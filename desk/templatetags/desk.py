@@ -24,6 +24,28 @@ EVENT_LABELS = {
     "sla_warning": "SLA warning",
     "sla_breach": "SLA breached",
     "close_unconfirmed": "Closed automatically",
+    "tier_entered": "Placed in a tier",
+    "handoff_requested": "Hand-off requested",
+    "handoff_withdrawn": "Hand-off withdrawn",
+    "escalated": "Escalated",
+    "returned": "Returned to a lower tier",
+    "approval_requested": "Approval requested",
+    "approval_granted": "Approved",
+    "approval_changes_requested": "Changes requested",
+    "approval_reminder": "Approval reminder",
+    "approval_overdue": "Approval overdue",
+    "tier_warning": "Tier time frame warning",
+    "tier_breach": "Tier time frame passed",
+    "auto_escalation_skipped": "Not escalated automatically",
+    "consult_requested": "Team consulted",
+    "consult_answered": "Consult answered",
+    "consult_withdrawn": "Consult withdrawn",
+    "consult_warning": "Consult reply due soon",
+    "consult_breach": "Consult reply overdue",
+    "vendor_engaged": "Vendor case opened",
+    "vendor_update": "Vendor update",
+    "it_manager_decision": "IT manager's decision",
+    "step_done": "Suggested step done",
 }
 STATUS_LABELS = dict(Status.choices)
 
@@ -70,6 +92,16 @@ def business_duration(seconds: int) -> str:
 
 @register.inclusion_tag("desk/_sla_badges.html")
 def sla_badges(ticket: object) -> dict[str, object]:
+    return {"badges": _badges(ticket)}
+
+
+@register.inclusion_tag("desk/_sla_badges.html")
+def tier_time_frame(ticket: object) -> dict[str, object]:
+    """The current tier's time frame alone (the latest tier clock), for the Tier section."""
+    return {"badges": [b for b in _badges(ticket) if b["kind"] == "escalations.tier"]}
+
+
+def _badges(ticket: object) -> list[dict[str, object]]:
     from tickets.sla import clock_badges
 
     badges = clock_badges(ticket)
@@ -80,4 +112,10 @@ def sla_badges(ticket: object) -> dict[str, object]:
             "breached": f"breached {left} ago" if badge["remaining"] < 0 else "breached",
             "paused": f"paused, {left} left",
         }.get(badge["state"], f"{left} left")
-    return {"badges": badges}
+    return badges
+
+
+@register.filter
+def lines(text: str) -> list[str]:
+    """Non-empty lines of a text (steps asked for, one per line)."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]

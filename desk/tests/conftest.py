@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import Team, User
+from escalations.tests.conftest import world  # noqa: F401  (the escalations app's staffed world, for desk tests)
 from tests_support import environment
 from tickets.models import Ticket
 

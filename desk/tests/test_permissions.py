@@ -24,6 +24,7 @@ from desk.tests.test_pages import (
     client_as,
     drive_to,
     intake_input,
+    page,
     snapshot,
     transition_input,
 )
@@ -51,6 +52,7 @@ PAGES = {
     "ticket_new": lambda t: reverse("desk:ticket_new"),
     "ticket": lambda t: reverse("desk:ticket", args=[t.pk]),
     "ticket_intake": lambda t: reverse("desk:ticket_intake", args=[t.pk]),
+    "approvals": lambda t: reverse("desk:approvals"),
 }
 
 
@@ -113,7 +115,11 @@ def test_it_answers_404_for_a_ticket_that_does_not_exist(
 
 @pytest.mark.parametrize(
     ("route", "args"),
-    [("desk:ticket_comment", []), ("desk:ticket_step", []), ("desk:ticket_transition", ["triage"])],
+    [("desk:ticket_comment", []), ("desk:ticket_step", []), ("desk:ticket_transition", ["triage"]),
+     ("desk:ticket_escalate", []), ("desk:ticket_return", []), ("desk:ticket_decide", []),
+     ("desk:consult_new", []), ("desk:vendor_engage", []), ("desk:handoff_withdraw", [1]),
+     ("desk:consult_reply", [1]), ("desk:consult_withdraw", [1]), ("desk:vendor_update", [1]),
+     ("desk:step_done", [1]), ("desk:ticket_approval_decide", [1, "approve"])],
 )
 @pytest.mark.parametrize("persona", ["engineer", "admin_user"])
 def test_it_answers_404_to_posts_on_a_ticket_that_does_not_exist(
@@ -290,3 +296,75 @@ def test_it_keeps_customers_out_even_for_what_they_may_do_in_the_portal(
 
     assert response.status_code == 403
     assert snapshot(tier1_ticket) == before
+
+
+# --- the escalation procedure (the ticket here is on no ladder; desk/tests/test_escalation_pages.py
+# walks the ladders) -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_it_lets_only_the_tickets_workers_ask_for_a_hand_off(
+    request: pytest.FixtureRequest, tier1_ticket: Ticket, persona: str
+) -> None:
+    """Workers get the service's refusal (a new ticket is on no tier yet); everyone else a denial."""
+    from escalations.models import Handoff
+
+    before = snapshot(tier1_ticket)
+    url = reverse("desk:ticket_escalate", args=[tier1_ticket.pk])
+
+    response = client_as(persona, request).post(url, {"escalate-findings": "Export loops on March data."})
+
+    if persona in WORKERS:
+        assert response.status_code == 200
+        html = page(response)
+        assert html.refusals(html.one("form", data_form="escalate")) == [
+            "Escalation refused", "Missing: a ticket that is open or in progress (this one is new)"
+        ]
+        assert html.value("escalate-findings") == "Export loops on March data."
+    else:
+        assert response.status_code == expected_denial(persona)
+        if persona == "anonymous":
+            assert_sent_to_sign_in(response, url)
+    assert snapshot(tier1_ticket) == before
+    assert not Handoff.objects.filter(ticket=tier1_ticket).exists()
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_it_lets_only_the_tickets_workers_consult_another_team(
+    request: pytest.FixtureRequest, tier1_ticket: Ticket, tier2: Any, persona: str
+) -> None:
+    from escalations.models import Consult
+
+    url = reverse("desk:consult_new", args=[tier1_ticket.pk])
+    data = {"consult-team": str(tier2.pk), "consult-question": "Seen this export loop before?",
+            "consult-reply_minutes": "120"}
+
+    response = client_as(persona, request).post(url, data)
+
+    if persona in WORKERS:
+        assert response.status_code == 302
+        consult = Consult.objects.get(ticket=tier1_ticket)
+        assert (consult.team, consult.requested_by, consult.reply_minutes) == (
+            tier2, request.getfixturevalue(persona), 120)
+    else:
+        assert response.status_code == expected_denial(persona)
+        assert not Consult.objects.filter(ticket=tier1_ticket).exists()
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_it_shows_the_pending_approvals_badge_only_to_staff_with_something_to_decide(
+    request: pytest.FixtureRequest, tier1_ticket: Ticket, engineer: User, team_leader: User, persona: str
+) -> None:
+    from approvals.services import approval_file
+    from tests_support.factories import office_calendar
+
+    approval_file(subject=tier1_ticket, title="Escalate to the vendor", reference=tier1_ticket.reference,
+                  requested_by=engineer, approvers=[team_leader], calendar=office_calendar(), decision_seconds=3600)
+
+    response = client_as(persona, request).get(reverse("desk:my_work"))
+
+    if persona in STAFF:
+        badges = page(response).select("span", cls="pending-count")
+        assert [b.text for b in badges] == (["1"] if persona == "team_leader" else [])
+    else:
+        assert response.status_code == expected_denial(persona)

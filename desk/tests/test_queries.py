@@ -11,21 +11,39 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Team, User
+from approvals.models import ApprovalRequest
+from approvals.services import approval_approve, approval_file
 from desk.tests.test_pages import page
-from tests_support.factories import TicketFactory, add_sla_clocks, make_agent
+from escalations.models import (
+    Consult,
+    EscalationPath,
+    Handoff,
+    ManagerDecision,
+    Tier,
+    TierStint,
+    VendorEngagement,
+    VendorUpdate,
+)
+from escalations.tests.conftest import World
+from tests_support.factories import TicketFactory, add_sla_clocks, make_agent, office_calendar
 from tickets.models import Attachment, Comment, Ticket, TimelineEvent, TroubleshootingStep
 
 # The bounds measured when these tests were written; a new query on a page must be a choice.
-# Full pages include the header's unread-notifications count (one query, notifications app);
-# SLA badges add three: the clocks, their calendars' working windows and holidays.
-MY_WORK_QUERIES = 11
-QUEUE_QUERIES = 11
-TICKET_QUERIES = {"new": 19, "in_progress": 16, "resolved": 16}
+# Full pages include the header's unread-notifications count (one query, notifications app)
+# and its pending-approvals count (one, desk.context_processors); SLA badges add three: the
+# clocks, their calendars' working windows and holidays; the "Tier" column one (the open
+# stints with their tiers) and the queue's tier filter one (the tiers, when rendered).
+MY_WORK_QUERIES = 13
+QUEUE_QUERIES = 14
+# The ticket page's Tier section reads the current stint, the hand-offs, the consults, the
+# vendor engagements and the IT manager's decisions once each (plus the teams one may consult).
+TICKET_QUERIES = {"new": 26, "in_progress": 23, "resolved": 22}
 
 
 
@@ -33,8 +51,11 @@ TICKET_QUERIES = {"new": 19, "in_progress": 16, "resolved": 16}
 def make_tickets(
     org: Any, customer: User, engineer: User, tier1: Team, service: Any, category: Any
 ) -> Callable[[int], None]:
-    """Bulk-create open Tier 1 tickets, half assigned to the engineer, with every relation set."""
+    """Bulk-create open Tier 1 tickets, half assigned to the engineer, with every relation set,
+    each in the first tier of a ladder (the queue's "Tier" column)."""
     colleague = make_agent("Engineer", team=tier1, username="colin")
+    path = EscalationPath.objects.create(name="Payroll escalation")
+    tier = Tier.objects.create(path=path, name="Payroll first line", level=1, team=tier1)
 
     def make(n: int) -> None:
         start = Ticket.objects.count()
@@ -51,6 +72,7 @@ def make_tickets(
             for i in range(n)
         ])
         add_sla_clocks(created)
+        TierStint.objects.bulk_create(TierStint(ticket=t, tier=tier) for t in created)
 
     return make
 
@@ -64,22 +86,27 @@ def measure(client: Client, assert_max: Any, bound: int, url: str, **params: Any
 
 @pytest.mark.parametrize(
     "params",
-    [{}, {"status": "new", "priority": "P2", "q": "payroll"}, {"assignee": "me"}, {"page": "2"}],
-    ids=["open", "filtered", "mine", "page-2"],
+    [{}, {"status": "new", "priority": "P2", "q": "payroll"}, {"assignee": "me"}, {"page": "2"},
+     {"tier": "first"}],
+    ids=["open", "filtered", "mine", "page-2", "tier"],
 )
 def test_it_lists_the_queue_in_a_fixed_number_of_queries(
     staff_client: Client, make_tickets: Callable[[int], None], django_assert_max_num_queries: Any,
     params: dict[str, str],
 ) -> None:
     url = reverse("desk:queue")
+    if "tier" in params:
+        params = {"tier": str(Tier.objects.get(name="Payroll first line").pk)}
     make_tickets(30 if params.get("page") else 10)
     staff_client.get(url, params)  # warm the per-process caches (content types)
 
-    small, small_page = measure(staff_client, django_assert_max_num_queries, QUEUE_QUERIES, url, **params)
+    bound = QUEUE_QUERIES + 1 if "tier" in params else QUEUE_QUERIES  # the chosen tier is looked up
+    small, small_page = measure(staff_client, django_assert_max_num_queries, bound, url, **params)
     make_tickets(500)
-    large, large_page = measure(staff_client, django_assert_max_num_queries, QUEUE_QUERIES, url, **params)
+    large, large_page = measure(staff_client, django_assert_max_num_queries, bound, url, **params)
 
     assert len(page(small_page).references()) < len(page(large_page).references()) <= 25
+    assert {td.text for td in page(large_page).select("td", cls="tier-cell")} == {"Payroll first line"}
     assert small == large
 
 
@@ -91,11 +118,11 @@ def test_it_answers_the_queue_htmx_partial_in_a_fixed_number_of_queries(
     staff_client.get(url)
     headers = {"HX-Request": "true"}
 
-    # No filter form (so no list of teams) and no header (so no unread count).
-    with django_assert_num_queries(QUEUE_QUERIES - 2):
+    # No filter form (so no list of teams or tiers) and no header (so no unread or pending counts).
+    with django_assert_num_queries(QUEUE_QUERIES - 4):
         small = staff_client.get(url, {"status": "new"}, headers=headers)
     make_tickets(500)
-    with django_assert_num_queries(QUEUE_QUERIES - 2):
+    with django_assert_num_queries(QUEUE_QUERIES - 4):
         large = staff_client.get(url, {"status": "new"}, headers=headers)
 
     assert len(page(small).references()) == 5
@@ -188,4 +215,131 @@ def test_it_shows_a_ticket_in_a_fixed_number_of_queries(
         assert len(html.one(id="troubleshooting").select("li", cls="step")) == n
         assert len(html.one(id="comments").select("article", cls="comment")) == n
         assert len(html.one(id="timeline").select("li", cls="event")) == n
+    assert small == large
+
+
+# --- the escalation procedure: the ticket page's Tier section and the approvals inbox ------------
+
+
+def grow_escalation(world: World, ticket: Ticket, n: int) -> None:
+    """n more of everything the Tier section lists: steps (and to-do steps), hand-offs with their
+    approvals and packages, consults, vendor engagements with updates, IT manager decisions."""
+    tom, ravi, tier2 = world["tom"], world["ravi"], world.teams["Tier 2"]
+    fill_ticket(ticket, n, [tom, world["rachel"], ravi], tier2)
+    now = timezone.now()
+    TroubleshootingStep.objects.bulk_create(
+        TroubleshootingStep(ticket=ticket, kind="suggested", action=f"Suggested step {i}", state="to_do",
+                            engineer=ravi, team=tier2, performed_at=now + timedelta(seconds=i))
+        for i in range(n)
+    )
+    l1, l2 = world.tier("L1", world.microsoft), world.tier("L2", world.microsoft)
+    package = Handoff.objects.filter(ticket=ticket).order_by("pk").first().package
+    approvals = ApprovalRequest.objects.bulk_create(
+        ApprovalRequest(content_type=ContentType.objects.get_for_model(Handoff), object_id=0, title=f"Old {i}",
+                        reference=ticket.reference, status="changes_requested", requested_by=tom, decided_by=ravi,
+                        decision_notes=f"Not yet {i}", suggested_steps=[f"Step {i}"])
+        for i in range(n)
+    )
+    Handoff.objects.bulk_create(
+        Handoff(ticket=ticket, from_tier=l1, to_tier=l2, status="withdrawn", requested_by=tom, package=package,
+                approval=approval, findings=f"Try {i}", requested_at=now - timedelta(days=2, seconds=-i))
+        for i, approval in enumerate(approvals)
+    )
+    Consult.objects.bulk_create(
+        Consult(ticket=ticket, team=world.teams["Network Operations"], question=f"Question {i}", requested_by=tom,
+                reply_minutes=60, state="answered" if i % 2 else "open", reply=f"Reply {i}" if i % 2 else "",
+                replied_by=world["nils"] if i % 2 else None)
+        for i in range(n)
+    )
+    vendor = world.tier("Microsoft L3", world.microsoft)
+    engagements = VendorEngagement.objects.bulk_create(
+        VendorEngagement(ticket=ticket, tier=vendor, vendor_name="Microsoft", case_number=f"CASE-{i}",
+                         contact="Support desk", engaged_by=tom)
+        for i in range(max(1, n // 5))
+    )
+    VendorUpdate.objects.bulk_create(
+        VendorUpdate(engagement=e, summary=f"Update {i}", recorded_by=tom) for e in engagements for i in range(n)
+    )
+    ManagerDecision.objects.bulk_create(
+        ManagerDecision(ticket=ticket, tier=vendor, outcome="continue_with_vendor", notes=f"Decision {i}",
+                        decided_by=world["ivan"])
+        for i in range(max(1, n // 10))
+    )
+
+
+def escalated_ticket(world: World, state: str) -> Ticket:
+    from desk.tests.test_escalation_pages import waiting_for_microsoft
+
+    ticket, handoff = waiting_for_microsoft(world)
+    if state == "vendor":
+        approval_approve(request=handoff.approval, actor=world["ravi"], notes="Go ahead.")
+    return ticket
+
+
+# The Tier section in a vendor tier (seen by the liaising Tier 2 engineer: return, consult,
+# vendor and to-do forms) and with an approval pending (seen by an approver: decision forms).
+ESCALATED_TICKET_QUERIES = {"vendor": 28, "pending": 29}
+
+
+@pytest.mark.parametrize(("state", "viewer"), [("vendor", "tom"), ("pending", "ravi")])
+def test_it_shows_an_escalated_ticket_in_a_fixed_number_of_queries(
+    client: Client, world: World, django_assert_max_num_queries: Any, state: str, viewer: str
+) -> None:
+    small_ticket, large_ticket = escalated_ticket(world, state), escalated_ticket(world, state)
+    grow_escalation(world, small_ticket, 3)
+    grow_escalation(world, large_ticket, 60)
+    client.force_login(world[viewer])
+    client.get(reverse("desk:ticket", args=[small_ticket.pk]))
+    bound = ESCALATED_TICKET_QUERIES[state]
+
+    small, small_page = measure(client, django_assert_max_num_queries, bound,
+                                reverse("desk:ticket", args=[small_ticket.pk]))
+    large, large_page = measure(client, django_assert_max_num_queries, bound,
+                                reverse("desk:ticket", args=[large_ticket.pk]))
+
+    for response, n in ((small_page, 3), (large_page, 60)):
+        html = page(response)
+        assert len(html.one(id="handoffs").select("tr", cls="handoff")) == n + 2
+        assert len(html.one(id="consults").select("article", cls="consult")) == n
+        assert len(html.one(id="to-do").select("li", cls="step")) == n
+        assert len(html.one(id="vendor").select("li", cls="vendor-update")) == n * max(1, n // 5)
+        assert len(html.one(id="decisions").select("article", cls="decision")) == max(1, n // 10)
+        # The package of the hand-off that brought the ticket here: L1's step (into L2), L1's and L2's (into L3).
+        assert len(html.one(id="package").select("li", cls="step")) == (2 if state == "vendor" else 1)
+        if state == "vendor":
+            assert html.by_id("vendor-engage") is not None and html.by_id("tier-return") is not None
+            assert len(html.select("form", data_form="vendor_update")) == max(1, n // 5)
+        else:
+            assert html.by_id("approval-approve") is not None
+    assert small == large
+
+
+# Session, user, permissions (2), the requests, their decision clocks with calendars (3), and the
+# header's pending-approvals and unread counts.
+INBOX_QUERIES = 10
+
+
+def test_it_lists_the_approvals_inbox_in_a_fixed_number_of_queries(
+    client: Client, world: World, django_assert_max_num_queries: Any
+) -> None:
+    ticket = escalated_ticket(world, "pending")
+
+    def file(n: int) -> None:
+        for i in range(n):
+            approval_file(subject=ticket, title=f"Escalate {ticket.reference} ({i})", reference=ticket.reference,
+                          link=reverse("desk:ticket", args=[ticket.pk]), requested_by=world["tom"],
+                          approvers=[world["ravi"], world["manny"]], calendar=office_calendar(),
+                          decision_seconds=4 * 3600,
+                          package=[{"title": "Evidence", "items": [{"text": "log", "url": "/desk/attachments/1/"}]}])
+
+    client.force_login(world["ravi"])
+    file(2)
+    client.get(reverse("desk:approvals"))
+    small, small_page = measure(client, django_assert_max_num_queries, INBOX_QUERIES, reverse("desk:approvals"))
+    file(40)
+    large, large_page = measure(client, django_assert_max_num_queries, INBOX_QUERIES, reverse("desk:approvals"))
+
+    assert len(page(small_page).select("section", cls="approval")) == 3
+    assert len(page(large_page).select("section", cls="approval")) == 43
+    assert page(large_page).one("span", cls="pending-count").text == "43"
     assert small == large
