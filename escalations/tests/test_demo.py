@@ -1,5 +1,6 @@
 """The demo shows the ladder working: `seed_demo` loads the presets before any ticket is played,
-tickets sit visibly at each rung, and the sweep right after seeding has nothing left to do."""
+tickets sit visibly at each rung, the lifecycle tickets left open or in progress are still in
+their first tier, and the sweep right after seeding has nothing left to do."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db.models import Count
+from django.utils import timezone
 
 from accounts.models import Team
 from approvals.models import ApprovalRequest, ApprovalStatus
@@ -28,6 +30,7 @@ from escalations.permissions import can_decide_at
 from escalations.presets import load_presets
 from escalations.services import current_stint, steps_to_do
 from tickets.demo import DEMO_TICKETS
+from tickets.demo.stories import LIVE_STATUSES
 from tickets.models import Service, Status, StepKind, Ticket, TimelineEvent
 
 pytestmark = pytest.mark.django_db
@@ -138,20 +141,22 @@ def test_the_ladders_are_loaded_first_and_the_clocks_are_up_to_date(seeded: dict
         first = TierStint.objects.filter(ticket=ticket).order_by("entered_at", "pk").first()
         assert first is not None and first.tier.level == 1, ticket.summary
 
-    # The time frames ran on while the stories were played: automatic escalations are in the
-    # timelines, each after the breach that caused it...
-    automatic = Handoff.objects.filter(automatic=True).select_related("ticket")
-    assert automatic.exists()
-    for handoff in automatic:
-        events = list(handoff.ticket.events.order_by("at", "pk"))
-        breach = next(i for i, e in enumerate(events) if e.kind == "tier_breach"
-                      and e.source == handoff.from_tier.name[:40])
-        request = next(i for i, e in enumerate(events) if e.kind == "handoff_requested"
-                       and e.details.get("handoff") == handoff.pk)
-        assert breach < request, handoff.ticket.summary
-    # ...a gate is never passed automatically: the automatic requests wait for a person...
-    assert not Handoff.objects.filter(automatic=True, to_tier__requires_approval=True).exclude(
-        status=HandoffStatus.PENDING_APPROVAL).exists()
+    # The time frames ran on while the stories were played, and none of the tiers' passed: the
+    # lifecycle tickets left open or in progress were played within their first tier's time
+    # frame and the escalation stories keep every stint shorter than its time frame, so nothing
+    # moved up a ladder by itself...
+    assert not Handoff.objects.filter(automatic=True).exists()
+    assert not TimelineEvent.objects.filter(kind="tier_breach").exists()
+    live = Ticket.objects.filter(summary__in=[s.summary for s in DEMO_TICKETS if s.expected in LIVE_STATUSES])
+    assert live.count() >= 10
+    now = timezone.now()
+    for ticket in live:
+        stint = current_stint(ticket)
+        assert (stint.tier.level, stint.clock.state) == (1, ClockState.RUNNING), ticket.summary
+        assert stint.clock.due_at > now, ticket.summary
+    # ...and the only approval waiting is the one a person asked for (Onsite Support).
+    pending = ApprovalRequest.objects.filter(status=ApprovalStatus.PENDING)
+    assert [h.ticket for h in Handoff.objects.filter(approval__in=pending)] == [seeded["esc-onsite"]]
     # ...and the sweep right after seeding has nothing left to do.
     events = TimelineEvent.objects.count()
     assert sweep_due_deadlines().fired == 0

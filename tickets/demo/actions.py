@@ -65,7 +65,7 @@ class DemoTicket:
     requester: str
     created_by: str  # username; the requester for portal/API tickets
     channel: str
-    days_ago: float
+    days_ago: float  # when the story starts; capped for an open or in-progress ticket (see stories)
     summary: str
     description: str = ""
     symptoms: str = ""

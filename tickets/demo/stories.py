@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from clocks.sweep import due_deadlines, sweep_due_deadlines
 from tickets import services
-from tickets.models import Ticket
+from tickets.models import Priority, Status, Ticket
 
 from .actions import Action, DemoTicket
 from .cast import ORGANISATIONS, Cast
@@ -28,6 +28,22 @@ from .progress import ProgressBar
 from .stories_data import DEMO_TICKETS
 
 MARKER_SUMMARY = DEMO_TICKETS[0].summary
+
+# A story that leaves its ticket open or in progress leaves it in the first tier of its ladder
+# with the tier's time frame running; played at its `days_ago` it would have overstayed that
+# tier long ago, and the catch-up sweep would move it up the ladder by itself. Such a story
+# therefore starts at most this long before now (wall-clock time), which must stay under the
+# first tier's time frame of the ticket's priority in `escalations.presets` (Tier 1 and L1:
+# 30, 60, 240 and 480 business minutes for P1..P4; this app cannot import that one). Business
+# time never runs faster than the wall clock, so the ticket is still within its Tier 1 time
+# frame when seeding ends, whatever the day and hour; the frame passes during the demo.
+LIVE_STATUSES = frozenset({Status.OPEN, Status.IN_PROGRESS})
+LIVE_STORY_WINDOW: dict[str, timedelta] = {
+    Priority.P1: timedelta(minutes=20),
+    Priority.P2: timedelta(minutes=45),
+    Priority.P3: timedelta(hours=3),
+    Priority.P4: timedelta(hours=6),
+}
 
 
 def demo_set_exists() -> bool:
@@ -88,8 +104,12 @@ class Story:
 def ticket_stories(cast: Cast, now: datetime, by_key: dict[str, Ticket]) -> list[Story]:
     """The hand-written lifecycle tickets as stories (played by `play_stories`)."""
     stories = []
+    starts = {spec.key: now - _age(spec) for spec in DEMO_TICKETS}
     for spec in DEMO_TICKETS:
-        started = now - timedelta(days=spec.days_ago)
+        started = starts[spec.key]
+        after = tuple(a[4] for a in spec.script if a[0] == "cancel" and a[4])
+        for key in after:  # a duplicate is reported after its original (a quarter of the way to now)
+            started = max(started, starts[key] + (now - starts[key]) / 4)
         gap = _gap(spec.script, started, now)
         milestone = (
             timezone.localdate(now) + timedelta(days=spec.critical_milestone_in_days)
@@ -99,7 +119,7 @@ def ticket_stories(cast: Cast, now: datetime, by_key: dict[str, Ticket]) -> list
         stories.append(Story(
             key=spec.key, start=started, end=started + gap * len(spec.script),
             play=partial(_play_checked, spec, cast, by_key, gap, milestone),
-            after=tuple(a[4] for a in spec.script if a[0] == "cancel" and a[4]),
+            after=after,
         ))
     return stories
 
@@ -185,6 +205,15 @@ def create_demo_tickets(cast: Cast, progress: ProgressBar | None = None,
     if progress is not None:
         progress.finish()
     return len(stories)
+
+
+def _age(spec: DemoTicket) -> timedelta:
+    """How long before now the story starts: `days_ago`, capped for an open or in-progress
+    ticket (see `LIVE_STORY_WINDOW`)."""
+    age = timedelta(days=spec.days_ago)
+    if spec.expected in LIVE_STATUSES:
+        age = min(age, LIVE_STORY_WINDOW.get(spec.priority, min(LIVE_STORY_WINDOW.values())))
+    return age
 
 
 def _gap(script: list[Action], started: datetime, now: datetime) -> timedelta:

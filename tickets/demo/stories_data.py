@@ -36,25 +36,25 @@ DEMO_TICKETS: list[DemoTicket] = [
             start(),
             step("erin", StepKind.BASIC_CHECK, "Checked ERP service health and user sessions.",
                  "All ERP nodes up; 38 active warehouse sessions, nothing unusual."),
-            step("erin", StepKind.LOG_ANALYSIS, "Analysed app server logs 06:30-10:30 for "
-                 "ShipmentConfirmService.", "212 lock wait timeouts, all on table STOCK_RESERVATION, "
+            step("erin", StepKind.LOG_ANALYSIS, "Analysed the app server logs of the last three days "
+                 "for ShipmentConfirmService.", "212 lock wait timeouts, all on table STOCK_RESERVATION, "
                  "all during the 07:00 batch 'ReplenishmentPlanner'."),
             step("erin", StepKind.KNOWN_ISSUE, "Searched the knowledge base and vendor release notes "
                  "for 11.4.2.", "Known issue KB-2291: planner holds row locks longer after 11.4.x."),
             say("erin", "Hello Carla, we can see the lock timeouts in the logs and they match a known "
-                "issue in the 11.4.2 patch. We are working on a workaround for this morning's peak."),
+                "issue in the 11.4.2 patch. We are working on a workaround before the next morning peak."),
             note("tom", "Replicated in TEST-ERP with the planner running: 3/10 confirmations time out. "
                  "Looks like the planner's batch size change in 11.4.2."),
             step("tom", StepKind.REPLICATION, "Replicated in TEST-ERP with a copy of Saturday's data.",
                  "Reproduced: 3 of 10 confirmations time out while the planner runs."),
             step("erin", StepKind.WORKAROUND, "Moved the ReplenishmentPlanner batch from 07:00 to "
-                 "05:30 with the customer's agreement.", "No timeouts between 07:00 and 08:30 today.",
-                 public=True),
+                 "05:30 with the customer's agreement.", "In TEST-ERP the moved batch ends by 06:40; "
+                 "none of 20 confirmations after it timed out.", public=True),
             note("esme", "Customer flagged SLA penalties; keep me posted daily until fixed."),
             step("tess", StepKind.SUGGESTED, "Check with DBA whether innodb_lock_wait_timeout was "
                  "changed by the patch installer.", state=StepState.TO_DO),
-            say("carla", "Thanks, this morning was much better. We need a permanent fix before the "
-                "end of the month though."),
+            say("carla", "Thanks, that should get us through the morning peaks. We need a permanent "
+                "fix before the end of the month though."),
         ],
         expected=Status.IN_PROGRESS,
     ),
@@ -77,7 +77,8 @@ DEMO_TICKETS: list[DemoTicket] = [
                  "tenant and Outlook build on two PCs.", "Outlook build 16.0.10325 on reception PCs: "
                  "modern auth disabled by an old registry policy."),
             step("omar", StepKind.REMOTE_SESSION, "Remote session with Nadia on RECEP-SAL-02; removed "
-                 "the legacy EnableADAL=0 policy.", "No prompt for 30 minutes on that PC.", public=True),
+                 "the legacy EnableADAL=0 policy.", "Outlook reconnected with modern authentication; no "
+                 "prompt since.", public=True),
             say("omar", "Nadia, the fix works on RECEP-SAL-02. We are preparing a group policy change "
                 "for all reception PCs and will roll it out tonight."),
         ],

@@ -1,19 +1,21 @@
 """The demo stories are played at their own dates: the timeline agrees with the ticket.
 
 This covers the lifecycle stories and the other apps' stories `seed_demo` plays with them (the
-escalation stories), and the time frames that kept running after each story ended.
+escalation stories), and the time frames that kept running after each story ended: a lifecycle
+ticket left open or in progress is still in its first tier, within its time frame.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
 from tickets.demo import DEMO_TICKETS
-from tickets.models import Ticket
+from tickets.demo.stories import LIVE_STATUSES, LIVE_STORY_WINDOW
+from tickets.models import Status, Ticket
 
 
 @pytest.mark.django_db
@@ -44,3 +46,33 @@ def test_it_dates_every_demo_event_between_the_tickets_opening_and_now() -> None
                 if due:
                     assert event.at >= datetime.fromisoformat(due), (ticket.reference, event.kind)
     assert hand_overs > 10
+
+
+@pytest.mark.django_db
+def test_it_leaves_open_and_in_progress_lifecycle_tickets_in_tier_1_within_their_time_frame() -> None:
+    now = timezone.now()  # the seeder's now is a little later
+    call_command("seed_demo", verbosity=0)
+
+    live = [spec for spec in DEMO_TICKETS if spec.expected in LIVE_STATUSES]
+    assert len(live) >= 10
+    for spec in live:
+        ticket = Ticket.objects.select_related("team", "assignee").get(summary=spec.summary)
+        kinds = set(ticket.events.values_list("kind", flat=True))
+        # Played recently enough (less wall-clock time, hence less business time, than the
+        # first tier's time frame of its priority), so no time frame moved it up the ladder.
+        assert ticket.created_at >= now - LIVE_STORY_WINDOW[spec.priority], spec.key
+        assert "triage" in kinds and not kinds & {"tier_breach", "handoff_requested", "escalated"}, (
+            spec.key, sorted(kinds))
+        assert (ticket.status, ticket.team.name) == (spec.expected, "Tier 1"), spec.key
+        if spec.expected == Status.IN_PROGRESS:
+            assert ticket.assignee is not None, spec.key
+
+    # The demo engineer has work in progress, the marker ticket first.
+    erin = Ticket.objects.filter(assignee__username="erin", status=Status.IN_PROGRESS)
+    assert erin.filter(summary=DEMO_TICKETS[0].summary).exists() and erin.count() >= 3
+
+    # The long stories keep their history: waiting, resolved and closed tickets go back weeks...
+    assert Ticket.objects.filter(created_at__lt=now - timedelta(days=7)).count() >= 5
+    # ...and a duplicate is reported after its original, however recent that one is.
+    for ticket in Ticket.objects.filter(duplicate_of__isnull=False).select_related("duplicate_of"):
+        assert ticket.created_at > ticket.duplicate_of.created_at, ticket.reference

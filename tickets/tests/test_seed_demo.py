@@ -87,6 +87,10 @@ def test_seed_is_idempotent_and_covers_every_state() -> None:
     assert incomplete.exists()
     _assert_timelines_consistent()
 
+    # The marker ticket is the demo engineer's work in progress, still in Tier 1.
+    marker = Ticket.objects.select_related("assignee", "team").get(summary=demo.MARKER_SUMMARY)
+    assert (marker.status, marker.assignee.username, marker.team.name) == (Status.IN_PROGRESS, "erin", "Tier 1")
+
     # Roles and people.
     carla = User.objects.get(username="carla")
     assert carla.organisation is not None and not carla.is_staff
