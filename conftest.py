@@ -15,6 +15,9 @@ from tests_support.factories import (
     make_customer,
 )
 
+# browser, page and shots: one Chromium for every journey of the run.
+pytest_plugins = ["tests_support.browser"]
+
 
 @pytest.fixture
 def org(db):

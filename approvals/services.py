@@ -54,6 +54,9 @@ def approval_file(
     if previous is not None and previous.status != ApprovalStatus.CHANGES_REQUESTED:
         raise Refused("The approval request cannot be filed",
                       ["a previous request that was sent back with changes to make"])
+    if previous is not None and ApprovalRequest.objects.filter(previous=previous).exists():
+        raise Refused("The approval request cannot be filed",
+                      ["a previous request that has not been followed up already"])
     with transaction.atomic():
         request = ApprovalRequest.objects.create(
             content_type=ContentType.objects.get_for_model(subject),

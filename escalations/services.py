@@ -441,10 +441,12 @@ def escalate(
     tier's requirements is refused with what is missing."""
     with transaction.atomic():
         locked = _lock_ticket(ticket)
-        if not permissions.can_escalate(locked, actor):
-            raise PermissionDenied("You may not escalate this ticket.")
+        # Someone who saw the ticket in from_tier and lost a race learns where it went (409),
+        # before the permission check that its new team would fail (403).
         _check_workable(locked, "Escalation")
         stint = _expected_tier(current_stint(locked), from_tier, "Escalation")
+        if not permissions.can_escalate(locked, actor):
+            raise PermissionDenied("You may not escalate this ticket.")
         _check_no_active(locked, "Escalation")
         here = stint.tier
         target = to_tier or next_tier(here)
@@ -459,7 +461,9 @@ def escalate(
         if missing:
             raise Refused(f"Escalation to {target.name} refused", missing)
         previous = (
-            Handoff.objects.filter(ticket=locked, to_tier=target, status=HandoffStatus.SENT_BACK)
+            # A sent-back request that already had its follow-up (since withdrawn) is not followed twice.
+            Handoff.objects.filter(ticket=locked, to_tier=target, status=HandoffStatus.SENT_BACK,
+                                   approval__follow_up__isnull=True)
             .select_related("approval").order_by("-pk").first()
         )
         handoff = Handoff.objects.create(
@@ -534,10 +538,12 @@ def return_to_tier(
     with the customer and communicate the resolution (seed 003)."""
     with transaction.atomic():
         locked = _lock_ticket(ticket)
-        if not permissions.can_return(locked, actor):
-            raise PermissionDenied("You may not return this ticket.")
+        # Someone who saw the ticket in from_tier and lost a race learns where it went (409),
+        # before the permission check that its new team would fail (403).
         _check_workable(locked, "Return")
         stint = _expected_tier(current_stint(locked), from_tier, "Return")
+        if not permissions.can_return(locked, actor):
+            raise PermissionDenied("You may not return this ticket.")
         _check_no_active(locked, "Return")
         here = stint.tier
         if to_tier.path_id != here.path_id or to_tier.level >= here.level:
@@ -633,8 +639,12 @@ def before_approval(request: ApprovalRequest) -> list[str]:
     handoff = Handoff.objects.select_related("ticket", "from_tier__path", "to_tier__path", "criterion").get(
         approval=request
     )
-    return handoff_missing(handoff.ticket, handoff.from_tier, handoff.to_tier, criterion=handoff.criterion,
-                           findings=handoff.findings, evidence_note=handoff.evidence_note)
+    missing = handoff_missing(handoff.ticket, handoff.from_tier, handoff.to_tier, criterion=handoff.criterion,
+                              findings=handoff.findings, evidence_note=handoff.evidence_note)
+    if handoff.automatic:
+        # The system files without a criterion; the time frame that passed is its justification.
+        missing = [m for m in missing if not m.startswith("an escalation criterion")]
+    return missing
 
 
 def on_approval_time_frame(request: ApprovalRequest, point: str) -> None:

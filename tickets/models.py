@@ -325,7 +325,7 @@ class StepKind(models.TextChoices):
     ROOT_CAUSE = "root_cause", "Root cause analysis"
     WORKAROUND = "workaround", "Workaround"
     FIX_DEPLOYED = "fix_deployed", "Fix deployed"
-    SUGGESTED = "suggested", "Suggested by team leader (to do)"
+    SUGGESTED = "suggested", "Suggested by team leader"
     OTHER = "other", "Other"
 
 

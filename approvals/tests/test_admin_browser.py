@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import pytest
 
-from desk.tests import conftest as browser_fixtures
 from escalations import services as esc
 from escalations.models import Handoff, HandoffStatus
 from escalations.tests import conftest as ladder
 from escalations.tests.conftest import World
+from tests_support.browser import Shots
 from tests_support.factories import PASSWORD
 from tickets.models import TimelineEvent
 
@@ -22,14 +22,12 @@ from .test_admin import NOTES, gated_request
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# Playwright + Chromium from the desk journeys; the staffed world with the seeds' ladders.
-browser = browser_fixtures.browser
-page = browser_fixtures.page
+# The staffed world with the seeds' ladders (browser, page and shots come from the root conftest).
 world = ladder.world
 
 @pytest.fixture
-def shots(page: object) -> browser_fixtures.Shots:
-    return browser_fixtures.Shots(page, "admin_approval_journey")
+def shots(page: object) -> Shots:
+    return Shots(page, "admin_approval_journey")
 
 
 def test_a_team_leader_approves_the_microsoft_escalation_in_admin(page, shots, world: World) -> None:

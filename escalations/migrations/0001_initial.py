@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
         ('accounts', '0001_initial'),
         ('approvals', '0001_initial'),
         ('clocks', '0001_initial'),
-        ('tickets', '0003_alter_ticket_fix_kind'),
+        ('tickets', '0003_known_error_and_suggested_step_label'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
