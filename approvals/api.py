@@ -24,14 +24,12 @@ from rest_framework.serializers import Serializer
 
 from accounts.models import User
 from clocks.models import Clock
+from escalation_desk.api import ErrorSerializer, InvalidInputSerializer, RefusalSerializer
 from escalation_desk.domain import InvalidInput
 
 from . import permissions, services
 from .models import ApprovalRequest
 from .serializers import (
-    ApprovalErrorSerializer,
-    ApprovalInvalidInputSerializer,
-    ApprovalRefusalSerializer,
     ApprovalRequestDetailSerializer,
     ApprovalRequestSerializer,
     ApproveInputSerializer,
@@ -41,10 +39,10 @@ from .serializers import (
 SCOPES = ("pending", "all")
 
 _ERRORS = {
-    400: OpenApiResponse(ApprovalInvalidInputSerializer, description="Input not accepted."),
-    403: OpenApiResponse(ApprovalErrorSerializer, description="Visible, but this user may not decide it."),
-    404: OpenApiResponse(ApprovalErrorSerializer, description="No such approval request (or not visible)."),
-    409: OpenApiResponse(ApprovalRefusalSerializer, description="Refused, with what is missing."),
+    400: OpenApiResponse(InvalidInputSerializer, description="Input not accepted."),
+    403: OpenApiResponse(ErrorSerializer, description="Visible, but this user may not decide it."),
+    404: OpenApiResponse(ErrorSerializer, description="No such approval request (or not visible)."),
+    409: OpenApiResponse(RefusalSerializer, description="Refused, with what is missing."),
 }
 
 

@@ -10,22 +10,10 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.models import User
+from accounts.serializers import UserBriefSerializer
 
 from . import permissions
 from .models import ApprovalRequest, ApprovalStatus
-
-
-class ApprovalPersonSerializer(serializers.ModelSerializer):
-    name = serializers.SerializerMethodField()
-
-    class Meta:
-        model = User
-        fields = ["id", "name"]
-        read_only_fields = fields
-
-    def get_name(self, user: User) -> str:
-        return str(user)
 
 
 class PackageItemSerializer(serializers.Serializer):
@@ -45,9 +33,9 @@ class ApprovalRequestSerializer(serializers.ModelSerializer):
     status = serializers.CharField(help_text=f"One of: {', '.join(ApprovalStatus.values)}.")
     subject_type = serializers.SerializerMethodField(help_text='What the gate is on, e.g. "escalations.handoff".')
     subject_id = serializers.IntegerField(source="object_id", read_only=True)
-    requested_by = ApprovalPersonSerializer(read_only=True, allow_null=True, help_text="Empty: the system.")
-    approvers = ApprovalPersonSerializer(many=True, read_only=True)
-    decided_by = ApprovalPersonSerializer(read_only=True, allow_null=True)
+    requested_by = UserBriefSerializer(read_only=True, allow_null=True, help_text="Empty: the system.")
+    approvers = UserBriefSerializer(many=True, read_only=True)
+    decided_by = UserBriefSerializer(read_only=True, allow_null=True)
     missing = serializers.ListField(child=serializers.CharField(), read_only=True)
     suggested_steps = serializers.ListField(child=serializers.CharField(), read_only=True)
     follow_up = serializers.SerializerMethodField(help_text="The request filed after changes were made.")
@@ -108,18 +96,3 @@ class RequestChangesInputSerializer(serializers.Serializer):
         help_text="The additional troubleshooting steps to perform (at least one; 409 when none).",
     )
     notes = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-# --- error bodies, for the schema (the shapes escalation_desk.api.exception_handler writes) ----
-
-
-class ApprovalErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-
-
-class ApprovalInvalidInputSerializer(ApprovalErrorSerializer):
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
-
-
-class ApprovalRefusalSerializer(ApprovalErrorSerializer):
-    missing = serializers.ListField(child=serializers.CharField(), help_text="What the decision still needs.")

@@ -19,14 +19,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
+from escalation_desk.api import ErrorSerializer, InvalidInputSerializer, RefusalSerializer
 from tickets.api import QUEUE_PARAMETERS, TicketPagination, queue_filters_from
 from tickets.models import Ticket
-from tickets.serializers import (
-    ErrorSerializer,
-    InvalidInputSerializer,
-    RefusalSerializer,
-    TicketListSerializer,
-)
+from tickets.serializers import TicketListSerializer
 
 from . import permissions, selectors, services
 from .models import Consult, Handoff, Tier, TierKind, VendorEngagement

@@ -17,7 +17,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Team
-from tickets.serializers import TeamBriefSerializer, UserBriefSerializer
+from accounts.serializers import UserBriefSerializer
+from tickets.serializers import TeamBriefSerializer
 
 from .models import (
     Consult,

@@ -25,6 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
+from escalation_desk.api import ErrorSerializer, InvalidInputSerializer, RefusalSerializer
 from escalation_desk.domain import InvalidInput
 
 from . import permissions, selectors, services
@@ -35,9 +36,6 @@ from .serializers import (
     AttachmentSerializer,
     CommentInputSerializer,
     CommentSerializer,
-    ErrorSerializer,
-    InvalidInputSerializer,
-    RefusalSerializer,
     StepCompleteInputSerializer,
     StepInputSerializer,
     StepSerializer,

@@ -13,6 +13,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Organisation, Team, User
+from accounts.serializers import UserBriefSerializer
+from escalation_desk.api import ErrorSerializer
 
 from . import permissions, selectors, sla
 from .models import (
@@ -32,18 +34,6 @@ from .models import (
 )
 
 # --- output: small nested objects ----------------------------------------------------------
-
-
-class UserBriefSerializer(serializers.ModelSerializer):
-    name = serializers.SerializerMethodField()
-
-    class Meta:
-        model = User
-        fields = ["id", "name"]
-        read_only_fields = fields
-
-    def get_name(self, user: User) -> str:
-        return str(user)
 
 
 class ContactSerializer(serializers.ModelSerializer):
@@ -406,21 +396,7 @@ class AttachmentInputSerializer(serializers.Serializer):
     is_internal = serializers.BooleanField(default=False, help_text="Staff only.")
 
 
-# --- error bodies, for the schema ----------------------------------------------------------
-
-
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-
-
-class InvalidInputSerializer(ErrorSerializer):
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
-
-
-class RefusalSerializer(ErrorSerializer):
-    missing = serializers.ListField(
-        child=serializers.CharField(), help_text="What the transition still needs."
-    )
+# --- error bodies, for the schema (the shared ones live beside the exception handler) -------
 
 
 class UnknownTransitionSerializer(ErrorSerializer):
