@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from . import case_views as case
 from . import escalation_views as esc
 from . import views
 
@@ -29,7 +30,24 @@ urlpatterns = [
     path("tickets/<int:pk>/vendor/engage/", esc.vendor_engage, name="vendor_engage"),
     path("tickets/<int:pk>/vendor/<int:engagement_pk>/update/", esc.vendor_update, name="vendor_update"),
     path("tickets/<int:pk>/steps/<int:step_pk>/done/", esc.step_done, name="step_done"),
+    path("tickets/<int:pk>/case/request/", case.case_request, name="case_request"),
+    path("tickets/<int:pk>/case/<int:case_pk>/acknowledge/", case.case_acknowledge, name="case_acknowledge"),
+    path("tickets/<int:pk>/case/<int:case_pk>/engage/", case.case_engage, name="case_engage"),
+    path("tickets/<int:pk>/case/<int:case_pk>/activate/", case.case_activate, name="case_activate"),
+    path("tickets/<int:pk>/case/<int:case_pk>/updates/", case.case_update, name="case_update"),
+    path("tickets/<int:pk>/case/<int:case_pk>/meetings/", case.case_meeting, name="case_meeting"),
+    path("tickets/<int:pk>/case/<int:case_pk>/meetings/<int:meeting_pk>/outcome/", case.case_meeting_outcome,
+         name="case_meeting_outcome"),
+    path("tickets/<int:pk>/case/<int:case_pk>/actions/<int:item_pk>/done/", case.case_action_done,
+         name="case_action_done"),
+    path("tickets/<int:pk>/case/<int:case_pk>/leadership/", case.case_leadership, name="case_leadership"),
+    path("tickets/<int:pk>/case/<int:case_pk>/brief/", case.case_brief, name="case_brief"),
+    path("tickets/<int:pk>/case/<int:case_pk>/review/", case.case_review, name="case_review"),
+    path("tickets/<int:pk>/case/<int:case_pk>/de-escalate/", case.case_propose, name="case_propose"),
+    path("tickets/<int:pk>/case/<int:case_pk>/answer/", case.case_answer, name="case_answer"),
     path("tickets/<int:pk>/<slug:name>/", views.ticket_transition, name="ticket_transition"),
+    path("escalations/", case.escalation_board, name="escalation_board"),
+    path("escalations/report/", case.escalation_report, name="escalation_report"),
     path("approvals/", esc.approvals_inbox, name="approvals"),
     path("approvals/<int:approval_pk>/<slug:decision>/", esc.approval_decide, name="approval_decide"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),

@@ -22,6 +22,7 @@ from escalations.models import TierStint
 from tickets import permissions, selectors, services
 from tickets.models import Ticket
 
+from .case_panel import case_panel
 from .forms import (
     TRANSITION_FORMS,
     CommentForm,
@@ -170,6 +171,7 @@ def _ticket_page(
         "team_leaders": list(ticket.team.leaders.all()) if ticket.team else [],
         "ticket_files": ticket.ticket_files,
         **tier_panel(request, ticket, bound),
+        **case_panel(request, ticket, bound),
     }
     return render(request, "desk/ticket.html", context, status=status)
 

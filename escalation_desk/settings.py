@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "approvals",
     "escalations",
     "desk",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -252,4 +253,17 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# Customer escalations (SPEC §6, seed 002): how soon an escalation manager must take a new
+# case (business minutes), the default time between updates, and the daily report: its hour
+# (local time) on the business days of the named calendar (empty: Monday to Friday).
+CASE_ACK_MINUTES = env.int("CASE_ACK_MINUTES", default=60)
+CASE_UPDATE_MINUTES = env.int("CASE_UPDATE_MINUTES", default=4 * 60)
+DAILY_REPORT_HOUR = env.int("DAILY_REPORT_HOUR", default=8)
+DAILY_REPORT_CALENDAR = env.str("DAILY_REPORT_CALENDAR", default="")
+# The daily escalation report: beat looks every 10 minutes; the report itself is sent once a
+# business day, at DAILY_REPORT_HOUR or at the first look after it (escalations.cases).
+CELERY_BEAT_SCHEDULE["escalations-daily-report"] = {
+    "task": "escalations.daily_report", "schedule": 600.0, "options": {"expires": 600.0},
 }

@@ -8,6 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("desk/inbox/", include("notifications.urls")),
     path("desk/", include("desk.urls")),
+    path("portal/", include("portal.urls")),
     # Before the tickets API: it answers any unknown name after /api/tickets/{id}/ with a 404.
     path("api/", include("escalations.api_urls")),
     path("api/", include("approvals.api_urls")),

@@ -126,9 +126,10 @@ def _transition_action(name: str) -> Any:
             )
         serializer = input_serializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        services.TRANSITION_SERVICES[name](
-            ticket=ticket, actor=request.user, **serializer.validated_data
-        )
+        data = dict(serializer.validated_data)
+        if name == "confirm_resolution" and permissions.is_customer_of(ticket, request.user):
+            data["channel"] = Channel.API  # the customer confirmed through the API itself
+        services.TRANSITION_SERVICES[name](ticket=ticket, actor=request.user, **data)
         return Response(self.detail_data(ticket.pk))
 
     # DRF routes by the function's name, so it is set before @action reads it.

@@ -373,10 +373,13 @@ def ticket_resolve(
 def ticket_confirm_resolution(
     *, ticket: Ticket, actor: User, note: str = "", channel: str = ""
 ) -> Ticket:
-    """resolved → closed: the customer confirms, or staff record the customer's confirmation."""
+    """resolved → closed: the customer confirms, or staff record the customer's confirmation.
+
+    `channel` is how the confirmation reached us: the caller's own channel when the customer
+    confirms (the portal says "portal", the API "api"), how the customer told staff otherwise.
+    """
     by_customer = permissions.is_customer_of(ticket, actor)
-    if not by_customer:
-        _choice(channel, Channel, "channel")
+    _choice(channel, Channel, "channel")
     close_kind = CloseKind.CONFIRMED_BY_CUSTOMER if by_customer else CloseKind.CONFIRMED_ON_BEHALF
 
     def prepare(locked: Ticket) -> None:
@@ -390,6 +393,7 @@ def ticket_confirm_resolution(
     return _run_transition(
         ticket=ticket, actor=actor, name="confirm_resolution", prepare=prepare,
         call_kwargs={"close_kind": close_kind}, reason=note,
+        # A customer's confirmation without a stated channel predates the portal/API split: the portal.
         details={"close_kind": close_kind, "channel": channel or Channel.PORTAL},
         then=sla.ticket_finished,
     )

@@ -3,6 +3,7 @@ from datetime import datetime
 from django import template
 from django.utils.timesince import timesince
 
+from escalations.models import CaseStatus, MeetingKind, ParticipantRole
 from tickets.models import Status
 
 register = template.Library()
@@ -46,8 +47,31 @@ EVENT_LABELS = {
     "vendor_update": "Vendor update",
     "it_manager_decision": "IT manager's decision",
     "step_done": "Suggested step done",
+    "case_requested": "Escalation requested",
+    "case_request_added": "Escalation request added",
+    "case_participant": "Engaged in the escalation",
+    "case_acknowledged": "Escalation acknowledged",
+    "case_active": "Escalation plans agreed",
+    "case_update": "Escalation update given",
+    "case_meeting": "Escalation meeting scheduled",
+    "case_meeting_outcome": "Escalation meeting recorded",
+    "case_action_done": "Action plan step done",
+    "case_leadership_review": "Leadership review started",
+    "case_brief": "Case brief edited",
+    "case_leadership_done": "Leadership review done",
+    "case_de_escalation_proposed": "De-escalation proposed",
+    "case_de_escalated": "De-escalated",
+    "case_kept_escalated": "Customer keeps the escalation",
+    "case_closed": "Escalation closed",
+    "case_ack_warning": "Escalation acknowledgement due soon",
+    "case_ack_breach": "Escalation acknowledgement overdue",
+    "case_update_due": "Escalation update due soon",
+    "case_update_missed": "Escalation update missed",
 }
-STATUS_LABELS = dict(Status.choices)
+# Ticket statuses first; the escalation case's states, participant roles and meeting kinds
+# label the source and target of the case_* events.
+STATUS_LABELS = {**dict(MeetingKind.choices), **dict(ParticipantRole.choices), **dict(CaseStatus.choices),
+                 **dict(Status.choices)}
 
 
 @register.filter
@@ -119,3 +143,22 @@ def _badges(ticket: object) -> list[dict[str, object]]:
 def lines(text: str) -> list[str]:
     """Non-empty lines of a text (steps asked for, one per line)."""
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+CHANNEL_LABELS = {"portal": "the portal", "api": "the API", "phone": "phone", "email": "e-mail", "console": "the console"}
+
+
+@register.filter
+def channel_label(value: str) -> str:
+    return CHANNEL_LABELS.get(value, value or "—")
+
+
+@register.filter
+def business_minutes(minutes: int | None) -> str:
+    """'2 business hours' / '30 business minutes', as the communication plan says it."""
+    if not minutes:
+        return "—"
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return f"{hours} business hour{'s' if hours != 1 else ''}"
+    return f"{minutes} business minutes"

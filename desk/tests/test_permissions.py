@@ -368,3 +368,36 @@ def test_it_shows_the_pending_approvals_badge_only_to_staff_with_something_to_de
         assert [b.text for b in badges] == (["1"] if persona == "team_leader" else [])
     else:
         assert response.status_code == expected_denial(persona)
+
+
+# --- the escalation board and the daily report (SPEC §6) --------------------------------------------
+
+ESCALATION_PAGES = {
+    "escalation_board": reverse("desk:escalation_board"),
+    "escalation_report": reverse("desk:escalation_report"),
+}
+
+
+@pytest.mark.parametrize("name", list(ESCALATION_PAGES))
+@pytest.mark.parametrize("persona", [*PERSONAS, "escalation_manager", "leader"])
+def test_it_opens_the_escalation_pages_only_to_escalation_managers_and_leadership(
+    request: pytest.FixtureRequest, db: Any, persona: str, name: str
+) -> None:
+    from tests_support.factories import make_agent
+
+    url = ESCALATION_PAGES[name]
+    if persona in ("escalation_manager", "leader"):
+        client = Client()
+        client.force_login(make_agent("Escalation manager" if persona == "escalation_manager" else "Leadership",
+                                      username=persona))
+    else:
+        client = client_as(persona, request)
+
+    response = client.get(url)
+
+    allowed = persona in ("escalation_manager", "leader", "admin_user")
+    assert response.status_code == (200 if allowed else expected_denial(persona))
+    if persona == "anonymous":
+        assert_sent_to_sign_in(response, url)
+    elif response.status_code == 200:
+        assert page(response).select("a", cls="escalations-link")

@@ -42,8 +42,9 @@ from tickets.models import Attachment, Comment, Ticket, TimelineEvent, Troublesh
 MY_WORK_QUERIES = 13
 QUEUE_QUERIES = 14
 # The ticket page's Tier section reads the current stint, the hand-offs, the consults, the
-# vendor engagements and the IT manager's decisions once each (plus the teams one may consult).
-TICKET_QUERIES = {"new": 26, "in_progress": 23, "resolved": 22}
+# vendor engagements and the IT manager's decisions once each (plus the teams one may consult);
+# the Escalation panel reads the ticket's latest escalation case (one query; none here).
+TICKET_QUERIES = {"new": 27, "in_progress": 24, "resolved": 23}
 
 
 
@@ -278,7 +279,7 @@ def escalated_ticket(world: World, state: str) -> Ticket:
 
 # The Tier section in a vendor tier (seen by the liaising Tier 2 engineer: return, consult,
 # vendor and to-do forms) and with an approval pending (seen by an approver: decision forms).
-ESCALATED_TICKET_QUERIES = {"vendor": 28, "pending": 29}
+ESCALATED_TICKET_QUERIES = {"vendor": 29, "pending": 30}
 
 
 @pytest.mark.parametrize(("state", "viewer"), [("vendor", "tom"), ("pending", "ravi")])
@@ -342,4 +343,123 @@ def test_it_lists_the_approvals_inbox_in_a_fixed_number_of_queries(
     assert len(page(small_page).select("section", cls="approval")) == 3
     assert len(page(large_page).select("section", cls="approval")) == 43
     assert page(large_page).one("span", cls="pending-count").text == "43"
+    assert small == large
+
+
+# --- customer escalation cases: the ticket page's Escalation panel, the board, the daily report ------
+
+
+def grow_case(world: World, case: Any, n: int) -> None:
+    """n more of everything the Escalation panel lists: requests, participants, action items,
+    meetings and updates."""
+    from escalations.models import ActionItem, CaseMeeting, CaseParticipant, CaseRequest, CaseUpdate
+
+    esme, carla = world["esme"], world["carla"]
+    now = timezone.now()
+    CaseRequest.objects.bulk_create(
+        CaseRequest(case=case, reason="responsiveness", level="sme", requested_by=carla, recorded_by=esme,
+                    channel="email", problem_statement_correct=True, business_impact=f"Impact {i}")
+        for i in range(n))
+    staff = [make_agent("Engineer", username=f"sme{case.pk}x{i}") for i in range(n)]
+    CaseParticipant.objects.bulk_create(CaseParticipant(case=case, user=u, role="sme", engaged_by=esme) for u in staff)
+    ActionItem.objects.bulk_create(
+        ActionItem(case=case, owner=staff[i], step=f"Step {i}", target_date=now.date(),
+                   done_at=now if i % 2 else None) for i in range(n))
+    CaseMeeting.objects.bulk_create(
+        CaseMeeting(case=case, kind="conference_call", scheduled_for=now + timedelta(hours=i), attendees="Carla",
+                    outcome="Fine" if i % 2 else "", recorded_by=esme) for i in range(n))
+    CaseUpdate.objects.bulk_create(
+        CaseUpdate(case=case, mode="phone", summary=f"Update {i}", logged_by=esme, was_late=bool(i % 2))
+        for i in range(n))
+
+
+def case_in(world: World, state: str) -> Any:
+    from desk.tests.test_case_pages import active, in_leadership_review, requested
+
+    if "esme" not in world.users:
+        world.users["esme"] = make_agent("Escalation manager", username="esme")
+        world.users["leah"] = make_agent("Leadership", username="leah")
+    ticket, case = {"requested": requested, "active": active, "leadership_review": in_leadership_review}[state](world)
+    return ticket, case
+
+
+# The Escalation panel: the latest case, its requests, participants, action items, meetings and
+# updates (one query each), its clocks, and the staff to choose from for whoever may engage or plan.
+CASE_TICKET_QUERIES = {("requested", "esme"): 30, ("active", "esme"): 30, ("active", "erin"): 31,
+                       ("leadership_review", "leah"): 29}
+
+
+@pytest.mark.parametrize(("state", "viewer"), list(CASE_TICKET_QUERIES))
+def test_it_shows_a_ticket_with_its_escalation_case_in_a_fixed_number_of_queries(
+    client: Client, world: World, django_assert_max_num_queries: Any, state: str, viewer: str
+) -> None:
+    small_ticket, small_case = case_in(world, state)
+    large_ticket, large_case = case_in(world, state)
+    grow_case(world, small_case, 3)
+    grow_case(world, large_case, 60)
+    client.force_login(world[viewer])
+    client.get(reverse("desk:ticket", args=[small_ticket.pk]))
+    bound = CASE_TICKET_QUERIES[(state, viewer)]
+
+    small, small_page = measure(client, django_assert_max_num_queries, bound,
+                                reverse("desk:ticket", args=[small_ticket.pk]))
+    large, large_page = measure(client, django_assert_max_num_queries, bound,
+                                reverse("desk:ticket", args=[large_ticket.pk]))
+
+    for response, n in ((small_page, 3), (large_page, 60)):
+        html = page(response)
+        assert len(html.one(id="case-requests").select("li", cls="case-request")) == n + 1
+        assert len(html.one(id="case-participants").select("li", cls="participant")) >= n
+        assert len(html.one(id="case-updates").select("li", cls="case-update")) == n
+        assert len(html.one(id="case-actions").select("tr", cls="action-item")) == n + (0 if state == "requested" else 1)
+    assert small == large
+
+
+def open_cases(world: World, n: int) -> None:
+    """n tickets with an open escalation, every other one acknowledged by esme."""
+    from escalations import cases
+
+    for i in range(n):
+        ticket = TicketFactory(organisation=world["carla"].organisation, requester=world["carla"],
+                               created_by=world["carla"], service=world.erp, team=world.teams["Tier 1"],
+                               status="open")
+        case = cases.case_request(ticket=ticket, actor=world["carla"], reason="critical_impact", level="next_tier",
+                                  review=cases.Review(problem_statement_correct=True, business_impact="Big"))
+        if i % 2:
+            cases.case_acknowledge(case=case, actor=world["esme"])
+
+
+# Session, user, permissions (2), the cases with their tickets, the update clocks, the breached
+# clocks, and the header's counts; the report reads whether that day's e-mail was sent.
+BOARD_QUERIES = 9
+REPORT_QUERIES = 10
+
+
+@pytest.mark.parametrize(("name", "params", "bound"), [
+    ("desk:escalation_board", {}, BOARD_QUERIES),
+    ("desk:escalation_board", {"state": "acknowledged", "mine": "on", "level": "next_tier"}, BOARD_QUERIES),
+    ("desk:escalation_report", {}, REPORT_QUERIES),
+    ("desk:escalation_report", {"date": "today"}, REPORT_QUERIES),
+], ids=["board", "board-filtered", "report", "report-day"])
+def test_it_lists_the_escalations_in_a_fixed_number_of_queries(
+    client: Client, world: World, django_assert_max_num_queries: Any, name: str, params: dict[str, str],
+    bound: int,
+) -> None:
+    world.users["esme"] = make_agent("Escalation manager", username="esme")
+    client.force_login(world["esme"])
+    url = reverse(name)
+    if params.get("date") == "today":
+        params = {"date": timezone.localdate().isoformat()}
+    open_cases(world, 4)
+    client.get(url, params)
+
+    small, small_page = measure(client, django_assert_max_num_queries, bound, url, **params)
+    open_cases(world, 40)
+    large, large_page = measure(client, django_assert_max_num_queries, bound, url, **params)
+
+    rows = (len(page(small_page).select("tr", cls="case-row")), len(page(large_page).select("tr", cls="case-row")))
+    if "state" in params:
+        assert rows == (2, 22)
+    else:
+        assert rows == (4, 44)
     assert small == large

@@ -167,6 +167,21 @@ def test_it_records_the_customers_confirmation_on_their_behalf(
     assert with_channel.json()["close_kind"] == "confirmed_on_behalf"
 
 
+@pytest.mark.parametrize("posted", [{}, {"channel": "phone"}, {"channel": "portal"}], ids=["none", "phone", "portal"])
+def test_it_records_a_customers_confirmation_through_the_api_with_the_api_channel(
+    customer: User, engineer: User, ticket: Ticket, posted: dict[str, str]
+) -> None:
+    advance(ticket, "resolved", engineer=engineer)
+
+    response = api_client(customer).post(ticket_url(ticket, "confirm_resolution"), {"note": "Fine.", **posted},
+                                         format="json")
+
+    assert response.status_code == 200
+    assert response.json()["close_kind"] == "confirmed_by_customer"
+    event = TimelineEvent.objects.get(ticket=ticket, kind="confirm_resolution")
+    assert (event.actor, event.details["channel"]) == (customer, "api")
+
+
 def test_it_answers_409_with_the_missing_intake_when_triage_is_refused(
     engineer: User, ticket: Ticket
 ) -> None:

@@ -1,0 +1,100 @@
+"""Portal forms: only the fields a customer may set. Staff-reserved fields (tier, team,
+assignee, status, priority, internal flags) are simply not here, so posting them does nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+
+from desk.forms import MultipleFileField
+from tickets.models import Service, Status
+
+from .wording import STATUS_WORDS
+
+
+def _area(rows: int = 3, placeholder: str = "") -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows, "placeholder": placeholder})
+
+
+def files_help() -> str:
+    limit = settings.ATTACHMENT_MAX_BYTES / (1024 * 1024)
+    return (f"Screenshots, logs or documents. You can choose several files, up to {limit:.0f} MB each "
+            f"({', '.join(settings.ATTACHMENT_ALLOWED_EXTENSIONS)}).")
+
+
+class RequestForm(forms.Form):
+    """A new request, with the intake of seed 003 asked in plain language."""
+
+    summary = forms.CharField(
+        max_length=200, label="In one sentence, what is the problem?",
+        widget=forms.TextInput(attrs={"placeholder": "e.g. The payroll export stops half way"}),
+    )
+    description = forms.CharField(label="Tell us more", widget=_area(4),
+                                  help_text="What were you trying to do, and what went wrong?")
+    symptoms = forms.CharField(label="What do you see?", widget=_area(3),
+                               help_text="What happens on your screen or in your system.")
+    replication_steps = forms.CharField(
+        label="How can we see it happen?", required=False, widget=_area(3),
+        help_text='The steps to make it happen again. Write "none" if it does not happen on demand.',
+    )
+    error_messages = forms.CharField(
+        label="Any error messages?", required=False, widget=_area(2),
+        help_text='Copy the exact words of any error, or write "none".',
+    )
+    recent_changes = forms.CharField(
+        label="Did anything change recently?", required=False, widget=_area(2),
+        help_text='Upgrades, new settings, network changes… or write "none".',
+    )
+    business_impact = forms.CharField(label="How does this affect your work?", widget=_area(2),
+                                      help_text="Who is affected, and what can they not do?")
+    workaround = forms.CharField(label="Have you found a way around it for now?", required=False,
+                                 widget=_area(2), help_text="Leave empty if there is none.")
+    critical_milestone = forms.DateField(
+        label="Is there a date by which it must be fixed?", required=False,
+        widget=forms.DateInput(attrs={"type": "date"}), help_text="For example a go-live or a pay day.",
+    )
+    service = forms.ModelChoiceField(queryset=Service.objects.none(), required=False,
+                                     label="Which service is affected?", empty_label="I am not sure")
+    files = MultipleFileField(label="Add files (optional)")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = Service.objects.filter(is_active=True)
+        self.fields["files"].help_text = files_help()
+
+    def intake(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {name: data[name] for name in self.fields if name != "files"}
+
+
+class MessageForm(forms.Form):
+    """A public message on a request (customers never write internal comments)."""
+
+    body = forms.CharField(label="Your message", widget=_area(4))
+    files = MultipleFileField(label="Add files (optional)")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["files"].help_text = files_help()
+
+
+class ConfirmForm(forms.Form):
+    note = forms.CharField(label="Anything to add? (optional)", required=False, widget=_area(2))
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(label="What is still not working?", widget=_area(3),
+                             help_text="Tell us what you see now, so we can pick it up straight away.")
+
+
+SHOW_CHOICES = [("open", "Open requests"), ("closed", "Closed requests"), ("all", "All requests")]
+
+
+class RequestFilterForm(forms.Form):
+    show = forms.ChoiceField(choices=SHOW_CHOICES, required=False, label="Show")
+    status = forms.ChoiceField(choices=[("", "Any status"), *[(s.value, STATUS_WORDS[s]) for s in Status]],
+                               required=False, label="Status")
+    q = forms.CharField(required=False, max_length=200, label="Search",
+                        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Words or ED-000123"}))

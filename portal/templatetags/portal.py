@@ -1,0 +1,26 @@
+from django import template
+
+from desk.templatetags.desk import filesize as desk_filesize
+from portal import wording
+
+register = template.Library()
+
+
+@register.filter
+def status_words(value: str) -> str:
+    return wording.status_words(value)
+
+
+@register.filter
+def event_words(kind: str) -> str:
+    return wording.event_words(kind)
+
+
+@register.filter
+def reason_shown(kind: str) -> bool:
+    return kind in wording.EVENT_REASON_SHOWN
+
+
+@register.filter
+def filesize(size: int) -> str:
+    return desk_filesize(size)

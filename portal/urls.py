@@ -1,0 +1,18 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("login/", views.PortalLoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(next_page="portal:login"), name="logout"),
+    path("", views.home, name="home"),
+    path("requests/new/", views.request_new, name="request_new"),
+    path("requests/<int:pk>/", views.request_detail, name="request"),
+    path("requests/<int:pk>/messages/", views.request_message, name="request_message"),
+    path("requests/<int:pk>/confirm/", views.request_confirm, name="request_confirm"),
+    path("requests/<int:pk>/reopen/", views.request_reopen, name="request_reopen"),
+    path("files/<int:pk>/", views.attachment_download, name="attachment"),
+]

@@ -1,0 +1,195 @@
+"""The customer portal (/portal/): plain function views over the tickets' selectors and services.
+
+Every request is looked up through the organisation-checking getters, so another
+organisation's request, file or any URL naming it answers 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from escalation_desk.domain import InvalidInput, Refused
+from escalations.services import current_stint
+from tickets import selectors as ticket_selectors
+from tickets import services
+from tickets.models import Channel, Status, Ticket
+
+from . import selectors, wording
+from .access import customer_required
+from .escalation_panel import escalation_panel
+from .forms import ConfirmForm, MessageForm, ReopenForm, RequestFilterForm, RequestForm
+
+PAGE_SIZE = 20
+
+
+class PortalLoginView(auth_views.LoginView):
+    template_name = "portal/login.html"
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        return reverse("portal:home")
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@customer_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The organisation's requests: open ones first by default, with filters and search."""
+    form = RequestFilterForm(request.GET or None)
+    filters = selectors.RequestFilters()
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = selectors.RequestFilters(show=data["show"] or "open", status=data["status"], q=data["q"])
+    tickets = selectors.customer_requests(user=request.user, filters=filters)
+    page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
+    for ticket in page.object_list:
+        stints = ticket.current_stints
+        ticket.where = wording.tier_words(stints[0].tier if stints else None, ticket)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode(), "filters": filters}
+    if request.htmx and not request.htmx.history_restore_request:
+        return render(request, "portal/_request_results.html", context)
+    context["counts"] = selectors.request_counts(user=request.user)
+    return render(request, "portal/home.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@customer_required
+def request_new(request: HttpRequest) -> HttpResponse:
+    form = RequestForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        user = request.user
+        try:
+            ticket = services.ticket_create(
+                actor=user, organisation=user.organisation, requester=user, channel=Channel.PORTAL,
+                files=form.cleaned_data["files"], **form.intake(),
+            )
+        except (InvalidInput, PermissionDenied) as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, f"Thank you. Your request {ticket.reference} has been sent to our support team.")
+            return redirect("portal:request", pk=ticket.pk)
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "portal/request_new.html", {"form": form}, status=status)
+
+
+def _form_errors(form: Any, exc: Exception) -> None:
+    """A service's refusal, shown on the form in the customer's words."""
+    if isinstance(exc, InvalidInput):
+        for field, errors in exc.errors.items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error)
+    elif isinstance(exc, Refused):
+        form.add_error(None, exc.message)
+        for item in exc.missing:
+            form.add_error(None, f"Needed: {item}")
+    else:
+        form.add_error(None, str(exc) or "This is not possible on this request.")
+
+
+def _request_page(
+    request: HttpRequest, ticket: Ticket, *, bound: dict[str, Any] | None = None
+) -> HttpResponse:
+    """The request page; `bound` carries a refused form so what the customer typed is kept."""
+    bound = bound or {}
+    stint = current_stint(ticket)
+    resolved = ticket.status == Status.RESOLVED
+    context = {
+        "ticket": ticket,
+        **selectors.ticket_parts(ticket),
+        "status_words": wording.status_words(ticket.status),
+        "next_step": wording.NEXT_STEP.get(ticket.status, ""),
+        "where": wording.tier_words(stint.tier if stint else None, ticket),
+        "clocks": wording.customer_clocks(ticket),
+        "team_leaders": list(ticket.team.leaders.all()) if ticket.team else [],
+        "team_manager": ticket.team.manager if ticket.team else None,
+        "can_write": ticket.status not in services.FINAL_STATES,
+        "message_form": bound.get("message") or MessageForm(prefix="message"),
+        "may_answer_resolution": resolved and ticket_selectors.may_take_transition(
+            ticket, request.user, "confirm_resolution"),
+        "confirm_form": bound.get("confirm") or ConfirmForm(prefix="confirm"),
+        "reopen_form": bound.get("reopen") or ReopenForm(prefix="reopen"),
+        "open_form": next(iter(bound), None),
+        **escalation_panel(request, ticket, bound),
+    }
+    return render(request, "portal/request.html", context, status=400 if bound else 200)
+
+
+@require_GET
+@customer_required
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _request_page(request, selectors.get_request_for(request.user, pk))
+
+
+@require_POST
+@customer_required
+def request_message(request: HttpRequest, pk: int) -> HttpResponse:
+    """A public message, with files; a reply to a request waiting on the customer resumes it."""
+    ticket = ticket_selectors.get_ticket_for(request.user, pk)
+    form = MessageForm(request.POST, request.FILES, prefix="message")
+    if form.is_valid():
+        try:
+            services.ticket_comment(ticket=ticket, actor=request.user, body=form.cleaned_data["body"],
+                                    is_internal=False, files=form.cleaned_data["files"])
+        except (InvalidInput, Refused, PermissionDenied) as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, "Your message has been sent.")
+            return redirect(reverse("portal:request", args=[ticket.pk]) + "#messages")
+    return _request_page(request, selectors.get_request_for(request.user, pk), bound={"message": form})
+
+
+@require_POST
+@customer_required
+def request_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """Quality control: the customer confirms the problem is solved; the request closes."""
+    ticket = ticket_selectors.get_ticket_for(request.user, pk)
+    form = ConfirmForm(request.POST, prefix="confirm")
+    if form.is_valid():
+        try:
+            services.ticket_confirm_resolution(ticket=ticket, actor=request.user, note=form.cleaned_data["note"],
+                                               channel=Channel.PORTAL)
+        except (InvalidInput, Refused, PermissionDenied) as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, "Thank you for confirming. Your request is now closed.")
+            return redirect("portal:request", pk=ticket.pk)
+    return _request_page(request, selectors.get_request_for(request.user, pk), bound={"confirm": form})
+
+
+@require_POST
+@customer_required
+def request_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    """Quality control: not fixed; the request goes back to work with the customer's reason."""
+    ticket = ticket_selectors.get_ticket_for(request.user, pk)
+    form = ReopenForm(request.POST, prefix="reopen")
+    if form.is_valid():
+        try:
+            services.ticket_reopen(ticket=ticket, actor=request.user, reason=form.cleaned_data["reason"])
+        except (InvalidInput, Refused, PermissionDenied) as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, "Thank you. We have reopened your request and will look at it again.")
+            return redirect("portal:request", pk=ticket.pk)
+    return _request_page(request, selectors.get_request_for(request.user, pk), bound={"reopen": form})
+
+
+@require_GET
+@customer_required
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    attachment = selectors.get_public_attachment_for(request.user, pk)
+    return FileResponse(
+        attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
+        content_type=attachment.content_type or "application/octet-stream",
+    )
