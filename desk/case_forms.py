@@ -107,7 +107,7 @@ class EngageForm(_PeopleForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         data["user"] = self.person(data.get("user", ""))
-        if data["user"] is None:
+        if data["user"] is None and "user" not in self.errors:
             self.add_error("user", "Choose who to engage.")
         if not data.get("role"):
             self.add_error("role", "Choose their role in the escalation.")

@@ -121,6 +121,11 @@ def staff_choices(ticket: Ticket) -> list[User]:
     return people
 
 
+def staff_only(people: list[User]) -> list[User]:
+    """Only support staff are engaged (the requester may own a step of the plan, not join the case)."""
+    return [u for u in people if u.is_agent]
+
+
 def brief_role(ticket: Ticket, user: User) -> str | None:
     """cases.brief_role, read from the rows the ticket page already loaded (no query)."""
     if ticket.assignee_id == user.pk:
@@ -195,7 +200,7 @@ def case_panel(request: HttpRequest, ticket: Ticket, bound: dict[str, Any]) -> d
         [MeetingKind.INTERNAL_REVIEW, MeetingKind.STAKEHOLDER_MEETING] if manager or leader else [])
     forms = {
         "request": context["case_forms"]["request"],
-        "engage": bound.get("case_engage") or EngageForm(prefix="case_engage", people=people),
+        "engage": bound.get("case_engage") or EngageForm(prefix="case_engage", people=staff_only(people)),
         "activate": bound.get("case_activate") or ActivateForm(
             prefix="case_activate", people=people,
             initial={"required_attendees": f"{ticket.requester}, {case.escalation_manager or ''}".strip(", ")}),

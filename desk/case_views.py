@@ -38,7 +38,7 @@ from .case_forms import (
     ProposeForm,
     UpdateForm,
 )
-from .case_panel import request_form, staff_choices
+from .case_panel import request_form, staff_choices, staff_only
 from .escalation_views import _act
 from .views import agent_required
 
@@ -99,7 +99,7 @@ def case_engage(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     case = _case(ticket, case_pk)
     allowed = lambda: permissions.can_engage(ticket, request.user)  # noqa: E731
     _require(allowed(), "You may not engage people on this escalation.")
-    form = EngageForm(request.POST, prefix="case_engage", people=staff_choices(ticket))
+    form = EngageForm(request.POST, prefix="case_engage", people=staff_only(staff_choices(ticket)))
 
     def action(data: dict[str, Any]) -> Any:
         return cases.case_engage(case=case, actor=request.user, user=data["user"], role=data["role"])

@@ -57,7 +57,7 @@ class RequestForm(forms.Form):
     )
     service = forms.ModelChoiceField(queryset=Service.objects.none(), required=False,
                                      label="Which service is affected?", empty_label="I am not sure")
-    files = MultipleFileField(label="Add files (optional)")
+    files = MultipleFileField(label="Add files")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -73,7 +73,7 @@ class MessageForm(forms.Form):
     """A public message on a request (customers never write internal comments)."""
 
     body = forms.CharField(label="Your message", widget=_area(4))
-    files = MultipleFileField(label="Add files (optional)")
+    files = MultipleFileField(label="Add files")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

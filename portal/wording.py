@@ -103,11 +103,13 @@ def customer_clocks(ticket: Ticket, now: datetime | None = None) -> list[dict[st
         rows.append(_clock_row("first_response", "First reply from us", first, ticket, verb="Expected by"))
     else:
         rows.append(_row("first_response", "First reply from us", "pending",
-                         "Our target starts once we have reviewed your request"))
+                         "Our target starts once we have reviewed your request" if ticket.triaged_at is None
+                         else "We will reply as soon as we can"))
     resolution = badges.get(sla.RESOLUTION)
     if resolution is None:
         rows.append(_row("resolution", "Target resolution", "pending",
-                         "Set once we have reviewed your request"))
+                         "Set once we have reviewed your request" if ticket.triaged_at is None
+                         else "No target date for this request"))
     elif ticket.status == Status.CLOSED:
         met = resolution["breached_at"] is None
         rows.append(_row("resolution", "Target resolution", "met" if met else "late",

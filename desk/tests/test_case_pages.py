@@ -785,3 +785,20 @@ def test_it_keeps_a_started_ticket_escalatable_from_the_console_only_while_open(
     html = page(as_user(cw, "erin").get(ticket_url(ticket)))
 
     assert html.by_id("case_request") is None
+
+
+def test_it_offers_the_customer_as_an_owner_of_a_plan_step_but_not_as_a_participant(cw: World) -> None:
+    ticket, case = acknowledged(cw)
+
+    html = page(as_user(cw, "esme").get(ticket_url(ticket)))
+    engage = [o.attrs.get("value") for o in html.one(name="case_engage-user").select("option")]
+    owners = [o.attrs.get("value") for o in html.one(name="case_activate-owner_0").select("option")]
+
+    assert str(cw["carla"].pk) in owners and str(cw["erin"].pk) in owners
+    assert str(cw["carla"].pk) not in engage and str(cw["erin"].pk) in engage
+    forged = as_user(cw, "esme").post(url("case_engage", case), {"case_engage-user": str(cw["carla"].pk),
+                                                                  "case_engage-role": "sme"})
+    assert forged.status_code == 200
+    assert page(forged).errors(page(forged).one(id="case_engage")) == [
+        f"Select a valid choice. {cw['carla'].pk} is not one of the available choices."]
+    assert not CaseParticipant.objects.filter(case=case, user=cw["carla"]).exists()

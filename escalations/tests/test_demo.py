@@ -1,12 +1,17 @@
 """The demo shows the ladder working: `seed_demo` loads the presets before any ticket is played,
 tickets sit visibly at each rung, the lifecycle tickets left open or in progress are still in
-their first tier, and the sweep right after seeding has nothing left to do."""
+their first tier, and the sweep right after seeding has nothing left to do. The customer
+escalation stories (`escalations.demo_cases`) leave a case at each state, with no clock about to
+warn or breach right after seeding, whatever the hour."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db.models import Count
 from django.utils import timezone
@@ -14,24 +19,33 @@ from django.utils import timezone
 from accounts.models import Team
 from approvals.models import ApprovalRequest, ApprovalStatus
 from approvals.permissions import can_decide
-from clocks.models import ClockState
+from clocks.models import Clock, ClockState
 from clocks.sweep import sweep_due_deadlines
-from escalations import demo
+from escalations import cases, demo, demo_cases
 from escalations.models import (
+    ActionItem,
+    CaseMeeting,
+    CaseParticipant,
+    CaseRequest,
+    CaseStatus,
+    CaseUpdate,
     ConsultStatus,
     Direction,
+    EscalationCase,
     Handoff,
     HandoffStatus,
+    MeetingKind,
     ServiceLadder,
     TierStint,
     VendorEngagement,
 )
-from escalations.permissions import can_decide_at
+from escalations.permissions import can_answer_de_escalation, can_decide_at
 from escalations.presets import load_presets
 from escalations.services import current_stint, steps_to_do
+from notifications.models import Notification
 from tickets.demo import DEMO_TICKETS
 from tickets.demo.stories import LIVE_STATUSES
-from tickets.models import Service, Status, StepKind, Ticket, TimelineEvent
+from tickets.models import Channel, Service, Status, StepKind, Ticket, TimelineEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +66,7 @@ def _kinds(ticket: Ticket) -> list[str]:
 
 
 def test_tickets_stand_at_each_rung_of_the_ladders(seeded: dict[str, Ticket]) -> None:
-    assert Ticket.objects.count() == len(DEMO_TICKETS) + len(demo.ESCALATION_STORIES)
+    assert Ticket.objects.count() == len(DEMO_TICKETS) + len(demo.ESCALATION_STORIES) + len(demo_cases.CASE_STORIES)
 
     # Tier 1 → Tier 2 with a criterion, findings, workaround and the package of Tier 1's steps.
     ticket = seeded["esc-tier2"]
@@ -167,3 +181,151 @@ def test_the_ladders_are_loaded_first_and_the_clocks_are_up_to_date(seeded: dict
     call_command("seed_demo", stdout=StringIO())
     assert (TierStint.objects.count(), Handoff.objects.count(), ApprovalRequest.objects.count()) == counts
     assert dict(Handoff.objects.values_list("status").annotate(n=Count("pk")))[HandoffStatus.SENT_BACK] == 1
+
+
+# --- customer escalations (escalations.demo_cases) ------------------------------------------------
+
+CLOCK_EVENTS = ["case_ack_warning", "case_ack_breach", "case_update_due", "case_update_missed"]
+
+
+def _cases() -> dict[str, EscalationCase]:
+    return {spec.key: EscalationCase.objects.select_related("ticket", "escalation_manager").get(
+        ticket__summary=spec.summary) for spec in demo_cases.CASE_STORIES}
+
+
+def _case_clocks(case: EscalationCase) -> list[Clock]:
+    return list(Clock.objects.filter(content_type__model="escalationcase", object_id=case.pk).order_by("pk"))
+
+
+def _case_kinds(case: EscalationCase) -> list[str]:
+    return [k for k in _kinds(case.ticket) if k.startswith("case")]
+
+
+def _participants(case: EscalationCase) -> list[tuple[str, str]]:
+    return sorted(case.participants.values_list("user__username", "role"))
+
+
+def _assert_nothing_due_right_after_seeding() -> None:
+    """No acknowledgement or update clock warned or breached (no story misses one on purpose),
+    none warns within the next twenty minutes (two hours for an update), the sweep has nothing to do."""
+    now = timezone.now()
+    assert not TimelineEvent.objects.filter(kind__in=CLOCK_EVENTS).exists()
+    running = []
+    for case in EscalationCase.objects.all():
+        for clock in _case_clocks(case):
+            assert (clock.warned_at, clock.breached_at) == (None, None), (case, clock.kind)
+            if clock.state == ClockState.RUNNING:
+                running.append((case.status, clock.kind))
+                # A request is filed a quarter of an hour before the seeding (warning at 45 business
+                # minutes); the last update of a plan under an hour before (warning at 3 business hours).
+                margin = timedelta(minutes=20) if clock.kind == cases.ACK_CLOCK else timedelta(hours=2)
+                assert clock.warn_at > now + margin, (case, clock.kind, clock.warn_at)
+    assert sorted(running) == [
+        (CaseStatus.ACTIVE, cases.UPDATE_CLOCK), (CaseStatus.ACTIVE, cases.UPDATE_CLOCK),
+        (CaseStatus.DE_ESCALATION_PROPOSED, cases.UPDATE_CLOCK), (CaseStatus.REQUESTED, cases.ACK_CLOCK)]
+    assert not CaseUpdate.objects.filter(was_late=True).exists()
+    assert not Handoff.objects.filter(automatic=True).exists()
+    assert not TimelineEvent.objects.filter(kind="tier_breach").exists()
+    assert sweep_due_deadlines().fired == 0
+
+
+def test_customer_escalations_stand_at_each_state(seeded: dict[str, Ticket]) -> None:
+    found = _cases()
+    now = timezone.now()
+    assert EscalationCase.objects.count() == len(demo_cases.CASE_STORIES) == 5
+    team = Team.objects.get(name="Customer Escalations")
+    assert (list(team.members.values_list("username", flat=True)), team.manager.username) == (["esme"], "leah")
+    assert [u.username for u in cases.managers_of(team.members.get())] == ["leah"]
+
+    # (1) carla's fresh request: the team leader (Tier 2's ravi) engaged at once, waiting for esme.
+    case = found["case-requested"]
+    request = case.requests.get()
+    assert (case.status, case.level, case.escalation_manager, case.ticket.team.name) == (
+        CaseStatus.REQUESTED, "team_leader", None, "Tier 2")
+    assert (request.requested_by.username, request.channel, request.reason) == ("carla", Channel.PORTAL,
+                                                                               "critical_impact")
+    assert _participants(case) == [("ravi", "team_leader")]
+    assert now - timedelta(minutes=20) <= case.requested_at <= now
+    assert _case_kinds(case) == ["case_requested", "case_participant"]
+    [ack] = _case_clocks(case)
+    assert (ack.kind, ack.state) == (cases.ACK_CLOCK, ClockState.RUNNING)
+
+    # (2) esme runs an active case: plan, conference calls every 4 business hours, a first call, two updates.
+    case = found["case-active"]
+    assert (case.status, case.escalation_manager.username, case.communication_mode, case.update_every_minutes) == (
+        CaseStatus.ACTIVE, "esme", "conference", 240)
+    assert "Priya Raman" in case.required_attendees
+    assert _participants(case) == [("ella", "sme"), ("esme", "escalation_manager")]
+    items = list(case.action_items.order_by("pk").values_list("owner__username", "done_at"))
+    assert [owner for owner, _ in items] == ["jonas", "ella", "rachel"]
+    assert [done is not None for _, done in items] == [True, False, False]
+    call = case.meetings.get()
+    assert (call.kind, call.scheduled_for > case.activated_at, bool(call.outcome)) == (
+        MeetingKind.CONFERENCE_CALL, True, True)
+    assert list(case.updates.values_list("mode", "was_late")) == [("conference", False)] * 2
+    assert _case_kinds(case) == ["case_requested", "case_participant", "case_acknowledged", "case_participant",
+                                 "case_active", "case_meeting_outcome", "case_action_done", "case_update",
+                                 "case_update"]
+
+    # (3) esme proposed to de-escalate carla's case: carla agrees (or not) in the portal.
+    case = found["case-proposed"]
+    carla = case.ticket.requester
+    assert (case.status, case.escalation_manager.username, carla.username) == (
+        CaseStatus.DE_ESCALATION_PROPOSED, "esme", "carla")
+    assert case.action_plan_accepted and case.rca_on_track and case.proposed_at is not None
+    assert can_answer_de_escalation(case.ticket, carla)
+    assert _case_kinds(case)[-3:] == ["case_update", "case_update", "case_de_escalation_proposed"]
+
+    # (4) felix agreed in the portal: de-escalated, its update clock stopped.
+    case = found["case-de-escalated"]
+    assert (case.status, case.agreed_by.username, case.agreement_channel, case.level) == (
+        CaseStatus.DE_ESCALATED, "felix", Channel.PORTAL, "team_manager")
+    assert _participants(case) == [("esme", "escalation_manager"), ("kenji", "team_leader"),
+                                   ("mara", "team_manager")]
+    assert {c.state for c in _case_clocks(case)} == {ClockState.STOPPED}
+    assert _case_kinds(case)[-2:] == ["case_de_escalation_proposed", "case_de_escalated"]
+    assert case.ticket.status == Status.IN_PROGRESS
+
+    # (5) Seed 000: team leader → team manager → leadership review, the brief ready, back to active.
+    case = found["case-leadership"]
+    assert list(case.requests.order_by("pk").values_list("level", "requested_by__username")) == [
+        ("team_leader", "grace"), ("team_manager", "grace"), ("leadership", "grace")]
+    assert (case.status, case.level, case.ticket.team.name) == (CaseStatus.ACTIVE, "leadership", "Engineering")
+    assert _participants(case) == [("esme", "escalation_manager"), ("kenji", "team_leader"),
+                                   ("leah", "leadership"), ("mara", "team_manager")]
+    assert (case.brief_ready_engineer.username, case.brief_ready_team_leader.username,
+            case.brief_ready_team_manager.username) == ("ella", "kenji", "mara")
+    assert cases.brief_missing(case) == [] and case.internal_review
+    assert case.brief.startswith(case.ticket.reference) and "Engineer's note" in case.brief
+    meeting = case.meetings.get(kind=MeetingKind.STAKEHOLDER_MEETING)
+    assert (meeting.recorded_by.username, "Leah Fischer" in meeting.attendees, bool(meeting.outcome)) == (
+        "leah", True, True)
+    kinds = _case_kinds(case)
+    assert kinds[kinds.index("case_leadership_review"):] == [
+        "case_leadership_review", "case_brief", "case_brief", "case_brief", "case_leadership_done", "case_update"]
+    assert case.updates.count() == 3
+
+    _assert_nothing_due_right_after_seeding()
+
+
+def test_seeding_again_adds_no_case_data(seeded: dict[str, Ticket]) -> None:
+    def counts() -> list[int]:
+        return [m.objects.count() for m in (EscalationCase, CaseRequest, CaseParticipant, ActionItem, CaseMeeting,
+                                            CaseUpdate, TimelineEvent, Notification, Clock)]
+
+    before = counts()
+    call_command("seed_demo", stdout=StringIO())
+    assert counts() == before
+
+
+@pytest.mark.parametrize("local", [
+    datetime(2026, 11, 26, 17, 50),  # Thursday, ten minutes before the office closes: every story hour counts
+    datetime(2026, 11, 30, 8, 20),  # Monday, twenty minutes after opening: the stories ran over the weekend
+])
+def test_nothing_is_due_right_after_seeding_whatever_the_hour(local: datetime) -> None:
+    with time_machine.travel(local.replace(tzinfo=ZoneInfo("Europe/London")), tick=True):
+        call_command("seed_demo", stdout=StringIO())
+        assert dict(EscalationCase.objects.values_list("status").annotate(n=Count("pk"))) == {
+            CaseStatus.REQUESTED: 1, CaseStatus.ACTIVE: 2, CaseStatus.DE_ESCALATION_PROPOSED: 1,
+            CaseStatus.DE_ESCALATED: 1}
+        _assert_nothing_due_right_after_seeding()

@@ -204,3 +204,10 @@ def test_it_shows_no_staff_fields_on_the_form(carla: Client) -> None:
     assert names == {"csrfmiddlewaretoken", "summary", "description", "symptoms", "replication_steps",
                      "error_messages", "recent_changes", "business_impact", "workaround", "critical_milestone",
                      "service", "files"}
+
+
+def test_it_answers_htmx_history_restoration_with_the_whole_page(carla: Client, mixed: dict[str, Ticket]) -> None:
+    response = carla.get(reverse("portal:home"), headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+
+    assert b"<html" in response.content
+    assert page(response).references() == refs(mixed, "resolved", "waiting", "new")

@@ -30,11 +30,11 @@ DEMO_LOGINS: list[tuple[str, str]] = [
     ("ravi", "Team leader, Tier 2 (decides Tier 2's requests for the vendor tiers, e.g. Microsoft L3)"),
     ("kenji", "Team leader, Engineering (a request to send Onsite Support waits for him)"),
     ("manny", "Team manager, Tier 1 and Tier 2"),
-    ("esme", "Escalation manager (Customer Support Engineer)"),
-    ("leah", "Support leadership"),
+    ("esme", "Escalation manager, Customer Escalations (the escalation board; a case to acknowledge)"),
+    ("leah", "Support leadership; manages Customer Escalations (a leadership review was recorded)"),
     ("ivan", "IT manager, IT Management (a ticket waits at his decision point)"),
     ("admin", "Administrator (superuser, Django admin)"),
-    ("carla", "Customer, Harbourline Logistics"),
+    ("carla", "Customer, Harbourline Logistics: the portal at /portal/ (a de-escalation to agree)"),
 ]
 
 STAFF_DOMAIN = "escalationdesk.example"
@@ -119,6 +119,10 @@ MANAGERS: list[Person] = [
     Person("gwen", "Gwen", "Ellis", "Infrastructure Operations Manager", "+44 20 7946 0912", (MANAGER,)),
 ]
 
+ESME = Person("esme", "Esme", "Holloway", "Customer Support Engineer (escalations)", "+44 20 7946 0980",
+              (str(Role.ESCALATION_MANAGER),))
+LEAH = Person("leah", "Leah", "Fischer", "Director of Customer Support", "+44 20 7946 0981",
+              (str(Role.LEADERSHIP),))
 IVAN = Person("ivan", "Ivan", "Petrov", "IT Manager", "+44 20 7946 0982", (str(Role.IT_MANAGER),))
 
 TEAMS: list[TeamSpec] = [
@@ -197,15 +201,20 @@ TEAMS: list[TeamSpec] = [
         IVAN,
         "ivan",
     ),
+    # The escalation managers (seed 002's Customer Support Engineers) and who they answer to: a
+    # late acknowledgement or a missed update of a customer escalation notifies the manager of
+    # their team (escalations.cases.managers_of), here leah, the Director of Customer Support.
+    TeamSpec(
+        "Customer Escalations", "Escalation managers: the customer's point of contact for an "
+        "escalated request, its action plan, communication plan and de-escalation (seed 002).",
+        f"escalations@{STAFF_DOMAIN}",
+        (ESME,),
+        LEAH,
+        "leah",
+    ),
 ]
 
-OTHER_STAFF: list[Person] = [
-    Person("esme", "Esme", "Holloway", "Customer Support Engineer (escalations)", "+44 20 7946 0980",
-           (str(Role.ESCALATION_MANAGER),)),
-    Person("leah", "Leah", "Fischer", "Director of Customer Support", "+44 20 7946 0981",
-           (str(Role.LEADERSHIP),)),
-    IVAN,
-]
+OTHER_STAFF: list[Person] = [ESME, LEAH, IVAN]
 ADMIN = Person("admin", "Sam", "Rivera", "Systems Administrator", "+44 20 7946 0990",
                (str(Role.ADMINISTRATOR),))
 

@@ -1,7 +1,8 @@
 """The demo stories are played at their own dates: the timeline agrees with the ticket.
 
 This covers the lifecycle stories and the other apps' stories `seed_demo` plays with them (the
-escalation stories), and the time frames that kept running after each story ended: a lifecycle
+escalation stories and the customer escalation cases, whose steps follow one another on the
+ticket's timeline), and the time frames that kept running after each story ended: a lifecycle
 ticket left open or in progress is still in its first tier, within its time frame.
 """
 
@@ -28,6 +29,7 @@ def test_it_dates_every_demo_event_between_the_tickets_opening_and_now() -> None
     spread = {t.created_at.date() for t in tickets}
     assert len(spread) > 5, "demo tickets should be opened over several days"
     hand_overs = 0
+    escalated = 0
     for ticket in tickets:
         events = sorted(ticket.events.all(), key=lambda e: e.pk)
         times = [e.at for e in events]
@@ -45,7 +47,31 @@ def test_it_dates_every_demo_event_between_the_tickets_opening_and_now() -> None
                 due = event.details.get("due_at")
                 if due:
                     assert event.at >= datetime.fromisoformat(due), (ticket.reference, event.kind)
+        escalated += _check_case_chronology(ticket.reference, events)
     assert hand_overs > 10
+    assert escalated == 5  # the customer escalation stories (escalations/demo_cases.py)
+
+
+# A customer escalation's steps on the ticket's timeline (escalations.cases), each from the state
+# the previous one left; the request opens the case in the state it names.
+CASE_STEPS = {"case_acknowledged", "case_active", "case_leadership_review", "case_leadership_done",
+              "case_de_escalation_proposed", "case_de_escalated", "case_kept_escalated", "case_closed"}
+
+
+def _check_case_chronology(reference: str, events: list) -> int:
+    """The case's states follow one another in the timeline's order; every other case event
+    (participants, plans, updates, briefs, a later request) falls while the case is open."""
+    state = None
+    for event in events:
+        if event.kind == "case_requested":
+            assert state in (None, "de_escalated", "closed"), (reference, state)
+            state = event.target
+        elif event.kind in CASE_STEPS:
+            assert event.source == state, (reference, event.kind, event.source, state)
+            state = event.target
+        elif event.kind.startswith("case"):
+            assert state not in (None, "de_escalated", "closed"), (reference, event.kind, state)
+    return int(state is not None)
 
 
 @pytest.mark.django_db

@@ -102,6 +102,10 @@ def test_seed_is_idempotent_and_covers_every_state() -> None:
     assert User.objects.get(username="admin").is_superuser
     for team in Team.objects.all():
         assert team.leaders.exists() and team.manager_id and team.members.exists(), team.name
+    # The escalation managers' team: a late acknowledgement or a missed update reaches its manager.
+    escalations = Team.objects.get(name="Customer Escalations")
+    assert (list(escalations.members.values_list("username", flat=True)), escalations.manager.username) == (
+        ["esme"], "leah")
 
     for username, _role in demo.DEMO_LOGINS:
         assert authenticate(username=username, password=demo.DEMO_PASSWORD) is not None, username
@@ -132,4 +136,6 @@ def test_tickets_option_tops_up_with_consistent_rows() -> None:
 def test_print_logins_only_prints() -> None:
     output = _seed("--print-logins")
     assert "erin" in output and "demo" in output
+    carla = next(line for line in output.splitlines() if line.strip().startswith("carla"))
+    assert "/portal/" in carla and "de-escalation" in carla
     assert not User.objects.exists()

@@ -7,7 +7,8 @@
 The command lives in `desk`, the composition layer that may import every app: it runs the cast
 (`tickets.demo`), then `escalations.presets.load_presets` (so triage places every demo ticket
 in the first tier of its service's ladder), then the lifecycle stories (`tickets.demo`) and
-the escalation stories (`escalations.demo`) in one order, each at its own dates.
+the escalation stories (`escalations.demo`: the ladders; `escalations.demo_cases`: customer
+escalation cases) in one order, each at its own dates.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from escalations import demo as escalation_demo
+from escalations import demo_cases
 from escalations.presets import load_presets
 from tickets import demo
 
@@ -47,7 +49,7 @@ class Command(BaseCommand):
             tickets=options["tickets"],
             write=self._write if verbosity else None,
             prepare=lambda cast: load_presets(),
-            extra_stories=escalation_demo.stories,
+            extra_stories=lambda cast, now: escalation_demo.stories(cast, now) + demo_cases.stories(cast, now),
         )
         if verbosity:
             elapsed = time.monotonic() - began
