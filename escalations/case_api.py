@@ -37,6 +37,7 @@ from tickets.models import Channel, Ticket
 
 from . import cases, permissions
 from .case_serializers import (
+    ActionItemSerializer,
     ActivateInputSerializer,
     BoardCaseSerializer,
     BriefInputSerializer,
@@ -49,6 +50,7 @@ from .case_serializers import (
     EngageInputSerializer,
     FinishReviewInputSerializer,
     MeetingInputSerializer,
+    MeetingOutcomeInputSerializer,
     ProposeInputSerializer,
     ReportSerializer,
     StaffCaseSerializer,
@@ -259,6 +261,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         "finish_leadership_review": FinishReviewInputSerializer,
         "propose_de_escalation": ProposeInputSerializer,
         "de_escalation": DeEscalationInputSerializer,
+        "meeting_outcome": MeetingOutcomeInputSerializer,
     }
 
     def get_serializer_class(self) -> type[Serializer]:
@@ -388,6 +391,36 @@ class CaseViewSet(viewsets.GenericViewSet):
         data = _valid(MeetingInputSerializer, request)
         meeting = cases.case_schedule_meeting(case=case, actor=request.user, **data)
         return Response(CaseMeetingSerializer(meeting).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Record what a meeting concluded (conference calls: escalation manager; internal reviews "
+                "and stakeholder meetings: also support leadership)",
+        request=MeetingOutcomeInputSerializer, responses={200: CaseMeetingSerializer, **_errors("meeting")},
+    )
+    @action(detail=True, methods=["post"], url_path=r"meetings/(?P<meeting_id>[0-9]+)/outcome")
+    def meeting_outcome(self, request: Request, pk: str | None = None, meeting_id: str | None = None) -> Response:
+        case = self._case(pk)
+        meeting = case.meetings.filter(pk=int(meeting_id or 0)).first()
+        if meeting is None:
+            raise Http404("No such meeting on this escalation.")
+        data = _valid(MeetingOutcomeInputSerializer, request)
+        meeting = cases.case_record_meeting(meeting=meeting, actor=request.user, **data)
+        return Response(CaseMeetingSerializer(meeting).data)
+
+    @extend_schema(
+        summary="Mark a step of the action plan done (its owner or an escalation manager)",
+        request=None, responses={200: ActionItemSerializer, **_errors("action item", 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"], url_path=r"action-items/(?P<item_id>[0-9]+)/done")
+    def action_done(self, request: Request, pk: str | None = None, item_id: str | None = None) -> Response:
+        case = self._case(pk)
+        if ticket_permissions.is_customer_of(case.ticket, request.user):
+            raise PermissionDenied("Only the owner or an escalation manager may mark this step done.")
+        item = case.action_items.filter(pk=int(item_id or 0)).first()
+        if item is None:
+            raise Http404("No such step in this escalation's action plan.")
+        item = cases.case_complete_action(item=item, actor=request.user)
+        return Response(ActionItemSerializer(item).data)
 
     @extend_schema(
         summary="Start the leadership review (active → leadership review; the team leader and the team "

@@ -299,6 +299,12 @@ class MeetingInputSerializer(serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class MeetingOutcomeInputSerializer(serializers.Serializer):
+    outcome = serializers.CharField(required=False, allow_blank=True, default="",
+                                    help_text="What the meeting concluded.")
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+
+
 class BriefInputSerializer(serializers.Serializer):
     brief = serializers.CharField(required=False, allow_blank=True, default="")
     ready = serializers.BooleanField(required=False, default=False,

@@ -438,6 +438,34 @@ def test_leadership_schedules_internal_meetings_but_not_conference_calls(people:
         "conference_call", "internal_review"]
 
 
+def test_a_meetings_outcome_and_a_done_step_are_recorded(people: World) -> None:
+    case = active(people)
+    call = case.meetings.get()
+    item = case.action_items.get()
+    outcome_url = f"/api/escalations/{case.pk}/meetings/{call.pk}/outcome/"
+    done_url = f"/api/escalations/{case.pk}/action-items/{item.pk}/done/"
+
+    refused = as_(people, "esme").post(outcome_url, {"outcome": " "}, format="json")
+    by_customer = as_(people, "carla").post(outcome_url, {"outcome": "Agreed"}, format="json")
+    recorded = as_(people, "esme").post(outcome_url, {"outcome": "Plan agreed; next call Wednesday"}, format="json")
+    elsewhere = as_(people, "esme").post(f"/api/escalations/{case.pk}/meetings/999999/outcome/",
+                                         {"outcome": "x"}, format="json")
+    customer_done = as_(people, "carla").post(done_url)
+    other_engineer = as_(people, "tom").post(done_url)
+    owner_done = as_(people, "erin").post(done_url)
+
+    assert (refused.status_code, refused.json()["missing"]) == (409, ["its outcome"])
+    assert by_customer.status_code == 403
+    assert (recorded.status_code, recorded.json()["outcome"]) == (200, "Plan agreed; next call Wednesday")
+    assert elsewhere.status_code == 404
+    assert customer_done.status_code == 403
+    assert other_engineer.status_code == 403
+    assert owner_done.status_code == 200 and owner_done.json()["done_at"]
+    assert list(case.ticket.events.filter(kind__in=["case_meeting_outcome", "case_action_done"])
+                .values_list("kind", "reason")) == [
+        ("case_meeting_outcome", "Plan agreed; next call Wednesday"), ("case_action_done", "Fix the outbox")]
+
+
 # --- refusals: 409 with what is missing --------------------------------------------------------
 
 
