@@ -187,6 +187,8 @@ def _proposed(s: Scene) -> None:
     )
     s.at(2.7)
     case = cases.case_acknowledge(case=_case(s), actor=s["esme"])
+    s.at(2.8)
+    cases.case_engage(case=case, actor=s["esme"], user=s["ella"], role=ParticipantRole.SME)
     s.at(3.0)
     cases.case_activate(
         case=case, actor=s["esme"],

@@ -274,6 +274,7 @@ def test_customer_escalations_stand_at_each_state(seeded: dict[str, Ticket]) -> 
         CaseStatus.DE_ESCALATION_PROPOSED, "esme", "carla")
     assert case.action_plan_accepted and case.rca_on_track and case.proposed_at is not None
     assert can_answer_de_escalation(case.ticket, carla)
+    assert _participants(case) == [("ella", "sme"), ("esme", "escalation_manager")]
     assert _case_kinds(case)[-3:] == ["case_update", "case_update", "case_de_escalation_proposed"]
 
     # (4) felix agreed in the portal: de-escalated, its update clock stopped.
