@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 
 from desk.forms import MultipleFileField
+from escalations.cases import Review
 from tickets.models import Service, Status
 
 from .wording import STATUS_WORDS
@@ -98,3 +99,74 @@ class RequestFilterForm(forms.Form):
                                required=False, label="Status")
     q = forms.CharField(required=False, max_length=200, label="Search",
                         widget=forms.TextInput(attrs={"type": "search", "placeholder": "Words or ED-000123"}))
+
+
+# --- escalation (issue 5, seed 002) -------------------------------------------------------------
+# Channel, status, escalation manager and every other staff field are not here: posting them does
+# nothing. Answers are optional on the form: the service lists everything missing at once.
+
+REASON_WORDS = [
+    ("production_down", "Our production system is down"),
+    ("critical_impact", "It has a critical impact on our business"),
+    ("responsiveness", "We are not happy with how fast you respond"),
+    ("resolution", "We are not happy with the solution"),
+    ("other", "Something else"),
+]
+LEVEL_WORDS = [
+    ("next_tier", "The next support level"),
+    ("sme", "A subject matter expert"),
+    ("team_leader", "The team leader"),
+    ("team_manager", "The team manager"),
+    ("leadership", "Support leadership"),
+]
+YES_NO = [("yes", "Yes, it is correct"), ("no", "No, it needs correcting")]
+
+
+class EscalationRequestForm(forms.Form):
+    """Request an escalation (or ask for more on an open one), with seed 002's review."""
+
+    reason = forms.ChoiceField(choices=REASON_WORDS, required=False, widget=forms.RadioSelect,
+                               label="Why do you want to escalate?")
+    reason_detail = forms.CharField(required=False, label="Tell us the reason", widget=_area(2),
+                                    help_text="Needed when you choose “Something else”.")
+    level = forms.ChoiceField(choices=LEVEL_WORDS, initial="next_tier", widget=forms.RadioSelect,
+                              label="Who do you want to talk to?")
+    problem_statement_correct = forms.ChoiceField(
+        choices=YES_NO, required=False, widget=forms.RadioSelect,
+        label="Is this description of the problem correct?")
+    corrected_problem_statement = forms.CharField(
+        required=False, widget=_area(3), label="How should we describe the problem?",
+        help_text="Needed when the description is not correct.")
+    business_impact = forms.CharField(required=False, widget=_area(3), label="How does this affect your business?",
+                                      help_text="Who is affected, and what can they not do?")
+    workaround_impractical_because = forms.CharField(
+        required=False, widget=_area(2), label="If there is a workaround, why doesn't it work for you?")
+    critical_milestone = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        label="Is there a date by which it must be fixed?", help_text="For example a go-live or a pay day.")
+
+    def __init__(self, *args: Any, ticket: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.ticket = ticket
+        if ticket is None or not ticket.workaround.strip():
+            del self.fields["workaround_impractical_because"]
+
+    def review(self) -> Review:
+        data = self.cleaned_data
+        return Review(
+            problem_statement_correct={"yes": True, "no": False}.get(data["problem_statement_correct"]),
+            corrected_problem_statement=data["corrected_problem_statement"],
+            business_impact=data["business_impact"],
+            workaround_impractical_because=data.get("workaround_impractical_because", ""),
+            critical_milestone=data["critical_milestone"],
+        )
+
+
+class EscalationAgreeForm(forms.Form):
+    comment = forms.CharField(required=False, widget=_area(2), label="Anything to add?")
+
+
+class EscalationKeepForm(forms.Form):
+    comment = forms.CharField(widget=_area(2), label="Why is your request not back on track?",
+                              help_text="Tell us what is still wrong, so we can act on it.",
+                              error_messages={"required": "Please tell us why your request is not back on track."})

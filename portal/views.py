@@ -13,12 +13,14 @@ from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from escalation_desk.domain import InvalidInput, Refused
+from escalations import cases
+from escalations.models import EscalationCase
 from escalations.services import current_stint
 from tickets import selectors as ticket_selectors
 from tickets import services
@@ -27,7 +29,16 @@ from tickets.models import Channel, Status, Ticket
 from . import selectors, wording
 from .access import customer_required
 from .escalation_panel import escalation_panel
-from .forms import ConfirmForm, MessageForm, ReopenForm, RequestFilterForm, RequestForm
+from .forms import (
+    ConfirmForm,
+    EscalationAgreeForm,
+    EscalationKeepForm,
+    EscalationRequestForm,
+    MessageForm,
+    ReopenForm,
+    RequestFilterForm,
+    RequestForm,
+)
 
 PAGE_SIZE = 20
 
@@ -193,3 +204,60 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
         attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
         content_type=attachment.content_type or "application/octet-stream",
     )
+
+
+# --- escalation (issue 5, seed 002) -------------------------------------------------------------
+
+
+@require_POST
+@customer_required
+def escalation_request(request: HttpRequest, pk: int) -> HttpResponse:
+    """Request an escalation with seed 002's review, or ask for more on the open one. The same
+    request twice (a double click) is one: the service ignores it and the page shows the case."""
+    ticket = ticket_selectors.get_ticket_for(request.user, pk)
+    form = EscalationRequestForm(request.POST, prefix="escalation", ticket=ticket)
+    if form.is_valid():
+        data = form.cleaned_data
+        had_case = cases.open_case(ticket) is not None
+        try:
+            cases.case_request(ticket=ticket, actor=request.user, reason=data["reason"], level=data["level"],
+                               review=form.review(), reason_detail=data["reason_detail"], channel=Channel.PORTAL)
+        except (InvalidInput, Refused, PermissionDenied) as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, "Thank you. We have added this to your escalation." if had_case else
+                             "Thank you. We have received your escalation; an escalation manager will contact you.")
+            return redirect(reverse("portal:request", args=[ticket.pk]) + "#escalation")
+    return _request_page(request, selectors.get_request_for(request.user, pk), bound={"escalation": form})
+
+
+def _answer(request: HttpRequest, pk: int, case_pk: int, *, agree: bool) -> HttpResponse:
+    ticket = ticket_selectors.get_ticket_for(request.user, pk)
+    case = get_object_or_404(EscalationCase, pk=case_pk, ticket=ticket)
+    name = "escalation_agree" if agree else "escalation_keep"
+    form = (EscalationAgreeForm if agree else EscalationKeepForm)(request.POST, prefix=name)
+    if form.is_valid():
+        try:
+            cases.case_answer_de_escalation(case=case, actor=request.user, agree=agree,
+                                            comment=form.cleaned_data["comment"], channel=Channel.PORTAL)
+        except (InvalidInput, Refused, PermissionDenied) as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, "Thank you. The escalation is closed; your request carries on with our "
+                             "support team." if agree else "Thank you. Your request stays escalated.")
+            return redirect(reverse("portal:request", args=[ticket.pk]) + "#escalation")
+    return _request_page(request, selectors.get_request_for(request.user, pk), bound={name: form})
+
+
+@require_POST
+@customer_required
+def escalation_agree(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
+    """One click: yes, the escalation may close (an optional comment)."""
+    return _answer(request, pk, case_pk, agree=True)
+
+
+@require_POST
+@customer_required
+def escalation_keep(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
+    """No, keep it escalated: the reason is needed."""
+    return _answer(request, pk, case_pk, agree=False)

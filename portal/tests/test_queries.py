@@ -28,8 +28,11 @@ from .helpers import page
 LIST_QUERIES = 9
 # Session, user, permissions (2), the ticket, its steps, comments and timeline, the files of each
 # (3), the team's leaders, the SLA clocks with their calendars' windows and holidays (3), the
-# current tier, and the header's organisation name.
-REQUEST_QUERIES = 17
+# current tier, the header's organisation name, and the escalation panel's latest case.
+REQUEST_QUERIES = 18
+# With an escalation case: its requests, participants, action plan, conference calls, updates
+# and its next-update clock.
+REQUEST_QUERIES_WITH_CASE = REQUEST_QUERIES + 6
 
 
 def count_queries(client: Client, url: str, **params: Any) -> tuple[int, Any]:
@@ -130,3 +133,57 @@ def test_it_shows_a_request_in_a_fixed_number_of_queries(
         assert len(html.one(id="checks").select("li", cls="p-step")) == len([i for i in range(n) if i % 3])
         assert html.one(id="current-tier").text == "With our support team (Payroll first line)"
     assert small == large == REQUEST_QUERIES
+
+
+def test_it_shows_a_request_with_an_escalation_in_a_fixed_number_of_queries(
+    carla: Client, org: Any, customer: User, engineer: User, team_leader: User, team_manager: User,
+    other_engineer: User, tier1: Team, service: Any, category: Any,
+) -> None:
+    from datetime import date
+
+    from escalations import cases
+    from escalations.models import ActionItem, CaseMeeting, CaseParticipant, CaseUpdate
+    from tests_support.factories import make_agent
+
+    esme = make_agent("Escalation manager", username="esme")
+    people = [engineer, team_leader, team_manager, other_engineer]
+    path = EscalationPath.objects.create(name="Payroll escalation")
+    tier = Tier.objects.create(path=path, name="Payroll first line", level=1, team=tier1)
+
+    def make(n: int) -> Ticket:
+        ticket = TicketFactory(organisation=org, requester=customer, created_by=customer, service=service,
+                               category=category, team=tier1, status="in_progress", assignee=engineer)
+        fill_ticket(ticket, 6, [*people, customer], tier1)
+        add_sla_clocks([ticket])
+        TierStint.objects.create(ticket=ticket, tier=tier)
+        case = cases.case_request(ticket=ticket, actor=customer, reason="critical_impact", level="team_manager",
+                                  review=cases.Review(problem_statement_correct=True, business_impact="Payroll."))
+        cases.case_acknowledge(case=case, actor=esme)
+        cases.case_activate(case=case, actor=esme, mode="phone", update_every_minutes=60, required_attendees="All",
+                            action_plan=[cases.PlanItem(owner=engineer, step="Reproduce", target_date=date.today())],
+                            first_call_at=timezone.now())
+        CaseUpdate.objects.bulk_create(CaseUpdate(case=case, mode="phone", summary=f"Update {i}", logged_by=esme)
+                                       for i in range(n))
+        ActionItem.objects.bulk_create(ActionItem(case=case, owner=people[i % 4], step=f"Step {i}",
+                                                  target_date=date.today()) for i in range(n))
+        CaseMeeting.objects.bulk_create(CaseMeeting(case=case, kind="conference_call", scheduled_for=timezone.now(),
+                                                    attendees="All", recorded_by=esme) for i in range(n))
+        CaseParticipant.objects.bulk_create(CaseParticipant(case=case, user=other_engineer, role=role,
+                                                            engaged_by=esme) for role in ("sme", "next_tier"))
+        cases.case_request(ticket=ticket, actor=customer, reason="critical_impact", level="leadership",
+                           review=cases.Review(problem_statement_correct=True, business_impact="Payroll still."))
+        return ticket
+
+    small_ticket, large_ticket = make(2), make(150)
+    carla.get(reverse("portal:request", args=[small_ticket.pk]))
+
+    small, small_page = count_queries(carla, reverse("portal:request", args=[small_ticket.pk]))
+    large, large_page = count_queries(carla, reverse("portal:request", args=[large_ticket.pk]))
+
+    for response, n in ((small_page, 2), (large_page, 150)):
+        panel = page(response).one(id="escalation")
+        assert len(panel.one(id="case-updates").select("li", cls="p-case-update")) == n
+        assert len(panel.one(id="case-plan").select("tr", cls="p-plan-item")) == n + 1
+        assert len(panel.one(id="case-calls").select("li", cls="p-call")) == n + 1
+        assert panel.one(id="case-state").text == "Escalation active"
+    assert small == large == REQUEST_QUERIES_WITH_CASE
