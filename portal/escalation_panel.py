@@ -39,6 +39,7 @@ from tickets import permissions as ticket_permissions
 from tickets.models import Ticket
 
 from .forms import EscalationAgreeForm, EscalationKeepForm, EscalationRequestForm
+from .wording import CASE_EVENT_WORDS as EVENT_WORDS
 
 # What the case's state means for the customer.
 STATE_WORDS = {
@@ -75,23 +76,6 @@ ROLE_WORDS = {
 MODE_WORDS = {"email": "by e-mail", "phone": "by phone", "conference": "in a conference call"}
 
 # The case's timeline in the customer's words.
-EVENT_WORDS = {
-    "case_requested": "You asked to escalate",
-    "case_request_added": "You asked for more",
-    "case_participant": "Someone joined your escalation",
-    "case_acknowledged": "Your escalation manager took the case",
-    "case_active": "Action plan and communication plan agreed",
-    "case_update": "Update given",
-    "case_meeting": "Conference call scheduled",
-    "case_meeting_outcome": "Conference call held",
-    "case_action_done": "Action plan step done",
-    "case_leadership_review": "Our support leadership reviews your case",
-    "case_leadership_done": "Support leadership review finished",
-    "case_de_escalation_proposed": "We proposed to close the escalation",
-    "case_de_escalated": "Escalation closed with your agreement",
-    "case_kept_escalated": "You kept the escalation open",
-    "case_closed": "Escalation closed with your request",
-}
 # Events whose reason is written for the customer (the others' reasons name staff steps).
 EVENT_REASON_SHOWN = {"case_requested", "case_request_added", "case_participant", "case_acknowledged",
                       "case_active", "case_update", "case_meeting", "case_meeting_outcome", "case_action_done",

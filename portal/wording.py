@@ -53,6 +53,26 @@ EVENT_WORDS = {
     "escalated": "Passed to more specialised support",
     "returned": "Passed back to our support team",
 }
+
+# The escalation case, in the customer's words (the request page's history and its escalation panel).
+CASE_EVENT_WORDS = {
+    "case_requested": "You asked to escalate",
+    "case_request_added": "You asked for more",
+    "case_participant": "Someone joined your escalation",
+    "case_acknowledged": "Your escalation manager took the case",
+    "case_active": "Action plan and communication plan agreed",
+    "case_update": "Update given",
+    "case_meeting": "Conference call scheduled",
+    "case_meeting_outcome": "Conference call held",
+    "case_action_done": "Action plan step done",
+    "case_leadership_review": "Our support leadership reviews your case",
+    "case_leadership_done": "Support leadership review finished",
+    "case_de_escalation_proposed": "We proposed to close the escalation",
+    "case_de_escalated": "Escalation closed with your agreement",
+    "case_kept_escalated": "You kept the escalation open",
+    "case_closed": "Escalation closed with your request",
+}
+EVENT_WORDS.update(CASE_EVENT_WORDS)
 EVENT_REASON_SHOWN = {"await_customer", "resolve", "reopen", "confirm_resolution", "close_unconfirmed"}
 
 
