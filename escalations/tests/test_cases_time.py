@@ -9,9 +9,12 @@ from __future__ import annotations
 import threading
 import time
 from datetime import date, datetime
+from io import StringIO
 
 import pytest
 import time_machine
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection, connections
 from django.test import override_settings
 from django.urls import reverse
@@ -320,3 +323,27 @@ def test_an_acknowledgement_after_the_due_instant_is_late_even_before_the_sweep_
     assert clock_events(ticket) == []
     sweep(at(23, 12))  # the stopped clock fires nothing
     assert clock_events(ticket) == []
+
+
+@override_settings(DAILY_REPORT_HOUR=8)
+def test_the_daily_report_command_prints_a_day_and_sends_today_once(world: World, desk: dict[str, User]) -> None:
+    first, second = open_cases(world)
+    out = StringIO()
+    call_command("daily_report", "--date", "2026-11-23", stdout=out)
+    printed = out.getvalue().splitlines()
+    assert printed[0] == "Open escalations on Monday 23 November 2026: 2"
+    assert [line.split(" ", 2)[1] for line in printed[1:]] == [first.ticket.reference, second.ticket.reference]
+
+    with time_machine.travel(at(24, 7, 59), tick=False):
+        early = StringIO()
+        call_command("daily_report", "--send", stdout=early)
+    with time_machine.travel(at(24, 8, 5), tick=False):
+        sent, again = StringIO(), StringIO()
+        call_command("daily_report", "--send", stdout=sent)
+        call_command("daily_report", "--send", stdout=again)
+    assert early.getvalue().startswith("Not due")
+    assert sent.getvalue().strip() == "Sent the report of 2026-11-24: 2 open escalation(s)."
+    assert again.getvalue().startswith("Not due")
+    assert DailyReport.objects.count() == 1
+    with pytest.raises(CommandError, match="is not a date"):
+        call_command("daily_report", "--date", "24/11/2026")
