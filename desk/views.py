@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from escalation_desk.domain import InvalidInput, Refused
+from escalation_desk.forms import add_service_errors
 from escalations.models import TierStint
 from tickets import permissions, selectors, services
 from tickets.models import Ticket
@@ -121,16 +122,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
 
 
 def _form_errors(form: Any, exc: Exception) -> None:
-    if isinstance(exc, InvalidInput):
-        for field, errors in exc.errors.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error)
-    elif isinstance(exc, Refused):
-        form.add_error(None, exc.message)
-        for item in exc.missing:
-            form.add_error(None, f"Missing: {item}")
-    else:
-        form.add_error(None, str(exc) or "You may not do this.")
+    add_service_errors(form, exc, missing_prefix="Missing", fallback="You may not do this.")
 
 
 def _transition_form(name: str, ticket: Ticket, data: Any = None) -> Any:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from escalation_desk.domain import InvalidInput, Refused
+from escalation_desk.forms import add_service_errors
 from escalations import cases
 from escalations.models import EscalationCase
 from escalations.services import current_stint
@@ -97,16 +98,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
 
 def _form_errors(form: Any, exc: Exception) -> None:
     """A service's refusal, shown on the form in the customer's words."""
-    if isinstance(exc, InvalidInput):
-        for field, errors in exc.errors.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error)
-    elif isinstance(exc, Refused):
-        form.add_error(None, exc.message)
-        for item in exc.missing:
-            form.add_error(None, f"Needed: {item}")
-    else:
-        form.add_error(None, str(exc) or "This is not possible on this request.")
+    add_service_errors(form, exc, missing_prefix="Needed", fallback="This is not possible on this request.")
 
 
 def _request_page(
