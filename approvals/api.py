@@ -17,14 +17,19 @@ from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
 from accounts.models import User
 from clocks.models import Clock
-from escalation_desk.api import ErrorSerializer, InvalidInputSerializer, RefusalSerializer
+from escalation_desk.api import (
+    ErrorSerializer,
+    InputsByAction,
+    PagePagination,
+    error_responses,
+    valid_input,
+)
 from escalation_desk.domain import InvalidInput
 
 from . import permissions, services
@@ -39,10 +44,8 @@ from .serializers import (
 SCOPES = ("pending", "all")
 
 _ERRORS = {
-    400: OpenApiResponse(InvalidInputSerializer, description="Input not accepted."),
+    **error_responses("approval request"),
     403: OpenApiResponse(ErrorSerializer, description="Visible, but this user may not decide it."),
-    404: OpenApiResponse(ErrorSerializer, description="No such approval request (or not visible)."),
-    409: OpenApiResponse(RefusalSerializer, description="Refused, with what is missing."),
 }
 
 
@@ -93,24 +96,13 @@ def decision_due(requests: list[ApprovalRequest]) -> dict[int, Any]:
     return dict(clocks)
 
 
-class ApprovalPagination(PageNumberPagination):
-    page_size_query_param = "page_size"
-    max_page_size = 100
-
-
-class ApprovalViewSet(viewsets.GenericViewSet):
+class ApprovalViewSet(InputsByAction, viewsets.GenericViewSet):
     """Approval requests: the approver's inbox, one request with its package, the decisions."""
 
     queryset = ApprovalRequest.objects.none()  # reads go through the functions above
-    serializer_class = ApprovalRequestDetailSerializer
-    pagination_class = ApprovalPagination
-
-    def get_serializer_class(self) -> type[Serializer]:
-        inputs = {"approve": ApproveInputSerializer, "request_changes": RequestChangesInputSerializer}
-        name = self.action
-        if name in (None, "metadata"):
-            name = getattr(self, "action_map", {}).get(self.request.method.lower())
-        return inputs.get(name, ApprovalRequestDetailSerializer)
+    serializer_class = output = ApprovalRequestDetailSerializer
+    pagination_class = PagePagination
+    inputs = {"approve": ApproveInputSerializer, "request_changes": RequestChangesInputSerializer}
 
     def _context(self, requests: list[ApprovalRequest]) -> dict[str, Any]:
         return {**self.get_serializer_context(), "due_at": decision_due(requests)}
@@ -148,9 +140,8 @@ class ApprovalViewSet(viewsets.GenericViewSet):
             if approval.requested_by_id == request.user.pk:
                 raise PermissionDenied("You cannot decide your own request.")
             raise PermissionDenied("Only a team leader or manager of the requester's team may decide.")
-        serializer = input_serializer(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        service(request=approval, actor=request.user, **serializer.validated_data)
+        data = valid_input(input_serializer, request, self.get_serializer_context())
+        service(request=approval, actor=request.user, **data)
         return Response(self._detail(approval.pk))
 
     @extend_schema(

@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 
 from accounts.models import User
 from clocks.models import BusinessCalendar, Clock
-from clocks.services import clock_start, clock_stop
+from clocks.services import clock_start, clocks_stop
 from escalation_desk.domain import Refused
 from notifications.services import notify
 
@@ -45,8 +46,6 @@ def approval_file(
     previous: ApprovalRequest | None = None,
 ) -> ApprovalRequest:
     """Open a gate on subject; its decision time frame starts now on the given calendar."""
-    from django.contrib.contenttypes.models import ContentType
-
     eligible = [u for u in approvers if u.is_active and (requested_by is None or u.pk != requested_by.pk)]
     if not eligible:
         raise Refused("The approval request cannot be filed",
@@ -109,10 +108,7 @@ def _decide(request: ApprovalRequest, actor: User, name: str, missing: list[str]
             raise Refused(f"{label} refused", missing)
         getattr(locked, name)(by=actor, **kwargs)
         locked.save()
-        _stop_clock(locked)
-        handler = registry.decision_handler_for(locked)
-        if handler is not None:
-            handler(locked)
+        _settled(locked)
     request.refresh_from_db()
     return locked
 
@@ -141,20 +137,17 @@ def approval_cancel(*, request: ApprovalRequest, reason: str) -> ApprovalRequest
             return locked
         locked.cancel(reason=reason)
         locked.save()
-        _stop_clock(locked)
-        handler = registry.decision_handler_for(locked)
-        if handler is not None:
-            handler(locked)
+        _settled(locked)
     request.refresh_from_db()
     return locked
 
 
-def _stop_clock(request: ApprovalRequest) -> None:
-    for clock in Clock.objects.filter(
-        content_type__app_label="approvals", content_type__model="approvalrequest",
-        object_id=request.pk, kind=DECISION_CLOCK,
-    ):
-        clock_stop(clock=clock)
+def _settled(request: ApprovalRequest) -> None:
+    """The request left pending: its decision time frame stops and the subject's app hears of it."""
+    clocks_stop(subject=request, kind=DECISION_CLOCK)
+    handler = registry.decision_handler_for(request)
+    if handler is not None:
+        handler(request)
 
 
 # --- the decision time frame ---------------------------------------------------------------

@@ -53,6 +53,21 @@ def deadlines_of(clock: Clock) -> models.QuerySet[Deadline]:
     return Deadline.objects.filter(content_type=ContentType.objects.get_for_model(Clock), object_id=clock.pk)
 
 
+def clocks_of(subject: models.Model, kind: str) -> models.QuerySet[Clock]:
+    """The clocks of this kind started on subject (any state, oldest first)."""
+    return Clock.objects.filter(
+        content_type=ContentType.objects.get_for_model(subject), object_id=subject.pk, kind=kind
+    ).order_by("pk")
+
+
+def clocks_stop(*, subject: models.Model, kind: str, at: datetime | None = None) -> list[Clock]:
+    """Stop every clock of this kind on subject that still counts; returns the ones stopped."""
+    stopped = list(clocks_of(subject, kind).exclude(state=ClockState.STOPPED))
+    for clock in stopped:
+        clock_stop(clock=clock, at=at)
+    return stopped
+
+
 def _cancel_pending_deadlines(clock: Clock) -> None:
     deadlines_of(clock).filter(state=DeadlineState.PENDING).update(
         state=DeadlineState.CANCELLED, claimed_until=None, claim_token=None

@@ -39,7 +39,7 @@ from .case_forms import (
     UpdateForm,
 )
 from .case_panel import request_form, staff_choices, staff_only
-from .escalation_views import _act
+from .escalation_views import _act, require
 from .views import agent_required
 
 ANCHOR = "#case"
@@ -55,11 +55,6 @@ def _manager(user: Any) -> bool:
     return permissions.can_manage_case(user)
 
 
-def _require(allowed: bool, message: str) -> None:
-    if not allowed:
-        raise PermissionDenied(message)
-
-
 # --- requesting and running the case ----------------------------------------------------------
 
 
@@ -68,8 +63,8 @@ def _require(allowed: bool, message: str) -> None:
 def case_request(request: HttpRequest, pk: int) -> HttpResponse:
     """Record a customer's request made by phone or e-mail (seed 002's review included)."""
     ticket = selectors.get_ticket_for(request.user, pk)
-    allowed = lambda: permissions.can_request_case(ticket, request.user)  # noqa: E731
-    _require(allowed(), "You may not record an escalation request.")
+    allowed = require(lambda: permissions.can_request_case(ticket, request.user),
+                      "You may not record an escalation request.")
     form = request_form(ticket, request.POST)
 
     def action(data: dict[str, Any]) -> Any:
@@ -85,11 +80,12 @@ def case_request(request: HttpRequest, pk: int) -> HttpResponse:
 def case_acknowledge(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     case = _case(ticket, case_pk)
-    _require(_manager(request.user), "Only an escalation manager may acknowledge an escalation.")
+    allowed = require(lambda: _manager(request.user),
+                      "Only an escalation manager may acknowledge an escalation.")
     form = AcknowledgeForm(request.POST, prefix="case_ack")
     return _act(request, ticket, "case_ack", form, lambda data: cases.case_acknowledge(case=case, actor=request.user),
                 done="Escalation acknowledged: you are the escalation manager.", anchor=ANCHOR,
-                still_allowed=lambda: _manager(request.user))
+                still_allowed=allowed)
 
 
 @require_POST
@@ -97,8 +93,8 @@ def case_acknowledge(request: HttpRequest, pk: int, case_pk: int) -> HttpRespons
 def case_engage(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     case = _case(ticket, case_pk)
-    allowed = lambda: permissions.can_engage(ticket, request.user)  # noqa: E731
-    _require(allowed(), "You may not engage people on this escalation.")
+    allowed = require(lambda: permissions.can_engage(ticket, request.user),
+                      "You may not engage people on this escalation.")
     form = EngageForm(request.POST, prefix="case_engage", people=staff_only(staff_choices(ticket)))
 
     def action(data: dict[str, Any]) -> Any:
@@ -112,7 +108,7 @@ def case_engage(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
 def case_activate(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     case = _case(ticket, case_pk)
-    _require(_manager(request.user), "Only an escalation manager agrees the plans.")
+    allowed = require(lambda: _manager(request.user), "Only an escalation manager agrees the plans.")
     form = ActivateForm(request.POST, prefix="case_activate", people=staff_choices(ticket))
 
     def action(data: dict[str, Any]) -> Any:
@@ -122,7 +118,7 @@ def case_activate(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
             first_call_at=data["first_call_at"], first_call_attendees=data["first_call_attendees"])
 
     return _act(request, ticket, "case_activate", form, action, done="The escalation is active.", anchor=ANCHOR,
-                still_allowed=lambda: _manager(request.user))
+                still_allowed=allowed)
 
 
 @require_POST
@@ -130,7 +126,7 @@ def case_activate(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
 def case_update(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     case = _case(ticket, case_pk)
-    _require(_manager(request.user), "Only an escalation manager logs updates.")
+    allowed = require(lambda: _manager(request.user), "Only an escalation manager logs updates.")
     form = UpdateForm(request.POST, prefix="case_update")
 
     def action(data: dict[str, Any]) -> Any:
@@ -138,7 +134,7 @@ def case_update(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
                                      attendees=data["attendees"])
 
     return _act(request, ticket, "case_update", form, action, done="Update logged.", anchor=ANCHOR,
-                still_allowed=lambda: _manager(request.user))
+                still_allowed=allowed)
 
 
 def _may_meet(user: Any) -> bool:
@@ -150,7 +146,8 @@ def _may_meet(user: Any) -> bool:
 def case_meeting(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     case = _case(ticket, case_pk)
-    _require(_may_meet(request.user), "Only an escalation manager or support leadership schedules meetings.")
+    allowed = require(lambda: _may_meet(request.user),
+                      "Only an escalation manager or support leadership schedules meetings.")
     form = MeetingForm(request.POST, prefix="case_meeting")
 
     def action(data: dict[str, Any]) -> Any:
@@ -159,7 +156,7 @@ def case_meeting(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
                                            notes=data["notes"])
 
     return _act(request, ticket, "case_meeting", form, action, done="Meeting scheduled.", anchor=ANCHOR,
-                still_allowed=lambda: _may_meet(request.user))
+                still_allowed=allowed)
 
 
 @require_POST
@@ -173,7 +170,7 @@ def case_meeting_outcome(request: HttpRequest, pk: int, case_pk: int, meeting_pk
     def allowed() -> bool:
         return _manager(request.user) if meeting.kind == MeetingKind.CONFERENCE_CALL else _may_meet(request.user)
 
-    _require(allowed(), "You may not record this meeting.")
+    require(allowed, "You may not record this meeting.")
     name = f"case_meeting_outcome-{meeting.pk}"
     form = MeetingOutcomeForm(request.POST, prefix=name)
 
@@ -191,8 +188,8 @@ def case_action_done(request: HttpRequest, pk: int, case_pk: int, item_pk: int) 
     case = _case(ticket, case_pk)
     item = get_object_or_404(ActionItem, pk=item_pk, case=case)
     item.case = case
-    allowed = lambda: _manager(request.user) or item.owner_id == request.user.pk  # noqa: E731
-    _require(allowed(), "Only the step's owner or an escalation manager may mark it done.")
+    allowed = require(lambda: _manager(request.user) or item.owner_id == request.user.pk,
+                      "Only the step's owner or an escalation manager may mark it done.")
     name = f"case_action_done-{item.pk}"
     form = ActionDoneForm(request.POST, prefix=name)
     return _act(request, ticket, name, form, lambda data: cases.case_complete_action(item=item, actor=request.user),
@@ -204,8 +201,8 @@ def case_action_done(request: HttpRequest, pk: int, case_pk: int, item_pk: int) 
 def case_leadership(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     case = _case(ticket, case_pk)
-    allowed = lambda: _manager(request.user) or permissions.can_engage(ticket, request.user)  # noqa: E731
-    _require(allowed(), "You may not start a leadership review.")
+    allowed = require(lambda: _manager(request.user) or permissions.can_engage(ticket, request.user),
+                      "You may not start a leadership review.")
     form = LeadershipStartForm(request.POST, prefix="case_leadership")
     return _act(request, ticket, "case_leadership", form,
                 lambda data: cases.case_start_leadership_review(case=case, actor=request.user),
@@ -217,8 +214,8 @@ def case_leadership(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse
 def case_brief(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     case = _case(ticket, case_pk)
-    allowed = lambda: cases.brief_role(case, ticket, request.user) is not None  # noqa: E731
-    _require(allowed(), "The assigned engineer, the team leader and the team manager prepare the brief.")
+    allowed = require(lambda: cases.brief_role(case, ticket, request.user) is not None,
+                      "The assigned engineer, the team leader and the team manager prepare the brief.")
     form = BriefForm(request.POST, prefix="case_brief")
 
     def action(data: dict[str, Any]) -> Any:
@@ -233,8 +230,8 @@ def case_brief(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
 def case_review(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     case = _case(ticket, case_pk)
-    allowed = lambda: permissions.is_leadership(request.user)  # noqa: E731
-    _require(allowed(), "Only support leadership records the review.")
+    allowed = require(lambda: permissions.is_leadership(request.user),
+                      "Only support leadership records the review.")
     form = LeadershipReviewForm(request.POST, prefix="case_review")
 
     def action(data: dict[str, Any]) -> Any:
@@ -251,7 +248,7 @@ def case_review(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
 def case_propose(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     case = _case(ticket, case_pk)
-    _require(_manager(request.user), "Only an escalation manager proposes de-escalation.")
+    allowed = require(lambda: _manager(request.user), "Only an escalation manager proposes de-escalation.")
     form = ProposeForm(request.POST, prefix="case_propose")
 
     def action(data: dict[str, Any]) -> Any:
@@ -260,7 +257,7 @@ def case_propose(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
                                                 rca_on_track=data["rca_on_track"], note=data["note"])
 
     return _act(request, ticket, "case_propose", form, action, done="De-escalation proposed to the customer.",
-                anchor=ANCHOR, still_allowed=lambda: _manager(request.user))
+                anchor=ANCHOR, still_allowed=allowed)
 
 
 @require_POST
@@ -268,8 +265,8 @@ def case_propose(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
 def case_answer(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     case = _case(ticket, case_pk)
-    allowed = lambda: permissions.can_answer_de_escalation(ticket, request.user)  # noqa: E731
-    _require(allowed(), "Only an escalation manager records the customer's answer.")
+    allowed = require(lambda: permissions.can_answer_de_escalation(ticket, request.user),
+                      "Only an escalation manager records the customer's answer.")
     form = AnswerForm(request.POST, prefix="case_answer")
 
     def action(data: dict[str, Any]) -> Any:

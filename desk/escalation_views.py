@@ -48,7 +48,6 @@ from .escalation_forms import (
     WithdrawForm,
 )
 from .templatetags.desk import business_duration
-from .tier_panel import current_stint, ladder_tiers
 from .views import _form_errors, _load_ticket, _ticket_page, agent_required
 
 Action = Callable[[dict[str, Any]], Any]
@@ -79,6 +78,13 @@ def _act(
     return _ticket_page(request, _load_ticket(request, ticket.pk), bound={name: form})
 
 
+def require(allowed: Callable[[], bool], message: str) -> Callable[[], bool]:
+    """403 unless allowed() (before any input is read); returns it for _act's still_allowed."""
+    if not allowed():
+        raise PermissionDenied(message)
+    return allowed
+
+
 def _posted_tier(request: HttpRequest, prefix: str, ticket: Ticket) -> Tier | None:
     """The tier the form was shown in (hidden field), else the ticket's current tier."""
     value = request.POST.get(f"{prefix}-from_tier", "")
@@ -86,7 +92,7 @@ def _posted_tier(request: HttpRequest, prefix: str, ticket: Ticket) -> Tier | No
         tier = Tier.objects.select_related("path").filter(pk=int(value)).first()
         if tier is not None:
             return tier
-    stint = current_stint(ticket)
+    stint = services.current_stint(ticket)
     return stint.tier if stint else None
 
 
@@ -97,10 +103,10 @@ def _posted_tier(request: HttpRequest, prefix: str, ticket: Ticket) -> Tier | No
 @agent_required
 def ticket_escalate(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
-    if not permissions.can_escalate(ticket, request.user):
-        raise PermissionDenied("You may not escalate this ticket.")
+    allowed = require(lambda: permissions.can_escalate(ticket, request.user),
+                      "You may not escalate this ticket.")
     here = _posted_tier(request, "escalate", ticket)
-    tiers = [t for t in _ladder_of(here) if t.level > here.level] if here else []
+    tiers = [t for t in services.ladder(here.path) if t.level > here.level] if here else []
     form = EscalateForm(request.POST, prefix="escalate", tiers=tiers)
     if not tiers:
         form.fields["to_tier"].required = False  # the service says why there is nowhere to go
@@ -113,22 +119,16 @@ def ticket_escalate(request: HttpRequest, pk: int) -> HttpResponse:
         )
 
     return _act(request, ticket, "escalate", form, action, done="Escalation filed.", anchor="#tier",
-                still_allowed=lambda: permissions.can_escalate(ticket, request.user))
-
-
-def _ladder_of(tier: Tier) -> list[Tier]:
-    return list(Tier.objects.filter(path_id=tier.path_id).select_related("team").prefetch_related("criteria")
-                .order_by("level"))
+                still_allowed=allowed)
 
 
 @require_POST
 @agent_required
 def ticket_return(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
-    if not permissions.can_return(ticket, request.user):
-        raise PermissionDenied("You may not return this ticket.")
+    allowed = require(lambda: permissions.can_return(ticket, request.user), "You may not return this ticket.")
     here = _posted_tier(request, "return", ticket)
-    tiers = [t for t in _ladder_of(here) if t.level < here.level] if here else []
+    tiers = [t for t in services.ladder(here.path) if t.level < here.level] if here else []
     form = ReturnForm(request.POST, prefix="return", tiers=tiers)
 
     def action(data: dict[str, Any]) -> Any:
@@ -136,7 +136,7 @@ def ticket_return(request: HttpRequest, pk: int) -> HttpResponse:
                                        findings=data["findings"], workaround=data["workaround"], from_tier=here)
 
     return _act(request, ticket, "return", form, action, done="Ticket returned.", anchor="#tier",
-                still_allowed=lambda: permissions.can_return(ticket, request.user))
+                still_allowed=allowed)
 
 
 @require_POST
@@ -144,15 +144,15 @@ def ticket_return(request: HttpRequest, pk: int) -> HttpResponse:
 def handoff_withdraw(request: HttpRequest, pk: int, handoff_pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     handoff = get_object_or_404(Handoff.objects.select_related("ticket"), pk=handoff_pk, ticket=ticket)
-    if not permissions.can_withdraw(handoff, request.user):
-        raise PermissionDenied("You may not withdraw this hand-off.")
+    allowed = require(lambda: permissions.can_withdraw(handoff, request.user),
+                      "You may not withdraw this hand-off.")
     form = WithdrawForm(request.POST, prefix="withdraw")
 
     def action(data: dict[str, Any]) -> Any:
         return services.handoff_withdraw(handoff=handoff, actor=request.user, reason=data["reason"])
 
     return _act(request, ticket, "withdraw", form, action, done="Hand-off withdrawn.", anchor="#tier",
-                still_allowed=lambda: permissions.can_withdraw(handoff, request.user))
+                still_allowed=allowed)
 
 
 # --- consults --------------------------------------------------------------------------------
@@ -162,8 +162,8 @@ def handoff_withdraw(request: HttpRequest, pk: int, handoff_pk: int) -> HttpResp
 @agent_required
 def consult_new(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
-    if not permissions.can_consult(ticket, request.user):
-        raise PermissionDenied("You may not consult on this ticket.")
+    allowed = require(lambda: permissions.can_consult(ticket, request.user),
+                      "You may not consult on this ticket.")
     form = ConsultForm(request.POST, prefix="consult", ticket_team_id=ticket.team_id)
 
     def action(data: dict[str, Any]) -> Any:
@@ -171,7 +171,7 @@ def consult_new(request: HttpRequest, pk: int) -> HttpResponse:
                                         question=data["question"], reply_minutes=data["reply_minutes"])
 
     return _act(request, ticket, "consult", form, action, done="Consult sent.", anchor="#consults",
-                still_allowed=lambda: permissions.can_consult(ticket, request.user))
+                still_allowed=allowed)
 
 
 def _consult(ticket: Ticket, consult_pk: int) -> Consult:
@@ -185,8 +185,8 @@ def _consult(ticket: Ticket, consult_pk: int) -> Consult:
 def consult_reply(request: HttpRequest, pk: int, consult_pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     consult = _consult(ticket, consult_pk)
-    if not permissions.can_reply_consult(consult, request.user):
-        raise PermissionDenied("Only the consulted team may reply.")
+    allowed = require(lambda: permissions.can_reply_consult(consult, request.user),
+                      "Only the consulted team may reply.")
     name = f"consult_reply-{consult.pk}"
     form = ConsultReplyForm(request.POST, prefix=name)
 
@@ -194,7 +194,7 @@ def consult_reply(request: HttpRequest, pk: int, consult_pk: int) -> HttpRespons
         return services.consult_reply(consult=consult, actor=request.user, reply=data["reply"])
 
     return _act(request, ticket, name, form, action, done="Reply sent.", anchor="#consults",
-                still_allowed=lambda: permissions.can_reply_consult(consult, request.user))
+                still_allowed=allowed)
 
 
 def _may_withdraw_consult(consult: Consult, user: Any) -> bool:
@@ -206,8 +206,8 @@ def _may_withdraw_consult(consult: Consult, user: Any) -> bool:
 def consult_withdraw(request: HttpRequest, pk: int, consult_pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     consult = _consult(ticket, consult_pk)
-    if not _may_withdraw_consult(consult, request.user):
-        raise PermissionDenied("You may not withdraw this consult.")
+    allowed = require(lambda: _may_withdraw_consult(consult, request.user),
+                      "You may not withdraw this consult.")
     name = f"consult_withdraw-{consult.pk}"
     form = ConsultWithdrawForm(request.POST, prefix=name)
 
@@ -215,7 +215,7 @@ def consult_withdraw(request: HttpRequest, pk: int, consult_pk: int) -> HttpResp
         return services.consult_withdraw(consult=consult, actor=request.user, reason=data["reason"])
 
     return _act(request, ticket, name, form, action, done="Consult withdrawn.", anchor="#consults",
-                still_allowed=lambda: _may_withdraw_consult(consult, request.user))
+                still_allowed=allowed)
 
 
 # --- vendor tiers and the IT manager's decision ----------------------------------------------
@@ -225,8 +225,8 @@ def consult_withdraw(request: HttpRequest, pk: int, consult_pk: int) -> HttpResp
 @agent_required
 def vendor_engage(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
-    if not permissions.can_record_vendor(ticket, request.user):
-        raise PermissionDenied("You may not record vendor work on this ticket.")
+    allowed = require(lambda: permissions.can_record_vendor(ticket, request.user),
+                      "You may not record vendor work on this ticket.")
     form = VendorEngageForm(request.POST, prefix="vendor_engage")
 
     def action(data: dict[str, Any]) -> Any:
@@ -234,7 +234,7 @@ def vendor_engage(request: HttpRequest, pk: int) -> HttpResponse:
                                       contact=data["contact"], vendor_name=data["vendor_name"])
 
     return _act(request, ticket, "vendor_engage", form, action, done="Vendor case recorded.", anchor="#vendor",
-                still_allowed=lambda: permissions.can_record_vendor(ticket, request.user))
+                still_allowed=allowed)
 
 
 @require_POST
@@ -243,8 +243,8 @@ def vendor_update(request: HttpRequest, pk: int, engagement_pk: int) -> HttpResp
     ticket = selectors.get_ticket_for(request.user, pk)
     engagement = get_object_or_404(VendorEngagement, pk=engagement_pk, ticket=ticket)
     engagement.ticket = ticket
-    if not permissions.can_record_vendor(ticket, request.user):
-        raise PermissionDenied("You may not record vendor work on this ticket.")
+    allowed = require(lambda: permissions.can_record_vendor(ticket, request.user),
+                      "You may not record vendor work on this ticket.")
     name = f"vendor_update-{engagement.pk}"
     form = VendorUpdateForm(request.POST, prefix=name)
 
@@ -253,7 +253,7 @@ def vendor_update(request: HttpRequest, pk: int, engagement_pk: int) -> HttpResp
                                       received_at=data["received_at"])
 
     return _act(request, ticket, name, form, action, done="Vendor update recorded.", anchor="#vendor",
-                still_allowed=lambda: permissions.can_record_vendor(ticket, request.user))
+                still_allowed=allowed)
 
 
 @require_POST
@@ -261,13 +261,13 @@ def vendor_update(request: HttpRequest, pk: int, engagement_pk: int) -> HttpResp
 def ticket_decide(request: HttpRequest, pk: int) -> HttpResponse:
     """The IT manager's decision: only someone who may decide at the ladder's decision tier."""
     ticket = selectors.get_ticket_for(request.user, pk)
-    stint = current_stint(ticket)
-    tiers = ladder_tiers(stint) if stint else []
+    stint = services.current_stint(ticket)
+    tiers = services.ladder(stint.tier.path) if stint else []
     decision_tier = next((t for t in tiers if t.pk == stint.tier_id and t.kind == TierKind.DECISION), None) or next(
         (t for t in tiers if t.kind == TierKind.DECISION), None
     )
-    if decision_tier is None or not permissions.can_decide_at(decision_tier, request.user):
-        raise PermissionDenied("Only the IT manager decides here.")
+    allowed = require(lambda: decision_tier is not None and permissions.can_decide_at(decision_tier, request.user),
+                      "Only the IT manager decides here.")
     form = DecisionForm(request.POST, prefix="decision", tiers=[t for t in tiers if t.kind != TierKind.DECISION])
 
     def action(data: dict[str, Any]) -> Any:
@@ -278,7 +278,7 @@ def ticket_decide(request: HttpRequest, pk: int) -> HttpResponse:
         )
 
     return _act(request, ticket, "decision", form, action, done="Decision recorded.", anchor="#tier",
-                still_allowed=lambda: permissions.can_decide_at(decision_tier, request.user))
+                still_allowed=allowed)
 
 
 # --- to-do steps (suggested by a team leader) ------------------------------------------------
@@ -290,8 +290,8 @@ def step_done(request: HttpRequest, pk: int, step_pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     step = get_object_or_404(TroubleshootingStep, pk=step_pk, ticket=ticket)
     step.ticket = ticket
-    if not ticket_permissions.can_add_step(ticket, request.user):
-        raise PermissionDenied("You may not document troubleshooting on this ticket.")
+    allowed = require(lambda: ticket_permissions.can_add_step(ticket, request.user),
+                      "You may not document troubleshooting on this ticket.")
     name = f"step_done-{step.pk}"
     form = StepDoneForm(request.POST, request.FILES, prefix=name)
 
@@ -299,7 +299,7 @@ def step_done(request: HttpRequest, pk: int, step_pk: int) -> HttpResponse:
         return ticket_complete_step(step=step, actor=request.user, outcome=data["outcome"], files=data["files"])
 
     return _act(request, ticket, name, form, action, done="Step done.", anchor="#to-do",
-                still_allowed=lambda: ticket_permissions.can_add_step(ticket, request.user))
+                still_allowed=allowed)
 
 
 # --- approvals: on the ticket page and in the inbox ------------------------------------------
@@ -309,6 +309,7 @@ DECISIONS = {
     "approve": (ApproveForm, "Approved."),
     "request-changes": (RequestChangesForm, "Sent back with the steps to do."),
 }
+NOT_DECIDER = "Only a team leader or manager of the requester's team may decide, never the requester."
 
 
 def _decide(approval: ApprovalRequest, user: Any, decision: str, data: dict[str, Any]) -> ApprovalRequest:
@@ -329,14 +330,13 @@ def ticket_approval_decide(request: HttpRequest, pk: int, approval_pk: int, deci
         raise Http404("No such decision.")
     ticket = selectors.get_ticket_for(request.user, pk)
     approval = get_object_or_404(ApprovalRequest, pk=approval_pk, handoff__ticket=ticket)
-    if not approval_permissions.can_decide(approval, request.user):
-        raise PermissionDenied("Only a team leader or manager of the requester's team may decide, never the requester.")
+    allowed = require(lambda: approval_permissions.can_decide(approval, request.user), NOT_DECIDER)
     form_class, done = DECISIONS[decision]
     name = _form_name(decision)
     form = form_class(request.POST, prefix=name)
     return _act(request, ticket, name, form, lambda data: _decide(approval, request.user, decision, data),
                 done=done, anchor="#tier",
-                still_allowed=lambda: approval_permissions.can_decide(approval, request.user))
+                still_allowed=allowed)
 
 
 def _decision_clocks(approvals: list[ApprovalRequest]) -> dict[int, Clock]:
@@ -401,8 +401,7 @@ def approval_decide(request: HttpRequest, approval_pk: int, decision: str) -> Ht
     approval = ApprovalRequest.objects.filter(pk=approval_pk).first()
     if approval is None or not approval_permissions.can_view(approval, request.user):
         raise Http404("No such approval request.")
-    if not approval_permissions.can_decide(approval, request.user):
-        raise PermissionDenied("Only a team leader or manager of the requester's team may decide, never the requester.")
+    require(lambda: approval_permissions.can_decide(approval, request.user), NOT_DECIDER)
     form_class, done = DECISIONS[decision]
     name = f"{_form_name(decision)}-{approval.pk}"
     form = form_class(request.POST, prefix=name)

@@ -21,13 +21,11 @@ from escalations.models import (
     ConsultStatus,
     Handoff,
     ManagerDecision,
-    Tier,
     TierKind,
-    TierStint,
     VendorEngagement,
     VendorUpdate,
 )
-from escalations.services import requirements_of
+from escalations.services import current_stint, ladder, requirements_of
 from tickets import permissions as ticket_permissions
 from tickets.models import Status, StepState, Ticket
 
@@ -49,25 +47,10 @@ from .escalation_forms import (
 WORKABLE = (Status.OPEN, Status.IN_PROGRESS)
 
 
-def current_stint(ticket: Ticket) -> TierStint | None:
-    return (
-        TierStint.objects.filter(ticket=ticket, left_at__isnull=True)
-        .select_related("tier__team", "tier__path")
-        .first()
-    )
-
-
-def ladder_tiers(stint: TierStint) -> list[Tier]:
-    return list(
-        Tier.objects.filter(path_id=stint.tier.path_id).select_related("team").prefetch_related("criteria")
-        .order_by("level")
-    )
-
-
 def tier_panel(request: HttpRequest, ticket: Ticket, bound: dict[str, Any]) -> dict[str, Any]:
     user = request.user
     stint = current_stint(ticket)
-    tiers = ladder_tiers(stint) if stint else []
+    tiers = ladder(stint.tier.path) if stint else []
     here = next((t for t in tiers if stint and t.pk == stint.tier_id), None)
     above = [t for t in tiers if here and t.level > here.level]
     below = [t for t in tiers if here and t.level < here.level]

@@ -9,7 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
@@ -61,3 +64,46 @@ class InvalidInputSerializer(ErrorSerializer):
 
 class RefusalSerializer(ErrorSerializer):
     missing = serializers.ListField(child=serializers.CharField(), help_text="What the action still needs.")
+
+
+def error_responses(what: str, *codes: int) -> dict[int, OpenApiResponse]:
+    """The schema's error answers of an action on `what` (all four unless codes are named)."""
+    known = {
+        400: OpenApiResponse(InvalidInputSerializer, description="Input not accepted."),
+        403: OpenApiResponse(ErrorSerializer, description="Visible, but not allowed for this user."),
+        404: OpenApiResponse(ErrorSerializer, description=f"No such {what} (or not visible)."),
+        409: OpenApiResponse(RefusalSerializer, description="Refused, with what is missing."),
+    }
+    return {code: known[code] for code in (codes or (400, 403, 404, 409))}
+
+
+# --- the pieces every app's viewsets share ---------------------------------------------------
+
+
+class PagePagination(PageNumberPagination):
+    """Lists one page at a time; ?page_size= up to 100."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class InputsByAction:
+    """The action's input serializer for the browsable API and OPTIONS (reads use their own)."""
+
+    inputs: dict[str, type[serializers.Serializer]] = {}
+    output: type[serializers.Serializer] = serializers.Serializer
+
+    def get_serializer_class(self) -> type[serializers.Serializer]:
+        name = self.action
+        if name in (None, "metadata"):
+            # OPTIONS has no action of its own; DRF's metadata asks as if for the POST.
+            name = getattr(self, "action_map", {}).get(self.request.method.lower())
+        return self.inputs.get(name, self.output)
+
+
+def valid_input(serializer_class: type[serializers.Serializer], request: Request,
+                context: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The request's data read by the serializer; a 400 with field errors otherwise."""
+    serializer = serializer_class(data=request.data, context=context or {})
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data

@@ -121,7 +121,11 @@ class TierAdmin(admin.ModelAdmin):
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """History: visible to those who may view it; changed only through the services."""
+    """History of a ticket: visible to those who may view it; changed only through the services."""
+
+    @admin.display(description="Ticket", ordering="ticket_id")
+    def ticket_ref(self, obj: Any) -> str:
+        return obj.ticket.reference
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -172,10 +176,6 @@ class HandoffAdmin(ReadOnlyAdmin):
             "ticket", "from_tier", "to_tier", "requested_by", "approval", "previous__from_tier",
             "previous__to_tier", "previous__ticket",
         )
-
-    @admin.display(description="Ticket", ordering="ticket_id")
-    def ticket_ref(self, obj: Handoff) -> str:
-        return obj.ticket.reference
 
     @admin.display(description="Ticket")
     def ticket_display(self, obj: Handoff) -> SafeString:
@@ -271,10 +271,6 @@ class TierStintAdmin(ReadOnlyAdmin):
     date_hierarchy = "entered_at"
     fieldsets = [(None, {"fields": ["ticket", "tier", "entered_at", "left_at", "handoff", "clock"]})]
 
-    @admin.display(description="Ticket", ordering="ticket_id")
-    def ticket_ref(self, obj: TierStint) -> str:
-        return obj.ticket.reference
-
     @admin.display(description="Ladder")
     def path(self, obj: TierStint) -> str:
         return str(obj.tier.path)
@@ -296,10 +292,6 @@ class ConsultAdmin(ReadOnlyAdmin):
     date_hierarchy = "requested_at"
     fieldsets = [(None, {"fields": ["ticket", "team", "question", "requested_by", "requested_at",
                                     "reply_minutes", "state", "reply", "replied_by", "replied_at"]})]
-
-    @admin.display(description="Ticket", ordering="ticket_id")
-    def ticket_ref(self, obj: Consult) -> str:
-        return obj.ticket.reference
 
 
 class VendorUpdateInline(admin.TabularInline):
@@ -327,10 +319,6 @@ class VendorEngagementAdmin(ReadOnlyAdmin):
                                     "engaged_at"]})]
     inlines = [VendorUpdateInline]
 
-    @admin.display(description="Ticket", ordering="ticket_id")
-    def ticket_ref(self, obj: VendorEngagement) -> str:
-        return obj.ticket.reference
-
 
 @admin.register(ManagerDecision)
 class ManagerDecisionAdmin(ReadOnlyAdmin):
@@ -343,10 +331,6 @@ class ManagerDecisionAdmin(ReadOnlyAdmin):
         (None, {"fields": ["ticket", "tier", "outcome", "notes", "decided_by", "decided_at"]}),
         ("The activity record it was decided on", {"fields": ["activity_record_display"]}),
     ]
-
-    @admin.display(description="Ticket", ordering="ticket_id")
-    def ticket_ref(self, obj: ManagerDecision) -> str:
-        return obj.ticket.reference
 
     @admin.display(description="Activity record")
     def activity_record_display(self, obj: ManagerDecision) -> SafeString:

@@ -9,17 +9,14 @@ answers 404; visible but not allowed answers 403 before the input is read; a ref
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import PermissionDenied
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.serializers import Serializer
 
-from escalation_desk.api import ErrorSerializer, InvalidInputSerializer, RefusalSerializer
+from escalation_desk.api import InputsByAction, error_responses, valid_input
 from tickets.api import QUEUE_PARAMETERS, TicketPagination, queue_filters_from
 from tickets.models import Ticket
 from tickets.serializers import TicketListSerializer
@@ -45,35 +42,7 @@ from .serializers import (
 )
 
 
-def _errors(what: str) -> dict[int, OpenApiResponse]:
-    return {
-        400: OpenApiResponse(InvalidInputSerializer, description="Input not accepted."),
-        403: OpenApiResponse(ErrorSerializer, description="Visible, but not allowed for this user."),
-        404: OpenApiResponse(ErrorSerializer, description=f"No such {what} (or not visible)."),
-        409: OpenApiResponse(RefusalSerializer, description="Refused, with what is missing."),
-    }
-
-
-def _valid(serializer_class: type[Serializer], request: Request, view: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data, context=view.get_serializer_context())
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
-class _InputsByAction:
-    """The action's input serializer for the browsable API and OPTIONS (reads use their own)."""
-
-    inputs: dict[str, type[Serializer]] = {}
-    output: type[Serializer] = Serializer
-
-    def get_serializer_class(self) -> type[Serializer]:
-        name = self.action
-        if name in (None, "metadata"):
-            name = getattr(self, "action_map", {}).get(self.request.method.lower())
-        return self.inputs.get(name, self.output)
-
-
-class TicketLadderViewSet(_InputsByAction, viewsets.GenericViewSet):
+class TicketLadderViewSet(InputsByAction, viewsets.GenericViewSet):
     """A ticket's place on its ladder and the moves that change it."""
 
     queryset = Ticket.objects.none()  # reads go through selectors; this only types the schema
@@ -89,7 +58,7 @@ class TicketLadderViewSet(_InputsByAction, viewsets.GenericViewSet):
     @extend_schema(
         summary="The ticket's current tier, its ladder with requirements, hand-offs, consults, "
                 "vendor work and IT manager decisions",
-        responses={200: LadderSerializer, 404: _errors("ticket")[404]},
+        responses={200: LadderSerializer, 404: error_responses("ticket")[404]},
     )
     def ladder(self, request: Request, pk: str | None = None) -> Response:
         ticket = selectors.get_ticket_for(request.user, pk)
@@ -99,56 +68,56 @@ class TicketLadderViewSet(_InputsByAction, viewsets.GenericViewSet):
     @extend_schema(
         summary="Escalate to the next (or a chosen higher) tier with the hand-off package; "
                 "a gated tier files an approval request (status pending_approval)",
-        request=EscalateInputSerializer, responses={201: HandoffSerializer, **_errors("ticket")},
+        request=EscalateInputSerializer, responses={201: HandoffSerializer, **error_responses("ticket")},
     )
     def escalate(self, request: Request, pk: str | None = None) -> Response:
         ticket = selectors.get_ticket_for(request.user, pk)
         if not permissions.can_escalate(ticket, request.user):
             raise PermissionDenied("You may not escalate this ticket.")
-        data = _valid(EscalateInputSerializer, request, self)
+        data = valid_input(EscalateInputSerializer, request, self.get_serializer_context())
         handoff = services.escalate(ticket=ticket, actor=request.user, **data)
         return Response(HandoffSerializer(handoff).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Return to a lower tier (no approval needed)",
-        request=ReturnInputSerializer, responses={201: HandoffSerializer, **_errors("ticket")},
+        request=ReturnInputSerializer, responses={201: HandoffSerializer, **error_responses("ticket")},
     )
     def return_to_tier(self, request: Request, pk: str | None = None) -> Response:
         ticket = selectors.get_ticket_for(request.user, pk)
         if not permissions.can_return(ticket, request.user):
             raise PermissionDenied("You may not return this ticket.")
-        data = _valid(ReturnInputSerializer, request, self)
+        data = valid_input(ReturnInputSerializer, request, self.get_serializer_context())
         handoff = services.return_to_tier(ticket=ticket, actor=request.user, **data)
         return Response(HandoffSerializer(handoff).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Consult another team (input without changing tier; the reply has a time frame)",
-        request=ConsultInputSerializer, responses={201: ConsultSerializer, **_errors("ticket")},
+        request=ConsultInputSerializer, responses={201: ConsultSerializer, **error_responses("ticket")},
     )
     def consult(self, request: Request, pk: str | None = None) -> Response:
         ticket = selectors.get_ticket_for(request.user, pk)
         if not permissions.can_consult(ticket, request.user):
             raise PermissionDenied("You may not consult on this ticket.")
-        data = _valid(ConsultInputSerializer, request, self)
+        data = valid_input(ConsultInputSerializer, request, self.get_serializer_context())
         consult = services.consult_request(ticket=ticket, actor=request.user, **data)
         return Response(ConsultSerializer(consult).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Record the vendor's case (vendor tiers, after the approved hand-off)",
         request=VendorEngagementInputSerializer,
-        responses={201: VendorEngagementSerializer, **_errors("ticket")},
+        responses={201: VendorEngagementSerializer, **error_responses("ticket")},
     )
     def vendor_engagements(self, request: Request, pk: str | None = None) -> Response:
         ticket = selectors.get_ticket_for(request.user, pk)
         if not permissions.can_record_vendor(ticket, request.user):
             raise PermissionDenied("You may not record vendor work on this ticket.")
-        data = _valid(VendorEngagementInputSerializer, request, self)
+        data = valid_input(VendorEngagementInputSerializer, request, self.get_serializer_context())
         engagement = services.vendor_engage(ticket=ticket, actor=request.user, **data)
         return Response(VendorEngagementSerializer(engagement).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="The IT manager's decision at the decision point, with notes",
-        request=DecisionInputSerializer, responses={201: ManagerDecisionSerializer, **_errors("ticket")},
+        request=DecisionInputSerializer, responses={201: ManagerDecisionSerializer, **error_responses("ticket")},
     )
     def decision(self, request: Request, pk: str | None = None) -> Response:
         ticket = selectors.get_ticket_for(request.user, pk)
@@ -156,51 +125,51 @@ class TicketLadderViewSet(_InputsByAction, viewsets.GenericViewSet):
                                                   kind=TierKind.DECISION)) if ticket.service_id else []
         if decision_tiers and not any(permissions.can_decide_at(t, request.user) for t in decision_tiers):
             raise PermissionDenied("Only the IT manager decides here.")
-        data = _valid(DecisionInputSerializer, request, self)
+        data = valid_input(DecisionInputSerializer, request, self.get_serializer_context())
         decision = services.record_decision(ticket=ticket, actor=request.user, **data)
         return Response(ManagerDecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
 
 
-class HandoffViewSet(_InputsByAction, viewsets.GenericViewSet):
+class HandoffViewSet(InputsByAction, viewsets.GenericViewSet):
     queryset = Handoff.objects.none()
     output = HandoffSerializer
     inputs = {"withdraw": WithdrawInputSerializer}
 
     @extend_schema(
         summary="Withdraw a hand-off still in flight; its approval request is cancelled",
-        request=WithdrawInputSerializer, responses={200: HandoffSerializer, **_errors("hand-off")},
+        request=WithdrawInputSerializer, responses={200: HandoffSerializer, **error_responses("hand-off")},
     )
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str | None = None) -> Response:
         handoff = selectors.get_handoff_for(request.user, pk)
         if not permissions.can_withdraw(handoff, request.user):
             raise PermissionDenied("You may not withdraw this hand-off.")
-        data = _valid(WithdrawInputSerializer, request, self)
+        data = valid_input(WithdrawInputSerializer, request, self.get_serializer_context())
         handoff = services.handoff_withdraw(handoff=handoff, actor=request.user, **data)
         return Response(HandoffSerializer(handoff).data)
 
 
-class ConsultViewSet(_InputsByAction, viewsets.GenericViewSet):
+class ConsultViewSet(InputsByAction, viewsets.GenericViewSet):
     queryset = Consult.objects.none()
     output = ConsultSerializer
     inputs = {"reply": ConsultReplyInputSerializer, "withdraw": WithdrawInputSerializer}
 
     @extend_schema(
         summary="Reply to a consult (the consulted team)",
-        request=ConsultReplyInputSerializer, responses={200: ConsultSerializer, **_errors("consult")},
+        request=ConsultReplyInputSerializer, responses={200: ConsultSerializer, **error_responses("consult")},
     )
     @action(detail=True, methods=["post"])
     def reply(self, request: Request, pk: str | None = None) -> Response:
         consult = selectors.get_consult_for(request.user, pk)
         if not permissions.can_reply_consult(consult, request.user):
             raise PermissionDenied("Only the consulted team may reply.")
-        data = _valid(ConsultReplyInputSerializer, request, self)
+        data = valid_input(ConsultReplyInputSerializer, request, self.get_serializer_context())
         consult = services.consult_reply(consult=consult, actor=request.user, **data)
         return Response(ConsultSerializer(consult).data)
 
     @extend_schema(
         summary="Withdraw an open consult (whoever asked, or the ticket's team)",
-        request=WithdrawInputSerializer, responses={200: ConsultSerializer, **_errors("consult")},
+        request=WithdrawInputSerializer, responses={200: ConsultSerializer, **error_responses("consult")},
     )
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str | None = None) -> Response:
@@ -208,12 +177,12 @@ class ConsultViewSet(_InputsByAction, viewsets.GenericViewSet):
         user = request.user
         if not (consult.requested_by_id == user.pk or permissions.can_consult(consult.ticket, user)):
             raise PermissionDenied("You may not withdraw this consult.")
-        data = _valid(WithdrawInputSerializer, request, self)
+        data = valid_input(WithdrawInputSerializer, request, self.get_serializer_context())
         consult = services.consult_withdraw(consult=consult, actor=user, **data)
         return Response(ConsultSerializer(consult).data)
 
 
-class VendorEngagementViewSet(_InputsByAction, viewsets.GenericViewSet):
+class VendorEngagementViewSet(InputsByAction, viewsets.GenericViewSet):
     queryset = VendorEngagement.objects.none()
     output = VendorUpdateSerializer
     inputs = {"updates": VendorUpdateInputSerializer}
@@ -221,14 +190,14 @@ class VendorEngagementViewSet(_InputsByAction, viewsets.GenericViewSet):
     @extend_schema(
         summary="Record an update received from the vendor",
         request=VendorUpdateInputSerializer,
-        responses={201: VendorUpdateSerializer, **_errors("vendor engagement")},
+        responses={201: VendorUpdateSerializer, **error_responses("vendor engagement")},
     )
     @action(detail=True, methods=["post"])
     def updates(self, request: Request, pk: str | None = None) -> Response:
         engagement = selectors.get_engagement_for(request.user, pk)
         if not permissions.can_record_vendor(engagement.ticket, request.user):
             raise PermissionDenied("You may not record vendor work on this ticket.")
-        data = _valid(VendorUpdateInputSerializer, request, self)
+        data = valid_input(VendorUpdateInputSerializer, request, self.get_serializer_context())
         update = services.vendor_update(engagement=engagement, actor=request.user, **data)
         return Response(VendorUpdateSerializer(update).data, status=status.HTTP_201_CREATED)
 
@@ -246,7 +215,7 @@ class TierViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="The tiers of every ladder with how many open tickets each holds now",
-        responses={200: TierSerializer(many=True), 403: _errors("tier")[403]},
+        responses={200: TierSerializer(many=True), 403: error_responses("tier")[403]},
     )
     def list(self, request: Request) -> Response:
         self._check(request)
@@ -256,8 +225,7 @@ class TierViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="The queue of a tier: open tickets in it now (same rows and filters as /api/tickets/)",
         parameters=QUEUE_PARAMETERS,
-        responses={200: TicketListSerializer(many=True),
-                   **{code: r for code, r in _errors("tier").items() if code in (400, 403, 404)}},
+        responses={200: TicketListSerializer(many=True), **error_responses("tier", 400, 403, 404)},
     )
     @action(detail=True, methods=["get"], pagination_class=TicketPagination)
     def queue(self, request: Request, pk: str | None = None) -> Response:

@@ -19,7 +19,7 @@ from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, 
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -27,15 +27,14 @@ from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
 from accounts.models import User
-from clocks.models import Clock, ClockState
-from escalation_desk.api import ErrorSerializer, InvalidInputSerializer, RefusalSerializer
+from escalation_desk.api import error_responses, valid_input
 from escalation_desk.domain import InvalidInput
 from tickets import permissions as ticket_permissions
 from tickets import selectors as ticket_selectors
-from tickets.api import TicketPagination
+from tickets.api import TicketPagination, query_choices
 from tickets.models import Channel, Ticket
 
-from . import cases, permissions
+from . import cases, permissions, selectors
 from .case_serializers import (
     ActionItemSerializer,
     ActivateInputSerializer,
@@ -73,22 +72,6 @@ CASE_VIEW = PolymorphicProxySerializer(
 )
 
 
-def _errors(what: str, *codes: int) -> dict[int, OpenApiResponse]:
-    known = {
-        400: OpenApiResponse(InvalidInputSerializer, description="Input not accepted."),
-        403: OpenApiResponse(ErrorSerializer, description="Visible, but not allowed for this user."),
-        404: OpenApiResponse(ErrorSerializer, description=f"No such {what} (or not visible)."),
-        409: OpenApiResponse(RefusalSerializer, description="Refused, with what is missing."),
-    }
-    return {code: known[code] for code in (codes or (400, 403, 404, 409))}
-
-
-def _valid(serializer_class: type[Serializer], request: Request) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 # --- reading --------------------------------------------------------------------------------------
 
 
@@ -114,26 +97,10 @@ def _case_queryset(*, staff: bool) -> QuerySet[EscalationCase]:
     return qs
 
 
-def _with_clocks(items: list[EscalationCase]) -> list[EscalationCase]:
-    """Attach acknowledge_due and next_update_due from the cases' running clocks (one query)."""
-    due: dict[tuple[int, str], Any] = {}
-    if items:
-        clocks = Clock.objects.filter(
-            content_type__app_label="escalations", content_type__model="escalationcase",
-            object_id__in=[c.pk for c in items], kind__in=[cases.ACK_CLOCK, cases.UPDATE_CLOCK],
-        ).exclude(state=ClockState.STOPPED).order_by("pk")
-        for clock in clocks:
-            due[(clock.object_id, clock.kind)] = clock.due_at
-    for case in items:
-        case.acknowledge_due = due.get((case.pk, cases.ACK_CLOCK))
-        case.next_update_due = due.get((case.pk, cases.UPDATE_CLOCK))
-    return items
-
-
 def case_data(case_pk: int, user: User) -> dict[str, Any]:
     """The case as this user may see it, freshly read."""
     staff = is_staff_viewer(user)
-    case = _with_clocks([_case_queryset(staff=staff).get(pk=case_pk)])[0]
+    case = selectors.with_case_clocks([_case_queryset(staff=staff).get(pk=case_pk)])[0]
     return (StaffCaseSerializer if staff else CustomerCaseSerializer)(case).data
 
 
@@ -160,14 +127,6 @@ def _flag(params: Any, name: str) -> bool:
     if raw in ("1", "true", "yes"):
         return True
     raise InvalidInput({name: ['"true" or "false".']})
-
-
-def _choices(params: Any, name: str, allowed: list[str]) -> list[str]:
-    values = [v.strip() for raw in params.getlist(name) for v in raw.split(",") if v.strip()]
-    unknown = [v for v in values if v not in allowed]
-    if unknown:
-        raise InvalidInput({name: [f'"{v}" is not one of: {", ".join(allowed)}' for v in unknown]})
-    return values
 
 
 def _day(params: Any) -> date:
@@ -201,7 +160,7 @@ class TicketCaseViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="The ticket's open (or latest) escalation as the user may see it: customers get the "
                 "public parts (never the brief, the internal review or internal meetings)",
-        responses={200: CASE_VIEW, 404: _errors("ticket or escalation", 404)[404]},
+        responses={200: CASE_VIEW, 404: error_responses("ticket or escalation", 404)[404]},
     )
     def escalation(self, request: Request, pk: str | None = None) -> Response:
         ticket = ticket_selectors.get_ticket_for(request.user, pk)
@@ -214,21 +173,21 @@ class TicketCaseViewSet(viewsets.GenericViewSet):
         )
         if case is None:
             raise Http404("No escalation on this ticket.")
-        _with_clocks([case])
+        selectors.with_case_clocks([case])
         return Response((StaffCaseSerializer if staff else CustomerCaseSerializer)(case).data)
 
     @extend_schema(
         summary="Request an escalation with seed 002's review (customers: recorded as api; staff record "
                 "a request made by phone or email); a request while a case is open adds to it, the same "
                 "request twice is one",
-        request=CaseRequestInputSerializer, responses={201: CASE_VIEW, **_errors("ticket")},
+        request=CaseRequestInputSerializer, responses={201: CASE_VIEW, **error_responses("ticket")},
     )
     def request_case(self, request: Request, pk: str | None = None) -> Response:
         ticket = ticket_selectors.get_ticket_for(
             request.user, pk, queryset=Ticket.objects.select_related("team", "organisation"))
         if not permissions.can_request_case(ticket, request.user):
             raise PermissionDenied("You may not escalate this request.")
-        data = _valid(CaseRequestInputSerializer, request)
+        data = valid_input(CaseRequestInputSerializer, request)
         by_customer = ticket_permissions.is_customer_of(ticket, request.user)
         review = cases.Review(
             problem_statement_correct=data["problem_statement_correct"],
@@ -284,14 +243,14 @@ class CaseViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="The board: open escalations (escalation managers and support leadership)",
         parameters=BOARD_PARAMETERS,
-        responses={200: BoardCaseSerializer(many=True), **_errors("escalation", 400, 403)},
+        responses={200: BoardCaseSerializer(many=True), **error_responses("escalation", 400, 403)},
     )
     def list(self, request: Request) -> Response:
         user = request.user
         if not _may_see_board(user):
             raise PermissionDenied("Only escalation managers and support leadership see the board.")
-        states = _choices(request.query_params, "state", [str(s) for s in OPEN_CASE_STATES])
-        levels = _choices(request.query_params, "level", CaseLevel.values)
+        states = query_choices(request.query_params, "state", [str(s) for s in OPEN_CASE_STATES])
+        levels = query_choices(request.query_params, "level", CaseLevel.values)
         mine = _flag(request.query_params, "mine")
         qs = (EscalationCase.objects.filter(status__in=states or OPEN_CASE_STATES)
               .select_related("ticket", "ticket__organisation", "escalation_manager")
@@ -301,13 +260,13 @@ class CaseViewSet(viewsets.GenericViewSet):
         if mine:
             engaged = CaseParticipant.objects.filter(case=OuterRef("pk"), user=user)
             qs = qs.filter(Q(escalation_manager=user) | Q(Exists(engaged)))
-        page = _with_clocks(list(self.paginate_queryset(qs)))
+        page = selectors.with_case_clocks(list(self.paginate_queryset(qs)))
         return self.get_paginated_response(BoardCaseSerializer(page, many=True).data)
 
     @extend_schema(
         summary="The daily escalation report of a day: every escalation open at its end",
         parameters=[OpenApiParameter("date", OpenApiTypes.DATE, description="YYYY-MM-DD; today by default.")],
-        responses={200: ReportSerializer, **_errors("report", 400, 403)},
+        responses={200: ReportSerializer, **error_responses("report", 400, 403)},
     )
     @action(detail=False, methods=["get"], pagination_class=None)
     def report(self, request: Request) -> Response:
@@ -318,7 +277,7 @@ class CaseViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="One escalation as the user may see it (customers: the public parts)",
-        responses={200: CASE_VIEW, 404: _errors("escalation", 404)[404]},
+        responses={200: CASE_VIEW, 404: error_responses("escalation", 404)[404]},
     )
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
         return self._answer(self._case(pk))
@@ -327,7 +286,7 @@ class CaseViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Acknowledge: the escalation manager becomes the point of contact (requested → acknowledged)",
-        request=None, responses={200: StaffCaseSerializer, **_errors("escalation", 403, 404, 409)},
+        request=None, responses={200: StaffCaseSerializer, **error_responses("escalation", 403, 404, 409)},
     )
     @action(detail=True, methods=["post"])
     def acknowledge(self, request: Request, pk: str | None = None) -> Response:
@@ -337,27 +296,27 @@ class CaseViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Engage a requested resource (SME, next tier, team leader, manager…) as a participant",
-        request=EngageInputSerializer, responses={201: CaseParticipantSerializer, **_errors("escalation")},
+        request=EngageInputSerializer, responses={201: CaseParticipantSerializer, **error_responses("escalation")},
     )
     @action(detail=True, methods=["post"])
     def engage(self, request: Request, pk: str | None = None) -> Response:
         case = self._case(pk)
         if not permissions.can_engage(case.ticket, request.user):
             raise PermissionDenied("You may not engage people on this escalation.")
-        data = _valid(EngageInputSerializer, request)
+        data = valid_input(EngageInputSerializer, request)
         participant = cases.case_engage(case=case, actor=request.user, user=data["user"], role=data["role"])
         return Response(CaseParticipantSerializer(participant).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Agree the action plan and the communication plan; the first call is scheduled "
                 "(acknowledged → active)",
-        request=ActivateInputSerializer, responses={200: StaffCaseSerializer, **_errors("escalation")},
+        request=ActivateInputSerializer, responses={200: StaffCaseSerializer, **error_responses("escalation")},
     )
     @action(detail=True, methods=["post"])
     def activate(self, request: Request, pk: str | None = None) -> Response:
         case = self._case(pk)
         self._require_manager()
-        data = _valid(ActivateInputSerializer, request)
+        data = valid_input(ActivateInputSerializer, request)
         plan = [cases.PlanItem(owner=i["owner"], step=i["step"], target_date=i["target_date"])
                 for i in data["action_plan"]]
         case = cases.case_activate(
@@ -368,34 +327,34 @@ class CaseViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Log an update given to the customer; the next one is due a period later",
-        request=UpdateInputSerializer, responses={201: CaseUpdateSerializer, **_errors("escalation")},
+        request=UpdateInputSerializer, responses={201: CaseUpdateSerializer, **error_responses("escalation")},
     )
     @action(detail=True, methods=["post"])
     def updates(self, request: Request, pk: str | None = None) -> Response:
         case = self._case(pk)
         self._require_manager()
-        data = _valid(UpdateInputSerializer, request)
+        data = valid_input(UpdateInputSerializer, request)
         update = cases.case_log_update(case=case, actor=request.user, **data)
         return Response(CaseUpdateSerializer(update).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Schedule a meeting: a conference call (escalation manager), an internal review or a "
                 "stakeholder meeting (also support leadership)",
-        request=MeetingInputSerializer, responses={201: CaseMeetingSerializer, **_errors("escalation")},
+        request=MeetingInputSerializer, responses={201: CaseMeetingSerializer, **error_responses("escalation")},
     )
     @action(detail=True, methods=["post"])
     def meetings(self, request: Request, pk: str | None = None) -> Response:
         case = self._case(pk)
         if not (permissions.can_manage_case(request.user) or permissions.is_leadership(request.user)):
             raise PermissionDenied("Only an escalation manager or support leadership may schedule meetings.")
-        data = _valid(MeetingInputSerializer, request)
+        data = valid_input(MeetingInputSerializer, request)
         meeting = cases.case_schedule_meeting(case=case, actor=request.user, **data)
         return Response(CaseMeetingSerializer(meeting).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Record what a meeting concluded (conference calls: escalation manager; internal reviews "
                 "and stakeholder meetings: also support leadership)",
-        request=MeetingOutcomeInputSerializer, responses={200: CaseMeetingSerializer, **_errors("meeting")},
+        request=MeetingOutcomeInputSerializer, responses={200: CaseMeetingSerializer, **error_responses("meeting")},
     )
     @action(detail=True, methods=["post"], url_path=r"meetings/(?P<meeting_id>[0-9]+)/outcome")
     def meeting_outcome(self, request: Request, pk: str | None = None, meeting_id: str | None = None) -> Response:
@@ -403,13 +362,13 @@ class CaseViewSet(viewsets.GenericViewSet):
         meeting = case.meetings.filter(pk=int(meeting_id or 0)).first()
         if meeting is None:
             raise Http404("No such meeting on this escalation.")
-        data = _valid(MeetingOutcomeInputSerializer, request)
+        data = valid_input(MeetingOutcomeInputSerializer, request)
         meeting = cases.case_record_meeting(meeting=meeting, actor=request.user, **data)
         return Response(CaseMeetingSerializer(meeting).data)
 
     @extend_schema(
         summary="Mark a step of the action plan done (its owner or an escalation manager)",
-        request=None, responses={200: ActionItemSerializer, **_errors("action item", 403, 404, 409)},
+        request=None, responses={200: ActionItemSerializer, **error_responses("action item", 403, 404, 409)},
     )
     @action(detail=True, methods=["post"], url_path=r"action-items/(?P<item_id>[0-9]+)/done")
     def action_done(self, request: Request, pk: str | None = None, item_id: str | None = None) -> Response:
@@ -425,7 +384,7 @@ class CaseViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="Start the leadership review (active → leadership review; the team leader and the team "
                 "manager must be engaged first); the case brief is generated",
-        request=None, responses={200: StaffCaseSerializer, **_errors("escalation", 403, 404, 409)},
+        request=None, responses={200: StaffCaseSerializer, **error_responses("escalation", 403, 404, 409)},
     )
     @action(detail=True, methods=["post"], url_path="leadership-review")
     def leadership_review(self, request: Request, pk: str | None = None) -> Response:
@@ -436,51 +395,51 @@ class CaseViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Edit the case brief and mark it ready (the engineer, the team leader, the team manager)",
-        request=BriefInputSerializer, responses={200: StaffCaseSerializer, **_errors("escalation")},
+        request=BriefInputSerializer, responses={200: StaffCaseSerializer, **error_responses("escalation")},
     )
     @action(detail=True, methods=["post"])
     def brief(self, request: Request, pk: str | None = None) -> Response:
         case = self._case(pk)
         if cases.brief_role(case, case.ticket, request.user) is None:
             raise PermissionDenied("The assigned engineer, the team leader and the team manager prepare the brief.")
-        data = _valid(BriefInputSerializer, request)
+        data = valid_input(BriefInputSerializer, request)
         return self._answer(cases.case_edit_brief(case=case, actor=request.user, **data))
 
     @extend_schema(
         summary="Record leadership's internal review and the stakeholder meeting (leadership review → active)",
-        request=FinishReviewInputSerializer, responses={200: StaffCaseSerializer, **_errors("escalation")},
+        request=FinishReviewInputSerializer, responses={200: StaffCaseSerializer, **error_responses("escalation")},
     )
     @action(detail=True, methods=["post"], url_path="leadership-review/finish")
     def finish_leadership_review(self, request: Request, pk: str | None = None) -> Response:
         case = self._case(pk)
         if not permissions.is_leadership(request.user):
             raise PermissionDenied("Only support leadership records the review.")
-        data = _valid(FinishReviewInputSerializer, request)
+        data = valid_input(FinishReviewInputSerializer, request)
         return self._answer(cases.case_finish_leadership_review(case=case, actor=request.user, **data))
 
     @extend_schema(
         summary="Propose to de-escalate (active → de-escalation proposed): the action plan is accepted "
                 "and root cause analysis is on track",
-        request=ProposeInputSerializer, responses={200: StaffCaseSerializer, **_errors("escalation")},
+        request=ProposeInputSerializer, responses={200: StaffCaseSerializer, **error_responses("escalation")},
     )
     @action(detail=True, methods=["post"], url_path="propose-de-escalation")
     def propose_de_escalation(self, request: Request, pk: str | None = None) -> Response:
         case = self._case(pk)
         self._require_manager()
-        data = _valid(ProposeInputSerializer, request)
+        data = valid_input(ProposeInputSerializer, request)
         return self._answer(cases.case_propose_de_escalation(case=case, actor=request.user, **data))
 
     @extend_schema(
         summary="Answer the proposal to de-escalate: the customer (recorded as api), or an escalation "
                 "manager recording the customer's answer by phone or email",
-        request=DeEscalationInputSerializer, responses={200: CASE_VIEW, **_errors("escalation")},
+        request=DeEscalationInputSerializer, responses={200: CASE_VIEW, **error_responses("escalation")},
     )
     @action(detail=True, methods=["post"], url_path="de-escalation")
     def de_escalation(self, request: Request, pk: str | None = None) -> Response:
         case = self._case(pk)
         if not permissions.can_answer_de_escalation(case.ticket, request.user):
             raise PermissionDenied("Only the customer, or an escalation manager recording their answer, may answer.")
-        data = _valid(DeEscalationInputSerializer, request)
+        data = valid_input(DeEscalationInputSerializer, request)
         by_customer = ticket_permissions.is_customer_of(case.ticket, request.user)
         case = cases.case_answer_de_escalation(
             case=case, actor=request.user, agree=data["agree"], comment=data["comment"],

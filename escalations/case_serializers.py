@@ -89,6 +89,14 @@ class CaseMeetingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class CustomerMeetingSerializer(CaseMeetingSerializer):
+    """A conference call as the customer sees it: without the staff's notes (as in the portal)."""
+
+    class Meta(CaseMeetingSerializer.Meta):
+        fields = [f for f in CaseMeetingSerializer.Meta.fields if f != "notes"]
+        read_only_fields = fields
+
+
 class CaseUpdateSerializer(serializers.ModelSerializer):
     mode = serializers.CharField(help_text=f"One of: {_values(CommunicationMode)}.")
     logged_by = UserBriefSerializer(read_only=True)
@@ -170,10 +178,10 @@ class CustomerCaseSerializer(serializers.ModelSerializer):
             "next_update_due": getattr(case, "next_update_due", None),
         }).data
 
-    @extend_schema_field(CaseMeetingSerializer(many=True))
+    @extend_schema_field(CustomerMeetingSerializer(many=True))
     def get_meetings(self, case: EscalationCase) -> list[dict[str, Any]]:
         calls = [m for m in case.meetings.all() if m.kind == MeetingKind.CONFERENCE_CALL]
-        return CaseMeetingSerializer(calls, many=True).data
+        return CustomerMeetingSerializer(calls, many=True).data
 
 
 class StaffCaseSerializer(CustomerCaseSerializer):

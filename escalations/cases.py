@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from accounts.models import Role, Team, User
 from clocks.models import BusinessCalendar, Clock, ClockState
-from clocks.services import clock_start, clock_stop
+from clocks.services import clock_start, clock_stop, clocks_of
 from escalation_desk.domain import InvalidInput, Refused
 from notifications.services import notify
 from tickets import permissions as ticket_permissions
@@ -95,11 +95,7 @@ def managers_of(user: User | None) -> list[User]:
 
 
 def _case_clock(case: EscalationCase, kind: str) -> Clock | None:
-    return (
-        Clock.objects.filter(content_type__app_label="escalations", content_type__model="escalationcase",
-                             object_id=case.pk, kind=kind)
-        .exclude(state=ClockState.STOPPED).select_related("calendar").order_by("-pk").first()
-    )
+    return clocks_of(case, kind).exclude(state=ClockState.STOPPED).select_related("calendar").order_by("-pk").first()
 
 
 def _stop_clock(case: EscalationCase, kind: str) -> Clock | None:
@@ -849,11 +845,9 @@ def daily_report_send(now: datetime | None = None) -> DailyReport | None:
             report = DailyReport.objects.create(day=day, open_cases=len(rows),
                                                 recipients=[u.username for u in recipients])
             lines = [f"- {r['ticket'].reference} {r['ticket'].summary} ({r['ticket'].organisation}): "
-                     f"{r['status']}, {r['level']}, manager {r['manager'] or 'not assigned'}, "
-                     f"open {r['age_hours']} h, next update "
-                     f"{timezone.localtime(r['next_update_due']):%a %H:%M}" if r["next_update_due"] else
-                     f"- {r['ticket'].reference} {r['ticket'].summary} ({r['ticket'].organisation}): "
                      f"{r['status']}, {r['level']}, manager {r['manager'] or 'not assigned'}, open {r['age_hours']} h"
+                     + (f", next update {timezone.localtime(r['next_update_due']):%a %H:%M}"
+                        if r["next_update_due"] else "")
                      for r in rows]
             notify(recipients=recipients, kind="escalations.daily_report",
                    context={"day": f"{day:%A %d %B %Y}", "count": len(rows),

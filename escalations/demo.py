@@ -16,10 +16,11 @@ skipped), a vendor tier that only notifies, the IT manager's decision point, or 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -517,11 +518,17 @@ def _play(spec: EscalationStory, cast: Cast, start: datetime, clock: time_machin
     return ticket
 
 
-def stories(cast: Cast, now: datetime) -> list[Story]:
-    """The escalation stories, for `tickets.demo.seed(extra_stories=...)`."""
+def timed_stories(specs: Iterable[Any], play: Callable[..., Ticket], cast: Cast, now: datetime) -> list[Story]:
+    """Each spec as a `Story` ending `spec.ends_hours_ago` before now and lasting `spec.length_hours`,
+    played by `play(spec, cast, start, clock)` (this module's and `demo_cases`' stories)."""
     result = []
-    for spec in ESCALATION_STORIES:
+    for spec in specs:
         end = now - timedelta(hours=spec.ends_hours_ago)
         start = end - timedelta(hours=spec.length_hours)
-        result.append(Story(key=spec.key, start=start, end=end, play=partial(_play, spec, cast, start)))
+        result.append(Story(key=spec.key, start=start, end=end, play=partial(play, spec, cast, start)))
     return result
+
+
+def stories(cast: Cast, now: datetime) -> list[Story]:
+    """The escalation stories, for `tickets.demo.seed(extra_stories=...)`."""
+    return timed_stories(ESCALATION_STORIES, _play, cast, now)

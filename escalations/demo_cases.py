@@ -24,7 +24,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 
 import time_machine
 from django.utils import timezone
@@ -35,7 +34,7 @@ from tickets.models import Channel, Priority, StepKind, Ticket
 
 from . import cases
 from .cases import PlanItem, Review
-from .demo import Scene
+from .demo import Scene, timed_stories
 from .models import (
     CaseLevel,
     CaseReason,
@@ -432,9 +431,4 @@ def _play(spec: CaseStory, cast: Cast, start: datetime, clock: time_machine.Coor
 
 def stories(cast: Cast, now: datetime) -> list[Story]:
     """The customer escalation stories, for `tickets.demo.seed(extra_stories=...)`."""
-    result = []
-    for spec in CASE_STORIES:
-        end = now - timedelta(hours=spec.ends_hours_ago)
-        start = end - timedelta(hours=spec.length_hours)
-        result.append(Story(key=spec.key, start=start, end=end, play=partial(_play, spec, cast, start)))
-    return result
+    return timed_stories(CASE_STORIES, _play, cast, now)

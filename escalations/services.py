@@ -8,7 +8,7 @@ A refusal raises before anything is saved and lists what is missing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -24,7 +24,7 @@ from approvals.models import ApprovalRequest, ApprovalStatus
 from approvals.services import approval_cancel, approval_file
 from clocks.deadlines import deadline_cancel, deadline_schedule
 from clocks.models import Clock, ClockState
-from clocks.services import clock_retarget, clock_start, clock_stop
+from clocks.services import clock_retarget, clock_start, clock_stop, clocks_of, clocks_stop
 from escalation_desk.domain import InvalidInput, Refused
 from notifications.services import notify
 from tickets import sla
@@ -33,6 +33,7 @@ from tickets.services import record_event, ticket_add_step, ticket_hand_over, ti
 
 from . import permissions
 from .models import (
+    ACTIVE_HANDOFF_STATES,
     BreachAction,
     Consult,
     ConsultStatus,
@@ -85,8 +86,7 @@ def next_tier(tier: Tier) -> Tier | None:
 
 def active_handoff(ticket: Ticket) -> Handoff | None:
     return (
-        Handoff.objects.filter(ticket=ticket, status__in=[HandoffStatus.REQUESTED, HandoffStatus.PENDING_APPROVAL,
-                                                          HandoffStatus.APPROVED])
+        Handoff.objects.filter(ticket=ticket, status__in=ACTIVE_HANDOFF_STATES)
         .select_related("from_tier", "to_tier", "approval")
         .first()
     )
@@ -146,8 +146,7 @@ def place_in_first_tier(ticket: Ticket, actor: User | None) -> TierStint | None:
         assignee=ticket.assignee if ticket.assignee_id and ticket.assignee.pk in _member_ids(first.team) else None,
         reason=f"Placed in {first.name}, the first tier of the {path.name} ladder.",
         details={"tier": first.pk, "tier_name": first.name, "path": path.name},
-    )
-    ticket.refresh_from_db()
+    )  # ticket_hand_over refreshes ticket
     return _start_stint(ticket, first, None)
 
 
@@ -383,7 +382,6 @@ def _complete(handoff: Handoff, ticket: Ticket, actor: User | None) -> None:
     )
     if stint is not None:
         _end_stint(stint)
-    ticket.refresh_from_db()
     _start_stint(ticket, handoff.to_tier, handoff)
     receiving = handoff.to_tier.team
     recipients = list(receiving.leaders.all()) + list(receiving.members.all())
@@ -425,6 +423,22 @@ def _expected_tier(stint: TierStint | None, from_tier: Tier | None, what: str) -
     return stint
 
 
+def _lock_for_handoff(
+    ticket: Ticket, actor: User, from_tier: Tier | None, what: str,
+    allowed: Callable[[Ticket, User], bool], denied: str,
+) -> tuple[Ticket, TierStint]:
+    """Lock the ticket and check it may be handed on by actor from from_tier (escalate, return)."""
+    locked = _lock_ticket(ticket)
+    # Someone who saw the ticket in from_tier and lost a race learns where it went (409),
+    # before the permission check that its new team would fail (403).
+    _check_workable(locked, what)
+    stint = _expected_tier(current_stint(locked), from_tier, what)
+    if not allowed(locked, actor):
+        raise PermissionDenied(denied)
+    _check_no_active(locked, what)
+    return locked, stint
+
+
 def escalate(
     *,
     ticket: Ticket,
@@ -440,14 +454,8 @@ def escalate(
     tier files an approval request instead of completing; a package that does not meet the
     tier's requirements is refused with what is missing."""
     with transaction.atomic():
-        locked = _lock_ticket(ticket)
-        # Someone who saw the ticket in from_tier and lost a race learns where it went (409),
-        # before the permission check that its new team would fail (403).
-        _check_workable(locked, "Escalation")
-        stint = _expected_tier(current_stint(locked), from_tier, "Escalation")
-        if not permissions.can_escalate(locked, actor):
-            raise PermissionDenied("You may not escalate this ticket.")
-        _check_no_active(locked, "Escalation")
+        locked, stint = _lock_for_handoff(ticket, actor, from_tier, "Escalation", permissions.can_escalate,
+                                          "You may not escalate this ticket.")
         here = stint.tier
         target = to_tier or next_tier(here)
         if target is None:
@@ -537,14 +545,8 @@ def return_to_tier(
     """Hand the ticket down (no approval), e.g. Engineering back to Tier 1 to verify the fix
     with the customer and communicate the resolution (seed 003)."""
     with transaction.atomic():
-        locked = _lock_ticket(ticket)
-        # Someone who saw the ticket in from_tier and lost a race learns where it went (409),
-        # before the permission check that its new team would fail (403).
-        _check_workable(locked, "Return")
-        stint = _expected_tier(current_stint(locked), from_tier, "Return")
-        if not permissions.can_return(locked, actor):
-            raise PermissionDenied("You may not return this ticket.")
-        _check_no_active(locked, "Return")
+        locked, stint = _lock_for_handoff(ticket, actor, from_tier, "Return", permissions.can_return,
+                                          "You may not return this ticket.")
         here = stint.tier
         if to_tier.path_id != here.path_id or to_tier.level >= here.level:
             raise InvalidInput({"to_tier": [f"{to_tier} is not below {here.name} on this ticket's ladder."]})
@@ -777,8 +779,7 @@ def consult_request(*, ticket: Ticket, actor: User, team: Team, question: str,
 
 
 def _consult_clock(consult: Consult) -> Clock | None:
-    return Clock.objects.filter(content_type__app_label="escalations", content_type__model="consult",
-                                object_id=consult.pk, kind=CONSULT_CLOCK).first()
+    return clocks_of(consult, CONSULT_CLOCK).first()
 
 
 def consult_reply(*, consult: Consult, actor: User, reply: str) -> Consult:
@@ -796,9 +797,7 @@ def consult_reply(*, consult: Consult, actor: User, reply: str) -> Consult:
         locked.replied_by = actor
         locked.replied_at = timezone.now()
         locked.save()
-        clock = _consult_clock(locked)
-        if clock is not None:
-            clock_stop(clock=clock)
+        clocks_stop(subject=locked, kind=CONSULT_CLOCK)
         record_event(ticket=ticket, kind="consult_answered", actor=actor, source=locked.team.name[:40],
                      reason=locked.reply, details={"consult": locked.pk})
         notify(recipients=[locked.requested_by], kind="escalations.consult_answered",
@@ -819,9 +818,7 @@ def consult_withdraw(*, consult: Consult, actor: User | None, reason: str = "") 
             raise Refused("Withdrawal refused", ["an open consult"])
         locked.state = ConsultStatus.WITHDRAWN
         locked.save()
-        clock = _consult_clock(locked)
-        if clock is not None:
-            clock_stop(clock=clock)
+        clocks_stop(subject=locked, kind=CONSULT_CLOCK)
         record_event(ticket=ticket, kind="consult_withdrawn", actor=actor, source=locked.team.name[:40],
                      reason=reason, details={"consult": locked.pk})
     consult.refresh_from_db()
@@ -998,9 +995,7 @@ def on_ticket_changed(*, ticket: Ticket, change: str, actor: User | None, **_: A
 
 def _ticket_finished(ticket: Ticket, change: str) -> None:
     """A closed or cancelled ticket has nothing in flight: pending hand-offs and consults end."""
-    for handoff in Handoff.objects.filter(ticket=ticket, status__in=[HandoffStatus.REQUESTED,
-                                                                   HandoffStatus.PENDING_APPROVAL,
-                                                                   HandoffStatus.APPROVED]):
+    for handoff in Handoff.objects.filter(ticket=ticket, status__in=ACTIVE_HANDOFF_STATES):
         if handoff.approval_id is not None:
             _lock_approval_without_waiting(handoff, change)
         handoff.withdraw(reason=f"The ticket was {'cancelled' if change == 'cancel' else 'closed'}.")
@@ -1012,9 +1007,7 @@ def _ticket_finished(ticket: Ticket, change: str) -> None:
     for consult in Consult.objects.filter(ticket=ticket, state=ConsultStatus.OPEN):
         consult.state = ConsultStatus.WITHDRAWN
         consult.save(update_fields=["state"])
-        clock = _consult_clock(consult)
-        if clock is not None:
-            clock_stop(clock=clock)
+        clocks_stop(subject=consult, kind=CONSULT_CLOCK)
     stint = current_stint(ticket)
     if stint is not None:
         deadline_cancel(subject=stint, kind=AUTO_ESCALATE)

@@ -22,7 +22,6 @@ from typing import Any
 from django.db.models import Prefetch
 from django.http import HttpRequest
 
-from clocks.models import Clock, ClockState
 from escalations import cases
 from escalations.models import (
     ActionItem,
@@ -35,6 +34,7 @@ from escalations.models import (
     EscalationCase,
     MeetingKind,
 )
+from escalations.selectors import with_case_clocks
 from tickets import permissions as ticket_permissions
 from tickets.models import Ticket
 
@@ -121,18 +121,14 @@ def latest_case(ticket: Ticket) -> EscalationCase | None:
 def next_update_due(case: EscalationCase) -> Any:
     if not case.is_open or not case.update_every_minutes:
         return None
-    clock = (
-        Clock.objects.filter(content_type__app_label="escalations", content_type__model="escalationcase",
-                             object_id=case.pk, kind=cases.UPDATE_CLOCK)
-        .exclude(state=ClockState.STOPPED).order_by("-pk").only("pk", "due_at").first()
-    )
-    return clock.due_at if clock is not None else None
+    return with_case_clocks([case])[0].next_update_due
 
 
 def request_initial(ticket: Ticket, case: EscalationCase | None) -> dict[str, Any]:
     """The review prefilled: from the last request on an open case, else from the ticket."""
-    last = case.requests.all()[len(case.requests.all()) - 1] if case is not None and case.requests.all() else None
-    if last is not None and case.is_open:
+    requests = list(case.requests.all()) if case is not None and case.is_open else []
+    if requests:
+        last = requests[-1]
         higher = [level for level in CaseLevel.values if cases.LEVEL_ORDER.index(level)
                   > cases.LEVEL_ORDER.index(case.level)]
         return {"level": higher[0] if higher else case.level,

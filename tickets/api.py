@@ -19,13 +19,12 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
-from escalation_desk.api import ErrorSerializer, InvalidInputSerializer, RefusalSerializer
+from escalation_desk.api import ErrorSerializer, InvalidInputSerializer, PagePagination, RefusalSerializer
 from escalation_desk.domain import InvalidInput
 
 from . import permissions, selectors, services
@@ -79,12 +78,10 @@ QUEUE_PARAMETERS = [
 ]
 
 
-class TicketPagination(PageNumberPagination):
-    page_size_query_param = "page_size"
-    max_page_size = 100
+TicketPagination = PagePagination  # the name escalations' APIs import
 
 
-def _choices(params: MultiValueDict, name: str, allowed: list[str]) -> list[str]:
+def query_choices(params: MultiValueDict, name: str, allowed: list[str]) -> list[str]:
     """A filter given repeated (?status=a&status=b) or comma-separated (?status=a,b)."""
     values = [v.strip() for raw in params.getlist(name) for v in raw.split(",") if v.strip()]
     unknown = [v for v in values if v not in allowed]
@@ -105,8 +102,8 @@ def queue_filters_from(params: MultiValueDict) -> selectors.QueueFilters:
     if assignee and assignee not in ("me", "none") and not assignee.isdigit():
         raise InvalidInput({"assignee": ['"me", "none", or a user id.']})
     return selectors.QueueFilters(
-        status=_choices(params, "status", Status.values),
-        priority=_choices(params, "priority", Priority.values),
+        status=query_choices(params, "status", Status.values),
+        priority=query_choices(params, "priority", Priority.values),
         team=int(team) if team else None,
         assignee=assignee,
         q=(params.get("q") or "").strip(),

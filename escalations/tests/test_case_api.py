@@ -199,6 +199,20 @@ def test_customers_never_see_the_brief_the_internal_review_or_internal_meetings(
     assert staff["brief_ready_team_manager"]["name"] == str(people["manny"])
 
 
+def test_customers_never_see_the_notes_of_a_conference_call(people: World) -> None:
+    case = active(people)
+    call = case.meetings.get()
+    cases.case_record_meeting(meeting=call, actor=people["esme"], outcome="Hotfix agreed.",
+                              notes="Staff only: the customer's DBA is hostile")
+
+    for path in (f"/api/tickets/{case.ticket_id}/escalation/", f"/api/escalations/{case.pk}/"):
+        body = as_(people, "carla").get(path).json()
+        assert [(m["outcome"], "notes" in m) for m in body["meetings"]] == [("Hotfix agreed.", False)]
+        assert "hostile" not in str(body)
+    staff = as_(people, "esme").get(f"/api/escalations/{case.pk}/").json()
+    assert [m["notes"] for m in staff["meetings"]] == ["Staff only: the customer's DBA is hostile"]
+
+
 def test_it_shows_the_latest_case_once_the_open_one_is_over(people: World) -> None:
     case = proposed(people)
     cases.case_answer_de_escalation(case=case, actor=people["carla"], agree=True)

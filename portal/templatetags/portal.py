@@ -21,6 +21,4 @@ def reason_shown(kind: str) -> bool:
     return kind in wording.EVENT_REASON_SHOWN
 
 
-@register.filter
-def filesize(size: int) -> str:
-    return desk_filesize(size)
+register.filter("filesize", desk_filesize)

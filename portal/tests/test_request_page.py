@@ -14,6 +14,7 @@ from django.urls import reverse
 from accounts.models import User
 from clocks.models import Clock, ClockState
 from escalations import services as escalation_services
+from escalations.models import Handoff
 from escalations.tests.conftest import World, at, triaged
 from tickets import services
 from tickets.models import Attachment, Comment, SlaTarget, StepKind, Ticket, TimelineEvent
@@ -302,3 +303,24 @@ def test_it_ignores_staff_fields_posted_by_hand_with_a_confirmation_or_a_message
     ticket.refresh_from_db()
     assert (ticket.team_id, ticket.assignee, ticket.priority) == (ticket.service.default_team_id, engineer, "P2")
     assert ticket.status == "in_progress"  # by the reopen only
+
+
+def test_it_ignores_a_tier_team_and_assignee_posted_by_hand_on_an_escalated_request(
+    carla_world: Client, world: World, escalated: Ticket
+) -> None:
+    """Issue 5: the tier (like the team, assignee and status) is reserved to staff, with a real
+    higher tier to move to (the ladders are loaded here)."""
+    engineering = world.tier("Engineering")
+    handoffs = Handoff.objects.filter(ticket=escalated).count()
+    reserved = {"tier": engineering.pk, "to_tier": engineering.pk, "message-tier": engineering.pk,
+                "team": world.teams["Engineering"].pk, "assignee": world["ella"].pk, "status": "resolved"}
+
+    response = carla_world.post(reverse("portal:request_message", args=[escalated.pk]),
+                                {"message-body": "Any news?", **reserved})
+
+    assert response.status_code == 302
+    escalated.refresh_from_db()
+    assert escalation_services.current_stint(escalated).tier.name == "Tier 2"
+    assert Handoff.objects.filter(ticket=escalated).count() == handoffs
+    assert (escalated.team.name, escalated.assignee, escalated.status) == ("Tier 2", world["tom"], "in_progress")
+    assert Comment.objects.filter(ticket=escalated, body="Any news?", is_internal=False).exists()
