@@ -24,7 +24,8 @@ DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me-in-production-012345678
 SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
+# Every link in mail is absolute on SITE_URL (customers' to the portal, staff's to the console).
+SITE_URL = env.str("SITE_URL", default=f"http://localhost:{env.int('PORT', default=8000)}")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -165,6 +166,25 @@ EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Escalation Desk <support@localhost>")
+# The support address customers write to and reply to (Reply-To of every ticket mail), and the
+# escalations address: mail to it that names a ticket opens a customer escalation (docs/email.md).
+SUPPORT_MAIL_ADDRESS = env.str("SUPPORT_MAIL_ADDRESS", default="support@localhost")
+ESCALATION_MAIL_ADDRESS = env.str("ESCALATION_MAIL_ADDRESS", default="escalations@localhost")
+# The right-hand side of our Message-IDs: replies naming them thread onto their ticket.
+MAIL_MESSAGE_ID_DOMAIN = env.str(
+    "MAIL_MESSAGE_ID_DOMAIN", default=SUPPORT_MAIL_ADDRESS.rpartition("@")[2] or "localhost"
+)
+# Inbound mail: IMAP mailboxes polled by `fetch_mail` (comma-separated imap:// or imaps:// URLs,
+# imap://user:password@host:port/FOLDER), how often beat polls them, and what to do with mail
+# from an address we do not know: "reject" (default) or "create" a customer in the
+# organisation whose e-mail domain matches.
+INBOUND_MAIL_URLS = env.list("INBOUND_MAIL_URLS", default=[])
+INBOUND_MAIL_SECONDS = env.int("INBOUND_MAIL_SECONDS", default=60)
+INBOUND_MAIL_UNKNOWN_SENDERS = env.str("INBOUND_MAIL_UNKNOWN_SENDERS", default="reject")
+if INBOUND_MAIL_UNKNOWN_SENDERS not in ("reject", "create"):
+    raise environ.ImproperlyConfigured(
+        f'INBOUND_MAIL_UNKNOWN_SENDERS must be "reject" or "create", not {INBOUND_MAIL_UNKNOWN_SENDERS!r}'
+    )
 
 # Celery: Redis in production; kombu's filesystem transport when no broker is set so the
 # embedded default needs no server.

@@ -69,6 +69,19 @@ def open_case(ticket: Ticket) -> EscalationCase | None:
     )
 
 
+def engaged_on(ticket: Ticket) -> list[User]:
+    """The people of the ticket's open escalation: its participants and escalation manager
+    (they receive every update, seed 000; registered with tickets.participants)."""
+    people: list[User] = []
+    for case in EscalationCase.objects.filter(ticket=ticket, status__in=OPEN_CASE_STATES).select_related(
+        "escalation_manager"
+    ).prefetch_related("participants__user"):
+        if case.escalation_manager is not None:
+            people.append(case.escalation_manager)
+        people.extend(p.user for p in case.participants.all())
+    return people
+
+
 def escalation_managers() -> list[User]:
     return list(User.objects.filter(is_active=True, groups__name=str(Role.ESCALATION_MANAGER)).distinct())
 
@@ -867,6 +880,7 @@ def case_events(ticket: Ticket) -> list[TimelineEvent]:
 def register() -> None:
     from clocks.registry import register_clock_handlers
     from notifications import registry as kinds
+    from tickets.participants import register_engaged
 
     def warn(clock: Clock) -> None:
         on_case_clock(clock, warning=True)
@@ -876,6 +890,7 @@ def register() -> None:
 
     for kind in (ACK_CLOCK, UPDATE_CLOCK):
         register_clock_handlers(kind, on_warning=warn, on_breach=breach)
+    register_engaged("escalations.case", engaged_on)
     for name, subject, description in [
         ("escalations.case_requested", "{{ reference }}: escalation requested ({{ level }})",
          "A customer asked to escalate a request (to the escalation managers)."),

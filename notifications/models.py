@@ -36,6 +36,11 @@ class Notification(models.Model):
     context = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     dedup_key = models.CharField(max_length=255)
     link = models.CharField(max_length=500, blank=True, help_text="URL path the in-app item opens.")
+    thread = models.CharField(
+        max_length=60, blank=True, db_index=True,
+        help_text='What the mail is about, e.g. "ticket-42": its mails thread together and '
+        "replies naming them find their way back (notifications.threading).",
+    )
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)

@@ -31,6 +31,9 @@ class Kind:
     html_templates: tuple[str, ...] = field(default=())
     signature: Callable[[Notification], str] | None = None
     description: str = ""
+    # System mail says "Auto-Submitted: auto-generated" (RFC 3834) so auto-responders stay
+    # quiet; a person's words relayed by mail (a staff reply to the customer) do not.
+    automatic: bool = True
 
 
 _KINDS: dict[str, Kind] = {}
@@ -44,6 +47,7 @@ def register(
     html_template: str | None = None,
     signature: Callable[[Notification], str] | None = None,
     description: str = "",
+    automatic: bool = True,
 ) -> Kind:
     """Register (or re-register, idempotently from AppConfig.ready) one notification kind."""
     kind = Kind(
@@ -53,6 +57,7 @@ def register(
         html_templates=(html_template or f"notifications/email/{name}.html", GENERIC_HTML),
         signature=signature,
         description=description,
+        automatic=automatic,
     )
     _KINDS[name] = kind
     return kind

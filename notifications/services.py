@@ -9,7 +9,7 @@ through the broker, the retries and the re-drive.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -26,6 +26,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 
 from accounts.models import User
 
+from . import threading
 from .models import Channel, Notification, State
 from .registry import get_kind, is_registered
 
@@ -83,12 +84,17 @@ def notify(
     context: dict[str, Any] | None,
     dedup_key: str,
     channels: Sequence[str] = (Channel.EMAIL, Channel.IN_APP),
-    link: str = "",
+    link: str | Callable[[User], str] = "",
+    thread: str = "",
+    exclude: Iterable[User | None] = (),
 ) -> list[Notification]:
     """Write the outbox rows of one event; call it inside the transaction of the event.
 
     The same (recipient, channel, dedup_key) is written once, ever. Users without an e-mail
     address get no e-mail row. E-mail rows are queued for delivery when the caller commits.
+    `link` may be a function of the recipient (customers and staff open different pages);
+    `thread` names what the mail is about so its mails thread (notifications.threading);
+    `exclude` is whoever caused the event: nobody is notified of their own action.
     """
     if not is_registered(kind):
         raise LookupError(f"Notification kind {kind!r} is not registered")
@@ -102,12 +108,13 @@ def notify(
     now = timezone.now()
     rows: list[Notification] = []
     to_deliver: list[int] = []
-    seen: set[int] = set()
+    seen: set[int] = {user.pk for user in exclude if user is not None}
     with transaction.atomic():
         for user in recipients:
-            if user.pk in seen:
+            if user is None or user.pk in seen or not user.is_active:
                 continue
             seen.add(user.pk)
+            user_link = link(user) if callable(link) else link
             for channel in channels:
                 if channel == Channel.EMAIL and not user.email:
                     continue
@@ -120,7 +127,8 @@ def notify(
                         "kind": kind,
                         "subject": subject,
                         "context": context,
-                        "link": link,
+                        "link": user_link,
+                        "thread": thread,
                         "state": State.SENT if in_app else State.PENDING,
                         "sent_at": now if in_app else None,
                         "created_at": now,
@@ -168,12 +176,23 @@ def render_email(notification: Notification) -> EmailMultiAlternatives:
         context["signature"] = kind.signature(notification) if kind.signature else ""
     text = select_template(kind.text_templates).render(context)
     html = select_template(kind.html_templates).render(context)
+    headers = {
+        "X-Escalation-Desk-Notification": str(notification.pk),
+        "Message-ID": threading.message_id_for(notification),
+    }
+    if notification.thread:
+        root = threading.thread_root_id(notification.thread)
+        headers.update({"In-Reply-To": root, "References": root})
+    if kind.automatic:
+        # RFC 3834: auto-responders must not answer; Exchange's own switch for the same.
+        headers.update({"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"})
     message = EmailMultiAlternatives(
         subject=notification.subject,
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[notification.recipient.email],
-        headers={"X-Escalation-Desk-Notification": str(notification.pk)},
+        reply_to=[settings.SUPPORT_MAIL_ADDRESS],
+        headers=headers,
     )
     message.attach_alternative(html, "text/html")
     return message

@@ -6,6 +6,7 @@ class TicketsConfig(AppConfig):
     verbose_name = "Tickets"
 
     def ready(self) -> None:
-        from . import sla
+        from . import notices, sla
 
         sla.register()
+        notices.register()

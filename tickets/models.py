@@ -203,6 +203,9 @@ class Ticket(FSMModelMixin, models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     first_response_at = models.DateTimeField(null=True, blank=True)
+    # Set by a customer's reply (portal, API or e-mail), cleared when a staff member opens the
+    # ticket: queues and My work show the "unread customer reply" marker from it.
+    unread_customer_reply_at = models.DateTimeField(null=True, blank=True)
 
     clocks = GenericRelation("clocks.Clock", related_query_name="ticket")
 
@@ -361,6 +364,9 @@ class Comment(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     body = models.TextField()
     is_internal = models.BooleanField(default=False)
+    channel = models.CharField(
+        max_length=20, choices=Channel.choices, blank=True, help_text="How the comment reached us."
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -368,6 +374,25 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"{'Internal' if self.is_internal else 'Public'} comment by {self.author}"
+
+
+class Watcher(models.Model):
+    """Someone who hears of every update of a ticket besides the people working it: a staff
+    member following it, or a customer's colleague copied in (CC) by the customer."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="watchers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watching")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["ticket", "user"], name="watcher_once_per_ticket")]
+
+    def __str__(self) -> str:
+        return f"{self.user} watches {self.ticket_id}"
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:

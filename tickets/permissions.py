@@ -60,6 +60,15 @@ def can_work_ticket(ticket: Ticket, user: User) -> bool:
     return ticket.team_id is None or ticket.team_id in user.team_ids
 
 
+def can_assign(ticket: Ticket, user: User) -> bool:
+    """Team leaders and managers of the ticket's team assign and reassign it (SPEC §1)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser or user.has_perm("tickets.work_any_ticket"):
+        return True
+    return ticket.team_id is not None and ticket.team_id in user.led_team_ids
+
+
 def is_customer_of(ticket: Ticket, user: User) -> bool:
     return (
         user.is_authenticated

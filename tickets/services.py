@@ -22,10 +22,11 @@ from django_fsm import can_proceed, has_transition_perm
 
 from accounts.models import Organisation, Team, User
 from clocks.models import Clock
+from escalation_desk import links
 from escalation_desk.domain import InvalidInput, Refused
 from notifications.services import notify
 
-from . import permissions, sla
+from . import notices, permissions, sla
 from .guards import MISSING_FOR
 from .models import (
     Attachment,
@@ -43,6 +44,7 @@ from .models import (
     Ticket,
     TimelineEvent,
     TroubleshootingStep,
+    Watcher,
 )
 from .signals import ticket_changed
 
@@ -329,9 +331,17 @@ def ticket_await_customer(*, ticket: Ticket, actor: User, reason: str) -> Ticket
     def prepare(locked: Ticket) -> None:
         locked.waiting_reason = (reason or "").strip()
 
+    def then(locked: Ticket) -> None:
+        sla.pause_clocks(locked)
+        notices.tell_customers(
+            ticket=locked, kind="ticket.waiting_on_you", actor=actor,
+            context={"waiting_reason": locked.waiting_reason,
+                     "message": f"To go on with {locked.reference} we need: {locked.waiting_reason}"},
+            dedup_key=f"ticket:{locked.pk}:waiting:{timezone.now().isoformat()}",
+        )
+
     return _run_transition(
-        ticket=ticket, actor=actor, name="await_customer", prepare=prepare, reason=reason,
-        then=sla.pause_clocks,
+        ticket=ticket, actor=actor, name="await_customer", prepare=prepare, reason=reason, then=then,
     )
 
 
@@ -362,11 +372,25 @@ def ticket_resolve(
         locked.knowledge_article = (knowledge_article or "").strip()
         locked.knowledge_none_reason = (knowledge_none_reason or "").strip()
 
+    def then(locked: Ticket) -> None:
+        sla.ticket_resolved(locked)
+        # Seed 001 quality control, seed 003 "Tier 1 communicates the resolution": the customer
+        # reads what fixed it and confirms or reopens in one click.
+        notices.tell_customers(
+            ticket=locked, kind="ticket.resolved", actor=actor,
+            context={"resolution_summary": locked.resolution_summary, "root_cause": locked.root_cause,
+                     "fix_kind": locked.get_fix_kind_display(),
+                     "confirm_url": links.absolute(links.portal_confirm_path(locked.pk)),
+                     "reopen_url": links.absolute(links.portal_reopen_path(locked.pk)),
+                     "message": locked.resolution_summary},
+            dedup_key=f"ticket:{locked.pk}:resolved:{locked.reopen_count}",
+        )
+
     return _run_transition(
         ticket=ticket, actor=actor, name="resolve", prepare=prepare,
         reason=resolution_summary,
         details={"fix_kind": fix_kind, "knowledge_article": knowledge_article},
-        then=sla.ticket_resolved,
+        then=then,
     )
 
 
@@ -629,15 +653,25 @@ def ticket_comment(
     body: str,
     is_internal: bool = False,
     files: Iterable[UploadedFile] = (),
+    channel: str = "",
+    dropped_files: Iterable[str] = (),
 ) -> Comment:
-    """Add a public or internal comment; a customer's reply resumes a ticket waiting on them."""
+    """Add a public or internal comment; a customer's reply resumes a ticket waiting on them.
+
+    Everyone on the other side hears of it: a customer's reply reaches the assignee (or the
+    team leaders) and everyone engaged, and marks the ticket "unread customer reply"; a staff
+    reply reaches the customer by mail; an internal note reaches the engaged colleagues.
+    `channel` is how it reached us; `dropped_files` names attachments refused on the way in.
+    """
     if not permissions.can_comment(ticket, actor, internal=is_internal):
         raise PermissionDenied("You may not add this comment.")
     if not body or not body.strip():
         raise InvalidInput({"body": ["The comment is empty."]})
+    _choice(channel, Channel, "channel")
     files = list(files)
     for upload in files:
         validate_upload(upload)
+    dropped = [name for name in dropped_files if name]
     with transaction.atomic():
         locked = _lock(ticket)
         if locked.status in FINAL_STATES:
@@ -647,7 +681,7 @@ def ticket_comment(
                  "open a follow-up ticket instead"],
             )
         comment = Comment.objects.create(
-            ticket=locked, author=actor, body=body.strip(), is_internal=is_internal
+            ticket=locked, author=actor, body=body.strip(), is_internal=is_internal, channel=channel
         )
         for upload in files:
             _store_attachment(
@@ -657,15 +691,164 @@ def ticket_comment(
             ticket=locked,
             kind="comment",
             actor=actor,
-            details={"comment": comment.pk, "internal": is_internal, "files": len(files)},
+            details={"comment": comment.pk, "internal": is_internal, "files": len(files),
+                     **({"channel": channel} if channel else {}),
+                     **({"dropped_files": dropped} if dropped else {})},
             is_public=not is_internal,
         )
+        by_customer = permissions.is_customer_of(locked, actor)
         if not is_internal and actor.is_agent:
             sla.first_response_given(locked)
-        if permissions.is_customer_of(locked, actor) and locked.status == "waiting_on_customer":
+        if by_customer:
+            locked.unread_customer_reply_at = comment.created_at
+            Ticket.objects.filter(pk=locked.pk).update(unread_customer_reply_at=comment.created_at)
+        if by_customer and locked.status == "waiting_on_customer":
             ticket_customer_replied(ticket=locked, actor=actor, note="Customer replied with a comment.")
+        _tell_of_comment(locked, comment, by_customer=by_customer)
     _refresh(ticket, locked)
     return comment
+
+
+def _tell_of_comment(ticket: Ticket, comment: Comment, *, by_customer: bool) -> None:
+    author = comment.author
+    excerpt = comment.body if len(comment.body) <= 4000 else comment.body[:4000] + "…"
+    context = {"author": str(author), "body": excerpt, "message": excerpt, "comment_id": comment.pk}
+    key = f"comment:{comment.pk}"
+    if by_customer:
+        notices.tell_staff(ticket=ticket, kind="ticket.customer_replied", context=context,
+                           dedup_key=key, actor=author)
+        # The requester's colleagues copied in hear of each other's replies too.
+        notices.tell_customers(ticket=ticket, kind="ticket.public_reply", context=context,
+                               dedup_key=key, actor=author)
+        return
+    what = "an internal note" if comment.is_internal else "a reply to the customer"
+    notices.tell_staff(ticket=ticket, kind="ticket.staff_comment", context={**context, "what": what},
+                       dedup_key=key, actor=author)
+    if not comment.is_internal:
+        notices.tell_customers(ticket=ticket, kind="ticket.public_reply", context=context,
+                               dedup_key=key, actor=author)
+
+
+def ticket_mark_seen(*, ticket: Ticket, actor: User) -> bool:
+    """A staff member opened the ticket: its "unread customer reply" marker goes. True if it did.
+
+    A read marker, like an inbox entry's: not a change of the ticket's procedure, so no event.
+    """
+    if not actor.is_agent or ticket.unread_customer_reply_at is None:
+        return False
+    cleared = Ticket.objects.filter(pk=ticket.pk, unread_customer_reply_at__isnull=False).update(
+        unread_customer_reply_at=None
+    )
+    ticket.unread_customer_reply_at = None
+    return bool(cleared)
+
+
+# --- assignment and watchers ----------------------------------------------------------------
+
+
+def ticket_assign(*, ticket: Ticket, actor: User, assignee: User | None) -> Ticket:
+    """A team leader (or manager) assigns or reassigns a ticket of their team; None unassigns.
+
+    The new assignee hears of it (not when they assigned themselves); the previous one too.
+    """
+    with transaction.atomic():
+        locked = _lock(ticket)
+        if not permissions.can_assign(locked, actor):
+            raise PermissionDenied("Only a team leader or manager of the ticket's team may assign it.")
+        if not locked.is_open:
+            raise Refused("Assigning refused",
+                          [f"an open ticket ({locked.reference} is {locked.get_status_display().lower()})"])
+        if assignee is not None and not (assignee.is_agent and permissions.can_work_ticket(locked, assignee)):
+            raise InvalidInput({"assignee": [f"{assignee} cannot work this ticket: not a member of "
+                                             f"{locked.team or 'its team'}."]})
+        previous = locked.assignee
+        if (previous.pk if previous else None) == (assignee.pk if assignee else None):
+            return locked
+        Ticket.objects.filter(pk=locked.pk).update(assignee=assignee, updated_at=timezone.now())
+        locked.assignee = assignee
+        record_event(
+            ticket=locked, kind="assigned", actor=actor,
+            source=(previous.username if previous else "")[:40], target=(assignee.username if assignee else "")[:40],
+            reason=(f"Assigned to {assignee}" if assignee else "Unassigned")
+            + (f" (was {previous})" if previous else "") + ".",
+            details={"assignee": assignee.pk if assignee else None, "previous": previous.pk if previous else None},
+        )
+        stamp = timezone.now().isoformat()
+        if assignee is not None:
+            notices.tell_staff(ticket=locked, kind="ticket.assigned", recipients=[assignee], actor=actor,
+                               context={"assigned_by": str(actor),
+                                        "message": f"{actor} assigned {locked.reference} {locked.summary} to you."},
+                               dedup_key=f"ticket:{locked.pk}:assigned:{assignee.pk}:{stamp}")
+        if previous is not None:
+            notices.tell_staff(ticket=locked, kind="ticket.staff_comment", recipients=[previous], actor=actor,
+                               context={"author": str(actor), "what": "a new assignee",
+                                        "message": f"{actor} reassigned {locked.reference} from you to "
+                                                   f"{assignee or 'nobody'}."},
+                               dedup_key=f"ticket:{locked.pk}:unassigned:{previous.pk}:{stamp}")
+        ticket_changed.send(sender=Ticket, ticket=locked, change="assigned", actor=actor)
+    _refresh(ticket, locked)
+    return locked
+
+
+def ticket_follow(*, ticket: Ticket, actor: User) -> Watcher:
+    """A staff member follows a ticket: they hear of every update."""
+    if not actor.is_agent or not permissions.can_view_ticket(ticket, actor):
+        raise PermissionDenied("Only support staff can follow a ticket.")
+    with transaction.atomic():
+        locked = _lock(ticket)
+        watcher, created = Watcher.objects.get_or_create(ticket=locked, user=actor, defaults={"added_by": actor})
+        if created:
+            record_event(ticket=locked, kind="watcher_added", actor=actor, target=actor.username[:40],
+                         reason=f"{actor} follows the ticket.", details={"user": actor.pk})
+    return watcher
+
+
+def ticket_unfollow(*, ticket: Ticket, actor: User) -> None:
+    with transaction.atomic():
+        locked = _lock(ticket)
+        removed, _ = Watcher.objects.filter(ticket=locked, user=actor).delete()
+        if removed:
+            record_event(ticket=locked, kind="watcher_removed", actor=actor, source=actor.username[:40],
+                         reason=f"{actor} stopped following the ticket.", details={"user": actor.pk})
+
+
+def ticket_add_cc(*, ticket: Ticket, actor: User, contact: User) -> Watcher:
+    """A customer copies in a colleague of their organisation (staff may do it for them)."""
+    if not (permissions.is_customer_of(ticket, actor) or permissions.can_work_ticket(ticket, actor)):
+        raise PermissionDenied("You may not copy people in on this request.")
+    if not (contact.is_active and contact.organisation_id == ticket.organisation_id and not contact.is_staff):
+        raise InvalidInput({"contact": [f"{contact} is not a contact of {ticket.organisation}."]})
+    if contact.pk == ticket.requester_id:
+        raise InvalidInput({"contact": [f"{contact} asked for this request and hears of it already."]})
+    with transaction.atomic():
+        locked = _lock(ticket)
+        if locked.status in FINAL_STATES:
+            raise Refused("Copying in refused", [f"an open request ({locked.reference} is finished)"])
+        watcher, created = Watcher.objects.get_or_create(ticket=locked, user=contact, defaults={"added_by": actor})
+        if created:
+            record_event(ticket=locked, kind="cc_added", actor=actor, target=contact.username[:40],
+                         reason=f"{contact} is copied in on the request.", details={"user": contact.pk},
+                         is_public=True)
+            notices.tell_customers(
+                ticket=locked, kind="ticket.cc_added", recipients=[contact], actor=actor,
+                context={"added_by": str(actor),
+                         "message": f"{actor} copied you in on {locked.reference} {locked.summary}: you will "
+                                    "hear of every reply."},
+                dedup_key=f"ticket:{locked.pk}:cc:{contact.pk}:{watcher.pk}")
+    return watcher
+
+
+def ticket_remove_cc(*, ticket: Ticket, actor: User, contact: User) -> None:
+    if not (permissions.is_customer_of(ticket, actor) or permissions.can_work_ticket(ticket, actor)
+            or actor.pk == contact.pk):
+        raise PermissionDenied("You may not change who is copied in on this request.")
+    with transaction.atomic():
+        locked = _lock(ticket)
+        removed, _ = Watcher.objects.filter(ticket=locked, user=contact, user__is_staff=False).delete()
+        if removed:
+            record_event(ticket=locked, kind="cc_removed", actor=actor, source=contact.username[:40],
+                         reason=f"{contact} is no longer copied in.", details={"user": contact.pk},
+                         is_public=True)
 
 
 def ticket_add_step(

@@ -1,0 +1,59 @@
+"""Where a link to a ticket points, by audience: the one place that knows the screens.
+
+Customers open their requests in the portal, staff in the console. Domain code (services,
+notifications) asks here rather than naming a screen's URL, so a customer's mail never links
+to the console (403 for them) and staff mail never links to the portal.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+from urllib.parse import urljoin
+
+from django.conf import settings
+from django.urls import reverse
+
+
+class Person(Protocol):
+    is_staff: bool
+    organisation_id: int | None
+
+
+def is_customer(person: Person) -> bool:
+    return person.organisation_id is not None and not person.is_staff
+
+
+def ticket_path(ticket_id: int, person: Person) -> str:
+    """The ticket's page for this person: their request in the portal, or the console page."""
+    if is_customer(person):
+        return reverse("portal:request", args=[ticket_id])
+    return reverse("desk:ticket", args=[ticket_id])
+
+
+def console_ticket_path(ticket_id: int) -> str:
+    return reverse("desk:ticket", args=[ticket_id])
+
+
+def portal_request_path(ticket_id: int) -> str:
+    return reverse("portal:request", args=[ticket_id])
+
+
+def portal_confirm_path(ticket_id: int) -> str:
+    """The portal's one-click page confirming a resolution."""
+    return reverse("portal:request_confirm", args=[ticket_id])
+
+
+def portal_reopen_path(ticket_id: int) -> str:
+    """The portal's page saying a resolution did not fix it (with a reason)."""
+    return reverse("portal:request_reopen", args=[ticket_id])
+
+
+def portal_escalation_path(ticket_id: int) -> str:
+    return reverse("portal:request", args=[ticket_id]) + "#escalation"
+
+
+def absolute(path: str) -> str:
+    """An absolute URL on SITE_URL (what every link in mail is)."""
+    if not path:
+        return ""
+    return urljoin(settings.SITE_URL.rstrip("/") + "/", path.lstrip("/"))
