@@ -306,7 +306,11 @@ def mark_read(*, user: User, notification_id: int) -> Notification:
     return notification
 
 
-def mark_all_read(*, user: User) -> int:
-    return Notification.objects.filter(
-        recipient=user, channel=Channel.IN_APP, read_at__isnull=True
-    ).update(read_at=timezone.now())
+def mark_all_read(*, user: User, thread: str | None = None) -> int:
+    """Mark read all the user's unread in-app entries, or only those of one thread."""
+    rows = Notification.objects.filter(recipient=user, channel=Channel.IN_APP, read_at__isnull=True)
+    if thread is not None:
+        if not thread:
+            return 0
+        rows = rows.filter(thread=thread)
+    return rows.update(read_at=timezone.now())

@@ -34,7 +34,15 @@ def _back(request: HttpRequest) -> HttpResponseRedirect:
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.inbox(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "notifications/inbox.html", {"page": page})
+    return render(request, "notifications/inbox.html", {"page": page, "groups": selectors.grouped(page.object_list)})
+
+
+@require_POST
+@login_required
+def mark_thread_read(request: HttpRequest) -> HttpResponse:
+    """Mark read every entry about one thing (a ticket's group in the inbox)."""
+    services.mark_all_read(user=request.user, thread=request.POST.get("thread", ""))
+    return _back(request)
 
 
 @require_POST

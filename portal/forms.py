@@ -90,6 +90,18 @@ class ReopenForm(forms.Form):
                              help_text="Tell us what you see now, so we can pick it up straight away.")
 
 
+class CopyInForm(forms.Form):
+    """Copy a colleague of the customer's organisation in on a request (CC)."""
+
+    contact = forms.ModelChoiceField(queryset=None, label="Copy in a colleague",
+                                     empty_label="Choose a colleague",
+                                     help_text="They hear of every reply by e-mail and can follow it here.")
+
+    def __init__(self, *args: Any, colleagues: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["contact"].queryset = colleagues
+
+
 SHOW_CHOICES = [("open", "Open requests"), ("closed", "Closed requests"), ("all", "All requests")]
 
 

@@ -12,7 +12,7 @@ from django.http import Http404
 from accounts.models import User
 from escalations.models import TierStint
 from tickets import permissions, selectors
-from tickets.models import Attachment, Status, Ticket
+from tickets.models import Attachment, Status, Ticket, Watcher
 
 FINISHED = [Status.CLOSED, Status.CANCELLED]
 _REFERENCE = re.compile(r"^\s*(?:ED-?)?0*(\d+)\s*$", re.IGNORECASE)
@@ -79,6 +79,19 @@ def get_public_attachment_for(user: User, pk: int | str) -> Attachment:
         return qs.get(pk=int(pk))
     except (Attachment.DoesNotExist, ValueError, TypeError):
         raise Http404("No such file.") from None
+
+
+def copied_in(ticket: Ticket) -> list[User]:
+    """The request's CC contacts: colleagues of its organisation hearing of every reply."""
+    return [w.user for w in Watcher.objects.filter(ticket=ticket, user__organisation_id=ticket.organisation_id,
+                                                   user__is_staff=False).select_related("user")]
+
+
+def colleagues_to_copy_in(ticket: Ticket, already: list[User]) -> QuerySet[User]:
+    """Active contacts of the request's organisation who are not on it yet."""
+    return User.objects.filter(organisation_id=ticket.organisation_id, is_active=True, is_staff=False).exclude(
+        pk__in=[ticket.requester_id, *(u.pk for u in already)]
+    ).order_by("first_name", "last_name", "username")
 
 
 def ticket_parts(ticket: Ticket) -> dict[str, Any]:

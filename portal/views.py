@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -32,6 +32,7 @@ from .access import customer_required
 from .escalation_panel import escalation_panel
 from .forms import (
     ConfirmForm,
+    CopyInForm,
     EscalationAgreeForm,
     EscalationKeepForm,
     EscalationRequestForm,
@@ -125,8 +126,18 @@ def _request_page(
         "reopen_form": bound.get("reopen") or ReopenForm(prefix="reopen"),
         "open_form": next(iter(bound), None),
         **escalation_panel(request, ticket, bound),
+        **_copy_in_panel(ticket, bound),
     }
     return render(request, "portal/request.html", context, status=400 if bound else 200)
+
+
+def _copy_in_panel(ticket: Ticket, bound: dict[str, Any]) -> dict[str, Any]:
+    copied = selectors.copied_in(ticket)
+    colleagues = selectors.colleagues_to_copy_in(ticket, copied)
+    return {
+        "copied_in": copied,
+        "copy_in_form": bound.get("copy_in") or CopyInForm(prefix="copy_in", colleagues=colleagues),
+    }
 
 
 @require_GET
@@ -153,10 +164,25 @@ def request_message(request: HttpRequest, pk: int) -> HttpResponse:
     return _request_page(request, selectors.get_request_for(request.user, pk), bound={"message": form})
 
 
-@require_POST
+def _resolution_answer_page(request: HttpRequest, pk: int, *, answer: str) -> HttpResponse:
+    """Where the resolution mail's links land: the resolution and one button (a GET never
+    changes anything, so a mail scanner following the link confirms nothing)."""
+    ticket = selectors.get_request_for(request.user, pk)
+    may_answer = ticket.status == Status.RESOLVED and ticket_selectors.may_take_transition(
+        ticket, request.user, "confirm_resolution")
+    return render(request, "portal/resolution_answer.html", {
+        "ticket": ticket, "answer": answer, "may_answer": may_answer,
+        "status_words": wording.status_words(ticket.status),
+        "confirm_form": ConfirmForm(prefix="confirm"), "reopen_form": ReopenForm(prefix="reopen"),
+    })
+
+
+@require_http_methods(["GET", "POST"])
 @customer_required
 def request_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     """Quality control: the customer confirms the problem is solved; the request closes."""
+    if request.method == "GET":
+        return _resolution_answer_page(request, pk, answer="confirm")
     ticket = ticket_selectors.get_ticket_for(request.user, pk)
     form = ConfirmForm(request.POST, prefix="confirm")
     if form.is_valid():
@@ -171,10 +197,12 @@ def request_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     return _request_page(request, selectors.get_request_for(request.user, pk), bound={"confirm": form})
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @customer_required
 def request_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     """Quality control: not fixed; the request goes back to work with the customer's reason."""
+    if request.method == "GET":
+        return _resolution_answer_page(request, pk, answer="reopen")
     ticket = ticket_selectors.get_ticket_for(request.user, pk)
     form = ReopenForm(request.POST, prefix="reopen")
     if form.is_valid():
@@ -186,6 +214,38 @@ def request_reopen(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "Thank you. We have reopened your request and will look at it again.")
             return redirect("portal:request", pk=ticket.pk)
     return _request_page(request, selectors.get_request_for(request.user, pk), bound={"reopen": form})
+
+
+@require_POST
+@customer_required
+def request_copy_in(request: HttpRequest, pk: int) -> HttpResponse:
+    """Copy a colleague of the organisation in on the request: they hear of every reply."""
+    ticket = ticket_selectors.get_ticket_for(request.user, pk)
+    copied = selectors.copied_in(ticket)
+    form = CopyInForm(request.POST, prefix="copy_in", colleagues=selectors.colleagues_to_copy_in(ticket, copied))
+    if form.is_valid():
+        contact = form.cleaned_data["contact"]
+        try:
+            services.ticket_add_cc(ticket=ticket, actor=request.user, contact=contact)
+        except (InvalidInput, Refused, PermissionDenied) as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, f"{contact} is copied in and will hear of every reply.")
+            return redirect(reverse("portal:request", args=[ticket.pk]) + "#copied-in")
+    return _request_page(request, selectors.get_request_for(request.user, pk), bound={"copy_in": form})
+
+
+@require_POST
+@customer_required
+def request_copy_out(request: HttpRequest, pk: int, user_pk: int) -> HttpResponse:
+    """Stop copying a colleague in (404 for anyone not copied in on this request)."""
+    ticket = ticket_selectors.get_ticket_for(request.user, pk)
+    contact = next((u for u in selectors.copied_in(ticket) if u.pk == user_pk), None)
+    if contact is None:
+        raise Http404("Nobody by that name is copied in.")
+    services.ticket_remove_cc(ticket=ticket, actor=request.user, contact=contact)
+    messages.success(request, f"{contact} is no longer copied in.")
+    return redirect(reverse("portal:request", args=[ticket.pk]) + "#copied-in")
 
 
 @require_GET
@@ -241,10 +301,15 @@ def _answer(request: HttpRequest, pk: int, case_pk: int, *, agree: bool) -> Http
     return _request_page(request, selectors.get_request_for(request.user, pk), bound={name: form})
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @customer_required
 def escalation_agree(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
-    """One click: yes, the escalation may close (an optional comment)."""
+    """One click: yes, the escalation may close (an optional comment). The de-escalation mail's
+    link (a GET) lands on the request's escalation panel, where that one click is."""
+    if request.method == "GET":
+        ticket = selectors.get_request_for(request.user, pk)
+        get_object_or_404(EscalationCase, pk=case_pk, ticket=ticket)
+        return redirect(reverse("portal:request", args=[ticket.pk]) + "#escalation")
     return _answer(request, pk, case_pk, agree=True)
 
 

@@ -73,6 +73,7 @@ CASE_EVENT_WORDS = {
     "case_closed": "Escalation closed with your request",
 }
 EVENT_WORDS.update(CASE_EVENT_WORDS)
+EVENT_WORDS.update({"cc_added": "A colleague was copied in", "cc_removed": "A colleague is no longer copied in"})
 EVENT_REASON_SHOWN = {"await_customer", "resolve", "reopen", "confirm_resolution", "close_unconfirmed"}
 
 

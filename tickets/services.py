@@ -378,7 +378,7 @@ def ticket_resolve(
         # reads what fixed it and confirms or reopens in one click.
         notices.tell_customers(
             ticket=locked, kind="ticket.resolved", actor=actor,
-            context={"resolution_summary": locked.resolution_summary, "root_cause": locked.root_cause,
+            context={"resolution_summary": locked.resolution_summary,
                      "fix_kind": locked.get_fix_kind_display(),
                      "confirm_url": links.absolute(links.portal_confirm_path(locked.pk)),
                      "reopen_url": links.absolute(links.portal_reopen_path(locked.pk)),

@@ -29,7 +29,7 @@ LIST_QUERIES = 9
 # Session, user, permissions (2), the ticket, its steps, comments and timeline, the files of each
 # (3), the team's leaders, the SLA clocks with their calendars' windows and holidays (3), the
 # current tier, the header's organisation name, and the escalation panel's latest case.
-REQUEST_QUERIES = 18
+REQUEST_QUERIES = 20  # + people copied in, + colleagues to copy in
 # With an escalation case: its requests, participants, action plan, conference calls, updates
 # and its next-update clock.
 REQUEST_QUERIES_WITH_CASE = REQUEST_QUERIES + 6
