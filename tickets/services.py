@@ -16,7 +16,6 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django_fsm import can_proceed, has_transition_perm
 
@@ -24,7 +23,6 @@ from accounts.models import Organisation, Team, User
 from clocks.models import Clock
 from escalation_desk import links
 from escalation_desk.domain import InvalidInput, Refused
-from notifications.services import notify
 
 from . import notices, permissions, sla
 from .guards import MISSING_FOR
@@ -563,17 +561,18 @@ def ticket_clock_event(*, ticket: Ticket, clock: Clock, warning: bool) -> None:
         recipients = [ticket.assignee] if ticket.assignee else list(sla.team_leads(ticket))
     else:
         recipients = list(sla.team_leads(ticket))
-    notify(
+    notices.tell_staff(
+        ticket=ticket,
         recipients=recipients,
         kind=f"ticket.sla_{point}",
         context={
-            "reference": ticket.reference, "summary": ticket.summary, "clock": label,
+            "clock": label,
             "due_at": f"{timezone.localtime(clock.due_at):%a %d %b %Y %H:%M %Z}" if clock.due_at else "",
             "message": f"{ticket.reference} {ticket.summary}: the {label.lower()} time frame "
                        f"{'has reached its warning point' if warning else 'is breached'}.",
         },
         dedup_key=f"clock:{clock.pk}:{point}",
-        link=reverse("desk:ticket", args=[ticket.pk]),
+        actor=None,
     )
     record_event(
         ticket=ticket,

@@ -224,11 +224,11 @@ def register() -> None:
     from notifications import registry as notification_kinds
 
     notification_kinds.register(
-        "ticket.sla_warning", subject="{{ reference }}: {{ clock }} time frame at its warning point",
+        "ticket.sla_warning", subject="[{{ reference }}] {{ clock }} time frame at its warning point: {{ summary }}",
         description="A ticket's SLA time frame used its warning share (to the assignee).",
     )
     notification_kinds.register(
-        "ticket.sla_breach", subject="{{ reference }}: {{ clock }} time frame breached",
+        "ticket.sla_breach", subject="[{{ reference }}] {{ clock }} time frame breached: {{ summary }}",
         description="A ticket's SLA time frame passed (to the team leaders).",
     )
 

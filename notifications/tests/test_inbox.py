@@ -173,3 +173,31 @@ def test_it_counts_unread_only_for_staff(
 
     assert page(response).select("span", cls="unread-count") == []
     assert len(page(response).select("li", cls="notification")) == 3
+
+
+def test_it_groups_entries_by_ticket_and_marks_a_group_read(erin_client: Client, engineer: User) -> None:
+    now = timezone.now()
+    rows = [
+        Notification(recipient=engineer, channel=Channel.IN_APP, kind=KIND, subject=subject, dedup_key=key,
+                     state=State.SENT, sent_at=now, created_at=now - timedelta(minutes=age), thread=thread,
+                     context={"reference": reference, "summary": "Payroll export", "message": subject},
+                     link="/desk/tickets/1/")
+        for subject, key, age, thread, reference in [
+            ("Carla replied", "a", 1, "ticket-1", "ED-000001"),
+            ("Tom replied", "b", 2, "ticket-2", "ED-000002"),
+            ("Tess assigned you", "c", 3, "ticket-1", "ED-000001"),
+            ("Daily report", "d", 4, "", ""),
+        ]
+    ]
+    Notification.objects.bulk_create(rows)
+
+    html = page(erin_client.get(reverse("notifications:inbox")))
+    groups = html.select("div", cls="inbox-group")
+    assert [g.attrs.get("data-thread") for g in groups] == ["ticket-1", "ticket-2", None]
+    assert [len(g.select("li", cls="notification")) for g in groups] == [2, 1, 1]
+    assert "ED-000001 Payroll export" in groups[0].text
+
+    response = erin_client.post(reverse("notifications:mark_thread_read"), {"thread": "ticket-1"})
+    assert response.status_code == 302
+    unread = set(Notification.objects.filter(read_at__isnull=True).values_list("dedup_key", flat=True))
+    assert unread == {"b", "d"}

@@ -185,7 +185,7 @@ def test_it_notifies_the_assignee_of_a_warning_and_the_team_leader_of_a_breach(
     assert [(n.recipient, n.kind) for n in rows] == [
         (engineer, "ticket.sla_warning"), (team_leader, "ticket.sla_breach")
     ]
-    assert rows[1].subject == f"{ticket.reference}: First response time frame breached"
+    assert rows[1].subject == f"[{ticket.reference}] First response time frame breached: {ticket.summary}"
     assert rows[1].link == f"/desk/tickets/{ticket.pk}/"
     breach = ticket.events.get(kind="sla_breach")
     assert breach.details["notified"] == [team_leader.username]
