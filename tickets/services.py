@@ -242,6 +242,14 @@ def ticket_create(
         )
         for upload in files:
             _store_attachment(ticket=ticket, actor=actor, upload=upload, is_internal=False)
+        if actor.pk != requester.pk:
+            # Opened for them (a phone call, an e-mail read out): the customer gets the reference.
+            notices.tell_customers(
+                ticket=ticket, kind="ticket.received", actor=actor,
+                context={"message": f"{actor} opened {ticket.reference} for you: {ticket.summary}.",
+                         "opened_by": str(actor)},
+                dedup_key=f"ticket:{ticket.pk}:received",
+            )
     return ticket
 
 

@@ -272,3 +272,16 @@ def test_a_refused_transition_mails_nobody(ticket: Ticket, customer: User, staff
         services.ticket_await_customer(ticket=ticket, actor=staffed["engineer"], reason="Logs")  # still new
     assert not Notification.objects.exists()
     assert ticket.status == Status.NEW
+
+
+def test_a_ticket_opened_on_the_customers_behalf_gives_them_its_reference(
+    org: Any, customer: User, staffed: dict[str, User]
+) -> None:
+    ticket = services.ticket_create(actor=staffed["engineer"], organisation=org, requester=customer,
+                                    summary="Printer offline", channel="phone")
+    own = services.ticket_create(actor=customer, organisation=org, requester=customer, summary="VPN drops")
+
+    [row] = Notification.objects.filter(kind="ticket.received", channel=Channel.EMAIL)
+    assert (row.recipient, row.thread, row.link) == (customer, f"ticket-{ticket.pk}",
+                                                     f"/portal/requests/{ticket.pk}/")
+    assert not Notification.objects.filter(thread=f"ticket-{own.pk}").exists()
