@@ -82,7 +82,7 @@ class MessageForm(forms.Form):
 
 
 class ConfirmForm(forms.Form):
-    note = forms.CharField(label="Anything to add? (optional)", required=False, widget=_area(2))
+    note = forms.CharField(label="Anything to add?", required=False, widget=_area(2))
 
 
 class ReopenForm(forms.Form):

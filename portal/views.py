@@ -155,7 +155,7 @@ def request_message(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.ticket_comment(ticket=ticket, actor=request.user, body=form.cleaned_data["body"],
-                                    is_internal=False, files=form.cleaned_data["files"])
+                                    is_internal=False, files=form.cleaned_data["files"], channel=Channel.PORTAL)
         except (InvalidInput, Refused, PermissionDenied) as exc:
             _form_errors(form, exc)
         else:

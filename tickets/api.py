@@ -247,7 +247,7 @@ class TicketViewSet(viewsets.GenericViewSet):
             return Response(CommentSerializer(ticket.comments.all(), many=True, context=context).data)
         serializer = CommentInputSerializer(data=request.data, context=context)
         serializer.is_valid(raise_exception=True)
-        comment = services.ticket_comment(ticket=ticket, actor=user, **serializer.validated_data)
+        comment = services.ticket_comment(ticket=ticket, actor=user, channel=Channel.API, **serializer.validated_data)
         return Response(CommentSerializer(comment, context=context).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
