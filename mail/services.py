@@ -183,10 +183,13 @@ def receive_message(raw: bytes, *, source: str) -> Received:
                 _handle(mail, record)
             record.save()
     except Exception as exc:
-        record = _record_failure(mail, raw, source, exc)
-        logger.exception("Inbound mail %s from %s failed (attempt %s); it will be retried",
-                         mail.message_id or mail.key, mail.sender, record.attempts)
-        raise TemporaryFailure(str(exc) or type(exc).__name__) from exc
+        logger.exception("Inbound mail %s from %s failed; it will be retried", mail.message_id or mail.key,
+                         mail.sender)
+        try:
+            _record_failure(mail, raw, source, exc)
+        except Exception:  # the database itself is away: the retry will find out again
+            logger.exception("The failure of inbound mail %s could not be recorded", mail.message_id or mail.key)
+        raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from exc
     if record.outcome == Outcome.DROPPED:
         logger.warning("Inbound mail %s from %s dropped: %s", mail.message_id or mail.key, mail.sender, record.reason)
     else:

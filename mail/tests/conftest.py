@@ -66,7 +66,7 @@ def message(
 
 
 @dataclass
-class TestMailbox:
+class ImapFolder:
     """One private folder of the test IMAP account; the intake polls it as INBOUND_MAIL_URLS."""
 
     url: str
@@ -94,12 +94,12 @@ class TestMailbox:
 
 
 @pytest.fixture
-def imap_mailbox(settings: Any) -> Iterator[TestMailbox]:
+def imap_mailbox(settings: Any) -> Iterator[ImapFolder]:
     if not environment.has_imap():
         pytest.skip("needs an IMAP server: start one with `.ci/dovecot` and export TEST_IMAP_URL")
     parts = urlsplit(environment.imap_url())
     folder = f"test-{uuid.uuid4().hex[:12]}"
-    box = TestMailbox(
+    box = ImapFolder(
         url=urlunsplit((parts.scheme, parts.netloc, f"/{folder}", "", "")), folder=folder,
         user=parts.username or "", password=parts.password or "", host=parts.hostname or "127.0.0.1",
         port=parts.port or 143,
