@@ -311,9 +311,9 @@ def _new_ticket(mail: ParsedMail, record: InboundMessage, customer: User, files:
 
 def _escalate(mail: ParsedMail, record: InboundMessage, ticket: Ticket, customer: User,
               files: list[SimpleUploadedFile], *, notes: list[str]) -> None:
-    detail = _body(mail, reply=True)
-    if detail.startswith("(") and mail.subject:
-        detail = clean_subject(mail.subject) or detail
+    # The customer's words are the reason's detail; the subject when the mail had no text.
+    detail = (latest_reply(mail.text) or mail.text.strip() or clean_subject(mail.subject)
+              or _("(The e-mail had no text.)"))[:DESCRIPTION_LIMIT]
     case = cases.case_request(
         ticket=ticket, actor=customer, reason=escalation_reason(f"{mail.subject}\n{detail}"),
         level=CaseLevel.NEXT_TIER, review=cases.Review(), reason_detail=detail, channel=Channel.EMAIL,
