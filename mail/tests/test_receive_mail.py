@@ -70,3 +70,10 @@ def test_it_exits_75_when_the_database_is_unreachable(tmp_path: Path) -> None:
     )
     assert result.returncode == 75, result.stderr
     assert b"try again later" in result.stderr
+
+
+def test_fetch_mail_says_when_there_is_no_mailbox(settings: object) -> None:
+    settings.INBOUND_MAIL_URLS = []  # type: ignore[attr-defined]
+    out = io.StringIO()
+    call_command("fetch_mail", stdout=out)
+    assert "no mailbox to poll" in out.getvalue()
