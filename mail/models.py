@@ -47,7 +47,7 @@ class InboundMessage(models.Model):
     receipt_sent = models.BooleanField(default=False, help_text='The customer was told "we received it".')
     dropped_files = models.JSONField(default=list, blank=True)
     defects = models.JSONField(default=list, blank=True, help_text="What could not be read of the MIME.")
-    attempts = models.PositiveSmallIntegerField(default=1)
+    attempts = models.PositiveSmallIntegerField(default=1, help_text="Tries to handle it, failed ones included.")
 
     class Meta:
         ordering = ["-received_at", "-pk"]

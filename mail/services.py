@@ -126,17 +126,20 @@ def _body(mail: ParsedMail, *, reply: bool) -> str:
 # --- claiming: each message once ------------------------------------------------------------
 
 
-def _claim(mail: ParsedMail, raw: bytes, source: str) -> tuple[InboundMessage, bool]:
-    """The message's row, locked; False when it was handled before (only acknowledge it)."""
+NEW, RETRY, HANDLED = "new", "retry", "handled"
+
+
+def _claim(mail: ParsedMail, raw: bytes, source: str) -> tuple[InboundMessage, str]:
+    """The message's row, locked: new, a retry of failed attempts, or handled before."""
     existing = InboundMessage.objects.select_for_update().filter(key=mail.key).first()
     if existing is None:
         try:
             with transaction.atomic():
                 return InboundMessage.objects.create(
-                    key=mail.key, source=source[:200], outcome=Outcome.FAILED, size=len(raw)), True
+                    key=mail.key, source=source[:200], outcome=Outcome.FAILED, size=len(raw)), NEW
         except IntegrityError:  # another worker handled it meanwhile (its commit released us)
             existing = InboundMessage.objects.select_for_update().get(key=mail.key)
-    return existing, existing.outcome == Outcome.FAILED
+    return existing, RETRY if existing.outcome == Outcome.FAILED else HANDLED
 
 
 def _describe(record: InboundMessage, mail: ParsedMail, raw: bytes, source: str) -> None:
@@ -171,15 +174,17 @@ def receive_message(raw: bytes, *, source: str) -> Received:
     mail = parse_message(raw)
     try:
         with transaction.atomic():
-            record, fresh = _claim(mail, raw, source)
-            if not fresh:
+            record, state = _claim(mail, raw, source)
+            if state == HANDLED:
                 logger.info("Inbound mail %s from %s was handled before (%s): acknowledged only",
                             mail.message_id or mail.key, mail.sender, record.get_outcome_display())
                 return Received(record, duplicate=True)
             _describe(record, mail, raw, source)
-            if record.attempts >= MAX_ATTEMPTS:
+            if state == RETRY and record.attempts >= MAX_ATTEMPTS:
                 _drop(record, f"gave up after {record.attempts} failed attempts; the last: {record.reason}")
             else:
+                if state == RETRY:
+                    record.attempts += 1
                 _handle(mail, record)
             record.save()
     except Exception as exc:

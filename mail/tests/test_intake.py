@@ -332,7 +332,7 @@ def test_a_failure_changes_nothing_and_a_retry_handles_the_message_once(ticket: 
     assert comment.call_count == 1
     assert record.outcome == Outcome.COMMENT
     assert Comment.objects.filter(ticket=ticket).count() == 1
-    assert InboundMessage.objects.get().attempts == 1
+    assert InboundMessage.objects.get().attempts == 2  # the failed one and the one that worked
 
 
 def test_it_gives_up_on_a_message_that_always_fails(customer: User) -> None:
