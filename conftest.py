@@ -113,7 +113,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     lines = [
         f"database: {'PostgreSQL' if environment.uses_postgres() else 'SQLite'}; "
         f"broker: {environment.broker_url() or 'filesystem://'}; "
-        f"chromium: {'yes' if environment.has_chromium() else 'no'}; CI: {environment.in_ci()}"
+        f"chromium: {'yes' if environment.has_chromium() else 'no'}; "
+        f"imap: {'yes' if environment.has_imap() else 'no'}; CI: {environment.in_ci()}"
     ]
     lines += [f"SKIPPING: {m}" for m in environment.missing_components()]
     return lines
@@ -123,7 +124,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if environment.in_ci():
         missing = environment.missing_components()
         if missing:
-            pytest.exit("CI requires PostgreSQL, Redis and Chromium: " + "; ".join(missing), returncode=3)
+            pytest.exit("CI requires PostgreSQL, Redis, Chromium and IMAP: " + "; ".join(missing), returncode=3)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

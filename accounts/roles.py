@@ -74,6 +74,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.change_team",
         *_LADDER_CONFIG,
         "approvals.view_approvalrequest",
+        "mail.view_inboundmessage",  # the inbound e-mail log, read-only (docs/email.md)
         *[f"escalations.view_{model}" for model in ("handoff", "tierstint", "consult", "vendorengagement",
                                                      "vendorupdate", "managerdecision")],
     ],

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "tickets",
     "approvals",
     "escalations",
+    "mail",
     "desk",
     "portal",
 ]
@@ -287,3 +288,10 @@ DAILY_REPORT_CALENDAR = env.str("DAILY_REPORT_CALENDAR", default="")
 CELERY_BEAT_SCHEDULE["escalations-daily-report"] = {
     "task": "escalations.daily_report", "schedule": 600.0, "options": {"expires": 600.0},
 }
+# Inbound mail (docs/email.md): beat polls the IMAP mailboxes only when there are some; a poll
+# that waited longer than one interval is superseded by the next one.
+if INBOUND_MAIL_URLS:
+    CELERY_BEAT_SCHEDULE["mail-fetch"] = {
+        "task": "mail.fetch", "schedule": float(INBOUND_MAIL_SECONDS),
+        "options": {"expires": float(INBOUND_MAIL_SECONDS)},
+    }

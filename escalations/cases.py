@@ -180,12 +180,16 @@ class Review:
     critical_milestone: date | None = None
 
 
-def review_missing(ticket: Ticket, reason: str, reason_detail: str, review: Review) -> list[str]:
-    missing = []
+def reason_missing(reason: str, reason_detail: str) -> list[str]:
     if not reason:
-        missing.append("the reason for the escalation")
-    elif reason == CaseReason.OTHER and not reason_detail.strip():
-        missing.append("what the reason is (you chose “other”)")
+        return ["the reason for the escalation"]
+    if reason == CaseReason.OTHER and not reason_detail.strip():
+        return ["what the reason is (you chose “other”)"]
+    return []
+
+
+def review_missing(ticket: Ticket, reason: str, reason_detail: str, review: Review) -> list[str]:
+    missing = reason_missing(reason, reason_detail)
     if review.problem_statement_correct is None:
         missing.append("whether the problem statement is correct")
     elif not review.problem_statement_correct and not review.corrected_problem_statement.strip():
@@ -206,9 +210,14 @@ def case_request(
     review: Review,
     reason_detail: str = "",
     channel: str = "",
+    review_to_complete: bool = False,
 ) -> EscalationCase:
     """A customer asks to escalate (portal/API), or staff record a request made by phone or
-    e-mail. A request while a case is open adds to that case; the same request twice is one."""
+    e-mail. A request while a case is open adds to that case; the same request twice is one.
+
+    `review_to_complete`: a request that came in by e-mail (the mail intake) carries no answers
+    to seed 002's review; it is accepted with the review marked as to be completed by the
+    escalation managers with the customer (they record it as a request on the same case)."""
     if not permissions.can_request_case(ticket, actor):
         raise PermissionDenied("You may not escalate this request.")
     by_customer = ticket_permissions.is_customer_of(ticket, actor)
@@ -221,9 +230,14 @@ def case_request(
         errors["channel"] = [f'"{channel}" is not one of: {", ".join(Channel.values)}']
     if errors:
         raise InvalidInput(errors)
-    missing = review_missing(ticket, reason, reason_detail, review)
+    if review_to_complete and channel != Channel.EMAIL:
+        raise InvalidInput({"review_to_complete": ["Only a request that came in by e-mail may leave the review "
+                                                   "to be completed."]})
+    missing = (reason_missing(reason, reason_detail) if review_to_complete
+               else review_missing(ticket, reason, reason_detail, review))
     if by_customer:
-        channel = channel if channel in (Channel.PORTAL, Channel.API) else Channel.PORTAL
+        allowed = (Channel.PORTAL, Channel.API, Channel.EMAIL) if review_to_complete else (Channel.PORTAL, Channel.API)
+        channel = channel if channel in allowed else Channel.PORTAL
     elif channel not in (Channel.PHONE, Channel.EMAIL):
         missing.append("how the customer asked (phone or e-mail)")
     if missing:
@@ -241,7 +255,7 @@ def case_request(
                       "corrected_problem_statement": review.corrected_problem_statement.strip(),
                       "business_impact": review.business_impact.strip(),
                       "workaround_impractical_because": review.workaround_impractical_because.strip(),
-                      "critical_milestone": review.critical_milestone}
+                      "critical_milestone": review.critical_milestone, "review_to_complete": review_to_complete}
         if case is not None:
             last = case.requests.order_by("-pk").first()
             if last is not None and last.requested_by_id == requester.pk and all(

@@ -509,6 +509,11 @@ class CaseRequest(models.Model):
     business_impact = models.TextField()
     workaround_impractical_because = models.TextField(blank=True)
     critical_milestone = models.DateField(null=True, blank=True)
+    review_to_complete = models.BooleanField(
+        default=False,
+        help_text="Asked by e-mail: seed 002's review is still to be completed with the customer by the "
+        "escalation managers (the review fields above are not the customer's answers).",
+    )
 
     class Meta:
         ordering = ["requested_at", "pk"]

@@ -1,4 +1,4 @@
-"""What the test run has (PostgreSQL, Redis, Chromium) and what it must have under CI."""
+"""What the test run has (PostgreSQL, Redis, Chromium, an IMAP server) and what it must have under CI."""
 
 from __future__ import annotations
 
@@ -30,6 +30,15 @@ def uses_redis() -> bool:
     return broker_url().startswith(("redis://", "rediss://"))
 
 
+def imap_url() -> str:
+    """The test mailbox (.ci/dovecot prints it): imap://user:password@127.0.0.1:10143/INBOX."""
+    return os.environ.get("TEST_IMAP_URL", "")
+
+
+def has_imap() -> bool:
+    return bool(imap_url()) and reachable(imap_url(), 143)
+
+
 def has_chromium() -> bool:
     return os.path.exists(CHROMIUM) or shutil.which("chromium") is not None
 
@@ -56,4 +65,8 @@ def missing_components() -> list[str]:
         missing.append(f"Redis at {broker_url()} is unreachable")
     if not has_chromium():
         missing.append(f"Chromium ({CHROMIUM} not found): browser journeys skip")
+    if not imap_url():
+        missing.append("IMAP (TEST_IMAP_URL not set; start one with `.ci/dovecot`): IMAP round trips skip")
+    elif not has_imap():
+        missing.append(f"IMAP at {imap_url().split('@')[-1]} is unreachable: IMAP round trips skip")
     return missing

@@ -193,8 +193,10 @@ def ticket_create(
     category: Category | None = None,
     service: Service | None = None,
     files: Iterable[UploadedFile] = (),
+    follow_up_of: Ticket | None = None,
 ) -> Ticket:
-    """Open a ticket from the portal, the console (on a customer's behalf) or the API."""
+    """Open a ticket from the portal, the console (on a customer's behalf), the API or e-mail;
+    `follow_up_of` links it to the finished ticket it follows up (SPEC §2: closed is final)."""
     if not permissions.can_create_ticket(actor, organisation.pk):
         raise PermissionDenied("You may not open tickets for this organisation.")
     errors: dict[str, list[str]] = {}
@@ -202,6 +204,8 @@ def ticket_create(
         errors["summary"] = ["A summary is required."]
     if requester.organisation_id != organisation.pk:
         errors["requester"] = [f"{requester} is not a contact of {organisation}."]
+    if follow_up_of is not None and follow_up_of.organisation_id != organisation.pk:
+        errors["follow_up_of"] = [f"{follow_up_of.reference} is not a request of {organisation}."]
     if errors:
         raise InvalidInput(errors)
     _choice(channel, Channel, "channel")
@@ -229,15 +233,15 @@ def ticket_create(
             service=service,
             # Reaches the service's first team straight away, so it shows in their work list.
             team=service.default_team if service is not None else None,
+            follow_up_of=follow_up_of,
         )
         record_event(
             ticket=ticket,
             kind="created",
             actor=actor,
             target=ticket.status,
-            details={"channel": channel, "on_behalf_of": requester.pk}
-            if actor.pk != requester.pk
-            else {"channel": channel},
+            details={"channel": channel, **({"on_behalf_of": requester.pk} if actor.pk != requester.pk else {}),
+                     **({"follow_up_of": follow_up_of.pk} if follow_up_of is not None else {})},
             is_public=True,
         )
         for upload in files:
