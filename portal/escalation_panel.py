@@ -126,7 +126,8 @@ def next_update_due(case: EscalationCase) -> Any:
 
 def request_initial(ticket: Ticket, case: EscalationCase | None) -> dict[str, Any]:
     """The review prefilled: from the last request on an open case, else from the ticket."""
-    requests = list(case.requests.all()) if case is not None and case.is_open else []
+    # A request that came in by e-mail answered no review question: it prefills nothing.
+    requests = [r for r in case.requests.all() if not r.review_to_complete] if case is not None and case.is_open else []
     if requests:
         last = requests[-1]
         higher = [level for level in CaseLevel.values if cases.LEVEL_ORDER.index(level)
