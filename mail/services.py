@@ -279,12 +279,28 @@ def _act(mail: ParsedMail, record: InboundMessage) -> None:
             ticket=ticket, actor=customer, body=_body(mail, reply=True), channel=Channel.EMAIL,
             files=files, dropped_files=dropped)
         record.outcome, record.ticket, record.comment = Outcome.COMMENT, ticket, comment
+        _copy_in(mail, ticket, customer, notes)
         record.reason = "; ".join([f"reply to {ticket.reference} {how}", *notes])
     else:
         if to_escalations(mail):
             notes.insert(0, "sent to the escalations address without naming a ticket of the sender's "
                             "organisation: opened as a new request")
         _new_ticket(mail, record, customer, files, dropped, notes=notes)
+
+
+def _copy_in(mail: ParsedMail, ticket: Ticket, customer: User, notes: list[str]) -> None:
+    """Colleagues of the sender's organisation on To/Cc are copied in on the request (CC
+    contacts), so they hear of every reply as they would have in a mail thread."""
+    addresses = {a.lower() for a in [*mail.to, *mail.cc]} - {customer.email.lower()}
+    if not addresses:
+        return
+    known = {w for w in ticket.watchers.values_list("user_id", flat=True)}
+    colleagues = User.objects.filter(organisation_id=ticket.organisation_id, is_active=True, is_staff=False,
+                                     email__iregex=r"^(" + "|".join(re.escape(a) for a in addresses) + r")$"
+                                     ).exclude(pk__in=[ticket.requester_id, *known])
+    for colleague in colleagues:
+        ticket_services.ticket_add_cc(ticket=ticket, actor=customer, contact=colleague)
+        notes.append(f"copied in {colleague.email}")
 
 
 def _new_ticket(mail: ParsedMail, record: InboundMessage, customer: User, files: list[SimpleUploadedFile],
@@ -299,6 +315,7 @@ def _new_ticket(mail: ParsedMail, record: InboundMessage, customer: User, files:
         summary=clean_subject(mail.subject)[:200] or _("E-mail from %(sender)s") % {"sender": mail.sender},
         description=description, files=files, follow_up_of=follow_up_of)
     record.outcome, record.ticket = Outcome.TICKET, ticket
+    _copy_in(mail, ticket, customer, notes)
     record.reason = "; ".join(["new request", *notes])
     recent = InboundMessage.objects.filter(
         sender=mail.sender, receipt_sent=True, received_at__gte=timezone.now() - timedelta(hours=1)).count()

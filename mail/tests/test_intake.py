@@ -344,3 +344,15 @@ def test_it_gives_up_on_a_message_that_always_fails(customer: User) -> None:
         record = receive(raw)
     assert record.outcome == Outcome.DROPPED and "gave up after 5 failed attempts" in record.reason
     assert not Ticket.objects.exists()
+
+
+def test_colleagues_on_the_mail_are_copied_in_and_strangers_are_not(customer: User, other_customer: User) -> None:
+    from tests_support.factories import make_customer
+    from tickets.models import Watcher
+
+    colleague = make_customer(customer.organisation, username="cody", email="cody@example.com")
+    receive(message(headers={"Cc": f"Cody <cody@example.com>, {other_customer.email}, nobody@example.com"}))
+
+    ticket = Ticket.objects.get()
+    assert list(Watcher.objects.filter(ticket=ticket).values_list("user", flat=True)) == [colleague.pk]
+    assert "copied in cody@example.com" in InboundMessage.objects.get().reason
