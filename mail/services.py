@@ -294,7 +294,7 @@ def _copy_in(mail: ParsedMail, ticket: Ticket, customer: User, notes: list[str])
     addresses = {a.lower() for a in [*mail.to, *mail.cc]} - {customer.email.lower()}
     if not addresses:
         return
-    known = {w for w in ticket.watchers.values_list("user_id", flat=True)}
+    known = list(ticket.watchers.values_list("user_id", flat=True))
     colleagues = User.objects.filter(organisation_id=ticket.organisation_id, is_active=True, is_staff=False,
                                      email__iregex=r"^(" + "|".join(re.escape(a) for a in addresses) + r")$"
                                      ).exclude(pk__in=[ticket.requester_id, *known])
