@@ -52,6 +52,7 @@ EVENT_WORDS = {
     "tier_entered": "Passed to a support team",
     "escalated": "Passed to more specialised support",
     "returned": "Passed back to our support team",
+    "intake_corrected": "What you told us was corrected",
 }
 
 # The escalation case, in the customer's words (the request page's history and its escalation panel).
@@ -73,7 +74,8 @@ CASE_EVENT_WORDS = {
     "case_closed": "Escalation closed with your request",
 }
 EVENT_WORDS.update(CASE_EVENT_WORDS)
-EVENT_REASON_SHOWN = {"await_customer", "resolve", "reopen", "confirm_resolution", "close_unconfirmed"}
+EVENT_REASON_SHOWN = {"await_customer", "resolve", "reopen", "confirm_resolution", "close_unconfirmed",
+                      "intake_corrected"}
 
 
 def status_words(status: str) -> str:
