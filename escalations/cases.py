@@ -1022,7 +1022,7 @@ def register() -> None:
          "Your escalation has an escalation manager: your point of contact (to the customer)."),
         ("escalations.customer_plan_agreed", "Action plan agreed for your escalation of {{ reference }}",
          "The action plan and how we keep you informed, with the first conference call (to the customer)."),
-        ("escalations.customer_update", "Update on your escalation of {{ reference }}: {{ update_summary }}",
+        ("escalations.customer_update", "Update on your escalation of {{ reference }}: {{ update_summary|truncatechars:80 }}",
          "An update of the communication plan given by e-mail (to the customer)."),
         ("escalations.customer_de_escalation_proposed", "We propose to de-escalate {{ reference }}",
          "The escalation manager proposes to close the escalation, with a one-click agree link (to the customer)."),
