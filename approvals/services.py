@@ -187,10 +187,13 @@ def register() -> None:
     from clocks.registry import register_clock_handlers
     from notifications import registry as kinds
 
-    kinds.register("approvals.requested", subject="{{ reference }}: approval needed – {{ title }}",
+    kinds.register("approvals.requested",
+                   subject="[{{ reference }}] Your approval is asked by {{ requested_by }}: {{ title }}",
                    description="An approval request waits for an eligible approver.")
-    kinds.register("approvals.reminder", subject="Reminder: {{ reference }} waits for your approval",
-                   description="An approval request reached its reminder point.")
-    kinds.register("approvals.overdue", subject="Overdue approval: {{ reference }} – {{ title }}",
+    kinds.register("approvals.reminder",
+                   subject="[{{ reference }}] Reminder: your approval is waited for: {{ title }}",
+                   description="An approval request reached its reminder point (to the approvers).")
+    kinds.register("approvals.overdue",
+                   subject="[{{ reference }}] Approval overdue, not decided in time: {{ title }}",
                    description="An approval request passed its decision time frame (to the team manager).")
     register_clock_handlers(DECISION_CLOCK, on_warning=on_warning, on_breach=on_breach)

@@ -25,7 +25,7 @@ from escalations.models import (
     VendorEngagement,
     VendorUpdate,
 )
-from escalations.services import current_stint, ladder, requirements_of
+from escalations.services import activity_record, current_stint, ladder, requirements_of
 from tickets import permissions as ticket_permissions
 from tickets.models import Status, StepState, Ticket
 
@@ -138,6 +138,8 @@ def tier_panel(request: HttpRequest, ticket: Ticket, bound: dict[str, Any]) -> d
         "consults": consults,
         "engagements": engagements,
         "decisions": decisions,
+        # What the IT manager decides on (seed 001): read only for them, at the decision point.
+        "activity_record": activity_record(ticket) if may_decide_here or "decision" in bound else None,
         "to_do_steps": to_do,
         "dropped_forms": dropped,
         "may_add_step": may_add_step,

@@ -7,6 +7,7 @@ to the console (403 for them) and staff mail never links to the portal.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Protocol
 from urllib.parse import urljoin
 
@@ -50,6 +51,22 @@ def portal_reopen_path(ticket_id: int) -> str:
 
 def portal_escalation_path(ticket_id: int) -> str:
     return reverse("portal:request", args=[ticket_id]) + "#escalation"
+
+
+def portal_escalation_agree_path(ticket_id: int, case_id: int) -> str:
+    """The portal's page where the customer agrees, in one click, to de-escalate (seed 002)."""
+    return reverse("portal:escalation_agree", args=[ticket_id, case_id])
+
+
+def console_attachment_path(attachment_id: int) -> str:
+    """A file's access-checked download in the console (staff only)."""
+    return reverse("desk:attachment", args=[attachment_id])
+
+
+def console_escalation_report_path(day: date | None = None) -> str:
+    """The console's daily escalation report, of one day when given."""
+    path = reverse("desk:escalation_report")
+    return f"{path}?date={day.isoformat()}" if day is not None else path
 
 
 def absolute(path: str) -> str:

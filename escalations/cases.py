@@ -17,18 +17,19 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role, Team, User
 from clocks.models import BusinessCalendar, Clock, ClockState
 from clocks.services import clock_start, clock_stop, clocks_of
+from escalation_desk import links
 from escalation_desk.domain import InvalidInput, Refused
 from notifications.services import notify
 from tickets import permissions as ticket_permissions
 from tickets import sla
 from tickets.models import OPEN_STATES, Channel, Status, Ticket, TimelineEvent
-from tickets.services import record_event
+from tickets.notices import customer_audience, tell_customers, tell_staff
+from tickets.services import record_event, ticket_correct_statement
 
 from . import permissions
 from .models import (
@@ -130,10 +131,6 @@ def _lock_case(case: EscalationCase) -> tuple[Ticket, EscalationCase]:
     return ticket, locked
 
 
-def _link(ticket: Ticket) -> str:
-    return reverse("desk:ticket", args=[ticket.pk])
-
-
 def _audience(case: EscalationCase, ticket: Ticket) -> list[User]:
     """Everyone who receives every update: participants, the escalation manager, the assignee."""
     people = {p.user.pk: p.user for p in case.participants.select_related("user")}
@@ -144,15 +141,38 @@ def _audience(case: EscalationCase, ticket: Ticket) -> list[User]:
     return [u for u in people.values() if u.is_active]
 
 
-def _tell(case: EscalationCase, ticket: Ticket, *, what: str, message: str, customer: bool = True,
-          extra: Iterable[User] = ()) -> None:
-    """Notify the case's audience (and the customer who asked, for public steps)."""
-    recipients = _audience(case, ticket) + list(extra)
-    if customer:
-        recipients.append(ticket.requester)
-    notify(recipients=recipients, kind="escalations.case_update",
-           context={"reference": ticket.reference, "summary": ticket.summary, "what": what, "message": message},
-           dedup_key=f"case:{case.pk}:{what}:{_next_serial(case)}", link=_link(ticket))
+def _tell_staff(case: EscalationCase, ticket: Ticket, *, kind: str, actor: User | None, context: dict[str, Any],
+                extra: Iterable[User] = ()) -> None:
+    """The case's staff audience hears of a step (console links; never the one who took it)."""
+    tell_staff(ticket=ticket, recipients=_audience(case, ticket) + list(extra), actor=actor, kind=kind,
+               context={"case_id": case.pk, **_case_context(case), **context},
+               dedup_key=f"case:{case.pk}:{kind}:{_next_serial(case)}")
+
+
+def case_customers(case: EscalationCase, ticket: Ticket) -> list[User]:
+    """Who hears of the escalation on the customer's side: the ticket's requester and the
+    contacts copied in, and every customer who asked for the escalation."""
+    people = {u.pk: u for u in customer_audience(ticket)}
+    for request in case.requests.select_related("requested_by"):
+        user = request.requested_by
+        if ticket_permissions.is_customer_of(ticket, user):
+            people.setdefault(user.pk, user)
+    return list(people.values())
+
+
+def _tell_customers(case: EscalationCase, ticket: Ticket, *, kind: str, actor: User | None,
+                    context: dict[str, Any]) -> None:
+    """Mail to the customers about their escalation: portal links, the engineer's signature,
+    the ticket's thread. Only what is meant for them goes into the context."""
+    tell_customers(ticket=ticket, recipients=case_customers(case, ticket), actor=actor, kind=kind,
+                   context={"case_id": case.pk, **_case_context(case),
+                            "escalation_url": links.absolute(links.portal_escalation_path(ticket.pk)), **context},
+                   dedup_key=f"case:{case.pk}:{kind}:{_next_serial(case)}")
+
+
+def _case_context(case: EscalationCase) -> dict[str, Any]:
+    manager = case.escalation_manager
+    return {"manager": str(manager) if manager else "", "manager_contact": manager.contact_line if manager else ""}
 
 
 def _next_serial(case: EscalationCase) -> int:
@@ -270,6 +290,7 @@ def case_request(
             except IntegrityError:  # pragma: no cover - the ticket lock serialises requests
                 raise Refused("Escalation request refused", ["a moment: another request is being filed"]) from None
             created = True
+        corrected = _correct_statement(locked, actor, review)
         request = CaseRequest.objects.create(case=case, requested_by=requester, recorded_by=actor,
                                              channel=channel, **fields)
         if LEVEL_ORDER.index(level) > LEVEL_ORDER.index(case.level):
@@ -286,17 +307,42 @@ def case_request(
         if created:
             clock_start(subject=case, kind=ACK_CLOCK, calendar=sla.calendar_for(locked),
                         target_seconds=settings.CASE_ACK_MINUTES * 60)
-        notify(
+        tell_staff(
+            ticket=locked, actor=actor,
             recipients=escalation_managers() + ([case.escalation_manager] if case.escalation_manager else []),
             kind="escalations.case_requested",
-            context={"reference": locked.reference, "summary": locked.summary,
+            context={"case_id": case.pk, "organisation": str(locked.organisation), "requested_by": str(requester),
+                     "recorded_by": "" if by_customer else str(actor), "channel": channel,
                      "level": request.get_level_display(), "reason": request.get_reason_display(),
+                     "reason_detail": request.reason_detail, "business_impact": request.business_impact,
+                     "corrected": corrected, "added": not created,
                      "message": f"{locked.organisation} asks to escalate {locked.reference} {locked.summary}: "
                                 f"{request.get_reason_display()}; {request.get_level_display()} requested."},
-            dedup_key=f"case-request:{request.pk}", link=_link(locked),
+            dedup_key=f"case-request:{request.pk}",
         )
         _engage_requested(case, locked, level, actor)
     return case
+
+
+def _correct_statement(ticket: Ticket, actor: User, review: Review) -> list[str]:
+    """Seed 002's review corrected the problem statement, business impact or milestone: the
+    ticket's intake takes the corrected values (the previous text stays in the timeline), so
+    staff, the case brief and the portal all read the corrected statement. Returns what changed."""
+    changes: dict[str, Any] = {}
+    statement = review.corrected_problem_statement.strip()
+    if review.problem_statement_correct is False and statement and statement != ticket.description.strip():
+        changes["description"] = statement
+    impact = review.business_impact.strip()
+    if impact and impact != ticket.business_impact.strip():
+        changes["business_impact"] = impact
+    if review.critical_milestone is not None and review.critical_milestone != ticket.critical_milestone:
+        changes["critical_milestone"] = review.critical_milestone
+    if not changes:
+        return []
+    ticket_correct_statement(ticket=ticket, actor=actor, why="Corrected while asking to escalate.", **changes)
+    words = {"description": "problem statement", "business_impact": "business impact",
+             "critical_milestone": "critical milestone"}
+    return [words[field] for field in changes]
 
 
 def _engage_requested(case: EscalationCase, ticket: Ticket, level: str, actor: User) -> None:
@@ -320,12 +366,13 @@ def _add_participant(case: EscalationCase, ticket: Ticket, user: User, role: str
         record_event(ticket=ticket, kind="case_participant", actor=actor, target=role[:40],
                      reason=f"{user} ({participant.get_role_display().lower()}) joined the escalation.",
                      details={"case": case.pk, "user": user.pk, "role": role}, is_public=True)
-        notify(recipients=[user], kind="escalations.case_engaged",
-               context={"reference": ticket.reference, "summary": ticket.summary,
-                        "role": participant.get_role_display(),
-                        "message": f"You were engaged as {participant.get_role_display().lower()} on the "
-                                   f"escalation of {ticket.reference} {ticket.summary}."},
-               dedup_key=f"case:{case.pk}:engaged:{user.pk}:{role}", link=_link(ticket))
+        tell_staff(ticket=ticket, recipients=[user], actor=actor, kind="escalations.case_engaged",
+                   context={"case_id": case.pk, "role": participant.get_role_display(),
+                            "engaged_by": str(actor), "level": case.get_level_display(),
+                            "message": f"{actor} engaged you as {participant.get_role_display().lower()} on the "
+                                       f"escalation of {ticket.reference} {ticket.summary}. You receive every "
+                                       f"update of the escalation."},
+                   dedup_key=f"case:{case.pk}:engaged:{user.pk}:{role}")
     return created
 
 
@@ -365,8 +412,12 @@ def case_acknowledge(*, case: EscalationCase, actor: User) -> EscalationCase:
         record_event(ticket=ticket, kind="case_acknowledged", actor=actor, source=CaseStatus.REQUESTED,
                      target=locked.status, reason=f"{actor} is the escalation manager and your point of contact.",
                      details={"case": locked.pk, "late": late}, is_public=True)
-        _tell(locked, ticket, what="acknowledged",
-              message=f"{actor} ({actor.contact_line}) is now the escalation manager for {ticket.reference}.")
+        _tell_staff(locked, ticket, kind="escalations.case_acknowledged", actor=actor,
+                    context={"late": late, "message": f"{actor} ({actor.contact_line}) is now the escalation "
+                                                      f"manager for {ticket.reference}."})
+        _tell_customers(locked, ticket, kind="escalations.customer_acknowledged", actor=actor,
+                        context={"message": f"{actor} is now the escalation manager for {ticket.reference} and "
+                                            f"your point of contact: {actor.contact_line}."})
     case.refresh_from_db()
     return locked
 
@@ -430,9 +481,19 @@ def case_activate(
                    f"{timezone.localtime(first_call_at):%a %d %b %H:%M}.",
             details={"case": locked.pk}, is_public=True,
         )
-        _tell(locked, ticket, what="plan", message=f"The action plan and communication plan for "
-              f"{ticket.reference} are agreed; first conference call "
-              f"{timezone.localtime(first_call_at):%a %d %b %Y %H:%M}.")
+        first_call = f"{timezone.localtime(first_call_at):%a %d %b %Y %H:%M}"
+        steps = [{"step": i.step.strip(), "owner": str(i.owner), "target_date": f"{i.target_date:%a %d %b %Y}"}
+                 for i in plan]
+        plan_context = {"mode": locked.get_communication_mode_display().lower(),
+                        "every": _duration(update_every_minutes), "attendees": locked.required_attendees,
+                        "first_call": first_call, "steps": steps}
+        _tell_staff(locked, ticket, kind="escalations.case_plan_agreed", actor=actor, context={
+            **plan_context, "message": f"The action plan and communication plan for {ticket.reference} are "
+                                       f"agreed; first conference call {first_call}."})
+        _tell_customers(locked, ticket, kind="escalations.customer_plan_agreed", actor=actor, context={
+            **plan_context, "message": f"We agreed with you an action plan of {len(steps)} step(s) and how we keep "
+                                       f"you informed: by {plan_context['mode']} every {plan_context['every']}. "
+                                       f"The first conference call is on {first_call}."})
     case.refresh_from_db()
     return locked
 
@@ -472,12 +533,23 @@ def case_log_update(*, case: EscalationCase, actor: User, mode: str, summary: st
             on_case_clock(clock, warning=False)
         update = CaseUpdate.objects.create(case=locked, mode=mode, summary=summary.strip(),
                                            attendees=attendees.strip(), logged_by=actor, was_late=late)
-        _start_update_clock(locked, ticket)
+        next_clock = _start_update_clock(locked, ticket)
         record_event(ticket=ticket, kind="case_update", actor=actor, reason=update.summary,
                      details={"case": locked.pk, "update": update.pk, "mode": mode, "late": late},
                      is_public=True)
-        _tell(locked, ticket, what=f"update-{update.pk}", message=f"Update on {ticket.reference} "
-              f"({update.get_mode_display().lower()}): {update.summary}")
+        next_due = (f"{timezone.localtime(next_clock.due_at):%a %d %b %Y %H:%M}"
+                    if next_clock.due_at else "")
+        update_context = {"mode": update.get_mode_display().lower(), "update_summary": update.summary,
+                          "given_at": f"{timezone.localtime(update.given_at):%a %d %b %Y %H:%M}",
+                          "next_update": next_due}
+        _tell_staff(locked, ticket, kind="escalations.case_update", actor=actor, context={
+            **update_context, "late": late, "attendees": update.attendees,
+            "message": f"Update on {ticket.reference} ({update.get_mode_display().lower()}): {update.summary}"})
+        if mode == CommunicationMode.EMAIL:
+            # The update given by e-mail is this mail; phone and conference updates were given
+            # in person and are only logged.
+            _tell_customers(locked, ticket, kind="escalations.customer_update", actor=actor, context={
+                **update_context, "message": update.summary})
     return update
 
 
@@ -719,9 +791,15 @@ def case_propose_de_escalation(*, case: EscalationCase, actor: User, action_plan
         record_event(ticket=ticket, kind="case_de_escalation_proposed", actor=actor, source=CaseStatus.ACTIVE,
                      target=locked.status, reason=note.strip() or "The request is back on track.",
                      details={"case": locked.pk}, is_public=True)
-        _tell(locked, ticket, what="de-escalation-proposed",
-              message=f"We propose to de-escalate {ticket.reference}: the action plan is agreed and the root "
-                      f"cause analysis is on track. Please confirm in the portal. {note.strip()}")
+        _tell_staff(locked, ticket, kind="escalations.case_de_escalation_proposed", actor=actor, context={
+            "note": note.strip(),
+            "message": f"{actor} proposed to de-escalate {ticket.reference}: the action plan is agreed and the "
+                       f"root cause analysis is on track. The customer is asked to agree in the portal."})
+        _tell_customers(locked, ticket, kind="escalations.customer_de_escalation_proposed", actor=actor, context={
+            "note": note.strip(),
+            "agree_url": links.absolute(links.portal_escalation_agree_path(ticket.pk, locked.pk)),
+            "message": f"The action plan for {ticket.reference} is agreed and the root cause analysis is on track, "
+                       f"so we propose to close the escalation. Your request carries on with our support team."})
     case.refresh_from_db()
     return locked
 
@@ -754,9 +832,18 @@ def case_answer_de_escalation(*, case: EscalationCase, actor: User, agree: bool,
         record_event(ticket=ticket, kind="case_de_escalated" if agree else "case_kept_escalated", actor=actor,
                      source=CaseStatus.DE_ESCALATION_PROPOSED, target=locked.status, reason=comment.strip(),
                      details={"case": locked.pk, "channel": channel, "by_customer": by_customer}, is_public=True)
-        _tell(locked, ticket, what="de-escalated" if agree else "kept", customer=not by_customer,
-              message=f"{ticket.reference}: the customer {'agreed to de-escalate' if agree else 'keeps the escalation'}"
-                      + (f" — {comment.strip()}" if comment.strip() else "") + f" ({channel}).")
+        customer = actor if by_customer else ticket.requester
+        answer = {"agreed": agree, "customer": str(customer), "comment": comment.strip(), "channel": channel,
+                  "recorded_by": "" if by_customer else str(actor)}
+        _tell_staff(locked, ticket, kind="escalations.case_answered", actor=actor, context={
+            **answer, "message": f"{ticket.reference}: {customer} "
+                                 f"{'agreed to de-escalate' if agree else 'keeps the escalation'}"
+                                 + (f" — {comment.strip()}" if comment.strip() else "") + f" ({channel})."})
+        if not by_customer:  # the customer is told what staff recorded for them
+            _tell_customers(locked, ticket, kind="escalations.customer_answer_recorded", actor=actor, context={
+                **answer, "message": (f"We recorded that you agreed to close the escalation of {ticket.reference}; "
+                                      "your request carries on with our support team." if agree else
+                                      f"We recorded that you want {ticket.reference} to stay escalated.")})
     case.refresh_from_db()
     return locked
 
@@ -801,9 +888,10 @@ def on_case_clock(clock: Clock, *, warning: bool) -> None:
         what = (f"The next update on the escalation of {ticket.reference} is due soon." if warning
                 else f"The update on the escalation of {ticket.reference} was missed.")
         kind = f"case_update_{'due' if warning else 'missed'}"
-    notify(recipients=recipients, kind=f"escalations.{kind}",
-           context={"reference": ticket.reference, "summary": ticket.summary, "message": what},
-           dedup_key=f"clock:{clock.pk}:{point}", link=_link(ticket))
+    tell_staff(ticket=ticket, recipients=recipients, actor=None, kind=f"escalations.{kind}",
+               context={"case_id": case.pk, **_case_context(case), "message": what,
+                        "due": f"{timezone.localtime(clock.due_at):%a %d %b %H:%M}" if clock.due_at else ""},
+               dedup_key=f"clock:{clock.pk}:{point}")
     record_event(ticket=ticket, kind=kind, actor=None, reason=what,
                  details={"case": case.pk, "clock": clock.pk, "notified": [u.username for u in recipients]})
 
@@ -881,7 +969,7 @@ def daily_report_send(now: datetime | None = None) -> DailyReport | None:
                             "message": f"{len(rows)} open escalation(s) on {day:%A %d %B %Y}:\n" + "\n".join(lines)
                             if rows else f"No open escalations on {day:%A %d %B %Y}."},
                    dedup_key=f"daily-report:{day.isoformat()}",
-                   link=reverse("desk:escalation_report") + f"?date={day.isoformat()}")
+                   link=links.console_escalation_report_path(day))
     except IntegrityError:  # another worker sent it a moment ago
         return None
     return report
@@ -906,21 +994,56 @@ def register() -> None:
         register_clock_handlers(kind, on_warning=warn, on_breach=breach)
     register_engaged("escalations.case", engaged_on)
     for name, subject, description in [
-        ("escalations.case_requested", "{{ reference }}: escalation requested ({{ level }})",
+        ("escalations.case_requested",
+         "[{{ reference }}] {{ organisation }} asks to escalate{% if added %} further{% endif %} "
+         "({{ level|lower }}): {{ summary }}",
          "A customer asked to escalate a request (to the escalation managers)."),
-        ("escalations.case_engaged", "{{ reference }}: you were engaged as {{ role }}",
+        ("escalations.case_engaged",
+         "[{{ reference }}] {{ engaged_by }} engaged you as {{ role|lower }} on the escalation: {{ summary }}",
          "You joined a customer escalation as a participant."),
-        ("escalations.case_update", "{{ reference }}: escalation update", "An update on an escalation you follow."),
-        ("escalations.case_ack_warning", "{{ reference }}: escalation not yet acknowledged",
+        ("escalations.case_acknowledged",
+         "[{{ reference }}] {{ manager }} acknowledged the escalation: {{ summary }}",
+         "An escalation manager took a customer escalation as primary point of contact (to its participants)."),
+        ("escalations.case_plan_agreed",
+         "[{{ reference }}] {{ manager }} agreed the action and communication plans: {{ summary }}",
+         "The action plan and communication plan of an escalation are agreed (to its participants)."),
+        ("escalations.case_update",
+         "[{{ reference }}] {{ manager }} gave the customer an update by {{ mode }}: {{ summary }}",
+         "An update was given against the communication plan (to the escalation's participants)."),
+        ("escalations.case_de_escalation_proposed",
+         "[{{ reference }}] {{ manager }} proposed to de-escalate: {{ summary }}",
+         "The escalation manager proposed de-escalation to the customer (to the escalation's participants)."),
+        ("escalations.case_answered",
+         "[{{ reference }}] {{ customer }} {% if agreed %}agreed to de-escalate{% else %}keeps the escalation"
+         "{% endif %}: {{ summary }}",
+         "The customer answered the proposal to de-escalate (to the escalation's participants)."),
+        ("escalations.case_ack_warning",
+         "[{{ reference }}] Escalation not acknowledged yet{% if due %}, due {{ due }}{% endif %}: {{ summary }}",
          "A new escalation waits for an escalation manager."),
-        ("escalations.case_ack_breach", "{{ reference }}: escalation acknowledgement overdue",
+        ("escalations.case_ack_breach",
+         "[{{ reference }}] Escalation not acknowledged in time: {{ summary }}",
          "A new escalation was not acknowledged in time (to the escalation managers' manager)."),
-        ("escalations.case_update_due", "{{ reference }}: escalation update due soon",
-         "The next update of the communication plan is due soon."),
-        ("escalations.case_update_missed", "{{ reference }}: escalation update missed",
+        ("escalations.case_update_due",
+         "[{{ reference }}] Escalation update due{% if due %} by {{ due }}{% endif %}: {{ summary }}",
+         "The next update of the communication plan is due soon (to the escalation manager)."),
+        ("escalations.case_update_missed",
+         "[{{ reference }}] Escalation update missed{% if manager %} by {{ manager }}{% endif %}: {{ summary }}",
          "An update of the communication plan was missed (to the escalation manager's manager)."),
         ("escalations.daily_report", "Daily escalation report, {{ day }}: {{ count }} open",
          "Every business-day morning, the open escalations and their status (seed 002)."),
+        # To the customers (portal links, the engineer's signature, the ticket's thread).
+        ("escalations.customer_acknowledged", "{{ manager }} acknowledged your escalation of {{ reference }}",
+         "Your escalation has an escalation manager: your point of contact (to the customer)."),
+        ("escalations.customer_plan_agreed", "Action plan agreed for your escalation of {{ reference }}",
+         "The action plan and how we keep you informed, with the first conference call (to the customer)."),
+        ("escalations.customer_update", "Update on your escalation of {{ reference }}: {{ update_summary|truncatechars:80 }}",
+         "An update of the communication plan given by e-mail (to the customer)."),
+        ("escalations.customer_de_escalation_proposed", "We propose to de-escalate {{ reference }}",
+         "The escalation manager proposes to close the escalation, with a one-click agree link (to the customer)."),
+        ("escalations.customer_answer_recorded",
+         "{% if agreed %}Your escalation of {{ reference }} is closed{% else %}{{ reference }} stays escalated"
+         "{% endif %}: we recorded your answer",
+         "Staff recorded the customer's answer to the proposal to de-escalate (to the customer)."),
     ]:
         kinds.register(name, subject=subject, description=description)
 

@@ -38,21 +38,32 @@ def register() -> None:
     ticket_changed.connect(services.on_ticket_changed, dispatch_uid="escalations.on_ticket_changed")
 
     for name, subject, description in [
-        ("escalations.tier_warning", "{{ reference }}: {{ tier }} time frame at its warning point",
-         "A ticket used most of its tier's time frame (to the assignee)."),
-        ("escalations.tier_breach", "{{ reference }}: {{ tier }} time frame passed",
+        ("escalations.tier_warning",
+         "[{{ reference }}] {{ tier }} time frame nearly used ({{ frame }}): {{ summary }}",
+         "A ticket used most of its tier's time frame (to the assignee, else the team leaders)."),
+        ("escalations.tier_breach",
+         "[{{ reference }}] {{ tier }} time frame passed{% if automatic %}, escalating automatically{% endif %}: "
+         "{{ summary }}",
          "A ticket overstayed its tier (to the team leaders)."),
-        ("escalations.handoff_received", "{{ reference }} handed to {{ tier }}",
+        ("escalations.handoff_received",
+         "[{{ reference }}] {{ verb }} to {{ tier }} from {{ from_tier }}{% if automatic %} automatically"
+         "{% endif %}: {{ summary }}",
          "A ticket reached your team's tier with its hand-off package."),
-        ("escalations.approval_decided", "{{ reference }}: escalation to {{ tier }} {{ outcome }}",
+        ("escalations.approval_decided",
+         "[{{ reference }}] {{ approver }} {% if approved %}approved{% else %}sent back{% endif %} your "
+         "escalation to {{ tier }}",
          "A team leader decided your escalation request."),
-        ("escalations.consult_requested", "{{ reference }}: {{ team }} consulted",
+        ("escalations.consult_requested",
+         "[{{ reference }}] {{ requested_by }} consults {{ team }}: {{ summary }}",
          "Another team asks your team for input."),
-        ("escalations.consult_answered", "{{ reference }}: {{ team }} replied",
+        ("escalations.consult_answered",
+         "[{{ reference }}] {{ replied_by }} of {{ team }} answered your consult: {{ summary }}",
          "The team you consulted replied."),
-        ("escalations.consult_warning", "{{ reference }}: reply to the consult due soon",
-         "A consult's reply time frame reached its warning point."),
-        ("escalations.consult_breach", "{{ reference }}: consult reply overdue",
-         "A consult was not answered in time."),
+        ("escalations.consult_warning",
+         "[{{ reference }}] {{ team }}'s reply to the consult is due{% if due_at %} by {{ due_at }}{% endif %}",
+         "A consult's reply time frame reached its warning point (to the consulted team's leaders)."),
+        ("escalations.consult_breach",
+         "[{{ reference }}] {{ team }} did not reply to the consult in time",
+         "A consult was not answered in time (to whoever asked and the consulted team's leaders)."),
     ]:
         kinds.register(name, subject=subject, description=description)

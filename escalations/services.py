@@ -15,8 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, transaction
-from django.db.models import Q
-from django.urls import reverse
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from accounts.models import Team, User
@@ -25,10 +24,20 @@ from approvals.services import approval_cancel, approval_file
 from clocks.deadlines import deadline_cancel, deadline_schedule
 from clocks.models import Clock, ClockState
 from clocks.services import clock_retarget, clock_start, clock_stop, clocks_of, clocks_stop
+from escalation_desk import links
 from escalation_desk.domain import InvalidInput, Refused
-from notifications.services import notify
 from tickets import sla
-from tickets.models import Attachment, Status, StepKind, StepState, Ticket, TroubleshootingStep
+from tickets.models import (
+    Attachment,
+    Comment,
+    Status,
+    StepKind,
+    StepState,
+    Ticket,
+    TimelineEvent,
+    TroubleshootingStep,
+)
+from tickets.notices import tell_staff
 from tickets.services import record_event, ticket_add_step, ticket_hand_over, ticket_resolve, ticket_start
 
 from . import permissions
@@ -349,10 +358,10 @@ def _approval_package(handoff: Handoff) -> list[dict[str, Any]]:
             state = " (to do)" if step["state"] == StepState.TO_DO else ""
             items.append({"text": f"{step['kind_label']}{state}: {step['action']} → {step['outcome'] or '—'} "
                                   f"({step['engineer']})"})
-            items += [{"text": f"Attachment: {a['name']}", "url": reverse("desk:attachment", args=[a["id"]])}
+            items += [{"text": f"Attachment: {a['name']}", "url": links.console_attachment_path(a["id"])}
                       for a in step["attachments"]]
         sections.append({"title": f"Troubleshooting – {group['tier']}", "items": items or [{"text": "none"}]})
-    files = [{"text": f"Attachment: {f['name']}", "url": reverse("desk:attachment", args=[f["id"]])}
+    files = [{"text": f"Attachment: {f['name']}", "url": links.console_attachment_path(f["id"])}
              for f in package.get("files", [])]
     sections.append({"title": "Evidence on the ticket", "items": files or [{"text": "none attached"}]})
     if handoff.missing:
@@ -365,8 +374,10 @@ def _tier_name(tier: Tier) -> str:
 
 
 def _complete(handoff: Handoff, ticket: Ticket, actor: User | None) -> None:
-    """The ticket changes tier and team; the old time frame stops and the new one starts."""
+    """The ticket changes tier and team; the old time frame stops and the new one starts.
+    The receiving team hears of it, and so does the engineer whose queue it left."""
     stint = current_stint(ticket)
+    previous_assignee = ticket.assignee if ticket.assignee_id else None
     handoff.complete()
     handoff.save()
     kind = "escalated" if handoff.direction == Direction.ESCALATE else "returned"
@@ -387,14 +398,37 @@ def _complete(handoff: Handoff, ticket: Ticket, actor: User | None) -> None:
     recipients = list(receiving.leaders.all()) + list(receiving.members.all())
     if handoff.to_tier.kind == TierKind.DECISION:
         recipients += list(User.objects.filter(groups__name="IT manager", is_active=True))
-    notify(
-        recipients=recipients,
+    how = " automatically (the time frame passed)" if handoff.automatic else (f" by {actor}" if actor else "")
+    tell_staff(
+        ticket=ticket, recipients=recipients, actor=actor,
         kind="escalations.handoff_received",
-        context={"reference": ticket.reference, "summary": ticket.summary, "tier": handoff.to_tier.name,
+        context={"tier": handoff.to_tier.name, "from_tier": handoff.from_tier.name, "verb": verb,
+                 "automatic": handoff.automatic, "findings": handoff.findings,
+                 "criterion": handoff.criterion_text,
                  "message": f"{ticket.reference} {ticket.summary} was {verb.lower()} to {handoff.to_tier.name} "
-                            f"from {handoff.from_tier.name}."},
+                            f"from {handoff.from_tier.name}{how}."},
         dedup_key=f"handoff:{handoff.pk}:completed",
-        link=reverse("desk:ticket", args=[ticket.pk]),
+    )
+    _tell_left_queue(handoff, ticket, previous_assignee, actor)
+
+
+def _tell_left_queue(handoff: Handoff, ticket: Ticket, previous: User | None, actor: User | None) -> None:
+    """The engineer whose queue the ticket left hears where it went, unless they moved it
+    themselves or asked for it (they hear of the decision on their request)."""
+    if previous is None or ticket.assignee_id == previous.pk:
+        return
+    if handoff.requested_by_id == previous.pk:
+        return
+    team = handoff.to_tier.team
+    why = ("automatically: the " + handoff.from_tier.name + " time frame passed" if handoff.automatic
+           else f"by {actor}" if actor else "")
+    tell_staff(
+        ticket=ticket, recipients=[previous], actor=actor, kind="ticket.left_queue",
+        context={"team_name": team.name, "tier": handoff.to_tier.name, "from_tier": handoff.from_tier.name,
+                 "automatic": handoff.automatic,
+                 "message": f"{ticket.reference} {ticket.summary} moved from you to {team.name} "
+                            f"({handoff.to_tier.name}) {why}. It is no longer in your queue."},
+        dedup_key=f"handoff:{handoff.pk}:left:{previous.pk}",
     )
 
 
@@ -510,7 +544,7 @@ def _after_request(handoff: Handoff, ticket: Ticket, actor: User | None) -> None
         subject=handoff,
         title=f"Escalate {ticket.reference} from {handoff.from_tier.name} to {target.name}",
         reference=ticket.reference,
-        link=reverse("desk:ticket", args=[ticket.pk]),
+        link=links.console_ticket_path(ticket.pk),
         package=_approval_package(handoff),
         missing=handoff.missing,
         requested_by=actor,
@@ -625,14 +659,15 @@ def on_approval_decided(request: ApprovalRequest) -> None:
                             state=StepState.TO_DO)
         outcome = "sent back with steps to do"
     if handoff.requested_by is not None:
-        notify(
-            recipients=[handoff.requested_by],
+        tell_staff(
+            ticket=ticket, recipients=[handoff.requested_by], actor=approver,
             kind="escalations.approval_decided",
-            context={"reference": ticket.reference, "tier": handoff.to_tier.name, "outcome": outcome,
+            context={"tier": handoff.to_tier.name, "outcome": outcome, "approver": str(approver),
+                     "approved": request.status == ApprovalStatus.APPROVED, "notes": request.decision_notes,
+                     "steps": list(request.suggested_steps),
                      "message": f"{ticket.reference}: your escalation to {handoff.to_tier.name} was {outcome} "
                                 f"by {approver}. {request.decision_notes}"},
             dedup_key=f"approval:{request.pk}:decided",
-            link=reverse("desk:ticket", args=[ticket.pk]),
         )
 
 
@@ -680,12 +715,13 @@ def on_tier_clock(clock: Clock, *, warning: bool) -> None:
         recipients = _team_leads(tier.team)
         message = f"{ticket.reference} overstayed its {tier.name} time frame ({frame_hours})."
     auto = not warning and tier.breach_action == BreachAction.AUTO_ESCALATE
-    notify(
-        recipients=recipients,
+    tell_staff(
+        ticket=ticket, recipients=recipients, actor=None,
         kind=f"escalations.tier_{'warning' if warning else 'breach'}",
-        context={"reference": ticket.reference, "summary": ticket.summary, "tier": tier.name, "message": message},
+        context={"tier": tier.name, "frame": frame_hours, "automatic": auto,
+                 "due_at": f"{timezone.localtime(clock.due_at):%a %d %b %Y %H:%M}" if clock.due_at else "",
+                 "message": message + (" It is being escalated automatically." if auto else "")},
         dedup_key=f"clock:{clock.pk}:{'warning' if warning else 'breach'}",
-        link=reverse("desk:ticket", args=[ticket.pk]),
     )
     record_event(
         ticket=ticket, kind=f"tier_{'warning' if warning else 'breach'}", actor=None, source=_tier_name(tier),
@@ -768,12 +804,13 @@ def consult_request(*, ticket: Ticket, actor: User, team: Team, question: str,
                     target_seconds=minutes * 60)
         record_event(ticket=locked, kind="consult_requested", actor=actor, target=team.name[:40],
                      reason=consult.question, details={"consult": consult.pk, "team": team.pk})
-        notify(
-            recipients=list(team.leaders.all()) + list(team.members.all()),
+        tell_staff(
+            ticket=locked, recipients=list(team.leaders.all()) + list(team.members.all()), actor=actor,
             kind="escalations.consult_requested",
-            context={"reference": locked.reference, "team": team.name,
+            context={"team": team.name, "requested_by": str(actor), "question": consult.question,
+                     "reply_minutes": minutes,
                      "message": f"{actor} asks {team.name} about {locked.reference}: {consult.question}"},
-            dedup_key=f"consult:{consult.pk}:requested", link=reverse("desk:ticket", args=[locked.pk]),
+            dedup_key=f"consult:{consult.pk}:requested",
         )
     return consult
 
@@ -800,10 +837,11 @@ def consult_reply(*, consult: Consult, actor: User, reply: str) -> Consult:
         clocks_stop(subject=locked, kind=CONSULT_CLOCK)
         record_event(ticket=ticket, kind="consult_answered", actor=actor, source=locked.team.name[:40],
                      reason=locked.reply, details={"consult": locked.pk})
-        notify(recipients=[locked.requested_by], kind="escalations.consult_answered",
-               context={"reference": ticket.reference, "team": locked.team.name,
-                        "message": f"{locked.team.name} answered on {ticket.reference}: {locked.reply}"},
-               dedup_key=f"consult:{locked.pk}:answered", link=reverse("desk:ticket", args=[ticket.pk]))
+        tell_staff(ticket=ticket, recipients=[locked.requested_by], actor=actor, kind="escalations.consult_answered",
+                   context={"team": locked.team.name, "replied_by": str(actor), "question": locked.question,
+                            "reply": locked.reply,
+                            "message": f"{actor} of {locked.team.name} answered on {ticket.reference}: {locked.reply}"},
+                   dedup_key=f"consult:{locked.pk}:answered")
     consult.refresh_from_db()
     return locked
 
@@ -834,9 +872,10 @@ def on_consult_clock(clock: Clock, *, warning: bool) -> None:
     point = "warning" if warning else "breach"
     message = (f"{team.name}'s reply on {consult.ticket.reference} is due soon." if warning
                else f"{team.name} did not reply on {consult.ticket.reference} within its time frame.")
-    notify(recipients=recipients, kind=f"escalations.consult_{point}",
-           context={"reference": consult.ticket.reference, "team": team.name, "message": message},
-           dedup_key=f"clock:{clock.pk}:{point}", link=reverse("desk:ticket", args=[consult.ticket_id]))
+    tell_staff(ticket=consult.ticket, recipients=recipients, actor=None, kind=f"escalations.consult_{point}",
+               context={"team": team.name, "question": consult.question, "message": message,
+                        "due_at": f"{timezone.localtime(clock.due_at):%a %d %b %Y %H:%M}" if clock.due_at else ""},
+               dedup_key=f"clock:{clock.pk}:{point}")
     record_event(ticket=consult.ticket, kind=f"consult_{point}", actor=None, source=team.name[:40],
                  reason=message, details={"consult": consult.pk, "notified": [u.username for u in recipients]})
 
@@ -897,27 +936,79 @@ def vendor_update(*, engagement: VendorEngagement, actor: User, summary: str,
 # --- the IT manager's decision point ---------------------------------------------------------
 
 
+# Timeline kinds of a time frame reaching its warning point or passing (SPEC §4: every
+# warning and breach is on the timeline): the ticket's SLA, its tiers, consults, approvals and
+# the customer escalation's acknowledgement and communication-plan updates.
+CLOCK_EVENT_WORDS = {
+    "sla_warning": "SLA time frame at its warning point",
+    "sla_breach": "SLA time frame breached",
+    "tier_warning": "Tier time frame at its warning point",
+    "tier_breach": "Tier time frame passed",
+    "consult_warning": "Consult reply due soon",
+    "consult_breach": "Consult reply overdue",
+    "approval_reminder": "Approval waiting: approvers reminded",
+    "approval_overdue": "Approval overdue: team manager notified",
+    "case_ack_warning": "Escalation not yet acknowledged",
+    "case_ack_breach": "Escalation acknowledgement overdue",
+    "case_update_due": "Escalation update due soon",
+    "case_update_missed": "Escalation update missed",
+}
+CLOCK_EVENT_KINDS = tuple(CLOCK_EVENT_WORDS)
+
+
+def conversation_of(ticket: Ticket) -> list[dict[str, Any]]:
+    """Every comment, public and internal, with its author, time and channel, oldest first."""
+    return [
+        {"at": c.created_at.isoformat(), "author": str(c.author), "internal": c.is_internal,
+         "channel": c.channel, "body": c.body}
+        for c in Comment.objects.filter(ticket=ticket).select_related("author").order_by("created_at", "pk")
+    ]
+
+
+def clock_events_of(ticket: Ticket) -> list[dict[str, Any]]:
+    """Every time-frame warning and breach on the ticket's timeline, oldest first."""
+    return [
+        {"at": e.at.isoformat(), "kind": e.kind, "breach": not e.kind.endswith(("warning", "reminder", "due")),
+         "label": CLOCK_EVENT_WORDS.get(e.kind, e.kind), "where": e.source, "reason": e.reason,
+         "notified": e.details.get("notified", [])}
+        for e in TimelineEvent.objects.filter(ticket=ticket, kind__in=CLOCK_EVENT_KINDS).order_by("at", "pk")
+    ]
+
+
 def activity_record(ticket: Ticket) -> dict[str, Any]:
     """Complete details of all activity (seed 001): intake, steps per tier, hand-offs,
-    approvals, consults and vendor work — what the IT manager decides on."""
+    approvals, consults, vendor work, the conversation and every time-frame warning and
+    breach — what the IT manager decides on."""
     stint = current_stint(ticket)
     first = stint.tier if stint else None
     record = assemble_package(ticket, first, first) if first else {}
     record["handoffs"] = [
         {"from": h.from_tier.name, "to": h.to_tier.name, "status": h.status, "automatic": h.automatic,
          "criterion": h.criterion_text, "findings": h.findings, "at": h.requested_at.isoformat(),
+         "by": str(h.requested_by) if h.requested_by else "the system",
+         "approved_by": str(h.approval.decided_by) if h.approval and h.approval.decided_by else "",
          "approval_notes": h.approval.decision_notes if h.approval else ""}
-        for h in Handoff.objects.filter(ticket=ticket).select_related("from_tier", "to_tier", "approval")
+        for h in Handoff.objects.filter(ticket=ticket).select_related(
+            "from_tier", "to_tier", "requested_by", "approval__decided_by").order_by("requested_at", "pk")
     ]
     record["consults"] = [
-        {"team": c.team.name, "question": c.question, "reply": c.reply, "state": c.state}
-        for c in Consult.objects.filter(ticket=ticket).select_related("team")
+        {"team": c.team.name, "question": c.question, "reply": c.reply, "state": c.state,
+         "at": c.requested_at.isoformat(), "by": str(c.requested_by),
+         "replied_by": str(c.replied_by) if c.replied_by else "",
+         "replied_at": c.replied_at.isoformat() if c.replied_at else ""}
+        for c in Consult.objects.filter(ticket=ticket).select_related("team", "requested_by", "replied_by")
+        .order_by("requested_at", "pk")
     ]
     record["vendor"] = [
         {"vendor": e.vendor_name, "case": e.case_number, "contact": e.contact,
-         "updates": [{"at": u.received_at.isoformat(), "summary": u.summary} for u in e.updates.all()]}
-        for e in VendorEngagement.objects.filter(ticket=ticket).prefetch_related("updates")
+         "updates": [{"at": u.received_at.isoformat(), "summary": u.summary, "by": str(u.recorded_by)}
+                     for u in e.updates.all()]}
+        for e in VendorEngagement.objects.filter(ticket=ticket).prefetch_related(
+            Prefetch("updates", queryset=VendorUpdate.objects.select_related("recorded_by").order_by(
+                "received_at", "pk")))
     ]
+    record["conversation"] = conversation_of(ticket)
+    record["clock_events"] = clock_events_of(ticket)
     return record
 
 

@@ -304,12 +304,13 @@ def _answer(request: HttpRequest, pk: int, case_pk: int, *, agree: bool) -> Http
 @require_http_methods(["GET", "POST"])
 @customer_required
 def escalation_agree(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
-    """One click: yes, the escalation may close (an optional comment). The de-escalation mail's
-    link (a GET) lands on the request's escalation panel, where that one click is."""
+    """One click: yes, the escalation may close (an optional comment). The link in the mail
+    proposing de-escalation opens (GET) the request at its answer buttons: following a link
+    never changes anything, since mail scanners follow links too."""
     if request.method == "GET":
-        ticket = selectors.get_request_for(request.user, pk)
+        ticket = ticket_selectors.get_ticket_for(request.user, pk)
         get_object_or_404(EscalationCase, pk=case_pk, ticket=ticket)
-        return redirect(reverse("portal:request", args=[ticket.pk]) + "#escalation")
+        return redirect(reverse("portal:request", args=[ticket.pk]) + "#escalation-agree-form")
     return _answer(request, pk, case_pk, agree=True)
 
 

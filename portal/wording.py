@@ -52,6 +52,7 @@ EVENT_WORDS = {
     "tier_entered": "Passed to a support team",
     "escalated": "Passed to more specialised support",
     "returned": "Passed back to our support team",
+    "intake_corrected": "What you told us was corrected",
 }
 
 # The escalation case, in the customer's words (the request page's history and its escalation panel).
@@ -74,7 +75,8 @@ CASE_EVENT_WORDS = {
 }
 EVENT_WORDS.update(CASE_EVENT_WORDS)
 EVENT_WORDS.update({"cc_added": "A colleague was copied in", "cc_removed": "A colleague is no longer copied in"})
-EVENT_REASON_SHOWN = {"await_customer", "resolve", "reopen", "confirm_resolution", "close_unconfirmed"}
+EVENT_REASON_SHOWN = {"await_customer", "resolve", "reopen", "confirm_resolution", "close_unconfirmed",
+                      "intake_corrected"}
 
 
 def status_words(status: str) -> str:

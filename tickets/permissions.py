@@ -114,6 +114,17 @@ def can_edit_intake(ticket: Ticket, user: User) -> bool:
     return ticket.is_open and can_work_ticket(ticket, user)
 
 
+def can_correct_own_statement(ticket: Ticket, user: User) -> bool:
+    """The customer corrects what they told us (the problem statement, business impact and
+    critical milestone, e.g. in seed 002's review while escalating), on a ticket not yet final;
+    support staff record a correction the customer gave by phone or e-mail."""
+    if ticket.status in ("closed", "cancelled"):
+        return False
+    if is_customer_of(ticket, user):
+        return True
+    return user.is_authenticated and user.is_active and user.is_staff and can_view_internal(user)
+
+
 def can_create_ticket(user: User, organisation_id: int | None) -> bool:
     if not user.is_authenticated or not user.has_perm("tickets.add_ticket"):
         return False

@@ -294,6 +294,42 @@ def ticket_update_intake(*, ticket: Ticket, actor: User, **changes: Any) -> Tick
     return locked
 
 
+# What a customer may correct of what they told us (seed 002's review: "is the problem
+# statement correct?", the business impact, the critical milestone).
+CUSTOMER_STATEMENT_FIELDS = {"description": "Problem statement", "business_impact": "Business impact",
+                             "critical_milestone": "Critical milestone"}
+
+
+def ticket_correct_statement(*, ticket: Ticket, actor: User, why: str = "", **changes: Any) -> Ticket:
+    """The customer corrects their problem statement (the description), business impact or
+    critical milestone; staff record a correction the customer gave by phone or e-mail. The
+    previous text stays in the timeline (a public event: the customer sees their correction)."""
+    unknown = sorted(set(changes) - set(CUSTOMER_STATEMENT_FIELDS))
+    if unknown:
+        raise InvalidInput({field: ["This field cannot be corrected here."] for field in unknown})
+    for field in ("description", "business_impact"):
+        if field in changes and not (changes[field] or "").strip():
+            raise InvalidInput({field: ["A correction cannot be empty."]})
+        if field in changes:
+            changes[field] = changes[field].strip()
+    with transaction.atomic():
+        locked = _lock(ticket)
+        if not permissions.can_correct_own_statement(locked, actor):
+            raise PermissionDenied("You may not correct this request's statement.")
+        changed = _apply_intake(locked, changes)
+        if changed:
+            locked.save()
+            was = " ".join(f"{CUSTOMER_STATEMENT_FIELDS[field]} was: “{old or 'not given'}”."
+                           for field, (old, _new) in changed.items())
+            record_event(
+                ticket=locked, kind="intake_corrected", actor=actor, reason=f"{why} {was}".strip(),
+                details={"changed": changed, "by_customer": permissions.is_customer_of(locked, actor)},
+                is_public=True,
+            )
+    _refresh(ticket, locked)
+    return locked
+
+
 # --- the transitions of SPEC §2 ------------------------------------------------------------
 
 

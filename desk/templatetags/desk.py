@@ -1,6 +1,7 @@
 from datetime import datetime
 
 from django import template
+from django.utils.dateparse import parse_datetime
 from django.utils.timesince import timesince
 
 from escalations.models import CaseStatus, MeetingKind, ParticipantRole
@@ -11,6 +12,7 @@ register = template.Library()
 EVENT_LABELS = {
     "created": "Ticket created",
     "intake_updated": "Intake updated",
+    "intake_corrected": "Customer corrected the intake",
     "triage": "Triaged",
     "start": "Work started",
     "await_customer": "Waiting on customer",
@@ -82,6 +84,12 @@ def event_label(kind: str) -> str:
 @register.filter
 def status_label(value: str) -> str:
     return STATUS_LABELS.get(value, value)
+
+
+@register.filter
+def isotime(value: str | None) -> datetime | None:
+    """An ISO 8601 instant stored in JSON (an activity record) as a datetime, for |date."""
+    return parse_datetime(value) if value else None
 
 
 @register.filter

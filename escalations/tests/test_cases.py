@@ -179,7 +179,8 @@ def test_a_second_different_request_adds_to_the_open_case_and_engages_the_manage
     added = ticket.events.filter(kind="case_request_added").first()
     assert added.reason == "Dissatisfied with responsiveness: The team manager requested"
     assert added.details["level"] == "team_manager"
-    assert in_app("escalations.case_engaged") == ["esme", "manny", "tess"]
+    # Esme engaged herself by acknowledging: nobody is notified of their own action.
+    assert in_app("escalations.case_engaged") == ["manny", "tess"]
     # Every request reached the escalation managers; only one acknowledgement clock was started.
     assert Notification.objects.filter(kind="escalations.case_requested", channel="in_app",
                                        recipient=esme).count() == 3
@@ -362,11 +363,21 @@ def test_the_lifecycle_acknowledge_activate_update_and_de_escalate_with_the_cust
     active = ticket.events.get(kind="case_active")
     assert active.reason == ("Action plan of 2 step(s); updates by conference call every 2 business hours; "
                              "first call Mon 23 Nov 14:00.")
-    # The customer hears of the acknowledgement, plan, update and proposals (not of their own answers).
-    told = list(Notification.objects.filter(kind="escalations.case_update", channel="in_app", recipient=carla)
-                .order_by("pk").values_list("context__what", flat=True))
-    assert told == ["acknowledged", "plan", f"update-{update.pk}", "de-escalation-proposed",
-                    "de-escalation-proposed"]
+    # The customer hears of the acknowledgement, plan and proposals, in their own kinds (not of the
+    # update given by phone, which was given in person, nor of their own answers).
+    told = list(Notification.objects.filter(channel="in_app", recipient=carla).order_by("pk")
+                .values_list("kind", flat=True))
+    assert told == ["escalations.customer_acknowledged", "escalations.customer_plan_agreed",
+                    "escalations.customer_de_escalation_proposed", "escalations.customer_de_escalation_proposed"]
+    # Staff hear of each step, never of their own: Esme took every step, Tess (engaged) hears of them.
+    assert list(Notification.objects.filter(channel="in_app", recipient=world["tess"], kind__startswith="escalations.case")
+                .order_by("pk").values_list("kind", flat=True)) == [
+        "escalations.case_engaged", "escalations.case_acknowledged", "escalations.case_plan_agreed",
+        "escalations.case_update",
+        "escalations.case_de_escalation_proposed", "escalations.case_answered",
+        "escalations.case_de_escalation_proposed", "escalations.case_answered"]
+    assert not Notification.objects.filter(recipient=esme).exclude(kind__in=["escalations.case_requested",
+                                                                            "escalations.case_answered"]).exists()
     assert CaseUpdate.objects.filter(case=case).count() == 1
 
 
@@ -392,8 +403,10 @@ def test_staff_record_the_customers_answer_with_its_channel(world: World, esme: 
     assert (event.actor, event.details["channel"], event.details["by_customer"], event.is_public) == (
         esme, "email", False, True)
     # The customer is told what staff recorded for them.
-    assert Notification.objects.filter(kind="escalations.case_update", recipient=world["carla"],
-                                       context__what="de-escalated").exists()
+    told = Notification.objects.get(kind="escalations.customer_answer_recorded", recipient=world["carla"],
+                                    channel="in_app")
+    assert (told.context["agreed"], told.context["channel"], told.context["recorded_by"]) == (True, "email", str(esme))
+    assert not Notification.objects.filter(kind="escalations.case_answered", recipient=esme).exists()
 
 
 def test_cancelling_the_ticket_closes_the_case_and_stops_its_clocks(world: World, esme: User) -> None:

@@ -80,7 +80,7 @@ def test_the_de_escalation_link_lands_on_the_escalation_panel(carla: Client, res
     response = carla.get(url)
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("portal:request", args=[resolved.pk]) + "#escalation"
+    assert response["Location"] == reverse("portal:request", args=[resolved.pk]) + "#escalation-agree-form"
     case.refresh_from_db()
     assert case.status == "requested"  # a GET agrees to nothing
 
