@@ -20,14 +20,18 @@ TimeFrameHandler = Callable[["ApprovalRequest", str], None]
 _handlers: dict[str, DecisionHandler] = {}
 _checks: dict[str, ApproveCheck] = {}
 _time_frame: dict[str, TimeFrameHandler] = {}
+ThreadOf = Callable[["ApprovalRequest"], str]
+_threads: dict[str, ThreadOf] = {}
 
 
 def register_subject(model_label: str, *, on_decided: DecisionHandler,
                      before_approve: ApproveCheck | None = None,
-                     on_time_frame: TimeFrameHandler | None = None) -> None:
+                     on_time_frame: TimeFrameHandler | None = None,
+                     thread_of: ThreadOf | None = None) -> None:
     """model_label is "app_label.modelname" of the subject; on_decided runs in the decision's
     transaction after approve, request changes or cancel; before_approve may refuse an approval
-    with what is missing; on_time_frame hears the decision time frame's reminder and breach."""
+    with what is missing; on_time_frame hears the decision time frame's reminder and breach;
+    thread_of names the mail thread the request's notifications belong to (its ticket's)."""
     existing = _handlers.get(model_label)
     if existing is not None and existing is not on_decided:
         raise ImproperlyConfigured(f"approvals for {model_label!r} already have a handler")
@@ -36,6 +40,8 @@ def register_subject(model_label: str, *, on_decided: DecisionHandler,
         _checks[model_label] = before_approve
     if on_time_frame is not None:
         _time_frame[model_label] = on_time_frame
+    if thread_of is not None:
+        _threads[model_label] = thread_of
 
 
 def _label(request: ApprovalRequest) -> str:
@@ -52,3 +58,9 @@ def approve_check_for(request: ApprovalRequest) -> ApproveCheck | None:
 
 def time_frame_handler_for(request: ApprovalRequest) -> TimeFrameHandler | None:
     return _time_frame.get(_label(request))
+
+
+def thread_for(request: ApprovalRequest) -> str:
+    """The mail thread of the request's subject, or "" when its app names none."""
+    thread_of = _threads.get(_label(request))
+    return thread_of(request) if thread_of is not None else ""

@@ -79,6 +79,8 @@ def approval_file(
                      "message": f"{reference}: {title} waits for your decision."},
             dedup_key=f"approval:{request.pk}:requested",
             link=link,
+            thread=registry.thread_for(request),
+            exclude=[requested_by],
         )
     return request
 
@@ -168,7 +170,7 @@ def _on_clock(clock: Clock, point: str) -> None:
     notify(
         recipients=recipients, kind=kind,
         context={"title": request.title, "reference": request.reference, "message": message},
-        dedup_key=f"approval:{request.pk}:{point}", link=request.link,
+        dedup_key=f"approval:{request.pk}:{point}", link=request.link, thread=registry.thread_for(request),
     )
     handler = registry.time_frame_handler_for(request)
     if handler is not None:

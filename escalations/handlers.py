@@ -18,6 +18,14 @@ def _on_consult_breach(clock: Any) -> None:
     services.on_consult_clock(clock, warning=False)
 
 
+def _approval_thread(request: Any) -> str:
+    """A hand-off's approval mails thread with its ticket's other mails."""
+    from .models import Handoff
+
+    ticket_id = Handoff.objects.filter(pk=request.object_id).values_list("ticket_id", flat=True).first()
+    return f"ticket-{ticket_id}" if ticket_id else ""
+
+
 def register() -> None:
     from approvals.registry import register_subject
     from clocks.registry import register_clock_handlers, register_deadline_handler
@@ -34,6 +42,7 @@ def register() -> None:
     register_clock_handlers(services.CONSULT_CLOCK, on_warning=_on_consult_warning, on_breach=_on_consult_breach)
     register_deadline_handler(services.AUTO_ESCALATE, services.auto_escalate)
     register_subject("escalations.handoff", on_decided=services.on_approval_decided,
+                     thread_of=_approval_thread,
                      before_approve=services.before_approval, on_time_frame=services.on_approval_time_frame)
     ticket_changed.connect(services.on_ticket_changed, dispatch_uid="escalations.on_ticket_changed")
 

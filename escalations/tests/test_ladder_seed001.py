@@ -134,6 +134,9 @@ def test_an_unresolved_p2_ticket_climbs_the_whole_ladder_by_time_frames_alone(wo
     assert {u.username for u in approval.approvers.all()} == {"kenji", "mara"}
     assert {u.username for u in approval.overdue_recipients.all()} == {"mara"}
     assert recipients("approvals.requested", approval) == {"kenji", "mara"}
+    # The approvers' mail threads with the ticket's other mails.
+    assert set(Notification.objects.filter(kind="approvals.requested").values_list("thread", flat=True)) == {
+        f"ticket-{ticket.pk}"}
 
     # Nobody decides: reminder at Tuesday 17:00 (180 min), overdue Wednesday 10:00 (240 min);
     # the ticket waits at the gate, it does not slip past it to the IT manager.
