@@ -123,6 +123,7 @@ def test_a_refused_request_lists_what_is_missing_and_keeps_what_was_typed(
     assert html.one("textarea", name="escalation-business_impact").text.strip() == "Payroll cannot run."
     assert html.one("input", name="escalation-reason", value="other").attrs.get("checked") is not None
     assert html.one("input", name="escalation-problem_statement_correct", value="no").attrs.get("checked") is not None
+    assert html.one("input", name="escalation-critical_milestone").attrs["value"] == "2026-11-27"
     assert EscalationCase.objects.count() == 0
 
 
