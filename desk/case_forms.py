@@ -14,6 +14,7 @@ from typing import Any
 from django import forms
 
 from accounts.models import User
+from escalation_desk.widgets import date_field, datetime_field
 from escalations.cases import PlanItem, Review
 from escalations.models import (
     OPEN_CASE_STATES,
@@ -26,7 +27,6 @@ from escalations.models import (
 )
 from tickets.models import Channel
 
-DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 STAFF_CHANNELS = [("", "—"), (Channel.PHONE, "Phone"), (Channel.EMAIL, "E-mail")]
 YES_NO = [("", "—"), ("yes", "Yes"), ("no", "No")]
 # How often updates are given (business minutes).
@@ -38,12 +38,6 @@ PLAN_ROWS = 5
 
 def _textarea(rows: int = 2) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows})
-
-
-def _datetime(**kwargs: Any) -> forms.DateTimeField:
-    return forms.DateTimeField(required=False, widget=forms.DateTimeInput(
-        attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=DATETIME_FORMATS, **kwargs)
 
 
 def _yes_no(value: str) -> bool | None:
@@ -84,7 +78,7 @@ class CaseRequestForm(forms.Form):
     workaround_impractical_because = forms.CharField(
         widget=_textarea(), required=False, label="Why the workaround is impractical or inappropriate",
         help_text="Needed when the ticket has a workaround.")
-    critical_milestone = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    critical_milestone = date_field()
 
     def review(self) -> Review:
         data = self.cleaned_data
@@ -122,7 +116,7 @@ class ActivateForm(_PeopleForm):
     update_every_minutes = forms.ChoiceField(choices=FREQUENCIES, required=False, label="How often")
     required_attendees = forms.CharField(widget=_textarea(), required=False,
                                          label="Required attendees of the updates")
-    first_call_at = _datetime(label="First conference call")
+    first_call_at = datetime_field(label="First conference call")
     first_call_attendees = forms.CharField(required=False, label="First call attendees",
                                            help_text="Empty: the required attendees.")
 
@@ -134,8 +128,7 @@ class ActivateForm(_PeopleForm):
                                                    choices=[("", "—")] + [(pk, str(u))
                                                                           for pk, u in self.people.items()])
             plan[f"step_{i}"] = forms.CharField(required=False, label=f"Step {i + 1}: what")
-            plan[f"target_{i}"] = forms.DateField(required=False, label=f"Step {i + 1}: target date",
-                                                  widget=forms.DateInput(attrs={"type": "date"}))
+            plan[f"target_{i}"] = date_field(label=f"Step {i + 1}: target date")
         self.fields = {**plan, **self.fields}
 
     def clean(self) -> dict[str, Any]:
@@ -175,7 +168,7 @@ class UpdateForm(forms.Form):
 
 class MeetingForm(forms.Form):
     kind = forms.ChoiceField(choices=MeetingKind.choices)
-    scheduled_for = _datetime(label="When")
+    scheduled_for = datetime_field(label="When")
     attendees = forms.CharField(widget=_textarea(), required=False)
     notes = forms.CharField(widget=_textarea(), required=False)
 
@@ -206,7 +199,7 @@ class BriefForm(forms.Form):
 
 class LeadershipReviewForm(forms.Form):
     internal_review = forms.CharField(widget=_textarea(4), required=False, label="Internal review")
-    meeting_at = _datetime(label="Stakeholder meeting held at")
+    meeting_at = datetime_field(label="Stakeholder meeting held at")
     attendees = forms.CharField(widget=_textarea(), required=False, label="Who attended")
     outcome = forms.CharField(widget=_textarea(), required=False, label="Outcome of the meeting")
 

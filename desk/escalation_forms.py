@@ -13,6 +13,7 @@ from django import forms
 from django.conf import settings
 
 from accounts.models import Team
+from escalation_desk.widgets import datetime_field
 from escalations.models import DecisionOutcome, Tier
 
 from .forms import MultipleFileField
@@ -133,11 +134,7 @@ class VendorEngageForm(forms.Form):
 class VendorUpdateForm(forms.Form):
     summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
                               label="What the vendor reported")
-    received_at = forms.DateTimeField(
-        required=False, label="Received at", help_text="Empty: now.",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-    )
+    received_at = datetime_field(label="Received at", help_text="Empty: now.")
 
 
 class DecisionForm(forms.Form):

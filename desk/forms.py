@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.forms.models import ModelChoiceIterator
 
 from accounts.models import Team, User
+from escalation_desk.widgets import IsoDateInput
 from escalations.models import Tier
 from tickets.models import (
     CancelReason,
@@ -68,7 +69,7 @@ class IntakeForm(forms.ModelForm):
             "recent_changes": forms.Textarea(attrs={"rows": 2}),
             "business_impact": forms.Textarea(attrs={"rows": 2}),
             "workaround": forms.Textarea(attrs={"rows": 2}),
-            "critical_milestone": forms.DateInput(attrs={"type": "date"}),
+            "critical_milestone": IsoDateInput(),
         }
         help_texts = INTAKE_HELP
 

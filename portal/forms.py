@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 
 from desk.forms import MultipleFileField
+from escalation_desk.widgets import date_field
 from escalations.cases import Review
 from tickets.models import Service, Status
 
@@ -52,9 +53,8 @@ class RequestForm(forms.Form):
                                       help_text="Who is affected, and what can they not do?")
     workaround = forms.CharField(label="Have you found a way around it for now?", required=False,
                                  widget=_area(2), help_text="Leave empty if there is none.")
-    critical_milestone = forms.DateField(
-        label="Is there a date by which it must be fixed?", required=False,
-        widget=forms.DateInput(attrs={"type": "date"}), help_text="For example a go-live or a pay day.",
+    critical_milestone = date_field(
+        label="Is there a date by which it must be fixed?", help_text="For example a go-live or a pay day.",
     )
     service = forms.ModelChoiceField(queryset=Service.objects.none(), required=False,
                                      label="Which service is affected?", empty_label="I am not sure")
@@ -153,8 +153,7 @@ class EscalationRequestForm(forms.Form):
                                       help_text="Who is affected, and what can they not do?")
     workaround_impractical_because = forms.CharField(
         required=False, widget=_area(2), label="If there is a workaround, why doesn't it work for you?")
-    critical_milestone = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    critical_milestone = date_field(
         label="Is there a date by which it must be fixed?", help_text="For example a go-live or a pay day.")
 
     def __init__(self, *args: Any, ticket: Any = None, **kwargs: Any) -> None:

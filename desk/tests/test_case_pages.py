@@ -47,6 +47,11 @@ def cw(world: World) -> World:
     return world
 
 
+def days_from_today(days: int) -> date:
+    """A day relative to today: the tests post no fixed calendar date, so they pass on any day."""
+    return timezone.localdate() + timedelta(days=days)
+
+
 def as_user(world: World, username: str | None) -> Client:
     client = Client()
     if username:
@@ -82,7 +87,7 @@ def acknowledged(world: World, level: str = "next_tier") -> tuple[Ticket, Escala
 def active(world: World, level: str = "next_tier") -> tuple[Ticket, EscalationCase]:
     ticket, case = acknowledged(world, level)
     cases.case_activate(case=case, actor=world["esme"],
-                        action_plan=[PlanItem(world["erin"], "Patch the tax connector", date(2026, 12, 2))],
+                        action_plan=[PlanItem(world["erin"], "Patch the tax connector", days_from_today(9))],
                         mode="conference", update_every_minutes=120, required_attendees="carla, esme, erin",
                         first_call_at=timezone.now() + timedelta(hours=2))
     return ticket, case
@@ -195,7 +200,7 @@ def request_input(**overrides: str) -> dict[str, str]:
     data = {"channel": "phone", "reason": "production_down", "reason_detail": "", "level": "team_leader",
             "problem_statement_correct": "no", "corrected_problem_statement": "Every export fails, not one.",
             "business_impact": "Payroll is blocked.", "workaround_impractical_because": "",
-            "critical_milestone": "2026-11-27"}
+            "critical_milestone": days_from_today(4).isoformat()}
     data.update(overrides)
     return {f"case_request-{k}": v for k, v in data.items()}
 
@@ -222,7 +227,7 @@ def test_it_records_a_customers_request_made_by_phone(cw: World) -> None:
     assert (request.requested_by, request.recorded_by) == (cw["carla"], cw["erin"])
     assert (request.problem_statement_correct, request.corrected_problem_statement) == (
         False, "Every export fails, not one.")
-    assert request.critical_milestone == date(2026, 11, 27)
+    assert request.critical_milestone == days_from_today(4)
     # A team leader was asked for: Tier 1's leader tess is engaged at once.
     assert list(CaseParticipant.objects.filter(case=case).values_list("user__username", "role")) == [
         ("tess", "team_leader")]
@@ -251,7 +256,7 @@ def test_it_refuses_a_request_without_its_channel_and_review_and_keeps_the_input
     assert "open" in html.one(id="case_request").attrs
     assert html.value("case_request-reason") == ["other"]
     assert html.value("case_request-level") == ["team_leader"]
-    assert html.value("case_request-critical_milestone") == "2026-11-27"
+    assert html.value("case_request-critical_milestone") == days_from_today(4).isoformat()
     assert not EscalationCase.objects.filter(ticket=ticket).exists() and event_kinds(ticket) == before
 
 
@@ -327,10 +332,10 @@ def test_it_refuses_engaging_on_a_finished_escalation(cw: World) -> None:
 
 
 def activate_input(world: World, **overrides: str) -> dict[str, str]:
-    data = {"owner_0": str(world["erin"].pk), "step_0": "Patch the tax connector", "target_0": "2026-12-02",
-            "owner_1": str(world["carla"].pk), "step_1": "Send the failing export file", "target_1": "2026-11-25",
+    data = {"owner_0": str(world["erin"].pk), "step_0": "Patch the tax connector", "target_0": days_from_today(9).isoformat(),
+            "owner_1": str(world["carla"].pk), "step_1": "Send the failing export file", "target_1": days_from_today(2).isoformat(),
             "mode": "conference", "update_every_minutes": "120", "required_attendees": "Carla, Esme, Erin",
-            "first_call_at": "2026-11-24T14:00", "first_call_attendees": ""}
+            "first_call_at": f"{days_from_today(1):%Y-%m-%d}T14:00", "first_call_attendees": ""}
     data.update(overrides)
     return {f"case_activate-{k}": v for k, v in data.items()}
 
@@ -344,8 +349,8 @@ def test_it_lets_the_escalation_manager_agree_the_action_and_communication_plans
     case.refresh_from_db()
     assert (case.status, case.communication_mode, case.update_every_minutes) == ("active", "conference", 120)
     assert list(ActionItem.objects.filter(case=case).values_list("owner__username", "step", "target_date")) == [
-        ("carla", "Send the failing export file", date(2026, 11, 25)),
-        ("erin", "Patch the tax connector", date(2026, 12, 2)),
+        ("carla", "Send the failing export file", days_from_today(2)),
+        ("erin", "Patch the tax connector", days_from_today(9)),
     ]
     call = CaseMeeting.objects.get(case=case)
     assert (call.kind, call.attendees) == ("conference_call", "Carla, Esme, Erin")
@@ -430,12 +435,15 @@ def test_it_refuses_an_empty_update_and_keeps_the_mode(cw: World) -> None:
 def test_it_schedules_a_meeting_and_records_its_outcome(cw: World) -> None:
     ticket, case = active(cw)
     client = as_user(cw, "esme")
+    # Two days from now, after the first call the plans scheduled (whatever day the test runs).
+    when = timezone.localtime(timezone.now() + timedelta(days=2)).replace(hour=10, minute=0, second=0, microsecond=0)
 
     response = client.post(url("case_meeting", case), {
-        "case_meeting-kind": "conference_call", "case_meeting-scheduled_for": "2026-11-26T10:00",
+        "case_meeting-kind": "conference_call", "case_meeting-scheduled_for": f"{when:%Y-%m-%dT%H:%M}",
         "case_meeting-attendees": "Carla, Esme", "case_meeting-notes": "Review the patch"})
     assert response.status_code == 302
     meeting = CaseMeeting.objects.filter(case=case).latest("scheduled_for")
+    assert meeting.scheduled_for == when
     response = client.post(url("case_meeting_outcome", case, meeting.pk), {
         f"case_meeting_outcome-{meeting.pk}-outcome": "Patch accepted."})
 
@@ -462,7 +470,7 @@ def test_it_lets_leadership_schedule_only_internal_meetings(cw: World) -> None:
     _ticket, case = active(cw)
 
     response = as_user(cw, "leah").post(url("case_meeting", case), {
-        "case_meeting-kind": "conference_call", "case_meeting-scheduled_for": "2026-11-26T10:00",
+        "case_meeting-kind": "conference_call", "case_meeting-scheduled_for": f"{days_from_today(2):%Y-%m-%d}T10:00",
         "case_meeting-attendees": "Carla"})
 
     # The leadership form offers no conference call; a forged one is refused by the service.
@@ -565,7 +573,7 @@ def test_it_refuses_an_empty_brief_and_keeps_the_ready_mark(cw: World) -> None:
 
 
 def review_input(**overrides: str) -> dict[str, str]:
-    data = {"internal_review": "The connector lacks retries.", "meeting_at": "2026-11-25T16:00",
+    data = {"internal_review": "The connector lacks retries.", "meeting_at": f"{days_from_today(-1):%Y-%m-%d}T16:00",
             "attendees": "Leah, Acme's CFO", "outcome": "Fix by Friday agreed."}
     data.update(overrides)
     return {f"case_review-{k}": v for k, v in data.items()}

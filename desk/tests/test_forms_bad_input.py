@@ -3,15 +3,17 @@ is kept, and nothing is saved (no ticket, step, comment, attachment or timeline 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Team, User
-from desk.tests.test_pages import Page, drive_to, page, snapshot, transition_input
+from desk.tests.test_pages import Page, drive_to, intake_input, page, snapshot, transition_input
 from tests_support.factories import TicketFactory
 from tickets import services
 from tickets.models import Attachment, Ticket, TimelineEvent
@@ -27,11 +29,12 @@ def transition(client: Client, ticket: Ticket, name: str, data: dict[str, str]) 
 def test_it_keeps_what_was_typed_when_the_new_ticket_has_no_summary(
     staff_client: Client, customer: User, service: Any, category: Any
 ) -> None:
+    milestone = (timezone.localdate() + timedelta(days=45)).isoformat()
     typed = {
         "requester": str(customer.pk), "channel": "email", "summary": "   ",
         "description": "The nightly export stops half way.", "symptoms": "Empty file.",
         "business_impact": "Salaries late.", "priority": "P2",
-        "category": str(category.pk), "service": str(service.pk), "critical_milestone": "2030-05-31",
+        "category": str(category.pk), "service": str(service.pk), "critical_milestone": milestone,
     }
     before = (Ticket.objects.count(), TimelineEvent.objects.count(), Attachment.objects.count())
 
@@ -46,7 +49,7 @@ def test_it_keeps_what_was_typed_when_the_new_ticket_has_no_summary(
     assert html.errors(summary_field) == ["This field is required."]
     assert html.value("description") == "The nightly export stops half way."
     assert html.value("business_impact") == "Salaries late."
-    assert html.value("critical_milestone") == "2030-05-31"
+    assert html.value("critical_milestone") == milestone
     assert html.value("requester") == [str(customer.pk)]
     assert html.value("channel") == ["email"]
     assert html.value("priority") == ["P2"]
@@ -233,9 +236,10 @@ def test_it_lists_each_missing_intake_item_and_keeps_the_typed_triage_input(
         recent_changes="", business_impact="", workaround="", priority="", category=None, service=None,
     )
     before = snapshot(sparse)
+    milestone = (timezone.localdate() + timedelta(days=45)).isoformat()
     typed = transition_input(
         "triage", sparse, workaround="Export per department by hand.", symptoms="Empty file.",
-        recent_changes="none",
+        recent_changes="none", critical_milestone=milestone,
     )
 
     response = transition(staff_client, sparse, "triage", typed)
@@ -257,8 +261,25 @@ def test_it_lists_each_missing_intake_item_and_keeps_the_typed_triage_input(
     assert html.value("triage-workaround") == "Export per department by hand."
     assert html.value("triage-symptoms") == "Empty file."
     assert html.value("triage-recent_changes") == "none"
+    assert html.value("triage-critical_milestone") == milestone
     assert snapshot(sparse) == before
     assert not TimelineEvent.objects.filter(ticket=sparse).exists()
+
+
+def test_it_keeps_the_typed_milestone_when_the_edited_intake_has_no_summary(
+    staff_client: Client, tier1_ticket: Ticket
+) -> None:
+    milestone = (timezone.localdate() + timedelta(days=45)).isoformat()
+    data = {**intake_input(tier1_ticket), "summary": "  ", "critical_milestone": milestone}
+    before = snapshot(tier1_ticket)
+
+    response = staff_client.post(reverse("desk:ticket_intake", args=[tier1_ticket.pk]), data)
+
+    assert response.status_code == 200
+    html = page(response)
+    assert html.errors(html.one(name="summary").parent) == ["This field is required."]
+    assert html.value("critical_milestone") == milestone
+    assert snapshot(tier1_ticket) == before
 
 
 def test_it_refuses_recording_a_confirmation_without_how_the_customer_confirmed(

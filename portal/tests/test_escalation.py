@@ -19,7 +19,7 @@ from escalations.tests.conftest import World, triaged
 from tests_support.factories import OrganisationFactory, make_agent, make_customer
 from tickets.models import Ticket
 
-from .helpers import page
+from .helpers import milestone, page
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +32,7 @@ def review_input(**overrides: Any) -> dict[str, Any]:
         "reason": "critical_impact", "reason_detail": "", "level": "team_leader",
         "problem_statement_correct": "yes", "corrected_problem_statement": "",
         "business_impact": "Payroll for 800 staff cannot run on Friday.",
-        "workaround_impractical_because": "Exporting by hand takes two days.", "critical_milestone": "2026-11-27",
+        "workaround_impractical_because": "Exporting by hand takes two days.", "critical_milestone": milestone().isoformat(),
     }
     data.update(overrides)
     return {f"escalation-{k}": v for k, v in data.items()}
@@ -81,7 +81,7 @@ def active_case(world: World, ticket: Ticket, esme: User, *, updates: int = 1) -
 def test_it_offers_the_request_form_in_plain_words_prefilled_from_the_ticket(
     carla_client: Client, ticket: Ticket
 ) -> None:
-    ticket.business_impact, ticket.critical_milestone = "Salaries cannot be paid.", date(2026, 11, 27)
+    ticket.business_impact, ticket.critical_milestone = "Salaries cannot be paid.", milestone()
     ticket.save()
     html = page(carla_client.get(url(ticket)))
     panel = html.one(id="escalation")
@@ -93,7 +93,7 @@ def test_it_offers_the_request_form_in_plain_words_prefilled_from_the_ticket(
     response = carla_client.get(url(ticket))
     assert b'name="escalation-business_impact"' in response.content
     assert "Salaries cannot be paid." in panel.one("textarea", name="escalation-business_impact").text
-    assert panel.one("input", name="escalation-critical_milestone").attrs["value"] == "2026-11-27"
+    assert panel.one("input", name="escalation-critical_milestone").attrs["value"] == milestone().isoformat()
 
 
 def test_the_workaround_question_is_asked_only_when_there_is_a_workaround(
@@ -123,6 +123,7 @@ def test_a_refused_request_lists_what_is_missing_and_keeps_what_was_typed(
     assert html.one("textarea", name="escalation-business_impact").text.strip() == "Payroll cannot run."
     assert html.one("input", name="escalation-reason", value="other").attrs.get("checked") is not None
     assert html.one("input", name="escalation-problem_statement_correct", value="no").attrs.get("checked") is not None
+    assert html.one("input", name="escalation-critical_milestone").attrs["value"] == milestone().isoformat()
     assert EscalationCase.objects.count() == 0
 
 
@@ -140,7 +141,7 @@ def test_a_customer_requests_an_escalation_staff_fields_are_ignored_and_a_double
     assert (case.status, case.level, case.escalation_manager_id) == ("requested", "team_leader", None)
     assert (request.channel, request.requested_by, request.recorded_by) == ("portal", world["carla"], world["carla"])
     assert (request.business_impact, request.workaround_impractical_because, request.critical_milestone) == (
-        "Payroll for 800 staff cannot run on Friday.", "Exporting by hand takes two days.", date(2026, 11, 27))
+        "Payroll for 800 staff cannot run on Friday.", "Exporting by hand takes two days.", milestone())
     assert list(ticket.events.filter(kind__startswith="case_").values_list("kind", flat=True)) == [
         "case_requested", "case_participant"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -15,7 +15,7 @@ from accounts.models import Team, User
 from tests_support.factories import TicketFactory
 from tickets.models import Attachment, Channel, Status, Ticket, TimelineEvent
 
-from .helpers import page, request_input
+from .helpers import milestone, page, request_input
 
 
 def make_requests(org: Any, customer: User, n: int, **kwargs: Any) -> list[Ticket]:
@@ -146,7 +146,7 @@ def test_it_opens_a_request_from_the_portal_with_its_files(
         customer.organisation, customer, customer, Channel.PORTAL)
     assert (ticket.symptoms, ticket.recent_changes, ticket.critical_milestone, ticket.service) == (
         "The tax code column says 1257L for everyone.", "We installed the April update on Sunday.",
-        date(2026, 11, 27), service)
+        milestone(), service)
     assert ticket.team == service.default_team  # reaches the service's first team straight away
     assert sorted(Attachment.objects.filter(ticket=ticket, is_internal=False).values_list("original_name", flat=True)) == [
         "export.log", "screen.png"]

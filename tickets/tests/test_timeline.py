@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.admin.sites import site
 from django.core.exceptions import ValidationError
@@ -133,7 +135,7 @@ def test_it_refuses_changing_an_event_through_the_admin(admin_browser: Client, e
     response = admin_browser.post(
         f"{ADMIN}{event.pk}/change/",
         {"kind": "resolve", "source": "in_progress", "target": "resolved", "reason": "forged",
-         "details": "{}", "at_0": "2020-01-01", "at_1": "00:00:00", "ticket": event.ticket_id},
+         "details": "{}", "at_0": f"{event.at - timedelta(days=400):%Y-%m-%d}", "at_1": "00:00:00", "ticket": event.ticket_id},
     )
     assert response.status_code == 403
     assert snapshot(event) == before
