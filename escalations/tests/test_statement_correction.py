@@ -7,7 +7,7 @@ portal, the console (staff recording a request made by phone) and the API."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -15,6 +15,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from escalation_desk.domain import InvalidInput, Refused
@@ -32,7 +33,7 @@ pytestmark = pytest.mark.django_db
 OLD_STATEMENT = "The payroll export of one department times out."
 NEW_STATEMENT = "Every payroll export times out, for every department, since the 2.4 upgrade."
 NEW_IMPACT = "No salary can be paid on Friday: 800 staff."
-MILESTONE = date(2026, 11, 27)
+MILESTONE = timezone.localdate() + timedelta(days=30)
 
 
 @pytest.fixture
@@ -55,7 +56,7 @@ def assert_corrected(ticket: Ticket, actor_username: str) -> None:
     assert event.details["changed"] == {
         "description": [OLD_STATEMENT, NEW_STATEMENT],
         "business_impact": ["One department is late.", NEW_IMPACT],
-        "critical_milestone": ["", "2026-11-27"],
+        "critical_milestone": ["", MILESTONE.isoformat()],
     }
     # The previous text is kept in the timeline, in words the customer reads.
     assert f"Problem statement was: “{OLD_STATEMENT}”." in event.reason
@@ -133,7 +134,7 @@ def test_the_portal_shows_the_corrected_statement_and_the_correction_in_history(
     client.force_login(world["carla"])
     data = {"reason": "critical_impact", "reason_detail": "", "level": "team_leader",
             "problem_statement_correct": "no", "corrected_problem_statement": NEW_STATEMENT,
-            "business_impact": NEW_IMPACT, "workaround_impractical_because": "", "critical_milestone": "2026-11-27"}
+            "business_impact": NEW_IMPACT, "workaround_impractical_because": "", "critical_milestone": MILESTONE.isoformat()}
     with time_machine.travel(at(23, 10), tick=False):
         response = client.post(reverse("portal:escalation_request", args=[ticket.pk]),
                                {f"escalation-{k}": v for k, v in data.items()})
@@ -142,7 +143,7 @@ def test_the_portal_shows_the_corrected_statement_and_the_correction_in_history(
     assert_corrected(ticket, "carla")
     page = client.get(reverse("portal:request", args=[ticket.pk])).content.decode()
     told_us = page[page.index('id="details"'):page.index('id="history"')]
-    assert NEW_STATEMENT in told_us and NEW_IMPACT in told_us and "27 Nov 2026" in told_us
+    assert NEW_STATEMENT in told_us and NEW_IMPACT in told_us and f"{MILESTONE.day} {MILESTONE:%b %Y}" in told_us
     assert OLD_STATEMENT not in told_us
     history = page[page.index('id="history"'):]
     assert "What you told us was corrected" in history and OLD_STATEMENT in history
@@ -154,7 +155,7 @@ def test_staff_recording_a_phone_request_correct_the_intake_for_the_customer(
     client.force_login(world["erin"])
     data = {"channel": "phone", "reason": "production_down", "reason_detail": "", "level": "team_leader",
             "problem_statement_correct": "no", "corrected_problem_statement": NEW_STATEMENT,
-            "business_impact": NEW_IMPACT, "workaround_impractical_because": "", "critical_milestone": "2026-11-27"}
+            "business_impact": NEW_IMPACT, "workaround_impractical_because": "", "critical_milestone": MILESTONE.isoformat()}
     response = client.post(reverse("desk:case_request", args=[ticket.pk]),
                            {f"case_request-{k}": v for k, v in data.items()})
 
@@ -181,7 +182,7 @@ def test_the_api_request_corrects_the_intake(world: World, ticket: Ticket) -> No
     api.force_login(world["carla"])
     body: dict[str, Any] = {"reason": "critical_impact", "level": "next_tier", "problem_statement_correct": False,
                             "corrected_problem_statement": NEW_STATEMENT, "business_impact": NEW_IMPACT,
-                            "critical_milestone": "2026-11-27"}
+                            "critical_milestone": MILESTONE.isoformat()}
     response = api.post(f"/api/tickets/{ticket.pk}/escalation/request/", body, format="json")
 
     assert response.status_code == 201, response.content
