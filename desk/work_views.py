@@ -102,6 +102,10 @@ def queue_assign(request: HttpRequest) -> HttpResponse:
     team_ids = selectors.assignable_team_ids(request.user)
     if team_ids is not None and not team_ids:
         raise PermissionDenied(_("Only team leaders and managers may assign tickets."))
+    ticked = [int(v) for v in request.POST.getlist("ticket") if v.isdigit()]
+    visible = list(permissions.visible_tickets(request.user, Ticket.objects.filter(pk__in=ticked)))
+    if visible and not any(permissions.can_assign(t, request.user) for t in visible):
+        raise PermissionDenied(_("You may not assign any of these tickets: they are not your teams'."))
     form = BulkAssignForm(request.POST, team_ids=team_ids)
     if not form.is_valid():
         for field, errors in form.errors.items():
@@ -109,8 +113,7 @@ def queue_assign(request: HttpRequest) -> HttpResponse:
                                     f"{' '.join(errors)}")
         return _back_to_queue(request)
     assignee = form.cleaned_data["assignee"]
-    tickets = {t.pk: t for t in permissions.visible_tickets(
-        request.user, Ticket.objects.filter(pk__in=form.cleaned_data["ticket"]))}
+    tickets = {t.pk: t for t in visible}
     done: list[str] = []
     refused: list[str] = []
     forbidden = 0
@@ -128,7 +131,7 @@ def queue_assign(request: HttpRequest) -> HttpResponse:
             refused.append(f"{ticket.reference}: {_refusal_text(exc)}")
         else:
             done.append(ticket.reference)
-    if forbidden and forbidden == len(form.cleaned_data["ticket"]):
+    if forbidden and forbidden == len(form.cleaned_data["ticket"]):  # the check above, under the row lock
         raise PermissionDenied(_("You may not assign any of these tickets: they are not your teams'."))
     if done:
         messages.success(request, _("Assigned to %(who)s: %(refs)s.") % {
