@@ -292,7 +292,7 @@ def test_it_renders_the_reply_box_first_with_reply_to_customer_selected(staff_cl
     radios = first.select("input", type="radio")
     assert [(r.attrs["value"], "checked" in r.attrs) for r in radios] == [("reply", True), ("note", False)]
     labels = [label.text for label in first.select("label", cls="mode")]
-    assert labels == ["✉ Reply to customer", "🔒 Internal note"]
+    assert labels == ["✉ Reply to customer", "✎ Internal note"]
     # The conversation comes before the troubleshooting log.
     ids = [n.attrs.get("id") for n in html.select() if n.attrs.get("id") in ("comments", "troubleshooting")]
     assert ids == ["comments", "troubleshooting"]
@@ -422,7 +422,7 @@ SORT_KEYS: dict[str, Callable[[Ticket], Any]] = {
     "ref": lambda t: t.pk,
     "summary": lambda t: t.summary,
     "status": lambda t: _status_rank(t.status),
-    "priority": lambda t: t.priority,
+    "priority": lambda t: t.priority or None,
     "due": _due,
     "organisation": lambda t: t.organisation.name,
     "tier": _tier,
