@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Case, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.expressions import BaseExpression, OrderBy
+from django.db.models.functions import NullIf
 from django.http import Http404
 from django.utils import timezone
 
@@ -83,7 +84,7 @@ QUEUE_SORTS: dict[str, list[str | BaseExpression]] = {
     "summary": ["summary"],
     "status": [Case(*(When(status=s, then=Value(i)) for i, s in enumerate(_LIFECYCLE)),
                     default=Value(len(_LIFECYCLE)), output_field=IntegerField())],
-    "priority": ["priority"],
+    "priority": [NullIf("priority", Value(""))],  # no priority yet: last, like other blanks
     "organisation": ["organisation__name"],
     "team": ["team__name"],
     "assignee": ["assignee__first_name", "assignee__last_name", "assignee__username"],
