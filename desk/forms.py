@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.db.models import Q
 from django.forms.models import ModelChoiceIterator
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, User
 from escalation_desk.widgets import IsoDateInput
@@ -192,9 +193,21 @@ TRANSITION_FORMS: dict[str, type[forms.Form]] = {
 
 
 class CommentForm(forms.Form):
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Comment")
-    is_internal = forms.BooleanField(required=False, initial=True, label="Internal (staff only)")
-    files = MultipleFileField(label="Attachments")
+    """The conversation's reply box: a reply to the customer (the default) or an internal note."""
+
+    REPLY, NOTE = "reply", "note"
+    mode = forms.ChoiceField(
+        choices=[(REPLY, _("Reply to customer")), (NOTE, _("Internal note"))], initial=REPLY,
+        widget=forms.RadioSelect, required=False, label=_("Kind of comment"),
+    )
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label=_("Message"))
+    files = MultipleFileField(label=_("Attachments"))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        data["mode"] = data.get("mode") or self.REPLY
+        data["is_internal"] = data["mode"] == self.NOTE
+        return data
 
 
 class StepForm(forms.Form):

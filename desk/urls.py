@@ -4,6 +4,7 @@ from django.urls import path
 from . import case_views as case
 from . import escalation_views as esc
 from . import views
+from . import work_views as work
 
 app_name = "desk"
 
@@ -13,11 +14,17 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.my_work, name="my_work"),
     path("queue/", views.queue, name="queue"),
+    path("queue/assign/", work.queue_assign, name="queue_assign"),
+    path("queue/views/", work.saved_view_save, name="saved_view_save"),
+    path("queue/views/<int:pk>/delete/", work.saved_view_delete, name="saved_view_delete"),
     path("tickets/new/", views.ticket_new, name="ticket_new"),
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket"),
     path("tickets/<int:pk>/intake/", views.ticket_intake, name="ticket_intake"),
     path("tickets/<int:pk>/comments/", views.ticket_comment, name="ticket_comment"),
     path("tickets/<int:pk>/steps/", views.ticket_step, name="ticket_step"),
+    path("tickets/<int:pk>/assign/", work.ticket_assign, name="ticket_assign"),
+    path("tickets/<int:pk>/follow/", work.ticket_follow, name="ticket_follow"),
+    path("tickets/<int:pk>/unfollow/", work.ticket_unfollow, name="ticket_unfollow"),
     path("tickets/<int:pk>/tier/escalate/", esc.ticket_escalate, name="ticket_escalate"),
     path("tickets/<int:pk>/tier/return/", esc.ticket_return, name="ticket_return"),
     path("tickets/<int:pk>/tier/decide/", esc.ticket_decide, name="ticket_decide"),

@@ -10,10 +10,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -21,8 +22,9 @@ from escalation_desk.domain import InvalidInput, Refused
 from escalation_desk.forms import add_service_errors
 from escalations.models import TierStint
 from tickets import permissions, selectors, services
-from tickets.models import Ticket
+from tickets.models import Ticket, Watcher
 
+from . import work
 from .case_panel import case_panel
 from .forms import (
     TRANSITION_FORMS,
@@ -33,7 +35,9 @@ from .forms import (
     StepForm,
     TicketCreateForm,
 )
+from .models import SavedView
 from .tier_panel import tier_panel
+from .work_forms import AssignForm, BulkAssignForm, SavedViewForm
 
 PAGE_SIZE = 25
 
@@ -63,11 +67,29 @@ def with_current_tier(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
 @agent_required
 def my_work(request: HttpRequest) -> HttpResponse:
     tickets = list(with_current_tier(selectors.my_work(user=request.user))[:100])
+    waiting = work.waiting_for(request.user)
     return render(request, "desk/my_work.html", {
         "mine": [t for t in tickets if t.assignee_id == request.user.pk],
         "team_unassigned": [t for t in tickets if t.assignee_id is None],
         "counts": selectors.status_counts(user=request.user),
+        "load": work.team_load(request.user),
+        "waiting": waiting,
+        "waiting_count": sum(len(items) for items in waiting.values()),
     })
+
+
+# The queue's columns a user can sort by: the tickets' own (selectors.QUEUE_SORTS) and the
+# current tier's name, which lives in escalations (an annotation, so still no query per row).
+QUEUE_SORTS = {**selectors.QUEUE_SORTS, "tier": ["current_tier_name"]}
+DEFAULT_SORT = "due"  # due soonest: the nearest running clock first
+
+
+def _sorted_queue(tickets: QuerySet[Ticket], sort: str) -> QuerySet[Ticket]:
+    if sort.removeprefix("-") == "tier":
+        tickets = tickets.annotate(current_tier_name=Subquery(
+            TierStint.objects.filter(ticket=OuterRef("pk"), left_at__isnull=True).values("tier__name")[:1]
+        ))
+    return selectors.sort_queue(tickets, sort, sorts=QUEUE_SORTS)
 
 
 @require_GET
@@ -89,12 +111,29 @@ def queue(request: HttpRequest) -> HttpResponse:
     if form.is_valid() and form.cleaned_data["tier"] is not None:
         # At most one open stint per ticket: the join adds no duplicate rows.
         tickets = tickets.filter(tier_stints__tier=form.cleaned_data["tier"], tier_stints__left_at__isnull=True)
+    sort = request.GET.get("sort", "")
+    if sort.removeprefix("-") not in QUEUE_SORTS:
+        sort = DEFAULT_SORT
+    tickets = _sorted_queue(tickets, sort)
     page = Paginator(with_current_tier(tickets), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
+    unsorted = query.copy()
+    unsorted.pop("sort", None)
+    team_ids = selectors.assignable_team_ids(request.user)
+    may_assign = team_ids is None or bool(team_ids)
+    context = {
+        "form": form, "page": page, "query": query.urlencode(), "sort": sort,
+        "unsorted_query": unsorted.urlencode(),
+        "here_query": request.GET.urlencode(),
+        "may_assign": may_assign,
+        "bulk_form": BulkAssignForm(team_ids=team_ids, auto_id="bulk-%s") if may_assign else None,
+    }
     # htmx restoring history after hx-push-url (cache miss) needs the whole page back.
     partial = request.htmx and not request.htmx.history_restore_request
+    if not partial:
+        context["saved_views"] = list(SavedView.objects.filter(user=request.user))
+        context["view_form"] = SavedViewForm(prefix="view", initial={"query": query.urlencode()})
     template = "desk/_queue_results.html" if partial else "desk/queue.html"
     return render(request, template, context)
 
@@ -140,6 +179,7 @@ def _ticket_page(
     *,
     bound: dict[str, Any] | None = None,
     status: int = 200,
+    unread_since: Any = None,
 ) -> HttpResponse:
     """Render the ticket page; `bound` carries a refused form so the user's input is kept."""
     bound = bound or {}
@@ -151,10 +191,18 @@ def _ticket_page(
         name: bound.get(name) or _transition_form(name, ticket) for name in transitions
     }
     labels = services.TRANSITION_LABELS
+    watchers = list(ticket.watchers.all())
+    may_assign = permissions.can_assign(ticket, request.user) and ticket.is_open
     context = {
         "ticket": ticket,
+        "followers": [w for w in watchers if w.user.is_staff],
+        "copied_in": [w for w in watchers if not w.user.is_staff],
+        "following": any(w.user_id == request.user.pk for w in watchers),
+        "may_assign": may_assign,
+        "assign_form": (bound.get("assign") or AssignForm(ticket=ticket, prefix="assign")) if may_assign else None,
         "transitions": [(name, labels[name], forms[name]) for name in transitions],
         "open_form": next(iter(bound), None),
+        "unread_since": unread_since,
         "comment_form": bound.get("comment") or CommentForm(prefix="comment"),
         "step_form": bound.get("step") or StepForm(prefix="step"),
         "can_comment_internal": permissions.can_view_internal(request.user),
@@ -169,15 +217,20 @@ def _ticket_page(
 
 
 def _load_ticket(request: HttpRequest, pk: int) -> Ticket:
-    return selectors.get_ticket_for(
-        request.user, pk, queryset=selectors.ticket_detail_queryset(user=request.user)
+    queryset = selectors.ticket_detail_queryset(user=request.user).prefetch_related(
+        Prefetch("watchers", queryset=Watcher.objects.select_related("user").order_by("created_at", "pk"))
     )
+    return selectors.get_ticket_for(request.user, pk, queryset=queryset)
 
 
 @require_GET
 @agent_required
 def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _ticket_page(request, _load_ticket(request, pk))
+    ticket = _load_ticket(request, pk)
+    # Shown before it is cleared, so whoever opens it sees why it was marked.
+    unread_since = ticket.unread_customer_reply_at
+    services.ticket_mark_seen(ticket=ticket, actor=request.user)
+    return _ticket_page(request, ticket, unread_since=unread_since)
 
 
 @require_POST
@@ -241,7 +294,8 @@ def ticket_comment(request: HttpRequest, pk: int) -> HttpResponse:
         except (InvalidInput, Refused, PermissionDenied) as exc:
             _form_errors(form, exc)
         else:
-            messages.success(request, "Comment added.")
+            messages.success(request, _("Internal note added.") if form.cleaned_data["is_internal"]
+                             else _("Reply sent to the customer."))
             return redirect(reverse("desk:ticket", args=[ticket.pk]) + "#comments")
     return _ticket_page(request, _load_ticket(request, pk), bound={"comment": form})
 

@@ -31,6 +31,7 @@ from . import permissions, selectors, services
 from .models import Attachment, Channel, Priority, Status, Ticket, TroubleshootingStep
 from .serializers import (
     TRANSITION_INPUTS,
+    AssignInputSerializer,
     AttachmentInputSerializer,
     AttachmentSerializer,
     CommentInputSerializer,
@@ -155,6 +156,7 @@ class TicketViewSet(viewsets.GenericViewSet):
             "steps": StepInputSerializer,
             "complete_step": StepCompleteInputSerializer,
             "attachments": AttachmentInputSerializer,
+            "assign": AssignInputSerializer,
             **TRANSITION_INPUTS,
         }
         name = self.action
@@ -214,6 +216,49 @@ class TicketViewSet(viewsets.GenericViewSet):
     confirm_resolution = _transition_action("confirm_resolution")
     reopen = _transition_action("reopen")
     cancel = _transition_action("cancel")
+
+    @extend_schema(
+        summary="Assign or reassign the ticket (team leaders and managers of its team); null unassigns",
+        request=AssignInputSerializer,
+        responses={200: TicketDetailSerializer, **_ERRORS, **_REFUSED},
+    )
+    @action(detail=True, methods=["post"])
+    def assign(self, request: Request, pk: str | None = None) -> Response:
+        """The same service as the console: an "assigned" event, the new assignee is told."""
+        user = request.user
+        if not permissions.is_staff_reader(user):
+            raise Http404("No such ticket.")  # customers have no assignment to see or change
+        ticket = selectors.get_ticket_for(user, pk)
+        if not permissions.can_assign(ticket, user):
+            raise PermissionDenied("Only a team leader or manager of the ticket's team may assign it.")
+        serializer = AssignInputSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        services.ticket_assign(ticket=ticket, actor=user, assignee=serializer.validated_data["assignee"])
+        return Response(self.detail_data(ticket.pk))
+
+    @extend_schema(
+        summary="Follow the ticket: hear of every update (staff)", request=None,
+        responses={200: TicketDetailSerializer, **_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def follow(self, request: Request, pk: str | None = None) -> Response:
+        if not permissions.is_staff_reader(request.user):
+            raise Http404("No such ticket.")
+        ticket = selectors.get_ticket_for(request.user, pk)
+        services.ticket_follow(ticket=ticket, actor=request.user)
+        return Response(self.detail_data(ticket.pk))
+
+    @extend_schema(
+        summary="Stop following the ticket (staff)", request=None,
+        responses={200: TicketDetailSerializer, **_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def unfollow(self, request: Request, pk: str | None = None) -> Response:
+        if not permissions.is_staff_reader(request.user):
+            raise Http404("No such ticket.")
+        ticket = selectors.get_ticket_for(request.user, pk)
+        services.ticket_unfollow(ticket=ticket, actor=request.user)
+        return Response(self.detail_data(ticket.pk))
 
     @extend_schema(exclude=True)
     def unknown_transition(

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models.expressions import BaseExpression, OrderBy
+from django.db.models.functions import NullIf
 from django.http import Http404
 from django.utils import timezone
 
@@ -56,7 +58,52 @@ def ticket_queue(*, user: User, filters: QueueFilters | None = None) -> QuerySet
         qs = qs.filter(_text_query(filters.q))
     if filters.sla:
         qs = qs.filter(pk__in=_sla_ticket_ids(filters.sla))
-    return qs.prefetch_related(_clocks_prefetch()).order_by("-created_at", "-pk")
+    return with_nearest_clock(qs.prefetch_related(_clocks_prefetch())).order_by("-created_at", "-pk")
+
+
+def with_nearest_clock(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """Each ticket's nearest deadline, `next_due_at`: the earliest due_at of its running clocks.
+
+    A correlated subquery, so sorting by it costs no query per row.
+    """
+    running = Clock.objects.filter(
+        content_type__app_label=Ticket._meta.app_label, content_type__model=Ticket._meta.model_name,
+        object_id=OuterRef("pk"), state=ClockState.RUNNING, due_at__isnull=False,
+    ).order_by("due_at").values("due_at")[:1]
+    return qs.annotate(next_due_at=Subquery(running))
+
+
+_LIFECYCLE = [Status.NEW, Status.OPEN, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER, Status.RESOLVED,
+              Status.CLOSED, Status.CANCELLED]
+
+# The queue's sortable columns: each a list of expressions, compared in order. "due" is the
+# nearest running clock (with_nearest_clock); status sorts in lifecycle order, not alphabetically.
+QUEUE_SORTS: dict[str, list[str | BaseExpression]] = {
+    "due": ["next_due_at"],
+    "ref": ["pk"],
+    "summary": ["summary"],
+    "status": [Case(*(When(status=s, then=Value(i)) for i, s in enumerate(_LIFECYCLE)),
+                    default=Value(len(_LIFECYCLE)), output_field=IntegerField())],
+    "priority": [NullIf("priority", Value(""))],  # no priority yet: last, like other blanks
+    "organisation": ["organisation__name"],
+    "team": ["team__name"],
+    "assignee": ["assignee__first_name", "assignee__last_name", "assignee__username"],
+    "opened": ["created_at"],
+}
+
+
+def sort_queue(
+    qs: QuerySet[Ticket], sort: str, *, sorts: dict[str, list[str | BaseExpression]] | None = None,
+) -> QuerySet[Ticket]:
+    """Order by one column ("-" first for descending); blanks last either way, then newest first."""
+    sorts = sorts or QUEUE_SORTS
+    descending = sort.startswith("-")
+    keys = sorts.get(sort.removeprefix("-"), sorts["opened"])
+    order: list[OrderBy] = []
+    for key in keys:
+        expression = F(key) if isinstance(key, str) else key
+        order.append(expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True))
+    return qs.order_by(*order, F("created_at").desc(), F("pk").desc())
 
 
 def _clocks_prefetch() -> Prefetch:
@@ -103,6 +150,13 @@ def my_work(*, user: User) -> QuerySet[Ticket]:
         ticket_queue(user=user, filters=QueueFilters(open_only=True))
         .filter(Q(assignee_id=user.pk) | Q(assignee__isnull=True, team_id__in=user.team_ids))
     )
+
+
+def assignable_team_ids(user: User) -> frozenset[int] | None:
+    """Teams whose tickets the user may assign (permissions.can_assign); None means every team."""
+    if user.is_superuser or user.has_perm("tickets.work_any_ticket"):
+        return None
+    return user.led_team_ids
 
 
 def get_ticket_for(user: User, pk: int | str, *, queryset: QuerySet[Ticket] | None = None) -> Ticket:

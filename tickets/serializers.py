@@ -151,15 +151,25 @@ class TicketListSerializer(serializers.ModelSerializer):
     service = ServiceBriefSerializer(read_only=True, allow_null=True)
     available_transitions = serializers.SerializerMethodField()
     clocks = serializers.SerializerMethodField()
+    unread_customer_reply = serializers.SerializerMethodField(
+        help_text="Staff only (null for customers): the customer replied and no staff member has "
+        "opened the ticket in the console since."
+    )
 
     class Meta:
         model = Ticket
         fields = [
             "id", "reference", "url", "summary", "status", "priority", "channel",
             "organisation", "requester", "team", "assignee", "category", "service",
-            "created_at", "updated_at", "available_transitions", "clocks",
+            "created_at", "updated_at", "available_transitions", "clocks", "unread_customer_reply",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.BooleanField(allow_null=True))
+    def get_unread_customer_reply(self, ticket: Ticket) -> bool | None:
+        if not permissions.is_staff_reader(self.context["request"].user):
+            return None
+        return ticket.unread_customer_reply_at is not None
 
     def get_available_transitions(self, ticket: Ticket) -> list[str]:
         return selectors.available_transitions(ticket, self.context["request"].user)
@@ -364,6 +374,18 @@ TRANSITION_INPUTS: dict[str, type[serializers.Serializer]] = {
     "reopen": ReopenInputSerializer,
     "cancel": CancelInputSerializer,
 }
+
+
+# --- input: assignment ----------------------------------------------------------------------
+
+
+class AssignInputSerializer(serializers.Serializer):
+    """Who works the ticket from now on; null unassigns it. Team leaders and managers only."""
+
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True, is_staff=True), allow_null=True,
+        help_text="A staff member of the ticket's team (user id), or null for nobody.",
+    )
 
 
 # --- input: comments, steps, attachments ---------------------------------------------------

@@ -104,6 +104,9 @@ def test_it_escalates_a_documented_ticket_from_tier_1_to_tier_2(
         expect(package.locator(".findings")).to_have_text("The March period restarts endlessly in the export job.")
         expect(package.locator(".package-tier[data-tier='Tier 1']")).to_contain_text(
             "The March period restarts endlessly; other periods finish.")
+        # The package's steps are the troubleshooting log's, as handed off: folded, shown on demand.
+        expect(package.locator("a", has_text="export.log")).to_be_hidden()
+        package.locator(".package-steps > summary").click()
         expect(package.locator("a", has_text="export.log")).to_be_visible()
         # The package sits above the intake and the troubleshooting log.
         top = tom.evaluate("""() => ['package', 'intake', 'troubleshooting'].map(

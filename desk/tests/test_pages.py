@@ -294,9 +294,9 @@ def test_it_shows_internal_comments_to_staff_marked_internal_and_never_to_custom
 
     comments = html.one(id="comments").select("article", cls="comment")
     shown = [(c.one(cls="body").text, "internal" in c.classes, c.one(cls="badge").text) for c in comments]
-    assert shown == [
+    assert shown == [  # newest first, under the reply box
+        ("Suspect the DB timeout.", True, "internal note"),
         ("The export is empty again.", False, "public"),
-        ("Suspect the DB timeout.", True, "internal"),
     ]
     assert customer_view.status_code == 403
     assert b"Suspect the DB timeout." not in customer_view.content

@@ -139,7 +139,7 @@ def test_it_refuses_customers_before_revealing_whether_a_ticket_exists(
 
 # --- comments and troubleshooting steps ------------------------------------------------------------
 
-COMMENT = {"comment-body": "Called Carla: the export failed again last night.", "comment-is_internal": "on"}
+COMMENT = {"comment-body": "Called Carla: the export failed again last night.", "comment-mode": "note"}
 STEP = {
     "step-kind": "log_analysis", "step-action": "Read the export log", "step-outcome": "Timeout after 1800 s",
     "step-state": "done",

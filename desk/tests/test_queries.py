@@ -39,12 +39,21 @@ from tickets.models import Attachment, Comment, Ticket, TimelineEvent, Troublesh
 # and its pending-approvals count (one, desk.context_processors); SLA badges add three: the
 # clocks, their calendars' working windows and holidays; the "Tier" column one (the open
 # stints with their tiers) and the queue's tier filter one (the tiers, when rendered).
-MY_WORK_QUERIES = 13
-QUEUE_QUERIES = 14
+# My work adds what waits for the user's decision (the approvals, the tickets at a decision
+# point, with the user's roles for it) and the teams they lead (for the team load, one query
+# however many teams); the queue adds the user's saved views and the teams they may assign.
+MY_WORK_QUERIES = 17
+QUEUE_QUERIES = 16
+# A team leader's My work adds the team load (the teams, their engineers, the counts) and the queue
+# the people they may assign to (the bulk form).
+LEADER_MY_WORK_QUERIES = MY_WORK_QUERIES + 3
+LEADER_QUEUE_QUERIES = QUEUE_QUERIES + 1
 # The ticket page's Tier section reads the current stint, the hand-offs, the consults, the
 # vendor engagements and the IT manager's decisions once each (plus the teams one may consult);
-# the Escalation panel reads the ticket's latest escalation case (one query; none here).
-TICKET_QUERIES = {"new": 27, "in_progress": 24, "resolved": 23}
+# the Escalation panel reads the ticket's latest escalation case (one query; none here); the
+# people following it or copied in, the teams the user leads (may they assign it?), and the
+# clearing of its "unread customer reply" marker (one update, when it is set).
+TICKET_QUERIES = {"new": 30, "in_progress": 27, "resolved": 26}
 
 
 
@@ -69,6 +78,7 @@ def make_tickets(
                 status="new" if i % 2 else "in_progress",
                 assignee=None if i % 2 else (engineer if i % 4 == 0 else colleague),
                 created_at=now - timedelta(minutes=start + i),
+                unread_customer_reply_at=now if i % 3 == 0 else None,
             )
             for i in range(n)
         ])
@@ -108,6 +118,39 @@ def test_it_lists_the_queue_in_a_fixed_number_of_queries(
 
     assert len(page(small_page).references()) < len(page(large_page).references()) <= 25
     assert {td.text for td in page(large_page).select("td", cls="tier-cell")} == {"Payroll first line"}
+    assert_unread_markers(page(small_page))
+    assert_unread_markers(page(large_page))
+    assert small == large
+
+
+def assert_unread_markers(html: Any) -> None:
+    """Every row with an unread customer reply carries the marker, and only those (make_tickets
+    marks every third ticket)."""
+    rows = html.select("tr", cls="ticket-row")
+    marked = [r for r in rows if r.select("span", cls="unread-reply")]
+    assert marked and len(marked) < len(rows)
+    assert all("has-unread" in r.classes for r in marked)
+    assert Ticket.objects.filter(pk__in=[int(r.attrs["data-ticket"]) for r in marked],
+                                 unread_customer_reply_at__isnull=True).count() == 0
+
+
+@pytest.mark.parametrize("sort", ["due", "-due", "tier", "-tier", "assignee", "-status", "organisation"])
+def test_it_sorts_the_queue_in_a_fixed_number_of_queries(
+    client: Client, team_leader: User, make_tickets: Callable[[int], None],
+    django_assert_max_num_queries: Any, sort: str,
+) -> None:
+    """As a team leader (with the bulk-assignment form), by each kind of column."""
+    client.force_login(team_leader)
+    url = reverse("desk:queue")
+    make_tickets(10)
+    client.get(url, {"sort": sort})
+
+    small, _ = measure(client, django_assert_max_num_queries, LEADER_QUEUE_QUERIES, url, sort=sort)
+    make_tickets(300)
+    large, large_page = measure(client, django_assert_max_num_queries, LEADER_QUEUE_QUERIES, url, sort=sort)
+
+    assert len(page(large_page).select("input", name="ticket")) == 25
+    assert_unread_markers(page(large_page))
     assert small == large
 
 
@@ -120,10 +163,11 @@ def test_it_answers_the_queue_htmx_partial_in_a_fixed_number_of_queries(
     headers = {"HX-Request": "true"}
 
     # No filter form (so no list of teams or tiers) and no header (so no unread or pending counts).
-    with django_assert_num_queries(QUEUE_QUERIES - 4):
+    # No saved views either: they are on the page around the results.
+    with django_assert_num_queries(QUEUE_QUERIES - 5):
         small = staff_client.get(url, {"status": "new"}, headers=headers)
     make_tickets(500)
-    with django_assert_num_queries(QUEUE_QUERIES - 4):
+    with django_assert_num_queries(QUEUE_QUERIES - 5):
         large = staff_client.get(url, {"status": "new"}, headers=headers)
 
     assert len(page(small).references()) == 5
@@ -142,6 +186,49 @@ def test_it_shows_my_work_in_a_fixed_number_of_queries(
     large, large_page = measure(staff_client, django_assert_max_num_queries, MY_WORK_QUERIES, url)
 
     assert (len(page(small_page).references()), len(page(large_page).references())) == (8, 100)
+    assert_unread_markers(page(small_page))
+    assert_unread_markers(page(large_page))
+    assert small == large
+
+
+def test_it_shows_a_team_leaders_my_work_in_a_fixed_number_of_queries(
+    client: Client, world: World, django_assert_max_num_queries: Any
+) -> None:
+    """The team load and "waiting for me" grow with the data; the query count does not."""
+    ravi = world["ravi"]  # Tier 2's team leader, an approver of Tier 2's gated hand-offs
+    client.force_login(ravi)
+    url = reverse("desk:my_work")
+
+    def grow(n: int) -> None:
+        tier2 = world.teams["Tier 2"]
+        for i in range(n):
+            make_agent("Engineer", team=tier2, username=f"eng{Ticket.objects.count()}x{i}")
+        engineers = list(User.objects.filter(teams=tier2))
+        Ticket.objects.bulk_create(
+            Ticket(organisation=world["carla"].organisation, requester=world["carla"], created_by=world["tom"],
+                   summary=f"Load {i}", team=tier2, status=["open", "in_progress", "waiting_on_customer"][i % 3],
+                   assignee=None if i % 4 == 0 else engineers[i % len(engineers)])
+            for i in range(n * 3))
+        for _ in range(max(1, n // 3)):
+            escalated_ticket(world, "pending")
+
+    def check(response: Any) -> None:
+        html = page(response)
+        rows = html.one(id="team-load").select("tr", cls="load-row")
+        shown = sum(int(r.select("td", cls="total")[0].text) for r in rows)
+        assert shown == Ticket.objects.open().filter(team=world.teams["Tier 2"]).count()
+        assert len(html.one(id="waiting-approvals").select("li", cls="waiting-item")) == (
+            ApprovalRequest.objects.decidable_by(ravi).count())
+
+    grow(2)
+    client.get(url)
+    small, small_page = measure(client, django_assert_max_num_queries, LEADER_MY_WORK_QUERIES, url)
+    check(small_page)
+    grow(20)
+    large, large_page = measure(client, django_assert_max_num_queries, LEADER_MY_WORK_QUERIES, url)
+    check(large_page)
+    assert len(page(large_page).one(id="team-load").select("tr", cls="load-row")) > len(
+        page(small_page).one(id="team-load").select("tr", cls="load-row"))
     assert small == large
 
 
@@ -203,6 +290,8 @@ def test_it_shows_a_ticket_in_a_fixed_number_of_queries(
     small_ticket, large_ticket = make(5), make(200)
     staff_client.get(reverse("desk:ticket", args=[small_ticket.pk]))
     bound = TICKET_QUERIES[state]
+    # Both with an unread customer reply, which opening the page clears (the marker's update).
+    Ticket.objects.filter(pk__in=[small_ticket.pk, large_ticket.pk]).update(unread_customer_reply_at=timezone.now())
 
     small, small_page = measure(
         staff_client, django_assert_max_num_queries, bound, reverse("desk:ticket", args=[small_ticket.pk])
@@ -216,6 +305,9 @@ def test_it_shows_a_ticket_in_a_fixed_number_of_queries(
         assert len(html.one(id="troubleshooting").select("li", cls="step")) == n
         assert len(html.one(id="comments").select("article", cls="comment")) == n
         assert len(html.one(id="timeline").select("li", cls="event")) == n
+        assert html.by_id("unread-note") is not None
+    assert not Ticket.objects.filter(pk__in=[small_ticket.pk, large_ticket.pk],
+                                     unread_customer_reply_at__isnull=False).exists()
     assert small == large
 
 
@@ -279,7 +371,9 @@ def escalated_ticket(world: World, state: str) -> Ticket:
 
 # The Tier section in a vendor tier (seen by the liaising Tier 2 engineer: return, consult,
 # vendor and to-do forms) and with an approval pending (seen by an approver: decision forms).
-ESCALATED_TICKET_QUERIES = {"vendor": 29, "pending": 30}
+# Plus the followers and the teams the viewer leads; ravi leads Tier 2, so also the people he may
+# assign the ticket to.
+ESCALATED_TICKET_QUERIES = {"vendor": 31, "pending": 33}
 
 
 @pytest.mark.parametrize(("state", "viewer"), [("vendor", "tom"), ("pending", "ravi")])
@@ -385,8 +479,8 @@ def case_in(world: World, state: str) -> Any:
 
 # The Escalation panel: the latest case, its requests, participants, action items, meetings and
 # updates (one query each), its clocks, and the staff to choose from for whoever may engage or plan.
-CASE_TICKET_QUERIES = {("requested", "esme"): 30, ("active", "esme"): 30, ("active", "erin"): 31,
-                       ("leadership_review", "leah"): 29}
+CASE_TICKET_QUERIES = {("requested", "esme"): 32, ("active", "esme"): 32, ("active", "erin"): 33,
+                       ("leadership_review", "leah"): 31}
 
 
 @pytest.mark.parametrize(("state", "viewer"), list(CASE_TICKET_QUERIES))
