@@ -88,7 +88,7 @@ def test_it_reads_back_the_iso_value_it_rendered(
 
 # What the forms of desk and portal take as keyword-only arguments (an unknown one fails the test:
 # add it here).
-FORM_ARGUMENTS: dict[str, Any] = {"ticket": Ticket(), "tiers": [], "ticket_team_id": None}
+FORM_ARGUMENTS: dict[str, Any] = {"ticket": Ticket(), "tiers": [], "ticket_team_id": None, "team_ids": frozenset()}
 
 
 def project_forms() -> Iterator[type[forms.BaseForm]]:
