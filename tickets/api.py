@@ -28,7 +28,7 @@ from escalation_desk.api import ErrorSerializer, InvalidInputSerializer, PagePag
 from escalation_desk.domain import InvalidInput
 
 from . import permissions, selectors, services
-from .models import Attachment, Channel, Priority, Status, Ticket, TroubleshootingStep
+from .models import Attachment, Channel, Priority, Status, Ticket, TroubleshootingStep, Watcher
 from .serializers import (
     TRANSITION_INPUTS,
     AssignInputSerializer,
@@ -36,12 +36,14 @@ from .serializers import (
     AttachmentSerializer,
     CommentInputSerializer,
     CommentSerializer,
+    CopyInInputSerializer,
     StepCompleteInputSerializer,
     StepInputSerializer,
     StepSerializer,
     TicketCreateSerializer,
     TicketDetailSerializer,
     TicketListSerializer,
+    WatcherSerializer,
 )
 
 TRANSITION_SUMMARIES = {
@@ -259,6 +261,44 @@ class TicketViewSet(viewsets.GenericViewSet):
         ticket = selectors.get_ticket_for(request.user, pk)
         services.ticket_unfollow(ticket=ticket, actor=request.user)
         return Response(self.detail_data(ticket.pk))
+
+    @extend_schema(
+        methods=["GET"], summary="The people copied in on the ticket (contacts of its organisation)",
+        responses={200: WatcherSerializer(many=True), 404: _ERRORS[404]},
+    )
+    @extend_schema(
+        methods=["POST"], summary="Copy a contact of the ticket's organisation in: they hear of every reply",
+        request=CopyInInputSerializer, responses={200: WatcherSerializer(many=True), **_ERRORS, **_REFUSED},
+    )
+    @action(detail=True, methods=["get", "post"], url_path="copied-in", pagination_class=None)
+    def copied_in(self, request: Request, pk: str | None = None) -> Response:
+        """The customer (or staff working the ticket) copies colleagues in, as in the portal."""
+        ticket = selectors.get_ticket_for(request.user, pk)
+        if request.method == "POST":
+            contact = self._copy_in_contact(request, ticket)
+            services.ticket_add_cc(ticket=ticket, actor=request.user, contact=contact)
+        return Response(self._copied_in(ticket))
+
+    @extend_schema(
+        summary="Stop copying a contact in", request=CopyInInputSerializer,
+        responses={200: WatcherSerializer(many=True), **_ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="copied-in/remove")
+    def copied_out(self, request: Request, pk: str | None = None) -> Response:
+        ticket = selectors.get_ticket_for(request.user, pk)
+        services.ticket_remove_cc(ticket=ticket, actor=request.user, contact=self._copy_in_contact(request, ticket))
+        return Response(self._copied_in(ticket))
+
+    def _copy_in_contact(self, request: Request, ticket: Ticket) -> Any:
+        serializer = CopyInInputSerializer(data=request.data, organisation_id=ticket.organisation_id)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data["contact"]
+
+    @staticmethod
+    def _copied_in(ticket: Ticket) -> list[dict[str, Any]]:
+        rows = Watcher.objects.filter(ticket=ticket, user__organisation_id=ticket.organisation_id,
+                                      user__is_staff=False).select_related("user")
+        return WatcherSerializer(rows, many=True).data
 
     @extend_schema(exclude=True)
     def unknown_transition(

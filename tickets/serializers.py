@@ -388,6 +388,25 @@ class AssignInputSerializer(serializers.Serializer):
     )
 
 
+class CopyInInputSerializer(serializers.Serializer):
+    """A contact of the ticket's organisation to copy in on it (or to stop copying in)."""
+
+    contact = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.none(), help_text="A contact (user id) of the ticket's organisation.",
+    )
+
+    def __init__(self, *args: Any, organisation_id: int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only the ticket's organisation's own contacts are choices: nobody else is revealed.
+        self.fields["contact"].queryset = User.objects.filter(
+            organisation_id=organisation_id, is_active=True, is_staff=False)
+
+
+class WatcherSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="user.pk")
+    name = serializers.CharField(source="user.__str__")
+
+
 # --- input: comments, steps, attachments ---------------------------------------------------
 
 

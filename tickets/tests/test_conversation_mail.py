@@ -285,3 +285,26 @@ def test_a_ticket_opened_on_the_customers_behalf_gives_them_its_reference(
     assert (row.recipient, row.thread, row.link) == (customer, f"ticket-{ticket.pk}",
                                                      f"/portal/requests/{ticket.pk}/")
     assert not Notification.objects.filter(thread=f"ticket-{own.pk}").exists()
+
+
+def test_the_api_copies_colleagues_in_and_reveals_nobody_else(worked: Ticket, customer: User, org: Any,
+                                                               other_customer: User) -> None:
+    from rest_framework.test import APIClient
+
+    colleague = make_customer(org, username="cody", first_name="Cody", last_name="Cole")
+    api = APIClient()
+    api.force_authenticate(customer)
+    url = f"/api/tickets/{worked.pk}/copied-in/"
+
+    response = api.post(url, {"contact": colleague.pk}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json() == [{"id": colleague.pk, "name": "Cody Cole"}]
+    refused = api.post(url, {"contact": other_customer.pk}, format="json")
+    assert refused.status_code == 400 and "contact" in refused.json()["errors"]
+    assert api.get(url).json() == [{"id": colleague.pk, "name": "Cody Cole"}]
+    assert api.post(url + "remove/", {"contact": colleague.pk}, format="json").json() == []
+
+    stranger = APIClient()
+    stranger.force_authenticate(other_customer)
+    assert stranger.get(url).status_code == 404
+    assert stranger.post(url, {"contact": other_customer.pk}, format="json").status_code == 404
