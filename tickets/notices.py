@@ -125,18 +125,11 @@ def tell_customers(
     recipients: Iterable[User] | None = None,
 ) -> None:
     """Mail (and the portal inbox) to the ticket's customers: portal links, signature, thread."""
-    people = customer_audience(ticket) if recipients is None else list(recipients)
-    request_url = links.absolute(links.portal_request_path(ticket.pk))
-    notify(
-        recipients=people,
-        kind=kind,
-        context={**_ticket_context(ticket), "request_url": request_url, "signature": signature(ticket),
-                 "customer_facing": True, **context},
-        dedup_key=dedup_key,
-        link=links.portal_request_path(ticket.pk),
-        thread=thread_of(ticket),
-        exclude=[actor],
-    )
+    _tell(ticket=ticket, kind=kind, dedup_key=dedup_key, actor=actor,
+          recipients=customer_audience(ticket) if recipients is None else recipients,
+          path=links.portal_request_path(ticket.pk),
+          context={"request_url": links.absolute(links.portal_request_path(ticket.pk)),
+                   "signature": signature(ticket), "customer_facing": True, **context})
 
 
 def tell_staff(
@@ -149,17 +142,16 @@ def tell_staff(
     recipients: Iterable[User] | None = None,
 ) -> None:
     """Mail and inbox entries to staff about the ticket (its staff audience by default)."""
-    people = staff_audience(ticket) if recipients is None else list(recipients)
-    notify(
-        recipients=people,
-        kind=kind,
-        context={**_ticket_context(ticket), "ticket_url": links.absolute(links.console_ticket_path(ticket.pk)),
-                 **context},
-        dedup_key=dedup_key,
-        link=links.console_ticket_path(ticket.pk),
-        thread=thread_of(ticket),
-        exclude=[actor],
-    )
+    _tell(ticket=ticket, kind=kind, dedup_key=dedup_key, actor=actor,
+          recipients=staff_audience(ticket) if recipients is None else recipients,
+          path=links.console_ticket_path(ticket.pk),
+          context={"ticket_url": links.absolute(links.console_ticket_path(ticket.pk)), **context})
+
+
+def _tell(*, ticket: Ticket, kind: str, context: dict[str, Any], dedup_key: str, actor: User | None,
+          recipients: Iterable[User], path: str) -> None:
+    notify(recipients=recipients, kind=kind, context={**_ticket_context(ticket), **context},
+           dedup_key=dedup_key, link=path, thread=thread_of(ticket), exclude=[actor])
 
 
 def register() -> None:
