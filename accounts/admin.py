@@ -1,7 +1,15 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import ManyToManyField
+from django.forms import ModelMultipleChoiceField
+from django.http import HttpRequest
 
-from .models import Organisation, Team, User
+from .models import Organisation, Role, Team, User
+
+# What only a superuser may grant: nobody else can raise anyone (themselves least) to it.
+PRIVILEGE_FIELDS = ("is_superuser", "is_staff", "user_permissions")
 
 
 @admin.register(User)
@@ -18,6 +26,26 @@ class UserAdmin(BaseUserAdmin):
         *BaseUserAdmin.add_fieldsets,
         ("Contact and organisation", {"fields": ["email", "first_name", "last_name", "title", "phone", "organisation"]}),
     ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> Any:
+        """Only superusers grant superuser, staff status, permissions or the Administrator role;
+        nobody changes their own roles, and only a superuser changes an administrator's."""
+        readonly = list(super().get_readonly_fields(request, obj))
+        user = request.user
+        if not user.is_superuser:
+            readonly += [f for f in PRIVILEGE_FIELDS if f not in readonly]
+            if obj is not None and (obj.is_superuser or obj.has_role(Role.ADMINISTRATOR)):
+                readonly.append("groups")
+        if obj is not None and obj.pk == user.pk and "groups" not in readonly:
+            readonly += ["groups", "is_superuser", "is_staff", "user_permissions"]
+        return list(dict.fromkeys(readonly))
+
+    def formfield_for_manytomany(self, db_field: ManyToManyField, request: HttpRequest,
+                                 **kwargs: Any) -> ModelMultipleChoiceField | None:
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name == "groups" and field is not None and not request.user.is_superuser:
+            field.queryset = field.queryset.exclude(name=str(Role.ADMINISTRATOR))
+        return field
 
 
 class CustomerInline(admin.TabularInline):
