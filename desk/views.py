@@ -120,7 +120,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     unsorted = query.copy()
     unsorted.pop("sort", None)
-    team_ids = selectors.assignable_team_ids(request.user)
+    team_ids = permissions.assignable_team_ids(request.user)
     may_assign = team_ids is None or bool(team_ids)
     context = {
         "form": form, "page": page, "query": query.urlencode(), "sort": sort,

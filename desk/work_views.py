@@ -99,7 +99,7 @@ def queue_assign(request: HttpRequest) -> HttpResponse:
     Someone who may assign no ticket at all (an engineer), or none of the ticked ones (the
     leader of another team), is refused outright: 403.
     """
-    team_ids = selectors.assignable_team_ids(request.user)
+    team_ids = permissions.assignable_team_ids(request.user)
     if team_ids is not None and not team_ids:
         raise PermissionDenied(_("Only team leaders and managers may assign tickets."))
     ticked = [int(v) for v in request.POST.getlist("ticket") if v.isdigit()]

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -295,9 +296,11 @@ def _copy_in(mail: ParsedMail, ticket: Ticket, customer: User, notes: list[str])
     if not addresses:
         return
     known = list(ticket.watchers.values_list("user_id", flat=True))
-    colleagues = User.objects.filter(organisation_id=ticket.organisation_id, is_active=True, is_staff=False,
-                                     email__iregex=r"^(" + "|".join(re.escape(a) for a in addresses) + r")$"
-                                     ).exclude(pk__in=[ticket.requester_id, *known])
+    named = Q()
+    for address in addresses:
+        named |= Q(email__iexact=address)
+    colleagues = User.objects.filter(named, organisation_id=ticket.organisation_id, is_active=True,
+                                     is_staff=False).exclude(pk__in=[ticket.requester_id, *known])
     for colleague in colleagues:
         ticket_services.ticket_add_cc(ticket=ticket, actor=customer, contact=colleague)
         notes.append(f"copied in {colleague.email}")

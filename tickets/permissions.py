@@ -60,13 +60,20 @@ def can_work_ticket(ticket: Ticket, user: User) -> bool:
     return ticket.team_id is None or ticket.team_id in user.team_ids
 
 
+def assignable_team_ids(user: User) -> frozenset[int] | None:
+    """Teams whose tickets the user may assign: those they lead or manage; None means every
+    team (administrators). The one statement of the rule can_assign and the queue's bulk form read."""
+    if user.is_superuser or user.has_perm("tickets.work_any_ticket"):
+        return None
+    return user.led_team_ids
+
+
 def can_assign(ticket: Ticket, user: User) -> bool:
     """Team leaders and managers of the ticket's team assign and reassign it (SPEC §1)."""
     if not user.is_authenticated or not user.is_active:
         return False
-    if user.is_superuser or user.has_perm("tickets.work_any_ticket"):
-        return True
-    return ticket.team_id is not None and ticket.team_id in user.led_team_ids
+    team_ids = assignable_team_ids(user)
+    return team_ids is None or (ticket.team_id is not None and ticket.team_id in team_ids)
 
 
 def is_customer_of(ticket: Ticket, user: User) -> bool:

@@ -152,13 +152,6 @@ def my_work(*, user: User) -> QuerySet[Ticket]:
     )
 
 
-def assignable_team_ids(user: User) -> frozenset[int] | None:
-    """Teams whose tickets the user may assign (permissions.can_assign); None means every team."""
-    if user.is_superuser or user.has_perm("tickets.work_any_ticket"):
-        return None
-    return user.led_team_ids
-
-
 def get_ticket_for(user: User, pk: int | str, *, queryset: QuerySet[Ticket] | None = None) -> Ticket:
     """The ticket if the user may see it, otherwise 404 (never reveal that it exists)."""
     qs = queryset if queryset is not None else Ticket.objects.all()

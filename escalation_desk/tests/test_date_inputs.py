@@ -25,32 +25,35 @@ from portal import forms as portal_forms
 from tickets.models import Ticket
 
 # A day after the 12th, so that day and month cannot be confused; its time is local.
-DAY = date(2030, 5, 31)
-MOMENT = datetime(2030, 5, 31, 14, 30)
+# Next year's 31 May: always ahead of today, and its day cannot pass for a month.
+DAY = date(date.today().year + 1, 5, 31)
+MOMENT = datetime(DAY.year, 5, 31, 14, 30)
+ISO_DAY = DAY.isoformat()
+ISO_MOMENT = f"{ISO_DAY}T14:30"
 
 # form, the field holding a date, what it is set to, the ISO value a browser accepts.
 DATED_FORMS: list[tuple[str, Callable[[], forms.BaseForm], str, str]] = [
     ("console new ticket", lambda: desk_forms.TicketCreateForm(instance=Ticket(critical_milestone=DAY)),
-     "critical_milestone", "2030-05-31"),
+     "critical_milestone", ISO_DAY),
     ("console triage", lambda: desk_forms.TriageForm(instance=Ticket(critical_milestone=DAY), prefix="triage"),
-     "critical_milestone", "2030-05-31"),
+     "critical_milestone", ISO_DAY),
     ("console edit intake", lambda: desk_forms.IntakeForm(instance=Ticket(critical_milestone=DAY)),
-     "critical_milestone", "2030-05-31"),
+     "critical_milestone", ISO_DAY),
     ("console escalation request", lambda: case_forms.CaseRequestForm(
-        prefix="case_request", initial={"critical_milestone": DAY}), "critical_milestone", "2030-05-31"),
-    ("console action plan", lambda: case_forms.ActivateForm(initial={"target_0": DAY}), "target_0", "2030-05-31"),
+        prefix="case_request", initial={"critical_milestone": DAY}), "critical_milestone", ISO_DAY),
+    ("console action plan", lambda: case_forms.ActivateForm(initial={"target_0": DAY}), "target_0", ISO_DAY),
     ("console first call", lambda: case_forms.ActivateForm(initial={"first_call_at": local(MOMENT)}),
-     "first_call_at", "2030-05-31T14:30"),
+     "first_call_at", ISO_MOMENT),
     ("console meeting", lambda: case_forms.MeetingForm(initial={"scheduled_for": local(MOMENT)}),
-     "scheduled_for", "2030-05-31T14:30"),
+     "scheduled_for", ISO_MOMENT),
     ("console leadership review", lambda: case_forms.LeadershipReviewForm(initial={"meeting_at": local(MOMENT)}),
-     "meeting_at", "2030-05-31T14:30"),
+     "meeting_at", ISO_MOMENT),
     ("console vendor update", lambda: escalation_forms.VendorUpdateForm(initial={"received_at": local(MOMENT)}),
-     "received_at", "2030-05-31T14:30"),
+     "received_at", ISO_MOMENT),
     ("portal new request", lambda: portal_forms.RequestForm(initial={"critical_milestone": DAY}),
-     "critical_milestone", "2030-05-31"),
+     "critical_milestone", ISO_DAY),
     ("portal escalation request", lambda: portal_forms.EscalationRequestForm(
-        prefix="escalation", initial={"critical_milestone": DAY}), "critical_milestone", "2030-05-31"),
+        prefix="escalation", initial={"critical_milestone": DAY}), "critical_milestone", ISO_DAY),
 ]
 
 

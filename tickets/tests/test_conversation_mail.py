@@ -271,6 +271,7 @@ def test_a_refused_transition_mails_nobody(ticket: Ticket, customer: User, staff
     with pytest.raises(Refused):
         services.ticket_await_customer(ticket=ticket, actor=staffed["engineer"], reason="Logs")  # still new
     assert not Notification.objects.exists()
+    ticket.refresh_from_db()
     assert ticket.status == Status.NEW
 
 
