@@ -19,6 +19,14 @@ from tests_support.factories import (
 pytest_plugins = ["tests_support.browser"]
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with an empty cache, so API throttle counts never carry from test to test."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def org(db):
     return OrganisationFactory(name="Acme Manufacturing")

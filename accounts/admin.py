@@ -1,11 +1,16 @@
 from typing import Any
 
-from django.contrib import admin
+from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
+from axes.models import AccessAttempt
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.db.models import ManyToManyField
+from django.db.models import ManyToManyField, QuerySet
 from django.forms import ModelMultipleChoiceField
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from . import lockout
 from .models import Organisation, Role, Team, User
 
 # What only a superuser may grant: nobody else can raise anyone (themselves least) to it.
@@ -71,3 +76,31 @@ class TeamAdmin(admin.ModelAdmin):
     filter_horizontal = ["members", "leaders"]
     autocomplete_fields = ["manager"]
     list_select_related = ["manager"]
+
+
+# --- login lock-outs (django-axes): axes' own admin, plus a plain "Unlock" ---------------------
+
+admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(AxesAccessAttemptAdmin):
+    """Failed logins per username and address; Unlock (or delete) lets them sign in again."""
+
+    actions = ["unlock_selected", *AxesAccessAttemptAdmin.actions]
+
+    @admin.action(description=_("Unlock: clear the failed logins of the selected rows and of their usernames"),
+                  permissions=["delete"])
+    def unlock_selected(self, request: HttpRequest, queryset: QuerySet[AccessAttempt]) -> None:
+        # An address's lock-out is lifted by selecting its rows (search by address); a username's
+        # rows from every address go together, so a user locked out by name signs in again.
+        count = lockout.unlock(
+            attempt_ids=queryset.values_list("pk", flat=True),
+            usernames=queryset.values_list("username", flat=True),
+            reason=f"admin {request.user.get_username()}",
+        )
+        self.message_user(request, ngettext(
+            "Unlocked: %(count)d failed-login record cleared.",
+            "Unlocked: %(count)d failed-login records cleared.",
+            count,
+        ) % {"count": count}, messages.SUCCESS)

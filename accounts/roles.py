@@ -75,6 +75,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_LADDER_CONFIG,
         "approvals.view_approvalrequest",
         "mail.view_inboundmessage",  # the inbound e-mail log, read-only (docs/email.md)
+        # Login lock-outs (django-axes): see them, and unlock (delete the failed attempts).
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
+        "axes.view_accessfailurelog",
+        "axes.view_accesslog",
         *[f"escalations.view_{model}" for model in ("handoff", "tierstint", "consult", "vendorengagement",
                                                      "vendorupdate", "managerdecision")],
     ],

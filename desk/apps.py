@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class DeskConfig(AppConfig):
     name = "desk"
     verbose_name = "Agent console"
+
+    def ready(self) -> None:
+        from . import passwords
+
+        passwords.register()  # the password reset mail (console and portal)

@@ -3,7 +3,7 @@ from django.urls import path
 
 from . import case_views as case
 from . import escalation_views as esc
-from . import views
+from . import passwords, views
 from . import work_views as work
 
 app_name = "desk"
@@ -12,6 +12,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="desk/login.html",
                                                 redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    *passwords.reset_urls("desk"),
     path("", views.my_work, name="my_work"),
     path("queue/", views.queue, name="queue"),
     path("queue/assign/", work.queue_assign, name="queue_assign"),

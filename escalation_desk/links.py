@@ -69,6 +69,17 @@ def console_escalation_report_path(day: date | None = None) -> str:
     return f"{path}?date={day.isoformat()}" if day is not None else path
 
 
+def login_path(person: Person) -> str:
+    """Where this person signs in: the portal for customers, the console for staff."""
+    return reverse("portal:login" if is_customer(person) else "desk:login")
+
+
+def password_reset_confirm_path(person: Person, *, uidb64: str, token: str) -> str:
+    """The page that sets a new password from a reset mail: in the portal or the console."""
+    name = "portal:password_reset_confirm" if is_customer(person) else "desk:password_reset_confirm"
+    return reverse(name, kwargs={"uidb64": uidb64, "token": token})
+
+
 def absolute(path: str) -> str:
     """An absolute URL on SITE_URL (what every link in mail is)."""
     if not path:

@@ -7,6 +7,7 @@ DEBUG off. Bad values fail loudly at start-up (django-environ raises).
 
 import sys
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",  # before accounts: accounts/admin.py extends axes' admin (the Unlock action)
     "accounts",
     "notifications",
     "clocks",
@@ -61,6 +63,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the 429 page (accounts/lockout.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "escalation_desk.urls"
@@ -105,6 +109,49 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# --- Logins: brute-force lock-out, API throttling, password reset (issue 10, points 1 and 3) ---
+# django-axes counts failed logins on every login path (console, portal, admin, API token) and
+# locks out a username, or an IP address, after LOGIN_FAILURE_LIMIT failures within
+# LOGIN_COOLOFF_MINUTES; either one trips it. The right password fails while locked out.
+# Lock-outs are AccessAttempt rows (admin: Axes); deleting them or "Unlock" lets the user in.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login before any check
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_COOLOFF_MINUTES = env.int("LOGIN_COOLOFF_MINUTES", default=15)
+# How many reverse proxies in front of the web nodes append to X-Forwarded-For (0: none, use
+# REMOTE_ADDR). Behind a proxy, 0 would lock everyone out together (one address for all).
+LOGIN_TRUSTED_PROXY_COUNT = env.int("LOGIN_TRUSTED_PROXY_COUNT", default=0)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip_address"
+# A success does not wipe the count: an attacker's own account must not reset an IP's failures.
+AXES_RESET_ON_SUCCESS = False
+# The cool-off runs from the failure that locked out: trying during it neither counts nor extends
+# it, so "try again after N minutes" on the 429 page stays true.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# The cache DRF's throttling counts in. One per process (LocMem) on a laptop; in production
+# every web node must share it: CACHE_URL=redis://host:6379/2 (django-environ's cache_url).
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://escalation-desk")}
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    # A frozen cache server must not hold a request: bounded connect and read waits (seconds).
+    _cache_wait = env.float("CACHE_SOCKET_TIMEOUT", default=1.0)
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"socket_connect_timeout": _cache_wait, "socket_timeout": _cache_wait}
+    )
+# API throttling (REST_FRAMEWORK below): anonymous callers by IP, signed-in ones by user, and
+# a tight scope of its own on POST /api/auth/token/. DRF rates: "<n>/<second|minute|hour|day>".
+API_THROTTLE_ANON = env.str("API_THROTTLE_ANON", default="300/minute")
+API_THROTTLE_USER = env.str("API_THROTTLE_USER", default="1200/minute")
+API_THROTTLE_TOKEN = env.str("API_THROTTLE_TOKEN", default="10/minute")
+# Password reset links (console for staff, portal for customers) work once, for this long.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)
+# --- end of logins ---
+
 LOGIN_URL = "desk:login"
 LOGIN_REDIRECT_URL = "desk:my_work"
 LOGOUT_REDIRECT_URL = "desk:login"
@@ -242,6 +289,16 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 25,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "escalation_desk.api.exception_handler",
+    # Logins (issue 10, point 1): rates from the API_THROTTLE_* settings above.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": API_THROTTLE_ANON,
+        "user": API_THROTTLE_USER,
+        "token": API_THROTTLE_TOKEN,
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Escalation Desk API",

@@ -5,6 +5,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="desk:my_work", permanent=False)),
+    # Admin's login page shows "Forgotten your password?" when this name exists: staff reset in the console.
+    path("admin/password-reset/", RedirectView.as_view(pattern_name="desk:password_reset", permanent=False),
+         name="admin_password_reset"),
     path("admin/", admin.site.urls),
     path("desk/inbox/", include("notifications.urls")),
     path("desk/", include("desk.urls")),

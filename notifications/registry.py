@@ -8,13 +8,18 @@ Signature hook: e-mail templates get a `signature` variable. A caller may put on
 context; a kind may instead register `signature=callable(notification) -> str`, called at
 delivery (customer-facing mail will carry the engineer's signature with the team leader and
 team manager contacts, seed 000). The generic templates print it under the message.
+
+Delivery context hook: a kind may register `delivery_context=callable(notification) -> dict`,
+merged into the templates' context at delivery and never stored on the row. It is for what
+must not sit in the outbox (a password reset link: its token would let anyone who can read
+the outbox, in admin or a backup, take over the account).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .models import Notification
@@ -31,6 +36,7 @@ class Kind:
     html_templates: tuple[str, ...] = field(default=())
     signature: Callable[[Notification], str] | None = None
     description: str = ""
+    delivery_context: Callable[[Notification], dict[str, Any]] | None = None
     # System mail says "Auto-Submitted: auto-generated" (RFC 3834) so auto-responders stay
     # quiet; a person's words relayed by mail (a staff reply to the customer) do not.
     automatic: bool = True
@@ -48,6 +54,7 @@ def register(
     signature: Callable[[Notification], str] | None = None,
     description: str = "",
     automatic: bool = True,
+    delivery_context: Callable[[Notification], dict[str, Any]] | None = None,
 ) -> Kind:
     """Register (or re-register, idempotently from AppConfig.ready) one notification kind."""
     kind = Kind(
@@ -58,6 +65,7 @@ def register(
         signature=signature,
         description=description,
         automatic=automatic,
+        delivery_context=delivery_context,
     )
     _KINDS[name] = kind
     return kind

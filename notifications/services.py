@@ -174,6 +174,9 @@ def render_email(notification: Notification) -> EmailMultiAlternatives:
     }
     if "signature" not in context:
         context["signature"] = kind.signature(notification) if kind.signature else ""
+    if kind.delivery_context:
+        # What must not be stored on the row (a reset link's token) is made only now.
+        context.update(kind.delivery_context(notification))
     text = select_template(kind.text_templates).render(context)
     html = select_template(kind.html_templates).render(context)
     headers = {

@@ -1,6 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from desk import passwords
+
 from . import views
 
 app_name = "portal"
@@ -8,6 +10,7 @@ app_name = "portal"
 urlpatterns = [
     path("login/", views.PortalLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(next_page="portal:login"), name="logout"),
+    *passwords.reset_urls("portal"),
     path("", views.home, name="home"),
     path("requests/new/", views.request_new, name="request_new"),
     path("requests/<int:pk>/", views.request_detail, name="request"),

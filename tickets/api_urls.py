@@ -1,8 +1,9 @@
 """URLs of the REST API, included at /api/ (SPEC §9)."""
 
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
+
+from accounts.api import token_login
 
 from .api import AttachmentViewSet, TicketViewSet
 
@@ -13,7 +14,7 @@ router.register("tickets", TicketViewSet, basename="ticket")
 router.register("attachments", AttachmentViewSet, basename="attachment")
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="token"),
+    path("auth/token/", token_login, name="token"),
     *router.urls,
     # After the router, so only names that are not actions reach it: 404 listing the known ones.
     path(
