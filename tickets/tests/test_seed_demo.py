@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.db.models import Count
+from django.test import RequestFactory
 
 from accounts.models import Organisation, Role, Team, User
 from tickets import demo
@@ -108,7 +109,9 @@ def test_seed_is_idempotent_and_covers_every_state() -> None:
         ["esme"], "leah")
 
     for username, _role in demo.DEMO_LOGINS:
-        assert authenticate(username=username, password=demo.DEMO_PASSWORD) is not None, username
+        # The login lock-out (django-axes) needs the request a real login has.
+        request = RequestFactory().post("/desk/login/")
+        assert authenticate(request, username=username, password=demo.DEMO_PASSWORD) is not None, username
 
 
 def test_tickets_option_tops_up_with_consistent_rows() -> None:
