@@ -9,6 +9,8 @@ outbox does not hand out accounts. Customers' links open the portal, staff's the
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
@@ -23,6 +25,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounts import lockout
+from accounts.models import User
 from escalation_desk import links
 from notifications import registry
 from notifications.models import Channel, Notification
@@ -54,8 +57,21 @@ def register() -> None:
     )
 
 
+def _same_address(typed: str, stored: str) -> bool:
+    """Case-insensitive the Unicode way, as Django's own form compares (no look-alike matches)."""
+    return unicodedata.normalize("NFKC", typed).casefold() == unicodedata.normalize("NFKC", stored).casefold()
+
+
 class OutboxPasswordResetForm(PasswordResetForm):
     """Django's reset form, sending through the outbox instead of straight to SMTP."""
+
+    def get_users(self, email: str) -> Iterator[User]:
+        """Active users with this address, those without a password too (see below)."""
+        # Django skips users with an unusable password; ours are customers made from an inbound
+        # mail (mail/senders.py), whose way into the portal is exactly this reset.
+        for user in User._default_manager.filter(email__iexact=email, is_active=True):
+            if _same_address(email, user.email):
+                yield user
 
     def save(self, **kwargs: Any) -> None:  # Django passes templates, token generator, request…
         email = self.cleaned_data["email"]

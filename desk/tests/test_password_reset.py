@@ -110,6 +110,18 @@ def test_it_sends_nothing_to_an_inactive_user(customer: User) -> None:
     assert not Notification.objects.filter(kind=KIND).exists()
 
 
+def test_a_customer_without_a_password_sets_one(customer: User) -> None:
+    customer.set_unusable_password()  # made from an inbound mail (mail/senders.py)
+    customer.save()
+
+    request_reset("portal", customer.email)
+    deliver_all()
+    set_password(link_in(mail.outbox[0]))
+
+    customer.refresh_from_db()
+    assert customer.check_password(NEW_PASSWORD)
+
+
 def test_the_link_works_once(customer: User) -> None:
     request_reset("portal", customer.email)
     deliver_all()
