@@ -242,6 +242,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 25,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "escalation_desk.api.exception_handler",
+    # Issue 10 point 4: the browsable API for staff only; customers and anonymous callers get JSON.
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "escalation_desk.negotiation.StaffBrowsableNegotiation",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Escalation Desk API",

@@ -159,6 +159,8 @@ class TicketViewSet(viewsets.GenericViewSet):
             "complete_step": StepCompleteInputSerializer,
             "attachments": AttachmentInputSerializer,
             "assign": AssignInputSerializer,
+            "copied_in": CopyInInputSerializer,
+            "copied_out": CopyInInputSerializer,
             **TRANSITION_INPUTS,
         }
         name = self.action
@@ -290,7 +292,8 @@ class TicketViewSet(viewsets.GenericViewSet):
         return Response(self._copied_in(ticket))
 
     def _copy_in_contact(self, request: Request, ticket: Ticket) -> Any:
-        serializer = CopyInInputSerializer(data=request.data, organisation_id=ticket.organisation_id)
+        serializer = CopyInInputSerializer(data=request.data, organisation_id=ticket.organisation_id,
+                                           context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data["contact"]
 

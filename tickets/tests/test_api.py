@@ -460,9 +460,9 @@ def test_it_writes_a_timeline_event_for_an_api_comment(customer: User, ticket: T
 # --- browsable API and OPTIONS -------------------------------------------------------------
 
 
-@pytest.mark.parametrize("persona", ["customer", "engineer"])
+@pytest.mark.parametrize("persona", ["engineer", "team_leader"])
 @pytest.mark.parametrize("action", ["", "comments", "steps", "attachments"])
-def test_it_renders_the_browsable_api_pages(
+def test_it_renders_the_browsable_api_pages_for_staff(
     request: pytest.FixtureRequest, persona: str, action: str, ticket: Ticket
 ) -> None:
     client = api_client(request.getfixturevalue(persona))
@@ -473,6 +473,16 @@ def test_it_renders_the_browsable_api_pages(
     assert response["Content-Type"].startswith("text/html")
     if not action:
         assert ticket.summary in response.content.decode()
+
+
+@pytest.mark.parametrize("action", ["", "comments", "steps", "attachments"])
+def test_it_answers_a_customer_asking_for_the_browsable_api_in_json(
+    customer: User, action: str, ticket: Ticket
+) -> None:
+    response = api_client(customer).get(ticket_url(ticket, action), HTTP_ACCEPT="text/html")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
 
 
 def test_it_describes_the_input_of_an_action_on_options(engineer: User, ticket: Ticket) -> None:
@@ -487,8 +497,9 @@ def test_it_describes_the_input_of_an_action_on_options(engineer: User, ticket: 
 def test_it_never_lists_other_people_in_a_customers_forms(
     customer: User, other_customer: User, engineer: User
 ) -> None:
-    html = api_client(customer).get("/api/tickets/", HTTP_ACCEPT="text/html").content.decode()
+    response = api_client(customer).get("/api/tickets/", HTTP_ACCEPT="text/html")
 
-    assert f'value="{customer.pk}"' in html
-    assert str(other_customer) not in html
-    assert str(engineer) not in html
+    body = response.content.decode()
+    assert response["Content-Type"] == "application/json"
+    assert str(other_customer) not in body
+    assert str(engineer) not in body
