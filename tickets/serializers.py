@@ -219,6 +219,12 @@ def _text(**kwargs: Any) -> serializers.CharField:
     return serializers.CharField(required=False, allow_blank=True, **kwargs)
 
 
+STAFF_ONLY_HELP = (
+    "Staff only (tickets.permissions.STAFF_ONLY_INTAKE_FIELDS): a customer's request gets it when "
+    "support triages it; a customer sending it gets a 400 naming the field."
+)
+
+
 class TicketCreateSerializer(serializers.Serializer):
     """Open a ticket. Staff name the organisation and requester; a customer's are their own.
 
@@ -242,9 +248,11 @@ class TicketCreateSerializer(serializers.Serializer):
     business_impact = _text()
     workaround = _text()
     critical_milestone = serializers.DateField(required=False, allow_null=True)
-    priority = serializers.ChoiceField(choices=Priority.choices, required=False, allow_blank=True)
+    priority = serializers.ChoiceField(
+        choices=Priority.choices, required=False, allow_blank=True, help_text=STAFF_ONLY_HELP,
+    )
     category = serializers.PrimaryKeyRelatedField(
-        queryset=Category.objects.all(), required=False, allow_null=True
+        queryset=Category.objects.all(), required=False, allow_null=True, help_text=STAFF_ONLY_HELP,
     )
     service = serializers.PrimaryKeyRelatedField(
         queryset=Service.objects.filter(is_active=True), required=False, allow_null=True
@@ -263,10 +271,16 @@ class TicketCreateSerializer(serializers.Serializer):
         else:
             fields["organisation"].queryset = Organisation.objects.filter(pk=getattr(user, "organisation_id", None) or 0)
             fields["requester"].queryset = User.objects.filter(pk=user.pk or 0, is_active=True)
+            if "request" in self.context:
+                for name in permissions.STAFF_ONLY_INTAKE_FIELDS:  # not offered; refused in validate()
+                    fields.pop(name, None)
         return fields
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         user = self.context["request"].user
+        refused = permissions.staff_only_intake_errors(user, self.initial_data)
+        if refused:
+            raise serializers.ValidationError(refused)
         if permissions.is_staff_reader(user):
             errors = {
                 name: ["Staff must say which organisation and contact the ticket is for."]

@@ -206,6 +206,8 @@ def ticket_create(
         errors["requester"] = [f"{requester} is not a contact of {organisation}."]
     if follow_up_of is not None and follow_up_of.organisation_id != organisation.pk:
         errors["follow_up_of"] = [f"{follow_up_of.reference} is not a request of {organisation}."]
+    errors.update(permissions.staff_only_intake_errors(
+        actor, {"priority": priority, "category": category, "service": service}))
     if errors:
         raise InvalidInput(errors)
     _choice(channel, Channel, "channel")
