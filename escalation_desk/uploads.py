@@ -23,6 +23,7 @@ from django.conf import settings
 from django.core.handlers.wsgi import LimitedStream
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -32,9 +33,9 @@ API_PREFIX = "/api/"
 
 def limit_in_words() -> str:
     """The limits as a person reads them: the whole submission and each file."""
-    return _("A submission may carry at most %(request)s MB, and each file at most %(file)s MB.") % {
-        "request": f"{settings.UPLOAD_MAX_REQUEST_BYTES / (1024 * 1024):.0f}",
-        "file": f"{settings.ATTACHMENT_MAX_BYTES / (1024 * 1024):.0f}",
+    return _("A submission may carry at most %(request)s, and each file at most %(file)s.") % {
+        "request": filesizeformat(settings.UPLOAD_MAX_REQUEST_BYTES),
+        "file": filesizeformat(settings.ATTACHMENT_MAX_BYTES),
     }
 
 

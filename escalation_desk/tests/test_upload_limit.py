@@ -74,7 +74,7 @@ def test_it_refuses_a_60_mb_upload_to_the_api_with_413_json_without_reading_it(
     assert response["Content-Type"] == "application/json"
     body = response.json()
     assert body["detail"] == "The request is too large."
-    assert list(body["errors"]) == ["files"] and "each file at most 10 MB" in body["errors"]["files"][0]
+    assert list(body["errors"]) == ["files"] and "each file at most 10.0\xa0MB" in body["errors"]["files"][0]
     assert not Attachment.objects.exists()
 
 
@@ -93,7 +93,7 @@ def test_it_refuses_a_60_mb_form_with_a_page_saying_why_without_reading_it(
     assert response.status_code == 413
     html = response.content.decode()
     assert "The files are too large" in html and "your browser keeps what you typed" in html
-    assert "at most 31 MB" in html
+    assert "at most 31.0\xa0MB" in html
     assert not Comment.objects.exists() and Ticket.objects.count() == 1
 
 
