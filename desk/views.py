@@ -21,7 +21,7 @@ from django.views.decorators.vary import vary_on_headers
 from escalation_desk.domain import InvalidInput, Refused
 from escalation_desk.forms import add_service_errors
 from escalations.models import TierStint
-from tickets import permissions, selectors, services
+from tickets import file_types, permissions, selectors, services
 from tickets.models import Ticket, Watcher
 
 from . import work
@@ -339,10 +339,6 @@ def ticket_intake(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @login_required
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
-    attachment = selectors.get_attachment_for(request.user, pk)
-    return FileResponse(
-        attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
-        content_type=attachment.content_type or "application/octet-stream",
-    )
+    return file_types.download_response(selectors.get_attachment_for(request.user, pk))
 
 

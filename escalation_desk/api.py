@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
@@ -87,6 +88,12 @@ class PagePagination(PageNumberPagination):
     max_page_size = 100
 
 
+def viewer_of(serializer: serializers.Serializer) -> Any:
+    """The user an input serializer reads for; without a request, an anonymous one (offered nobody)."""
+    request = serializer.context.get("request")
+    return getattr(request, "user", None) or AnonymousUser()
+
+
 class InputsByAction:
     """The action's input serializer for the browsable API and OPTIONS (reads use their own)."""
 
@@ -103,7 +110,8 @@ class InputsByAction:
 
 def valid_input(serializer_class: type[serializers.Serializer], request: Request,
                 context: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The request's data read by the serializer; a 400 with field errors otherwise."""
-    serializer = serializer_class(data=request.data, context=context or {})
+    """The request's data read by the serializer (which sees the request: choices are scoped to
+    its user); a 400 with field errors otherwise."""
+    serializer = serializer_class(data=request.data, context={"request": request, **(context or {})})
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data

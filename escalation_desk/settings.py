@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Issue 10 point 11: bodies over UPLOAD_MAX_REQUEST_BYTES refused (413) before anything reads them.
+    "escalation_desk.uploads.UploadLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -192,6 +194,10 @@ ATTACHMENT_ALLOWED_EXTENSIONS = env.list(
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = ATTACHMENT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Issue 10 point 11: the largest request body (a form's files and fields together) read at all;
+# a larger one is refused with 413 before it is read (escalation_desk.uploads). Default: three
+# files at the per-file limit plus 1 MiB for the form's fields.
+UPLOAD_MAX_REQUEST_BYTES = env.int("UPLOAD_MAX_REQUEST_BYTES", default=3 * ATTACHMENT_MAX_BYTES + 1024 * 1024)
 
 # Quality control: a resolved ticket closes by itself when the customer has not answered
 # within this many business days (SPEC §2).
@@ -299,6 +305,8 @@ REST_FRAMEWORK = {
         "user": API_THROTTLE_USER,
         "token": API_THROTTLE_TOKEN,
     },
+    # Issue 10 point 4: the browsable API for staff only; customers and anonymous callers get JSON.
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "escalation_desk.negotiation.StaffBrowsableNegotiation",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Escalation Desk API",

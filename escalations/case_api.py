@@ -316,7 +316,7 @@ class CaseViewSet(viewsets.GenericViewSet):
     def activate(self, request: Request, pk: str | None = None) -> Response:
         case = self._case(pk)
         self._require_manager()
-        data = valid_input(ActivateInputSerializer, request)
+        data = valid_input(ActivateInputSerializer, request, {"ticket": case.ticket})
         plan = [cases.PlanItem(owner=i["owner"], step=i["step"], target_date=i["target_date"])
                 for i in data["action_plan"]]
         case = cases.case_activate(

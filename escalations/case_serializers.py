@@ -17,12 +17,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts import selectors as people
 from accounts.models import User
 from accounts.serializers import UserBriefSerializer
+from escalation_desk.api import viewer_of
 from tickets.models import Channel
 from tickets.serializers import ContactSerializer
 
@@ -271,15 +274,35 @@ class CaseRequestInputSerializer(serializers.Serializer):
 
 
 class EngageInputSerializer(serializers.Serializer):
-    user = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True),
-                                              help_text="The support staff member to engage.")
+    user = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.none(), help_text="The support staff member to engage.",
+        error_messages={"does_not_exist": "User {pk_value} is not active support staff."})
     role = NamedChoiceField(ParticipantRole)
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        fields["user"].queryset = people.staff_choices(viewer_of(self))  # customers: nobody
+        return fields
 
 
 class PlanItemInputSerializer(serializers.Serializer):
-    owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.none(),
+        help_text="A support staff member, or the ticket's requester, who owns the step.",
+        error_messages={"does_not_exist": "User {pk_value} is neither support staff nor the requester."})
     step = serializers.CharField(allow_blank=True)
     target_date = serializers.DateField()
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        # As in the console: support staff, and the requester of the case's ticket (when known).
+        viewer = viewer_of(self)
+        owners = people.staff_choices(viewer)
+        ticket = self.context.get("ticket")
+        if ticket is not None and people.is_staff_viewer(viewer):
+            owners = User.objects.filter(Q(pk__in=owners) | Q(pk=ticket.requester_id), is_active=True)
+        fields["owner"].queryset = owners
+        return fields
 
 
 class ActivateInputSerializer(serializers.Serializer):

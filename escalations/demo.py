@@ -27,6 +27,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import User
 from approvals.services import approval_approve, approval_request_changes
+from tickets import permissions as ticket_permissions
 from tickets import services as ticket_services
 from tickets.demo import Cast, Story, run_clocks_until
 from tickets.models import Channel, FixKind, Priority, Status, StepKind, Ticket
@@ -45,6 +46,8 @@ class Scene:
         self.start = start
         self.hours = 0.0
         self.ticket: Ticket | None = None
+        # Staff-only intake (priority, category) of a customer's request, given at triage.
+        self.at_triage: dict[str, Any] = {}
 
     def at(self, hours: float) -> Scene:
         if hours < self.hours:  # pragma: no cover - a story written backwards
@@ -68,7 +71,16 @@ class Scene:
     # --- the ticket services, by username -----------------------------------------------------
 
     def triage(self, by: str) -> None:
-        ticket_services.ticket_triage(ticket=self.ticket, actor=self[by])
+        ticket_services.ticket_triage(ticket=self.ticket, actor=self[by], **self.at_triage)
+        self.at_triage = {}
+
+    def open_ticket(self, *, opener: User, requester: User, staff_set: dict[str, Any], **intake: Any) -> Ticket:
+        """Open the story's ticket; a customer's gets the staff-only intake at its triage."""
+        if not ticket_permissions.may_set_staff_only_intake(opener):
+            self.at_triage, staff_set = staff_set, {}
+        self.ticket = ticket_services.ticket_create(
+            actor=opener, organisation=requester.organisation, requester=requester, **staff_set, **intake)
+        return self.ticket
 
     def start_work(self, by: str) -> None:
         ticket_services.ticket_start(ticket=self.ticket, actor=self[by])
@@ -496,10 +508,10 @@ ESCALATION_STORIES: list[EscalationStory] = [
 def _play(spec: EscalationStory, cast: Cast, start: datetime, clock: time_machine.Coordinates) -> Ticket:
     scene = Scene(cast, clock, start)
     requester = cast.users[spec.requester]
-    scene.ticket = ticket_services.ticket_create(
-        actor=cast.users[spec.created_by or spec.requester], organisation=requester.organisation,
-        requester=requester, summary=spec.summary, channel=spec.channel, priority=spec.priority,
-        category=cast.categories[spec.category], service=cast.services[spec.service], **spec.intake,
+    scene.open_ticket(
+        opener=cast.users[spec.created_by or spec.requester], requester=requester,
+        staff_set={"priority": spec.priority, "category": cast.categories[spec.category]},
+        summary=spec.summary, channel=spec.channel, service=cast.services[spec.service], **spec.intake,
     )
     spec.script(scene)
     scene.at(spec.length_hours)

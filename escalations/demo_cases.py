@@ -28,7 +28,6 @@ from datetime import datetime, timedelta
 import time_machine
 from django.utils import timezone
 
-from tickets import services as ticket_services
 from tickets.demo import Cast, Story
 from tickets.models import Channel, Priority, StepKind, Ticket
 
@@ -414,10 +413,10 @@ CASE_STORIES: list[CaseStory] = [
 def _play(spec: CaseStory, cast: Cast, start: datetime, clock: time_machine.Coordinates) -> Ticket:
     scene = Scene(cast, clock, start)
     requester = cast.users[spec.requester]
-    scene.ticket = ticket_services.ticket_create(
-        actor=requester, organisation=requester.organisation, requester=requester, summary=spec.summary,
-        channel=Channel.PORTAL, priority=Priority.P3, category=cast.categories[spec.category],
-        service=cast.services[spec.service], **spec.intake,
+    scene.open_ticket(
+        opener=requester, requester=requester,
+        staff_set={"priority": Priority.P3, "category": cast.categories[spec.category]},
+        summary=spec.summary, channel=Channel.PORTAL, service=cast.services[spec.service], **spec.intake,
     )
     spec.script(scene)
     scene.at(spec.length_hours)

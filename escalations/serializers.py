@@ -16,8 +16,10 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts import selectors as people
 from accounts.models import Team
 from accounts.serializers import UserBriefSerializer
+from escalation_desk.api import viewer_of
 from tickets.serializers import TeamBriefSerializer
 
 from .models import (
@@ -249,11 +251,23 @@ def _text(**kwargs: Any) -> serializers.CharField:
     return serializers.CharField(required=False, allow_blank=True, default="", **kwargs)
 
 
+class StaffChoicesSerializer(serializers.Serializer):
+    """Tiers, criteria and teams are internal: offered to (and accepted from) support staff only."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        if not people.is_staff_viewer(viewer_of(self)):
+            for field in fields.values():
+                if isinstance(field, serializers.RelatedField):
+                    field.queryset = field.queryset.none()
+        return fields
+
+
 def _tier(**kwargs: Any) -> serializers.PrimaryKeyRelatedField:
     return serializers.PrimaryKeyRelatedField(queryset=Tier.objects.select_related("path", "team"), **kwargs)
 
 
-class EscalateInputSerializer(serializers.Serializer):
+class EscalateInputSerializer(StaffChoicesSerializer):
     """Escalate to the next tier (or a chosen higher one) with the hand-off package."""
 
     to_tier = _tier(required=False, allow_null=True, default=None,
@@ -269,7 +283,7 @@ class EscalateInputSerializer(serializers.Serializer):
                       help_text="The tier the ticket is expected to be in (refused if it moved meanwhile).")
 
 
-class ReturnInputSerializer(serializers.Serializer):
+class ReturnInputSerializer(StaffChoicesSerializer):
     """Return to a lower tier (no approval), e.g. Engineering back to Tier 1 to verify the fix."""
 
     to_tier = _tier(help_text="A tier below the current one on the ticket's ladder.")
@@ -278,7 +292,7 @@ class ReturnInputSerializer(serializers.Serializer):
     from_tier = _tier(required=False, allow_null=True, default=None)
 
 
-class ConsultInputSerializer(serializers.Serializer):
+class ConsultInputSerializer(StaffChoicesSerializer):
     """Ask another team for input without changing tier."""
 
     team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all())
@@ -303,7 +317,7 @@ class VendorUpdateInputSerializer(serializers.Serializer):
                                             help_text="When the update arrived (default: now).")
 
 
-class DecisionInputSerializer(serializers.Serializer):
+class DecisionInputSerializer(StaffChoicesSerializer):
     """The IT manager's decision at the decision point (seed 001)."""
 
     outcome = serializers.ChoiceField(choices=DecisionOutcome.choices)

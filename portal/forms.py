@@ -11,6 +11,7 @@ from django.conf import settings
 from desk.forms import MultipleFileField
 from escalation_desk.widgets import date_field
 from escalations.cases import Review
+from tickets import permissions
 from tickets.models import Service, Status
 
 from .wording import STATUS_WORDS
@@ -27,7 +28,8 @@ def files_help() -> str:
 
 
 class RequestForm(forms.Form):
-    """A new request, with the intake of seed 003 asked in plain language."""
+    """A new request, with the intake of seed 003 asked in plain language; never a staff-only
+    intake field (tickets.permissions.STAFF_ONLY_INTAKE_FIELDS: support sets them at triage)."""
 
     summary = forms.CharField(
         max_length=200, label="In one sentence, what is the problem?",
@@ -67,7 +69,8 @@ class RequestForm(forms.Form):
 
     def intake(self) -> dict[str, Any]:
         data = self.cleaned_data
-        return {name: data[name] for name in self.fields if name != "files"}
+        return {name: data[name] for name in self.fields
+                if name != "files" and name not in permissions.STAFF_ONLY_INTAKE_FIELDS}
 
 
 class MessageForm(forms.Form):

@@ -23,8 +23,8 @@ from escalation_desk.forms import add_service_errors
 from escalations import cases
 from escalations.models import EscalationCase
 from escalations.services import current_stint
+from tickets import file_types, services
 from tickets import selectors as ticket_selectors
-from tickets import services
 from tickets.models import Channel, Status, Ticket
 
 from . import selectors, wording
@@ -251,11 +251,7 @@ def request_copy_out(request: HttpRequest, pk: int, user_pk: int) -> HttpRespons
 @require_GET
 @customer_required
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
-    attachment = selectors.get_public_attachment_for(request.user, pk)
-    return FileResponse(
-        attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
-        content_type=attachment.content_type or "application/octet-stream",
-    )
+    return file_types.download_response(selectors.get_public_attachment_for(request.user, pk))
 
 
 # --- escalation (issue 5, seed 002) -------------------------------------------------------------

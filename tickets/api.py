@@ -27,7 +27,7 @@ from rest_framework.serializers import Serializer
 from escalation_desk.api import ErrorSerializer, InvalidInputSerializer, PagePagination, RefusalSerializer
 from escalation_desk.domain import InvalidInput
 
-from . import permissions, selectors, services
+from . import file_types, permissions, selectors, services
 from .models import Attachment, Channel, Priority, Status, Ticket, TroubleshootingStep, Watcher
 from .serializers import (
     TRANSITION_INPUTS,
@@ -159,6 +159,8 @@ class TicketViewSet(viewsets.GenericViewSet):
             "complete_step": StepCompleteInputSerializer,
             "attachments": AttachmentInputSerializer,
             "assign": AssignInputSerializer,
+            "copied_in": CopyInInputSerializer,
+            "copied_out": CopyInInputSerializer,
             **TRANSITION_INPUTS,
         }
         name = self.action
@@ -290,7 +292,8 @@ class TicketViewSet(viewsets.GenericViewSet):
         return Response(self._copied_in(ticket))
 
     def _copy_in_contact(self, request: Request, ticket: Ticket) -> Any:
-        serializer = CopyInInputSerializer(data=request.data, organisation_id=ticket.organisation_id)
+        serializer = CopyInInputSerializer(data=request.data, organisation_id=ticket.organisation_id,
+                                           context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data["contact"]
 
@@ -442,16 +445,12 @@ class AttachmentViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         responses={
-            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            # The type found in the stored bytes (file_types.SERVED), else octet-stream.
+            **{(200, media_type): OpenApiTypes.BINARY for media_type in file_types.SERVED_MEDIA_TYPES},
             404: OpenApiResponse(ErrorSerializer, description="No such attachment (or not visible)."),
         }
     )
     @action(detail=True, methods=["get"], content_negotiation_class=_AnyAcceptNegotiation)
     def download(self, request: Request, pk: str | None = None) -> FileResponse:
-        """Stream the file as a download under its original name."""
-        attachment = selectors.get_attachment_for(request.user, pk)
-        try:
-            handle = attachment.file.open("rb")
-        except OSError:
-            raise Http404("The file is no longer available.") from None
-        return FileResponse(handle, as_attachment=True, filename=attachment.original_name)
+        """Stream the file as a download under its original name, typed from its stored bytes."""
+        return file_types.download_response(selectors.get_attachment_for(request.user, pk))

@@ -6,7 +6,10 @@ already loaded, so they can run per row without queries beyond the user's cached
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+
+from django.utils.translation import gettext as _
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -138,3 +141,23 @@ def can_create_ticket(user: User, organisation_id: int | None) -> bool:
     if is_staff_reader(user):
         return True
     return bool(user.organisation_id) and user.organisation_id == organisation_id
+
+
+# Intake fields support sets, never the customer (the portal has no field for them): a
+# customer's request gets them at triage. Every interface reads this one statement.
+STAFF_ONLY_INTAKE_FIELDS = ("priority", "category")
+
+
+def may_set_staff_only_intake(user: User) -> bool:
+    return is_staff_reader(user)
+
+
+def staff_only_intake_errors(user: User, values: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The staff-only intake fields a non-staff `user` tried to set (blank counts as not set)."""
+    if may_set_staff_only_intake(user):
+        return {}
+    return {
+        name: [_("Set by support when they triage the request; a customer cannot set it.")]
+        for name in STAFF_ONLY_INTAKE_FIELDS
+        if values.get(name) not in (None, "")
+    }

@@ -12,9 +12,10 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts import selectors as people
 from accounts.models import Organisation, Team, User
 from accounts.serializers import UserBriefSerializer
-from escalation_desk.api import ErrorSerializer
+from escalation_desk.api import ErrorSerializer, viewer_of
 
 from . import permissions, selectors, sla
 from .models import (
@@ -218,6 +219,12 @@ def _text(**kwargs: Any) -> serializers.CharField:
     return serializers.CharField(required=False, allow_blank=True, **kwargs)
 
 
+STAFF_ONLY_HELP = (
+    "Staff only (tickets.permissions.STAFF_ONLY_INTAKE_FIELDS): a customer's request gets it when "
+    "support triages it; a customer sending it gets a 400 naming the field."
+)
+
+
 class TicketCreateSerializer(serializers.Serializer):
     """Open a ticket. Staff name the organisation and requester; a customer's are their own.
 
@@ -229,7 +236,7 @@ class TicketCreateSerializer(serializers.Serializer):
         help_text="Staff only (required for staff); a customer's ticket is for their organisation.",
     )
     requester = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(is_active=True), required=False,
+        queryset=User.objects.none(), required=False,
         help_text="Staff only (required for staff): the customer contact the ticket is for.",
     )
     summary = serializers.CharField(max_length=200)
@@ -241,9 +248,11 @@ class TicketCreateSerializer(serializers.Serializer):
     business_impact = _text()
     workaround = _text()
     critical_milestone = serializers.DateField(required=False, allow_null=True)
-    priority = serializers.ChoiceField(choices=Priority.choices, required=False, allow_blank=True)
+    priority = serializers.ChoiceField(
+        choices=Priority.choices, required=False, allow_blank=True, help_text=STAFF_ONLY_HELP,
+    )
     category = serializers.PrimaryKeyRelatedField(
-        queryset=Category.objects.all(), required=False, allow_null=True
+        queryset=Category.objects.all(), required=False, allow_null=True, help_text=STAFF_ONLY_HELP,
     )
     service = serializers.PrimaryKeyRelatedField(
         queryset=Service.objects.filter(is_active=True), required=False, allow_null=True
@@ -252,18 +261,26 @@ class TicketCreateSerializer(serializers.Serializer):
         child=serializers.FileField(), required=False, help_text="Logs, screenshots (multipart)."
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None and not permissions.is_staff_reader(request.user):
-            # Choices a form would list (browsable API, OPTIONS): a customer sees only their own.
-            self.fields["organisation"].queryset = Organisation.objects.filter(
-                pk=request.user.organisation_id
-            )
-            self.fields["requester"].queryset = User.objects.filter(pk=request.user.pk)
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        user = viewer_of(self)
+        # Choices a form would list (browsable API) and the ids accepted: a customer only their
+        # own organisation and themselves; staff the active organisations and their contacts.
+        if permissions.is_staff_reader(user):
+            fields["requester"].queryset = people.contact_choices(user)
+        else:
+            fields["organisation"].queryset = Organisation.objects.filter(pk=getattr(user, "organisation_id", None) or 0)
+            fields["requester"].queryset = User.objects.filter(pk=user.pk or 0, is_active=True)
+            if "request" in self.context:
+                for name in permissions.STAFF_ONLY_INTAKE_FIELDS:  # not offered; refused in validate()
+                    fields.pop(name, None)
+        return fields
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         user = self.context["request"].user
+        refused = permissions.staff_only_intake_errors(user, self.initial_data)
+        if refused:
+            raise serializers.ValidationError(refused)
         if permissions.is_staff_reader(user):
             errors = {
                 name: ["Staff must say which organisation and contact the ticket is for."]
@@ -305,15 +322,14 @@ class StartInputSerializer(serializers.Serializer):
     """open → in_progress. The assignee defaults to the engineer who starts."""
 
     assignee = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(is_active=True, is_staff=True), required=False,
-        allow_null=True,
+        queryset=User.objects.none(), required=False, allow_null=True,
+        help_text="A support staff member (user id) who works the ticket's team.",
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None and not permissions.is_staff_reader(request.user):
-            self.fields["assignee"].queryset = User.objects.none()  # never list staff to customers
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        fields["assignee"].queryset = people.staff_choices(viewer_of(self))  # never staff to customers
+        return fields
 
 
 class AwaitCustomerInputSerializer(serializers.Serializer):
@@ -355,13 +371,12 @@ class CancelInputSerializer(serializers.Serializer):
         queryset=Ticket.objects.none(), required=False, allow_null=True, default=None
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            # Only a ticket the user may see can be named as the original.
-            visible: QuerySet[Ticket] = permissions.visible_tickets(request.user, Ticket.objects.all())
-            self.fields["duplicate_of"].queryset = visible
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        # Only a ticket the user may see can be named as the original.
+        visible: QuerySet[Ticket] = permissions.visible_tickets(viewer_of(self), Ticket.objects.all())
+        fields["duplicate_of"].queryset = visible
+        return fields
 
 
 TRANSITION_INPUTS: dict[str, type[serializers.Serializer]] = {
@@ -383,9 +398,14 @@ class AssignInputSerializer(serializers.Serializer):
     """Who works the ticket from now on; null unassigns it. Team leaders and managers only."""
 
     assignee = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(is_active=True, is_staff=True), allow_null=True,
+        queryset=User.objects.none(), allow_null=True,
         help_text="A staff member of the ticket's team (user id), or null for nobody.",
     )
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        fields["assignee"].queryset = people.staff_choices(viewer_of(self))
+        return fields
 
 
 class CopyInInputSerializer(serializers.Serializer):
@@ -397,9 +417,17 @@ class CopyInInputSerializer(serializers.Serializer):
 
     def __init__(self, *args: Any, organisation_id: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Only the ticket's organisation's own contacts are choices: nobody else is revealed.
-        self.fields["contact"].queryset = User.objects.filter(
-            organisation_id=organisation_id, is_active=True, is_staff=False)
+        self.organisation_id = organisation_id
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        # Only the ticket's organisation's own contacts are choices: nobody else is revealed
+        # (and without a ticket, nobody at all).
+        fields["contact"].queryset = (
+            people.contact_choices(viewer_of(self), self.organisation_id)
+            if self.organisation_id is not None else User.objects.none()
+        )
+        return fields
 
 
 class WatcherSerializer(serializers.Serializer):

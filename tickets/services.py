@@ -24,7 +24,7 @@ from clocks.models import Clock
 from escalation_desk import links
 from escalation_desk.domain import InvalidInput, Refused
 
-from . import notices, permissions, sla
+from . import file_types, notices, permissions, sla
 from .guards import MISSING_FOR
 from .models import (
     Attachment,
@@ -206,6 +206,8 @@ def ticket_create(
         errors["requester"] = [f"{requester} is not a contact of {organisation}."]
     if follow_up_of is not None and follow_up_of.organisation_id != organisation.pk:
         errors["follow_up_of"] = [f"{follow_up_of.reference} is not a request of {organisation}."]
+    errors.update(permissions.staff_only_intake_errors(
+        actor, {"priority": priority, "category": category, "service": service}))
     if errors:
         raise InvalidInput(errors)
     _choice(channel, Channel, "channel")
@@ -685,7 +687,8 @@ def _store_attachment(
         comment=comment,
         file=upload,
         original_name=os.path.basename(upload.name or "file")[:255],
-        content_type=(getattr(upload, "content_type", "") or "")[:120],
+        # What the bytes are (the uploader's claim is never kept); downloads detect again.
+        content_type=file_types.served_type(upload.name or "", file_types.read_head(upload)),
         size=upload.size or 0,
         is_internal=is_internal,
         uploaded_by=actor,

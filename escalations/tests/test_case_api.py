@@ -593,7 +593,8 @@ def test_engaging_a_customer_answers_400(people: World) -> None:
                                         format="json")
 
     assert response.status_code == 400
-    assert response.json()["errors"] == {"user": [f"{people['olga']} is not active support staff."]}
+    assert response.json() == {"detail": "The input was not accepted.",
+                               "errors": {"user": [f"User {people['olga'].pk} is not active support staff."]}}
 
 
 # --- the board and the daily report ------------------------------------------------------------------

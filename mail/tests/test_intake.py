@@ -61,6 +61,13 @@ def test_it_opens_a_ticket_from_a_known_customers_mail_and_tells_them(customer: 
     assert record.receipt_sent
 
 
+def test_it_leaves_the_staff_only_intake_of_a_mailed_request_to_triage(customer: User) -> None:
+    receive(message(subject="URGENT: payroll down", headers={"Importance": "high", "X-Priority": "1 (Highest)"}))
+
+    ticket = Ticket.objects.get()
+    assert (ticket.priority, ticket.category_id) == ("", None)
+
+
 def test_it_writes_the_receipt_with_reference_summary_portal_link_and_signature(customer: User) -> None:
     from notifications.services import render_email
 

@@ -153,6 +153,21 @@ def test_it_opens_a_request_from_the_portal_with_its_files(
     assert TimelineEvent.objects.get(ticket=ticket, kind="created").details == {"channel": "portal"}
 
 
+def test_it_offers_no_staff_only_intake_and_ignores_it_when_posted(
+    carla: Client, customer: User, service: Any, category: Any
+) -> None:
+    from portal.forms import RequestForm
+    from tickets.permissions import STAFF_ONLY_INTAKE_FIELDS
+
+    assert set(RequestForm().fields).isdisjoint(STAFF_ONLY_INTAKE_FIELDS)
+    response = carla.post(reverse("portal:request_new"), {
+        **request_input(service=service.pk), "priority": "P1", "category": category.pk})
+
+    ticket = Ticket.objects.get()
+    assert response.status_code == 302
+    assert (ticket.priority, ticket.category_id) == ("", None)
+
+
 def test_it_keeps_what_was_typed_when_the_form_is_incomplete(carla: Client) -> None:
     response = carla.post(reverse("portal:request_new"), request_input(
         summary="", business_impact="", critical_milestone="not a date",

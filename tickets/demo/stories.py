@@ -19,7 +19,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from clocks.sweep import due_deadlines, sweep_due_deadlines
-from tickets import services
+from tickets import permissions, services
 from tickets.models import Priority, Status, Ticket
 
 from .actions import Action, DemoTicket
@@ -241,8 +241,16 @@ def _play(
     gap: timedelta,
 ) -> Ticket:
     org = cast.orgs[spec.org]
+    opener = cast.users[spec.created_by]
+    staff_set = {"priority": spec.priority, "category": cast.categories[spec.category] if spec.category else None}
+    if not permissions.may_set_staff_only_intake(opener):
+        # A customer's request gets its priority and category when support triages it.
+        at_triage = {name: value for name, value in staff_set.items() if value}
+        staff_set = {"priority": "", "category": None}
+    else:
+        at_triage = {}
     ticket = services.ticket_create(
-        actor=cast.users[spec.created_by],
+        actor=opener,
         organisation=org,
         requester=cast.users[spec.requester],
         summary=spec.summary,
@@ -255,13 +263,15 @@ def _play(
         business_impact=spec.business_impact,
         workaround=spec.workaround,
         critical_milestone=milestone,
-        priority=spec.priority,
-        category=cast.categories[spec.category] if spec.category else None,
         service=cast.services[spec.service] if spec.service else None,
+        **staff_set,
     )
     by_key[spec.key] = ticket
     for action in spec.script:
         clock.shift(gap)
+        if action[0] == "triage" and at_triage:
+            action = (*action[:2], {**at_triage, **action[2]}, *action[3:])
+            at_triage = {}
         _run_action(ticket, action, cast, by_key)
     ticket.refresh_from_db()
     return ticket

@@ -214,12 +214,10 @@ def test_it_shows_the_escalation_contacts_and_transitions_on_the_detail(
 # --- creation ------------------------------------------------------------------------------
 
 
-def test_it_creates_a_ticket_for_the_customer_themselves(customer: User, service: object,
-                                                        category: object) -> None:
+def test_it_creates_a_ticket_for_the_customer_themselves(customer: User, service: object) -> None:
     response = api_client(customer).post(
         "/api/tickets/",
-        {"summary": "Payslips are blank", "description": "Since Monday.", "priority": "P3",
-         "service": service.pk, "category": category.pk},
+        {"summary": "Payslips are blank", "description": "Since Monday.", "service": service.pk},
         format="json",
     )
 
@@ -231,8 +229,49 @@ def test_it_creates_a_ticket_for_the_customer_themselves(customer: User, service
     )
     assert created.channel == "api"
     assert created.status == "new"
-    assert created.priority == "P3"
+    assert (created.priority, created.category_id, created.service_id) == ("", None, service.pk)
     assert [e.kind for e in created.events.all()] == ["created"]
+
+
+@pytest.mark.parametrize("staff_only", [{"priority": "P1"}, {"category": "category"},
+                                        {"priority": "P2", "category": "category"}])
+def test_it_refuses_the_staff_only_intake_from_a_customer_with_400(
+    customer: User, category: object, staff_only: dict[str, str]
+) -> None:
+    data = {name: category.pk if value == "category" else value for name, value in staff_only.items()}
+
+    response = api_client(customer).post("/api/tickets/", {"summary": "Mine first", **data}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["detail"] == "The input was not accepted."
+    assert sorted(response.json()["errors"]) == sorted(staff_only)
+    assert not Ticket.objects.exists()
+
+
+def test_it_takes_the_staff_only_intake_from_staff_opening_on_behalf(
+    engineer: User, customer: User, category: object
+) -> None:
+    response = api_client(engineer).post(
+        "/api/tickets/", {"summary": "Payslips are blank", "organisation": customer.organisation_id,
+                          "requester": customer.pk, "priority": "P2", "category": category.pk}, format="json")
+
+    assert response.status_code == 201
+    created = Ticket.objects.get()
+    assert (created.priority, created.category_id) == ("P2", category.pk)
+
+
+def test_it_describes_the_staff_only_intake_in_the_schema_and_offers_it_to_staff_only(
+    customer: User, engineer: User
+) -> None:
+    schema = api_client(engineer).get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    fields = schema["components"]["schemas"]["TicketCreateRequest"]["properties"]
+
+    for name in ("priority", "category"):
+        assert "Staff only" in fields[name]["description"]
+    customer_post = api_client(customer).options("/api/tickets/").json()["actions"]["POST"]
+    staff_post = api_client(engineer).options("/api/tickets/").json()["actions"]["POST"]
+    assert {"priority", "category"} & set(customer_post) == set()
+    assert {"priority", "category"} <= set(staff_post)
 
 
 def test_it_ignores_fields_reserved_to_staff_when_a_customer_creates(
@@ -460,9 +499,9 @@ def test_it_writes_a_timeline_event_for_an_api_comment(customer: User, ticket: T
 # --- browsable API and OPTIONS -------------------------------------------------------------
 
 
-@pytest.mark.parametrize("persona", ["customer", "engineer"])
+@pytest.mark.parametrize("persona", ["engineer", "team_leader"])
 @pytest.mark.parametrize("action", ["", "comments", "steps", "attachments"])
-def test_it_renders_the_browsable_api_pages(
+def test_it_renders_the_browsable_api_pages_for_staff(
     request: pytest.FixtureRequest, persona: str, action: str, ticket: Ticket
 ) -> None:
     client = api_client(request.getfixturevalue(persona))
@@ -473,6 +512,16 @@ def test_it_renders_the_browsable_api_pages(
     assert response["Content-Type"].startswith("text/html")
     if not action:
         assert ticket.summary in response.content.decode()
+
+
+@pytest.mark.parametrize("action", ["", "comments", "steps", "attachments"])
+def test_it_answers_a_customer_asking_for_the_browsable_api_in_json(
+    customer: User, action: str, ticket: Ticket
+) -> None:
+    response = api_client(customer).get(ticket_url(ticket, action), HTTP_ACCEPT="text/html")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
 
 
 def test_it_describes_the_input_of_an_action_on_options(engineer: User, ticket: Ticket) -> None:
@@ -487,8 +536,9 @@ def test_it_describes_the_input_of_an_action_on_options(engineer: User, ticket: 
 def test_it_never_lists_other_people_in_a_customers_forms(
     customer: User, other_customer: User, engineer: User
 ) -> None:
-    html = api_client(customer).get("/api/tickets/", HTTP_ACCEPT="text/html").content.decode()
+    response = api_client(customer).get("/api/tickets/", HTTP_ACCEPT="text/html")
 
-    assert f'value="{customer.pk}"' in html
-    assert str(other_customer) not in html
-    assert str(engineer) not in html
+    body = response.content.decode()
+    assert response["Content-Type"] == "application/json"
+    assert str(other_customer) not in body
+    assert str(engineer) not in body

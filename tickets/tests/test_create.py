@@ -6,8 +6,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from accounts.models import Organisation, User
-from tickets import selectors, services
-from tickets.models import Category, Service
+from escalation_desk.domain import InvalidInput
+from tickets import permissions, selectors, services
+from tickets.models import Category, Service, Ticket
 
 
 def _create(org: Organisation, customer: User, actor: User, service: Service | None) -> object:
@@ -59,3 +60,23 @@ def test_it_moves_the_ticket_to_the_corrected_services_team_at_triage(
     services.ticket_triage(ticket=ticket, actor=engineer, service=vpn)
 
     assert ticket.team == tier2
+
+
+def test_it_refuses_the_staff_only_intake_from_a_customer(
+    org: Organisation, customer: User, category: Category
+) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        services.ticket_create(actor=customer, organisation=org, requester=customer, summary="Mine first",
+                               priority="P1", category=category)
+
+    assert sorted(refused.value.errors) == sorted(permissions.STAFF_ONLY_INTAKE_FIELDS)
+    assert not Ticket.objects.exists()
+
+
+def test_it_takes_the_staff_only_intake_from_staff_on_a_customers_behalf(
+    org: Organisation, customer: User, engineer: User, category: Category
+) -> None:
+    ticket = services.ticket_create(actor=engineer, organisation=org, requester=customer, summary="On the phone",
+                                    priority="P1", category=category)
+
+    assert (ticket.priority, ticket.category) == ("P1", category)
