@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Database triggers declared in models' Meta.triggers (the append-only audit trail, SPEC §10).
+    "pgtrigger",
     "accounts",
     "notifications",
     "clocks",

@@ -14,6 +14,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from accounts.models import Organisation, Team
 from clocks.models import BusinessCalendar
+from escalation_desk.audit import append_only
 
 from . import permissions
 from .guards import (
@@ -455,6 +456,7 @@ class TimelineEvent(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+        triggers = [append_only()]  # refused in the database too (escalation_desk/audit.py)
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.ticket_id} at {self.at:%Y-%m-%d %H:%M}"
