@@ -226,6 +226,7 @@ class Ticket(FSMModelMixin, models.Model):
             ("work_ticket", "Can work tickets of their own teams"),
             ("work_any_ticket", "Can work any ticket"),
             ("confirm_resolution", "Can confirm the resolution of their organisation's tickets"),
+            ("redact_history", "Can redact personal data from comments, troubleshooting steps and files"),
         ]
 
     def __str__(self) -> str:
@@ -352,6 +353,9 @@ class TroubleshootingStep(models.Model):
         default=False, help_text="Shown to the customer; internal by default"
     )
     performed_at = models.DateTimeField(default=timezone.now)
+    redacted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its content was redacted (the timeline says who and why)."
+    )
 
     class Meta:
         ordering = ["performed_at", "pk"]
@@ -369,6 +373,9 @@ class Comment(models.Model):
         max_length=20, choices=Channel.choices, blank=True, help_text="How the comment reached us."
     )
     created_at = models.DateTimeField(default=timezone.now)
+    redacted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its content was redacted (the timeline says who and why)."
+    )
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -419,6 +426,9 @@ class Attachment(models.Model):
     is_internal = models.BooleanField(default=False)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(default=timezone.now)
+    redacted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its file was removed (the timeline says who and why)."
+    )
 
     class Meta:
         ordering = ["uploaded_at", "pk"]
