@@ -56,6 +56,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.ADMINISTRATOR: [
         *_TICKET_WORK,
         "tickets.work_any_ticket",
+        "tickets.redact_history",  # personal data out of comments, steps and files (docs/lifecycle.md)
         "tickets.change_ticket",
         "tickets.view_category",
         "tickets.add_category",

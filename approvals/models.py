@@ -7,6 +7,7 @@ that reacts to the decision (approvals.registry).
 
 from __future__ import annotations
 
+import pgtrigger
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -22,6 +23,9 @@ class ApprovalStatus(models.TextChoices):
     APPROVED = "approved", "Approved"
     CHANGES_REQUESTED = "changes_requested", "Changes requested"
     CANCELLED = "cancelled", "Cancelled"
+
+
+DECIDED_STATES = [ApprovalStatus.APPROVED, ApprovalStatus.CHANGES_REQUESTED, ApprovalStatus.CANCELLED]
 
 
 class ApprovalRequestQuerySet(models.QuerySet):
@@ -91,6 +95,15 @@ class ApprovalRequest(FSMModelMixin, models.Model):
         ordering = ["-requested_at", "-pk"]
         indexes = [models.Index(fields=["content_type", "object_id"], name="approvals_subject")]
         permissions = [("decide_approvalrequest", "Can decide approval requests they are eligible for")]
+        triggers = [
+            # A decided request is history (SPEC §10): the database refuses to change it, and to
+            # delete any request (PostgreSQL; see escalation_desk/audit.py).
+            pgtrigger.Protect(
+                name="decision_is_final", operation=pgtrigger.Update,
+                condition=pgtrigger.Q(old__status__in=DECIDED_STATES),
+            ),
+            pgtrigger.Protect(name="never_deleted", operation=pgtrigger.Delete),
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference or self.title} ({self.get_status_display().lower()})"

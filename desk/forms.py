@@ -220,6 +220,14 @@ class StepForm(forms.Form):
     files = MultipleFileField(label="Evidence (logs, screenshots)")
 
 
+class StepVisibilityForm(forms.Form):
+    """Share a step with the customer or make it internal again; the reason goes on the timeline."""
+
+    visibility = forms.ChoiceField(choices=[("public", _("shared")), ("internal", _("internal"))],
+                                   widget=forms.HiddenInput)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label=_("Why"), max_length=2000)
+
+
 class TiersByLadder(ModelChoiceIterator):
     """The tiers as option groups, one per ladder (one query, when the select is rendered)."""
 

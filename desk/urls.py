@@ -23,6 +23,7 @@ urlpatterns = [
     path("tickets/<int:pk>/intake/", views.ticket_intake, name="ticket_intake"),
     path("tickets/<int:pk>/comments/", views.ticket_comment, name="ticket_comment"),
     path("tickets/<int:pk>/steps/", views.ticket_step, name="ticket_step"),
+    path("tickets/<int:pk>/steps/<int:step_pk>/visibility/", views.step_visibility, name="step_visibility"),
     path("tickets/<int:pk>/assign/", work.ticket_assign, name="ticket_assign"),
     path("tickets/<int:pk>/follow/", work.ticket_follow, name="ticket_follow"),
     path("tickets/<int:pk>/unfollow/", work.ticket_unfollow, name="ticket_unfollow"),

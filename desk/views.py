@@ -22,7 +22,8 @@ from escalation_desk.domain import InvalidInput, Refused
 from escalation_desk.forms import add_service_errors
 from escalations.models import TierStint
 from tickets import file_types, permissions, selectors, services
-from tickets.models import Ticket, Watcher
+from tickets.history import step_set_visibility
+from tickets.models import Ticket, TroubleshootingStep, Watcher
 
 from . import work
 from .case_panel import case_panel
@@ -33,6 +34,7 @@ from .forms import (
     QueueFilterForm,
     StartForm,
     StepForm,
+    StepVisibilityForm,
     TicketCreateForm,
 )
 from .models import SavedView
@@ -207,6 +209,7 @@ def _ticket_page(
         "step_form": bound.get("step") or StepForm(prefix="step"),
         "can_comment_internal": permissions.can_view_internal(request.user),
         "can_add_step": permissions.can_add_step(ticket, request.user),
+        "can_set_step_visibility": _step_visibility_forms(request, ticket, bound),
         "can_edit_intake": permissions.can_edit_intake(ticket, request.user),
         "team_leaders": list(ticket.team.leaders.all()) if ticket.team else [],
         "ticket_files": ticket.ticket_files,
@@ -214,6 +217,18 @@ def _ticket_page(
         **case_panel(request, ticket, bound),
     }
     return render(request, "desk/ticket.html", context, status=status)
+
+
+def _step_visibility_forms(request: HttpRequest, ticket: Ticket, bound: dict[str, Any]) -> bool:
+    """Give each shown step its share / make-internal form, if the user may change it."""
+    if not permissions.can_set_step_visibility(ticket, request.user):
+        return False
+    for step in ticket.steps.all():
+        name = f"step_visibility-{step.pk}"
+        step.visibility_form = bound.get(name) or StepVisibilityForm(
+            prefix=name, initial={"visibility": "internal" if step.is_public else "public"}
+        )
+    return True
 
 
 def _load_ticket(request: HttpRequest, pk: int) -> Ticket:
@@ -316,6 +331,32 @@ def ticket_step(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "Troubleshooting step recorded.")
             return redirect(reverse("desk:ticket", args=[ticket.pk]) + "#troubleshooting")
     return _ticket_page(request, _load_ticket(request, pk), bound={"step": form})
+
+
+@require_POST
+@agent_required
+def step_visibility(request: HttpRequest, pk: int, step_pk: int) -> HttpResponse:
+    """Share a troubleshooting step with the customer, or make it internal again."""
+    ticket = selectors.get_ticket_for(request.user, pk)
+    if not permissions.can_set_step_visibility(ticket, request.user):
+        raise PermissionDenied(_("You may not change who sees this ticket's troubleshooting."))
+    step = TroubleshootingStep.objects.filter(pk=step_pk, ticket=ticket).first()
+    if step is None:
+        raise Http404("No such step.")
+    step.ticket = ticket
+    name = f"step_visibility-{step.pk}"
+    form = StepVisibilityForm(request.POST, prefix=name)
+    if form.is_valid():
+        public = form.cleaned_data["visibility"] == "public"
+        try:
+            step_set_visibility(step=step, actor=request.user, public=public, reason=form.cleaned_data["reason"])
+        except (InvalidInput, Refused) as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("The step is now shared with the customer.") if public
+                             else _("The step is now internal."))
+            return redirect(reverse("desk:ticket", args=[ticket.pk]) + f"#step-{step.pk}")
+    return _ticket_page(request, _load_ticket(request, pk), bound={name: form})
 
 
 @require_http_methods(["GET", "POST"])

@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",  # before accounts: accounts/admin.py extends axes' admin (the Unlock action)
+    # Database triggers declared in models' Meta.triggers (the append-only audit trail, SPEC §10).
+    "pgtrigger",
     "accounts",
     "notifications",
     "clocks",

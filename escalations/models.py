@@ -16,6 +16,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from accounts.models import Team
 from clocks.models import Clock
+from escalation_desk.audit import append_only
 from tickets.models import Priority, Service, Ticket
 
 
@@ -317,6 +318,7 @@ class VendorUpdate(models.Model):
 
     class Meta:
         ordering = ["received_at", "pk"]
+        triggers = [append_only()]
 
     def __str__(self) -> str:
         return f"Update on {self.engagement}"
@@ -343,6 +345,7 @@ class ManagerDecision(models.Model):
 
     class Meta:
         ordering = ["decided_at", "pk"]
+        triggers = [append_only()]
 
     def __str__(self) -> str:
         return f"{self.ticket.reference}: {self.get_outcome_display()}"
@@ -599,6 +602,7 @@ class CaseUpdate(models.Model):
 
     class Meta:
         ordering = ["given_at", "pk"]
+        triggers = [append_only()]
 
     def __str__(self) -> str:
         return f"Update {self.given_at:%Y-%m-%d %H:%M} on {self.case}"

@@ -317,3 +317,17 @@ def mark_all_read(*, user: User, thread: str | None = None) -> int:
             return 0
         rows = rows.filter(thread=thread)
     return rows.update(read_at=timezone.now())
+
+
+# --- redaction -------------------------------------------------------------------------------
+
+
+def notification_redact(*, dedup_key: str, fields: Iterable[str], notice: str) -> int:
+    """Replace the named context fields of every copy of one event's notice (personal data
+    redacted at its source); a copy not yet sent goes out with the notice. Returns the count."""
+    names = list(fields)
+    rows = list(Notification.objects.select_for_update().filter(dedup_key=dedup_key))
+    for row in rows:
+        row.context = {**row.context, **{name: notice for name in names if name in row.context}}
+        Notification.objects.filter(pk=row.pk).update(context=row.context)
+    return len(rows)

@@ -27,7 +27,7 @@ from rest_framework.serializers import Serializer
 from escalation_desk.api import ErrorSerializer, InvalidInputSerializer, PagePagination, RefusalSerializer
 from escalation_desk.domain import InvalidInput
 
-from . import file_types, permissions, selectors, services
+from . import file_types, history, permissions, selectors, services
 from .models import Attachment, Channel, Priority, Status, Ticket, TroubleshootingStep, Watcher
 from .serializers import (
     TRANSITION_INPUTS,
@@ -40,6 +40,7 @@ from .serializers import (
     StepCompleteInputSerializer,
     StepInputSerializer,
     StepSerializer,
+    StepVisibilityInputSerializer,
     TicketCreateSerializer,
     TicketDetailSerializer,
     TicketListSerializer,
@@ -157,6 +158,7 @@ class TicketViewSet(viewsets.GenericViewSet):
             "comments": CommentInputSerializer,
             "steps": StepInputSerializer,
             "complete_step": StepCompleteInputSerializer,
+            "step_visibility": StepVisibilityInputSerializer,
             "attachments": AttachmentInputSerializer,
             "assign": AssignInputSerializer,
             "copied_in": CopyInInputSerializer,
@@ -392,6 +394,32 @@ class TicketViewSet(viewsets.GenericViewSet):
             "attachments__uploaded_by"
         ).get(pk=done.pk)
         return Response(StepSerializer(step, context=context).data)
+
+    @extend_schema(
+        summary="Share a troubleshooting step with the customer, or make it internal again",
+        parameters=[OpenApiParameter("step_id", int, OpenApiParameter.PATH, description="The step's id.")],
+        request=StepVisibilityInputSerializer,
+        responses={200: StepSerializer, **_ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path=r"steps/(?P<step_id>[0-9]+)/visibility")
+    def step_visibility(self, request: Request, pk: str | None = None, step_id: str = "") -> Response:
+        """The step and its evidence files are shown to the customer or not; the timeline records who and why."""
+        user = request.user
+        ticket = selectors.get_ticket_for(user, pk)
+        step = ticket.steps.filter(pk=int(step_id)).first()
+        if step is None or not (step.is_public or permissions.can_view_internal(user)):
+            raise Http404("No such step.")
+        if not permissions.can_set_step_visibility(ticket, user):
+            raise PermissionDenied("You may not change who sees this ticket's troubleshooting.")
+        serializer = StepVisibilityInputSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        step.ticket = ticket
+        history.step_set_visibility(step=step, actor=user, public=serializer.validated_data["is_public"],
+                                    reason=serializer.validated_data["reason"])
+        step = TroubleshootingStep.objects.select_related("engineer", "team").prefetch_related(
+            "attachments__uploaded_by"
+        ).get(pk=step.pk)
+        return Response(StepSerializer(step, context=self.get_serializer_context()).data)
 
     @extend_schema(
         methods=["GET"], summary="Every file of the ticket the user may see",

@@ -14,6 +14,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from accounts.models import Organisation, Team
 from clocks.models import BusinessCalendar
+from escalation_desk.audit import append_only
 
 from . import permissions
 from .guards import (
@@ -225,6 +226,7 @@ class Ticket(FSMModelMixin, models.Model):
             ("work_ticket", "Can work tickets of their own teams"),
             ("work_any_ticket", "Can work any ticket"),
             ("confirm_resolution", "Can confirm the resolution of their organisation's tickets"),
+            ("redact_history", "Can redact personal data from comments, troubleshooting steps and files"),
         ]
 
     def __str__(self) -> str:
@@ -351,6 +353,9 @@ class TroubleshootingStep(models.Model):
         default=False, help_text="Shown to the customer; internal by default"
     )
     performed_at = models.DateTimeField(default=timezone.now)
+    redacted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its content was redacted (the timeline says who and why)."
+    )
 
     class Meta:
         ordering = ["performed_at", "pk"]
@@ -368,6 +373,9 @@ class Comment(models.Model):
         max_length=20, choices=Channel.choices, blank=True, help_text="How the comment reached us."
     )
     created_at = models.DateTimeField(default=timezone.now)
+    redacted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its content was redacted (the timeline says who and why)."
+    )
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -418,6 +426,9 @@ class Attachment(models.Model):
     is_internal = models.BooleanField(default=False)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(default=timezone.now)
+    redacted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its file was removed (the timeline says who and why)."
+    )
 
     class Meta:
         ordering = ["uploaded_at", "pk"]
@@ -455,6 +466,7 @@ class TimelineEvent(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+        triggers = [append_only()]  # refused in the database too (escalation_desk/audit.py)
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.ticket_id} at {self.at:%Y-%m-%d %H:%M}"

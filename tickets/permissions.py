@@ -120,6 +120,16 @@ def can_attach(ticket: Ticket, user: User) -> bool:
     return can_view_ticket(ticket, user) and user.has_perm("tickets.add_attachment")
 
 
+def can_set_step_visibility(ticket: Ticket, user: User) -> bool:
+    """Whether a step is shown to the customer is decided by those who work the ticket."""
+    return can_work_ticket(ticket, user) and can_view_internal(user)
+
+
+def can_redact(user: User) -> bool:
+    """Redacting personal data from the record is an administrator's duty (SPEC §10)."""
+    return user.is_authenticated and user.is_active and user.has_perm("tickets.redact_history")
+
+
 def can_edit_intake(ticket: Ticket, user: User) -> bool:
     return ticket.is_open and can_work_ticket(ticket, user)
 

@@ -204,6 +204,8 @@ def get_attachment_for(user: User, pk: int | str) -> Attachment:
         raise Http404("No such attachment.")
     if attachment.is_internal and not permissions.can_view_internal(user):
         raise Http404("No such attachment.")
+    if attachment.redacted_at is not None:
+        raise Http404("This file was redacted.")
     return attachment
 
 

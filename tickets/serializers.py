@@ -460,6 +460,13 @@ class StepCompleteInputSerializer(serializers.Serializer):
     files = serializers.ListField(child=serializers.FileField(), required=False)
 
 
+class StepVisibilityInputSerializer(serializers.Serializer):
+    """Share a step (and its evidence files) with the customer, or make it internal again."""
+
+    is_public = serializers.BooleanField(help_text="true: shown to the customer; false: internal.")
+    reason = serializers.CharField(max_length=2000, help_text="Why (recorded on the timeline).")
+
+
 class AttachmentInputSerializer(serializers.Serializer):
     file = serializers.FileField()
     is_internal = serializers.BooleanField(default=False, help_text="Staff only.")
