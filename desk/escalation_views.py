@@ -146,7 +146,7 @@ def ticket_return(request: HttpRequest, pk: int) -> HttpResponse:
 def handoff_withdraw(request: HttpRequest, pk: int, handoff_pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     handoff = get_object_or_404(Handoff.objects.select_related("ticket"), pk=handoff_pk, ticket=ticket)
-    allowed = require(lambda: permissions.can_withdraw(handoff, request.user),
+    allowed = require(lambda: not handoff.is_active or permissions.can_withdraw(handoff, request.user),
                       "You may not withdraw this hand-off.")
     form = WithdrawForm(request.POST, prefix="withdraw")
 

@@ -164,7 +164,8 @@ class HandoffViewSet(InputsByAction, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str | None = None) -> Response:
         handoff = selectors.get_handoff_for(request.user, pk)
-        if not permissions.can_withdraw(handoff, request.user):
+        # A hand-off no longer in flight (decided or withdrawn meanwhile) is the service's 409.
+        if handoff.is_active and not permissions.can_withdraw(handoff, request.user):
             raise PermissionDenied("You may not withdraw this hand-off.")
         data = valid_input(WithdrawInputSerializer, request, self.get_serializer_context())
         handoff = services.handoff_withdraw(handoff=handoff, actor=request.user, **data)

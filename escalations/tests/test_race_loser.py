@@ -178,3 +178,23 @@ def test_a_return_whose_ticket_moved_meanwhile_hears_where_it_went(world: World)
             services.return_to_tier(ticket=stale, actor=world["kenji"], to_tier=world.tier("Tier 2"),
                                     findings="Fixed", from_tier=world.tier("Engineering"))
     assert refusal.value.message.startswith(moved_to("Tier 1", world["ella"]))
+
+
+@pytest.mark.django_db
+def test_withdrawing_a_hand_off_approved_meanwhile_answers_409_not_403(world: World) -> None:
+    from approvals.services import approval_approve
+
+    ticket = in_engineering(world)
+    with time_machine.travel(at(23, 10), tick=False):
+        handoff = services.escalate(ticket=ticket, actor=world["ella"], findings="Needs hands on site",
+                                    evidence_note="none")
+        # kenji (Engineering's leader) may withdraw it while it waits; the approval lands first and
+        # the ticket moves to Onsite Support, whose tickets he may not work.
+        approval_approve(request=handoff.approval, actor=world["kenji"], notes="Evidence reviewed.")
+        response = client_for(world["kenji"]).post(f"/api/handoffs/{handoff.pk}/withdraw/",
+                                                   {"reason": "Not needed."}, format="json")
+
+    assert response.status_code == 409, response.json()
+    assert response.json()["missing"] == ["a hand-off still in flight (this one is completed)"]
+    with pytest.raises(Refused):
+        services.handoff_withdraw(handoff=handoff, actor=world["kenji"], reason="Not needed.")
