@@ -29,7 +29,7 @@ bench: $(STAMP)
 
 ## make bench-sweep: deadlines per second of the deadline sweep, 10,000 and 100,000 due rows, 1 and 4 sweepers.
 bench-sweep: $(STAMP)
-	$(PY) -m bench.sweep --deadlines $${DEADLINES:-10000 100000} --sweepers $${SWEEPERS:-1 4}
+	$(PY) -m bench.sweep --deadlines $${DEADLINES:-10000 100000} --sweepers $${SWEEPERS:-1 4} $${SWEEP_ARGS:-}
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -1,10 +1,19 @@
-"""The deadline sweep (SPEC §4): claim due rows, fire each once, retry failures with backoff.
+"""The deadline sweep (SPEC §4): claim due rows, fire each once and in order, retry failures with backoff.
 
 Claiming: inside a transaction, pick due pending rows with ``select_for_update(skip_locked=True)``
 (PostgreSQL; ignored on SQLite, which serialises writers), then claim them with a conditional
 ``update()`` that sets this batch's token and a lease only where no live lease exists. The
 claim is the lock: the row is not held locked while its handler runs, so a handler may lock
 its subject first (as services do) without deadlocks.
+
+Order: a batch is fired in due order, and a clock's point is claimed only together with (or
+after) every earlier point of the same clock still to fire, so a clock's warning always fires
+before its breach, whatever the number of sweepers and wherever a batch ends. The sweeper
+that fires the earlier point claims the later one in its next batch; the others pass it by.
+
+Lease: CLOCKS_SWEEP_LEASE_SECONDS (default 30), renewed for the rest of the batch whenever a
+third of it has gone by, so a live sweeper keeps its rows however long its batch takes and a
+dead one's rows are free again one lease after its last renewal.
 
 Firing: each row runs in its own transaction; the handler runs in it and the row is marked
 fired by a conditional update (still pending, still our token). If that update matches
@@ -18,21 +27,23 @@ as an error each time, for a person to look at.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .models import Deadline, DeadlineState
+from .models import Clock, Deadline, DeadlineState
 from .registry import deadline_handler_for
 
 logger = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=5)
 FIRST_BACKOFF = timedelta(minutes=1)
 MAX_BACKOFF = timedelta(hours=1)
 MAX_ATTEMPTS = 8
@@ -62,6 +73,22 @@ def backoff_after(attempts: int) -> timedelta:
     return min(FIRST_BACKOFF * 2 ** (attempts - 1), MAX_BACKOFF)
 
 
+def lease() -> timedelta:
+    """How long a claim holds without renewal (CLOCKS_SWEEP_LEASE_SECONDS)."""
+    return timedelta(seconds=settings.CLOCKS_SWEEP_LEASE_SECONDS)
+
+
+@dataclass
+class _SweepClock:
+    """The sweep's `now` moving on with real elapsed time: leases are counted from the present."""
+
+    start: datetime
+    started: float = field(default_factory=lambda: time.monotonic())
+
+    def current(self) -> datetime:
+        return self.start + timedelta(seconds=time.monotonic() - self.started)
+
+
 def due_deadlines(now: datetime) -> QuerySet[Deadline]:
     """Pending rows whose next attempt (or due instant) has come, earliest first."""
     return (
@@ -73,18 +100,75 @@ def due_deadlines(now: datetime) -> QuerySet[Deadline]:
     )
 
 
-def _claim_batch(now: datetime, batch_size: int) -> uuid.UUID | None:
+def _still_to_fire(now: datetime) -> Q:
+    """Pending and due, or claimed by a sweeper; not a failing row waiting out its backoff
+    (that one does not hold the clock's later points back for hours)."""
+    return Q(state=DeadlineState.PENDING) & (
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now) | Q(claimed_until__gte=now)
+    )
+
+
+def _in_clock_order(candidates: list[tuple[int, int, int, datetime]], now: datetime) -> list[int]:
+    """Of the candidates (pk, content type, object, due_at), the rows this batch may claim: a
+    clock's point only together with every earlier point of that clock still to fire. An
+    earlier point nobody holds joins the batch; one claimed (or being claimed) by another
+    sweeper holds the later points back for that sweeper's next batch."""
+    clock_type = ContentType.objects.get_for_model(Clock).pk
+    clocks = {object_id for _, content_type, object_id, _ in candidates if content_type == clock_type}
+    if not clocks:
+        return [pk for pk, *_ in candidates]
+    blockers = list(
+        Deadline.objects.filter(content_type_id=clock_type, object_id__in=clocks)
+        .filter(_still_to_fire(now))
+        .exclude(pk__in=[pk for pk, *_ in candidates])
+        .values_list("pk", "object_id", "due_at", "claimed_until")
+    )
+    free = [pk for pk, _, _, claimed_until in blockers if claimed_until is None or claimed_until < now]
+    if free:
+        joined = set(due_deadlines(now).filter(pk__in=free).select_for_update(skip_locked=True)
+                     .values_list("pk", flat=True))
+        candidates = candidates + [(pk, clock_type, object_id, due_at)
+                                   for pk, object_id, due_at, _ in blockers if pk in joined]
+        blockers = [row for row in blockers if row[0] not in joined]
+    first_blocker: dict[int, tuple[datetime, int]] = {}
+    for pk, object_id, due_at, _ in blockers:
+        first_blocker[object_id] = min(first_blocker.get(object_id, (due_at, pk)), (due_at, pk))
+    return [
+        pk for pk, content_type, object_id, due_at in candidates
+        if content_type != clock_type or object_id not in first_blocker or (due_at, pk) < first_blocker[object_id]
+    ]
+
+
+def _claim_batch(now: datetime, batch_size: int, clock: _SweepClock) -> uuid.UUID | None:
+    """Claim up to batch_size due rows for this sweeper; None when nothing is left to claim.
+
+    A clock's point whose earlier point is claimed by another sweeper (or locked by its claim,
+    which SKIP LOCKED passes by) is left for whoever fires that earlier point: it claims the
+    later one in its next batch, at once."""
     token = uuid.uuid4()
     with transaction.atomic():
-        pks = list(due_deadlines(now).select_for_update(skip_locked=True).values_list("pk", flat=True)[:batch_size])
+        candidates = list(
+            due_deadlines(now).select_for_update(skip_locked=True)
+            .values_list("pk", "content_type_id", "object_id", "due_at")[:batch_size]
+        )
+        if not candidates:
+            return None
+        pks = _in_clock_order(candidates, now)
         if not pks:
             return None
         claimed = (
             Deadline.objects.filter(pk__in=pks, state=DeadlineState.PENDING)
             .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-            .update(claim_token=token, claimed_until=now + LEASE)
+            .update(claim_token=token, claimed_until=clock.current() + lease())
         )
     return token if claimed else None
+
+
+def _renew(token: uuid.UUID, clock: _SweepClock) -> datetime:
+    """Extend the lease of the batch's rows not fired yet; returns when it was renewed."""
+    renewed_at = clock.current()
+    Deadline.objects.filter(claim_token=token, state=DeadlineState.PENDING).update(claimed_until=renewed_at + lease())
+    return renewed_at
 
 
 def _fire_one(deadline: Deadline, token: uuid.UUID, now: datetime) -> str:
@@ -130,15 +214,21 @@ def sweep_due_deadlines(
 ) -> SweepResult:
     """Fire every deadline due at `now` (default: now) once, in batches; safe to run concurrently."""
     now = now if now is not None else timezone.now()
+    clock = _SweepClock(now)
     result = SweepResult()
     batches = 0
     while max_batches is None or batches < max_batches:
-        token = _claim_batch(now, batch_size)
+        token = _claim_batch(now, batch_size, clock)
         if token is None:
             break
+        renewed_at = clock.current()
         batches += 1
         counts = {"fired": 0, "failed": 0, "retried": 0, "stale": 0}
-        for deadline in Deadline.objects.filter(claim_token=token).order_by(Coalesce("next_attempt_at", "due_at"), "pk"):
+        # In the points' own order: a retried row keeps its place before a clock's later point.
+        rows = list(Deadline.objects.filter(claim_token=token).order_by("due_at", "pk"))
+        for deadline in rows:
+            if clock.current() - renewed_at >= lease() / 3:
+                renewed_at = _renew(token, clock)
             counts[_fire_one(deadline, token, now)] += 1
         result += SweepResult(counts["fired"], counts["failed"], counts["retried"])
     if result.fired or result.failed or result.retried:

@@ -103,9 +103,10 @@ def _posted_tier(request: HttpRequest, prefix: str, ticket: Ticket) -> Tier | No
 @agent_required
 def ticket_escalate(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
-    allowed = require(lambda: permissions.can_escalate(ticket, request.user),
-                      "You may not escalate this ticket.")
     here = _posted_tier(request, "escalate", ticket)
+    # A ticket that left the tier the form showed is the service's refusal (where it went), not a 403.
+    allowed = require(lambda: services.has_moved_from(ticket, here) or permissions.can_escalate(ticket, request.user),
+                      "You may not escalate this ticket.")
     tiers = [t for t in services.ladder(here.path) if t.level > here.level] if here else []
     form = EscalateForm(request.POST, prefix="escalate", tiers=tiers)
     if not tiers:
@@ -126,8 +127,9 @@ def ticket_escalate(request: HttpRequest, pk: int) -> HttpResponse:
 @agent_required
 def ticket_return(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
-    allowed = require(lambda: permissions.can_return(ticket, request.user), "You may not return this ticket.")
     here = _posted_tier(request, "return", ticket)
+    allowed = require(lambda: services.has_moved_from(ticket, here) or permissions.can_return(ticket, request.user),
+                      "You may not return this ticket.")
     tiers = [t for t in services.ladder(here.path) if t.level < here.level] if here else []
     form = ReturnForm(request.POST, prefix="return", tiers=tiers)
 
@@ -144,7 +146,7 @@ def ticket_return(request: HttpRequest, pk: int) -> HttpResponse:
 def handoff_withdraw(request: HttpRequest, pk: int, handoff_pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     handoff = get_object_or_404(Handoff.objects.select_related("ticket"), pk=handoff_pk, ticket=ticket)
-    allowed = require(lambda: permissions.can_withdraw(handoff, request.user),
+    allowed = require(lambda: not handoff.is_active or permissions.can_withdraw(handoff, request.user),
                       "You may not withdraw this hand-off.")
     form = WithdrawForm(request.POST, prefix="withdraw")
 

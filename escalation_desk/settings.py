@@ -267,6 +267,12 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 # The deadline sweep (SPEC §4): deadlines are rows; beat only says "look now".
 CLOCKS_SWEEP_SECONDS = env.int("CLOCKS_SWEEP_SECONDS", default=30)
+# How long a sweeper's claim on a batch of deadlines holds (issue 10, point 15): renewed while
+# the sweeper works, so after a crash its rows are free again within one lease, and a due point
+# fires at most CLOCKS_SWEEP_LEASE_SECONDS + CLOCKS_SWEEP_SECONDS late (docs/clocks.md).
+CLOCKS_SWEEP_LEASE_SECONDS = env.int("CLOCKS_SWEEP_LEASE_SECONDS", default=30)
+if CLOCKS_SWEEP_LEASE_SECONDS < 3:
+    raise environ.ImproperlyConfigured("CLOCKS_SWEEP_LEASE_SECONDS must be at least 3 (seconds).")
 CELERY_BEAT_SCHEDULE: dict = {
     "clocks.sweep_deadlines": {
         "task": "clocks.sweep_deadlines",

@@ -3,8 +3,10 @@
 Each move and decision is one POST calling the same service as the console, so the API has
 the same rules and permissions. Tiers, hand-offs and packages are internal: a ticket (or a
 hand-off, consult, engagement on it) the user may not see, and every ticket for a customer,
-answers 404; visible but not allowed answers 403 before the input is read; a refusal answers
-409 with what is missing; input that cannot be read answers 400.
+answers 404; visible but not allowed answers 403 before the input is read (except a move
+whose ticket already left the tier the caller believed: that is the service's 409, which
+says where it went); a refusal answers 409 with what is missing; input that cannot be read
+answers 400.
 """
 
 from __future__ import annotations
@@ -42,6 +44,22 @@ from .serializers import (
 )
 
 
+def _believed_tier(request: Request, pk: str | None) -> Tier | None:
+    """Where the caller believes the ticket is, read as the request begins (before the ticket):
+    the body's from_tier when it names a tier, else where the ticket is now. A move committed
+    after this answers 409 with where the ticket went, not 403 from its new team's rules."""
+    def as_id(value: object) -> int | None:
+        text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
+        return int(text) if text.isdigit() and 0 < int(text) < 2**31 else None
+
+    named = as_id(request.data.get("from_tier") if hasattr(request.data, "get") else None)
+    tier = Tier.objects.select_related("path").filter(pk=named).first() if named else None
+    ticket_id = as_id(pk)
+    if tier is not None or ticket_id is None:
+        return tier
+    return services.believed_tier(ticket_id)
+
+
 class TicketLadderViewSet(InputsByAction, viewsets.GenericViewSet):
     """A ticket's place on its ladder and the moves that change it."""
 
@@ -71,10 +89,12 @@ class TicketLadderViewSet(InputsByAction, viewsets.GenericViewSet):
         request=EscalateInputSerializer, responses={201: HandoffSerializer, **error_responses("ticket")},
     )
     def escalate(self, request: Request, pk: str | None = None) -> Response:
+        here = _believed_tier(request, pk)
         ticket = selectors.get_ticket_for(request.user, pk)
-        if not permissions.can_escalate(ticket, request.user):
+        if not services.has_moved_from(ticket, here) and not permissions.can_escalate(ticket, request.user):
             raise PermissionDenied("You may not escalate this ticket.")
         data = valid_input(EscalateInputSerializer, request, self.get_serializer_context())
+        data["from_tier"] = data["from_tier"] or here
         handoff = services.escalate(ticket=ticket, actor=request.user, **data)
         return Response(HandoffSerializer(handoff).data, status=status.HTTP_201_CREATED)
 
@@ -83,10 +103,12 @@ class TicketLadderViewSet(InputsByAction, viewsets.GenericViewSet):
         request=ReturnInputSerializer, responses={201: HandoffSerializer, **error_responses("ticket")},
     )
     def return_to_tier(self, request: Request, pk: str | None = None) -> Response:
+        here = _believed_tier(request, pk)
         ticket = selectors.get_ticket_for(request.user, pk)
-        if not permissions.can_return(ticket, request.user):
+        if not services.has_moved_from(ticket, here) and not permissions.can_return(ticket, request.user):
             raise PermissionDenied("You may not return this ticket.")
         data = valid_input(ReturnInputSerializer, request, self.get_serializer_context())
+        data["from_tier"] = data["from_tier"] or here
         handoff = services.return_to_tier(ticket=ticket, actor=request.user, **data)
         return Response(HandoffSerializer(handoff).data, status=status.HTTP_201_CREATED)
 
@@ -142,7 +164,8 @@ class HandoffViewSet(InputsByAction, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str | None = None) -> Response:
         handoff = selectors.get_handoff_for(request.user, pk)
-        if not permissions.can_withdraw(handoff, request.user):
+        # A hand-off no longer in flight (decided or withdrawn meanwhile) is the service's 409.
+        if handoff.is_active and not permissions.can_withdraw(handoff, request.user):
             raise PermissionDenied("You may not withdraw this hand-off.")
         data = valid_input(WithdrawInputSerializer, request, self.get_serializer_context())
         handoff = services.handoff_withdraw(handoff=handoff, actor=request.user, **data)

@@ -1,9 +1,11 @@
 """Every change to a ticket's place on its ladder goes through a function here (SPEC §3–§5).
 
 Each service locks the ticket row first (the same lock the ticket services take, so two
-people, or a person and the sweep, moving one ticket are serialised), checks permission and
-what the move requires, changes state and writes its timeline events in one transaction.
-A refusal raises before anything is saved and lists what is missing.
+people, or a person and the sweep, moving one ticket are serialised), then checks the
+state (including that the ticket is still where the caller believed: a race loser hears
+where it went, 409), then the actor's permission (403), then what the move requires, and
+changes state and writes its timeline events in one transaction. A refusal raises before
+anything is saved and lists what is missing.
 """
 
 from __future__ import annotations
@@ -447,13 +449,60 @@ def _check_no_active(ticket: Ticket, what: str) -> None:
         ])
 
 
-def _expected_tier(stint: TierStint | None, from_tier: Tier | None, what: str) -> TierStint:
+def _who_moved(stint: TierStint) -> str:
+    """Who brought the ticket into this stint's tier: the approver of a gated hand-off, the
+    requester of a plain one, the system for an automatic one or a placement at triage."""
+    handoff = stint.handoff
+    if handoff is None:
+        return "the system"
+    if handoff.approval_id is not None and handoff.approval.decided_by_id is not None:
+        return str(handoff.approval.decided_by)
+    if handoff.automatic or handoff.requested_by_id is None:
+        return "the system"
+    return str(handoff.requested_by)
+
+
+def moved_refusal(what: str, stint: TierStint, believed: Tier) -> Refused:
+    """The 409 a caller hears whose ticket left the tier they believed it in: where it went, by whom, when."""
+    when = f"{timezone.localtime(stint.entered_at):%d %b %Y %H:%M}"
+    return Refused(
+        f"This ticket has already moved to {stint.tier.name} (by {_who_moved(stint)}, {when})",
+        [f"the ticket to still be in {believed.name}: it is now in {stint.tier.name}"],
+    )
+
+
+def _stint_with_mover(ticket: Ticket) -> TierStint | None:
+    return (
+        TierStint.objects.filter(ticket=ticket, left_at__isnull=True)
+        .select_related("tier", "tier__team", "tier__path", "clock", "handoff__requested_by",
+                        "handoff__approval__decided_by")
+        .first()
+    )
+
+
+def believed_tier(ticket_pk: Any, from_tier: Tier | None = None) -> Tier | None:
+    """Where the caller believes the ticket is: the tier they name, else where it is now. Read
+    when a request begins (before the ticket itself), so a move committed meanwhile is a 409."""
+    if from_tier is not None:
+        return from_tier
+    stint = TierStint.objects.filter(ticket_id=ticket_pk, left_at__isnull=True).select_related("tier__path").first()
+    return stint.tier if stint else None
+
+
+def has_moved_from(ticket: Ticket, believed: Tier | None) -> bool:
+    """The ticket is no longer in the tier the caller believes (views then leave the refusal
+    to the service, which says where it went, instead of a 403 from the new team's rules)."""
+    if believed is None:
+        return False
+    stint = TierStint.objects.filter(ticket=ticket, left_at__isnull=True).only("tier_id").first()
+    return stint is not None and stint.tier_id != believed.pk
+
+
+def _expected_tier(stint: TierStint | None, believed: Tier | None, what: str) -> TierStint:
     if stint is None:
         raise Refused(f"{what} refused", ["a ticket placed on its service's ladder (triage it first)"])
-    if from_tier is not None and stint.tier_id != from_tier.pk:
-        raise Refused(f"{what} refused", [
-            f"the ticket to still be in {from_tier.name}: it is now in {stint.tier.name}"
-        ])
+    if believed is not None and stint.tier_id != believed.pk:
+        raise moved_refusal(what, stint, believed)
     return stint
 
 
@@ -461,12 +510,14 @@ def _lock_for_handoff(
     ticket: Ticket, actor: User, from_tier: Tier | None, what: str,
     allowed: Callable[[Ticket, User], bool], denied: str,
 ) -> tuple[Ticket, TierStint]:
-    """Lock the ticket and check it may be handed on by actor from from_tier (escalate, return)."""
+    """Lock the ticket, then check its state and that it is where the caller believed, then
+    the actor's permission (escalate, return). Without from_tier the belief is where the
+    ticket was when this call began: a caller who lost a race learns where it went (409)
+    rather than being refused by its new team's rules (403)."""
+    believed = believed_tier(ticket.pk, from_tier)
     locked = _lock_ticket(ticket)
-    # Someone who saw the ticket in from_tier and lost a race learns where it went (409),
-    # before the permission check that its new team would fail (403).
     _check_workable(locked, what)
-    stint = _expected_tier(current_stint(locked), from_tier, what)
+    stint = _expected_tier(_stint_with_mover(locked), believed, what)
     if not allowed(locked, actor):
         raise PermissionDenied(denied)
     _check_no_active(locked, what)
@@ -600,11 +651,8 @@ def return_to_tier(
 
 
 def handoff_withdraw(*, handoff: Handoff, actor: User | None, reason: str) -> Handoff:
-    """Withdraw a hand-off still waiting (for approval); its approval request is cancelled."""
-    if actor is not None and not permissions.can_withdraw(handoff, actor):
-        raise PermissionDenied("You may not withdraw this hand-off.")
-    if actor is not None and not (reason or "").strip():
-        raise Refused("Withdrawal refused", ["the reason for withdrawing"])
+    """Withdraw a hand-off still waiting (for approval); its approval request is cancelled.
+    Lock, then state (still in flight), then permission: a loser of a race hears 409."""
     with transaction.atomic():
         # Approval request first, then the ticket: the order a decision takes its locks in.
         if handoff.approval_id is not None:
@@ -614,6 +662,11 @@ def handoff_withdraw(*, handoff: Handoff, actor: User | None, reason: str) -> Ha
         if not locked.is_active:
             raise Refused("Withdrawal refused",
                           [f"a hand-off still in flight (this one is {locked.get_status_display().lower()})"])
+        locked.ticket = locked_ticket
+        if actor is not None and not permissions.can_withdraw(locked, actor):
+            raise PermissionDenied("You may not withdraw this hand-off.")
+        if actor is not None and not (reason or "").strip():
+            raise Refused("Withdrawal refused", ["the reason for withdrawing"])
         locked.withdraw(reason=(reason or "").strip())
         locked.save()
         if locked.approval_id is not None:
@@ -792,10 +845,10 @@ def consult_request(*, ticket: Ticket, actor: User, team: Team, question: str,
         raise InvalidInput(errors)
     with transaction.atomic():
         locked = _lock_ticket(ticket)
-        if not permissions.can_consult(locked, actor):
-            raise PermissionDenied("You may not consult on this ticket.")
         if not locked.is_open:
             raise Refused("Consult refused", ["an open ticket"])
+        if not permissions.can_consult(locked, actor):
+            raise PermissionDenied("You may not consult on this ticket.")
         if locked.team_id == team.pk:
             raise Refused("Consult refused", [f"another team than {team.name}, which already has the ticket"])
         consult = Consult.objects.create(ticket=locked, team=team, question=question.strip(),
@@ -895,9 +948,9 @@ def vendor_engage(*, ticket: Ticket, actor: User, case_number: str, contact: str
     """Record the vendor's case for a ticket in a vendor tier."""
     with transaction.atomic():
         locked = _lock_ticket(ticket)
+        stint = _vendor_stint(locked, "Recording the vendor case")
         if not permissions.can_record_vendor(locked, actor):
             raise PermissionDenied("You may not record vendor work on this ticket.")
-        stint = _vendor_stint(locked, "Recording the vendor case")
         name = (vendor_name or "").strip() or stint.tier.vendor_name
         missing = [label for value, label in ((name, "the vendor's name"), (case_number, "the vendor case number"),
                                               (contact, "the vendor contact")) if not (value or "").strip()]
@@ -922,10 +975,10 @@ def vendor_update(*, engagement: VendorEngagement, actor: User, summary: str,
         raise InvalidInput({"received_at": ["An update cannot be received in the future."]})
     with transaction.atomic():
         ticket = _lock_ticket(engagement.ticket)
-        if not permissions.can_record_vendor(ticket, actor):
-            raise PermissionDenied("You may not record vendor work on this ticket.")
         if not ticket.is_open:
             raise Refused("Vendor update refused", ["an open ticket"])
+        if not permissions.can_record_vendor(ticket, actor):
+            raise PermissionDenied("You may not record vendor work on this ticket.")
         update = VendorUpdate.objects.create(engagement=engagement, summary=summary.strip(), recorded_by=actor,
                                              received_at=received_at or timezone.now())
         record_event(ticket=ticket, kind="vendor_update", actor=actor, source=engagement.vendor_name[:40],
@@ -1031,9 +1084,9 @@ def record_decision(
         stint = current_stint(locked)
         if stint is None or stint.tier.kind != TierKind.DECISION:
             raise Refused("Decision refused", ["the ticket to be at the IT manager decision point"])
+        _check_workable(locked, "Decision")
         if not permissions.can_decide_at(stint.tier, actor):
             raise PermissionDenied("Only the IT manager decides here.")
-        _check_workable(locked, "Decision")
         missing = [] if (notes or "").strip() else ["decision notes"]
         if outcome in (DecisionOutcome.KNOWN_ERROR, DecisionOutcome.CLOSE_WITH_WORKAROUND) and not root_cause.strip():
             missing.append("the root cause as far as it is known")

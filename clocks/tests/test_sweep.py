@@ -14,7 +14,7 @@ from django.core.management import call_command
 
 from clocks import sweep
 from clocks.models import Deadline, DeadlineState
-from clocks.registry import register_deadline_handler
+from clocks.registry import register_clock_handlers, register_deadline_handler
 from clocks.sweep import MAX_ATTEMPTS, SweepResult, sweep_due_deadlines
 from clocks.tasks import sweep_deadlines
 
@@ -138,9 +138,9 @@ def test_it_leaves_rows_claimed_by_a_live_sweeper_alone_until_the_lease_expires(
     subject: Group, calls: Counter[int]
 ) -> None:
     row = make_deadline(subject, "test.ok", T0)
-    Deadline.objects.filter(pk=row.pk).update(claimed_until=T0 + sweep.LEASE)  # a sweeper that died
+    Deadline.objects.filter(pk=row.pk).update(claimed_until=T0 + sweep.lease())  # a sweeper that died
     assert sweep_due_deadlines(now=T0) == SweepResult()
-    assert sweep_due_deadlines(now=T0 + sweep.LEASE + timedelta(seconds=1)) == SweepResult(fired=1)
+    assert sweep_due_deadlines(now=T0 + sweep.lease() + timedelta(seconds=1)) == SweepResult(fired=1)
 
 
 def test_it_runs_one_sweep_from_the_management_command(subject: Group, calls: Counter[int]) -> None:
@@ -185,3 +185,47 @@ def test_it_sweeps_from_the_celery_task_that_beat_schedules(subject: Group, call
     entry = settings.CELERY_BEAT_SCHEDULE["clocks.sweep_deadlines"]
     assert entry["task"] == sweep_deadlines.name
     assert entry["schedule"] == float(settings.CLOCKS_SWEEP_SECONDS) == 30.0
+
+
+def clock_points(subject: Group, calendar: object, *, ago: timedelta) -> tuple[Deadline, Deadline]:
+    """A one-hour clock started `ago`: its warning and breach rows."""
+    from clocks.services import CLOCK_BREACH, CLOCK_WARNING, clock_start, deadlines_of
+
+    clock = clock_start(subject=subject, kind="test.points", calendar=calendar, target_seconds=3600,
+                        at=T0 - ago)
+    rows = {row.kind: row for row in deadlines_of(clock)}
+    return rows[CLOCK_WARNING], rows[CLOCK_BREACH]
+
+
+def test_it_leaves_a_breach_alone_while_its_warning_is_claimed_by_another_sweeper(
+    subject: Group, around_the_clock: object
+) -> None:
+    warning, breach = clock_points(subject, around_the_clock, ago=timedelta(hours=2))
+    Deadline.objects.filter(pk=warning.pk).update(claimed_until=T0 + timedelta(seconds=20))  # in flight elsewhere
+    assert sweep_due_deadlines(now=T0) == SweepResult()
+    assert Deadline.objects.get(pk=breach.pk).state == DeadlineState.PENDING
+    # The earlier point fired: the breach is free to go, at once.
+    Deadline.objects.filter(pk=warning.pk).update(state=DeadlineState.FIRED, claimed_until=None)
+    assert sweep_due_deadlines(now=T0) == SweepResult(fired=1)
+
+
+def test_it_fires_a_clocks_points_in_order_when_a_batch_ends_between_them(
+    subject: Group, around_the_clock: object
+) -> None:
+    fired: list[str] = []
+    register_clock_handlers("test.points", on_warning=lambda c: fired.append("warning"),
+                            on_breach=lambda c: fired.append("breach"))
+    warning, _breach = clock_points(subject, around_the_clock, ago=timedelta(hours=2))
+    # A retried warning now due after the breach's instant still fires first (its own instant is earlier).
+    Deadline.objects.filter(pk=warning.pk).update(attempts=1, next_attempt_at=T0 - timedelta(seconds=1))
+    assert sweep_due_deadlines(now=T0, batch_size=1) == SweepResult(fired=2)
+    assert fired == ["warning", "breach"]
+
+
+def test_it_does_not_hold_a_breach_back_for_a_warning_waiting_out_its_backoff(
+    subject: Group, around_the_clock: object
+) -> None:
+    warning, breach = clock_points(subject, around_the_clock, ago=timedelta(hours=2))
+    Deadline.objects.filter(pk=warning.pk).update(attempts=3, next_attempt_at=T0 + timedelta(minutes=4))
+    assert sweep_due_deadlines(now=T0) == SweepResult(fired=1)
+    assert Deadline.objects.get(pk=breach.pk).state == DeadlineState.FIRED
