@@ -9,6 +9,7 @@ through the broker, the retries and the re-drive.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from functools import partial
@@ -138,23 +139,64 @@ def notify(
                 rows.append(row)
                 if created and not in_app:
                     to_deliver.append(row.pk)
-    for pk in to_deliver:
-        transaction.on_commit(partial(enqueue_delivery, pk), robust=True)
+    if to_deliver:
+        # One hand-over for the call's rows: at the first broker failure the rest wait too.
+        transaction.on_commit(partial(enqueue_deliveries, to_deliver), robust=True)
     return rows
 
 
-def enqueue_delivery(notification_id: int) -> bool:
-    """Hand one row to a worker; with the broker down, log it and leave the row to the re-drive."""
+# When this process last failed to publish (time.monotonic()); 0.0: the broker is presumed up.
+_publish_failed_at = 0.0
+
+
+def publish_pause() -> float:
+    """Seconds after a failed publish during which new rows are left to the re-drive."""
+    return float(getattr(settings, "NOTIFICATIONS_PUBLISH_PAUSE_SECONDS", 10))
+
+
+def publishing_paused() -> bool:
+    """True shortly after a failed publish: don't make another request wait on the broker."""
+    return bool(_publish_failed_at) and time.monotonic() - _publish_failed_at < publish_pause()
+
+
+def resume_publishing() -> None:
+    """Presume the broker up again (the pause also ends by itself)."""
+    global _publish_failed_at
+    _publish_failed_at = 0.0
+
+
+def _pause_publishing() -> None:
+    global _publish_failed_at
+    _publish_failed_at = time.monotonic()
+
+
+def _some(ids: Sequence[int]) -> str:
+    return ", ".join(map(str, ids[:10])) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+
+
+def enqueue_deliveries(notification_ids: Sequence[int]) -> int:
+    """Hand rows to the workers; from the first broker failure on, leave the rest to the re-drive.
+
+    Each publish is tried once (no retry: BROKER_TIMEOUT_SECONDS bounds it), so a request with
+    any number of recipients waits on a frozen or dead broker for one timeout at most, and for
+    none during the pause that follows a failure. The rows stay pending: the re-drive sends them.
+    """
     from .tasks import deliver_notification  # tasks import this module
 
-    try:
-        deliver_notification.delay(notification_id)
-    except BROKER_ERRORS as exc:
-        logger.warning(
-            "Broker unreachable, notification %s stays pending for the re-drive: %s", notification_id, exc
-        )
-        return False
-    return True
+    eager = deliver_notification.app.conf.task_always_eager  # runs in-process: no broker to wait on
+    for position, pk in enumerate(notification_ids):
+        if not eager and publishing_paused():
+            logger.warning("Broker failed under %ss ago: notifications %s stay pending for the re-drive",
+                           publish_pause(), _some(notification_ids[position:]))
+            return position
+        try:
+            deliver_notification.apply_async((pk,), retry=False)
+        except BROKER_ERRORS as exc:
+            _pause_publishing()
+            logger.warning("Broker unreachable (%s): notifications %s stay pending for the re-drive",
+                           exc, _some(notification_ids[position:]))
+            return position
+    return len(notification_ids)
 
 
 # --- delivering ------------------------------------------------------------------------------

@@ -27,3 +27,22 @@ def test_it_round_trips_a_message_through_the_configured_broker() -> None:
         finally:
             queue.clear()
             queue.close()
+
+
+def test_it_bounds_every_wait_on_the_broker() -> None:
+    """Connect, socket reads and writes, a pooled connection, reconnecting: BROKER_TIMEOUT_SECONDS;
+    no publish retry (the outage tests are test_broker_outage.py)."""
+    from django.conf import settings
+
+    from escalation_desk.celery import app
+
+    bound = settings.BROKER_TIMEOUT_SECONDS
+    assert bound == 1.0  # the default
+    options = settings.BROKER_TIMEOUT_TRANSPORT_OPTIONS
+    assert options == {"socket_timeout": bound, "socket_connect_timeout": bound, "retry_on_timeout": False,
+                       "max_retries": 0}
+    if environment.uses_redis():
+        assert app.conf.broker_transport_options == options
+    assert (app.conf.broker_connection_timeout, app.conf.broker_pool_acquire_timeout) == (bound, bound)
+    assert app.conf.task_publish_retry is False
+    assert app.conf.broker_pool_limit == 10
