@@ -175,28 +175,39 @@ def _some(ids: Sequence[int]) -> str:
 
 
 def enqueue_deliveries(notification_ids: Sequence[int]) -> int:
-    """Hand rows to the workers; from the first broker failure on, leave the rest to the re-drive.
+    """Hand rows to the workers over one connection; at the first broker failure leave the rest
+    to the re-drive. Returns how many were handed over.
 
-    Each publish is tried once (no retry: BROKER_TIMEOUT_SECONDS bounds it), so a request with
-    any number of recipients waits on a frozen or dead broker for one timeout at most, and for
-    none during the pause that follows a failure. The rows stay pending: the re-drive sends them.
+    Each publish is tried once (no retry; BROKER_TIMEOUT_SECONDS bounds the connect, every socket
+    operation and the wait for a pooled connection), so a request with any number of recipients
+    waits on a frozen or dead broker for one timeout at most, and for none during the pause that
+    follows a failure. The rows stay pending: the re-drive sends them.
     """
     from .tasks import deliver_notification  # tasks import this module
 
-    eager = deliver_notification.app.conf.task_always_eager  # runs in-process: no broker to wait on
-    for position, pk in enumerate(notification_ids):
-        if not eager and publishing_paused():
-            logger.warning("Broker failed under %ss ago: notifications %s stay pending for the re-drive",
-                           publish_pause(), _some(notification_ids[position:]))
-            return position
-        try:
-            deliver_notification.apply_async((pk,), retry=False)
-        except BROKER_ERRORS as exc:
-            _pause_publishing()
-            logger.warning("Broker unreachable (%s): notifications %s stay pending for the re-drive",
-                           exc, _some(notification_ids[position:]))
-            return position
-    return len(notification_ids)
+    ids = list(notification_ids)
+    app = deliver_notification.app
+    if app.conf.task_always_eager:  # runs in-process: no broker to wait on
+        for pk in ids:
+            deliver_notification.apply_async((pk,))
+        return len(ids)
+    if publishing_paused():
+        logger.warning("Broker failed under %ss ago: notifications %s stay pending for the re-drive",
+                       publish_pause(), _some(ids))
+        return 0
+    handed = 0
+    try:
+        # Our own connection, acquired with broker_pool_acquire_timeout: kombu's producer pool
+        # would wait for a pooled connection without any timeout.
+        with app.connection_or_acquire() as broker:
+            for pk in ids:
+                deliver_notification.apply_async((pk,), retry=False, connection=broker)
+                handed += 1
+    except BROKER_ERRORS as exc:
+        _pause_publishing()
+        logger.warning("Broker unreachable (%s): notifications %s stay pending for the re-drive",
+                       exc, _some(ids[handed:]))
+    return handed
 
 
 # --- delivering ------------------------------------------------------------------------------

@@ -5,9 +5,11 @@ Locally this is kombu's filesystem transport; in CI it is Redis (and CI fails if
 
 from __future__ import annotations
 
+import time
 import uuid
 
 from tests_support import environment
+from tests_support.broker import RedisServer, celery_publishing_to, redis_server  # noqa: F401  (fixture)
 
 
 def test_it_round_trips_a_message_through_the_configured_broker() -> None:
@@ -46,3 +48,23 @@ def test_it_bounds_every_wait_on_the_broker() -> None:
     assert (app.conf.broker_connection_timeout, app.conf.broker_pool_acquire_timeout) == (bound, bound)
     assert app.conf.task_publish_retry is False
     assert app.conf.broker_pool_limit == 10
+
+
+def test_it_does_not_wait_for_a_pooled_connection_longer_than_the_bound(
+    redis_server: RedisServer,  # noqa: F811
+) -> None:
+    """Every pooled connection is busy (a frozen broker holds them): the publish gives up, the row
+    stays for the re-drive."""
+    from escalation_desk.celery import app
+    from notifications.services import enqueue_deliveries
+
+    with celery_publishing_to(redis_server.url, timeout=0.5):
+        app.conf.broker_pool_limit = 1
+        try:
+            with app.pool.acquire(block=True):  # the only connection, held elsewhere
+                started = time.monotonic()
+                assert enqueue_deliveries([1, 2, 3]) == 0
+                assert time.monotonic() - started < 2.0
+            assert enqueue_deliveries([1]) == 0  # the pause after the failure: nothing tried
+        finally:
+            app.conf.broker_pool_limit = 10
