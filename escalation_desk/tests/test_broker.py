@@ -5,8 +5,14 @@ Locally this is kombu's filesystem transport; in CI it is Redis (and CI fails if
 
 from __future__ import annotations
 
+import importlib
+import os
 import time
 import uuid
+from unittest import mock
+
+import environ
+import pytest
 
 from tests_support import environment
 from tests_support.broker import RedisServer, celery_publishing_to, redis_server  # noqa: F401  (fixture)
@@ -68,3 +74,22 @@ def test_it_does_not_wait_for_a_pooled_connection_longer_than_the_bound(
             assert enqueue_deliveries([1]) == 0  # the pause after the failure: nothing tried
         finally:
             app.conf.broker_pool_limit = 10
+
+
+def test_it_reads_the_bound_from_the_environment_and_refuses_a_bad_one() -> None:
+    from escalation_desk import settings as settings_module
+
+    env = {"BROKER_TIMEOUT_SECONDS": "2.5", "CELERY_BROKER_URL": "redis://broker.example:6379/0"}
+    try:
+        with mock.patch.dict(os.environ, env):
+            reloaded = importlib.reload(settings_module)
+            assert reloaded.CELERY_BROKER_TRANSPORT_OPTIONS["socket_timeout"] == 2.5
+            assert reloaded.CELERY_BROKER_TRANSPORT_OPTIONS["socket_connect_timeout"] == 2.5
+            assert reloaded.CELERY_BROKER_POOL_ACQUIRE_TIMEOUT == reloaded.CELERY_BROKER_CONNECTION_TIMEOUT == 2.5
+        for bad in ("0", "-1", "soon"):
+            with mock.patch.dict(os.environ, {"BROKER_TIMEOUT_SECONDS": bad}), pytest.raises(
+                (environ.ImproperlyConfigured, ValueError)
+            ):
+                importlib.reload(settings_module)
+    finally:
+        importlib.reload(settings_module)
