@@ -112,6 +112,16 @@ def ticket(org, customer, engineer, service, category):
     )
 
 
+@pytest.fixture(autouse=True)
+def broker_presumed_up():
+    """A broker failure in one test does not pause publishing in the next (notifications.services)."""
+    from notifications.services import resume_publishing
+
+    resume_publishing()
+    yield
+    resume_publishing()
+
+
 # --- what this run has, and CI's rule that nothing may be skipped ---------------------------
 
 from tests_support import environment  # noqa: E402

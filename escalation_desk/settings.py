@@ -260,6 +260,26 @@ if CELERY_BROKER_URL == "filesystem://":
         "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
     }
+# The broker fails without hanging anything (issue 10, point 12). Every wait on the broker is
+# bounded by BROKER_TIMEOUT_SECONDS: the TCP connect, each socket read or write (a frozen Redis
+# accepts the connection and never answers), a free connection from the pool, and reconnecting
+# (no retry loop: max_retries 0). A failed publish is not retried either: the outbox row stays
+# pending and the re-drive sends it (docs/notifications.md). Beat just sends again next tick.
+BROKER_TIMEOUT_SECONDS = env.float("BROKER_TIMEOUT_SECONDS", default=1.0)
+if not 0 < BROKER_TIMEOUT_SECONDS <= 30:
+    raise environ.ImproperlyConfigured(f"BROKER_TIMEOUT_SECONDS must be between 0 and 30, not {BROKER_TIMEOUT_SECONDS}")
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_TIMEOUT_SECONDS
+CELERY_BROKER_POOL_LIMIT = env.int("CELERY_BROKER_POOL_LIMIT", default=10)
+CELERY_BROKER_POOL_ACQUIRE_TIMEOUT = BROKER_TIMEOUT_SECONDS
+CELERY_TASK_PUBLISH_RETRY = False
+BROKER_TIMEOUT_TRANSPORT_OPTIONS = {
+    "socket_timeout": BROKER_TIMEOUT_SECONDS,
+    "socket_connect_timeout": BROKER_TIMEOUT_SECONDS,
+    "retry_on_timeout": False,
+    "max_retries": 0,
+}
+if CELERY_BROKER_URL != "filesystem://":  # the filesystem transport has no sockets to bound
+    CELERY_BROKER_TRANSPORT_OPTIONS = dict(BROKER_TIMEOUT_TRANSPORT_OPTIONS)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
@@ -289,6 +309,9 @@ NOTIFICATIONS_BACKOFF_SECONDS = env.int("NOTIFICATIONS_BACKOFF_SECONDS", default
 NOTIFICATIONS_BACKOFF_CAP_SECONDS = env.int("NOTIFICATIONS_BACKOFF_CAP_SECONDS", default=3600)
 NOTIFICATIONS_LEASE_SECONDS = env.int("NOTIFICATIONS_LEASE_SECONDS", default=600)
 NOTIFICATIONS_GRACE_SECONDS = env.int("NOTIFICATIONS_GRACE_SECONDS", default=60)
+# After a failed publish this process leaves new rows to the re-drive for this long instead of
+# waiting on the broker again (one timeout per pause, not one per recipient).
+NOTIFICATIONS_PUBLISH_PAUSE_SECONDS = env.int("NOTIFICATIONS_PUBLISH_PAUSE_SECONDS", default=10)
 CELERY_BEAT_SCHEDULE["notifications-redrive"] = {"task": "notifications.redrive", "schedule": float(NOTIFICATIONS_REDRIVE_SECONDS), "options": {"expires": float(NOTIFICATIONS_REDRIVE_SECONDS)}}
 
 # REST API

@@ -9,6 +9,7 @@ through the broker, the retries and the re-drive.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from functools import partial
@@ -138,23 +139,75 @@ def notify(
                 rows.append(row)
                 if created and not in_app:
                     to_deliver.append(row.pk)
-    for pk in to_deliver:
-        transaction.on_commit(partial(enqueue_delivery, pk), robust=True)
+    if to_deliver:
+        # One hand-over for the call's rows: at the first broker failure the rest wait too.
+        transaction.on_commit(partial(enqueue_deliveries, to_deliver), robust=True)
     return rows
 
 
-def enqueue_delivery(notification_id: int) -> bool:
-    """Hand one row to a worker; with the broker down, log it and leave the row to the re-drive."""
+# When this process last failed to publish (time.monotonic()); 0.0: the broker is presumed up.
+_publish_failed_at = 0.0
+
+
+def publish_pause() -> float:
+    """Seconds after a failed publish during which new rows are left to the re-drive."""
+    return float(getattr(settings, "NOTIFICATIONS_PUBLISH_PAUSE_SECONDS", 10))
+
+
+def publishing_paused() -> bool:
+    """True shortly after a failed publish: don't make another request wait on the broker."""
+    return bool(_publish_failed_at) and time.monotonic() - _publish_failed_at < publish_pause()
+
+
+def resume_publishing() -> None:
+    """Presume the broker up again (the pause also ends by itself)."""
+    global _publish_failed_at
+    _publish_failed_at = 0.0
+
+
+def _pause_publishing() -> None:
+    global _publish_failed_at
+    _publish_failed_at = time.monotonic()
+
+
+def _some(ids: Sequence[int]) -> str:
+    return ", ".join(map(str, ids[:10])) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+
+
+def enqueue_deliveries(notification_ids: Sequence[int]) -> int:
+    """Hand rows to the workers over one connection; at the first broker failure leave the rest
+    to the re-drive. Returns how many were handed over.
+
+    Each publish is tried once (no retry; BROKER_TIMEOUT_SECONDS bounds the connect, every socket
+    operation and the wait for a pooled connection), so a request with any number of recipients
+    waits on a frozen or dead broker for one timeout at most, and for none during the pause that
+    follows a failure. The rows stay pending: the re-drive sends them.
+    """
     from .tasks import deliver_notification  # tasks import this module
 
+    ids = list(notification_ids)
+    app = deliver_notification.app
+    if app.conf.task_always_eager:  # runs in-process: no broker to wait on
+        for pk in ids:
+            deliver_notification.apply_async((pk,))
+        return len(ids)
+    if publishing_paused():
+        logger.warning("Broker failed under %ss ago: notifications %s stay pending for the re-drive",
+                       publish_pause(), _some(ids))
+        return 0
+    handed = 0
     try:
-        deliver_notification.delay(notification_id)
+        # Our own connection, acquired with broker_pool_acquire_timeout: kombu's producer pool
+        # would wait for a pooled connection without any timeout.
+        with app.connection_or_acquire() as broker:
+            for pk in ids:
+                deliver_notification.apply_async((pk,), retry=False, connection=broker)
+                handed += 1
     except BROKER_ERRORS as exc:
-        logger.warning(
-            "Broker unreachable, notification %s stays pending for the re-drive: %s", notification_id, exc
-        )
-        return False
-    return True
+        _pause_publishing()
+        logger.warning("Broker unreachable (%s): notifications %s stay pending for the re-drive",
+                       exc, _some(ids[handed:]))
+    return handed
 
 
 # --- delivering ------------------------------------------------------------------------------

@@ -6,12 +6,12 @@ from collections.abc import Iterator
 from unittest import mock
 
 import pytest
-from kombu import pools as kombu_pools
 from kombu.exceptions import OperationalError
 
 from escalation_desk.celery import app as celery_app
 from notifications import registry
 from notifications.tasks import deliver_notification
+from tests_support.broker import celery_publishing_to
 
 KIND = "test.sla_warning"
 
@@ -51,27 +51,7 @@ UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"
 
 @pytest.fixture
 def unreachable_broker() -> Iterator[None]:
-    """The Celery app really publishing to a Redis nobody listens on (connection refused)."""
-    keys = ["broker_url", "broker_write_url", "broker_transport_options", "task_publish_retry",
-            "broker_connection_timeout"]
-    previous = {key: celery_app.conf[key] for key in keys}
-
-    def reset_pools() -> None:
-        if celery_app._pool is not None:
-            celery_app._pool.force_close_all()
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
-        # kombu's process-wide producer pools may wrap the pool closed above: start afresh, or
-        # the next test to publish gets "Acquire on closed pool".
-        kombu_pools.reset()
-
-    reset_pools()
-    celery_app.conf.update(
-        broker_url=UNREACHABLE_BROKER, broker_write_url=UNREACHABLE_BROKER, broker_transport_options={},
-        task_publish_retry=False, broker_connection_timeout=1,
-    )
-    try:
+    """The Celery app really publishing, with the production settings, to a Redis nobody listens
+    on (connection refused)."""
+    with celery_publishing_to(UNREACHABLE_BROKER):
         yield
-    finally:
-        reset_pools()
-        celery_app.conf.update(previous)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from io import StringIO
 from typing import Any
@@ -32,7 +33,7 @@ def warn(recipients: list[User], key: str) -> list[Notification]:
 
 @pytest.mark.django_db(transaction=True)
 def test_it_commits_during_a_broker_outage_and_delivers_once_when_it_returns(
-    eager: None, broker_down: mock.MagicMock, caplog: pytest.LogCaptureFixture
+    broker_down: mock.MagicMock, caplog: pytest.LogCaptureFixture
 ) -> None:
     people = [UserFactory(username=f"agent{i}") for i in range(3)]
 
@@ -42,8 +43,10 @@ def test_it_commits_during_a_broker_outage_and_delivers_once_when_it_returns(
             warn(people, key=f"ticket:{n}:sla_warning")
 
     assert Organisation.objects.count() == 4
-    assert broker_down.call_count == 12
-    assert "stays pending for the re-drive" in caplog.text
+    # One failed publish, then the pause: 12 recipients cost one broker timeout, not 12.
+    assert broker_down.call_count == 1
+    assert broker_down.call_args.kwargs["retry"] is False
+    assert "stay pending for the re-drive" in caplog.text
     email = Notification.objects.filter(channel=Channel.EMAIL)
     assert email.count() == 12 and set(email.values_list("state", flat=True)) == {State.PENDING}
     assert Notification.objects.filter(channel=Channel.IN_APP, state=State.SENT).count() == 12
@@ -70,7 +73,7 @@ def test_it_commits_when_the_real_publish_is_refused(
         warn([erin], key="ticket:1:sla_warning")
 
     assert Organisation.objects.exists()
-    assert "Connection refused" in caplog.text and "stays pending" in caplog.text
+    assert "Connection refused" in caplog.text and "stay pending" in caplog.text
     assert Notification.objects.get(channel=Channel.EMAIL).state == State.PENDING
     assert mail.outbox == []
     assert services.redrive_undelivered(now=timezone.now() + timedelta(seconds=61)) == 1
@@ -161,3 +164,29 @@ def test_it_gives_a_failed_row_one_more_try_from_the_admin(
     assert row.state == State.SENT
     assert len(mail.outbox) == 1
     assert admin_client.get(f"/admin/notifications/notification/?state=sent&kind={KIND}").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_leaves_the_broker_alone_during_the_pause_and_tries_again_after_it(
+    broker_down: mock.MagicMock, settings: Any
+) -> None:
+    settings.NOTIFICATIONS_PUBLISH_PAUSE_SECONDS = 10
+    people = [UserFactory(username=f"agent{i}") for i in range(3)]
+    started = time.monotonic()
+
+    with transaction.atomic():
+        warn(people, key="first")
+    with transaction.atomic():  # a moment later: nobody waits on the broker
+        warn(people, key="second")
+    assert broker_down.call_count == 1
+    # The pause is over: one try, which fails and pauses again.
+    with mock.patch("notifications.services.time.monotonic", return_value=started + 11), transaction.atomic():
+        warn(people, key="third")
+    assert broker_down.call_count == 2
+
+    broker_down.side_effect = None  # the broker is back once the pause is over
+    with mock.patch("notifications.services.time.monotonic", return_value=started + 22), transaction.atomic():
+        warn(people, key="fourth")
+    assert broker_down.call_count == 5
+    pending = Notification.objects.filter(channel=Channel.EMAIL, state=State.PENDING)
+    assert pending.count() == 12  # the mocked publish ran nothing; the re-drive sends them all
