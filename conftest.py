@@ -157,3 +157,86 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             + "; ".join(environment.missing_components()),
             yellow=True,
         )
+
+
+# --- no database session outlives the run (issue 10, point 20) -------------------------------
+# PostgreSQL refuses to drop the test database while another session uses it, and pytest-django
+# only warns ("database ... is being accessed by other users"). Every connection says which
+# thread and test opened it (application_name); any left behind is named in red at the end and
+# terminated (STRICT_DB_SESSIONS=1: an error).
+
+import os  # noqa: E402
+import threading  # noqa: E402
+
+from django.db.backends.signals import connection_created  # noqa: E402
+
+
+def _name_the_session(sender: object, connection: object, **kwargs: object) -> None:
+    """application_name = "<thread> <test>", so a session left behind says who opened it."""
+    if connection.vendor != "postgresql":  # type: ignore[attr-defined]
+        return
+    test = os.environ.get("PYTEST_CURRENT_TEST", "").split(" ")[0].rpartition("::")[2]
+    name = f"{threading.current_thread().name} {test}"[:63]
+    with connection.connection.cursor() as cursor:  # type: ignore[attr-defined]  # raw: not a counted query
+        cursor.execute("SELECT set_config('application_name', %s, false)", [name])
+
+
+connection_created.connect(_name_the_session, dispatch_uid="tests-name-the-session")
+
+
+def _on_the_server(sql: str, params: list[object]) -> list[tuple]:
+    """Run one statement on the server's `postgres` database, outside Django's connections."""
+    import psycopg2
+    from django.db import connections
+
+    settings_dict = connections["default"].settings_dict
+    admin = psycopg2.connect(dbname="postgres", user=settings_dict["USER"], password=settings_dict["PASSWORD"],
+                             host=settings_dict["HOST"] or None, port=settings_dict["PORT"] or None)
+    try:
+        admin.autocommit = True
+        with admin.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    finally:
+        admin.close()
+
+
+def _other_sessions(database: str) -> list[tuple]:
+    """Sessions on `database`: pid, application_name, state, last query."""
+    return _on_the_server(
+        "SELECT pid, application_name, state, left(query, 120) FROM pg_stat_activity WHERE datname = %s",
+        [database],
+    )
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: object) -> object:
+    """pytest-django's, plus: before the test database is dropped, no other session may hold it."""
+    yield
+    if not environment.uses_postgres():
+        return
+    from django.db import connections
+
+    database = connections["default"].settings_dict["NAME"]
+    connections.close_all()
+    if left := _other_sessions(database):
+        # Let the drop succeed all the same, so that the next run starts clean.
+        _on_the_server("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [database])
+        message = (
+            f"{len(left)} database session(s) still open on {database} at the end of the run "
+            "(a connection nobody closed; terminated so the test database could be dropped):\n"
+            + "\n".join(f"  pid {pid}: opened by {app or '?'!r}, {state}, last query {query!r}"
+                        for pid, app, state, query in left)
+        )
+        if os.environ.get("STRICT_DB_SESSIONS", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(message, pytrace=False)
+        _LEFT_BEHIND.append(message)
+
+
+_LEFT_BEHIND: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter: object) -> None:
+    """Name the sessions left behind in red at the end (STRICT_DB_SESSIONS=1 makes them an error)."""
+    for message in _LEFT_BEHIND:
+        terminalreporter.write_line(message, red=True)  # type: ignore[attr-defined]

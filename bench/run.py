@@ -43,6 +43,8 @@ def _prepare_environment() -> None:
     os.environ.setdefault("STATICFILES_STORAGE", "django.contrib.staticfiles.storage.StaticFilesStorage")
     if not os.environ.get("SECRET_KEY"):
         os.environ["SECRET_KEY"] = "bench-only-secret-key-not-for-production-" + "0" * 24
+    # DEBUG off refuses the filesystem broker; the bench runs no worker, so messages stay in-process.
+    os.environ.setdefault("CELERY_BROKER_URL", "memory://")
 
 
 @dataclass

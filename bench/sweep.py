@@ -31,6 +31,8 @@ def _setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "escalation_desk.settings")
     if not os.environ.get("SECRET_KEY"):
         os.environ["SECRET_KEY"] = "bench-only-secret-key-not-for-production-" + "0" * 24
+    # DEBUG off refuses the filesystem broker; the bench runs no worker, so messages stay in-process.
+    os.environ.setdefault("CELERY_BROKER_URL", "memory://")
     import django
 
     django.setup()

@@ -203,3 +203,13 @@ class Deadline(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} due {self.due_at:%Y-%m-%d %H:%M:%S} ({self.state})"
+
+
+class Heartbeat(models.Model):
+    """When a periodic job last finished (one row per job): how /health/ and /metrics/ see beat."""
+
+    name = models.CharField(max_length=64, primary_key=True, help_text='The job, e.g. "clocks.sweep_deadlines".')
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.at:%Y-%m-%d %H:%M:%S}"

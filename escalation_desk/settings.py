@@ -2,19 +2,53 @@
 
 Defaults work on a laptop with nothing installed (SQLite, kombu's filesystem broker).
 Production sets DATABASE_URL, CELERY_BROKER_URL, SECRET_KEY, ALLOWED_HOSTS and leaves
-DEBUG off. Bad values fail loudly at start-up (django-environ raises).
+DEBUG off. Bad values fail loudly at start-up: a boolean that is not one, a number that is
+not one, and (DEBUG off) a development-only value (see the end of this module).
 """
 
+import ipaddress
 import sys
 import tempfile
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+
+class StrictEnv(environ.Env):
+    """django-environ, except that a boolean must be spelled as one (`DEBUG=ture` is an error)."""
+
+    TRUE_WORDS = frozenset({"true", "yes", "on", "1"})
+    FALSE_WORDS = frozenset({"false", "no", "off", "0"})
+
+    def bool(self, var: str, default: Any = environ.Env.NOTSET) -> bool:  # type: ignore[override]
+        """The variable as a boolean; unset or empty gives the default, anything else unknown raises."""
+        raw = self.get_value(var, cast=str, default="" if default is not self.NOTSET else self.NOTSET)
+        word = raw.strip().lower()
+        if not word:
+            return bool(default)
+        if word in self.TRUE_WORDS:
+            return True
+        if word in self.FALSE_WORDS:
+            return False
+        raise ImproperlyConfigured(
+            f"{var}={raw!r} is not a boolean: use one of true/false, yes/no, on/off, 1/0."
+        )
+
+    def int(self, var: str, default: Any = environ.Env.NOTSET) -> int:  # type: ignore[override]
+        """The variable as an integer; a value that is not one names the variable in the error."""
+        try:
+            return super().int(var, default=default)
+        except ValueError:
+            raise ImproperlyConfigured(f"{var}={self.ENVIRON.get(var)!r} is not an integer.") from None
+
+
+env = StrictEnv()
+StrictEnv.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 # The test suite (pytest) gets fast hashing, plain static storage and a throw-away media dir.
@@ -44,6 +78,7 @@ INSTALLED_APPS = [
     "axes",  # before accounts: accounts/admin.py extends axes' admin (the Unlock action)
     # Database triggers declared in models' Meta.triggers (the append-only audit trail, SPEC §10).
     "pgtrigger",
+    "django_prometheus",  # /metrics/ (escalation_desk.metrics)
     "accounts",
     "notifications",
     "clocks",
@@ -56,6 +91,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Operating (issue 10, points 16 and 19): Prometheus timing first and last, then the request id
+    # that every log line of the request carries.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "escalation_desk.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -67,6 +106,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as django-axes asks: turns a locked-out login into the 429 page (accounts/lockout.py).
     "axes.middleware.AxesMiddleware",
 ]
@@ -104,6 +144,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     # Tests open connections from threads (live server, concurrency): never keep them.
     DATABASES["default"].setdefault("CONN_MAX_AGE", 0 if TESTING else env.int("CONN_MAX_AGE", default=60))
+# django-prometheus's wrappers of the same backends count queries, errors and their durations.
+DATABASES["default"]["ENGINE"] = {
+    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+}.get(DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -363,14 +408,50 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG and not 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# --- Operating: logs, /health/, /metrics/ (issue 10, points 16 and 19) ------------------------
+# Logs: one JSON object a line in production (LOG_FORMAT=json, the default with DEBUG off),
+# carrying request_id, user_id/username, ticket (ED-000123) and, in Celery, task_name/task_id
+# (escalation_desk.log_context); LOG_FORMAT=plain for people reading a terminal.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured(f'LOG_FORMAT must be "json" or "plain", not {LOG_FORMAT!r}')
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "escalation_desk.log_context.ContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# Celery workers log through the same configuration (escalation_desk.celery), not Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# /health/ (escalation_desk.health): each check's time budget, and how old the last deadline
+# sweep may be before beat counts as down (default: 10 sweep intervals).
+HEALTH_CHECK_TIMEOUT_SECONDS = env.int("HEALTH_CHECK_TIMEOUT_SECONDS", default=3)
+HEALTH_SWEEP_MAX_AGE_SECONDS = env.int("HEALTH_SWEEP_MAX_AGE_SECONDS", default=10 * CLOCKS_SWEEP_SECONDS)
+# /metrics/ (escalation_desk.metrics) answers a bearer token equal to METRICS_TOKEN, or a peer
+# address in METRICS_ALLOWED_NETWORKS (CIDRs); everyone else gets 404. Neither set: nobody.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=[])
+for _network in METRICS_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"METRICS_ALLOWED_NETWORKS: {_network!r} is not a network (e.g. 10.0.0.0/8).") from None
+# Load balancers and Prometheus often probe a node over plain HTTP: no redirect to HTTPS there.
+SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^metrics/$"]
 
 # Customer escalations (SPEC §6, seed 002): how soon an escalation manager must take a new
 # case (business minutes), the default time between updates, and the daily report: its hour
@@ -391,3 +472,35 @@ if INBOUND_MAIL_URLS:
         "task": "mail.fetch", "schedule": float(INBOUND_MAIL_SECONDS),
         "options": {"expires": float(INBOUND_MAIL_SECONDS)},
     }
+
+# --- Fail loudly (issue 10, point 17) -------------------------------------------------------
+# With DEBUG off this is a production process (web, worker, beat, or any manage.py command:
+# cron's sweep_deadlines and the MTA's receive_mail queue work too). It refuses to load with a
+# development-only default rather than run silently on it; the test suite (TESTING) excepted.
+# `make run` sets DEBUG=true; bench/ sets its own key and the in-process memory:// broker.
+DEVELOPMENT_ONLY_BROKERS = ("filesystem://",)
+
+
+def deployment_refusals(*, debug: bool, testing: bool, secret_key: str, broker_url: str) -> list[str]:
+    """What stops a production process from starting, in words (empty: nothing)."""
+    if debug or testing:
+        return []
+    refusals = []
+    if secret_key == DEV_SECRET_KEY:
+        refusals.append("SECRET_KEY is the development key: set SECRET_KEY to a long random string.")
+    if broker_url.startswith(DEVELOPMENT_ONLY_BROKERS):
+        refusals.append(
+            f"CELERY_BROKER_URL is {broker_url!r}, the development broker (its messages never leave "
+            "this machine): set CELERY_BROKER_URL=redis://host:6379/0."
+        )
+    return refusals
+
+
+if _refusals := deployment_refusals(
+    debug=DEBUG, testing=TESTING, secret_key=SECRET_KEY, broker_url=CELERY_BROKER_URL
+):
+    raise ImproperlyConfigured(
+        "Escalation Desk will not start with DEBUG off and development settings:\n  - "
+        + "\n  - ".join(_refusals)
+        + "\n(For development set DEBUG=true, as `make run` does.)"
+    )

@@ -26,6 +26,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from accounts.models import User
+from escalation_desk import log_context
 
 from . import threading
 from .models import Channel, Notification, State
@@ -271,13 +272,14 @@ def deliver(*, notification_id: int, now: datetime | None = None) -> bool:
     if not claimed:
         return False  # another worker has it, or its backoff has not passed
     notification = Notification.objects.select_related("recipient").get(pk=notification_id)
-    try:
-        if not notification.recipient.email:
-            raise ValueError("the recipient has no e-mail address")
-        render_email(notification).send(fail_silently=False)
-    except Exception as exc:  # any failure (SMTP, template) is retried, then given up
-        _record_failure(notification_id=notification_id, attempts=attempts + 1, error=exc)
-        return False
+    with log_context.about_thread(notification.thread):
+        try:
+            if not notification.recipient.email:
+                raise ValueError("the recipient has no e-mail address")
+            render_email(notification).send(fail_silently=False)
+        except Exception as exc:  # any failure (SMTP, template) is retried, then given up
+            _record_failure(notification_id=notification_id, attempts=attempts + 1, error=exc)
+            return False
     # A row reclaimed meanwhile (lease passed) but not yet re-sent is sent now: don't send twice.
     Notification.objects.filter(pk=notification_id, state__in=[State.SENDING, State.PENDING]).update(
         state=State.SENT, sent_at=timezone.now(), last_error=""

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from clocks.models import Clock, ClockState
+from escalation_desk import log_context
 
 from . import permissions
 from .models import Attachment, Comment, Status, Ticket, TimelineEvent, TroubleshootingStep
@@ -157,9 +158,11 @@ def get_ticket_for(user: User, pk: int | str, *, queryset: QuerySet[Ticket] | No
     qs = queryset if queryset is not None else Ticket.objects.all()
     qs = permissions.visible_tickets(user, qs)
     try:
-        return qs.get(pk=int(pk))
+        ticket = qs.get(pk=int(pk))
     except (Ticket.DoesNotExist, ValueError, TypeError):
         raise Http404("No such ticket.") from None
+    log_context.bind_ticket(ticket.pk)  # the request's log lines name the ticket from here on
+    return ticket
 
 
 def ticket_detail_queryset(*, user: User) -> QuerySet[Ticket]:

@@ -1,4 +1,10 @@
-"""Production settings come from the environment and refuse to start without a secret."""
+"""Settings fail loudly: bad booleans, and development-only values with DEBUG off, stop every process.
+
+The rule (docs/configuration.md#fail-loudly): with DEBUG off, every process that loads the
+settings (gunicorn, Celery worker and beat, every manage.py command, migrate included) refuses
+the development SECRET_KEY and the filesystem:// broker; DEBUG=true (make run) and the test
+suite (TESTING) use them freely.
+"""
 
 from __future__ import annotations
 
@@ -7,42 +13,127 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from escalation_desk.settings import StrictEnv
+
 ROOT = Path(__file__).resolve().parents[2]
+SECRET = "x" * 20 + "-production-like-secret-key-" + "y" * 20
+REDIS = "redis://127.0.0.1:6379/15"
+DROP = {"DEBUG", "TESTING", "SECRET_KEY", "CELERY_BROKER_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "LOG_FORMAT"}
 
 
-def _run_check(env_overrides: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    drop = {"DEBUG", "TESTING", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env = {k: v for k, v in os.environ.items() if k not in drop}
-    env.update(env_overrides)
-    return subprocess.run(
-        [sys.executable, "manage.py", "check", *args], cwd=ROOT, env=env, capture_output=True,
-        text=True, timeout=120,
-    )
+def _env(overrides: dict[str, str]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in DROP}
+    return env | {"TESTING": "false"} | overrides
 
 
-def test_it_runs_commands_on_a_bare_checkout_but_fails_the_deploy_check_without_a_secret() -> None:
-    assert _run_check({"TESTING": "false"}).returncode == 0
+def _run(overrides: dict[str, str], *argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, *argv], cwd=ROOT, env=_env(overrides), capture_output=True,
+                          text=True, timeout=120)
 
-    result = _run_check({"TESTING": "false", "ALLOWED_HOSTS": "desk.example.com"}, "--deploy")
+
+def _manage(overrides: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return _run(overrides, "manage.py", *args)
+
+
+SETUP = ("-c", "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'escalation_desk.settings');"
+               " django.setup(); print('settings loaded')")
+
+
+@pytest.mark.parametrize("name", ["DEBUG", "SESSION_COOKIE_SECURE"])
+def test_it_refuses_a_boolean_that_is_not_one_at_start_up(name: str) -> None:
+    result = _run({"DEBUG": "true", name: "ture"}, *SETUP)
+
+    assert result.returncode != 0
+    assert f"{name}='ture' is not a boolean" in result.stderr
+
+
+def test_every_boolean_setting_is_read_strictly() -> None:
+    source = (ROOT / "escalation_desk" / "settings.py").read_text()
+
+    assert "env.bool(" in source
+    assert "environ.Env()" not in source  # every setting goes through StrictEnv
+
+
+@pytest.mark.parametrize(("spelling", "value"), [("true", True), ("Yes", True), ("1", True), ("on", True),
+                                                 ("false", False), ("NO", False), ("0", False), ("off", False),
+                                                 ("", True), ("  ", True)])
+def test_it_reads_every_usual_spelling_of_a_boolean(spelling: str, value: bool,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Empty counts as unset: the default (here True) applies."""
+    monkeypatch.setenv("ED_SOME_FLAG", spelling)
+
+    assert StrictEnv().bool("ED_SOME_FLAG", default=True) is value
+
+
+@pytest.mark.parametrize("spelling", ["ture", "y", "enabled", "2"])
+def test_it_refuses_anything_else(spelling: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ED_SOME_FLAG", spelling)
+
+    with pytest.raises(ImproperlyConfigured, match=f"ED_SOME_FLAG='{spelling}' is not a boolean"):
+        StrictEnv().bool("ED_SOME_FLAG", default=False)
+
+
+def test_it_refuses_a_number_that_is_not_one_by_name() -> None:
+    result = _run({"DEBUG": "true", "CLOCKS_SWEEP_SECONDS": "thirty"}, *SETUP)
+
+    assert result.returncode != 0
+    assert "CLOCKS_SWEEP_SECONDS='thirty' is not an integer" in result.stderr
+
+
+def test_it_refuses_the_development_secret_key_with_debug_off() -> None:
+    result = _run({"CELERY_BROKER_URL": REDIS}, *SETUP)
+
+    assert result.returncode != 0
+    assert "SECRET_KEY is the development key" in result.stderr
+    assert "settings loaded" not in result.stdout
+
+
+def test_it_refuses_the_filesystem_broker_with_debug_off() -> None:
+    explicit = _run({"SECRET_KEY": SECRET, "CELERY_BROKER_URL": "filesystem://"}, *SETUP)
+    by_default = _run({"SECRET_KEY": SECRET}, *SETUP)
+
+    for result in (explicit, by_default):
+        assert result.returncode != 0
+        assert "CELERY_BROKER_URL is 'filesystem://', the development broker" in result.stderr
+
+
+@pytest.mark.parametrize("argv", [("manage.py", "migrate", "--check"), ("-c", "import escalation_desk.wsgi"),
+                                  ("-m", "celery", "-A", "escalation_desk", "worker", "--pool=solo")])
+def test_every_process_refuses_a_bare_checkout_with_debug_off(argv: tuple[str, ...]) -> None:
+    """Web (wsgi), the Celery worker and every manage.py command, migrate included."""
+    result = _run({}, *argv)
+
+    assert result.returncode != 0
+    assert "Escalation Desk will not start with DEBUG off and development settings" in result.stderr
+    assert "SECRET_KEY is the development key" in result.stderr and "filesystem://" in result.stderr
+
+
+def test_development_and_the_test_suite_use_the_development_defaults() -> None:
+    assert _manage({"DEBUG": "true"}, "check").returncode == 0  # make run
+    assert _manage({"TESTING": "true"}, "check").returncode == 0  # the suite's subprocesses
+
+
+def test_it_fails_the_deploy_check_with_the_development_key_even_in_debug() -> None:
+    result = _manage({"DEBUG": "true", "ALLOWED_HOSTS": "desk.example.com"}, "check", "--deploy")
 
     assert result.returncode != 0
     assert "accounts.E001" in result.stderr and "SECRET_KEY is the development key" in result.stderr
 
 
-def test_it_refuses_to_serve_without_a_secret_key() -> None:
-    drop = {"DEBUG", "TESTING", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env = {k: v for k, v in os.environ.items() if k not in drop} | {"TESTING": "false"}
-    result = subprocess.run([sys.executable, "-c", "import escalation_desk.wsgi"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=120)
-
-    assert result.returncode != 0
-    assert "the development key never serves a production site" in result.stderr
-
-
 def test_it_passes_the_deployment_checklist_with_production_settings() -> None:
-    result = _run_check(
-        {"TESTING": "false", "SECRET_KEY": "x" * 20 + "-production-like-secret-key-" + "y" * 20,
-         "ALLOWED_HOSTS": "desk.example.com"},
-        "--deploy", "--fail-level", "WARNING",
-    )
+    """What CI's `check --deploy` step runs: DEBUG unset, a secret and a Redis broker."""
+    result = _manage({"SECRET_KEY": SECRET, "CELERY_BROKER_URL": REDIS, "ALLOWED_HOSTS": "desk.example.com"},
+                     "check", "--deploy", "--fail-level", "WARNING")
+
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_it_refuses_an_unknown_log_format_and_a_bad_metrics_network() -> None:
+    log_format = _run({"DEBUG": "true", "LOG_FORMAT": "xml"}, *SETUP)
+    network = _run({"DEBUG": "true", "METRICS_ALLOWED_NETWORKS": "10.0.0.0/8,intranet"}, *SETUP)
+
+    assert log_format.returncode != 0 and 'LOG_FORMAT must be "json" or "plain"' in log_format.stderr
+    assert network.returncode != 0 and "'intranet' is not a network" in network.stderr

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from clocks import heartbeat
 from clocks.sweep import sweep_due_deadlines
 
 logger = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ class Command(BaseCommand):
                 # A database outage must not end the loop: the rows wait and the next sweep fires them.
                 logger.exception("deadline sweep failed; trying again in %s s", interval)
             else:
+                heartbeat.record(heartbeat.SWEEP)  # cron deployments without beat stay healthy too
                 self.stdout.write(f"fired {result.fired}, retried {result.retried}, failing {result.failed}")
             if not loop:
                 return
