@@ -183,6 +183,8 @@ AXES_RESET_ON_SUCCESS = False
 # it, so "try again after N minutes" on the 429 page stays true.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# Lock-outs and failures are logged by axes itself; its start-up banner on every command is noise.
+AXES_VERBOSE = False
 # The cache DRF's throttling counts in. One per process (LocMem) on a laptop; in production
 # every web node must share it: CACHE_URL=redis://host:6379/2 (django-environ's cache_url).
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://escalation-desk")}
