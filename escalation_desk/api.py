@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
@@ -18,6 +19,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from escalation_desk.domain import InvalidInput, Refused
+from escalation_desk.input_guard import is_number
 
 INVALID_INPUT = "The input was not accepted."
 
@@ -81,10 +83,22 @@ def error_responses(what: str, *codes: int) -> dict[int, OpenApiResponse]:
 
 
 class PagePagination(PageNumberPagination):
-    """Lists one page at a time; ?page_size= up to 100."""
+    """Lists one page at a time; ?page_size= up to 100. Not a number: 400; no such page: 404."""
 
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def get_page_number(self, request: Request, paginator: Any) -> Any:
+        raw = request.query_params.get(self.page_query_param) or "1"
+        if raw not in self.last_page_strings and not is_number(raw):
+            raise InvalidInput({self.page_query_param: [_("A page number: 1, 2, 3…")]})
+        return raw
+
+    def get_page_size(self, request: Request) -> int | None:
+        raw = request.query_params.get(self.page_size_query_param) or ""
+        if raw and not (is_number(raw) and int(raw) >= 1):
+            raise InvalidInput({self.page_size_query_param: [_("A number of rows from 1 to 100.")]})
+        return super().get_page_size(request)
 
 
 class InputsByAction:
