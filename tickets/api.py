@@ -443,7 +443,8 @@ class AttachmentViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         responses={
-            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            # The stored file's own type (any), sent as a download.
+            (200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The file, as a download."),
             404: OpenApiResponse(ErrorSerializer, description="No such attachment (or not visible)."),
         }
     )
