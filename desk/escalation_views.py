@@ -26,6 +26,7 @@ from approvals.services import DECISION_CLOCK, approval_approve, approval_reques
 from clocks.models import Clock
 from clocks.services import clock_status
 from escalation_desk.domain import InvalidInput, Refused
+from escalation_desk.input_guard import is_number
 from escalations import permissions, services
 from escalations.models import Consult, Handoff, Tier, TierKind, VendorEngagement
 from tickets import permissions as ticket_permissions
@@ -88,7 +89,7 @@ def require(allowed: Callable[[], bool], message: str) -> Callable[[], bool]:
 def _posted_tier(request: HttpRequest, prefix: str, ticket: Ticket) -> Tier | None:
     """The tier the form was shown in (hidden field), else the ticket's current tier."""
     value = request.POST.get(f"{prefix}-from_tier", "")
-    if value.isdigit():
+    if is_number(value):
         tier = Tier.objects.select_related("path").filter(pk=int(value)).first()
         if tier is not None:
             return tier

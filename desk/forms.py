@@ -10,6 +10,7 @@ from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, User
+from escalation_desk.input_guard import is_number
 from escalation_desk.widgets import IsoDateInput
 from escalations.models import Tier
 from tickets.models import (
@@ -172,7 +173,7 @@ class CancelForm(forms.Form):
         value = self.cleaned_data["duplicate_of"].strip().upper().removeprefix("ED-")
         if not value:
             return None
-        if not value.isdigit():
+        if not is_number(value):
             raise forms.ValidationError("Give a ticket reference such as ED-000123.")
         ticket = Ticket.objects.filter(pk=int(value)).first()
         if ticket is None:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from escalation_desk.domain import InvalidInput, Refused
+from escalation_desk.input_guard import is_number
 from tickets import permissions, selectors, services
 from tickets.models import Ticket
 
@@ -102,7 +103,7 @@ def queue_assign(request: HttpRequest) -> HttpResponse:
     team_ids = permissions.assignable_team_ids(request.user)
     if team_ids is not None and not team_ids:
         raise PermissionDenied(_("Only team leaders and managers may assign tickets."))
-    ticked = [int(v) for v in request.POST.getlist("ticket") if v.isdigit()]
+    ticked = [int(v) for v in request.POST.getlist("ticket") if is_number(v)]
     visible = list(permissions.visible_tickets(request.user, Ticket.objects.filter(pk__in=ticked)))
     if visible and not any(permissions.can_assign(t, request.user) for t in visible):
         raise PermissionDenied(_("You may not assign any of these tickets: they are not your teams'."))

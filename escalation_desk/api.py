@@ -10,15 +10,21 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from escalation_desk.domain import InvalidInput, Refused
+from escalation_desk.input_guard import is_number
 
 INVALID_INPUT = "The input was not accepted."
 
@@ -47,9 +53,59 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(exc, exceptions.ValidationError):
         # Serializer errors get the same shape as InvalidInput: a detail and field errors.
-        errors = response.data if isinstance(response.data, dict) else {"non_field_errors": response.data}
-        response.data = {"detail": INVALID_INPUT, "errors": errors}
+        response.data = {"detail": INVALID_INPUT, "errors": field_errors(response.data)}
+    elif response is not None and response.status_code == status.HTTP_400_BAD_REQUEST:
+        # A body that could not be parsed (JSON, multipart): the documented shape all the same.
+        detail = str(response.data.get("detail", "")) if isinstance(response.data, dict) else ""
+        response.data = {"detail": detail or INVALID_INPUT, "errors": {"non_field_errors": [detail or INVALID_INPUT]}}
     return response
+
+
+def field_errors(data: Any) -> dict[str, list[str]]:
+    """DRF's error tree as {field: [message, …]}: a nested error says where, inside its field."""
+    if not isinstance(data, dict):
+        return {"non_field_errors": _messages(data)}
+    return {str(name): _messages(value) for name, value in data.items()}
+
+
+def _messages(value: Any, where: str = "") -> list[str]:
+    """Every message of one field's errors; those of list items and nested objects say where."""
+    if isinstance(value, dict):
+        found = []
+        for key, inner in value.items():
+            if key == api_settings.NON_FIELD_ERRORS_KEY:
+                found += _messages(inner, where)
+            elif isinstance(key, int) or str(key).isdigit():
+                found += _messages(inner, _join(where, _("item %(n)s") % {"n": int(key) + 1}))
+            else:
+                found += _messages(inner, _join(where, str(key)))
+        return found
+    if isinstance(value, list | tuple):
+        found = []
+        for index, inner in enumerate(value):
+            if isinstance(inner, dict | list | tuple):
+                found += _messages(inner, _join(where, _("item %(n)s") % {"n": index + 1}) if inner else where)
+            else:
+                found.append(f"{where}: {inner}" if where else str(inner))
+        return found
+    return [f"{where}: {value}" if where else str(value)]
+
+
+def _join(where: str, part: str) -> str:
+    return f"{where}, {part}" if where else part
+
+
+@csrf_exempt  # a 404 whatever the method: no session cookie changes that
+def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Any address under /api/ that no route matches (e.g. /api/tickets/0.5/): JSON, as documented."""
+    return JsonResponse({"detail": _("Not found.")}, status=status.HTTP_404_NOT_FOUND)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler404: JSON under /api/ (as the schema documents), Django's 404 page elsewhere."""
+    if request.path_info.startswith("/api/"):
+        return not_found(request)
+    return defaults.page_not_found(request, exception)
 
 
 # --- the error bodies above, for every app's schema ---------------------------------------
@@ -81,11 +137,38 @@ def error_responses(what: str, *codes: int) -> dict[int, OpenApiResponse]:
 # --- the pieces every app's viewsets share ---------------------------------------------------
 
 
+class InstantField(serializers.DateTimeField):
+    """A date and time given as input: from 1900 to 9998 (far dates have no offset in whole minutes)."""
+
+    default_error_messages = {"range": _("Give a date and time between 1900 and 9998.")}
+
+    def to_internal_value(self, value: Any) -> Any:
+        try:
+            instant = super().to_internal_value(value)
+        except OverflowError:  # an offset that pushes it past year 9999
+            self.fail("range")
+        if not 1900 <= instant.year <= 9998:
+            self.fail("range")
+        return instant
+
+
 class PagePagination(PageNumberPagination):
-    """Lists one page at a time; ?page_size= up to 100."""
+    """Lists one page at a time; ?page_size= up to 100. Not a number: 400; no such page: 404."""
 
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def get_page_number(self, request: Request, paginator: Any) -> Any:
+        raw = request.query_params.get(self.page_query_param) or "1"
+        if raw not in self.last_page_strings and not is_number(raw):
+            raise InvalidInput({self.page_query_param: [_("A page number: 1, 2, 3…")]})
+        return raw
+
+    def get_page_size(self, request: Request) -> int | None:
+        raw = request.query_params.get(self.page_size_query_param) or ""
+        if raw and not (is_number(raw) and int(raw) >= 1):
+            raise InvalidInput({self.page_size_query_param: [_("A number of rows from 1 to 100.")]})
+        return super().get_page_size(request)
 
 
 def viewer_of(serializer: serializers.Serializer) -> Any:

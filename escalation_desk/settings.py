@@ -103,6 +103,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Issue 10 point 11: bodies over UPLOAD_MAX_REQUEST_BYTES refused (413) before anything reads them.
     "escalation_desk.uploads.UploadLimitMiddleware",
+    # Issue 10 point 8: a NUL (or lone surrogate) in a query string or form answers 400.
+    "escalation_desk.input_guard.InputGuardMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -394,9 +396,25 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Issue 10 point 10: the docs load nothing from outside (templates/drf_spectacular/ drop the
+    # web fonts; no online validator; ReDoc on the system's fonts).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "REDOC_UI_SETTINGS": {
+        "theme": {"typography": {
+            "fontFamily": 'system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif',
+            "headings": {"fontFamily": 'system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif'},
+            "code": {"fontFamily": 'ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace'},
+        }},
+    },
     "COMPONENT_SPLIT_REQUEST": True,
     # The same choices appear under two field names (cancel_reason, reason): one enum.
     "ENUM_NAME_OVERRIDES": {"CancelReasonEnum": "tickets.models.CancelReason"},
+    # Issue 10 point 9: every operation documents the shared error answers (400/401/403/404/429,
+    # and 413/415 where it reads a body); schemathesis holds the API to it.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "escalation_desk.schema.add_common_error_responses",
+    ],
 }
 
 # Security: secure cookies and HTTPS when not in DEBUG.

@@ -65,10 +65,11 @@ from .models import (
     EscalationCase,
 )
 
+# "view" tells the two apart (a staff case has every field of a customer's, and more).
 CASE_VIEW = PolymorphicProxySerializer(
     component_name="EscalationCaseView",
-    serializers=[CustomerCaseSerializer, StaffCaseSerializer],
-    resource_type_field_name=None,
+    serializers={"customer": CustomerCaseSerializer, "staff": StaffCaseSerializer},
+    resource_type_field_name="view",
 )
 
 

@@ -25,7 +25,7 @@ from rest_framework import serializers
 from accounts import selectors as people
 from accounts.models import User
 from accounts.serializers import UserBriefSerializer
-from escalation_desk.api import viewer_of
+from escalation_desk.api import InstantField, viewer_of
 from tickets.models import Channel
 from tickets.serializers import ContactSerializer
 
@@ -162,16 +162,21 @@ class CustomerCaseSerializer(serializers.ModelSerializer):
     communication_plan = serializers.SerializerMethodField()
     meetings = serializers.SerializerMethodField(help_text="The conference calls with the customer.")
     updates = CaseUpdateSerializer(many=True, read_only=True)
+    view = serializers.SerializerMethodField(help_text='Which view of the case this is: "customer" (public parts).')
 
     class Meta:
         model = EscalationCase
         fields = [
-            "id", "ticket", "status", "status_display", "level", "level_display", "requested_at",
+            "view", "id", "ticket", "status", "status_display", "level", "level_display", "requested_at",
             "escalation_manager", "acknowledged_at", "activated_at", "participants", "action_plan",
             "communication_plan", "meetings", "updates", "proposed_at", "de_escalation_note", "agreed_at",
             "agreement_channel", "agreement_comment", "closed_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field({"type": "string", "enum": ["customer"]})
+    def get_view(self, case: EscalationCase) -> str:
+        return "customer"
 
     @extend_schema_field(CommunicationPlanSerializer)
     def get_communication_plan(self, case: EscalationCase) -> dict[str, Any]:
@@ -198,6 +203,7 @@ class StaffCaseSerializer(CustomerCaseSerializer):
     brief_ready_team_leader = UserBriefSerializer(read_only=True, allow_null=True)
     brief_ready_team_manager = UserBriefSerializer(read_only=True, allow_null=True)
     agreed_by = UserBriefSerializer(read_only=True, allow_null=True)
+    view = serializers.SerializerMethodField(help_text='Which view of the case this is: "staff" (everything).')
 
     class Meta(CustomerCaseSerializer.Meta):
         fields = [
@@ -206,6 +212,10 @@ class StaffCaseSerializer(CustomerCaseSerializer):
             "action_plan_accepted", "rca_on_track", "agreed_by",
         ]
         read_only_fields = fields
+
+    @extend_schema_field({"type": "string", "enum": ["staff"]})
+    def get_view(self, case: EscalationCase) -> str:
+        return "staff"
 
     @extend_schema_field(CaseMeetingSerializer(many=True))
     def get_meetings(self, case: EscalationCase) -> list[dict[str, Any]]:
@@ -312,7 +322,7 @@ class ActivateInputSerializer(serializers.Serializer):
     update_every_minutes = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=0,
                                                     help_text="Business minutes between updates.")
     required_attendees = serializers.CharField(required=False, allow_blank=True, default="")
-    first_call_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    first_call_at = InstantField(required=False, allow_null=True, default=None)
     first_call_attendees = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -325,7 +335,7 @@ class UpdateInputSerializer(serializers.Serializer):
 
 class MeetingInputSerializer(serializers.Serializer):
     kind = NamedChoiceField(MeetingKind)
-    scheduled_for = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    scheduled_for = InstantField(required=False, allow_null=True, default=None)
     attendees = serializers.CharField(required=False, allow_blank=True, default="")
     notes = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -344,7 +354,7 @@ class BriefInputSerializer(serializers.Serializer):
 
 class FinishReviewInputSerializer(serializers.Serializer):
     internal_review = serializers.CharField(required=False, allow_blank=True, default="")
-    meeting_at = serializers.DateTimeField(required=False, allow_null=True, default=None,
+    meeting_at = InstantField(required=False, allow_null=True, default=None,
                                            help_text="When the stakeholder meeting took place.")
     attendees = serializers.CharField(required=False, allow_blank=True, default="")
     outcome = serializers.CharField(required=False, allow_blank=True, default="")

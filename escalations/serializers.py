@@ -19,7 +19,7 @@ from rest_framework import serializers
 from accounts import selectors as people
 from accounts.models import Team
 from accounts.serializers import UserBriefSerializer
-from escalation_desk.api import viewer_of
+from escalation_desk.api import InstantField, viewer_of
 from tickets.serializers import TeamBriefSerializer
 
 from .models import (
@@ -313,7 +313,7 @@ class VendorEngagementInputSerializer(serializers.Serializer):
 
 class VendorUpdateInputSerializer(serializers.Serializer):
     summary = _text(help_text="What the vendor reported.")
-    received_at = serializers.DateTimeField(required=False, allow_null=True, default=None,
+    received_at = InstantField(required=False, allow_null=True, default=None,
                                             help_text="When the update arrived (default: now).")
 
 

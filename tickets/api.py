@@ -26,6 +26,7 @@ from rest_framework.serializers import Serializer
 
 from escalation_desk.api import ErrorSerializer, InvalidInputSerializer, PagePagination, RefusalSerializer
 from escalation_desk.domain import InvalidInput
+from escalation_desk.input_guard import is_number
 
 from . import file_types, history, permissions, selectors, services
 from .models import Attachment, Channel, Priority, Status, Ticket, TroubleshootingStep, Watcher
@@ -97,13 +98,13 @@ def query_choices(params: MultiValueDict, name: str, allowed: list[str]) -> list
 def queue_filters_from(params: MultiValueDict) -> selectors.QueueFilters:
     """Read and check the list filters; a bad value is a 400, never an empty page or a 500."""
     team = (params.get("team") or "").strip()
-    if team and not team.isdigit():
+    if team and not is_number(team):
         raise InvalidInput({"team": ["A team id (a number)."]})
     sla_filter = (params.get("sla") or "").strip()
     if sla_filter not in ("", "soon", "breached"):
         raise InvalidInput({"sla": ['"soon" (past a warning point) or "breached".']})
     assignee = (params.get("assignee") or "").strip()
-    if assignee and assignee not in ("me", "none") and not assignee.isdigit():
+    if assignee and assignee not in ("me", "none") and not is_number(assignee):
         raise InvalidInput({"assignee": ['"me", "none", or a user id.']})
     return selectors.QueueFilters(
         status=query_choices(params, "status", Status.values),

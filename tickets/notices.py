@@ -15,6 +15,7 @@ from typing import Any
 
 from accounts.models import User
 from escalation_desk import links
+from escalation_desk.input_guard import is_number
 from notifications.services import notify
 
 from .models import Ticket, Watcher
@@ -29,7 +30,7 @@ def thread_of(ticket: Ticket) -> str:
 def ticket_of_thread(thread: str) -> int | None:
     """The ticket id a thread name ("ticket-42") is about, or None."""
     prefix, _, number = thread.partition("-")
-    return int(number) if prefix == "ticket" and number.isdigit() else None
+    return int(number) if prefix == "ticket" and is_number(number) else None
 
 
 # --- audiences ---------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.models import User
 from clocks.models import Clock, ClockState
 from escalation_desk import log_context
+from escalation_desk.input_guard import is_number
 
 from . import permissions
 from .models import Attachment, Comment, Status, Ticket, TimelineEvent, TroubleshootingStep
@@ -53,7 +54,7 @@ def ticket_queue(*, user: User, filters: QueueFilters | None = None) -> QuerySet
         qs = qs.filter(assignee_id=user.pk)
     elif filters.assignee == "none":
         qs = qs.filter(assignee__isnull=True)
-    elif filters.assignee.isdigit():
+    elif is_number(filters.assignee):
         qs = qs.filter(assignee_id=int(filters.assignee))
     if filters.q.strip():
         qs = qs.filter(_text_query(filters.q))

@@ -23,6 +23,7 @@ from .models import (
     CancelReason,
     Category,
     Channel,
+    CloseKind,
     Comment,
     FixKind,
     Priority,
@@ -124,6 +125,16 @@ class TimelineEventSerializer(serializers.ModelSerializer):
 # --- output: tickets -----------------------------------------------------------------------
 
 
+class ChoiceOrNullField(serializers.ChoiceField):
+    """A choice the ticket may not have yet: null, never "", while it is unset (the schema's enum or null)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(read_only=True, allow_null=True, **kwargs)
+
+    def to_representation(self, value: Any) -> Any:
+        return None if value in ("", None) else super().to_representation(value)
+
+
 class ClockSerializer(serializers.Serializer):
     """One SLA time frame of the ticket, in business seconds (SPEC §4)."""
 
@@ -150,6 +161,7 @@ class TicketListSerializer(serializers.ModelSerializer):
     assignee = UserBriefSerializer(read_only=True, allow_null=True)
     category = CategoryBriefSerializer(read_only=True, allow_null=True)
     service = ServiceBriefSerializer(read_only=True, allow_null=True)
+    priority = ChoiceOrNullField(choices=Priority.choices, help_text="Null until triage sets it.")
     available_transitions = serializers.SerializerMethodField()
     clocks = serializers.SerializerMethodField()
     unread_customer_reply = serializers.SerializerMethodField(
@@ -196,6 +208,9 @@ class TicketDetailSerializer(TicketListSerializer):
         help_text="Files attached to the ticket itself (step and comment files are nested there).",
     )
     events = TimelineEventSerializer(many=True, read_only=True)
+    fix_kind = ChoiceOrNullField(choices=FixKind.choices, help_text="Null until resolved.")
+    close_kind = ChoiceOrNullField(choices=CloseKind.choices, help_text="Null until closed.")
+    cancel_reason = ChoiceOrNullField(choices=CancelReason.choices, help_text="Null unless cancelled.")
 
     class Meta(TicketListSerializer.Meta):
         fields = [

@@ -17,12 +17,14 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_fsm import can_proceed, has_transition_perm
 
 from accounts.models import Organisation, Team, User
 from clocks.models import Clock
 from escalation_desk import links
 from escalation_desk.domain import InvalidInput, Refused
+from escalation_desk.input_guard import has_unstorable_characters
 
 from . import file_types, notices, permissions, sla
 from .guards import MISSING_FOR
@@ -668,6 +670,8 @@ def validate_upload(upload: UploadedFile) -> None:
         )
     if upload.size == 0:
         errors.append(f'"{name}" is empty.')
+    if has_unstorable_characters(name) or has_unstorable_characters(getattr(upload, "content_type", "") or ""):
+        errors.append(gettext("The file's name or declared type holds a null character or an unpaired surrogate."))
     if errors:
         raise InvalidInput({"files": errors})
 
