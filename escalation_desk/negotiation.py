@@ -22,11 +22,16 @@ class StaffBrowsableNegotiation(DefaultContentNegotiation):
     def select_renderer(
         self, request: Request, renderers: list[BaseRenderer], format_suffix: str | None = None
     ) -> tuple[BaseRenderer, str]:
+        asked = format_suffix or request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
+        if asked:
+            # An unknown format (/api/tickets/0.5/) is a 404 before anyone is authenticated, as
+            # DRF's own negotiation answers it: asking for request.user first would make a
+            # session POST without its CSRF token a 403 instead.
+            self.filter_renderers(renderers, asked)
         user = request.user
         if user.is_active and user.is_staff:
             return super().select_renderer(request, renderers, format_suffix)
         renderers = [r for r in renderers if not isinstance(r, BrowsableAPIRenderer)] or renderers
-        asked = format_suffix or request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
         if asked == "api":
             return renderers[0], renderers[0].media_type  # the browsable page asked for: JSON instead
         try:
