@@ -2,6 +2,12 @@
 
 One Chromium for the whole run (a session fixture registered by the root conftest): the
 sync API cannot start a second Playwright while the first one's event loop is running.
+
+While that loop runs, it is this thread's running loop, and Django keeps this thread's database
+connections in a separate, context-local store (asgiref's thread-critical `Local` switches to one
+whenever a loop is running). Every connection opened meanwhile, by any later test in this thread,
+lives there and becomes invisible to `connections.close_all()` once the loop stops, so the
+fixture closes them before it stops Playwright (issue 10, point 20).
 """
 
 from __future__ import annotations
@@ -43,8 +49,18 @@ def _launch(sync_playwright: object) -> Iterator[object]:
             args=["--disable-gpu", "--disable-quic", "--no-sandbox", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"],
         )
-        yield browser
-        browser.close()
+        try:
+            yield browser
+        finally:
+            _close_connections_opened_under_the_loop()
+            browser.close()
+
+
+def _close_connections_opened_under_the_loop() -> None:
+    """Close this thread's connections held in the store Django uses while Playwright's loop runs."""
+    from django.db import connections
+
+    connections.close_all()
 
 
 @pytest.fixture
