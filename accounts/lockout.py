@@ -22,9 +22,10 @@ from django.conf import settings
 from django.db.models import Max, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
+
+from escalation_desk import links
 
 logger = logging.getLogger(__name__)
 
@@ -74,15 +75,14 @@ def lockout_response(
     if path.startswith("/api/"):
         response: HttpResponse = JsonResponse({"detail": lockout_message(minutes)}, status=status)
     else:
-        portal = path.startswith(reverse("portal:home"))
+        portal = links.is_portal_path(path)
         response = render(
             request,
             "portal/locked_out.html" if portal else "desk/locked_out.html",
             {
                 "minutes": minutes,
                 "message": lockout_message(minutes),
-                "reset_url": reverse("portal:password_reset" if portal else "desk:password_reset"),
-                "login_url": reverse("portal:login" if portal else "desk:login"),
+                **links.sign_in_paths(portal=portal),
             },
             status=status,
         )

@@ -3,7 +3,7 @@
 Each action: the ticket (404 if the user may not see it), the case on it (404 if it is not
 the ticket's), who may act (403 before any input is read), then the form and the service. A
 refusal re-renders the ticket page with the form as typed and the service's list of what is
-missing (desk.escalation_views._act).
+missing (desk.escalation_views.run_ticket_action).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from .case_forms import (
     UpdateForm,
 )
 from .case_panel import request_form, staff_choices, staff_only
-from .escalation_views import _act, require
+from .escalation_views import require, run_ticket_action
 from .views import agent_required
 
 ANCHOR = "#case"
@@ -71,7 +71,7 @@ def case_request(request: HttpRequest, pk: int) -> HttpResponse:
         return cases.case_request(ticket=ticket, actor=request.user, reason=data["reason"], level=data["level"],
                                   review=form.review(), reason_detail=data["reason_detail"], channel=data["channel"])
 
-    return _act(request, ticket, "case_request", form, action, done="Escalation request recorded.",
+    return run_ticket_action(request, ticket, "case_request", form, action, done="Escalation request recorded.",
                 anchor=ANCHOR, still_allowed=allowed)
 
 
@@ -83,7 +83,7 @@ def case_acknowledge(request: HttpRequest, pk: int, case_pk: int) -> HttpRespons
     allowed = require(lambda: _manager(request.user),
                       "Only an escalation manager may acknowledge an escalation.")
     form = AcknowledgeForm(request.POST, prefix="case_ack")
-    return _act(request, ticket, "case_ack", form, lambda data: cases.case_acknowledge(case=case, actor=request.user),
+    return run_ticket_action(request, ticket, "case_ack", form, lambda data: cases.case_acknowledge(case=case, actor=request.user),
                 done="Escalation acknowledged: you are the escalation manager.", anchor=ANCHOR,
                 still_allowed=allowed)
 
@@ -100,7 +100,7 @@ def case_engage(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     def action(data: dict[str, Any]) -> Any:
         return cases.case_engage(case=case, actor=request.user, user=data["user"], role=data["role"])
 
-    return _act(request, ticket, "case_engage", form, action, done="Engaged.", anchor=ANCHOR, still_allowed=allowed)
+    return run_ticket_action(request, ticket, "case_engage", form, action, done="Engaged.", anchor=ANCHOR, still_allowed=allowed)
 
 
 @require_POST
@@ -117,7 +117,7 @@ def case_activate(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
             update_every_minutes=data["update_every_minutes"], required_attendees=data["required_attendees"],
             first_call_at=data["first_call_at"], first_call_attendees=data["first_call_attendees"])
 
-    return _act(request, ticket, "case_activate", form, action, done="The escalation is active.", anchor=ANCHOR,
+    return run_ticket_action(request, ticket, "case_activate", form, action, done="The escalation is active.", anchor=ANCHOR,
                 still_allowed=allowed)
 
 
@@ -133,7 +133,7 @@ def case_update(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
         return cases.case_log_update(case=case, actor=request.user, mode=data["mode"], summary=data["summary"],
                                      attendees=data["attendees"])
 
-    return _act(request, ticket, "case_update", form, action, done="Update logged.", anchor=ANCHOR,
+    return run_ticket_action(request, ticket, "case_update", form, action, done="Update logged.", anchor=ANCHOR,
                 still_allowed=allowed)
 
 
@@ -155,7 +155,7 @@ def case_meeting(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
                                            scheduled_for=data["scheduled_for"], attendees=data["attendees"],
                                            notes=data["notes"])
 
-    return _act(request, ticket, "case_meeting", form, action, done="Meeting scheduled.", anchor=ANCHOR,
+    return run_ticket_action(request, ticket, "case_meeting", form, action, done="Meeting scheduled.", anchor=ANCHOR,
                 still_allowed=allowed)
 
 
@@ -178,7 +178,7 @@ def case_meeting_outcome(request: HttpRequest, pk: int, case_pk: int, meeting_pk
         return cases.case_record_meeting(meeting=meeting, actor=request.user, outcome=data["outcome"],
                                          notes=data["notes"])
 
-    return _act(request, ticket, name, form, action, done="Meeting recorded.", anchor=ANCHOR, still_allowed=allowed)
+    return run_ticket_action(request, ticket, name, form, action, done="Meeting recorded.", anchor=ANCHOR, still_allowed=allowed)
 
 
 @require_POST
@@ -192,7 +192,7 @@ def case_action_done(request: HttpRequest, pk: int, case_pk: int, item_pk: int) 
                       "Only the step's owner or an escalation manager may mark it done.")
     name = f"case_action_done-{item.pk}"
     form = ActionDoneForm(request.POST, prefix=name)
-    return _act(request, ticket, name, form, lambda data: cases.case_complete_action(item=item, actor=request.user),
+    return run_ticket_action(request, ticket, name, form, lambda data: cases.case_complete_action(item=item, actor=request.user),
                 done="Action done.", anchor=ANCHOR, still_allowed=allowed)
 
 
@@ -204,7 +204,7 @@ def case_leadership(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse
     allowed = require(lambda: _manager(request.user) or permissions.can_engage(ticket, request.user),
                       "You may not start a leadership review.")
     form = LeadershipStartForm(request.POST, prefix="case_leadership")
-    return _act(request, ticket, "case_leadership", form,
+    return run_ticket_action(request, ticket, "case_leadership", form,
                 lambda data: cases.case_start_leadership_review(case=case, actor=request.user),
                 done="Leadership review started: prepare the brief.", anchor=ANCHOR, still_allowed=allowed)
 
@@ -221,7 +221,7 @@ def case_brief(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     def action(data: dict[str, Any]) -> Any:
         return cases.case_edit_brief(case=case, actor=request.user, brief=data["brief"], ready=data["ready"])
 
-    return _act(request, ticket, "case_brief", form, action, done="Brief saved.", anchor=ANCHOR,
+    return run_ticket_action(request, ticket, "case_brief", form, action, done="Brief saved.", anchor=ANCHOR,
                 still_allowed=allowed)
 
 
@@ -239,7 +239,7 @@ def case_review(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
             case=case, actor=request.user, internal_review=data["internal_review"], meeting_at=data["meeting_at"],
             attendees=data["attendees"], outcome=data["outcome"])
 
-    return _act(request, ticket, "case_review", form, action, done="Leadership review recorded.", anchor=ANCHOR,
+    return run_ticket_action(request, ticket, "case_review", form, action, done="Leadership review recorded.", anchor=ANCHOR,
                 still_allowed=allowed)
 
 
@@ -256,7 +256,7 @@ def case_propose(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
                                                 action_plan_accepted=data["action_plan_accepted"],
                                                 rca_on_track=data["rca_on_track"], note=data["note"])
 
-    return _act(request, ticket, "case_propose", form, action, done="De-escalation proposed to the customer.",
+    return run_ticket_action(request, ticket, "case_propose", form, action, done="De-escalation proposed to the customer.",
                 anchor=ANCHOR, still_allowed=allowed)
 
 
@@ -273,7 +273,7 @@ def case_answer(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
         return cases.case_answer_de_escalation(case=case, actor=request.user, agree=data["agree"],
                                                comment=data["comment"], channel=data["channel"])
 
-    return _act(request, ticket, "case_answer", form, action, done="The customer's answer is recorded.",
+    return run_ticket_action(request, ticket, "case_answer", form, action, done="The customer's answer is recorded.",
                 anchor=ANCHOR, still_allowed=allowed)
 
 

@@ -49,12 +49,12 @@ from .escalation_forms import (
     WithdrawForm,
 )
 from .templatetags.desk import business_duration
-from .views import _form_errors, _load_ticket, _ticket_page, agent_required
+from .views import agent_required, load_ticket, render_ticket_page, show_service_errors
 
 Action = Callable[[dict[str, Any]], Any]
 
 
-def _act(
+def run_ticket_action(
     request: HttpRequest,
     ticket: Ticket,
     name: str,
@@ -72,15 +72,15 @@ def _act(
         except (Refused, InvalidInput, PermissionDenied) as exc:
             if isinstance(exc, PermissionDenied) and not still_allowed():
                 raise
-            _form_errors(form, exc)
+            show_service_errors(form, exc)
         else:
             messages.success(request, done)
             return redirect(reverse("desk:ticket", args=[ticket.pk]) + anchor)
-    return _ticket_page(request, _load_ticket(request, ticket.pk), bound={name: form})
+    return render_ticket_page(request, load_ticket(request, ticket.pk), bound={name: form})
 
 
 def require(allowed: Callable[[], bool], message: str) -> Callable[[], bool]:
-    """403 unless allowed() (before any input is read); returns it for _act's still_allowed."""
+    """403 unless allowed() (before any input is read); returns it for run_ticket_action's still_allowed."""
     if not allowed():
         raise PermissionDenied(message)
     return allowed
@@ -120,7 +120,7 @@ def ticket_escalate(request: HttpRequest, pk: int) -> HttpResponse:
             from_tier=here,
         )
 
-    return _act(request, ticket, "escalate", form, action, done="Escalation filed.", anchor="#tier",
+    return run_ticket_action(request, ticket, "escalate", form, action, done="Escalation filed.", anchor="#tier",
                 still_allowed=allowed)
 
 
@@ -138,7 +138,7 @@ def ticket_return(request: HttpRequest, pk: int) -> HttpResponse:
         return services.return_to_tier(ticket=ticket, actor=request.user, to_tier=data["to_tier"],
                                        findings=data["findings"], workaround=data["workaround"], from_tier=here)
 
-    return _act(request, ticket, "return", form, action, done="Ticket returned.", anchor="#tier",
+    return run_ticket_action(request, ticket, "return", form, action, done="Ticket returned.", anchor="#tier",
                 still_allowed=allowed)
 
 
@@ -154,7 +154,7 @@ def handoff_withdraw(request: HttpRequest, pk: int, handoff_pk: int) -> HttpResp
     def action(data: dict[str, Any]) -> Any:
         return services.handoff_withdraw(handoff=handoff, actor=request.user, reason=data["reason"])
 
-    return _act(request, ticket, "withdraw", form, action, done="Hand-off withdrawn.", anchor="#tier",
+    return run_ticket_action(request, ticket, "withdraw", form, action, done="Hand-off withdrawn.", anchor="#tier",
                 still_allowed=allowed)
 
 
@@ -173,7 +173,7 @@ def consult_new(request: HttpRequest, pk: int) -> HttpResponse:
         return services.consult_request(ticket=ticket, actor=request.user, team=data["team"],
                                         question=data["question"], reply_minutes=data["reply_minutes"])
 
-    return _act(request, ticket, "consult", form, action, done="Consult sent.", anchor="#consults",
+    return run_ticket_action(request, ticket, "consult", form, action, done="Consult sent.", anchor="#consults",
                 still_allowed=allowed)
 
 
@@ -196,7 +196,7 @@ def consult_reply(request: HttpRequest, pk: int, consult_pk: int) -> HttpRespons
     def action(data: dict[str, Any]) -> Any:
         return services.consult_reply(consult=consult, actor=request.user, reply=data["reply"])
 
-    return _act(request, ticket, name, form, action, done="Reply sent.", anchor="#consults",
+    return run_ticket_action(request, ticket, name, form, action, done="Reply sent.", anchor="#consults",
                 still_allowed=allowed)
 
 
@@ -217,7 +217,7 @@ def consult_withdraw(request: HttpRequest, pk: int, consult_pk: int) -> HttpResp
     def action(data: dict[str, Any]) -> Any:
         return services.consult_withdraw(consult=consult, actor=request.user, reason=data["reason"])
 
-    return _act(request, ticket, name, form, action, done="Consult withdrawn.", anchor="#consults",
+    return run_ticket_action(request, ticket, name, form, action, done="Consult withdrawn.", anchor="#consults",
                 still_allowed=allowed)
 
 
@@ -236,7 +236,7 @@ def vendor_engage(request: HttpRequest, pk: int) -> HttpResponse:
         return services.vendor_engage(ticket=ticket, actor=request.user, case_number=data["case_number"],
                                       contact=data["contact"], vendor_name=data["vendor_name"])
 
-    return _act(request, ticket, "vendor_engage", form, action, done="Vendor case recorded.", anchor="#vendor",
+    return run_ticket_action(request, ticket, "vendor_engage", form, action, done="Vendor case recorded.", anchor="#vendor",
                 still_allowed=allowed)
 
 
@@ -255,7 +255,7 @@ def vendor_update(request: HttpRequest, pk: int, engagement_pk: int) -> HttpResp
         return services.vendor_update(engagement=engagement, actor=request.user, summary=data["summary"],
                                       received_at=data["received_at"])
 
-    return _act(request, ticket, name, form, action, done="Vendor update recorded.", anchor="#vendor",
+    return run_ticket_action(request, ticket, name, form, action, done="Vendor update recorded.", anchor="#vendor",
                 still_allowed=allowed)
 
 
@@ -280,7 +280,7 @@ def ticket_decide(request: HttpRequest, pk: int) -> HttpResponse:
             knowledge_none_reason=data["knowledge_none_reason"],
         )
 
-    return _act(request, ticket, "decision", form, action, done="Decision recorded.", anchor="#tier",
+    return run_ticket_action(request, ticket, "decision", form, action, done="Decision recorded.", anchor="#tier",
                 still_allowed=allowed)
 
 
@@ -301,7 +301,7 @@ def step_done(request: HttpRequest, pk: int, step_pk: int) -> HttpResponse:
     def action(data: dict[str, Any]) -> Any:
         return ticket_complete_step(step=step, actor=request.user, outcome=data["outcome"], files=data["files"])
 
-    return _act(request, ticket, name, form, action, done="Step done.", anchor="#to-do",
+    return run_ticket_action(request, ticket, name, form, action, done="Step done.", anchor="#to-do",
                 still_allowed=allowed)
 
 
@@ -337,7 +337,7 @@ def ticket_approval_decide(request: HttpRequest, pk: int, approval_pk: int, deci
     form_class, done = DECISIONS[decision]
     name = _form_name(decision)
     form = form_class(request.POST, prefix=name)
-    return _act(request, ticket, name, form, lambda data: _decide(approval, request.user, decision, data),
+    return run_ticket_action(request, ticket, name, form, lambda data: _decide(approval, request.user, decision, data),
                 done=done, anchor="#tier",
                 still_allowed=allowed)
 
@@ -412,7 +412,7 @@ def approval_decide(request: HttpRequest, approval_pk: int, decision: str) -> Ht
         try:
             _decide(approval, request.user, decision, form.cleaned_data)
         except (Refused, InvalidInput) as exc:
-            _form_errors(form, exc)
+            show_service_errors(form, exc)
         else:
             messages.success(request, f"{approval.reference}: {done}")
             return redirect("desk:approvals")

@@ -155,14 +155,14 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
                 channel=data["channel"], files=data["files"], **intake,
             )
         except (InvalidInput, PermissionDenied) as exc:
-            _form_errors(form, exc)
+            show_service_errors(form, exc)
         else:
             messages.success(request, f"{ticket.reference} created. Triage it when the intake is complete.")
             return redirect("desk:ticket", pk=ticket.pk)
     return render(request, "desk/ticket_new.html", {"form": form})
 
 
-def _form_errors(form: Any, exc: Exception) -> None:
+def show_service_errors(form: Any, exc: Exception) -> None:
     add_service_errors(form, exc, missing_prefix="Missing", fallback="You may not do this.")
 
 
@@ -175,7 +175,7 @@ def _transition_form(name: str, ticket: Ticket, data: Any = None) -> Any:
     return form_class(data, prefix=name)
 
 
-def _ticket_page(
+def render_ticket_page(
     request: HttpRequest,
     ticket: Ticket,
     *,
@@ -231,7 +231,7 @@ def _step_visibility_forms(request: HttpRequest, ticket: Ticket, bound: dict[str
     return True
 
 
-def _load_ticket(request: HttpRequest, pk: int) -> Ticket:
+def load_ticket(request: HttpRequest, pk: int) -> Ticket:
     queryset = selectors.ticket_detail_queryset(user=request.user).prefetch_related(
         Prefetch("watchers", queryset=Watcher.objects.select_related("user").order_by("created_at", "pk"))
     )
@@ -241,11 +241,11 @@ def _load_ticket(request: HttpRequest, pk: int) -> Ticket:
 @require_GET
 @agent_required
 def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    ticket = _load_ticket(request, pk)
+    ticket = load_ticket(request, pk)
     # Shown before it is cleared, so whoever opens it sees why it was marked.
     unread_since = ticket.unread_customer_reply_at
     services.ticket_mark_seen(ticket=ticket, actor=request.user)
-    return _ticket_page(request, ticket, unread_since=unread_since)
+    return render_ticket_page(request, ticket, unread_since=unread_since)
 
 
 @require_POST
@@ -265,11 +265,11 @@ def ticket_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
                 ticket, request.user
             ):
                 raise
-            _form_errors(form, exc)
+            show_service_errors(form, exc)
         else:
             messages.success(request, f"{services.TRANSITION_LABELS[name]}: done.")
             return redirect("desk:ticket", pk=ticket.pk)
-    return _ticket_page(request, _load_ticket(request, pk), bound={name: form})
+    return render_ticket_page(request, load_ticket(request, pk), bound={name: form})
 
 
 def _call_transition(name: str, ticket: Ticket, actor: Any, data: dict[str, Any]) -> Ticket:
@@ -307,12 +307,12 @@ def ticket_comment(request: HttpRequest, pk: int) -> HttpResponse:
                 is_internal=form.cleaned_data["is_internal"], files=form.cleaned_data["files"],
             )
         except (InvalidInput, Refused, PermissionDenied) as exc:
-            _form_errors(form, exc)
+            show_service_errors(form, exc)
         else:
             messages.success(request, _("Internal note added.") if form.cleaned_data["is_internal"]
                              else _("Reply sent to the customer."))
             return redirect(reverse("desk:ticket", args=[ticket.pk]) + "#comments")
-    return _ticket_page(request, _load_ticket(request, pk), bound={"comment": form})
+    return render_ticket_page(request, load_ticket(request, pk), bound={"comment": form})
 
 
 @require_POST
@@ -326,11 +326,11 @@ def ticket_step(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.ticket_add_step(ticket=ticket, actor=request.user, **form.cleaned_data)
         except (InvalidInput, Refused) as exc:
-            _form_errors(form, exc)
+            show_service_errors(form, exc)
         else:
             messages.success(request, "Troubleshooting step recorded.")
             return redirect(reverse("desk:ticket", args=[ticket.pk]) + "#troubleshooting")
-    return _ticket_page(request, _load_ticket(request, pk), bound={"step": form})
+    return render_ticket_page(request, load_ticket(request, pk), bound={"step": form})
 
 
 @require_POST
@@ -351,12 +351,12 @@ def step_visibility(request: HttpRequest, pk: int, step_pk: int) -> HttpResponse
         try:
             step_set_visibility(step=step, actor=request.user, public=public, reason=form.cleaned_data["reason"])
         except (InvalidInput, Refused) as exc:
-            _form_errors(form, exc)
+            show_service_errors(form, exc)
         else:
             messages.success(request, _("The step is now shared with the customer.") if public
                              else _("The step is now internal."))
             return redirect(reverse("desk:ticket", args=[ticket.pk]) + f"#step-{step.pk}")
-    return _ticket_page(request, _load_ticket(request, pk), bound={name: form})
+    return render_ticket_page(request, load_ticket(request, pk), bound={name: form})
 
 
 @require_http_methods(["GET", "POST"])
@@ -370,7 +370,7 @@ def ticket_intake(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.ticket_update_intake(ticket=ticket, actor=request.user, **form.intake())
         except (InvalidInput, PermissionDenied) as exc:
-            _form_errors(form, exc)
+            show_service_errors(form, exc)
         else:
             messages.success(request, "Intake updated.")
             return redirect("desk:ticket", pk=ticket.pk)

@@ -23,7 +23,7 @@ from tickets import permissions, selectors, services
 from tickets.models import Ticket
 
 from .models import SavedView
-from .views import _form_errors, _load_ticket, _ticket_page
+from .views import load_ticket, render_ticket_page, show_service_errors
 from .work_forms import AssignForm, BulkAssignForm, SavedViewForm
 
 
@@ -60,13 +60,13 @@ def ticket_assign(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.ticket_assign(ticket=ticket, actor=request.user, assignee=form.cleaned_data["assignee"])
         except (Refused, InvalidInput) as exc:
-            _form_errors(form, exc)
+            show_service_errors(form, exc)
         else:
             who = form.cleaned_data["assignee"]
             messages.success(request, _("%(ref)s is assigned to %(who)s.") % {
                 "ref": ticket.reference, "who": who or _("nobody")})
             return redirect("desk:ticket", pk=ticket.pk)
-    return _ticket_page(request, _load_ticket(request, pk), bound={"assign": form})
+    return render_ticket_page(request, load_ticket(request, pk), bound={"assign": form})
 
 
 @require_POST

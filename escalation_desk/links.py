@@ -74,6 +74,17 @@ def login_path(person: Person) -> str:
     return reverse("portal:login" if is_customer(person) else "desk:login")
 
 
+def is_portal_path(path: str) -> bool:
+    """Whether a request's path is one of the portal's pages (else the console's or admin's)."""
+    return path.startswith(reverse("portal:home"))
+
+
+def sign_in_paths(*, portal: bool) -> dict[str, str]:
+    """The sign-in and password-reset pages of the portal or of the console."""
+    site = "portal" if portal else "desk"
+    return {"login_url": reverse(f"{site}:login"), "reset_url": reverse(f"{site}:password_reset")}
+
+
 def password_reset_confirm_path(person: Person, *, uidb64: str, token: str) -> str:
     """The page that sets a new password from a reset mail: in the portal or the console."""
     name = "portal:password_reset_confirm" if is_customer(person) else "desk:password_reset_confirm"

@@ -19,6 +19,8 @@ from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from escalation_desk import links
+
 from .models import (
     Consult,
     EscalationCriterion,
@@ -147,7 +149,7 @@ def _ticket_link(ticket: Any) -> SafeString:
 
 
 def _desk_link(ticket: Any) -> SafeString:
-    return format_html('<a href="{}">{}</a>', reverse("desk:ticket", args=[ticket.pk]), ticket.reference)
+    return format_html('<a href="{}">{}</a>', links.console_ticket_path(ticket.pk), ticket.reference)
 
 
 def _items(values: list[Any]) -> SafeString:

@@ -29,7 +29,7 @@ from tickets import permissions as ticket_permissions
 from tickets import sla
 from tickets.models import OPEN_STATES, Channel, Status, Ticket, TimelineEvent
 from tickets.notices import customer_audience, tell_customers, tell_staff
-from tickets.services import record_event, ticket_correct_statement
+from tickets.services import lock_ticket, record_event, ticket_correct_statement
 
 from . import permissions
 from .models import (
@@ -50,7 +50,7 @@ from .models import (
     MeetingKind,
     ParticipantRole,
 )
-from .services import _lock_ticket, current_stint
+from .services import current_stint
 
 ACK_CLOCK = "escalations.case_ack"
 UPDATE_CLOCK = "escalations.case_update"
@@ -125,7 +125,7 @@ def _was_late(clock: Clock | None) -> bool:
 
 
 def _lock_case(case: EscalationCase) -> tuple[Ticket, EscalationCase]:
-    ticket = _lock_ticket(case.ticket)
+    ticket = lock_ticket(case.ticket)
     locked = EscalationCase.objects.select_for_update(of=("self",)).select_related(
         "escalation_manager").get(pk=case.pk)
     return ticket, locked
@@ -263,7 +263,7 @@ def case_request(
     if missing:
         raise Refused("Escalation request refused", missing)
     with transaction.atomic():
-        locked = _lock_ticket(ticket)
+        locked = lock_ticket(ticket)
         if locked.status not in ESCALATABLE:
             raise Refused("Escalation request refused", [
                 f"a request that is still open or just resolved (this one is {locked.get_status_display().lower()}); "

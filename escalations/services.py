@@ -40,7 +40,14 @@ from tickets.models import (
     TroubleshootingStep,
 )
 from tickets.notices import tell_staff
-from tickets.services import record_event, ticket_add_step, ticket_hand_over, ticket_resolve, ticket_start
+from tickets.services import (
+    lock_ticket,
+    record_event,
+    ticket_add_step,
+    ticket_hand_over,
+    ticket_resolve,
+    ticket_start,
+)
 
 from . import permissions
 from .models import (
@@ -100,14 +107,6 @@ def active_handoff(ticket: Ticket) -> Handoff | None:
         Handoff.objects.filter(ticket=ticket, status__in=ACTIVE_HANDOFF_STATES)
         .select_related("from_tier", "to_tier", "approval")
         .first()
-    )
-
-
-def _lock_ticket(ticket: Ticket) -> Ticket:
-    return (
-        Ticket.objects.select_related("team", "team__manager", "service", "assignee")
-        .select_for_update(of=("self",), no_key=True)  # see tickets.services._lock
-        .get(pk=ticket.pk)
     )
 
 
@@ -515,7 +514,7 @@ def _lock_for_handoff(
     ticket was when this call began: a caller who lost a race learns where it went (409)
     rather than being refused by its new team's rules (403)."""
     believed = believed_tier(ticket.pk, from_tier)
-    locked = _lock_ticket(ticket)
+    locked = lock_ticket(ticket)
     _check_workable(locked, what)
     stint = _expected_tier(_stint_with_mover(locked), believed, what)
     if not allowed(locked, actor):
@@ -657,7 +656,7 @@ def handoff_withdraw(*, handoff: Handoff, actor: User | None, reason: str) -> Ha
         # Approval request first, then the ticket: the order a decision takes its locks in.
         if handoff.approval_id is not None:
             ApprovalRequest.objects.select_for_update().filter(pk=handoff.approval_id).first()
-        locked_ticket = _lock_ticket(handoff.ticket)
+        locked_ticket = lock_ticket(handoff.ticket)
         locked = Handoff.objects.select_for_update().select_related("from_tier", "to_tier").get(pk=handoff.pk)
         if not locked.is_active:
             raise Refused("Withdrawal refused",
@@ -686,7 +685,7 @@ def on_approval_decided(request: ApprovalRequest) -> None:
     handoff = Handoff.objects.select_related("ticket", "from_tier", "to_tier", "requested_by").get(approval=request)
     if request.status == ApprovalStatus.CANCELLED:
         return  # withdrawn: handoff_withdraw records it
-    ticket = _lock_ticket(handoff.ticket)
+    ticket = lock_ticket(handoff.ticket)
     approver = request.decided_by
     if request.status == ApprovalStatus.APPROVED:
         handoff.approve()
@@ -803,7 +802,7 @@ def auto_escalate(deadline: Any) -> None:
     stint = TierStint.objects.select_related("ticket").filter(pk=deadline.object_id).first()
     if stint is None:
         return
-    ticket = _lock_ticket(stint.ticket)
+    ticket = lock_ticket(stint.ticket)
     stint = TierStint.objects.select_related("tier", "tier__path", "tier__team").get(pk=stint.pk)
     if stint.left_at is not None or ticket.status not in WORKABLE:
         return  # moved on, or no longer being worked, meanwhile
@@ -844,7 +843,7 @@ def consult_request(*, ticket: Ticket, actor: User, team: Team, question: str,
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
-        locked = _lock_ticket(ticket)
+        locked = lock_ticket(ticket)
         if not locked.is_open:
             raise Refused("Consult refused", ["an open ticket"])
         if not permissions.can_consult(locked, actor):
@@ -878,7 +877,7 @@ def consult_reply(*, consult: Consult, actor: User, reply: str) -> Consult:
     if not (reply or "").strip():
         raise InvalidInput({"reply": ["The reply is empty."]})
     with transaction.atomic():
-        ticket = _lock_ticket(consult.ticket)
+        ticket = lock_ticket(consult.ticket)
         locked = Consult.objects.select_for_update().select_related("team", "requested_by").get(pk=consult.pk)
         if locked.state != ConsultStatus.OPEN:
             raise Refused("Reply refused", [f"an open consult (this one is {locked.get_state_display().lower()})"])
@@ -903,7 +902,7 @@ def consult_withdraw(*, consult: Consult, actor: User | None, reason: str = "") 
     if actor is not None and not (actor.pk == consult.requested_by_id or permissions.can_consult(consult.ticket, actor)):
         raise PermissionDenied("You may not withdraw this consult.")
     with transaction.atomic():
-        ticket = _lock_ticket(consult.ticket)
+        ticket = lock_ticket(consult.ticket)
         locked = Consult.objects.select_for_update().select_related("team").get(pk=consult.pk)
         if locked.state != ConsultStatus.OPEN:
             raise Refused("Withdrawal refused", ["an open consult"])
@@ -947,7 +946,7 @@ def vendor_engage(*, ticket: Ticket, actor: User, case_number: str, contact: str
                   vendor_name: str = "") -> VendorEngagement:
     """Record the vendor's case for a ticket in a vendor tier."""
     with transaction.atomic():
-        locked = _lock_ticket(ticket)
+        locked = lock_ticket(ticket)
         stint = _vendor_stint(locked, "Recording the vendor case")
         if not permissions.can_record_vendor(locked, actor):
             raise PermissionDenied("You may not record vendor work on this ticket.")
@@ -974,7 +973,7 @@ def vendor_update(*, engagement: VendorEngagement, actor: User, summary: str,
     if received_at is not None and received_at > timezone.now():
         raise InvalidInput({"received_at": ["An update cannot be received in the future."]})
     with transaction.atomic():
-        ticket = _lock_ticket(engagement.ticket)
+        ticket = lock_ticket(engagement.ticket)
         if not ticket.is_open:
             raise Refused("Vendor update refused", ["an open ticket"])
         if not permissions.can_record_vendor(ticket, actor):
@@ -1080,7 +1079,7 @@ def record_decision(
     if outcome not in DecisionOutcome.values:
         raise InvalidInput({"outcome": [f'"{outcome}" is not one of: {", ".join(DecisionOutcome.values)}']})
     with transaction.atomic():
-        locked = _lock_ticket(ticket)
+        locked = lock_ticket(ticket)
         stint = current_stint(locked)
         if stint is None or stint.tier.kind != TierKind.DECISION:
             raise Refused("Decision refused", ["the ticket to be at the IT manager decision point"])

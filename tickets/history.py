@@ -22,7 +22,7 @@ from notifications.services import notification_redact
 
 from . import permissions
 from .models import Attachment, Comment, Ticket, TroubleshootingStep
-from .services import _lock, record_event
+from .services import lock_ticket, record_event
 
 
 def _reason(reason: str, what: str) -> str:
@@ -45,7 +45,7 @@ def step_set_visibility(
     """
     why = _reason(reason, _("Say why the customer should (or should no longer) see this step."))
     with transaction.atomic():
-        locked = _lock(step.ticket)
+        locked = lock_ticket(step.ticket)
         if not permissions.can_set_step_visibility(locked, actor):
             raise PermissionDenied(_("You may not change who sees this ticket's troubleshooting."))
         current = TroubleshootingStep.objects.select_for_update().get(pk=step.pk)
@@ -107,7 +107,7 @@ def comment_redact(*, comment: Comment, actor: User, reason: str) -> Comment:
     _refuse_unless_allowed(actor)
     why = _reason(reason, _("Say why this comment is redacted."))
     with transaction.atomic():
-        locked = _lock(comment.ticket)
+        locked = lock_ticket(comment.ticket)
         current = Comment.objects.select_for_update().get(pk=comment.pk)
         if current.redacted_at is not None:
             raise Refused(_("Already redacted"), [_("a comment not yet redacted")])
@@ -127,7 +127,7 @@ def step_redact(*, step: TroubleshootingStep, actor: User, reason: str) -> Troub
     _refuse_unless_allowed(actor)
     why = _reason(reason, _("Say why this step is redacted."))
     with transaction.atomic():
-        locked = _lock(step.ticket)
+        locked = lock_ticket(step.ticket)
         current = TroubleshootingStep.objects.select_for_update().get(pk=step.pk)
         if current.redacted_at is not None:
             raise Refused(_("Already redacted"), [_("a step not yet redacted")])
@@ -147,7 +147,7 @@ def attachment_redact(*, attachment: Attachment, actor: User, reason: str) -> At
     _refuse_unless_allowed(actor)
     why = _reason(reason, _("Say why this file is redacted."))
     with transaction.atomic():
-        locked = _lock(attachment.ticket)
+        locked = lock_ticket(attachment.ticket)
         current = Attachment.objects.select_for_update().get(pk=attachment.pk)
         if current.redacted_at is not None:
             raise Refused(_("Already redacted"), [_("a file not yet redacted")])

@@ -99,15 +99,17 @@ def record_event(
     )
 
 
-def _lock(ticket: Ticket) -> Ticket:
-    """Lock the ticket row for this transaction (FOR NO KEY UPDATE on PostgreSQL).
+def lock_ticket(ticket: Ticket) -> Ticket:
+    """Lock the ticket row for this transaction (FOR NO KEY UPDATE on PostgreSQL): every app's ticket lock.
 
     NO KEY: rows that merely reference the ticket (a timeline event written by the sweep,
     which already holds a clock's lock) must not wait for us while we wait for that clock.
     """
-    return Ticket.objects.select_related("team", "service", "category").select_for_update(
-        of=("self",), no_key=True
-    ).get(pk=ticket.pk)
+    return (
+        Ticket.objects.select_related("team", "team__manager", "service", "category", "assignee")
+        .select_for_update(of=("self",), no_key=True)
+        .get(pk=ticket.pk)
+    )
 
 
 def _run_transition(
@@ -126,7 +128,7 @@ def _run_transition(
     `then` runs after the change in the same transaction (the ticket's clocks follow it).
     """
     with transaction.atomic():
-        locked = _lock(ticket)
+        locked = lock_ticket(ticket)
         method = getattr(locked, name)
         source = locked.status
         if not can_proceed(method, check_conditions=False):
@@ -282,7 +284,7 @@ def _apply_intake(ticket: Ticket, changes: dict[str, Any]) -> dict[str, list[str
 def ticket_update_intake(*, ticket: Ticket, actor: User, **changes: Any) -> Ticket:
     """Correct or complete the intake of an open ticket."""
     with transaction.atomic():
-        locked = _lock(ticket)
+        locked = lock_ticket(ticket)
         if not permissions.can_edit_intake(locked, actor):
             raise PermissionDenied("You may not edit this ticket's intake.")
         changed = _apply_intake(locked, changes)
@@ -317,7 +319,7 @@ def ticket_correct_statement(*, ticket: Ticket, actor: User, why: str = "", **ch
         if field in changes:
             changes[field] = changes[field].strip()
     with transaction.atomic():
-        locked = _lock(ticket)
+        locked = lock_ticket(ticket)
         if not permissions.can_correct_own_statement(locked, actor):
             raise PermissionDenied("You may not correct this request's statement.")
         changed = _apply_intake(locked, changes)
@@ -511,7 +513,7 @@ def ticket_cancel(
 def ticket_close_unconfirmed(*, ticket: Ticket) -> Ticket:
     """resolved → closed by the system: the confirmation window passed without an answer."""
     with transaction.atomic():
-        locked = _lock(ticket)
+        locked = lock_ticket(ticket)
         if locked.status != Status.RESOLVED:
             return locked  # reopened or confirmed meanwhile: nothing to do
         locked.close_unconfirmed()
@@ -544,7 +546,7 @@ def ticket_hand_over(
     team's queue, unassigned unless an assignee of that team is given. The caller (the
     escalations services) checks who may do this; this records it in the same transaction."""
     with transaction.atomic():
-        locked = _lock(ticket)
+        locked = lock_ticket(ticket)
         if locked.status not in (Status.NEW, Status.OPEN, Status.IN_PROGRESS):
             raise Refused(
                 "The ticket cannot change hands now",
@@ -579,7 +581,7 @@ def ticket_complete_step(
     for upload in files:
         validate_upload(upload)
     with transaction.atomic():
-        locked = _lock(ticket)
+        locked = lock_ticket(ticket)
         current = TroubleshootingStep.objects.select_for_update().get(pk=step.pk)
         if current.state != StepState.TO_DO:
             raise Refused("This step is already done", ["a step still to do"])
@@ -727,7 +729,7 @@ def ticket_comment(
         validate_upload(upload)
     dropped = [name for name in dropped_files if name]
     with transaction.atomic():
-        locked = _lock(ticket)
+        locked = lock_ticket(ticket)
         if locked.status in FINAL_STATES:
             raise Refused(
                 "Comment refused",
@@ -806,7 +808,7 @@ def ticket_assign(*, ticket: Ticket, actor: User, assignee: User | None) -> Tick
     The new assignee hears of it (not when they assigned themselves); the previous one too.
     """
     with transaction.atomic():
-        locked = _lock(ticket)
+        locked = lock_ticket(ticket)
         if not permissions.can_assign(locked, actor):
             raise PermissionDenied("Only a team leader or manager of the ticket's team may assign it.")
         if not locked.is_open:
@@ -849,7 +851,7 @@ def ticket_follow(*, ticket: Ticket, actor: User) -> Watcher:
     if not actor.is_agent or not permissions.can_view_ticket(ticket, actor):
         raise PermissionDenied("Only support staff can follow a ticket.")
     with transaction.atomic():
-        locked = _lock(ticket)
+        locked = lock_ticket(ticket)
         watcher, created = Watcher.objects.get_or_create(ticket=locked, user=actor, defaults={"added_by": actor})
         if created:
             record_event(ticket=locked, kind="watcher_added", actor=actor, target=actor.username[:40],
@@ -859,7 +861,7 @@ def ticket_follow(*, ticket: Ticket, actor: User) -> Watcher:
 
 def ticket_unfollow(*, ticket: Ticket, actor: User) -> None:
     with transaction.atomic():
-        locked = _lock(ticket)
+        locked = lock_ticket(ticket)
         removed, _ = Watcher.objects.filter(ticket=locked, user=actor).delete()
         if removed:
             record_event(ticket=locked, kind="watcher_removed", actor=actor, source=actor.username[:40],
@@ -875,7 +877,7 @@ def ticket_add_cc(*, ticket: Ticket, actor: User, contact: User) -> Watcher:
     if contact.pk == ticket.requester_id:
         raise InvalidInput({"contact": [f"{contact} asked for this request and hears of it already."]})
     with transaction.atomic():
-        locked = _lock(ticket)
+        locked = lock_ticket(ticket)
         if locked.status in FINAL_STATES:
             raise Refused("Copying in refused", [f"an open request ({locked.reference} is finished)"])
         watcher, created = Watcher.objects.get_or_create(ticket=locked, user=contact, defaults={"added_by": actor})
@@ -897,7 +899,7 @@ def ticket_remove_cc(*, ticket: Ticket, actor: User, contact: User) -> None:
             or actor.pk == contact.pk):
         raise PermissionDenied("You may not change who is copied in on this request.")
     with transaction.atomic():
-        locked = _lock(ticket)
+        locked = lock_ticket(ticket)
         removed, _ = Watcher.objects.filter(ticket=locked, user=contact, user__is_staff=False).delete()
         if removed:
             record_event(ticket=locked, kind="cc_removed", actor=actor, source=contact.username[:40],
@@ -934,7 +936,7 @@ def ticket_add_step(
     for upload in files:
         validate_upload(upload)
     with transaction.atomic():
-        locked = _lock(ticket)
+        locked = lock_ticket(ticket)
         if not locked.is_open:
             raise Refused("Troubleshooting refused", ["an open ticket (this one is finished)"])
         # The step is filed under the team the engineer worked it for: the ticket's team when
@@ -977,7 +979,7 @@ def ticket_attach(
         raise PermissionDenied("You may not add internal attachments.")
     validate_upload(upload)
     with transaction.atomic():
-        locked = _lock(ticket)
+        locked = lock_ticket(ticket)
         attachment = _store_attachment(
             ticket=locked, actor=actor, upload=upload, is_internal=is_internal
         )

@@ -102,7 +102,7 @@ def _service_body(world: World) -> dict[str, Any]:
 def test_without_from_tier_the_belief_is_where_the_ticket_was_when_the_call_began(world: World) -> None:
     ticket = documented_in_tier_1(world)
     stale = Ticket.objects.get(pk=ticket.pk)
-    real_lock = services._lock_ticket
+    real_lock = services.lock_ticket
     winner_first = [True]
 
     def winner_commits_first(locked_ticket: Ticket) -> Ticket:
@@ -111,7 +111,7 @@ def test_without_from_tier_the_belief_is_where_the_ticket_was_when_the_call_bega
         return real_lock(locked_ticket)
 
     with time_machine.travel(at(23, 9, 30), tick=False), pytest.MonkeyPatch.context() as patch:
-        patch.setattr(services, "_lock_ticket", winner_commits_first)
+        patch.setattr(services, "lock_ticket", winner_commits_first)
         with pytest.raises(Refused) as refusal:
             services.escalate(ticket=stale, actor=world["omar"], **_service_body(world))
     assert refusal.value.message.startswith(moved_to("Tier 2", world["erin"]))
