@@ -6,6 +6,6 @@ class DeskConfig(AppConfig):
     verbose_name = "Agent console"
 
     def ready(self) -> None:
-        from . import passwords
+        from escalation_desk import passwords
 
         passwords.register()  # the password reset mail (console and portal)

@@ -13,10 +13,9 @@ from django import forms
 from django.conf import settings
 
 from accounts.models import Team
+from escalation_desk.forms import MultipleFileField
 from escalation_desk.widgets import datetime_field
 from escalations.models import DecisionOutcome, Tier
-
-from .forms import MultipleFileField
 
 
 def tier_label(tier: Tier) -> str:

@@ -10,6 +10,7 @@ from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, User
+from escalation_desk.forms import MultipleFileField
 from escalation_desk.input_guard import is_number
 from escalation_desk.widgets import IsoDateInput
 from escalations.models import Tier
@@ -25,26 +26,6 @@ from tickets.models import (
     StepState,
     Ticket,
 )
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input; size and type are checked by the services."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput())
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data: Any, initial: Any = None) -> list[Any]:
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(d, initial) for d in data if d]
-        return [single(data, initial)] if data else []
-
 
 INTAKE_HELP = {
     "replication_steps": 'Write "none" if it cannot be reproduced on demand.',

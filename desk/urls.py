@@ -1,9 +1,11 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from escalation_desk import passwords
+
 from . import case_views as case
 from . import escalation_views as esc
-from . import passwords, views
+from . import views
 from . import work_views as work
 
 app_name = "desk"

@@ -1,10 +1,13 @@
-"""How a form shows a service's refusal: the one place the console and the portal share."""
+"""What the console's and the portal's forms share: a service's refusal on the form, several files in one input."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django import forms
 
 from escalation_desk.domain import InvalidInput, Refused
+from escalation_desk.widgets import MultipleFileInput
 
 
 def add_service_errors(form: forms.Form, exc: Exception, *, missing_prefix: str, fallback: str) -> None:
@@ -20,3 +23,18 @@ def add_service_errors(form: forms.Form, exc: Exception, *, missing_prefix: str,
             form.add_error(None, f"{missing_prefix}: {item}")
     else:
         form.add_error(None, str(exc) or fallback)
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; size and type are checked by the services."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []

@@ -46,3 +46,7 @@ def datetime_field(**kwargs: Any) -> forms.DateTimeField:
     """An optional date-and-time field on the ISO datetime-local input."""
     kwargs.setdefault("required", False)
     return forms.DateTimeField(widget=IsoDateTimeInput(), input_formats=DATETIME_LOCAL_INPUT_FORMATS, **kwargs)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True

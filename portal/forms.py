@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 
-from desk.forms import MultipleFileField
+from escalation_desk.forms import MultipleFileField
 from escalation_desk.widgets import date_field
 from escalations.cases import Review
 from tickets import permissions

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from desk import passwords
+from escalation_desk import passwords
 
 from . import views
 

@@ -4,6 +4,7 @@ from django import template
 from django.utils.dateparse import parse_datetime
 from django.utils.timesince import timesince
 
+from escalation_desk import formatting
 from escalations.models import CaseStatus, MeetingKind, ParticipantRole
 from tickets.models import Status
 
@@ -95,13 +96,7 @@ def isotime(value: str | None) -> datetime | None:
     return parse_datetime(value) if value else None
 
 
-@register.filter
-def filesize(size: int) -> str:
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1024
-    return str(size)
+register.filter("filesize", formatting.filesize)
 
 
 @register.filter

@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from django.core import mail
 
-from desk.passwords import KIND
+from escalation_desk.passwords import KIND
 from notifications import services
 from notifications.models import Notification
 from tests_support.browser import Shots

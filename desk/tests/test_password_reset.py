@@ -11,7 +11,7 @@ from django.core import mail
 from django.test import Client
 
 from accounts.models import User
-from desk.passwords import KIND
+from escalation_desk.passwords import KIND
 from notifications import services
 from notifications.models import Channel, Notification
 from tests_support.factories import PASSWORD

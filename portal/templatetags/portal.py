@@ -1,6 +1,6 @@
 from django import template
 
-from desk.templatetags.desk import filesize as desk_filesize
+from escalation_desk import formatting
 from portal import wording
 
 register = template.Library()
@@ -21,4 +21,4 @@ def reason_shown(kind: str) -> bool:
     return kind in wording.EVENT_REASON_SHOWN
 
 
-register.filter("filesize", desk_filesize)
+register.filter("filesize", formatting.filesize)
