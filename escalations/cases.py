@@ -23,7 +23,7 @@ from accounts.models import Role, Team, User
 from clocks.models import BusinessCalendar, Clock, ClockState
 from clocks.services import clock_start, clock_stop, clocks_of
 from escalation_desk import links
-from escalation_desk.domain import InvalidInput, Refused
+from escalation_desk.domain import InvalidInput, Refused, not_one_of
 from notifications.services import notify
 from tickets import permissions as ticket_permissions
 from tickets import sla
@@ -243,11 +243,11 @@ def case_request(
     by_customer = ticket_permissions.is_customer_of(ticket, actor)
     errors: dict[str, list[str]] = {}
     if reason and reason not in CaseReason.values:
-        errors["reason"] = [f'"{reason}" is not one of: {", ".join(CaseReason.values)}']
+        errors["reason"] = [not_one_of(reason, CaseReason.values)]
     if level not in CaseLevel.values:
-        errors["level"] = [f'"{level}" is not one of: {", ".join(CaseLevel.values)}']
+        errors["level"] = [not_one_of(level, CaseLevel.values)]
     if channel and channel not in Channel.values:
-        errors["channel"] = [f'"{channel}" is not one of: {", ".join(Channel.values)}']
+        errors["channel"] = [not_one_of(channel, Channel.values)]
     if errors:
         raise InvalidInput(errors)
     if review_to_complete and channel != Channel.EMAIL:
@@ -379,7 +379,7 @@ def _add_participant(case: EscalationCase, ticket: Ticket, user: User, role: str
 def case_engage(*, case: EscalationCase, actor: User, user: User, role: str) -> CaseParticipant:
     """Engage a requested resource (SME, next tier, team leader, manager…) as a participant."""
     if role not in ParticipantRole.values:
-        raise InvalidInput({"role": [f'"{role}" is not one of: {", ".join(ParticipantRole.values)}']})
+        raise InvalidInput({"role": [not_one_of(role, ParticipantRole.values)]})
     if not user.is_active or not user.is_agent:
         raise InvalidInput({"user": [f"{user} is not active support staff."]})
     with transaction.atomic():
@@ -443,7 +443,7 @@ def case_activate(
     """The action plan and the communication plan are agreed; the first call is scheduled."""
     _require_manager(actor)
     if mode and mode not in CommunicationMode.values:
-        raise InvalidInput({"mode": [f'"{mode}" is not one of: {", ".join(CommunicationMode.values)}']})
+        raise InvalidInput({"mode": [not_one_of(mode, CommunicationMode.values)]})
     missing = []
     plan = [item for item in action_plan if item.step.strip()]
     if not plan:
@@ -518,7 +518,7 @@ def case_log_update(*, case: EscalationCase, actor: User, mode: str, summary: st
     """An update given to the customer against the plan; the next one is due a period later."""
     _require_manager(actor)
     if mode not in CommunicationMode.values:
-        raise InvalidInput({"mode": [f'"{mode}" is not one of: {", ".join(CommunicationMode.values)}']})
+        raise InvalidInput({"mode": [not_one_of(mode, CommunicationMode.values)]})
     if not summary.strip():
         raise Refused("Logging the update refused", ["what the customer was told"])
     with transaction.atomic():
@@ -556,7 +556,7 @@ def case_log_update(*, case: EscalationCase, actor: User, mode: str, summary: st
 def case_schedule_meeting(*, case: EscalationCase, actor: User, kind: str, scheduled_for: datetime | None,
                           attendees: str, notes: str = "") -> CaseMeeting:
     if kind not in MeetingKind.values:
-        raise InvalidInput({"kind": [f'"{kind}" is not one of: {", ".join(MeetingKind.values)}']})
+        raise InvalidInput({"kind": [not_one_of(kind, MeetingKind.values)]})
     if kind == MeetingKind.CONFERENCE_CALL:
         _require_manager(actor)
     elif not (permissions.is_leadership(actor) or permissions.can_manage_case(actor)):

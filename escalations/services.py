@@ -27,7 +27,7 @@ from clocks.deadlines import deadline_cancel, deadline_schedule
 from clocks.models import Clock, ClockState
 from clocks.services import clock_retarget, clock_start, clock_stop, clocks_of, clocks_stop
 from escalation_desk import links
-from escalation_desk.domain import InvalidInput, Refused
+from escalation_desk.domain import InvalidInput, Refused, not_one_of
 from tickets import sla
 from tickets.models import (
     Attachment,
@@ -1077,7 +1077,7 @@ def record_decision(
 ) -> ManagerDecision:
     """The IT manager decides what happens when every tier failed (seed 001)."""
     if outcome not in DecisionOutcome.values:
-        raise InvalidInput({"outcome": [f'"{outcome}" is not one of: {", ".join(DecisionOutcome.values)}']})
+        raise InvalidInput({"outcome": [not_one_of(outcome, DecisionOutcome.values)]})
     with transaction.atomic():
         locked = lock_ticket(ticket)
         stint = current_stint(locked)

@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
 from escalation_desk.api import ErrorSerializer, InvalidInputSerializer, PagePagination, RefusalSerializer
-from escalation_desk.domain import InvalidInput
+from escalation_desk.domain import InvalidInput, not_one_of
 from escalation_desk.input_guard import is_number
 
 from . import file_types, history, permissions, selectors, services
@@ -91,7 +91,7 @@ def query_choices(params: MultiValueDict, name: str, allowed: list[str]) -> list
     values = [v.strip() for raw in params.getlist(name) for v in raw.split(",") if v.strip()]
     unknown = [v for v in values if v not in allowed]
     if unknown:
-        raise InvalidInput({name: [f'"{v}" is not one of: {", ".join(allowed)}' for v in unknown]})
+        raise InvalidInput({name: [not_one_of(v, allowed) for v in unknown]})
     return values
 
 

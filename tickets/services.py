@@ -23,7 +23,7 @@ from django_fsm import can_proceed, has_transition_perm
 from accounts.models import Organisation, Team, User
 from clocks.models import Clock
 from escalation_desk import links
-from escalation_desk.domain import InvalidInput, Refused
+from escalation_desk.domain import InvalidInput, Refused, not_one_of
 from escalation_desk.input_guard import has_unstorable_characters
 
 from . import file_types, notices, permissions, sla
@@ -171,7 +171,7 @@ def _refresh(stale: Ticket, fresh: Ticket) -> None:
 
 def _choice(value: str, choices: type, label: str) -> str:
     if value and value not in choices.values:
-        raise InvalidInput({label: [f'"{value}" is not one of: {", ".join(choices.values)}']})
+        raise InvalidInput({label: [not_one_of(value, choices.values)]})
     return value
 
 
@@ -923,9 +923,9 @@ def ticket_add_step(
         raise PermissionDenied("You may not add troubleshooting steps to this ticket.")
     errors: dict[str, list[str]] = {}
     if kind not in StepKind.values:
-        errors["kind"] = [f'"{kind}" is not one of: {", ".join(StepKind.values)}']
+        errors["kind"] = [not_one_of(kind, StepKind.values)]
     if state not in StepState.values:
-        errors["state"] = [f'"{state}" is not one of: {", ".join(StepState.values)}']
+        errors["state"] = [not_one_of(state, StepState.values)]
     if not action or not action.strip():
         errors["action"] = ["Say what was done."]
     if state == StepState.DONE and (not outcome or not outcome.strip()):

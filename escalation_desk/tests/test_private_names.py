@@ -65,3 +65,12 @@ def test_the_domain_names_no_screen() -> None:
     assert [line for path in modules for line in screen_names_in(path)] == [], (
         "ask escalation_desk/links.py for the path instead of reversing a console or portal URL"
     )
+
+
+def test_the_unknown_choice_wording_is_written_once() -> None:
+    writers = [
+        str(path.relative_to(ROOT)) for path in production_modules()
+        if "is not one of" in path.read_text() and path.name != "domain.py"
+    ]
+
+    assert writers == [], "use escalation_desk.domain.not_one_of"
