@@ -259,7 +259,8 @@ def ticket_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     form = _transition_form(name, ticket, request.POST)
     if form.is_valid():
         try:
-            _call_transition(name, ticket, request.user, form.cleaned_data)
+            # The form's fields are the service's keyword arguments (desk/forms.py, TRANSITION_FORMS).
+            services.TRANSITION_SERVICES[name](ticket=ticket, actor=request.user, **form.cleaned_data)
         except (Refused, InvalidInput, PermissionDenied) as exc:
             if isinstance(exc, PermissionDenied) and name not in selectors.available_transitions(
                 ticket, request.user
@@ -270,29 +271,6 @@ def ticket_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
             messages.success(request, f"{services.TRANSITION_LABELS[name]}: done.")
             return redirect("desk:ticket", pk=ticket.pk)
     return render_ticket_page(request, load_ticket(request, pk), bound={name: form})
-
-
-def _call_transition(name: str, ticket: Ticket, actor: Any, data: dict[str, Any]) -> Ticket:
-    if name == "triage":
-        return services.ticket_triage(ticket=ticket, actor=actor, **data)
-    if name == "start":
-        return services.ticket_start(ticket=ticket, actor=actor, assignee=data.get("assignee"))
-    if name == "await_customer":
-        return services.ticket_await_customer(ticket=ticket, actor=actor, reason=data["reason"])
-    if name == "customer_replied":
-        return services.ticket_customer_replied(ticket=ticket, actor=actor, note=data["note"])
-    if name == "resolve":
-        return services.ticket_resolve(ticket=ticket, actor=actor, **data)
-    if name == "confirm_resolution":
-        return services.ticket_confirm_resolution(
-            ticket=ticket, actor=actor, note=data["note"], channel=data["channel"]
-        )
-    if name == "reopen":
-        return services.ticket_reopen(ticket=ticket, actor=actor, reason=data["reason"])
-    return services.ticket_cancel(
-        ticket=ticket, actor=actor, reason=data["reason"], note=data["note"],
-        duplicate_of=data["duplicate_of"],
-    )
 
 
 @require_POST
