@@ -200,16 +200,12 @@ def consult_reply(request: HttpRequest, pk: int, consult_pk: int) -> HttpRespons
                 still_allowed=allowed)
 
 
-def _may_withdraw_consult(consult: Consult, user: Any) -> bool:
-    return consult.requested_by_id == user.pk or permissions.can_consult(consult.ticket, user)
-
-
 @require_POST
 @agent_required
 def consult_withdraw(request: HttpRequest, pk: int, consult_pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     consult = _consult(ticket, consult_pk)
-    allowed = require(lambda: _may_withdraw_consult(consult, request.user),
+    allowed = require(lambda: permissions.can_withdraw_consult(consult, request.user),
                       "You may not withdraw this consult.")
     name = f"consult_withdraw-{consult.pk}"
     form = ConsultWithdrawForm(request.POST, prefix=name)

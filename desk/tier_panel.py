@@ -88,7 +88,7 @@ def tier_panel(request: HttpRequest, ticket: Ticket, bound: dict[str, Any]) -> d
         # A refused form stays on the page even when a colleague acted first.
         consult.may_reply = (is_open and permissions.can_reply_consult(consult, user)) or (
             f"consult_reply-{consult.pk}" in bound)
-        consult.may_withdraw = (is_open and (consult.requested_by_id == user.pk or may_consult)) or (
+        consult.may_withdraw = (is_open and permissions.can_withdraw_consult(consult, user)) or (
             f"consult_withdraw-{consult.pk}" in bound)
         consult.reply_form = bound.get(f"consult_reply-{consult.pk}") or ConsultReplyForm(
             prefix=f"consult_reply-{consult.pk}")

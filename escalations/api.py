@@ -198,7 +198,7 @@ class ConsultViewSet(InputsByAction, viewsets.GenericViewSet):
     def withdraw(self, request: Request, pk: str | None = None) -> Response:
         consult = selectors.get_consult_for(request.user, pk)
         user = request.user
-        if not (consult.requested_by_id == user.pk or permissions.can_consult(consult.ticket, user)):
+        if not permissions.can_withdraw_consult(consult, user):
             raise PermissionDenied("You may not withdraw this consult.")
         data = valid_input(WithdrawInputSerializer, request, self.get_serializer_context())
         consult = services.consult_withdraw(consult=consult, actor=user, **data)

@@ -36,6 +36,11 @@ def can_withdraw(handoff: Handoff, user: User) -> bool:
     )
 
 
+def can_withdraw_consult(consult: Consult, user: User) -> bool:
+    """Whoever asked for the consult, or anyone who may consult on its ticket."""
+    return user.is_authenticated and (consult.requested_by_id == user.pk or can_consult(consult.ticket, user))
+
+
 def can_reply_consult(consult: Consult, user: User) -> bool:
     """Members, leaders and the manager of the consulted team."""
     return user.is_authenticated and user.is_active and (

@@ -899,7 +899,7 @@ def consult_reply(*, consult: Consult, actor: User, reply: str) -> Consult:
 
 
 def consult_withdraw(*, consult: Consult, actor: User | None, reason: str = "") -> Consult:
-    if actor is not None and not (actor.pk == consult.requested_by_id or permissions.can_consult(consult.ticket, actor)):
+    if actor is not None and not permissions.can_withdraw_consult(consult, actor):
         raise PermissionDenied("You may not withdraw this consult.")
     with transaction.atomic():
         ticket = lock_ticket(consult.ticket)
