@@ -27,7 +27,7 @@ from escalations.models import (
 )
 from escalations.services import activity_record, current_stint, ladder, requirements_of
 from tickets import permissions as ticket_permissions
-from tickets.models import Status, StepState, Ticket
+from tickets.models import StepState, Ticket
 
 from .escalation_forms import (
     ApproveForm,
@@ -43,8 +43,6 @@ from .escalation_forms import (
     VendorUpdateForm,
     WithdrawForm,
 )
-
-WORKABLE = (Status.OPEN, Status.IN_PROGRESS)
 
 
 def tier_panel(request: HttpRequest, ticket: Ticket, bound: dict[str, Any]) -> dict[str, Any]:
@@ -68,14 +66,10 @@ def tier_panel(request: HttpRequest, ticket: Ticket, bound: dict[str, Any]) -> d
     if approval is not None:
         prefetch_related_objects([approval], "approvers")
 
-    workable = ticket.status in WORKABLE
-    may_escalate = bool(above) and workable and active is None and permissions.can_escalate(ticket, user)
-    may_return = bool(below) and workable and active is None and permissions.can_return(ticket, user)
-    may_consult = ticket.team_id is not None and permissions.can_consult(ticket, user)
-    in_vendor = here is not None and here.kind == TierKind.VENDOR
-    may_record_vendor = in_vendor and permissions.can_record_vendor(ticket, user)
-    at_decision = here is not None and here.kind == TierKind.DECISION
-    may_decide_here = at_decision and workable and permissions.can_decide_at(here, user)
+    actions = permissions.ladder_actions(ticket=ticket, user=user, here=here, tiers=tiers, active=active)
+    may_escalate, may_return = actions["escalate"], actions["return"]
+    may_consult, may_record_vendor = actions["consult"], actions["record_vendor"]
+    may_decide_here = actions["decide"]
     may_decide_approval = approval is not None and approval_permissions.can_decide(approval, user)
 
     consults = list(

@@ -30,6 +30,28 @@ can_consult = can_escalate
 can_record_vendor = can_escalate
 
 
+def ladder_actions(
+    *, ticket: Ticket, user: User, here: Tier | None, tiers: list[Tier], active: Handoff | None
+) -> dict[str, bool]:
+    """What this user may do on the ticket's ladder now: the console's tier panel and the API's
+    ladder view both read this, so neither offers what the services would refuse."""
+    from tickets.models import Status
+
+    from .models import TierKind
+
+    workable = ticket.status in (Status.OPEN, Status.IN_PROGRESS)
+    still = workable and active is None  # nothing is moving the ticket already
+    return {
+        "escalate": here is not None and still and any(t.level > here.level for t in tiers)
+        and can_escalate(ticket, user),
+        "return": here is not None and still and any(t.level < here.level for t in tiers)
+        and can_return(ticket, user),
+        "consult": ticket.team_id is not None and can_consult(ticket, user),
+        "record_vendor": here is not None and here.kind == TierKind.VENDOR and can_record_vendor(ticket, user),
+        "decide": here is not None and here.kind == TierKind.DECISION and workable and can_decide_at(here, user),
+    }
+
+
 def can_withdraw(handoff: Handoff, user: User) -> bool:
     return user.is_authenticated and user.is_agent and (
         handoff.requested_by_id == user.pk or ticket_permissions.can_work_ticket(handoff.ticket, user)

@@ -24,7 +24,6 @@ from .models import (
     Handoff,
     ManagerDecision,
     Tier,
-    TierKind,
     TierStint,
     VendorEngagement,
     VendorUpdate,
@@ -123,17 +122,8 @@ def ladder_view(ticket: Ticket, user: User) -> LadderView:
     )
     to_do = list(TroubleshootingStep.objects.filter(ticket=ticket, state=StepState.TO_DO).order_by("pk"))
     here = stint.tier if stint else None
-    actions = {
-        "escalate": here is not None and any(t.level > here.level for t in tiers)
-        and permissions.can_escalate(ticket, user),
-        "return": here is not None and any(t.level < here.level for t in tiers)
-        and permissions.can_return(ticket, user),
-        "consult": permissions.can_consult(ticket, user),
-        "record_vendor": here is not None and here.kind == TierKind.VENDOR
-        and permissions.can_record_vendor(ticket, user),
-        "decide": here is not None and here.kind == TierKind.DECISION and ticket.is_open
-        and permissions.can_decide_at(here, user),
-    }
+    active = next((handoff for handoff in handoffs if handoff.is_active), None)
+    actions = permissions.ladder_actions(ticket=ticket, user=user, here=here, tiers=tiers, active=active)
     return LadderView(
         ticket=ticket, path=path, stint=stint, tiers=tiers, handoffs=handoffs, consults=consults,
         vendor_engagements=engagements, decisions=decisions, steps_to_do=to_do, actions=actions,

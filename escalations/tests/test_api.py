@@ -991,3 +991,14 @@ def test_the_schema_documents_the_ladder_actions(world: World) -> None:
     assert set(escalate["responses"]) == {"201", "400", "401", "403", "404", "409", "413", "415", "429"}
     assert escalate["responses"]["409"]["content"]["application/json"]["schema"]["$ref"] == (
         "#/components/schemas/Refusal")
+
+
+def test_the_ladder_offers_no_move_while_a_hand_off_is_in_flight(world: World) -> None:
+    """The console's panel and the API's ladder view read one rule (permissions.ladder_actions)."""
+    ticket, handoff = mail_ticket_pending_l3(world)
+    assert handoff.is_active  # waiting for the team leader's approval
+
+    actions = client(world["tom"]).get(url(ticket, "ladder")).json()["actions"]
+
+    assert (actions["escalate"], actions["return"]) == (False, False)
+    assert actions["consult"] is True
