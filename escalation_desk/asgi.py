@@ -1,16 +1,12 @@
-"""
-ASGI config for escalation_desk project.
-
-It exposes the ASGI callable as a module-level variable named ``application``.
-
-For more information on this file, see
-https://docs.djangoproject.com/en/5.2/howto/deployment/asgi/
-"""
+"""ASGI entry point; with DEBUG off, development settings stop it (escalation_desk/startup.py)."""
 
 import os
 
 from django.core.asgi import get_asgi_application
 
-os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'escalation_desk.settings')
+from escalation_desk.startup import refuse_development_settings
 
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "escalation_desk.settings")
+
+refuse_development_settings()
 application = get_asgi_application()

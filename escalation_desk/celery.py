@@ -5,13 +5,31 @@ import os
 from typing import Any
 
 from celery import Celery
-from celery.signals import setup_logging, task_postrun, task_prerun
+from celery.signals import beat_init, setup_logging, task_postrun, task_prerun, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "escalation_desk.settings")
 
 app = Celery("escalation_desk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_init.connect
+@beat_init.connect
+def refuse_development_settings(**kwargs: Any) -> None:
+    """A worker or beat with DEBUG off stops on development-only settings (escalation_desk/startup.py).
+
+    SystemExit, not the ImproperlyConfigured itself: Celery logs and swallows a signal handler's
+    exceptions, and the process must not go on.
+    """
+    from django.core.exceptions import ImproperlyConfigured
+
+    from escalation_desk import startup
+
+    try:
+        startup.refuse_development_settings()
+    except ImproperlyConfigured as exc:
+        raise SystemExit(str(exc)) from exc
 
 
 @setup_logging.connect

@@ -1,9 +1,11 @@
-"""Settings fail loudly: bad booleans, and development-only values with DEBUG off, stop every process.
+"""Settings fail loudly: bad booleans stop every process; development-only values with DEBUG off
+stop the processes that run the product.
 
-The rule (docs/configuration.md#fail-loudly): with DEBUG off, every process that loads the
-settings (gunicorn, Celery worker and beat, every manage.py command, migrate included) refuses
-the development SECRET_KEY and the filesystem:// broker; DEBUG=true (make run) and the test
-suite (TESTING) use them freely.
+The rule (docs/configuration.md#fail-loudly): with DEBUG off, web (wsgi, asgi), the Celery worker
+and beat, and the commands cron and the MTA run refuse the development SECRET_KEY and the
+filesystem:// broker; build and administration commands (makemigrations, migrate, check) still
+run on a bare checkout and `check --deploy` reports both as errors; DEBUG=true (make run) and
+the test suite (TESTING) use them freely.
 """
 
 from __future__ import annotations
@@ -83,8 +85,11 @@ def test_it_refuses_a_number_that_is_not_one_by_name() -> None:
     assert "CLOCKS_SWEEP_SECONDS='thirty' is not an integer" in result.stderr
 
 
+WEB = ("-c", "import escalation_desk.wsgi; print('settings loaded')")
+
+
 def test_it_refuses_the_development_secret_key_with_debug_off() -> None:
-    result = _run({"CELERY_BROKER_URL": REDIS}, *SETUP)
+    result = _run({"CELERY_BROKER_URL": REDIS}, *WEB)
 
     assert result.returncode != 0
     assert "SECRET_KEY is the development key" in result.stderr
@@ -92,23 +97,45 @@ def test_it_refuses_the_development_secret_key_with_debug_off() -> None:
 
 
 def test_it_refuses_the_filesystem_broker_with_debug_off() -> None:
-    explicit = _run({"SECRET_KEY": SECRET, "CELERY_BROKER_URL": "filesystem://"}, *SETUP)
-    by_default = _run({"SECRET_KEY": SECRET}, *SETUP)
+    explicit = _run({"SECRET_KEY": SECRET, "CELERY_BROKER_URL": "filesystem://"}, *WEB)
+    by_default = _run({"SECRET_KEY": SECRET}, *WEB)
 
     for result in (explicit, by_default):
         assert result.returncode != 0
         assert "CELERY_BROKER_URL is 'filesystem://', the development broker" in result.stderr
 
 
-@pytest.mark.parametrize("argv", [("manage.py", "migrate", "--check"), ("-c", "import escalation_desk.wsgi"),
-                                  ("-m", "celery", "-A", "escalation_desk", "worker", "--pool=solo")])
-def test_every_process_refuses_a_bare_checkout_with_debug_off(argv: tuple[str, ...]) -> None:
-    """Web (wsgi), the Celery worker and every manage.py command, migrate included."""
+@pytest.mark.parametrize("argv", [
+    ("-c", "import escalation_desk.wsgi"), ("-c", "import escalation_desk.asgi"),
+    ("-m", "celery", "-A", "escalation_desk", "worker", "--pool=solo"),
+    ("-m", "celery", "-A", "escalation_desk", "beat"),
+    ("manage.py", "sweep_deadlines"), ("manage.py", "redrive_notifications"), ("manage.py", "fetch_mail"),
+    ("manage.py", "daily_report", "--send"),
+])
+def test_every_process_that_runs_the_product_refuses_a_bare_checkout_with_debug_off(argv: tuple[str, ...]) -> None:
+    """Web (wsgi, asgi), the Celery worker and beat, and the commands cron runs."""
     result = _run({}, *argv)
 
     assert result.returncode != 0
     assert "Escalation Desk will not start with DEBUG off and development settings" in result.stderr
     assert "SECRET_KEY is the development key" in result.stderr and "filesystem://" in result.stderr
+
+
+def test_the_mta_keeps_mail_for_later_on_a_bare_checkout_with_debug_off() -> None:
+    result = subprocess.run([sys.executable, "manage.py", "receive_mail"], cwd=ROOT, env=_env({}), input="",
+                            capture_output=True, text=True, timeout=120)
+
+    assert result.returncode == 75  # EX_TEMPFAIL: the MTA keeps the message until the site is set up
+    assert "SECRET_KEY is the development key" in result.stderr
+
+
+def test_build_and_administration_commands_run_on_a_bare_checkout_with_debug_off() -> None:
+    """makemigrations --check (CI and reviewers run it as is) and check; check --deploy lists both."""
+    assert _manage({}, "makemigrations", "--check", "--dry-run").returncode == 0
+    assert _manage({}, "check").returncode == 0
+    deploy = _manage({"ALLOWED_HOSTS": "desk.example.com"}, "check", "--deploy")
+    assert deploy.returncode != 0
+    assert "accounts.E001" in deploy.stderr and "accounts.E002" in deploy.stderr
 
 
 def test_development_and_the_test_suite_use_the_development_defaults() -> None:

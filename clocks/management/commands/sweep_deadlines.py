@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from clocks import heartbeat
 from clocks.sweep import sweep_due_deadlines
+from escalation_desk.startup import refuse_development_settings
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=200)
 
     def handle(self, *args: Any, loop: bool, interval: float, batch_size: int, **options: Any) -> None:
+        refuse_development_settings()  # cron runs it: DEBUG off means production
         while True:
             try:
                 result = sweep_due_deadlines(batch_size=batch_size)

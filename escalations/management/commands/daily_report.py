@@ -14,6 +14,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from escalation_desk.startup import refuse_development_settings
 from escalations.cases import daily_report_send, report_rows
 
 
@@ -26,6 +27,7 @@ class Command(BaseCommand):
                             help="Send today's report to the escalation managers if it is due and not sent yet.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        refuse_development_settings()  # cron runs it: DEBUG off means production
         if options["send"]:
             if options["date"]:
                 raise CommandError("--send sends today's report; leave out --date.")

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from escalation_desk.startup import refuse_development_settings
 from mail.imap import fetch_all
 
 
@@ -17,6 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, default=None, help="At most this many messages per mailbox.")
 
     def handle(self, *args: Any, limit: int | None, **options: Any) -> None:
+        refuse_development_settings()  # cron runs it: DEBUG off means production
         try:
             reports = fetch_all(limit=limit)
         except ValueError as exc:  # a malformed INBOUND_MAIL_URLS entry

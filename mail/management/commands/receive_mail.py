@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from escalation_desk.startup import refuse_development_settings
 from mail.services import TemporaryFailure, receive_message
 
 EX_OK = 0
@@ -32,6 +33,7 @@ class Command(BaseCommand):
         stream = options.get("stdin") or sys.stdin
         stream = getattr(stream, "buffer", stream)
         try:
+            refuse_development_settings()  # the MTA keeps the message (75) until it is set up
             raw = stream.read()
             if isinstance(raw, str):
                 raw = raw.encode("utf-8", "surrogateescape")

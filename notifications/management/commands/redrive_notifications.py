@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from escalation_desk.startup import refuse_development_settings
 from notifications import services
 
 
@@ -16,5 +17,6 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, default=500, help="At most this many rows per run.")
 
     def handle(self, *args: Any, limit: int, **options: Any) -> None:
+        refuse_development_settings()  # cron runs it: DEBUG off means production
         sent = services.redrive_undelivered(limit=limit)
         self.stdout.write(f"{sent} notification{'s' if sent != 1 else ''} sent")
