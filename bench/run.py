@@ -101,10 +101,10 @@ def _pick_ticket() -> int | None:
     """A ticket with several steps and comments: the demo set's richest one, or the busiest."""
     from django.db.models import Count
 
-    from tickets import demo
+    from demo.stories import MARKER_SUMMARY
     from tickets.models import Ticket
 
-    marker = Ticket.objects.filter(summary=demo.MARKER_SUMMARY).values_list("pk", flat=True).first()
+    marker = Ticket.objects.filter(summary=MARKER_SUMMARY).values_list("pk", flat=True).first()
     if marker is not None:
         return marker
     busiest = (

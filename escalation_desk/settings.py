@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "mail",
     "desk",
     "portal",
+    "demo",  # the demo stories and `manage.py seed_demo` (imports every app; none imports it)
 ]
 
 MIDDLEWARE = [

@@ -7,7 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ("accounts", "clocks", "notifications", "tickets", "approvals", "escalations", "mail", "desk",
-        "portal", "escalation_desk", "bench", "tests_support")
+        "portal", "demo", "escalation_desk", "bench", "tests_support")
 
 
 def private_imports(path: Path) -> list[str]:

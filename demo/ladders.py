@@ -1,6 +1,6 @@
 """Demo escalation stories: tickets visibly at each rung of the ladders (seeds 000, 001, 003).
 
-`stories(cast, now)` returns them as `tickets.demo.Story` objects; the desk's `seed_demo`
+`stories(cast, now)` returns them as `demo.stories.Story` objects; `seed_demo`
 plays them with the lifecycle stories, after `load_presets()`, so triage puts each ticket in
 the first tier of its service's ladder. Every move goes through the services (tickets,
 escalations, approvals), each at its own date with time-machine, and the deadline sweep runs
@@ -27,13 +27,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import User
 from approvals.services import approval_approve, approval_request_changes
+from escalations import services
+from escalations.models import EscalationCriterion, Handoff, HandoffStatus, Tier
 from tickets import permissions as ticket_permissions
 from tickets import services as ticket_services
-from tickets.demo import Cast, Story, run_clocks_until
 from tickets.models import Channel, FixKind, Priority, Status, StepKind, Ticket
 
-from . import services
-from .models import EscalationCriterion, Handoff, HandoffStatus, Tier
+from .cast import Cast
+from .stories import Story, run_clocks_until
 
 
 class Scene:
@@ -108,7 +109,7 @@ class Scene:
 @dataclass(frozen=True)
 class EscalationStory:
     key: str
-    org: int  # index in tickets.demo.cast.ORGANISATIONS
+    org: int  # index in demo.cast.ORGANISATIONS
     requester: str
     channel: str
     summary: str
@@ -532,7 +533,7 @@ def _play(spec: EscalationStory, cast: Cast, start: datetime, clock: time_machin
 
 def timed_stories(specs: Iterable[Any], play: Callable[..., Ticket], cast: Cast, now: datetime) -> list[Story]:
     """Each spec as a `Story` ending `spec.ends_hours_ago` before now and lasting `spec.length_hours`,
-    played by `play(spec, cast, start, clock)` (this module's and `demo_cases`' stories)."""
+    played by `play(spec, cast, start, clock)` (this module's and `demo.cases`' stories)."""
     result = []
     for spec in specs:
         end = now - timedelta(hours=spec.ends_hours_ago)
@@ -542,5 +543,5 @@ def timed_stories(specs: Iterable[Any], play: Callable[..., Ticket], cast: Cast,
 
 
 def stories(cast: Cast, now: datetime) -> list[Story]:
-    """The escalation stories, for `tickets.demo.seed(extra_stories=...)`."""
+    """The escalation stories, for `demo.seeding.seed(extra_stories=...)`."""
     return timed_stories(ESCALATION_STORIES, _play, cast, now)

@@ -1,6 +1,6 @@
 """The hand-written demo tickets (data only): each one with its script of actions.
 
-The first ticket is the demo set's marker (see `tickets.demo.stories.MARKER_SUMMARY`).
+The first ticket is the demo set's marker (see `demo.stories.MARKER_SUMMARY`).
 """
 
 from __future__ import annotations

@@ -4,11 +4,11 @@
     manage.py seed_demo --tickets 10000  # ...then top up to 10,000 tickets (bulk, for benchmarks)
     manage.py seed_demo --print-logins   # only print the demo logins
 
-The command lives in `desk`, the composition layer that may import every app: it runs the cast
-(`tickets.demo`), then `escalations.presets.load_presets` (so triage places every demo ticket
-in the first tier of its service's ladder), then the lifecycle stories (`tickets.demo`) and
-the escalation stories (`escalations.demo`: the ladders; `escalations.demo_cases`: customer
-escalation cases) in one order, each at its own dates.
+The command lives in `demo`, which may import every app (and which no app imports): it runs the
+cast (`demo.cast`), then `escalations.presets.load_presets` (so triage places every demo ticket
+in the first tier of its service's ladder), then the lifecycle stories (`demo.stories`) and
+the escalation stories (`demo.ladders`: the ladders; `demo.cases`: customer escalation cases)
+in one order, each at its own dates, then `--tickets N`'s bulk top-up (`bench.bulk`).
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from escalations import demo as escalation_demo
-from escalations import demo_cases
+from bench.bulk import bulk_create_tickets
+from demo import cases, ladders
+from demo.cast import format_logins
+from demo.seeding import seed
 from escalations.presets import load_presets
-from tickets import demo
 
 
 class Command(BaseCommand):
@@ -41,15 +42,16 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["print_logins"]:
-            self.stdout.write(demo.format_logins())
+            self.stdout.write(format_logins())
             return
         verbosity = options["verbosity"]
         began = time.monotonic()
-        report = demo.seed(
+        report = seed(
             tickets=options["tickets"],
             write=self._write if verbosity else None,
             prepare=lambda cast: load_presets(),
-            extra_stories=lambda cast, now: escalation_demo.stories(cast, now) + demo_cases.stories(cast, now),
+            extra_stories=lambda cast, now: ladders.stories(cast, now) + cases.stories(cast, now),
+            top_up=bulk_create_tickets,
         )
         if verbosity:
             elapsed = time.monotonic() - began
@@ -57,7 +59,7 @@ class Command(BaseCommand):
                 f"Demo data ready in {elapsed:.1f} s: {report.demo_tickets} demo tickets and "
                 f"{report.bulk_tickets} bulk tickets created; {report.total_tickets} tickets in total."
             ))
-            self.stdout.write(demo.format_logins())
+            self.stdout.write(format_logins())
 
     def _write(self, text: str) -> None:
         self.stdout.write(text, ending="")

@@ -12,6 +12,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from demo.cast import Cast
+from demo.progress import ProgressBar
+from demo.stories_data import DEMO_TICKETS
 from tickets.models import (
     CancelReason,
     Channel,
@@ -26,10 +29,6 @@ from tickets.models import (
     TimelineEvent,
     TroubleshootingStep,
 )
-
-from .cast import Cast
-from .progress import ProgressBar
-from .stories_data import DEMO_TICKETS
 
 # Target share of each state among bulk tickets (roughly a real desk: most work is finished).
 STATE_MIX: list[tuple[str, int]] = [

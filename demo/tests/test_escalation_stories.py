@@ -1,7 +1,7 @@
 """The demo shows the ladder working: `seed_demo` loads the presets before any ticket is played,
 tickets sit visibly at each rung, the lifecycle tickets left open or in progress are still in
 their first tier, and the sweep right after seeding has nothing left to do. The customer
-escalation stories (`escalations.demo_cases`) leave a case at each state, with no clock about to
+escalation stories (`demo.cases`) leave a case at each state, with no clock about to
 warn or breach right after seeding, whatever the hour."""
 
 from __future__ import annotations
@@ -21,7 +21,11 @@ from approvals.models import ApprovalRequest, ApprovalStatus
 from approvals.permissions import can_decide
 from clocks.models import Clock, ClockState
 from clocks.sweep import sweep_due_deadlines
-from escalations import cases, demo, demo_cases
+from demo import cases as demo_cases
+from demo import ladders
+from demo.stories import LIVE_STATUSES
+from demo.stories_data import DEMO_TICKETS
+from escalations import cases
 from escalations.models import (
     ActionItem,
     CaseMeeting,
@@ -43,8 +47,6 @@ from escalations.permissions import can_answer_de_escalation, can_decide_at
 from escalations.presets import load_presets
 from escalations.services import current_stint, steps_to_do
 from notifications.models import Notification
-from tickets.demo import DEMO_TICKETS
-from tickets.demo.stories import LIVE_STATUSES
 from tickets.models import Channel, Service, Status, StepKind, Ticket, TimelineEvent
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +55,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def seeded() -> dict[str, Ticket]:
     call_command("seed_demo", stdout=StringIO())
-    return {spec.key: Ticket.objects.get(summary=spec.summary) for spec in demo.ESCALATION_STORIES}
+    return {spec.key: Ticket.objects.get(summary=spec.summary) for spec in ladders.ESCALATION_STORIES}
 
 
 def _tiers(ticket: Ticket) -> list[str]:
@@ -66,7 +68,7 @@ def _kinds(ticket: Ticket) -> list[str]:
 
 
 def test_tickets_stand_at_each_rung_of_the_ladders(seeded: dict[str, Ticket]) -> None:
-    assert Ticket.objects.count() == len(DEMO_TICKETS) + len(demo.ESCALATION_STORIES) + len(demo_cases.CASE_STORIES)
+    assert Ticket.objects.count() == len(DEMO_TICKETS) + len(ladders.ESCALATION_STORIES) + len(demo_cases.CASE_STORIES)
 
     # Tier 1 → Tier 2 with a criterion, findings, workaround and the package of Tier 1's steps.
     ticket = seeded["esc-tier2"]
@@ -183,7 +185,7 @@ def test_the_ladders_are_loaded_first_and_the_clocks_are_up_to_date(seeded: dict
     assert dict(Handoff.objects.values_list("status").annotate(n=Count("pk")))[HandoffStatus.SENT_BACK] == 1
 
 
-# --- customer escalations (escalations.demo_cases) ------------------------------------------------
+# --- customer escalations (demo.cases) --------------------------------------------------------
 
 CLOCK_EVENTS = ["case_ack_warning", "case_ack_breach", "case_update_due", "case_update_missed"]
 

@@ -1,7 +1,7 @@
 """The hand-written demo tickets: created and moved through their lifecycle with the services.
 
-The tickets themselves are in `tickets.demo.stories_data`, the action helpers they are
-scripted with in `tickets.demo.actions`.
+The tickets themselves are in `demo.stories_data`, the action helpers they are
+scripted with in `demo.actions`.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ MARKER_SUMMARY = DEMO_TICKETS[0].summary
 # tier long ago, and the catch-up sweep would move it up the ladder by itself. Such a story
 # therefore starts at most this long before now (wall-clock time), which must stay under the
 # first tier's time frame of the ticket's priority in `escalations.presets` (Tier 1 and L1:
-# 30, 60, 240 and 480 business minutes for P1..P4; this app cannot import that one). Business
+# 30, 60, 240 and 480 business minutes for P1..P4). Business
 # time never runs faster than the wall clock, so the ticket is still within its Tier 1 time
 # frame when seeding ends, whatever the day and hour; the frame passes during the demo.
 LIVE_STATUSES = frozenset({Status.OPEN, Status.IN_PROGRESS})
@@ -91,8 +91,8 @@ def _run_action(ticket: Ticket, action: Action, cast: Cast, by_key: dict[str, Ti
 class Story:
     """One demo story, played at its own dates: `play` runs with the clock standing at `start`
     (it moves the clock on itself) and must leave it at `end`. `after` names stories that must be
-    played first (a duplicate needs its original). Stories of other apps (the escalation
-    stories) use the same shape, so the seeder plays them all in one order."""
+    played first (a duplicate needs its original). The other stories (the ladder and
+    case stories) use the same shape, so the seeder plays them all in one order."""
 
     key: str
     start: datetime
@@ -190,7 +190,7 @@ def run_clocks_until(now: datetime, limit: int = 10_000) -> int:
 def create_demo_tickets(cast: Cast, progress: ProgressBar | None = None,
                         extra: Callable[[datetime], list[Story]] | None = None) -> int:
     """Create the hand-written demo tickets through the services (all or nothing); `extra`
-    adds other apps' stories (called after the lifecycle stories were built, with now)."""
+    adds the ladder and case stories (called after the lifecycle stories were built, with now)."""
     if demo_set_exists():
         return 0
     now = timezone.now()

@@ -11,28 +11,19 @@ A story that leaves its ticket open or in progress is played within the last min
 (`stories.LIVE_STORY_WINDOW`), shorter than its first tier's time frame, so the ticket is still
 in that tier, within its time frame, after seeding.
 
-Other apps add to the demo without this app knowing them (tickets imports no other app of
-ours): `seed(prepare=..., extra_stories=...)` runs `prepare(cast)` after the cast exists and
-before any ticket is played (the desk's `seed_demo` loads the escalation ladders there, so
-triage places every demo ticket in its first tier), and plays the `Story` objects that
-`extra_stories(cast, now)` returns together with the lifecycle stories. After its story,
+The command composes the rest: `seed(prepare=..., extra_stories=...)` runs `prepare(cast)`
+after the cast exists and before any ticket is played (`seed_demo` loads the escalation
+ladders there, so triage places every demo ticket in its first tier), and plays the `Story`
+objects that `extra_stories(cast, now)` returns (the ladder stories of `demo.ladders` and the
+customer escalation cases of `demo.cases`) together with the lifecycle stories. After its story,
 every ticket's time frames run on to now (see `play_stories`): the deadline sweep fires what
 fell due, at the instant it fell due, so the beat sweep right after seeding has nothing to do.
 Bulk tickets are not played: they have no clocks and are on no ladder (no tier stints).
 
-`--tickets N` tops the database up to N tickets with `bulk_create` (see
-`bulk_create_tickets`): the benchmarks need 10,000 to 100,000 tickets and the services,
-one locked transaction per change, would take hours for that.
-
-The package (one module per part; this module only re-exports and runs them):
-
-- `cast`: organisations, people, teams, categories, services (`ensure_cast`) and the demo logins;
-- `actions`: `DemoTicket` and the action helpers its scripts are written with;
-- `stories_data`: the hand-written demo tickets (`DEMO_TICKETS`, data only);
-- `stories`: `create_demo_tickets`, which replays them through the services, `Story` and
-  `play_stories` (other apps' stories are played in the same order, see below);
-- `bulk`: `bulk_create_tickets`, the bulk planner for volume;
-- `progress`: `ProgressBar`.
+`--tickets N` tops the database up to N tickets with `top_up` (`seed_demo` passes
+`bench.bulk.bulk_create_tickets`, which writes with `bulk_create`): the benchmarks need 10,000
+to 100,000 tickets and the services, one locked transaction per change, would take hours for
+that.
 """
 
 from __future__ import annotations
@@ -43,38 +34,10 @@ from datetime import datetime
 
 from tickets.models import Ticket
 
-from .bulk import bulk_create_tickets
-from .cast import DEMO_LOGINS, DEMO_PASSWORD, Cast, ensure_cast, format_logins
+from .cast import Cast, ensure_cast
 from .progress import ProgressBar
-from .stories import (
-    MARKER_SUMMARY,
-    Story,
-    create_demo_tickets,
-    demo_set_exists,
-    play_stories,
-    run_clocks_until,
-)
+from .stories import Story, create_demo_tickets, demo_set_exists
 from .stories_data import DEMO_TICKETS
-
-__all__ = [
-    "DEMO_LOGINS",
-    "DEMO_PASSWORD",
-    "DEMO_TICKETS",
-    "MARKER_SUMMARY",
-    "Cast",
-    "ProgressBar",
-    "SeedReport",
-    "Story",
-    "bulk_create_tickets",
-    "create_demo_tickets",
-    "demo_set_exists",
-    "ensure_cast",
-    "format_logins",
-    "play_stories",
-    "run_clocks_until",
-    "seed",
-]
-
 
 # --- entry point ----------------------------------------------------------------------------------
 
@@ -92,9 +55,11 @@ def seed(
     write: Callable[[str], None] | None = None,
     prepare: Callable[[Cast], object] | None = None,
     extra_stories: Callable[[Cast, datetime], list[Story]] | None = None,
+    top_up: Callable[[Cast, int, ProgressBar | None], int] | None = None,
 ) -> SeedReport:
-    """Seed the demo data; with `tickets`, top the database up to at least that many tickets.
-    `prepare` and `extra_stories` are the other apps' part (see the module's docstring)."""
+    """Seed the demo data; with `tickets`, top the database up to at least that many tickets
+    with `top_up(cast, missing, bar)` (`bench.bulk.bulk_create_tickets`). `prepare` and
+    `extra_stories` are the ladder and case stories' part (see the module's docstring)."""
     report = SeedReport()
     cast = ensure_cast()
     if prepare is not None:
@@ -104,8 +69,8 @@ def seed(
         extra = (lambda now: extra_stories(cast, now)) if extra_stories is not None else None
         report.demo_tickets = create_demo_tickets(cast, bar, extra)
     missing = tickets - Ticket.objects.count()
-    if missing > 0:
+    if missing > 0 and top_up is not None:
         bar = ProgressBar(write, "Bulk tickets ", missing) if write else None
-        report.bulk_tickets = bulk_create_tickets(cast, missing, bar)
+        report.bulk_tickets = top_up(cast, missing, bar)
     report.total_tickets = Ticket.objects.count()
     return report

@@ -12,7 +12,9 @@ from django.db.models import Count
 from django.test import RequestFactory
 
 from accounts.models import Organisation, Role, Team, User
-from tickets import demo
+from demo.cast import DEMO_LOGINS, DEMO_PASSWORD
+from demo.stories import MARKER_SUMMARY
+from demo.stories_data import DEMO_TICKETS
 from tickets.models import Comment, Status, Ticket, TimelineEvent, TroubleshootingStep
 
 pytestmark = pytest.mark.django_db
@@ -71,10 +73,10 @@ def test_seed_is_idempotent_and_covers_every_state() -> None:
     output = _seed()
     assert "Demo tickets" in output and "100%" in output  # the progress bar
     first = _counts()
-    summaries = [t.summary for t in demo.DEMO_TICKETS]
-    assert Ticket.objects.filter(summary__in=summaries).count() == len(demo.DEMO_TICKETS) >= 25
-    # ...and the escalation stories' tickets (escalations/tests/test_demo.py looks at those).
-    assert first["tickets"] > len(demo.DEMO_TICKETS)
+    summaries = [t.summary for t in DEMO_TICKETS]
+    assert Ticket.objects.filter(summary__in=summaries).count() == len(DEMO_TICKETS) >= 25
+    # ...and the escalation stories' tickets (test_escalation_stories.py looks at those).
+    assert first["tickets"] > len(DEMO_TICKETS)
     assert first["organisations"] >= 3
 
     _seed()
@@ -89,7 +91,7 @@ def test_seed_is_idempotent_and_covers_every_state() -> None:
     _assert_timelines_consistent()
 
     # The marker ticket is the demo engineer's work in progress, still in Tier 1.
-    marker = Ticket.objects.select_related("assignee", "team").get(summary=demo.MARKER_SUMMARY)
+    marker = Ticket.objects.select_related("assignee", "team").get(summary=MARKER_SUMMARY)
     assert (marker.status, marker.assignee.username, marker.team.name) == (Status.IN_PROGRESS, "erin", "Tier 1")
 
     # Roles and people.
@@ -108,10 +110,10 @@ def test_seed_is_idempotent_and_covers_every_state() -> None:
     assert (list(escalations.members.values_list("username", flat=True)), escalations.manager.username) == (
         ["esme"], "leah")
 
-    for username, _role in demo.DEMO_LOGINS:
+    for username, _role in DEMO_LOGINS:
         # The login lock-out (django-axes) needs the request a real login has.
         request = RequestFactory().post("/desk/login/")
-        assert authenticate(request, username=username, password=demo.DEMO_PASSWORD) is not None, username
+        assert authenticate(request, username=username, password=DEMO_PASSWORD) is not None, username
 
 
 def test_tickets_option_tops_up_with_consistent_rows() -> None:

@@ -1,7 +1,7 @@
 """Demo customer escalations (SPEC §6, seeds 000 and 002): a case at each state of its life.
 
-`stories(cast, now)` returns them as `tickets.demo.Story` objects; the desk's `seed_demo` plays
-them with the lifecycle and ladder stories (`escalations.demo`), in one order. Each story opens
+`stories(cast, now)` returns them as `demo.stories.Story` objects; `seed_demo` plays
+them with the lifecycle and ladder stories (`demo.ladders`), in one order. Each story opens
 its own ticket, moves it up the service request ladder with the ticket and escalation services,
 then runs the customer's escalation only through `escalations.cases`, each step at its own
 instant with time-machine; the deadline sweep runs at every story instant (`Scene.at`), so the
@@ -28,13 +28,9 @@ from datetime import datetime, timedelta
 import time_machine
 from django.utils import timezone
 
-from tickets.demo import Cast, Story
-from tickets.models import Channel, Priority, StepKind, Ticket
-
-from . import cases
-from .cases import PlanItem, Review
-from .demo import Scene, timed_stories
-from .models import (
+from escalations import cases
+from escalations.cases import PlanItem, Review
+from escalations.models import (
     CaseLevel,
     CaseReason,
     CaseStatus,
@@ -43,6 +39,11 @@ from .models import (
     MeetingKind,
     ParticipantRole,
 )
+from tickets.models import Channel, Priority, StepKind, Ticket
+
+from .cast import Cast
+from .ladders import Scene, timed_stories
+from .stories import Story
 
 EVERY_4_HOURS = 4 * 60  # business minutes between updates in the demo's communication plans
 
@@ -50,7 +51,7 @@ EVERY_4_HOURS = 4 * 60  # business minutes between updates in the demo's communi
 @dataclass(frozen=True)
 class CaseStory:
     key: str
-    requester: str  # a customer of tickets.demo.cast.ORGANISATIONS
+    requester: str  # a customer of demo.cast.ORGANISATIONS
     summary: str
     service: str
     category: str
@@ -429,5 +430,5 @@ def _play(spec: CaseStory, cast: Cast, start: datetime, clock: time_machine.Coor
 
 
 def stories(cast: Cast, now: datetime) -> list[Story]:
-    """The customer escalation stories, for `tickets.demo.seed(extra_stories=...)`."""
+    """The customer escalation stories, for `demo.seeding.seed(extra_stories=...)`."""
     return timed_stories(CASE_STORIES, _play, cast, now)

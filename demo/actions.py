@@ -1,7 +1,7 @@
 """The vocabulary of the hand-written demo tickets: `DemoTicket` and its script actions.
 
 Each helper (`triage`, `start`, `step`, `say`, ...) returns an `Action` tuple that
-`tickets.demo.stories` replays through `tickets.services`.
+`demo.stories` replays through `tickets.services`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The demo stories are played at their own dates: the timeline agrees with the ticket.
 
-This covers the lifecycle stories and the other apps' stories `seed_demo` plays with them (the
+This covers the lifecycle stories and the other stories `seed_demo` plays with them (the
 escalation stories and the customer escalation cases, whose steps follow one another on the
 ticket's timeline), and the time frames that kept running after each story ended: a lifecycle
 ticket left open or in progress is still in its first tier, within its time frame.
@@ -14,8 +14,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from tickets.demo import DEMO_TICKETS
-from tickets.demo.stories import LIVE_STATUSES, LIVE_STORY_WINDOW
+from demo.stories import LIVE_STATUSES, LIVE_STORY_WINDOW
+from demo.stories_data import DEMO_TICKETS
 from tickets.models import Status, Ticket
 
 
@@ -49,7 +49,7 @@ def test_it_dates_every_demo_event_between_the_tickets_opening_and_now() -> None
                     assert event.at >= datetime.fromisoformat(due), (ticket.reference, event.kind)
         escalated += _check_case_chronology(ticket.reference, events)
     assert hand_overs > 10
-    assert escalated == 5  # the customer escalation stories (escalations/demo_cases.py)
+    assert escalated == 5  # the customer escalation stories (demo/cases.py)
 
 
 # A customer escalation's steps on the ticket's timeline (escalations.cases), each from the state
