@@ -1,4 +1,21 @@
 """Bulk tickets for volume: `bulk_create_tickets` tops the database up with `bulk_create`.
+
+`manage.py seed_demo --tickets N` (the demo app's command, which `make bench` runs) calls it
+after the demo stories, until there are N tickets. It reads the demo's cast (`demo.cast`: the
+people, teams, categories and services it picks from) and the demo tickets' texts
+(`demo.stories_data`); the demo package does not import this module (the command passes it to
+`demo.seeding.seed` as `top_up`).
+
+It is a documented fast path past the ticket services, for volume only: the services take
+one locked transaction and several queries per change, hours for 100,000 tickets. It writes
+the rows and the timeline a service would write for the same history: the ticket with the
+fields each transition sets, its steps and comments, and one `TimelineEvent` per change with
+the kind, source and target states, reason, details (same keys) and visibility of the event
+`tickets.services` records (`record_event`). `bench/tests/test_bulk.py` plays the same
+histories through the services and checks that every bulk event has the shape of one of
+theirs. What it leaves out: clocks (no SLA or tier time frames), tier stints and hand-offs (no
+ladder), notifications, and the signal other apps listen to (`ticket_changed`): a bulk ticket has a
+full record but nothing that runs on.
 """
 
 from __future__ import annotations
