@@ -48,9 +48,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.TEAM_LEADER: [*_TICKET_WORK, *_APPROVER],
     Role.TEAM_MANAGER: [*_TICKET_WORK, *_APPROVER],
     Role.ESCALATION_MANAGER: [*_TICKET_READ, "tickets.add_comment", "tickets.add_attachment",
-                              "tickets.view_timelineevent", "escalations.manage_escalationcase"],
+                              "tickets.view_timelineevent", "cases.manage_escalationcase"],
     Role.LEADERSHIP: [*_TICKET_READ, "tickets.add_comment", "tickets.view_timelineevent",
-                      "escalations.review_escalationcase"],
+                      "cases.review_escalationcase"],
     # The IT manager works the tickets that reach the decision point (seed 001).
     Role.IT_MANAGER: _TICKET_WORK,
     Role.ADMINISTRATOR: [

@@ -14,9 +14,7 @@ from typing import Any
 from django import forms
 
 from accounts.models import User
-from escalation_desk.widgets import date_field, datetime_field
-from escalations.cases import PlanItem, Review
-from escalations.models import (
+from cases.models import (
     OPEN_CASE_STATES,
     CaseLevel,
     CaseReason,
@@ -25,6 +23,8 @@ from escalations.models import (
     MeetingKind,
     ParticipantRole,
 )
+from cases.services import PlanItem, Review
+from escalation_desk.widgets import date_field, datetime_field
 from tickets.models import Channel
 
 STAFF_CHANNELS = [("", "—"), (Channel.PHONE, "Phone"), (Channel.EMAIL, "E-mail")]

@@ -16,9 +16,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import User
-from clocks.models import Clock, ClockState
-from escalations import cases, permissions
-from escalations.models import (
+from cases import permissions
+from cases import services as case_services
+from cases.models import (
     ActionItem,
     CaseMeeting,
     CaseParticipant,
@@ -28,7 +28,9 @@ from escalations.models import (
     EscalationCase,
     MeetingKind,
     ParticipantRole,
+    clocks_of_cases,
 )
+from clocks.models import Clock, ClockState
 from tickets import permissions as ticket_permissions
 from tickets.models import Ticket
 
@@ -94,9 +96,7 @@ def load_case_rows(case: EscalationCase) -> None:
 
 def case_clocks(case: EscalationCase) -> dict[str, Clock]:
     """The latest clock of each kind (acknowledgement, next update) of the case."""
-    clocks = Clock.objects.filter(
-        content_type__app_label="escalations", content_type__model="escalationcase", object_id=case.pk,
-    ).order_by("pk")
+    clocks = clocks_of_cases([case.pk]).order_by("pk")
     return {clock.kind: clock for clock in clocks}
 
 
@@ -156,7 +156,7 @@ def case_panel(request: HttpRequest, ticket: Ticket, bound: dict[str, Any]) -> d
     user = request.user
     case = latest_case(ticket)
     is_open = case is not None and case.is_open
-    may_request = ticket.status in cases.ESCALATABLE and permissions.can_request_case(ticket, user)
+    may_request = ticket.status in case_services.ESCALATABLE and permissions.can_request_case(ticket, user)
     context: dict[str, Any] = {
         "case": case,
         "case_words": STATE_WORDS.get(case.status, "") if case else "",
@@ -183,7 +183,7 @@ def case_panel(request: HttpRequest, ticket: Ticket, bound: dict[str, Any]) -> d
         "ack": is_open and status == CaseStatus.REQUESTED and manager,
         "engage": engage,
         "activate": status == CaseStatus.ACKNOWLEDGED and manager,
-        "update": status in cases.UPDATING and manager,
+        "update": status in case_services.UPDATING and manager,
         "meeting": is_open and (manager or leader),
         "leadership": status == CaseStatus.ACTIVE and (manager or engage),
         "brief": status == CaseStatus.LEADERSHIP_REVIEW and role is not None,
@@ -226,8 +226,8 @@ def case_panel(request: HttpRequest, ticket: Ticket, bound: dict[str, Any]) -> d
     context.update({
         "case_may": may,
         "case_forms": forms,
-        "case_ack_clock": clock_view(clocks.get(cases.ACK_CLOCK)),
-        "case_update_clock": clock_view(clocks.get(cases.UPDATE_CLOCK)),
+        "case_ack_clock": clock_view(clocks.get(case_services.ACK_CLOCK)),
+        "case_update_clock": clock_view(clocks.get(case_services.UPDATE_CLOCK)),
         "case_leadership_missing": [
             text for r, text in ((ParticipantRole.TEAM_LEADER, "the team leader engaged first"),
                                  (ParticipantRole.TEAM_MANAGER, "the team manager engaged first")) if r not in roles

@@ -10,9 +10,10 @@ from django.db.models import Count, Q
 
 from accounts.models import Role, Team, User
 from approvals.models import ApprovalRequest
-from escalations import permissions as escalation_permissions
-from escalations.models import CaseStatus, EscalationCase, TierKind, TierStint
-from escalations.selectors import with_case_clocks
+from cases import permissions as case_permissions
+from cases.models import CaseStatus, EscalationCase
+from cases.selectors import with_case_clocks
+from escalations.models import TierKind, TierStint
 from tickets.models import OPEN_STATES, Status, Ticket
 
 LOAD_STATUSES = [Status.NEW, Status.OPEN, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER]
@@ -67,7 +68,7 @@ def waiting_for(user: User) -> dict[str, list[Any]]:
     approvals = list(ApprovalRequest.objects.decidable_by(user).select_related("requested_by")
                      .order_by("requested_at", "pk")[:50])
     acknowledgements: list[EscalationCase] = []
-    if escalation_permissions.is_escalation_manager(user):
+    if case_permissions.is_escalation_manager(user):
         acknowledgements = with_case_clocks(list(
             EscalationCase.objects.filter(status=CaseStatus.REQUESTED)
             .select_related("ticket", "ticket__organisation").order_by("requested_at", "pk")[:50]

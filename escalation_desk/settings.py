@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "tickets",
     "approvals",
     "escalations",
+    "cases",
     "mail",
     "desk",
     "portal",
@@ -482,7 +483,7 @@ CASE_UPDATE_MINUTES = env.int("CASE_UPDATE_MINUTES", default=4 * 60)
 DAILY_REPORT_HOUR = env.int("DAILY_REPORT_HOUR", default=8)
 DAILY_REPORT_CALENDAR = env.str("DAILY_REPORT_CALENDAR", default="")
 # The daily escalation report: beat looks every 10 minutes; the report itself is sent once a
-# business day, at DAILY_REPORT_HOUR or at the first look after it (escalations.cases).
+# business day, at DAILY_REPORT_HOUR or at the first look after it (cases.services).
 CELERY_BEAT_SCHEDULE["escalations-daily-report"] = {
     "task": "escalations.daily_report", "schedule": 600.0, "options": {"expires": 600.0},
 }

@@ -22,6 +22,7 @@ urlpatterns = [
     path("portal/", include("portal.urls")),
     # Before the tickets API: it answers any unknown name after /api/tickets/{id}/ with a 404.
     path("api/", include("escalations.api_urls")),
+    path("api/", include("cases.api_urls")),
     path("api/", include("approvals.api_urls")),
     path("api/", include("tickets.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

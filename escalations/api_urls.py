@@ -8,7 +8,6 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from .api import ConsultViewSet, HandoffViewSet, TicketLadderViewSet, TierViewSet, VendorEngagementViewSet
-from .case_api import CaseViewSet, TicketCaseViewSet
 
 app_name = "escalations_api"
 
@@ -18,7 +17,6 @@ router.register("handoffs", HandoffViewSet, basename="handoff")
 router.register("consults", ConsultViewSet, basename="consult")
 router.register("vendor-engagements", VendorEngagementViewSet, basename="vendor-engagement")
 router.register("tiers", TierViewSet, basename="tier")
-router.register("escalations", CaseViewSet, basename="escalation")
 
 
 def _ticket_action(url: str, method: str, name: str) -> object:
@@ -32,9 +30,5 @@ urlpatterns = [
     _ticket_action("consult", "post", "consult"),
     _ticket_action("vendor-engagements", "post", "vendor_engagements"),
     _ticket_action("decision", "post", "decision"),
-    path("tickets/<int:pk>/escalation/", TicketCaseViewSet.as_view({"get": "escalation"}),
-         name="ticket-escalation"),
-    path("tickets/<int:pk>/escalation/request/", TicketCaseViewSet.as_view({"post": "request_case"}),
-         name="ticket-escalation-request"),
     *router.urls,
 ]

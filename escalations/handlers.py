@@ -33,9 +33,8 @@ def register() -> None:
     from tickets import sla
     from tickets.signals import ticket_changed
 
-    from . import cases, services
+    from . import services
 
-    cases.register()
     sla.CLOCK_LABELS[services.TIER_CLOCK] = "Tier time frame"
     register_clock_handlers(services.TIER_CLOCK, on_warning=services.on_tier_warning,
                             on_breach=services.on_tier_breach)

@@ -11,15 +11,13 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import User
-from clocks.models import Clock, ClockState
 from tickets import permissions as ticket_permissions
 from tickets import selectors as ticket_selectors
 from tickets.models import OPEN_STATES, StepState, Ticket, TroubleshootingStep
 
-from . import cases, permissions
+from . import permissions
 from .models import (
     Consult,
-    EscalationCase,
     EscalationPath,
     Handoff,
     ManagerDecision,
@@ -154,22 +152,3 @@ def tier_queue(*, user: User, tier: Tier, filters: ticket_selectors.QueueFilters
     return ticket_selectors.ticket_queue(user=user, filters=filters).filter(
         tier_stints__tier=tier, tier_stints__left_at__isnull=True
     )
-
-
-# --- escalation cases ---------------------------------------------------------------------------
-
-
-def with_case_clocks(items: list[EscalationCase]) -> list[EscalationCase]:
-    """Attach acknowledge_due and next_update_due from the cases' running clocks (one query)."""
-    due: dict[tuple[int, str], Any] = {}
-    if items:
-        clocks = Clock.objects.filter(
-            content_type__app_label="escalations", content_type__model="escalationcase",
-            object_id__in=[c.pk for c in items], kind__in=[cases.ACK_CLOCK, cases.UPDATE_CLOCK],
-        ).exclude(state=ClockState.STOPPED).order_by("pk")
-        for clock in clocks:
-            due[(clock.object_id, clock.kind)] = clock.due_at
-    for case in items:
-        case.acknowledge_due = due.get((case.pk, cases.ACK_CLOCK))
-        case.next_update_due = due.get((case.pk, cases.UPDATE_CLOCK))
-    return items

@@ -1131,9 +1131,6 @@ def on_ticket_changed(*, ticket: Ticket, change: str, actor: User | None, **_: A
         retarget_tier_clock(ticket)
     elif change in ("cancel", "confirm_resolution", "close_unconfirmed"):
         _ticket_finished(ticket, change)
-        from .cases import close_cases_with
-
-        close_cases_with(ticket)
 
 
 def _ticket_finished(ticket: Ticket, change: str) -> None:

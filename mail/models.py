@@ -39,7 +39,7 @@ class InboundMessage(models.Model):
                                related_name="+")
     comment = models.ForeignKey("tickets.Comment", null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="+")
-    case = models.ForeignKey("escalations.EscalationCase", null=True, blank=True, on_delete=models.SET_NULL,
+    case = models.ForeignKey("cases.EscalationCase", null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="+")
     created_customer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                          on_delete=models.SET_NULL, related_name="+",

@@ -8,9 +8,9 @@ from typing import Any
 from django import forms
 from django.conf import settings
 
+from cases.services import Review
 from escalation_desk.forms import MultipleFileField
 from escalation_desk.widgets import date_field
-from escalations.cases import Review
 from tickets import permissions
 from tickets.models import Service, Status
 

@@ -4,8 +4,8 @@ from django import template
 from django.utils.dateparse import parse_datetime
 from django.utils.timesince import timesince
 
+from cases.models import CaseStatus, MeetingKind, ParticipantRole
 from escalation_desk import formatting
-from escalations.models import CaseStatus, MeetingKind, ParticipantRole
 from tickets.models import Status
 
 register = template.Library()

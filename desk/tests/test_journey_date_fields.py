@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from escalations.models import CaseRequest
+from cases.models import CaseRequest
 from escalations.tests.conftest import World, new_ticket, triaged
 from portal.tests.test_journey_seed002 import sign_in_desk, sign_in_portal, sign_out
 from tickets.models import Status, Ticket

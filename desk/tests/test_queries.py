@@ -446,7 +446,7 @@ def test_it_lists_the_approvals_inbox_in_a_fixed_number_of_queries(
 def grow_case(world: World, case: Any, n: int) -> None:
     """n more of everything the Escalation panel lists: requests, participants, action items,
     meetings and updates."""
-    from escalations.models import ActionItem, CaseMeeting, CaseParticipant, CaseRequest, CaseUpdate
+    from cases.models import ActionItem, CaseMeeting, CaseParticipant, CaseRequest, CaseUpdate
 
     esme, carla = world["esme"], world["carla"]
     now = timezone.now()
@@ -511,16 +511,16 @@ def test_it_shows_a_ticket_with_its_escalation_case_in_a_fixed_number_of_queries
 
 def open_cases(world: World, n: int) -> None:
     """n tickets with an open escalation, every other one acknowledged by esme."""
-    from escalations import cases
+    from cases import services as case_services
 
     for i in range(n):
         ticket = TicketFactory(organisation=world["carla"].organisation, requester=world["carla"],
                                created_by=world["carla"], service=world.erp, team=world.teams["Tier 1"],
                                status="open")
-        case = cases.case_request(ticket=ticket, actor=world["carla"], reason="critical_impact", level="next_tier",
-                                  review=cases.Review(problem_statement_correct=True, business_impact="Big"))
+        case = case_services.case_request(ticket=ticket, actor=world["carla"], reason="critical_impact", level="next_tier",
+                                  review=case_services.Review(problem_statement_correct=True, business_impact="Big"))
         if i % 2:
-            cases.case_acknowledge(case=case, actor=world["esme"])
+            case_services.case_acknowledge(case=case, actor=world["esme"])
 
 
 # Session, user, permissions (2), the cases with their tickets, the update clocks, the breached

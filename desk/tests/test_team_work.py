@@ -560,13 +560,13 @@ def test_it_shows_a_team_leader_the_load_of_their_team(
 
 def test_it_shows_what_waits_for_the_users_decision(client: Client, world: Any) -> None:
     """Approvals for the approver, acknowledgements for the escalation manager, decisions for the IT manager."""
+    from cases import services as case_services
     from desk.tests.test_queries import escalated_ticket
-    from escalations import cases
 
     ticket = escalated_ticket(world, "pending")
     esme = make_agent("Escalation manager", username="esme")
-    case = cases.case_request(ticket=ticket, actor=world["carla"], reason="critical_impact", level="next_tier",
-                              review=cases.Review(problem_statement_correct=True, business_impact="Big"))
+    case = case_services.case_request(ticket=ticket, actor=world["carla"], reason="critical_impact", level="next_tier",
+                              review=case_services.Review(problem_statement_correct=True, business_impact="Big"))
     decision_tier = Tier.objects.filter(kind=TierKind.DECISION).select_related("team").first()
     stuck = TicketFactory(organisation=ticket.organisation, requester=world["carla"], created_by=world["carla"],
                           status="in_progress", team=decision_tier.team)
@@ -585,5 +585,5 @@ def test_it_shows_what_waits_for_the_users_decision(client: Client, world: Any) 
     assert waiting(esme) == {"waiting-acknowledgements": [f"{ticket.reference} {ticket.summary}"]}
     assert waiting(it_manager) == {"waiting-decisions": [f"{stuck.reference} {stuck.summary}"]}
     assert waiting(world["tom"]) == {}
-    cases.case_acknowledge(case=case, actor=esme)
+    case_services.case_acknowledge(case=case, actor=esme)
     assert waiting(esme) == {}

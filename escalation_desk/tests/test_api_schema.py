@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from escalations.tests.test_case_api import acknowledged, as_, monday_morning, people, requested  # noqa: F401
 from rest_framework.test import APIClient
 
 from accounts.models import User
 from escalations.tests.conftest import World, world  # noqa: F401  (the staffed world with ladders)
-from escalations.tests.test_case_api import acknowledged, as_, monday_morning, people, requested  # noqa: F401
 from tickets import file_types
 from tickets.models import Ticket
 from tickets.tests.api_helpers import api_client, ticket_url

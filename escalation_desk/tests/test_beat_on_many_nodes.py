@@ -26,11 +26,11 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Role, User
+from cases.models import DailyReport
+from cases.tasks import send_daily_report
 from clocks.models import BusinessCalendar, Deadline, DeadlineState
 from clocks.services import clock_start
 from clocks.tasks import sweep_deadlines
-from escalations.models import DailyReport
-from escalations.tasks import send_daily_report
 from mail.models import InboundMessage
 from mail.tasks import fetch
 from mail.tests.conftest import ImapFolder, imap_mailbox, mail_settings, message  # noqa: F401  (fixtures)

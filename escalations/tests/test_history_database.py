@@ -7,16 +7,8 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Model
 
-from escalations.models import (
-    CaseReason,
-    CaseUpdate,
-    CommunicationMode,
-    DecisionOutcome,
-    EscalationCase,
-    ManagerDecision,
-    VendorEngagement,
-    VendorUpdate,
-)
+from cases.models import CaseReason, CaseUpdate, CommunicationMode, EscalationCase
+from escalations.models import DecisionOutcome, ManagerDecision, VendorEngagement, VendorUpdate
 from escalations.tests.conftest import World, triaged
 
 pytestmark = [

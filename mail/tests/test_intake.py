@@ -9,7 +9,7 @@ import pytest
 from django.core import mail as django_mail
 
 from accounts.models import Organisation, Role, User
-from escalations.models import CaseRequest, EscalationCase
+from cases.models import CaseRequest, EscalationCase
 from mail import services
 from mail.models import InboundMessage, Outcome
 from mail.services import TemporaryFailure, receive_message

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
-from escalations.models import EscalationCase
+from cases.models import EscalationCase
 from tests_support.factories import make_customer
 from tickets import services
 from tickets.models import Status, Ticket, Watcher

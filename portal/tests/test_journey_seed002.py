@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from escalations.models import CaseRequest, EscalationCase
+from cases.models import CaseRequest, EscalationCase
 from escalations.tests.conftest import World
 from tests_support.factories import PASSWORD, CategoryFactory, make_agent
 from tickets import services

@@ -141,8 +141,8 @@ def test_it_shows_a_request_with_an_escalation_in_a_fixed_number_of_queries(
 ) -> None:
     from datetime import date
 
-    from escalations import cases
-    from escalations.models import ActionItem, CaseMeeting, CaseParticipant, CaseUpdate
+    from cases import services as case_services
+    from cases.models import ActionItem, CaseMeeting, CaseParticipant, CaseUpdate
     from tests_support.factories import make_agent
 
     esme = make_agent("Escalation manager", username="esme")
@@ -156,11 +156,11 @@ def test_it_shows_a_request_with_an_escalation_in_a_fixed_number_of_queries(
         fill_ticket(ticket, 6, [*people, customer], tier1)
         add_sla_clocks([ticket])
         TierStint.objects.create(ticket=ticket, tier=tier)
-        case = cases.case_request(ticket=ticket, actor=customer, reason="critical_impact", level="team_manager",
-                                  review=cases.Review(problem_statement_correct=True, business_impact="Payroll."))
-        cases.case_acknowledge(case=case, actor=esme)
-        cases.case_activate(case=case, actor=esme, mode="phone", update_every_minutes=60, required_attendees="All",
-                            action_plan=[cases.PlanItem(owner=engineer, step="Reproduce", target_date=date.today())],
+        case = case_services.case_request(ticket=ticket, actor=customer, reason="critical_impact", level="team_manager",
+                                  review=case_services.Review(problem_statement_correct=True, business_impact="Payroll."))
+        case_services.case_acknowledge(case=case, actor=esme)
+        case_services.case_activate(case=case, actor=esme, mode="phone", update_every_minutes=60, required_attendees="All",
+                            action_plan=[case_services.PlanItem(owner=engineer, step="Reproduce", target_date=date.today())],
                             first_call_at=timezone.now())
         CaseUpdate.objects.bulk_create(CaseUpdate(case=case, mode="phone", summary=f"Update {i}", logged_by=esme)
                                        for i in range(n))
@@ -170,8 +170,8 @@ def test_it_shows_a_request_with_an_escalation_in_a_fixed_number_of_queries(
                                                     attendees="All", recorded_by=esme) for i in range(n))
         CaseParticipant.objects.bulk_create(CaseParticipant(case=case, user=other_engineer, role=role,
                                                             engaged_by=esme) for role in ("sme", "next_tier"))
-        cases.case_request(ticket=ticket, actor=customer, reason="critical_impact", level="leadership",
-                           review=cases.Review(problem_statement_correct=True, business_impact="Payroll still."))
+        case_services.case_request(ticket=ticket, actor=customer, reason="critical_impact", level="leadership",
+                           review=case_services.Review(problem_statement_correct=True, business_impact="Payroll still."))
         return ticket
 
     small_ticket, large_ticket = make(2), make(150)

@@ -13,8 +13,8 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied
 
 from accounts.models import User
+from cases.models import CaseParticipant, EscalationCase, ParticipantRole
 from escalation_desk.domain import InvalidInput, Refused
-from escalations.models import CaseParticipant, EscalationCase, ParticipantRole
 from notifications import threading
 from notifications.models import Channel, Notification, State
 from notifications.services import deliver

@@ -15,10 +15,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import User
 from approvals.services import approval_approve
+from cases import services as case_services
+from cases.models import CaseMeeting, CaseStatus, MeetingKind
+from cases.services import PlanItem, Review
 from escalation_desk.domain import Refused
-from escalations import cases, services
-from escalations.cases import PlanItem, Review
-from escalations.models import CaseMeeting, CaseStatus, HandoffStatus, MeetingKind
+from escalations import services
+from escalations.models import HandoffStatus
 from notifications.models import Notification
 from tests_support.factories import make_agent
 from tickets import services as ticket_services
@@ -59,9 +61,9 @@ def mail_ticket_with_vendor_hand_off(world: World) -> Ticket:
 
 
 def running_case(ticket: Ticket, esme: User, carla: User, owner: User, level: str) -> object:
-    case = cases.case_request(ticket=ticket, actor=carla, reason="critical_impact", level=level, review=REVIEW)
-    cases.case_acknowledge(case=case, actor=esme)
-    cases.case_activate(case=case, actor=esme, action_plan=[PlanItem(owner, "Work with Microsoft on the rule",
+    case = case_services.case_request(ticket=ticket, actor=carla, reason="critical_impact", level=level, review=REVIEW)
+    case_services.case_acknowledge(case=case, actor=esme)
+    case_services.case_activate(case=case, actor=esme, action_plan=[PlanItem(owner, "Work with Microsoft on the rule",
                                                                      date(2026, 11, 24))],
                         mode="phone", update_every_minutes=240, required_attendees="Carla, Esme",
                         first_call_at=at(23, 15))
@@ -75,21 +77,21 @@ def test_leadership_review_is_refused_until_the_team_leader_and_the_manager_were
         ticket = triaged(world)
         # Asked for a subject matter expert: nobody is engaged automatically.
         case = running_case(ticket, esme, world["carla"], world["erin"], level="sme")
-        assert cases.engaged_roles(case) == {"escalation_manager"}
+        assert case_services.engaged_roles(case) == {"escalation_manager"}
         with pytest.raises(Refused) as refused:
-            cases.case_start_leadership_review(case=case, actor=esme)
+            case_services.case_start_leadership_review(case=case, actor=esme)
         assert refused.value.missing == ["the team leader engaged first", "the team manager engaged first"]
         with pytest.raises(PermissionDenied):
-            cases.case_start_leadership_review(case=case, actor=world["carla"])
-        cases.case_engage(case=case, actor=world["erin"], user=world["tess"], role="team_leader")
+            case_services.case_start_leadership_review(case=case, actor=world["carla"])
+        case_services.case_engage(case=case, actor=world["erin"], user=world["tess"], role="team_leader")
         with pytest.raises(Refused) as refused:
-            cases.case_start_leadership_review(case=case, actor=esme)
+            case_services.case_start_leadership_review(case=case, actor=esme)
         assert refused.value.missing == ["the team manager engaged first"]
         case.refresh_from_db()
         assert case.status == CaseStatus.ACTIVE
         assert not ticket.events.filter(kind="case_leadership_review").exists()
-        cases.case_engage(case=case, actor=esme, user=world["manny"], role="team_manager")
-        cases.case_start_leadership_review(case=case, actor=esme)
+        case_services.case_engage(case=case, actor=esme, user=world["manny"], role="team_manager")
+        case_services.case_start_leadership_review(case=case, actor=esme)
     case.refresh_from_db()
     assert case.status == CaseStatus.LEADERSHIP_REVIEW
 
@@ -106,12 +108,12 @@ def test_seed_000_team_leader_then_team_manager_then_leadership(world: World) ->
         assert [(p.user.username, p.role) for p in case.participants.all()] == [
             ("ravi", "team_leader"), ("esme", "escalation_manager")]
         travel.move_to(at(23, 10, 30))
-        cases.case_log_update(case=case, actor=esme, mode="phone", summary="Microsoft is tracing the rule.")
+        case_services.case_log_update(case=case, actor=esme, mode="phone", summary="Microsoft is tracing the rule.")
         travel.move_to(at(23, 11))
-        cases.case_request(ticket=ticket, actor=carla, reason="responsiveness", level="team_manager",
+        case_services.case_request(ticket=ticket, actor=carla, reason="responsiveness", level="team_manager",
                            review=REVIEW)
         travel.move_to(at(23, 11, 30))
-        cases.case_request(ticket=ticket, actor=carla, reason="responsiveness", level="leadership",
+        case_services.case_request(ticket=ticket, actor=carla, reason="responsiveness", level="leadership",
                            review=REVIEW)
         case.refresh_from_db()
         assert (case.level, case.status) == ("leadership", CaseStatus.ACTIVE)
@@ -119,7 +121,7 @@ def test_seed_000_team_leader_then_team_manager_then_leadership(world: World) ->
             ("ravi", "team_leader"), ("esme", "escalation_manager"), ("manny", "team_manager")]
 
         travel.move_to(at(23, 12))
-        cases.case_start_leadership_review(case=case, actor=esme)
+        case_services.case_start_leadership_review(case=case, actor=esme)
         case.refresh_from_db()
         assert case.status == CaseStatus.LEADERSHIP_REVIEW
         assert ("leah", "leadership") in [(p.user.username, p.role) for p in case.participants.all()]
@@ -143,7 +145,7 @@ def test_seed_000_team_leader_then_team_manager_then_leadership(world: World) ->
 
         # Leadership cannot finish before the brief is ready and the meeting recorded.
         with pytest.raises(Refused) as refused:
-            cases.case_finish_leadership_review(case=case, actor=leah, internal_review="", meeting_at=None,
+            case_services.case_finish_leadership_review(case=case, actor=leah, internal_review="", meeting_at=None,
                                                 attendees="", outcome="")
         assert refused.value.missing == [
             "the case brief marked ready by the engineer", "the case brief marked ready by the team leader",
@@ -151,39 +153,39 @@ def test_seed_000_team_leader_then_team_manager_then_leadership(world: World) ->
             "when the stakeholder meeting took place", "who attended the stakeholder meeting",
             "the stakeholder meeting's outcome"]
         with pytest.raises(PermissionDenied):
-            cases.case_finish_leadership_review(case=case, actor=esme, internal_review="x", meeting_at=at(23, 15),
+            case_services.case_finish_leadership_review(case=case, actor=esme, internal_review="x", meeting_at=at(23, 15),
                                                 attendees="x", outcome="x")
 
         # The engineer, the team leader and the team manager edit the brief and mark it ready.
         with pytest.raises(PermissionDenied):
-            cases.case_edit_brief(case=case, actor=world["erin"], brief=brief, ready=True)
+            case_services.case_edit_brief(case=case, actor=world["erin"], brief=brief, ready=True)
         travel.move_to(at(23, 13))
         edited = brief + "\n\nEngineer: Microsoft confirmed a stuck transport rule."
-        cases.case_edit_brief(case=case, actor=tom, brief=edited, ready=True)
-        cases.case_edit_brief(case=case, actor=ravi, brief=edited, ready=True)
+        case_services.case_edit_brief(case=case, actor=tom, brief=edited, ready=True)
+        case_services.case_edit_brief(case=case, actor=ravi, brief=edited, ready=True)
         case.refresh_from_db()
         assert (case.brief_ready_engineer, case.brief_ready_team_leader, case.brief_ready_team_manager) == (
             tom, ravi, None)
         # A change by the manager: everyone looks again.
         final = edited + "\nManager: a credit is offered."
-        cases.case_edit_brief(case=case, actor=manny, brief=final, ready=True)
+        case_services.case_edit_brief(case=case, actor=manny, brief=final, ready=True)
         case.refresh_from_db()
         assert (case.brief, case.brief_ready_engineer, case.brief_ready_team_leader,
                 case.brief_ready_team_manager) == (final, None, None, manny)
         with pytest.raises(Refused) as refused:
-            cases.case_finish_leadership_review(case=case, actor=leah, internal_review="Reviewed",
+            case_services.case_finish_leadership_review(case=case, actor=leah, internal_review="Reviewed",
                                                 meeting_at=at(23, 15), attendees="Carla, Leah", outcome="OK")
         assert refused.value.missing == ["the case brief marked ready by the engineer",
                                          "the case brief marked ready by the team leader"]
-        cases.case_edit_brief(case=case, actor=tom, brief=final, ready=True)
-        cases.case_edit_brief(case=case, actor=ravi, brief=final, ready=True)
+        case_services.case_edit_brief(case=case, actor=tom, brief=final, ready=True)
+        case_services.case_edit_brief(case=case, actor=ravi, brief=final, ready=True)
 
         # Leadership: an internal review meeting, then the review and the stakeholder meeting.
         travel.move_to(at(23, 14))
-        internal = cases.case_schedule_meeting(case=case, actor=leah, kind=MeetingKind.INTERNAL_REVIEW,
+        internal = case_services.case_schedule_meeting(case=case, actor=leah, kind=MeetingKind.INTERNAL_REVIEW,
                                                scheduled_for=at(23, 14, 30), attendees="Leah, Manny, Esme")
         travel.move_to(at(23, 16))
-        cases.case_finish_leadership_review(
+        case_services.case_finish_leadership_review(
             case=case, actor=leah, internal_review="The rule change was not announced; process fixed.",
             meeting_at=at(23, 15, 30), attendees="Carla, Leah, Esme", outcome="Credit offered; weekly check-in.")
     case.refresh_from_db()
@@ -197,7 +199,7 @@ def test_seed_000_team_leader_then_team_manager_then_leadership(world: World) ->
         (MeetingKind.STAKEHOLDER_MEETING, at(23, 15, 30), "Carla, Leah, Esme", "Credit offered; weekly check-in."),
     ]
     assert internal.kind == MeetingKind.INTERNAL_REVIEW
-    assert [(e.kind, e.is_public, e.at) for e in cases.case_events(ticket)
+    assert [(e.kind, e.is_public, e.at) for e in case_services.case_events(ticket)
             if e.kind not in ("case_participant",)] == [
         ("case_requested", True, at(23, 10)),
         ("case_acknowledged", True, at(23, 10)),
@@ -221,5 +223,5 @@ def test_seed_000_team_leader_then_team_manager_then_leadership(world: World) ->
     assert Notification.objects.filter(kind="escalations.case_engaged", recipient=leah, channel="in_app").count() == 1
     # Back to active: updates go on.
     with time_machine.travel(at(23, 16, 30), tick=False):
-        cases.case_log_update(case=case, actor=esme, mode="phone", summary="Leadership review done.")
+        case_services.case_log_update(case=case, actor=esme, mode="phone", summary="Leadership review done.")
     assert case.updates.count() == 2

@@ -24,6 +24,8 @@ from clocks.models import BusinessCalendar, Clock, ClockState
 from clocks.services import clock_start, clock_stop, clocks_of
 from escalation_desk import links
 from escalation_desk.domain import InvalidInput, Refused, not_one_of
+from escalations.models import Handoff
+from escalations.services import current_stint
 from notifications.services import notify
 from tickets import permissions as ticket_permissions
 from tickets import sla
@@ -46,11 +48,10 @@ from .models import (
     CommunicationMode,
     DailyReport,
     EscalationCase,
-    Handoff,
     MeetingKind,
     ParticipantRole,
+    clocks_of_cases,
 )
-from .services import current_stint
 
 ACK_CLOCK = "escalations.case_ack"
 UPDATE_CLOCK = "escalations.case_update"
@@ -924,13 +925,10 @@ def report_rows(day: date) -> list[dict[str, Any]]:
     )
     cases = list(cases)
     update_clocks = {
-        c.object_id: c for c in Clock.objects.filter(
-            content_type__app_label="escalations", content_type__model="escalationcase",
-            object_id__in=[case.pk for case in cases], kind=UPDATE_CLOCK).exclude(state=ClockState.STOPPED)
+        c.object_id: c for c in clocks_of_cases([case.pk for case in cases]).filter(kind=UPDATE_CLOCK).exclude(state=ClockState.STOPPED)
     }
     breaches: dict[int, int] = {}
-    for row in Clock.objects.filter(content_type__app_label="escalations", content_type__model="escalationcase",
-                                    object_id__in=[case.pk for case in cases], breached_at__lt=end):
+    for row in clocks_of_cases([case.pk for case in cases]).filter(breached_at__lt=end):
         breaches[row.object_id] = breaches.get(row.object_id, 0) + 1
     now = min(end, timezone.now())
     return [{
@@ -977,73 +975,3 @@ def daily_report_send(now: datetime | None = None) -> DailyReport | None:
 
 def case_events(ticket: Ticket) -> list[TimelineEvent]:
     return list(ticket.events.filter(kind__startswith="case_").order_by("at", "pk"))
-
-
-def register() -> None:
-    from clocks.registry import register_clock_handlers
-    from notifications import registry as kinds
-    from tickets.participants import register_engaged
-
-    def warn(clock: Clock) -> None:
-        on_case_clock(clock, warning=True)
-
-    def breach(clock: Clock) -> None:
-        on_case_clock(clock, warning=False)
-
-    for kind in (ACK_CLOCK, UPDATE_CLOCK):
-        register_clock_handlers(kind, on_warning=warn, on_breach=breach)
-    register_engaged("escalations.case", engaged_on)
-    for name, subject, description in [
-        ("escalations.case_requested",
-         "[{{ reference }}] {{ organisation }} asks to escalate{% if added %} further{% endif %} "
-         "({{ level|lower }}): {{ summary }}",
-         "A customer asked to escalate a request (to the escalation managers)."),
-        ("escalations.case_engaged",
-         "[{{ reference }}] {{ engaged_by }} engaged you as {{ role|lower }} on the escalation: {{ summary }}",
-         "You joined a customer escalation as a participant."),
-        ("escalations.case_acknowledged",
-         "[{{ reference }}] {{ manager }} acknowledged the escalation: {{ summary }}",
-         "An escalation manager took a customer escalation as primary point of contact (to its participants)."),
-        ("escalations.case_plan_agreed",
-         "[{{ reference }}] {{ manager }} agreed the action and communication plans: {{ summary }}",
-         "The action plan and communication plan of an escalation are agreed (to its participants)."),
-        ("escalations.case_update",
-         "[{{ reference }}] {{ manager }} gave the customer an update by {{ mode }}: {{ summary }}",
-         "An update was given against the communication plan (to the escalation's participants)."),
-        ("escalations.case_de_escalation_proposed",
-         "[{{ reference }}] {{ manager }} proposed to de-escalate: {{ summary }}",
-         "The escalation manager proposed de-escalation to the customer (to the escalation's participants)."),
-        ("escalations.case_answered",
-         "[{{ reference }}] {{ customer }} {% if agreed %}agreed to de-escalate{% else %}keeps the escalation"
-         "{% endif %}: {{ summary }}",
-         "The customer answered the proposal to de-escalate (to the escalation's participants)."),
-        ("escalations.case_ack_warning",
-         "[{{ reference }}] Escalation not acknowledged yet{% if due %}, due {{ due }}{% endif %}: {{ summary }}",
-         "A new escalation waits for an escalation manager."),
-        ("escalations.case_ack_breach",
-         "[{{ reference }}] Escalation not acknowledged in time: {{ summary }}",
-         "A new escalation was not acknowledged in time (to the escalation managers' manager)."),
-        ("escalations.case_update_due",
-         "[{{ reference }}] Escalation update due{% if due %} by {{ due }}{% endif %}: {{ summary }}",
-         "The next update of the communication plan is due soon (to the escalation manager)."),
-        ("escalations.case_update_missed",
-         "[{{ reference }}] Escalation update missed{% if manager %} by {{ manager }}{% endif %}: {{ summary }}",
-         "An update of the communication plan was missed (to the escalation manager's manager)."),
-        ("escalations.daily_report", "Daily escalation report, {{ day }}: {{ count }} open",
-         "Every business-day morning, the open escalations and their status (seed 002)."),
-        # To the customers (portal links, the engineer's signature, the ticket's thread).
-        ("escalations.customer_acknowledged", "{{ manager }} acknowledged your escalation of {{ reference }}",
-         "Your escalation has an escalation manager: your point of contact (to the customer)."),
-        ("escalations.customer_plan_agreed", "Action plan agreed for your escalation of {{ reference }}",
-         "The action plan and how we keep you informed, with the first conference call (to the customer)."),
-        ("escalations.customer_update", "Update on your escalation of {{ reference }}: {{ update_summary|truncatechars:80 }}",
-         "An update of the communication plan given by e-mail (to the customer)."),
-        ("escalations.customer_de_escalation_proposed", "We propose to de-escalate {{ reference }}",
-         "The escalation manager proposes to close the escalation, with a one-click agree link (to the customer)."),
-        ("escalations.customer_answer_recorded",
-         "{% if agreed %}Your escalation of {{ reference }} is closed{% else %}{{ reference }} stays escalated"
-         "{% endif %}: we recorded your answer",
-         "Staff recorded the customer's answer to the proposal to de-escalate (to the customer)."),
-    ]:
-        kinds.register(name, subject=subject, description=description)
-

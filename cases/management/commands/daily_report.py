@@ -14,8 +14,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from cases.services import daily_report_send, report_rows
 from escalation_desk.startup import refuse_development_settings
-from escalations.cases import daily_report_send, report_rows
 
 
 class Command(BaseCommand):

@@ -1,4 +1,6 @@
-"""Celery tasks of the escalations app: beat asks for the daily report often; it goes out once."""
+"""Celery tasks of the cases app: beat asks for the daily report often; it goes out once.
+
+The task keeps its name ("escalations.daily_report"): beat schedules and queued messages name it."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from celery import shared_task
 
 @shared_task(name="escalations.daily_report")
 def send_daily_report() -> str:
-    from .cases import daily_report_send
+    from .services import daily_report_send
 
     report = daily_report_send()
     return f"sent for {report.day}" if report is not None else "not due"

@@ -34,8 +34,17 @@ from tickets import selectors as ticket_selectors
 from tickets.api import TicketPagination, query_choices
 from tickets.models import Channel, Ticket
 
-from . import cases, permissions, selectors
-from .case_serializers import (
+from . import permissions, selectors, services
+from .models import (
+    OPEN_CASE_STATES,
+    ActionItem,
+    CaseLevel,
+    CaseParticipant,
+    CaseRequest,
+    CaseUpdate,
+    EscalationCase,
+)
+from .serializers import (
     ActionItemSerializer,
     ActivateInputSerializer,
     BoardCaseSerializer,
@@ -54,15 +63,6 @@ from .case_serializers import (
     ReportSerializer,
     StaffCaseSerializer,
     UpdateInputSerializer,
-)
-from .models import (
-    OPEN_CASE_STATES,
-    ActionItem,
-    CaseLevel,
-    CaseParticipant,
-    CaseRequest,
-    CaseUpdate,
-    EscalationCase,
 )
 
 # "view" tells the two apart (a staff case has every field of a customer's, and more).
@@ -190,14 +190,14 @@ class TicketCaseViewSet(viewsets.GenericViewSet):
             raise PermissionDenied("You may not escalate this request.")
         data = valid_input(CaseRequestInputSerializer, request)
         by_customer = ticket_permissions.is_customer_of(ticket, request.user)
-        review = cases.Review(
+        review = services.Review(
             problem_statement_correct=data["problem_statement_correct"],
             corrected_problem_statement=data["corrected_problem_statement"],
             business_impact=data["business_impact"],
             workaround_impractical_because=data["workaround_impractical_because"],
             critical_milestone=data["critical_milestone"],
         )
-        case = cases.case_request(
+        case = services.case_request(
             ticket=ticket, actor=request.user, reason=data["reason"], level=data["level"], review=review,
             reason_detail=data["reason_detail"], channel=Channel.API if by_customer else data["channel"],
         )
@@ -274,7 +274,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         if not _may_see_board(request.user):
             raise PermissionDenied("Only escalation managers and support leadership see the report.")
         day = _day(request.query_params)
-        return Response(ReportSerializer({"date": day, "rows": cases.report_rows(day)}).data)
+        return Response(ReportSerializer({"date": day, "rows": services.report_rows(day)}).data)
 
     @extend_schema(
         summary="One escalation as the user may see it (customers: the public parts)",
@@ -293,7 +293,7 @@ class CaseViewSet(viewsets.GenericViewSet):
     def acknowledge(self, request: Request, pk: str | None = None) -> Response:
         case = self._case(pk)
         self._require_manager()
-        return self._answer(cases.case_acknowledge(case=case, actor=request.user))
+        return self._answer(services.case_acknowledge(case=case, actor=request.user))
 
     @extend_schema(
         summary="Engage a requested resource (SME, next tier, team leader, manager…) as a participant",
@@ -305,7 +305,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         if not permissions.can_engage(case.ticket, request.user):
             raise PermissionDenied("You may not engage people on this escalation.")
         data = valid_input(EngageInputSerializer, request)
-        participant = cases.case_engage(case=case, actor=request.user, user=data["user"], role=data["role"])
+        participant = services.case_engage(case=case, actor=request.user, user=data["user"], role=data["role"])
         return Response(CaseParticipantSerializer(participant).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -318,9 +318,9 @@ class CaseViewSet(viewsets.GenericViewSet):
         case = self._case(pk)
         self._require_manager()
         data = valid_input(ActivateInputSerializer, request, {"ticket": case.ticket})
-        plan = [cases.PlanItem(owner=i["owner"], step=i["step"], target_date=i["target_date"])
+        plan = [services.PlanItem(owner=i["owner"], step=i["step"], target_date=i["target_date"])
                 for i in data["action_plan"]]
-        case = cases.case_activate(
+        case = services.case_activate(
             case=case, actor=request.user, action_plan=plan, mode=data["mode"],
             update_every_minutes=data["update_every_minutes"], required_attendees=data["required_attendees"],
             first_call_at=data["first_call_at"], first_call_attendees=data["first_call_attendees"])
@@ -335,7 +335,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         case = self._case(pk)
         self._require_manager()
         data = valid_input(UpdateInputSerializer, request)
-        update = cases.case_log_update(case=case, actor=request.user, **data)
+        update = services.case_log_update(case=case, actor=request.user, **data)
         return Response(CaseUpdateSerializer(update).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -349,7 +349,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         if not (permissions.can_manage_case(request.user) or permissions.is_leadership(request.user)):
             raise PermissionDenied("Only an escalation manager or support leadership may schedule meetings.")
         data = valid_input(MeetingInputSerializer, request)
-        meeting = cases.case_schedule_meeting(case=case, actor=request.user, **data)
+        meeting = services.case_schedule_meeting(case=case, actor=request.user, **data)
         return Response(CaseMeetingSerializer(meeting).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -364,7 +364,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         if meeting is None:
             raise Http404("No such meeting on this escalation.")
         data = valid_input(MeetingOutcomeInputSerializer, request)
-        meeting = cases.case_record_meeting(meeting=meeting, actor=request.user, **data)
+        meeting = services.case_record_meeting(meeting=meeting, actor=request.user, **data)
         return Response(CaseMeetingSerializer(meeting).data)
 
     @extend_schema(
@@ -379,7 +379,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         item = case.action_items.filter(pk=int(item_id or 0)).first()
         if item is None:
             raise Http404("No such step in this escalation's action plan.")
-        item = cases.case_complete_action(item=item, actor=request.user)
+        item = services.case_complete_action(item=item, actor=request.user)
         return Response(ActionItemSerializer(item).data)
 
     @extend_schema(
@@ -392,7 +392,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         case = self._case(pk)
         if not (permissions.can_manage_case(request.user) or permissions.can_engage(case.ticket, request.user)):
             raise PermissionDenied("You may not start a leadership review.")
-        return self._answer(cases.case_start_leadership_review(case=case, actor=request.user))
+        return self._answer(services.case_start_leadership_review(case=case, actor=request.user))
 
     @extend_schema(
         summary="Edit the case brief and mark it ready (the engineer, the team leader, the team manager)",
@@ -401,10 +401,10 @@ class CaseViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def brief(self, request: Request, pk: str | None = None) -> Response:
         case = self._case(pk)
-        if cases.brief_role(case, case.ticket, request.user) is None:
+        if services.brief_role(case, case.ticket, request.user) is None:
             raise PermissionDenied("The assigned engineer, the team leader and the team manager prepare the brief.")
         data = valid_input(BriefInputSerializer, request)
-        return self._answer(cases.case_edit_brief(case=case, actor=request.user, **data))
+        return self._answer(services.case_edit_brief(case=case, actor=request.user, **data))
 
     @extend_schema(
         summary="Record leadership's internal review and the stakeholder meeting (leadership review → active)",
@@ -416,7 +416,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         if not permissions.is_leadership(request.user):
             raise PermissionDenied("Only support leadership records the review.")
         data = valid_input(FinishReviewInputSerializer, request)
-        return self._answer(cases.case_finish_leadership_review(case=case, actor=request.user, **data))
+        return self._answer(services.case_finish_leadership_review(case=case, actor=request.user, **data))
 
     @extend_schema(
         summary="Propose to de-escalate (active → de-escalation proposed): the action plan is accepted "
@@ -428,7 +428,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         case = self._case(pk)
         self._require_manager()
         data = valid_input(ProposeInputSerializer, request)
-        return self._answer(cases.case_propose_de_escalation(case=case, actor=request.user, **data))
+        return self._answer(services.case_propose_de_escalation(case=case, actor=request.user, **data))
 
     @extend_schema(
         summary="Answer the proposal to de-escalate: the customer (recorded as api), or an escalation "
@@ -442,7 +442,7 @@ class CaseViewSet(viewsets.GenericViewSet):
             raise PermissionDenied("Only the customer, or an escalation manager recording their answer, may answer.")
         data = valid_input(DeEscalationInputSerializer, request)
         by_customer = ticket_permissions.is_customer_of(case.ticket, request.user)
-        case = cases.case_answer_de_escalation(
+        case = services.case_answer_de_escalation(
             case=case, actor=request.user, agree=data["agree"], comment=data["comment"],
             channel=Channel.API if by_customer else data["channel"])
         return self._answer(case)
