@@ -31,7 +31,8 @@ from tickets import permissions as ticket_permissions
 from tickets import sla
 from tickets.models import OPEN_STATES, Channel, Status, Ticket, TimelineEvent
 from tickets.notices import customer_audience, tell_customers, tell_staff
-from tickets.services import lock_ticket, record_event, ticket_correct_statement
+from tickets.services.core import lock_ticket, record_event
+from tickets.services.intake import ticket_correct_statement
 
 from . import permissions
 from .models import (

@@ -30,8 +30,11 @@ from approvals.services import approval_approve, approval_request_changes
 from escalations import services
 from escalations.models import EscalationCriterion, Handoff, HandoffStatus, Tier
 from tickets import permissions as ticket_permissions
-from tickets import services as ticket_services
 from tickets.models import Channel, FixKind, Priority, Status, StepKind, Ticket
+from tickets.services.conversation import ticket_comment
+from tickets.services.intake import ticket_create
+from tickets.services.lifecycle import ticket_resolve, ticket_start, ticket_triage
+from tickets.services.steps import ticket_add_step
 
 from .cast import Cast
 from .stories import Story, run_clocks_until
@@ -72,28 +75,28 @@ class Scene:
     # --- the ticket services, by username -----------------------------------------------------
 
     def triage(self, by: str) -> None:
-        ticket_services.ticket_triage(ticket=self.ticket, actor=self[by], **self.at_triage)
+        ticket_triage(ticket=self.ticket, actor=self[by], **self.at_triage)
         self.at_triage = {}
 
     def open_ticket(self, *, opener: User, requester: User, staff_set: dict[str, Any], **intake: Any) -> Ticket:
         """Open the story's ticket; a customer's gets the staff-only intake at its triage."""
         if not ticket_permissions.may_set_staff_only_intake(opener):
             self.at_triage, staff_set = staff_set, {}
-        self.ticket = ticket_services.ticket_create(
+        self.ticket = ticket_create(
             actor=opener, organisation=requester.organisation, requester=requester, **staff_set, **intake)
         return self.ticket
 
     def start_work(self, by: str) -> None:
-        ticket_services.ticket_start(ticket=self.ticket, actor=self[by])
+        ticket_start(ticket=self.ticket, actor=self[by])
 
     def step(self, by: str, kind: str, action: str, outcome: str, *, public: bool = False,
              log: tuple[str, str] | None = None) -> None:
         files = [SimpleUploadedFile(log[0], log[1].encode(), content_type="text/plain")] if log else []
-        ticket_services.ticket_add_step(ticket=self.ticket, actor=self[by], kind=kind, action=action,
+        ticket_add_step(ticket=self.ticket, actor=self[by], kind=kind, action=action,
                                         outcome=outcome, is_public=public, files=files)
 
     def say(self, by: str, body: str, *, internal: bool = False) -> None:
-        ticket_services.ticket_comment(ticket=self.ticket, actor=self[by], body=body, is_internal=internal)
+        ticket_comment(ticket=self.ticket, actor=self[by], body=body, is_internal=internal)
 
     # --- the escalation services -------------------------------------------------------------
 
@@ -225,7 +228,7 @@ def _returned_and_resolved(s: Scene) -> None:
     s.at(7.9).say("erin", "Felix, the portal now shows the right VAT rate on invoices for Ireland "
                   "(fixed in version 4.2.1). Could you download one of yours and check?")
     s.at(8.3)
-    ticket_services.ticket_resolve(
+    ticket_resolve(
         ticket=s.ticket, actor=s["erin"],
         resolution_summary="Portal 4.2.1 uses each invoice line's VAT rate in the PDF.",
         root_cause="The PDF template used the seller's VAT rate instead of the line's.",

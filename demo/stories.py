@@ -19,8 +19,20 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from clocks.sweep import due_deadlines, sweep_due_deadlines
-from tickets import permissions, services
+from tickets import permissions
 from tickets.models import Priority, Status, Ticket
+from tickets.services.conversation import ticket_comment
+from tickets.services.intake import ticket_create
+from tickets.services.lifecycle import (
+    ticket_await_customer,
+    ticket_cancel,
+    ticket_confirm_resolution,
+    ticket_reopen,
+    ticket_resolve,
+    ticket_start,
+    ticket_triage,
+)
+from tickets.services.steps import ticket_add_step
 
 from .actions import Action, DemoTicket
 from .cast import ORGANISATIONS, Cast
@@ -56,32 +68,32 @@ def _run_action(ticket: Ticket, action: Action, cast: Cast, by_key: dict[str, Ti
     name, by, *args = action
     actor = cast.users[by]
     if name == "triage":
-        services.ticket_triage(ticket=ticket, actor=actor, **args[0])
+        ticket_triage(ticket=ticket, actor=actor, **args[0])
     elif name == "start":
         assignee = cast.users[args[0]] if args[0] else None
-        services.ticket_start(ticket=ticket, actor=actor, assignee=assignee)
+        ticket_start(ticket=ticket, actor=actor, assignee=assignee)
     elif name == "step":
         kind, text, outcome, public, state = args
-        services.ticket_add_step(ticket=ticket, actor=actor, kind=kind, action=text, outcome=outcome,
+        ticket_add_step(ticket=ticket, actor=actor, kind=kind, action=text, outcome=outcome,
                                  is_public=public, state=state)
     elif name == "comment":
         body, internal = args
-        services.ticket_comment(ticket=ticket, actor=actor, body=body, is_internal=internal)
+        ticket_comment(ticket=ticket, actor=actor, body=body, is_internal=internal)
     elif name == "await":
-        services.ticket_await_customer(ticket=ticket, actor=actor, reason=args[0])
+        ticket_await_customer(ticket=ticket, actor=actor, reason=args[0])
     elif name == "resolve":
         summary, root_cause, fix_kind, kb, kb_none = args
-        services.ticket_resolve(ticket=ticket, actor=actor, resolution_summary=summary,
+        ticket_resolve(ticket=ticket, actor=actor, resolution_summary=summary,
                                 root_cause=root_cause, fix_kind=fix_kind, knowledge_article=kb,
                                 knowledge_none_reason=kb_none)
     elif name == "confirm":
         text, channel = args
-        services.ticket_confirm_resolution(ticket=ticket, actor=actor, note=text, channel=channel)
+        ticket_confirm_resolution(ticket=ticket, actor=actor, note=text, channel=channel)
     elif name == "reopen":
-        services.ticket_reopen(ticket=ticket, actor=actor, reason=args[0])
+        ticket_reopen(ticket=ticket, actor=actor, reason=args[0])
     elif name == "cancel":
         reason, text, duplicate_key = args
-        services.ticket_cancel(ticket=ticket, actor=actor, reason=reason, note=text,
+        ticket_cancel(ticket=ticket, actor=actor, reason=reason, note=text,
                                duplicate_of=by_key[duplicate_key] if duplicate_key else None)
     else:  # pragma: no cover - a typo in the table above
         raise ValueError(f"unknown demo action {name!r}")
@@ -249,7 +261,7 @@ def _play(
         staff_set = {"priority": "", "category": None}
     else:
         at_triage = {}
-    ticket = services.ticket_create(
+    ticket = ticket_create(
         actor=opener,
         organisation=org,
         requester=cast.users[spec.requester],

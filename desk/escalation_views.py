@@ -32,7 +32,7 @@ from escalations.models import Consult, Handoff, Tier, TierKind, VendorEngagemen
 from tickets import permissions as ticket_permissions
 from tickets import selectors
 from tickets.models import Ticket, TroubleshootingStep
-from tickets.services import ticket_complete_step
+from tickets.services.steps import ticket_complete_step
 
 from .escalation_forms import (
     ApproveForm,

@@ -21,9 +21,13 @@ from django.views.decorators.vary import vary_on_headers
 from escalation_desk.domain import InvalidInput, Refused
 from escalation_desk.forms import add_service_errors
 from escalations.models import TierStint
-from tickets import file_types, permissions, selectors, services
+from tickets import file_types, permissions, selectors
 from tickets.history import step_set_visibility
 from tickets.models import Ticket, TroubleshootingStep, Watcher
+from tickets.services import conversation
+from tickets.services.intake import ticket_create, ticket_update_intake
+from tickets.services.lifecycle import TRANSITION_LABELS, TRANSITION_SERVICES
+from tickets.services.steps import ticket_add_step
 
 from . import work
 from .case_panel import case_panel
@@ -150,7 +154,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
         intake = form.intake()
         intake["summary"] = intake["summary"] or ""
         try:
-            ticket = services.ticket_create(
+            ticket = ticket_create(
                 actor=request.user, organisation=requester.organisation, requester=requester,
                 channel=data["channel"], files=data["files"], **intake,
             )
@@ -192,7 +196,7 @@ def render_ticket_page(
     forms = {
         name: bound.get(name) or _transition_form(name, ticket) for name in transitions
     }
-    labels = services.TRANSITION_LABELS
+    labels = TRANSITION_LABELS
     watchers = list(ticket.watchers.all())
     may_assign = permissions.can_assign(ticket, request.user) and ticket.is_open
     context = {
@@ -244,7 +248,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = load_ticket(request, pk)
     # Shown before it is cleared, so whoever opens it sees why it was marked.
     unread_since = ticket.unread_customer_reply_at
-    services.ticket_mark_seen(ticket=ticket, actor=request.user)
+    conversation.ticket_mark_seen(ticket=ticket, actor=request.user)
     return render_ticket_page(request, ticket, unread_since=unread_since)
 
 
@@ -255,12 +259,12 @@ def ticket_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     if name not in TRANSITION_FORMS:
         raise Http404("No such transition.")
     if not selectors.may_take_transition(ticket, request.user, name):
-        raise PermissionDenied(f"You may not {services.TRANSITION_LABELS[name].lower()} this ticket.")
+        raise PermissionDenied(f"You may not {TRANSITION_LABELS[name].lower()} this ticket.")
     form = _transition_form(name, ticket, request.POST)
     if form.is_valid():
         try:
             # The form's fields are the service's keyword arguments (desk/forms.py, TRANSITION_FORMS).
-            services.TRANSITION_SERVICES[name](ticket=ticket, actor=request.user, **form.cleaned_data)
+            TRANSITION_SERVICES[name](ticket=ticket, actor=request.user, **form.cleaned_data)
         except (Refused, InvalidInput, PermissionDenied) as exc:
             if isinstance(exc, PermissionDenied) and name not in selectors.available_transitions(
                 ticket, request.user
@@ -268,7 +272,7 @@ def ticket_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
                 raise
             show_service_errors(form, exc)
         else:
-            messages.success(request, f"{services.TRANSITION_LABELS[name]}: done.")
+            messages.success(request, f"{TRANSITION_LABELS[name]}: done.")
             return redirect("desk:ticket", pk=ticket.pk)
     return render_ticket_page(request, load_ticket(request, pk), bound={name: form})
 
@@ -280,7 +284,7 @@ def ticket_comment(request: HttpRequest, pk: int) -> HttpResponse:
     form = CommentForm(request.POST, request.FILES, prefix="comment")
     if form.is_valid():
         try:
-            services.ticket_comment(
+            conversation.ticket_comment(
                 ticket=ticket, actor=request.user, body=form.cleaned_data["body"],
                 is_internal=form.cleaned_data["is_internal"], files=form.cleaned_data["files"],
             )
@@ -302,7 +306,7 @@ def ticket_step(request: HttpRequest, pk: int) -> HttpResponse:
     form = StepForm(request.POST, request.FILES, prefix="step")
     if form.is_valid():
         try:
-            services.ticket_add_step(ticket=ticket, actor=request.user, **form.cleaned_data)
+            ticket_add_step(ticket=ticket, actor=request.user, **form.cleaned_data)
         except (InvalidInput, Refused) as exc:
             show_service_errors(form, exc)
         else:
@@ -346,7 +350,7 @@ def ticket_intake(request: HttpRequest, pk: int) -> HttpResponse:
     form = IntakeForm(request.POST or None, instance=Ticket.objects.get(pk=ticket.pk))
     if request.method == "POST" and form.is_valid():
         try:
-            services.ticket_update_intake(ticket=ticket, actor=request.user, **form.intake())
+            ticket_update_intake(ticket=ticket, actor=request.user, **form.intake())
         except (InvalidInput, PermissionDenied) as exc:
             show_service_errors(form, exc)
         else:

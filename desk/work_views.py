@@ -19,8 +19,9 @@ from django.views.decorators.http import require_POST
 
 from escalation_desk.domain import InvalidInput, Refused
 from escalation_desk.input_guard import is_number
-from tickets import permissions, selectors, services
+from tickets import permissions, selectors
 from tickets.models import Ticket
+from tickets.services import assignment, watchers
 
 from .models import SavedView
 from .views import load_ticket, render_ticket_page, show_service_errors
@@ -58,7 +59,7 @@ def ticket_assign(request: HttpRequest, pk: int) -> HttpResponse:
     form = AssignForm(request.POST, ticket=ticket, prefix="assign")
     if form.is_valid():
         try:
-            services.ticket_assign(ticket=ticket, actor=request.user, assignee=form.cleaned_data["assignee"])
+            assignment.ticket_assign(ticket=ticket, actor=request.user, assignee=form.cleaned_data["assignee"])
         except (Refused, InvalidInput) as exc:
             show_service_errors(form, exc)
         else:
@@ -73,7 +74,7 @@ def ticket_assign(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_or_404
 def ticket_follow(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
-    services.ticket_follow(ticket=ticket, actor=request.user)
+    watchers.ticket_follow(ticket=ticket, actor=request.user)
     messages.success(request, _("You follow %(ref)s: you will hear of every update.") % {"ref": ticket.reference})
     return redirect("desk:ticket", pk=ticket.pk)
 
@@ -82,7 +83,7 @@ def ticket_follow(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_or_404
 def ticket_unfollow(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
-    services.ticket_unfollow(ticket=ticket, actor=request.user)
+    watchers.ticket_unfollow(ticket=ticket, actor=request.user)
     messages.success(request, _("You no longer follow %(ref)s.") % {"ref": ticket.reference})
     return redirect("desk:ticket", pk=ticket.pk)
 
@@ -124,7 +125,7 @@ def queue_assign(request: HttpRequest) -> HttpResponse:
             refused.append(_("ED-%(pk)06d: no such ticket.") % {"pk": pk})
             continue
         try:
-            services.ticket_assign(ticket=ticket, actor=request.user, assignee=assignee)
+            assignment.ticket_assign(ticket=ticket, actor=request.user, assignee=assignee)
         except PermissionDenied as exc:
             forbidden += 1
             refused.append(f"{ticket.reference}: {_refusal_text(exc)}")

@@ -40,14 +40,9 @@ from tickets.models import (
     TroubleshootingStep,
 )
 from tickets.notices import tell_staff
-from tickets.services import (
-    lock_ticket,
-    record_event,
-    ticket_add_step,
-    ticket_hand_over,
-    ticket_resolve,
-    ticket_start,
-)
+from tickets.services.core import lock_ticket, record_event
+from tickets.services.lifecycle import ticket_hand_over, ticket_resolve, ticket_start
+from tickets.services.steps import ticket_add_step
 
 from . import permissions
 from .models import (

@@ -30,8 +30,8 @@ from cases.models import CaseLevel, CaseReason
 from escalation_desk.domain import InvalidInput, Refused
 from notifications.threading import threads_named_by
 from tickets import notices
-from tickets import services as ticket_services
 from tickets.models import Channel, Ticket
+from tickets.services import attachments, conversation, core, intake, watchers
 
 from .loops import automatic_reason
 from .models import InboundMessage, Outcome
@@ -106,7 +106,7 @@ def uploads(mail: ParsedMail) -> tuple[list[SimpleUploadedFile], list[str], list
     for part in mail.attachments:
         upload = SimpleUploadedFile(part.name, part.data, content_type=part.content_type)
         try:
-            ticket_services.validate_upload(upload)
+            attachments.validate_upload(upload)
         except InvalidInput as refusal:
             dropped.append(part.name)
             why.extend(refusal.errors.get("files", []))
@@ -272,11 +272,11 @@ def _act(mail: ParsedMail, record: InboundMessage) -> None:
         notes.append("attachments not kept: " + " ".join(why))
     if ticket is not None and to_escalations(mail):
         _escalate(mail, record, ticket, customer, files, notes=[f"names {ticket.reference} {how}", *notes])
-    elif ticket is not None and ticket.status in ticket_services.FINAL_STATES:
+    elif ticket is not None and ticket.status in core.FINAL_STATES:
         notes.insert(0, f"{ticket.reference} is {ticket.get_status_display().lower()}: opened a follow-up")
         _new_ticket(mail, record, customer, files, dropped, notes=notes, follow_up_of=ticket)
     elif ticket is not None:
-        comment = ticket_services.ticket_comment(
+        comment = conversation.ticket_comment(
             ticket=ticket, actor=customer, body=_body(mail, reply=True), channel=Channel.EMAIL,
             files=files, dropped_files=dropped)
         record.outcome, record.ticket, record.comment = Outcome.COMMENT, ticket, comment
@@ -302,7 +302,7 @@ def _copy_in(mail: ParsedMail, ticket: Ticket, customer: User, notes: list[str])
     colleagues = User.objects.filter(named, organisation_id=ticket.organisation_id, is_active=True,
                                      is_staff=False).exclude(pk__in=[ticket.requester_id, *known])
     for colleague in colleagues:
-        ticket_services.ticket_add_cc(ticket=ticket, actor=customer, contact=colleague)
+        watchers.ticket_add_cc(ticket=ticket, actor=customer, contact=colleague)
         notes.append(f"copied in {colleague.email}")
 
 
@@ -313,7 +313,7 @@ def _new_ticket(mail: ParsedMail, record: InboundMessage, customer: User, files:
     if dropped:
         description += "\n\n" + _("Attachments not kept (size or type not accepted): %(names)s") % {
             "names": ", ".join(dropped)}
-    ticket = ticket_services.ticket_create(
+    ticket = intake.ticket_create(
         actor=customer, organisation=customer.organisation, requester=customer, channel=Channel.EMAIL,
         summary=clean_subject(mail.subject)[:200] or _("E-mail from %(sender)s") % {"sender": mail.sender},
         description=description, files=files, follow_up_of=follow_up_of)
@@ -344,6 +344,6 @@ def _escalate(mail: ParsedMail, record: InboundMessage, ticket: Ticket, customer
         level=CaseLevel.NEXT_TIER, review=case_services.Review(), reason_detail=detail, channel=Channel.EMAIL,
         review_to_complete=True)
     for upload in files:
-        ticket_services.ticket_attach(ticket=ticket, actor=customer, upload=upload)
+        attachments.ticket_attach(ticket=ticket, actor=customer, upload=upload)
     record.outcome, record.ticket, record.case = Outcome.ESCALATION, ticket, case
     record.reason = "; ".join(["escalation request (review to be completed by the escalation managers)", *notes])

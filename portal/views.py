@@ -23,9 +23,14 @@ from cases.models import EscalationCase
 from escalation_desk.domain import InvalidInput, Refused
 from escalation_desk.forms import add_service_errors
 from escalations.services import current_stint
-from tickets import file_types, services
+from tickets import file_types
 from tickets import selectors as ticket_selectors
 from tickets.models import Channel, Status, Ticket
+from tickets.services.conversation import ticket_comment
+from tickets.services.core import FINAL_STATES
+from tickets.services.intake import ticket_create
+from tickets.services.lifecycle import ticket_confirm_resolution, ticket_reopen
+from tickets.services.watchers import ticket_add_cc, ticket_remove_cc
 
 from . import selectors, wording
 from .access import customer_required
@@ -84,7 +89,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         user = request.user
         try:
-            ticket = services.ticket_create(
+            ticket = ticket_create(
                 actor=user, organisation=user.organisation, requester=user, channel=Channel.PORTAL,
                 files=form.cleaned_data["files"], **form.intake(),
             )
@@ -118,7 +123,7 @@ def _request_page(
         "clocks": wording.customer_clocks(ticket),
         "team_leaders": list(ticket.team.leaders.all()) if ticket.team else [],
         "team_manager": ticket.team.manager if ticket.team else None,
-        "can_write": ticket.status not in services.FINAL_STATES,
+        "can_write": ticket.status not in FINAL_STATES,
         "message_form": bound.get("message") or MessageForm(prefix="message"),
         "may_answer_resolution": resolved and ticket_selectors.may_take_transition(
             ticket, request.user, "confirm_resolution"),
@@ -154,7 +159,7 @@ def request_message(request: HttpRequest, pk: int) -> HttpResponse:
     form = MessageForm(request.POST, request.FILES, prefix="message")
     if form.is_valid():
         try:
-            services.ticket_comment(ticket=ticket, actor=request.user, body=form.cleaned_data["body"],
+            ticket_comment(ticket=ticket, actor=request.user, body=form.cleaned_data["body"],
                                     is_internal=False, files=form.cleaned_data["files"], channel=Channel.PORTAL)
         except (InvalidInput, Refused, PermissionDenied) as exc:
             _form_errors(form, exc)
@@ -187,7 +192,7 @@ def request_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     form = ConfirmForm(request.POST, prefix="confirm")
     if form.is_valid():
         try:
-            services.ticket_confirm_resolution(ticket=ticket, actor=request.user, note=form.cleaned_data["note"],
+            ticket_confirm_resolution(ticket=ticket, actor=request.user, note=form.cleaned_data["note"],
                                                channel=Channel.PORTAL)
         except (InvalidInput, Refused, PermissionDenied) as exc:
             _form_errors(form, exc)
@@ -207,7 +212,7 @@ def request_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReopenForm(request.POST, prefix="reopen")
     if form.is_valid():
         try:
-            services.ticket_reopen(ticket=ticket, actor=request.user, reason=form.cleaned_data["reason"])
+            ticket_reopen(ticket=ticket, actor=request.user, reason=form.cleaned_data["reason"])
         except (InvalidInput, Refused, PermissionDenied) as exc:
             _form_errors(form, exc)
         else:
@@ -226,7 +231,7 @@ def request_copy_in(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         contact = form.cleaned_data["contact"]
         try:
-            services.ticket_add_cc(ticket=ticket, actor=request.user, contact=contact)
+            ticket_add_cc(ticket=ticket, actor=request.user, contact=contact)
         except (InvalidInput, Refused, PermissionDenied) as exc:
             _form_errors(form, exc)
         else:
@@ -243,7 +248,7 @@ def request_copy_out(request: HttpRequest, pk: int, user_pk: int) -> HttpRespons
     contact = next((u for u in selectors.copied_in(ticket) if u.pk == user_pk), None)
     if contact is None:
         raise Http404("Nobody by that name is copied in.")
-    services.ticket_remove_cc(ticket=ticket, actor=request.user, contact=contact)
+    ticket_remove_cc(ticket=ticket, actor=request.user, contact=contact)
     messages.success(request, f"{contact} is no longer copied in.")
     return redirect(reverse("portal:request", args=[ticket.pk]) + "#copied-in")
 

@@ -28,7 +28,7 @@ from escalation_desk.api import ErrorSerializer, InvalidInputSerializer, PagePag
 from escalation_desk.domain import InvalidInput, not_one_of
 from escalation_desk.input_guard import is_number
 
-from . import file_types, history, permissions, selectors, services
+from . import file_types, history, permissions, selectors
 from .models import Attachment, Channel, Priority, Status, Ticket, TroubleshootingStep, Watcher
 from .serializers import (
     TRANSITION_INPUTS,
@@ -47,6 +47,13 @@ from .serializers import (
     TicketListSerializer,
     WatcherSerializer,
 )
+from .services.assignment import ticket_assign
+from .services.attachments import ticket_attach
+from .services.conversation import ticket_comment
+from .services.intake import ticket_create
+from .services.lifecycle import TRANSITION_LABELS, TRANSITION_SERVICES
+from .services.steps import ticket_add_step, ticket_complete_step
+from .services.watchers import ticket_add_cc, ticket_follow, ticket_remove_cc, ticket_unfollow
 
 TRANSITION_SUMMARIES = {
     "triage": "Triage: new → open (intake documented; the ticket reaches its team)",
@@ -124,19 +131,19 @@ def _transition_action(name: str) -> Any:
         ticket = selectors.get_ticket_for(request.user, pk)
         if not selectors.may_take_transition(ticket, request.user, name):
             raise PermissionDenied(
-                f"You may not {services.TRANSITION_LABELS[name].lower()} this ticket."
+                f"You may not {TRANSITION_LABELS[name].lower()} this ticket."
             )
         serializer = input_serializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         if name == "confirm_resolution" and permissions.is_customer_of(ticket, request.user):
             data["channel"] = Channel.API  # the customer confirmed through the API itself
-        services.TRANSITION_SERVICES[name](ticket=ticket, actor=request.user, **data)
+        TRANSITION_SERVICES[name](ticket=ticket, actor=request.user, **data)
         return Response(self.detail_data(ticket.pk))
 
     # DRF routes by the function's name, so it is set before @action reads it.
     transition.__name__ = transition.__qualname__ = name
-    transition.__doc__ = services.TRANSITION_SERVICES[name].__doc__
+    transition.__doc__ = TRANSITION_SERVICES[name].__doc__
     transition = action(detail=True, methods=["post"], url_path=name)(transition)
     return extend_schema(
         summary=TRANSITION_SUMMARIES[name],
@@ -203,7 +210,7 @@ class TicketViewSet(viewsets.GenericViewSet):
             raise PermissionDenied("You may not open tickets.")
         serializer = TicketCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        ticket = services.ticket_create(actor=user, channel=Channel.API, **serializer.validated_data)
+        ticket = ticket_create(actor=user, channel=Channel.API, **serializer.validated_data)
         return Response(
             self.detail_data(ticket.pk),
             status=status.HTTP_201_CREATED,
@@ -240,7 +247,7 @@ class TicketViewSet(viewsets.GenericViewSet):
             raise PermissionDenied("Only a team leader or manager of the ticket's team may assign it.")
         serializer = AssignInputSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        services.ticket_assign(ticket=ticket, actor=user, assignee=serializer.validated_data["assignee"])
+        ticket_assign(ticket=ticket, actor=user, assignee=serializer.validated_data["assignee"])
         return Response(self.detail_data(ticket.pk))
 
     @extend_schema(
@@ -252,7 +259,7 @@ class TicketViewSet(viewsets.GenericViewSet):
         if not permissions.is_staff_reader(request.user):
             raise Http404("No such ticket.")
         ticket = selectors.get_ticket_for(request.user, pk)
-        services.ticket_follow(ticket=ticket, actor=request.user)
+        ticket_follow(ticket=ticket, actor=request.user)
         return Response(self.detail_data(ticket.pk))
 
     @extend_schema(
@@ -264,7 +271,7 @@ class TicketViewSet(viewsets.GenericViewSet):
         if not permissions.is_staff_reader(request.user):
             raise Http404("No such ticket.")
         ticket = selectors.get_ticket_for(request.user, pk)
-        services.ticket_unfollow(ticket=ticket, actor=request.user)
+        ticket_unfollow(ticket=ticket, actor=request.user)
         return Response(self.detail_data(ticket.pk))
 
     @extend_schema(
@@ -281,7 +288,7 @@ class TicketViewSet(viewsets.GenericViewSet):
         ticket = selectors.get_ticket_for(request.user, pk)
         if request.method == "POST":
             contact = self._copy_in_contact(request, ticket)
-            services.ticket_add_cc(ticket=ticket, actor=request.user, contact=contact)
+            ticket_add_cc(ticket=ticket, actor=request.user, contact=contact)
         return Response(self._copied_in(ticket))
 
     @extend_schema(
@@ -291,7 +298,7 @@ class TicketViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path="copied-in/remove")
     def copied_out(self, request: Request, pk: str | None = None) -> Response:
         ticket = selectors.get_ticket_for(request.user, pk)
-        services.ticket_remove_cc(ticket=ticket, actor=request.user, contact=self._copy_in_contact(request, ticket))
+        ticket_remove_cc(ticket=ticket, actor=request.user, contact=self._copy_in_contact(request, ticket))
         return Response(self._copied_in(ticket))
 
     def _copy_in_contact(self, request: Request, ticket: Ticket) -> Any:
@@ -313,7 +320,7 @@ class TicketViewSet(viewsets.GenericViewSet):
         """Any other name after a ticket: 404 naming the transitions that exist."""
         selectors.get_ticket_for(request.user, pk)
         return Response(
-            {"detail": f"Unknown transition '{transition}'", "known": list(services.TRANSITION_SERVICES)},
+            {"detail": f"Unknown transition '{transition}'", "known": list(TRANSITION_SERVICES)},
             status=status.HTTP_404_NOT_FOUND,
         )
 
@@ -338,7 +345,7 @@ class TicketViewSet(viewsets.GenericViewSet):
             return Response(CommentSerializer(ticket.comments.all(), many=True, context=context).data)
         serializer = CommentInputSerializer(data=request.data, context=context)
         serializer.is_valid(raise_exception=True)
-        comment = services.ticket_comment(ticket=ticket, actor=user, channel=Channel.API, **serializer.validated_data)
+        comment = ticket_comment(ticket=ticket, actor=user, channel=Channel.API, **serializer.validated_data)
         return Response(CommentSerializer(comment, context=context).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -362,7 +369,7 @@ class TicketViewSet(viewsets.GenericViewSet):
             return Response(StepSerializer(ticket.steps.all(), many=True, context=context).data)
         serializer = StepInputSerializer(data=request.data, context=context)
         serializer.is_valid(raise_exception=True)
-        step = services.ticket_add_step(ticket=ticket, actor=user, **serializer.validated_data)
+        step = ticket_add_step(ticket=ticket, actor=user, **serializer.validated_data)
         return Response(StepSerializer(step, context=context).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -387,7 +394,7 @@ class TicketViewSet(viewsets.GenericViewSet):
         context = self.get_serializer_context()
         serializer = StepCompleteInputSerializer(data=request.data, context=context)
         serializer.is_valid(raise_exception=True)
-        done = services.ticket_complete_step(
+        done = ticket_complete_step(
             step=step, actor=user, outcome=serializer.validated_data["outcome"],
             files=serializer.validated_data.get("files", ()),
         )
@@ -447,7 +454,7 @@ class TicketViewSet(viewsets.GenericViewSet):
             return Response(AttachmentSerializer(files, many=True, context=context).data)
         serializer = AttachmentInputSerializer(data=request.data, context=context)
         serializer.is_valid(raise_exception=True)
-        attachment = services.ticket_attach(
+        attachment = ticket_attach(
             ticket=ticket, actor=user, upload=serializer.validated_data["file"],
             is_internal=serializer.validated_data["is_internal"],
         )

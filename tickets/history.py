@@ -22,7 +22,7 @@ from notifications.services import notification_redact
 
 from . import permissions
 from .models import Attachment, Comment, Ticket, TroubleshootingStep
-from .services import lock_ticket, record_event
+from .services.core import lock_ticket, record_event
 
 
 def _reason(reason: str, what: str) -> str:

@@ -188,10 +188,10 @@ def clock_badges(ticket: Ticket, now: datetime | None = None) -> list[dict[str, 
 
 
 def _on_clock(clock: Clock, *, warning: bool) -> None:
-    from . import services
+    from .services.timeframes import ticket_clock_event
 
     ticket = Ticket.objects.select_related("team", "assignee").get(pk=clock.object_id)
-    services.ticket_clock_event(ticket=ticket, clock=clock, warning=warning)
+    ticket_clock_event(ticket=ticket, clock=clock, warning=warning)
 
 
 def on_warning(clock: Clock) -> None:
@@ -203,12 +203,12 @@ def on_breach(clock: Clock) -> None:
 
 
 def on_confirmation_window_passed(deadline: Deadline) -> None:
-    from . import services
+    from .services.lifecycle import ticket_close_unconfirmed
 
     ticket = Ticket.objects.filter(pk=deadline.object_id).first()
     if ticket is not None:
         with transaction.atomic():
-            services.ticket_close_unconfirmed(ticket=ticket)
+            ticket_close_unconfirmed(ticket=ticket)
 
 
 def team_leads(ticket: Ticket) -> list:

@@ -19,8 +19,9 @@ from escalations import services as esc
 from escalations.models import Handoff, HandoffStatus
 from escalations.tests import conftest as ladder
 from escalations.tests.conftest import World, new_ticket
-from tickets import services as ticket_services
 from tickets.models import Attachment, StepKind, StepState, Ticket, TimelineEvent
+from tickets.services.lifecycle import ticket_start, ticket_triage
+from tickets.services.steps import ticket_add_step, ticket_complete_step
 
 pytestmark = pytest.mark.django_db
 
@@ -55,9 +56,9 @@ def gated_request(world: World, *, summary: str = "Outlook cannot send mail with
         recent_changes="Tenant moved to a new Microsoft 365 plan last week.",
         business_impact="The sales team cannot send quotes to customers.",
     )
-    ticket_services.ticket_triage(ticket=ticket, actor=world["erin"])
-    ticket_services.ticket_start(ticket=ticket, actor=world["erin"])
-    ticket_services.ticket_add_step(
+    ticket_triage(ticket=ticket, actor=world["erin"])
+    ticket_start(ticket=ticket, actor=world["erin"])
+    ticket_add_step(
         ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
         action="Restarted Outlook in safe mode and rebuilt the mail profile.",
         outcome="Same error 0x80040600 when sending with an attachment.",
@@ -65,7 +66,7 @@ def gated_request(world: World, *, summary: str = "Outlook cannot send mail with
     esc.escalate(ticket=ticket, actor=world["erin"],
                  findings="Not a client problem: fails on a new profile too.")
     ticket.refresh_from_db()
-    ticket_services.ticket_add_step(
+    ticket_add_step(
         ticket=ticket, actor=world[requester], kind=StepKind.LOG_ANALYSIS,
         action="Collected a MAPI trace and the message trace in the Exchange admin centre.",
         outcome="Sends are throttled server-side with 'TooManyRequests' for this mailbox only.",
@@ -96,7 +97,7 @@ def test_a_team_leader_lands_on_their_own_pending_approvals(client: Client, worl
     _, mine = gated_request(world)
     # Another team's request (Engineering's leader decides it), and one ravi filed himself.
     other_ticket = new_ticket(world, service=world.mail, summary="Calendar sharing fails")
-    ticket_services.ticket_triage(ticket=other_ticket, actor=world["erin"])
+    ticket_triage(ticket=other_ticket, actor=world["erin"])
     _, decided = gated_request(world, summary="Teams meetings drop after 60 minutes")
     from approvals.services import approval_approve
 
@@ -349,7 +350,7 @@ def test_a_follow_up_request_shows_the_previous_one_and_its_steps(client: Client
     approval_request_changes(request=first, actor=world["ravi"], steps=["Test with a new mailbox"],
                              notes="Rule out the mailbox first.")
     step = ticket.steps.get(state=StepState.TO_DO)
-    ticket_services.ticket_complete_step(step=step, actor=world["tom"], outcome="Same throttling on a new mailbox.")
+    ticket_complete_step(step=step, actor=world["tom"], outcome="Same throttling on a new mailbox.")
     handoff = esc.escalate(ticket=ticket, actor=world["tom"], findings="Tenant-wide throttling.",
                            evidence_note="Screenshots: none.")
     second = handoff.approval

@@ -15,8 +15,19 @@ import pytest
 from bench.bulk import bulk_create_tickets
 from demo.cast import Cast, ensure_cast
 from demo.stories_data import DEMO_TICKETS
-from tickets import services
 from tickets.models import CancelReason, Channel, FixKind, StepKind, StepState, Ticket, TimelineEvent
+from tickets.services.conversation import ticket_comment
+from tickets.services.intake import ticket_create
+from tickets.services.lifecycle import (
+    ticket_await_customer,
+    ticket_cancel,
+    ticket_confirm_resolution,
+    ticket_reopen,
+    ticket_resolve,
+    ticket_start,
+    ticket_triage,
+)
+from tickets.services.steps import ticket_add_step
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +50,7 @@ def _through_the_services(cast: Cast) -> list[Ticket]:
 
     def open_ticket(channel: str) -> Ticket:
         by_customer = channel in (Channel.PORTAL, Channel.API)
-        return services.ticket_create(
+        return ticket_create(
             actor=carla if by_customer else erin, organisation=cast.orgs[0], requester=carla,
             summary=spec.summary, channel=channel, description=spec.description, symptoms=spec.symptoms,
             replication_steps=spec.replication_steps, error_messages=spec.error_messages,
@@ -50,12 +61,12 @@ def _through_the_services(cast: Cast) -> list[Ticket]:
 
     def started(channel: str) -> Ticket:
         ticket = open_ticket(channel)
-        services.ticket_triage(ticket=ticket, actor=erin, **staff_intake)
-        services.ticket_start(ticket=ticket, actor=erin)
+        ticket_triage(ticket=ticket, actor=erin, **staff_intake)
+        ticket_start(ticket=ticket, actor=erin)
         return ticket
 
     def resolve(ticket: Ticket, fix_kind: str = FixKind.PERMANENT) -> None:
-        services.ticket_resolve(ticket=ticket, actor=erin, resolution_summary="Cache cleared.",
+        ticket_resolve(ticket=ticket, actor=erin, resolution_summary="Cache cleared.",
                                 root_cause="Stale cache after deployment.", fix_kind=fix_kind)
 
     tickets = []
@@ -64,32 +75,32 @@ def _through_the_services(cast: Cast) -> list[Ticket]:
     tickets += [new, open_ticket(Channel.PHONE)]
     # Open: triaged, with a step (the ticket's team) and an internal note.
     ticket = open_ticket(Channel.EMAIL)
-    services.ticket_triage(ticket=ticket, actor=erin, **staff_intake)
-    services.ticket_add_step(ticket=ticket, actor=erin, kind=StepKind.BASIC_CHECK, action="Checked.",
+    ticket_triage(ticket=ticket, actor=erin, **staff_intake)
+    ticket_add_step(ticket=ticket, actor=erin, kind=StepKind.BASIC_CHECK, action="Checked.",
                              outcome="Service up.", is_public=False, state=StepState.DONE)
-    services.ticket_comment(ticket=ticket, actor=erin, body="Looks like last month's.", is_internal=True)
+    ticket_comment(ticket=ticket, actor=erin, body="Looks like last month's.", is_internal=True)
     tickets.append(ticket)
     # In progress, after a finished wait; then waiting on the customer.
     ticket = started(Channel.API)
-    services.ticket_add_step(ticket=ticket, actor=tom, kind=StepKind.LOG_ANALYSIS, action="Read the logs.",
+    ticket_add_step(ticket=ticket, actor=tom, kind=StepKind.LOG_ANALYSIS, action="Read the logs.",
                              outcome="Errors found.", is_public=True, state=StepState.DONE)
-    services.ticket_comment(ticket=ticket, actor=erin, body="We are looking into it.")
-    services.ticket_comment(ticket=ticket, actor=carla, body="It happened again.")
-    services.ticket_await_customer(ticket=ticket, actor=erin, reason="Please send a screenshot.")
-    services.ticket_comment(ticket=ticket, actor=carla, body="Here it is.")  # resumes the ticket
-    services.ticket_await_customer(ticket=ticket, actor=erin, reason="Please confirm the usernames.")
+    ticket_comment(ticket=ticket, actor=erin, body="We are looking into it.")
+    ticket_comment(ticket=ticket, actor=carla, body="It happened again.")
+    ticket_await_customer(ticket=ticket, actor=erin, reason="Please send a screenshot.")
+    ticket_comment(ticket=ticket, actor=carla, body="Here it is.")  # resumes the ticket
+    ticket_await_customer(ticket=ticket, actor=erin, reason="Please confirm the usernames.")
     tickets.append(ticket)
     # Resolved, reopened by the customer, resolved again; closed by the customer's confirmation.
     ticket = started(Channel.PORTAL)
     resolve(ticket)
-    services.ticket_reopen(ticket=ticket, actor=carla, reason="The problem came back the next day.")
+    ticket_reopen(ticket=ticket, actor=carla, reason="The problem came back the next day.")
     resolve(ticket, FixKind.WORKAROUND)
-    services.ticket_confirm_resolution(ticket=ticket, actor=carla)
+    ticket_confirm_resolution(ticket=ticket, actor=carla)
     tickets.append(ticket)
     # Closed on the customer's behalf.
     ticket = started(Channel.PHONE)
     resolve(ticket)
-    services.ticket_confirm_resolution(ticket=ticket, actor=erin, note="Customer confirmed by phone.",
+    ticket_confirm_resolution(ticket=ticket, actor=erin, note="Customer confirmed by phone.",
                                        channel=Channel.PHONE)
     tickets.append(ticket)
     # Cancelled while new, once triaged and while in progress: withdrawn, spam or a duplicate.
@@ -99,8 +110,8 @@ def _through_the_services(cast: Cast) -> list[Ticket]:
                                            (CancelReason.DUPLICATE, "Duplicate of an existing ticket.", new)):
             ticket = started(Channel.PHONE) if source == "in_progress" else open_ticket(Channel.EMAIL)
             if source == "open":
-                services.ticket_triage(ticket=ticket, actor=erin, **staff_intake)
-            services.ticket_cancel(ticket=ticket, actor=erin, reason=reason, note=note,
+                ticket_triage(ticket=ticket, actor=erin, **staff_intake)
+            ticket_cancel(ticket=ticket, actor=erin, reason=reason, note=note,
                                    duplicate_of=duplicate_of)
             tickets.append(ticket)
     return tickets

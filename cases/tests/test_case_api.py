@@ -28,8 +28,8 @@ from cases.models import (
     MeetingKind,
 )
 from tests_support.factories import OrganisationFactory, make_agent, make_customer
-from tickets import services as ticket_services
 from tickets.models import Ticket
+from tickets.services.lifecycle import ticket_start
 
 from .conftest import World, at, triaged
 
@@ -80,7 +80,7 @@ def as_(world: World, persona: str | None) -> APIClient:
 
 def worked_ticket(world: World, **kwargs: Any) -> Ticket:
     ticket = triaged(world, summary="Invoices stuck in the outbox", **kwargs)
-    ticket_services.ticket_start(ticket=ticket, actor=world["erin"])
+    ticket_start(ticket=ticket, actor=world["erin"])
     ticket.refresh_from_db()
     return ticket
 

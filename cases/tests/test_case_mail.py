@@ -26,8 +26,10 @@ from notifications.models import Channel, Notification
 from notifications.services import deliver
 from notifications.threading import threads_named_by
 from tests_support.factories import make_agent
-from tickets import services as ticket_services
 from tickets.models import Ticket
+from tickets.services.conversation import ticket_comment
+from tickets.services.lifecycle import ticket_start
+from tickets.services.watchers import ticket_add_cc
 
 from .conftest import World, at, triaged
 
@@ -52,8 +54,8 @@ def esme(world: World) -> User:
 def escalated(world: World, esme: User) -> tuple[Ticket, EscalationCase]:
     """Erin works a Tier 1 ticket with an internal note and a staff-only meeting note; Carla escalates."""
     ticket = triaged(world)
-    ticket_services.ticket_start(ticket=ticket, actor=world["erin"])
-    ticket_services.ticket_comment(ticket=ticket, actor=world["erin"], body=f"{INTERNAL[0]}: the customer is loud.",
+    ticket_start(ticket=ticket, actor=world["erin"])
+    ticket_comment(ticket=ticket, actor=world["erin"], body=f"{INTERNAL[0]}: the customer is loud.",
                                    is_internal=True)
     case = case_services.case_request(ticket=ticket, actor=world["carla"], reason="critical_impact", level="team_leader",
                               review=REVIEW)
@@ -190,7 +192,7 @@ def test_a_customer_mail_goes_to_the_contacts_copied_in_and_whoever_escalated(wo
     asker = make_customer(carla.organisation, username="adele")
     with time_machine.travel(at(23, 9), tick=False):
         ticket = triaged(world)
-        ticket_services.ticket_add_cc(ticket=ticket, actor=carla, contact=colleague)
+        ticket_add_cc(ticket=ticket, actor=carla, contact=colleague)
         case = case_services.case_request(ticket=ticket, actor=asker, reason="critical_impact", level="next_tier",
                                   review=REVIEW)
         case_services.case_acknowledge(case=case, actor=esme)

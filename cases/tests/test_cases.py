@@ -28,8 +28,8 @@ from clocks.models import Clock, ClockState
 from escalation_desk.domain import InvalidInput, Refused
 from notifications.models import Notification
 from tests_support.factories import OrganisationFactory, make_agent, make_customer
-from tickets import services as ticket_services
 from tickets.models import Ticket
+from tickets.services.lifecycle import ticket_cancel, ticket_confirm_resolution, ticket_resolve, ticket_start
 
 from .conftest import World, at, triaged
 
@@ -210,7 +210,7 @@ def test_who_may_request(world: World, esme: User) -> None:
 def test_a_closed_or_cancelled_ticket_cannot_be_escalated(world: World, esme: User) -> None:
     with time_machine.travel(at(23, 9), tick=False):
         ticket = triaged(world)
-        ticket_services.ticket_cancel(ticket=ticket, actor=world["erin"], reason="withdrawn", note="Not needed")
+        ticket_cancel(ticket=ticket, actor=world["erin"], reason="withdrawn", note="Not needed")
         with pytest.raises(Refused) as refused:
             ask(ticket, world["carla"])
     assert refused.value.missing == [
@@ -418,8 +418,8 @@ def test_cancelling_the_ticket_closes_the_case_and_stops_its_clocks(world: World
         case_services.case_acknowledge(case=active, actor=esme)
         activate(active, esme, world["erin"])
         travel.move_to(at(23, 9, 15))
-        ticket_services.ticket_cancel(ticket=ticket, actor=world["erin"], reason="withdrawn", note="Solved")
-        ticket_services.ticket_cancel(ticket=other, actor=world["erin"], reason="duplicate", note="Same",
+        ticket_cancel(ticket=ticket, actor=world["erin"], reason="withdrawn", note="Solved")
+        ticket_cancel(ticket=other, actor=world["erin"], reason="duplicate", note="Same",
                                       duplicate_of=ticket)
     for case, source in ((requested, "requested"), (active, "active")):
         case.refresh_from_db()
@@ -443,14 +443,14 @@ def test_a_disappointing_resolution_may_be_escalated_and_confirming_it_closes_th
     carla, erin = world["carla"], world["erin"]
     with time_machine.travel(at(23, 9), tick=False) as travel:
         ticket = triaged(world)
-        ticket_services.ticket_start(ticket=ticket, actor=erin)
-        ticket_services.ticket_resolve(ticket=ticket, actor=erin, resolution_summary="Restarted the job",
+        ticket_start(ticket=ticket, actor=erin)
+        ticket_resolve(ticket=ticket, actor=erin, resolution_summary="Restarted the job",
                                        root_cause="Unknown", fix_kind="workaround",
                                        knowledge_none_reason="One-off")
         case = ask(ticket, carla, reason="resolution", level="team_leader")
         case_services.case_acknowledge(case=case, actor=esme)
         travel.move_to(at(23, 10))
-        ticket_services.ticket_confirm_resolution(ticket=ticket, actor=carla, note="Fine after all")
+        ticket_confirm_resolution(ticket=ticket, actor=carla, note="Fine after all")
     case.refresh_from_db()
     assert (case.status, case.closed_at) == (CaseStatus.CLOSED, at(23, 10))
     assert [kind for kind, _ in events(ticket)] == [

@@ -23,8 +23,9 @@ from escalations import services
 from escalations.models import HandoffStatus
 from notifications.models import Notification
 from tests_support.factories import make_agent
-from tickets import services as ticket_services
 from tickets.models import StepKind, Ticket
+from tickets.services.lifecycle import ticket_start
+from tickets.services.steps import ticket_add_step
 
 from .conftest import World, at, triaged
 
@@ -40,13 +41,13 @@ def mail_ticket_with_vendor_hand_off(world: World) -> Ticket:
     with time_machine.travel(at(23, 9), tick=False) as travel:
         ticket = triaged(world, service=world.mail, summary="Outlook cannot send to external recipients",
                          description="Every message to an external address bounces.")
-        ticket_services.ticket_start(ticket=ticket, actor=world["erin"])
-        ticket_services.ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
+        ticket_start(ticket=ticket, actor=world["erin"])
+        ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
                                         action="Checked the mailbox quota and the account", outcome="Both fine")
         services.escalate(ticket=ticket, actor=world["erin"], findings="Not a client problem; needs L2.")
         travel.move_to(at(23, 9, 30))
-        ticket_services.ticket_start(ticket=ticket, actor=tom)
-        ticket_services.ticket_add_step(
+        ticket_start(ticket=ticket, actor=tom)
+        ticket_add_step(
             ticket=ticket, actor=tom, kind=StepKind.LOG_ANALYSIS, action="Ran a message trace",
             outcome="550 5.7.1 from Exchange Online", files=[SimpleUploadedFile("trace.png", b"\x89PNG")])
         handoff = services.escalate(ticket=ticket, actor=tom, to_tier=world.tier("Microsoft L3", world.microsoft),
@@ -55,7 +56,7 @@ def mail_ticket_with_vendor_hand_off(world: World) -> Ticket:
         travel.move_to(at(23, 9, 45))
         approval_approve(request=handoff.approval, actor=world["ravi"], notes=APPROVAL_NOTES)
         # Tom keeps working it with Microsoft: he is the engineer of the brief.
-        ticket_services.ticket_start(ticket=ticket, actor=tom)
+        ticket_start(ticket=ticket, actor=tom)
     ticket.refresh_from_db()
     return ticket
 

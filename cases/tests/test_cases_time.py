@@ -27,8 +27,8 @@ from clocks.models import Clock, ClockState
 from clocks.sweep import sweep_due_deadlines
 from notifications.models import Notification
 from tests_support.factories import make_agent
-from tickets import services as ticket_services
 from tickets.models import Ticket
+from tickets.services.lifecycle import ticket_cancel
 
 from .conftest import World, at, triaged
 
@@ -220,7 +220,7 @@ def test_the_daily_report_goes_once_per_business_day_at_the_hour(world: World, d
 
     # Not at the weekend; Monday's goes at 07:00 (the beat asks every 10 minutes).
     with time_machine.travel(at(28, 8), tick=False):
-        ticket_services.ticket_cancel(ticket=first.ticket, actor=world["erin"], reason="withdrawn", note="Done")
+        ticket_cancel(ticket=first.ticket, actor=world["erin"], reason="withdrawn", note="Done")
     for moment in (at(28, 7), at(28, 10), at(29, 9), at(30, 6, 50)):
         assert case_services.daily_report_send(now=moment) is None
     assert case_services.daily_report_send(now=at(30, 7, 0)).open_cases == 1
@@ -253,7 +253,7 @@ def test_report_rows_of_a_past_day_include_cases_closed_since(world: World, desk
         case_services.case_acknowledge(case=second, actor=esme)
         later = ask(triaged(world, summary="Login page slow"), world["carla"])
     with time_machine.travel(at(25, 11), tick=False):
-        ticket_services.ticket_cancel(ticket=first.ticket, actor=world["erin"], reason="withdrawn", note="Done")
+        ticket_cancel(ticket=first.ticket, actor=world["erin"], reason="withdrawn", note="Done")
     with time_machine.travel(at(26, 12), tick=False):
         assert [row["case"] for row in case_services.report_rows(date(2026, 11, 23))] == [first, second]
         assert [row["case"] for row in case_services.report_rows(date(2026, 11, 24))] == [first, second, later]

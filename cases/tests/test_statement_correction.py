@@ -23,8 +23,9 @@ from cases.models import CaseRequest, EscalationCase
 from cases.services import Review
 from escalation_desk.domain import InvalidInput, Refused
 from tests_support.factories import OrganisationFactory, make_agent, make_customer
-from tickets import services as ticket_services
 from tickets.models import Ticket, TimelineEvent
+from tickets.services.intake import ticket_correct_statement
+from tickets.services.lifecycle import ticket_cancel
 
 from .conftest import World, at, triaged
 
@@ -114,16 +115,16 @@ def test_a_refused_request_corrects_nothing(world: World) -> None:
 def test_the_correction_service_is_narrow(world: World, ticket: Ticket) -> None:
     other = make_customer(OrganisationFactory(name="Globex"), username="gus")
     with pytest.raises(PermissionDenied):
-        ticket_services.ticket_correct_statement(ticket=ticket, actor=other, description="Mine now")
+        ticket_correct_statement(ticket=ticket, actor=other, description="Mine now")
     with pytest.raises(InvalidInput) as invalid:
-        ticket_services.ticket_correct_statement(ticket=ticket, actor=world["carla"], summary="Renamed",
+        ticket_correct_statement(ticket=ticket, actor=world["carla"], summary="Renamed",
                                                  priority="P1")
     assert set(invalid.value.errors) == {"summary", "priority"}
     with pytest.raises(InvalidInput):
-        ticket_services.ticket_correct_statement(ticket=ticket, actor=world["carla"], description="  ")
-    ticket_services.ticket_cancel(ticket=ticket, actor=world["erin"], reason="withdrawn", note="Solved")
+        ticket_correct_statement(ticket=ticket, actor=world["carla"], description="  ")
+    ticket_cancel(ticket=ticket, actor=world["erin"], reason="withdrawn", note="Solved")
     with pytest.raises(PermissionDenied):
-        ticket_services.ticket_correct_statement(ticket=ticket, actor=world["carla"], description=NEW_STATEMENT)
+        ticket_correct_statement(ticket=ticket, actor=world["carla"], description=NEW_STATEMENT)
     ticket.refresh_from_db()
     assert ticket.description == OLD_STATEMENT
 

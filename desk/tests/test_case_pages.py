@@ -32,8 +32,8 @@ from clocks.sweep import sweep_due_deadlines
 from desk.tests.test_pages import event_kinds, page
 from escalations.tests.conftest import World, at, new_ticket, triaged
 from tests_support.factories import make_agent
-from tickets import services as ticket_services
 from tickets.models import Ticket
+from tickets.services.lifecycle import ticket_cancel, ticket_start
 
 REVIEW = Review(problem_statement_correct=True, business_impact="Payroll is blocked for 400 staff.")
 
@@ -71,7 +71,7 @@ def requested(world: World, level: str = "next_tier", *, started: bool = True) -
     """A triaged ERP ticket erin works, whose customer carla asked to escalate (portal)."""
     ticket = triaged(world)
     if started:
-        ticket_services.ticket_start(ticket=ticket, actor=world["erin"])
+        ticket_start(ticket=ticket, actor=world["erin"])
     case = case_services.case_request(ticket=ticket, actor=world["carla"], reason="critical_impact", level=level,
                               review=REVIEW)
     ticket.refresh_from_db()
@@ -788,7 +788,7 @@ def test_the_report_link_of_the_daily_email_opens_the_report(cw: World) -> None:
 
 def test_it_keeps_a_started_ticket_escalatable_from_the_console_only_while_open(cw: World) -> None:
     ticket = new_ticket(cw)
-    ticket_services.ticket_cancel(ticket=ticket, actor=cw["erin"], reason="withdrawn", note="", duplicate_of=None)
+    ticket_cancel(ticket=ticket, actor=cw["erin"], reason="withdrawn", note="", duplicate_of=None)
 
     html = page(as_user(cw, "erin").get(ticket_url(ticket)))
 

@@ -22,8 +22,8 @@ from desk.tests.test_pages import event_kinds, page
 from escalations import services as esc
 from escalations.models import Consult, Handoff, ManagerDecision, Tier, TierStint, VendorEngagement
 from escalations.tests.conftest import World, new_ticket, triaged
-from tickets import services as ticket_services
 from tickets.models import Ticket, TroubleshootingStep
+from tickets.services.steps import ticket_add_step, ticket_complete_step
 
 MISSING = 999_999
 
@@ -42,7 +42,7 @@ def ticket_url(ticket: Ticket) -> str:
 def document(world: World, ticket: Ticket, username: str, action: str = "Read the ERP server log",
              outcome: str = "Timeout calling the tax service", files: bool = False) -> TroubleshootingStep:
     uploads = [SimpleUploadedFile("erp.log", b"ERR-504 upstream timeout\n")] if files else []
-    return ticket_services.ticket_add_step(ticket=ticket, actor=world[username], kind="log_analysis",
+    return ticket_add_step(ticket=ticket, actor=world[username], kind="log_analysis",
                                            action=action, outcome=outcome, files=uploads)
 
 
@@ -724,7 +724,7 @@ def test_it_still_shows_a_refusal_when_a_colleague_did_the_step_first(world: Wor
     ticket, handoff = waiting_for_microsoft(world)
     approval_request_changes(request=handoff.approval, actor=world["ravi"], steps=["Collect the connector logs"])
     step = TroubleshootingStep.objects.get(ticket=ticket, state="to_do")
-    ticket_services.ticket_complete_step(step=step, actor=world["tom"], outcome="Done by Tom")
+    ticket_complete_step(step=step, actor=world["tom"], outcome="Done by Tom")
 
     response = as_user(world, "rachel").post(reverse("desk:step_done", args=[ticket.pk, step.pk]),
                                              {f"step_done-{step.pk}-outcome": "Done by Rachel"})

@@ -15,8 +15,8 @@ from django.utils import timezone
 from accounts.models import Team, User
 from desk.tests.test_pages import Page, drive_to, intake_input, page, snapshot, transition_input
 from tests_support.factories import TicketFactory
-from tickets import services
 from tickets.models import Attachment, Ticket, TimelineEvent
+from tickets.services.lifecycle import TRANSITION_LABELS
 
 
 def transition(client: Client, ticket: Ticket, name: str, data: dict[str, str]) -> Any:
@@ -359,6 +359,6 @@ def test_it_shows_why_a_transition_the_ticket_has_moved_past_is_refused(
     assert response.status_code == 200
     html = page(response)
     refusals = html.refusals(html.one(id=f"transition-{name}"))
-    label = services.TRANSITION_LABELS[name].lower()
+    label = TRANSITION_LABELS[name].lower()
     assert refusals[-1] == f"Missing: the ticket to be in a state that allows {label}"
     assert snapshot(tier1_ticket) == before

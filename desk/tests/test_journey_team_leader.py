@@ -11,8 +11,8 @@ import pytest
 
 from accounts.models import Team, User
 from tests_support.factories import PASSWORD, TicketFactory, add_sla_clocks, make_agent
-from tickets import services
 from tickets.models import Comment, Ticket
+from tickets.services.conversation import ticket_comment
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -40,7 +40,7 @@ def test_it_walks_a_team_leader_through_load_queue_and_conversation(
             ("waiting_on_customer", "P2", engineer), ("open", "P4", None), ("new", "", None)])
     ]
     add_sla_clocks(tickets[:5])
-    services.ticket_comment(ticket=tickets[1], actor=customer, body="It failed again at 02:00, log attached.")
+    ticket_comment(ticket=tickets[1], actor=customer, body="It failed again at 02:00, log attached.")
     page.set_viewport_size({"width": 1366, "height": 900})
     sign_in(page, team_leader)
 

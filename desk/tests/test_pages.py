@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from accounts.models import Team, User
 from tests_support.factories import PASSWORD, TicketFactory
-from tickets import selectors, services
+from tickets import selectors
 from tickets.models import (
     Attachment,
     CloseKind,
@@ -26,6 +26,11 @@ from tickets.models import (
     TimelineEvent,
     TroubleshootingStep,
 )
+from tickets.services.attachments import ticket_attach
+from tickets.services.conversation import ticket_comment
+from tickets.services.intake import INTAKE_TEXT_FIELDS
+from tickets.services.lifecycle import TRANSITION_SERVICES
+from tickets.services.steps import ticket_add_step
 
 # --- reading pages ---------------------------------------------------------------------------
 
@@ -147,7 +152,7 @@ def page(response: Any) -> Page:
 # --- console input and states ----------------------------------------------------------------
 
 INTAKE_FIELDS = [
-    *services.INTAKE_TEXT_FIELDS, "critical_milestone", "priority", "category", "service",
+    *INTAKE_TEXT_FIELDS, "critical_milestone", "priority", "category", "service",
 ]
 
 # Console form input (unprefixed) that satisfies every guard of each transition but triage,
@@ -207,7 +212,7 @@ PERSONAS = ["anonymous", *CUSTOMERS, *STAFF]
 def intake_input(ticket: Ticket, prefix: str = "") -> dict[str, str]:
     """The ticket's current intake as the console's intake form posts it."""
     p = f"{prefix}-" if prefix else ""
-    data = {f"{p}{f}": getattr(ticket, f) for f in services.INTAKE_TEXT_FIELDS}
+    data = {f"{p}{f}": getattr(ticket, f) for f in INTAKE_TEXT_FIELDS}
     data[f"{p}critical_milestone"] = ticket.critical_milestone.isoformat() if ticket.critical_milestone else ""
     data[f"{p}priority"] = ticket.priority
     data[f"{p}category"] = str(ticket.category_id or "")
@@ -229,7 +234,7 @@ def transition_input(name: str, ticket: Ticket, **overrides: str) -> dict[str, s
 def drive_to(ticket: Ticket, state: str, actor: User) -> Ticket:
     """Take a new ticket to `state` through the services, as `actor`."""
     for name in PATHS[state]:
-        services.TRANSITION_SERVICES[name](ticket=ticket, actor=actor, **SERVICE_INPUT[name])
+        TRANSITION_SERVICES[name](ticket=ticket, actor=actor, **SERVICE_INPUT[name])
     ticket.refresh_from_db()
     assert ticket.status == state
     return ticket
@@ -251,7 +256,7 @@ def snapshot(ticket: Ticket) -> dict[str, Any]:
         "comments": Comment.objects.filter(ticket=ticket).count(),
         "steps": TroubleshootingStep.objects.filter(ticket=ticket).count(),
         "attachments": Attachment.objects.filter(ticket=ticket).count(),
-        "intake": {f: getattr(row, f) for f in services.INTAKE_TEXT_FIELDS},
+        "intake": {f: getattr(row, f) for f in INTAKE_TEXT_FIELDS},
         "assignee": row.assignee_id,
         "team": row.team_id,
     }
@@ -284,8 +289,8 @@ def test_it_shows_the_ticket_with_its_intake_and_timeline(staff_client: Client, 
 def test_it_shows_internal_comments_to_staff_marked_internal_and_never_to_customers(
     staff_client: Client, ticket: Ticket, engineer: User, customer: User
 ) -> None:
-    services.ticket_comment(ticket=ticket, actor=customer, body="The export is empty again.")
-    services.ticket_comment(ticket=ticket, actor=engineer, body="Suspect the DB timeout.", is_internal=True)
+    ticket_comment(ticket=ticket, actor=customer, body="The export is empty again.")
+    ticket_comment(ticket=ticket, actor=engineer, body="Suspect the DB timeout.", is_internal=True)
     customer_client = Client()
     customer_client.force_login(customer)
 
@@ -305,7 +310,7 @@ def test_it_shows_internal_comments_to_staff_marked_internal_and_never_to_custom
 def test_it_marks_internal_evidence_files_of_a_step_as_internal(
     staff_client: Client, ticket: Ticket, engineer: User
 ) -> None:
-    services.ticket_add_step(
+    ticket_add_step(
         ticket=ticket, actor=engineer, kind="log_analysis", action="Read the export log",
         outcome="Timeout after 1800 s", files=[SimpleUploadedFile("export.log", b"ERR-504\n")],
     )
@@ -551,7 +556,7 @@ def test_it_tells_caches_the_queue_differs_for_htmx_requests(staff_client: Clien
 @pytest.fixture
 def acme_attachment(ticket: Ticket, customer: User) -> Attachment:
     upload = SimpleUploadedFile("export.log", b"ERR-504 upstream timeout\n", content_type="text/plain")
-    return services.ticket_attach(ticket=ticket, actor=customer, upload=upload)
+    return ticket_attach(ticket=ticket, actor=customer, upload=upload)
 
 
 def download(client: Client, attachment: Attachment) -> Any:
@@ -580,7 +585,7 @@ def test_it_hides_an_attachment_of_another_organisation(
 def test_it_hides_internal_attachments_from_the_customer(
     client: Client, ticket: Ticket, engineer: User, customer: User
 ) -> None:
-    internal = services.ticket_attach(
+    internal = ticket_attach(
         ticket=ticket, actor=engineer, upload=SimpleUploadedFile("notes.txt", b"our notes"), is_internal=True
     )
     client.force_login(customer)

@@ -29,8 +29,10 @@ from tests_support.factories import (
     make_customer,
     office_calendar,
 )
-from tickets import services
 from tickets.models import Comment, Status, Ticket, TimelineEvent, Watcher
+from tickets.services.conversation import ticket_comment
+from tickets.services.steps import ticket_add_step
+from tickets.services.watchers import ticket_add_cc
 
 # --- personas and data ------------------------------------------------------------------------
 
@@ -208,7 +210,7 @@ def test_it_follows_and_unfollows_from_the_ticket_page_and_lists_who_watches(
     client: Client, other_engineer: User, open_ticket: Ticket, customer: User, org: Any
 ) -> None:
     cc = make_customer(org, username="cleo")
-    services.ticket_add_cc(ticket=open_ticket, actor=customer, contact=cc)
+    ticket_add_cc(ticket=open_ticket, actor=customer, contact=cc)
     client.force_login(other_engineer)
     url = reverse("desk:ticket", args=[open_ticket.pk])
     assert page(client.get(url)).by_id("follow") is not None
@@ -244,7 +246,7 @@ def test_it_follows_through_the_api_for_staff_only(other_engineer: User, custome
 def test_it_marks_a_customer_reply_unread_until_a_staff_member_opens_the_ticket(
     client: Client, team_leader: User, engineer: User, customer: User, open_ticket: Ticket
 ) -> None:
-    services.ticket_comment(ticket=open_ticket, actor=customer, body="Still failing this morning.")
+    ticket_comment(ticket=open_ticket, actor=customer, body="Still failing this morning.")
     client.force_login(team_leader)
 
     def marked(url: str, **params: str) -> bool:
@@ -272,7 +274,7 @@ def test_it_marks_a_customer_reply_unread_until_a_staff_member_opens_the_ticket(
 def test_it_keeps_the_marker_when_the_customer_reads_their_own_request(
     customer: User, open_ticket: Ticket
 ) -> None:
-    services.ticket_comment(ticket=open_ticket, actor=customer, body="Any news?")
+    ticket_comment(ticket=open_ticket, actor=customer, body="Any news?")
     as_api(customer).get(f"/api/tickets/{open_ticket.pk}/")
     open_ticket.refresh_from_db()
     assert open_ticket.unread_customer_reply_at is not None
@@ -282,7 +284,7 @@ def test_it_keeps_the_marker_when_the_customer_reads_their_own_request(
 
 
 def test_it_renders_the_reply_box_first_with_reply_to_customer_selected(staff_client: Client, open_ticket: Ticket) -> None:
-    services.ticket_comment(ticket=open_ticket, actor=open_ticket.requester, body="Hello?")
+    ticket_comment(ticket=open_ticket, actor=open_ticket.requester, body="Hello?")
 
     html = page(staff_client.get(reverse("desk:ticket", args=[open_ticket.pk])))
 
@@ -349,9 +351,9 @@ def test_it_collapses_the_intake_once_triaged(staff_client: Client, ticket: Tick
 
 
 def test_it_lists_to_do_steps_once(staff_client: Client, open_ticket: Ticket, team_leader: User, engineer: User) -> None:
-    services.ticket_add_step(ticket=open_ticket, actor=engineer, kind="log_analysis", action="Read the log",
+    ticket_add_step(ticket=open_ticket, actor=engineer, kind="log_analysis", action="Read the log",
                              outcome="Timeout")
-    services.ticket_add_step(ticket=open_ticket, actor=team_leader, kind="suggested", action="Check the DB locks",
+    ticket_add_step(ticket=open_ticket, actor=team_leader, kind="suggested", action="Check the DB locks",
                              state="to_do")
 
     html = page(staff_client.get(reverse("desk:ticket", args=[open_ticket.pk])))

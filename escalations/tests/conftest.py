@@ -20,8 +20,8 @@ from tests_support.factories import (
     make_customer,
     office_calendar,
 )
-from tickets import services as ticket_services
 from tickets.models import Service, Ticket
+from tickets.services.lifecycle import ticket_triage
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -97,7 +97,7 @@ def new_ticket(world: World, *, service: Service | None = None, priority: str = 
 
 def triaged(world: World, **kwargs) -> Ticket:
     ticket = new_ticket(world, **kwargs)
-    ticket_services.ticket_triage(ticket=ticket, actor=world["erin"])
+    ticket_triage(ticket=ticket, actor=world["erin"])
     return ticket
 
 

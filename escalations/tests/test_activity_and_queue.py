@@ -17,8 +17,10 @@ from escalations import services
 from escalations.models import DecisionOutcome
 from notifications.models import Channel, Notification
 from notifications.services import deliver
-from tickets import services as ticket_services
 from tickets.models import StepKind, Ticket
+from tickets.services.conversation import ticket_comment
+from tickets.services.lifecycle import ticket_start
+from tickets.services.steps import ticket_add_step
 
 from .conftest import World, at, triaged
 
@@ -42,28 +44,28 @@ def worked_to_the_decision_point(world: World) -> Ticket:
     """Tier 1 → Tier 2 with a conversation and a tier warning, then Engineering escalates to the IT manager."""
     with time_machine.travel(at(23, 9), tick=False) as travel:
         ticket = triaged(world)
-        ticket_services.ticket_start(ticket=ticket, actor=world["erin"])
-        ticket_services.ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
+        ticket_start(ticket=ticket, actor=world["erin"])
+        ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
                                         action="Checked the VPN", outcome="Connected")
         services.escalate(ticket=ticket, actor=world["erin"], findings="Timeouts to the ERP host.",
                           criterion=world.tier("Tier 2").criteria.first())
-        ticket_services.ticket_start(ticket=ticket, actor=world["tom"])
+        ticket_start(ticket=ticket, actor=world["tom"])
         travel.move_to(at(23, 9, 20))
-        ticket_services.ticket_comment(ticket=ticket, actor=world["carla"], body="It fails again this morning.")
+        ticket_comment(ticket=ticket, actor=world["carla"], body="It fails again this morning.")
         travel.move_to(at(23, 9, 40))
-        ticket_services.ticket_comment(ticket=ticket, actor=world["tom"], body="Looks like the 2.4 upgrade.",
+        ticket_comment(ticket=ticket, actor=world["tom"], body="Looks like the 2.4 upgrade.",
                                        is_internal=True)
     sweep_at(at(23, 12))  # Tier 2's P2 time frame (4 business hours from 09:00) at its warning point
     with time_machine.travel(at(23, 12, 30), tick=False) as travel:
-        ticket_services.ticket_add_step(ticket=ticket, actor=world["tom"], kind=StepKind.REPLICATION,
+        ticket_add_step(ticket=ticket, actor=world["tom"], kind=StepKind.REPLICATION,
                                         action="Replicated", outcome="Same")
         services.escalate(ticket=ticket, actor=world["tom"], findings="Bug",
                           criterion=world.tier("Engineering").criteria.first())
-        ticket_services.ticket_start(ticket=ticket, actor=world["ella"])
-        ticket_services.ticket_add_step(ticket=ticket, actor=world["ella"], kind=StepKind.ROOT_CAUSE,
+        ticket_start(ticket=ticket, actor=world["ella"])
+        ticket_add_step(ticket=ticket, actor=world["ella"], kind=StepKind.ROOT_CAUSE,
                                         action="Profiled", outcome="Design limit of the product")
         travel.move_to(at(23, 12, 45))
-        ticket_services.ticket_comment(ticket=ticket, actor=world["ella"], body="We cannot change this.")
+        ticket_comment(ticket=ticket, actor=world["ella"], body="We cannot change this.")
         services.escalate(ticket=ticket, actor=world["ella"], to_tier=world.tier("IT Manager decision"),
                           findings="Nothing any tier can change.")
     ticket.refresh_from_db()
@@ -133,8 +135,8 @@ def test_the_automatic_escalation_tells_the_engineer_whose_queue_the_ticket_left
     settings.SITE_URL = "https://desk.example.com"
     with time_machine.travel(at(23, 9), tick=False):
         ticket = triaged(world)
-        ticket_services.ticket_start(ticket=ticket, actor=world["erin"])
-        ticket_services.ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.KNOWN_ISSUE,
+        ticket_start(ticket=ticket, actor=world["erin"])
+        ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.KNOWN_ISSUE,
                                         action="Searched the known issues", outcome="Nothing matches")
     sweep_at(at(23, 10))  # Tier 1's hour passed: escalated automatically to Tier 2
     ticket.refresh_from_db()
@@ -157,14 +159,14 @@ def test_the_automatic_escalation_tells_the_engineer_whose_queue_the_ticket_left
 def test_a_hand_off_by_someone_else_tells_the_assignee_but_nobody_hears_of_their_own(world: World) -> None:
     with time_machine.travel(at(23, 9), tick=False):
         ticket = triaged(world)
-        ticket_services.ticket_start(ticket=ticket, actor=world["erin"])
-        ticket_services.ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
+        ticket_start(ticket=ticket, actor=world["erin"])
+        ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
                                         action="Checked the VPN", outcome="Connected")
         # Erin escalates her own ticket: she is not told it left her.
         services.escalate(ticket=ticket, actor=world["erin"], findings="Timeouts to the ERP host.",
                           criterion=world.tier("Tier 2").criteria.first())
         assert left_queue("erin") == []
-        ticket_services.ticket_start(ticket=ticket, actor=world["tom"])
+        ticket_start(ticket=ticket, actor=world["tom"])
         # Tier 2's team leader sends Tom's ticket back to Tier 1: Tom is told, Ravi is not.
         back = services.return_to_tier(ticket=ticket, actor=world["ravi"], to_tier=world.tier("Tier 1"),
                                        findings="Not a Tier 2 matter: a VPN profile to renew.")

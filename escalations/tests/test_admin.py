@@ -22,8 +22,9 @@ from escalations.models import (
     TierTimeFrame,
 )
 from tests_support.factories import ServiceFactory, UserFactory, make_agent
-from tickets import services as ticket_services
 from tickets.models import StepKind, Ticket
+from tickets.services.lifecycle import ticket_start, ticket_triage
+from tickets.services.steps import ticket_add_step
 
 from .conftest import World, new_ticket
 
@@ -43,9 +44,9 @@ def superuser(world: World) -> Any:
 def at_l2(world: World, summary: str = "Outlook cannot send mail with attachments") -> Ticket:
     """A mail ticket handed from L1 to L2 (one completed hand-off with its package)."""
     ticket = new_ticket(world, service=world.mail, summary=summary)
-    ticket_services.ticket_triage(ticket=ticket, actor=world["erin"])
-    ticket_services.ticket_start(ticket=ticket, actor=world["erin"])
-    ticket_services.ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
+    ticket_triage(ticket=ticket, actor=world["erin"])
+    ticket_start(ticket=ticket, actor=world["erin"])
+    ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
                                     action="Rebuilt the Outlook profile.", outcome="Same error 0x80040600.")
     esc.escalate(ticket=ticket, actor=world["erin"], findings="Fails on a new profile too.")
     ticket.refresh_from_db()
@@ -235,7 +236,7 @@ def test_the_history_pages_show_stints_consults_vendor_work_and_decisions(
     from approvals.services import approval_approve
 
     ticket = at_l2(world)
-    ticket_services.ticket_add_step(ticket=ticket, actor=world["tom"], kind=StepKind.LOG_ANALYSIS,
+    ticket_add_step(ticket=ticket, actor=world["tom"], kind=StepKind.LOG_ANALYSIS,
                                     action="Message trace.", outcome="Throttled server-side.")
     consult = esc.consult_request(ticket=ticket, actor=world["tom"], team=world.teams["Network Operations"],
                                   question="Any proxy limits on outbound SMTP?")

@@ -29,8 +29,9 @@ from escalations.models import (
     VendorEngagement,
     VendorUpdate,
 )
-from tickets import services as ticket_services
 from tickets.models import StepKind, StepState, Ticket, TimelineEvent, TroubleshootingStep
+from tickets.services.lifecycle import ticket_cancel, ticket_start
+from tickets.services.steps import ticket_add_step
 
 from .conftest import World, at, new_ticket, triaged
 
@@ -58,8 +59,8 @@ def user_of(world: World, persona: str | None) -> User | None:
 def in_tier_1(world: World, **kwargs: Any) -> Ticket:
     """Triaged into Tier 1, started by erin, one step documented: ready to escalate."""
     ticket = triaged(world, summary="Invoice totals off by a cent", **kwargs)
-    ticket_services.ticket_start(ticket=ticket, actor=world["erin"])
-    ticket_services.ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
+    ticket_start(ticket=ticket, actor=world["erin"])
+    ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
                                     action="Reproduced with the customer's invoice", outcome="Off by 0.01")
     ticket.refresh_from_db()
     return ticket
@@ -73,7 +74,7 @@ def in_tier_2(world: World) -> Ticket:
     ticket = in_tier_1(world)
     services.escalate(ticket=ticket, actor=world["erin"], findings="Rounding looks wrong.",
                       criterion=world.tier("Tier 2").criteria.get(text="Potential bug"))
-    ticket_services.ticket_start(ticket=ticket, actor=world["tom"])
+    ticket_start(ticket=ticket, actor=world["tom"])
     ticket.refresh_from_db()
     return ticket
 
@@ -90,12 +91,12 @@ def at_decision_point(world: World) -> Ticket:
 def mail_ticket_pending_l3(world: World) -> tuple[Ticket, Handoff]:
     """Seed 000 through the services: in L2 with a step and a file, L3 requested by tom."""
     ticket = triaged(world, service=world.mail, summary="Outlook cannot send to external recipients")
-    ticket_services.ticket_start(ticket=ticket, actor=world["erin"])
-    ticket_services.ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
+    ticket_start(ticket=ticket, actor=world["erin"])
+    ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
                                     action="Checked the mailbox quota", outcome="Fine")
     services.escalate(ticket=ticket, actor=world["erin"], findings="Needs L2.")
-    ticket_services.ticket_start(ticket=ticket, actor=world["tom"])
-    ticket_services.ticket_add_step(ticket=ticket, actor=world["tom"], kind=StepKind.LOG_ANALYSIS,
+    ticket_start(ticket=ticket, actor=world["tom"])
+    ticket_add_step(ticket=ticket, actor=world["tom"], kind=StepKind.LOG_ANALYSIS,
                                     action="Ran a message trace", outcome="550 5.7.1",
                                     files=[SimpleUploadedFile("trace.png", b"\x89PNG")])
     handoff = services.escalate(ticket=ticket, actor=world["tom"], to_tier=world.tier("Microsoft L3", world.microsoft),
@@ -245,7 +246,7 @@ def test_it_escalates_with_the_same_permissions_as_the_console(
 
 def test_an_escalation_without_what_the_tier_requires_is_409_with_the_missing_list(world: World) -> None:
     ticket = triaged(world)
-    ticket_services.ticket_start(ticket=ticket, actor=world["erin"])
+    ticket_start(ticket=ticket, actor=world["erin"])
 
     response = client(world["erin"]).post(url(ticket, "escalate"), {}, format="json")
 
@@ -796,7 +797,7 @@ def test_seed_000_gate_end_to_end_through_the_api(world: World) -> None:
 ])
 def test_a_to_do_step_is_completed_through_the_tickets_api(world: World, persona: str | None, expected: int) -> None:
     ticket = in_tier_1(world)
-    step = ticket_services.ticket_add_step(ticket=ticket, actor=world["tess"], kind=StepKind.SUGGESTED,
+    step = ticket_add_step(ticket=ticket, actor=world["tess"], kind=StepKind.SUGGESTED,
                                            action="Clear the cache", state=StepState.TO_DO)
 
     response = client(user_of(world, persona)).post(url(ticket, f"steps/{step.pk}/complete"),
@@ -810,7 +811,7 @@ def test_a_to_do_step_is_completed_through_the_tickets_api(world: World, persona
 def test_completing_a_step_needs_an_outcome_a_step_of_this_ticket_and_one_still_to_do(world: World) -> None:
     ticket = in_tier_1(world)
     other = in_tier_1(world)
-    step = ticket_services.ticket_add_step(ticket=ticket, actor=world["tess"], kind=StepKind.SUGGESTED,
+    step = ticket_add_step(ticket=ticket, actor=world["tess"], kind=StepKind.SUGGESTED,
                                            action="Clear the cache", state=StepState.TO_DO)
     api = client(world["erin"])
 
@@ -834,7 +835,7 @@ def test_it_lists_every_ladders_tiers_with_open_ticket_counts(world: World) -> N
     in_tier_1(world)
     in_tier_2(world)
     closed = in_tier_1(world)
-    ticket_services.ticket_cancel(ticket=closed, actor=world["erin"], reason="withdrawn", note="Not needed.")
+    ticket_cancel(ticket=closed, actor=world["erin"], reason="withdrawn", note="Not needed.")
 
     response = client(world["erin"]).get("/api/tiers/")
 
@@ -864,7 +865,7 @@ def test_a_tier_queue_lists_its_open_tickets_with_the_ticket_list_rows(world: Wo
     escalated = in_tier_2(world)
     p1 = in_tier_1(world, priority="P1")
     cancelled = in_tier_1(world)
-    ticket_services.ticket_cancel(ticket=cancelled, actor=world["erin"], reason="withdrawn", note="Not needed.")
+    ticket_cancel(ticket=cancelled, actor=world["erin"], reason="withdrawn", note="Not needed.")
     api = client(world["erin"])
     tier1 = world.tier("Tier 1")
 
@@ -899,17 +900,17 @@ def count_queries(api: APIClient, link: str) -> tuple[int, Any]:
 def grow_ladder(world: World, ticket: Ticket, n: int) -> None:
     """n more hand-offs (returns and escalations), consults with replies, and steps."""
     for i in range(n):
-        ticket_services.ticket_add_step(ticket=ticket, actor=world["tom"], kind=StepKind.BASIC_CHECK,
+        ticket_add_step(ticket=ticket, actor=world["tom"], kind=StepKind.BASIC_CHECK,
                                         action=f"Check {i}", outcome="ok")
         services.return_to_tier(ticket=ticket, actor=world["tom"], to_tier=world.tier("Tier 1"),
                                 findings=f"Round {i}: verify.")
         ticket.refresh_from_db()
-        ticket_services.ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
+        ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
                                         action=f"Verify {i}", outcome="still wrong")
         services.escalate(ticket=ticket, actor=world["erin"], findings=f"Round {i}: still wrong.",
                           criterion=world.tier("Tier 2").criteria.get(text="Potential bug"))
         ticket.refresh_from_db()
-        ticket_services.ticket_start(ticket=ticket, actor=world["tom"])  # as in_tier_2 leaves it
+        ticket_start(ticket=ticket, actor=world["tom"])  # as in_tier_2 leaves it
         consult = services.consult_request(ticket=ticket, actor=world["tom"],
                                            team=world.teams["Network Operations"], question=f"Question {i}?")
         services.consult_reply(consult=consult, actor=world["nils"], reply=f"Answer {i}.")

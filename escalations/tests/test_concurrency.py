@@ -23,8 +23,9 @@ from clocks.sweep import sweep_due_deadlines
 from escalation_desk.domain import Refused
 from escalations import services
 from escalations.models import Handoff, HandoffStatus
-from tickets import services as ticket_services
 from tickets.models import StepKind, Ticket, TimelineEvent
+from tickets.services.lifecycle import ticket_cancel, ticket_start
+from tickets.services.steps import ticket_add_step
 
 from .conftest import World, at, triaged
 
@@ -93,8 +94,8 @@ def escalating(ticket_pk: int, user_pk: int, **kwargs: Any) -> Callable[[], Any]
 def documented_in_tier_1(world: World) -> Ticket:
     with time_machine.travel(at(23, 9), tick=False):
         ticket = triaged(world)
-        ticket_services.ticket_start(ticket=ticket, actor=world["erin"])
-        ticket_services.ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
+        ticket_start(ticket=ticket, actor=world["erin"])
+        ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
                                         action="Checked", outcome="Nothing found")
     return ticket
 
@@ -104,13 +105,13 @@ def in_engineering(world: World) -> Ticket:
     with time_machine.travel(at(23, 9, 5), tick=False):
         services.escalate(ticket=ticket, actor=world["erin"], findings="Deeper",
                           criterion=world.tier("Tier 2").criteria.first())
-        ticket_services.ticket_start(ticket=ticket, actor=world["tom"])
-        ticket_services.ticket_add_step(ticket=ticket, actor=world["tom"], kind=StepKind.REPLICATION,
+        ticket_start(ticket=ticket, actor=world["tom"])
+        ticket_add_step(ticket=ticket, actor=world["tom"], kind=StepKind.REPLICATION,
                                         action="Replicated", outcome="Fails")
         services.escalate(ticket=ticket, actor=world["tom"], findings="Bug",
                           criterion=world.tier("Engineering").criteria.first())
-        ticket_services.ticket_start(ticket=ticket, actor=world["ella"])
-        ticket_services.ticket_add_step(ticket=ticket, actor=world["ella"], kind=StepKind.LOG_ANALYSIS,
+        ticket_start(ticket=ticket, actor=world["ella"])
+        ticket_add_step(ticket=ticket, actor=world["ella"], kind=StepKind.LOG_ANALYSIS,
                                         action="Read the log", outcome="Hardware fault")
     return ticket
 
@@ -275,7 +276,7 @@ def test_approving_while_the_ticket_is_cancelled_ends_cleanly_one_way_or_the_oth
     def cancel() -> None:
         if first == "approve":
             time.sleep(0.1)
-        ticket_services.ticket_cancel(ticket=Ticket.objects.get(pk=ticket.pk), actor=User.objects.get(
+        ticket_cancel(ticket=Ticket.objects.get(pk=ticket.pk), actor=User.objects.get(
             username="ella"), reason="withdrawn", note="The customer withdrew it")
 
     with time_machine.travel(at(23, 11), tick=False):

@@ -16,8 +16,9 @@ from escalation_desk.domain import InvalidInput, Refused
 from escalations import services
 from escalations.models import ConsultStatus, DecisionOutcome, Direction, Handoff, ManagerDecision
 from notifications.models import Notification
-from tickets import services as ticket_services
 from tickets.models import StepKind, Ticket
+from tickets.services.lifecycle import ticket_start
+from tickets.services.steps import ticket_add_step
 
 from .conftest import World, at, triaged
 
@@ -36,12 +37,12 @@ def told(kind: str, key: str) -> set[str]:
 def in_tier_2(world: World) -> Ticket:
     with time_machine.travel(at(23, 9), tick=False):
         ticket = triaged(world)
-        ticket_services.ticket_start(ticket=ticket, actor=world["erin"])
-        ticket_services.ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
+        ticket_start(ticket=ticket, actor=world["erin"])
+        ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
                                         action="Checked the VPN", outcome="Connected")
         services.escalate(ticket=ticket, actor=world["erin"], findings="Timeouts to the ERP host.",
                           criterion=world.tier("Tier 2").criteria.first())
-        ticket_services.ticket_start(ticket=ticket, actor=world["tom"])
+        ticket_start(ticket=ticket, actor=world["tom"])
     ticket.refresh_from_db()
     return ticket
 
@@ -145,12 +146,12 @@ def test_vendor_engagement_only_in_a_vendor_tier_with_its_updates(world: World) 
 
     # Engineering documents, Tier 2 asks for the vendor (gated), the team leader approves.
     with time_machine.travel(at(23, 10), tick=False):
-        ticket_services.ticket_add_step(ticket=ticket, actor=world["tom"], kind=StepKind.REPLICATION,
+        ticket_add_step(ticket=ticket, actor=world["tom"], kind=StepKind.REPLICATION,
                                         action="Replicated", outcome="Same")
         services.escalate(ticket=ticket, actor=world["tom"], findings="Bug",
                           criterion=world.tier("Engineering").criteria.first())
-        ticket_services.ticket_start(ticket=ticket, actor=world["ella"])
-        ticket_services.ticket_add_step(ticket=ticket, actor=world["ella"], kind=StepKind.ROOT_CAUSE,
+        ticket_start(ticket=ticket, actor=world["ella"])
+        ticket_add_step(ticket=ticket, actor=world["ella"], kind=StepKind.ROOT_CAUSE,
                                         action="Traced into the vendor's library", outcome="Fault in the library")
         handoff = services.escalate(ticket=ticket, actor=world["ella"], to_tier=world.tier("Vendor"),
                                     findings="The vendor's library fails.", evidence_note="None: no logs exist.")
@@ -199,12 +200,12 @@ def at_decision_point(world: World) -> Ticket:
     """Tier 1 → Tier 2 → Engineering by hand; Engineering escalates past the last tier."""
     ticket = in_tier_2(world)
     with time_machine.travel(at(23, 10), tick=False):
-        ticket_services.ticket_add_step(ticket=ticket, actor=world["tom"], kind=StepKind.REPLICATION,
+        ticket_add_step(ticket=ticket, actor=world["tom"], kind=StepKind.REPLICATION,
                                         action="Replicated", outcome="Same")
         services.escalate(ticket=ticket, actor=world["tom"], findings="Bug",
                           criterion=world.tier("Engineering").criteria.first())
-        ticket_services.ticket_start(ticket=ticket, actor=world["ella"])
-        ticket_services.ticket_add_step(ticket=ticket, actor=world["ella"], kind=StepKind.ROOT_CAUSE,
+        ticket_start(ticket=ticket, actor=world["ella"])
+        ticket_add_step(ticket=ticket, actor=world["ella"], kind=StepKind.ROOT_CAUSE,
                                         action="Profiled", outcome="Design limit of the product")
         services.escalate(ticket=ticket, actor=world["ella"], to_tier=world.tier("IT Manager decision"),
                           findings="Nothing any tier can change.")

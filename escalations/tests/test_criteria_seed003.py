@@ -12,8 +12,10 @@ from django.core.exceptions import PermissionDenied
 from escalation_desk.domain import InvalidInput, Refused
 from escalations import services
 from escalations.models import Direction, Handoff, HandoffStatus, TierStint
-from tickets import services as ticket_services
 from tickets.models import StepKind, Ticket
+from tickets.services.conversation import ticket_comment
+from tickets.services.lifecycle import ticket_confirm_resolution, ticket_resolve, ticket_start
+from tickets.services.steps import ticket_add_step
 
 from .conftest import World, at, triaged
 
@@ -28,14 +30,14 @@ ENGINEERING_CRITERIA = (
 def in_tier_2(world: World) -> Ticket:
     with time_machine.travel(at(23, 9), tick=False):
         ticket = triaged(world, summary="Invoice totals off by a cent")
-        ticket_services.ticket_start(ticket=ticket, actor=world["erin"])
-        ticket_services.ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
+        ticket_start(ticket=ticket, actor=world["erin"])
+        ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
                                         action="Reproduced with the customer's invoice", outcome="Off by 0.01")
         services.escalate(ticket=ticket, actor=world["erin"], findings="Rounding looks wrong.",
                           criterion=world.tier("Tier 2").criteria.get(text="Potential bug"))
     with time_machine.travel(at(23, 10), tick=False):
-        ticket_services.ticket_start(ticket=ticket, actor=world["tom"])
-        ticket_services.ticket_add_step(ticket=ticket, actor=world["tom"], kind=StepKind.REPLICATION,
+        ticket_start(ticket=ticket, actor=world["tom"])
+        ticket_add_step(ticket=ticket, actor=world["tom"], kind=StepKind.REPLICATION,
                                         action="Replicated in the test ERP", outcome="Rounds half-down")
     ticket.refresh_from_db()
     return ticket
@@ -78,8 +80,8 @@ def test_engineering_returns_the_fix_to_tier_1_which_resolves_and_the_customer_c
         services.escalate(ticket=ticket, actor=world["tom"], findings="Rounding bug.",
                           criterion=engineering.criteria.get(text="Requires code changes"))
     with time_machine.travel(at(23, 13), tick=False):
-        ticket_services.ticket_start(ticket=ticket, actor=world["ella"])
-        ticket_services.ticket_add_step(ticket=ticket, actor=world["ella"], kind=StepKind.FIX_DEPLOYED,
+        ticket_start(ticket=ticket, actor=world["ella"])
+        ticket_add_step(ticket=ticket, actor=world["ella"], kind=StepKind.FIX_DEPLOYED,
                                         action="Fixed the rounding mode and deployed 4.2.1", outcome="Totals match")
     # Tier 1 cannot move a ticket it no longer holds; returning upward is not a return.
     with pytest.raises(PermissionDenied):
@@ -108,16 +110,16 @@ def test_engineering_returns_the_fix_to_tier_1_which_resolves_and_the_customer_c
     # Tier 1 starts it, verifies with the customer and resolves: Engineering worked the ticket,
     # so the knowledge-base update (or why none is needed) is required.
     with time_machine.travel(at(23, 15), tick=False):
-        ticket_services.ticket_start(ticket=ticket, actor=world["erin"])
-        ticket_services.ticket_comment(ticket=ticket, actor=world["erin"],
+        ticket_start(ticket=ticket, actor=world["erin"])
+        ticket_comment(ticket=ticket, actor=world["erin"],
                                        body="Version 4.2.1 fixes the rounding; please check your next invoice.")
         with pytest.raises(Refused) as refused:
-            ticket_services.ticket_resolve(ticket=ticket, actor=world["erin"], resolution_summary="Fixed in 4.2.1",
+            ticket_resolve(ticket=ticket, actor=world["erin"], resolution_summary="Fixed in 4.2.1",
                                            root_cause="Half-down rounding", fix_kind="permanent")
         assert refused.value.missing == [
             "knowledge-base update, or the reason none is needed (Engineering worked it)"
         ]
-        ticket_services.ticket_resolve(ticket=ticket, actor=world["erin"], resolution_summary="Fixed in 4.2.1",
+        ticket_resolve(ticket=ticket, actor=world["erin"], resolution_summary="Fixed in 4.2.1",
                                        root_cause="Half-down rounding", fix_kind="permanent",
                                        knowledge_article="KB-1042 Invoice rounding")
     ticket.refresh_from_db()
@@ -126,7 +128,7 @@ def test_engineering_returns_the_fix_to_tier_1_which_resolves_and_the_customer_c
     assert services.current_stint(ticket).clock.state == "paused"
 
     with time_machine.travel(at(23, 16), tick=False):
-        ticket_services.ticket_confirm_resolution(ticket=ticket, actor=world["carla"], note="Invoice is right now.")
+        ticket_confirm_resolution(ticket=ticket, actor=world["carla"], note="Invoice is right now.")
     ticket.refresh_from_db()
     assert (ticket.status, ticket.close_kind) == ("closed", "confirmed_by_customer")
     assert services.current_stint(ticket).clock.state == "stopped"

@@ -17,8 +17,9 @@ from escalation_desk.domain import Refused
 from escalations import services
 from escalations.models import Handoff, HandoffStatus, VendorEngagement
 from notifications.models import Notification
-from tickets import services as ticket_services
 from tickets.models import StepKind, StepState, Ticket, TroubleshootingStep
+from tickets.services.lifecycle import ticket_start
+from tickets.services.steps import ticket_add_step, ticket_complete_step
 
 from .conftest import World, at, triaged
 
@@ -31,8 +32,8 @@ def mail_ticket_in_l2(world: World) -> Ticket:
     """Triaged on the Microsoft ladder; L1 documented a step and escalated to L2."""
     with time_machine.travel(at(23, 9), tick=False):
         ticket = triaged(world, service=world.mail, summary="Outlook cannot send to external recipients")
-        ticket_services.ticket_start(ticket=ticket, actor=world["erin"])
-        ticket_services.ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
+        ticket_start(ticket=ticket, actor=world["erin"])
+        ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
                                         action="Checked the mailbox quota and the account", outcome="Both fine")
         services.escalate(ticket=ticket, actor=world["erin"], findings="Not a client problem; needs L2.")
     ticket.refresh_from_db()
@@ -45,7 +46,7 @@ def test_a_vendor_hand_off_without_l1_and_l2_troubleshooting_is_refused_with_wha
     l3 = world.tier("Microsoft L3", world.microsoft)
     with time_machine.travel(at(23, 9), tick=False):
         ticket = triaged(world, service=world.mail)
-        ticket_services.ticket_start(ticket=ticket, actor=world["erin"])
+        ticket_start(ticket=ticket, actor=world["erin"])
     assert services.current_stint(ticket).tier.name == "L1"
 
     # Straight from L1 to Microsoft, nothing documented.
@@ -68,7 +69,7 @@ def test_the_seed_000_gate_request_changes_follow_up_approve_and_vendor_case(wor
     tom, ravi = world["tom"], world["ravi"]
 
     with time_machine.travel(at(23, 10), tick=False):
-        ticket_services.ticket_start(ticket=ticket, actor=tom)
+        ticket_start(ticket=ticket, actor=tom)
     # L2 has done nothing yet, and nothing is attached.
     with pytest.raises(Refused) as refused:
         services.escalate(ticket=ticket, actor=tom, to_tier=l3, findings="Transport rule? Ask Microsoft.")
@@ -80,7 +81,7 @@ def test_the_seed_000_gate_request_changes_follow_up_approve_and_vendor_case(wor
         findings="Transport rule? Ask Microsoft.", evidence_note="")
 
     with time_machine.travel(at(23, 11), tick=False):
-        ticket_services.ticket_add_step(
+        ticket_add_step(
             ticket=ticket, actor=tom, kind=StepKind.LOG_ANALYSIS, action="Ran a message trace",
             outcome="550 5.7.1 from Exchange Online", files=[SimpleUploadedFile("trace.png", b"\x89PNG")],
         )
@@ -132,7 +133,7 @@ def test_the_seed_000_gate_request_changes_follow_up_approve_and_vendor_case(wor
     with time_machine.travel(at(23, 13), tick=False):
         for step, outcome in zip(to_do, ["Same error with a new profile", "Policy allows external mail"],
                                  strict=True):
-            ticket_services.ticket_complete_step(step=step, actor=tom, outcome=outcome)
+            ticket_complete_step(step=step, actor=tom, outcome=outcome)
         second = services.escalate(ticket=ticket, actor=tom, to_tier=l3, findings="Not the client nor the policy.")
     assert services.steps_to_do(ticket) == []
     assert TroubleshootingStep.objects.filter(ticket=ticket, kind=StepKind.SUGGESTED, state=StepState.DONE,

@@ -19,8 +19,20 @@ from escalation_desk.domain import InvalidInput, Refused
 from escalations import services
 from escalations.models import Handoff, HandoffStatus
 from notifications.models import Notification
-from tickets import services as ticket_services
 from tickets.models import Status, StepKind, StepState, Ticket
+from tickets.services.attachments import ticket_attach
+from tickets.services.conversation import ticket_comment
+from tickets.services.intake import ticket_update_intake
+from tickets.services.lifecycle import (
+    ticket_await_customer,
+    ticket_cancel,
+    ticket_confirm_resolution,
+    ticket_customer_replied,
+    ticket_reopen,
+    ticket_resolve,
+    ticket_start,
+)
+from tickets.services.steps import ticket_add_step, ticket_complete_step
 
 from .conftest import World, at, new_ticket, triaged
 
@@ -33,7 +45,7 @@ def sweep_at(moment: datetime) -> None:
 
 
 def step(ticket: Ticket, actor, action: str, outcome: str = "Done", **kwargs):
-    return ticket_services.ticket_add_step(ticket=ticket, actor=actor, kind=kwargs.pop("kind", StepKind.OTHER),
+    return ticket_add_step(ticket=ticket, actor=actor, kind=kwargs.pop("kind", StepKind.OTHER),
                                            action=action, outcome=outcome, **kwargs)
 
 
@@ -41,15 +53,15 @@ def in_engineering(world: World) -> Ticket:
     """An ERP ticket worked by Tier 1, Tier 2 and Engineering, now in Engineering (Monday)."""
     with time_machine.travel(at(23, 9), tick=False):
         ticket = triaged(world)
-        ticket_services.ticket_start(ticket=ticket, actor=world["erin"])
+        ticket_start(ticket=ticket, actor=world["erin"])
         step(ticket, world["erin"], "Checked the known issues", "None match")
         services.escalate(ticket=ticket, actor=world["erin"], findings="Posting fails.",
                           criterion=world.tier("Tier 2").criteria.first())
-        ticket_services.ticket_start(ticket=ticket, actor=world["tom"])
+        ticket_start(ticket=ticket, actor=world["tom"])
         step(ticket, world["tom"], "Replicated in test", "Fails in test too")
         services.escalate(ticket=ticket, actor=world["tom"], findings="Code-level fault.",
                           criterion=world.tier("Engineering").criteria.first())
-        ticket_services.ticket_start(ticket=ticket, actor=world["ella"])
+        ticket_start(ticket=ticket, actor=world["ella"])
         step(ticket, world["ella"], "Read the stack trace", "Lock timeout on the line controller")
     ticket.refresh_from_db()
     return ticket
@@ -73,12 +85,12 @@ def test_the_package_carries_the_intake_every_step_with_its_files_per_tier_and_t
     with time_machine.travel(at(23, 9), tick=False):
         ticket = triaged(world, symptoms="Posting hangs", business_impact="Month-end close blocked",
                          workaround="Post in small batches")
-        ticket_services.ticket_start(ticket=ticket, actor=world["erin"])
+        ticket_start(ticket=ticket, actor=world["erin"])
         first = step(ticket, world["erin"], "Checked the service status", "All green", kind=StepKind.BASIC_CHECK,
                      files=[SimpleUploadedFile("status.png", b"\x89PNG")])
-        attachment = ticket_services.ticket_attach(ticket=ticket, actor=world["erin"],
+        attachment = ticket_attach(ticket=ticket, actor=world["erin"],
                                                    upload=SimpleUploadedFile("erp.log", b"ERR 42"))
-        ticket_services.ticket_comment(ticket=ticket, actor=world["erin"], body="See the screenshot",
+        ticket_comment(ticket=ticket, actor=world["erin"], body="See the screenshot",
                                        files=[SimpleUploadedFile("comment.txt", b"not evidence")])
         pending = step(ticket, world["tess"], "Check the batch size", "", state=StepState.TO_DO)
     criterion = world.tier("Tier 2").criteria.get(text="Potential bug")
@@ -86,7 +98,7 @@ def test_the_package_carries_the_intake_every_step_with_its_files_per_tier_and_t
         services.escalate(ticket=ticket, actor=world["erin"], criterion=criterion, findings="Hangs at 10k lines.")
     assert refused.value.missing == ["the suggested troubleshooting steps done first: Check the batch size"]
     with time_machine.travel(at(23, 9, 30), tick=False):
-        ticket_services.ticket_complete_step(step=pending, actor=world["erin"], outcome="Hangs from 10,000 lines")
+        ticket_complete_step(step=pending, actor=world["erin"], outcome="Hangs from 10,000 lines")
         handoff = services.escalate(ticket=ticket, actor=world["erin"], criterion=criterion,
                                     findings="Hangs at 10k lines.")
     package = handoff.package
@@ -121,7 +133,7 @@ def test_a_chosen_higher_tier_is_allowed_and_the_package_groups_steps_by_tier(wo
     # Skipping Tier 2: straight from Tier 1 to Engineering with one of its criteria.
     with time_machine.travel(at(23, 9), tick=False):
         other = triaged(world)
-        ticket_services.ticket_start(ticket=other, actor=world["erin"])
+        ticket_start(ticket=other, actor=world["erin"])
         step(other, world["erin"], "Found a security advisory", "Matches the version")
         jump = services.escalate(ticket=other, actor=world["erin"], to_tier=world.tier("Engineering"),
                                  criterion=world.tier("Engineering").criteria.get(text="Security concern"),
@@ -193,7 +205,7 @@ def test_one_hand_off_in_flight_at_a_time_and_nothing_above_the_last_tier(world:
     # Past every tier (an engineer may escalate past the last one): no tier above the decision point.
     with time_machine.travel(at(23, 9), tick=False):
         top = triaged(world)
-        ticket_services.ticket_start(ticket=top, actor=world["erin"])
+        ticket_start(ticket=top, actor=world["erin"])
         services.escalate(ticket=top, actor=world["erin"], to_tier=world.tier("IT Manager decision"),
                           findings="Nothing any tier can do.")
     top.refresh_from_db()
@@ -206,14 +218,14 @@ def test_one_hand_off_in_flight_at_a_time_and_nothing_above_the_last_tier(world:
 def test_a_ticket_waiting_on_the_customer_or_resolved_cannot_be_escalated(world: World) -> None:
     ticket = in_engineering(world)
     with time_machine.travel(at(23, 10), tick=False):
-        ticket_services.ticket_await_customer(ticket=ticket, actor=world["ella"], reason="Controller model?")
+        ticket_await_customer(ticket=ticket, actor=world["ella"], reason="Controller model?")
     with pytest.raises(Refused) as refused:
         services.escalate(ticket=ticket, actor=world["ella"], findings="More", evidence_note="none")
     assert refused.value.missing == ["a ticket that is open or in progress (this one is waiting on customer)"]
     with time_machine.travel(at(23, 10, 30), tick=False):
-        ticket_services.ticket_customer_replied(ticket=ticket, actor=world["ella"], note="Phoned: model X200.")
+        ticket_customer_replied(ticket=ticket, actor=world["ella"], note="Phoned: model X200.")
     with time_machine.travel(at(23, 11), tick=False):
-        ticket_services.ticket_resolve(ticket=ticket, actor=world["ella"], resolution_summary="Fixed",
+        ticket_resolve(ticket=ticket, actor=world["ella"], resolution_summary="Fixed",
                                        root_cause="Lock", fix_kind="permanent", knowledge_article="KB-1")
     ticket.refresh_from_db()
     # A resolved ticket is not worked any more: the refusal says why.
@@ -273,11 +285,11 @@ def test_request_changes_gives_to_do_steps_and_the_next_request_follows_the_prev
         StepKind.SUGGESTED, StepState.TO_DO, "Power-cycle the controller remotely", "")
 
     with pytest.raises(InvalidInput):
-        ticket_services.ticket_complete_step(step=to_do, actor=world["ella"], outcome="")
+        ticket_complete_step(step=to_do, actor=world["ella"], outcome="")
     with time_machine.travel(at(23, 12), tick=False):
-        ticket_services.ticket_complete_step(step=to_do, actor=world["ella"], outcome="Still hangs after power-cycle")
+        ticket_complete_step(step=to_do, actor=world["ella"], outcome="Still hangs after power-cycle")
     with pytest.raises(Refused):
-        ticket_services.ticket_complete_step(step=to_do, actor=world["ella"], outcome="Twice")
+        ticket_complete_step(step=to_do, actor=world["ella"], outcome="Twice")
     to_do.refresh_from_db()
     assert (to_do.state, to_do.team.name) == (StepState.DONE, "Engineering")
     assert ticket.events.filter(kind="step_done", details__step=to_do.pk).count() == 1
@@ -291,7 +303,7 @@ def test_request_changes_gives_to_do_steps_and_the_next_request_follows_the_prev
     # A sent-back request has had its follow-up: a third request would link to the second.
     with time_machine.travel(at(23, 14), tick=False):
         approval_request_changes(request=follow.approval, actor=world["mara"], steps=["Call the plant"])
-        ticket_services.ticket_complete_step(step=services.steps_to_do(ticket)[0], actor=world["ella"],
+        ticket_complete_step(step=services.steps_to_do(ticket)[0], actor=world["ella"],
                                              outcome="Plant confirms the controller is frozen")
         third = services.escalate(ticket=ticket, actor=world["ella"], findings="Frozen controller.",
                                   evidence_note="None: the controller keeps no log.")
@@ -304,16 +316,16 @@ def test_request_changes_gives_to_do_steps_and_the_next_request_follows_the_prev
 def test_a_priority_change_retargets_the_tier_time_frame(world: World) -> None:
     with time_machine.travel(at(23, 9), tick=False):
         ticket = triaged(world)  # P2: Tier 1 has an hour
-        ticket_services.ticket_start(ticket=ticket, actor=world["erin"])
+        ticket_start(ticket=ticket, actor=world["erin"])
         step(ticket, world["erin"], "Checked", "Nothing")
     clock = services.current_stint(ticket).clock
     assert clock.due_at == at(23, 10)
     with time_machine.travel(at(23, 9, 20), tick=False):
-        ticket_services.ticket_update_intake(ticket=ticket, actor=world["erin"], priority="P3")  # 4 h
+        ticket_update_intake(ticket=ticket, actor=world["erin"], priority="P3")  # 4 h
     clock.refresh_from_db()
     assert (clock.target_seconds, clock.warn_at, clock.due_at) == (4 * 3600, at(23, 12), at(23, 13))
     with time_machine.travel(at(23, 9, 25), tick=False):
-        ticket_services.ticket_update_intake(ticket=ticket, actor=world["erin"], priority="P1")  # 30 min
+        ticket_update_intake(ticket=ticket, actor=world["erin"], priority="P1")  # 30 min
     clock.refresh_from_db()
     # 25 minutes used of 30: the warning point (22.5 min) is already behind, so it is due now.
     assert (clock.target_seconds, clock.warn_at, clock.due_at) == (30 * 60, at(23, 9, 25), at(23, 9, 30))
@@ -330,9 +342,9 @@ def test_a_priority_change_retargets_the_tier_time_frame(world: World) -> None:
 def test_waiting_on_the_customer_pauses_the_tier_time_frame(world: World) -> None:
     with time_machine.travel(at(23, 9), tick=False):
         ticket = triaged(world)
-        ticket_services.ticket_start(ticket=ticket, actor=world["erin"])
+        ticket_start(ticket=ticket, actor=world["erin"])
     with time_machine.travel(at(23, 9, 30), tick=False):  # 30 of Tier 1's 60 minutes used
-        ticket_services.ticket_await_customer(ticket=ticket, actor=world["erin"], reason="Send the error screen")
+        ticket_await_customer(ticket=ticket, actor=world["erin"], reason="Send the error screen")
     clock = services.current_stint(ticket).clock
     clock.refresh_from_db()
     assert clock.state == ClockState.PAUSED
@@ -340,7 +352,7 @@ def test_waiting_on_the_customer_pauses_the_tier_time_frame(world: World) -> Non
     assert ticket.events.filter(kind__in=["tier_warning", "tier_breach"]).count() == 0
     assert services.current_stint(ticket).tier.name == "Tier 1"
     with time_machine.travel(at(24, 9), tick=False):  # Tuesday: the customer answers
-        ticket_services.ticket_comment(ticket=ticket, actor=world["carla"], body="Screenshot attached.")
+        ticket_comment(ticket=ticket, actor=world["carla"], body="Screenshot attached.")
     ticket.refresh_from_db()
     assert ticket.status == Status.IN_PROGRESS
     clock.refresh_from_db()
@@ -362,7 +374,7 @@ def test_waiting_on_the_customer_pauses_the_tier_time_frame(world: World) -> Non
 def test_cancelling_the_ticket_withdraws_the_pending_hand_off_and_cancels_its_approval(world: World) -> None:
     ticket, handoff = pending_onsite(world)
     with time_machine.travel(at(23, 11), tick=False):
-        ticket_services.ticket_cancel(ticket=ticket, actor=world["ella"], reason="withdrawn",
+        ticket_cancel(ticket=ticket, actor=world["ella"], reason="withdrawn",
                                       note="The customer replaced the controller.")
     handoff.refresh_from_db()
     handoff.approval.refresh_from_db()
@@ -383,7 +395,7 @@ def test_closing_the_ticket_withdraws_the_pending_hand_off_and_an_approval_after
 ) -> None:
     ticket, handoff = pending_onsite(world)
     with time_machine.travel(at(23, 11), tick=False):
-        ticket_services.ticket_resolve(ticket=ticket, actor=world["ella"], resolution_summary="Fixed remotely",
+        ticket_resolve(ticket=ticket, actor=world["ella"], resolution_summary="Fixed remotely",
                                        root_cause="Frozen controller", fix_kind="workaround",
                                        knowledge_none_reason="Hardware fault, nothing to document")
     # Resolved meanwhile: the escalation can no longer be approved (nothing is changed).
@@ -394,7 +406,7 @@ def test_closing_the_ticket_withdraws_the_pending_hand_off_and_an_approval_after
     handoff.approval.refresh_from_db()
     assert (handoff.status, handoff.approval.status) == (HandoffStatus.PENDING_APPROVAL, ApprovalStatus.PENDING)
     with time_machine.travel(at(23, 12), tick=False):
-        ticket_services.ticket_confirm_resolution(ticket=ticket, actor=world["carla"])
+        ticket_confirm_resolution(ticket=ticket, actor=world["carla"])
     handoff.refresh_from_db()
     handoff.approval.refresh_from_db()
     assert (handoff.status, handoff.withdrawn_reason) == (HandoffStatus.WITHDRAWN, "The ticket was closed.")
@@ -452,7 +464,7 @@ def test_a_follow_up_that_was_withdrawn_leaves_the_next_request_unlinked_on_both
     ticket, first = pending_onsite(world)
     with time_machine.travel(at(23, 11), tick=False):
         approval_request_changes(request=first.approval, actor=world["kenji"], steps=["Call the plant"])
-        ticket_services.ticket_complete_step(step=services.steps_to_do(ticket)[0], actor=world["ella"],
+        ticket_complete_step(step=services.steps_to_do(ticket)[0], actor=world["ella"],
                                              outcome="Frozen")
         second = services.escalate(ticket=ticket, actor=world["ella"], findings="Frozen", evidence_note="none")
         services.handoff_withdraw(handoff=second, actor=world["ella"], reason="Trying one more thing")
@@ -464,9 +476,9 @@ def test_a_follow_up_that_was_withdrawn_leaves_the_next_request_unlinked_on_both
 def test_resolving_pauses_the_tier_time_frame_and_reopening_resumes_it(world: World) -> None:
     with time_machine.travel(at(23, 9), tick=False):
         ticket = triaged(world)
-        ticket_services.ticket_start(ticket=ticket, actor=world["erin"])
+        ticket_start(ticket=ticket, actor=world["erin"])
     with time_machine.travel(at(23, 9, 20), tick=False):  # 20 of Tier 1's 60 minutes used
-        ticket_services.ticket_resolve(ticket=ticket, actor=world["erin"], resolution_summary="Cleared the cache",
+        ticket_resolve(ticket=ticket, actor=world["erin"], resolution_summary="Cleared the cache",
                                        root_cause="Stale cache", fix_kind="workaround")
     clock = services.current_stint(ticket).clock
     clock.refresh_from_db()
@@ -474,6 +486,6 @@ def test_resolving_pauses_the_tier_time_frame_and_reopening_resumes_it(world: Wo
     sweep_at(at(23, 12))
     assert ticket.events.filter(kind__in=["tier_warning", "tier_breach"]).count() == 0
     with time_machine.travel(at(23, 14), tick=False):
-        ticket_services.ticket_reopen(ticket=ticket, actor=world["carla"], reason="It is back")
+        ticket_reopen(ticket=ticket, actor=world["carla"], reason="It is back")
     clock.refresh_from_db()
     assert (clock.state, clock.warn_at, clock.due_at) == (ClockState.RUNNING, at(23, 14, 25), at(23, 14, 40))

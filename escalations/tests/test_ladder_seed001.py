@@ -29,8 +29,9 @@ from escalation_desk.domain import Refused
 from escalations.models import Handoff, HandoffStatus, TierStint
 from escalations.services import TIER_CLOCK, current_stint
 from notifications.models import Notification
-from tickets import services as ticket_services
 from tickets.models import StepKind, Ticket
+from tickets.services.lifecycle import ticket_start
+from tickets.services.steps import ticket_add_step
 
 from .conftest import World, at, triaged
 
@@ -79,8 +80,8 @@ def test_an_unresolved_p2_ticket_climbs_the_whole_ladder_by_time_frames_alone(wo
 
     # Tier 1 works the ticket but does not resolve it.
     with time_machine.travel(at(23, 9, 10), tick=False):
-        ticket_services.ticket_start(ticket=ticket, actor=world["erin"])
-        ticket_services.ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.KNOWN_ISSUE,
+        ticket_start(ticket=ticket, actor=world["erin"])
+        ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.KNOWN_ISSUE,
                                         action="Searched the known issues", outcome="Nothing matches")
     sweep_at(at(23, 9, 44))
     assert ticket.events.filter(kind="tier_warning").count() == 0
@@ -104,8 +105,8 @@ def test_an_unresolved_p2_ticket_climbs_the_whole_ladder_by_time_frames_alone(wo
     assert (clock.warn_at, clock.due_at) == (at(23, 13), at(23, 14))
 
     with time_machine.travel(at(23, 10, 30), tick=False):
-        ticket_services.ticket_start(ticket=ticket, actor=world["tom"])
-        ticket_services.ticket_add_step(ticket=ticket, actor=world["tom"], kind=StepKind.REPLICATION,
+        ticket_start(ticket=ticket, actor=world["tom"])
+        ticket_add_step(ticket=ticket, actor=world["tom"], kind=StepKind.REPLICATION,
                                         action="Replicated the posting in the test ERP",
                                         outcome="Fails the same way in test")
     sweep_at(at(23, 13))
@@ -161,8 +162,8 @@ def test_an_unresolved_p2_ticket_climbs_the_whole_ladder_by_time_frames_alone(wo
 
     # Engineering documents its work with the log; now the gate is met.
     with time_machine.travel(at(25, 11), tick=False):
-        ticket_services.ticket_start(ticket=ticket, actor=world["ella"])
-        ticket_services.ticket_add_step(
+        ticket_start(ticket=ticket, actor=world["ella"])
+        ticket_add_step(
             ticket=ticket, actor=world["ella"], kind=StepKind.LOG_ANALYSIS, action="Read the posting service log",
             outcome="Lock timeouts on the plant's line controller", files=[SimpleUploadedFile("posting.log", b"ERR")],
         )

@@ -18,8 +18,8 @@ from notifications.models import Channel as NotificationChannel
 from notifications.models import Notification
 from notifications.threading import message_id_for
 from tests_support.factories import TicketFactory
-from tickets import services as ticket_services
 from tickets.models import Comment, Ticket
+from tickets.services import conversation
 
 from .conftest import ImapFolder, message
 
@@ -77,12 +77,12 @@ def test_a_message_that_fails_half_way_is_handled_once_after_a_retry(
 ) -> None:
     ticket = TicketFactory(organisation=customer.organisation, requester=customer)
     imap_mailbox.deliver(message(subject=f"Re: [{ticket.reference}] x", body="Once, please."))
-    real = ticket_services.ticket_comment
-    with mock.patch.object(ticket_services, "ticket_comment", side_effect=RuntimeError("worker killed")):
+    real = conversation.ticket_comment
+    with mock.patch.object(conversation, "ticket_comment", side_effect=RuntimeError("worker killed")):
         out = fetch_mail()
     assert "1 to retry" in out
     assert not Comment.objects.exists() and imap_mailbox.unseen() == 1
-    with mock.patch.object(ticket_services, "ticket_comment", side_effect=real) as comment:
+    with mock.patch.object(conversation, "ticket_comment", side_effect=real) as comment:
         fetch_mail()
         fetch_mail()
     assert comment.call_count == 1

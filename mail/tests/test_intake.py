@@ -17,8 +17,9 @@ from notifications.models import Channel as NotificationChannel
 from notifications.models import Notification
 from notifications.threading import message_id_for, thread_root_id
 from tests_support.factories import TicketFactory, make_agent
-from tickets import services as ticket_services
 from tickets.models import Attachment, Channel, Comment, Status, Ticket, TimelineEvent
+from tickets.services import conversation, intake
+from tickets.services.lifecycle import ticket_await_customer, ticket_cancel, ticket_start, ticket_triage
 
 from .conftest import ESCALATIONS, message
 
@@ -30,9 +31,9 @@ def receive(raw: bytes) -> InboundMessage:
 
 
 def waiting_on_customer(ticket: Ticket, engineer: User) -> Ticket:
-    ticket_services.ticket_triage(ticket=ticket, actor=engineer)
-    ticket_services.ticket_start(ticket=ticket, actor=engineer)
-    return ticket_services.ticket_await_customer(ticket=ticket, actor=engineer, reason="the export log")
+    ticket_triage(ticket=ticket, actor=engineer)
+    ticket_start(ticket=ticket, actor=engineer)
+    return ticket_await_customer(ticket=ticket, actor=engineer, reason="the export log")
 
 
 def sent_mail_about(ticket: Ticket, customer: User) -> Notification:
@@ -189,7 +190,7 @@ def test_it_names_dropped_attachments_on_the_comment(ticket: Ticket, customer: U
 
 
 def test_it_opens_a_follow_up_for_a_reply_to_a_closed_ticket(ticket: Ticket, customer: User, engineer: User) -> None:
-    ticket_services.ticket_cancel(ticket=ticket, actor=engineer, reason="withdrawn")
+    ticket_cancel(ticket=ticket, actor=engineer, reason="withdrawn")
     record = receive(message(subject=f"Re: [{ticket.reference}] Payroll", body="It is back."))
     assert record.outcome == Outcome.TICKET
     assert record.ticket.follow_up_of == ticket
@@ -284,7 +285,7 @@ def test_mail_to_the_escalations_address_naming_a_ticket_opens_an_escalation_req
     ticket: Ticket, customer: User, engineer: User,
 ) -> None:
     manager = make_agent("Escalation manager", username="emma")
-    ticket_services.ticket_triage(ticket=ticket, actor=engineer)
+    ticket_triage(ticket=ticket, actor=engineer)
     record = receive(message(to=f"Support <support@desk.example>, {ESCALATIONS}",
                              subject=f"Re: [{ticket.reference}] {ticket.summary}",
                              body="Nobody has answered for two days; payroll runs on Friday."))
@@ -325,15 +326,15 @@ def test_escalation_mail_naming_another_organisations_ticket_never_escalates_it(
 
 def test_a_failure_changes_nothing_and_a_retry_handles_the_message_once(ticket: Ticket, customer: User) -> None:
     raw = message(subject=f"Re: [{ticket.reference}] x", body="Retry me.")
-    real = ticket_services.ticket_comment
-    with (mock.patch.object(ticket_services, "ticket_comment", side_effect=RuntimeError("database went away")),
+    real = conversation.ticket_comment
+    with (mock.patch.object(conversation, "ticket_comment", side_effect=RuntimeError("database went away")),
           pytest.raises(TemporaryFailure)):
         receive_message(raw, source="pipe")
     failed = InboundMessage.objects.get()
     assert (failed.outcome, failed.attempts) == (Outcome.FAILED, 1)
     assert "database went away" in failed.reason
     assert not Comment.objects.exists()
-    with mock.patch.object(ticket_services, "ticket_comment", side_effect=real) as comment:
+    with mock.patch.object(conversation, "ticket_comment", side_effect=real) as comment:
         record = receive(raw)
         assert receive_message(raw, source="pipe").duplicate
     assert comment.call_count == 1
@@ -344,7 +345,7 @@ def test_a_failure_changes_nothing_and_a_retry_handles_the_message_once(ticket: 
 
 def test_it_gives_up_on_a_message_that_always_fails(customer: User) -> None:
     raw = message()
-    with mock.patch.object(ticket_services, "ticket_create", side_effect=RuntimeError("bug")):
+    with mock.patch.object(intake, "ticket_create", side_effect=RuntimeError("bug")):
         for _ in range(services.MAX_ATTEMPTS):
             with pytest.raises(TemporaryFailure):
                 receive_message(raw, source="pipe")

@@ -15,8 +15,8 @@ from django.core.management import call_command
 
 from accounts.models import User
 from mail.models import InboundMessage, Outcome
-from tickets import services as ticket_services
 from tickets.models import Ticket
+from tickets.services import intake
 
 from .conftest import message
 
@@ -54,7 +54,7 @@ def test_it_exits_0_when_the_mta_delivers_the_same_message_again(customer: User)
 
 
 def test_it_exits_75_with_the_reason_on_a_temporary_failure(customer: User) -> None:
-    with mock.patch.object(ticket_services, "ticket_create", side_effect=RuntimeError("disk full")):
+    with mock.patch.object(intake, "ticket_create", side_effect=RuntimeError("disk full")):
         code, _, err = run(message())
     assert code == 75
     assert "try again later" in err and "disk full" in err

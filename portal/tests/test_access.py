@@ -15,8 +15,8 @@ from django.urls import reverse
 
 from accounts.models import User
 from tests_support.factories import PASSWORD
-from tickets import services
 from tickets.models import Attachment, Ticket
+from tickets.services.attachments import ticket_attach
 
 from .helpers import client_as, drive_to, page, snapshot
 
@@ -37,7 +37,7 @@ STAFF = ["engineer", "team_leader", "team_manager", "admin_user"]
 
 @pytest.fixture
 def public_file(ticket: Ticket, customer: User) -> Attachment:
-    return services.ticket_attach(ticket=ticket, actor=customer,
+    return ticket_attach(ticket=ticket, actor=customer,
                                   upload=SimpleUploadedFile("export.log", b"ERR-504 upstream timeout"))
 
 

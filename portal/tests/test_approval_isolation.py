@@ -13,8 +13,9 @@ from approvals.services import approval_approve, approval_request_changes
 from escalations import services as escalation_services
 from escalations.models import Handoff, HandoffStatus
 from escalations.tests.conftest import World, at, triaged
-from tickets import services
 from tickets.models import StepKind, Ticket
+from tickets.services.lifecycle import ticket_start
+from tickets.services.steps import ticket_add_step
 
 NOTES = "APPROVAL-NOTES-only-staff-read-this"
 STEP = "SUGGESTED-STEP-only-staff-read-this"
@@ -24,18 +25,18 @@ def gated_in_engineering(world: World) -> tuple[Ticket, Handoff]:
     """Carla's ERP request worked up to Engineering; Ella asks for Onsite Support (gated)."""
     with time_machine.travel(at(23, 9), tick=False):
         ticket = triaged(world)
-        services.ticket_start(ticket=ticket, actor=world["erin"])
-        services.ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
+        ticket_start(ticket=ticket, actor=world["erin"])
+        ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
                                  action="Checked", outcome="Nothing found")
         escalation_services.escalate(ticket=ticket, actor=world["erin"], findings="Deeper",
                                      criterion=world.tier("Tier 2").criteria.first())
-        services.ticket_start(ticket=ticket, actor=world["tom"])
-        services.ticket_add_step(ticket=ticket, actor=world["tom"], kind=StepKind.REPLICATION,
+        ticket_start(ticket=ticket, actor=world["tom"])
+        ticket_add_step(ticket=ticket, actor=world["tom"], kind=StepKind.REPLICATION,
                                  action="Replicated", outcome="Fails")
         escalation_services.escalate(ticket=ticket, actor=world["tom"], findings="Bug",
                                      criterion=world.tier("Engineering").criteria.first())
-        services.ticket_start(ticket=ticket, actor=world["ella"])
-        services.ticket_add_step(ticket=ticket, actor=world["ella"], kind=StepKind.LOG_ANALYSIS,
+        ticket_start(ticket=ticket, actor=world["ella"])
+        ticket_add_step(ticket=ticket, actor=world["ella"], kind=StepKind.LOG_ANALYSIS,
                                  action="Read the log", outcome="Hardware fault")
         handoff = escalation_services.escalate(ticket=ticket, actor=world["ella"], findings="Site visit",
                                                evidence_note="none")

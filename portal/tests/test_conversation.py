@@ -12,17 +12,17 @@ from django.urls import reverse
 from accounts.models import User
 from cases.models import EscalationCase
 from tests_support.factories import make_customer
-from tickets import services
 from tickets.models import Status, Ticket, Watcher
+from tickets.services.lifecycle import ticket_resolve, ticket_start, ticket_triage
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def resolved(ticket: Ticket, engineer: User) -> Ticket:
-    services.ticket_triage(ticket=ticket, actor=engineer)
-    services.ticket_start(ticket=ticket, actor=engineer)
-    services.ticket_resolve(ticket=ticket, actor=engineer, resolution_summary="Raised the export timeout.",
+    ticket_triage(ticket=ticket, actor=engineer)
+    ticket_start(ticket=ticket, actor=engineer)
+    ticket_resolve(ticket=ticket, actor=engineer, resolution_summary="Raised the export timeout.",
                             root_cause="Slow API", fix_kind="permanent")
     return ticket
 

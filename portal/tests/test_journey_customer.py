@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from tests_support.factories import PASSWORD
-from tickets import services
 from tickets.models import Ticket
+from tickets.services.lifecycle import ticket_await_customer, ticket_resolve, ticket_start, ticket_triage
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -52,10 +52,10 @@ def test_it_takes_a_customer_from_sign_in_to_a_confirmed_resolution(
     shots("request-sent")
 
     # We take it, ask for something; the customer replies and work resumes.
-    services.ticket_triage(ticket=ticket, actor=engineer, priority="P2", category=category,
+    ticket_triage(ticket=ticket, actor=engineer, priority="P2", category=category,
                            replication_steps="none", error_messages="none", recent_changes="none")
-    services.ticket_start(ticket=ticket, actor=engineer)
-    services.ticket_await_customer(ticket=ticket, actor=engineer, reason="Send us one payslip as a PDF.")
+    ticket_start(ticket=ticket, actor=engineer)
+    ticket_await_customer(ticket=ticket, actor=engineer, reason="Send us one payslip as a PDF.")
     page.reload()
     expect(page.locator("#waiting-for-you")).to_contain_text("Send us one payslip as a PDF.")
     expect(page.locator("#contacts")).to_contain_text(str(team_manager))
@@ -67,7 +67,7 @@ def test_it_takes_a_customer_from_sign_in_to_a_confirmed_resolution(
     assert ticket.status == "in_progress"
 
     # Resolved: the customer confirms.
-    services.ticket_resolve(ticket=ticket, actor=engineer, **RESOLUTION)
+    ticket_resolve(ticket=ticket, actor=engineer, **RESOLUTION)
     page.reload()
     expect(page.locator("#resolution")).to_contain_text("Re-ran the export with the corrected tax table.")
     shots("is-it-fixed")

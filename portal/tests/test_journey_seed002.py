@@ -14,8 +14,8 @@ from django.utils import timezone
 from cases.models import CaseRequest, EscalationCase
 from escalations.tests.conftest import World
 from tests_support.factories import PASSWORD, CategoryFactory, make_agent
-from tickets import services
 from tickets.models import Ticket
+from tickets.services.lifecycle import ticket_triage
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -68,7 +68,7 @@ def test_seed_002_a_customer_escalates_and_agrees_to_de_escalate(page, shots, li
     page.click("button:has-text('Send my request')")
     expect(page.locator("#status-words")).to_have_text("Received")
     ticket = Ticket.objects.get()
-    services.ticket_triage(ticket=ticket, actor=world["erin"], priority="P2", category=CategoryFactory(name="Software"),
+    ticket_triage(ticket=ticket, actor=world["erin"], priority="P2", category=CategoryFactory(name="Software"),
                            replication_steps="none", error_messages="none", recent_changes="none")
     page.reload()
     shots("request-sent")

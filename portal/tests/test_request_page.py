@@ -16,8 +16,10 @@ from clocks.models import Clock, ClockState
 from escalations import services as escalation_services
 from escalations.models import Handoff
 from escalations.tests.conftest import World, at, triaged
-from tickets import services
 from tickets.models import Attachment, Comment, SlaTarget, StepKind, Ticket, TimelineEvent
+from tickets.services.conversation import ticket_comment
+from tickets.services.lifecycle import ticket_await_customer, ticket_start
+from tickets.services.steps import ticket_add_step
 
 from .helpers import drive_to, page, snapshot
 
@@ -38,19 +40,19 @@ def in_tier_2(world: World) -> Ticket:
                                                              "resolution_minutes": 16 * 60})
     with time_machine.travel(at(23, 9), tick=False):
         ticket = triaged(world, summary="Invoice totals off by a cent")
-        services.ticket_start(ticket=ticket, actor=world["erin"])
-        services.ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
+        ticket_start(ticket=ticket, actor=world["erin"])
+        ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
                                  action=INTERNAL["step"], outcome="Off by 0.01",
                                  files=[SimpleUploadedFile(INTERNAL["file"], b"core dump")])
-        services.ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
+        ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
                                  action="We reproduced it with your invoice", outcome="Off by 0.01 as you said",
                                  is_public=True, files=[SimpleUploadedFile("invoice-check.png", b"png")])
-        services.ticket_comment(ticket=ticket, actor=world["erin"], body=INTERNAL["comment"], is_internal=True)
-        services.ticket_comment(ticket=ticket, actor=world["erin"], body="We are looking into it.")
+        ticket_comment(ticket=ticket, actor=world["erin"], body=INTERNAL["comment"], is_internal=True)
+        ticket_comment(ticket=ticket, actor=world["erin"], body="We are looking into it.")
         escalation_services.escalate(ticket=ticket, actor=world["erin"], findings=INTERNAL["findings"],
                                      criterion=world.tier("Tier 2").criteria.get(text="Potential bug"))
     with time_machine.travel(at(23, 10), tick=False):
-        services.ticket_start(ticket=ticket, actor=world["tom"])
+        ticket_start(ticket=ticket, actor=world["tom"])
     ticket.refresh_from_db()
     return ticket
 
@@ -112,7 +114,7 @@ def test_it_shows_the_first_response_and_resolution_clocks_never_the_tiers(
 def test_it_says_the_clocks_are_paused_while_waiting_for_the_customer(
     carla_world: Client, world: World, escalated: Ticket
 ) -> None:
-    services.ticket_await_customer(ticket=escalated, actor=world["tom"], reason="Send us the March invoice PDF.")
+    ticket_await_customer(ticket=escalated, actor=world["tom"], reason="Send us the March invoice PDF.")
 
     html = request_page(carla_world, escalated)
 

@@ -7,8 +7,14 @@ from typing import Any
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from tickets import services
 from tickets.models import Ticket
+from tickets.services.lifecycle import (
+    ticket_await_customer,
+    ticket_confirm_resolution,
+    ticket_resolve,
+    ticket_start,
+    ticket_triage,
+)
 
 # Every persona of the root conftest, plus None for an anonymous caller.
 PERSONAS = [
@@ -40,20 +46,20 @@ def advance(ticket: Ticket, status: str, *, engineer: User) -> Ticket:
     """Move a new ticket to `status` through the services, as Tier 1's engineer would."""
     if status == "new":
         return ticket
-    services.ticket_triage(ticket=ticket, actor=engineer)
+    ticket_triage(ticket=ticket, actor=engineer)
     if status == "open":
         return ticket
-    services.ticket_start(ticket=ticket, actor=engineer)
+    ticket_start(ticket=ticket, actor=engineer)
     if status == "in_progress":
         return ticket
     if status == "waiting_on_customer":
-        services.ticket_await_customer(ticket=ticket, actor=engineer, reason="The export log.")
+        ticket_await_customer(ticket=ticket, actor=engineer, reason="The export log.")
         return ticket
-    services.ticket_resolve(ticket=ticket, actor=engineer, **RESOLUTION)
+    ticket_resolve(ticket=ticket, actor=engineer, **RESOLUTION)
     if status == "resolved":
         return ticket
     if status == "closed":
-        services.ticket_confirm_resolution(
+        ticket_confirm_resolution(
             ticket=ticket, actor=engineer, note="Confirmed on the phone.", channel="phone"
         )
         return ticket

@@ -10,8 +10,9 @@ from django.test import Client
 
 from accounts.models import User
 from tests_support.factories import make_agent
-from tickets import services
 from tickets.models import Attachment, Comment, Ticket, TroubleshootingStep
+from tickets.services.conversation import ticket_comment
+from tickets.services.steps import ticket_add_step
 from tickets.tests.test_lifecycle import drive_to
 
 SECRET = "Jane Doe's home number is +44 7700 900123."
@@ -20,11 +21,11 @@ SECRET = "Jane Doe's home number is +44 7700 900123."
 @pytest.fixture
 def history(ticket: Ticket, engineer: User) -> dict[str, object]:
     drive_to(ticket, "in_progress", engineer)
-    step = services.ticket_add_step(
+    step = ticket_add_step(
         ticket=ticket, actor=engineer, kind="log_analysis", action="Read the log.", outcome=SECRET,
         files=[SimpleUploadedFile("evidence.log", b"log line\n", content_type="text/plain")],
     )
-    comment = services.ticket_comment(ticket=ticket, actor=engineer, body=SECRET)
+    comment = ticket_comment(ticket=ticket, actor=engineer, body=SECRET)
     return {"troubleshootingstep": step, "comment": comment, "attachment": step.attachments.get()}
 
 

@@ -9,8 +9,10 @@ from rest_framework.authtoken.models import Token
 
 from accounts.models import User
 from tests_support.factories import PASSWORD, TicketFactory, make_customer
-from tickets import services
 from tickets.models import Comment, Ticket, TimelineEvent
+from tickets.services.conversation import ticket_comment
+from tickets.services.lifecycle import ticket_triage
+from tickets.services.steps import ticket_add_step
 
 from .api_helpers import PERSONAS, api_client, ticket_url
 
@@ -176,11 +178,11 @@ def test_it_answers_404_for_ids_that_are_not_tickets(engineer: User) -> None:
 def test_it_never_shows_internal_work_to_the_customer(
     customer: User, engineer: User, ticket: Ticket
 ) -> None:
-    services.ticket_comment(ticket=ticket, actor=engineer, body="Looks like bug 4411", is_internal=True)
-    services.ticket_comment(ticket=ticket, actor=engineer, body="We are on it.")
-    services.ticket_add_step(ticket=ticket, actor=engineer, kind="log_analysis", action="Read logs",
+    ticket_comment(ticket=ticket, actor=engineer, body="Looks like bug 4411", is_internal=True)
+    ticket_comment(ticket=ticket, actor=engineer, body="We are on it.")
+    ticket_add_step(ticket=ticket, actor=engineer, kind="log_analysis", action="Read logs",
                              outcome="Timeout in export", is_public=False)
-    services.ticket_add_step(ticket=ticket, actor=engineer, kind="basic_check", action="Re-ran it",
+    ticket_add_step(ticket=ticket, actor=engineer, kind="basic_check", action="Re-ran it",
                              outcome="Same failure", is_public=True)
 
     as_customer = api_client(customer).get(ticket_url(ticket)).json()
@@ -197,7 +199,7 @@ def test_it_never_shows_internal_work_to_the_customer(
 def test_it_shows_the_escalation_contacts_and_transitions_on_the_detail(
     customer: User, engineer: User, team_leader: User, team_manager: User, ticket: Ticket
 ) -> None:
-    services.ticket_triage(ticket=ticket, actor=engineer)
+    ticket_triage(ticket=ticket, actor=engineer)
 
     body = api_client(customer).get(ticket_url(ticket)).json()
 

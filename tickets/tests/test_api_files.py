@@ -7,8 +7,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
 from accounts.models import User
-from tickets import services
 from tickets.models import Attachment, Comment, Ticket, TimelineEvent, TroubleshootingStep
+from tickets.services.attachments import ticket_attach
+from tickets.services.conversation import ticket_comment
+from tickets.services.steps import ticket_add_step
 
 from .api_helpers import PERSONAS, advance, api_client, ticket_url
 
@@ -27,8 +29,8 @@ def upload(name: str = "export.log", content: bytes = b"ERR-504 upstream timeout
 @pytest.fixture
 def comments(ticket: Ticket, engineer: User) -> dict[str, Comment]:
     return {
-        "public": services.ticket_comment(ticket=ticket, actor=engineer, body="We are on it."),
-        "internal": services.ticket_comment(
+        "public": ticket_comment(ticket=ticket, actor=engineer, body="We are on it."),
+        "internal": ticket_comment(
             ticket=ticket, actor=engineer, body="Probably bug 4411.", is_internal=True
         ),
     }
@@ -123,7 +125,7 @@ STEP = {"kind": "log_analysis", "action": "Read the export log", "outcome": "Tim
 def test_it_lets_staff_document_steps_and_shows_customers_the_public_ones(
     request: pytest.FixtureRequest, persona: str, ticket: Ticket, engineer: User
 ) -> None:
-    services.ticket_add_step(ticket=ticket, actor=engineer, kind="basic_check", action="Checked disk",
+    ticket_add_step(ticket=ticket, actor=engineer, kind="basic_check", action="Checked disk",
                              outcome="Plenty of space", is_public=True)
     user = request.getfixturevalue(persona)
     client = api_client(user)
@@ -218,8 +220,8 @@ def test_it_lets_each_persona_attach_as_allowed(
 @pytest.fixture
 def files(ticket: Ticket, engineer: User, customer: User) -> dict[str, Attachment]:
     return {
-        "public": services.ticket_attach(ticket=ticket, actor=customer, upload=upload("public.log")),
-        "internal": services.ticket_attach(
+        "public": ticket_attach(ticket=ticket, actor=customer, upload=upload("public.log")),
+        "internal": ticket_attach(
             ticket=ticket, actor=engineer, upload=upload("internal.log", b"secret"), is_internal=True
         ),
     }

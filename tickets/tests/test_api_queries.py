@@ -98,9 +98,9 @@ def test_it_shows_the_detail_in_a_fixed_number_of_queries(
     request: pytest.FixtureRequest, django_assert_max_num_queries: Any, persona: str, n: int,
     ticket: Ticket, engineer: User, customer: User, team_leader: User, team_manager: User,
 ) -> None:
-    from tickets import services
+    from tickets.services.lifecycle import ticket_triage
 
-    services.ticket_triage(ticket=ticket, actor=engineer)  # a team, with leaders and a manager
+    ticket_triage(ticket=ticket, actor=engineer)  # a team, with leaders and a manager
     fill_ticket(ticket, n, engineer=engineer, customer=customer)
     add_sla_clocks([ticket])
     client = api_client(request.getfixturevalue(persona))

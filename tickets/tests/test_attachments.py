@@ -16,8 +16,12 @@ from django.test import override_settings
 
 from accounts.models import User
 from escalation_desk.domain import InvalidInput
-from tickets import selectors, services
+from tickets import selectors
 from tickets.models import Attachment, Comment, Ticket, TimelineEvent, TroubleshootingStep
+from tickets.services.attachments import ticket_attach
+from tickets.services.conversation import ticket_comment
+from tickets.services.intake import ticket_create
+from tickets.services.steps import ticket_add_step
 from tickets.tests.test_lifecycle import drive_to
 
 LOG = b"2024-05-03 02:14:07 ERROR export: upstream timeout after 1800 s\n"
@@ -33,15 +37,15 @@ def stored_files() -> list[Path]:
 
 
 def as_customer_comment(ticket: Ticket, customer: User, engineer: User, files: list[Any]) -> None:
-    services.ticket_comment(ticket=ticket, actor=customer, body="Log attached", files=files)
+    ticket_comment(ticket=ticket, actor=customer, body="Log attached", files=files)
 
 
 def as_internal_comment(ticket: Ticket, customer: User, engineer: User, files: list[Any]) -> None:
-    services.ticket_comment(ticket=ticket, actor=engineer, body="Our notes", is_internal=True, files=files)
+    ticket_comment(ticket=ticket, actor=engineer, body="Our notes", is_internal=True, files=files)
 
 
 def as_step(ticket: Ticket, customer: User, engineer: User, files: list[Any]) -> None:
-    services.ticket_add_step(
+    ticket_add_step(
         ticket=ticket, actor=engineer, kind="log_analysis", action="Read the export log",
         outcome="Timeout at 1800 s", files=files,
     )
@@ -49,11 +53,11 @@ def as_step(ticket: Ticket, customer: User, engineer: User, files: list[Any]) ->
 
 def as_ticket_file(ticket: Ticket, customer: User, engineer: User, files: list[Any]) -> None:
     for file in files:
-        services.ticket_attach(ticket=ticket, actor=customer, upload=file)
+        ticket_attach(ticket=ticket, actor=customer, upload=file)
 
 
 def as_new_ticket(ticket: Ticket, customer: User, engineer: User, files: list[Any]) -> None:
-    services.ticket_create(
+    ticket_create(
         actor=customer, organisation=customer.organisation, requester=customer,
         summary="Export fails again", files=files,
     )
@@ -167,7 +171,7 @@ def test_it_makes_attachments_as_internal_as_what_they_belong_to(
 
 
 def test_it_makes_attachments_of_a_public_step_public(in_progress: Ticket, engineer: User) -> None:
-    step = services.ticket_add_step(
+    step = ticket_add_step(
         ticket=in_progress, actor=engineer, kind="workaround", action="Run the export per week",
         outcome="Works", is_public=True, files=[upload("steps.txt")],
     )
@@ -197,12 +201,12 @@ def test_it_hides_attachments_from_other_organisations(
 def test_it_refuses_an_internal_attachment_from_a_customer(in_progress: Ticket, customer: User) -> None:
     before = footprint()
     with pytest.raises(PermissionDenied):
-        services.ticket_attach(ticket=in_progress, actor=customer, upload=upload(), is_internal=True)
+        ticket_attach(ticket=in_progress, actor=customer, upload=upload(), is_internal=True)
     assert footprint() == before
 
 
 def test_it_records_an_attachment_on_the_timeline(in_progress: Ticket, customer: User) -> None:
-    attachment = services.ticket_attach(ticket=in_progress, actor=customer, upload=upload())
+    attachment = ticket_attach(ticket=in_progress, actor=customer, upload=upload())
     event = TimelineEvent.objects.filter(ticket=in_progress).latest("pk")
     assert (event.kind, event.actor, event.is_public) == ("attachment", customer, True)
     assert event.details == {"attachment": attachment.pk, "name": "export.log"}

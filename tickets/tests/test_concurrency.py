@@ -11,8 +11,9 @@ from django.db import connection
 
 from accounts.models import User
 from escalation_desk.domain import Refused
-from tickets import services
 from tickets.models import Ticket, TimelineEvent
+from tickets.services import lifecycle
+from tickets.services.lifecycle import ticket_start, ticket_triage
 
 pytestmark = [
     pytest.mark.postgres,
@@ -30,7 +31,7 @@ def start_at_the_same_time(ticket_pk: int, actor_pk: int, barrier: threading.Bar
         ticket = Ticket.objects.get(pk=ticket_pk)
         actor = User.objects.get(pk=actor_pk)
         barrier.wait(timeout=10)
-        services.ticket_start(ticket=ticket, actor=actor)
+        ticket_start(ticket=ticket, actor=actor)
         outcomes.append(f"started by {actor_pk}")
     except Refused:
         outcomes.append("refused")
@@ -44,8 +45,8 @@ def start_at_the_same_time(ticket_pk: int, actor_pk: int, barrier: threading.Bar
 def test_it_lets_exactly_one_of_two_simultaneous_starts_through(
     ticket: Ticket, engineer: User, team_leader: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    services.ticket_triage(ticket=ticket, actor=engineer)
-    record_event = services.record_event
+    ticket_triage(ticket=ticket, actor=engineer)
+    record_event = lifecycle.record_event
 
     def slow_record_event(**kwargs: Any) -> TimelineEvent:
         # Hold the transaction open so the other thread certainly arrives while it runs.
@@ -53,7 +54,7 @@ def test_it_lets_exactly_one_of_two_simultaneous_starts_through(
         time.sleep(0.5)
         return event
 
-    monkeypatch.setattr(services, "record_event", slow_record_event)
+    monkeypatch.setattr(lifecycle, "record_event", slow_record_event)
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
     threads = [

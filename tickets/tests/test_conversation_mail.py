@@ -19,8 +19,13 @@ from notifications import threading
 from notifications.models import Channel, Notification, State
 from notifications.services import deliver
 from tests_support.factories import make_agent, make_customer
-from tickets import notices, services
+from tickets import notices
 from tickets.models import Status, Ticket, Watcher
+from tickets.services.assignment import ticket_assign
+from tickets.services.conversation import ticket_comment, ticket_mark_seen
+from tickets.services.intake import ticket_create
+from tickets.services.lifecycle import ticket_await_customer, ticket_resolve, ticket_start, ticket_triage
+from tickets.services.watchers import ticket_add_cc, ticket_follow, ticket_remove_cc
 
 pytestmark = pytest.mark.django_db
 
@@ -55,8 +60,8 @@ def escalation_manager(db: Any) -> User:
 @pytest.fixture
 def worked(ticket: Ticket, staffed: dict[str, User]) -> Ticket:
     """Triaged and taken by the engineer."""
-    services.ticket_triage(ticket=ticket, actor=staffed["engineer"])
-    services.ticket_start(ticket=ticket, actor=staffed["engineer"])
+    ticket_triage(ticket=ticket, actor=staffed["engineer"])
+    ticket_start(ticket=ticket, actor=staffed["engineer"])
     return ticket
 
 
@@ -83,13 +88,13 @@ def test_it_mails_the_customer_every_kind_with_portal_links_signature_and_thread
 ) -> None:
     colleague = make_customer(org, username="cody")
     engineer = staffed["engineer"]
-    services.ticket_add_cc(ticket=worked, actor=customer, contact=colleague)
-    services.ticket_comment(ticket=worked, actor=engineer, body="SECRET-INTERNAL: the vendor owes us a patch.",
+    ticket_add_cc(ticket=worked, actor=customer, contact=colleague)
+    ticket_comment(ticket=worked, actor=engineer, body="SECRET-INTERNAL: the vendor owes us a patch.",
                             is_internal=True)
-    services.ticket_comment(ticket=worked, actor=engineer, body="We are rerunning the export with logging on.")
-    services.ticket_await_customer(ticket=worked, actor=engineer, reason="The export log of last night, please.")
-    services.ticket_comment(ticket=worked, actor=customer, body="Here it is, attached.")
-    services.ticket_resolve(ticket=worked, actor=engineer, resolution_summary="Raised the export timeout to 2 h.",
+    ticket_comment(ticket=worked, actor=engineer, body="We are rerunning the export with logging on.")
+    ticket_await_customer(ticket=worked, actor=engineer, reason="The export log of last night, please.")
+    ticket_comment(ticket=worked, actor=customer, body="Here it is, attached.")
+    ticket_resolve(ticket=worked, actor=engineer, resolution_summary="Raised the export timeout to 2 h.",
                             root_cause="SECRET-CAUSE: a slow vendor API", fix_kind="permanent")
 
     messages = send_all()
@@ -143,9 +148,9 @@ def test_it_tells_the_assignee_and_everyone_engaged_of_a_customer_reply_but_not_
     case = EscalationCase.objects.create(ticket=worked, reason="production_down", level="team_leader",
                                          escalation_manager=escalation_manager)
     CaseParticipant.objects.create(case=case, user=sme, role=ParticipantRole.SME, engaged_by=escalation_manager)
-    services.ticket_follow(ticket=worked, actor=follower)
+    ticket_follow(ticket=worked, actor=follower)
 
-    services.ticket_comment(ticket=worked, actor=customer, body="Still failing tonight.")
+    ticket_comment(ticket=worked, actor=customer, body="Still failing tonight.")
 
     told = set(Notification.objects.filter(kind="ticket.customer_replied", channel=Channel.IN_APP)
                .values_list("recipient__username", flat=True))
@@ -160,9 +165,9 @@ def test_it_tells_the_assignee_and_everyone_engaged_of_a_customer_reply_but_not_
 
 def test_it_tells_the_team_leaders_when_nobody_is_assigned(ticket: Ticket, customer: User,
                                                            staffed: dict[str, User]) -> None:
-    services.ticket_triage(ticket=ticket, actor=staffed["engineer"])
+    ticket_triage(ticket=ticket, actor=staffed["engineer"])
 
-    services.ticket_comment(ticket=ticket, actor=customer, body="Any news?")
+    ticket_comment(ticket=ticket, actor=customer, body="Any news?")
 
     told = set(Notification.objects.filter(kind="ticket.customer_replied").values_list("recipient", flat=True))
     assert told == {staffed["leader"].pk}
@@ -170,11 +175,11 @@ def test_it_tells_the_team_leaders_when_nobody_is_assigned(ticket: Ticket, custo
 
 def test_nobody_hears_of_their_own_action(worked: Ticket, customer: User, staffed: dict[str, User]) -> None:
     engineer = staffed["engineer"]
-    services.ticket_follow(ticket=worked, actor=engineer)
+    ticket_follow(ticket=worked, actor=engineer)
 
-    services.ticket_comment(ticket=worked, actor=engineer, body="Public reply.")
-    services.ticket_comment(ticket=worked, actor=engineer, body="Internal note.", is_internal=True)
-    services.ticket_await_customer(ticket=worked, actor=engineer, reason="Logs please.")
+    ticket_comment(ticket=worked, actor=engineer, body="Public reply.")
+    ticket_comment(ticket=worked, actor=engineer, body="Internal note.", is_internal=True)
+    ticket_await_customer(ticket=worked, actor=engineer, reason="Logs please.")
 
     assert not Notification.objects.filter(recipient=engineer).exists()
     assert Notification.objects.filter(recipient=customer, kind="ticket.public_reply").exists()
@@ -183,7 +188,7 @@ def test_nobody_hears_of_their_own_action(worked: Ticket, customer: User, staffe
 
 def test_an_internal_note_reaches_colleagues_never_the_customer(worked: Ticket, customer: User,
                                                               staffed: dict[str, User]) -> None:
-    services.ticket_comment(ticket=worked, actor=staffed["leader"], body="Check the vendor patch first.",
+    ticket_comment(ticket=worked, actor=staffed["leader"], body="Check the vendor patch first.",
                             is_internal=True)
 
     assert not Notification.objects.filter(recipient=customer).exists()
@@ -194,25 +199,25 @@ def test_an_internal_note_reaches_colleagues_never_the_customer(worked: Ticket, 
 
 def test_the_unread_customer_reply_marker_stays_until_staff_open_it(worked: Ticket, customer: User,
                                                                    staffed: dict[str, User]) -> None:
-    services.ticket_comment(ticket=worked, actor=customer, body="It failed again.")
+    ticket_comment(ticket=worked, actor=customer, body="It failed again.")
     worked.refresh_from_db()
     assert worked.unread_customer_reply_at is not None
 
-    assert services.ticket_mark_seen(ticket=worked, actor=customer) is False
+    assert ticket_mark_seen(ticket=worked, actor=customer) is False
     worked.refresh_from_db()
     assert worked.unread_customer_reply_at is not None
-    assert services.ticket_mark_seen(ticket=worked, actor=staffed["leader"]) is True
+    assert ticket_mark_seen(ticket=worked, actor=staffed["leader"]) is True
     worked.refresh_from_db()
     assert worked.unread_customer_reply_at is None
 
-    services.ticket_comment(ticket=worked, actor=staffed["engineer"], body="Looking.")
+    ticket_comment(ticket=worked, actor=staffed["engineer"], body="Looking.")
     worked.refresh_from_db()
     assert worked.unread_customer_reply_at is None  # staff replies never set it
 
 
 def test_a_reply_finds_its_thread_from_the_ids_we_sent(worked: Ticket, customer: User,
                                                       staffed: dict[str, User]) -> None:
-    services.ticket_comment(ticket=worked, actor=staffed["engineer"], body="Please try again.")
+    ticket_comment(ticket=worked, actor=staffed["engineer"], body="Please try again.")
     [sent] = to(customer.email, send_all())
     message_id = sent.extra_headers["Message-ID"]
     thread = f"ticket-{worked.pk}"
@@ -233,13 +238,13 @@ def test_team_leaders_assign_engineers_may_not(worked: Ticket, staffed: dict[str
     other_engineer.teams.first().leaders.add(other_leader)
 
     with pytest.raises(PermissionDenied):
-        services.ticket_assign(ticket=worked, actor=staffed["engineer"], assignee=colleague)
+        ticket_assign(ticket=worked, actor=staffed["engineer"], assignee=colleague)
     with pytest.raises(PermissionDenied):
-        services.ticket_assign(ticket=worked, actor=other_leader, assignee=colleague)
+        ticket_assign(ticket=worked, actor=other_leader, assignee=colleague)
     with pytest.raises(InvalidInput):
-        services.ticket_assign(ticket=worked, actor=staffed["leader"], assignee=other_engineer)
+        ticket_assign(ticket=worked, actor=staffed["leader"], assignee=other_engineer)
 
-    services.ticket_assign(ticket=worked, actor=staffed["leader"], assignee=colleague)
+    ticket_assign(ticket=worked, actor=staffed["leader"], assignee=colleague)
 
     worked.refresh_from_db()
     assert worked.assignee == colleague
@@ -253,23 +258,23 @@ def test_team_leaders_assign_engineers_may_not(worked: Ticket, staffed: dict[str
 def test_customers_copy_in_only_colleagues_of_their_organisation(worked: Ticket, customer: User,
                                                                 other_customer: User, org: Any) -> None:
     with pytest.raises(InvalidInput):
-        services.ticket_add_cc(ticket=worked, actor=customer, contact=other_customer)
+        ticket_add_cc(ticket=worked, actor=customer, contact=other_customer)
     with pytest.raises(PermissionDenied):
-        services.ticket_add_cc(ticket=worked, actor=other_customer, contact=other_customer)
+        ticket_add_cc(ticket=worked, actor=other_customer, contact=other_customer)
     colleague = make_customer(org, username="cody")
 
-    services.ticket_add_cc(ticket=worked, actor=customer, contact=colleague)
-    services.ticket_add_cc(ticket=worked, actor=customer, contact=colleague)  # twice is once
+    ticket_add_cc(ticket=worked, actor=customer, contact=colleague)
+    ticket_add_cc(ticket=worked, actor=customer, contact=colleague)  # twice is once
 
     assert list(Watcher.objects.filter(ticket=worked).values_list("user__username", flat=True)) == ["cody"]
     assert worked.events.filter(kind="cc_added", is_public=True).count() == 1
-    services.ticket_remove_cc(ticket=worked, actor=customer, contact=colleague)
+    ticket_remove_cc(ticket=worked, actor=customer, contact=colleague)
     assert not Watcher.objects.filter(ticket=worked).exists()
 
 
 def test_a_refused_transition_mails_nobody(ticket: Ticket, customer: User, staffed: dict[str, User]) -> None:
     with pytest.raises(Refused):
-        services.ticket_await_customer(ticket=ticket, actor=staffed["engineer"], reason="Logs")  # still new
+        ticket_await_customer(ticket=ticket, actor=staffed["engineer"], reason="Logs")  # still new
     assert not Notification.objects.exists()
     ticket.refresh_from_db()
     assert ticket.status == Status.NEW
@@ -278,9 +283,9 @@ def test_a_refused_transition_mails_nobody(ticket: Ticket, customer: User, staff
 def test_a_ticket_opened_on_the_customers_behalf_gives_them_its_reference(
     org: Any, customer: User, staffed: dict[str, User]
 ) -> None:
-    ticket = services.ticket_create(actor=staffed["engineer"], organisation=org, requester=customer,
+    ticket = ticket_create(actor=staffed["engineer"], organisation=org, requester=customer,
                                     summary="Printer offline", channel="phone")
-    own = services.ticket_create(actor=customer, organisation=org, requester=customer, summary="VPN drops")
+    own = ticket_create(actor=customer, organisation=org, requester=customer, summary="VPN drops")
 
     [row] = Notification.objects.filter(kind="ticket.received", channel=Channel.EMAIL)
     assert (row.recipient, row.thread, row.link) == (customer, f"ticket-{ticket.pk}",

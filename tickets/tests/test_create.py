@@ -7,12 +7,14 @@ from django.core.exceptions import PermissionDenied
 
 from accounts.models import Organisation, User
 from escalation_desk.domain import InvalidInput
-from tickets import permissions, selectors, services
+from tickets import permissions, selectors
 from tickets.models import Category, Service, Ticket
+from tickets.services.intake import ticket_create
+from tickets.services.lifecycle import ticket_triage
 
 
 def _create(org: Organisation, customer: User, actor: User, service: Service | None) -> object:
-    return services.ticket_create(
+    return ticket_create(
         actor=actor, organisation=org, requester=customer, summary="VPN drops every 20 minutes",
         service=service,
     )
@@ -35,7 +37,7 @@ def test_it_refuses_triage_by_an_engineer_of_another_team(
     ticket = _create(org, customer, customer, service)
 
     with pytest.raises(PermissionDenied):
-        services.ticket_triage(ticket=ticket, actor=other_engineer, category=category)
+        ticket_triage(ticket=ticket, actor=other_engineer, category=category)
 
 
 def test_it_leaves_a_ticket_without_service_to_any_engineer(
@@ -51,13 +53,13 @@ def test_it_moves_the_ticket_to_the_corrected_services_team_at_triage(
     org: Organisation, customer: User, engineer: User, service: Service, category: Category, tier2: object
 ) -> None:
     vpn = Service.objects.create(name="VPN", default_team=tier2)
-    ticket = services.ticket_create(
+    ticket = ticket_create(
         actor=engineer, organisation=org, requester=customer, summary="VPN drops", service=service,
         description="d", symptoms="s", replication_steps="none", error_messages="none",
         recent_changes="none", business_impact="b", priority="P3", category=category,
     )
 
-    services.ticket_triage(ticket=ticket, actor=engineer, service=vpn)
+    ticket_triage(ticket=ticket, actor=engineer, service=vpn)
 
     assert ticket.team == tier2
 
@@ -66,7 +68,7 @@ def test_it_refuses_the_staff_only_intake_from_a_customer(
     org: Organisation, customer: User, category: Category
 ) -> None:
     with pytest.raises(InvalidInput) as refused:
-        services.ticket_create(actor=customer, organisation=org, requester=customer, summary="Mine first",
+        ticket_create(actor=customer, organisation=org, requester=customer, summary="Mine first",
                                priority="P1", category=category)
 
     assert sorted(refused.value.errors) == sorted(permissions.STAFF_ONLY_INTAKE_FIELDS)
@@ -76,7 +78,7 @@ def test_it_refuses_the_staff_only_intake_from_a_customer(
 def test_it_takes_the_staff_only_intake_from_staff_on_a_customers_behalf(
     org: Organisation, customer: User, engineer: User, category: Category
 ) -> None:
-    ticket = services.ticket_create(actor=engineer, organisation=org, requester=customer, summary="On the phone",
+    ticket = ticket_create(actor=engineer, organisation=org, requester=customer, summary="On the phone",
                                     priority="P1", category=category)
 
     assert (ticket.priority, ticket.category) == ("P1", category)

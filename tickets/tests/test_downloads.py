@@ -11,9 +11,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from accounts.models import User
-from tickets import services
 from tickets.file_types import served_type
 from tickets.models import Attachment, Ticket
+from tickets.services.attachments import ticket_attach
+from tickets.services.lifecycle import ticket_start, ticket_triage
 
 from .api_helpers import api_client, ticket_url
 
@@ -34,7 +35,7 @@ LOG = b"2026 ERR-504 upstream timeout after 120 s\nretrying\n"
 
 
 def attach(ticket: Ticket, actor: User, name: str, content: bytes, claimed: str) -> Attachment:
-    return services.ticket_attach(ticket=ticket, actor=actor, is_internal=False,
+    return ticket_attach(ticket=ticket, actor=actor, is_internal=False,
                                   upload=SimpleUploadedFile(name, content, content_type=claimed))
 
 
@@ -74,8 +75,8 @@ def test_it_types_every_download_from_the_stored_bytes(
 def test_it_types_step_evidence_and_comment_files_from_their_bytes(
     ticket: Ticket, customer: User, engineer: User
 ) -> None:
-    services.ticket_triage(ticket=ticket, actor=engineer, priority="P2")
-    services.ticket_start(ticket=ticket, actor=engineer)
+    ticket_triage(ticket=ticket, actor=engineer, priority="P2")
+    ticket_start(ticket=ticket, actor=engineer)
     api = api_client(engineer)
     step = api.post(ticket_url(ticket, "steps"), {
         "kind": "log_analysis", "action": "Captured the console", "outcome": "Blank page", "is_public": True,

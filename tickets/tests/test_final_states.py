@@ -7,8 +7,10 @@ import pytest
 from accounts.models import Team, User
 from escalation_desk.domain import Refused
 from tests_support.factories import TicketFactory, make_agent
-from tickets import services
 from tickets.models import Comment, Ticket, TimelineEvent
+from tickets.services.conversation import ticket_comment
+from tickets.services.lifecycle import ticket_cancel
+from tickets.services.steps import ticket_add_step
 
 from .test_lifecycle import drive_to
 
@@ -22,7 +24,7 @@ def test_it_refuses_comments_on_a_finished_ticket(
     events = TimelineEvent.objects.filter(ticket=ticket).count()
 
     with pytest.raises(Refused) as refusal:
-        services.ticket_comment(ticket=ticket, actor=request.getfixturevalue(who), body="Any news?")
+        ticket_comment(ticket=ticket, actor=request.getfixturevalue(who), body="Any news?")
 
     assert "open a follow-up ticket instead" in refusal.value.missing[0]
     assert not Comment.objects.filter(ticket=ticket).exists()
@@ -35,7 +37,7 @@ def test_it_refuses_a_duplicate_of_another_organisations_ticket(
     foreign = TicketFactory(organisation=other_org)
 
     with pytest.raises(Refused) as refusal:
-        services.ticket_cancel(ticket=ticket, actor=engineer, reason="duplicate", duplicate_of=foreign)
+        ticket_cancel(ticket=ticket, actor=engineer, reason="duplicate", duplicate_of=foreign)
 
     assert refusal.value.missing == ["a duplicate ticket of the same organisation"]
     assert Ticket.objects.get(pk=ticket.pk).status == "new"
@@ -45,8 +47,8 @@ def test_it_files_a_helpers_step_under_their_own_team(ticket: Ticket, engineer: 
     drive_to(ticket, "in_progress", engineer)
     helper = make_agent("Engineer", team=tier2, username="hal")
 
-    own = services.ticket_add_step(ticket=ticket, actor=engineer, kind="basic_check", action="a", outcome="b")
-    helped = services.ticket_add_step(ticket=ticket, actor=helper, kind="log_analysis", action="c", outcome="d")
+    own = ticket_add_step(ticket=ticket, actor=engineer, kind="basic_check", action="a", outcome="b")
+    helped = ticket_add_step(ticket=ticket, actor=helper, kind="log_analysis", action="c", outcome="d")
 
     assert own.team.name == "Tier 1"
     assert helped.team == tier2

@@ -13,9 +13,12 @@ from accounts.models import User
 from escalation_desk.domain import InvalidInput, Refused
 from notifications.models import Notification
 from tests_support.factories import make_agent
-from tickets import services
 from tickets.history import attachment_redact, comment_redact, step_redact, step_set_visibility
 from tickets.models import Comment, Ticket, TimelineEvent, TroubleshootingStep
+from tickets.services.attachments import ticket_attach
+from tickets.services.conversation import ticket_comment
+from tickets.services.lifecycle import ticket_cancel
+from tickets.services.steps import ticket_add_step
 from tickets.tests.test_lifecycle import drive_to
 
 SECRET = "Called Jane Doe on +44 7700 900123, her home address is 12 Elm Row."
@@ -32,7 +35,7 @@ def working(ticket: Ticket, engineer: User) -> Ticket:
 
 @pytest.fixture
 def internal_step(working: Ticket, engineer: User) -> TroubleshootingStep:
-    return services.ticket_add_step(
+    return ticket_add_step(
         ticket=working, actor=engineer, kind="log_analysis", action="Read the export job's log.",
         outcome=SECRET, files=[log_file()],
     )
@@ -76,7 +79,7 @@ def test_it_shares_a_step_with_the_customer_through_the_service(
 def test_it_makes_a_shared_step_internal_again(
     client: Client, working: Ticket, engineer: User, customer: User
 ) -> None:
-    step = services.ticket_add_step(ticket=working, actor=engineer, kind="basic_check", action="Restarted the job.",
+    step = ticket_add_step(ticket=working, actor=engineer, kind="basic_check", action="Restarted the job.",
                                     outcome="It failed again.", is_public=True, files=[log_file()])
     assert "Restarted the job." in portal_page(client, customer, working)
     step_set_visibility(step=step, actor=engineer, public=False, reason="Shared by mistake: internal host names.")
@@ -156,7 +159,7 @@ def test_it_shares_a_step_through_the_api(
 def test_it_redacts_a_comment_and_keeps_it_with_its_event(
     working: Ticket, engineer: User, customer: User, administrator: User, django_capture_on_commit_callbacks
 ) -> None:
-    comment = services.ticket_comment(ticket=working, actor=engineer, body=SECRET, files=[log_file("call.txt")])
+    comment = ticket_comment(ticket=working, actor=engineer, body=SECRET, files=[log_file("call.txt")])
     stored = comment.attachments.get().file.name
     assert default_storage.exists(stored)
     assert Notification.objects.filter(dedup_key=f"comment:{comment.pk}", context__body=SECRET).exists()
@@ -197,7 +200,7 @@ def test_it_redacts_a_step_and_deletes_its_evidence(
 def test_it_redacts_a_file_and_its_download_is_gone(
     client: Client, working: Ticket, engineer: User, administrator: User, django_capture_on_commit_callbacks
 ) -> None:
-    attachment = services.ticket_attach(ticket=working, actor=engineer, upload=log_file("passport-jane-doe.txt"))
+    attachment = ticket_attach(ticket=working, actor=engineer, upload=log_file("passport-jane-doe.txt"))
     stored = attachment.file.name
     with django_capture_on_commit_callbacks(execute=True):
         attachment_redact(attachment=attachment, actor=administrator, reason="A passport scan.")
@@ -212,7 +215,7 @@ def test_it_redacts_a_file_and_its_download_is_gone(
 def test_it_refuses_a_redaction_without_a_reason_or_by_anyone_else(
     working: Ticket, engineer: User, team_leader: User, administrator: User
 ) -> None:
-    comment = services.ticket_comment(ticket=working, actor=engineer, body=SECRET)
+    comment = ticket_comment(ticket=working, actor=engineer, body=SECRET)
     for reason in ("", "   "):
         with pytest.raises(InvalidInput) as invalid:
             comment_redact(comment=comment, actor=administrator, reason=reason)
@@ -225,7 +228,7 @@ def test_it_refuses_a_redaction_without_a_reason_or_by_anyone_else(
 
 
 def test_it_redacts_once(working: Ticket, engineer: User, administrator: User) -> None:
-    comment = services.ticket_comment(ticket=working, actor=engineer, body=SECRET)
+    comment = ticket_comment(ticket=working, actor=engineer, body=SECRET)
     comment_redact(comment=comment, actor=administrator, reason="Personal data.")
     with pytest.raises(Refused):
         comment_redact(comment=comment, actor=administrator, reason="Again.")
@@ -234,8 +237,8 @@ def test_it_redacts_once(working: Ticket, engineer: User, administrator: User) -
 
 def test_it_redacts_on_a_closed_ticket_too(ticket: Ticket, engineer: User, administrator: User) -> None:
     drive_to(ticket, "in_progress", engineer)
-    comment = services.ticket_comment(ticket=ticket, actor=engineer, body=SECRET)
-    services.ticket_cancel(ticket=ticket, actor=engineer, reason="withdrawn", note="Customer withdrew it.")
+    comment = ticket_comment(ticket=ticket, actor=engineer, body=SECRET)
+    ticket_cancel(ticket=ticket, actor=engineer, reason="withdrawn", note="Customer withdrew it.")
     comment_redact(comment=comment, actor=administrator, reason="Personal data.")
     assert SECRET not in Comment.objects.get(pk=comment.pk).body
     assert TimelineEvent.objects.filter(ticket=ticket, kind="redacted").exists()

@@ -14,8 +14,20 @@ from django.core.exceptions import PermissionDenied
 from accounts.models import Team, User
 from escalation_desk.domain import InvalidInput, Refused
 from tests_support.factories import TicketFactory, make_agent
-from tickets import services
 from tickets.models import CloseKind, Comment, Status, Ticket, TimelineEvent
+from tickets.services import lifecycle
+from tickets.services.conversation import ticket_comment
+from tickets.services.lifecycle import (
+    TRANSITION_SERVICES,
+    ticket_await_customer,
+    ticket_cancel,
+    ticket_confirm_resolution,
+    ticket_reopen,
+    ticket_resolve,
+    ticket_start,
+    ticket_triage,
+)
+from tickets.services.steps import ticket_add_step
 
 STATES = [s.value for s in Status]
 
@@ -69,7 +81,7 @@ PATHS: dict[str, list[str]] = {
 def run(name: str, ticket: Ticket, actor: User, **overrides: Any) -> Ticket:
     """Call the service of transition `name` with valid input, overridden by `overrides`."""
     kwargs = {**VALID_INPUT[name], **overrides}
-    return services.TRANSITION_SERVICES[name](ticket=ticket, actor=actor, **kwargs)
+    return TRANSITION_SERVICES[name](ticket=ticket, actor=actor, **kwargs)
 
 
 def drive_to(ticket: Ticket, state: str, actor: User) -> Ticket:
@@ -152,7 +164,7 @@ def test_it_rolls_the_state_back_when_its_event_cannot_be_written(
     def broken_record_event(**kwargs: Any) -> TimelineEvent:
         raise RuntimeError("timeline unavailable")
 
-    monkeypatch.setattr(services, "record_event", broken_record_event)
+    monkeypatch.setattr(lifecycle, "record_event", broken_record_event)
     with pytest.raises(RuntimeError):
         run(name, ticket, engineer)
     assert_untouched(ticket, "new", [])
@@ -180,7 +192,7 @@ def test_it_refuses_triage_naming_the_missing_intake_field(
 ) -> None:
     Ticket.objects.filter(pk=ticket.pk).update(**{field: blank})
     with pytest.raises(Refused) as refused:
-        services.ticket_triage(ticket=ticket, actor=engineer)
+        ticket_triage(ticket=ticket, actor=engineer)
     assert refused.value.missing == [INTAKE_LABELS[field]]
     assert_untouched(ticket, "new", [])
 
@@ -190,7 +202,7 @@ def test_it_refuses_triage_without_priority_category_and_affected_service(
 ) -> None:
     Ticket.objects.filter(pk=ticket.pk).update(priority="", category=None, service=None)
     with pytest.raises(Refused) as refused:
-        services.ticket_triage(ticket=ticket, actor=engineer)
+        ticket_triage(ticket=ticket, actor=engineer)
     assert refused.value.missing == ["priority", "category", "affected service"]
     assert_untouched(ticket, "new", [])
 
@@ -202,7 +214,7 @@ def test_it_lists_every_missing_item_of_an_empty_intake(org: Any, customer: User
         priority="", category=None, service=None,
     )
     with pytest.raises(Refused) as refused:
-        services.ticket_triage(ticket=bare, actor=engineer)
+        ticket_triage(ticket=bare, actor=engineer)
     assert refused.value.missing == [
         label for field, label in INTAKE_LABELS.items() if field != "summary"
     ] + ["priority", "category", "affected service"]
@@ -215,7 +227,7 @@ def test_it_accepts_an_explicit_none_for_replication_errors_and_recent_changes(
     Ticket.objects.filter(pk=ticket.pk).update(
         replication_steps=explicit, error_messages=explicit, recent_changes=explicit
     )
-    services.ticket_triage(ticket=ticket, actor=engineer)
+    ticket_triage(ticket=ticket, actor=engineer)
     assert db_status(ticket) == "open"
 
 
@@ -223,7 +235,7 @@ def test_it_completes_the_intake_during_triage_and_places_the_ticket_with_its_te
     ticket: Ticket, engineer: User, tier1: Team, category: Any
 ) -> None:
     Ticket.objects.filter(pk=ticket.pk).update(symptoms="", priority="")
-    services.ticket_triage(ticket=ticket, actor=engineer, priority="P1", symptoms="Job fails at 50 %")
+    ticket_triage(ticket=ticket, actor=engineer, priority="P1", symptoms="Job fails at 50 %")
     ticket.refresh_from_db()
     assert (ticket.status, ticket.priority, ticket.symptoms) == ("open", "P1", "Job fails at 50 %")
     assert ticket.team == tier1
@@ -235,7 +247,7 @@ def test_it_completes_the_intake_during_triage_and_places_the_ticket_with_its_te
 def test_it_saves_no_intake_change_when_triage_is_still_refused(ticket: Ticket, engineer: User) -> None:
     Ticket.objects.filter(pk=ticket.pk).update(symptoms="", business_impact="")
     with pytest.raises(Refused) as refused:
-        services.ticket_triage(ticket=ticket, actor=engineer, priority="P1", symptoms="Job fails at 50 %")
+        ticket_triage(ticket=ticket, actor=engineer, priority="P1", symptoms="Job fails at 50 %")
     assert refused.value.missing == ["business impact"]
     ticket.refresh_from_db()
     assert (ticket.status, ticket.priority, ticket.symptoms) == ("new", "P2", "")
@@ -245,7 +257,7 @@ def test_it_saves_no_intake_change_when_triage_is_still_refused(ticket: Ticket, 
 
 def test_it_rejects_an_unknown_priority_at_triage(ticket: Ticket, engineer: User) -> None:
     with pytest.raises(InvalidInput):
-        services.ticket_triage(ticket=ticket, actor=engineer, priority="P9")
+        ticket_triage(ticket=ticket, actor=engineer, priority="P9")
     assert_untouched(ticket, "new", [])
 
 
@@ -264,9 +276,9 @@ def test_it_refuses_to_start_for_someone_who_cannot_work_the_ticket(
     drive_to(ticket, "open", engineer)
     before = event_ids(ticket)
     with pytest.raises(InvalidInput):
-        services.ticket_start(ticket=ticket, actor=team_leader, assignee=other_engineer)
+        ticket_start(ticket=ticket, actor=team_leader, assignee=other_engineer)
     assert_untouched(ticket, "open", before)
-    services.ticket_start(ticket=ticket, actor=team_leader, assignee=engineer)
+    ticket_start(ticket=ticket, actor=team_leader, assignee=engineer)
     ticket.refresh_from_db()
     assert ticket.assignee == engineer
 
@@ -281,7 +293,7 @@ def test_it_refuses_to_wait_without_saying_what_the_customer_must_provide(
     drive_to(ticket, "in_progress", engineer)
     before = event_ids(ticket)
     with pytest.raises(Refused) as refused:
-        services.ticket_await_customer(ticket=ticket, actor=engineer, reason=reason)
+        ticket_await_customer(ticket=ticket, actor=engineer, reason=reason)
     assert refused.value.missing == ["what the customer needs to provide"]
     assert_untouched(ticket, "in_progress", before)
 
@@ -324,7 +336,7 @@ def test_it_lists_every_missing_resolution_item_and_saves_none_of_the_input(
     drive_to(ticket, "in_progress", engineer)
     before = event_ids(ticket)
     with pytest.raises(Refused) as refused:
-        services.ticket_resolve(
+        ticket_resolve(
             ticket=ticket, actor=engineer, resolution_summary="Restarted it", root_cause=" ", fix_kind=""
         )
     assert refused.value.missing == [RESOLUTION_LABELS["root_cause"], RESOLUTION_LABELS["fix_kind"]]
@@ -345,7 +357,7 @@ def test_it_needs_no_knowledge_update_when_only_tier1_worked_the_ticket(
     ticket: Ticket, engineer: User
 ) -> None:
     drive_to(ticket, "in_progress", engineer)
-    services.ticket_add_step(
+    ticket_add_step(
         ticket=ticket, actor=engineer, kind="basic_check", action="Checked the job log", outcome="Timeout"
     )
     run("resolve", ticket, engineer)
@@ -388,7 +400,7 @@ def test_it_needs_a_knowledge_update_once_an_engineering_member_recorded_a_step(
     ticket: Ticket, engineer: User, engineering_engineer: User
 ) -> None:
     drive_to(ticket, "in_progress", engineer)
-    services.ticket_add_step(
+    ticket_add_step(
         ticket=ticket, actor=engineering_engineer, kind="root_cause",
         action="Profiled the export query", outcome="Missing index on payslips.period",
     )
@@ -408,7 +420,7 @@ def test_it_closes_when_the_customer_confirms_in_the_portal(
     ticket: Ticket, engineer: User, customer: User
 ) -> None:
     drive_to(ticket, "resolved", engineer)
-    services.ticket_confirm_resolution(ticket=ticket, actor=customer, note="Works now, thanks")
+    ticket_confirm_resolution(ticket=ticket, actor=customer, note="Works now, thanks")
     ticket.refresh_from_db()
     assert (ticket.status, ticket.close_kind) == ("closed", CloseKind.CONFIRMED_BY_CUSTOMER)
     event = TimelineEvent.objects.get(ticket=ticket, kind="confirm_resolution")
@@ -422,7 +434,7 @@ def test_it_refuses_a_confirmation_recorded_by_staff_without_the_channel(
     drive_to(ticket, "resolved", engineer)
     before = event_ids(ticket)
     with pytest.raises(Refused) as refused:
-        services.ticket_confirm_resolution(ticket=ticket, actor=engineer, note="She said OK")
+        ticket_confirm_resolution(ticket=ticket, actor=engineer, note="She said OK")
     assert refused.value.missing == ["how the customer confirmed (phone, e-mail…)"]
     assert_untouched(ticket, "resolved", before)
     ticket.refresh_from_db()
@@ -431,7 +443,7 @@ def test_it_refuses_a_confirmation_recorded_by_staff_without_the_channel(
 
 def test_it_records_the_channel_of_a_confirmation_recorded_by_staff(ticket: Ticket, engineer: User) -> None:
     drive_to(ticket, "resolved", engineer)
-    services.ticket_confirm_resolution(ticket=ticket, actor=engineer, channel="email", note="Mail of 3 May")
+    ticket_confirm_resolution(ticket=ticket, actor=engineer, channel="email", note="Mail of 3 May")
     ticket.refresh_from_db()
     assert (ticket.status, ticket.close_kind) == ("closed", CloseKind.CONFIRMED_ON_BEHALF)
     assert ticket.confirmation_note == "Mail of 3 May"
@@ -445,14 +457,14 @@ def test_it_refuses_to_reopen_without_a_reason(
     drive_to(ticket, "resolved", engineer)
     before = event_ids(ticket)
     with pytest.raises(Refused) as refused:
-        services.ticket_reopen(ticket=ticket, actor=customer, reason=reason)
+        ticket_reopen(ticket=ticket, actor=customer, reason=reason)
     assert refused.value.missing == ["the reason the resolution is not satisfactory"]
     assert_untouched(ticket, "resolved", before)
 
 
 def test_it_reopens_with_the_customers_reason(ticket: Ticket, engineer: User, customer: User) -> None:
     drive_to(ticket, "resolved", engineer)
-    services.ticket_reopen(ticket=ticket, actor=customer, reason="Still broken on Mondays")
+    ticket_reopen(ticket=ticket, actor=customer, reason="Still broken on Mondays")
     ticket.refresh_from_db()
     assert (ticket.status, ticket.reopen_count, ticket.reopen_reason) == (
         "in_progress", 1, "Still broken on Mondays"
@@ -467,7 +479,7 @@ def test_it_reopens_with_the_customers_reason(ticket: Ticket, engineer: User, cu
 
 def test_it_refuses_to_cancel_without_a_reason(ticket: Ticket, engineer: User) -> None:
     with pytest.raises(Refused) as refused:
-        services.ticket_cancel(ticket=ticket, actor=engineer, reason="", note="No longer needed")
+        ticket_cancel(ticket=ticket, actor=engineer, reason="", note="No longer needed")
     assert refused.value.missing == ["cancellation reason (duplicate, spam or withdrawn)"]
     assert_untouched(ticket, "new", [])
     ticket.refresh_from_db()
@@ -476,7 +488,7 @@ def test_it_refuses_to_cancel_without_a_reason(ticket: Ticket, engineer: User) -
 
 def test_it_refuses_an_unknown_cancellation_reason(ticket: Ticket, engineer: User) -> None:
     with pytest.raises(InvalidInput):
-        services.ticket_cancel(ticket=ticket, actor=engineer, reason="bored")
+        ticket_cancel(ticket=ticket, actor=engineer, reason="bored")
     assert_untouched(ticket, "new", [])
 
 
@@ -484,7 +496,7 @@ def test_it_refuses_a_duplicate_without_the_ticket_it_duplicates(ticket: Ticket,
     drive_to(ticket, "open", engineer)
     before = event_ids(ticket)
     with pytest.raises(Refused) as refused:
-        services.ticket_cancel(ticket=ticket, actor=engineer, reason="duplicate")
+        ticket_cancel(ticket=ticket, actor=engineer, reason="duplicate")
     assert refused.value.missing == ["the ticket this one duplicates"]
     assert_untouched(ticket, "open", before)
     ticket.refresh_from_db()
@@ -493,14 +505,14 @@ def test_it_refuses_a_duplicate_without_the_ticket_it_duplicates(ticket: Ticket,
 
 def test_it_refuses_a_ticket_as_its_own_duplicate(ticket: Ticket, engineer: User) -> None:
     with pytest.raises(Refused) as refused:
-        services.ticket_cancel(ticket=ticket, actor=engineer, reason="duplicate", duplicate_of=ticket)
+        ticket_cancel(ticket=ticket, actor=engineer, reason="duplicate", duplicate_of=ticket)
     assert refused.value.missing == ["a different ticket to duplicate (not itself)"]
     assert_untouched(ticket, "new", [])
 
 
 def test_it_cancels_a_duplicate_linked_to_the_original(ticket: Ticket, engineer: User) -> None:
     original = TicketFactory(organisation=ticket.organisation, requester=ticket.requester)
-    services.ticket_cancel(ticket=ticket, actor=engineer, reason="duplicate", duplicate_of=original)
+    ticket_cancel(ticket=ticket, actor=engineer, reason="duplicate", duplicate_of=original)
     ticket.refresh_from_db()
     assert (ticket.status, ticket.cancel_reason, ticket.duplicate_of) == ("cancelled", "duplicate", original)
     assert ticket.closed_at is not None
@@ -583,7 +595,7 @@ def test_it_finds_direct_status_assignments_when_there_are_some() -> None:
 
 def test_it_assigns_the_ticket_status_nowhere_but_in_transitions() -> None:
     sources = list(_project_sources())
-    assert {PROJECT / "tickets" / "services.py", PROJECT / "tickets" / "models.py"} <= set(sources)
+    assert {PROJECT / "tickets" / "services" / "lifecycle.py", PROJECT / "tickets" / "models.py"} <= set(sources)
     offenders = [hit for path in sources for hit in status_assignments(path.read_text(), str(path))]
     assert offenders == []
 
@@ -665,7 +677,7 @@ def test_it_resumes_work_when_the_customer_comments_on_a_waiting_ticket(
 ) -> None:
     drive_to(ticket, "waiting_on_customer", engineer)
     before = event_ids(ticket)
-    services.ticket_comment(ticket=ticket, actor=customer, body="Here is the log you asked for.")
+    ticket_comment(ticket=ticket, actor=customer, body="Here is the log you asked for.")
     assert ticket.status == "in_progress"
     assert db_status(ticket) == "in_progress"
     new = list(TimelineEvent.objects.filter(ticket=ticket).exclude(pk__in=before))
@@ -677,7 +689,7 @@ def test_it_resumes_work_when_the_customer_comments_on_a_waiting_ticket(
 
 def test_it_keeps_waiting_when_staff_comment(ticket: Ticket, engineer: User) -> None:
     drive_to(ticket, "waiting_on_customer", engineer)
-    services.ticket_comment(ticket=ticket, actor=engineer, body="Reminder sent by phone.")
+    ticket_comment(ticket=ticket, actor=engineer, body="Reminder sent by phone.")
     assert db_status(ticket) == "waiting_on_customer"
     assert not TimelineEvent.objects.filter(ticket=ticket, kind="customer_replied").exists()
 
@@ -687,25 +699,25 @@ def test_it_leaves_the_state_alone_when_the_customer_comments_otherwise(
     ticket: Ticket, engineer: User, customer: User, state: str
 ) -> None:
     drive_to(ticket, state, engineer)
-    services.ticket_comment(ticket=ticket, actor=customer, body="Any news?")
+    ticket_comment(ticket=ticket, actor=customer, body="Any news?")
     assert db_status(ticket) == state
 
 
 def test_it_refuses_an_internal_comment_from_a_customer(ticket: Ticket, customer: User) -> None:
     with pytest.raises(PermissionDenied):
-        services.ticket_comment(ticket=ticket, actor=customer, body="psst", is_internal=True)
+        ticket_comment(ticket=ticket, actor=customer, body="psst", is_internal=True)
     assert not Comment.objects.exists()
     assert event_ids(ticket) == []
 
 
 def test_it_refuses_a_comment_from_another_organisation(ticket: Ticket, other_customer: User) -> None:
     with pytest.raises(PermissionDenied):
-        services.ticket_comment(ticket=ticket, actor=other_customer, body="Hello?")
+        ticket_comment(ticket=ticket, actor=other_customer, body="Hello?")
     assert not Comment.objects.exists()
 
 
 def test_it_lets_staff_add_internal_comments(ticket: Ticket, engineer: User) -> None:
-    comment = services.ticket_comment(ticket=ticket, actor=engineer, body="Looks like KB-17", is_internal=True)
+    comment = ticket_comment(ticket=ticket, actor=engineer, body="Looks like KB-17", is_internal=True)
     assert comment.is_internal
     event = TimelineEvent.objects.get(ticket=ticket, kind="comment")
     assert event.is_public is False

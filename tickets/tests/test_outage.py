@@ -13,8 +13,8 @@ from clocks.sweep import sweep_due_deadlines
 from notifications.models import Channel, Notification, State
 from notifications.services import redrive_undelivered
 from notifications.tests.conftest import unreachable_broker  # noqa: F401  (fixture)
-from tickets import services
 from tickets.models import Ticket
+from tickets.services.lifecycle import ticket_start, ticket_triage
 
 from .test_sla import at, kinds, office  # noqa: F401  (office is a fixture)
 
@@ -33,8 +33,8 @@ def test_it_loses_nothing_while_the_broker_is_down(
 ) -> None:
     # The broker is unreachable (connection refused): transitions still commit.
     with time_machine.travel(at(23, 16), tick=True):
-        services.ticket_triage(ticket=ticket, actor=engineer)
-        services.ticket_start(ticket=ticket, actor=engineer)
+        ticket_triage(ticket=ticket, actor=engineer)
+        ticket_start(ticket=ticket, actor=engineer)
     assert Ticket.objects.get(pk=ticket.pk).status == "in_progress"
 
     # No sweep ran for hours (beat had nothing to send through); both points fell due meanwhile.

@@ -13,8 +13,17 @@ from accounts.models import User
 from clocks.models import BusinessCalendar, Clock, WorkingWindow
 from clocks.services import clock_status
 from clocks.sweep import sweep_due_deadlines
-from tickets import services, sla
+from tickets import sla
 from tickets.models import Service, SlaTarget, Ticket
+from tickets.services.conversation import ticket_comment
+from tickets.services.intake import ticket_update_intake
+from tickets.services.lifecycle import (
+    ticket_await_customer,
+    ticket_reopen,
+    ticket_resolve,
+    ticket_start,
+    ticket_triage,
+)
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -53,7 +62,7 @@ def test_it_walks_a_ticket_through_warning_and_breach_with_a_pause(
     ticket: Ticket, engineer: User, customer: User, office: BusinessCalendar
 ) -> None:
     with time_machine.travel(at(23, 16), tick=False):
-        services.ticket_triage(ticket=ticket, actor=engineer)
+        ticket_triage(ticket=ticket, actor=engineer)
     first, resolution = clocks(ticket)[sla.FIRST_RESPONSE], clocks(ticket)[sla.RESOLUTION]
     assert (first.warn_at, first.due_at) == (at(23, 16, 45), at(23, 17))
     assert (resolution.warn_at, resolution.due_at) == (at(24, 14), at(24, 16))
@@ -69,14 +78,14 @@ def test_it_walks_a_ticket_through_warning_and_breach_with_a_pause(
 
     # Tuesday: work starts, the engineer answers, then waits on the customer for three hours.
     with time_machine.travel(at(24, 9, 30), tick=False):
-        services.ticket_start(ticket=ticket, actor=engineer)
-        services.ticket_comment(ticket=ticket, actor=engineer, body="Looking at the export logs now.")
+        ticket_start(ticket=ticket, actor=engineer)
+        ticket_comment(ticket=ticket, actor=engineer, body="Looking at the export logs now.")
     with time_machine.travel(at(24, 10), tick=False):
-        services.ticket_await_customer(ticket=ticket, actor=engineer, reason="Send the export log")
+        ticket_await_customer(ticket=ticket, actor=engineer, reason="Send the export log")
     sweep_at(at(24, 14, 30))  # the old warning instant passes while paused: nothing fires
     assert kinds(ticket).count("sla_warning") == 1
     with time_machine.travel(at(24, 13), tick=False):
-        services.ticket_comment(ticket=ticket, actor=customer, body="Log attached.")
+        ticket_comment(ticket=ticket, actor=customer, body="Log attached.")
 
     resolution.refresh_from_db()
     assert resolution.accumulated_seconds == 120 * 60  # Monday 16-17 and Tuesday 9-10
@@ -94,8 +103,8 @@ def test_it_retargets_the_clocks_when_the_priority_changes(
     ticket: Ticket, engineer: User, office: BusinessCalendar
 ) -> None:
     with time_machine.travel(at(23, 10), tick=False):
-        services.ticket_triage(ticket=ticket, actor=engineer)
-        services.ticket_update_intake(ticket=ticket, actor=engineer, priority="P1")
+        ticket_triage(ticket=ticket, actor=engineer)
+        ticket_update_intake(ticket=ticket, actor=engineer, priority="P1")
 
     assert clocks(ticket)[sla.FIRST_RESPONSE].due_at == at(23, 10, 15)
     assert clocks(ticket)[sla.RESOLUTION].due_at == at(23, 14)
@@ -105,9 +114,9 @@ def test_it_closes_an_unanswered_resolution_when_the_confirmation_window_passes(
     ticket: Ticket, engineer: User, customer: User, office: BusinessCalendar
 ) -> None:
     with time_machine.travel(at(25, 12), tick=False):
-        services.ticket_triage(ticket=ticket, actor=engineer)
-        services.ticket_start(ticket=ticket, actor=engineer)
-        services.ticket_resolve(ticket=ticket, actor=engineer, resolution_summary="Raised the timeout",
+        ticket_triage(ticket=ticket, actor=engineer)
+        ticket_start(ticket=ticket, actor=engineer)
+        ticket_resolve(ticket=ticket, actor=engineer, resolution_summary="Raised the timeout",
                                 root_cause="Slow tax service", fix_kind="permanent")
     # Five business days after Wednesday: Thu, Fri, Mon, Tue, Wed -> Wednesday 2 December, 17:00.
     window_end = datetime(2026, 12, 2, 17, tzinfo=LONDON)
@@ -126,12 +135,12 @@ def test_it_keeps_the_window_from_closing_a_reopened_ticket(
     ticket: Ticket, engineer: User, customer: User, office: BusinessCalendar
 ) -> None:
     with time_machine.travel(at(25, 12), tick=False):
-        services.ticket_triage(ticket=ticket, actor=engineer)
-        services.ticket_start(ticket=ticket, actor=engineer)
-        services.ticket_resolve(ticket=ticket, actor=engineer, resolution_summary="x", root_cause="y",
+        ticket_triage(ticket=ticket, actor=engineer)
+        ticket_start(ticket=ticket, actor=engineer)
+        ticket_resolve(ticket=ticket, actor=engineer, resolution_summary="x", root_cause="y",
                                 fix_kind="workaround")
     with time_machine.travel(at(26, 10), tick=False):
-        services.ticket_reopen(ticket=ticket, actor=customer, reason="Still failing")
+        ticket_reopen(ticket=ticket, actor=customer, reason="Still failing")
 
     sweep_at(datetime(2026, 12, 3, 9, tzinfo=LONDON))
     ticket.refresh_from_db()
@@ -145,7 +154,7 @@ def test_it_shows_each_clock_in_the_api_queue_and_on_the_ticket_page(
     from rest_framework.test import APIClient
 
     with time_machine.travel(at(23, 16), tick=False):
-        services.ticket_triage(ticket=ticket, actor=engineer)
+        ticket_triage(ticket=ticket, actor=engineer)
     api = APIClient()
     api.force_authenticate(engineer)
     client.force_login(engineer)
@@ -175,8 +184,8 @@ def test_it_notifies_the_assignee_of_a_warning_and_the_team_leader_of_a_breach(
     from notifications.models import Notification
 
     with time_machine.travel(at(23, 16), tick=False):
-        services.ticket_triage(ticket=ticket, actor=engineer)
-        services.ticket_start(ticket=ticket, actor=engineer)
+        ticket_triage(ticket=ticket, actor=engineer)
+        ticket_start(ticket=ticket, actor=engineer)
     sweep_at(at(23, 16, 46))
     sweep_at(at(23, 17, 1))
     sweep_at(at(23, 17, 2))

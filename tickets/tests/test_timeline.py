@@ -12,8 +12,9 @@ from django.db.models import ProtectedError
 from django.test import Client
 
 from accounts.models import User
-from tickets import services
 from tickets.models import Ticket, TimelineEvent
+from tickets.services.conversation import ticket_comment
+from tickets.services.intake import ticket_create
 from tickets.tests.test_lifecycle import drive_to
 
 
@@ -29,7 +30,7 @@ def snapshot(event: TimelineEvent) -> tuple[object, ...]:
 
 
 def test_it_records_who_opened_the_ticket_and_how(org: object, customer: User, engineer: User) -> None:
-    ticket = services.ticket_create(
+    ticket = ticket_create(
         actor=engineer, organisation=customer.organisation, requester=customer,
         summary="VPN drops every hour", channel="phone",
     )
@@ -93,7 +94,7 @@ def test_it_keeps_the_events_when_someone_tries_to_delete_the_ticket(event: Time
 
 
 def test_it_still_appends_new_events(event: TimelineEvent, ticket: Ticket, engineer: User) -> None:
-    services.ticket_comment(ticket=ticket, actor=engineer, body="Checked the job log.")
+    ticket_comment(ticket=ticket, actor=engineer, body="Checked the job log.")
     assert list(ticket.events.values_list("kind", flat=True)) == ["triage", "comment"]
 
 
@@ -168,7 +169,7 @@ def test_it_offers_no_way_to_change_or_delete_history_through_the_api(
 ) -> None:
     from rest_framework.test import APIClient
 
-    services.ticket_comment(ticket=ticket, actor=admin_user, body="Called the customer.")
+    ticket_comment(ticket=ticket, actor=admin_user, body="Called the customer.")
     client = APIClient()
     client.force_authenticate(admin_user)
     events = list(TimelineEvent.objects.filter(ticket=ticket).values_list("pk", "kind", "reason"))

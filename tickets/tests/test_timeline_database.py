@@ -7,8 +7,8 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import ProtectedError, QuerySet
 
 from accounts.models import User
-from tickets import services
 from tickets.models import Ticket, TimelineEvent
+from tickets.services.conversation import ticket_comment
 from tickets.tests.test_lifecycle import drive_to
 
 pytestmark = [
@@ -76,7 +76,7 @@ def test_it_still_inserts_in_raw_sql(event: TimelineEvent, ticket: Ticket) -> No
 
 
 def test_it_still_appends_through_the_services(event: TimelineEvent, ticket: Ticket, engineer: User) -> None:
-    services.ticket_comment(ticket=ticket, actor=engineer, body="Checked the job log.")
+    ticket_comment(ticket=ticket, actor=engineer, body="Checked the job log.")
     assert list(ticket.events.values_list("kind", flat=True)) == ["triage", "comment"]
 
 
