@@ -50,7 +50,7 @@ from .models import (
     MeetingKind,
     ParticipantRole,
 )
-from .services import current_stint
+from .selectors import current_stint
 
 ACK_CLOCK = "escalations.case_ack"
 UPDATE_CLOCK = "escalations.case_update"

@@ -16,9 +16,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from accounts.models import User
 from approvals.services import approval_approve
 from escalation_desk.domain import Refused
-from escalations import cases, services
+from escalations import cases
 from escalations.cases import PlanItem, Review
 from escalations.models import CaseMeeting, CaseStatus, HandoffStatus, MeetingKind
+from escalations.services import handoffs
 from notifications.models import Notification
 from tests_support.factories import make_agent
 from tickets import services as ticket_services
@@ -41,13 +42,13 @@ def mail_ticket_with_vendor_hand_off(world: World) -> Ticket:
         ticket_services.ticket_start(ticket=ticket, actor=world["erin"])
         ticket_services.ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
                                         action="Checked the mailbox quota and the account", outcome="Both fine")
-        services.escalate(ticket=ticket, actor=world["erin"], findings="Not a client problem; needs L2.")
+        handoffs.escalate(ticket=ticket, actor=world["erin"], findings="Not a client problem; needs L2.")
         travel.move_to(at(23, 9, 30))
         ticket_services.ticket_start(ticket=ticket, actor=tom)
         ticket_services.ticket_add_step(
             ticket=ticket, actor=tom, kind=StepKind.LOG_ANALYSIS, action="Ran a message trace",
             outcome="550 5.7.1 from Exchange Online", files=[SimpleUploadedFile("trace.png", b"\x89PNG")])
-        handoff = services.escalate(ticket=ticket, actor=tom, to_tier=world.tier("Microsoft L3", world.microsoft),
+        handoff = handoffs.escalate(ticket=ticket, actor=tom, to_tier=world.tier("Microsoft L3", world.microsoft),
                                     findings="Rejected inside Exchange Online.")
         assert handoff.status == HandoffStatus.PENDING_APPROVAL
         travel.move_to(at(23, 9, 45))

@@ -41,7 +41,7 @@ from escalations.models import (
 )
 from escalations.permissions import can_answer_de_escalation, can_decide_at
 from escalations.presets import load_presets
-from escalations.services import current_stint, steps_to_do
+from escalations.selectors import current_stint, steps_to_do
 from notifications.models import Notification
 from tickets.demo import DEMO_TICKETS
 from tickets.demo.stories import LIVE_STATUSES

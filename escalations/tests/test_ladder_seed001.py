@@ -27,7 +27,8 @@ from approvals.services import approval_approve
 from clocks.sweep import sweep_due_deadlines
 from escalation_desk.domain import Refused
 from escalations.models import Handoff, HandoffStatus, TierStint
-from escalations.services import TIER_CLOCK, current_stint
+from escalations.selectors import current_stint
+from escalations.services.tiers import TIER_CLOCK
 from notifications.models import Notification
 from tickets import services as ticket_services
 from tickets.models import StepKind, Ticket
