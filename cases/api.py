@@ -1,7 +1,7 @@
 """REST API of customer escalation cases (SPEC §6, §9, issue 5): the portal's actions and the
 case's transitions, with the same permissions as the console and the portal.
 
-Every change is one POST calling the escalations.cases service the console calls. A ticket or
+Every change is one POST calling the cases.services function the console calls. A ticket or
 case the user may not see answers 404 (a customer sees only their organisation's); visible but
 not allowed answers 403 before the input is read (customers may only request an escalation and
 answer a proposal to de-escalate); a refusal answers 409 with what is missing; input that

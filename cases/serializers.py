@@ -7,7 +7,7 @@ and every meeting). The customer's serializer simply has no field for the intern
 they can never leak through it.
 
 Inputs only reject what cannot be read (400: unknown ids or values, wrong types, bad dates);
-what a step still needs is left to escalations.cases, so the API answers 409 with the same
+what a step still needs is left to cases.services, so the API answers 409 with the same
 "missing" list as the console and the portal. Choice fields are plain strings in the schema
 (their names — reason, kind, mode, role, level — are shared with other enums; see
 escalations/serializers.py) and list their values in the description.
@@ -245,7 +245,7 @@ class BoardCaseSerializer(serializers.ModelSerializer):
 
 
 class ReportRowSerializer(serializers.Serializer):
-    """One row of the daily escalation report (escalations.cases.report_rows)."""
+    """One row of the daily escalation report (cases.services.report_rows)."""
 
     case = serializers.IntegerField(source="case.pk")
     ticket = CaseTicketSerializer()

@@ -25,7 +25,7 @@ from clocks.services import clock_start, clock_stop, clocks_of
 from escalation_desk import links
 from escalation_desk.domain import InvalidInput, Refused, not_one_of
 from escalations.models import Handoff
-from escalations.services import current_stint
+from escalations.selectors import current_stint
 from notifications.services import notify
 from tickets import permissions as ticket_permissions
 from tickets import sla

@@ -3,7 +3,7 @@
 `stories(cast, now)` returns them as `demo.stories.Story` objects; `seed_demo` plays
 them with the lifecycle and ladder stories (`demo.ladders`), in one order. Each story opens
 its own ticket, moves it up the service request ladder with the ticket and escalation services,
-then runs the customer's escalation only through `escalations.cases`, each step at its own
+then runs the customer's escalation only through `cases.services`, each step at its own
 instant with time-machine; the deadline sweep runs at every story instant (`Scene.at`), so the
 acknowledgement and update clocks did whatever they would have done meanwhile.
 

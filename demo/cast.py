@@ -203,7 +203,7 @@ TEAMS: list[TeamSpec] = [
     ),
     # The escalation managers (seed 002's Customer Support Engineers) and who they answer to: a
     # late acknowledgement or a missed update of a customer escalation notifies the manager of
-    # their team (escalations.cases.managers_of), here leah, the Director of Customer Support.
+    # their team (cases.services.managers_of), here leah, the Director of Customer Support.
     TeamSpec(
         "Customer Escalations", "Escalation managers: the customer's point of contact for an "
         "escalated request, its action plan, communication plan and de-escalation (seed 002).",

@@ -27,8 +27,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import User
 from approvals.services import approval_approve, approval_request_changes
-from escalations import services
+from escalations import selectors
 from escalations.models import EscalationCriterion, Handoff, HandoffStatus, Tier
+from escalations.services import consults, handoffs, vendor
 from tickets import permissions as ticket_permissions
 from tickets.models import Channel, FixKind, Priority, Status, StepKind, Ticket
 from tickets.services.conversation import ticket_comment
@@ -66,7 +67,7 @@ class Scene:
         return self.cast.users[username]
 
     def tier(self, name: str) -> Tier:
-        path = services.path_for(self.ticket)
+        path = selectors.path_for(self.ticket)
         return path.tiers.get(name=name)
 
     def criterion(self, tier: str, text: str) -> EscalationCriterion:
@@ -102,7 +103,7 @@ class Scene:
 
     def escalate(self, by: str, to: str, findings: str, *, criterion: str = "", workaround: str = "",
                  evidence_note: str = "") -> Handoff:
-        return services.escalate(
+        return handoffs.escalate(
             ticket=self.ticket, actor=self[by], to_tier=self.tier(to),
             criterion=self.criterion(to, criterion) if criterion else None,
             findings=findings, workaround=workaround, evidence_note=evidence_note,
@@ -176,13 +177,13 @@ def _engineering_with_consult(s: Scene) -> None:
         workaround="Per-depot runs, added up in Excel.",
     )
     s.at(5.5).start_work("ella")
-    consult = services.consult_request(
+    consult = consults.consult_request(
         ticket=s.ticket, actor=s["ella"], team=s.cast.teams["Database Administration"],
         question="Can STOCK_MOVE get an index on (depot_id, moved_at) on production without locking "
         "the warehouse out during the day? It has 48 M rows.",
     )
     s.at(8.0)
-    services.consult_reply(
+    consults.consult_reply(
         consult=consult, actor=s["sofia"],
         reply="Yes: CREATE INDEX CONCURRENTLY takes about 20 minutes and does not block writes. We can "
         "run it tonight at 22:00; please confirm the column order with the new query plan.",
@@ -219,7 +220,7 @@ def _returned_and_resolved(s: Scene) -> None:
     s.at(7.0).step("ella", StepKind.FIX_DEPLOYED, "Deployed portal 4.2.1: the PDF uses each line's VAT "
                    "rate; regression test added.", "Staging and production PDFs for Dublin show 23 %.")
     s.at(7.5)
-    services.return_to_tier(
+    handoffs.return_to_tier(
         ticket=s.ticket, actor=s["ella"], to_tier=s.tier("Tier 1"),
         findings="Fixed in portal 4.2.1 (deployed). Please check Felix's invoices with him and resolve; "
         "knowledge article KB-3107 describes the fault and the fix.",
@@ -291,7 +292,7 @@ def _microsoft_l3(s: Scene) -> None:
     s.at(3.0).step("tom", StepKind.REPLICATION, "Reproduced with a fresh mailbox and the new Outlook.",
                    "Reproduced: the service itself encodes the invitation; nothing on our side.")
     s.at(3.5)
-    handoff = services.escalate(
+    handoff = handoffs.escalate(
         ticket=s.ticket, actor=s["tom"], to_tier=s.tier("Microsoft L3"),
         findings="Exchange Online sends Teams invitations to external domains as TNEF although the tenant "
         "disables it; reproduced with a new mailbox. Service-side: needs Microsoft.",
@@ -305,18 +306,18 @@ def _microsoft_l3(s: Scene) -> None:
     )
     s.at(4.2).start_work("tom")
     s.at(4.5)
-    engagement = services.vendor_engage(
+    engagement = vendor.vendor_engage(
         ticket=s.ticket, actor=s["tom"], case_number="2511230040001234",
         contact="Microsoft Support, Exchange Online: Ana Ruiz (ana.ruiz@support.microsoft.example)",
     )
     s.at(8.0)
-    services.vendor_update(engagement=engagement, actor=s["tom"],
-                           summary="Microsoft reproduced it in their lab; known regression in the "
-                           "calendar sharing service, fix being rolled out.")
+    vendor.vendor_update(engagement=engagement, actor=s["tom"],
+                         summary="Microsoft reproduced it in their lab; known regression in the "
+                         "calendar sharing service, fix being rolled out.")
     s.at(20.0)
-    services.vendor_update(engagement=engagement, actor=s["tom"],
-                           summary="Fix deployed to the tenant's region; Microsoft asks us to test and "
-                           "confirm before they close the case.")
+    vendor.vendor_update(engagement=engagement, actor=s["tom"],
+                         summary="Fix deployed to the tenant's region; Microsoft asks us to test and "
+                         "confirm before they close the case.")
 
 
 def _sent_back(s: Scene) -> None:
@@ -337,7 +338,7 @@ def _sent_back(s: Scene) -> None:
     s.at(2.8).step("rachel", StepKind.CONFIGURATION, "Checked 'Include results from the server' in "
                    "search options.", "Enabled; search still returns nothing from the server.")
     s.at(3.2)
-    handoff = services.escalate(
+    handoff = handoffs.escalate(
         ticket=s.ticket, actor=s["rachel"], to_tier=s.tier("Microsoft L3"),
         findings="Server-side search from Outlook returns nothing for Marco's mailbox; Outlook on the "
         "web finds the same messages.", workaround="Search in Outlook on the web.",
@@ -521,7 +522,7 @@ def _play(spec: EscalationStory, cast: Cast, start: datetime, clock: time_machin
     scene.at(spec.length_hours)
     ticket = scene.ticket
     ticket.refresh_from_db()
-    stint = services.current_stint(ticket)
+    stint = selectors.current_stint(ticket)
     last = Handoff.objects.filter(ticket=ticket).order_by("-pk").first()
     if (ticket.status, stint.tier.name if stint else None, last.status if last else None) != (
         spec.expected_status, spec.expected_tier, spec.expected_handoff or None,

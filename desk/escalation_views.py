@@ -27,8 +27,10 @@ from clocks.models import Clock
 from clocks.services import clock_status
 from escalation_desk.domain import InvalidInput, Refused
 from escalation_desk.input_guard import is_number
-from escalations import permissions, services
+from escalations import permissions
+from escalations import selectors as escalation_selectors
 from escalations.models import Consult, Handoff, Tier, TierKind, VendorEngagement
+from escalations.services import consults, decisions, handoffs, vendor
 from tickets import permissions as ticket_permissions
 from tickets import selectors
 from tickets.models import Ticket, TroubleshootingStep
@@ -93,7 +95,7 @@ def _posted_tier(request: HttpRequest, prefix: str, ticket: Ticket) -> Tier | No
         tier = Tier.objects.select_related("path").filter(pk=int(value)).first()
         if tier is not None:
             return tier
-    stint = services.current_stint(ticket)
+    stint = escalation_selectors.current_stint(ticket)
     return stint.tier if stint else None
 
 
@@ -106,15 +108,15 @@ def ticket_escalate(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     here = _posted_tier(request, "escalate", ticket)
     # A ticket that left the tier the form showed is the service's refusal (where it went), not a 403.
-    allowed = require(lambda: services.has_moved_from(ticket, here) or permissions.can_escalate(ticket, request.user),
+    allowed = require(lambda: handoffs.has_moved_from(ticket, here) or permissions.can_escalate(ticket, request.user),
                       "You may not escalate this ticket.")
-    tiers = [t for t in services.ladder(here.path) if t.level > here.level] if here else []
+    tiers = [t for t in escalation_selectors.ladder(here.path) if t.level > here.level] if here else []
     form = EscalateForm(request.POST, prefix="escalate", tiers=tiers)
     if not tiers:
         form.fields["to_tier"].required = False  # the service says why there is nowhere to go
 
     def action(data: dict[str, Any]) -> Any:
-        return services.escalate(
+        return handoffs.escalate(
             ticket=ticket, actor=request.user, to_tier=data["to_tier"], criterion=data["criterion"],
             findings=data["findings"], workaround=data["workaround"], evidence_note=data["evidence_note"],
             from_tier=here,
@@ -129,13 +131,13 @@ def ticket_escalate(request: HttpRequest, pk: int) -> HttpResponse:
 def ticket_return(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     here = _posted_tier(request, "return", ticket)
-    allowed = require(lambda: services.has_moved_from(ticket, here) or permissions.can_return(ticket, request.user),
+    allowed = require(lambda: handoffs.has_moved_from(ticket, here) or permissions.can_return(ticket, request.user),
                       "You may not return this ticket.")
-    tiers = [t for t in services.ladder(here.path) if t.level < here.level] if here else []
+    tiers = [t for t in escalation_selectors.ladder(here.path) if t.level < here.level] if here else []
     form = ReturnForm(request.POST, prefix="return", tiers=tiers)
 
     def action(data: dict[str, Any]) -> Any:
-        return services.return_to_tier(ticket=ticket, actor=request.user, to_tier=data["to_tier"],
+        return handoffs.return_to_tier(ticket=ticket, actor=request.user, to_tier=data["to_tier"],
                                        findings=data["findings"], workaround=data["workaround"], from_tier=here)
 
     return run_ticket_action(request, ticket, "return", form, action, done="Ticket returned.", anchor="#tier",
@@ -152,7 +154,7 @@ def handoff_withdraw(request: HttpRequest, pk: int, handoff_pk: int) -> HttpResp
     form = WithdrawForm(request.POST, prefix="withdraw")
 
     def action(data: dict[str, Any]) -> Any:
-        return services.handoff_withdraw(handoff=handoff, actor=request.user, reason=data["reason"])
+        return handoffs.handoff_withdraw(handoff=handoff, actor=request.user, reason=data["reason"])
 
     return run_ticket_action(request, ticket, "withdraw", form, action, done="Hand-off withdrawn.", anchor="#tier",
                 still_allowed=allowed)
@@ -170,7 +172,7 @@ def consult_new(request: HttpRequest, pk: int) -> HttpResponse:
     form = ConsultForm(request.POST, prefix="consult", ticket_team_id=ticket.team_id)
 
     def action(data: dict[str, Any]) -> Any:
-        return services.consult_request(ticket=ticket, actor=request.user, team=data["team"],
+        return consults.consult_request(ticket=ticket, actor=request.user, team=data["team"],
                                         question=data["question"], reply_minutes=data["reply_minutes"])
 
     return run_ticket_action(request, ticket, "consult", form, action, done="Consult sent.", anchor="#consults",
@@ -194,7 +196,7 @@ def consult_reply(request: HttpRequest, pk: int, consult_pk: int) -> HttpRespons
     form = ConsultReplyForm(request.POST, prefix=name)
 
     def action(data: dict[str, Any]) -> Any:
-        return services.consult_reply(consult=consult, actor=request.user, reply=data["reply"])
+        return consults.consult_reply(consult=consult, actor=request.user, reply=data["reply"])
 
     return run_ticket_action(request, ticket, name, form, action, done="Reply sent.", anchor="#consults",
                 still_allowed=allowed)
@@ -211,7 +213,7 @@ def consult_withdraw(request: HttpRequest, pk: int, consult_pk: int) -> HttpResp
     form = ConsultWithdrawForm(request.POST, prefix=name)
 
     def action(data: dict[str, Any]) -> Any:
-        return services.consult_withdraw(consult=consult, actor=request.user, reason=data["reason"])
+        return consults.consult_withdraw(consult=consult, actor=request.user, reason=data["reason"])
 
     return run_ticket_action(request, ticket, name, form, action, done="Consult withdrawn.", anchor="#consults",
                 still_allowed=allowed)
@@ -229,8 +231,8 @@ def vendor_engage(request: HttpRequest, pk: int) -> HttpResponse:
     form = VendorEngageForm(request.POST, prefix="vendor_engage")
 
     def action(data: dict[str, Any]) -> Any:
-        return services.vendor_engage(ticket=ticket, actor=request.user, case_number=data["case_number"],
-                                      contact=data["contact"], vendor_name=data["vendor_name"])
+        return vendor.vendor_engage(ticket=ticket, actor=request.user, case_number=data["case_number"],
+                                    contact=data["contact"], vendor_name=data["vendor_name"])
 
     return run_ticket_action(request, ticket, "vendor_engage", form, action, done="Vendor case recorded.", anchor="#vendor",
                 still_allowed=allowed)
@@ -248,8 +250,8 @@ def vendor_update(request: HttpRequest, pk: int, engagement_pk: int) -> HttpResp
     form = VendorUpdateForm(request.POST, prefix=name)
 
     def action(data: dict[str, Any]) -> Any:
-        return services.vendor_update(engagement=engagement, actor=request.user, summary=data["summary"],
-                                      received_at=data["received_at"])
+        return vendor.vendor_update(engagement=engagement, actor=request.user, summary=data["summary"],
+                                    received_at=data["received_at"])
 
     return run_ticket_action(request, ticket, name, form, action, done="Vendor update recorded.", anchor="#vendor",
                 still_allowed=allowed)
@@ -260,8 +262,8 @@ def vendor_update(request: HttpRequest, pk: int, engagement_pk: int) -> HttpResp
 def ticket_decide(request: HttpRequest, pk: int) -> HttpResponse:
     """The IT manager's decision: only someone who may decide at the ladder's decision tier."""
     ticket = selectors.get_ticket_for(request.user, pk)
-    stint = services.current_stint(ticket)
-    tiers = services.ladder(stint.tier.path) if stint else []
+    stint = escalation_selectors.current_stint(ticket)
+    tiers = escalation_selectors.ladder(stint.tier.path) if stint else []
     decision_tier = next((t for t in tiers if t.pk == stint.tier_id and t.kind == TierKind.DECISION), None) or next(
         (t for t in tiers if t.kind == TierKind.DECISION), None
     )
@@ -270,7 +272,7 @@ def ticket_decide(request: HttpRequest, pk: int) -> HttpResponse:
     form = DecisionForm(request.POST, prefix="decision", tiers=[t for t in tiers if t.kind != TierKind.DECISION])
 
     def action(data: dict[str, Any]) -> Any:
-        return services.record_decision(
+        return decisions.record_decision(
             ticket=ticket, actor=request.user, outcome=data["outcome"], notes=data["notes"],
             to_tier=data["to_tier"], root_cause=data["root_cause"], knowledge_article=data["knowledge_article"],
             knowledge_none_reason=data["knowledge_none_reason"],

@@ -25,7 +25,7 @@ from escalations.models import (
     VendorEngagement,
     VendorUpdate,
 )
-from escalations.services import activity_record, current_stint, ladder, requirements_of
+from escalations.selectors import activity_record, current_stint, ladder, requirements_of
 from tickets import permissions as ticket_permissions
 from tickets.models import StepState, Ticket
 

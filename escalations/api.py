@@ -23,7 +23,7 @@ from tickets.api import QUEUE_PARAMETERS, TicketPagination, queue_filters_from
 from tickets.models import Ticket
 from tickets.serializers import TicketListSerializer
 
-from . import permissions, selectors, services
+from . import permissions, selectors
 from .models import Consult, Handoff, Tier, TierKind, VendorEngagement
 from .serializers import (
     ConsultInputSerializer,
@@ -42,6 +42,7 @@ from .serializers import (
     VendorUpdateSerializer,
     WithdrawInputSerializer,
 )
+from .services import consults, decisions, handoffs, vendor
 
 
 def _believed_tier(request: Request, pk: str | None) -> Tier | None:
@@ -57,7 +58,7 @@ def _believed_tier(request: Request, pk: str | None) -> Tier | None:
     ticket_id = as_id(pk)
     if tier is not None or ticket_id is None:
         return tier
-    return services.believed_tier(ticket_id)
+    return handoffs.believed_tier(ticket_id)
 
 
 class TicketLadderViewSet(InputsByAction, viewsets.GenericViewSet):
@@ -91,11 +92,11 @@ class TicketLadderViewSet(InputsByAction, viewsets.GenericViewSet):
     def escalate(self, request: Request, pk: str | None = None) -> Response:
         here = _believed_tier(request, pk)
         ticket = selectors.get_ticket_for(request.user, pk)
-        if not services.has_moved_from(ticket, here) and not permissions.can_escalate(ticket, request.user):
+        if not handoffs.has_moved_from(ticket, here) and not permissions.can_escalate(ticket, request.user):
             raise PermissionDenied("You may not escalate this ticket.")
         data = valid_input(EscalateInputSerializer, request, self.get_serializer_context())
         data["from_tier"] = data["from_tier"] or here
-        handoff = services.escalate(ticket=ticket, actor=request.user, **data)
+        handoff = handoffs.escalate(ticket=ticket, actor=request.user, **data)
         return Response(HandoffSerializer(handoff).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -105,11 +106,11 @@ class TicketLadderViewSet(InputsByAction, viewsets.GenericViewSet):
     def return_to_tier(self, request: Request, pk: str | None = None) -> Response:
         here = _believed_tier(request, pk)
         ticket = selectors.get_ticket_for(request.user, pk)
-        if not services.has_moved_from(ticket, here) and not permissions.can_return(ticket, request.user):
+        if not handoffs.has_moved_from(ticket, here) and not permissions.can_return(ticket, request.user):
             raise PermissionDenied("You may not return this ticket.")
         data = valid_input(ReturnInputSerializer, request, self.get_serializer_context())
         data["from_tier"] = data["from_tier"] or here
-        handoff = services.return_to_tier(ticket=ticket, actor=request.user, **data)
+        handoff = handoffs.return_to_tier(ticket=ticket, actor=request.user, **data)
         return Response(HandoffSerializer(handoff).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -121,7 +122,7 @@ class TicketLadderViewSet(InputsByAction, viewsets.GenericViewSet):
         if not permissions.can_consult(ticket, request.user):
             raise PermissionDenied("You may not consult on this ticket.")
         data = valid_input(ConsultInputSerializer, request, self.get_serializer_context())
-        consult = services.consult_request(ticket=ticket, actor=request.user, **data)
+        consult = consults.consult_request(ticket=ticket, actor=request.user, **data)
         return Response(ConsultSerializer(consult).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -134,7 +135,7 @@ class TicketLadderViewSet(InputsByAction, viewsets.GenericViewSet):
         if not permissions.can_record_vendor(ticket, request.user):
             raise PermissionDenied("You may not record vendor work on this ticket.")
         data = valid_input(VendorEngagementInputSerializer, request, self.get_serializer_context())
-        engagement = services.vendor_engage(ticket=ticket, actor=request.user, **data)
+        engagement = vendor.vendor_engage(ticket=ticket, actor=request.user, **data)
         return Response(VendorEngagementSerializer(engagement).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -148,7 +149,7 @@ class TicketLadderViewSet(InputsByAction, viewsets.GenericViewSet):
         if decision_tiers and not any(permissions.can_decide_at(t, request.user) for t in decision_tiers):
             raise PermissionDenied("Only the IT manager decides here.")
         data = valid_input(DecisionInputSerializer, request, self.get_serializer_context())
-        decision = services.record_decision(ticket=ticket, actor=request.user, **data)
+        decision = decisions.record_decision(ticket=ticket, actor=request.user, **data)
         return Response(ManagerDecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
 
 
@@ -168,7 +169,7 @@ class HandoffViewSet(InputsByAction, viewsets.GenericViewSet):
         if handoff.is_active and not permissions.can_withdraw(handoff, request.user):
             raise PermissionDenied("You may not withdraw this hand-off.")
         data = valid_input(WithdrawInputSerializer, request, self.get_serializer_context())
-        handoff = services.handoff_withdraw(handoff=handoff, actor=request.user, **data)
+        handoff = handoffs.handoff_withdraw(handoff=handoff, actor=request.user, **data)
         return Response(HandoffSerializer(handoff).data)
 
 
@@ -187,7 +188,7 @@ class ConsultViewSet(InputsByAction, viewsets.GenericViewSet):
         if not permissions.can_reply_consult(consult, request.user):
             raise PermissionDenied("Only the consulted team may reply.")
         data = valid_input(ConsultReplyInputSerializer, request, self.get_serializer_context())
-        consult = services.consult_reply(consult=consult, actor=request.user, **data)
+        consult = consults.consult_reply(consult=consult, actor=request.user, **data)
         return Response(ConsultSerializer(consult).data)
 
     @extend_schema(
@@ -201,7 +202,7 @@ class ConsultViewSet(InputsByAction, viewsets.GenericViewSet):
         if not permissions.can_withdraw_consult(consult, user):
             raise PermissionDenied("You may not withdraw this consult.")
         data = valid_input(WithdrawInputSerializer, request, self.get_serializer_context())
-        consult = services.consult_withdraw(consult=consult, actor=user, **data)
+        consult = consults.consult_withdraw(consult=consult, actor=user, **data)
         return Response(ConsultSerializer(consult).data)
 
 
@@ -221,7 +222,7 @@ class VendorEngagementViewSet(InputsByAction, viewsets.GenericViewSet):
         if not permissions.can_record_vendor(engagement.ticket, request.user):
             raise PermissionDenied("You may not record vendor work on this ticket.")
         data = valid_input(VendorUpdateInputSerializer, request, self.get_serializer_context())
-        update = services.vendor_update(engagement=engagement, actor=request.user, **data)
+        update = vendor.vendor_update(engagement=engagement, actor=request.user, **data)
         return Response(VendorUpdateSerializer(update).data, status=status.HTTP_201_CREATED)
 
 

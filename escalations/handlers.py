@@ -7,15 +7,15 @@ from typing import Any
 
 
 def _on_consult_warning(clock: Any) -> None:
-    from . import services
+    from .services import consults
 
-    services.on_consult_clock(clock, warning=True)
+    consults.on_consult_clock(clock, warning=True)
 
 
 def _on_consult_breach(clock: Any) -> None:
-    from . import services
+    from .services import consults
 
-    services.on_consult_clock(clock, warning=False)
+    consults.on_consult_clock(clock, warning=False)
 
 
 def _approval_thread(request: Any) -> str:
@@ -33,17 +33,17 @@ def register() -> None:
     from tickets import sla
     from tickets.signals import ticket_changed
 
-    from . import services
+    from .services import approval_gate, consults, listener, tiers, time_frames
 
-    sla.CLOCK_LABELS[services.TIER_CLOCK] = "Tier time frame"
-    register_clock_handlers(services.TIER_CLOCK, on_warning=services.on_tier_warning,
-                            on_breach=services.on_tier_breach)
-    register_clock_handlers(services.CONSULT_CLOCK, on_warning=_on_consult_warning, on_breach=_on_consult_breach)
-    register_deadline_handler(services.AUTO_ESCALATE, services.auto_escalate)
-    register_subject("escalations.handoff", on_decided=services.on_approval_decided,
+    sla.CLOCK_LABELS[tiers.TIER_CLOCK] = "Tier time frame"
+    register_clock_handlers(tiers.TIER_CLOCK, on_warning=time_frames.on_tier_warning,
+                            on_breach=time_frames.on_tier_breach)
+    register_clock_handlers(consults.CONSULT_CLOCK, on_warning=_on_consult_warning, on_breach=_on_consult_breach)
+    register_deadline_handler(time_frames.AUTO_ESCALATE, time_frames.auto_escalate)
+    register_subject("escalations.handoff", on_decided=approval_gate.on_approval_decided,
                      thread_of=_approval_thread,
-                     before_approve=services.before_approval, on_time_frame=services.on_approval_time_frame)
-    ticket_changed.connect(services.on_ticket_changed, dispatch_uid="escalations.on_ticket_changed")
+                     before_approve=approval_gate.before_approval, on_time_frame=approval_gate.on_approval_time_frame)
+    ticket_changed.connect(listener.on_ticket_changed, dispatch_uid="escalations.on_ticket_changed")
 
     for name, subject, description in [
         ("escalations.tier_warning",

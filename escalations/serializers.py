@@ -37,7 +37,7 @@ from .models import (
     VendorEngagement,
     VendorUpdate,
 )
-from .services import requirements_of
+from .selectors import requirements_of
 
 
 def _values(choices: type[Any]) -> str:

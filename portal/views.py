@@ -22,7 +22,7 @@ from cases import services as case_services
 from cases.models import EscalationCase
 from escalation_desk.domain import InvalidInput, Refused
 from escalation_desk.forms import add_service_errors
-from escalations.services import current_stint
+from escalations.selectors import current_stint
 from tickets import file_types
 from tickets import selectors as ticket_selectors
 from tickets.models import Channel, Status, Ticket

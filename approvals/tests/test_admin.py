@@ -15,8 +15,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from approvals.models import ApprovalRequest, ApprovalStatus
-from escalations import services as esc
+from escalations import selectors
 from escalations.models import Handoff, HandoffStatus
+from escalations.services import handoffs
 from escalations.tests import conftest as ladder
 from escalations.tests.conftest import World, new_ticket
 from tickets.models import Attachment, StepKind, StepState, Ticket, TimelineEvent
@@ -63,8 +64,8 @@ def gated_request(world: World, *, summary: str = "Outlook cannot send mail with
         action="Restarted Outlook in safe mode and rebuilt the mail profile.",
         outcome="Same error 0x80040600 when sending with an attachment.",
     )
-    esc.escalate(ticket=ticket, actor=world["erin"],
-                 findings="Not a client problem: fails on a new profile too.")
+    handoffs.escalate(ticket=ticket, actor=world["erin"],
+                      findings="Not a client problem: fails on a new profile too.")
     ticket.refresh_from_db()
     ticket_add_step(
         ticket=ticket, actor=world[requester], kind=StepKind.LOG_ANALYSIS,
@@ -73,7 +74,7 @@ def gated_request(world: World, *, summary: str = "Outlook cannot send mail with
         files=[SimpleUploadedFile("mapi-trace.log", b"09:14:02 SubmitMessage -> 429 TooManyRequests\n",
                                   content_type="text/plain")],
     )
-    handoff = esc.escalate(
+    handoff = handoffs.escalate(
         ticket=ticket, actor=world[requester],
         findings="Server-side throttling on the tenant; needs Microsoft to lift or explain it.",
         workaround="Send large attachments as OneDrive links.",
@@ -163,7 +164,7 @@ def test_approve_without_notes_is_refused_then_approves_with_notes(client: Clien
     assert request.status == ApprovalStatus.APPROVED
     assert (request.decided_by, request.decision_notes) == (world["ravi"], NOTES)
     ticket.refresh_from_db()
-    assert esc.current_stint(ticket).tier == world.tier("Microsoft L3", world.microsoft)
+    assert selectors.current_stint(ticket).tier == world.tier("Microsoft L3", world.microsoft)
     granted = TimelineEvent.objects.get(ticket=ticket, kind="approval_granted")
     assert (granted.actor, granted.reason) == (world["ravi"], NOTES)
     kinds = list(TimelineEvent.objects.filter(ticket=ticket).order_by("at", "pk").values_list("kind", flat=True))
@@ -201,7 +202,7 @@ def test_request_changes_puts_the_steps_on_the_ticket(client: Client, world: Wor
                      ("Capture a Fiddler trace of a failing send", StepKind.SUGGESTED)]
     event = TimelineEvent.objects.get(ticket=ticket, kind="approval_changes_requested")
     assert event.reason == "Rule out the mailbox before we open a Microsoft case."
-    assert esc.current_stint(ticket).tier == world.tier("L2", world.microsoft)
+    assert selectors.current_stint(ticket).tier == world.tier("L2", world.microsoft)
     # The request's page now shows the decision, and no buttons.
     html = client.get(change_url(request)).content.decode()
     assert "Capture a Fiddler trace of a failing send" in html and 'id="approve-button"' not in html
@@ -277,7 +278,7 @@ def test_approve_selected_asks_for_notes_then_approves_each(client: Client, worl
     assert response.status_code == 302
     assert set(ApprovalRequest.objects.values_list("status", flat=True)) == {ApprovalStatus.APPROVED}
     for ticket in (t1, t2):
-        assert esc.current_stint(ticket).tier.name == "Microsoft L3"
+        assert selectors.current_stint(ticket).tier.name == "Microsoft L3"
         assert TimelineEvent.objects.get(ticket=ticket, kind="approval_granted").reason == NOTES
 
 
@@ -351,8 +352,8 @@ def test_a_follow_up_request_shows_the_previous_one_and_its_steps(client: Client
                              notes="Rule out the mailbox first.")
     step = ticket.steps.get(state=StepState.TO_DO)
     ticket_complete_step(step=step, actor=world["tom"], outcome="Same throttling on a new mailbox.")
-    handoff = esc.escalate(ticket=ticket, actor=world["tom"], findings="Tenant-wide throttling.",
-                           evidence_note="Screenshots: none.")
+    handoff = handoffs.escalate(ticket=ticket, actor=world["tom"], findings="Tenant-wide throttling.",
+                                evidence_note="Screenshots: none.")
     second = handoff.approval
     assert second.previous == first
 

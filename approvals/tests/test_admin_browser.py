@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from escalations import services as esc
+from escalations import selectors
 from escalations.models import Handoff, HandoffStatus
 from escalations.tests import conftest as ladder
 from escalations.tests.conftest import World
@@ -85,7 +85,7 @@ def test_a_team_leader_approves_the_microsoft_escalation_in_admin(page, shots, w
     request.refresh_from_db()
     assert (request.status, request.decided_by, request.decision_notes) == ("approved", ravi, NOTES)
     ticket.refresh_from_db()
-    assert esc.current_stint(ticket).tier == world.tier("Microsoft L3", world.microsoft)
+    assert selectors.current_stint(ticket).tier == world.tier("Microsoft L3", world.microsoft)
     assert ticket.team == world.teams["Tier 2"]
     assert Handoff.objects.get(approval=request).status == HandoffStatus.COMPLETED
     events = list(TimelineEvent.objects.filter(ticket=ticket).order_by("at", "pk")

@@ -19,8 +19,8 @@ from cases import services as case_services
 from cases.models import CaseMeeting, CaseStatus, MeetingKind
 from cases.services import PlanItem, Review
 from escalation_desk.domain import Refused
-from escalations import services
 from escalations.models import HandoffStatus
+from escalations.services import handoffs
 from notifications.models import Notification
 from tests_support.factories import make_agent
 from tickets.models import StepKind, Ticket
@@ -44,13 +44,13 @@ def mail_ticket_with_vendor_hand_off(world: World) -> Ticket:
         ticket_start(ticket=ticket, actor=world["erin"])
         ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
                                         action="Checked the mailbox quota and the account", outcome="Both fine")
-        services.escalate(ticket=ticket, actor=world["erin"], findings="Not a client problem; needs L2.")
+        handoffs.escalate(ticket=ticket, actor=world["erin"], findings="Not a client problem; needs L2.")
         travel.move_to(at(23, 9, 30))
         ticket_start(ticket=ticket, actor=tom)
         ticket_add_step(
             ticket=ticket, actor=tom, kind=StepKind.LOG_ANALYSIS, action="Ran a message trace",
             outcome="550 5.7.1 from Exchange Online", files=[SimpleUploadedFile("trace.png", b"\x89PNG")])
-        handoff = services.escalate(ticket=ticket, actor=tom, to_tier=world.tier("Microsoft L3", world.microsoft),
+        handoff = handoffs.escalate(ticket=ticket, actor=tom, to_tier=world.tier("Microsoft L3", world.microsoft),
                                     findings="Rejected inside Exchange Online.")
         assert handoff.status == HandoffStatus.PENDING_APPROVAL
         travel.move_to(at(23, 9, 45))

@@ -52,7 +52,7 @@ def test_it_dates_every_demo_event_between_the_tickets_opening_and_now() -> None
     assert escalated == 5  # the customer escalation stories (demo/cases.py)
 
 
-# A customer escalation's steps on the ticket's timeline (escalations.cases), each from the state
+# A customer escalation's steps on the ticket's timeline (cases.services), each from the state
 # the previous one left; the request opens the case in the state it names.
 CASE_STEPS = {"case_acknowledged", "case_active", "case_leadership_review", "case_leadership_done",
               "case_de_escalation_proposed", "case_de_escalated", "case_kept_escalated", "case_closed"}

@@ -48,7 +48,7 @@ from escalations.models import (
 )
 from escalations.permissions import can_decide_at
 from escalations.presets import load_presets
-from escalations.services import current_stint, steps_to_do
+from escalations.selectors import current_stint, steps_to_do
 from notifications.models import Notification
 from tickets.models import Channel, Service, Status, StepKind, Ticket, TimelineEvent
 

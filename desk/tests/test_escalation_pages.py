@@ -19,8 +19,8 @@ from django.urls import reverse
 from approvals.models import ApprovalRequest
 from approvals.services import approval_request_changes
 from desk.tests.test_pages import event_kinds, page
-from escalations import services as esc
 from escalations.models import Consult, Handoff, ManagerDecision, Tier, TierStint, VendorEngagement
+from escalations.services import consults, handoffs
 from escalations.tests.conftest import World, new_ticket, triaged
 from tickets.models import Ticket, TroubleshootingStep
 from tickets.services.steps import ticket_add_step, ticket_complete_step
@@ -55,9 +55,9 @@ def in_tier2(world: World) -> Ticket:
     ticket = triaged(world)
     document(world, ticket, "erin", files=True)
     tier2 = world.tier("Tier 2")
-    esc.escalate(ticket=ticket, actor=world["erin"], to_tier=tier2, criterion=tier2.criteria.get(text="Potential bug"),
-                 findings="Export fails on the tax call; not a configuration issue.",
-                 workaround="Export per department by hand.")
+    handoffs.escalate(ticket=ticket, actor=world["erin"], to_tier=tier2, criterion=tier2.criteria.get(text="Potential bug"),
+                      findings="Export fails on the tax call; not a configuration issue.",
+                      workaround="Export per department by hand.")
     ticket.refresh_from_db()
     return ticket
 
@@ -67,12 +67,12 @@ def waiting_for_microsoft(world: World) -> tuple[Ticket, Handoff]:
     ticket = triaged(world, service=world.mail)
     document(world, ticket, "erin", action="Checked the mailbox quota", outcome="Quota fine")
     l2 = world.tier("L2", world.microsoft)
-    esc.escalate(ticket=ticket, actor=world["erin"], to_tier=l2, criterion=l2.criteria.first(),
-                 findings="Mail flow stops for one site.")
+    handoffs.escalate(ticket=ticket, actor=world["erin"], to_tier=l2, criterion=l2.criteria.first(),
+                      findings="Mail flow stops for one site.")
     ticket.refresh_from_db()
     document(world, ticket, "tom", action="Message trace", outcome="Stuck in Exchange Online queue", files=True)
-    handoff = esc.escalate(ticket=ticket, actor=world["tom"], to_tier=world.tier("Microsoft L3", world.microsoft),
-                           findings="Messages queue in Exchange Online; service health shows nothing.")
+    handoff = handoffs.escalate(ticket=ticket, actor=world["tom"], to_tier=world.tier("Microsoft L3", world.microsoft),
+                                findings="Messages queue in Exchange Online; service health shows nothing.")
     ticket.refresh_from_db()
     assert handoff.status == "pending_approval"
     return ticket, handoff
@@ -275,8 +275,8 @@ def test_it_refuses_a_hand_off_when_a_colleague_moved_the_ticket_first(world: Wo
     tier2 = world.tier("Tier 2")
     data = escalate_input(tier2, criterion=str(tier2.criteria.first().pk))
     data["escalate-from_tier"] = str(world.tier("Tier 1").pk)
-    esc.escalate(ticket=ticket, actor=world["erin"], to_tier=tier2, criterion=tier2.criteria.first(),
-                 findings="Escalated by a colleague first.")
+    handoffs.escalate(ticket=ticket, actor=world["erin"], to_tier=tier2, criterion=tier2.criteria.first(),
+                      findings="Escalated by a colleague first.")
 
     moved = f"This ticket has already moved to Tier 2 (by {world['erin']}, "
 
@@ -599,8 +599,8 @@ def test_it_consults_another_team_which_replies_and_nobody_else_may(world: World
 
 def test_it_lets_the_requester_withdraw_an_open_consult(world: World) -> None:
     ticket = triaged(world)
-    consult = esc.consult_request(ticket=ticket, actor=world["erin"], team=world.teams["Network Operations"],
-                                  question="Firewall?")
+    consult = consults.consult_request(ticket=ticket, actor=world["erin"], team=world.teams["Network Operations"],
+                                       question="Firewall?")
     url = reverse("desk:consult_withdraw", args=[ticket.pk, consult.pk])
 
     assert as_user(world, "nils").post(url, {}).status_code == 403
@@ -616,11 +616,11 @@ def at_decision_point(world: World) -> Ticket:
     ticket = triaged(world)
     document(world, ticket, "erin")
     engineering = world.tier("Engineering")
-    esc.escalate(ticket=ticket, actor=world["erin"], to_tier=engineering, criterion=engineering.criteria.first(),
-                 findings="Bug in the export.")
+    handoffs.escalate(ticket=ticket, actor=world["erin"], to_tier=engineering, criterion=engineering.criteria.first(),
+                      findings="Bug in the export.")
     ticket.refresh_from_db()
-    esc.escalate(ticket=ticket, actor=world["ella"], to_tier=world.tier("IT Manager decision"),
-                 findings="No fix possible in this release.")
+    handoffs.escalate(ticket=ticket, actor=world["ella"], to_tier=world.tier("IT Manager decision"),
+                      findings="No fix possible in this release.")
     ticket.refresh_from_db()
     return ticket
 
@@ -738,9 +738,9 @@ def test_it_still_shows_a_refusal_when_a_colleague_did_the_step_first(world: Wor
 
 def test_it_refuses_a_second_reply_to_an_answered_consult_and_keeps_it(world: World) -> None:
     ticket = triaged(world)
-    consult = esc.consult_request(ticket=ticket, actor=world["erin"], team=world.teams["Network Operations"],
-                                  question="Firewall?")
-    esc.consult_reply(consult=consult, actor=world["victor"], reply="No change.")
+    consult = consults.consult_request(ticket=ticket, actor=world["erin"], team=world.teams["Network Operations"],
+                                       question="Firewall?")
+    consults.consult_reply(consult=consult, actor=world["victor"], reply="No change.")
 
     response = as_user(world, "nils").post(reverse("desk:consult_reply", args=[ticket.pk, consult.pk]),
                                            {f"consult_reply-{consult.pk}-reply": "Rule 4711 changed."})

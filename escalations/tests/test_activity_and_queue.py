@@ -13,8 +13,10 @@ from django.test import Client
 from django.urls import reverse
 
 from clocks.sweep import sweep_due_deadlines
-from escalations import services
+from escalations import selectors
 from escalations.models import DecisionOutcome
+from escalations.services import decisions as decision_services
+from escalations.services import handoffs
 from notifications.models import Channel, Notification
 from notifications.services import deliver
 from tickets.models import StepKind, Ticket
@@ -47,7 +49,7 @@ def worked_to_the_decision_point(world: World) -> Ticket:
         ticket_start(ticket=ticket, actor=world["erin"])
         ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
                                         action="Checked the VPN", outcome="Connected")
-        services.escalate(ticket=ticket, actor=world["erin"], findings="Timeouts to the ERP host.",
+        handoffs.escalate(ticket=ticket, actor=world["erin"], findings="Timeouts to the ERP host.",
                           criterion=world.tier("Tier 2").criteria.first())
         ticket_start(ticket=ticket, actor=world["tom"])
         travel.move_to(at(23, 9, 20))
@@ -59,14 +61,14 @@ def worked_to_the_decision_point(world: World) -> Ticket:
     with time_machine.travel(at(23, 12, 30), tick=False) as travel:
         ticket_add_step(ticket=ticket, actor=world["tom"], kind=StepKind.REPLICATION,
                                         action="Replicated", outcome="Same")
-        services.escalate(ticket=ticket, actor=world["tom"], findings="Bug",
+        handoffs.escalate(ticket=ticket, actor=world["tom"], findings="Bug",
                           criterion=world.tier("Engineering").criteria.first())
         ticket_start(ticket=ticket, actor=world["ella"])
         ticket_add_step(ticket=ticket, actor=world["ella"], kind=StepKind.ROOT_CAUSE,
                                         action="Profiled", outcome="Design limit of the product")
         travel.move_to(at(23, 12, 45))
         ticket_comment(ticket=ticket, actor=world["ella"], body="We cannot change this.")
-        services.escalate(ticket=ticket, actor=world["ella"], to_tier=world.tier("IT Manager decision"),
+        handoffs.escalate(ticket=ticket, actor=world["ella"], to_tier=world.tier("IT Manager decision"),
                           findings="Nothing any tier can change.")
     ticket.refresh_from_db()
     return ticket
@@ -77,9 +79,9 @@ def test_the_activity_record_holds_the_conversation_and_the_clock_events_in_time
     carla, tom, ella = (str(world[u]) for u in ("carla", "tom", "ella"))
 
     with time_machine.travel(at(23, 13), tick=False):
-        decision = services.record_decision(ticket=ticket, actor=world["ivan"],
-                                            outcome=DecisionOutcome.KNOWN_ERROR, notes="Accept the limit.",
-                                            root_cause="Design limit", knowledge_none_reason="Product limit")
+        decision = decision_services.record_decision(ticket=ticket, actor=world["ivan"],
+                                                     outcome=DecisionOutcome.KNOWN_ERROR, notes="Accept the limit.",
+                                                     root_cause="Design limit", knowledge_none_reason="Product limit")
 
     record = decision.activity_record
     assert [(c["author"], c["internal"], c["body"], c["at"]) for c in record["conversation"]] == [
@@ -88,7 +90,7 @@ def test_the_activity_record_holds_the_conversation_and_the_clock_events_in_time
         (ella, False, "We cannot change this.", at(23, 12, 45).isoformat()),
     ]
     clock_events = record["clock_events"]
-    expected = [(e.kind, e.at.isoformat()) for e in ticket.events.filter(kind__in=services.CLOCK_EVENT_KINDS)]
+    expected = [(e.kind, e.at.isoformat()) for e in ticket.events.filter(kind__in=selectors.CLOCK_EVENT_KINDS)]
     assert [(e["kind"], e["at"]) for e in clock_events] == expected
     assert [e["at"] for e in clock_events] == sorted(e["at"] for e in clock_events)
     tier_warning = next(e for e in clock_events if e["kind"] == "tier_warning")
@@ -115,9 +117,9 @@ def test_the_it_manager_reads_the_complete_record_in_the_console(world: World, c
     assert 'data-kind="tier_warning"' in live and "23 Nov 2026 12:00" in live
     # Someone else sees no record form; the record taken with a decision stays on the ticket.
     with time_machine.travel(at(23, 13), tick=False):
-        services.record_decision(ticket=ticket, actor=world["ivan"], outcome=DecisionOutcome.KNOWN_ERROR,
-                                 notes="Accept the limit.", root_cause="Design limit",
-                                 knowledge_none_reason="Product limit")
+        decision_services.record_decision(ticket=ticket, actor=world["ivan"], outcome=DecisionOutcome.KNOWN_ERROR,
+                                          notes="Accept the limit.", root_cause="Design limit",
+                                          knowledge_none_reason="Product limit")
     client.force_login(world["tom"])
     page = client.get(reverse("desk:ticket", args=[ticket.pk])).content.decode()
     assert 'id="activity-record"' not in page
@@ -163,12 +165,12 @@ def test_a_hand_off_by_someone_else_tells_the_assignee_but_nobody_hears_of_their
         ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
                                         action="Checked the VPN", outcome="Connected")
         # Erin escalates her own ticket: she is not told it left her.
-        services.escalate(ticket=ticket, actor=world["erin"], findings="Timeouts to the ERP host.",
+        handoffs.escalate(ticket=ticket, actor=world["erin"], findings="Timeouts to the ERP host.",
                           criterion=world.tier("Tier 2").criteria.first())
         assert left_queue("erin") == []
         ticket_start(ticket=ticket, actor=world["tom"])
         # Tier 2's team leader sends Tom's ticket back to Tier 1: Tom is told, Ravi is not.
-        back = services.return_to_tier(ticket=ticket, actor=world["ravi"], to_tier=world.tier("Tier 1"),
+        back = handoffs.return_to_tier(ticket=ticket, actor=world["ravi"], to_tier=world.tier("Tier 1"),
                                        findings="Not a Tier 2 matter: a VPN profile to renew.")
     [told] = left_queue("tom")
     assert told.context["team_name"] == "Tier 1" and told.context["automatic"] is False

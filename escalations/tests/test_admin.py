@@ -10,7 +10,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from escalations import services as esc
+from escalations import selectors
 from escalations.models import (
     BreachAction,
     Handoff,
@@ -21,6 +21,7 @@ from escalations.models import (
     TierKind,
     TierTimeFrame,
 )
+from escalations.services import consults, handoffs, vendor
 from tests_support.factories import ServiceFactory, UserFactory, make_agent
 from tickets.models import StepKind, Ticket
 from tickets.services.lifecycle import ticket_start, ticket_triage
@@ -48,7 +49,7 @@ def at_l2(world: World, summary: str = "Outlook cannot send mail with attachment
     ticket_start(ticket=ticket, actor=world["erin"])
     ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
                                     action="Rebuilt the Outlook profile.", outcome="Same error 0x80040600.")
-    esc.escalate(ticket=ticket, actor=world["erin"], findings="Fails on a new profile too.")
+    handoffs.escalate(ticket=ticket, actor=world["erin"], findings="Fails on a new profile too.")
     ticket.refresh_from_db()
     return ticket
 
@@ -126,7 +127,7 @@ def test_the_tier_page_saves_its_criteria_and_time_frames(client: Client, world:
     assert list(l3.criteria.values_list("text", flat=True)) == ["Confirmed service incident at Microsoft"]
     assert dict(l3.time_frames.values_list("priority", "minutes")) == {"P1": 300, "P2": 960, "P3": 2400,
                                                                        "P4": 4800}
-    assert esc.requirements_of(l3)[1] == "one of its escalation criteria: Confirmed service incident at Microsoft"
+    assert selectors.requirements_of(l3)[1] == "one of its escalation criteria: Confirmed service incident at Microsoft"
 
     # A second time frame for the same priority is refused, nothing saved.
     data = post_data(client.get(change_url(l3)))
@@ -168,7 +169,7 @@ def test_the_ladder_page_adds_a_tier_and_a_service(client: Client, world: World,
         (1, "L1", TierKind.INTERNAL), (2, "L2", TierKind.INTERNAL), (3, "Microsoft L3", TierKind.VENDOR),
         (4, "IT Manager decision", TierKind.DECISION)]
     assert ServiceLadder.objects.get(service=sharepoint).path == world.microsoft
-    assert esc.next_tier(world.tier("Microsoft L3", world.microsoft)).name == "IT Manager decision"
+    assert selectors.next_tier(world.tier("Microsoft L3", world.microsoft)).name == "IT Manager decision"
 
     # Two tiers on one level are refused.
     data = post_data(client.get(change_url(world.microsoft)))
@@ -238,18 +239,18 @@ def test_the_history_pages_show_stints_consults_vendor_work_and_decisions(
     ticket = at_l2(world)
     ticket_add_step(ticket=ticket, actor=world["tom"], kind=StepKind.LOG_ANALYSIS,
                                     action="Message trace.", outcome="Throttled server-side.")
-    consult = esc.consult_request(ticket=ticket, actor=world["tom"], team=world.teams["Network Operations"],
-                                  question="Any proxy limits on outbound SMTP?")
-    esc.consult_reply(consult=consult, actor=world["nils"], reply="None on our side.")
-    handoff = esc.escalate(ticket=ticket, actor=world["tom"], findings="Tenant throttling.",
-                           evidence_note="none")
+    consult = consults.consult_request(ticket=ticket, actor=world["tom"], team=world.teams["Network Operations"],
+                                       question="Any proxy limits on outbound SMTP?")
+    consults.consult_reply(consult=consult, actor=world["nils"], reply="None on our side.")
+    handoff = handoffs.escalate(ticket=ticket, actor=world["tom"], findings="Tenant throttling.",
+                                evidence_note="none")
     approval_approve(request=handoff.approval, actor=world["ravi"], notes="Approved.")
-    engagement = esc.vendor_engage(ticket=ticket, actor=world["tom"], case_number="MS-2611230001",
-                                   contact="Jo at Microsoft, jo@example.com")
-    esc.vendor_update(engagement=engagement, actor=world["tom"], summary="Microsoft lifted the limit.")
+    engagement = vendor.vendor_engage(ticket=ticket, actor=world["tom"], case_number="MS-2611230001",
+                                      contact="Jo at Microsoft, jo@example.com")
+    vendor.vendor_update(engagement=engagement, actor=world["tom"], summary="Microsoft lifted the limit.")
     decision = ManagerDecision.objects.create(
         ticket=ticket, tier=world.tier("Microsoft L3", world.microsoft), outcome="continue_with_vendor",
-        notes="Keep the case open for a week.", decided_by=world["ivan"], activity_record=esc.activity_record(ticket),
+        notes="Keep the case open for a week.", decided_by=world["ivan"], activity_record=selectors.activity_record(ticket),
     )
     client.force_login(superuser)
     pages = {

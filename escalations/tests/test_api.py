@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from approvals.models import ApprovalRequest, ApprovalStatus
-from escalations import services
+from escalations import selectors
 from escalations.models import (
     Consult,
     ConsultStatus,
@@ -29,6 +29,7 @@ from escalations.models import (
     VendorEngagement,
     VendorUpdate,
 )
+from escalations.services import consults, handoffs, vendor
 from tickets.models import StepKind, StepState, Ticket, TimelineEvent, TroubleshootingStep
 from tickets.services.lifecycle import ticket_cancel, ticket_start
 from tickets.services.steps import ticket_add_step
@@ -72,7 +73,7 @@ def potential_bug(world: World) -> int:
 
 def in_tier_2(world: World) -> Ticket:
     ticket = in_tier_1(world)
-    services.escalate(ticket=ticket, actor=world["erin"], findings="Rounding looks wrong.",
+    handoffs.escalate(ticket=ticket, actor=world["erin"], findings="Rounding looks wrong.",
                       criterion=world.tier("Tier 2").criteria.get(text="Potential bug"))
     ticket_start(ticket=ticket, actor=world["tom"])
     ticket.refresh_from_db()
@@ -82,7 +83,7 @@ def in_tier_2(world: World) -> Ticket:
 def at_decision_point(world: World) -> Ticket:
     """Escalated by erin from Tier 1 straight to the IT manager (a chosen higher tier)."""
     ticket = in_tier_1(world)
-    services.escalate(ticket=ticket, actor=world["erin"], to_tier=world.tier("IT Manager decision"),
+    handoffs.escalate(ticket=ticket, actor=world["erin"], to_tier=world.tier("IT Manager decision"),
                       findings="Nobody can fix the rounding; the IT manager must decide.")
     ticket.refresh_from_db()
     return ticket
@@ -94,12 +95,12 @@ def mail_ticket_pending_l3(world: World) -> tuple[Ticket, Handoff]:
     ticket_start(ticket=ticket, actor=world["erin"])
     ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
                                     action="Checked the mailbox quota", outcome="Fine")
-    services.escalate(ticket=ticket, actor=world["erin"], findings="Needs L2.")
+    handoffs.escalate(ticket=ticket, actor=world["erin"], findings="Needs L2.")
     ticket_start(ticket=ticket, actor=world["tom"])
     ticket_add_step(ticket=ticket, actor=world["tom"], kind=StepKind.LOG_ANALYSIS,
                                     action="Ran a message trace", outcome="550 5.7.1",
                                     files=[SimpleUploadedFile("trace.png", b"\x89PNG")])
-    handoff = services.escalate(ticket=ticket, actor=world["tom"], to_tier=world.tier("Microsoft L3", world.microsoft),
+    handoff = handoffs.escalate(ticket=ticket, actor=world["tom"], to_tier=world.tier("Microsoft L3", world.microsoft),
                                 findings="Rejected inside Exchange Online.")
     ticket.refresh_from_db()
     return ticket, handoff
@@ -152,7 +153,7 @@ def test_it_shows_the_current_tier_the_ladder_and_what_each_tier_requires(world:
     assert tier2["criteria"] == [
         {"id": c.pk, "text": c.text} for c in world.tier("Tier 2").criteria.all()
     ]
-    assert tier2["requirements"] == services.requirements_of(world.tier("Tier 2"))
+    assert tier2["requirements"] == selectors.requirements_of(world.tier("Tier 2"))
     assert body["tiers"][3]["requirements"][-1] == "a team leader's approval"
     assert (body["handoffs"], body["consults"], body["vendor_engagements"], body["decisions"]) == ([], [], [], [])
     assert body["steps_to_do"] == []
@@ -237,11 +238,11 @@ def test_it_escalates_with_the_same_permissions_as_the_console(
         assert body["requested_by"]["id"] == world[persona].pk
         assert body["package"]["tiers"][0]["steps"][0]["outcome"] == "Off by 0.01"
         assert body["approval"] is None
-        assert (services.current_stint(ticket).tier.name, ticket.team.name) == ("Tier 2", "Tier 2")
+        assert (selectors.current_stint(ticket).tier.name, ticket.team.name) == ("Tier 2", "Tier 2")
     else:
         assert not Handoff.objects.filter(ticket=ticket).exists()
         assert TimelineEvent.objects.filter(ticket=ticket).count() == events
-        assert services.current_stint(ticket).tier.name == "Tier 1"
+        assert selectors.current_stint(ticket).tier.name == "Tier 1"
 
 
 def test_an_escalation_without_what_the_tier_requires_is_409_with_the_missing_list(world: World) -> None:
@@ -349,9 +350,9 @@ def test_it_returns_to_a_lower_tier(world: World, persona: str | None, expected:
     if expected == 201:
         body = response.json()
         assert (body["direction"], body["status"], body["to_tier"]["name"]) == ("return", "completed", "Tier 1")
-        assert (services.current_stint(ticket).tier.name, ticket.team.name) == ("Tier 1", "Tier 1")
+        assert (selectors.current_stint(ticket).tier.name, ticket.team.name) == ("Tier 1", "Tier 1")
     else:
-        assert services.current_stint(ticket).tier.name == "Tier 2"
+        assert selectors.current_stint(ticket).tier.name == "Tier 2"
 
 
 def test_a_return_needs_findings_a_lower_tier_and_a_readable_tier(world: World) -> None:
@@ -371,7 +372,7 @@ def test_a_return_needs_findings_a_lower_tier_and_a_readable_tier(world: World) 
     assert upwards.json()["errors"] == {"to_tier": ["Engineering is not below Tier 2 on this ticket's ladder."]}
     assert no_tier.status_code == 400 and no_tier.json()["errors"] == {"to_tier": ["This field is required."]}
     assert unknown.status_code == 400
-    assert services.current_stint(ticket).tier.name == "Tier 2"
+    assert selectors.current_stint(ticket).tier.name == "Tier 2"
 
 
 # --- consults --------------------------------------------------------------------------------
@@ -430,7 +431,7 @@ def test_bad_consult_input_is_400_and_consulting_the_own_team_409(
 ])
 def test_the_consulted_team_replies(world: World, persona: str | None, expected: int) -> None:
     ticket = in_tier_1(world)
-    consult = services.consult_request(ticket=ticket, actor=world["erin"], team=world.teams["Network Operations"],
+    consult = consults.consult_request(ticket=ticket, actor=world["erin"], team=world.teams["Network Operations"],
                                        question="Is the VPN dropping?")
 
     response = client(user_of(world, persona)).post(
@@ -448,7 +449,7 @@ def test_the_consulted_team_replies(world: World, persona: str | None, expected:
 
 def test_an_empty_consult_reply_is_400(world: World) -> None:
     ticket = in_tier_1(world)
-    consult = services.consult_request(ticket=ticket, actor=world["erin"], team=world.teams["Network Operations"],
+    consult = consults.consult_request(ticket=ticket, actor=world["erin"], team=world.teams["Network Operations"],
                                        question="Is the VPN dropping?")
     api = client(world["nils"])
 
@@ -462,7 +463,7 @@ def test_an_empty_consult_reply_is_400(world: World) -> None:
 
 def test_answering_an_answered_consult_is_409(world: World) -> None:
     ticket = in_tier_1(world)
-    consult = services.consult_request(ticket=ticket, actor=world["erin"], team=world.teams["Network Operations"],
+    consult = consults.consult_request(ticket=ticket, actor=world["erin"], team=world.teams["Network Operations"],
                                        question="Is the VPN dropping?")
     api = client(world["nils"])
 
@@ -481,7 +482,7 @@ def test_whoever_asked_or_the_ticket_team_withdraws_a_consult(
     world: World, persona: str | None, expected: int
 ) -> None:
     ticket = in_tier_1(world)
-    consult = services.consult_request(ticket=ticket, actor=world["erin"], team=world.teams["Network Operations"],
+    consult = consults.consult_request(ticket=ticket, actor=world["erin"], team=world.teams["Network Operations"],
                                        question="Is the VPN dropping?")
 
     response = client(user_of(world, persona)).post(
@@ -585,7 +586,7 @@ def test_the_vendor_case_needs_a_vendor_tier_and_its_number_and_contact(world: W
 ])
 def test_it_records_vendor_updates(world: World, persona: str | None, expected: int) -> None:
     ticket = in_vendor_tier(world)
-    engagement = services.vendor_engage(ticket=ticket, actor=world["tom"], case_number="MS-1", contact="Dana")
+    engagement = vendor.vendor_engage(ticket=ticket, actor=world["tom"], case_number="MS-1", contact="Dana")
     received = (timezone.now() - timedelta(hours=2)).replace(microsecond=0)
 
     response = client(user_of(world, persona)).post(
@@ -604,7 +605,7 @@ def test_it_records_vendor_updates(world: World, persona: str | None, expected: 
 
 def test_bad_vendor_updates_are_400(world: World) -> None:
     ticket = in_vendor_tier(world)
-    engagement = services.vendor_engage(ticket=ticket, actor=world["tom"], case_number="MS-1", contact="Dana")
+    engagement = vendor.vendor_engage(ticket=ticket, actor=world["tom"], case_number="MS-1", contact="Dana")
     api = client(world["tom"])
     link = f"/api/vendor-engagements/{engagement.pk}/updates/"
 
@@ -677,7 +678,7 @@ def test_a_decision_returns_the_ticket_to_a_chosen_tier(world: World) -> None:
          "to_tier": world.tier("Engineering").pk}, format="json")
 
     assert response.status_code == 201
-    assert services.current_stint(ticket).tier.name == "Engineering"
+    assert selectors.current_stint(ticket).tier.name == "Engineering"
     ladder = client(world["ivan"]).get(url(ticket, "ladder")).json()
     assert [d["outcome"] for d in ladder["decisions"]] == ["return_to_tier"]
     assert [(h["direction"], h["to_tier"]["name"]) for h in ladder["handoffs"]] == [
@@ -902,18 +903,18 @@ def grow_ladder(world: World, ticket: Ticket, n: int) -> None:
     for i in range(n):
         ticket_add_step(ticket=ticket, actor=world["tom"], kind=StepKind.BASIC_CHECK,
                                         action=f"Check {i}", outcome="ok")
-        services.return_to_tier(ticket=ticket, actor=world["tom"], to_tier=world.tier("Tier 1"),
+        handoffs.return_to_tier(ticket=ticket, actor=world["tom"], to_tier=world.tier("Tier 1"),
                                 findings=f"Round {i}: verify.")
         ticket.refresh_from_db()
         ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
                                         action=f"Verify {i}", outcome="still wrong")
-        services.escalate(ticket=ticket, actor=world["erin"], findings=f"Round {i}: still wrong.",
+        handoffs.escalate(ticket=ticket, actor=world["erin"], findings=f"Round {i}: still wrong.",
                           criterion=world.tier("Tier 2").criteria.get(text="Potential bug"))
         ticket.refresh_from_db()
         ticket_start(ticket=ticket, actor=world["tom"])  # as in_tier_2 leaves it
-        consult = services.consult_request(ticket=ticket, actor=world["tom"],
+        consult = consults.consult_request(ticket=ticket, actor=world["tom"],
                                            team=world.teams["Network Operations"], question=f"Question {i}?")
-        services.consult_reply(consult=consult, actor=world["nils"], reply=f"Answer {i}.")
+        consults.consult_reply(consult=consult, actor=world["nils"], reply=f"Answer {i}.")
 
 
 def test_the_ladder_is_read_in_a_fixed_number_of_queries(world: World) -> None:
@@ -935,10 +936,10 @@ def test_the_ladder_of_a_vendor_ticket_is_read_in_a_fixed_number_of_queries(worl
     large = in_vendor_tier(world)
     for ticket, engagements, updates in ((small, 1, 1), (large, 4, 5)):
         for i in range(engagements):
-            engagement = services.vendor_engage(ticket=ticket, actor=world["tom"], case_number=f"MS-{i}",
-                                                contact="Dana")
+            engagement = vendor.vendor_engage(ticket=ticket, actor=world["tom"], case_number=f"MS-{i}",
+                                              contact="Dana")
             for j in range(updates):
-                services.vendor_update(engagement=engagement, actor=world["tom"], summary=f"Update {j}.")
+                vendor.vendor_update(engagement=engagement, actor=world["tom"], summary=f"Update {j}.")
     api = client(world["tom"])
 
     small_count, small_body = count_queries(api, url(small, "ladder"))

@@ -21,8 +21,9 @@ from approvals.services import approval_approve
 from clocks.models import Deadline, DeadlineState
 from clocks.sweep import sweep_due_deadlines
 from escalation_desk.domain import Refused
-from escalations import services
+from escalations import selectors
 from escalations.models import Handoff, HandoffStatus
+from escalations.services import approval_gate, consults, decisions, handoffs, listener, time_frames, vendor
 from tickets.models import StepKind, Ticket, TimelineEvent
 from tickets.services.lifecycle import ticket_cancel, ticket_start
 from tickets.services.steps import ticket_add_step
@@ -42,14 +43,15 @@ pytestmark = [
 @pytest.fixture
 def slow_events(monkeypatch: pytest.MonkeyPatch) -> None:
     """Hold each escalation transaction open so the other thread certainly arrives meanwhile."""
-    record_event = services.record_event
+    record_event = handoffs.record_event
 
     def slow_record_event(**kwargs: Any) -> TimelineEvent:
         event = record_event(**kwargs)
         time.sleep(0.3)
         return event
 
-    monkeypatch.setattr(services, "record_event", slow_record_event)
+    for module in (handoffs, approval_gate, time_frames, consults, vendor, decisions, listener):
+        monkeypatch.setattr(module, "record_event", slow_record_event)
 
 
 MOVED = "refused: the ticket to still be in Tier 1: it is now in Tier 2"
@@ -85,8 +87,8 @@ def run_together(*jobs: tuple[str, Callable[[], Any]]) -> dict[str, str]:
 def escalating(ticket_pk: int, user_pk: int, **kwargs: Any) -> Callable[[], Any]:
     def job() -> Any:
         ticket = Ticket.objects.get(pk=ticket_pk)
-        here = services.current_stint(ticket).tier
-        return services.escalate(ticket=ticket, actor=User.objects.get(pk=user_pk), from_tier=here, **kwargs)
+        here = selectors.current_stint(ticket).tier
+        return handoffs.escalate(ticket=ticket, actor=User.objects.get(pk=user_pk), from_tier=here, **kwargs)
 
     return job
 
@@ -103,12 +105,12 @@ def documented_in_tier_1(world: World) -> Ticket:
 def in_engineering(world: World) -> Ticket:
     ticket = documented_in_tier_1(world)
     with time_machine.travel(at(23, 9, 5), tick=False):
-        services.escalate(ticket=ticket, actor=world["erin"], findings="Deeper",
+        handoffs.escalate(ticket=ticket, actor=world["erin"], findings="Deeper",
                           criterion=world.tier("Tier 2").criteria.first())
         ticket_start(ticket=ticket, actor=world["tom"])
         ticket_add_step(ticket=ticket, actor=world["tom"], kind=StepKind.REPLICATION,
                                         action="Replicated", outcome="Fails")
-        services.escalate(ticket=ticket, actor=world["tom"], findings="Bug",
+        handoffs.escalate(ticket=ticket, actor=world["tom"], findings="Bug",
                           criterion=world.tier("Engineering").criteria.first())
         ticket_start(ticket=ticket, actor=world["ella"])
         ticket_add_step(ticket=ticket, actor=world["ella"], kind=StepKind.LOG_ANALYSIS,
@@ -133,7 +135,7 @@ def test_two_engineers_escalating_at_once_make_exactly_one_hand_off(world: World
     assert (handoff.requested_by, handoff.findings, handoff.status) == (world[winner], f"{winner}'s",
                                                                         HandoffStatus.COMPLETED)
     assert TimelineEvent.objects.filter(ticket=ticket, kind="escalated").count() == 1
-    assert services.current_stint(ticket).tier.name == "Tier 2"
+    assert selectors.current_stint(ticket).tier.name == "Tier 2"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -162,7 +164,7 @@ def breached_but_not_yet_escalated(ticket: Ticket, moment) -> Deadline:
     with time_machine.travel(moment, tick=False):
         sweep_due_deadlines(max_batches=1)
     assert TimelineEvent.objects.filter(ticket=ticket, kind="tier_breach").count() == 1
-    return Deadline.objects.get(kind=services.AUTO_ESCALATE, state=DeadlineState.PENDING)
+    return Deadline.objects.get(kind=time_frames.AUTO_ESCALATE, state=DeadlineState.PENDING)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -186,7 +188,7 @@ def test_an_automatic_escalation_racing_a_manual_one_makes_exactly_one_hand_off(
     auto.refresh_from_db()
     assert auto.state == DeadlineState.FIRED
     assert TimelineEvent.objects.filter(ticket=ticket, kind="escalated").count() == 1
-    assert services.current_stint(ticket).tier.name == "Tier 2"
+    assert selectors.current_stint(ticket).tier.name == "Tier 2"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -246,7 +248,7 @@ def test_a_manual_escalation_racing_the_tier_breach_itself_makes_one_hand_off_wi
     assert handoff.automatic == (outcomes["erin"] == MOVED)
     assert TimelineEvent.objects.filter(ticket=ticket, kind="escalated").count() == 1
     assert TimelineEvent.objects.filter(ticket=ticket, kind="tier_breach").count() <= 1
-    assert services.current_stint(ticket).tier.name == "Tier 2"
+    assert selectors.current_stint(ticket).tier.name == "Tier 2"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -258,7 +260,7 @@ def test_approving_while_the_ticket_is_cancelled_ends_cleanly_one_way_or_the_oth
     the request. Whoever is first wins; the other is refused — never a deadlock."""
     ticket = in_engineering(world)
     with time_machine.travel(at(23, 10), tick=False):
-        handoff = services.escalate(ticket=ticket, actor=world["ella"], findings="Site visit", evidence_note="none")
+        handoff = handoffs.escalate(ticket=ticket, actor=world["ella"], findings="Site visit", evidence_note="none")
     check = registry._checks["escalations.handoff"]
 
     def slow_check(request: ApprovalRequest) -> list[str]:
@@ -287,7 +289,7 @@ def test_approving_while_the_ticket_is_cancelled_ends_cleanly_one_way_or_the_oth
     request = ApprovalRequest.objects.get(pk=handoff.approval_id)
     if outcomes["approve"] == "done":
         assert (handoff.status, request.status) == (HandoffStatus.COMPLETED, "approved")
-        assert services.current_stint(ticket).tier.name == "Onsite Support"
+        assert selectors.current_stint(ticket).tier.name == "Onsite Support"
         # Cancelling while the decision was being recorded is refused (try again), not deadlocked.
         assert outcomes["cancel"] == ("refused: the decision being recorded on the escalation to Onsite Support "
                                       "to finish first (try again)"), outcomes

@@ -10,8 +10,9 @@ import time_machine
 from django.core.exceptions import PermissionDenied
 
 from escalation_desk.domain import InvalidInput, Refused
-from escalations import services
+from escalations import selectors
 from escalations.models import Direction, Handoff, HandoffStatus, TierStint
+from escalations.services import handoffs
 from tickets.models import StepKind, Ticket
 from tickets.services.conversation import ticket_comment
 from tickets.services.lifecycle import ticket_confirm_resolution, ticket_resolve, ticket_start
@@ -33,7 +34,7 @@ def in_tier_2(world: World) -> Ticket:
         ticket_start(ticket=ticket, actor=world["erin"])
         ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
                                         action="Reproduced with the customer's invoice", outcome="Off by 0.01")
-        services.escalate(ticket=ticket, actor=world["erin"], findings="Rounding looks wrong.",
+        handoffs.escalate(ticket=ticket, actor=world["erin"], findings="Rounding looks wrong.",
                           criterion=world.tier("Tier 2").criteria.get(text="Potential bug"))
     with time_machine.travel(at(23, 10), tick=False):
         ticket_start(ticket=ticket, actor=world["tom"])
@@ -46,29 +47,29 @@ def in_tier_2(world: World) -> Ticket:
 def test_escalating_to_engineering_requires_one_of_its_criteria(world: World) -> None:
     ticket = in_tier_2(world)
     engineering = world.tier("Engineering")
-    assert services.requirements_of(engineering)[1] == (
+    assert selectors.requirements_of(engineering)[1] == (
         "one of its escalation criteria: Software bug; Requires code changes; System performance concern; "
         "Security concern"
     )
     with pytest.raises(Refused) as refused:
-        services.escalate(ticket=ticket, actor=world["tom"], findings="Rounding bug in invoicing.")
+        handoffs.escalate(ticket=ticket, actor=world["tom"], findings="Rounding bug in invoicing.")
     assert refused.value.missing == [ENGINEERING_CRITERIA]
     with pytest.raises(InvalidInput) as invalid:
-        services.escalate(ticket=ticket, actor=world["tom"], findings="Rounding bug in invoicing.",
+        handoffs.escalate(ticket=ticket, actor=world["tom"], findings="Rounding bug in invoicing.",
                           criterion=world.tier("Tier 2").criteria.get(text="Potential bug"))
     assert invalid.value.errors == {"criterion": ['"Potential bug" is not a criterion of Engineering.']}
     assert Handoff.objects.filter(ticket=ticket, to_tier=engineering).count() == 0
 
     bug = engineering.criteria.get(text="Software bug")
     with time_machine.travel(at(23, 11), tick=False):
-        handoff = services.escalate(ticket=ticket, actor=world["tom"], criterion=bug,
+        handoff = handoffs.escalate(ticket=ticket, actor=world["tom"], criterion=bug,
                                     findings="Rounding bug in invoicing.", workaround="Correct by hand")
     ticket.refresh_from_db()
     assert (handoff.status, handoff.criterion_text, handoff.package["criterion"]) == (
         HandoffStatus.COMPLETED, "Software bug", "Software bug")
     assert [g["tier"] for g in handoff.package["tiers"]] == ["Tier 1", "Tier 2"]
-    assert (services.current_stint(ticket).tier, ticket.team.name, ticket.status) == (engineering, "Engineering",
-                                                                                      "open")
+    assert (selectors.current_stint(ticket).tier, ticket.team.name, ticket.status) == (engineering, "Engineering",
+                                                                                       "open")
     escalated = ticket.events.get(kind="escalated", target="Engineering")
     assert escalated.reason == "Escalated from Tier 2 to Engineering (Software bug)."
 
@@ -77,7 +78,7 @@ def test_engineering_returns_the_fix_to_tier_1_which_resolves_and_the_customer_c
     ticket = in_tier_2(world)
     engineering, tier_1 = world.tier("Engineering"), world.tier("Tier 1")
     with time_machine.travel(at(23, 11), tick=False):
-        services.escalate(ticket=ticket, actor=world["tom"], findings="Rounding bug.",
+        handoffs.escalate(ticket=ticket, actor=world["tom"], findings="Rounding bug.",
                           criterion=engineering.criteria.get(text="Requires code changes"))
     with time_machine.travel(at(23, 13), tick=False):
         ticket_start(ticket=ticket, actor=world["ella"])
@@ -85,22 +86,22 @@ def test_engineering_returns_the_fix_to_tier_1_which_resolves_and_the_customer_c
                                         action="Fixed the rounding mode and deployed 4.2.1", outcome="Totals match")
     # Tier 1 cannot move a ticket it no longer holds; returning upward is not a return.
     with pytest.raises(PermissionDenied):
-        services.return_to_tier(ticket=ticket, actor=world["erin"], to_tier=tier_1, findings="x")
+        handoffs.return_to_tier(ticket=ticket, actor=world["erin"], to_tier=tier_1, findings="x")
     with pytest.raises(InvalidInput):
-        services.return_to_tier(ticket=ticket, actor=world["ella"], to_tier=world.tier("Onsite Support"),
+        handoffs.return_to_tier(ticket=ticket, actor=world["ella"], to_tier=world.tier("Onsite Support"),
                                 findings="Up is not back.")
     with pytest.raises(Refused) as refused:
-        services.return_to_tier(ticket=ticket, actor=world["ella"], to_tier=tier_1, findings=" ")
+        handoffs.return_to_tier(ticket=ticket, actor=world["ella"], to_tier=tier_1, findings=" ")
     assert refused.value.missing == ["what was done and what Tier 1 should do next"]
 
     with time_machine.travel(at(23, 14), tick=False):
-        back = services.return_to_tier(ticket=ticket, actor=world["ella"], to_tier=tier_1,
+        back = handoffs.return_to_tier(ticket=ticket, actor=world["ella"], to_tier=tier_1,
                                        findings="Fix deployed in 4.2.1: verify with the customer and close.")
     ticket.refresh_from_db()
     assert (back.direction, back.status, back.from_tier, back.to_tier) == (
         Direction.RETURN, HandoffStatus.COMPLETED, engineering, tier_1)
     assert back.approval is None
-    assert (services.current_stint(ticket).tier, ticket.team.name, ticket.status, ticket.assignee) == (
+    assert (selectors.current_stint(ticket).tier, ticket.team.name, ticket.status, ticket.assignee) == (
         tier_1, "Tier 1", "open", None)
     assert [s.tier.name for s in TierStint.objects.filter(ticket=ticket)] == ["Tier 1", "Tier 2", "Engineering",
                                                                              "Tier 1"]
@@ -125,13 +126,13 @@ def test_engineering_returns_the_fix_to_tier_1_which_resolves_and_the_customer_c
     ticket.refresh_from_db()
     assert (ticket.status, ticket.knowledge_article) == ("resolved", "KB-1042 Invoice rounding")
     # Resolved: the tier time frame no longer counts.
-    assert services.current_stint(ticket).clock.state == "paused"
+    assert selectors.current_stint(ticket).clock.state == "paused"
 
     with time_machine.travel(at(23, 16), tick=False):
         ticket_confirm_resolution(ticket=ticket, actor=world["carla"], note="Invoice is right now.")
     ticket.refresh_from_db()
     assert (ticket.status, ticket.close_kind) == ("closed", "confirmed_by_customer")
-    assert services.current_stint(ticket).clock.state == "stopped"
+    assert selectors.current_stint(ticket).clock.state == "stopped"
     assert list(ticket.events.filter(kind__in=["escalated", "returned", "start", "resolve", "confirm_resolution"])
                 .order_by("at", "pk").values_list("kind", "actor__username")) == [
         ("start", "erin"), ("escalated", "erin"), ("start", "tom"), ("escalated", "tom"), ("start", "ella"),

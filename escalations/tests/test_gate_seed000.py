@@ -14,8 +14,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from approvals.models import ApprovalRequest, ApprovalStatus
 from approvals.services import approval_approve, approval_request_changes
 from escalation_desk.domain import Refused
-from escalations import services
+from escalations import selectors
 from escalations.models import Handoff, HandoffStatus, VendorEngagement
+from escalations.services import handoffs, vendor
 from notifications.models import Notification
 from tickets.models import StepKind, StepState, Ticket, TroubleshootingStep
 from tickets.services.lifecycle import ticket_start
@@ -35,7 +36,7 @@ def mail_ticket_in_l2(world: World) -> Ticket:
         ticket_start(ticket=ticket, actor=world["erin"])
         ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
                                         action="Checked the mailbox quota and the account", outcome="Both fine")
-        services.escalate(ticket=ticket, actor=world["erin"], findings="Not a client problem; needs L2.")
+        handoffs.escalate(ticket=ticket, actor=world["erin"], findings="Not a client problem; needs L2.")
     ticket.refresh_from_db()
     return ticket
 
@@ -47,11 +48,11 @@ def test_a_vendor_hand_off_without_l1_and_l2_troubleshooting_is_refused_with_wha
     with time_machine.travel(at(23, 9), tick=False):
         ticket = triaged(world, service=world.mail)
         ticket_start(ticket=ticket, actor=world["erin"])
-    assert services.current_stint(ticket).tier.name == "L1"
+    assert selectors.current_stint(ticket).tier.name == "L1"
 
     # Straight from L1 to Microsoft, nothing documented.
     with pytest.raises(Refused) as refused:
-        services.escalate(ticket=ticket, actor=world["erin"], to_tier=l3, findings="Microsoft must look.")
+        handoffs.escalate(ticket=ticket, actor=world["erin"], to_tier=l3, findings="Microsoft must look.")
     assert refused.value.missing == [
         "at least 1 troubleshooting step(s) with outcome documented in L1 (there are 0)",
         "L2 troubleshooting: steps performed, with their outcome",
@@ -59,25 +60,25 @@ def test_a_vendor_hand_off_without_l1_and_l2_troubleshooting_is_refused_with_wha
     ]
     assert not Handoff.objects.filter(ticket=ticket).exists()
     assert not ApprovalRequest.objects.exists()
-    assert services.current_stint(ticket).tier.name == "L1"
+    assert selectors.current_stint(ticket).tier.name == "L1"
 
 
 def test_the_seed_000_gate_request_changes_follow_up_approve_and_vendor_case(world: World) -> None:
     l3 = world.tier("Microsoft L3", world.microsoft)
     ticket = mail_ticket_in_l2(world)
-    assert (services.current_stint(ticket).tier.name, ticket.team.name) == ("L2", "Tier 2")
+    assert (selectors.current_stint(ticket).tier.name, ticket.team.name) == ("L2", "Tier 2")
     tom, ravi = world["tom"], world["ravi"]
 
     with time_machine.travel(at(23, 10), tick=False):
         ticket_start(ticket=ticket, actor=tom)
     # L2 has done nothing yet, and nothing is attached.
     with pytest.raises(Refused) as refused:
-        services.escalate(ticket=ticket, actor=tom, to_tier=l3, findings="Transport rule? Ask Microsoft.")
+        handoffs.escalate(ticket=ticket, actor=tom, to_tier=l3, findings="Transport rule? Ask Microsoft.")
     assert refused.value.missing == [
         "at least 1 troubleshooting step(s) with outcome documented in L2 (there are 0)", EVIDENCE,
     ]
-    assert refused.value.missing == services.handoff_missing(
-        ticket, services.current_stint(ticket).tier, l3, criterion=None,
+    assert refused.value.missing == selectors.handoff_missing(
+        ticket, selectors.current_stint(ticket).tier, l3, criterion=None,
         findings="Transport rule? Ask Microsoft.", evidence_note="")
 
     with time_machine.travel(at(23, 11), tick=False):
@@ -85,7 +86,7 @@ def test_the_seed_000_gate_request_changes_follow_up_approve_and_vendor_case(wor
             ticket=ticket, actor=tom, kind=StepKind.LOG_ANALYSIS, action="Ran a message trace",
             outcome="550 5.7.1 from Exchange Online", files=[SimpleUploadedFile("trace.png", b"\x89PNG")],
         )
-        first = services.escalate(ticket=ticket, actor=tom, to_tier=l3, findings="Rejected inside Exchange Online.",
+        first = handoffs.escalate(ticket=ticket, actor=tom, to_tier=l3, findings="Rejected inside Exchange Online.",
                                   workaround="Send from OWA")
     assert first.status == HandoffStatus.PENDING_APPROVAL
     request = first.approval
@@ -116,26 +117,26 @@ def test_the_seed_000_gate_request_changes_follow_up_approve_and_vendor_case(wor
     first.refresh_from_db()
     assert (request.status, request.suggested_steps) == (ApprovalStatus.CHANGES_REQUESTED, suggested)
     assert first.status == HandoffStatus.SENT_BACK
-    to_do = services.steps_to_do(ticket)
+    to_do = selectors.steps_to_do(ticket)
     assert [(s.kind, s.state, s.action) for s in to_do] == [
         (StepKind.SUGGESTED, StepState.TO_DO, suggested[0]), (StepKind.SUGGESTED, StepState.TO_DO, suggested[1]),
     ]
     assert all(s.engineer == ravi for s in to_do)
     sent_back = ticket.events.get(kind="approval_changes_requested")
     assert (sent_back.actor, sent_back.reason, sent_back.details["steps"]) == (ravi, "Rule out the client.", suggested)
-    assert services.current_stint(ticket).tier.name == "L2"
+    assert selectors.current_stint(ticket).tier.name == "L2"
 
     # Asking again before doing them is refused with the steps still to do.
     with pytest.raises(Refused) as refused:
-        services.escalate(ticket=ticket, actor=tom, to_tier=l3, findings="Please approve.")
+        handoffs.escalate(ticket=ticket, actor=tom, to_tier=l3, findings="Please approve.")
     assert refused.value.missing == ["the suggested troubleshooting steps done first: " + "; ".join(suggested)]
 
     with time_machine.travel(at(23, 13), tick=False):
         for step, outcome in zip(to_do, ["Same error with a new profile", "Policy allows external mail"],
                                  strict=True):
             ticket_complete_step(step=step, actor=tom, outcome=outcome)
-        second = services.escalate(ticket=ticket, actor=tom, to_tier=l3, findings="Not the client nor the policy.")
-    assert services.steps_to_do(ticket) == []
+        second = handoffs.escalate(ticket=ticket, actor=tom, to_tier=l3, findings="Not the client nor the policy.")
+    assert selectors.steps_to_do(ticket) == []
     assert TroubleshootingStep.objects.filter(ticket=ticket, kind=StepKind.SUGGESTED, state=StepState.DONE,
                                               engineer=tom).count() == 2
     assert (second.previous, second.status) == (first, HandoffStatus.PENDING_APPROVAL)
@@ -160,7 +161,7 @@ def test_the_seed_000_gate_request_changes_follow_up_approve_and_vendor_case(wor
     second.refresh_from_db()
     ticket.refresh_from_db()
     assert second.status == HandoffStatus.COMPLETED
-    assert (services.current_stint(ticket).tier.name, ticket.team.name) == ("Microsoft L3", "Tier 2")
+    assert (selectors.current_stint(ticket).tier.name, ticket.team.name) == ("Microsoft L3", "Tier 2")
     granted = ticket.events.get(kind="approval_granted")
     assert (granted.actor, granted.reason, granted.target, granted.at) == (ravi, notes, "Microsoft L3", at(23, 14))
     assert list(ticket.events.filter(kind__in=["handoff_requested", "approval_requested",
@@ -182,12 +183,12 @@ def test_the_seed_000_gate_request_changes_follow_up_approve_and_vendor_case(wor
 
     # Vendor engagement: Microsoft's case number and contact, then an update.
     with pytest.raises(Refused) as refused:
-        services.vendor_engage(ticket=ticket, actor=tom, case_number="", contact="")
+        vendor.vendor_engage(ticket=ticket, actor=tom, case_number="", contact="")
     assert refused.value.missing == ["the vendor case number", "the vendor contact"]
     with time_machine.travel(at(23, 15), tick=False):
-        engagement = services.vendor_engage(ticket=ticket, actor=tom, case_number="2611230040001234",
-                                            contact="Priya S., Microsoft Support")
-        services.vendor_update(engagement=engagement, actor=tom, summary="Microsoft found a stuck transport rule.")
+        engagement = vendor.vendor_engage(ticket=ticket, actor=tom, case_number="2611230040001234",
+                                          contact="Priya S., Microsoft Support")
+        vendor.vendor_update(engagement=engagement, actor=tom, summary="Microsoft found a stuck transport rule.")
     assert (engagement.vendor_name, engagement.tier, engagement.case_number) == ("Microsoft", l3, "2611230040001234")
     assert VendorEngagement.objects.get(ticket=ticket).updates.get().summary == "Microsoft found a stuck transport rule."
     assert list(ticket.events.filter(kind__in=["vendor_engaged", "vendor_update"]).values_list("kind", "reason")) == [

@@ -16,8 +16,9 @@ from approvals.services import approval_approve, approval_request_changes
 from clocks.models import ClockState
 from clocks.sweep import sweep_due_deadlines
 from escalation_desk.domain import InvalidInput, Refused
-from escalations import services
+from escalations import selectors
 from escalations.models import Handoff, HandoffStatus
+from escalations.services import handoffs
 from notifications.models import Notification
 from tickets.models import Status, StepKind, StepState, Ticket
 from tickets.services.attachments import ticket_attach
@@ -55,11 +56,11 @@ def in_engineering(world: World) -> Ticket:
         ticket = triaged(world)
         ticket_start(ticket=ticket, actor=world["erin"])
         step(ticket, world["erin"], "Checked the known issues", "None match")
-        services.escalate(ticket=ticket, actor=world["erin"], findings="Posting fails.",
+        handoffs.escalate(ticket=ticket, actor=world["erin"], findings="Posting fails.",
                           criterion=world.tier("Tier 2").criteria.first())
         ticket_start(ticket=ticket, actor=world["tom"])
         step(ticket, world["tom"], "Replicated in test", "Fails in test too")
-        services.escalate(ticket=ticket, actor=world["tom"], findings="Code-level fault.",
+        handoffs.escalate(ticket=ticket, actor=world["tom"], findings="Code-level fault.",
                           criterion=world.tier("Engineering").criteria.first())
         ticket_start(ticket=ticket, actor=world["ella"])
         step(ticket, world["ella"], "Read the stack trace", "Lock timeout on the line controller")
@@ -70,7 +71,7 @@ def in_engineering(world: World) -> Ticket:
 def pending_onsite(world: World) -> tuple[Ticket, Handoff]:
     ticket = in_engineering(world)
     with time_machine.travel(at(23, 10), tick=False):
-        handoff = services.escalate(ticket=ticket, actor=world["ella"], findings="Needs hands on the controller.",
+        handoff = handoffs.escalate(ticket=ticket, actor=world["ella"], findings="Needs hands on the controller.",
                                     evidence_note="None: the controller keeps no log.")
     assert handoff.status == HandoffStatus.PENDING_APPROVAL
     return ticket, handoff
@@ -95,11 +96,11 @@ def test_the_package_carries_the_intake_every_step_with_its_files_per_tier_and_t
         pending = step(ticket, world["tess"], "Check the batch size", "", state=StepState.TO_DO)
     criterion = world.tier("Tier 2").criteria.get(text="Potential bug")
     with pytest.raises(Refused) as refused:  # a to-do step must be done before the ticket leaves
-        services.escalate(ticket=ticket, actor=world["erin"], criterion=criterion, findings="Hangs at 10k lines.")
+        handoffs.escalate(ticket=ticket, actor=world["erin"], criterion=criterion, findings="Hangs at 10k lines.")
     assert refused.value.missing == ["the suggested troubleshooting steps done first: Check the batch size"]
     with time_machine.travel(at(23, 9, 30), tick=False):
         ticket_complete_step(step=pending, actor=world["erin"], outcome="Hangs from 10,000 lines")
-        handoff = services.escalate(ticket=ticket, actor=world["erin"], criterion=criterion,
+        handoff = handoffs.escalate(ticket=ticket, actor=world["erin"], criterion=criterion,
                                     findings="Hangs at 10k lines.")
     package = handoff.package
     assert {k: package[k] for k in ("from_tier", "to_tier", "criterion", "findings", "workaround",
@@ -135,10 +136,10 @@ def test_a_chosen_higher_tier_is_allowed_and_the_package_groups_steps_by_tier(wo
         other = triaged(world)
         ticket_start(ticket=other, actor=world["erin"])
         step(other, world["erin"], "Found a security advisory", "Matches the version")
-        jump = services.escalate(ticket=other, actor=world["erin"], to_tier=world.tier("Engineering"),
+        jump = handoffs.escalate(ticket=other, actor=world["erin"], to_tier=world.tier("Engineering"),
                                  criterion=world.tier("Engineering").criteria.get(text="Security concern"),
                                  findings="Known CVE on this version.")
-    assert (jump.status, services.current_stint(other).tier.name) == (HandoffStatus.COMPLETED, "Engineering")
+    assert (jump.status, selectors.current_stint(other).tier.name) == (HandoffStatus.COMPLETED, "Engineering")
 
 
 # --- refusals and bad input ------------------------------------------------------------------
@@ -147,22 +148,22 @@ def test_a_chosen_higher_tier_is_allowed_and_the_package_groups_steps_by_tier(wo
 def test_escalation_refusals_list_what_is_missing_and_leave_nothing_behind(world: World) -> None:
     untriaged = new_ticket(world)
     with pytest.raises(Refused) as refused:
-        services.escalate(ticket=untriaged, actor=world["erin"], findings="x")
+        handoffs.escalate(ticket=untriaged, actor=world["erin"], findings="x")
     assert refused.value.missing == ["a ticket that is open or in progress (this one is new)"]
 
     with time_machine.travel(at(23, 9), tick=False):
         ticket = triaged(world)
     # Nothing: no findings, no criterion, no Tier 1 step.
     with pytest.raises(Refused) as refused:
-        services.escalate(ticket=ticket, actor=world["erin"], findings="  ")
+        handoffs.escalate(ticket=ticket, actor=world["erin"], findings="  ")
     assert refused.value.missing == [
         "a summary of findings",
         'an escalation criterion for Tier 2: one of "Needs more in-depth technical knowledge"; "Potential bug"',
         "at least 1 troubleshooting step(s) with outcome documented in Tier 1 (there are 0)",
     ]
-    assert refused.value.missing == services.handoff_missing(
+    assert refused.value.missing == selectors.handoff_missing(
         ticket, world.tier("Tier 1"), world.tier("Tier 2"), criterion=None, findings="", evidence_note="")
-    assert services.requirements_of(world.tier("Onsite Support")) == [
+    assert selectors.requirements_of(world.tier("Onsite Support")) == [
         "a summary of findings",
         "at least 1 troubleshooting step(s) with outcome documented by the tier it leaves",
         "troubleshooting documented by every internal tier below it",
@@ -171,21 +172,21 @@ def test_escalation_refusals_list_what_is_missing_and_leave_nothing_behind(world
     ]
     # Who may not: an engineer of another team, the customer.
     with pytest.raises(PermissionDenied):
-        services.escalate(ticket=ticket, actor=world["tom"], findings="x")
+        handoffs.escalate(ticket=ticket, actor=world["tom"], findings="x")
     with pytest.raises(PermissionDenied):
-        services.escalate(ticket=ticket, actor=world["carla"], findings="x")
+        handoffs.escalate(ticket=ticket, actor=world["carla"], findings="x")
     # Bad input: a lower or same tier, another ladder's tier, a criterion of another tier.
     with pytest.raises(InvalidInput) as invalid:
-        services.escalate(ticket=ticket, actor=world["erin"], to_tier=world.tier("Tier 1"), findings="x")
+        handoffs.escalate(ticket=ticket, actor=world["erin"], to_tier=world.tier("Tier 1"), findings="x")
     assert invalid.value.errors == {"to_tier": ["Tier 1 is not above Tier 1 on this ticket's ladder."]}
     with pytest.raises(InvalidInput):
-        services.escalate(ticket=ticket, actor=world["erin"], to_tier=world.tier("L2", world.microsoft), findings="x")
+        handoffs.escalate(ticket=ticket, actor=world["erin"], to_tier=world.tier("L2", world.microsoft), findings="x")
     with pytest.raises(InvalidInput):
-        services.escalate(ticket=ticket, actor=world["erin"],
+        handoffs.escalate(ticket=ticket, actor=world["erin"],
                           criterion=world.tier("Engineering").criteria.first(), findings="x")
     # A stale form: the ticket moved on since the page was loaded.
     with pytest.raises(Refused) as refused:
-        services.escalate(ticket=ticket, actor=world["erin"], from_tier=world.tier("Tier 2"), findings="x")
+        handoffs.escalate(ticket=ticket, actor=world["erin"], from_tier=world.tier("Tier 2"), findings="x")
     assert refused.value.missing == ["the ticket to still be in Tier 2: it is now in Tier 1"]
     assert not Handoff.objects.exists()
     assert ticket.events.filter(kind__in=["handoff_requested", "escalated"]).count() == 0
@@ -194,24 +195,24 @@ def test_escalation_refusals_list_what_is_missing_and_leave_nothing_behind(world
 def test_one_hand_off_in_flight_at_a_time_and_nothing_above_the_last_tier(world: World) -> None:
     ticket, _ = pending_onsite(world)
     with pytest.raises(Refused) as refused:
-        services.escalate(ticket=ticket, actor=world["ella"], to_tier=world.tier("Vendor"), findings="Vendor now",
+        handoffs.escalate(ticket=ticket, actor=world["ella"], to_tier=world.tier("Vendor"), findings="Vendor now",
                           evidence_note="none")
     assert refused.value.missing == [
         "no other hand-off in flight: Engineering → Onsite Support is pending approval (withdraw it first)"
     ]
     with pytest.raises(Refused):
-        services.return_to_tier(ticket=ticket, actor=world["ella"], to_tier=world.tier("Tier 1"), findings="Back")
+        handoffs.return_to_tier(ticket=ticket, actor=world["ella"], to_tier=world.tier("Tier 1"), findings="Back")
 
     # Past every tier (an engineer may escalate past the last one): no tier above the decision point.
     with time_machine.travel(at(23, 9), tick=False):
         top = triaged(world)
         ticket_start(ticket=top, actor=world["erin"])
-        services.escalate(ticket=top, actor=world["erin"], to_tier=world.tier("IT Manager decision"),
+        handoffs.escalate(ticket=top, actor=world["erin"], to_tier=world.tier("IT Manager decision"),
                           findings="Nothing any tier can do.")
     top.refresh_from_db()
-    assert (services.current_stint(top).tier.name, top.team.name) == ("IT Manager decision", "IT Management")
+    assert (selectors.current_stint(top).tier.name, top.team.name) == ("IT Manager decision", "IT Management")
     with pytest.raises(Refused) as refused:
-        services.escalate(ticket=top, actor=world["ivan"], findings="Up")
+        handoffs.escalate(ticket=top, actor=world["ivan"], findings="Up")
     assert refused.value.missing == ["a tier above IT Manager decision on the ladder"]
 
 
@@ -220,7 +221,7 @@ def test_a_ticket_waiting_on_the_customer_or_resolved_cannot_be_escalated(world:
     with time_machine.travel(at(23, 10), tick=False):
         ticket_await_customer(ticket=ticket, actor=world["ella"], reason="Controller model?")
     with pytest.raises(Refused) as refused:
-        services.escalate(ticket=ticket, actor=world["ella"], findings="More", evidence_note="none")
+        handoffs.escalate(ticket=ticket, actor=world["ella"], findings="More", evidence_note="none")
     assert refused.value.missing == ["a ticket that is open or in progress (this one is waiting on customer)"]
     with time_machine.travel(at(23, 10, 30), tick=False):
         ticket_customer_replied(ticket=ticket, actor=world["ella"], note="Phoned: model X200.")
@@ -230,7 +231,7 @@ def test_a_ticket_waiting_on_the_customer_or_resolved_cannot_be_escalated(world:
     ticket.refresh_from_db()
     # A resolved ticket is not worked any more: the refusal says why.
     with pytest.raises(Refused) as refused:
-        services.escalate(ticket=ticket, actor=world["ella"], findings="More", evidence_note="none")
+        handoffs.escalate(ticket=ticket, actor=world["ella"], findings="More", evidence_note="none")
     assert refused.value.missing == ["a ticket that is open or in progress (this one is resolved)"]
 
 
@@ -241,12 +242,12 @@ def test_withdrawing_a_pending_hand_off_cancels_its_approval_request(world: Worl
     ticket, handoff = pending_onsite(world)
     request = handoff.approval
     with pytest.raises(Refused) as refused:
-        services.handoff_withdraw(handoff=handoff, actor=world["ella"], reason=" ")
+        handoffs.handoff_withdraw(handoff=handoff, actor=world["ella"], reason=" ")
     assert refused.value.missing == ["the reason for withdrawing"]
     with pytest.raises(PermissionDenied):
-        services.handoff_withdraw(handoff=handoff, actor=world["erin"], reason="Not mine")
+        handoffs.handoff_withdraw(handoff=handoff, actor=world["erin"], reason="Not mine")
     with time_machine.travel(at(23, 11), tick=False):
-        services.handoff_withdraw(handoff=handoff, actor=world["ella"], reason="Found the fix ourselves.")
+        handoffs.handoff_withdraw(handoff=handoff, actor=world["ella"], reason="Found the fix ourselves.")
     handoff.refresh_from_db()
     request.refresh_from_db()
     assert (handoff.status, handoff.withdrawn_reason) == (HandoffStatus.WITHDRAWN, "Found the fix ourselves.")
@@ -256,16 +257,16 @@ def test_withdrawing_a_pending_hand_off_cancels_its_approval_request(world: Worl
     event = ticket.events.get(kind="handoff_withdrawn")
     assert (event.actor, event.source, event.target, event.reason) == (
         world["ella"], "Engineering", "Onsite Support", "Found the fix ourselves.")
-    assert services.current_stint(ticket).tier.name == "Engineering"
+    assert selectors.current_stint(ticket).tier.name == "Engineering"
     with pytest.raises(Refused) as refused:
-        services.handoff_withdraw(handoff=handoff, actor=world["ella"], reason="Again")
+        handoffs.handoff_withdraw(handoff=handoff, actor=world["ella"], reason="Again")
     assert refused.value.missing == ["a hand-off still in flight (this one is withdrawn)"]
     with pytest.raises(Refused):
         approval_approve(request=request, actor=world["kenji"], notes="Too late")
 
     # A new request after a withdrawal is a fresh one, not a follow-up.
     with time_machine.travel(at(23, 12), tick=False):
-        again = services.escalate(ticket=ticket, actor=world["ella"], findings="It came back.",
+        again = handoffs.escalate(ticket=ticket, actor=world["ella"], findings="It came back.",
                                   evidence_note="None: the controller keeps no log.")
     assert (again.previous, again.approval.previous, again.status) == (None, None, HandoffStatus.PENDING_APPROVAL)
 
@@ -280,7 +281,7 @@ def test_request_changes_gives_to_do_steps_and_the_next_request_follows_the_prev
                                  steps=["Power-cycle the controller remotely"], notes="Try remotely first.")
     handoff.refresh_from_db()
     assert handoff.status == HandoffStatus.SENT_BACK
-    [to_do] = services.steps_to_do(ticket)
+    [to_do] = selectors.steps_to_do(ticket)
     assert (to_do.kind, to_do.state, to_do.action, to_do.outcome) == (
         StepKind.SUGGESTED, StepState.TO_DO, "Power-cycle the controller remotely", "")
 
@@ -295,7 +296,7 @@ def test_request_changes_gives_to_do_steps_and_the_next_request_follows_the_prev
     assert ticket.events.filter(kind="step_done", details__step=to_do.pk).count() == 1
 
     with time_machine.travel(at(23, 13), tick=False):
-        follow = services.escalate(ticket=ticket, actor=world["ella"], findings="Remote power-cycle did not help.",
+        follow = handoffs.escalate(ticket=ticket, actor=world["ella"], findings="Remote power-cycle did not help.",
                                    evidence_note="None: the controller keeps no log.")
     assert (follow.previous, follow.approval.previous) == (handoff, handoff.approval)
     requested = ticket.events.filter(kind="approval_requested").order_by("pk").last()
@@ -303,9 +304,9 @@ def test_request_changes_gives_to_do_steps_and_the_next_request_follows_the_prev
     # A sent-back request has had its follow-up: a third request would link to the second.
     with time_machine.travel(at(23, 14), tick=False):
         approval_request_changes(request=follow.approval, actor=world["mara"], steps=["Call the plant"])
-        ticket_complete_step(step=services.steps_to_do(ticket)[0], actor=world["ella"],
+        ticket_complete_step(step=selectors.steps_to_do(ticket)[0], actor=world["ella"],
                                              outcome="Plant confirms the controller is frozen")
-        third = services.escalate(ticket=ticket, actor=world["ella"], findings="Frozen controller.",
+        third = handoffs.escalate(ticket=ticket, actor=world["ella"], findings="Frozen controller.",
                                   evidence_note="None: the controller keeps no log.")
     assert (third.previous, third.approval.previous) == (follow, follow.approval)
 
@@ -318,7 +319,7 @@ def test_a_priority_change_retargets_the_tier_time_frame(world: World) -> None:
         ticket = triaged(world)  # P2: Tier 1 has an hour
         ticket_start(ticket=ticket, actor=world["erin"])
         step(ticket, world["erin"], "Checked", "Nothing")
-    clock = services.current_stint(ticket).clock
+    clock = selectors.current_stint(ticket).clock
     assert clock.due_at == at(23, 10)
     with time_machine.travel(at(23, 9, 20), tick=False):
         ticket_update_intake(ticket=ticket, actor=world["erin"], priority="P3")  # 4 h
@@ -330,10 +331,10 @@ def test_a_priority_change_retargets_the_tier_time_frame(world: World) -> None:
     # 25 minutes used of 30: the warning point (22.5 min) is already behind, so it is due now.
     assert (clock.target_seconds, clock.warn_at, clock.due_at) == (30 * 60, at(23, 9, 25), at(23, 9, 30))
     sweep_at(at(23, 9, 29))
-    assert services.current_stint(ticket).tier.name == "Tier 1"
+    assert selectors.current_stint(ticket).tier.name == "Tier 1"
     assert ticket.events.filter(kind="tier_warning").count() == 1
     sweep_at(at(23, 9, 30))
-    stint = services.current_stint(ticket)
+    stint = selectors.current_stint(ticket)
     assert stint.tier.name == "Tier 2"
     # The next tier takes the new priority's time frame: P1 in Tier 2 is 2 h.
     assert (stint.clock.target_seconds, stint.clock.due_at) == (2 * 3600, at(23, 11, 30))
@@ -345,12 +346,12 @@ def test_waiting_on_the_customer_pauses_the_tier_time_frame(world: World) -> Non
         ticket_start(ticket=ticket, actor=world["erin"])
     with time_machine.travel(at(23, 9, 30), tick=False):  # 30 of Tier 1's 60 minutes used
         ticket_await_customer(ticket=ticket, actor=world["erin"], reason="Send the error screen")
-    clock = services.current_stint(ticket).clock
+    clock = selectors.current_stint(ticket).clock
     clock.refresh_from_db()
     assert clock.state == ClockState.PAUSED
     sweep_at(at(23, 16))  # long past 10:00: nothing fires while waiting
     assert ticket.events.filter(kind__in=["tier_warning", "tier_breach"]).count() == 0
-    assert services.current_stint(ticket).tier.name == "Tier 1"
+    assert selectors.current_stint(ticket).tier.name == "Tier 1"
     with time_machine.travel(at(24, 9), tick=False):  # Tuesday: the customer answers
         ticket_comment(ticket=ticket, actor=world["carla"], body="Screenshot attached.")
     ticket.refresh_from_db()
@@ -362,7 +363,7 @@ def test_waiting_on_the_customer_pauses_the_tier_time_frame(world: World) -> Non
     assert ticket.events.filter(kind="tier_warning").count() == 0
     sweep_at(at(24, 9, 15))
     sweep_at(at(24, 9, 30))
-    assert services.current_stint(ticket).tier.name == "Tier 2"
+    assert selectors.current_stint(ticket).tier.name == "Tier 2"
     assert list(ticket.events.filter(kind__in=["tier_warning", "tier_breach"]).values_list("kind", "at")) == [
         ("tier_warning", at(24, 9, 15)), ("tier_breach", at(24, 9, 30)),
     ]
@@ -382,7 +383,7 @@ def test_cancelling_the_ticket_withdraws_the_pending_hand_off_and_cancels_its_ap
     assert (handoff.approval.status, handoff.approval.cancel_reason) == (ApprovalStatus.CANCELLED,
                                                                          "The ticket was cancelled.")
     assert ticket.events.filter(kind="handoff_withdrawn", reason="The ticket was cancelled.").count() == 1
-    assert services.current_stint(ticket).clock.state == ClockState.STOPPED
+    assert selectors.current_stint(ticket).clock.state == ClockState.STOPPED
     # Nothing fires later: the tier clock and the approval's decision clock are stopped.
     sweep_at(at(30, 12))
     assert ticket.events.filter(kind__in=["tier_warning", "tier_breach", "approval_reminder",
@@ -411,7 +412,7 @@ def test_closing_the_ticket_withdraws_the_pending_hand_off_and_an_approval_after
     handoff.approval.refresh_from_db()
     assert (handoff.status, handoff.withdrawn_reason) == (HandoffStatus.WITHDRAWN, "The ticket was closed.")
     assert handoff.approval.status == ApprovalStatus.CANCELLED
-    assert services.current_stint(ticket).tier.name == "Engineering"
+    assert selectors.current_stint(ticket).tier.name == "Engineering"
 
 
 def test_a_team_leaders_own_request_goes_to_the_manager_and_the_requester_hears_the_decision(
@@ -419,7 +420,7 @@ def test_a_team_leaders_own_request_goes_to_the_manager_and_the_requester_hears_
 ) -> None:
     ticket = in_engineering(world)
     with time_machine.travel(at(23, 10), tick=False):
-        handoff = services.escalate(ticket=ticket, actor=world["kenji"], findings="I want Dan there.",
+        handoff = handoffs.escalate(ticket=ticket, actor=world["kenji"], findings="I want Dan there.",
                                     evidence_note="None: the controller keeps no log.")
     request = handoff.approval
     assert {u.username for u in request.approvers.all()} == {"mara"}
@@ -447,13 +448,13 @@ def test_an_automatic_request_without_evidence_is_replaced_by_one_that_states_th
         approval_approve(request=automatic.approval, actor=world["kenji"], notes="Go")
     assert refused.value.missing == ["logs and screenshots attached, or a statement that there are none"]
     with time_machine.travel(at(24, 9, 30), tick=False):
-        services.handoff_withdraw(handoff=automatic, actor=world["ella"], reason="Replaced: no logs exist.")
-        mine = services.escalate(ticket=ticket, actor=world["ella"], findings="Controller frozen.",
+        handoffs.handoff_withdraw(handoff=automatic, actor=world["ella"], reason="Replaced: no logs exist.")
+        mine = handoffs.escalate(ticket=ticket, actor=world["ella"], findings="Controller frozen.",
                                  evidence_note="None: the controller keeps no log.")
     assert ({u.username for u in mine.approval.approvers.all()}, mine.missing) == ({"kenji", "mara"}, [])
     with time_machine.travel(at(24, 10), tick=False):
         approval_approve(request=mine.approval, actor=world["kenji"], notes="Go")
-    assert services.current_stint(ticket).tier.name == "Onsite Support"
+    assert selectors.current_stint(ticket).tier.name == "Onsite Support"
     automatic.refresh_from_db()
     assert (automatic.status, automatic.approval.status) == (HandoffStatus.WITHDRAWN, ApprovalStatus.CANCELLED)
 
@@ -464,11 +465,11 @@ def test_a_follow_up_that_was_withdrawn_leaves_the_next_request_unlinked_on_both
     ticket, first = pending_onsite(world)
     with time_machine.travel(at(23, 11), tick=False):
         approval_request_changes(request=first.approval, actor=world["kenji"], steps=["Call the plant"])
-        ticket_complete_step(step=services.steps_to_do(ticket)[0], actor=world["ella"],
+        ticket_complete_step(step=selectors.steps_to_do(ticket)[0], actor=world["ella"],
                                              outcome="Frozen")
-        second = services.escalate(ticket=ticket, actor=world["ella"], findings="Frozen", evidence_note="none")
-        services.handoff_withdraw(handoff=second, actor=world["ella"], reason="Trying one more thing")
-        third = services.escalate(ticket=ticket, actor=world["ella"], findings="Still frozen", evidence_note="none")
+        second = handoffs.escalate(ticket=ticket, actor=world["ella"], findings="Frozen", evidence_note="none")
+        handoffs.handoff_withdraw(handoff=second, actor=world["ella"], reason="Trying one more thing")
+        third = handoffs.escalate(ticket=ticket, actor=world["ella"], findings="Still frozen", evidence_note="none")
     assert (second.previous, second.approval.previous) == (first, first.approval)
     assert (third.previous, third.approval.previous) == (None, None)
 
@@ -480,7 +481,7 @@ def test_resolving_pauses_the_tier_time_frame_and_reopening_resumes_it(world: Wo
     with time_machine.travel(at(23, 9, 20), tick=False):  # 20 of Tier 1's 60 minutes used
         ticket_resolve(ticket=ticket, actor=world["erin"], resolution_summary="Cleared the cache",
                                        root_cause="Stale cache", fix_kind="workaround")
-    clock = services.current_stint(ticket).clock
+    clock = selectors.current_stint(ticket).clock
     clock.refresh_from_db()
     assert clock.state == ClockState.PAUSED
     sweep_at(at(23, 12))

@@ -27,7 +27,8 @@ from approvals.services import approval_approve
 from clocks.sweep import sweep_due_deadlines
 from escalation_desk.domain import Refused
 from escalations.models import Handoff, HandoffStatus, TierStint
-from escalations.services import TIER_CLOCK, current_stint
+from escalations.selectors import current_stint
+from escalations.services.tiers import TIER_CLOCK
 from notifications.models import Notification
 from tickets.models import StepKind, Ticket
 from tickets.services.lifecycle import ticket_start

@@ -16,8 +16,8 @@ from rest_framework.test import APIClient
 
 from escalation_desk.domain import Refused
 from escalations import api as escalations_api
-from escalations import services
 from escalations.models import Handoff
+from escalations.services import handoffs
 from tickets.models import Ticket
 
 from .conftest import World, at
@@ -86,9 +86,9 @@ def test_a_stale_from_tier_hears_where_the_ticket_went_not_403(world: World) -> 
     ticket = documented_in_tier_1(world)
     stale = Ticket.objects.get(pk=ticket.pk)  # the loser's view, before the winner's move
     with time_machine.travel(at(23, 9, 30), tick=False):
-        services.escalate(ticket=ticket, actor=world["erin"], **_service_body(world))
+        handoffs.escalate(ticket=ticket, actor=world["erin"], **_service_body(world))
         with pytest.raises(Refused) as refusal:
-            services.escalate(ticket=stale, actor=world["omar"], from_tier=world.tier("Tier 1"),
+            handoffs.escalate(ticket=stale, actor=world["omar"], from_tier=world.tier("Tier 1"),
                               **_service_body(world))
     assert refusal.value.message == f"{moved_to('Tier 2', world['erin'])}23 Nov 2026 09:30)"
     assert refusal.value.missing == ["the ticket to still be in Tier 1: it is now in Tier 2"]
@@ -102,18 +102,18 @@ def _service_body(world: World) -> dict[str, Any]:
 def test_without_from_tier_the_belief_is_where_the_ticket_was_when_the_call_began(world: World) -> None:
     ticket = documented_in_tier_1(world)
     stale = Ticket.objects.get(pk=ticket.pk)
-    real_lock = services.lock_ticket
+    real_lock = handoffs.lock_ticket
     winner_first = [True]
 
     def winner_commits_first(locked_ticket: Ticket) -> Ticket:
         if winner_first.pop() if winner_first else False:
-            services.escalate(ticket=Ticket.objects.get(pk=ticket.pk), actor=world["erin"], **_service_body(world))
+            handoffs.escalate(ticket=Ticket.objects.get(pk=ticket.pk), actor=world["erin"], **_service_body(world))
         return real_lock(locked_ticket)
 
     with time_machine.travel(at(23, 9, 30), tick=False), pytest.MonkeyPatch.context() as patch:
-        patch.setattr(services, "lock_ticket", winner_commits_first)
+        patch.setattr(handoffs, "lock_ticket", winner_commits_first)
         with pytest.raises(Refused) as refusal:
-            services.escalate(ticket=stale, actor=world["omar"], **_service_body(world))
+            handoffs.escalate(ticket=stale, actor=world["omar"], **_service_body(world))
     assert refusal.value.message.startswith(moved_to("Tier 2", world["erin"]))
 
 
@@ -125,7 +125,7 @@ def test_an_api_escalation_without_from_tier_that_lost_the_race_answers_409(
     """The winner commits after the loser's request began: as the loser reads the ticket, or
     after the loser's permission was checked on it, before its service takes the lock."""
     ticket = documented_in_tier_1(world)
-    winner = [lambda: services.escalate(ticket=Ticket.objects.get(pk=ticket.pk), actor=world["erin"],
+    winner = [lambda: handoffs.escalate(ticket=Ticket.objects.get(pk=ticket.pk), actor=world["erin"],
                                         **_service_body(world))]
     if winner_moves == "before the ticket is read":
         real = escalations_api.selectors.get_ticket_for
@@ -137,14 +137,14 @@ def test_an_api_escalation_without_from_tier_that_lost_the_race_answers_409(
 
         monkeypatch.setattr(escalations_api.selectors, "get_ticket_for", get_ticket_for)
     else:
-        real_escalate = services.escalate
+        real_escalate = handoffs.escalate
 
         def escalate(**kwargs: Any) -> Handoff:
             while winner:
                 winner.pop()()
             return real_escalate(**kwargs)
 
-        monkeypatch.setattr(escalations_api.services, "escalate", escalate)
+        monkeypatch.setattr(escalations_api.handoffs, "escalate", escalate)
     with time_machine.travel(at(23, 9, 30), tick=False):
         response = client_for(world["omar"]).post(f"/api/tickets/{ticket.pk}/escalate/", escalate_body(world),
                                                    format="json")
@@ -156,7 +156,7 @@ def test_an_api_escalation_without_from_tier_that_lost_the_race_answers_409(
 def test_a_request_begun_after_the_move_is_judged_where_the_ticket_is_now(world: World) -> None:
     ticket = documented_in_tier_1(world)
     with time_machine.travel(at(23, 9, 30), tick=False):
-        services.escalate(ticket=ticket, actor=world["erin"], **_service_body(world))
+        handoffs.escalate(ticket=ticket, actor=world["erin"], **_service_body(world))
         response = client_for(world["omar"]).post(f"/api/tickets/{ticket.pk}/escalate/", escalate_body(world),
                                                    format="json")
         # Naming the tier the caller saw it in turns the same request into "it moved".
@@ -173,9 +173,9 @@ def test_a_return_whose_ticket_moved_meanwhile_hears_where_it_went(world: World)
     ticket = in_engineering(world)
     stale = Ticket.objects.get(pk=ticket.pk)
     with time_machine.travel(at(23, 10), tick=False):
-        services.return_to_tier(ticket=ticket, actor=world["ella"], to_tier=world.tier("Tier 1"), findings="Fixed")
+        handoffs.return_to_tier(ticket=ticket, actor=world["ella"], to_tier=world.tier("Tier 1"), findings="Fixed")
         with pytest.raises(Refused) as refusal:
-            services.return_to_tier(ticket=stale, actor=world["kenji"], to_tier=world.tier("Tier 2"),
+            handoffs.return_to_tier(ticket=stale, actor=world["kenji"], to_tier=world.tier("Tier 2"),
                                     findings="Fixed", from_tier=world.tier("Engineering"))
     assert refusal.value.message.startswith(moved_to("Tier 1", world["ella"]))
 
@@ -186,7 +186,7 @@ def test_withdrawing_a_hand_off_approved_meanwhile_answers_409_not_403(world: Wo
 
     ticket = in_engineering(world)
     with time_machine.travel(at(23, 10), tick=False):
-        handoff = services.escalate(ticket=ticket, actor=world["ella"], findings="Needs hands on site",
+        handoff = handoffs.escalate(ticket=ticket, actor=world["ella"], findings="Needs hands on site",
                                     evidence_note="none")
         # kenji (Engineering's leader) may withdraw it while it waits; the approval lands first and
         # the ticket moves to Onsite Support, whose tickets he may not work.
@@ -197,4 +197,4 @@ def test_withdrawing_a_hand_off_approved_meanwhile_answers_409_not_403(world: Wo
     assert response.status_code == 409, response.json()
     assert response.json()["missing"] == ["a hand-off still in flight (this one is completed)"]
     with pytest.raises(Refused):
-        services.handoff_withdraw(handoff=handoff, actor=world["kenji"], reason="Not needed.")
+        handoffs.handoff_withdraw(handoff=handoff, actor=world["kenji"], reason="Not needed.")

@@ -10,8 +10,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from approvals.services import approval_approve, approval_request_changes
-from escalations import services as escalation_services
 from escalations.models import Handoff, HandoffStatus
+from escalations.services import handoffs
 from escalations.tests.conftest import World, at, triaged
 from tickets.models import StepKind, Ticket
 from tickets.services.lifecycle import ticket_start
@@ -28,18 +28,18 @@ def gated_in_engineering(world: World) -> tuple[Ticket, Handoff]:
         ticket_start(ticket=ticket, actor=world["erin"])
         ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
                                  action="Checked", outcome="Nothing found")
-        escalation_services.escalate(ticket=ticket, actor=world["erin"], findings="Deeper",
-                                     criterion=world.tier("Tier 2").criteria.first())
+        handoffs.escalate(ticket=ticket, actor=world["erin"], findings="Deeper",
+                          criterion=world.tier("Tier 2").criteria.first())
         ticket_start(ticket=ticket, actor=world["tom"])
         ticket_add_step(ticket=ticket, actor=world["tom"], kind=StepKind.REPLICATION,
                                  action="Replicated", outcome="Fails")
-        escalation_services.escalate(ticket=ticket, actor=world["tom"], findings="Bug",
-                                     criterion=world.tier("Engineering").criteria.first())
+        handoffs.escalate(ticket=ticket, actor=world["tom"], findings="Bug",
+                          criterion=world.tier("Engineering").criteria.first())
         ticket_start(ticket=ticket, actor=world["ella"])
         ticket_add_step(ticket=ticket, actor=world["ella"], kind=StepKind.LOG_ANALYSIS,
                                  action="Read the log", outcome="Hardware fault")
-        handoff = escalation_services.escalate(ticket=ticket, actor=world["ella"], findings="Site visit",
-                                               evidence_note="none")
+        handoff = handoffs.escalate(ticket=ticket, actor=world["ella"], findings="Site visit",
+                                    evidence_note="none")
     assert handoff.status == HandoffStatus.PENDING_APPROVAL
     return ticket, handoff
 

@@ -13,8 +13,9 @@ from django.urls import reverse
 
 from accounts.models import User
 from clocks.models import Clock, ClockState
-from escalations import services as escalation_services
+from escalations import selectors
 from escalations.models import Handoff
+from escalations.services import handoffs as handoff_services
 from escalations.tests.conftest import World, at, triaged
 from tickets.models import Attachment, Comment, SlaTarget, StepKind, Ticket, TimelineEvent
 from tickets.services.conversation import ticket_comment
@@ -49,8 +50,8 @@ def in_tier_2(world: World) -> Ticket:
                                  is_public=True, files=[SimpleUploadedFile("invoice-check.png", b"png")])
         ticket_comment(ticket=ticket, actor=world["erin"], body=INTERNAL["comment"], is_internal=True)
         ticket_comment(ticket=ticket, actor=world["erin"], body="We are looking into it.")
-        escalation_services.escalate(ticket=ticket, actor=world["erin"], findings=INTERNAL["findings"],
-                                     criterion=world.tier("Tier 2").criteria.get(text="Potential bug"))
+        handoff_services.escalate(ticket=ticket, actor=world["erin"], findings=INTERNAL["findings"],
+                                  criterion=world.tier("Tier 2").criteria.get(text="Potential bug"))
     with time_machine.travel(at(23, 10), tick=False):
         ticket_start(ticket=ticket, actor=world["tom"])
     ticket.refresh_from_db()
@@ -322,7 +323,7 @@ def test_it_ignores_a_tier_team_and_assignee_posted_by_hand_on_an_escalated_requ
 
     assert response.status_code == 302
     escalated.refresh_from_db()
-    assert escalation_services.current_stint(escalated).tier.name == "Tier 2"
+    assert selectors.current_stint(escalated).tier.name == "Tier 2"
     assert Handoff.objects.filter(ticket=escalated).count() == handoffs
     assert (escalated.team.name, escalated.assignee, escalated.status) == ("Tier 2", world["tom"], "in_progress")
     assert Comment.objects.filter(ticket=escalated, body="Any news?", is_internal=False).exists()

@@ -1,0 +1,199 @@
+"""A hand-off asked for is recorded, then completed, or stopped at a gated tier with an
+approval request to the requester's team leaders; the approvals app calls back here when the
+request is decided, before an approval is recorded and when its time frame runs (SPEC §3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q
+
+from accounts.models import Team, User
+from approvals.models import ApprovalRequest, ApprovalStatus
+from approvals.services import approval_file
+from escalation_desk import links
+from tickets import sla
+from tickets.models import StepKind, StepState, Ticket
+from tickets.notices import tell_staff
+from tickets.services.core import lock_ticket, record_event
+from tickets.services.steps import ticket_add_step
+
+from ..models import Handoff
+from ..selectors import handoff_missing
+from .tiers import check_workable, complete_handoff, tier_name
+
+
+def _approvers_for(requester: User | None, ticket_team: Team) -> tuple[list[User], list[User]]:
+    """Team leaders and managers of the requester's teams (the ticket's team for the system),
+    never the requester; and who hears when the decision is overdue (the team managers)."""
+    if requester is not None:
+        teams = list(Team.objects.filter(Q(members=requester) | Q(leaders=requester)).distinct()
+                     .select_related("manager").prefetch_related("leaders"))
+        if ticket_team.pk in requester.team_ids and all(t.pk != ticket_team.pk for t in teams):
+            teams.append(ticket_team)
+    else:
+        teams = [ticket_team]
+    if not teams:
+        teams = [ticket_team]
+    approvers: dict[int, User] = {}
+    managers: dict[int, User] = {}
+    for team in teams:
+        for leader in team.leaders.all():
+            approvers[leader.pk] = leader
+        if team.manager_id:
+            approvers[team.manager.pk] = team.manager
+            managers[team.manager.pk] = team.manager
+    if requester is not None:
+        approvers.pop(requester.pk, None)
+    return list(approvers.values()), list(managers.values()) or list(approvers.values())
+
+
+def _approval_package(handoff: Handoff) -> list[dict[str, Any]]:
+    """The package as generic sections an approver reads (the approvals app knows no tiers)."""
+    package = handoff.package
+    head = [
+        {"text": f"From {package['from_tier']} to {package['to_tier']}"},
+        {"text": f"Criterion: {package['criterion'] or '—'}"},
+        {"text": f"Findings: {package['findings'] or '—'}"},
+        {"text": f"Workaround: {package['workaround'] or 'none'}"},
+    ]
+    if package.get("evidence_note"):
+        head.append({"text": f"No logs or screenshots: {package['evidence_note']}"})
+    sections = [{"title": "Hand-off", "items": head}]
+    intake = package.get("intake", {})
+    sections.append({"title": "Intake", "items": [
+        {"text": f"{label}: {intake.get(field) or '—'}"} for field, label in (
+            ("symptoms", "Symptoms"), ("error_messages", "Error messages"),
+            ("replication_steps", "Steps to reproduce"), ("recent_changes", "Recent changes"),
+            ("business_impact", "Business impact"))
+    ]})
+    for group in package.get("tiers", []):
+        items = []
+        for step in group["steps"]:
+            state = " (to do)" if step["state"] == StepState.TO_DO else ""
+            items.append({"text": f"{step['kind_label']}{state}: {step['action']} → {step['outcome'] or '—'} "
+                                  f"({step['engineer']})"})
+            items += [{"text": f"Attachment: {a['name']}", "url": links.console_attachment_path(a["id"])}
+                      for a in step["attachments"]]
+        sections.append({"title": f"Troubleshooting – {group['tier']}", "items": items or [{"text": "none"}]})
+    files = [{"text": f"Attachment: {f['name']}", "url": links.console_attachment_path(f["id"])}
+             for f in package.get("files", [])]
+    sections.append({"title": "Evidence on the ticket", "items": files or [{"text": "none attached"}]})
+    if handoff.missing:
+        sections.append({"title": "Still missing (automatic request)", "items": [{"text": m} for m in handoff.missing]})
+    return sections
+
+
+def handoff_submit(handoff: Handoff, ticket: Ticket, actor: User | None) -> None:
+    """Record the request, then complete it or stop it at the target tier's gate."""
+    target = handoff.to_tier
+    record_event(
+        ticket=ticket, kind="handoff_requested", actor=actor,
+        source=tier_name(handoff.from_tier), target=tier_name(target),
+        reason=handoff.findings,
+        details={"handoff": handoff.pk, "criterion": handoff.criterion_text, "automatic": handoff.automatic,
+                 "gated": target.requires_approval, "missing": handoff.missing},
+    )
+    if not target.requires_approval:
+        complete_handoff(handoff, ticket, actor)
+        return
+    approvers, overdue = _approvers_for(actor, ticket.team)
+    previous_request = None
+    if handoff.previous is not None and handoff.previous.approval is not None:
+        candidate = handoff.previous.approval
+        if candidate.status == ApprovalStatus.CHANGES_REQUESTED and not hasattr(candidate, "follow_up"):
+            previous_request = candidate
+    request = approval_file(
+        subject=handoff,
+        title=f"Escalate {ticket.reference} from {handoff.from_tier.name} to {target.name}",
+        reference=ticket.reference,
+        link=links.console_ticket_path(ticket.pk),
+        package=_approval_package(handoff),
+        missing=handoff.missing,
+        requested_by=actor,
+        approvers=approvers,
+        overdue_recipients=overdue,
+        previous=previous_request,
+        calendar=sla.calendar_for(ticket),
+        decision_seconds=settings.APPROVAL_DECISION_MINUTES * 60,
+    )
+    handoff.approval = request
+    handoff.submit_for_approval()
+    handoff.save()
+    record_event(
+        ticket=ticket, kind="approval_requested", actor=actor, target=tier_name(target),
+        reason=f"{target.name} needs a team leader's approval; asked of "
+               + ", ".join(str(u) for u in approvers) + ".",
+        details={"handoff": handoff.pk, "approval": request.pk,
+                 "previous_approval": previous_request.pk if previous_request else None,
+                 "approvers": [u.username for u in approvers]},
+    )
+
+
+def on_approval_decided(request: ApprovalRequest) -> None:
+    """Called by the approvals app inside the decision's transaction."""
+    handoff = Handoff.objects.select_related("ticket", "from_tier", "to_tier", "requested_by").get(approval=request)
+    if request.status == ApprovalStatus.CANCELLED:
+        return  # withdrawn: handoff_withdraw records it
+    ticket = lock_ticket(handoff.ticket)
+    approver = request.decided_by
+    if request.status == ApprovalStatus.APPROVED:
+        handoff.approve()
+        handoff.save()
+        record_event(
+            ticket=ticket, kind="approval_granted", actor=approver, target=tier_name(handoff.to_tier),
+            reason=request.decision_notes,
+            details={"handoff": handoff.pk, "approval": request.pk},
+        )
+        check_workable(ticket, f"Escalation to {handoff.to_tier.name}")
+        complete_handoff(handoff, ticket, approver)
+        outcome = "approved"
+    else:
+        handoff.send_back()
+        handoff.save()
+        record_event(
+            ticket=ticket, kind="approval_changes_requested", actor=approver, target=tier_name(handoff.to_tier),
+            reason=request.decision_notes,
+            details={"handoff": handoff.pk, "approval": request.pk, "steps": request.suggested_steps},
+        )
+        for text in request.suggested_steps:
+            ticket_add_step(ticket=ticket, actor=approver, kind=StepKind.SUGGESTED, action=text,
+                            state=StepState.TO_DO)
+        outcome = "sent back with steps to do"
+    if handoff.requested_by is not None:
+        tell_staff(
+            ticket=ticket, recipients=[handoff.requested_by], actor=approver,
+            kind="escalations.approval_decided",
+            context={"tier": handoff.to_tier.name, "outcome": outcome, "approver": str(approver),
+                     "approved": request.status == ApprovalStatus.APPROVED, "notes": request.decision_notes,
+                     "steps": list(request.suggested_steps),
+                     "message": f"{ticket.reference}: your escalation to {handoff.to_tier.name} was {outcome} "
+                                f"by {approver}. {request.decision_notes}"},
+            dedup_key=f"approval:{request.pk}:decided",
+        )
+
+
+def before_approval(request: ApprovalRequest) -> list[str]:
+    """At decision time the package must (still) meet the gate, e.g. after an automatic request."""
+    handoff = Handoff.objects.select_related("ticket", "from_tier__path", "to_tier__path", "criterion").get(
+        approval=request
+    )
+    missing = handoff_missing(handoff.ticket, handoff.from_tier, handoff.to_tier, criterion=handoff.criterion,
+                              findings=handoff.findings, evidence_note=handoff.evidence_note)
+    if handoff.automatic:
+        # The system files without a criterion; the time frame that passed is its justification.
+        missing = [m for m in missing if not m.startswith("an escalation criterion")]
+    return missing
+
+
+def on_approval_time_frame(request: ApprovalRequest, point: str) -> None:
+    handoff = Handoff.objects.select_related("ticket").get(approval=request)
+    record_event(
+        ticket=handoff.ticket, kind=f"approval_{'reminder' if point == 'warning' else 'overdue'}", actor=None,
+        reason="The approval is waiting: approvers reminded." if point == "warning"
+        else "The approval was not decided within its time frame: the team manager was notified.",
+        details={"handoff": handoff.pk, "approval": request.pk,
+                 "notified": [u.username for u in (request.approvers.all() if point == "warning"
+                                                   else request.overdue_recipients.all())]},
+    )

@@ -1,0 +1,125 @@
+"""Consults: another internal team asked for input without the ticket changing tier,
+its reply timed (SPEC §3)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Team, User
+from clocks.models import Clock
+from clocks.services import clock_start, clocks_of, clocks_stop
+from escalation_desk.domain import InvalidInput, Refused
+from tickets import sla
+from tickets.models import Ticket
+from tickets.notices import tell_staff
+from tickets.services.core import lock_ticket, record_event
+
+from .. import permissions
+from ..models import Consult, ConsultStatus
+from ..selectors import team_leads
+
+CONSULT_CLOCK = "escalations.consult"
+
+
+def consult_request(*, ticket: Ticket, actor: User, team: Team, question: str,
+                    reply_minutes: int | None = None) -> Consult:
+    """Ask another internal team for input without changing tier; their reply has a time frame."""
+    minutes = reply_minutes if reply_minutes is not None else settings.CONSULT_REPLY_MINUTES
+    errors: dict[str, list[str]] = {}
+    if not (question or "").strip():
+        errors["question"] = ["Say what you need from the team."]
+    if minutes <= 0:
+        errors["reply_minutes"] = ["A reply time frame of at least one minute."]
+    if errors:
+        raise InvalidInput(errors)
+    with transaction.atomic():
+        locked = lock_ticket(ticket)
+        if not locked.is_open:
+            raise Refused("Consult refused", ["an open ticket"])
+        if not permissions.can_consult(locked, actor):
+            raise PermissionDenied("You may not consult on this ticket.")
+        if locked.team_id == team.pk:
+            raise Refused("Consult refused", [f"another team than {team.name}, which already has the ticket"])
+        consult = Consult.objects.create(ticket=locked, team=team, question=question.strip(),
+                                         requested_by=actor, reply_minutes=minutes)
+        clock_start(subject=consult, kind=CONSULT_CLOCK, calendar=sla.calendar_for(locked),
+                    target_seconds=minutes * 60)
+        record_event(ticket=locked, kind="consult_requested", actor=actor, target=team.name[:40],
+                     reason=consult.question, details={"consult": consult.pk, "team": team.pk})
+        tell_staff(
+            ticket=locked, recipients=list(team.leaders.all()) + list(team.members.all()), actor=actor,
+            kind="escalations.consult_requested",
+            context={"team": team.name, "requested_by": str(actor), "question": consult.question,
+                     "reply_minutes": minutes,
+                     "message": f"{actor} asks {team.name} about {locked.reference}: {consult.question}"},
+            dedup_key=f"consult:{consult.pk}:requested",
+        )
+    return consult
+
+
+def _consult_clock(consult: Consult) -> Clock | None:
+    return clocks_of(consult, CONSULT_CLOCK).first()
+
+
+def consult_reply(*, consult: Consult, actor: User, reply: str) -> Consult:
+    if not permissions.can_reply_consult(consult, actor):
+        raise PermissionDenied("Only the consulted team may reply.")
+    if not (reply or "").strip():
+        raise InvalidInput({"reply": ["The reply is empty."]})
+    with transaction.atomic():
+        ticket = lock_ticket(consult.ticket)
+        locked = Consult.objects.select_for_update().select_related("team", "requested_by").get(pk=consult.pk)
+        if locked.state != ConsultStatus.OPEN:
+            raise Refused("Reply refused", [f"an open consult (this one is {locked.get_state_display().lower()})"])
+        locked.state = ConsultStatus.ANSWERED
+        locked.reply = reply.strip()
+        locked.replied_by = actor
+        locked.replied_at = timezone.now()
+        locked.save()
+        clocks_stop(subject=locked, kind=CONSULT_CLOCK)
+        record_event(ticket=ticket, kind="consult_answered", actor=actor, source=locked.team.name[:40],
+                     reason=locked.reply, details={"consult": locked.pk})
+        tell_staff(ticket=ticket, recipients=[locked.requested_by], actor=actor, kind="escalations.consult_answered",
+                   context={"team": locked.team.name, "replied_by": str(actor), "question": locked.question,
+                            "reply": locked.reply,
+                            "message": f"{actor} of {locked.team.name} answered on {ticket.reference}: {locked.reply}"},
+                   dedup_key=f"consult:{locked.pk}:answered")
+    consult.refresh_from_db()
+    return locked
+
+
+def consult_withdraw(*, consult: Consult, actor: User | None, reason: str = "") -> Consult:
+    if actor is not None and not permissions.can_withdraw_consult(consult, actor):
+        raise PermissionDenied("You may not withdraw this consult.")
+    with transaction.atomic():
+        ticket = lock_ticket(consult.ticket)
+        locked = Consult.objects.select_for_update().select_related("team").get(pk=consult.pk)
+        if locked.state != ConsultStatus.OPEN:
+            raise Refused("Withdrawal refused", ["an open consult"])
+        locked.state = ConsultStatus.WITHDRAWN
+        locked.save()
+        clocks_stop(subject=locked, kind=CONSULT_CLOCK)
+        record_event(ticket=ticket, kind="consult_withdrawn", actor=actor, source=locked.team.name[:40],
+                     reason=reason, details={"consult": locked.pk})
+    consult.refresh_from_db()
+    return locked
+
+
+def on_consult_clock(clock: Clock, *, warning: bool) -> None:
+    consult = Consult.objects.select_related("ticket", "team", "requested_by").filter(pk=clock.object_id).first()
+    if consult is None or consult.state != ConsultStatus.OPEN:
+        return
+    team = consult.team
+    recipients = team_leads(team) if warning else [consult.requested_by, *team_leads(team)]
+    point = "warning" if warning else "breach"
+    message = (f"{team.name}'s reply on {consult.ticket.reference} is due soon." if warning
+               else f"{team.name} did not reply on {consult.ticket.reference} within its time frame.")
+    tell_staff(ticket=consult.ticket, recipients=recipients, actor=None, kind=f"escalations.consult_{point}",
+               context={"team": team.name, "question": consult.question, "message": message,
+                        "due_at": f"{timezone.localtime(clock.due_at):%a %d %b %Y %H:%M}" if clock.due_at else ""},
+               dedup_key=f"clock:{clock.pk}:{point}")
+    record_event(ticket=consult.ticket, kind=f"consult_{point}", actor=None, source=team.name[:40],
+                 reason=message, details={"consult": consult.pk, "notified": [u.username for u in recipients]})

@@ -1,0 +1,74 @@
+"""The IT manager's decision point, when every tier failed (seed 001)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from accounts.models import User
+from escalation_desk.domain import InvalidInput, Refused, not_one_of
+from tickets.models import Status, Ticket
+from tickets.services.core import lock_ticket, record_event
+from tickets.services.lifecycle import ticket_resolve, ticket_start
+
+from .. import permissions
+from ..models import DecisionOutcome, ManagerDecision, Tier, TierKind
+from ..selectors import activity_record, current_stint
+from .handoffs import return_to_tier
+from .tiers import check_workable, tier_name
+
+
+def record_decision(
+    *,
+    ticket: Ticket,
+    actor: User,
+    outcome: str,
+    notes: str,
+    to_tier: Tier | None = None,
+    root_cause: str = "",
+    knowledge_article: str = "",
+    knowledge_none_reason: str = "",
+) -> ManagerDecision:
+    """The IT manager decides what happens when every tier failed (seed 001)."""
+    if outcome not in DecisionOutcome.values:
+        raise InvalidInput({"outcome": [not_one_of(outcome, DecisionOutcome.values)]})
+    with transaction.atomic():
+        locked = lock_ticket(ticket)
+        stint = current_stint(locked)
+        if stint is None or stint.tier.kind != TierKind.DECISION:
+            raise Refused("Decision refused", ["the ticket to be at the IT manager decision point"])
+        check_workable(locked, "Decision")
+        if not permissions.can_decide_at(stint.tier, actor):
+            raise PermissionDenied("Only the IT manager decides here.")
+        missing = [] if (notes or "").strip() else ["decision notes"]
+        if outcome in (DecisionOutcome.KNOWN_ERROR, DecisionOutcome.CLOSE_WITH_WORKAROUND) and not root_cause.strip():
+            missing.append("the root cause as far as it is known")
+        if outcome == DecisionOutcome.CONTINUE_WITH_VENDOR:
+            to_tier = to_tier or stint.tier.path.tiers.filter(kind=TierKind.VENDOR).order_by("-level").first()
+            if to_tier is None:
+                missing.append("a vendor tier on this ladder")
+        if outcome == DecisionOutcome.RETURN_TO_TIER and to_tier is None:
+            missing.append("the tier to return the ticket to")
+        if missing:
+            raise Refused("Decision refused", missing)
+        decision = ManagerDecision.objects.create(
+            ticket=locked, tier=stint.tier, outcome=outcome, notes=notes.strip(), decided_by=actor,
+            activity_record=activity_record(locked),
+        )
+        record_event(ticket=locked, kind="it_manager_decision", actor=actor, source=tier_name(stint.tier),
+                     reason=decision.notes,
+                     details={"decision": decision.pk, "outcome": outcome,
+                              "outcome_label": decision.get_outcome_display()})
+        if outcome in (DecisionOutcome.CONTINUE_WITH_VENDOR, DecisionOutcome.RETURN_TO_TIER):
+            return_to_tier(ticket=locked, actor=actor, to_tier=to_tier,
+                           findings=f"IT manager's decision: {decision.get_outcome_display()}. {decision.notes}")
+        else:
+            if locked.status == Status.OPEN:
+                ticket_start(ticket=locked, actor=actor)
+            ticket_resolve(
+                ticket=locked, actor=actor, resolution_summary=decision.notes, root_cause=root_cause,
+                fix_kind="known_error" if outcome == DecisionOutcome.KNOWN_ERROR else "workaround",
+                knowledge_article=knowledge_article, knowledge_none_reason=knowledge_none_reason,
+            )
+    ticket.refresh_from_db()
+    return decision

@@ -1,0 +1,147 @@
+"""The ticket's stints on its ladder: placed in the first tier at triage, moved from tier
+to tier by a completed hand-off, each stint timed by its tier's time frame (SPEC §3, §4)."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from accounts.models import Team, User
+from clocks.models import ClockState
+from clocks.services import clock_retarget, clock_start, clock_stop
+from escalation_desk.domain import Refused
+from tickets import sla
+from tickets.models import Status, Ticket
+from tickets.notices import tell_staff
+from tickets.services.lifecycle import ticket_hand_over
+
+from ..models import Direction, Handoff, Tier, TierKind, TierStint, TierTimeFrame
+from ..selectors import current_stint, path_for
+
+TIER_CLOCK = "escalations.tier"
+
+WORKABLE = (Status.OPEN, Status.IN_PROGRESS)
+
+
+def _time_frame(tier: Tier, priority: str) -> TierTimeFrame | None:
+    return TierTimeFrame.objects.filter(tier=tier, priority=priority).first()
+
+
+def _start_stint(ticket: Ticket, tier: Tier, handoff: Handoff | None) -> TierStint:
+    stint = TierStint.objects.create(ticket=ticket, tier=tier, handoff=handoff)
+    frame = _time_frame(tier, ticket.priority)
+    if frame is not None:
+        stint.clock = clock_start(
+            subject=ticket, kind=TIER_CLOCK, calendar=sla.calendar_for(ticket),
+            target_seconds=frame.minutes * 60, warning_ratio=frame.warning_percent / 100,
+        )
+        stint.save(update_fields=["clock"])
+    return stint
+
+
+def _end_stint(stint: TierStint) -> None:
+    stint.left_at = timezone.now()
+    stint.save(update_fields=["left_at"])
+    if stint.clock_id is not None:
+        clock_stop(clock=stint.clock)
+    # A pending automatic escalation of this stint is left to find it gone (it checks left_at):
+    # cancelling it here would cancel the very row the sweep fires when it is the one moving us.
+
+
+def place_in_first_tier(ticket: Ticket, actor: User | None) -> TierStint | None:
+    """At triage: the ticket enters the first tier of its service's ladder (none: no ladder)."""
+    if TierStint.objects.filter(ticket=ticket, left_at__isnull=True).exists():
+        return None
+    path = path_for(ticket)
+    first = path.tiers.select_related("team").order_by("level").first() if path else None
+    if first is None:
+        return None
+    ticket_hand_over(
+        ticket=ticket, team=first.team, actor=actor, kind="tier_entered", target=first.name,
+        assignee=ticket.assignee if ticket.assignee_id and ticket.assignee.pk in _member_ids(first.team) else None,
+        reason=f"Placed in {first.name}, the first tier of the {path.name} ladder.",
+        details={"tier": first.pk, "tier_name": first.name, "path": path.name},
+    )  # ticket_hand_over refreshes ticket
+    return _start_stint(ticket, first, None)
+
+
+def _member_ids(team: Team) -> set[int]:
+    return set(team.members.values_list("pk", flat=True)) | set(team.leaders.values_list("pk", flat=True))
+
+
+def retarget_tier_clock(ticket: Ticket) -> None:
+    """After a priority change the current tier's time frame follows the new priority."""
+    stint = current_stint(ticket)
+    if stint is None or stint.clock_id is None or stint.clock.state == ClockState.STOPPED:
+        return
+    frame = _time_frame(stint.tier, ticket.priority)
+    if frame is not None and frame.minutes * 60 != stint.clock.target_seconds:
+        clock_retarget(clock=stint.clock, target_seconds=frame.minutes * 60)
+
+
+def tier_name(tier: Tier) -> str:
+    return tier.name[:40]
+
+
+def check_workable(ticket: Ticket, what: str) -> None:
+    if ticket.status not in WORKABLE:
+        raise Refused(f"{what} refused",
+                      [f"a ticket that is open or in progress (this one is {ticket.get_status_display().lower()})"])
+
+
+def complete_handoff(handoff: Handoff, ticket: Ticket, actor: User | None) -> None:
+    """The ticket changes tier and team; the old time frame stops and the new one starts.
+    The receiving team hears of it, and so does the engineer whose queue it left."""
+    stint = current_stint(ticket)
+    previous_assignee = ticket.assignee if ticket.assignee_id else None
+    handoff.complete()
+    handoff.save()
+    kind = "escalated" if handoff.direction == Direction.ESCALATE else "returned"
+    verb = "Escalated" if handoff.direction == Direction.ESCALATE else "Returned"
+    ticket_hand_over(
+        ticket=ticket, team=handoff.to_tier.team, actor=actor, kind=kind,
+        source=tier_name(handoff.from_tier), target=tier_name(handoff.to_tier),
+        reason=f"{verb} from {handoff.from_tier.name} to {handoff.to_tier.name}"
+               + (f" ({handoff.criterion_text})" if handoff.criterion_text else "")
+               + (" automatically: the time frame passed." if handoff.automatic else "."),
+        details={"handoff": handoff.pk, "from_tier": handoff.from_tier_id, "to_tier": handoff.to_tier_id,
+                 "automatic": handoff.automatic},
+    )
+    if stint is not None:
+        _end_stint(stint)
+    _start_stint(ticket, handoff.to_tier, handoff)
+    receiving = handoff.to_tier.team
+    recipients = list(receiving.leaders.all()) + list(receiving.members.all())
+    if handoff.to_tier.kind == TierKind.DECISION:
+        recipients += list(User.objects.filter(groups__name="IT manager", is_active=True))
+    how = " automatically (the time frame passed)" if handoff.automatic else (f" by {actor}" if actor else "")
+    tell_staff(
+        ticket=ticket, recipients=recipients, actor=actor,
+        kind="escalations.handoff_received",
+        context={"tier": handoff.to_tier.name, "from_tier": handoff.from_tier.name, "verb": verb,
+                 "automatic": handoff.automatic, "findings": handoff.findings,
+                 "criterion": handoff.criterion_text,
+                 "message": f"{ticket.reference} {ticket.summary} was {verb.lower()} to {handoff.to_tier.name} "
+                            f"from {handoff.from_tier.name}{how}."},
+        dedup_key=f"handoff:{handoff.pk}:completed",
+    )
+    _tell_left_queue(handoff, ticket, previous_assignee, actor)
+
+
+def _tell_left_queue(handoff: Handoff, ticket: Ticket, previous: User | None, actor: User | None) -> None:
+    """The engineer whose queue the ticket left hears where it went, unless they moved it
+    themselves or asked for it (they hear of the decision on their request)."""
+    if previous is None or ticket.assignee_id == previous.pk:
+        return
+    if handoff.requested_by_id == previous.pk:
+        return
+    team = handoff.to_tier.team
+    why = ("automatically: the " + handoff.from_tier.name + " time frame passed" if handoff.automatic
+           else f"by {actor}" if actor else "")
+    tell_staff(
+        ticket=ticket, recipients=[previous], actor=actor, kind="ticket.left_queue",
+        context={"team_name": team.name, "tier": handoff.to_tier.name, "from_tier": handoff.from_tier.name,
+                 "automatic": handoff.automatic,
+                 "message": f"{ticket.reference} {ticket.summary} moved from you to {team.name} "
+                            f"({handoff.to_tier.name}) {why}. It is no longer in your queue."},
+        dedup_key=f"handoff:{handoff.pk}:left:{previous.pk}",
+    )
