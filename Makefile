@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test bench bench-sweep lint setup clean
+.PHONY: run test bench bench-sweep lint messages setup clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,17 @@ bench-sweep: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+
+## make messages: re-extract the translatable strings into locale/<lang>/LC_MESSAGES/django.po (English,
+## the source, and every language already there), then compile the translations to .mo (docs/translation.md).
+## Needs GNU gettext (xgettext, msgmerge, msgfmt: apt-get install gettext).
+MESSAGES_IGNORE := --ignore=.venv --ignore=tests --ignore=tests_support --ignore=bench --ignore=conftest.py \
+	--ignore=staticfiles --ignore=media --ignore=var --ignore=test-artifacts --ignore=docs
+messages: $(STAMP)
+	DEBUG=true $(PY) manage.py makemessages --locale=en $(MESSAGES_IGNORE) --no-obsolete
+	@for dir in locale/*/; do lang=$$(basename $$dir); [ $$lang = en ] && continue; \
+	  DEBUG=true $(PY) manage.py makemessages --locale=$$lang $(MESSAGES_IGNORE) --no-obsolete && \
+	  DEBUG=true $(PY) manage.py compilemessages --locale=$$lang --ignore=.venv || exit 1; done
 
 clean:
 	rm -rf $(VENV) var media staticfiles test-artifacts

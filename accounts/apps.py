@@ -1,10 +1,11 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "accounts"
-    verbose_name = "Accounts, organisations and teams"
+    verbose_name = _("Accounts, organisations and teams")
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the deploy checks)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 
 
 class Organisation(models.Model):
     """A customer organisation; its users only ever see its own tickets."""
 
     name = models.CharField(max_length=200, unique=True)
-    domain = models.CharField(max_length=200, blank=True, help_text="E-mail domain, e.g. acme.example")
+    domain = models.CharField(max_length=200, blank=True, help_text=_("E-mail domain, e.g. acme.example"))
     phone = models.CharField(max_length=50, blank=True)
     notes = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)
@@ -42,7 +43,7 @@ class User(AbstractUser):
     """Staff and customers share one auth system; customers belong to one organisation."""
 
     email = models.EmailField("e-mail address", blank=True)
-    title = models.CharField(max_length=120, blank=True, help_text="Job title")
+    title = models.CharField(max_length=120, blank=True, help_text=_("Job title"))
     phone = models.CharField(max_length=50, blank=True)
     organisation = models.ForeignKey(
         Organisation,
@@ -50,7 +51,7 @@ class User(AbstractUser):
         blank=True,
         on_delete=models.PROTECT,
         related_name="users",
-        help_text="Set for customers only: the organisation whose tickets they see.",
+        help_text=_("Set for customers only: the organisation whose tickets they see."),
     )
 
     class Meta:
@@ -109,10 +110,10 @@ class Team(models.Model):
 
     name = models.CharField(max_length=120, unique=True)
     description = models.TextField(blank=True)
-    email = models.EmailField(blank=True, help_text="Team mailbox")
+    email = models.EmailField(blank=True, help_text=_("Team mailbox"))
     members = models.ManyToManyField(User, related_name="teams", blank=True)
     leaders = models.ManyToManyField(
-        User, related_name="led_teams", blank=True, help_text="Team leaders"
+        User, related_name="led_teams", blank=True, help_text=_("Team leaders")
     )
     manager = models.ForeignKey(
         User,
@@ -120,12 +121,12 @@ class Team(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="managed_teams",
-        help_text="Team manager (manages the team leaders)",
+        help_text=_("Team manager (manages the team leaders)"),
     )
     requires_knowledge_update = models.BooleanField(
         default=False,
-        help_text="Tickets this team worked need a knowledge-base update (or a reason for "
-        "none) before they can be resolved, as Engineering's do (seed 003).",
+        help_text=_("Tickets this team worked need a knowledge-base update (or a reason for "
+        "none) before they can be resolved, as Engineering's do (seed 003)."),
     )
 
     class Meta:

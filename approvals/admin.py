@@ -24,6 +24,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
 
 from clocks.models import Clock, ClockState
 from clocks.services import clock_status
@@ -75,20 +76,20 @@ class ApprovalsShownFilter(admin.SimpleListFilter):
 
 class ApproveForm(forms.Form):
     notes = forms.CharField(
-        label="Approval notes (required)", required=False,
+        label=_("Approval notes (required)"), required=False,
         widget=forms.Textarea(attrs={"rows": 5, "cols": 80}),
-        help_text="What you reviewed and why it may go ahead; recorded with the decision.",
+        help_text=_("What you reviewed and why it may go ahead; recorded with the decision."),
     )
 
 
 class RequestChangesForm(forms.Form):
     steps = forms.CharField(
-        label="Additional troubleshooting steps (required, one per line)", required=False,
+        label=_("Additional troubleshooting steps (required, one per line)"), required=False,
         widget=forms.Textarea(attrs={"rows": 6, "cols": 80}),
-        help_text="Each line becomes a step to do before a new request can be filed.",
+        help_text=_("Each line becomes a step to do before a new request can be filed."),
     )
     notes = forms.CharField(
-        label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
     )
 
     def step_lines(self) -> list[str]:
@@ -182,18 +183,18 @@ class ApprovalRequestAdmin(admin.ModelAdmin):
 
     # --- columns and fields ----------------------------------------------------------------
 
-    @admin.display(description="Reference", ordering="reference")
+    @admin.display(description=_("Reference"), ordering="reference")
     def reference_link(self, obj: ApprovalRequest) -> str:
         text = obj.reference or f"#{obj.pk}"
         if obj.link:
             return format_html('<a href="{}">{}</a>', obj.link, text)
         return text
 
-    @admin.display(description="Requested by", ordering="requested_by__username")
+    @admin.display(description=_("Requested by"), ordering="requested_by__username")
     def requester(self, obj: ApprovalRequest) -> str:
         return str(obj.requested_by) if obj.requested_by_id else "the system (a time frame passed)"
 
-    @admin.display(description="Decision due", ordering="decision_due_at")
+    @admin.display(description=_("Decision due"), ordering="decision_due_at")
     def decision_due(self, obj: ApprovalRequest) -> str:
         if obj.status != ApprovalStatus.PENDING:
             return "—"
@@ -206,7 +207,7 @@ class ApprovalRequestAdmin(admin.ModelAdmin):
                                f"{local:%a %d %b %H:%M}")
         return f"{local:%a %d %b %H:%M}"
 
-    @admin.display(description="Decision time frame")
+    @admin.display(description=_("Decision time frame"))
     def decision_time_frame(self, obj: ApprovalRequest) -> str:
         clock = (
             Clock.objects.filter(content_type=ContentType.objects.get_for_model(ApprovalRequest),
@@ -224,11 +225,11 @@ class ApprovalRequestAdmin(admin.ModelAdmin):
             return f"passed: {_duration(-remaining)} over ({due})"
         return f"{_duration(remaining)} of business time left ({due})"
 
-    @admin.display(description="Who may decide")
+    @admin.display(description=_("Who may decide"))
     def approver_names(self, obj: ApprovalRequest) -> str:
         return ", ".join(str(u) for u in obj.approvers.order_by("username")) or "—"
 
-    @admin.display(description="Previous request")
+    @admin.display(description=_("Previous request"))
     def previous_request(self, obj: ApprovalRequest) -> str:
         if obj.previous_id is None:
             return "— (first request)"
@@ -242,7 +243,7 @@ class ApprovalRequestAdmin(admin.ModelAdmin):
             format_html("<ul>{}</ul>", steps) if prev.suggested_steps else "",
         )
 
-    @admin.display(description="Follow-up request")
+    @admin.display(description=_("Follow-up request"))
     def follow_up_request(self, obj: ApprovalRequest) -> str:
         follow = ApprovalRequest.objects.filter(previous=obj).first()
         if follow is None:
@@ -250,18 +251,18 @@ class ApprovalRequestAdmin(admin.ModelAdmin):
         url = reverse("admin:approvals_approvalrequest_change", args=[follow.pk])
         return format_html('<a href="{}">{}</a> ({})', url, _label(follow), follow.get_status_display().lower())
 
-    @admin.display(description="Package")
+    @admin.display(description=_("Package"))
     def package_display(self, obj: ApprovalRequest) -> SafeString:
         return render_package(obj.package)
 
-    @admin.display(description="Missing when filed")
+    @admin.display(description=_("Missing when filed"))
     def missing_display(self, obj: ApprovalRequest) -> SafeString | str:
         if not obj.missing:
             return "nothing"
         return format_html('<ul class="approval-missing">{}</ul>',
                            format_html_join("", "<li>{}</li>", ((m,) for m in obj.missing)))
 
-    @admin.display(description="Suggested steps")
+    @admin.display(description=_("Suggested steps"))
     def suggested_steps_display(self, obj: ApprovalRequest) -> SafeString | str:
         if not obj.suggested_steps:
             return "—"
@@ -346,11 +347,11 @@ class ApprovalRequestAdmin(admin.ModelAdmin):
 
     # --- deciding the selected requests (changelist actions) ----------------------------------
 
-    @admin.action(description="Approve selected approval requests", permissions=["decide"])
+    @admin.action(description=_("Approve selected approval requests"), permissions=["decide"])
     def approve_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         return self._decide_selected(request, queryset, "approve")
 
-    @admin.action(description="Request changes on selected approval requests", permissions=["decide"])
+    @admin.action(description=_("Request changes on selected approval requests"), permissions=["decide"])
     def request_changes_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         return self._decide_selected(request, queryset, "request_changes")
 

@@ -14,6 +14,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
@@ -138,8 +139,8 @@ class ApprovalViewSet(InputsByAction, viewsets.GenericViewSet):
         approval = get_request_for(request.user, pk)
         if approval.is_pending and not permissions.can_decide(approval, request.user):
             if approval.requested_by_id == request.user.pk:
-                raise PermissionDenied("You cannot decide your own request.")
-            raise PermissionDenied("Only a team leader or manager of the requester's team may decide.")
+                raise PermissionDenied(gettext("You cannot decide your own request."))
+            raise PermissionDenied(gettext("Only a team leader or manager of the requester's team may decide."))
         data = valid_input(input_serializer, request, self.get_serializer_context())
         service(request=approval, actor=request.user, **data)
         return Response(self._detail(approval.pk))

@@ -13,6 +13,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from . import permissions
@@ -47,33 +48,33 @@ class ApprovalRequest(FSMModelMixin, models.Model):
     title = models.CharField(max_length=250)
     reference = models.CharField(
         max_length=40, blank=True, db_index=True,
-        help_text="What the subject is known as (e.g. the ticket reference).",
+        help_text=_("What the subject is known as (e.g. the ticket reference)."),
     )
-    link = models.CharField(max_length=300, blank=True, help_text="Where the subject is seen.")
+    link = models.CharField(max_length=300, blank=True, help_text=_("Where the subject is seen."))
     package = models.JSONField(
         default=list, blank=True,
-        help_text="What the approver reviews: a list of sections {title, items: [{text, url?}]}.",
+        help_text=_("What the approver reviews: a list of sections {title, items: [{text, url?}]}."),
     )
     missing = models.JSONField(
         default=list, blank=True,
-        help_text="What the requirements still miss when the request was filed (automatic requests).",
+        help_text=_("What the requirements still miss when the request was filed (automatic requests)."),
     )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="approval_requests", help_text="Empty: filed by the system (a time frame passed).",
+        related_name="approval_requests", help_text=_("Empty: filed by the system (a time frame passed)."),
     )
     requested_at = models.DateTimeField(default=timezone.now, db_index=True)
     approvers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="approvals_to_decide",
-        help_text="Who may decide (never the requester).",
+        help_text=_("Who may decide (never the requester)."),
     )
     overdue_recipients = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="+", blank=True,
-        help_text="Who hears when the decision time frame passes (the team manager).",
+        help_text=_("Who hears when the decision time frame passes (the team manager)."),
     )
     previous = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="follow_up",
-        help_text="The request this one follows after changes were requested.",
+        help_text=_("The request this one follows after changes were requested."),
     )
 
     status = FSMField(
@@ -85,7 +86,7 @@ class ApprovalRequest(FSMModelMixin, models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_notes = models.TextField(blank=True)
     suggested_steps = models.JSONField(
-        default=list, blank=True, help_text="Additional steps asked for when changes are requested."
+        default=list, blank=True, help_text=_("Additional steps asked for when changes are requested.")
     )
     cancel_reason = models.TextField(blank=True)
 

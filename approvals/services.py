@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import User
 from clocks.models import BusinessCalendar, Clock
@@ -100,8 +101,8 @@ def _decide(request: ApprovalRequest, actor: User, name: str, missing: list[str]
                           [f"a pending request (this one is {locked.get_status_display().lower()})"])
         if not permissions.can_decide(locked, actor):
             if locked.requested_by_id == actor.pk:
-                raise PermissionDenied("You cannot decide your own request.")
-            raise PermissionDenied("Only a team leader or manager of the requester's team may decide.")
+                raise PermissionDenied(gettext("You cannot decide your own request."))
+            raise PermissionDenied(gettext("Only a team leader or manager of the requester's team may decide."))
         if name == "approve":
             check = registry.approve_check_for(locked)
             if check is not None:
@@ -190,12 +191,12 @@ def register() -> None:
     from notifications import registry as kinds
 
     kinds.register("approvals.requested",
-                   subject="[{{ reference }}] Your approval is asked by {{ requested_by }}: {{ title }}",
+                   subject=gettext_lazy("[{{ reference }}] Your approval is asked by {{ requested_by }}: {{ title }}"),
                    description="An approval request waits for an eligible approver.")
     kinds.register("approvals.reminder",
-                   subject="[{{ reference }}] Reminder: your approval is waited for: {{ title }}",
+                   subject=gettext_lazy("[{{ reference }}] Reminder: your approval is waited for: {{ title }}"),
                    description="An approval request reached its reminder point (to the approvers).")
     kinds.register("approvals.overdue",
-                   subject="[{{ reference }}] Approval overdue, not decided in time: {{ title }}",
+                   subject=gettext_lazy("[{{ reference }}] Approval overdue, not decided in time: {{ title }}"),
                    description="An approval request passed its decision time frame (to the team manager).")
     register_clock_handlers(DECISION_CLOCK, on_warning=on_warning, on_breach=on_breach)

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ClocksConfig(AppConfig):
     name = "clocks"
-    verbose_name = "Clocks and deadlines"
+    verbose_name = _("Clocks and deadlines")
 
     def ready(self) -> None:
         from . import handlers

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 
 from .business_time import CalendarSpec, Window
 
@@ -19,7 +20,7 @@ def validate_time_zone(value: str) -> None:
     try:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
-        raise ValidationError(f"“{value}” is not an IANA time zone (e.g. Europe/London).") from error
+        raise ValidationError(_("“%(value)s” is not an IANA time zone (e.g. Europe/London).") % {"value": value}) from error
 
 
 class Weekday(models.IntegerChoices):
@@ -38,13 +39,13 @@ class BusinessCalendar(models.Model):
     name = models.CharField(max_length=100, unique=True)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     is_24x7 = models.BooleanField(
-        "24×7", default=False, help_text="Count every second; working windows and holidays are ignored."
+        _("24×7"), default=False, help_text=_("Count every second; working windows and holidays are ignored.")
     )
     holiday_country = models.CharField(
-        max_length=3, blank=True, help_text="ISO country code for public holidays (e.g. GB), or empty."
+        max_length=3, blank=True, help_text=_("ISO country code for public holidays (e.g. GB), or empty.")
     )
     holiday_subdivision = models.CharField(
-        max_length=10, blank=True, help_text="Subdivision within the country (e.g. ENG), or empty."
+        max_length=10, blank=True, help_text=_("Subdivision within the country (e.g. ENG), or empty.")
     )
 
     class Meta:
@@ -62,7 +63,7 @@ class BusinessCalendar(models.Model):
             except NotImplementedError as error:
                 raise ValidationError({"holiday_country": str(error)}) from error
         elif self.holiday_subdivision:
-            raise ValidationError({"holiday_subdivision": "A subdivision needs a country."})
+            raise ValidationError({"holiday_subdivision": _("A subdivision needs a country.")})
 
     def spec(self) -> CalendarSpec:
         """The immutable spec business-time arithmetic works on (uses prefetched windows and holidays)."""
@@ -87,7 +88,7 @@ class WorkingWindow(models.Model):
     calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="windows")
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
     start = models.TimeField()
-    end = models.TimeField(help_text="At or before the start: the window crosses midnight.")
+    end = models.TimeField(help_text=_("At or before the start: the window crosses midnight."))
 
     class Meta:
         ordering = ["calendar", "weekday", "start"]
@@ -123,13 +124,13 @@ class Clock(models.Model):
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
     object_id = models.PositiveBigIntegerField()
     subject = GenericForeignKey("content_type", "object_id")
-    kind = models.CharField(max_length=64, help_text="What the time frame is for, e.g. ticket.first_response.")
+    kind = models.CharField(max_length=64, help_text=_("What the time frame is for, e.g. ticket.first_response."))
     calendar = models.ForeignKey(BusinessCalendar, on_delete=models.PROTECT, related_name="clocks")
     # Assigned only by clocks.services.
     state = models.CharField(max_length=10, choices=ClockState.choices, default=ClockState.RUNNING)
     started_at = models.DateTimeField()
     accumulated_seconds = models.PositiveBigIntegerField(
-        default=0, help_text="Business seconds counted before running_since."
+        default=0, help_text=_("Business seconds counted before running_since.")
     )
     running_since = models.DateTimeField(null=True, blank=True)
     target_seconds = models.PositiveBigIntegerField()
@@ -183,7 +184,7 @@ class Deadline(models.Model):
     state = models.CharField(max_length=10, choices=DeadlineState.choices, default=DeadlineState.PENDING)
     fired_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True, help_text="Empty: at due_at.")
+    next_attempt_at = models.DateTimeField(null=True, blank=True, help_text=_("Empty: at due_at."))
     last_error = models.TextField(blank=True)
     # The claim: a sweeper owns the row while claimed_until is in the future and the token is its own.
     claimed_until = models.DateTimeField(null=True, blank=True)
@@ -208,7 +209,7 @@ class Deadline(models.Model):
 class Heartbeat(models.Model):
     """When a periodic job last finished (one row per job): how /health/ and /metrics/ see beat."""
 
-    name = models.CharField(max_length=64, primary_key=True, help_text='The job, e.g. "clocks.sweep_deadlines".')
+    name = models.CharField(max_length=64, primary_key=True, help_text=_('The job, e.g. "clocks.sweep_deadlines".'))
     at = models.DateTimeField()
 
     def __str__(self) -> str:

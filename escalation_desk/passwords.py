@@ -23,6 +23,7 @@ from django.urls import URLPattern, path, reverse_lazy
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext_lazy
 
 from accounts import lockout
 from accounts.models import User
@@ -50,8 +51,8 @@ def reset_link_context(notification: Notification) -> dict[str, Any]:
 def register() -> None:
     registry.register(
         KIND,
-        subject="{% if audience == 'portal' %}Set a new password for your support account"
-        "{% else %}Set a new password for Escalation Desk{% endif %}",
+        subject=gettext_lazy("{% if audience == 'portal' %}Set a new password for your support account"
+                             "{% else %}Set a new password for Escalation Desk{% endif %}"),
         description="A password reset link (e-mail only; the link is made at delivery).",
         delivery_context=reset_link_context,
     )

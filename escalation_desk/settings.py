@@ -100,6 +100,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language of the request (Accept-Language or the django_language cookie) among LANGUAGES;
+    # with English alone every request gets English, as before. After sessions, before common.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -211,7 +214,11 @@ LOGIN_URL = "desk:login"
 LOGIN_REDIRECT_URL = "desk:my_work"
 LOGOUT_REDIRECT_URL = "desk:login"
 
+# Translation (docs/translation.md): English is the source language and the only one offered so
+# far; user-facing strings are marked for translation and the catalogues live in locale/.
 LANGUAGE_CODE = "en-gb"
+LANGUAGES = [("en-gb", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/London")
 USE_I18N = True
 USE_TZ = True

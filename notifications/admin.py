@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .models import Notification
@@ -26,7 +27,7 @@ class NotificationAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Notification | None = None) -> bool:
         return False
 
-    @admin.action(description="Re-drive selected (e-mail: one more delivery attempt now)")
+    @admin.action(description=_("Re-drive selected (e-mail: one more delivery attempt now)"))
     def redrive_selected(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
         sent = services.redrive_selected(notification_ids=queryset.values_list("pk", flat=True))
         self.message_user(request, f"{sent} notification{'s' if sent != 1 else ''} sent.", messages.SUCCESS)

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Channel(models.TextChoices):
@@ -31,15 +32,15 @@ class Notification(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
     channel = models.CharField(max_length=10, choices=Channel.choices)
-    kind = models.CharField(max_length=100, help_text='Registered kind, e.g. "ticket.sla_warning".')
+    kind = models.CharField(max_length=100, help_text=_('Registered kind, e.g. "ticket.sla_warning".'))
     subject = models.CharField(max_length=255)
     context = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     dedup_key = models.CharField(max_length=255)
-    link = models.CharField(max_length=500, blank=True, help_text="URL path the in-app item opens.")
+    link = models.CharField(max_length=500, blank=True, help_text=_("URL path the in-app item opens."))
     thread = models.CharField(
         max_length=60, blank=True, db_index=True,
-        help_text='What the mail is about, e.g. "ticket-42": its mails thread together and '
-        "replies naming them find their way back (notifications.threading).",
+        help_text=_('What the mail is about, e.g. "ticket-42": its mails thread together and '
+        "replies naming them find their way back (notifications.threading)."),
     )
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext
 
 from tickets import permissions
 
@@ -24,7 +25,7 @@ def customer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         if user.is_staff or permissions.is_staff_reader(user):
             return redirect("desk:my_work")
         if not user.organisation_id:
-            raise PermissionDenied("Your account is not linked to a customer organisation.")
+            raise PermissionDenied(gettext("Your account is not linked to a customer organisation."))
         return view(request, *args, **kwargs)
 
     return wrapper

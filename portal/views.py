@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -96,7 +97,8 @@ def request_new(request: HttpRequest) -> HttpResponse:
         except (InvalidInput, PermissionDenied) as exc:
             _form_errors(form, exc)
         else:
-            messages.success(request, f"Thank you. Your request {ticket.reference} has been sent to our support team.")
+            messages.success(request, gettext("Thank you. Your request %(reference)s has been sent to our support team.")
+                             % {"reference": ticket.reference})
             return redirect("portal:request", pk=ticket.pk)
     status = 400 if form.is_bound and form.errors else 200
     return render(request, "portal/request_new.html", {"form": form}, status=status)
@@ -164,7 +166,7 @@ def request_message(request: HttpRequest, pk: int) -> HttpResponse:
         except (InvalidInput, Refused, PermissionDenied) as exc:
             _form_errors(form, exc)
         else:
-            messages.success(request, "Your message has been sent.")
+            messages.success(request, gettext("Your message has been sent."))
             return redirect(reverse("portal:request", args=[ticket.pk]) + "#messages")
     return _request_page(request, selectors.get_request_for(request.user, pk), bound={"message": form})
 
@@ -197,7 +199,7 @@ def request_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         except (InvalidInput, Refused, PermissionDenied) as exc:
             _form_errors(form, exc)
         else:
-            messages.success(request, "Thank you for confirming. Your request is now closed.")
+            messages.success(request, gettext("Thank you for confirming. Your request is now closed."))
             return redirect("portal:request", pk=ticket.pk)
     return _request_page(request, selectors.get_request_for(request.user, pk), bound={"confirm": form})
 
@@ -216,7 +218,7 @@ def request_reopen(request: HttpRequest, pk: int) -> HttpResponse:
         except (InvalidInput, Refused, PermissionDenied) as exc:
             _form_errors(form, exc)
         else:
-            messages.success(request, "Thank you. We have reopened your request and will look at it again.")
+            messages.success(request, gettext("Thank you. We have reopened your request and will look at it again."))
             return redirect("portal:request", pk=ticket.pk)
     return _request_page(request, selectors.get_request_for(request.user, pk), bound={"reopen": form})
 
@@ -235,7 +237,7 @@ def request_copy_in(request: HttpRequest, pk: int) -> HttpResponse:
         except (InvalidInput, Refused, PermissionDenied) as exc:
             _form_errors(form, exc)
         else:
-            messages.success(request, f"{contact} is copied in and will hear of every reply.")
+            messages.success(request, gettext("%(contact)s is copied in and will hear of every reply.") % {"contact": contact})
             return redirect(reverse("portal:request", args=[ticket.pk]) + "#copied-in")
     return _request_page(request, selectors.get_request_for(request.user, pk), bound={"copy_in": form})
 
@@ -249,7 +251,7 @@ def request_copy_out(request: HttpRequest, pk: int, user_pk: int) -> HttpRespons
     if contact is None:
         raise Http404("Nobody by that name is copied in.")
     ticket_remove_cc(ticket=ticket, actor=request.user, contact=contact)
-    messages.success(request, f"{contact} is no longer copied in.")
+    messages.success(request, gettext("%(contact)s is no longer copied in.") % {"contact": contact})
     return redirect(reverse("portal:request", args=[ticket.pk]) + "#copied-in")
 
 
@@ -278,8 +280,8 @@ def escalation_request(request: HttpRequest, pk: int) -> HttpResponse:
         except (InvalidInput, Refused, PermissionDenied) as exc:
             _form_errors(form, exc)
         else:
-            messages.success(request, "Thank you. We have added this to your escalation." if had_case else
-                             "Thank you. We have received your escalation; an escalation manager will contact you.")
+            messages.success(request, gettext("Thank you. We have added this to your escalation.") if had_case else
+                             gettext("Thank you. We have received your escalation; an escalation manager will contact you."))
             return redirect(reverse("portal:request", args=[ticket.pk]) + "#escalation")
     return _request_page(request, selectors.get_request_for(request.user, pk), bound={"escalation": form})
 
@@ -296,8 +298,8 @@ def _answer(request: HttpRequest, pk: int, case_pk: int, *, agree: bool) -> Http
         except (InvalidInput, Refused, PermissionDenied) as exc:
             _form_errors(form, exc)
         else:
-            messages.success(request, "Thank you. The escalation is closed; your request carries on with our "
-                             "support team." if agree else "Thank you. Your request stays escalated.")
+            messages.success(request, gettext("Thank you. The escalation is closed; your request carries on with our "
+                                     "support team.") if agree else gettext("Thank you. Your request stays escalated."))
             return redirect(reverse("portal:request", args=[ticket.pk]) + "#escalation")
     return _request_page(request, selectors.get_request_for(request.user, pk), bound={name: form})
 
