@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from escalations.tests.test_case_api import acknowledged, as_, monday_morning, people, requested  # noqa: F401
+from cases.tests.test_case_api import acknowledged, as_, monday_morning, people, requested  # noqa: F401
 from rest_framework.test import APIClient
 
 from accounts.models import User

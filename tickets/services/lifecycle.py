@@ -11,14 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
-from django_fsm import can_proceed, has_transition_perm
 
 from accounts.models import Team, User
 from escalation_desk import links
 from escalation_desk.domain import InvalidInput, Refused
+from escalation_desk.state import change_state
 
 from .. import notices, permissions, sla
 from ..guards import MISSING_FOR
@@ -50,42 +49,33 @@ def _run_transition(
     details: dict[str, Any] | None = None,
     then: Callable[[Ticket], None] | None = None,
 ) -> Ticket:
-    """Lock, put the input on the ticket, check permission and guards, transition, record.
+    """Lock, put the input on the ticket, check permission and guards, transition, record
+    (escalation_desk.state.change_state, the one way every state machine changes).
 
     `then` runs after the change in the same transaction (the ticket's clocks follow it).
     """
-    with transaction.atomic():
-        locked = lock_ticket(ticket)
-        method = getattr(locked, name)
-        source = locked.status
-        if not can_proceed(method, check_conditions=False):
-            raise Refused(
-                f"{TRANSITION_LABELS[name]} is not possible while the ticket is "
-                f"{locked.get_status_display().lower()}",
-                [f"the ticket to be in a state that allows {TRANSITION_LABELS[name].lower()}"],
-            )
-        if not method._django_fsm.has_transition_perm(locked, source, actor):
-            raise PermissionDenied(f"You may not {TRANSITION_LABELS[name].lower()} this ticket.")
-        if prepare is not None:
-            prepare(locked)
-        missing = MISSING_FOR.get(name, lambda _t: [])(locked)
-        if missing or not has_transition_perm(method, actor):
-            raise Refused(f"{TRANSITION_LABELS[name]} refused", missing)
-        method(**(call_kwargs or {}))
-        locked.save()
-        record_event(
-            ticket=locked,
-            kind=name,
-            actor=actor,
-            source=source,
-            target=locked.status,
-            reason=reason,
-            details=details,
-            is_public=True,
+    label = TRANSITION_LABELS[name]
+
+    def not_possible(locked: Ticket) -> Refused:
+        return Refused(
+            f"{label} is not possible while the ticket is {locked.get_status_display().lower()}",
+            [f"the ticket to be in a state that allows {label.lower()}"],
         )
+
+    def record(locked: Ticket, source: str) -> None:
+        record_event(ticket=locked, kind=name, actor=actor, source=source, target=locked.status,
+                     reason=reason, details=details, is_public=True)
+
+    def after(locked: Ticket) -> None:
         if then is not None:
             then(locked)
         ticket_changed.send(sender=Ticket, ticket=locked, change=name, actor=actor)
+
+    locked = change_state(
+        ticket, name, actor=actor, lock=lock_ticket, label=label, not_possible=not_possible,
+        denied=f"You may not {label.lower()} this ticket.", prepare=prepare,
+        missing=MISSING_FOR.get(name, lambda _t: []), arguments=call_kwargs, record=record, then=after,
+    )
     refresh_stale(ticket, locked)
     return locked
 
