@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
@@ -51,7 +52,7 @@ from .services.assignment import ticket_assign
 from .services.attachments import ticket_attach
 from .services.conversation import ticket_comment
 from .services.intake import ticket_create
-from .services.lifecycle import TRANSITION_LABELS, TRANSITION_SERVICES
+from .services.lifecycle import TRANSITION_SERVICES, transition_denied
 from .services.steps import ticket_add_step, ticket_complete_step
 from .services.watchers import ticket_add_cc, ticket_follow, ticket_remove_cc, ticket_unfollow
 
@@ -106,13 +107,13 @@ def queue_filters_from(params: MultiValueDict) -> selectors.QueueFilters:
     """Read and check the list filters; a bad value is a 400, never an empty page or a 500."""
     team = (params.get("team") or "").strip()
     if team and not is_number(team):
-        raise InvalidInput({"team": ["A team id (a number)."]})
+        raise InvalidInput({"team": [gettext("A team id (a number).")]})
     sla_filter = (params.get("sla") or "").strip()
     if sla_filter not in ("", "soon", "breached"):
-        raise InvalidInput({"sla": ['"soon" (past a warning point) or "breached".']})
+        raise InvalidInput({"sla": [gettext('"soon" (past a warning point) or "breached".')]})
     assignee = (params.get("assignee") or "").strip()
     if assignee and assignee not in ("me", "none") and not is_number(assignee):
-        raise InvalidInput({"assignee": ['"me", "none", or a user id.']})
+        raise InvalidInput({"assignee": [gettext('"me", "none", or a user id.')]})
     return selectors.QueueFilters(
         status=query_choices(params, "status", Status.values),
         priority=query_choices(params, "priority", Priority.values),
@@ -130,9 +131,7 @@ def _transition_action(name: str) -> Any:
     def transition(self: TicketViewSet, request: Request, pk: str | None = None) -> Response:
         ticket = selectors.get_ticket_for(request.user, pk)
         if not selectors.may_take_transition(ticket, request.user, name):
-            raise PermissionDenied(
-                f"You may not {TRANSITION_LABELS[name].lower()} this ticket."
-            )
+            raise PermissionDenied(transition_denied(name))
         serializer = input_serializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -207,7 +206,7 @@ class TicketViewSet(viewsets.GenericViewSet):
         user = request.user
         staff = permissions.is_staff_reader(user)
         if not permissions.can_create_ticket(user, None if staff else user.organisation_id):
-            raise PermissionDenied("You may not open tickets.")
+            raise PermissionDenied(gettext("You may not open tickets."))
         serializer = TicketCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         ticket = ticket_create(actor=user, channel=Channel.API, **serializer.validated_data)
@@ -241,10 +240,10 @@ class TicketViewSet(viewsets.GenericViewSet):
         """The same service as the console: an "assigned" event, the new assignee is told."""
         user = request.user
         if not permissions.is_staff_reader(user):
-            raise Http404("No such ticket.")  # customers have no assignment to see or change
+            raise Http404(gettext("No such ticket."))  # customers have no assignment to see or change
         ticket = selectors.get_ticket_for(user, pk)
         if not permissions.can_assign(ticket, user):
-            raise PermissionDenied("Only a team leader or manager of the ticket's team may assign it.")
+            raise PermissionDenied(gettext("Only a team leader or manager of the ticket's team may assign it."))
         serializer = AssignInputSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         ticket_assign(ticket=ticket, actor=user, assignee=serializer.validated_data["assignee"])
@@ -257,7 +256,7 @@ class TicketViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def follow(self, request: Request, pk: str | None = None) -> Response:
         if not permissions.is_staff_reader(request.user):
-            raise Http404("No such ticket.")
+            raise Http404(gettext("No such ticket."))
         ticket = selectors.get_ticket_for(request.user, pk)
         ticket_follow(ticket=ticket, actor=request.user)
         return Response(self.detail_data(ticket.pk))
@@ -269,7 +268,7 @@ class TicketViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def unfollow(self, request: Request, pk: str | None = None) -> Response:
         if not permissions.is_staff_reader(request.user):
-            raise Http404("No such ticket.")
+            raise Http404(gettext("No such ticket."))
         ticket = selectors.get_ticket_for(request.user, pk)
         ticket_unfollow(ticket=ticket, actor=request.user)
         return Response(self.detail_data(ticket.pk))
@@ -320,7 +319,7 @@ class TicketViewSet(viewsets.GenericViewSet):
         """Any other name after a ticket: 404 naming the transitions that exist."""
         selectors.get_ticket_for(request.user, pk)
         return Response(
-            {"detail": f"Unknown transition '{transition}'", "known": list(TRANSITION_SERVICES)},
+            {"detail": gettext("Unknown transition '%(transition)s'") % {"transition": transition}, "known": list(TRANSITION_SERVICES)},
             status=status.HTTP_404_NOT_FOUND,
         )
 
@@ -388,9 +387,9 @@ class TicketViewSet(viewsets.GenericViewSet):
         ticket = selectors.get_ticket_for(user, pk)
         step = ticket.steps.filter(pk=int(step_id)).first()
         if step is None or not (step.is_public or permissions.can_view_internal(user)):
-            raise Http404("No such step.")
+            raise Http404(gettext("No such step."))
         if not permissions.can_add_step(ticket, user):
-            raise PermissionDenied("You may not document troubleshooting on this ticket.")
+            raise PermissionDenied(gettext("You may not document troubleshooting on this ticket."))
         context = self.get_serializer_context()
         serializer = StepCompleteInputSerializer(data=request.data, context=context)
         serializer.is_valid(raise_exception=True)
@@ -416,9 +415,9 @@ class TicketViewSet(viewsets.GenericViewSet):
         ticket = selectors.get_ticket_for(user, pk)
         step = ticket.steps.filter(pk=int(step_id)).first()
         if step is None or not (step.is_public or permissions.can_view_internal(user)):
-            raise Http404("No such step.")
+            raise Http404(gettext("No such step."))
         if not permissions.can_set_step_visibility(ticket, user):
-            raise PermissionDenied("You may not change who sees this ticket's troubleshooting.")
+            raise PermissionDenied(gettext("You may not change who sees this ticket's troubleshooting."))
         serializer = StepVisibilityInputSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         step.ticket = ticket

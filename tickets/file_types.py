@@ -13,6 +13,7 @@ from typing import IO
 
 import magic
 from django.http import FileResponse, Http404
+from django.utils.translation import gettext
 
 from .models import Attachment
 
@@ -69,7 +70,7 @@ def download_response(attachment: Attachment) -> FileResponse:
     try:
         handle = attachment.file.open("rb")
     except OSError:
-        raise Http404("The file is no longer available.") from None
+        raise Http404(gettext("The file is no longer available.")) from None
     response = FileResponse(
         handle, as_attachment=True, filename=attachment.original_name,
         content_type=served_type(attachment.original_name, read_head(handle)),

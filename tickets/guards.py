@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db.models import Q
+from django.utils.translation import gettext, gettext_lazy
 
 if TYPE_CHECKING:
     from .models import Ticket
@@ -17,13 +18,13 @@ if TYPE_CHECKING:
 # Fields triage requires. Replication steps, error messages and recent changes accept an
 # explicit "none"/"n/a"; an empty value is missing.
 INTAKE_FIELDS: list[tuple[str, str]] = [
-    ("summary", "summary"),
-    ("description", "description"),
-    ("symptoms", "symptoms"),
-    ("replication_steps", 'replication steps (or "none")'),
-    ("error_messages", 'error messages (or "none")'),
-    ("recent_changes", 'recent changes to the system (or "none")'),
-    ("business_impact", "business impact"),
+    ("summary", gettext_lazy("summary")),
+    ("description", gettext_lazy("description")),
+    ("symptoms", gettext_lazy("symptoms")),
+    ("replication_steps", gettext_lazy('replication steps (or "none")')),
+    ("error_messages", gettext_lazy('error messages (or "none")')),
+    ("recent_changes", gettext_lazy('recent changes to the system (or "none")')),
+    ("business_impact", gettext_lazy("business impact")),
 ]
 
 
@@ -32,13 +33,13 @@ def _blank(value: object) -> bool:
 
 
 def intake_missing(ticket: Ticket) -> list[str]:
-    missing = [label for field, label in INTAKE_FIELDS if _blank(getattr(ticket, field))]
+    missing = [str(label) for field, label in INTAKE_FIELDS if _blank(getattr(ticket, field))]
     if not ticket.priority:
-        missing.append("priority")
+        missing.append(gettext("priority"))
     if ticket.category_id is None:
-        missing.append("category")
+        missing.append(gettext("category"))
     if ticket.service_id is None:
-        missing.append("affected service")
+        missing.append(gettext("affected service"))
     return missing
 
 
@@ -47,7 +48,7 @@ def intake_is_documented(ticket: Ticket) -> bool:
 
 
 def wait_missing(ticket: Ticket) -> list[str]:
-    return ["what the customer needs to provide"] if _blank(ticket.waiting_reason) else []
+    return [gettext("what the customer needs to provide")] if _blank(ticket.waiting_reason) else []
 
 
 def wait_is_explained(ticket: Ticket) -> bool:
@@ -70,17 +71,17 @@ def ticket_needs_knowledge_update(ticket: Ticket) -> bool:
 def resolution_missing(ticket: Ticket) -> list[str]:
     missing = []
     if _blank(ticket.resolution_summary):
-        missing.append("resolution details (what fixed it)")
+        missing.append(gettext("resolution details (what fixed it)"))
     if _blank(ticket.root_cause):
-        missing.append("root cause")
+        missing.append(gettext("root cause"))
     if not ticket.fix_kind:
-        missing.append("whether it is a workaround or a permanent fix")
+        missing.append(gettext("whether it is a workaround or a permanent fix"))
     if (
         ticket_needs_knowledge_update(ticket)
         and _blank(ticket.knowledge_article)
         and _blank(ticket.knowledge_none_reason)
     ):
-        missing.append("knowledge-base update, or the reason none is needed (Engineering worked it)")
+        missing.append(gettext("knowledge-base update, or the reason none is needed (Engineering worked it)"))
     return missing
 
 
@@ -89,7 +90,7 @@ def resolution_is_documented(ticket: Ticket) -> bool:
 
 
 def reopen_missing(ticket: Ticket) -> list[str]:
-    return ["the reason the resolution is not satisfactory"] if _blank(ticket.reopen_reason) else []
+    return [gettext("the reason the resolution is not satisfactory")] if _blank(ticket.reopen_reason) else []
 
 
 def reopen_is_explained(ticket: Ticket) -> bool:
@@ -99,13 +100,13 @@ def reopen_is_explained(ticket: Ticket) -> bool:
 def cancellation_missing(ticket: Ticket) -> list[str]:
     missing = []
     if not ticket.cancel_reason:
-        missing.append("cancellation reason (duplicate, spam or withdrawn)")
+        missing.append(gettext("cancellation reason (duplicate, spam or withdrawn)"))
     elif ticket.cancel_reason == "duplicate" and ticket.duplicate_of_id is None:
-        missing.append("the ticket this one duplicates")
+        missing.append(gettext("the ticket this one duplicates"))
     elif ticket.duplicate_of_id is not None and ticket.duplicate_of_id == ticket.pk:
-        missing.append("a different ticket to duplicate (not itself)")
+        missing.append(gettext("a different ticket to duplicate (not itself)"))
     elif ticket.duplicate_of is not None and ticket.duplicate_of.organisation_id != ticket.organisation_id:
-        missing.append("a duplicate ticket of the same organisation")
+        missing.append(gettext("a duplicate ticket of the same organisation"))
     return missing
 
 

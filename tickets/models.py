@@ -10,6 +10,7 @@ from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from accounts.models import Organisation, Team
@@ -27,49 +28,49 @@ from .guards import (
 
 
 class Priority(models.TextChoices):
-    P1 = "P1", "P1 – critical"
-    P2 = "P2", "P2 – high"
-    P3 = "P3", "P3 – medium"
-    P4 = "P4", "P4 – low"
+    P1 = "P1", _("P1 – critical")
+    P2 = "P2", _("P2 – high")
+    P3 = "P3", _("P3 – medium")
+    P4 = "P4", _("P4 – low")
 
 
 class Status(models.TextChoices):
-    NEW = "new", "New"
-    OPEN = "open", "Open"
-    IN_PROGRESS = "in_progress", "In progress"
-    WAITING_ON_CUSTOMER = "waiting_on_customer", "Waiting on customer"
-    RESOLVED = "resolved", "Resolved"
-    CLOSED = "closed", "Closed"
-    CANCELLED = "cancelled", "Cancelled"
+    NEW = "new", _("New")
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    WAITING_ON_CUSTOMER = "waiting_on_customer", _("Waiting on customer")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 OPEN_STATES = [Status.NEW, Status.OPEN, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER]
 
 
 class Channel(models.TextChoices):
-    PORTAL = "portal", "Portal"
-    PHONE = "phone", "Phone"
-    EMAIL = "email", "E-mail"
-    API = "api", "API"
-    CONSOLE = "console", "Console"
+    PORTAL = "portal", _("Portal")
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("E-mail")
+    API = "api", _("API")
+    CONSOLE = "console", _("Console")
 
 
 class FixKind(models.TextChoices):
-    PERMANENT = "permanent", "Permanent fix"
-    WORKAROUND = "workaround", "Workaround"
-    KNOWN_ERROR = "known_error", "Accepted as a known error"
+    PERMANENT = "permanent", _("Permanent fix")
+    WORKAROUND = "workaround", _("Workaround")
+    KNOWN_ERROR = "known_error", _("Accepted as a known error")
 
 
 class CancelReason(models.TextChoices):
-    DUPLICATE = "duplicate", "Duplicate"
-    SPAM = "spam", "Spam"
-    WITHDRAWN = "withdrawn", "Withdrawn by the customer"
+    DUPLICATE = "duplicate", _("Duplicate")
+    SPAM = "spam", _("Spam")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the customer")
 
 
 class CloseKind(models.TextChoices):
-    CONFIRMED_BY_CUSTOMER = "confirmed_by_customer", "Confirmed by the customer"
-    CONFIRMED_ON_BEHALF = "confirmed_on_behalf", "Customer's confirmation recorded by staff"
-    AUTO_CLOSED = "auto_closed", "Closed automatically: confirmation window passed"
+    CONFIRMED_BY_CUSTOMER = "confirmed_by_customer", _("Confirmed by the customer")
+    CONFIRMED_ON_BEHALF = "confirmed_on_behalf", _("Customer's confirmation recorded by staff")
+    AUTO_CLOSED = "auto_closed", _("Closed automatically: confirmation window passed")
 
 
 class Category(models.Model):
@@ -78,7 +79,7 @@ class Category(models.Model):
 
     class Meta:
         ordering = ["name"]
-        verbose_name_plural = "categories"
+        verbose_name_plural = _("categories")
 
     def __str__(self) -> str:
         return self.name
@@ -95,11 +96,11 @@ class Service(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Team that receives new tickets for this service at triage.",
+        help_text=_("Team that receives new tickets for this service at triage."),
     )
     calendar = models.ForeignKey(
         BusinessCalendar, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        help_text="Business hours the SLA clocks of this service count (default: 24×7).",
+        help_text=_("Business hours the SLA clocks of this service count (default: 24×7)."),
     )
     is_active = models.BooleanField(default=True)
 
@@ -117,12 +118,12 @@ class SlaTarget(models.Model):
     first_response_minutes = models.PositiveIntegerField()
     resolution_minutes = models.PositiveIntegerField()
     warning_percent = models.PositiveSmallIntegerField(
-        default=75, help_text="Warn when this share of the time frame is used."
+        default=75, help_text=_("Warn when this share of the time frame is used.")
     )
 
     class Meta:
         ordering = ["priority"]
-        verbose_name = "SLA target"
+        verbose_name = _("SLA target")
 
     def __str__(self) -> str:
         return f"{self.priority}: respond {self.first_response_minutes} min, resolve {self.resolution_minutes} min"
@@ -150,39 +151,39 @@ class Ticket(FSMModelMixin, models.Model):
     summary = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     symptoms = models.TextField(blank=True)
-    replication_steps = models.TextField(blank=True, help_text='Steps to reproduce, or "none"')
-    error_messages = models.TextField(blank=True, help_text='Exact error messages, or "none"')
+    replication_steps = models.TextField(blank=True, help_text=_('Steps to reproduce, or "none"'))
+    error_messages = models.TextField(blank=True, help_text=_('Exact error messages, or "none"'))
     recent_changes = models.TextField(
-        blank=True, help_text='Recent changes to the system, or "none"'
+        blank=True, help_text=_('Recent changes to the system, or "none"')
     )
     business_impact = models.TextField(blank=True)
-    workaround = models.TextField(blank=True, help_text="Workaround, if any")
+    workaround = models.TextField(blank=True, help_text=_("Workaround, if any"))
     critical_milestone = models.DateField(null=True, blank=True)
     priority = models.CharField(max_length=2, choices=Priority.choices, blank=True)
     category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT)
     service = models.ForeignKey(
-        Service, null=True, blank=True, on_delete=models.PROTECT, verbose_name="affected service"
+        Service, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("affected service")
     )
 
     # Lifecycle
     status = FSMField(default=Status.NEW, choices=Status.choices, protected=True, db_index=True)
     team = models.ForeignKey(
         Team, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets",
-        verbose_name="assignment team",
+        verbose_name=_("assignment team"),
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
         related_name="assigned_tickets",
     )
     waiting_reason = models.TextField(blank=True)
-    resolution_summary = models.TextField(blank=True, help_text="What fixed it")
+    resolution_summary = models.TextField(blank=True, help_text=_("What fixed it"))
     root_cause = models.TextField(blank=True)
     fix_kind = models.CharField(max_length=20, choices=FixKind.choices, blank=True)
     knowledge_article = models.CharField(
-        max_length=200, blank=True, help_text="Knowledge-base article created or updated"
+        max_length=200, blank=True, help_text=_("Knowledge-base article created or updated")
     )
     knowledge_none_reason = models.TextField(
-        blank=True, help_text="Why no knowledge-base update is needed"
+        blank=True, help_text=_("Why no knowledge-base update is needed")
     )
     reopen_reason = models.TextField(blank=True)
     reopen_count = models.PositiveIntegerField(default=0)
@@ -321,22 +322,22 @@ class Ticket(FSMModelMixin, models.Model):
 
 
 class StepKind(models.TextChoices):
-    BASIC_CHECK = "basic_check", "Basic check"
-    CONFIGURATION = "configuration", "Configuration verified"
-    LOG_ANALYSIS = "log_analysis", "Log analysis"
-    KNOWN_ISSUE = "known_issue", "Known-issue check"
-    REMOTE_SESSION = "remote_session", "Remote screen-sharing session"
-    REPLICATION = "replication", "Replication in a test environment"
-    ROOT_CAUSE = "root_cause", "Root cause analysis"
-    WORKAROUND = "workaround", "Workaround"
-    FIX_DEPLOYED = "fix_deployed", "Fix deployed"
-    SUGGESTED = "suggested", "Suggested by team leader"
-    OTHER = "other", "Other"
+    BASIC_CHECK = "basic_check", _("Basic check")
+    CONFIGURATION = "configuration", _("Configuration verified")
+    LOG_ANALYSIS = "log_analysis", _("Log analysis")
+    KNOWN_ISSUE = "known_issue", _("Known-issue check")
+    REMOTE_SESSION = "remote_session", _("Remote screen-sharing session")
+    REPLICATION = "replication", _("Replication in a test environment")
+    ROOT_CAUSE = "root_cause", _("Root cause analysis")
+    WORKAROUND = "workaround", _("Workaround")
+    FIX_DEPLOYED = "fix_deployed", _("Fix deployed")
+    SUGGESTED = "suggested", _("Suggested by team leader")
+    OTHER = "other", _("Other")
 
 
 class StepState(models.TextChoices):
-    DONE = "done", "Done"
-    TO_DO = "to_do", "To do"
+    DONE = "done", _("Done")
+    TO_DO = "to_do", _("To do")
 
 
 class TroubleshootingStep(models.Model):
@@ -344,17 +345,17 @@ class TroubleshootingStep(models.Model):
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="steps")
     kind = models.CharField(max_length=30, choices=StepKind.choices)
-    action = models.TextField(help_text="What was done")
-    outcome = models.TextField(blank=True, help_text="What it showed")
+    action = models.TextField(help_text=_("What was done"))
+    outcome = models.TextField(blank=True, help_text=_("What it showed"))
     state = models.CharField(max_length=10, choices=StepState.choices, default=StepState.DONE)
     engineer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     is_public = models.BooleanField(
-        default=False, help_text="Shown to the customer; internal by default"
+        default=False, help_text=_("Shown to the customer; internal by default")
     )
     performed_at = models.DateTimeField(default=timezone.now)
     redacted_at = models.DateTimeField(
-        null=True, blank=True, help_text="When its content was redacted (the timeline says who and why)."
+        null=True, blank=True, help_text=_("When its content was redacted (the timeline says who and why).")
     )
 
     class Meta:
@@ -370,11 +371,11 @@ class Comment(models.Model):
     body = models.TextField()
     is_internal = models.BooleanField(default=False)
     channel = models.CharField(
-        max_length=20, choices=Channel.choices, blank=True, help_text="How the comment reached us."
+        max_length=20, choices=Channel.choices, blank=True, help_text=_("How the comment reached us.")
     )
     created_at = models.DateTimeField(default=timezone.now)
     redacted_at = models.DateTimeField(
-        null=True, blank=True, help_text="When its content was redacted (the timeline says who and why)."
+        null=True, blank=True, help_text=_("When its content was redacted (the timeline says who and why).")
     )
 
     class Meta:
@@ -427,7 +428,7 @@ class Attachment(models.Model):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(default=timezone.now)
     redacted_at = models.DateTimeField(
-        null=True, blank=True, help_text="When its file was removed (the timeline says who and why)."
+        null=True, blank=True, help_text=_("When its file was removed (the timeline says who and why).")
     )
 
     class Meta:
@@ -460,7 +461,7 @@ class TimelineEvent(models.Model):
     target = models.CharField(max_length=40, blank=True)
     reason = models.TextField(blank=True)
     details = models.JSONField(default=dict, blank=True)
-    is_public = models.BooleanField(default=False, help_text="Visible to the customer")
+    is_public = models.BooleanField(default=False, help_text=_("Visible to the customer"))
 
     objects = TimelineQuerySet.as_manager()
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.utils.translation import gettext, gettext_lazy
+
 from accounts.models import User
 from escalation_desk import links
 from escalation_desk.input_guard import is_number
@@ -90,21 +92,21 @@ def signature(ticket: Ticket) -> str:
         if team is not None:
             lines.append(team.name)
         if engineer.phone:
-            lines.append(f"Phone: {engineer.phone}")
+            lines.append(gettext("Phone: %(phone)s") % {"phone": engineer.phone})
         if engineer.email:
-            lines.append(f"E-mail: {engineer.email}")
+            lines.append(gettext("E-mail: %(email)s") % {"email": engineer.email})
     elif team is not None:
         lines.append(team.name)
         if team.email:
-            lines.append(f"E-mail: {team.email}")
+            lines.append(gettext("E-mail: %(email)s") % {"email": team.email})
     if team is not None:
         leaders = [u for u in team.leaders.all() if u.pk != getattr(engineer, "pk", None)]
         for leader in leaders:
-            lines.append(f"Team leader: {_contact(leader)}")
+            lines.append(gettext("Team leader: %(contact)s") % {"contact": _contact(leader)})
         if team.manager_id and team.manager_id != getattr(engineer, "pk", None):
-            lines.append(f"Team manager: {_contact(team.manager)}")
+            lines.append(gettext("Team manager: %(contact)s") % {"contact": _contact(team.manager)})
     if not lines:
-        lines.append("Escalation Desk support")
+        lines.append(gettext("Escalation Desk support"))
     return "\n".join(lines)
 
 
@@ -160,24 +162,24 @@ def register() -> None:
     from notifications import registry as kinds
 
     for name, subject, description, automatic in [
-        ("ticket.public_reply", "[{{ reference }}] {{ author }} replied: {{ summary }}",
-         "Support staff replied publicly (to the customer and the contacts copied in).", False),
-        ("ticket.waiting_on_you", "[{{ reference }}] We need something from you: {{ summary }}",
-         "The ticket waits on the customer (what is needed is stated).", True),
-        ("ticket.resolved", "[{{ reference }}] Resolved: {{ summary }}",
-         "The ticket was resolved: the resolution, with confirm and reopen links (seed 001 quality "
-         "control, seed 003).", True),
-        ("ticket.received", "[{{ reference }}] We received your request: {{ summary }}",
-         "A request that came in by e-mail became a ticket (to the customer).", True),
-        ("ticket.customer_replied", "[{{ reference }}] {{ author }} replied: {{ summary }}",
-         "A customer replied (to the assignee, or the team leaders, and everyone engaged).", True),
-        ("ticket.staff_comment", "[{{ reference }}] {{ author }} added {{ what }}: {{ summary }}",
-         "A colleague commented on a ticket you follow or are engaged on.", True),
-        ("ticket.assigned", "[{{ reference }}] {{ assigned_by }} assigned you: {{ summary }}",
-         "A ticket was assigned to you.", True),
-        ("ticket.left_queue", "[{{ reference }}] Moved from you to {{ team_name }}: {{ summary }}",
-         "A ticket you had left your queue by automatic escalation.", True),
-        ("ticket.cc_added", "[{{ reference }}] {{ added_by }} copied you in: {{ summary }}",
-         "A colleague at your organisation copied you in on a request.", True),
+        ("ticket.public_reply", gettext_lazy("[{{ reference }}] {{ author }} replied: {{ summary }}"),
+         gettext_lazy("Support staff replied publicly (to the customer and the contacts copied in)."), False),
+        ("ticket.waiting_on_you", gettext_lazy("[{{ reference }}] We need something from you: {{ summary }}"),
+         gettext_lazy("The ticket waits on the customer (what is needed is stated)."), True),
+        ("ticket.resolved", gettext_lazy("[{{ reference }}] Resolved: {{ summary }}"),
+         gettext_lazy("The ticket was resolved: the resolution, with confirm and reopen links (seed 001 quality "
+                      "control, seed 003)."), True),
+        ("ticket.received", gettext_lazy("[{{ reference }}] We received your request: {{ summary }}"),
+         gettext_lazy("A request that came in by e-mail became a ticket (to the customer)."), True),
+        ("ticket.customer_replied", gettext_lazy("[{{ reference }}] {{ author }} replied: {{ summary }}"),
+         gettext_lazy("A customer replied (to the assignee, or the team leaders, and everyone engaged)."), True),
+        ("ticket.staff_comment", gettext_lazy("[{{ reference }}] {{ author }} added {{ what }}: {{ summary }}"),
+         gettext_lazy("A colleague commented on a ticket you follow or are engaged on."), True),
+        ("ticket.assigned", gettext_lazy("[{{ reference }}] {{ assigned_by }} assigned you: {{ summary }}"),
+         gettext_lazy("A ticket was assigned to you."), True),
+        ("ticket.left_queue", gettext_lazy("[{{ reference }}] Moved from you to {{ team_name }}: {{ summary }}"),
+         gettext_lazy("A ticket you had left your queue by automatic escalation."), True),
+        ("ticket.cc_added", gettext_lazy("[{{ reference }}] {{ added_by }} copied you in: {{ summary }}"),
+         gettext_lazy("A colleague at your organisation copied you in on a request."), True),
     ]:
         kinds.register(name, subject=subject, description=description, automatic=automatic)

@@ -12,6 +12,7 @@ from django.db.models.expressions import BaseExpression, OrderBy
 from django.db.models.functions import NullIf
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from clocks.models import Clock, ClockState
@@ -161,7 +162,7 @@ def get_ticket_for(user: User, pk: int | str, *, queryset: QuerySet[Ticket] | No
     try:
         ticket = qs.get(pk=int(pk))
     except (Ticket.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such ticket.") from None
+        raise Http404(gettext("No such ticket.")) from None
     log_context.bind_ticket(ticket.pk)  # the request's log lines name the ticket from here on
     return ticket
 
@@ -203,13 +204,13 @@ def get_attachment_for(user: User, pk: int | str) -> Attachment:
     try:
         attachment = Attachment.objects.select_related("ticket").get(pk=int(pk))
     except (Attachment.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such attachment.") from None
+        raise Http404(gettext("No such attachment.")) from None
     if not permissions.can_view_ticket(attachment.ticket, user):
-        raise Http404("No such attachment.")
+        raise Http404(gettext("No such attachment."))
     if attachment.is_internal and not permissions.can_view_internal(user):
-        raise Http404("No such attachment.")
+        raise Http404(gettext("No such attachment."))
     if attachment.redacted_at is not None:
-        raise Http404("This file was redacted.")
+        raise Http404(gettext("This file was redacted."))
     return attachment
 
 

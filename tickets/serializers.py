@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -298,7 +299,7 @@ class TicketCreateSerializer(serializers.Serializer):
             raise serializers.ValidationError(refused)
         if permissions.is_staff_reader(user):
             errors = {
-                name: ["Staff must say which organisation and contact the ticket is for."]
+                name: [gettext("Staff must say which organisation and contact the ticket is for.")]
                 for name in ("organisation", "requester")
                 if attrs.get(name) is None
             }

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from clocks.business_time import business_intervals
 from clocks.deadlines import deadline_cancel, deadline_schedule
@@ -30,7 +31,7 @@ from .models import SlaTarget, Ticket
 FIRST_RESPONSE = "ticket.first_response"
 RESOLUTION = "ticket.resolution"
 CONFIRMATION_WINDOW = "ticket.confirmation_window"
-CLOCK_LABELS = {FIRST_RESPONSE: "First response", RESOLUTION: "Resolution"}
+CLOCK_LABELS = {FIRST_RESPONSE: gettext_lazy("First response"), RESOLUTION: gettext_lazy("Resolution")}
 
 
 def calendar_for(ticket: Ticket) -> BusinessCalendar:
@@ -224,12 +225,13 @@ def register() -> None:
     from notifications import registry as notification_kinds
 
     notification_kinds.register(
-        "ticket.sla_warning", subject="[{{ reference }}] {{ clock }} time frame at its warning point: {{ summary }}",
-        description="A ticket's SLA time frame used its warning share (to the assignee).",
+        "ticket.sla_warning",
+        subject=gettext_lazy("[{{ reference }}] {{ clock }} time frame at its warning point: {{ summary }}"),
+        description=gettext_lazy("A ticket's SLA time frame used its warning share (to the assignee)."),
     )
     notification_kinds.register(
-        "ticket.sla_breach", subject="[{{ reference }}] {{ clock }} time frame breached: {{ summary }}",
-        description="A ticket's SLA time frame passed (to the team leaders).",
+        "ticket.sla_breach", subject=gettext_lazy("[{{ reference }}] {{ clock }} time frame breached: {{ summary }}"),
+        description=gettext_lazy("A ticket's SLA time frame passed (to the team leaders)."),
     )
 
     for kind in (FIRST_RESPONSE, RESOLUTION):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from escalation_desk.domain import InvalidInput, Refused
@@ -23,13 +24,15 @@ def ticket_assign(*, ticket: Ticket, actor: User, assignee: User | None) -> Tick
     with transaction.atomic():
         locked = lock_ticket(ticket)
         if not permissions.can_assign(locked, actor):
-            raise PermissionDenied("Only a team leader or manager of the ticket's team may assign it.")
+            raise PermissionDenied(gettext("Only a team leader or manager of the ticket's team may assign it."))
         if not locked.is_open:
-            raise Refused("Assigning refused",
-                          [f"an open ticket ({locked.reference} is {locked.get_status_display().lower()})"])
+            raise Refused(gettext("Assigning refused"),
+                          [gettext("an open ticket (%(reference)s is %(status)s)") % {
+                              "reference": locked.reference, "status": locked.get_status_display().lower()}])
         if assignee is not None and not (assignee.is_agent and permissions.can_work_ticket(locked, assignee)):
-            raise InvalidInput({"assignee": [f"{assignee} cannot work this ticket: not a member of "
-                                             f"{locked.team or 'its team'}."]})
+            raise InvalidInput({"assignee": [
+                gettext("%(assignee)s cannot work this ticket: not a member of %(team)s.")
+                % {"assignee": assignee, "team": locked.team or gettext("its team")}]})
         previous = locked.assignee
         if (previous.pk if previous else None) == (assignee.pk if assignee else None):
             return locked
@@ -38,22 +41,35 @@ def ticket_assign(*, ticket: Ticket, actor: User, assignee: User | None) -> Tick
         record_event(
             ticket=locked, kind="assigned", actor=actor,
             source=(previous.username if previous else "")[:40], target=(assignee.username if assignee else "")[:40],
-            reason=(f"Assigned to {assignee}" if assignee else "Unassigned")
-            + (f" (was {previous})" if previous else "") + ".",
+            reason=_assignment_reason(assignee, previous),
             details={"assignee": assignee.pk if assignee else None, "previous": previous.pk if previous else None},
         )
         stamp = timezone.now().isoformat()
         if assignee is not None:
             notices.tell_staff(ticket=locked, kind="ticket.assigned", recipients=[assignee], actor=actor,
                                context={"assigned_by": str(actor),
-                                        "message": f"{actor} assigned {locked.reference} {locked.summary} to you."},
+                                        "message": gettext("%(actor)s assigned %(reference)s %(summary)s to you.")
+                                        % {"actor": actor, "reference": locked.reference, "summary": locked.summary}},
                                dedup_key=f"ticket:{locked.pk}:assigned:{assignee.pk}:{stamp}")
         if previous is not None:
             notices.tell_staff(ticket=locked, kind="ticket.staff_comment", recipients=[previous], actor=actor,
-                               context={"author": str(actor), "what": "a new assignee",
-                                        "message": f"{actor} reassigned {locked.reference} from you to "
-                                                   f"{assignee or 'nobody'}."},
+                               context={"author": str(actor), "what": gettext("a new assignee"),
+                                        "message": gettext("%(actor)s reassigned %(reference)s from you to "
+                                                           "%(assignee)s.")
+                                        % {"actor": actor, "reference": locked.reference,
+                                           "assignee": assignee or gettext("nobody")}},
                                dedup_key=f"ticket:{locked.pk}:unassigned:{previous.pk}:{stamp}")
         ticket_changed.send(sender=Ticket, ticket=locked, change="assigned", actor=actor)
     refresh_stale(ticket, locked)
     return locked
+
+
+def _assignment_reason(assignee: User | None, previous: User | None) -> str:
+    """The timeline's words for an assignment: "Assigned to Ada (was Bob).", "Unassigned."."""
+    if assignee and previous:
+        return gettext("Assigned to %(assignee)s (was %(previous)s).") % {"assignee": assignee, "previous": previous}
+    if assignee:
+        return gettext("Assigned to %(assignee)s.") % {"assignee": assignee}
+    if previous:
+        return gettext("Unassigned (was %(previous)s).") % {"previous": previous}
+    return gettext("Unassigned.")

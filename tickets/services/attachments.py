@@ -27,16 +27,16 @@ def validate_upload(upload: UploadedFile) -> None:
     errors = []
     if ext not in allowed:
         errors.append(
-            f'"{name}": files of type ".{ext or "(none)"}" are not accepted; '
-            f"allowed: {', '.join(allowed)}."
+            gettext('"%(name)s": files of type ".%(ext)s" are not accepted; allowed: %(allowed)s.')
+            % {"name": name, "ext": ext or gettext("(none)"), "allowed": ", ".join(allowed)}
         )
     if upload.size is not None and upload.size > settings.ATTACHMENT_MAX_BYTES:
         errors.append(
-            f'"{name}" is {upload.size:,} bytes; the limit is '
-            f"{settings.ATTACHMENT_MAX_BYTES:,} bytes."
+            gettext('"%(name)s" is %(size)s bytes; the limit is %(limit)s bytes.')
+            % {"name": name, "size": f"{upload.size:,}", "limit": f"{settings.ATTACHMENT_MAX_BYTES:,}"}
         )
     if upload.size == 0:
-        errors.append(f'"{name}" is empty.')
+        errors.append(gettext('"%(name)s" is empty.') % {"name": name})
     if has_unstorable_characters(name) or has_unstorable_characters(getattr(upload, "content_type", "") or ""):
         errors.append(gettext("The file's name or declared type holds a null character or an unpaired surrogate."))
     if errors:
@@ -74,9 +74,9 @@ def ticket_attach(
 ) -> Attachment:
     """Attach a file to the ticket itself."""
     if not permissions.can_attach(ticket, actor):
-        raise PermissionDenied("You may not attach files to this ticket.")
+        raise PermissionDenied(gettext("You may not attach files to this ticket."))
     if is_internal and not permissions.can_view_internal(actor):
-        raise PermissionDenied("You may not add internal attachments.")
+        raise PermissionDenied(gettext("You may not add internal attachments."))
     validate_upload(upload)
     with transaction.atomic():
         locked = lock_ticket(ticket)

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext
 
 from accounts.models import User
 from escalation_desk.domain import InvalidInput, Refused
@@ -36,9 +37,9 @@ def ticket_comment(
     `channel` is how it reached us; `dropped_files` names attachments refused on the way in.
     """
     if not permissions.can_comment(ticket, actor, internal=is_internal):
-        raise PermissionDenied("You may not add this comment.")
+        raise PermissionDenied(gettext("You may not add this comment."))
     if not body or not body.strip():
-        raise InvalidInput({"body": ["The comment is empty."]})
+        raise InvalidInput({"body": [gettext("The comment is empty.")]})
     check_choice(channel, Channel, "channel")
     files = list(files)
     for upload in files:
@@ -48,9 +49,9 @@ def ticket_comment(
         locked = lock_ticket(ticket)
         if locked.status in FINAL_STATES:
             raise Refused(
-                "Comment refused",
-                [f"an open ticket: {locked.reference} is {locked.get_status_display().lower()}; "
-                 "open a follow-up ticket instead"],
+                gettext("Comment refused"),
+                [gettext("an open ticket: %(reference)s is %(status)s; open a follow-up ticket instead")
+                 % {"reference": locked.reference, "status": locked.get_status_display().lower()}],
             )
         comment = Comment.objects.create(
             ticket=locked, author=actor, body=body.strip(), is_internal=is_internal, channel=channel
@@ -85,7 +86,7 @@ def _answer_comment(ticket: Ticket, comment: Comment, *, by_customer: bool) -> N
         ticket.unread_customer_reply_at = comment.created_at
         Ticket.objects.filter(pk=ticket.pk).update(unread_customer_reply_at=comment.created_at)
     if by_customer and ticket.status == "waiting_on_customer":
-        ticket_customer_replied(ticket=ticket, actor=actor, note="Customer replied with a comment.")
+        ticket_customer_replied(ticket=ticket, actor=actor, note=gettext("Customer replied with a comment."))
 
 
 def _tell_of_comment(ticket: Ticket, comment: Comment, *, by_customer: bool) -> None:
@@ -100,7 +101,7 @@ def _tell_of_comment(ticket: Ticket, comment: Comment, *, by_customer: bool) -> 
         notices.tell_customers(ticket=ticket, kind="ticket.public_reply", context=context,
                                dedup_key=key, actor=author)
         return
-    what = "an internal note" if comment.is_internal else "a reply to the customer"
+    what = gettext("an internal note") if comment.is_internal else gettext("a reply to the customer")
     notices.tell_staff(ticket=ticket, kind="ticket.staff_comment", context={**context, "what": what},
                        dedup_key=key, actor=author)
     if not comment.is_internal:

@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import Organisation, User
 from escalation_desk.domain import InvalidInput
@@ -34,8 +35,9 @@ INTAKE_TEXT_FIELDS = [
 
 # What a customer may correct of what they told us (seed 002's review: "is the problem
 # statement correct?", the business impact, the critical milestone).
-CUSTOMER_STATEMENT_FIELDS = {"description": "Problem statement", "business_impact": "Business impact",
-                             "critical_milestone": "Critical milestone"}
+CUSTOMER_STATEMENT_FIELDS = {"description": gettext_lazy("Problem statement"),
+                             "business_impact": gettext_lazy("Business impact"),
+                             "critical_milestone": gettext_lazy("Critical milestone")}
 
 
 def ticket_create(
@@ -105,14 +107,16 @@ def _check_opening(
 ) -> None:
     """Refuse a ticket the actor may not open or whose input does not hold together."""
     if not permissions.can_create_ticket(actor, organisation.pk):
-        raise PermissionDenied("You may not open tickets for this organisation.")
+        raise PermissionDenied(gettext("You may not open tickets for this organisation."))
     errors: dict[str, list[str]] = {}
     if not summary or not summary.strip():
-        errors["summary"] = ["A summary is required."]
+        errors["summary"] = [gettext("A summary is required.")]
     if requester.organisation_id != organisation.pk:
-        errors["requester"] = [f"{requester} is not a contact of {organisation}."]
+        errors["requester"] = [gettext("%(requester)s is not a contact of %(organisation)s.")
+                               % {"requester": requester, "organisation": organisation}]
     if follow_up_of is not None and follow_up_of.organisation_id != organisation.pk:
-        errors["follow_up_of"] = [f"{follow_up_of.reference} is not a request of {organisation}."]
+        errors["follow_up_of"] = [gettext("%(reference)s is not a request of %(organisation)s.")
+                                  % {"reference": follow_up_of.reference, "organisation": organisation}]
     errors.update(permissions.staff_only_intake_errors(actor, staff_only))
     if errors:
         raise InvalidInput(errors)
@@ -136,7 +140,8 @@ def _tell_customer_opened_for_them(ticket: Ticket, *, actor: User) -> None:
     """Opened for them (a phone call, an e-mail read out): the customer gets the reference."""
     notices.tell_customers(
         ticket=ticket, kind="ticket.received", actor=actor,
-        context={"message": f"{actor} opened {ticket.reference} for you: {ticket.summary}.",
+        context={"message": gettext("%(actor)s opened %(reference)s for you: %(summary)s.")
+                 % {"actor": actor, "reference": ticket.reference, "summary": ticket.summary},
                  "opened_by": str(actor)},
         dedup_key=f"ticket:{ticket.pk}:received",
     )
@@ -148,11 +153,11 @@ def apply_intake(ticket: Ticket, changes: dict[str, Any]) -> dict[str, list[str]
     allowed = {*INTAKE_TEXT_FIELDS, "critical_milestone", "priority", "category", "service"}
     for field, value in changes.items():
         if field not in allowed:
-            raise InvalidInput({field: ["This field cannot be changed here."]})
+            raise InvalidInput({field: [gettext("This field cannot be changed here.")]})
         if field == "priority":
             check_choice(value or "", Priority, "priority")
         if field == "summary" and not (value or "").strip():
-            raise InvalidInput({"summary": ["A summary is required."]})
+            raise InvalidInput({"summary": [gettext("A summary is required.")]})
         old = getattr(ticket, field)
         if old != value:
             changed[field] = [str(old or ""), str(value or "")]
@@ -165,7 +170,7 @@ def ticket_update_intake(*, ticket: Ticket, actor: User, **changes: Any) -> Tick
     with transaction.atomic():
         locked = lock_ticket(ticket)
         if not permissions.can_edit_intake(locked, actor):
-            raise PermissionDenied("You may not edit this ticket's intake.")
+            raise PermissionDenied(gettext("You may not edit this ticket's intake."))
         changed = apply_intake(locked, changes)
         if changed:
             locked.save()
@@ -185,20 +190,21 @@ def ticket_correct_statement(*, ticket: Ticket, actor: User, why: str = "", **ch
     previous text stays in the timeline (a public event: the customer sees their correction)."""
     unknown = sorted(set(changes) - set(CUSTOMER_STATEMENT_FIELDS))
     if unknown:
-        raise InvalidInput({field: ["This field cannot be corrected here."] for field in unknown})
+        raise InvalidInput({field: [gettext("This field cannot be corrected here.")] for field in unknown})
     for field in ("description", "business_impact"):
         if field in changes and not (changes[field] or "").strip():
-            raise InvalidInput({field: ["A correction cannot be empty."]})
+            raise InvalidInput({field: [gettext("A correction cannot be empty.")]})
         if field in changes:
             changes[field] = changes[field].strip()
     with transaction.atomic():
         locked = lock_ticket(ticket)
         if not permissions.can_correct_own_statement(locked, actor):
-            raise PermissionDenied("You may not correct this request's statement.")
+            raise PermissionDenied(gettext("You may not correct this request's statement."))
         changed = apply_intake(locked, changes)
         if changed:
             locked.save()
-            was = " ".join(f"{CUSTOMER_STATEMENT_FIELDS[field]} was: “{old or 'not given'}”."
+            was = " ".join(gettext("%(field)s was: “%(old)s”.")
+                           % {"field": CUSTOMER_STATEMENT_FIELDS[field], "old": old or gettext("not given")}
                            for field, (old, _new) in changed.items())
             record_event(
                 ticket=locked, kind="intake_corrected", actor=actor, reason=f"{why} {was}".strip(),

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import Team, User
 from escalation_desk import links
@@ -27,15 +28,20 @@ from .core import check_choice, lock_ticket, record_event, refresh_stale
 from .intake import apply_intake
 
 TRANSITION_LABELS = {
-    "triage": "Triage",
-    "start": "Start work",
-    "await_customer": "Wait on customer",
-    "customer_replied": "Customer replied",
-    "resolve": "Resolve",
-    "confirm_resolution": "Confirm resolution",
-    "reopen": "Reopen",
-    "cancel": "Cancel",
+    "triage": gettext_lazy("Triage"),
+    "start": gettext_lazy("Start work"),
+    "await_customer": gettext_lazy("Wait on customer"),
+    "customer_replied": gettext_lazy("Customer replied"),
+    "resolve": gettext_lazy("Resolve"),
+    "confirm_resolution": gettext_lazy("Confirm resolution"),
+    "reopen": gettext_lazy("Reopen"),
+    "cancel": gettext_lazy("Cancel"),
 }
+
+
+def transition_denied(name: str) -> str:
+    """The refusal of a transition the actor may not take: "You may not triage this ticket."."""
+    return gettext("You may not %(action)s this ticket.") % {"action": TRANSITION_LABELS[name].lower()}
 
 
 def _run_transition(
@@ -58,8 +64,9 @@ def _run_transition(
 
     def not_possible(locked: Ticket) -> Refused:
         return Refused(
-            f"{label} is not possible while the ticket is {locked.get_status_display().lower()}",
-            [f"the ticket to be in a state that allows {label.lower()}"],
+            gettext("%(change)s is not possible while the ticket is %(status)s")
+            % {"change": label, "status": locked.get_status_display().lower()},
+            [gettext("the ticket to be in a state that allows %(change)s") % {"change": label.lower()}],
         )
 
     def record(locked: Ticket, source: str) -> None:
@@ -73,7 +80,7 @@ def _run_transition(
 
     locked = change_state(
         ticket, name, actor=actor, lock=lock_ticket, label=label, not_possible=not_possible,
-        denied=f"You may not {label.lower()} this ticket.", prepare=prepare,
+        denied=transition_denied(name), prepare=prepare,
         missing=MISSING_FOR.get(name, lambda _t: []), arguments=call_kwargs, record=record, then=after,
     )
     refresh_stale(ticket, locked)
@@ -110,7 +117,7 @@ def ticket_start(*, ticket: Ticket, actor: User, assignee: User | None = None) -
     """open → in_progress: an engineer of the team takes the ticket (themselves by default)."""
     assignee = assignee or actor
     if assignee.pk != actor.pk and not (assignee.is_agent and permissions.can_work_ticket(ticket, assignee)):
-        raise InvalidInput({"assignee": [f"{assignee} cannot work this ticket."]})
+        raise InvalidInput({"assignee": [gettext("%(assignee)s cannot work this ticket.") % {"assignee": assignee}]})
     return _run_transition(
         ticket=ticket, actor=actor, name="start",
         call_kwargs={"assignee_id": assignee.pk},
@@ -129,7 +136,8 @@ def ticket_await_customer(*, ticket: Ticket, actor: User, reason: str) -> Ticket
         notices.tell_customers(
             ticket=locked, kind="ticket.waiting_on_you", actor=actor,
             context={"waiting_reason": locked.waiting_reason,
-                     "message": f"To go on with {locked.reference} we need: {locked.waiting_reason}"},
+                     "message": gettext("To go on with %(reference)s we need: %(waiting_reason)s")
+                     % {"reference": locked.reference, "waiting_reason": locked.waiting_reason}},
             dedup_key=f"ticket:{locked.pk}:waiting:{timezone.now().isoformat()}",
         )
 
@@ -202,8 +210,8 @@ def ticket_confirm_resolution(
     def prepare(locked: Ticket) -> None:
         if not by_customer and not channel:
             raise Refused(
-                "Recording the customer's confirmation refused",
-                ["how the customer confirmed (phone, e-mail…)"],
+                gettext("Recording the customer's confirmation refused"),
+                [gettext("how the customer confirmed (phone, e-mail…)")],
             )
         locked.confirmation_note = (note or "").strip()
 
@@ -265,7 +273,7 @@ def ticket_close_unconfirmed(*, ticket: Ticket) -> Ticket:
         record_event(
             ticket=locked, kind="close_unconfirmed", actor=None, source=Status.RESOLVED,
             target=locked.status, is_public=True,
-            reason="Closed automatically: the confirmation window passed without an answer.",
+            reason=gettext("Closed automatically: the confirmation window passed without an answer."),
             details={"close_kind": locked.close_kind},
         )
         # The window's own deadline is being fired by the sweep: only the clocks stop here.
@@ -293,8 +301,9 @@ def ticket_hand_over(
         locked = lock_ticket(ticket)
         if locked.status not in (Status.NEW, Status.OPEN, Status.IN_PROGRESS):
             raise Refused(
-                "The ticket cannot change hands now",
-                [f"a ticket that is open or in progress (this one is {locked.get_status_display().lower()})"],
+                gettext("The ticket cannot change hands now"),
+                [gettext("a ticket that is open or in progress (this one is %(status)s)")
+                 % {"status": locked.get_status_display().lower()}],
             )
         previous_status = locked.status
         if locked.status != Status.NEW:

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import Team, User
 from escalation_desk.domain import InvalidInput, Refused, not_one_of
@@ -32,7 +33,7 @@ def ticket_add_step(
 ) -> TroubleshootingStep:
     """Document a troubleshooting step with its outcome and evidence (logs, screenshots)."""
     if not permissions.can_add_step(ticket, actor):
-        raise PermissionDenied("You may not add troubleshooting steps to this ticket.")
+        raise PermissionDenied(gettext("You may not add troubleshooting steps to this ticket."))
     _check_step(kind=kind, action=action, outcome=outcome, state=state)
     files = list(files)
     for upload in files:
@@ -40,7 +41,7 @@ def ticket_add_step(
     with transaction.atomic():
         locked = lock_ticket(ticket)
         if not locked.is_open:
-            raise Refused("Troubleshooting refused", ["an open ticket (this one is finished)"])
+            raise Refused(gettext("Troubleshooting refused"), [gettext("an open ticket (this one is finished)")])
         # The step is filed under the team the engineer worked it for: the ticket's team when
         # they belong to it, otherwise their own (first) team, so the tier doing it is known.
         if locked.team_id in actor.team_ids:
@@ -80,9 +81,9 @@ def _check_step(*, kind: str, action: str, outcome: str, state: str) -> None:
     if state not in StepState.values:
         errors["state"] = [not_one_of(state, StepState.values)]
     if not action or not action.strip():
-        errors["action"] = ["Say what was done."]
+        errors["action"] = [gettext("Say what was done.")]
     if state == StepState.DONE and (not outcome or not outcome.strip()):
-        errors["outcome"] = ["Say what the step showed (its outcome)."]
+        errors["outcome"] = [gettext("Say what the step showed (its outcome).")]
     if errors:
         raise InvalidInput(errors)
 
@@ -93,9 +94,9 @@ def ticket_complete_step(
     """A to-do step (suggested by a team leader) is done, with its outcome and evidence."""
     ticket = step.ticket
     if not permissions.can_add_step(ticket, actor):
-        raise PermissionDenied("You may not document troubleshooting on this ticket.")
+        raise PermissionDenied(gettext("You may not document troubleshooting on this ticket."))
     if not outcome or not outcome.strip():
-        raise InvalidInput({"outcome": ["Say what the step showed (its outcome)."]})
+        raise InvalidInput({"outcome": [gettext("Say what the step showed (its outcome).")]})
     files = list(files)
     for upload in files:
         validate_upload(upload)
@@ -103,9 +104,9 @@ def ticket_complete_step(
         locked = lock_ticket(ticket)
         current = TroubleshootingStep.objects.select_for_update().get(pk=step.pk)
         if current.state != StepState.TO_DO:
-            raise Refused("This step is already done", ["a step still to do"])
+            raise Refused(gettext("This step is already done"), [gettext("a step still to do")])
         if not locked.is_open:
-            raise Refused("Troubleshooting refused", ["an open ticket (this one is finished)"])
+            raise Refused(gettext("Troubleshooting refused"), [gettext("an open ticket (this one is finished)")])
         current.state = StepState.DONE
         current.outcome = outcome.strip()
         current.engineer = actor

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from clocks.models import Clock
 
@@ -14,7 +15,7 @@ from .core import record_event
 def ticket_clock_event(*, ticket: Ticket, clock: Clock, warning: bool) -> None:
     """A time frame reached its warning or breach point: the timeline says so, and the
     assignee (warning) or the team leaders (breach) are notified in the same transaction."""
-    label = sla.CLOCK_LABELS.get(clock.kind, clock.kind)
+    label = str(sla.CLOCK_LABELS.get(clock.kind, clock.kind))
     point = "warning" if warning else "breach"
     if warning:
         recipients = [ticket.assignee] if ticket.assignee else list(sla.team_leads(ticket))
@@ -27,8 +28,9 @@ def ticket_clock_event(*, ticket: Ticket, clock: Clock, warning: bool) -> None:
         context={
             "clock": label,
             "due_at": f"{timezone.localtime(clock.due_at):%a %d %b %Y %H:%M %Z}" if clock.due_at else "",
-            "message": f"{ticket.reference} {ticket.summary}: the {label.lower()} time frame "
-                       f"{'has reached its warning point' if warning else 'is breached'}.",
+            "message": (gettext("%(reference)s %(summary)s: the %(clock)s time frame has reached its warning point.")
+                        if warning else gettext("%(reference)s %(summary)s: the %(clock)s time frame is breached."))
+                       % {"reference": ticket.reference, "summary": ticket.summary, "clock": label.lower()},
         },
         dedup_key=f"clock:{clock.pk}:{point}",
         actor=None,
@@ -37,7 +39,8 @@ def ticket_clock_event(*, ticket: Ticket, clock: Clock, warning: bool) -> None:
         ticket=ticket,
         kind="sla_warning" if warning else "sla_breach",
         actor=None,
-        reason=f"{label} time frame {'reached its warning point' if warning else 'breached'}.",
+        reason=(gettext("%(clock)s time frame reached its warning point.") if warning
+                else gettext("%(clock)s time frame breached.")) % {"clock": label},
         details={"clock": clock.kind, "target_seconds": clock.target_seconds,
                  "due_at": clock.due_at.isoformat() if clock.due_at else None,
                  "notified": [user.username for user in recipients]},
