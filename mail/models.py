@@ -5,14 +5,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Outcome(models.TextChoices):
-    TICKET = "ticket", "Created a ticket"
-    COMMENT = "comment", "Added a comment"
-    ESCALATION = "escalation", "Opened an escalation request"
-    DROPPED = "dropped", "Dropped"
-    FAILED = "failed", "Failed (will be retried)"
+    TICKET = "ticket", _("Created a ticket")
+    COMMENT = "comment", _("Added a comment")
+    ESCALATION = "escalation", _("Opened an escalation request")
+    DROPPED = "dropped", _("Dropped")
+    FAILED = "failed", _("Failed (will be retried)")
 
 
 class InboundMessage(models.Model):
@@ -25,16 +26,16 @@ class InboundMessage(models.Model):
     """
 
     key = models.CharField(max_length=80, unique=True,
-                           help_text="id:<sha256 of the Message-ID>, or raw:<sha256 of the bytes> without one.")
+                           help_text=_("id:<sha256 of the Message-ID>, or raw:<sha256 of the bytes> without one."))
     message_id = models.CharField(max_length=500, blank=True)
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
-    source = models.CharField(max_length=200, help_text='"pipe", or the IMAP mailbox (without its password).')
+    source = models.CharField(max_length=200, help_text=_('"pipe", or the IMAP mailbox (without its password).'))
     sender = models.CharField(max_length=254, blank=True, db_index=True)
     subject = models.CharField(max_length=500, blank=True)
-    recipients = models.TextField(blank=True, help_text="To, Cc, Delivered-To and X-Original-To.")
-    size = models.PositiveIntegerField(default=0, help_text="Bytes")
+    recipients = models.TextField(blank=True, help_text=_("To, Cc, Delivered-To and X-Original-To."))
+    size = models.PositiveIntegerField(default=0, help_text=_("Bytes"))
     outcome = models.CharField(max_length=20, choices=Outcome.choices, db_index=True)
-    reason = models.TextField(blank=True, help_text="Why it was dropped, or how it was read.")
+    reason = models.TextField(blank=True, help_text=_("Why it was dropped, or how it was read."))
     ticket = models.ForeignKey("tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL,
                                related_name="+")
     comment = models.ForeignKey("tickets.Comment", null=True, blank=True, on_delete=models.SET_NULL,
@@ -43,11 +44,11 @@ class InboundMessage(models.Model):
                              related_name="+")
     created_customer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                          on_delete=models.SET_NULL, related_name="+",
-                                         help_text="The customer created for an unknown sender.")
-    receipt_sent = models.BooleanField(default=False, help_text='The customer was told "we received it".')
+                                         help_text=_("The customer created for an unknown sender."))
+    receipt_sent = models.BooleanField(default=False, help_text=_('The customer was told "we received it".'))
     dropped_files = models.JSONField(default=list, blank=True)
-    defects = models.JSONField(default=list, blank=True, help_text="What could not be read of the MIME.")
-    attempts = models.PositiveSmallIntegerField(default=1, help_text="Tries to handle it, failed ones included.")
+    defects = models.JSONField(default=list, blank=True, help_text=_("What could not be read of the MIME."))
+    attempts = models.PositiveSmallIntegerField(default=1, help_text=_("Tries to handle it, failed ones included."))
 
     class Meta:
         ordering = ["-received_at", "-pk"]

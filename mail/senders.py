@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.utils.translation import gettext
 
 from accounts.models import Organisation, Role, User
 from accounts.roles import sync_role_groups
@@ -32,26 +33,28 @@ def customers_with_address(address: str) -> list[User]:
 def known_sender(address: str) -> Sender:
     """The active customer with this address; staff and ambiguous addresses are refused."""
     if not address:
-        return Sender(None, "the message has no sender address")
+        return Sender(None, gettext("the message has no sender address"))
     customers = customers_with_address(address)
     if len({c.organisation_id for c in customers}) > 1:
-        return Sender(None, f"{address} is a contact of several organisations: it is not clear whose request it is")
+        return Sender(None, gettext("%(address)s is a contact of several organisations: it is not clear whose "
+                                     "request it is") % {"address": address})
     if customers:
         return Sender(customers[0])
     if User.objects.filter(email__iexact=address, is_active=True, is_staff=True).exists():
-        return Sender(None, f"{address} is a staff account: staff answer in the console, not by e-mail")
+        return Sender(None, gettext("%(address)s is a staff account: staff answer in the console, not by e-mail")
+                      % {"address": address})
     return Sender(None, "")
 
 
 def organisation_for_domain(address: str) -> tuple[Organisation | None, str]:
     domain = address.rpartition("@")[2].lower()
     if not domain:
-        return None, f"{address} has no domain"
+        return None, gettext("%(address)s has no domain") % {"address": address}
     found = list(Organisation.objects.filter(domain__iexact=domain, is_active=True)[:2])
     if not found:
-        return None, f"no organisation has the e-mail domain {domain}"
+        return None, gettext("no organisation has the e-mail domain %(domain)s") % {"domain": domain}
     if len(found) > 1:
-        return None, f"several organisations have the e-mail domain {domain}"
+        return None, gettext("several organisations have the e-mail domain %(domain)s") % {"domain": domain}
     return found[0], ""
 
 
@@ -88,9 +91,10 @@ def sender_for(address: str, display_name: str) -> Sender:
     if sender.user is not None or sender.refusal:
         return sender
     if settings.INBOUND_MAIL_UNKNOWN_SENDERS != "create":
-        return Sender(None, f"unknown sender {address} (INBOUND_MAIL_UNKNOWN_SENDERS=reject)")
+        return Sender(None, gettext("unknown sender %(address)s (INBOUND_MAIL_UNKNOWN_SENDERS=reject)")
+                      % {"address": address})
     organisation, why = organisation_for_domain(address)
     if organisation is None:
-        return Sender(None, f"unknown sender {address}: {why}")
+        return Sender(None, gettext("unknown sender %(address)s: %(why)s") % {"address": address, "why": why})
     return Sender(create_customer(address=address, display_name=display_name, organisation=organisation),
                   created=True)

@@ -182,7 +182,8 @@ def receive_message(raw: bytes, *, source: str) -> Received:
                 return Received(record, duplicate=True)
             _describe(record, mail, raw, source)
             if state == RETRY and record.attempts >= MAX_ATTEMPTS:
-                _drop(record, f"gave up after {record.attempts} failed attempts; the last: {record.reason}")
+                _drop(record, _("gave up after %(attempts)s failed attempts; the last: %(reason)s")
+                      % {"attempts": record.attempts, "reason": record.reason})
             else:
                 if state == RETRY:
                     record.attempts += 1
@@ -218,16 +219,16 @@ def _handle(mail: ParsedMail, record: InboundMessage) -> None:
     automatic = automatic_reason(mail)
     if automatic:
         # Never a ticket, never an answer: that is how mail loops start.
-        _drop(record, f"not a person's request: {automatic}")
+        _drop(record, _("not a person's request: %(why)s") % {"why": automatic})
         return
     if not mail.sender:
-        _drop(record, "the message has no readable From address")
+        _drop(record, _("the message has no readable From address"))
         return
     try:
         with transaction.atomic():
             _act(mail, record)
     except REFUSALS as refusal:
-        _drop(record, f"refused: {_refusal_text(refusal)}")
+        _drop(record, _("refused: %(refusal)s") % {"refusal": _refusal_text(refusal)})
 
 
 def _refusal_text(refusal: Exception) -> str:
@@ -248,7 +249,8 @@ def _act(mail: ParsedMail, record: InboundMessage) -> None:
         record.created_customer = customer
     notes: list[str] = []
     if sender.created:
-        notes.append(f"created the customer {customer.username} in {customer.organisation}")
+        notes.append(_("created the customer %(username)s in %(organisation)s")
+                     % {"username": customer.username, "organisation": customer.organisation})
     by_subject = subject_references(mail.subject)
     by_thread = thread_references(mail)
     named = {t.pk: t for t in Ticket.objects.filter(pk__in=[*by_subject, *by_thread])}
@@ -257,23 +259,25 @@ def _act(mail: ParsedMail, record: InboundMessage) -> None:
     for pk in [*by_subject, *by_thread]:
         candidate = named.get(pk)
         if candidate is not None and candidate.organisation_id == customer.organisation_id:
-            ticket, how = candidate, ("by its subject" if pk in by_subject else "by In-Reply-To/References")
+            ticket, how = candidate, (_("by its subject") if pk in by_subject else _("by In-Reply-To/References"))
             break
     if ticket is None:
         foreign = [named[pk].reference for pk in dict.fromkeys([*by_subject, *by_thread]) if pk in named]
         if foreign:
             # Never reaches that ticket: a new request of the sender's own organisation.
-            notes.append(f"named {', '.join(foreign)} of another organisation: treated as a new request")
+            notes.append(_("named %(references)s of another organisation: treated as a new request")
+                         % {"references": ", ".join(foreign)})
             logger.warning("Inbound mail from %s named %s of another organisation; treated as a new request",
                            mail.sender, ", ".join(foreign))
     files, dropped, why = uploads(mail)
     if dropped:
         record.dropped_files = dropped
-        notes.append("attachments not kept: " + " ".join(why))
+        notes.append(_("attachments not kept: %(why)s") % {"why": " ".join(why)})
     if ticket is not None and to_escalations(mail):
-        _escalate(mail, record, ticket, customer, files, notes=[f"names {ticket.reference} {how}", *notes])
+        _escalate(mail, record, ticket, customer, files, notes=[_("names %(reference)s %(how)s") % {"reference": ticket.reference, "how": how}, *notes])
     elif ticket is not None and ticket.status in core.FINAL_STATES:
-        notes.insert(0, f"{ticket.reference} is {ticket.get_status_display().lower()}: opened a follow-up")
+        notes.insert(0, _("%(reference)s is %(status)s: opened a follow-up")
+                     % {"reference": ticket.reference, "status": ticket.get_status_display().lower()})
         _new_ticket(mail, record, customer, files, dropped, notes=notes, follow_up_of=ticket)
     elif ticket is not None:
         comment = conversation.ticket_comment(
@@ -281,11 +285,12 @@ def _act(mail: ParsedMail, record: InboundMessage) -> None:
             files=files, dropped_files=dropped)
         record.outcome, record.ticket, record.comment = Outcome.COMMENT, ticket, comment
         _copy_in(mail, ticket, customer, notes)
-        record.reason = "; ".join([f"reply to {ticket.reference} {how}", *notes])
+        record.reason = "; ".join([_("reply to %(reference)s %(how)s") % {"reference": ticket.reference, "how": how},
+                                   *notes])
     else:
         if to_escalations(mail):
-            notes.insert(0, "sent to the escalations address without naming a ticket of the sender's "
-                            "organisation: opened as a new request")
+            notes.insert(0, _("sent to the escalations address without naming a ticket of the sender's "
+                              "organisation: opened as a new request"))
         _new_ticket(mail, record, customer, files, dropped, notes=notes)
 
 
@@ -303,7 +308,7 @@ def _copy_in(mail: ParsedMail, ticket: Ticket, customer: User, notes: list[str])
                                      is_staff=False).exclude(pk__in=[ticket.requester_id, *known])
     for colleague in colleagues:
         watchers.ticket_add_cc(ticket=ticket, actor=customer, contact=colleague)
-        notes.append(f"copied in {colleague.email}")
+        notes.append(_("copied in %(email)s") % {"email": colleague.email})
 
 
 def _new_ticket(mail: ParsedMail, record: InboundMessage, customer: User, files: list[SimpleUploadedFile],
@@ -319,11 +324,12 @@ def _new_ticket(mail: ParsedMail, record: InboundMessage, customer: User, files:
         description=description, files=files, follow_up_of=follow_up_of)
     record.outcome, record.ticket = Outcome.TICKET, ticket
     _copy_in(mail, ticket, customer, notes)
-    record.reason = "; ".join(["new request", *notes])
+    record.reason = "; ".join([_("new request"), *notes])
     recent = InboundMessage.objects.filter(
         sender=mail.sender, receipt_sent=True, received_at__gte=timezone.now() - timedelta(hours=1)).count()
     if recent >= RECEIPTS_PER_HOUR:
-        record.reason += f"; no receipt sent ({recent} already sent to {mail.sender} in the last hour)"
+        record.reason += "; " + _("no receipt sent (%(count)s already sent to %(sender)s in the last hour)") % {
+            "count": recent, "sender": mail.sender}
         return
     notices.tell_customers(
         ticket=ticket, kind="ticket.received", recipients=[customer], actor=None,
@@ -346,4 +352,4 @@ def _escalate(mail: ParsedMail, record: InboundMessage, ticket: Ticket, customer
     for upload in files:
         attachments.ticket_attach(ticket=ticket, actor=customer, upload=upload)
     record.outcome, record.ticket, record.case = Outcome.ESCALATION, ticket, case
-    record.reason = "; ".join(["escalation request (review to be completed by the escalation managers)", *notes])
+    record.reason = "; ".join([_("escalation request (review to be completed by the escalation managers)"), *notes])
