@@ -12,6 +12,8 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from cases.models import (
@@ -27,12 +29,12 @@ from cases.services import PlanItem, Review
 from escalation_desk.widgets import date_field, datetime_field
 from tickets.models import Channel
 
-STAFF_CHANNELS = [("", "—"), (Channel.PHONE, "Phone"), (Channel.EMAIL, "E-mail")]
-YES_NO = [("", "—"), ("yes", "Yes"), ("no", "No")]
+STAFF_CHANNELS = [("", "—"), (Channel.PHONE, _("Phone")), (Channel.EMAIL, _("E-mail"))]
+YES_NO = [("", "—"), ("yes", _("Yes")), ("no", _("No"))]
 # How often updates are given (business minutes).
-FREQUENCIES = [("", "—"), ("30", "Every 30 business minutes"), ("60", "Every business hour"),
-               ("120", "Every 2 business hours"), ("240", "Every 4 business hours"),
-               ("480", "Once a business day")]
+FREQUENCIES = [("", "—"), ("30", _("Every 30 business minutes")), ("60", _("Every business hour")),
+               ("120", _("Every 2 business hours")), ("240", _("Every 4 business hours")),
+               ("480", _("Once a business day"))]
 PLAN_ROWS = 5
 
 
@@ -64,20 +66,20 @@ class _PeopleForm(forms.Form):
 class CaseRequestForm(forms.Form):
     """A customer's request made by phone or e-mail, with seed 002's review."""
 
-    channel = forms.ChoiceField(choices=STAFF_CHANNELS, required=False, label="The customer asked by")
+    channel = forms.ChoiceField(choices=STAFF_CHANNELS, required=False, label=_("The customer asked by"))
     reason = forms.ChoiceField(choices=[("", "—"), *CaseReason.choices], required=False,
-                               label="Reason for the escalation")
-    reason_detail = forms.CharField(required=False, label="Other reason",
-                                    help_text="Only when the reason is “other”.")
-    level = forms.ChoiceField(choices=CaseLevel.choices, initial=CaseLevel.NEXT_TIER, label="Asks for")
+                               label=_("Reason for the escalation"))
+    reason_detail = forms.CharField(required=False, label=_("Other reason"),
+                                    help_text=_("Only when the reason is “other”."))
+    level = forms.ChoiceField(choices=CaseLevel.choices, initial=CaseLevel.NEXT_TIER, label=_("Asks for"))
     problem_statement_correct = forms.ChoiceField(choices=YES_NO, required=False,
-                                                  label="Is the problem statement correct?")
+                                                  label=_("Is the problem statement correct?"))
     corrected_problem_statement = forms.CharField(widget=_textarea(), required=False,
-                                                  help_text="Only when it is not.")
+                                                  help_text=_("Only when it is not."))
     business_impact = forms.CharField(widget=_textarea(), required=False)
     workaround_impractical_because = forms.CharField(
-        widget=_textarea(), required=False, label="Why the workaround is impractical or inappropriate",
-        help_text="Needed when the ticket has a workaround.")
+        widget=_textarea(), required=False, label=_("Why the workaround is impractical or inappropriate"),
+        help_text=_("Needed when the ticket has a workaround."))
     critical_milestone = date_field()
 
     def review(self) -> Review:
@@ -95,16 +97,16 @@ class AcknowledgeForm(forms.Form):
 
 class EngageForm(_PeopleForm):
     people_fields = ("user",)
-    user = forms.ChoiceField(label="Engage", required=False)
-    role = forms.ChoiceField(choices=[("", "—"), *ParticipantRole.choices], required=False, label="As")
+    user = forms.ChoiceField(label=_("Engage"), required=False)
+    role = forms.ChoiceField(choices=[("", "—"), *ParticipantRole.choices], required=False, label=_("As"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         data["user"] = self.person(data.get("user", ""))
         if data["user"] is None and "user" not in self.errors:
-            self.add_error("user", "Choose who to engage.")
+            self.add_error("user", _("Choose who to engage."))
         if not data.get("role"):
-            self.add_error("role", "Choose their role in the escalation.")
+            self.add_error("role", _("Choose their role in the escalation."))
         return data
 
 
@@ -112,23 +114,23 @@ class ActivateForm(_PeopleForm):
     """The action plan (owner, step, target date per row) and the communication plan."""
 
     mode = forms.ChoiceField(choices=[("", "—"), *CommunicationMode.choices], required=False,
-                             label="Updates by")
-    update_every_minutes = forms.ChoiceField(choices=FREQUENCIES, required=False, label="How often")
+                             label=_("Updates by"))
+    update_every_minutes = forms.ChoiceField(choices=FREQUENCIES, required=False, label=_("How often"))
     required_attendees = forms.CharField(widget=_textarea(), required=False,
-                                         label="Required attendees of the updates")
-    first_call_at = datetime_field(label="First conference call")
-    first_call_attendees = forms.CharField(required=False, label="First call attendees",
-                                           help_text="Empty: the required attendees.")
+                                         label=_("Required attendees of the updates"))
+    first_call_at = datetime_field(label=_("First conference call"))
+    first_call_attendees = forms.CharField(required=False, label=_("First call attendees"),
+                                           help_text=_("Empty: the required attendees."))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         plan: dict[str, forms.Field] = {}
         for i in range(PLAN_ROWS):
-            plan[f"owner_{i}"] = forms.ChoiceField(required=False, label=f"Step {i + 1}: owner",
+            plan[f"owner_{i}"] = forms.ChoiceField(required=False, label=gettext("Step %(n)s: owner") % {"n": i + 1},
                                                    choices=[("", "—")] + [(pk, str(u))
                                                                           for pk, u in self.people.items()])
-            plan[f"step_{i}"] = forms.CharField(required=False, label=f"Step {i + 1}: what")
-            plan[f"target_{i}"] = date_field(label=f"Step {i + 1}: target date")
+            plan[f"step_{i}"] = forms.CharField(required=False, label=gettext("Step %(n)s: what") % {"n": i + 1})
+            plan[f"target_{i}"] = date_field(label=gettext("Step %(n)s: target date") % {"n": i + 1})
         self.fields = {**plan, **self.fields}
 
     def clean(self) -> dict[str, Any]:
@@ -140,12 +142,12 @@ class ActivateForm(_PeopleForm):
             target: date | None = data.get(f"target_{i}")
             if not step:
                 if owner or target:
-                    self.add_error(f"step_{i}", "Say what the step is, or clear its owner and date.")
+                    self.add_error(f"step_{i}", _("Say what the step is, or clear its owner and date."))
                 continue
             if owner is None:
-                self.add_error(f"owner_{i}", "Who owns this step?")
+                self.add_error(f"owner_{i}", _("Who owns this step?"))
             if target is None and f"target_{i}" not in self.errors:
-                self.add_error(f"target_{i}", "By when?")
+                self.add_error(f"target_{i}", _("By when?"))
             if owner is not None and target is not None:
                 plan.append(PlanItem(owner=owner, step=step, target_date=target))
         data["action_plan"] = plan
@@ -161,14 +163,14 @@ class ActivateForm(_PeopleForm):
 
 
 class UpdateForm(forms.Form):
-    mode = forms.ChoiceField(choices=CommunicationMode.choices, label="Given by")
-    summary = forms.CharField(widget=_textarea(3), required=False, label="What the customer was told")
+    mode = forms.ChoiceField(choices=CommunicationMode.choices, label=_("Given by"))
+    summary = forms.CharField(widget=_textarea(3), required=False, label=_("What the customer was told"))
     attendees = forms.CharField(required=False)
 
 
 class MeetingForm(forms.Form):
     kind = forms.ChoiceField(choices=MeetingKind.choices)
-    scheduled_for = datetime_field(label="When")
+    scheduled_for = datetime_field(label=_("When"))
     attendees = forms.CharField(widget=_textarea(), required=False)
     notes = forms.CharField(widget=_textarea(), required=False)
 
@@ -181,7 +183,7 @@ class MeetingForm(forms.Form):
 
 class MeetingOutcomeForm(forms.Form):
     outcome = forms.CharField(widget=_textarea(), required=False)
-    notes = forms.CharField(widget=_textarea(), required=False, help_text="Empty: keep the notes.")
+    notes = forms.CharField(widget=_textarea(), required=False, help_text=_("Empty: keep the notes."))
 
 
 class ActionDoneForm(forms.Form):
@@ -193,37 +195,37 @@ class LeadershipStartForm(forms.Form):
 
 
 class BriefForm(forms.Form):
-    brief = forms.CharField(widget=_textarea(14), required=False, label="Case brief")
-    ready = forms.BooleanField(required=False, label="I have reviewed the brief: it is ready for leadership")
+    brief = forms.CharField(widget=_textarea(14), required=False, label=_("Case brief"))
+    ready = forms.BooleanField(required=False, label=_("I have reviewed the brief: it is ready for leadership"))
 
 
 class LeadershipReviewForm(forms.Form):
-    internal_review = forms.CharField(widget=_textarea(4), required=False, label="Internal review")
-    meeting_at = datetime_field(label="Stakeholder meeting held at")
-    attendees = forms.CharField(widget=_textarea(), required=False, label="Who attended")
-    outcome = forms.CharField(widget=_textarea(), required=False, label="Outcome of the meeting")
+    internal_review = forms.CharField(widget=_textarea(4), required=False, label=_("Internal review"))
+    meeting_at = datetime_field(label=_("Stakeholder meeting held at"))
+    attendees = forms.CharField(widget=_textarea(), required=False, label=_("Who attended"))
+    outcome = forms.CharField(widget=_textarea(), required=False, label=_("Outcome of the meeting"))
 
 
 class ProposeForm(forms.Form):
-    action_plan_accepted = forms.BooleanField(required=False, label="The customer accepts the action plan")
+    action_plan_accepted = forms.BooleanField(required=False, label=_("The customer accepts the action plan"))
     rca_on_track = forms.BooleanField(required=False,
-                                      label="Troubleshooting or root cause analysis is on track")
+                                      label=_("Troubleshooting or root cause analysis is on track"))
     note = forms.CharField(widget=_textarea(), required=False)
 
 
 class AnswerForm(forms.Form):
     """The customer's answer to the de-escalation proposal, given by phone or e-mail."""
 
-    agree = forms.ChoiceField(choices=YES_NO, required=False, label="The customer agrees to de-escalate")
-    channel = forms.ChoiceField(choices=STAFF_CHANNELS, required=False, label="Answered by")
+    agree = forms.ChoiceField(choices=YES_NO, required=False, label=_("The customer agrees to de-escalate"))
+    channel = forms.ChoiceField(choices=STAFF_CHANNELS, required=False, label=_("Answered by"))
     comment = forms.CharField(widget=_textarea(), required=False,
-                              help_text="Needed when the customer keeps the escalation: why.")
+                              help_text=_("Needed when the customer keeps the escalation: why."))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         agree = _yes_no(data.get("agree", ""))
         if agree is None:
-            self.add_error("agree", "Does the customer agree?")
+            self.add_error("agree", _("Does the customer agree?"))
         data["agree"] = agree
         return data
 
@@ -231,7 +233,7 @@ class AnswerForm(forms.Form):
 class BoardFilterForm(forms.Form):
     """The escalation board's filters."""
 
-    state = forms.ChoiceField(required=False, choices=[("", "Any open state")] + [
+    state = forms.ChoiceField(required=False, choices=[("", _("Any open state"))] + [
         (value, label) for value, label in CaseStatus.choices if value in OPEN_CASE_STATES])
-    level = forms.ChoiceField(required=False, choices=[("", "Any level"), *CaseLevel.choices])
-    mine = forms.BooleanField(required=False, label="Only mine")
+    level = forms.ChoiceField(required=False, choices=[("", _("Any level")), *CaseLevel.choices])
+    mine = forms.BooleanField(required=False, label=_("Only mine"))

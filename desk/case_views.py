@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cases import permissions
@@ -65,14 +66,14 @@ def case_request(request: HttpRequest, pk: int) -> HttpResponse:
     """Record a customer's request made by phone or e-mail (seed 002's review included)."""
     ticket = selectors.get_ticket_for(request.user, pk)
     allowed = require(lambda: permissions.can_request_case(ticket, request.user),
-                      "You may not record an escalation request.")
+                      _("You may not record an escalation request."))
     form = request_form(ticket, request.POST)
 
     def action(data: dict[str, Any]) -> Any:
         return case_services.case_request(ticket=ticket, actor=request.user, reason=data["reason"], level=data["level"],
                                   review=form.review(), reason_detail=data["reason_detail"], channel=data["channel"])
 
-    return run_ticket_action(request, ticket, "case_request", form, action, done="Escalation request recorded.",
+    return run_ticket_action(request, ticket, "case_request", form, action, done=_("Escalation request recorded."),
                 anchor=ANCHOR, still_allowed=allowed)
 
 
@@ -82,10 +83,10 @@ def case_acknowledge(request: HttpRequest, pk: int, case_pk: int) -> HttpRespons
     ticket = selectors.get_ticket_for(request.user, pk)
     case = _case(ticket, case_pk)
     allowed = require(lambda: _manager(request.user),
-                      "Only an escalation manager may acknowledge an escalation.")
+                      _("Only an escalation manager may acknowledge an escalation."))
     form = AcknowledgeForm(request.POST, prefix="case_ack")
     return run_ticket_action(request, ticket, "case_ack", form, lambda data: case_services.case_acknowledge(case=case, actor=request.user),
-                done="Escalation acknowledged: you are the escalation manager.", anchor=ANCHOR,
+                done=_("Escalation acknowledged: you are the escalation manager."), anchor=ANCHOR,
                 still_allowed=allowed)
 
 
@@ -95,13 +96,13 @@ def case_engage(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     case = _case(ticket, case_pk)
     allowed = require(lambda: permissions.can_engage(ticket, request.user),
-                      "You may not engage people on this escalation.")
+                      _("You may not engage people on this escalation."))
     form = EngageForm(request.POST, prefix="case_engage", people=staff_only(staff_choices(ticket)))
 
     def action(data: dict[str, Any]) -> Any:
         return case_services.case_engage(case=case, actor=request.user, user=data["user"], role=data["role"])
 
-    return run_ticket_action(request, ticket, "case_engage", form, action, done="Engaged.", anchor=ANCHOR, still_allowed=allowed)
+    return run_ticket_action(request, ticket, "case_engage", form, action, done=_("Engaged."), anchor=ANCHOR, still_allowed=allowed)
 
 
 @require_POST
@@ -109,7 +110,7 @@ def case_engage(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
 def case_activate(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     case = _case(ticket, case_pk)
-    allowed = require(lambda: _manager(request.user), "Only an escalation manager agrees the plans.")
+    allowed = require(lambda: _manager(request.user), _("Only an escalation manager agrees the plans."))
     form = ActivateForm(request.POST, prefix="case_activate", people=staff_choices(ticket))
 
     def action(data: dict[str, Any]) -> Any:
@@ -118,7 +119,7 @@ def case_activate(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
             update_every_minutes=data["update_every_minutes"], required_attendees=data["required_attendees"],
             first_call_at=data["first_call_at"], first_call_attendees=data["first_call_attendees"])
 
-    return run_ticket_action(request, ticket, "case_activate", form, action, done="The escalation is active.", anchor=ANCHOR,
+    return run_ticket_action(request, ticket, "case_activate", form, action, done=_("The escalation is active."), anchor=ANCHOR,
                 still_allowed=allowed)
 
 
@@ -127,14 +128,14 @@ def case_activate(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
 def case_update(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     case = _case(ticket, case_pk)
-    allowed = require(lambda: _manager(request.user), "Only an escalation manager logs updates.")
+    allowed = require(lambda: _manager(request.user), _("Only an escalation manager logs updates."))
     form = UpdateForm(request.POST, prefix="case_update")
 
     def action(data: dict[str, Any]) -> Any:
         return case_services.case_log_update(case=case, actor=request.user, mode=data["mode"], summary=data["summary"],
                                      attendees=data["attendees"])
 
-    return run_ticket_action(request, ticket, "case_update", form, action, done="Update logged.", anchor=ANCHOR,
+    return run_ticket_action(request, ticket, "case_update", form, action, done=_("Update logged."), anchor=ANCHOR,
                 still_allowed=allowed)
 
 
@@ -148,7 +149,7 @@ def case_meeting(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     case = _case(ticket, case_pk)
     allowed = require(lambda: _may_meet(request.user),
-                      "Only an escalation manager or support leadership schedules meetings.")
+                      _("Only an escalation manager or support leadership schedules meetings."))
     form = MeetingForm(request.POST, prefix="case_meeting")
 
     def action(data: dict[str, Any]) -> Any:
@@ -156,7 +157,7 @@ def case_meeting(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
                                            scheduled_for=data["scheduled_for"], attendees=data["attendees"],
                                            notes=data["notes"])
 
-    return run_ticket_action(request, ticket, "case_meeting", form, action, done="Meeting scheduled.", anchor=ANCHOR,
+    return run_ticket_action(request, ticket, "case_meeting", form, action, done=_("Meeting scheduled."), anchor=ANCHOR,
                 still_allowed=allowed)
 
 
@@ -171,7 +172,7 @@ def case_meeting_outcome(request: HttpRequest, pk: int, case_pk: int, meeting_pk
     def allowed() -> bool:
         return _manager(request.user) if meeting.kind == MeetingKind.CONFERENCE_CALL else _may_meet(request.user)
 
-    require(allowed, "You may not record this meeting.")
+    require(allowed, _("You may not record this meeting."))
     name = f"case_meeting_outcome-{meeting.pk}"
     form = MeetingOutcomeForm(request.POST, prefix=name)
 
@@ -179,7 +180,7 @@ def case_meeting_outcome(request: HttpRequest, pk: int, case_pk: int, meeting_pk
         return case_services.case_record_meeting(meeting=meeting, actor=request.user, outcome=data["outcome"],
                                          notes=data["notes"])
 
-    return run_ticket_action(request, ticket, name, form, action, done="Meeting recorded.", anchor=ANCHOR, still_allowed=allowed)
+    return run_ticket_action(request, ticket, name, form, action, done=_("Meeting recorded."), anchor=ANCHOR, still_allowed=allowed)
 
 
 @require_POST
@@ -190,11 +191,11 @@ def case_action_done(request: HttpRequest, pk: int, case_pk: int, item_pk: int) 
     item = get_object_or_404(ActionItem, pk=item_pk, case=case)
     item.case = case
     allowed = require(lambda: _manager(request.user) or item.owner_id == request.user.pk,
-                      "Only the step's owner or an escalation manager may mark it done.")
+                      _("Only the step's owner or an escalation manager may mark it done."))
     name = f"case_action_done-{item.pk}"
     form = ActionDoneForm(request.POST, prefix=name)
     return run_ticket_action(request, ticket, name, form, lambda data: case_services.case_complete_action(item=item, actor=request.user),
-                done="Action done.", anchor=ANCHOR, still_allowed=allowed)
+                done=_("Action done."), anchor=ANCHOR, still_allowed=allowed)
 
 
 @require_POST
@@ -203,11 +204,11 @@ def case_leadership(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse
     ticket = selectors.get_ticket_for(request.user, pk)
     case = _case(ticket, case_pk)
     allowed = require(lambda: _manager(request.user) or permissions.can_engage(ticket, request.user),
-                      "You may not start a leadership review.")
+                      _("You may not start a leadership review."))
     form = LeadershipStartForm(request.POST, prefix="case_leadership")
     return run_ticket_action(request, ticket, "case_leadership", form,
                 lambda data: case_services.case_start_leadership_review(case=case, actor=request.user),
-                done="Leadership review started: prepare the brief.", anchor=ANCHOR, still_allowed=allowed)
+                done=_("Leadership review started: prepare the brief."), anchor=ANCHOR, still_allowed=allowed)
 
 
 @require_POST
@@ -216,13 +217,13 @@ def case_brief(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     case = _case(ticket, case_pk)
     allowed = require(lambda: case_services.brief_role(case, ticket, request.user) is not None,
-                      "The assigned engineer, the team leader and the team manager prepare the brief.")
+                      _("The assigned engineer, the team leader and the team manager prepare the brief."))
     form = BriefForm(request.POST, prefix="case_brief")
 
     def action(data: dict[str, Any]) -> Any:
         return case_services.case_edit_brief(case=case, actor=request.user, brief=data["brief"], ready=data["ready"])
 
-    return run_ticket_action(request, ticket, "case_brief", form, action, done="Brief saved.", anchor=ANCHOR,
+    return run_ticket_action(request, ticket, "case_brief", form, action, done=_("Brief saved."), anchor=ANCHOR,
                 still_allowed=allowed)
 
 
@@ -232,7 +233,7 @@ def case_review(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     case = _case(ticket, case_pk)
     allowed = require(lambda: permissions.is_leadership(request.user),
-                      "Only support leadership records the review.")
+                      _("Only support leadership records the review."))
     form = LeadershipReviewForm(request.POST, prefix="case_review")
 
     def action(data: dict[str, Any]) -> Any:
@@ -240,7 +241,7 @@ def case_review(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
             case=case, actor=request.user, internal_review=data["internal_review"], meeting_at=data["meeting_at"],
             attendees=data["attendees"], outcome=data["outcome"])
 
-    return run_ticket_action(request, ticket, "case_review", form, action, done="Leadership review recorded.", anchor=ANCHOR,
+    return run_ticket_action(request, ticket, "case_review", form, action, done=_("Leadership review recorded."), anchor=ANCHOR,
                 still_allowed=allowed)
 
 
@@ -249,7 +250,7 @@ def case_review(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
 def case_propose(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     case = _case(ticket, case_pk)
-    allowed = require(lambda: _manager(request.user), "Only an escalation manager proposes de-escalation.")
+    allowed = require(lambda: _manager(request.user), _("Only an escalation manager proposes de-escalation."))
     form = ProposeForm(request.POST, prefix="case_propose")
 
     def action(data: dict[str, Any]) -> Any:
@@ -257,7 +258,7 @@ def case_propose(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
                                                 action_plan_accepted=data["action_plan_accepted"],
                                                 rca_on_track=data["rca_on_track"], note=data["note"])
 
-    return run_ticket_action(request, ticket, "case_propose", form, action, done="De-escalation proposed to the customer.",
+    return run_ticket_action(request, ticket, "case_propose", form, action, done=_("De-escalation proposed to the customer."),
                 anchor=ANCHOR, still_allowed=allowed)
 
 
@@ -267,14 +268,14 @@ def case_answer(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     case = _case(ticket, case_pk)
     allowed = require(lambda: permissions.can_answer_de_escalation(ticket, request.user),
-                      "Only an escalation manager records the customer's answer.")
+                      _("Only an escalation manager records the customer's answer."))
     form = AnswerForm(request.POST, prefix="case_answer")
 
     def action(data: dict[str, Any]) -> Any:
         return case_services.case_answer_de_escalation(case=case, actor=request.user, agree=data["agree"],
                                                comment=data["comment"], channel=data["channel"])
 
-    return run_ticket_action(request, ticket, "case_answer", form, action, done="The customer's answer is recorded.",
+    return run_ticket_action(request, ticket, "case_answer", form, action, done=_("The customer's answer is recorded."),
                 anchor=ANCHOR, still_allowed=allowed)
 
 
@@ -283,7 +284,7 @@ def case_answer(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
 
 def _require_board(user: Any) -> None:
     if not (permissions.is_escalation_manager(user) or permissions.is_leadership(user)):
-        raise PermissionDenied("The escalation board is for escalation managers and support leadership.")
+        raise PermissionDenied(_("The escalation board is for escalation managers and support leadership."))
 
 
 @require_GET
@@ -317,7 +318,8 @@ def escalation_report(request: HttpRequest) -> HttpResponse:
     day = _parse_day(raw) if raw else today
     if day is None:
         return render(request, "desk/escalation_report.html", {
-            "error": f"“{raw}” is not a date: give it as YYYY-MM-DD, e.g. {today.isoformat()}.",
+            "error": _("“%(raw)s” is not a date: give it as YYYY-MM-DD, e.g. %(today)s.")
+            % {"raw": raw, "today": today.isoformat()},
             "raw": raw, "day": None, "rows": [], "today": today,
         }, status=400)
     rows = case_services.report_rows(day)

@@ -11,6 +11,8 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team
 from escalation_desk.forms import MultipleFileField
@@ -19,8 +21,10 @@ from escalations.models import DecisionOutcome, Tier
 
 
 def tier_label(tier: Tier) -> str:
-    gate = ", needs a team leader's approval" if tier.requires_approval else ""
-    return f"{tier.name} (level {tier.level}, {tier.team.name}{gate})"
+    values = {"tier": tier.name, "level": tier.level, "team": tier.team.name}
+    if tier.requires_approval:
+        return gettext("%(tier)s (level %(level)s, %(team)s, needs a team leader's approval)") % values
+    return gettext("%(tier)s (level %(level)s, %(team)s)") % values
 
 
 class _TierChoiceForm(forms.Form):
@@ -39,16 +43,16 @@ class _TierChoiceForm(forms.Form):
 
 
 class EscalateForm(_TierChoiceForm):
-    to_tier = forms.ChoiceField(label="Escalate to")
-    criterion = forms.ChoiceField(label="Escalation criterion", required=False,
-                                  help_text="Why the ticket needs that tier (its criteria).")
+    to_tier = forms.ChoiceField(label=_("Escalate to"))
+    criterion = forms.ChoiceField(label=_("Escalation criterion"), required=False,
+                                  help_text=_("Why the ticket needs that tier (its criteria)."))
     findings = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
-                               label="Summary of findings")
+                               label=_("Summary of findings"))
     workaround = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
-                                 help_text="Empty: the ticket's workaround, if any.")
+                                 help_text=_("Empty: the ticket's workaround, if any."))
     evidence_note = forms.CharField(
-        required=False, label="No logs or screenshots because…",
-        help_text='Only when none are attached, e.g. "none: the failure leaves no log".',
+        required=False, label=_("No logs or screenshots because…"),
+        help_text=_('Only when none are attached, e.g. "none: the failure leaves no log".'),
     )
 
     def __init__(self, *args: Any, tiers: Iterable[Tier], **kwargs: Any) -> None:
@@ -67,30 +71,30 @@ class EscalateForm(_TierChoiceForm):
         data["criterion"] = self.criteria.get(pk) if pk else None
         tier, criterion = data.get("to_tier"), data["criterion"]
         if tier is not None and criterion is not None and criterion.tier_id != tier.pk:
-            self.add_error("criterion", f'"{criterion.text}" is not a criterion of {tier.name}: choose one of '
-                                        f"{tier.name}'s, or none.")
+            self.add_error("criterion", gettext('"%(criterion)s" is not a criterion of %(tier)s: choose one of '
+                                                "%(tier)s's, or none.") % {"criterion": criterion.text, "tier": tier.name})
         return data
 
 
 class ReturnForm(_TierChoiceForm):
-    to_tier = forms.ChoiceField(label="Return to")
+    to_tier = forms.ChoiceField(label=_("Return to"))
     findings = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
-                               label="What was done, and what that tier should do next")
+                               label=_("What was done, and what that tier should do next"))
     workaround = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
-                             label="Why the hand-off is withdrawn")
+                             label=_("Why the hand-off is withdrawn"))
 
 
 class ConsultForm(forms.Form):
-    team = forms.ModelChoiceField(queryset=Team.objects.none(), label="Team to consult")
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), label=_("Team to consult"))
     question = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
-                               label="What you need from them")
+                               label=_("What you need from them"))
     reply_minutes = forms.IntegerField(
-        min_value=1, label="Reply time frame (business minutes)",
-        help_text="They are reminded, and their leaders told, as it runs out.",
+        min_value=1, label=_("Reply time frame (business minutes)"),
+        help_text=_("They are reminded, and their leaders told, as it runs out."),
     )
 
     def __init__(self, *args: Any, ticket_team_id: int | None, **kwargs: Any) -> None:
@@ -100,23 +104,23 @@ class ConsultForm(forms.Form):
 
 
 class ConsultReplyForm(forms.Form):
-    reply = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Your team's reply")
+    reply = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("Your team's reply"))
 
 
 class ConsultWithdrawForm(forms.Form):
-    reason = forms.CharField(required=False, label="Why it is no longer needed")
+    reason = forms.CharField(required=False, label=_("Why it is no longer needed"))
 
 
 class ApproveForm(forms.Form):
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
-                            label="Approval notes (what you reviewed, why it may go ahead)")
+                            label=_("Approval notes (what you reviewed, why it may go ahead)"))
 
 
 class RequestChangesForm(forms.Form):
     steps = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}), required=False,
-        label="Additional troubleshooting steps, one per line",
-        help_text="Each becomes a to-do step on the ticket; the engineer asks again once they are done.",
+        label=_("Additional troubleshooting steps, one per line"),
+        help_text=_("Each becomes a to-do step on the ticket; the engineer asks again once they are done."),
     )
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
@@ -125,27 +129,27 @@ class RequestChangesForm(forms.Form):
 
 
 class VendorEngageForm(forms.Form):
-    vendor_name = forms.CharField(required=False, label="Vendor")
-    case_number = forms.CharField(required=False, label="Vendor case number")
-    contact = forms.CharField(required=False, label="Vendor contact (name, e-mail or phone)")
+    vendor_name = forms.CharField(required=False, label=_("Vendor"))
+    case_number = forms.CharField(required=False, label=_("Vendor case number"))
+    contact = forms.CharField(required=False, label=_("Vendor contact (name, e-mail or phone)"))
 
 
 class VendorUpdateForm(forms.Form):
     summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
-                              label="What the vendor reported")
-    received_at = datetime_field(label="Received at", help_text="Empty: now.")
+                              label=_("What the vendor reported"))
+    received_at = datetime_field(label=_("Received at"), help_text=_("Empty: now."))
 
 
 class DecisionForm(forms.Form):
     outcome = forms.ChoiceField(choices=[("", "—"), *DecisionOutcome.choices], required=False)
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Decision notes")
-    to_tier = forms.ChoiceField(required=False, label="Tier (continue with vendor / return)",
-                                help_text="Continue with the vendor: empty picks the ladder's vendor tier.")
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("Decision notes"))
+    to_tier = forms.ChoiceField(required=False, label=_("Tier (continue with vendor / return)"),
+                                help_text=_("Continue with the vendor: empty picks the ladder's vendor tier."))
     root_cause = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
-                                 label="Root cause as far as it is known",
-                                 help_text="Needed to accept as a known error or close with the workaround.")
-    knowledge_article = forms.CharField(required=False, label="Knowledge-base article")
-    knowledge_none_reason = forms.CharField(required=False, label="…or why none is needed")
+                                 label=_("Root cause as far as it is known"),
+                                 help_text=_("Needed to accept as a known error or close with the workaround."))
+    knowledge_article = forms.CharField(required=False, label=_("Knowledge-base article"))
+    knowledge_none_reason = forms.CharField(required=False, label=_("…or why none is needed"))
 
     def __init__(self, *args: Any, tiers: Iterable[Tier], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -154,7 +158,7 @@ class DecisionForm(forms.Form):
 
     def clean_outcome(self) -> str:
         if not self.cleaned_data["outcome"]:
-            raise forms.ValidationError("Choose what happens to the ticket.")
+            raise forms.ValidationError(_("Choose what happens to the ticket."))
         return self.cleaned_data["outcome"]
 
     def clean_to_tier(self) -> Tier | None:
@@ -164,5 +168,5 @@ class DecisionForm(forms.Form):
 
 class StepDoneForm(forms.Form):
     outcome = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
-                              label="Outcome (what it showed)")
-    files = MultipleFileField(label="Evidence (logs, screenshots)")
+                              label=_("Outcome (what it showed)"))
+    files = MultipleFileField(label=_("Evidence (logs, screenshots)"))

@@ -18,6 +18,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from approvals import permissions as approval_permissions
@@ -109,7 +111,7 @@ def ticket_escalate(request: HttpRequest, pk: int) -> HttpResponse:
     here = _posted_tier(request, "escalate", ticket)
     # A ticket that left the tier the form showed is the service's refusal (where it went), not a 403.
     allowed = require(lambda: handoffs.has_moved_from(ticket, here) or permissions.can_escalate(ticket, request.user),
-                      "You may not escalate this ticket.")
+                      _("You may not escalate this ticket."))
     tiers = [t for t in escalation_selectors.ladder(here.path) if t.level > here.level] if here else []
     form = EscalateForm(request.POST, prefix="escalate", tiers=tiers)
     if not tiers:
@@ -122,7 +124,7 @@ def ticket_escalate(request: HttpRequest, pk: int) -> HttpResponse:
             from_tier=here,
         )
 
-    return run_ticket_action(request, ticket, "escalate", form, action, done="Escalation filed.", anchor="#tier",
+    return run_ticket_action(request, ticket, "escalate", form, action, done=_("Escalation filed."), anchor="#tier",
                 still_allowed=allowed)
 
 
@@ -132,7 +134,7 @@ def ticket_return(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     here = _posted_tier(request, "return", ticket)
     allowed = require(lambda: handoffs.has_moved_from(ticket, here) or permissions.can_return(ticket, request.user),
-                      "You may not return this ticket.")
+                      _("You may not return this ticket."))
     tiers = [t for t in escalation_selectors.ladder(here.path) if t.level < here.level] if here else []
     form = ReturnForm(request.POST, prefix="return", tiers=tiers)
 
@@ -140,7 +142,7 @@ def ticket_return(request: HttpRequest, pk: int) -> HttpResponse:
         return handoffs.return_to_tier(ticket=ticket, actor=request.user, to_tier=data["to_tier"],
                                        findings=data["findings"], workaround=data["workaround"], from_tier=here)
 
-    return run_ticket_action(request, ticket, "return", form, action, done="Ticket returned.", anchor="#tier",
+    return run_ticket_action(request, ticket, "return", form, action, done=_("Ticket returned."), anchor="#tier",
                 still_allowed=allowed)
 
 
@@ -150,13 +152,13 @@ def handoff_withdraw(request: HttpRequest, pk: int, handoff_pk: int) -> HttpResp
     ticket = selectors.get_ticket_for(request.user, pk)
     handoff = get_object_or_404(Handoff.objects.select_related("ticket"), pk=handoff_pk, ticket=ticket)
     allowed = require(lambda: not handoff.is_active or permissions.can_withdraw(handoff, request.user),
-                      "You may not withdraw this hand-off.")
+                      _("You may not withdraw this hand-off."))
     form = WithdrawForm(request.POST, prefix="withdraw")
 
     def action(data: dict[str, Any]) -> Any:
         return handoffs.handoff_withdraw(handoff=handoff, actor=request.user, reason=data["reason"])
 
-    return run_ticket_action(request, ticket, "withdraw", form, action, done="Hand-off withdrawn.", anchor="#tier",
+    return run_ticket_action(request, ticket, "withdraw", form, action, done=_("Hand-off withdrawn."), anchor="#tier",
                 still_allowed=allowed)
 
 
@@ -168,14 +170,14 @@ def handoff_withdraw(request: HttpRequest, pk: int, handoff_pk: int) -> HttpResp
 def consult_new(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     allowed = require(lambda: permissions.can_consult(ticket, request.user),
-                      "You may not consult on this ticket.")
+                      _("You may not consult on this ticket."))
     form = ConsultForm(request.POST, prefix="consult", ticket_team_id=ticket.team_id)
 
     def action(data: dict[str, Any]) -> Any:
         return consults.consult_request(ticket=ticket, actor=request.user, team=data["team"],
                                         question=data["question"], reply_minutes=data["reply_minutes"])
 
-    return run_ticket_action(request, ticket, "consult", form, action, done="Consult sent.", anchor="#consults",
+    return run_ticket_action(request, ticket, "consult", form, action, done=_("Consult sent."), anchor="#consults",
                 still_allowed=allowed)
 
 
@@ -191,14 +193,14 @@ def consult_reply(request: HttpRequest, pk: int, consult_pk: int) -> HttpRespons
     ticket = selectors.get_ticket_for(request.user, pk)
     consult = _consult(ticket, consult_pk)
     allowed = require(lambda: permissions.can_reply_consult(consult, request.user),
-                      "Only the consulted team may reply.")
+                      _("Only the consulted team may reply."))
     name = f"consult_reply-{consult.pk}"
     form = ConsultReplyForm(request.POST, prefix=name)
 
     def action(data: dict[str, Any]) -> Any:
         return consults.consult_reply(consult=consult, actor=request.user, reply=data["reply"])
 
-    return run_ticket_action(request, ticket, name, form, action, done="Reply sent.", anchor="#consults",
+    return run_ticket_action(request, ticket, name, form, action, done=_("Reply sent."), anchor="#consults",
                 still_allowed=allowed)
 
 
@@ -208,14 +210,14 @@ def consult_withdraw(request: HttpRequest, pk: int, consult_pk: int) -> HttpResp
     ticket = selectors.get_ticket_for(request.user, pk)
     consult = _consult(ticket, consult_pk)
     allowed = require(lambda: permissions.can_withdraw_consult(consult, request.user),
-                      "You may not withdraw this consult.")
+                      _("You may not withdraw this consult."))
     name = f"consult_withdraw-{consult.pk}"
     form = ConsultWithdrawForm(request.POST, prefix=name)
 
     def action(data: dict[str, Any]) -> Any:
         return consults.consult_withdraw(consult=consult, actor=request.user, reason=data["reason"])
 
-    return run_ticket_action(request, ticket, name, form, action, done="Consult withdrawn.", anchor="#consults",
+    return run_ticket_action(request, ticket, name, form, action, done=_("Consult withdrawn."), anchor="#consults",
                 still_allowed=allowed)
 
 
@@ -227,14 +229,14 @@ def consult_withdraw(request: HttpRequest, pk: int, consult_pk: int) -> HttpResp
 def vendor_engage(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     allowed = require(lambda: permissions.can_record_vendor(ticket, request.user),
-                      "You may not record vendor work on this ticket.")
+                      _("You may not record vendor work on this ticket."))
     form = VendorEngageForm(request.POST, prefix="vendor_engage")
 
     def action(data: dict[str, Any]) -> Any:
         return vendor.vendor_engage(ticket=ticket, actor=request.user, case_number=data["case_number"],
                                     contact=data["contact"], vendor_name=data["vendor_name"])
 
-    return run_ticket_action(request, ticket, "vendor_engage", form, action, done="Vendor case recorded.", anchor="#vendor",
+    return run_ticket_action(request, ticket, "vendor_engage", form, action, done=_("Vendor case recorded."), anchor="#vendor",
                 still_allowed=allowed)
 
 
@@ -245,7 +247,7 @@ def vendor_update(request: HttpRequest, pk: int, engagement_pk: int) -> HttpResp
     engagement = get_object_or_404(VendorEngagement, pk=engagement_pk, ticket=ticket)
     engagement.ticket = ticket
     allowed = require(lambda: permissions.can_record_vendor(ticket, request.user),
-                      "You may not record vendor work on this ticket.")
+                      _("You may not record vendor work on this ticket."))
     name = f"vendor_update-{engagement.pk}"
     form = VendorUpdateForm(request.POST, prefix=name)
 
@@ -253,7 +255,7 @@ def vendor_update(request: HttpRequest, pk: int, engagement_pk: int) -> HttpResp
         return vendor.vendor_update(engagement=engagement, actor=request.user, summary=data["summary"],
                                     received_at=data["received_at"])
 
-    return run_ticket_action(request, ticket, name, form, action, done="Vendor update recorded.", anchor="#vendor",
+    return run_ticket_action(request, ticket, name, form, action, done=_("Vendor update recorded."), anchor="#vendor",
                 still_allowed=allowed)
 
 
@@ -268,7 +270,7 @@ def ticket_decide(request: HttpRequest, pk: int) -> HttpResponse:
         (t for t in tiers if t.kind == TierKind.DECISION), None
     )
     allowed = require(lambda: decision_tier is not None and permissions.can_decide_at(decision_tier, request.user),
-                      "Only the IT manager decides here.")
+                      _("Only the IT manager decides here."))
     form = DecisionForm(request.POST, prefix="decision", tiers=[t for t in tiers if t.kind != TierKind.DECISION])
 
     def action(data: dict[str, Any]) -> Any:
@@ -278,7 +280,7 @@ def ticket_decide(request: HttpRequest, pk: int) -> HttpResponse:
             knowledge_none_reason=data["knowledge_none_reason"],
         )
 
-    return run_ticket_action(request, ticket, "decision", form, action, done="Decision recorded.", anchor="#tier",
+    return run_ticket_action(request, ticket, "decision", form, action, done=_("Decision recorded."), anchor="#tier",
                 still_allowed=allowed)
 
 
@@ -292,14 +294,14 @@ def step_done(request: HttpRequest, pk: int, step_pk: int) -> HttpResponse:
     step = get_object_or_404(TroubleshootingStep, pk=step_pk, ticket=ticket)
     step.ticket = ticket
     allowed = require(lambda: ticket_permissions.can_add_step(ticket, request.user),
-                      "You may not document troubleshooting on this ticket.")
+                      _("You may not document troubleshooting on this ticket."))
     name = f"step_done-{step.pk}"
     form = StepDoneForm(request.POST, request.FILES, prefix=name)
 
     def action(data: dict[str, Any]) -> Any:
         return ticket_complete_step(step=step, actor=request.user, outcome=data["outcome"], files=data["files"])
 
-    return run_ticket_action(request, ticket, name, form, action, done="Step done.", anchor="#to-do",
+    return run_ticket_action(request, ticket, name, form, action, done=_("Step done."), anchor="#to-do",
                 still_allowed=allowed)
 
 
@@ -307,10 +309,10 @@ def step_done(request: HttpRequest, pk: int, step_pk: int) -> HttpResponse:
 
 
 DECISIONS = {
-    "approve": (ApproveForm, "Approved."),
-    "request-changes": (RequestChangesForm, "Sent back with the steps to do."),
+    "approve": (ApproveForm, gettext_lazy("Approved.")),
+    "request-changes": (RequestChangesForm, gettext_lazy("Sent back with the steps to do.")),
 }
-NOT_DECIDER = "Only a team leader or manager of the requester's team may decide, never the requester."
+NOT_DECIDER = gettext_lazy("Only a team leader or manager of the requester's team may decide, never the requester.")
 
 
 def _decide(approval: ApprovalRequest, user: Any, decision: str, data: dict[str, Any]) -> ApprovalRequest:
@@ -328,7 +330,7 @@ def _form_name(decision: str) -> str:
 def ticket_approval_decide(request: HttpRequest, pk: int, approval_pk: int, decision: str) -> HttpResponse:
     """Approve or request changes from the ticket page (the approval of this ticket's hand-off)."""
     if decision not in DECISIONS:
-        raise Http404("No such decision.")
+        raise Http404(_("No such decision."))
     ticket = selectors.get_ticket_for(request.user, pk)
     approval = get_object_or_404(ApprovalRequest, pk=approval_pk, handoff__ticket=ticket)
     allowed = require(lambda: approval_permissions.can_decide(approval, request.user), NOT_DECIDER)
@@ -357,12 +359,12 @@ def _time_left(clock: Clock | None) -> dict[str, Any] | None:
     status = clock_status(clock, timezone.now())
     left = business_duration(status["remaining"])
     if status["state"] == "breached":
-        text = f"overdue by {left}" if status["remaining"] < 0 else "overdue"
+        text = _("overdue by %(time)s") % {"time": left} if status["remaining"] < 0 else _("overdue")
     elif status["state"] == "stopped":
-        text = "decided"
+        text = _("decided")
     else:
-        text = f"{left} left"
-    return {"kind": clock.kind, "label": "Decision", "state": status["state"], "text": text,
+        text = _("%(time)s left") % {"time": left}
+    return {"kind": clock.kind, "label": _("Decision"), "state": status["state"], "text": text,
             "due_at": status["due_at"]}
 
 
@@ -398,10 +400,10 @@ def approvals_inbox(request: HttpRequest) -> HttpResponse:
 def approval_decide(request: HttpRequest, approval_pk: int, decision: str) -> HttpResponse:
     """Approve or request changes from the inbox."""
     if decision not in DECISIONS:
-        raise Http404("No such decision.")
+        raise Http404(_("No such decision."))
     approval = ApprovalRequest.objects.filter(pk=approval_pk).first()
     if approval is None or not approval_permissions.can_view(approval, request.user):
-        raise Http404("No such approval request.")
+        raise Http404(_("No such approval request."))
     require(lambda: approval_permissions.can_decide(approval, request.user), NOT_DECIDER)
     form_class, done = DECISIONS[decision]
     name = f"{_form_name(decision)}-{approval.pk}"

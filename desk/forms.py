@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.db.models import Q
 from django.forms.models import ModelChoiceIterator
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, User
@@ -28,9 +29,9 @@ from tickets.models import (
 )
 
 INTAKE_HELP = {
-    "replication_steps": 'Write "none" if it cannot be reproduced on demand.',
-    "error_messages": 'Exact text of any error, or "none".',
-    "recent_changes": 'Upgrades, configuration or network changes, or "none".',
+    "replication_steps": _('Write "none" if it cannot be reproduced on demand.'),
+    "error_messages": _('Exact text of any error, or "none".'),
+    "recent_changes": _('Upgrades, configuration or network changes, or "none".'),
 }
 
 
@@ -69,13 +70,13 @@ class TicketCreateForm(IntakeForm):
     """A ticket opened by an engineer on a customer's behalf (phone or e-mail)."""
 
     requester = forms.ModelChoiceField(
-        queryset=User.objects.none(), help_text="The customer contact who reported it."
+        queryset=User.objects.none(), help_text=_("The customer contact who reported it.")
     )
     channel = forms.ChoiceField(
-        choices=[(Channel.PHONE, "Phone"), (Channel.EMAIL, "E-mail"), (Channel.CONSOLE, "Other")],
+        choices=[(Channel.PHONE, _("Phone")), (Channel.EMAIL, _("E-mail")), (Channel.CONSOLE, _("Other"))],
         initial=Channel.PHONE,
     )
-    files = MultipleFileField(label="Attachments")
+    files = MultipleFileField(label=_("Attachments"))
 
     class Meta(IntakeForm.Meta):
         fields = ["requester", "channel", *IntakeForm.Meta.fields]
@@ -97,8 +98,8 @@ class TriageForm(IntakeForm):
 
 class StartForm(forms.Form):
     assignee = forms.ModelChoiceField(
-        queryset=User.objects.none(), required=False, empty_label="Me",
-        help_text="Who works the ticket from now on.",
+        queryset=User.objects.none(), required=False, empty_label=_("Me"),
+        help_text=_("Who works the ticket from now on."),
     )
 
     def __init__(self, *args: Any, ticket: Ticket, **kwargs: Any) -> None:
@@ -112,42 +113,42 @@ class StartForm(forms.Form):
 class AwaitCustomerForm(forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False,
-        label="What the customer needs to provide",
+        label=_("What the customer needs to provide"),
     )
 
 
 class CustomerRepliedForm(forms.Form):
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
-                           label="What the customer said (phone, e-mail…)")
+                           label=_("What the customer said (phone, e-mail…)"))
 
 
 class ResolveForm(forms.Form):
     resolution_summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
-                                         label="Resolution details (what fixed it)")
+                                         label=_("Resolution details (what fixed it)"))
     root_cause = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     fix_kind = forms.ChoiceField(choices=[("", "—"), *FixKind.choices], required=False,
-                                 label="Workaround or permanent fix")
-    knowledge_article = forms.CharField(required=False, label="Knowledge-base article")
-    knowledge_none_reason = forms.CharField(required=False, label="…or why none is needed")
+                                 label=_("Workaround or permanent fix"))
+    knowledge_article = forms.CharField(required=False, label=_("Knowledge-base article"))
+    knowledge_none_reason = forms.CharField(required=False, label=_("…or why none is needed"))
 
 
 class ConfirmResolutionForm(forms.Form):
     channel = forms.ChoiceField(
-        choices=[("", "—"), (Channel.PHONE, "Phone"), (Channel.EMAIL, "E-mail")], required=False,
-        label="How the customer confirmed",
+        choices=[("", "—"), (Channel.PHONE, _("Phone")), (Channel.EMAIL, _("E-mail"))], required=False,
+        label=_("How the customer confirmed"),
     )
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
 class ReopenForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
-                             label="Why the customer is not satisfied")
+                             label=_("Why the customer is not satisfied"))
 
 
 class CancelForm(forms.Form):
     reason = forms.ChoiceField(choices=[("", "—"), *CancelReason.choices], required=False)
-    duplicate_of = forms.CharField(required=False, label="Duplicate of (ticket reference)",
-                                   help_text="e.g. ED-000123")
+    duplicate_of = forms.CharField(required=False, label=_("Duplicate of (ticket reference)"),
+                                   help_text=_("e.g. ED-000123"))
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
     def clean_duplicate_of(self) -> Ticket | None:
@@ -155,10 +156,10 @@ class CancelForm(forms.Form):
         if not value:
             return None
         if not is_number(value):
-            raise forms.ValidationError("Give a ticket reference such as ED-000123.")
+            raise forms.ValidationError(_("Give a ticket reference such as ED-000123."))
         ticket = Ticket.objects.filter(pk=int(value)).first()
         if ticket is None:
-            raise forms.ValidationError(f"There is no ticket ED-{int(value):06d}.")
+            raise forms.ValidationError(gettext("There is no ticket %(reference)s.") % {"reference": f"ED-{int(value):06d}"})
         return ticket
 
 
@@ -194,12 +195,12 @@ class CommentForm(forms.Form):
 
 class StepForm(forms.Form):
     kind = forms.ChoiceField(choices=StepKind.choices)
-    action = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="What was done")
+    action = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label=_("What was done"))
     outcome = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
-                              label="Outcome (what it showed)")
+                              label=_("Outcome (what it showed)"))
     state = forms.ChoiceField(choices=StepState.choices, initial=StepState.DONE)
-    is_public = forms.BooleanField(required=False, label="Visible to the customer")
-    files = MultipleFileField(label="Evidence (logs, screenshots)")
+    is_public = forms.BooleanField(required=False, label=_("Visible to the customer"))
+    files = MultipleFileField(label=_("Evidence (logs, screenshots)"))
 
 
 class StepVisibilityForm(forms.Form):
@@ -230,18 +231,18 @@ class TierChoiceField(forms.ModelChoiceField):
 
 
 class QueueFilterForm(forms.Form):
-    q = forms.CharField(required=False, label="Search")
+    q = forms.CharField(required=False, label=_("Search"))
     status = forms.MultipleChoiceField(choices=Status.choices, required=False)
     priority = forms.MultipleChoiceField(choices=Priority.choices, required=False)
-    team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False, empty_label="All teams")
+    team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False, empty_label=_("All teams"))
     tier = TierChoiceField(
         queryset=Tier.objects.select_related("path").order_by("path__name", "level"), required=False,
-        empty_label="All tiers", help_text="Tickets currently in this tier of a ladder.",
+        empty_label=_("All tiers"), help_text=_("Tickets currently in this tier of a ladder."),
     )
     assignee = forms.ChoiceField(
-        choices=[("", "Anyone"), ("me", "Me"), ("none", "Unassigned")], required=False
+        choices=[("", _("Anyone")), ("me", _("Me")), ("none", _("Unassigned"))], required=False
     )
     sla = forms.ChoiceField(
-        label="SLA", required=False,
-        choices=[("", "Any"), ("soon", "Breaching soon"), ("breached", "Breached")],
+        label=_("SLA"), required=False,
+        choices=[("", _("Any")), ("soon", _("Breaching soon")), ("breached", _("Breached"))],
     )

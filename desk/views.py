@@ -26,7 +26,7 @@ from tickets.history import step_set_visibility
 from tickets.models import Ticket, TroubleshootingStep, Watcher
 from tickets.services import conversation
 from tickets.services.intake import ticket_create, ticket_update_intake
-from tickets.services.lifecycle import TRANSITION_LABELS, TRANSITION_SERVICES
+from tickets.services.lifecycle import TRANSITION_LABELS, TRANSITION_SERVICES, transition_denied
 from tickets.services.steps import ticket_add_step
 
 from . import work
@@ -55,7 +55,7 @@ def agent_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not permissions.is_staff_reader(request.user):
-            raise PermissionDenied("The console is for support staff.")
+            raise PermissionDenied(_("The console is for support staff."))
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -161,13 +161,14 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
         except (InvalidInput, PermissionDenied) as exc:
             show_service_errors(form, exc)
         else:
-            messages.success(request, f"{ticket.reference} created. Triage it when the intake is complete.")
+            messages.success(request, _("%(reference)s created. Triage it when the intake is complete.")
+                             % {"reference": ticket.reference})
             return redirect("desk:ticket", pk=ticket.pk)
     return render(request, "desk/ticket_new.html", {"form": form})
 
 
 def show_service_errors(form: Any, exc: Exception) -> None:
-    add_service_errors(form, exc, missing_prefix="Missing", fallback="You may not do this.")
+    add_service_errors(form, exc, missing_prefix=_("Missing"), fallback=_("You may not do this."))
 
 
 def _transition_form(name: str, ticket: Ticket, data: Any = None) -> Any:
@@ -257,9 +258,9 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def ticket_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     if name not in TRANSITION_FORMS:
-        raise Http404("No such transition.")
+        raise Http404(_("No such transition."))
     if not selectors.may_take_transition(ticket, request.user, name):
-        raise PermissionDenied(f"You may not {TRANSITION_LABELS[name].lower()} this ticket.")
+        raise PermissionDenied(transition_denied(name))
     form = _transition_form(name, ticket, request.POST)
     if form.is_valid():
         try:
@@ -272,7 +273,7 @@ def ticket_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
                 raise
             show_service_errors(form, exc)
         else:
-            messages.success(request, f"{TRANSITION_LABELS[name]}: done.")
+            messages.success(request, _("%(change)s: done.") % {"change": TRANSITION_LABELS[name]})
             return redirect("desk:ticket", pk=ticket.pk)
     return render_ticket_page(request, load_ticket(request, pk), bound={name: form})
 
@@ -302,7 +303,7 @@ def ticket_comment(request: HttpRequest, pk: int) -> HttpResponse:
 def ticket_step(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     if not permissions.can_add_step(ticket, request.user):
-        raise PermissionDenied("You may not add troubleshooting steps to this ticket.")
+        raise PermissionDenied(_("You may not add troubleshooting steps to this ticket."))
     form = StepForm(request.POST, request.FILES, prefix="step")
     if form.is_valid():
         try:
@@ -310,7 +311,7 @@ def ticket_step(request: HttpRequest, pk: int) -> HttpResponse:
         except (InvalidInput, Refused) as exc:
             show_service_errors(form, exc)
         else:
-            messages.success(request, "Troubleshooting step recorded.")
+            messages.success(request, _("Troubleshooting step recorded."))
             return redirect(reverse("desk:ticket", args=[ticket.pk]) + "#troubleshooting")
     return render_ticket_page(request, load_ticket(request, pk), bound={"step": form})
 
@@ -324,7 +325,7 @@ def step_visibility(request: HttpRequest, pk: int, step_pk: int) -> HttpResponse
         raise PermissionDenied(_("You may not change who sees this ticket's troubleshooting."))
     step = TroubleshootingStep.objects.filter(pk=step_pk, ticket=ticket).first()
     if step is None:
-        raise Http404("No such step.")
+        raise Http404(_("No such step."))
     step.ticket = ticket
     name = f"step_visibility-{step.pk}"
     form = StepVisibilityForm(request.POST, prefix=name)
@@ -346,7 +347,7 @@ def step_visibility(request: HttpRequest, pk: int, step_pk: int) -> HttpResponse
 def ticket_intake(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     if not permissions.can_edit_intake(ticket, request.user):
-        raise PermissionDenied("You may not edit this ticket's intake.")
+        raise PermissionDenied(_("You may not edit this ticket's intake."))
     form = IntakeForm(request.POST or None, instance=Ticket.objects.get(pk=ticket.pk))
     if request.method == "POST" and form.is_valid():
         try:
@@ -354,7 +355,7 @@ def ticket_intake(request: HttpRequest, pk: int) -> HttpResponse:
         except (InvalidInput, PermissionDenied) as exc:
             show_service_errors(form, exc)
         else:
-            messages.success(request, "Intake updated.")
+            messages.success(request, _("Intake updated."))
             return redirect("desk:ticket", pk=ticket.pk)
     return render(request, "desk/intake.html", {"ticket": ticket, "form": form})
 

@@ -35,7 +35,7 @@ def staff_or_404(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not permissions.is_staff_reader(request.user):
-            raise Http404("No such page.")
+            raise Http404(_("No such page."))
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -43,7 +43,8 @@ def staff_or_404(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
 
 def _refusal_text(exc: Exception) -> str:
     if isinstance(exc, Refused):
-        return f"{exc.message}: missing {', '.join(exc.missing)}" if exc.missing else exc.message
+        return (_("%(refusal)s: missing %(missing)s") % {"refusal": exc.message, "missing": ", ".join(exc.missing)}
+                if exc.missing else exc.message)
     if isinstance(exc, InvalidInput):
         return " ".join(str(e) for errors in exc.errors.values() for e in errors)
     return str(exc) or _("You may not do this.")

@@ -3,6 +3,8 @@ from datetime import datetime
 from django import template
 from django.utils.dateparse import parse_datetime
 from django.utils.timesince import timesince
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from cases.models import CaseStatus, MeetingKind, ParticipantRole
 from escalation_desk import formatting
@@ -11,68 +13,68 @@ from tickets.models import Status
 register = template.Library()
 
 EVENT_LABELS = {
-    "created": "Ticket created",
-    "intake_updated": "Intake updated",
-    "intake_corrected": "Customer corrected the intake",
-    "triage": "Triaged",
-    "start": "Work started",
-    "await_customer": "Waiting on customer",
-    "customer_replied": "Customer replied",
-    "resolve": "Resolved",
-    "confirm_resolution": "Resolution confirmed",
-    "reopen": "Reopened",
-    "cancel": "Cancelled",
-    "comment": "Comment",
-    "step": "Troubleshooting step",
-    "attachment": "File attached",
-    "sla_warning": "SLA warning",
-    "sla_breach": "SLA breached",
-    "close_unconfirmed": "Closed automatically",
-    "tier_entered": "Placed in a tier",
-    "handoff_requested": "Hand-off requested",
-    "handoff_withdrawn": "Hand-off withdrawn",
-    "escalated": "Escalated",
-    "returned": "Returned to a lower tier",
-    "approval_requested": "Approval requested",
-    "approval_granted": "Approved",
-    "approval_changes_requested": "Changes requested",
-    "approval_reminder": "Approval reminder",
-    "approval_overdue": "Approval overdue",
-    "tier_warning": "Tier time frame warning",
-    "tier_breach": "Tier time frame passed",
-    "auto_escalation_skipped": "Not escalated automatically",
-    "consult_requested": "Team consulted",
-    "consult_answered": "Consult answered",
-    "consult_withdrawn": "Consult withdrawn",
-    "consult_warning": "Consult reply due soon",
-    "consult_breach": "Consult reply overdue",
-    "vendor_engaged": "Vendor case opened",
-    "vendor_update": "Vendor update",
-    "it_manager_decision": "IT manager's decision",
-    "step_done": "Suggested step done",
-    "step_shared": "Step shared with the customer",
-    "step_made_internal": "Step made internal",
-    "redacted": "Redacted (personal data)",
-    "case_requested": "Escalation requested",
-    "case_request_added": "Escalation request added",
-    "case_participant": "Engaged in the escalation",
-    "case_acknowledged": "Escalation acknowledged",
-    "case_active": "Escalation plans agreed",
-    "case_update": "Escalation update given",
-    "case_meeting": "Escalation meeting scheduled",
-    "case_meeting_outcome": "Escalation meeting recorded",
-    "case_action_done": "Action plan step done",
-    "case_leadership_review": "Leadership review started",
-    "case_brief": "Case brief edited",
-    "case_leadership_done": "Leadership review done",
-    "case_de_escalation_proposed": "De-escalation proposed",
-    "case_de_escalated": "De-escalated",
-    "case_kept_escalated": "Customer keeps the escalation",
-    "case_closed": "Escalation closed",
-    "case_ack_warning": "Escalation acknowledgement due soon",
-    "case_ack_breach": "Escalation acknowledgement overdue",
-    "case_update_due": "Escalation update due soon",
-    "case_update_missed": "Escalation update missed",
+    "created": _("Ticket created"),
+    "intake_updated": _("Intake updated"),
+    "intake_corrected": _("Customer corrected the intake"),
+    "triage": _("Triaged"),
+    "start": _("Work started"),
+    "await_customer": _("Waiting on customer"),
+    "customer_replied": _("Customer replied"),
+    "resolve": _("Resolved"),
+    "confirm_resolution": _("Resolution confirmed"),
+    "reopen": _("Reopened"),
+    "cancel": _("Cancelled"),
+    "comment": _("Comment"),
+    "step": _("Troubleshooting step"),
+    "attachment": _("File attached"),
+    "sla_warning": _("SLA warning"),
+    "sla_breach": _("SLA breached"),
+    "close_unconfirmed": _("Closed automatically"),
+    "tier_entered": _("Placed in a tier"),
+    "handoff_requested": _("Hand-off requested"),
+    "handoff_withdrawn": _("Hand-off withdrawn"),
+    "escalated": _("Escalated"),
+    "returned": _("Returned to a lower tier"),
+    "approval_requested": _("Approval requested"),
+    "approval_granted": _("Approved"),
+    "approval_changes_requested": _("Changes requested"),
+    "approval_reminder": _("Approval reminder"),
+    "approval_overdue": _("Approval overdue"),
+    "tier_warning": _("Tier time frame warning"),
+    "tier_breach": _("Tier time frame passed"),
+    "auto_escalation_skipped": _("Not escalated automatically"),
+    "consult_requested": _("Team consulted"),
+    "consult_answered": _("Consult answered"),
+    "consult_withdrawn": _("Consult withdrawn"),
+    "consult_warning": _("Consult reply due soon"),
+    "consult_breach": _("Consult reply overdue"),
+    "vendor_engaged": _("Vendor case opened"),
+    "vendor_update": _("Vendor update"),
+    "it_manager_decision": _("IT manager's decision"),
+    "step_done": _("Suggested step done"),
+    "step_shared": _("Step shared with the customer"),
+    "step_made_internal": _("Step made internal"),
+    "redacted": _("Redacted (personal data)"),
+    "case_requested": _("Escalation requested"),
+    "case_request_added": _("Escalation request added"),
+    "case_participant": _("Engaged in the escalation"),
+    "case_acknowledged": _("Escalation acknowledged"),
+    "case_active": _("Escalation plans agreed"),
+    "case_update": _("Escalation update given"),
+    "case_meeting": _("Escalation meeting scheduled"),
+    "case_meeting_outcome": _("Escalation meeting recorded"),
+    "case_action_done": _("Action plan step done"),
+    "case_leadership_review": _("Leadership review started"),
+    "case_brief": _("Case brief edited"),
+    "case_leadership_done": _("Leadership review done"),
+    "case_de_escalation_proposed": _("De-escalation proposed"),
+    "case_de_escalated": _("De-escalated"),
+    "case_kept_escalated": _("Customer keeps the escalation"),
+    "case_closed": _("Escalation closed"),
+    "case_ack_warning": _("Escalation acknowledgement due soon"),
+    "case_ack_breach": _("Escalation acknowledgement overdue"),
+    "case_update_due": _("Escalation update due soon"),
+    "case_update_missed": _("Escalation update missed"),
 }
 # Ticket statuses first; the escalation case's states, participant roles and meeting kinds
 # label the source and target of the case_* events.
@@ -104,7 +106,7 @@ def ago(value: datetime | None) -> str:
     """'3 hours ago': the largest unit only, for dense lists."""
     if value is None:
         return ""
-    return f"{timesince(value, depth=1)} ago"
+    return gettext("%(time)s ago") % {"time": timesince(value, depth=1)}
 
 
 def business_duration(seconds: int) -> str:
@@ -114,10 +116,10 @@ def business_duration(seconds: int) -> str:
     hours, minutes = divmod(minutes, 60)
     days, hours = divmod(hours, 24)
     if days:
-        return f"{days}d {hours}h"
+        return gettext("%(days)sd %(hours)sh") % {"days": days, "hours": hours}
     if hours:
-        return f"{hours}h {minutes:02d}m"
-    return f"{minutes}m"
+        return gettext("%(hours)sh %(minutes)sm") % {"hours": hours, "minutes": f"{minutes:02d}"}
+    return gettext("%(minutes)sm") % {"minutes": minutes}
 
 
 @register.inclusion_tag("desk/_sla_badges.html")
@@ -138,10 +140,11 @@ def _badges(ticket: object) -> list[dict[str, object]]:
     for badge in badges:
         left = business_duration(badge["remaining"])
         badge["text"] = {
-            "met": "met",
-            "breached": f"breached {left} ago" if badge["remaining"] < 0 else "breached",
-            "paused": f"paused, {left} left",
-        }.get(badge["state"], f"{left} left")
+            "met": gettext("met"),
+            "breached": (gettext("breached %(time)s ago") % {"time": left} if badge["remaining"] < 0
+                         else gettext("breached")),
+            "paused": gettext("paused, %(time)s left") % {"time": left},
+        }.get(badge["state"], gettext("%(time)s left") % {"time": left})
     return badges
 
 
@@ -151,7 +154,8 @@ def lines(text: str) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
-CHANNEL_LABELS = {"portal": "the portal", "api": "the API", "phone": "phone", "email": "e-mail", "console": "the console"}
+CHANNEL_LABELS = {"portal": _("the portal"), "api": _("the API"), "phone": _("phone"), "email": _("e-mail"),
+                  "console": _("the console")}
 
 
 @register.filter
@@ -166,5 +170,5 @@ def business_minutes(minutes: int | None) -> str:
         return "—"
     if minutes % 60 == 0:
         hours = minutes // 60
-        return f"{hours} business hour{'s' if hours != 1 else ''}"
-    return f"{minutes} business minutes"
+        return ngettext("%(n)s business hour", "%(n)s business hours", hours) % {"n": hours}
+    return gettext("%(n)s business minutes") % {"n": minutes}
