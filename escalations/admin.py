@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from escalation_desk import links
 
@@ -53,8 +55,8 @@ class ServiceLadderInline(admin.TabularInline):
     model = ServiceLadder
     extra = 0
     fields = ["service"]
-    verbose_name = "service on this ladder"
-    verbose_name_plural = "services on this ladder"
+    verbose_name = _("service on this ladder")
+    verbose_name_plural = _("services on this ladder")
 
 
 @admin.register(EscalationPath)
@@ -68,11 +70,11 @@ class EscalationPathAdmin(admin.ModelAdmin):
             n_tiers=Count("tiers", distinct=True), n_services=Count("service_ladders", distinct=True)
         )
 
-    @admin.display(description="Tiers", ordering="n_tiers")
+    @admin.display(description=_("Tiers"), ordering="n_tiers")
     def tier_count(self, obj: EscalationPath) -> int:
         return obj.n_tiers
 
-    @admin.display(description="Services", ordering="n_services")
+    @admin.display(description=_("Services"), ordering="n_services")
     def service_count(self, obj: EscalationPath) -> int:
         return obj.n_services
 
@@ -89,16 +91,16 @@ class CriterionInline(admin.TabularInline):
     model = EscalationCriterion
     extra = 0
     fields = ["position", "text"]
-    verbose_name = "criterion for entering this tier"
-    verbose_name_plural = "criteria for entering this tier (one is required; none: no criterion asked)"
+    verbose_name = _("criterion for entering this tier")
+    verbose_name_plural = _("criteria for entering this tier (one is required; none: no criterion asked)")
 
 
 class TimeFrameInline(admin.TabularInline):
     model = TierTimeFrame
     extra = 0
     fields = ["priority", "minutes", "warning_percent"]
-    verbose_name = "time frame"
-    verbose_name_plural = "time frames per priority (business minutes)"
+    verbose_name = _("time frame")
+    verbose_name_plural = _("time frames per priority (business minutes)")
 
 
 @admin.register(Tier)
@@ -111,10 +113,10 @@ class TierAdmin(admin.ModelAdmin):
     autocomplete_fields = ["team"]
     fieldsets = [
         (None, {"fields": ["path", "level", "name", "team", "kind", "vendor_name", "description"]}),
-        ("Entering this tier requires", {"fields": [
+        (_("Entering this tier requires"), {"fields": [
             "requires_approval", "min_steps_below", "requires_lower_tiers_documented", "requires_evidence",
         ]}),
-        ("When a ticket overstays its time frame", {"fields": ["breach_action"]}),
+        (_("When a ticket overstays its time frame"), {"fields": ["breach_action"]}),
     ]
     inlines = [CriterionInline, TimeFrameInline]
 
@@ -125,7 +127,7 @@ class TierAdmin(admin.ModelAdmin):
 class ReadOnlyAdmin(admin.ModelAdmin):
     """History of a ticket: visible to those who may view it; changed only through the services."""
 
-    @admin.display(description="Ticket", ordering="ticket_id")
+    @admin.display(description=_("Ticket"), ordering="ticket_id")
     def ticket_ref(self, obj: Any) -> str:
         return obj.ticket.reference
 
@@ -165,12 +167,12 @@ class HandoffAdmin(ReadOnlyAdmin):
     list_select_related = ["ticket", "from_tier", "to_tier", "requested_by"]
     date_hierarchy = "requested_at"
     fieldsets = [
-        ("Hand-off", {"fields": ["ticket_display", "route", "direction", "status", "automatic", "requester",
+        (_("Hand-off"), {"fields": ["ticket_display", "route", "direction", "status", "automatic", "requester",
                                  "requested_at", "completed_at", "approval_display", "previous",
                                  "withdrawn_reason"]}),
-        ("What the requester wrote", {"fields": ["criterion_text", "findings", "workaround", "evidence_note",
+        (_("What the requester wrote"), {"fields": ["criterion_text", "findings", "workaround", "evidence_note",
                                                  "missing_display"]}),
-        ("The package as assembled", {"fields": ["package_display"]}),
+        (_("The package as assembled"), {"fields": ["package_display"]}),
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
@@ -179,31 +181,31 @@ class HandoffAdmin(ReadOnlyAdmin):
             "previous__to_tier", "previous__ticket",
         )
 
-    @admin.display(description="Ticket")
+    @admin.display(description=_("Ticket"))
     def ticket_display(self, obj: Handoff) -> SafeString:
         return format_html("{} (console: {})", _ticket_link(obj.ticket), _desk_link(obj.ticket))
 
-    @admin.display(description="From → to")
+    @admin.display(description=_("From → to"))
     def route(self, obj: Handoff) -> str:
         return f"{obj.from_tier} → {obj.to_tier}"
 
-    @admin.display(description="Requested by", ordering="requested_by__username")
+    @admin.display(description=_("Requested by"), ordering="requested_by__username")
     def requester(self, obj: Handoff) -> str:
-        return str(obj.requested_by) if obj.requested_by_id else "the system"
+        return str(obj.requested_by) if obj.requested_by_id else gettext("the system")
 
-    @admin.display(description="Approval request")
+    @admin.display(description=_("Approval request"))
     def approval_display(self, obj: Handoff) -> SafeString | str:
         if obj.approval_id is None:
-            return "— (no approval needed)" if not obj.to_tier.requires_approval else "—"
+            return gettext("— (no approval needed)") if not obj.to_tier.requires_approval else "—"
         return format_html('<a href="{}">{}</a>',
                            reverse("admin:approvals_approvalrequest_change", args=[obj.approval_id]),
                            str(obj.approval))
 
-    @admin.display(description="Missing (automatic)")
+    @admin.display(description=_("Missing (automatic)"))
     def missing_display(self, obj: Handoff) -> SafeString | str:
-        return _items(obj.missing) if obj.missing else "nothing"
+        return _items(obj.missing) if obj.missing else gettext("nothing")
 
-    @admin.display(description="Package")
+    @admin.display(description=_("Package"))
     def package_display(self, obj: Handoff) -> SafeString:
         return render_handoff_package(obj.package)
 
@@ -226,18 +228,18 @@ def _rows(pairs: list[tuple[str, Any]]) -> SafeString:
 def render_handoff_package(package: dict[str, Any]) -> SafeString:
     """The package readably: the head, the intake, each tier's steps with their files, the files."""
     if not package:
-        return mark_safe("<p>empty</p>")
+        return format_html("<p>{}</p>", gettext("empty"))
     parts = [_rows([
-        ("From → to", f"{package.get('from_tier', '')} → {package.get('to_tier', '')}"),
-        ("Criterion", package.get("criterion") or "—"),
-        ("Findings", package.get("findings") or "—"),
-        ("Workaround", package.get("workaround") or "none"),
-        ("No logs or screenshots because", package.get("evidence_note") or "—"),
-        ("Assembled", _when(package.get("assembled_at", ""))),
+        (gettext("From → to"), f"{package.get('from_tier', '')} → {package.get('to_tier', '')}"),
+        (gettext("Criterion"), package.get("criterion") or "—"),
+        (gettext("Findings"), package.get("findings") or "—"),
+        (gettext("Workaround"), package.get("workaround") or gettext("none")),
+        (gettext("No logs or screenshots because"), package.get("evidence_note") or "—"),
+        (gettext("Assembled"), _when(package.get("assembled_at", ""))),
     ])]
     intake = package.get("intake") or {}
     if intake:
-        parts.append(format_html("<h3>Intake</h3>{}", _rows(
+        parts.append(format_html("<h3>{}</h3>{}", gettext("Intake"), _rows(
             [(k.replace("_", " ").capitalize(), v or "—") for k, v in intake.items()]
         )))
     for group in package.get("tiers", []):
@@ -246,21 +248,22 @@ def render_handoff_package(package: dict[str, Any]) -> SafeString:
             files = ", ".join(a["name"] for a in step.get("attachments", []))
             rows.append(format_html(
                 "<li><strong>{}</strong>{}: {} → {} <small>({}, {})</small>{}</li>",
-                step.get("kind_label", step.get("kind", "")), " (to do)" if step.get("state") == "to_do" else "",
+                step.get("kind_label", step.get("kind", "")), " " + gettext("(to do)") if step.get("state") == "to_do" else "",
                 step.get("action", ""), step.get("outcome") or "—", step.get("engineer", ""),
-                _when(step.get("at", "")), format_html(" — files: {}", files) if files else "",
+                _when(step.get("at", "")), format_html(" — {}", gettext("files: %(names)s") % {"names": files}) if files else "",
             ))
-        parts.append(format_html("<h3>Troubleshooting – {}</h3><ul " + UL + ">{}</ul>", group.get("tier", ""),
-                                 mark_safe("".join(rows)) if rows else mark_safe("<li>none</li>")))
+        parts.append(format_html("<h3>{}</h3><ul " + UL + ">{}</ul>",
+                                 gettext("Troubleshooting – %(tier)s") % {"tier": group.get("tier", "")},
+                                 mark_safe("".join(rows)) if rows else format_html("<li>{}</li>", gettext("none"))))
     files = package.get("files") or []
     names = format_html_join("", "<li>{}</li>", ((f["name"],) for f in files))
-    parts.append(format_html("<h3>Files on the ticket</h3>{}",
-                             format_html("<ul " + UL + ">{}</ul>", names) if files else "none"))
+    parts.append(format_html("<h3>{}</h3>{}", gettext("Files on the ticket"),
+                             format_html("<ul " + UL + ">{}</ul>", names) if files else gettext("none")))
     known = {"from_tier", "to_tier", "criterion", "findings", "workaround", "evidence_note", "assembled_at",
              "intake", "tiers", "files"}
     extra = {k: v for k, v in package.items() if k not in known}
     if extra:
-        parts.append(format_html("<h3>Other</h3><pre>{}</pre>", json.dumps(extra, indent=2, default=str)))
+        parts.append(format_html("<h3>{}</h3><pre>{}</pre>", gettext("Other"), json.dumps(extra, indent=2, default=str)))
     return format_html('<div class="handoff-package" style="flex: 1;">{}</div>', mark_safe("".join(parts)))
 
 
@@ -273,16 +276,16 @@ class TierStintAdmin(ReadOnlyAdmin):
     date_hierarchy = "entered_at"
     fieldsets = [(None, {"fields": ["ticket", "tier", "entered_at", "left_at", "handoff", "clock"]})]
 
-    @admin.display(description="Ladder")
+    @admin.display(description=_("Ladder"))
     def path(self, obj: TierStint) -> str:
         return str(obj.tier.path)
 
-    @admin.display(description="Time frame")
+    @admin.display(description=_("Time frame"))
     def clock_state(self, obj: TierStint) -> str:
         if obj.clock is None:
             return "—"
         state = obj.clock.get_state_display().lower()
-        return f"{state}, breached" if obj.clock.breached_at else state
+        return gettext("%(state)s, breached") % {"state": state} if obj.clock.breached_at else state
 
 
 @admin.register(Consult)
@@ -331,10 +334,10 @@ class ManagerDecisionAdmin(ReadOnlyAdmin):
     date_hierarchy = "decided_at"
     fieldsets = [
         (None, {"fields": ["ticket", "tier", "outcome", "notes", "decided_by", "decided_at"]}),
-        ("The activity record it was decided on", {"fields": ["activity_record_display"]}),
+        (_("The activity record it was decided on"), {"fields": ["activity_record_display"]}),
     ]
 
-    @admin.display(description="Activity record")
+    @admin.display(description=_("Activity record"))
     def activity_record_display(self, obj: ManagerDecision) -> SafeString:
         return format_html("<pre style='white-space: pre-wrap'>{}</pre>",
                            json.dumps(obj.activity_record, indent=2, default=str, ensure_ascii=False))

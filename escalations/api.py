@@ -12,6 +12,7 @@ answers 400.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -93,7 +94,7 @@ class TicketLadderViewSet(InputsByAction, viewsets.GenericViewSet):
         here = _believed_tier(request, pk)
         ticket = selectors.get_ticket_for(request.user, pk)
         if not handoffs.has_moved_from(ticket, here) and not permissions.can_escalate(ticket, request.user):
-            raise PermissionDenied("You may not escalate this ticket.")
+            raise PermissionDenied(gettext("You may not escalate this ticket."))
         data = valid_input(EscalateInputSerializer, request, self.get_serializer_context())
         data["from_tier"] = data["from_tier"] or here
         handoff = handoffs.escalate(ticket=ticket, actor=request.user, **data)
@@ -107,7 +108,7 @@ class TicketLadderViewSet(InputsByAction, viewsets.GenericViewSet):
         here = _believed_tier(request, pk)
         ticket = selectors.get_ticket_for(request.user, pk)
         if not handoffs.has_moved_from(ticket, here) and not permissions.can_return(ticket, request.user):
-            raise PermissionDenied("You may not return this ticket.")
+            raise PermissionDenied(gettext("You may not return this ticket."))
         data = valid_input(ReturnInputSerializer, request, self.get_serializer_context())
         data["from_tier"] = data["from_tier"] or here
         handoff = handoffs.return_to_tier(ticket=ticket, actor=request.user, **data)
@@ -120,7 +121,7 @@ class TicketLadderViewSet(InputsByAction, viewsets.GenericViewSet):
     def consult(self, request: Request, pk: str | None = None) -> Response:
         ticket = selectors.get_ticket_for(request.user, pk)
         if not permissions.can_consult(ticket, request.user):
-            raise PermissionDenied("You may not consult on this ticket.")
+            raise PermissionDenied(gettext("You may not consult on this ticket."))
         data = valid_input(ConsultInputSerializer, request, self.get_serializer_context())
         consult = consults.consult_request(ticket=ticket, actor=request.user, **data)
         return Response(ConsultSerializer(consult).data, status=status.HTTP_201_CREATED)
@@ -133,7 +134,7 @@ class TicketLadderViewSet(InputsByAction, viewsets.GenericViewSet):
     def vendor_engagements(self, request: Request, pk: str | None = None) -> Response:
         ticket = selectors.get_ticket_for(request.user, pk)
         if not permissions.can_record_vendor(ticket, request.user):
-            raise PermissionDenied("You may not record vendor work on this ticket.")
+            raise PermissionDenied(gettext("You may not record vendor work on this ticket."))
         data = valid_input(VendorEngagementInputSerializer, request, self.get_serializer_context())
         engagement = vendor.vendor_engage(ticket=ticket, actor=request.user, **data)
         return Response(VendorEngagementSerializer(engagement).data, status=status.HTTP_201_CREATED)
@@ -147,7 +148,7 @@ class TicketLadderViewSet(InputsByAction, viewsets.GenericViewSet):
         decision_tiers = list(Tier.objects.filter(path__service_ladders__service_id=ticket.service_id,
                                                   kind=TierKind.DECISION)) if ticket.service_id else []
         if decision_tiers and not any(permissions.can_decide_at(t, request.user) for t in decision_tiers):
-            raise PermissionDenied("Only the IT manager decides here.")
+            raise PermissionDenied(gettext("Only the IT manager decides here."))
         data = valid_input(DecisionInputSerializer, request, self.get_serializer_context())
         decision = decisions.record_decision(ticket=ticket, actor=request.user, **data)
         return Response(ManagerDecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
@@ -167,7 +168,7 @@ class HandoffViewSet(InputsByAction, viewsets.GenericViewSet):
         handoff = selectors.get_handoff_for(request.user, pk)
         # A hand-off no longer in flight (decided or withdrawn meanwhile) is the service's 409.
         if handoff.is_active and not permissions.can_withdraw(handoff, request.user):
-            raise PermissionDenied("You may not withdraw this hand-off.")
+            raise PermissionDenied(gettext("You may not withdraw this hand-off."))
         data = valid_input(WithdrawInputSerializer, request, self.get_serializer_context())
         handoff = handoffs.handoff_withdraw(handoff=handoff, actor=request.user, **data)
         return Response(HandoffSerializer(handoff).data)
@@ -186,7 +187,7 @@ class ConsultViewSet(InputsByAction, viewsets.GenericViewSet):
     def reply(self, request: Request, pk: str | None = None) -> Response:
         consult = selectors.get_consult_for(request.user, pk)
         if not permissions.can_reply_consult(consult, request.user):
-            raise PermissionDenied("Only the consulted team may reply.")
+            raise PermissionDenied(gettext("Only the consulted team may reply."))
         data = valid_input(ConsultReplyInputSerializer, request, self.get_serializer_context())
         consult = consults.consult_reply(consult=consult, actor=request.user, **data)
         return Response(ConsultSerializer(consult).data)
@@ -200,7 +201,7 @@ class ConsultViewSet(InputsByAction, viewsets.GenericViewSet):
         consult = selectors.get_consult_for(request.user, pk)
         user = request.user
         if not permissions.can_withdraw_consult(consult, user):
-            raise PermissionDenied("You may not withdraw this consult.")
+            raise PermissionDenied(gettext("You may not withdraw this consult."))
         data = valid_input(WithdrawInputSerializer, request, self.get_serializer_context())
         consult = consults.consult_withdraw(consult=consult, actor=user, **data)
         return Response(ConsultSerializer(consult).data)
@@ -220,7 +221,7 @@ class VendorEngagementViewSet(InputsByAction, viewsets.GenericViewSet):
     def updates(self, request: Request, pk: str | None = None) -> Response:
         engagement = selectors.get_engagement_for(request.user, pk)
         if not permissions.can_record_vendor(engagement.ticket, request.user):
-            raise PermissionDenied("You may not record vendor work on this ticket.")
+            raise PermissionDenied(gettext("You may not record vendor work on this ticket."))
         data = valid_input(VendorUpdateInputSerializer, request, self.get_serializer_context())
         update = vendor.vendor_update(engagement=engagement, actor=request.user, **data)
         return Response(VendorUpdateSerializer(update).data, status=status.HTTP_201_CREATED)
@@ -235,7 +236,7 @@ class TierViewSet(viewsets.GenericViewSet):
 
     def _check(self, request: Request) -> None:
         if not selectors.may_see_ladders(request.user):
-            raise PermissionDenied("Only staff see the tiers and their queues.")
+            raise PermissionDenied(gettext("Only staff see the tiers and their queues."))
 
     @extend_schema(
         summary="The tiers of every ladder with how many open tickets each holds now",
