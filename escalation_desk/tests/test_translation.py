@@ -146,6 +146,8 @@ def test_makemessages_runs_clean_and_finds_template_and_python_strings(fresh_cat
         "\x04Your message has been sent.\x04",  # portal/views.py
         "\x04How does this affect your work?\x04",  # a form label (portal/forms.py)
         "\x04You cannot decide your own request.\x04",  # a refusal (approvals)
+        "\x04whether it is a workaround or a permanent fix\x04",  # a missing-list item (tickets/guards.py)
+        "\x04not a person's request: %(why)s\x04",  # why inbound mail is dropped (mail/services.py)
         "\x04Accounts, organisations and teams\x04",  # an app's verbose name
     ]:
         assert expected in found, expected.replace("\x04", " | ")
