@@ -1,8 +1,9 @@
 """Every change to an approval request goes through a function here (SPEC §5).
 
-Each decision locks the request row, checks that the actor may decide and what the decision
-needs (notes to approve; steps to request changes), changes state, stops the decision time
-frame and calls the subject app's handler, all in one transaction.
+Each decision runs through escalation_desk.state.change_state: it locks the request row, checks
+that it is pending and that the actor may decide, then what the decision needs (notes to
+approve; steps to request changes), changes state, stops the decision time frame and calls the
+subject app's handler, all in one transaction.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.utils.translation import gettext, gettext_lazy
 
@@ -19,9 +19,10 @@ from accounts.models import User
 from clocks.models import BusinessCalendar, Clock
 from clocks.services import clock_start, clocks_stop
 from escalation_desk.domain import Refused
+from escalation_desk.state import change_state
 from notifications.services import notify
 
-from . import permissions, registry
+from . import registry
 from .models import ApprovalRequest, ApprovalStatus
 
 DECISION_CLOCK = "approvals.decision"
@@ -94,24 +95,25 @@ def _lock(request: ApprovalRequest) -> ApprovalRequest:
 
 def _decide(request: ApprovalRequest, actor: User, name: str, missing: list[str], **kwargs: Any) -> ApprovalRequest:
     label = {"approve": "Approval", "request_changes": "Request for changes"}[name]
-    with transaction.atomic():
-        locked = _lock(request)
-        if locked.status != ApprovalStatus.PENDING:
-            raise Refused(f"{label} refused",
-                          [f"a pending request (this one is {locked.get_status_display().lower()})"])
-        if not permissions.can_decide(locked, actor):
-            if locked.requested_by_id == actor.pk:
-                raise PermissionDenied(gettext("You cannot decide your own request."))
-            raise PermissionDenied(gettext("Only a team leader or manager of the requester's team may decide."))
-        if name == "approve":
-            check = registry.approve_check_for(locked)
-            if check is not None:
-                missing = missing + check(locked)
-        if missing:
-            raise Refused(f"{label} refused", missing)
-        getattr(locked, name)(by=actor, **kwargs)
-        locked.save()
-        _settled(locked)
+
+    def not_possible(locked: ApprovalRequest) -> Refused:
+        return Refused(f"{label} refused",
+                       [f"a pending request (this one is {locked.get_status_display().lower()})"])
+
+    def denied(locked: ApprovalRequest, user: User) -> str:
+        if locked.requested_by_id == user.pk:
+            return gettext("You cannot decide your own request.")
+        return gettext("Only a team leader or manager of the requester's team may decide.")
+
+    def still_missing(locked: ApprovalRequest) -> list[str]:
+        check = registry.approve_check_for(locked) if name == "approve" else None
+        return missing + check(locked) if check is not None else missing
+
+    # The transition's permission is permissions.can_decide.
+    locked = change_state(
+        request, name, actor=actor, lock=_lock, label=label, not_possible=not_possible, denied=denied,
+        missing=still_missing, arguments={"by": actor, **kwargs}, then=_settled,
+    )
     request.refresh_from_db()
     return locked
 
@@ -133,14 +135,12 @@ def approval_request_changes(
 
 
 def approval_cancel(*, request: ApprovalRequest, reason: str) -> ApprovalRequest:
-    """Withdraw a pending request (the subject app decides who may; e.g. the hand-off was withdrawn)."""
-    with transaction.atomic():
-        locked = _lock(request)
-        if locked.status != ApprovalStatus.PENDING:
-            return locked
-        locked.cancel(reason=reason)
-        locked.save()
-        _settled(locked)
+    """Withdraw a pending request (the subject app decides who may; e.g. the hand-off was withdrawn).
+    A request decided meanwhile is left as it is."""
+    locked = change_state(
+        request, "cancel", actor=None, lock=_lock, label="Cancellation", if_possible=True,
+        arguments={"reason": reason}, then=_settled,
+    )
     request.refresh_from_db()
     return locked
 

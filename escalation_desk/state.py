@@ -65,6 +65,7 @@ def change_state(
     record: Callable[[M, str], None] | None = None,
     then: Callable[[M], None] | None = None,
     on_commit: Callable[[M], None] | None = None,
+    if_possible: bool = False,
 ) -> M:
     """Run `transition` on `row` as `actor` (see the module's docstring for the steps).
 
@@ -72,13 +73,17 @@ def change_state(
     refusal when the state does not allow it (default: "<label> is not possible while it is
     <state>"); `denied` is the permission refusal's message; `arguments` are the transition
     method's keyword arguments (or a function of the locked row); `record(locked, source)` writes
-    the timeline event. Returns the locked, changed row.
+    the timeline event. `if_possible`: a state that no longer allows the change is not a
+    refusal, the locked row is returned unchanged (cancelling a request decided meanwhile).
+    Returns the locked, changed row.
     """
     with transaction.atomic():
         locked = lock(row)
         method = getattr(locked, transition)
         source = state_of(locked, transition)
         if not can_proceed(method, check_conditions=False):
+            if if_possible:
+                return locked
             raise not_possible(locked) if not_possible is not None else Refused(
                 gettext("%(change)s is not possible while it is %(state)s")
                 % {"change": label, "state": state_label(locked, transition)},

@@ -269,7 +269,7 @@ class ConsultStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
-class Consult(models.Model):
+class Consult(FSMModelMixin, models.Model):
     """Input asked of another internal team without changing tier (seed 003 Tier 2)."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="consults")
@@ -278,7 +278,7 @@ class Consult(models.Model):
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(default=timezone.now)
     reply_minutes = models.PositiveIntegerField(help_text="Reply time frame in business minutes.")
-    state = models.CharField(max_length=10, choices=ConsultStatus.choices, default=ConsultStatus.OPEN)
+    state = FSMField(max_length=10, choices=ConsultStatus.choices, default=ConsultStatus.OPEN, protected=True)
     reply = models.TextField(blank=True)
     replied_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -290,6 +290,18 @@ class Consult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket.reference}: consult {self.team}"
+
+    # --- transitions: they only set fields; services lock, check, save and record ---
+
+    @transition(field=state, source=ConsultStatus.OPEN, target=ConsultStatus.ANSWERED)
+    def answer(self, *, by: object, reply: str) -> None:
+        self.reply = reply
+        self.replied_by = by
+        self.replied_at = timezone.now()
+
+    @transition(field=state, source=ConsultStatus.OPEN, target=ConsultStatus.WITHDRAWN)
+    def withdraw(self) -> None:
+        pass
 
 
 class VendorEngagement(models.Model):

@@ -77,3 +77,15 @@ def test_a_refusal_lists_what_is_missing_and_keeps_nothing_of_the_input() -> Non
     assert (refused.value.message, refused.value.missing) == ("Triage refused", ["the business impact", "a category"])
     fresh = Ticket.objects.get(pk=ticket.pk)
     assert (fresh.status, fresh.summary, recorded) == (Status.NEW, "Printer", [])
+
+
+def test_if_possible_leaves_a_row_whose_state_moved_on_as_it_is() -> None:
+    ticket = TicketFactory(status=Status.OPEN)
+    erin = make_agent("Engineer", team=ticket.team)
+    steps: list[str] = []
+
+    unchanged = triage(ticket, erin, if_possible=True, prepare=lambda t: steps.append("prepare"),
+                       record=lambda t, source: steps.append("record"), then=lambda t: steps.append("then"))
+
+    assert (unchanged.pk, unchanged.status, steps) == (ticket.pk, Status.OPEN, [])
+    assert not TimelineEvent.objects.filter(ticket=ticket, kind="triage").exists()

@@ -13,6 +13,7 @@ from accounts.models import Team, User
 from approvals.models import ApprovalRequest, ApprovalStatus
 from approvals.services import approval_file
 from escalation_desk import links
+from escalation_desk.state import change_state
 from tickets import sla
 from tickets.models import StepKind, StepState, Ticket
 from tickets.notices import tell_staff
@@ -21,7 +22,7 @@ from tickets.services.steps import ticket_add_step
 
 from ..models import Handoff
 from ..selectors import handoff_missing
-from .tiers import check_workable, complete_handoff, tier_name
+from .tiers import check_workable, complete_handoff, lock_handoff, tier_name
 
 
 def _approvers_for(requester: User | None, ticket_team: Team) -> tuple[list[User], list[User]]:
@@ -118,17 +119,19 @@ def handoff_submit(handoff: Handoff, ticket: Ticket, actor: User | None) -> None
         calendar=sla.calendar_for(ticket),
         decision_seconds=settings.APPROVAL_DECISION_MINUTES * 60,
     )
-    handoff.approval = request
-    handoff.submit_for_approval()
-    handoff.save()
-    record_event(
-        ticket=ticket, kind="approval_requested", actor=actor, target=tier_name(target),
-        reason=f"{target.name} needs a team leader's approval; asked of "
-               + ", ".join(str(u) for u in approvers) + ".",
-        details={"handoff": handoff.pk, "approval": request.pk,
-                 "previous_approval": previous_request.pk if previous_request else None,
-                 "approvers": [u.username for u in approvers]},
-    )
+
+    def record(handoff: Handoff, source: str) -> None:
+        record_event(
+            ticket=ticket, kind="approval_requested", actor=actor, target=tier_name(target),
+            reason=f"{target.name} needs a team leader's approval; asked of "
+                   + ", ".join(str(u) for u in approvers) + ".",
+            details={"handoff": handoff.pk, "approval": request.pk,
+                     "previous_approval": previous_request.pk if previous_request else None,
+                     "approvers": [u.username for u in approvers]},
+        )
+
+    change_state(handoff, "submit_for_approval", actor=actor, lock=lock_handoff, label="Asking for approval",
+                 prepare=lambda h: setattr(h, "approval", request), record=record)
 
 
 def on_approval_decided(request: ApprovalRequest) -> None:
@@ -139,27 +142,10 @@ def on_approval_decided(request: ApprovalRequest) -> None:
     ticket = lock_ticket(handoff.ticket)
     approver = request.decided_by
     if request.status == ApprovalStatus.APPROVED:
-        handoff.approve()
-        handoff.save()
-        record_event(
-            ticket=ticket, kind="approval_granted", actor=approver, target=tier_name(handoff.to_tier),
-            reason=request.decision_notes,
-            details={"handoff": handoff.pk, "approval": request.pk},
-        )
-        check_workable(ticket, f"Escalation to {handoff.to_tier.name}")
-        complete_handoff(handoff, ticket, approver)
+        _handoff_approved(handoff, ticket, request)
         outcome = "approved"
     else:
-        handoff.send_back()
-        handoff.save()
-        record_event(
-            ticket=ticket, kind="approval_changes_requested", actor=approver, target=tier_name(handoff.to_tier),
-            reason=request.decision_notes,
-            details={"handoff": handoff.pk, "approval": request.pk, "steps": request.suggested_steps},
-        )
-        for text in request.suggested_steps:
-            ticket_add_step(ticket=ticket, actor=approver, kind=StepKind.SUGGESTED, action=text,
-                            state=StepState.TO_DO)
+        _handoff_sent_back(handoff, ticket, request)
         outcome = "sent back with steps to do"
     if handoff.requested_by is not None:
         tell_staff(
@@ -172,6 +158,45 @@ def on_approval_decided(request: ApprovalRequest) -> None:
                                 f"by {approver}. {request.decision_notes}"},
             dedup_key=f"approval:{request.pk}:decided",
         )
+
+
+def _handoff_approved(handoff: Handoff, ticket: Ticket, request: ApprovalRequest) -> None:
+    """Approved: recorded, then the hand-off completes (the ticket must still be worked)."""
+    approver = request.decided_by
+
+    def record(handoff: Handoff, source: str) -> None:
+        record_event(
+            ticket=ticket, kind="approval_granted", actor=approver, target=tier_name(handoff.to_tier),
+            reason=request.decision_notes,
+            details={"handoff": handoff.pk, "approval": request.pk},
+        )
+
+    def then(handoff: Handoff) -> None:
+        check_workable(ticket, f"Escalation to {handoff.to_tier.name}")
+        complete_handoff(handoff, ticket, approver)
+
+    change_state(handoff, "approve", actor=approver, lock=lock_handoff, label="Approving the hand-off",
+                 record=record, then=then)
+
+
+def _handoff_sent_back(handoff: Handoff, ticket: Ticket, request: ApprovalRequest) -> None:
+    """Changes requested: recorded, and the steps asked for become steps to do on the ticket."""
+    approver = request.decided_by
+
+    def record(handoff: Handoff, source: str) -> None:
+        record_event(
+            ticket=ticket, kind="approval_changes_requested", actor=approver, target=tier_name(handoff.to_tier),
+            reason=request.decision_notes,
+            details={"handoff": handoff.pk, "approval": request.pk, "steps": request.suggested_steps},
+        )
+
+    def then(handoff: Handoff) -> None:
+        for text in request.suggested_steps:
+            ticket_add_step(ticket=ticket, actor=approver, kind=StepKind.SUGGESTED, action=text,
+                            state=StepState.TO_DO)
+
+    change_state(handoff, "send_back", actor=approver, lock=lock_handoff, label="Sending the hand-off back",
+                 record=record, then=then)
 
 
 def before_approval(request: ApprovalRequest) -> list[str]:

@@ -1,7 +1,10 @@
 """Consults: another internal team asked for input without the ticket changing tier,
-its reply timed (SPEC §3)."""
+its reply timed (SPEC §3). A consult is answered or withdrawn through
+escalation_desk.state.change_state."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -12,6 +15,7 @@ from accounts.models import Team, User
 from clocks.models import Clock
 from clocks.services import clock_start, clocks_of, clocks_stop
 from escalation_desk.domain import InvalidInput, Refused
+from escalation_desk.state import change_state
 from tickets import sla
 from tickets.models import Ticket
 from tickets.notices import tell_staff
@@ -64,46 +68,64 @@ def _consult_clock(consult: Consult) -> Clock | None:
     return clocks_of(consult, CONSULT_CLOCK).first()
 
 
-def consult_reply(*, consult: Consult, actor: User, reply: str) -> Consult:
-    if not permissions.can_reply_consult(consult, actor):
-        raise PermissionDenied("Only the consulted team may reply.")
-    if not (reply or "").strip():
-        raise InvalidInput({"reply": ["The reply is empty."]})
-    with transaction.atomic():
+def _consult_lock(*related: str) -> Callable[[Consult], Consult]:
+    """Lock the consult's ticket, then the consult's row (with `related`), the order every change takes."""
+
+    def lock(consult: Consult) -> Consult:
         ticket = lock_ticket(consult.ticket)
-        locked = Consult.objects.select_for_update().select_related("team", "requested_by").get(pk=consult.pk)
-        if locked.state != ConsultStatus.OPEN:
-            raise Refused("Reply refused", [f"an open consult (this one is {locked.get_state_display().lower()})"])
-        locked.state = ConsultStatus.ANSWERED
-        locked.reply = reply.strip()
-        locked.replied_by = actor
-        locked.replied_at = timezone.now()
-        locked.save()
-        clocks_stop(subject=locked, kind=CONSULT_CLOCK)
-        record_event(ticket=ticket, kind="consult_answered", actor=actor, source=locked.team.name[:40],
+        locked = Consult.objects.select_for_update().select_related(*related).get(pk=consult.pk)
+        locked.ticket = ticket
+        return locked
+
+    return lock
+
+
+def consult_reply(*, consult: Consult, actor: User, reply: str) -> Consult:
+    """The consulted team answers; the asker hears of it and the reply time frame stops."""
+
+    def check_reply(locked: Consult) -> None:
+        if not (reply or "").strip():
+            raise InvalidInput({"reply": ["The reply is empty."]})
+
+    def not_possible(locked: Consult) -> Refused:
+        return Refused("Reply refused", [f"an open consult (this one is {locked.get_state_display().lower()})"])
+
+    def record(locked: Consult, source: str) -> None:
+        record_event(ticket=locked.ticket, kind="consult_answered", actor=actor, source=locked.team.name[:40],
                      reason=locked.reply, details={"consult": locked.pk})
+
+    def then(locked: Consult) -> None:
+        clocks_stop(subject=locked, kind=CONSULT_CLOCK)
+        ticket = locked.ticket
         tell_staff(ticket=ticket, recipients=[locked.requested_by], actor=actor, kind="escalations.consult_answered",
                    context={"team": locked.team.name, "replied_by": str(actor), "question": locked.question,
                             "reply": locked.reply,
                             "message": f"{actor} of {locked.team.name} answered on {ticket.reference}: {locked.reply}"},
                    dedup_key=f"consult:{locked.pk}:answered")
+
+    locked = change_state(
+        consult, "answer", actor=actor, lock=_consult_lock("team", "requested_by"), label="Reply", not_possible=not_possible,
+        allowed=permissions.can_reply_consult, denied="Only the consulted team may reply.",
+        prepare=check_reply, arguments={"by": actor, "reply": (reply or "").strip()}, record=record, then=then,
+    )
     consult.refresh_from_db()
     return locked
 
 
 def consult_withdraw(*, consult: Consult, actor: User | None, reason: str = "") -> Consult:
-    if actor is not None and not permissions.can_withdraw_consult(consult, actor):
-        raise PermissionDenied("You may not withdraw this consult.")
-    with transaction.atomic():
-        ticket = lock_ticket(consult.ticket)
-        locked = Consult.objects.select_for_update().select_related("team").get(pk=consult.pk)
-        if locked.state != ConsultStatus.OPEN:
-            raise Refused("Withdrawal refused", ["an open consult"])
-        locked.state = ConsultStatus.WITHDRAWN
-        locked.save()
-        clocks_stop(subject=locked, kind=CONSULT_CLOCK)
-        record_event(ticket=ticket, kind="consult_withdrawn", actor=actor, source=locked.team.name[:40],
+    """Withdraw an open consult (whoever asked, or the ticket's team; no actor: the system)."""
+
+    def record(locked: Consult, source: str) -> None:
+        record_event(ticket=locked.ticket, kind="consult_withdrawn", actor=actor, source=locked.team.name[:40],
                      reason=reason, details={"consult": locked.pk})
+
+    locked = change_state(
+        consult, "withdraw", actor=actor, lock=_consult_lock("team"), label="Withdrawal",
+        not_possible=lambda _c: Refused("Withdrawal refused", ["an open consult"]),
+        allowed=lambda c, user: user is None or permissions.can_withdraw_consult(c, user),
+        denied="You may not withdraw this consult.", record=record,
+        then=lambda c: clocks_stop(subject=c, kind=CONSULT_CLOCK),
+    )
     consult.refresh_from_db()
     return locked
 

@@ -21,6 +21,7 @@ from accounts.models import User
 from approvals.models import ApprovalRequest
 from approvals.services import approval_cancel
 from escalation_desk.domain import InvalidInput, Refused
+from escalation_desk.state import change_state
 from tickets.models import Ticket
 from tickets.services.core import lock_ticket, record_event
 
@@ -195,29 +196,39 @@ def return_to_tier(
     return handoff
 
 
+def _lock_for_withdrawal(handoff: Handoff) -> Handoff:
+    """The approval request first, then the ticket, then the hand-off: the order a decision takes its locks in."""
+    if handoff.approval_id is not None:
+        ApprovalRequest.objects.select_for_update().filter(pk=handoff.approval_id).first()
+    locked_ticket = lock_ticket(handoff.ticket)
+    locked = Handoff.objects.select_for_update().select_related("from_tier", "to_tier").get(pk=handoff.pk)
+    locked.ticket = locked_ticket
+    return locked
+
+
 def handoff_withdraw(*, handoff: Handoff, actor: User | None, reason: str) -> Handoff:
     """Withdraw a hand-off still waiting (for approval); its approval request is cancelled.
     Lock, then state (still in flight), then permission: a loser of a race hears 409."""
-    with transaction.atomic():
-        # Approval request first, then the ticket: the order a decision takes its locks in.
-        if handoff.approval_id is not None:
-            ApprovalRequest.objects.select_for_update().filter(pk=handoff.approval_id).first()
-        locked_ticket = lock_ticket(handoff.ticket)
-        locked = Handoff.objects.select_for_update().select_related("from_tier", "to_tier").get(pk=handoff.pk)
-        if not locked.is_active:
-            raise Refused("Withdrawal refused",
-                          [f"a hand-off still in flight (this one is {locked.get_status_display().lower()})"])
-        locked.ticket = locked_ticket
-        if actor is not None and not permissions.can_withdraw(locked, actor):
-            raise PermissionDenied("You may not withdraw this hand-off.")
-        if actor is not None and not (reason or "").strip():
-            raise Refused("Withdrawal refused", ["the reason for withdrawing"])
-        locked.withdraw(reason=(reason or "").strip())
-        locked.save()
-        if locked.approval_id is not None:
-            approval_cancel(request=locked.approval, reason=f"Hand-off withdrawn: {reason}")
-        record_event(ticket=locked_ticket, kind="handoff_withdrawn", actor=actor,
+
+    def not_possible(locked: Handoff) -> Refused:
+        return Refused("Withdrawal refused",
+                       [f"a hand-off still in flight (this one is {locked.get_status_display().lower()})"])
+
+    def record(locked: Handoff, source: str) -> None:
+        record_event(ticket=locked.ticket, kind="handoff_withdrawn", actor=actor,
                      source=tier_name(locked.from_tier), target=tier_name(locked.to_tier), reason=reason,
                      details={"handoff": locked.pk})
+
+    def then(locked: Handoff) -> None:
+        if locked.approval_id is not None:
+            approval_cancel(request=locked.approval, reason=f"Hand-off withdrawn: {reason}")
+
+    locked = change_state(
+        handoff, "withdraw", actor=actor, lock=_lock_for_withdrawal, label="Withdrawal", not_possible=not_possible,
+        allowed=lambda locked, user: user is None or permissions.can_withdraw(locked, user),
+        denied="You may not withdraw this hand-off.",
+        missing=lambda _h: ["the reason for withdrawing"] if actor is not None and not (reason or "").strip() else [],
+        arguments={"reason": (reason or "").strip()}, record=record, then=then,
+    )
     handoff.refresh_from_db()
     return locked

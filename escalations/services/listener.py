@@ -12,13 +12,14 @@ from approvals.services import approval_cancel
 from clocks.deadlines import deadline_cancel
 from clocks.services import clocks_stop
 from escalation_desk.domain import Refused
+from escalation_desk.state import change_state
 from tickets.models import Ticket
 from tickets.services.core import record_event
 
 from ..models import ACTIVE_HANDOFF_STATES, Consult, ConsultStatus, Handoff
 from ..selectors import current_stint
 from .consults import CONSULT_CLOCK
-from .tiers import place_in_first_tier, retarget_tier_clock
+from .tiers import lock_handoff, place_in_first_tier, retarget_tier_clock
 from .time_frames import AUTO_ESCALATE
 
 
@@ -35,21 +36,38 @@ def on_ticket_changed(*, ticket: Ticket, change: str, actor: User | None, **_: A
 def _ticket_finished(ticket: Ticket, change: str) -> None:
     """A closed or cancelled ticket has nothing in flight: pending hand-offs and consults end."""
     for handoff in Handoff.objects.filter(ticket=ticket, status__in=ACTIVE_HANDOFF_STATES):
-        if handoff.approval_id is not None:
-            _lock_approval_without_waiting(handoff, change)
-        handoff.withdraw(reason=f"The ticket was {'cancelled' if change == 'cancel' else 'closed'}.")
-        handoff.save()
-        if handoff.approval_id is not None:
-            approval_cancel(request=handoff.approval, reason=handoff.withdrawn_reason)
-        record_event(ticket=ticket, kind="handoff_withdrawn", actor=None, reason=handoff.withdrawn_reason,
-                     details={"handoff": handoff.pk})
+        _withdraw_handoff(handoff, ticket, change)
     for consult in Consult.objects.filter(ticket=ticket, state=ConsultStatus.OPEN):
-        consult.state = ConsultStatus.WITHDRAWN
-        consult.save(update_fields=["state"])
-        clocks_stop(subject=consult, kind=CONSULT_CLOCK)
+        change_state(consult, "withdraw", actor=None, lock=_lock_consult, label="Withdrawal",
+                     then=lambda c: clocks_stop(subject=c, kind=CONSULT_CLOCK))
     stint = current_stint(ticket)
     if stint is not None:
         deadline_cancel(subject=stint, kind=AUTO_ESCALATE)
+
+
+def _withdraw_handoff(handoff: Handoff, ticket: Ticket, change: str) -> None:
+    """The ticket (locked already) finished: its hand-off in flight is withdrawn by the system."""
+
+    def lock(handoff: Handoff) -> Handoff:
+        if handoff.approval_id is not None:
+            _lock_approval_without_waiting(handoff, change)
+        return lock_handoff(handoff)
+
+    def record(handoff: Handoff, source: str) -> None:
+        record_event(ticket=ticket, kind="handoff_withdrawn", actor=None, reason=handoff.withdrawn_reason,
+                     details={"handoff": handoff.pk})
+
+    def then(handoff: Handoff) -> None:
+        if handoff.approval_id is not None:
+            approval_cancel(request=handoff.approval, reason=handoff.withdrawn_reason)
+
+    change_state(handoff, "withdraw", actor=None, lock=lock, label="Withdrawal",
+                 arguments={"reason": f"The ticket was {'cancelled' if change == 'cancel' else 'closed'}."},
+                 record=record, then=then)
+
+
+def _lock_consult(consult: Consult) -> Consult:
+    return Consult.objects.select_for_update().get(pk=consult.pk)
 
 
 def _lock_approval_without_waiting(handoff: Handoff, change: str) -> None:

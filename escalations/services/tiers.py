@@ -1,5 +1,6 @@
 """The ticket's stints on its ladder: placed in the first tier at triage, moved from tier
-to tier by a completed hand-off, each stint timed by its tier's time frame (SPEC §3, §4)."""
+to tier by a completed hand-off, each stint timed by its tier's time frame (SPEC §3, §4).
+A hand-off changes state through escalation_desk.state.change_state, locked by `lock_handoff`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from accounts.models import Team, User
 from clocks.models import ClockState
 from clocks.services import clock_retarget, clock_start, clock_stop
 from escalation_desk.domain import Refused
+from escalation_desk.state import change_state
 from tickets import sla
 from tickets.models import Status, Ticket
 from tickets.notices import tell_staff
@@ -88,13 +90,28 @@ def check_workable(ticket: Ticket, what: str) -> None:
                       [f"a ticket that is open or in progress (this one is {ticket.get_status_display().lower()})"])
 
 
+def lock_handoff(handoff: Handoff) -> Handoff:
+    """Lock the hand-off's row and go on with the caller's instance (the caller sees the change).
+    A hand-off changes under its ticket's lock, which the caller holds: the instance is current."""
+    list(Handoff.objects.select_for_update().filter(pk=handoff.pk).values_list("pk", flat=True))
+    return handoff
+
+
 def complete_handoff(handoff: Handoff, ticket: Ticket, actor: User | None) -> None:
     """The ticket changes tier and team; the old time frame stops and the new one starts.
     The receiving team hears of it, and so does the engineer whose queue it left."""
     stint = current_stint(ticket)
     previous_assignee = ticket.assignee if ticket.assignee_id else None
-    handoff.complete()
-    handoff.save()
+
+    def then(handoff: Handoff) -> None:
+        _move_ticket(handoff, ticket, actor, stint)
+        _tell_left_queue(handoff, ticket, previous_assignee, actor)
+
+    change_state(handoff, "complete", actor=actor, lock=lock_handoff, label="Completing the hand-off", then=then)
+
+
+def _move_ticket(handoff: Handoff, ticket: Ticket, actor: User | None, stint: TierStint | None) -> None:
+    """The completed hand-off's ticket changes team and stint; the receiving team hears of it."""
     kind = "escalated" if handoff.direction == Direction.ESCALATE else "returned"
     verb = "Escalated" if handoff.direction == Direction.ESCALATE else "Returned"
     ticket_hand_over(
@@ -124,7 +141,6 @@ def complete_handoff(handoff: Handoff, ticket: Ticket, actor: User | None) -> No
                             f"from {handoff.from_tier.name}{how}."},
         dedup_key=f"handoff:{handoff.pk}:completed",
     )
-    _tell_left_queue(handoff, ticket, previous_assignee, actor)
 
 
 def _tell_left_queue(handoff: Handoff, ticket: Ticket, previous: User | None, actor: User | None) -> None:

@@ -26,6 +26,7 @@ from escalations.models import (
     Handoff,
     HandoffStatus,
     ManagerDecision,
+    Tier,
     VendorEngagement,
     VendorUpdate,
 )
@@ -689,8 +690,21 @@ def test_a_decision_returns_the_ticket_to_a_chosen_tier(world: World) -> None:
 
 
 def test_seed_000_gate_end_to_end_through_the_api(world: World) -> None:
-    erin, tom, ravi = client(world["erin"]), client(world["tom"]), client(world["ravi"])
-    l2, l3 = world.tier("L2", world.microsoft), world.tier("Microsoft L3", world.microsoft)
+    l3 = world.tier("Microsoft L3", world.microsoft)
+    ticket = l1_documents_and_escalates_to_l2(world)
+    l2_asking_for_l3_with_nothing_documented_is_409(world, ticket, l3)
+    first_body = l2_documents_and_the_gate_files_a_request(world, ticket, l3)
+    only_ravi_may_decide(world, first_body["approval"]["id"])
+    suggested, to_do = ravi_sends_it_back_with_two_steps(world, ticket, first_body["approval"]["id"])
+    asking_again_before_the_steps_is_409(world, ticket, l3, suggested)
+    second_request = the_steps_done_a_follow_up_is_filed(world, ticket, l3, to_do, first_body)
+    ravi_approves_the_follow_up_with_notes(world, second_request)
+    the_ticket_is_in_l3_and_microsoft_is_engaged(world, ticket)
+    the_timeline_tells_the_gate_story(ticket)
+
+
+def l1_documents_and_escalates_to_l2(world: World) -> Ticket:
+    erin, l2 = client(world["erin"]), world.tier("L2", world.microsoft)
     with time_machine.travel(at(23, 9), tick=False):
         ticket = triaged(world, service=world.mail, summary="Outlook cannot send to external recipients")
         assert erin.post(url(ticket, "start"), {}, format="json").status_code == 200
@@ -698,7 +712,11 @@ def test_seed_000_gate_end_to_end_through_the_api(world: World) -> None:
                                                 "outcome": "Fine"}, format="json").status_code == 201
         to_l2 = erin.post(url(ticket, "escalate"), {"findings": "Needs L2."}, format="json")
         assert (to_l2.status_code, to_l2.json()["to_tier"]["id"], to_l2.json()["status"]) == (201, l2.pk, "completed")
+    return ticket
 
+
+def l2_asking_for_l3_with_nothing_documented_is_409(world: World, ticket: Ticket, l3: Tier) -> None:
+    tom = client(world["tom"])
     with time_machine.travel(at(23, 10), tick=False):
         assert tom.post(url(ticket, "start"), {}, format="json").status_code == 200
         refused = tom.post(url(ticket, "escalate"), {"to_tier": l3.pk, "findings": "Ask Microsoft."}, format="json")
@@ -707,6 +725,9 @@ def test_seed_000_gate_end_to_end_through_the_api(world: World) -> None:
             "at least 1 troubleshooting step(s) with outcome documented in L2 (there are 0)", EVIDENCE]
         assert not ApprovalRequest.objects.exists()
 
+
+def l2_documents_and_the_gate_files_a_request(world: World, ticket: Ticket, l3: Tier) -> dict[str, Any]:
+    tom = client(world["tom"])
     with time_machine.travel(at(23, 11), tick=False):
         step = tom.post(url(ticket, "steps"), {
             "kind": "log_analysis", "action": "Ran a message trace", "outcome": "550 5.7.1",
@@ -717,8 +738,12 @@ def test_seed_000_gate_end_to_end_through_the_api(world: World) -> None:
     assert first.status_code == 201
     first_body = first.json()
     assert (first_body["status"], first_body["approval"]["status"]) == ("pending_approval", "pending")
-    first_request = first_body["approval"]["id"]
+    return first_body
 
+
+def only_ravi_may_decide(world: World, first_request: int) -> None:
+    tom = client(world["tom"])
+    ravi = client(world["ravi"])
     # The inbox: ravi decides, tom (the requester) and tess (another team's leader) cannot.
     assert [r["id"] for r in ravi.get("/api/approvals/").json()["results"]] == [first_request]
     assert tom.get("/api/approvals/").json()["results"] == []
@@ -726,6 +751,12 @@ def test_seed_000_gate_end_to_end_through_the_api(world: World) -> None:
     tess = client(world["tess"])
     assert tess.post(f"/api/approvals/{first_request}/approve/", {"notes": "Go."}, format="json").status_code == 403
 
+
+def ravi_sends_it_back_with_two_steps(
+    world: World, ticket: Ticket, first_request: int
+) -> tuple[list[str], list[dict[str, Any]]]:
+    tom = client(world["tom"])
+    ravi = client(world["ravi"])
     suggested = ["Test with a new Outlook profile", "Check the outbound spam policy"]
     with time_machine.travel(at(23, 12), tick=False):
         sent_back = ravi.post(f"/api/approvals/{first_request}/request-changes/",
@@ -737,11 +768,22 @@ def test_seed_000_gate_end_to_end_through_the_api(world: World) -> None:
     assert ladder["handoffs"][-1]["approval"]["suggested_steps"] == suggested
     to_do = ladder["steps_to_do"]
     assert [s["action"] for s in to_do] == suggested
+    return suggested, to_do
 
+
+def asking_again_before_the_steps_is_409(world: World, ticket: Ticket, l3: Tier, suggested: list[str]) -> None:
+    tom = client(world["tom"])
     early = tom.post(url(ticket, "escalate"), {"to_tier": l3.pk, "findings": "Please approve."}, format="json")
     assert (early.status_code, early.json()["missing"]) == (
         409, ["the suggested troubleshooting steps done first: " + "; ".join(suggested)])
 
+
+def the_steps_done_a_follow_up_is_filed(
+    world: World, ticket: Ticket, l3: Tier, to_do: list[dict[str, Any]], first_body: dict[str, Any]
+) -> int:
+    tom = client(world["tom"])
+    ravi = client(world["ravi"])
+    first_request = first_body["approval"]["id"]
     with time_machine.travel(at(23, 13), tick=False):
         for row, outcome in zip(to_do, ["Same error with a new profile", "Policy allows external mail"],
                                 strict=True):
@@ -759,7 +801,11 @@ def test_seed_000_gate_end_to_end_through_the_api(world: World) -> None:
     assert detail["previous"] == first_request
     assert ravi.get(f"/api/approvals/{first_request}/").json()["follow_up"] == second_request
     assert [s["title"] for s in detail["package"]][:2] == ["Hand-off", "Intake"]
+    return second_request
 
+
+def ravi_approves_the_follow_up_with_notes(world: World, second_request: int) -> None:
+    ravi = client(world["ravi"])
     with time_machine.travel(at(23, 14), tick=False):
         no_notes = ravi.post(f"/api/approvals/{second_request}/approve/", {}, format="json")
         assert (no_notes.status_code, no_notes.json()["missing"]) == (
@@ -769,6 +815,9 @@ def test_seed_000_gate_end_to_end_through_the_api(world: World) -> None:
     assert approved.status_code == 200
     assert (approved.json()["status"], approved.json()["decided_by"]["id"]) == ("approved", world["ravi"].pk)
 
+
+def the_ticket_is_in_l3_and_microsoft_is_engaged(world: World, ticket: Ticket) -> None:
+    tom = client(world["tom"])
     ladder = tom.get(url(ticket, "ladder")).json()
     assert ladder["current_tier"]["name"] == "Microsoft L3"
     assert [(h["to_tier"]["name"], h["status"]) for h in ladder["handoffs"]] == [
@@ -783,6 +832,9 @@ def test_seed_000_gate_end_to_end_through_the_api(world: World) -> None:
     ladder = tom.get(url(ticket, "ladder")).json()
     assert [(e["case_number"], [u["summary"] for u in e["updates"]]) for e in ladder["vendor_engagements"]] == [
         ("MS-42", ["Transport rule found."])]
+
+
+def the_timeline_tells_the_gate_story(ticket: Ticket) -> None:
     kinds = list(TimelineEvent.objects.filter(ticket=ticket, kind__in=[
         "approval_requested", "approval_changes_requested", "step_done", "approval_granted", "escalated",
         "vendor_engaged", "vendor_update"]).order_by("at", "pk").values_list("kind", flat=True))

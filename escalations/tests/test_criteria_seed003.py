@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 
 from escalation_desk.domain import InvalidInput, Refused
 from escalations import selectors
-from escalations.models import Direction, Handoff, HandoffStatus, TierStint
+from escalations.models import Direction, Handoff, HandoffStatus, Tier, TierStint
 from escalations.services import handoffs
 from tickets.models import StepKind, Ticket
 from tickets.services.conversation import ticket_comment
@@ -77,6 +77,14 @@ def test_escalating_to_engineering_requires_one_of_its_criteria(world: World) ->
 def test_engineering_returns_the_fix_to_tier_1_which_resolves_and_the_customer_confirms(world: World) -> None:
     ticket = in_tier_2(world)
     engineering, tier_1 = world.tier("Engineering"), world.tier("Tier 1")
+    tier_2_escalates_and_engineering_fixes_it(world, ticket, engineering)
+    only_engineering_returns_it_down_with_what_was_done(world, ticket, tier_1)
+    engineering_returns_it_to_tier_1(world, ticket, engineering, tier_1)
+    tier_1_resolves_with_the_knowledge_article(world, ticket)
+    the_customer_confirms_and_the_timeline_tells_it(world, ticket)
+
+
+def tier_2_escalates_and_engineering_fixes_it(world: World, ticket: Ticket, engineering: Tier) -> None:
     with time_machine.travel(at(23, 11), tick=False):
         handoffs.escalate(ticket=ticket, actor=world["tom"], findings="Rounding bug.",
                           criterion=engineering.criteria.get(text="Requires code changes"))
@@ -84,6 +92,9 @@ def test_engineering_returns_the_fix_to_tier_1_which_resolves_and_the_customer_c
         ticket_start(ticket=ticket, actor=world["ella"])
         ticket_add_step(ticket=ticket, actor=world["ella"], kind=StepKind.FIX_DEPLOYED,
                                         action="Fixed the rounding mode and deployed 4.2.1", outcome="Totals match")
+
+
+def only_engineering_returns_it_down_with_what_was_done(world: World, ticket: Ticket, tier_1: Tier) -> None:
     # Tier 1 cannot move a ticket it no longer holds; returning upward is not a return.
     with pytest.raises(PermissionDenied):
         handoffs.return_to_tier(ticket=ticket, actor=world["erin"], to_tier=tier_1, findings="x")
@@ -94,6 +105,8 @@ def test_engineering_returns_the_fix_to_tier_1_which_resolves_and_the_customer_c
         handoffs.return_to_tier(ticket=ticket, actor=world["ella"], to_tier=tier_1, findings=" ")
     assert refused.value.missing == ["what was done and what Tier 1 should do next"]
 
+
+def engineering_returns_it_to_tier_1(world: World, ticket: Ticket, engineering: Tier, tier_1: Tier) -> None:
     with time_machine.travel(at(23, 14), tick=False):
         back = handoffs.return_to_tier(ticket=ticket, actor=world["ella"], to_tier=tier_1,
                                        findings="Fix deployed in 4.2.1: verify with the customer and close.")
@@ -108,6 +121,8 @@ def test_engineering_returns_the_fix_to_tier_1_which_resolves_and_the_customer_c
     returned = ticket.events.get(kind="returned")
     assert (returned.source, returned.target, returned.actor) == ("Engineering", "Tier 1", world["ella"])
 
+
+def tier_1_resolves_with_the_knowledge_article(world: World, ticket: Ticket) -> None:
     # Tier 1 starts it, verifies with the customer and resolves: Engineering worked the ticket,
     # so the knowledge-base update (or why none is needed) is required.
     with time_machine.travel(at(23, 15), tick=False):
@@ -128,6 +143,8 @@ def test_engineering_returns_the_fix_to_tier_1_which_resolves_and_the_customer_c
     # Resolved: the tier time frame no longer counts.
     assert selectors.current_stint(ticket).clock.state == "paused"
 
+
+def the_customer_confirms_and_the_timeline_tells_it(world: World, ticket: Ticket) -> None:
     with time_machine.travel(at(23, 16), tick=False):
         ticket_confirm_resolution(ticket=ticket, actor=world["carla"], note="Invoice is right now.")
     ticket.refresh_from_db()

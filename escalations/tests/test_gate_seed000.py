@@ -15,7 +15,7 @@ from approvals.models import ApprovalRequest, ApprovalStatus
 from approvals.services import approval_approve, approval_request_changes
 from escalation_desk.domain import Refused
 from escalations import selectors
-from escalations.models import Handoff, HandoffStatus, VendorEngagement
+from escalations.models import Handoff, HandoffStatus, Tier, VendorEngagement
 from escalations.services import handoffs, vendor
 from notifications.models import Notification
 from tickets.models import StepKind, StepState, Ticket, TroubleshootingStep
@@ -67,8 +67,18 @@ def test_the_seed_000_gate_request_changes_follow_up_approve_and_vendor_case(wor
     l3 = world.tier("Microsoft L3", world.microsoft)
     ticket = mail_ticket_in_l2(world)
     assert (selectors.current_stint(ticket).tier.name, ticket.team.name) == ("L2", "Tier 2")
-    tom, ravi = world["tom"], world["ravi"]
+    l2_without_steps_or_evidence_is_refused(world, ticket, l3)
+    first = l2_documents_and_the_gate_files_a_request(world, ticket, l3)
+    only_an_eligible_leader_decides(world, first.approval)
+    suggested, to_do = ravi_sends_it_back_with_two_steps(world, ticket, first)
+    asking_again_before_doing_them_is_refused(world, ticket, l3, suggested)
+    second = the_steps_done_a_follow_up_is_filed(world, ticket, l3, first, to_do)
+    ravi_approves_with_notes_and_the_ticket_enters_l3(world, ticket, second)
+    microsoft_is_engaged_and_sends_an_update(world, ticket, l3)
 
+
+def l2_without_steps_or_evidence_is_refused(world: World, ticket: Ticket, l3: Tier) -> None:
+    tom = world["tom"]
     with time_machine.travel(at(23, 10), tick=False):
         ticket_start(ticket=ticket, actor=tom)
     # L2 has done nothing yet, and nothing is attached.
@@ -81,6 +91,9 @@ def test_the_seed_000_gate_request_changes_follow_up_approve_and_vendor_case(wor
         ticket, selectors.current_stint(ticket).tier, l3, criterion=None,
         findings="Transport rule? Ask Microsoft.", evidence_note="")
 
+
+def l2_documents_and_the_gate_files_a_request(world: World, ticket: Ticket, l3: Tier) -> Handoff:
+    tom = world["tom"]
     with time_machine.travel(at(23, 11), tick=False):
         ticket_add_step(
             ticket=ticket, actor=tom, kind=StepKind.LOG_ANALYSIS, action="Ran a message trace",
@@ -96,7 +109,11 @@ def test_the_seed_000_gate_request_changes_follow_up_approve_and_vendor_case(wor
     titles = [section["title"] for section in request.package]
     assert titles == ["Hand-off", "Intake", "Troubleshooting – L1", "Troubleshooting – L2", "Evidence on the ticket"]
     assert any("trace.png" in item["text"] for item in request.package[3]["items"])
+    return first
 
+
+def only_an_eligible_leader_decides(world: World, request: ApprovalRequest) -> None:
+    tom, ravi = world["tom"], world["ravi"]
     # The requester cannot decide their own request; a leader of another team cannot either.
     with pytest.raises(PermissionDenied, match="your own request"):
         approval_approve(request=request, actor=tom, notes="Looks fine to me.")
@@ -109,6 +126,12 @@ def test_the_seed_000_gate_request_changes_follow_up_approve_and_vendor_case(wor
     assert request not in ApprovalRequest.objects.decidable_by(tom)
     assert list(ApprovalRequest.objects.decidable_by(ravi)) == [request]
 
+
+def ravi_sends_it_back_with_two_steps(
+    world: World, ticket: Ticket, first: Handoff
+) -> tuple[list[str], list[TroubleshootingStep]]:
+    ravi = world["ravi"]
+    request = first.approval
     # Ravi sends it back with two more steps: they become to-do steps on the ticket.
     suggested = ["Test with a new Outlook profile", "Check the tenant's outbound spam policy"]
     with time_machine.travel(at(23, 12), tick=False):
@@ -125,12 +148,22 @@ def test_the_seed_000_gate_request_changes_follow_up_approve_and_vendor_case(wor
     sent_back = ticket.events.get(kind="approval_changes_requested")
     assert (sent_back.actor, sent_back.reason, sent_back.details["steps"]) == (ravi, "Rule out the client.", suggested)
     assert selectors.current_stint(ticket).tier.name == "L2"
+    return suggested, to_do
 
+
+def asking_again_before_doing_them_is_refused(world: World, ticket: Ticket, l3: Tier, suggested: list[str]) -> None:
+    tom = world["tom"]
     # Asking again before doing them is refused with the steps still to do.
     with pytest.raises(Refused) as refused:
         handoffs.escalate(ticket=ticket, actor=tom, to_tier=l3, findings="Please approve.")
     assert refused.value.missing == ["the suggested troubleshooting steps done first: " + "; ".join(suggested)]
 
+
+def the_steps_done_a_follow_up_is_filed(
+    world: World, ticket: Ticket, l3: Tier, first: Handoff, to_do: list[TroubleshootingStep]
+) -> Handoff:
+    tom = world["tom"]
+    request = first.approval
     with time_machine.travel(at(23, 13), tick=False):
         for step, outcome in zip(to_do, ["Same error with a new profile", "Policy allows external mail"],
                                  strict=True):
@@ -150,7 +183,12 @@ def test_the_seed_000_gate_request_changes_follow_up_approve_and_vendor_case(wor
         f"{StepKind.SUGGESTED.label}: Test with a new Outlook profile → Same error with a new profile ({tom})",
         f"{StepKind.SUGGESTED.label}: Check the tenant's outbound spam policy → Policy allows external mail ({tom})",
     ]
+    return second
 
+
+def ravi_approves_with_notes_and_the_ticket_enters_l3(world: World, ticket: Ticket, second: Handoff) -> None:
+    tom, ravi = world["tom"], world["ravi"]
+    follow_up = second.approval
     # Approve needs notes; with them the notes are on the ticket and the hand-off completes.
     with pytest.raises(Refused) as refused:
         approval_approve(request=follow_up, actor=ravi, notes="  ")
@@ -181,6 +219,9 @@ def test_the_seed_000_gate_request_changes_follow_up_approve_and_vendor_case(wor
     with pytest.raises(Refused):
         approval_approve(request=follow_up, actor=world["manny"], notes="Again")
 
+
+def microsoft_is_engaged_and_sends_an_update(world: World, ticket: Ticket, l3: Tier) -> None:
+    tom = world["tom"]
     # Vendor engagement: Microsoft's case number and contact, then an update.
     with pytest.raises(Refused) as refused:
         vendor.vendor_engage(ticket=ticket, actor=tom, case_number="", contact="")

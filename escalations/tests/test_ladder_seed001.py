@@ -73,12 +73,30 @@ def recipients(kind: str, approval: ApprovalRequest) -> set[str]:
 
 
 def test_an_unresolved_p2_ticket_climbs_the_whole_ladder_by_time_frames_alone(world: World) -> None:
+    ticket = placed_in_tier_1(world)
+    tier_1_works_without_resolving(world, ticket)
+    tier_1_breaches_and_the_ticket_climbs_to_tier_2(ticket)
+    tier_2_works_and_breaches_to_engineering(world, ticket)
+    onsite, approval = engineering_breaches_into_the_onsite_gate(ticket)
+    nobody_decides_and_the_ticket_waits_at_the_gate(ticket, approval)
+    the_approver_cannot_approve_an_incomplete_package(world, onsite, approval)
+    engineering_documents_and_the_onsite_gate_opens(world, ticket, onsite, approval)
+    onsite_breaches_into_the_vendor_gate_and_it_is_approved(world, ticket)
+    last = the_vendor_breach_alone_reaches_the_it_manager(ticket)
+    the_stints_follow_the_ladder(ticket)
+    the_timeline_tells_the_story(ticket, last)
+
+
+def placed_in_tier_1(world: World) -> Ticket:
     with time_machine.travel(at(23, 9), tick=False):
         ticket = triaged(world)  # P2 on ERP: the service request ladder
     assert tier_of(ticket) == "Tier 1"
     clock = tier_clock(ticket)
     assert (clock.kind, clock.warn_at, clock.due_at) == (TIER_CLOCK, at(23, 9, 45), at(23, 10))
+    return ticket
 
+
+def tier_1_works_without_resolving(world: World, ticket: Ticket) -> None:
     # Tier 1 works the ticket but does not resolve it.
     with time_machine.travel(at(23, 9, 10), tick=False):
         ticket_start(ticket=ticket, actor=world["erin"])
@@ -91,6 +109,8 @@ def test_an_unresolved_p2_ticket_climbs_the_whole_ladder_by_time_frames_alone(wo
     sweep_at(at(23, 9, 59))
     assert tier_of(ticket) == "Tier 1"
 
+
+def tier_1_breaches_and_the_ticket_climbs_to_tier_2(ticket: Ticket) -> None:
     # 10:00 Tier 1's hour passed: breach, then the automatic escalation in the sweep's next batch.
     sweep_at(at(23, 10))
     ticket.refresh_from_db()
@@ -105,6 +125,8 @@ def test_an_unresolved_p2_ticket_climbs_the_whole_ladder_by_time_frames_alone(wo
     clock = tier_clock(ticket)
     assert (clock.warn_at, clock.due_at) == (at(23, 13), at(23, 14))
 
+
+def tier_2_works_and_breaches_to_engineering(world: World, ticket: Ticket) -> None:
     with time_machine.travel(at(23, 10, 30), tick=False):
         ticket_start(ticket=ticket, actor=world["tom"])
         ticket_add_step(ticket=ticket, actor=world["tom"], kind=StepKind.REPLICATION,
@@ -118,6 +140,8 @@ def test_an_unresolved_p2_ticket_climbs_the_whole_ladder_by_time_frames_alone(wo
     clock = tier_clock(ticket)
     assert (clock.warn_at, clock.due_at) == (at(24, 12), at(24, 14))
 
+
+def engineering_breaches_into_the_onsite_gate(ticket: Ticket) -> tuple[Handoff, ApprovalRequest]:
     # Tuesday 14:00: Engineering's time frame passed; Onsite Support is gated → an approval request.
     sweep_at(at(24, 12))
     sweep_at(at(24, 14))
@@ -139,7 +163,10 @@ def test_an_unresolved_p2_ticket_climbs_the_whole_ladder_by_time_frames_alone(wo
     # The approvers' mail threads with the ticket's other mails.
     assert set(Notification.objects.filter(kind="approvals.requested").values_list("thread", flat=True)) == {
         f"ticket-{ticket.pk}"}
+    return onsite, approval
 
+
+def nobody_decides_and_the_ticket_waits_at_the_gate(ticket: Ticket, approval: ApprovalRequest) -> None:
     # Nobody decides: reminder at Tuesday 17:00 (180 min), overdue Wednesday 10:00 (240 min);
     # the ticket waits at the gate, it does not slip past it to the IT manager.
     sweep_at(at(24, 16, 59))
@@ -154,6 +181,9 @@ def test_an_unresolved_p2_ticket_climbs_the_whole_ladder_by_time_frames_alone(wo
     assert not TierStint.objects.filter(ticket=ticket, tier__name__in=["Onsite Support", "IT Manager decision"]).exists()
     assert Handoff.objects.filter(ticket=ticket).count() == 3
 
+
+def the_approver_cannot_approve_an_incomplete_package(world: World, onsite: Handoff,
+                                                      approval: ApprovalRequest) -> None:
     # The approver reads "still missing" and cannot approve an incomplete package.
     with time_machine.travel(at(25, 10, 30), tick=False), pytest.raises(Refused) as refused:
         approval_approve(request=approval, actor=world["kenji"], notes="Send Dan to the plant.")
@@ -161,6 +191,9 @@ def test_an_unresolved_p2_ticket_climbs_the_whole_ladder_by_time_frames_alone(wo
     approval.refresh_from_db()
     assert approval.status == ApprovalStatus.PENDING
 
+
+def engineering_documents_and_the_onsite_gate_opens(world: World, ticket: Ticket, onsite: Handoff,
+                                                    approval: ApprovalRequest) -> None:
     # Engineering documents its work with the log; now the gate is met.
     with time_machine.travel(at(25, 11), tick=False):
         ticket_start(ticket=ticket, actor=world["ella"])
@@ -178,6 +211,8 @@ def test_an_unresolved_p2_ticket_climbs_the_whole_ladder_by_time_frames_alone(wo
     clock = tier_clock(ticket)
     assert (clock.warn_at, clock.due_at) == (at(26, 9, 30), at(26, 11, 30))
 
+
+def onsite_breaches_into_the_vendor_gate_and_it_is_approved(world: World, ticket: Ticket) -> None:
     sweep_at(at(26, 9, 30))
     sweep_at(at(26, 11, 30))
     ticket.refresh_from_db()
@@ -193,6 +228,8 @@ def test_an_unresolved_p2_ticket_climbs_the_whole_ladder_by_time_frames_alone(wo
     clock = tier_clock(ticket)
     assert (clock.warn_at, clock.due_at) == (at(27, 16), at(30, 12))
 
+
+def the_vendor_breach_alone_reaches_the_it_manager(ticket: Ticket) -> Handoff:
     sweep_at(at(27, 16))
     sweep_at(at(30, 11, 59))
     assert tier_of(ticket) == "Vendor"
@@ -204,7 +241,10 @@ def test_an_unresolved_p2_ticket_climbs_the_whole_ladder_by_time_frames_alone(wo
     assert (tier_of(ticket), ticket.team.name) == ("IT Manager decision", "IT Management")
     last = Handoff.objects.get(ticket=ticket, to_tier__name="IT Manager decision")
     assert (last.automatic, last.status, last.completed_at) == (True, HandoffStatus.COMPLETED, at(30, 12))
+    return last
 
+
+def the_stints_follow_the_ladder(ticket: Ticket) -> None:
     assert [(s.tier.name, s.entered_at, s.left_at) for s in TierStint.objects.filter(ticket=ticket)] == [
         ("Tier 1", at(23, 9), at(23, 10)),
         ("Tier 2", at(23, 10), at(23, 14)),
@@ -214,7 +254,9 @@ def test_an_unresolved_p2_ticket_climbs_the_whole_ladder_by_time_frames_alone(wo
         ("IT Manager decision", at(30, 12), None),
     ]
 
-    # The timeline tells the story, in order, at the instants computed above.
+
+def the_timeline_tells_the_story(ticket: Ticket, last: Handoff) -> None:
+    """In order, at the instants computed above."""
     assert ladder_events(ticket) == [
         ("tier_entered", "", "Tier 1", at(23, 9)),
         ("tier_warning", "Tier 1", "", at(23, 9, 45)),
