@@ -17,7 +17,6 @@ from django.utils import timezone
 
 from accounts.models import User
 from cases import permissions
-from cases import services as case_services
 from cases.models import (
     ActionItem,
     CaseMeeting,
@@ -30,6 +29,7 @@ from cases.models import (
     ParticipantRole,
     clocks_of_cases,
 )
+from cases.services import core as case_core
 from clocks.models import Clock, ClockState
 from tickets import permissions as ticket_permissions
 from tickets.models import Ticket
@@ -156,7 +156,7 @@ def case_panel(request: HttpRequest, ticket: Ticket, bound: dict[str, Any]) -> d
     user = request.user
     case = latest_case(ticket)
     is_open = case is not None and case.is_open
-    may_request = ticket.status in case_services.ESCALATABLE and permissions.can_request_case(ticket, user)
+    may_request = ticket.status in case_core.ESCALATABLE and permissions.can_request_case(ticket, user)
     context: dict[str, Any] = {
         "case": case,
         "case_words": STATE_WORDS.get(case.status, "") if case else "",
@@ -183,7 +183,7 @@ def case_panel(request: HttpRequest, ticket: Ticket, bound: dict[str, Any]) -> d
         "ack": is_open and status == CaseStatus.REQUESTED and manager,
         "engage": engage,
         "activate": status == CaseStatus.ACKNOWLEDGED and manager,
-        "update": status in case_services.UPDATING and manager,
+        "update": status in case_core.UPDATING and manager,
         "meeting": is_open and (manager or leader),
         "leadership": status == CaseStatus.ACTIVE and (manager or engage),
         "brief": status == CaseStatus.LEADERSHIP_REVIEW and role is not None,
@@ -226,8 +226,8 @@ def case_panel(request: HttpRequest, ticket: Ticket, bound: dict[str, Any]) -> d
     context.update({
         "case_may": may,
         "case_forms": forms,
-        "case_ack_clock": clock_view(clocks.get(case_services.ACK_CLOCK)),
-        "case_update_clock": clock_view(clocks.get(case_services.UPDATE_CLOCK)),
+        "case_ack_clock": clock_view(clocks.get(case_core.ACK_CLOCK)),
+        "case_update_clock": clock_view(clocks.get(case_core.UPDATE_CLOCK)),
         "case_leadership_missing": [
             text for r, text in ((ParticipantRole.TEAM_LEADER, "the team leader engaged first"),
                                  (ParticipantRole.TEAM_MANAGER, "the team manager engaged first")) if r not in roles

@@ -15,9 +15,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import User
 from approvals.services import approval_approve
-from cases import services as case_services
 from cases.models import CaseMeeting, CaseStatus, MeetingKind
-from cases.services import PlanItem, Review
+from cases.services import core as case_core
+from cases.services import participants as case_participants
+from cases.services import plans as case_plans
+from cases.services import requests as case_requests
+from cases.services import review as leadership_review
+from cases.services import updates as case_updates
+from cases.services.core import PlanItem, Review
 from escalation_desk.domain import Refused
 from escalations.models import HandoffStatus
 from escalations.services import handoffs
@@ -62,9 +67,9 @@ def mail_ticket_with_vendor_hand_off(world: World) -> Ticket:
 
 
 def running_case(ticket: Ticket, esme: User, carla: User, owner: User, level: str) -> object:
-    case = case_services.case_request(ticket=ticket, actor=carla, reason="critical_impact", level=level, review=REVIEW)
-    case_services.case_acknowledge(case=case, actor=esme)
-    case_services.case_activate(case=case, actor=esme, action_plan=[PlanItem(owner, "Work with Microsoft on the rule",
+    case = case_requests.case_request(ticket=ticket, actor=carla, reason="critical_impact", level=level, review=REVIEW)
+    case_plans.case_acknowledge(case=case, actor=esme)
+    case_plans.case_activate(case=case, actor=esme, action_plan=[PlanItem(owner, "Work with Microsoft on the rule",
                                                                      date(2026, 11, 24))],
                         mode="phone", update_every_minutes=240, required_attendees="Carla, Esme",
                         first_call_at=at(23, 15))
@@ -78,21 +83,21 @@ def test_leadership_review_is_refused_until_the_team_leader_and_the_manager_were
         ticket = triaged(world)
         # Asked for a subject matter expert: nobody is engaged automatically.
         case = running_case(ticket, esme, world["carla"], world["erin"], level="sme")
-        assert case_services.engaged_roles(case) == {"escalation_manager"}
+        assert leadership_review.engaged_roles(case) == {"escalation_manager"}
         with pytest.raises(Refused) as refused:
-            case_services.case_start_leadership_review(case=case, actor=esme)
+            leadership_review.case_start_leadership_review(case=case, actor=esme)
         assert refused.value.missing == ["the team leader engaged first", "the team manager engaged first"]
         with pytest.raises(PermissionDenied):
-            case_services.case_start_leadership_review(case=case, actor=world["carla"])
-        case_services.case_engage(case=case, actor=world["erin"], user=world["tess"], role="team_leader")
+            leadership_review.case_start_leadership_review(case=case, actor=world["carla"])
+        case_participants.case_engage(case=case, actor=world["erin"], user=world["tess"], role="team_leader")
         with pytest.raises(Refused) as refused:
-            case_services.case_start_leadership_review(case=case, actor=esme)
+            leadership_review.case_start_leadership_review(case=case, actor=esme)
         assert refused.value.missing == ["the team manager engaged first"]
         case.refresh_from_db()
         assert case.status == CaseStatus.ACTIVE
         assert not ticket.events.filter(kind="case_leadership_review").exists()
-        case_services.case_engage(case=case, actor=esme, user=world["manny"], role="team_manager")
-        case_services.case_start_leadership_review(case=case, actor=esme)
+        case_participants.case_engage(case=case, actor=esme, user=world["manny"], role="team_manager")
+        leadership_review.case_start_leadership_review(case=case, actor=esme)
     case.refresh_from_db()
     assert case.status == CaseStatus.LEADERSHIP_REVIEW
 
@@ -109,12 +114,12 @@ def test_seed_000_team_leader_then_team_manager_then_leadership(world: World) ->
         assert [(p.user.username, p.role) for p in case.participants.all()] == [
             ("ravi", "team_leader"), ("esme", "escalation_manager")]
         travel.move_to(at(23, 10, 30))
-        case_services.case_log_update(case=case, actor=esme, mode="phone", summary="Microsoft is tracing the rule.")
+        case_updates.case_log_update(case=case, actor=esme, mode="phone", summary="Microsoft is tracing the rule.")
         travel.move_to(at(23, 11))
-        case_services.case_request(ticket=ticket, actor=carla, reason="responsiveness", level="team_manager",
+        case_requests.case_request(ticket=ticket, actor=carla, reason="responsiveness", level="team_manager",
                            review=REVIEW)
         travel.move_to(at(23, 11, 30))
-        case_services.case_request(ticket=ticket, actor=carla, reason="responsiveness", level="leadership",
+        case_requests.case_request(ticket=ticket, actor=carla, reason="responsiveness", level="leadership",
                            review=REVIEW)
         case.refresh_from_db()
         assert (case.level, case.status) == ("leadership", CaseStatus.ACTIVE)
@@ -122,7 +127,7 @@ def test_seed_000_team_leader_then_team_manager_then_leadership(world: World) ->
             ("ravi", "team_leader"), ("esme", "escalation_manager"), ("manny", "team_manager")]
 
         travel.move_to(at(23, 12))
-        case_services.case_start_leadership_review(case=case, actor=esme)
+        leadership_review.case_start_leadership_review(case=case, actor=esme)
         case.refresh_from_db()
         assert case.status == CaseStatus.LEADERSHIP_REVIEW
         assert ("leah", "leadership") in [(p.user.username, p.role) for p in case.participants.all()]
@@ -146,7 +151,7 @@ def test_seed_000_team_leader_then_team_manager_then_leadership(world: World) ->
 
         # Leadership cannot finish before the brief is ready and the meeting recorded.
         with pytest.raises(Refused) as refused:
-            case_services.case_finish_leadership_review(case=case, actor=leah, internal_review="", meeting_at=None,
+            leadership_review.case_finish_leadership_review(case=case, actor=leah, internal_review="", meeting_at=None,
                                                 attendees="", outcome="")
         assert refused.value.missing == [
             "the case brief marked ready by the engineer", "the case brief marked ready by the team leader",
@@ -154,39 +159,39 @@ def test_seed_000_team_leader_then_team_manager_then_leadership(world: World) ->
             "when the stakeholder meeting took place", "who attended the stakeholder meeting",
             "the stakeholder meeting's outcome"]
         with pytest.raises(PermissionDenied):
-            case_services.case_finish_leadership_review(case=case, actor=esme, internal_review="x", meeting_at=at(23, 15),
+            leadership_review.case_finish_leadership_review(case=case, actor=esme, internal_review="x", meeting_at=at(23, 15),
                                                 attendees="x", outcome="x")
 
         # The engineer, the team leader and the team manager edit the brief and mark it ready.
         with pytest.raises(PermissionDenied):
-            case_services.case_edit_brief(case=case, actor=world["erin"], brief=brief, ready=True)
+            leadership_review.case_edit_brief(case=case, actor=world["erin"], brief=brief, ready=True)
         travel.move_to(at(23, 13))
         edited = brief + "\n\nEngineer: Microsoft confirmed a stuck transport rule."
-        case_services.case_edit_brief(case=case, actor=tom, brief=edited, ready=True)
-        case_services.case_edit_brief(case=case, actor=ravi, brief=edited, ready=True)
+        leadership_review.case_edit_brief(case=case, actor=tom, brief=edited, ready=True)
+        leadership_review.case_edit_brief(case=case, actor=ravi, brief=edited, ready=True)
         case.refresh_from_db()
         assert (case.brief_ready_engineer, case.brief_ready_team_leader, case.brief_ready_team_manager) == (
             tom, ravi, None)
         # A change by the manager: everyone looks again.
         final = edited + "\nManager: a credit is offered."
-        case_services.case_edit_brief(case=case, actor=manny, brief=final, ready=True)
+        leadership_review.case_edit_brief(case=case, actor=manny, brief=final, ready=True)
         case.refresh_from_db()
         assert (case.brief, case.brief_ready_engineer, case.brief_ready_team_leader,
                 case.brief_ready_team_manager) == (final, None, None, manny)
         with pytest.raises(Refused) as refused:
-            case_services.case_finish_leadership_review(case=case, actor=leah, internal_review="Reviewed",
+            leadership_review.case_finish_leadership_review(case=case, actor=leah, internal_review="Reviewed",
                                                 meeting_at=at(23, 15), attendees="Carla, Leah", outcome="OK")
         assert refused.value.missing == ["the case brief marked ready by the engineer",
                                          "the case brief marked ready by the team leader"]
-        case_services.case_edit_brief(case=case, actor=tom, brief=final, ready=True)
-        case_services.case_edit_brief(case=case, actor=ravi, brief=final, ready=True)
+        leadership_review.case_edit_brief(case=case, actor=tom, brief=final, ready=True)
+        leadership_review.case_edit_brief(case=case, actor=ravi, brief=final, ready=True)
 
         # Leadership: an internal review meeting, then the review and the stakeholder meeting.
         travel.move_to(at(23, 14))
-        internal = case_services.case_schedule_meeting(case=case, actor=leah, kind=MeetingKind.INTERNAL_REVIEW,
+        internal = case_updates.case_schedule_meeting(case=case, actor=leah, kind=MeetingKind.INTERNAL_REVIEW,
                                                scheduled_for=at(23, 14, 30), attendees="Leah, Manny, Esme")
         travel.move_to(at(23, 16))
-        case_services.case_finish_leadership_review(
+        leadership_review.case_finish_leadership_review(
             case=case, actor=leah, internal_review="The rule change was not announced; process fixed.",
             meeting_at=at(23, 15, 30), attendees="Carla, Leah, Esme", outcome="Credit offered; weekly check-in.")
     case.refresh_from_db()
@@ -200,7 +205,7 @@ def test_seed_000_team_leader_then_team_manager_then_leadership(world: World) ->
         (MeetingKind.STAKEHOLDER_MEETING, at(23, 15, 30), "Carla, Leah, Esme", "Credit offered; weekly check-in."),
     ]
     assert internal.kind == MeetingKind.INTERNAL_REVIEW
-    assert [(e.kind, e.is_public, e.at) for e in case_services.case_events(ticket)
+    assert [(e.kind, e.is_public, e.at) for e in case_core.case_events(ticket)
             if e.kind not in ("case_participant",)] == [
         ("case_requested", True, at(23, 10)),
         ("case_acknowledged", True, at(23, 10)),
@@ -224,5 +229,5 @@ def test_seed_000_team_leader_then_team_manager_then_leadership(world: World) ->
     assert Notification.objects.filter(kind="escalations.case_engaged", recipient=leah, channel="in_app").count() == 1
     # Back to active: updates go on.
     with time_machine.travel(at(23, 16, 30), tick=False):
-        case_services.case_log_update(case=case, actor=esme, mode="phone", summary="Leadership review done.")
+        case_updates.case_log_update(case=case, actor=esme, mode="phone", summary="Leadership review done.")
     assert case.updates.count() == 2
