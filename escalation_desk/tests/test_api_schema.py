@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from cases.tests.test_case_api import acknowledged, as_, monday_morning, people, requested  # noqa: F401
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from cases.tests.test_case_api import acknowledged, as_, monday_morning, people, requested  # noqa: F401
 from escalations.tests.conftest import World, world  # noqa: F401  (the staffed world with ladders)
 from tickets import file_types
 from tickets.models import Ticket
