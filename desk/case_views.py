@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cases import permissions
 from cases.models import ActionItem, CaseMeeting, DailyReport, EscalationCase, MeetingKind
+from cases.selectors import staff_choices
 from cases.services import daily_report as case_daily_report
 from cases.services import de_escalation as case_de_escalation
 from cases.services import participants as case_participants
@@ -45,7 +46,7 @@ from .case_forms import (
     ProposeForm,
     UpdateForm,
 )
-from .case_panel import request_form, staff_choices, staff_only
+from .case_panel import request_form, staff_only
 from .escalation_views import require, run_ticket_action
 from .views import agent_required
 
