@@ -34,7 +34,7 @@ from tickets import selectors as ticket_selectors
 from tickets.api import TicketPagination, query_choices
 from tickets.models import Channel, Ticket
 
-from . import permissions, selectors, services
+from . import permissions, selectors
 from .models import (
     OPEN_CASE_STATES,
     ActionItem,
@@ -64,6 +64,14 @@ from .serializers import (
     StaffCaseSerializer,
     UpdateInputSerializer,
 )
+from .services import core as case_core
+from .services import daily_report as case_daily_report
+from .services import de_escalation as case_de_escalation
+from .services import participants as case_participants
+from .services import plans as case_plans
+from .services import requests as case_requests
+from .services import review as leadership_review
+from .services import updates as case_updates
 
 # "view" tells the two apart (a staff case has every field of a customer's, and more).
 CASE_VIEW = PolymorphicProxySerializer(
@@ -190,14 +198,14 @@ class TicketCaseViewSet(viewsets.GenericViewSet):
             raise PermissionDenied("You may not escalate this request.")
         data = valid_input(CaseRequestInputSerializer, request)
         by_customer = ticket_permissions.is_customer_of(ticket, request.user)
-        review = services.Review(
+        review = case_core.Review(
             problem_statement_correct=data["problem_statement_correct"],
             corrected_problem_statement=data["corrected_problem_statement"],
             business_impact=data["business_impact"],
             workaround_impractical_because=data["workaround_impractical_because"],
             critical_milestone=data["critical_milestone"],
         )
-        case = services.case_request(
+        case = case_requests.case_request(
             ticket=ticket, actor=request.user, reason=data["reason"], level=data["level"], review=review,
             reason_detail=data["reason_detail"], channel=Channel.API if by_customer else data["channel"],
         )
@@ -274,7 +282,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         if not _may_see_board(request.user):
             raise PermissionDenied("Only escalation managers and support leadership see the report.")
         day = _day(request.query_params)
-        return Response(ReportSerializer({"date": day, "rows": services.report_rows(day)}).data)
+        return Response(ReportSerializer({"date": day, "rows": case_daily_report.report_rows(day)}).data)
 
     @extend_schema(
         summary="One escalation as the user may see it (customers: the public parts)",
@@ -293,7 +301,7 @@ class CaseViewSet(viewsets.GenericViewSet):
     def acknowledge(self, request: Request, pk: str | None = None) -> Response:
         case = self._case(pk)
         self._require_manager()
-        return self._answer(services.case_acknowledge(case=case, actor=request.user))
+        return self._answer(case_plans.case_acknowledge(case=case, actor=request.user))
 
     @extend_schema(
         summary="Engage a requested resource (SME, next tier, team leader, manager…) as a participant",
@@ -305,7 +313,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         if not permissions.can_engage(case.ticket, request.user):
             raise PermissionDenied("You may not engage people on this escalation.")
         data = valid_input(EngageInputSerializer, request)
-        participant = services.case_engage(case=case, actor=request.user, user=data["user"], role=data["role"])
+        participant = case_participants.case_engage(case=case, actor=request.user, user=data["user"], role=data["role"])
         return Response(CaseParticipantSerializer(participant).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -318,9 +326,9 @@ class CaseViewSet(viewsets.GenericViewSet):
         case = self._case(pk)
         self._require_manager()
         data = valid_input(ActivateInputSerializer, request, {"ticket": case.ticket})
-        plan = [services.PlanItem(owner=i["owner"], step=i["step"], target_date=i["target_date"])
+        plan = [case_core.PlanItem(owner=i["owner"], step=i["step"], target_date=i["target_date"])
                 for i in data["action_plan"]]
-        case = services.case_activate(
+        case = case_plans.case_activate(
             case=case, actor=request.user, action_plan=plan, mode=data["mode"],
             update_every_minutes=data["update_every_minutes"], required_attendees=data["required_attendees"],
             first_call_at=data["first_call_at"], first_call_attendees=data["first_call_attendees"])
@@ -335,7 +343,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         case = self._case(pk)
         self._require_manager()
         data = valid_input(UpdateInputSerializer, request)
-        update = services.case_log_update(case=case, actor=request.user, **data)
+        update = case_updates.case_log_update(case=case, actor=request.user, **data)
         return Response(CaseUpdateSerializer(update).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -349,7 +357,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         if not (permissions.can_manage_case(request.user) or permissions.is_leadership(request.user)):
             raise PermissionDenied("Only an escalation manager or support leadership may schedule meetings.")
         data = valid_input(MeetingInputSerializer, request)
-        meeting = services.case_schedule_meeting(case=case, actor=request.user, **data)
+        meeting = case_updates.case_schedule_meeting(case=case, actor=request.user, **data)
         return Response(CaseMeetingSerializer(meeting).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -364,7 +372,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         if meeting is None:
             raise Http404("No such meeting on this escalation.")
         data = valid_input(MeetingOutcomeInputSerializer, request)
-        meeting = services.case_record_meeting(meeting=meeting, actor=request.user, **data)
+        meeting = case_updates.case_record_meeting(meeting=meeting, actor=request.user, **data)
         return Response(CaseMeetingSerializer(meeting).data)
 
     @extend_schema(
@@ -379,7 +387,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         item = case.action_items.filter(pk=int(item_id or 0)).first()
         if item is None:
             raise Http404("No such step in this escalation's action plan.")
-        item = services.case_complete_action(item=item, actor=request.user)
+        item = case_updates.case_complete_action(item=item, actor=request.user)
         return Response(ActionItemSerializer(item).data)
 
     @extend_schema(
@@ -392,7 +400,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         case = self._case(pk)
         if not (permissions.can_manage_case(request.user) or permissions.can_engage(case.ticket, request.user)):
             raise PermissionDenied("You may not start a leadership review.")
-        return self._answer(services.case_start_leadership_review(case=case, actor=request.user))
+        return self._answer(leadership_review.case_start_leadership_review(case=case, actor=request.user))
 
     @extend_schema(
         summary="Edit the case brief and mark it ready (the engineer, the team leader, the team manager)",
@@ -401,10 +409,10 @@ class CaseViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def brief(self, request: Request, pk: str | None = None) -> Response:
         case = self._case(pk)
-        if services.brief_role(case, case.ticket, request.user) is None:
+        if leadership_review.brief_role(case, case.ticket, request.user) is None:
             raise PermissionDenied("The assigned engineer, the team leader and the team manager prepare the brief.")
         data = valid_input(BriefInputSerializer, request)
-        return self._answer(services.case_edit_brief(case=case, actor=request.user, **data))
+        return self._answer(leadership_review.case_edit_brief(case=case, actor=request.user, **data))
 
     @extend_schema(
         summary="Record leadership's internal review and the stakeholder meeting (leadership review → active)",
@@ -416,7 +424,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         if not permissions.is_leadership(request.user):
             raise PermissionDenied("Only support leadership records the review.")
         data = valid_input(FinishReviewInputSerializer, request)
-        return self._answer(services.case_finish_leadership_review(case=case, actor=request.user, **data))
+        return self._answer(leadership_review.case_finish_leadership_review(case=case, actor=request.user, **data))
 
     @extend_schema(
         summary="Propose to de-escalate (active → de-escalation proposed): the action plan is accepted "
@@ -428,7 +436,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         case = self._case(pk)
         self._require_manager()
         data = valid_input(ProposeInputSerializer, request)
-        return self._answer(services.case_propose_de_escalation(case=case, actor=request.user, **data))
+        return self._answer(case_de_escalation.case_propose_de_escalation(case=case, actor=request.user, **data))
 
     @extend_schema(
         summary="Answer the proposal to de-escalate: the customer (recorded as api), or an escalation "
@@ -442,7 +450,7 @@ class CaseViewSet(viewsets.GenericViewSet):
             raise PermissionDenied("Only the customer, or an escalation manager recording their answer, may answer.")
         data = valid_input(DeEscalationInputSerializer, request)
         by_customer = ticket_permissions.is_customer_of(case.ticket, request.user)
-        case = services.case_answer_de_escalation(
+        case = case_de_escalation.case_answer_de_escalation(
             case=case, actor=request.user, agree=data["agree"], comment=data["comment"],
             channel=Channel.API if by_customer else data["channel"])
         return self._answer(case)

@@ -1,24 +1,190 @@
-"""Reads of customer escalation cases for the API, the console and the portal."""
+"""Reads of customer escalation cases for the API, the console and the portal.
+
+`case_panel_view(ticket, user)` is the read model of the console's case panel: everything the
+panel shows of the ticket's latest case, in a fixed number of queries (desk.case_panel turns it
+into the template's context: forms and words).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from clocks.models import ClockState
+from django.db.models import Prefetch, prefetch_related_objects
+from django.utils import timezone
 
-from . import services
-from .models import EscalationCase, clocks_of_cases
+from accounts.models import User
+from clocks.models import Clock, ClockState
+from tickets import permissions as ticket_permissions
+from tickets.models import Ticket
+
+from . import permissions
+from .models import (
+    ActionItem,
+    CaseMeeting,
+    CaseParticipant,
+    CaseRequest,
+    CaseStatus,
+    CaseUpdate,
+    EscalationCase,
+    ParticipantRole,
+    clocks_of_cases,
+)
+from .services.core import ACK_CLOCK, ESCALATABLE, UPDATE_CLOCK
 
 
 def with_case_clocks(items: list[EscalationCase]) -> list[EscalationCase]:
     """Attach acknowledge_due and next_update_due from the cases' running clocks (one query)."""
     due: dict[tuple[int, str], Any] = {}
     if items:
-        clocks = clocks_of_cases([c.pk for c in items]).filter(kind__in=[services.ACK_CLOCK, services.UPDATE_CLOCK],
+        clocks = clocks_of_cases([c.pk for c in items]).filter(kind__in=[ACK_CLOCK, UPDATE_CLOCK],
         ).exclude(state=ClockState.STOPPED).order_by("pk")
         for clock in clocks:
             due[(clock.object_id, clock.kind)] = clock.due_at
     for case in items:
-        case.acknowledge_due = due.get((case.pk, services.ACK_CLOCK))
-        case.next_update_due = due.get((case.pk, services.UPDATE_CLOCK))
+        case.acknowledge_due = due.get((case.pk, ACK_CLOCK))
+        case.next_update_due = due.get((case.pk, UPDATE_CLOCK))
     return items
+
+
+# --- the console's case panel ----------------------------------------------------------------------
+
+BRIEF_PREPARERS = (("engineer", "Engineer"), ("team_leader", "Team leader"), ("team_manager", "Team manager"))
+
+
+@dataclass(frozen=True)
+class CaseClockView:
+    """A case clock as the panel shows it."""
+
+    due_at: datetime | None
+    running: bool
+    breached: bool
+    breached_at: datetime | None
+
+
+@dataclass(frozen=True)
+class CasePanel:
+    """What the console's case panel shows of a ticket's latest case, and what the user may do.
+
+    `case` carries its requests, participants, action items, meetings and updates (prefetched)
+    and the ticket; the permission fields are asked once, of cases.permissions."""
+
+    case: EscalationCase | None
+    may_request: bool
+    may_manage: bool = False
+    is_leadership: bool = False
+    may_engage: bool = False
+    may_answer: bool = False
+    is_internal: bool = False
+    brief_role: str | None = None
+    ack_clock: CaseClockView | None = None
+    update_clock: CaseClockView | None = None
+    staff: list[User] = field(default_factory=list)
+    leadership_missing: list[str] = field(default_factory=list)
+    brief_ready: list[tuple[str, User | None]] = field(default_factory=list)
+
+    @property
+    def is_open(self) -> bool:
+        return self.case is not None and self.case.is_open
+
+    @property
+    def brief_missing(self) -> list[str]:
+        return [f"the case brief marked ready by the {label.lower()}" for label, who in self.brief_ready if who is None]
+
+
+def case_panel_view(ticket: Ticket, user: User, *, staff: bool = False) -> CasePanel:
+    """The panel's read model: the latest case (1 query); with one, its rows (5), its clocks (1)
+    and, for someone who may engage people or agree the plan (or `staff`), the staff (1)."""
+    case = latest_case(ticket)
+    may_request = ticket.status in ESCALATABLE and permissions.can_request_case(ticket, user)
+    if case is None:
+        return CasePanel(case=None, may_request=may_request)
+    load_case_rows(case)
+    case.ticket = ticket
+    clocks = case_clocks(case)
+    manager = permissions.can_manage_case(user)
+    engage = case.is_open and permissions.can_engage(ticket, user)
+    roles = {p.role for p in case.participants.all()}
+    wants_staff = staff or engage or (manager and case.status == CaseStatus.ACKNOWLEDGED)
+    return CasePanel(
+        case=case,
+        may_request=may_request,
+        may_manage=manager,
+        is_leadership=permissions.is_leadership(user),
+        may_engage=engage,
+        may_answer=case.status == CaseStatus.DE_ESCALATION_PROPOSED
+        and permissions.can_answer_de_escalation(ticket, user),
+        is_internal=ticket_permissions.can_view_internal(user),
+        brief_role=brief_role(ticket, user),
+        ack_clock=clock_view(clocks.get(ACK_CLOCK)),
+        update_clock=clock_view(clocks.get(UPDATE_CLOCK)),
+        staff=staff_choices(ticket) if wants_staff else [],
+        leadership_missing=[
+            text for role, text in ((ParticipantRole.TEAM_LEADER, "the team leader engaged first"),
+                                    (ParticipantRole.TEAM_MANAGER, "the team manager engaged first"))
+            if role not in roles
+        ],
+        brief_ready=[(label, getattr(case, f"brief_ready_{key}")) for key, label in BRIEF_PREPARERS],
+    )
+
+
+def latest_case(ticket: Ticket) -> EscalationCase | None:
+    """The ticket's open case, else its last one (at most one case is open at a time)."""
+    return (
+        EscalationCase.objects.filter(ticket=ticket)
+        .select_related("escalation_manager", "agreed_by", "brief_ready_engineer", "brief_ready_team_leader",
+                        "brief_ready_team_manager")
+        .order_by("-requested_at", "-pk")
+        .first()
+    )
+
+
+def load_case_rows(case: EscalationCase) -> None:
+    prefetch_related_objects(
+        [case],
+        Prefetch("requests", queryset=CaseRequest.objects.select_related("requested_by", "recorded_by")),
+        Prefetch("participants", queryset=CaseParticipant.objects.select_related("user")),
+        Prefetch("action_items", queryset=ActionItem.objects.select_related("owner")),
+        Prefetch("meetings", queryset=CaseMeeting.objects.select_related("recorded_by")),
+        Prefetch("updates", queryset=CaseUpdate.objects.select_related("logged_by")),
+    )
+
+
+def case_clocks(case: EscalationCase) -> dict[str, Clock]:
+    """The latest clock of each kind (acknowledgement, next update) of the case."""
+    clocks = clocks_of_cases([case.pk]).order_by("pk")
+    return {clock.kind: clock for clock in clocks}
+
+
+def clock_view(clock: Clock | None) -> CaseClockView | None:
+    if clock is None:
+        return None
+    now = timezone.now()
+    running = clock.state != ClockState.STOPPED
+    return CaseClockView(
+        due_at=clock.due_at,
+        running=running,
+        breached=clock.breached_at is not None or (running and clock.due_at is not None and clock.due_at <= now),
+        breached_at=clock.breached_at,
+    )
+
+
+def staff_choices(ticket: Ticket) -> list[User]:
+    """Support staff (and the ticket's requester, who may own a step of the plan)."""
+    people = list(User.objects.filter(is_active=True, is_staff=True).order_by("first_name", "last_name", "username"))
+    if ticket.requester_id and all(u.pk != ticket.requester_id for u in people):
+        people.append(ticket.requester)
+    return people
+
+
+def brief_role(ticket: Ticket, user: User) -> str | None:
+    """cases.services.review.brief_role, read from the rows the ticket page already loaded (no query)."""
+    if ticket.assignee_id == user.pk:
+        return "engineer"
+    team = ticket.team
+    if team is not None and team.manager_id == user.pk:
+        return "team_manager"
+    if team is not None and any(leader.pk == user.pk for leader in team.leaders.all()):
+        return "team_leader"
+    return None

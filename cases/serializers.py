@@ -245,7 +245,7 @@ class BoardCaseSerializer(serializers.ModelSerializer):
 
 
 class ReportRowSerializer(serializers.Serializer):
-    """One row of the daily escalation report (cases.services.report_rows)."""
+    """One row of the daily escalation report (cases.services.daily_report.report_rows)."""
 
     case = serializers.IntegerField(source="case.pk")
     ticket = CaseTicketSerializer()

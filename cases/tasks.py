@@ -9,7 +9,7 @@ from celery import shared_task
 
 @shared_task(name="escalations.daily_report")
 def send_daily_report() -> str:
-    from .services import daily_report_send
+    from .services.daily_report import daily_report_send
 
     report = daily_report_send()
     return f"sent for {report.day}" if report is not None else "not due"

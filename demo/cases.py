@@ -28,7 +28,6 @@ from datetime import datetime, timedelta
 import time_machine
 from django.utils import timezone
 
-from cases import services as case_services
 from cases.models import (
     CaseLevel,
     CaseReason,
@@ -38,7 +37,14 @@ from cases.models import (
     MeetingKind,
     ParticipantRole,
 )
-from cases.services import PlanItem, Review
+from cases.services import core as case_core
+from cases.services import de_escalation as case_de_escalation
+from cases.services import participants as case_participants
+from cases.services import plans as case_plans
+from cases.services import requests as case_requests
+from cases.services import review as leadership_review
+from cases.services import updates as case_updates
+from cases.services.core import PlanItem, Review
 from tickets.models import Channel, Priority, StepKind, Ticket
 
 from .cast import Cast
@@ -68,7 +74,7 @@ def _when(s: Scene, hours: float) -> datetime:
 
 
 def _case(s: Scene) -> EscalationCase:
-    case = case_services.open_case(s.ticket)
+    case = case_core.open_case(s.ticket)
     if case is None:  # pragma: no cover - a story that never asked
         raise AssertionError("no open escalation on the story's ticket")
     return case
@@ -115,7 +121,7 @@ def _requested(s: Scene) -> None:
     s.at(2.0).step("tom", StepKind.REPLICATION, "Sent a test declaration to the customs gateway's test "
                    "endpoint with a 10-digit code.", "Accepted: the export's code mapping is the fault.")
     s.at(2.8)  # a quarter of an hour before the seeding (see the module's docstring)
-    case_services.case_request(
+    case_requests.case_request(
         ticket=s.ticket, actor=s["carla"], reason=CaseReason.CRITICAL_IMPACT, level=CaseLevel.TEAM_LEADER,
         review=Review(problem_statement_correct=True,
                       business_impact="40 lorries a day wait at the Norwegian border for hand-keyed declarations.",
@@ -133,18 +139,18 @@ def _active(s: Scene) -> None:
         "export still writes the old BACS layout.", workaround="Enter the payments in online banking.",
     )
     s.at(2.5)
-    case_services.case_request(
+    case_requests.case_request(
         ticket=s.ticket, actor=s["priya"], reason=CaseReason.CRITICAL_IMPACT, level=CaseLevel.SME,
         review=Review(problem_statement_correct=True,
                       business_impact="180 field engineers are paid on Friday; the bank needs the file by Thursday.",
                       workaround_impractical_because="180 payments typed by hand risk paying someone twice."),
     )
     s.at(2.7)
-    case = case_services.case_acknowledge(case=_case(s), actor=s["esme"])
+    case = case_plans.case_acknowledge(case=_case(s), actor=s["esme"])
     s.at(2.8)
-    case_services.case_engage(case=case, actor=s["esme"], user=s["ella"], role=ParticipantRole.SME)
+    case_participants.case_engage(case=case, actor=s["esme"], user=s["ella"], role=ParticipantRole.SME)
     s.at(3.0)
-    case_services.case_activate(
+    case_plans.case_activate(
         case=case, actor=s["esme"],
         action_plan=_plan(s, ("jonas", "Write the payment file in the bank's ISO 20022 layout (pain.001).", 1),
                           ("ella", "Review the new layout against the bank's validation rules.", 1),
@@ -154,17 +160,17 @@ def _active(s: Scene) -> None:
         first_call_at=_when(s, 3.5),
     )
     s.at(4.0)
-    case_services.case_record_meeting(meeting=case.meetings.get(kind=MeetingKind.CONFERENCE_CALL), actor=s["esme"],
+    case_updates.case_record_meeting(meeting=case.meetings.get(kind=MeetingKind.CONFERENCE_CALL), actor=s["esme"],
                               outcome="Plan agreed with Priya; the bank's test upload is booked for tomorrow.")
     s.at(5.0).step("jonas", StepKind.FIX_DEPLOYED, "Built the ISO 20022 writer in TEST-ERP.",
                    "The bank's validator accepts the test file.")
     s.at(5.2)
-    case_services.case_complete_action(item=case.action_items.get(owner=s["jonas"]), actor=s["jonas"])
-    case_services.case_log_update(case=case, actor=s["esme"], mode=CommunicationMode.CONFERENCE,
+    case_updates.case_complete_action(item=case.action_items.get(owner=s["jonas"]), actor=s["jonas"])
+    case_updates.case_log_update(case=case, actor=s["esme"], mode=CommunicationMode.CONFERENCE,
                           summary="The new payment file passes the bank's validator; Ella reviews it next.",
                           attendees="Priya Raman, Esme Holloway, Jonas Lindqvist")
     s.at(7.5)
-    case_services.case_log_update(case=case, actor=s["esme"], mode=CommunicationMode.CONFERENCE,
+    case_updates.case_log_update(case=case, actor=s["esme"], mode=CommunicationMode.CONFERENCE,
                           summary="Ella's review found one field to fix (creditor reference); fixed and re-tested.",
                           attendees="Priya Raman, Esme Holloway, Ella Novak")
 
@@ -178,18 +184,18 @@ def _proposed(s: Scene) -> None:
         "from the portal; the files are in storage.", workaround="E-mail the photos on request.",
     )
     s.at(2.5)
-    case_services.case_request(
+    case_requests.case_request(
         ticket=s.ticket, actor=s["carla"], reason=CaseReason.RESPONSIVENESS, level=CaseLevel.SME,
         review=Review(problem_statement_correct=True,
                       business_impact="Customers dispute deliveries we cannot prove; 12 invoices are on hold.",
                       workaround_impractical_because="Our drivers' phones keep photos for two days only."),
     )
     s.at(2.7)
-    case = case_services.case_acknowledge(case=_case(s), actor=s["esme"])
+    case = case_plans.case_acknowledge(case=_case(s), actor=s["esme"])
     s.at(2.8)
-    case_services.case_engage(case=case, actor=s["esme"], user=s["ella"], role=ParticipantRole.SME)
+    case_participants.case_engage(case=case, actor=s["esme"], user=s["ella"], role=ParticipantRole.SME)
     s.at(3.0)
-    case_services.case_activate(
+    case_plans.case_activate(
         case=case, actor=s["esme"],
         action_plan=_plan(s, ("ella", "Fix the portal's photo index and re-index the week's uploads.", 0),
                           ("tom", "Check the disputed deliveries' photos with Carla.", 1)),
@@ -198,18 +204,18 @@ def _proposed(s: Scene) -> None:
         first_call_at=_when(s, 3.5),
     )
     s.at(3.8)
-    case_services.case_record_meeting(meeting=case.meetings.get(kind=MeetingKind.CONFERENCE_CALL), actor=s["esme"],
+    case_updates.case_record_meeting(meeting=case.meetings.get(kind=MeetingKind.CONFERENCE_CALL), actor=s["esme"],
                               outcome="Carla agreed the plan; photos needed first for the 12 disputed invoices.")
     s.at(4.6).step("ella", StepKind.FIX_DEPLOYED, "Deployed portal 4.2.2: the photo index accepts the app's "
                    "new file names; re-indexed the week's uploads.", "All 1,240 photos of the week show.")
     s.at(4.8)
-    case_services.case_log_update(case=case, actor=s["esme"], mode=CommunicationMode.EMAIL,
+    case_updates.case_log_update(case=case, actor=s["esme"], mode=CommunicationMode.EMAIL,
                           summary="Fixed in portal 4.2.2: every photo of the week is back in the portal.")
     s.at(6.2)
-    case_services.case_log_update(case=case, actor=s["esme"], mode=CommunicationMode.EMAIL,
+    case_updates.case_log_update(case=case, actor=s["esme"], mode=CommunicationMode.EMAIL,
                           summary="Tom checked the 12 disputed deliveries with Carla: every photo is there.")
     s.at(6.4)
-    case_services.case_propose_de_escalation(case=case, actor=s["esme"], action_plan_accepted=True, rca_on_track=True,
+    case_de_escalation.case_propose_de_escalation(case=case, actor=s["esme"], action_plan_accepted=True, rca_on_track=True,
                                      note="The photos are back and the root cause is fixed.")
 
 
@@ -222,16 +228,16 @@ def _de_escalated(s: Scene) -> None:
         "pay run.", workaround="Correct the payslips by hand before they are sent.",
     )
     s.at(2.5)
-    case_services.case_request(
+    case_requests.case_request(
         ticket=s.ticket, actor=s["felix"], reason=CaseReason.RESPONSIVENESS, level=CaseLevel.TEAM_MANAGER,
         review=Review(problem_statement_correct=True,
                       business_impact="140 part-time staff got wrong payslips; the unions asked for an answer.",
                       workaround_impractical_because="Correcting 140 payslips by hand takes three days."),
     )
     s.at(2.7)
-    case = case_services.case_acknowledge(case=_case(s), actor=s["esme"])
+    case = case_plans.case_acknowledge(case=_case(s), actor=s["esme"])
     s.at(3.0)
-    case_services.case_activate(
+    case_plans.case_activate(
         case=case, actor=s["esme"],
         action_plan=_plan(s, ("jonas", "Pro-rate the holiday allowance by contracted hours.", 0),
                           ("rachel", "Re-issue the November payslips of part-time staff.", 1)),
@@ -239,22 +245,22 @@ def _de_escalated(s: Scene) -> None:
         required_attendees="Felix Laurent (Meridian), Esme Holloway", first_call_at=_when(s, 3.5),
     )
     s.at(3.7)
-    case_services.case_record_meeting(meeting=case.meetings.get(kind=MeetingKind.CONFERENCE_CALL), actor=s["esme"],
+    case_updates.case_record_meeting(meeting=case.meetings.get(kind=MeetingKind.CONFERENCE_CALL), actor=s["esme"],
                               outcome="Felix agreed the plan; payslips re-issued once the fix is tested.")
     s.at(5.0).step("jonas", StepKind.FIX_DEPLOYED, "Deployed payroll 7.3.1: the allowance is pro-rated by "
                    "contracted hours.", "Re-run of November: every part-time payslip is right.")
     s.at(5.2)
-    case_services.case_log_update(case=case, actor=s["esme"], mode=CommunicationMode.PHONE,
+    case_updates.case_log_update(case=case, actor=s["esme"], mode=CommunicationMode.PHONE,
                           summary="Fix deployed; re-run November's payslips are right.")
     for item in case.action_items.all():
-        case_services.case_complete_action(item=item, actor=s["esme"])
+        case_updates.case_complete_action(item=item, actor=s["esme"])
     s.at(7.0)
-    case_services.case_log_update(case=case, actor=s["esme"], mode=CommunicationMode.PHONE,
+    case_updates.case_log_update(case=case, actor=s["esme"], mode=CommunicationMode.PHONE,
                           summary="Corrected payslips re-issued to the 140 part-time staff.")
     s.at(7.2)
-    case_services.case_propose_de_escalation(case=case, actor=s["esme"], action_plan_accepted=True, rca_on_track=True)
+    case_de_escalation.case_propose_de_escalation(case=case, actor=s["esme"], action_plan_accepted=True, rca_on_track=True)
     s.at(8.5)
-    case_services.case_answer_de_escalation(case=case, actor=s["felix"], agree=True,
+    case_de_escalation.case_answer_de_escalation(case=case, actor=s["felix"], agree=True,
                                     comment="Thank you, the staff have their corrected payslips.")
 
 
@@ -268,16 +274,16 @@ def _leadership(s: Scene) -> None:
         "feed arrives after 02:00.", workaround="Re-run the statements by hand after 09:00.",
     )
     s.at(2.5)
-    case_services.case_request(
+    case_requests.case_request(
         ticket=s.ticket, actor=s["grace"], reason=CaseReason.CRITICAL_IMPACT, level=CaseLevel.TEAM_LEADER,
         review=Review(problem_statement_correct=True,
                       business_impact="Clients receive valuations with stale prices: a regulatory reporting risk.",
                       workaround_impractical_because="The re-run delays 3,000 statements past the 08:00 deadline."),
     )
     s.at(2.7)
-    case = case_services.case_acknowledge(case=_case(s), actor=s["esme"])
+    case = case_plans.case_acknowledge(case=_case(s), actor=s["esme"])
     s.at(3.0)
-    case_services.case_activate(
+    case_plans.case_activate(
         case=case, actor=s["esme"],
         action_plan=_plan(s, ("ella", "Make the statement run wait for the day's price feed.", 1),
                           ("kenji", "Review the change and schedule an out-of-hours release.", 2)),
@@ -286,25 +292,25 @@ def _leadership(s: Scene) -> None:
         first_call_at=_when(s, 3.5),
     )
     s.at(3.7)
-    case_services.case_record_meeting(meeting=case.meetings.get(kind=MeetingKind.CONFERENCE_CALL), actor=s["esme"],
+    case_updates.case_record_meeting(meeting=case.meetings.get(kind=MeetingKind.CONFERENCE_CALL), actor=s["esme"],
                               outcome="Grace wants a release date today; Kenji to confirm after the review.")
     s.at(4.8)
-    case_services.case_log_update(case=case, actor=s["esme"], mode=CommunicationMode.CONFERENCE,
+    case_updates.case_log_update(case=case, actor=s["esme"], mode=CommunicationMode.CONFERENCE,
                           summary="The change is written and in review; release date to follow.",
                           attendees="Grace Whitfield, Esme Holloway, Kenji Sato")
     s.at(5.0)
-    case_services.case_request(
+    case_requests.case_request(
         ticket=s.ticket, actor=s["grace"], reason=CaseReason.RESPONSIVENESS, level=CaseLevel.TEAM_MANAGER,
         review=Review(problem_statement_correct=True,
                       business_impact="Tomorrow's statements will be wrong again without a release date.",
                       workaround_impractical_because="The re-run delays 3,000 statements past the 08:00 deadline."),
     )
     s.at(6.5)
-    case_services.case_log_update(case=case, actor=s["esme"], mode=CommunicationMode.CONFERENCE,
+    case_updates.case_log_update(case=case, actor=s["esme"], mode=CommunicationMode.CONFERENCE,
                           summary="Mara joined: the release needs the change freeze lifted; asking for it.",
                           attendees="Grace Whitfield, Esme Holloway, Mara Quinn")
     s.at(6.7)
-    case_services.case_request(
+    case_requests.case_request(
         ticket=s.ticket, actor=s["grace"], reason=CaseReason.CRITICAL_IMPACT, level=CaseLevel.LEADERSHIP,
         review=Review(problem_statement_correct=True,
                       business_impact="Our regulator expects correct valuations; we need a commitment from "
@@ -312,17 +318,17 @@ def _leadership(s: Scene) -> None:
                       workaround_impractical_because="The re-run delays 3,000 statements past the 08:00 deadline."),
     )
     s.at(6.8)
-    case = case_services.case_start_leadership_review(case=case, actor=s["esme"])
+    case = leadership_review.case_start_leadership_review(case=case, actor=s["esme"])
     s.at(7.0)
     brief = case.brief + ("\n\nEngineer's note: the fix is ready and tested; it needs a release during "
                           "Castlegate's month-end change freeze, which only leadership can agree.")
-    case_services.case_edit_brief(case=case, actor=s["ella"], brief=brief, ready=True)
+    leadership_review.case_edit_brief(case=case, actor=s["ella"], brief=brief, ready=True)
     s.at(7.2)
-    case_services.case_edit_brief(case=case, actor=s["kenji"], brief=brief, ready=True)
+    leadership_review.case_edit_brief(case=case, actor=s["kenji"], brief=brief, ready=True)
     s.at(7.4)
-    case_services.case_edit_brief(case=case, actor=s["mara"], brief=brief, ready=True)
+    leadership_review.case_edit_brief(case=case, actor=s["mara"], brief=brief, ready=True)
     s.at(8.2)
-    case_services.case_finish_leadership_review(
+    leadership_review.case_finish_leadership_review(
         case=case, actor=s["leah"],
         internal_review="Root cause understood and fixed; the risk is the release in a change freeze. "
         "Agreed: release tonight at 22:00 with Castlegate's approval, Engineering on call.",
@@ -330,7 +336,7 @@ def _leadership(s: Scene) -> None:
         outcome="Castlegate approves tonight's release; leadership follows up after tomorrow's statements.",
     )
     s.at(8.5)
-    case_services.case_log_update(case=case, actor=s["esme"], mode=CommunicationMode.CONFERENCE,
+    case_updates.case_log_update(case=case, actor=s["esme"], mode=CommunicationMode.CONFERENCE,
                           summary="Leadership agreed tonight's 22:00 release with Grace; statements checked at 07:00.",
                           attendees="Grace Whitfield, Esme Holloway, Leah Fischer")
 

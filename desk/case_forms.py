@@ -25,7 +25,7 @@ from cases.models import (
     MeetingKind,
     ParticipantRole,
 )
-from cases.services import PlanItem, Review
+from cases.services.core import PlanItem, Review
 from escalation_desk.widgets import date_field, datetime_field
 from tickets.models import Channel
 

@@ -20,8 +20,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cases import permissions
-from cases import services as case_services
 from cases.models import ActionItem, CaseMeeting, DailyReport, EscalationCase, MeetingKind
+from cases.selectors import staff_choices
+from cases.services import daily_report as case_daily_report
+from cases.services import de_escalation as case_de_escalation
+from cases.services import participants as case_participants
+from cases.services import plans as case_plans
+from cases.services import requests as case_requests
+from cases.services import review as leadership_review
+from cases.services import updates as case_updates
 from tickets import selectors
 from tickets.models import Ticket
 
@@ -40,7 +47,7 @@ from .case_forms import (
     ProposeForm,
     UpdateForm,
 )
-from .case_panel import request_form, staff_choices, staff_only
+from .case_panel import request_form, staff_only
 from .escalation_views import require, run_ticket_action
 from .views import agent_required
 
@@ -70,7 +77,7 @@ def case_request(request: HttpRequest, pk: int) -> HttpResponse:
     form = request_form(ticket, request.POST)
 
     def action(data: dict[str, Any]) -> Any:
-        return case_services.case_request(ticket=ticket, actor=request.user, reason=data["reason"], level=data["level"],
+        return case_requests.case_request(ticket=ticket, actor=request.user, reason=data["reason"], level=data["level"],
                                   review=form.review(), reason_detail=data["reason_detail"], channel=data["channel"])
 
     return run_ticket_action(request, ticket, "case_request", form, action, done=_("Escalation request recorded."),
@@ -85,7 +92,7 @@ def case_acknowledge(request: HttpRequest, pk: int, case_pk: int) -> HttpRespons
     allowed = require(lambda: _manager(request.user),
                       _("Only an escalation manager may acknowledge an escalation."))
     form = AcknowledgeForm(request.POST, prefix="case_ack")
-    return run_ticket_action(request, ticket, "case_ack", form, lambda data: case_services.case_acknowledge(case=case, actor=request.user),
+    return run_ticket_action(request, ticket, "case_ack", form, lambda data: case_plans.case_acknowledge(case=case, actor=request.user),
                 done=_("Escalation acknowledged: you are the escalation manager."), anchor=ANCHOR,
                 still_allowed=allowed)
 
@@ -100,7 +107,7 @@ def case_engage(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     form = EngageForm(request.POST, prefix="case_engage", people=staff_only(staff_choices(ticket)))
 
     def action(data: dict[str, Any]) -> Any:
-        return case_services.case_engage(case=case, actor=request.user, user=data["user"], role=data["role"])
+        return case_participants.case_engage(case=case, actor=request.user, user=data["user"], role=data["role"])
 
     return run_ticket_action(request, ticket, "case_engage", form, action, done=_("Engaged."), anchor=ANCHOR, still_allowed=allowed)
 
@@ -114,7 +121,7 @@ def case_activate(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     form = ActivateForm(request.POST, prefix="case_activate", people=staff_choices(ticket))
 
     def action(data: dict[str, Any]) -> Any:
-        return case_services.case_activate(
+        return case_plans.case_activate(
             case=case, actor=request.user, action_plan=data["action_plan"], mode=data["mode"],
             update_every_minutes=data["update_every_minutes"], required_attendees=data["required_attendees"],
             first_call_at=data["first_call_at"], first_call_attendees=data["first_call_attendees"])
@@ -132,7 +139,7 @@ def case_update(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     form = UpdateForm(request.POST, prefix="case_update")
 
     def action(data: dict[str, Any]) -> Any:
-        return case_services.case_log_update(case=case, actor=request.user, mode=data["mode"], summary=data["summary"],
+        return case_updates.case_log_update(case=case, actor=request.user, mode=data["mode"], summary=data["summary"],
                                      attendees=data["attendees"])
 
     return run_ticket_action(request, ticket, "case_update", form, action, done=_("Update logged."), anchor=ANCHOR,
@@ -153,7 +160,7 @@ def case_meeting(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     form = MeetingForm(request.POST, prefix="case_meeting")
 
     def action(data: dict[str, Any]) -> Any:
-        return case_services.case_schedule_meeting(case=case, actor=request.user, kind=data["kind"],
+        return case_updates.case_schedule_meeting(case=case, actor=request.user, kind=data["kind"],
                                            scheduled_for=data["scheduled_for"], attendees=data["attendees"],
                                            notes=data["notes"])
 
@@ -177,7 +184,7 @@ def case_meeting_outcome(request: HttpRequest, pk: int, case_pk: int, meeting_pk
     form = MeetingOutcomeForm(request.POST, prefix=name)
 
     def action(data: dict[str, Any]) -> Any:
-        return case_services.case_record_meeting(meeting=meeting, actor=request.user, outcome=data["outcome"],
+        return case_updates.case_record_meeting(meeting=meeting, actor=request.user, outcome=data["outcome"],
                                          notes=data["notes"])
 
     return run_ticket_action(request, ticket, name, form, action, done=_("Meeting recorded."), anchor=ANCHOR, still_allowed=allowed)
@@ -194,7 +201,7 @@ def case_action_done(request: HttpRequest, pk: int, case_pk: int, item_pk: int) 
                       _("Only the step's owner or an escalation manager may mark it done."))
     name = f"case_action_done-{item.pk}"
     form = ActionDoneForm(request.POST, prefix=name)
-    return run_ticket_action(request, ticket, name, form, lambda data: case_services.case_complete_action(item=item, actor=request.user),
+    return run_ticket_action(request, ticket, name, form, lambda data: case_updates.case_complete_action(item=item, actor=request.user),
                 done=_("Action done."), anchor=ANCHOR, still_allowed=allowed)
 
 
@@ -207,7 +214,7 @@ def case_leadership(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse
                       _("You may not start a leadership review."))
     form = LeadershipStartForm(request.POST, prefix="case_leadership")
     return run_ticket_action(request, ticket, "case_leadership", form,
-                lambda data: case_services.case_start_leadership_review(case=case, actor=request.user),
+                lambda data: leadership_review.case_start_leadership_review(case=case, actor=request.user),
                 done=_("Leadership review started: prepare the brief."), anchor=ANCHOR, still_allowed=allowed)
 
 
@@ -216,12 +223,12 @@ def case_leadership(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse
 def case_brief(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     case = _case(ticket, case_pk)
-    allowed = require(lambda: case_services.brief_role(case, ticket, request.user) is not None,
+    allowed = require(lambda: leadership_review.brief_role(case, ticket, request.user) is not None,
                       _("The assigned engineer, the team leader and the team manager prepare the brief."))
     form = BriefForm(request.POST, prefix="case_brief")
 
     def action(data: dict[str, Any]) -> Any:
-        return case_services.case_edit_brief(case=case, actor=request.user, brief=data["brief"], ready=data["ready"])
+        return leadership_review.case_edit_brief(case=case, actor=request.user, brief=data["brief"], ready=data["ready"])
 
     return run_ticket_action(request, ticket, "case_brief", form, action, done=_("Brief saved."), anchor=ANCHOR,
                 still_allowed=allowed)
@@ -237,7 +244,7 @@ def case_review(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     form = LeadershipReviewForm(request.POST, prefix="case_review")
 
     def action(data: dict[str, Any]) -> Any:
-        return case_services.case_finish_leadership_review(
+        return leadership_review.case_finish_leadership_review(
             case=case, actor=request.user, internal_review=data["internal_review"], meeting_at=data["meeting_at"],
             attendees=data["attendees"], outcome=data["outcome"])
 
@@ -254,7 +261,7 @@ def case_propose(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     form = ProposeForm(request.POST, prefix="case_propose")
 
     def action(data: dict[str, Any]) -> Any:
-        return case_services.case_propose_de_escalation(case=case, actor=request.user,
+        return case_de_escalation.case_propose_de_escalation(case=case, actor=request.user,
                                                 action_plan_accepted=data["action_plan_accepted"],
                                                 rca_on_track=data["rca_on_track"], note=data["note"])
 
@@ -272,7 +279,7 @@ def case_answer(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     form = AnswerForm(request.POST, prefix="case_answer")
 
     def action(data: dict[str, Any]) -> Any:
-        return case_services.case_answer_de_escalation(case=case, actor=request.user, agree=data["agree"],
+        return case_de_escalation.case_answer_de_escalation(case=case, actor=request.user, agree=data["agree"],
                                                comment=data["comment"], channel=data["channel"])
 
     return run_ticket_action(request, ticket, "case_answer", form, action, done=_("The customer's answer is recorded."),
@@ -290,10 +297,10 @@ def _require_board(user: Any) -> None:
 @require_GET
 @agent_required
 def escalation_board(request: HttpRequest) -> HttpResponse:
-    """Every open escalation: a fixed number of queries whatever their number (case_services.report_rows)."""
+    """Every open escalation: a fixed number of queries whatever their number (case_daily_report.report_rows)."""
     _require_board(request.user)
     form = BoardFilterForm(request.GET or None)
-    rows = [row for row in case_services.report_rows(timezone.localdate()) if row["case"].is_open]
+    rows = [row for row in case_daily_report.report_rows(timezone.localdate()) if row["case"].is_open]
     if form.is_valid():
         data = form.cleaned_data
         if data["state"]:
@@ -322,7 +329,7 @@ def escalation_report(request: HttpRequest) -> HttpResponse:
             % {"raw": raw, "today": today.isoformat()},
             "raw": raw, "day": None, "rows": [], "today": today,
         }, status=400)
-    rows = case_services.report_rows(day)
+    rows = case_daily_report.report_rows(day)
     sent = DailyReport.objects.filter(day=day).first()
     return render(request, "desk/escalation_report.html", {
         "day": day, "rows": rows, "sent": sent, "raw": day.isoformat(), "today": today,

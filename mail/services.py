@@ -25,8 +25,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from cases import services as case_services
 from cases.models import CaseLevel, CaseReason
+from cases.services import core as case_core
+from cases.services import requests as case_requests
 from escalation_desk.domain import InvalidInput, Refused
 from notifications.threading import threads_named_by
 from tickets import notices
@@ -345,9 +346,9 @@ def _escalate(mail: ParsedMail, record: InboundMessage, ticket: Ticket, customer
     # The customer's words are the reason's detail; the subject when the mail had no text.
     detail = (latest_reply(mail.text) or mail.text.strip() or clean_subject(mail.subject)
               or _("(The e-mail had no text.)"))[:DESCRIPTION_LIMIT]
-    case = case_services.case_request(
+    case = case_requests.case_request(
         ticket=ticket, actor=customer, reason=escalation_reason(f"{mail.subject}\n{detail}"),
-        level=CaseLevel.NEXT_TIER, review=case_services.Review(), reason_detail=detail, channel=Channel.EMAIL,
+        level=CaseLevel.NEXT_TIER, review=case_core.Review(), reason_detail=detail, channel=Channel.EMAIL,
         review_to_complete=True)
     for upload in files:
         attachments.ticket_attach(ticket=ticket, actor=customer, upload=upload)

@@ -22,8 +22,8 @@ from typing import Any
 from django.db.models import Prefetch
 from django.http import HttpRequest
 
-from cases import services as case_services
 from cases.models import (
+    LEVEL_ORDER,
     ActionItem,
     CaseLevel,
     CaseMeeting,
@@ -35,6 +35,7 @@ from cases.models import (
     MeetingKind,
 )
 from cases.selectors import with_case_clocks
+from cases.services import core as case_core
 from tickets import permissions as ticket_permissions
 from tickets.models import Ticket
 
@@ -130,8 +131,8 @@ def request_initial(ticket: Ticket, case: EscalationCase | None) -> dict[str, An
     requests = [r for r in case.requests.all() if not r.review_to_complete] if case is not None and case.is_open else []
     if requests:
         last = requests[-1]
-        higher = [level for level in CaseLevel.values if case_services.LEVEL_ORDER.index(level)
-                  > case_services.LEVEL_ORDER.index(case.level)]
+        higher = [level for level in CaseLevel.values if LEVEL_ORDER.index(level)
+                  > LEVEL_ORDER.index(case.level)]
         return {"level": higher[0] if higher else case.level,
                 "problem_statement_correct": "yes" if last.problem_statement_correct else "no",
                 "corrected_problem_statement": last.corrected_problem_statement,
@@ -144,7 +145,7 @@ def request_initial(ticket: Ticket, case: EscalationCase | None) -> dict[str, An
 def escalation_panel(request: HttpRequest, ticket: Ticket, bound: dict[str, Any]) -> dict[str, Any]:
     case = latest_case(ticket)
     is_customer = ticket_permissions.is_customer_of(ticket, request.user)
-    escalatable = ticket.status in case_services.ESCALATABLE
+    escalatable = ticket.status in case_core.ESCALATABLE
     open_case = case if case is not None and case.is_open else None
     may_request = is_customer and escalatable
     context: dict[str, Any] = {

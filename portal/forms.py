@@ -9,7 +9,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from cases.services import Review
+from cases.services.core import Review
 from escalation_desk.forms import MultipleFileField
 from escalation_desk.widgets import date_field
 from tickets import permissions

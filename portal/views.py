@@ -19,8 +19,10 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from cases import services as case_services
 from cases.models import EscalationCase
+from cases.services import core as case_core
+from cases.services import de_escalation as case_de_escalation
+from cases.services import requests as case_requests
 from escalation_desk.domain import InvalidInput, Refused
 from escalation_desk.forms import add_service_errors
 from escalations.selectors import current_stint
@@ -273,9 +275,9 @@ def escalation_request(request: HttpRequest, pk: int) -> HttpResponse:
     form = EscalationRequestForm(request.POST, prefix="escalation", ticket=ticket)
     if form.is_valid():
         data = form.cleaned_data
-        had_case = case_services.open_case(ticket) is not None
+        had_case = case_core.open_case(ticket) is not None
         try:
-            case_services.case_request(ticket=ticket, actor=request.user, reason=data["reason"], level=data["level"],
+            case_requests.case_request(ticket=ticket, actor=request.user, reason=data["reason"], level=data["level"],
                                review=form.review(), reason_detail=data["reason_detail"], channel=Channel.PORTAL)
         except (InvalidInput, Refused, PermissionDenied) as exc:
             _form_errors(form, exc)
@@ -293,7 +295,7 @@ def _answer(request: HttpRequest, pk: int, case_pk: int, *, agree: bool) -> Http
     form = (EscalationAgreeForm if agree else EscalationKeepForm)(request.POST, prefix=name)
     if form.is_valid():
         try:
-            case_services.case_answer_de_escalation(case=case, actor=request.user, agree=agree,
+            case_de_escalation.case_answer_de_escalation(case=case, actor=request.user, agree=agree,
                                             comment=form.cleaned_data["comment"], channel=Channel.PORTAL)
         except (InvalidInput, Refused, PermissionDenied) as exc:
             _form_errors(form, exc)

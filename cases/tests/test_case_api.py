@@ -17,7 +17,6 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from cases import services as case_services
 from cases.models import (
     CaseMeeting,
     CaseParticipant,
@@ -27,6 +26,13 @@ from cases.models import (
     EscalationCase,
     MeetingKind,
 )
+from cases.services import core as case_core
+from cases.services import de_escalation as case_de_escalation
+from cases.services import participants as case_participants
+from cases.services import plans as case_plans
+from cases.services import requests as case_requests
+from cases.services import review as leadership_review
+from cases.services import updates as case_updates
 from tests_support.factories import OrganisationFactory, make_agent, make_customer
 from tickets.models import Ticket
 from tickets.services.lifecycle import ticket_start
@@ -42,7 +48,7 @@ REQUEST = {
     "business_impact": "Invoices cannot be sent to our customers.",
     "workaround_impractical_because": "Typing invoices by hand takes days.",
 }
-REVIEW = case_services.Review(problem_statement_correct=True, business_impact="Invoices cannot be sent.",
+REVIEW = case_core.Review(problem_statement_correct=True, business_impact="Invoices cannot be sent.",
                       workaround_impractical_because="Typing invoices by hand takes days.")
 INTERNAL_KEYS = {"brief", "internal_review", "requests", "brief_ready_engineer", "brief_ready_team_leader",
                  "brief_ready_team_manager", "acknowledge_due", "reason", "action_plan_accepted", "rca_on_track",
@@ -86,18 +92,18 @@ def worked_ticket(world: World, **kwargs: Any) -> Ticket:
 
 
 def requested(world: World, level: str = "team_leader") -> EscalationCase:
-    return case_services.case_request(ticket=worked_ticket(world), actor=world["carla"], reason="critical_impact",
+    return case_requests.case_request(ticket=worked_ticket(world), actor=world["carla"], reason="critical_impact",
                               level=level, review=REVIEW)
 
 
 def acknowledged(world: World, level: str = "team_leader") -> EscalationCase:
     case = requested(world, level)
-    return case_services.case_acknowledge(case=case, actor=world["esme"])
+    return case_plans.case_acknowledge(case=case, actor=world["esme"])
 
 
 def activate(world: World, case: EscalationCase) -> EscalationCase:
-    return case_services.case_activate(
-        case=case, actor=world["esme"], action_plan=[case_services.PlanItem(world["erin"], "Fix the outbox", date(2026, 11, 25))],
+    return case_plans.case_activate(
+        case=case, actor=world["esme"], action_plan=[case_core.PlanItem(world["erin"], "Fix the outbox", date(2026, 11, 25))],
         mode="conference", update_every_minutes=120, required_attendees="carla, esme", first_call_at=at(23, 14))
 
 
@@ -111,25 +117,25 @@ def ready_for_review(world: World) -> EscalationCase:
 
 
 def in_review(world: World) -> EscalationCase:
-    return case_services.case_start_leadership_review(case=ready_for_review(world), actor=world["esme"])
+    return leadership_review.case_start_leadership_review(case=ready_for_review(world), actor=world["esme"])
 
 
 def brief_ready(world: World) -> EscalationCase:
     case = in_review(world)
     for persona in ("erin", "tess", "manny"):
-        case_services.case_edit_brief(case=case, actor=world[persona], brief=case.brief, ready=True)
+        leadership_review.case_edit_brief(case=case, actor=world[persona], brief=case.brief, ready=True)
     return case
 
 
 def reviewed(world: World) -> EscalationCase:
     """Back to active after leadership's internal review and the stakeholder meeting."""
-    return case_services.case_finish_leadership_review(
+    return leadership_review.case_finish_leadership_review(
         case=brief_ready(world), actor=world["leah"], internal_review="Rounding bug known since 2024; fix planned.",
         meeting_at=at(23, 15), attendees="leah, carla", outcome="Hotfix agreed for Wednesday.")
 
 
 def proposed(world: World) -> EscalationCase:
-    return case_services.case_propose_de_escalation(case=active(world), actor=world["esme"], action_plan_accepted=True,
+    return case_de_escalation.case_propose_de_escalation(case=active(world), actor=world["esme"], action_plan_accepted=True,
                                             rca_on_track=True, note="Hotfix deployed.")
 
 
@@ -180,7 +186,7 @@ def test_a_ticket_without_an_escalation_answers_404(people: World) -> None:
 
 def test_customers_never_see_the_brief_the_internal_review_or_internal_meetings(people: World) -> None:
     case = reviewed(people)
-    case_services.case_schedule_meeting(case=case, actor=people["leah"], kind=MeetingKind.INTERNAL_REVIEW,
+    case_updates.case_schedule_meeting(case=case, actor=people["leah"], kind=MeetingKind.INTERNAL_REVIEW,
                                 scheduled_for=at(24, 9), attendees="leah, manny", notes="Internal: blame game")
     assert case.brief and case.internal_review
 
@@ -202,7 +208,7 @@ def test_customers_never_see_the_brief_the_internal_review_or_internal_meetings(
 def test_customers_never_see_the_notes_of_a_conference_call(people: World) -> None:
     case = active(people)
     call = case.meetings.get()
-    case_services.case_record_meeting(meeting=call, actor=people["esme"], outcome="Hotfix agreed.",
+    case_updates.case_record_meeting(meeting=call, actor=people["esme"], outcome="Hotfix agreed.",
                               notes="Staff only: the customer's DBA is hostile")
 
     for path in (f"/api/tickets/{case.ticket_id}/escalation/", f"/api/escalations/{case.pk}/"):
@@ -215,7 +221,7 @@ def test_customers_never_see_the_notes_of_a_conference_call(people: World) -> No
 
 def test_it_shows_the_latest_case_once_the_open_one_is_over(people: World) -> None:
     case = proposed(people)
-    case_services.case_answer_de_escalation(case=case, actor=people["carla"], agree=True)
+    case_de_escalation.case_answer_de_escalation(case=case, actor=people["carla"], agree=True)
 
     body = as_(people, "carla").get(f"/api/tickets/{case.ticket_id}/escalation/").json()
 
@@ -523,7 +529,7 @@ def test_leadership_review_waits_for_the_team_leader_and_manager(people: World) 
 
 def test_the_review_waits_for_the_brief_marked_ready_by_all_three(people: World) -> None:
     case = in_review(people)
-    case_services.case_edit_brief(case=case, actor=people["erin"], brief=case.brief, ready=True)
+    leadership_review.case_edit_brief(case=case, actor=people["erin"], brief=case.brief, ready=True)
 
     response = as_(people, "leah").post(curl(case, "leadership-review/finish"), {}, format="json")
 
@@ -604,7 +610,7 @@ def many_cases(world: World, count: int) -> list[EscalationCase]:
     made = []
     for n in range(count):
         ticket = worked_ticket(world)
-        made.append(case_services.case_request(ticket=ticket, actor=world["carla"], reason="critical_impact",
+        made.append(case_requests.case_request(ticket=ticket, actor=world["carla"], reason="critical_impact",
                                        level=["team_leader", "team_manager", "sme"][n % 3], review=REVIEW))
     return made
 
@@ -616,7 +622,7 @@ def test_the_board_is_for_escalation_managers_and_leadership(people: World, pers
                                                              expected: int) -> None:
     first, second = many_cases(people, 2)
     done = proposed(people)
-    case_services.case_answer_de_escalation(case=done, actor=people["carla"], agree=True)
+    case_de_escalation.case_answer_de_escalation(case=done, actor=people["carla"], agree=True)
 
     response = as_(people, persona).get("/api/escalations/")
 
@@ -631,7 +637,7 @@ def test_the_board_is_for_escalation_managers_and_leadership(people: World, pers
 
 def test_the_board_filters(people: World) -> None:
     a, b, c = many_cases(people, 3)  # team_leader, team_manager, sme
-    case_services.case_acknowledge(case=b, actor=people["esme"])
+    case_plans.case_acknowledge(case=b, actor=people["esme"])
     api = as_(people, "esme")
 
     def ids(query: str) -> list[int]:
@@ -694,15 +700,15 @@ def test_the_report_refuses_others_and_bad_dates(people: World, persona: str, qu
 def grow(world: World, case: EscalationCase, n: int) -> None:
     """More of every part of a case: participants, plan steps, meetings, updates, requests."""
     for i in range(n):
-        case_services.case_engage(case=case, actor=world["esme"], user=world[["tom", "rachel", "ella", "dan"][i % 4]],
+        case_participants.case_engage(case=case, actor=world["esme"], user=world[["tom", "rachel", "ella", "dan"][i % 4]],
                           role=["sme", "next_tier"][i % 2])
-        case_services.case_log_update(case=case, actor=world["esme"], mode="email", summary=f"Update {i}")
-        case_services.case_schedule_meeting(case=case, actor=world["esme"], kind="conference_call",
+        case_updates.case_log_update(case=case, actor=world["esme"], mode="email", summary=f"Update {i}")
+        case_updates.case_schedule_meeting(case=case, actor=world["esme"], kind="conference_call",
                                     scheduled_for=at(24, 10 + i % 6), attendees="carla, esme")
-        case_services.case_schedule_meeting(case=case, actor=world["leah"], kind="internal_review",
+        case_updates.case_schedule_meeting(case=case, actor=world["leah"], kind="internal_review",
                                     scheduled_for=at(24, 10 + i % 6), attendees="leah")
-        case_services.case_request(ticket=case.ticket, actor=world["carla"], reason="responsiveness",
-                           level="team_leader", review=case_services.Review(
+        case_requests.case_request(ticket=case.ticket, actor=world["carla"], reason="responsiveness",
+                           level="team_leader", review=case_core.Review(
                                problem_statement_correct=True, business_impact=f"Impact {i}",
                                workaround_impractical_because="Slow."))
 
@@ -737,7 +743,7 @@ def test_the_board_and_the_report_take_a_fixed_number_of_queries(people: World) 
     small = count_queries(api, "/api/escalations/")
     small_report = count_queries(api, "/api/escalations/report/?date=2026-11-23")
     for case in many_cases(people, 7):
-        case_services.case_acknowledge(case=case, actor=people["esme"])
+        case_plans.case_acknowledge(case=case, actor=people["esme"])
         activate(people, case)
 
     large = count_queries(api, "/api/escalations/")

@@ -18,9 +18,12 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
-from cases import services as case_services
 from cases.models import EscalationCase, MeetingKind
-from cases.services import PlanItem, Review
+from cases.services import de_escalation as case_de_escalation
+from cases.services import plans as case_plans
+from cases.services import requests as case_requests
+from cases.services import updates as case_updates
+from cases.services.core import PlanItem, Review
 from notifications import registry
 from notifications.models import Channel, Notification
 from notifications.services import deliver
@@ -57,22 +60,22 @@ def escalated(world: World, esme: User) -> tuple[Ticket, EscalationCase]:
     ticket_start(ticket=ticket, actor=world["erin"])
     ticket_comment(ticket=ticket, actor=world["erin"], body=f"{INTERNAL[0]}: the customer is loud.",
                                    is_internal=True)
-    case = case_services.case_request(ticket=ticket, actor=world["carla"], reason="critical_impact", level="team_leader",
+    case = case_requests.case_request(ticket=ticket, actor=world["carla"], reason="critical_impact", level="team_leader",
                               review=REVIEW)
     return ticket, case
 
 
 def run_to_proposal(world: World, esme: User, case: EscalationCase, *, mode: str = "email") -> None:
-    case_services.case_acknowledge(case=case, actor=esme)
-    case_services.case_activate(case=case, actor=esme, mode=mode, update_every_minutes=120,
+    case_plans.case_acknowledge(case=case, actor=esme)
+    case_plans.case_activate(case=case, actor=esme, mode=mode, update_every_minutes=120,
                         action_plan=[PlanItem(world["erin"], "Reproduce the timeout on test", date(2026, 11, 25))],
                         required_attendees="Carla, Esme, Erin", first_call_at=at(23, 14))
-    case_services.case_schedule_meeting(case=case, actor=esme, kind=MeetingKind.INTERNAL_REVIEW, scheduled_for=at(23, 15),
+    case_updates.case_schedule_meeting(case=case, actor=esme, kind=MeetingKind.INTERNAL_REVIEW, scheduled_for=at(23, 15),
                                 attendees="Esme, Erin", notes=INTERNAL[1])
-    case_services.case_log_update(case=case, actor=esme, mode="email", summary="We reproduced the timeout on the test "
+    case_updates.case_log_update(case=case, actor=esme, mode="email", summary="We reproduced the timeout on the test "
                           "system; a fix is being prepared.")
-    case_services.case_log_update(case=case, actor=esme, mode="phone", summary="Called Carla: fix on test tomorrow.")
-    case_services.case_propose_de_escalation(case=case, actor=esme, action_plan_accepted=True, rca_on_track=True,
+    case_updates.case_log_update(case=case, actor=esme, mode="phone", summary="Called Carla: fix on test tomorrow.")
+    case_de_escalation.case_propose_de_escalation(case=case, actor=esme, action_plan_accepted=True, rca_on_track=True,
                                      note="The fix is live since this morning.")
 
 
@@ -158,7 +161,7 @@ def test_staff_keep_console_links_and_nobody_hears_of_their_own_action(world: Wo
         ticket, case = escalated(world, esme)
         travel.move_to(at(23, 9, 30))
         run_to_proposal(world, esme, case)
-        case_services.case_answer_de_escalation(case=case, actor=world["carla"], agree=True)
+        case_de_escalation.case_answer_de_escalation(case=case, actor=world["carla"], agree=True)
 
     console = reverse("desk:ticket", args=[ticket.pk])
     staff_rows = Notification.objects.filter(kind__startswith="escalations.case", recipient__is_staff=True)
@@ -193,9 +196,9 @@ def test_a_customer_mail_goes_to_the_contacts_copied_in_and_whoever_escalated(wo
     with time_machine.travel(at(23, 9), tick=False):
         ticket = triaged(world)
         ticket_add_cc(ticket=ticket, actor=carla, contact=colleague)
-        case = case_services.case_request(ticket=ticket, actor=asker, reason="critical_impact", level="next_tier",
+        case = case_requests.case_request(ticket=ticket, actor=asker, reason="critical_impact", level="next_tier",
                                   review=REVIEW)
-        case_services.case_acknowledge(case=case, actor=esme)
+        case_plans.case_acknowledge(case=case, actor=esme)
 
     told = set(Notification.objects.filter(kind="escalations.customer_acknowledged", channel=Channel.IN_APP)
                .values_list("recipient__username", flat=True))

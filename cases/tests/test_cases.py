@@ -12,7 +12,6 @@ import time_machine
 from django.core.exceptions import PermissionDenied
 
 from accounts.models import User
-from cases import services as case_services
 from cases.models import (
     ActionItem,
     CaseMeeting,
@@ -23,7 +22,13 @@ from cases.models import (
     EscalationCase,
     MeetingKind,
 )
-from cases.services import PlanItem, Review
+from cases.services import core as case_core
+from cases.services import de_escalation as case_de_escalation
+from cases.services import participants as case_participants
+from cases.services import plans as case_plans
+from cases.services import requests as case_requests
+from cases.services import updates as case_updates
+from cases.services.core import PlanItem, Review
 from clocks.models import Clock, ClockState
 from escalation_desk.domain import InvalidInput, Refused
 from notifications.models import Notification
@@ -40,11 +45,11 @@ REVIEW = Review(problem_statement_correct=True, business_impact="Salaries cannot
 
 def ask(ticket: Ticket, actor: User, level: str = "team_leader", reason: str = "critical_impact",
         review: Review = REVIEW, **kwargs: Any) -> EscalationCase:
-    return case_services.case_request(ticket=ticket, actor=actor, reason=reason, level=level, review=review, **kwargs)
+    return case_requests.case_request(ticket=ticket, actor=actor, reason=reason, level=level, review=review, **kwargs)
 
 
 def events(ticket: Ticket) -> list[tuple[str, bool]]:
-    return [(e.kind, e.is_public) for e in case_services.case_events(ticket)]
+    return [(e.kind, e.is_public) for e in case_core.case_events(ticket)]
 
 
 def in_app(kind: str) -> list[str]:
@@ -59,7 +64,7 @@ def activate(case: EscalationCase, esme: User, owner: User, **overrides: Any) ->
         "first_call_at": at(23, 14),
     }
     kwargs.update(overrides)
-    return case_services.case_activate(case=case, actor=esme, **kwargs)
+    return case_plans.case_activate(case=case, actor=esme, **kwargs)
 
 
 @pytest.fixture
@@ -141,7 +146,7 @@ def test_the_same_request_twice_is_one_case_and_one_request(world: World, esme: 
     assert [(p.user.username, p.role) for p in case.participants.all()] == [("tess", "team_leader")]
     assert in_app("escalations.case_engaged") == ["tess"]
     # The acknowledgement clock runs.
-    clock = Clock.objects.get(kind=case_services.ACK_CLOCK, object_id=case.pk)
+    clock = Clock.objects.get(kind=case_core.ACK_CLOCK, object_id=case.pk)
     assert (clock.state, clock.target_seconds) == (ClockState.RUNNING, 3600)
 
 
@@ -153,7 +158,7 @@ def test_a_second_different_request_adds_to_the_open_case_and_engages_the_manage
         ticket = triaged(world)
         case = ask(ticket, carla, level="team_leader")
         travel.move_to(at(23, 9, 20))
-        case_services.case_acknowledge(case=case, actor=esme)
+        case_plans.case_acknowledge(case=case, actor=esme)
         travel.move_to(at(23, 9, 40))
         again = ask(ticket, carla, level="team_manager", reason="responsiveness")
         # A lower level later does not lower the case's level.
@@ -167,7 +172,7 @@ def test_a_second_different_request_adds_to_the_open_case_and_engages_the_manage
         ("next_tier", "responsiveness", at(23, 9, 50))]
     assert [(p.user.username, p.role) for p in case.participants.all()] == [
         ("tess", "team_leader"), ("esme", "escalation_manager"), ("manny", "team_manager")]
-    assert [(e.kind, e.target, e.is_public, e.at) for e in case_services.case_events(ticket)] == [
+    assert [(e.kind, e.target, e.is_public, e.at) for e in case_core.case_events(ticket)] == [
         ("case_requested", "requested", True, at(23, 9)),
         ("case_participant", "team_leader", True, at(23, 9)),
         ("case_participant", "escalation_manager", True, at(23, 9, 20)),
@@ -184,7 +189,7 @@ def test_a_second_different_request_adds_to_the_open_case_and_engages_the_manage
     # Every request reached the escalation managers; only one acknowledgement clock was started.
     assert Notification.objects.filter(kind="escalations.case_requested", channel="in_app",
                                        recipient=esme).count() == 3
-    assert Clock.objects.filter(kind=case_services.ACK_CLOCK).count() == 1
+    assert Clock.objects.filter(kind=case_core.ACK_CLOCK).count() == 1
 
 
 def test_who_may_request(world: World, esme: User) -> None:
@@ -224,127 +229,149 @@ def test_a_closed_or_cancelled_ticket_cannot_be_escalated(world: World, esme: Us
 def test_the_lifecycle_acknowledge_activate_update_and_de_escalate_with_the_customer(
     world: World, esme: User,
 ) -> None:
-    carla, erin = world["carla"], world["erin"]
     with time_machine.travel(at(23, 9), tick=False) as travel:
         ticket = triaged(world)
-        case = ask(ticket, carla)
+        case = ask(ticket, world["carla"])
+        only_an_escalation_manager_acknowledges_once(world, esme, case, travel)
+        activation_needs_both_plans(world, esme, case, travel)
+        updates_restart_the_clock_and_owners_complete_steps(world, esme, case, travel)
+        de_escalation_needs_both_confirmations_then_the_customer(world, esme, case, travel)
+    the_case_is_de_escalated_with_every_step_on_the_timeline(world, case, ticket)
+    each_hears_of_the_steps_meant_for_them(world, esme, case)
 
-        # Only an escalation manager acknowledges, once.
-        with pytest.raises(PermissionDenied):
-            case_services.case_acknowledge(case=case, actor=erin)
-        with pytest.raises(PermissionDenied):
-            case_services.case_acknowledge(case=case, actor=carla)
-        # Not active yet: activating, updating and proposing are refused.
-        with pytest.raises(Refused) as refused:
-            activate(case, esme, erin)
-        assert refused.value.missing == ["an acknowledged case (this one is requested)"]
-        travel.move_to(at(23, 9, 30))
-        case_services.case_acknowledge(case=case, actor=esme)
-        with pytest.raises(Refused) as refused:
-            case_services.case_acknowledge(case=case, actor=make_agent("Escalation manager", username="emil"))
-        assert refused.value.missing == [f"a case waiting to be acknowledged (this one is acknowledged, by {esme})"]
-        case.refresh_from_db()
-        assert (case.status, case.escalation_manager, case.acknowledged_at) == (
-            CaseStatus.ACKNOWLEDGED, esme, at(23, 9, 30))
-        assert Clock.objects.get(kind=case_services.ACK_CLOCK, object_id=case.pk).state == ClockState.STOPPED
-        with pytest.raises(Refused) as refused:
-            case_services.case_log_update(case=case, actor=esme, mode="phone", summary="Working on it")
-        assert refused.value.missing == ["an active escalation (this one is acknowledged)"]
 
-        # Activation needs the action plan and the whole communication plan.
-        with pytest.raises(Refused) as refused:
-            case_services.case_activate(case=case, actor=esme, action_plan=[PlanItem(erin, "  ", date(2026, 11, 25))],
-                                mode="", update_every_minutes=None, required_attendees=" ", first_call_at=None)
-        assert refused.value.missing == [
-            "an action plan: at least one step with its owner and target date",
-            "how updates are given (e-mail, phone, conference call)", "how often updates are given",
-            "the required attendees of the updates", "when the first conference call takes place"]
-        with pytest.raises(Refused) as refused:
-            activate(case, esme, erin, update_every_minutes=0)
-        assert refused.value.missing == ["how often updates are given"]
-        with pytest.raises(InvalidInput):
-            activate(case, esme, erin, mode="smoke signals")
-        with pytest.raises(PermissionDenied):
-            activate(case, erin, erin)
-        assert not ActionItem.objects.exists()
-        travel.move_to(at(23, 10))
-        activate(case, esme, erin, action_plan=[
-            PlanItem(erin, "Reproduce the timeout on the test system", date(2026, 11, 25)),
-            PlanItem(world["tom"], "Raise the export timeout", date(2026, 11, 26))])
-        case.refresh_from_db()
-        assert (case.status, case.communication_mode, case.update_every_minutes, case.required_attendees,
-                case.activated_at) == (CaseStatus.ACTIVE, "conference", 120, "Carla, Esme, Erin", at(23, 10))
-        assert list(case.action_items.values_list("owner__username", "step", "target_date")) == [
-            ("erin", "Reproduce the timeout on the test system", date(2026, 11, 25)),
-            ("tom", "Raise the export timeout", date(2026, 11, 26))]
-        call = CaseMeeting.objects.get(case=case)
-        assert (call.kind, call.scheduled_for, call.attendees) == (
-            MeetingKind.CONFERENCE_CALL, at(23, 14), "Carla, Esme, Erin")
-        update_clock = Clock.objects.get(kind=case_services.UPDATE_CLOCK, object_id=case.pk)
-        assert (update_clock.state, update_clock.target_seconds, update_clock.due_at) == (
-            ClockState.RUNNING, 7200, at(23, 12))
+def only_an_escalation_manager_acknowledges_once(world: World, esme: User, case: EscalationCase, travel: Any) -> None:
+    """Only an escalation manager acknowledges, once; before that, activating and updating are refused."""
+    carla, erin = world["carla"], world["erin"]
+    with pytest.raises(PermissionDenied):
+        case_plans.case_acknowledge(case=case, actor=erin)
+    with pytest.raises(PermissionDenied):
+        case_plans.case_acknowledge(case=case, actor=carla)
+    # Not active yet: activating, updating and proposing are refused.
+    with pytest.raises(Refused) as refused:
+        activate(case, esme, erin)
+    assert refused.value.missing == ["an acknowledged case (this one is requested)"]
+    travel.move_to(at(23, 9, 30))
+    case_plans.case_acknowledge(case=case, actor=esme)
+    with pytest.raises(Refused) as refused:
+        case_plans.case_acknowledge(case=case, actor=make_agent("Escalation manager", username="emil"))
+    assert refused.value.missing == [f"a case waiting to be acknowledged (this one is acknowledged, by {esme})"]
+    case.refresh_from_db()
+    assert (case.status, case.escalation_manager, case.acknowledged_at) == (
+        CaseStatus.ACKNOWLEDGED, esme, at(23, 9, 30))
+    assert Clock.objects.get(kind=case_core.ACK_CLOCK, object_id=case.pk).state == ClockState.STOPPED
+    with pytest.raises(Refused) as refused:
+        case_updates.case_log_update(case=case, actor=esme, mode="phone", summary="Working on it")
+    assert refused.value.missing == ["an active escalation (this one is acknowledged)"]
 
-        # Updates: the summary is needed; each one restarts the update clock.
-        with pytest.raises(Refused) as refused:
-            case_services.case_log_update(case=case, actor=esme, mode="phone", summary=" ")
-        assert refused.value.missing == ["what the customer was told"]
-        with pytest.raises(PermissionDenied):
-            case_services.case_log_update(case=case, actor=erin, mode="phone", summary="Working on it")
-        travel.move_to(at(23, 11))
-        update = case_services.case_log_update(case=case, actor=esme, mode="phone", summary="Reproduced on test",
-                                       attendees="Carla")
-        assert (update.was_late, update.given_at, update.logged_by) == (False, at(23, 11), esme)
-        assert Clock.objects.get(kind=case_services.UPDATE_CLOCK, object_id=case.pk, state=ClockState.RUNNING).due_at \
-            == at(23, 13)
-        # The step owner marks their action done.
-        item = case.action_items.get(owner=erin)
-        with pytest.raises(PermissionDenied):
-            case_services.case_complete_action(item=item, actor=world["tom"])
-        case_services.case_complete_action(item=item, actor=erin)
-        item.refresh_from_db()
-        assert item.done_at == at(23, 11)
 
-        # De-escalation needs both confirmations, then the customer's answer.
-        with pytest.raises(Refused) as refused:
-            case_services.case_propose_de_escalation(case=case, actor=esme, action_plan_accepted=False, rca_on_track=False)
-        assert refused.value.missing == ["confirmation that the action plan is acceptable",
-                                         "confirmation that troubleshooting or root cause analysis is on track"]
-        with pytest.raises(Refused) as refused:
-            case_services.case_propose_de_escalation(case=case, actor=esme, action_plan_accepted=True, rca_on_track=False)
-        assert refused.value.missing == ["confirmation that troubleshooting or root cause analysis is on track"]
-        with pytest.raises(PermissionDenied):
-            case_services.case_propose_de_escalation(case=case, actor=erin, action_plan_accepted=True, rca_on_track=True)
-        with pytest.raises(Refused) as refused:
-            case_services.case_answer_de_escalation(case=case, actor=carla, agree=True)
-        assert refused.value.missing == ["a proposal to de-escalate"]
-        travel.move_to(at(23, 12))
-        case_services.case_propose_de_escalation(case=case, actor=esme, action_plan_accepted=True, rca_on_track=True,
-                                         note="The fix is on test.")
-        case.refresh_from_db()
-        assert (case.status, case.proposed_at, case.action_plan_accepted, case.rca_on_track) == (
-            CaseStatus.DE_ESCALATION_PROPOSED, at(23, 12), True, True)
-        # The customer keeps it escalated only with a reason.
-        with pytest.raises(Refused) as refused:
-            case_services.case_answer_de_escalation(case=case, actor=carla, agree=False, comment=" ")
-        assert refused.value.missing == ["why the request is not back on track"]
-        with pytest.raises(PermissionDenied):
-            case_services.case_answer_de_escalation(case=case, actor=erin, agree=True, channel="phone")
-        travel.move_to(at(23, 12, 30))
-        case_services.case_answer_de_escalation(case=case, actor=carla, agree=False, comment="Not fixed in production yet")
-        case.refresh_from_db()
-        assert (case.status, case.proposed_at) == (CaseStatus.ACTIVE, None)
-        travel.move_to(at(23, 13))
-        case_services.case_propose_de_escalation(case=case, actor=esme, action_plan_accepted=True, rca_on_track=True)
-        travel.move_to(at(23, 13, 30))
-        case_services.case_answer_de_escalation(case=case, actor=carla, agree=True, channel="phone")
-        # A second click changes nothing.
-        case_services.case_answer_de_escalation(case=case, actor=carla, agree=True)
+def activation_needs_both_plans(world: World, esme: User, case: EscalationCase, travel: Any) -> None:
+    """Activation needs the action plan and the whole communication plan; it starts the update clock."""
+    erin = world["erin"]
+    with pytest.raises(Refused) as refused:
+        case_plans.case_activate(case=case, actor=esme, action_plan=[PlanItem(erin, "  ", date(2026, 11, 25))],
+                            mode="", update_every_minutes=None, required_attendees=" ", first_call_at=None)
+    assert refused.value.missing == [
+        "an action plan: at least one step with its owner and target date",
+        "how updates are given (e-mail, phone, conference call)", "how often updates are given",
+        "the required attendees of the updates", "when the first conference call takes place"]
+    with pytest.raises(Refused) as refused:
+        activate(case, esme, erin, update_every_minutes=0)
+    assert refused.value.missing == ["how often updates are given"]
+    with pytest.raises(InvalidInput):
+        activate(case, esme, erin, mode="smoke signals")
+    with pytest.raises(PermissionDenied):
+        activate(case, erin, erin)
+    assert not ActionItem.objects.exists()
+    travel.move_to(at(23, 10))
+    activate(case, esme, erin, action_plan=[
+        PlanItem(erin, "Reproduce the timeout on the test system", date(2026, 11, 25)),
+        PlanItem(world["tom"], "Raise the export timeout", date(2026, 11, 26))])
+    case.refresh_from_db()
+    assert (case.status, case.communication_mode, case.update_every_minutes, case.required_attendees,
+            case.activated_at) == (CaseStatus.ACTIVE, "conference", 120, "Carla, Esme, Erin", at(23, 10))
+    assert list(case.action_items.values_list("owner__username", "step", "target_date")) == [
+        ("erin", "Reproduce the timeout on the test system", date(2026, 11, 25)),
+        ("tom", "Raise the export timeout", date(2026, 11, 26))]
+    call = CaseMeeting.objects.get(case=case)
+    assert (call.kind, call.scheduled_for, call.attendees) == (
+        MeetingKind.CONFERENCE_CALL, at(23, 14), "Carla, Esme, Erin")
+    update_clock = Clock.objects.get(kind=case_core.UPDATE_CLOCK, object_id=case.pk)
+    assert (update_clock.state, update_clock.target_seconds, update_clock.due_at) == (
+        ClockState.RUNNING, 7200, at(23, 12))
+
+
+def updates_restart_the_clock_and_owners_complete_steps(world: World, esme: User, case: EscalationCase, travel: Any) -> None:
+    """Updates need the summary and each one restarts the update clock; a step's owner marks it done."""
+    erin = world["erin"]
+    with pytest.raises(Refused) as refused:
+        case_updates.case_log_update(case=case, actor=esme, mode="phone", summary=" ")
+    assert refused.value.missing == ["what the customer was told"]
+    with pytest.raises(PermissionDenied):
+        case_updates.case_log_update(case=case, actor=erin, mode="phone", summary="Working on it")
+    travel.move_to(at(23, 11))
+    update = case_updates.case_log_update(case=case, actor=esme, mode="phone", summary="Reproduced on test",
+                                   attendees="Carla")
+    assert (update.was_late, update.given_at, update.logged_by) == (False, at(23, 11), esme)
+    assert Clock.objects.get(kind=case_core.UPDATE_CLOCK, object_id=case.pk, state=ClockState.RUNNING).due_at \
+        == at(23, 13)
+    # The step owner marks their action done.
+    item = case.action_items.get(owner=erin)
+    with pytest.raises(PermissionDenied):
+        case_updates.case_complete_action(item=item, actor=world["tom"])
+    case_updates.case_complete_action(item=item, actor=erin)
+    item.refresh_from_db()
+    assert item.done_at == at(23, 11)
+
+
+def de_escalation_needs_both_confirmations_then_the_customer(world: World, esme: User, case: EscalationCase, travel: Any) -> None:
+    """De-escalation needs both confirmations, then the customer's answer (keeping it needs a reason)."""
+    carla, erin = world["carla"], world["erin"]
+    with pytest.raises(Refused) as refused:
+        case_de_escalation.case_propose_de_escalation(case=case, actor=esme, action_plan_accepted=False, rca_on_track=False)
+    assert refused.value.missing == ["confirmation that the action plan is acceptable",
+                                     "confirmation that troubleshooting or root cause analysis is on track"]
+    with pytest.raises(Refused) as refused:
+        case_de_escalation.case_propose_de_escalation(case=case, actor=esme, action_plan_accepted=True, rca_on_track=False)
+    assert refused.value.missing == ["confirmation that troubleshooting or root cause analysis is on track"]
+    with pytest.raises(PermissionDenied):
+        case_de_escalation.case_propose_de_escalation(case=case, actor=erin, action_plan_accepted=True, rca_on_track=True)
+    with pytest.raises(Refused) as refused:
+        case_de_escalation.case_answer_de_escalation(case=case, actor=carla, agree=True)
+    assert refused.value.missing == ["a proposal to de-escalate"]
+    travel.move_to(at(23, 12))
+    case_de_escalation.case_propose_de_escalation(case=case, actor=esme, action_plan_accepted=True, rca_on_track=True,
+                                     note="The fix is on test.")
+    case.refresh_from_db()
+    assert (case.status, case.proposed_at, case.action_plan_accepted, case.rca_on_track) == (
+        CaseStatus.DE_ESCALATION_PROPOSED, at(23, 12), True, True)
+    # The customer keeps it escalated only with a reason.
+    with pytest.raises(Refused) as refused:
+        case_de_escalation.case_answer_de_escalation(case=case, actor=carla, agree=False, comment=" ")
+    assert refused.value.missing == ["why the request is not back on track"]
+    with pytest.raises(PermissionDenied):
+        case_de_escalation.case_answer_de_escalation(case=case, actor=erin, agree=True, channel="phone")
+    travel.move_to(at(23, 12, 30))
+    case_de_escalation.case_answer_de_escalation(case=case, actor=carla, agree=False, comment="Not fixed in production yet")
+    case.refresh_from_db()
+    assert (case.status, case.proposed_at) == (CaseStatus.ACTIVE, None)
+    travel.move_to(at(23, 13))
+    case_de_escalation.case_propose_de_escalation(case=case, actor=esme, action_plan_accepted=True, rca_on_track=True)
+    travel.move_to(at(23, 13, 30))
+    case_de_escalation.case_answer_de_escalation(case=case, actor=carla, agree=True, channel="phone")
+    # A second click changes nothing.
+    case_de_escalation.case_answer_de_escalation(case=case, actor=carla, agree=True)
+
+
+def the_case_is_de_escalated_with_every_step_on_the_timeline(world: World, case: EscalationCase, ticket: Ticket) -> None:
+    """The case ended de-escalated, its clocks stopped, every step on the timeline."""
+    carla = world["carla"]
     case.refresh_from_db()
     assert (case.status, case.agreed_at, case.agreed_by, case.agreement_channel) == (
         CaseStatus.DE_ESCALATED, at(23, 13, 30), carla, "portal")
-    assert not Clock.objects.filter(object_id=case.pk, kind__in=[case_services.ACK_CLOCK, case_services.UPDATE_CLOCK]).exclude(
+    assert not Clock.objects.filter(object_id=case.pk, kind__in=[case_core.ACK_CLOCK, case_core.UPDATE_CLOCK]).exclude(
         state=ClockState.STOPPED).exists()
-    assert [(e.kind, e.is_public, e.at) for e in case_services.case_events(ticket)] == [
+    assert [(e.kind, e.is_public, e.at) for e in case_core.case_events(ticket)] == [
         ("case_requested", True, at(23, 9)),
         ("case_participant", True, at(23, 9)),
         ("case_participant", True, at(23, 9, 30)),
@@ -363,8 +390,13 @@ def test_the_lifecycle_acknowledge_activate_update_and_de_escalate_with_the_cust
     active = ticket.events.get(kind="case_active")
     assert active.reason == ("Action plan of 2 step(s); updates by conference call every 2 business hours; "
                              "first call Mon 23 Nov 14:00.")
-    # The customer hears of the acknowledgement, plan and proposals, in their own kinds (not of the
-    # update given by phone, which was given in person, nor of their own answers).
+
+
+def each_hears_of_the_steps_meant_for_them(world: World, esme: User, case: EscalationCase) -> None:
+    """The customer hears of the acknowledgement, plan and proposals, in their own kinds (not of the
+    update given by phone, which was given in person, nor of their own answers); staff hear of
+    each step, never of their own."""
+    carla = world["carla"]
     told = list(Notification.objects.filter(channel="in_app", recipient=carla).order_by("pk")
                 .values_list("kind", flat=True))
     assert told == ["escalations.customer_acknowledged", "escalations.customer_plan_agreed",
@@ -385,16 +417,16 @@ def test_staff_record_the_customers_answer_with_its_channel(world: World, esme: 
     with time_machine.travel(at(23, 9), tick=False) as travel:
         ticket = triaged(world)
         case = ask(ticket, world["carla"])
-        case_services.case_acknowledge(case=case, actor=esme)
+        case_plans.case_acknowledge(case=case, actor=esme)
         activate(case, esme, world["erin"])
-        case_services.case_propose_de_escalation(case=case, actor=esme, action_plan_accepted=True, rca_on_track=True)
+        case_de_escalation.case_propose_de_escalation(case=case, actor=esme, action_plan_accepted=True, rca_on_track=True)
         with pytest.raises(Refused) as refused:
-            case_services.case_answer_de_escalation(case=case, actor=esme, agree=True)
+            case_de_escalation.case_answer_de_escalation(case=case, actor=esme, agree=True)
         assert refused.value.missing == ["how the customer answered (phone or e-mail)"]
         with pytest.raises(Refused):
-            case_services.case_answer_de_escalation(case=case, actor=esme, agree=True, channel="portal")
+            case_de_escalation.case_answer_de_escalation(case=case, actor=esme, agree=True, channel="portal")
         travel.move_to(at(23, 10))
-        case_services.case_answer_de_escalation(case=case, actor=esme, agree=True, channel="email",
+        case_de_escalation.case_answer_de_escalation(case=case, actor=esme, agree=True, channel="email",
                                         comment="Carla agreed by e-mail")
     case.refresh_from_db()
     assert (case.status, case.agreement_channel, case.agreed_by, case.agreement_comment) == (
@@ -415,7 +447,7 @@ def test_cancelling_the_ticket_closes_the_case_and_stops_its_clocks(world: World
         requested = ask(ticket, world["carla"])
         other = triaged(world)
         active = ask(other, world["carla"])
-        case_services.case_acknowledge(case=active, actor=esme)
+        case_plans.case_acknowledge(case=active, actor=esme)
         activate(active, esme, world["erin"])
         travel.move_to(at(23, 9, 15))
         ticket_cancel(ticket=ticket, actor=world["erin"], reason="withdrawn", note="Solved")
@@ -423,17 +455,17 @@ def test_cancelling_the_ticket_closes_the_case_and_stops_its_clocks(world: World
                                       duplicate_of=ticket)
     for case, source in ((requested, "requested"), (active, "active")):
         case.refresh_from_db()
-        assert (case.status, case.closed_at, case_services.open_case(case.ticket)) == (CaseStatus.CLOSED, at(23, 9, 15), None)
+        assert (case.status, case.closed_at, case_core.open_case(case.ticket)) == (CaseStatus.CLOSED, at(23, 9, 15), None)
         assert set(Clock.objects.filter(object_id=case.pk, kind__startswith="escalations.case")
                    .values_list("state", flat=True)) == {ClockState.STOPPED}
         closed = case.ticket.events.get(kind="case_closed")
         assert (closed.source, closed.target, closed.is_public, closed.at) == (source, "closed", True, at(23, 9, 15))
-        assert case_services.case_events(case.ticket)[-1].kind == "case_closed"
+        assert case_core.case_events(case.ticket)[-1].kind == "case_closed"
     # Nothing can be done on a closed case.
     with pytest.raises(Refused):
-        case_services.case_log_update(case=active, actor=esme, mode="phone", summary="Too late")
+        case_updates.case_log_update(case=active, actor=esme, mode="phone", summary="Too late")
     with pytest.raises(Refused):
-        case_services.case_engage(case=active, actor=esme, user=world["kenji"], role="sme")
+        case_participants.case_engage(case=active, actor=esme, user=world["kenji"], role="sme")
     assert not CaseParticipant.objects.filter(user=world["kenji"]).exists()
 
 
@@ -448,7 +480,7 @@ def test_a_disappointing_resolution_may_be_escalated_and_confirming_it_closes_th
                                        root_cause="Unknown", fix_kind="workaround",
                                        knowledge_none_reason="One-off")
         case = ask(ticket, carla, reason="resolution", level="team_leader")
-        case_services.case_acknowledge(case=case, actor=esme)
+        case_plans.case_acknowledge(case=case, actor=esme)
         travel.move_to(at(23, 10))
         ticket_confirm_resolution(ticket=ticket, actor=carla, note="Fine after all")
     case.refresh_from_db()

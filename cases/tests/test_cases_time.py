@@ -20,9 +20,13 @@ from django.test import override_settings
 from django.urls import reverse
 
 from accounts.models import Team, User
-from cases import services as case_services
 from cases.models import DailyReport, EscalationCase
-from cases.services import PlanItem, Review
+from cases.services import core as case_core
+from cases.services import daily_report as case_daily_report
+from cases.services import plans as case_plans
+from cases.services import requests as case_requests
+from cases.services import updates as case_updates
+from cases.services.core import PlanItem, Review
 from clocks.models import Clock, ClockState
 from clocks.sweep import sweep_due_deadlines
 from notifications.models import Notification
@@ -47,7 +51,7 @@ def desk(world: World) -> dict[str, User]:
 
 
 def ask(ticket: Ticket, carla: User) -> EscalationCase:
-    return case_services.case_request(ticket=ticket, actor=carla, reason="critical_impact", level="next_tier",
+    return case_requests.case_request(ticket=ticket, actor=carla, reason="critical_impact", level="next_tier",
                               review=REVIEW)
 
 
@@ -70,11 +74,11 @@ def test_the_escalation_managers_manager_hears_of_a_late_acknowledgement_across_
     world: World, desk: dict[str, User],
 ) -> None:
     esme = desk["esme"]
-    assert case_services.managers_of(esme) == [desk["elena"]]
+    assert case_core.managers_of(esme) == [desk["elena"]]
     with time_machine.travel(at(23, 16, 30), tick=False):
         ticket = triaged(world)
         case = ask(ticket, world["carla"])
-    clock = Clock.objects.get(kind=case_services.ACK_CLOCK, object_id=case.pk)
+    clock = Clock.objects.get(kind=case_core.ACK_CLOCK, object_id=case.pk)
     # 30 business minutes on Monday, the rest on Tuesday morning.
     assert (clock.warn_at, clock.due_at) == (at(24, 9, 15), at(24, 9, 30))
     sweep(at(23, 23, 59))
@@ -93,7 +97,7 @@ def test_the_escalation_managers_manager_hears_of_a_late_acknowledgement_across_
     assert notified("case_ack_breach") == [("elena", at(24, 9, 30))]
     assert clock_events(ticket)[1:] == [("case_ack_breach", at(24, 9, 30), ["elena"])]
     with time_machine.travel(at(24, 9, 40), tick=False):
-        case_services.case_acknowledge(case=case, actor=esme)
+        case_plans.case_acknowledge(case=case, actor=esme)
     assert ticket.events.get(kind="case_acknowledged").details["late"] is True
     assert Clock.objects.get(pk=clock.pk).state == ClockState.STOPPED
 
@@ -102,7 +106,7 @@ def test_a_request_on_friday_evening_is_due_on_monday_morning(world: World, desk
     with time_machine.travel(at(27, 16, 50), tick=False):
         ticket = triaged(world)
         case = ask(ticket, world["carla"])
-    clock = Clock.objects.get(kind=case_services.ACK_CLOCK, object_id=case.pk)
+    clock = Clock.objects.get(kind=case_core.ACK_CLOCK, object_id=case.pk)
     assert (clock.warn_at, clock.due_at) == (at(30, 9, 35), at(30, 9, 50))
     for moment in (at(28, 12), at(29, 23), at(30, 9, 34)):
         sweep(moment)
@@ -116,7 +120,7 @@ def test_a_request_on_friday_evening_is_due_on_monday_morning(world: World, desk
         other = triaged(world)
         on_time = ask(other, world["carla"])
     with time_machine.travel(at(30, 10, 40), tick=False):
-        case_services.case_acknowledge(case=on_time, actor=desk["esme"])
+        case_plans.case_acknowledge(case=on_time, actor=desk["esme"])
     sweep(at(30, 12))
     assert clock_events(other) == []
     assert other.events.get(kind="case_acknowledged").details["late"] is False
@@ -141,12 +145,12 @@ def test_a_missed_update_warns_the_manager_then_their_manager_and_an_update_rest
     with time_machine.travel(at(23, 9), tick=False) as travel:
         ticket = triaged(world)
         case = ask(ticket, world["carla"])
-        case_services.case_acknowledge(case=case, actor=esme)
+        case_plans.case_acknowledge(case=case, actor=esme)
         travel.move_to(at(23, 10))
-        case_services.case_activate(case=case, actor=esme, action_plan=[PlanItem(world["erin"], "Fix", date(2026, 11, 25))],
+        case_plans.case_activate(case=case, actor=esme, action_plan=[PlanItem(world["erin"], "Fix", date(2026, 11, 25))],
                             mode="phone", update_every_minutes=120, required_attendees="Carla",
                             first_call_at=at(23, 11))
-    clock = Clock.objects.get(kind=case_services.UPDATE_CLOCK, object_id=case.pk)
+    clock = Clock.objects.get(kind=case_core.UPDATE_CLOCK, object_id=case.pk)
     assert (clock.warn_at, clock.due_at) == (at(23, 11, 30), at(23, 12))
     sweep(at(23, 11, 29))
     assert clock_events(ticket) == []
@@ -159,25 +163,25 @@ def test_a_missed_update_warns_the_manager_then_their_manager_and_an_update_rest
 
     # The late update is marked late; the next is due a period later.
     with time_machine.travel(at(23, 12, 10), tick=False):
-        late = case_services.case_log_update(case=case, actor=esme, mode="phone", summary="Still reproducing")
+        late = case_updates.case_log_update(case=case, actor=esme, mode="phone", summary="Still reproducing")
     assert late.was_late is True
     assert Clock.objects.get(pk=clock.pk).state == ClockState.STOPPED
-    second = Clock.objects.get(kind=case_services.UPDATE_CLOCK, object_id=case.pk, state=ClockState.RUNNING)
+    second = Clock.objects.get(kind=case_core.UPDATE_CLOCK, object_id=case.pk, state=ClockState.RUNNING)
     assert (second.warn_at, second.due_at) == (at(23, 13, 40), at(23, 14, 10))
     with time_machine.travel(at(23, 13), tick=False):
-        on_time = case_services.case_log_update(case=case, actor=esme, mode="email", summary="Fix found")
+        on_time = case_updates.case_log_update(case=case, actor=esme, mode="email", summary="Fix found")
     assert on_time.was_late is False
-    third = Clock.objects.get(kind=case_services.UPDATE_CLOCK, object_id=case.pk, state=ClockState.RUNNING)
+    third = Clock.objects.get(kind=case_core.UPDATE_CLOCK, object_id=case.pk, state=ClockState.RUNNING)
     # 13:00 + 2 business hours.
     assert third.due_at == at(23, 15)
     sweep(at(23, 14, 29))
     assert len(clock_events(ticket)) == 2  # the restarted clocks have not warned
     with time_machine.travel(at(23, 16), tick=False):
-        evening = case_services.case_log_update(case=case, actor=esme, mode="phone", summary="Deploying tomorrow")
+        evening = case_updates.case_log_update(case=case, actor=esme, mode="phone", summary="Deploying tomorrow")
     assert evening.was_late is True  # 15:00 passed (before any sweep saw it)
     # ...and the manager still hears of the miss, when the late update is logged.
     assert clock_events(ticket)[-1] == ("case_update_missed", at(23, 16), ["elena", "esme"])
-    fourth = Clock.objects.get(kind=case_services.UPDATE_CLOCK, object_id=case.pk, state=ClockState.RUNNING)
+    fourth = Clock.objects.get(kind=case_core.UPDATE_CLOCK, object_id=case.pk, state=ClockState.RUNNING)
     assert (fourth.warn_at, fourth.due_at) == (at(24, 9, 30), at(24, 10))
     sweep(at(24, 9, 30))
     assert clock_events(ticket)[-1] == ("case_update_due", at(24, 9, 30), ["esme"])
@@ -198,13 +202,13 @@ def open_cases(world: World) -> list[EscalationCase]:
 def test_the_daily_report_goes_once_per_business_day_at_the_hour(world: World, desk: dict[str, User]) -> None:
     make_agent("Escalation manager", username="emil")
     first, second = open_cases(world)
-    assert case_services.daily_report_send(now=at(24, 6, 59)) is None
+    assert case_daily_report.daily_report_send(now=at(24, 6, 59)) is None
     assert not DailyReport.objects.exists()
-    report = case_services.daily_report_send(now=at(24, 7))
+    report = case_daily_report.daily_report_send(now=at(24, 7))
     assert report is not None
     assert (report.day, report.open_cases, sorted(report.recipients)) == (date(2026, 11, 24), 2, ["emil", "esme"])
     for moment in (at(24, 7, 10), at(24, 12), at(24, 23, 59)):
-        assert case_services.daily_report_send(now=moment) is None
+        assert case_daily_report.daily_report_send(now=moment) is None
     assert DailyReport.objects.count() == 1
     rows = Notification.objects.filter(kind="escalations.daily_report", channel="in_app")
     assert sorted(rows.values_list("recipient__username", flat=True)) == ["emil", "esme"]
@@ -222,8 +226,8 @@ def test_the_daily_report_goes_once_per_business_day_at_the_hour(world: World, d
     with time_machine.travel(at(28, 8), tick=False):
         ticket_cancel(ticket=first.ticket, actor=world["erin"], reason="withdrawn", note="Done")
     for moment in (at(28, 7), at(28, 10), at(29, 9), at(30, 6, 50)):
-        assert case_services.daily_report_send(now=moment) is None
-    assert case_services.daily_report_send(now=at(30, 7, 0)).open_cases == 1
+        assert case_daily_report.daily_report_send(now=moment) is None
+    assert case_daily_report.daily_report_send(now=at(30, 7, 0)).open_cases == 1
     assert list(DailyReport.objects.order_by("day").values_list("day", "open_cases")) == [
         (date(2026, 11, 24), 2), (date(2026, 11, 30), 1)]
     monday = Notification.objects.get(kind="escalations.daily_report", channel="in_app", recipient=desk["esme"],
@@ -250,21 +254,21 @@ def test_report_rows_of_a_past_day_include_cases_closed_since(world: World, desk
     esme = desk["esme"]
     first, second = open_cases(world)
     with time_machine.travel(at(24, 10), tick=False):
-        case_services.case_acknowledge(case=second, actor=esme)
+        case_plans.case_acknowledge(case=second, actor=esme)
         later = ask(triaged(world, summary="Login page slow"), world["carla"])
     with time_machine.travel(at(25, 11), tick=False):
         ticket_cancel(ticket=first.ticket, actor=world["erin"], reason="withdrawn", note="Done")
     with time_machine.travel(at(26, 12), tick=False):
-        assert [row["case"] for row in case_services.report_rows(date(2026, 11, 23))] == [first, second]
-        assert [row["case"] for row in case_services.report_rows(date(2026, 11, 24))] == [first, second, later]
-        assert [row["case"] for row in case_services.report_rows(date(2026, 11, 25))] == [second, later]
-        rows = case_services.report_rows(date(2026, 11, 26))
+        assert [row["case"] for row in case_daily_report.report_rows(date(2026, 11, 23))] == [first, second]
+        assert [row["case"] for row in case_daily_report.report_rows(date(2026, 11, 24))] == [first, second, later]
+        assert [row["case"] for row in case_daily_report.report_rows(date(2026, 11, 25))] == [second, later]
+        rows = case_daily_report.report_rows(date(2026, 11, 26))
     assert [(r["case"], r["status"], r["manager"], r["level"]) for r in rows] == [
         (second, "Acknowledged", esme, "The next support tier"), (later, "Requested", None, "The next support tier")]
     # Ages in hours up to now (today) or to the end of a past day.
     assert [r["age_hours"] for r in rows] == [75, 50]
     with time_machine.travel(at(26, 12), tick=False):
-        assert [r["age_hours"] for r in case_services.report_rows(date(2026, 11, 23))] == [15, 15]
+        assert [r["age_hours"] for r in case_daily_report.report_rows(date(2026, 11, 23))] == [15, 15]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -275,7 +279,7 @@ def test_two_workers_sending_the_report_at_once_send_it_once(
     if connection.vendor != "postgresql":
         pytest.skip("needs real concurrent transactions (PostgreSQL)")
     open_cases(world)
-    rows = case_services.report_rows
+    rows = case_daily_report.report_rows
     calls = 0
 
     def slow_rows(day: date) -> list:
@@ -285,7 +289,7 @@ def test_two_workers_sending_the_report_at_once_send_it_once(
         time.sleep(0.3)  # both workers are past the "already sent?" check before either writes
         return found
 
-    monkeypatch.setattr(case_services, "report_rows", slow_rows)
+    monkeypatch.setattr(case_daily_report, "report_rows", slow_rows)
     barrier = threading.Barrier(2)
     results: list[object] = []
     errors: list[BaseException] = []
@@ -293,7 +297,7 @@ def test_two_workers_sending_the_report_at_once_send_it_once(
     def send() -> None:
         try:
             barrier.wait()
-            results.append(case_services.daily_report_send(now=at(24, 8, 0)))
+            results.append(case_daily_report.daily_report_send(now=at(24, 8, 0)))
         except BaseException as error:  # reported below
             errors.append(error)
         finally:
@@ -318,7 +322,7 @@ def test_an_acknowledgement_after_the_due_instant_is_late_even_before_the_sweep_
         ticket = triaged(world)
         case = ask(ticket, world["carla"])
     with time_machine.travel(at(23, 11), tick=False):  # exactly 60 business minutes
-        case_services.case_acknowledge(case=case, actor=desk["esme"])
+        case_plans.case_acknowledge(case=case, actor=desk["esme"])
     assert ticket.events.get(kind="case_acknowledged").details["late"] is True
     assert clock_events(ticket) == []
     sweep(at(23, 12))  # the stopped clock fires nothing

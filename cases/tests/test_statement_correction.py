@@ -18,9 +18,10 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from cases import services as case_services
 from cases.models import CaseRequest, EscalationCase
-from cases.services import Review
+from cases.services import requests as case_requests
+from cases.services import review as leadership_review
+from cases.services.core import Review
 from escalation_desk.domain import InvalidInput, Refused
 from tests_support.factories import OrganisationFactory, make_agent, make_customer
 from tickets.models import Ticket, TimelineEvent
@@ -63,7 +64,7 @@ def assert_corrected(ticket: Ticket, actor_username: str) -> None:
     assert f"Problem statement was: “{OLD_STATEMENT}”." in event.reason
     assert "Business impact was: “One department is late.”." in event.reason
     # The case brief is generated from the corrected intake.
-    brief = case_services.case_brief(ticket)
+    brief = leadership_review.case_brief(ticket)
     assert NEW_STATEMENT in brief and NEW_IMPACT in brief and OLD_STATEMENT not in brief
     # The correction and the request are one change: the event comes just before the request's.
     kinds = list(ticket.events.values_list("kind", flat=True))
@@ -74,7 +75,7 @@ def test_it_corrects_the_intake_through_the_service_and_keeps_the_previous_text(
     world: World, ticket: Ticket
 ) -> None:
     with time_machine.travel(at(23, 10), tick=False):
-        case = case_services.case_request(ticket=ticket, actor=world["carla"], reason="critical_impact", level="next_tier",
+        case = case_requests.case_request(ticket=ticket, actor=world["carla"], reason="critical_impact", level="next_tier",
                                   review=Review(problem_statement_correct=False,
                                                 corrected_problem_statement=f"  {NEW_STATEMENT} ",
                                                 business_impact=NEW_IMPACT, critical_milestone=MILESTONE))
@@ -83,14 +84,14 @@ def test_it_corrects_the_intake_through_the_service_and_keeps_the_previous_text(
     assert corrected(ticket).at == at(23, 10)
     assert case.requests.get().corrected_problem_statement == NEW_STATEMENT
     # The same request again changes nothing more.
-    case_services.case_request(ticket=ticket, actor=world["carla"], reason="critical_impact", level="next_tier",
+    case_requests.case_request(ticket=ticket, actor=world["carla"], reason="critical_impact", level="next_tier",
                        review=Review(problem_statement_correct=False, corrected_problem_statement=NEW_STATEMENT,
                                      business_impact=NEW_IMPACT, critical_milestone=MILESTONE))
     assert TimelineEvent.objects.filter(ticket=ticket, kind="intake_corrected").count() == 1
 
 
 def test_a_correct_statement_changes_nothing(world: World, ticket: Ticket) -> None:
-    case_services.case_request(ticket=ticket, actor=world["carla"], reason="critical_impact", level="next_tier",
+    case_requests.case_request(ticket=ticket, actor=world["carla"], reason="critical_impact", level="next_tier",
                        review=Review(problem_statement_correct=True, corrected_problem_statement="ignored",
                                      business_impact="One department is late."))
 
@@ -103,7 +104,7 @@ def test_a_correct_statement_changes_nothing(world: World, ticket: Ticket) -> No
 def test_a_refused_request_corrects_nothing(world: World) -> None:
     ticket = triaged(world, description=OLD_STATEMENT, workaround="Export by hand.")
     with pytest.raises(Refused):  # the workaround's impracticality is missing
-        case_services.case_request(ticket=ticket, actor=world["carla"], reason="critical_impact", level="next_tier",
+        case_requests.case_request(ticket=ticket, actor=world["carla"], reason="critical_impact", level="next_tier",
                            review=Review(problem_statement_correct=False, corrected_problem_statement=NEW_STATEMENT,
                                          business_impact=NEW_IMPACT))
     ticket.refresh_from_db()
@@ -172,7 +173,7 @@ def test_staff_recording_a_phone_request_correct_the_intake_for_the_customer(
 
 def test_an_escalation_manager_outside_the_team_records_the_correction_too(world: World, ticket: Ticket) -> None:
     esme = make_agent("Escalation manager", username="esme")
-    case_services.case_request(ticket=ticket, actor=esme, reason="critical_impact", level="next_tier", channel="email",
+    case_requests.case_request(ticket=ticket, actor=esme, reason="critical_impact", level="next_tier", channel="email",
                        review=Review(problem_statement_correct=False, corrected_problem_statement=NEW_STATEMENT,
                                      business_impact=NEW_IMPACT, critical_milestone=MILESTONE))
     assert_corrected(ticket, "esme")

@@ -19,7 +19,6 @@ from django.utils import timezone
 from accounts.models import Team
 from approvals.models import ApprovalRequest, ApprovalStatus
 from approvals.permissions import can_decide
-from cases import services as case_services
 from cases.models import (
     ActionItem,
     CaseMeeting,
@@ -31,6 +30,8 @@ from cases.models import (
     MeetingKind,
 )
 from cases.permissions import can_answer_de_escalation
+from cases.services import core as case_core
+from cases.services import review as leadership_review
 from clocks.models import Clock, ClockState
 from clocks.sweep import sweep_due_deadlines
 from demo import cases as demo_cases
@@ -223,11 +224,11 @@ def _assert_nothing_due_right_after_seeding() -> None:
                 running.append((case.status, clock.kind))
                 # A request is filed a quarter of an hour before the seeding (warning at 45 business
                 # minutes); the last update of a plan under an hour before (warning at 3 business hours).
-                margin = timedelta(minutes=20) if clock.kind == case_services.ACK_CLOCK else timedelta(hours=2)
+                margin = timedelta(minutes=20) if clock.kind == case_core.ACK_CLOCK else timedelta(hours=2)
                 assert clock.warn_at > now + margin, (case, clock.kind, clock.warn_at)
     assert sorted(running) == [
-        (CaseStatus.ACTIVE, case_services.UPDATE_CLOCK), (CaseStatus.ACTIVE, case_services.UPDATE_CLOCK),
-        (CaseStatus.DE_ESCALATION_PROPOSED, case_services.UPDATE_CLOCK), (CaseStatus.REQUESTED, case_services.ACK_CLOCK)]
+        (CaseStatus.ACTIVE, case_core.UPDATE_CLOCK), (CaseStatus.ACTIVE, case_core.UPDATE_CLOCK),
+        (CaseStatus.DE_ESCALATION_PROPOSED, case_core.UPDATE_CLOCK), (CaseStatus.REQUESTED, case_core.ACK_CLOCK)]
     assert not CaseUpdate.objects.filter(was_late=True).exists()
     assert not Handoff.objects.filter(automatic=True).exists()
     assert not TimelineEvent.objects.filter(kind="tier_breach").exists()
@@ -240,7 +241,7 @@ def test_customer_escalations_stand_at_each_state(seeded: dict[str, Ticket]) -> 
     assert EscalationCase.objects.count() == len(demo_cases.CASE_STORIES) == 5
     team = Team.objects.get(name="Customer Escalations")
     assert (list(team.members.values_list("username", flat=True)), team.manager.username) == (["esme"], "leah")
-    assert [u.username for u in case_services.managers_of(team.members.get())] == ["leah"]
+    assert [u.username for u in case_core.managers_of(team.members.get())] == ["leah"]
 
     # (1) carla's fresh request: the team leader (Tier 2's ravi) engaged at once, waiting for esme.
     case = found["case-requested"]
@@ -253,7 +254,7 @@ def test_customer_escalations_stand_at_each_state(seeded: dict[str, Ticket]) -> 
     assert now - timedelta(minutes=20) <= case.requested_at <= now
     assert _case_kinds(case) == ["case_requested", "case_participant"]
     [ack] = _case_clocks(case)
-    assert (ack.kind, ack.state) == (case_services.ACK_CLOCK, ClockState.RUNNING)
+    assert (ack.kind, ack.state) == (case_core.ACK_CLOCK, ClockState.RUNNING)
 
     # (2) esme runs an active case: plan, conference calls every 4 business hours, a first call, two updates.
     case = found["case-active"]
@@ -301,7 +302,7 @@ def test_customer_escalations_stand_at_each_state(seeded: dict[str, Ticket]) -> 
                                    ("leah", "leadership"), ("mara", "team_manager")]
     assert (case.brief_ready_engineer.username, case.brief_ready_team_leader.username,
             case.brief_ready_team_manager.username) == ("ella", "kenji", "mara")
-    assert case_services.brief_missing(case) == [] and case.internal_review
+    assert leadership_review.brief_missing(case) == [] and case.internal_review
     assert case.brief.startswith(case.ticket.reference) and "Engineer's note" in case.brief
     meeting = case.meetings.get(kind=MeetingKind.STAKEHOLDER_MEETING)
     assert (meeting.recorded_by.username, "Leah Fischer" in meeting.attendees, bool(meeting.outcome)) == (

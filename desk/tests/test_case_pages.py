@@ -17,7 +17,6 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import services as case_services
 from cases.models import (
     ActionItem,
     CaseMeeting,
@@ -27,7 +26,12 @@ from cases.models import (
     CaseUpdate,
     EscalationCase,
 )
-from cases.services import PlanItem, Review
+from cases.services import daily_report as case_daily_report
+from cases.services import de_escalation as case_de_escalation
+from cases.services import plans as case_plans
+from cases.services import requests as case_requests
+from cases.services import review as leadership_review
+from cases.services.core import PlanItem, Review
 from clocks.sweep import sweep_due_deadlines
 from desk.tests.test_pages import event_kinds, page
 from escalations.tests.conftest import World, at, new_ticket, triaged
@@ -72,7 +76,7 @@ def requested(world: World, level: str = "next_tier", *, started: bool = True) -
     ticket = triaged(world)
     if started:
         ticket_start(ticket=ticket, actor=world["erin"])
-    case = case_services.case_request(ticket=ticket, actor=world["carla"], reason="critical_impact", level=level,
+    case = case_requests.case_request(ticket=ticket, actor=world["carla"], reason="critical_impact", level=level,
                               review=REVIEW)
     ticket.refresh_from_db()
     return ticket, case
@@ -80,13 +84,13 @@ def requested(world: World, level: str = "next_tier", *, started: bool = True) -
 
 def acknowledged(world: World, level: str = "next_tier") -> tuple[Ticket, EscalationCase]:
     ticket, case = requested(world, level)
-    case_services.case_acknowledge(case=case, actor=world["esme"])
+    case_plans.case_acknowledge(case=case, actor=world["esme"])
     return ticket, case
 
 
 def active(world: World, level: str = "next_tier") -> tuple[Ticket, EscalationCase]:
     ticket, case = acknowledged(world, level)
-    case_services.case_activate(case=case, actor=world["esme"],
+    case_plans.case_activate(case=case, actor=world["esme"],
                         action_plan=[PlanItem(world["erin"], "Patch the tax connector", days_from_today(9))],
                         mode="conference", update_every_minutes=120, required_attendees="carla, esme, erin",
                         first_call_at=timezone.now() + timedelta(hours=2))
@@ -95,7 +99,7 @@ def active(world: World, level: str = "next_tier") -> tuple[Ticket, EscalationCa
 
 def in_leadership_review(world: World) -> tuple[Ticket, EscalationCase]:
     ticket, case = active(world, "team_manager")  # engages the team leader and manager
-    case_services.case_start_leadership_review(case=case, actor=world["esme"])
+    leadership_review.case_start_leadership_review(case=case, actor=world["esme"])
     case.refresh_from_db()
     return ticket, case
 
@@ -320,8 +324,8 @@ def test_it_refuses_engaging_nobody_and_keeps_the_role(cw: World) -> None:
 
 def test_it_refuses_engaging_on_a_finished_escalation(cw: World) -> None:
     _ticket, case = active(cw)
-    case_services.case_propose_de_escalation(case=case, actor=cw["esme"], action_plan_accepted=True, rca_on_track=True)
-    case_services.case_answer_de_escalation(case=case, actor=cw["carla"], agree=True)
+    case_de_escalation.case_propose_de_escalation(case=case, actor=cw["esme"], action_plan_accepted=True, rca_on_track=True)
+    case_de_escalation.case_answer_de_escalation(case=case, actor=cw["carla"], agree=True)
 
     response = as_user(cw, "esme").post(url("case_engage", case), {
         "case_engage-user": str(cw["ella"].pk), "case_engage-role": "sme"})
@@ -581,7 +585,7 @@ def review_input(**overrides: str) -> dict[str, str]:
 
 def test_it_refuses_the_leadership_review_until_the_brief_is_ready_and_keeps_the_input(cw: World) -> None:
     ticket, case = in_leadership_review(cw)
-    case_services.case_edit_brief(case=case, actor=cw["erin"], brief=case.brief, ready=True)
+    leadership_review.case_edit_brief(case=case, actor=cw["erin"], brief=case.brief, ready=True)
 
     response = as_user(cw, "leah").post(url("case_review", case), review_input(outcome=""))
 
@@ -599,7 +603,7 @@ def test_it_refuses_the_leadership_review_until_the_brief_is_ready_and_keeps_the
 def test_it_lets_leadership_record_the_review_and_the_stakeholder_meeting(cw: World) -> None:
     ticket, case = in_leadership_review(cw)
     for username in ("erin", "tess", "manny"):
-        case_services.case_edit_brief(case=case, actor=cw[username], brief=case.brief, ready=True)
+        leadership_review.case_edit_brief(case=case, actor=cw[username], brief=case.brief, ready=True)
 
     response = as_user(cw, "leah").post(url("case_review", case), review_input())
 
@@ -657,7 +661,7 @@ def test_it_proposes_de_escalation_and_records_the_customers_answer_by_email(cw:
 
 def test_it_refuses_an_answer_without_its_channel_and_keeps_the_comment(cw: World) -> None:
     ticket, case = active(cw)
-    case_services.case_propose_de_escalation(case=case, actor=cw["esme"], action_plan_accepted=True, rca_on_track=True)
+    case_de_escalation.case_propose_de_escalation(case=case, actor=cw["esme"], action_plan_accepted=True, rca_on_track=True)
 
     response = as_user(cw, "esme").post(url("case_answer", case), {
         "case_answer-agree": "no", "case_answer-channel": "", "case_answer-comment": "Still failing at night."})
@@ -676,7 +680,7 @@ def test_it_labels_the_case_events_in_the_timeline(cw: World) -> None:
     html = page(as_user(cw, "esme").get(ticket_url(ticket)))
 
     events = [li for li in html.one(id="timeline").select("li", cls="event") if li.attrs["data-kind"].startswith("case_")]
-    # case_services.case_acknowledge records esme joining as escalation manager before the acknowledgement.
+    # case_plans.case_acknowledge records esme joining as escalation manager before the acknowledgement.
     assert [li.select("strong")[0].text for li in events] == [
         "Escalation requested", "Engaged in the escalation", "Escalation acknowledged", "Escalation plans agreed"]
     assert "Requested → Acknowledged" in events[2].text
@@ -716,8 +720,8 @@ def test_it_lists_the_open_escalations_with_their_state_level_manager_and_breach
         first, _waiting = requested(cw)
         second, _running = active(cw, "team_leader")
         _third, done = active(cw)
-        case_services.case_propose_de_escalation(case=done, actor=cw["esme"], action_plan_accepted=True, rca_on_track=True)
-        case_services.case_answer_de_escalation(case=done, actor=cw["carla"], agree=True)
+        case_de_escalation.case_propose_de_escalation(case=done, actor=cw["esme"], action_plan_accepted=True, rca_on_track=True)
+        case_de_escalation.case_answer_de_escalation(case=done, actor=cw["carla"], agree=True)
         clock.move_to(at(23, 16))  # the first was never acknowledged; the second's update is late
         sweep_due_deadlines()
         client = as_user(cw, "esme")
@@ -744,7 +748,7 @@ def test_it_shows_the_daily_report_of_a_day_as_the_email_lists_it(cw: World) -> 
         first, _case = requested(cw)
         clock.move_to(at(24, 9))
         second, _ = requested(cw)
-        case_services.daily_report_send()
+        case_daily_report.daily_report_send()
         client = as_user(cw, "esme")
 
         monday = client.get(REPORT, {"date": "2026-11-23"})
@@ -754,7 +758,7 @@ def test_it_shows_the_daily_report_of_a_day_as_the_email_lists_it(cw: World) -> 
     assert [td.select("a")[0].text for td in page(monday).one(id="report").select("td", cls="ref")] == [
         first.reference]
     assert [td.select("a")[0].text for td in page(today).one(id="report").select("td", cls="ref")] == [
-        r["ticket"].reference for r in case_services.report_rows(date(2026, 11, 24))] == [first.reference, second.reference]
+        r["ticket"].reference for r in case_daily_report.report_rows(date(2026, 11, 24))] == [first.reference, second.reference]
     assert "e-mailed" in page(today).one(id="report-summary").text
     assert "e-mailed" not in page(monday).one(id="report-summary").text
     assert page(today).one("h1").text == "Daily escalation report, Tuesday 24 November 2026"
@@ -772,7 +776,7 @@ def test_it_explains_a_bad_report_date_instead_of_failing(cw: World, bad: str) -
 def test_the_report_link_of_the_daily_email_opens_the_report(cw: World) -> None:
     with time_machine.travel(at(24, 9), tick=False):
         requested(cw)
-        case_services.daily_report_send()
+        case_daily_report.daily_report_send()
         from notifications.models import Notification
 
         links = set(Notification.objects.filter(kind="escalations.daily_report", recipient=cw["esme"])

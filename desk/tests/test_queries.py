@@ -511,16 +511,18 @@ def test_it_shows_a_ticket_with_its_escalation_case_in_a_fixed_number_of_queries
 
 def open_cases(world: World, n: int) -> None:
     """n tickets with an open escalation, every other one acknowledged by esme."""
-    from cases import services as case_services
+    from cases.services import core as case_core
+    from cases.services import plans as case_plans
+    from cases.services import requests as case_requests
 
     for i in range(n):
         ticket = TicketFactory(organisation=world["carla"].organisation, requester=world["carla"],
                                created_by=world["carla"], service=world.erp, team=world.teams["Tier 1"],
                                status="open")
-        case = case_services.case_request(ticket=ticket, actor=world["carla"], reason="critical_impact", level="next_tier",
-                                  review=case_services.Review(problem_statement_correct=True, business_impact="Big"))
+        case = case_requests.case_request(ticket=ticket, actor=world["carla"], reason="critical_impact", level="next_tier",
+                                  review=case_core.Review(problem_statement_correct=True, business_impact="Big"))
         if i % 2:
-            case_services.case_acknowledge(case=case, actor=world["esme"])
+            case_plans.case_acknowledge(case=case, actor=world["esme"])
 
 
 # Session, user, permissions (2), the cases with their tickets, the update clocks, the breached

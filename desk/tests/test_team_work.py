@@ -562,13 +562,15 @@ def test_it_shows_a_team_leader_the_load_of_their_team(
 
 def test_it_shows_what_waits_for_the_users_decision(client: Client, world: Any) -> None:
     """Approvals for the approver, acknowledgements for the escalation manager, decisions for the IT manager."""
-    from cases import services as case_services
+    from cases.services import core as case_core
+    from cases.services import plans as case_plans
+    from cases.services import requests as case_requests
     from desk.tests.test_queries import escalated_ticket
 
     ticket = escalated_ticket(world, "pending")
     esme = make_agent("Escalation manager", username="esme")
-    case = case_services.case_request(ticket=ticket, actor=world["carla"], reason="critical_impact", level="next_tier",
-                              review=case_services.Review(problem_statement_correct=True, business_impact="Big"))
+    case = case_requests.case_request(ticket=ticket, actor=world["carla"], reason="critical_impact", level="next_tier",
+                              review=case_core.Review(problem_statement_correct=True, business_impact="Big"))
     decision_tier = Tier.objects.filter(kind=TierKind.DECISION).select_related("team").first()
     stuck = TicketFactory(organisation=ticket.organisation, requester=world["carla"], created_by=world["carla"],
                           status="in_progress", team=decision_tier.team)
@@ -587,5 +589,5 @@ def test_it_shows_what_waits_for_the_users_decision(client: Client, world: Any) 
     assert waiting(esme) == {"waiting-acknowledgements": [f"{ticket.reference} {ticket.summary}"]}
     assert waiting(it_manager) == {"waiting-decisions": [f"{stuck.reference} {stuck.summary}"]}
     assert waiting(world["tom"]) == {}
-    case_services.case_acknowledge(case=case, actor=esme)
+    case_plans.case_acknowledge(case=case, actor=esme)
     assert waiting(esme) == {}

@@ -13,8 +13,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from cases import services as case_services
 from cases.models import CaseRequest, EscalationCase
+from cases.services import core as case_core
+from cases.services import de_escalation as case_de_escalation
+from cases.services import plans as case_plans
+from cases.services import requests as case_requests
+from cases.services import updates as case_updates
 from escalations.tests.conftest import World, triaged
 from tests_support.factories import OrganisationFactory, make_agent, make_customer
 from tickets.models import Ticket
@@ -64,17 +68,17 @@ def post_request(client: Client, ticket: Ticket, **overrides: Any) -> Any:
 
 
 def active_case(world: World, ticket: Ticket, esme: User, *, updates: int = 1) -> EscalationCase:
-    case = case_services.case_request(ticket=ticket, actor=world["carla"], reason="critical_impact", level="next_tier",
-                              review=case_services.Review(problem_statement_correct=True, business_impact="Payroll stops.",
+    case = case_requests.case_request(ticket=ticket, actor=world["carla"], reason="critical_impact", level="next_tier",
+                              review=case_core.Review(problem_statement_correct=True, business_impact="Payroll stops.",
                                                   workaround_impractical_because="Too slow."))
-    case_services.case_acknowledge(case=case, actor=esme)
-    case_services.case_activate(case=case, actor=esme, mode="phone", update_every_minutes=120,
+    case_plans.case_acknowledge(case=case, actor=esme)
+    case_plans.case_activate(case=case, actor=esme, mode="phone", update_every_minutes=120,
                         required_attendees="Carla, Esme, Tom",
-                        action_plan=[case_services.PlanItem(owner=world["tom"], step="Reproduce on the March data",
+                        action_plan=[case_core.PlanItem(owner=world["tom"], step="Reproduce on the March data",
                                                     target_date=date(2026, 11, 25))],
                         first_call_at=timezone.now() + timedelta(hours=2), first_call_attendees="Carla, Esme")
     for i in range(updates):
-        case_services.case_log_update(case=case, actor=esme, mode="phone", summary=f"Update {i}: reproduced in test.")
+        case_updates.case_log_update(case=case, actor=esme, mode="phone", summary=f"Update {i}: reproduced in test.")
     return case
 
 
@@ -168,9 +172,9 @@ def test_the_customer_follows_the_case_and_nothing_internal_leaks(
     carla_client: Client, world: World, ticket: Ticket, esme: User
 ) -> None:
     case = active_case(world, ticket, esme, updates=2)
-    case_services.case_schedule_meeting(case=case, actor=esme, kind="internal_review", scheduled_for=timezone.now(),
+    case_updates.case_schedule_meeting(case=case, actor=esme, kind="internal_review", scheduled_for=timezone.now(),
                                 attendees="Leadership only", notes="INTERNAL MEETING NOTES")
-    case_services.case_schedule_meeting(case=case, actor=esme, kind="conference_call",
+    case_updates.case_schedule_meeting(case=case, actor=esme, kind="conference_call",
                                 scheduled_for=timezone.now() + timedelta(days=1), attendees="Carla, Esme",
                                 notes="STAFF ONLY CALL NOTES")
     EscalationCase.objects.filter(pk=case.pk).update(brief=BRIEF, internal_review=INTERNAL_REVIEW)
@@ -198,7 +202,7 @@ def test_the_customer_agrees_to_de_escalate_with_one_click(
     carla_client: Client, world: World, ticket: Ticket, esme: User
 ) -> None:
     case = active_case(world, ticket, esme)
-    case_services.case_propose_de_escalation(case=case, actor=esme, action_plan_accepted=True, rca_on_track=True,
+    case_de_escalation.case_propose_de_escalation(case=case, actor=esme, action_plan_accepted=True, rca_on_track=True,
                                      note="The fix is in test.")
     html = page(carla_client.get(url(ticket))).one(id="escalation")
     assert html.one(id="case-state").text == "We propose to close the escalation"
@@ -216,7 +220,7 @@ def test_the_customer_agrees_to_de_escalate_with_one_click(
 
 def test_keeping_it_escalated_needs_a_reason(carla_client: Client, world: World, ticket: Ticket, esme: User) -> None:
     case = active_case(world, ticket, esme)
-    case_services.case_propose_de_escalation(case=case, actor=esme, action_plan_accepted=True, rca_on_track=True)
+    case_de_escalation.case_propose_de_escalation(case=case, actor=esme, action_plan_accepted=True, rca_on_track=True)
     keep = reverse("portal:escalation_keep", args=[ticket.pk, case.pk])
 
     refused = carla_client.post(keep, {"escalation_keep-comment": "  "})
@@ -238,7 +242,7 @@ def test_another_organisations_case_is_404_and_staff_go_to_the_console(
     client: Client, world: World, ticket: Ticket, esme: User
 ) -> None:
     case = active_case(world, ticket, esme)
-    case_services.case_propose_de_escalation(case=case, actor=esme, action_plan_accepted=True, rca_on_track=True)
+    case_de_escalation.case_propose_de_escalation(case=case, actor=esme, action_plan_accepted=True, rca_on_track=True)
     outsider = make_customer(OrganisationFactory(name="Globex"), username="gloria")
     client.force_login(outsider)
     for name, args in (("escalation_request", [ticket.pk]), ("escalation_agree", [ticket.pk, case.pk]),

@@ -141,8 +141,10 @@ def test_it_shows_a_request_with_an_escalation_in_a_fixed_number_of_queries(
 ) -> None:
     from datetime import date
 
-    from cases import services as case_services
     from cases.models import ActionItem, CaseMeeting, CaseParticipant, CaseUpdate
+    from cases.services import core as case_core
+    from cases.services import plans as case_plans
+    from cases.services import requests as case_requests
     from tests_support.factories import make_agent
 
     esme = make_agent("Escalation manager", username="esme")
@@ -156,11 +158,11 @@ def test_it_shows_a_request_with_an_escalation_in_a_fixed_number_of_queries(
         fill_ticket(ticket, 6, [*people, customer], tier1)
         add_sla_clocks([ticket])
         TierStint.objects.create(ticket=ticket, tier=tier)
-        case = case_services.case_request(ticket=ticket, actor=customer, reason="critical_impact", level="team_manager",
-                                  review=case_services.Review(problem_statement_correct=True, business_impact="Payroll."))
-        case_services.case_acknowledge(case=case, actor=esme)
-        case_services.case_activate(case=case, actor=esme, mode="phone", update_every_minutes=60, required_attendees="All",
-                            action_plan=[case_services.PlanItem(owner=engineer, step="Reproduce", target_date=date.today())],
+        case = case_requests.case_request(ticket=ticket, actor=customer, reason="critical_impact", level="team_manager",
+                                  review=case_core.Review(problem_statement_correct=True, business_impact="Payroll."))
+        case_plans.case_acknowledge(case=case, actor=esme)
+        case_plans.case_activate(case=case, actor=esme, mode="phone", update_every_minutes=60, required_attendees="All",
+                            action_plan=[case_core.PlanItem(owner=engineer, step="Reproduce", target_date=date.today())],
                             first_call_at=timezone.now())
         CaseUpdate.objects.bulk_create(CaseUpdate(case=case, mode="phone", summary=f"Update {i}", logged_by=esme)
                                        for i in range(n))
@@ -170,8 +172,8 @@ def test_it_shows_a_request_with_an_escalation_in_a_fixed_number_of_queries(
                                                     attendees="All", recorded_by=esme) for i in range(n))
         CaseParticipant.objects.bulk_create(CaseParticipant(case=case, user=other_engineer, role=role,
                                                             engaged_by=esme) for role in ("sme", "next_tier"))
-        case_services.case_request(ticket=ticket, actor=customer, reason="critical_impact", level="leadership",
-                           review=case_services.Review(problem_statement_correct=True, business_impact="Payroll still."))
+        case_requests.case_request(ticket=ticket, actor=customer, reason="critical_impact", level="leadership",
+                           review=case_core.Review(problem_statement_correct=True, business_impact="Payroll still."))
         return ticket
 
     small_ticket, large_ticket = make(2), make(150)

@@ -14,7 +14,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from cases.services import daily_report_send, report_rows
+from cases.services.daily_report import daily_report_send, report_rows
 from escalation_desk.startup import refuse_development_settings
 
 
