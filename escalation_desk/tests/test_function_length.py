@@ -105,9 +105,12 @@ def test_no_production_function_is_over_60_lines() -> None:
     offenders = [line for path in production_modules() for line in long_functions(path)]
 
     assert offenders == [], (
-        f"break these into named steps, or say why on the line before the def ({MARKER} <reason>)"
+        f"break these into named steps, or say why on the line before the def ({MARKER} <reason>):\n"
+        + "\n".join(offenders)
     )
 
 
 def test_no_production_module_is_over_600_lines() -> None:
-    assert long_modules(production_modules()) == [], "split these modules by what they do"
+    offenders = long_modules(production_modules())
+
+    assert offenders == [], "split these modules by what they do:\n" + "\n".join(offenders)
