@@ -130,7 +130,7 @@ def format_table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
     parser.add_argument(
         "--tickets", type=int, default=int(os.environ.get("N", "10000")),
@@ -138,34 +138,38 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--repeat", type=int, default=30, help="Measured requests per endpoint.")
     parser.add_argument("--user", default="erin", help="Demo user the client logs in as.")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
 
+
+def _setup_django() -> None:
     _prepare_environment()
     # whitenoise warns that STATIC_ROOT is missing when collectstatic has not run; irrelevant here.
     warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
     import django
 
     django.setup()
+
+
+def _seed(tickets: int) -> float:
+    """Migrate and seed the demo up to `tickets`; the seconds seeding took."""
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
+
+    print(f"Database: {connection.vendor} ({settings.DATABASES['default']['NAME']})")
+    call_command("migrate", interactive=False, verbosity=0)
+    began = time.monotonic()
+    call_command("seed_demo", tickets=tickets, verbosity=1)
+    return round(time.monotonic() - began, 1)
+
+
+def _measure_endpoints(username: str, ticket_id: int | None, repeat: int) -> list[Row]:
     from django.test import Client
 
     from accounts.models import User
 
-    vendor = connection.vendor
-    print(f"Database: {vendor} ({settings.DATABASES['default']['NAME']})")
-    call_command("migrate", interactive=False, verbosity=0)
-    began = time.monotonic()
-    call_command("seed_demo", tickets=args.tickets, verbosity=1)
-    seed_seconds = round(time.monotonic() - began, 1)
-
-    from tickets.models import Ticket
-
-    total = Ticket.objects.count()
-    ticket_id = _pick_ticket()
     client = Client()
-    client.force_login(User.objects.get(username=args.user))
+    client.force_login(User.objects.get(username=username))
     json_headers = {"HTTP_ACCEPT": "application/json"}
     endpoints: list[tuple[str, str, dict[str, str]]] = [
         ("queue", "/desk/queue/", {}),
@@ -175,16 +179,35 @@ def main(argv: list[str] | None = None) -> int:
     ]
     # Failing requests are reported in the table; keep the console free of their tracebacks.
     logging.getLogger("django.request").setLevel(logging.CRITICAL)
-    rows = [measure(client, name, path, args.repeat, headers) for name, path, headers in endpoints]
+    return [measure(client, name, path, repeat, headers) for name, path, headers in endpoints]
+
+
+def _write_results(payload: dict[str, Any]) -> None:
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    out = RESULTS_DIR / f"{payload['vendor']}-{payload['tickets_requested']}.json"
+    out.write_text(json.dumps(payload, indent=2) + "\n")
+    print(f"\nWritten {out.relative_to(Path.cwd()) if out.is_relative_to(Path.cwd()) else out}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _arguments(argv)
+    _setup_django()
+    import django
+    from django.db import connection
+
+    from tickets.models import Ticket
+
+    vendor = connection.vendor
+    seed_seconds = _seed(args.tickets)
+    total = Ticket.objects.count()
+    ticket_id = _pick_ticket()
+    rows = _measure_endpoints(args.user, ticket_id, args.repeat)
 
     print()
     print(f"{total} tickets on {vendor}; {args.repeat} requests per endpoint after {WARM_UPS} warm-ups, "
           f"as {args.user!r}; ticket #{ticket_id}")
     print(format_table(rows))
-
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    out = RESULTS_DIR / f"{vendor}-{args.tickets}.json"
-    payload = {
+    _write_results({
         "vendor": vendor,
         "tickets_requested": args.tickets,
         "tickets_total": total,
@@ -197,11 +220,8 @@ def main(argv: list[str] | None = None) -> int:
         "django": django.get_version(),
         "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "endpoints": [asdict(r) for r in rows],
-    }
-    out.write_text(json.dumps(payload, indent=2) + "\n")
-    print(f"\nWritten {out.relative_to(Path.cwd()) if out.is_relative_to(Path.cwd()) else out}")
+    })
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -268,6 +268,15 @@ def _leadership(s: Scene) -> None:
     """(5) Seed 000: grace asks for the team leader (kenji), then the team manager (mara), then
     support leadership; esme starts the leadership review, ella, kenji and mara mark the brief
     ready, leah records the internal review and the stakeholder meeting: active again."""
+    case = _leadership_with_the_team_leader(s)
+    _leadership_with_the_team_manager(s, case)
+    _leadership_asked_for(s)
+    _leadership_reviews(s, case)
+
+
+def _leadership_with_the_team_leader(s: Scene) -> EscalationCase:
+    """Grace asks for the team leader; esme acknowledges and activates the case with a plan and a
+    conference call."""
     _to_engineering(
         s, tier2="rachel", engineer="ella", criterion="Software bug",
         findings="Client valuation statements use the previous day's prices when the overnight price "
@@ -298,6 +307,11 @@ def _leadership(s: Scene) -> None:
     case_updates.case_log_update(case=case, actor=s["esme"], mode=CommunicationMode.CONFERENCE,
                           summary="The change is written and in review; release date to follow.",
                           attendees="Grace Whitfield, Esme Holloway, Kenji Sato")
+    return case
+
+
+def _leadership_with_the_team_manager(s: Scene, case: EscalationCase) -> None:
+    """Grace asks for the team manager; mara joins the calls."""
     s.at(5.0)
     case_requests.case_request(
         ticket=s.ticket, actor=s["grace"], reason=CaseReason.RESPONSIVENESS, level=CaseLevel.TEAM_MANAGER,
@@ -309,6 +323,10 @@ def _leadership(s: Scene) -> None:
     case_updates.case_log_update(case=case, actor=s["esme"], mode=CommunicationMode.CONFERENCE,
                           summary="Mara joined: the release needs the change freeze lifted; asking for it.",
                           attendees="Grace Whitfield, Esme Holloway, Mara Quinn")
+
+
+def _leadership_asked_for(s: Scene) -> None:
+    """Grace asks for support leadership."""
     s.at(6.7)
     case_requests.case_request(
         ticket=s.ticket, actor=s["grace"], reason=CaseReason.CRITICAL_IMPACT, level=CaseLevel.LEADERSHIP,
@@ -317,6 +335,11 @@ def _leadership(s: Scene) -> None:
                       "your leadership.",
                       workaround_impractical_because="The re-run delays 3,000 statements past the 08:00 deadline."),
     )
+
+
+def _leadership_reviews(s: Scene, case: EscalationCase) -> None:
+    """esme starts the leadership review; ella, kenji and mara mark the brief ready; leah records
+    the internal review and the stakeholder meeting."""
     s.at(6.8)
     case = leadership_review.case_start_leadership_review(case=case, actor=s["esme"])
     s.at(7.0)

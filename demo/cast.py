@@ -281,47 +281,75 @@ def _ensure_user(
 def ensure_cast() -> Cast:
     """Create (or find) organisations, people, teams, categories and services."""
     sync_role_groups()
-    groups = {g.name: g for g in Group.objects.all()}
-    # One hash for every demo account (same password; PBKDF2 is slow on purpose), made only
-    # when a user is actually created.
-    hashes: list[str] = []
+    people = _People({g.name: g for g in Group.objects.all()})
+    cast = people.cast
+    _ensure_organisations(people)
+    for person in MANAGERS + OTHER_STAFF:
+        people.staff(person)
+    people.staff(ADMIN, is_superuser=True)
+    _ensure_teams(people)
+    for name, description in CATEGORIES:
+        cast.categories[name], _ = Category.objects.get_or_create(
+            name=name, defaults={"description": description}
+        )
+    _ensure_services(cast)
+    for priority, respond, resolve in SLA_TARGETS:
+        SlaTarget.objects.get_or_create(
+            priority=priority,
+            defaults={"first_response_minutes": respond, "resolution_minutes": resolve},
+        )
+    return cast
 
-    def password_hash() -> str:
-        if not hashes:
-            hashes.append(make_password(DEMO_PASSWORD))
-        return hashes[0]
-    cast = Cast()
 
+class _People:
+    """Makes (or finds) the demo's users into a cast, with one password hash for all of them."""
+
+    def __init__(self, groups: dict[str, Group]) -> None:
+        self.groups = groups
+        self.cast = Cast()
+        self._hash = ""
+
+    def password_hash(self) -> str:
+        # Same password for every demo account (PBKDF2 is slow on purpose): hashed once, and only
+        # when a user is actually created.
+        if not self._hash:
+            self._hash = make_password(DEMO_PASSWORD)
+        return self._hash
+
+    def customer(self, person: Person, org: Organisation, domain: str) -> User:
+        user = _ensure_user(
+            Person(person.username, person.first_name, person.last_name, person.title,
+                   person.phone, (str(Role.CUSTOMER),)),
+            email=f"{person.first_name.lower()}.{person.last_name.lower()}@{domain}",
+            password_hash=self.password_hash, is_staff=False, groups=self.groups, organisation=org,
+        )
+        self.cast.users[user.username] = user
+        return user
+
+    def staff(self, person: Person, **kwargs: Any) -> User:
+        user = _ensure_user(
+            person,
+            email=f"{person.first_name.lower()}.{person.last_name.lower()}@{STAFF_DOMAIN}",
+            password_hash=self.password_hash, is_staff=True, groups=self.groups, **kwargs,
+        )
+        self.cast.users[user.username] = user
+        return user
+
+
+def _ensure_organisations(people: _People) -> None:
+    """The customer organisations and their contacts."""
+    cast = people.cast
     for spec in ORGANISATIONS:
         org, _ = Organisation.objects.get_or_create(
             name=spec.name, defaults={"domain": spec.domain, "phone": spec.phone, "notes": spec.notes}
         )
         cast.orgs.append(org)
-        contacts = []
-        for person in spec.customers:
-            user = _ensure_user(
-                Person(person.username, person.first_name, person.last_name, person.title,
-                       person.phone, (str(Role.CUSTOMER),)),
-                email=f"{person.first_name.lower()}.{person.last_name.lower()}@{spec.domain}",
-                password_hash=password_hash, is_staff=False, groups=groups, organisation=org,
-            )
-            cast.users[user.username] = user
-            contacts.append(user)
-        cast.customers[org.pk] = contacts
+        cast.customers[org.pk] = [people.customer(person, org, spec.domain) for person in spec.customers]
 
-    def staff(person: Person, **kwargs: Any) -> User:
-        user = _ensure_user(
-            person,
-            email=f"{person.first_name.lower()}.{person.last_name.lower()}@{STAFF_DOMAIN}",
-            password_hash=password_hash, is_staff=True, groups=groups, **kwargs,
-        )
-        cast.users[user.username] = user
-        return user
 
-    for person in MANAGERS + OTHER_STAFF:
-        staff(person)
-    staff(ADMIN, is_superuser=True)
-
+def _ensure_teams(people: _People) -> None:
+    """The support teams with their manager, members and leader."""
+    cast = people.cast
     for spec in TEAMS:
         team, _ = Team.objects.get_or_create(
             name=spec.name,
@@ -336,13 +364,11 @@ def ensure_cast() -> Cast:
             team.manager = cast.users[spec.manager]
             team.save(update_fields=["manager"])
         cast.teams[team.name] = team
-        team.members.add(*(staff(p) for p in spec.members))
-        team.leaders.add(staff(spec.leader))
+        team.members.add(*(people.staff(p) for p in spec.members))
+        team.leaders.add(people.staff(spec.leader))
 
-    for name, description in CATEGORIES:
-        cast.categories[name], _ = Category.objects.get_or_create(
-            name=name, defaults={"description": description}
-        )
+
+def _ensure_services(cast: Cast) -> None:
     calendars = ensure_calendars()
     for name, description in SERVICES:
         cast.services[name], _ = Service.objects.get_or_create(
@@ -354,12 +380,6 @@ def ensure_cast() -> Cast:
                 "calendar": calendars["24×7" if name == "VPN" else "UK office hours"],
             },
         )
-    for priority, respond, resolve in SLA_TARGETS:
-        SlaTarget.objects.get_or_create(
-            priority=priority,
-            defaults={"first_response_minutes": respond, "resolution_minutes": resolve},
-        )
-    return cast
 
 
 # (priority, first response, resolution) in business minutes.

@@ -13,6 +13,7 @@ import hmac
 import ipaddress
 import math
 from collections.abc import Iterator
+from datetime import datetime
 
 from django.conf import settings
 from django.db.models import Count, Min, Sum
@@ -31,11 +32,15 @@ class DeskCollector(Collector):
     """Sweep lag, last sweep age, outbox backlog, deliveries and failures, from the rows."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
+        now = timezone.now()
+        yield from self._sweep(now)
+        yield from self._outbox(now)
+
+    def _sweep(self, now: datetime) -> Iterator[GaugeMetricFamily]:
+        """How far the deadline sweep lags: the oldest due deadline, how many, its last run."""
         from clocks import heartbeat
         from clocks.models import Deadline, DeadlineState
-        from notifications.models import Channel, Notification, State
 
-        now = timezone.now()
         due = (
             Deadline.objects.filter(state=DeadlineState.PENDING)
             .alias(next_due=Coalesce("next_attempt_at", "due_at"))
@@ -55,6 +60,10 @@ class DeskCollector(Collector):
             "Seconds since the deadline sweep last finished (+Inf: never).",
             value=(now - last).total_seconds() if last else math.inf,
         )
+
+    def _outbox(self, now: datetime) -> Iterator[GaugeMetricFamily]:
+        """Notifications by channel and state, failed attempts, and the e-mail backlog."""
+        from notifications.models import Channel, Notification, State
 
         rows = (
             Notification.objects.order_by().values("channel", "state")

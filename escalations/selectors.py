@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Team, User
+from approvals import permissions as approval_permissions
 from tickets import permissions as ticket_permissions
 from tickets import selectors as ticket_selectors
 from tickets.models import (
@@ -32,6 +33,7 @@ from . import permissions
 from .models import (
     ACTIVE_HANDOFF_STATES,
     Consult,
+    ConsultStatus,
     EscalationCriterion,
     EscalationPath,
     Handoff,
@@ -42,6 +44,9 @@ from .models import (
     VendorEngagement,
     VendorUpdate,
 )
+
+if TYPE_CHECKING:
+    from approvals.models import ApprovalRequest
 
 
 def may_see_ladders(user: User) -> bool:
@@ -84,6 +89,48 @@ def get_engagement_for(user: User, pk: int | str) -> VendorEngagement:
     return _visible_ticket_object(VendorEngagement, user, pk, "vendor engagement", ("tier",))
 
 
+# --- what moved the ticket on its ladder: each read once, shared by the API and the console ----
+
+
+def handoffs_of(ticket: Ticket) -> list[Handoff]:
+    """The ticket's hand-offs, oldest first, with their tiers, requester and approval."""
+    handoffs = list(
+        Handoff.objects.filter(ticket=ticket)
+        .select_related("from_tier", "to_tier", "requested_by", "approval", "approval__decided_by",
+                        "approval__requested_by")
+        .order_by("requested_at", "pk")
+    )
+    for handoff in handoffs:
+        handoff.ticket = ticket  # permission checks read it: no query per row
+    return handoffs
+
+
+def consults_of(ticket: Ticket) -> list[Consult]:
+    consults = list(
+        Consult.objects.filter(ticket=ticket).select_related("team", "requested_by", "replied_by")
+        .order_by("requested_at", "pk")
+    )
+    for consult in consults:
+        consult.ticket = ticket
+    return consults
+
+
+def engagements_of(ticket: Ticket) -> list[VendorEngagement]:
+    return list(
+        VendorEngagement.objects.filter(ticket=ticket)
+        .select_related("tier", "engaged_by")
+        .prefetch_related(Prefetch("updates", queryset=VendorUpdate.objects.select_related("recorded_by")))
+        .order_by("engaged_at", "pk")
+    )
+
+
+def decisions_of(ticket: Ticket) -> list[ManagerDecision]:
+    return list(
+        ManagerDecision.objects.filter(ticket=ticket).select_related("tier", "decided_by")
+        .order_by("decided_at", "pk")
+    )
+
+
 @dataclass
 class LadderView:
     """Everything GET /api/tickets/{id}/ladder/ shows, loaded up front."""
@@ -102,46 +149,92 @@ class LadderView:
 
 def ladder_view(ticket: Ticket, user: User) -> LadderView:
     """The ticket's current tier, its ladder with requirements, and everything that moved it."""
-    stint = (
-        TierStint.objects.filter(ticket=ticket, left_at__isnull=True)
-        .select_related("tier", "tier__team", "tier__path")
-        .first()
-    )
-    if stint is not None:
-        path: EscalationPath | None = stint.tier.path
-    else:
-        path = EscalationPath.objects.filter(service_ladders__service_id=ticket.service_id).first() \
-            if ticket.service_id else None
-    tiers = (
-        list(path.tiers.select_related("team").prefetch_related("criteria").order_by("level")) if path else []
-    )
-    handoffs = list(
-        Handoff.objects.filter(ticket=ticket)
-        .select_related("from_tier", "to_tier", "requested_by", "approval", "approval__decided_by")
-        .order_by("requested_at", "pk")
-    )
-    consults = list(
-        Consult.objects.filter(ticket=ticket).select_related("team", "requested_by", "replied_by")
-        .order_by("requested_at", "pk")
-    )
-    engagements = list(
-        VendorEngagement.objects.filter(ticket=ticket)
-        .select_related("tier", "engaged_by")
-        .prefetch_related(Prefetch("updates", queryset=VendorUpdate.objects.select_related("recorded_by")))
-        .order_by("engaged_at", "pk")
-    )
-    decisions = list(
-        ManagerDecision.objects.filter(ticket=ticket).select_related("tier", "decided_by")
-        .order_by("decided_at", "pk")
-    )
-    to_do = list(TroubleshootingStep.objects.filter(ticket=ticket, state=StepState.TO_DO).order_by("pk"))
+    stint = current_stint(ticket)
+    path = stint.tier.path if stint is not None else path_for(ticket)
+    tiers = ladder(path) if path else []
+    handoffs = handoffs_of(ticket)
     here = stint.tier if stint else None
     active = next((handoff for handoff in handoffs if handoff.is_active), None)
     actions = permissions.ladder_actions(ticket=ticket, user=user, here=here, tiers=tiers, active=active)
     return LadderView(
-        ticket=ticket, path=path, stint=stint, tiers=tiers, handoffs=handoffs, consults=consults,
-        vendor_engagements=engagements, decisions=decisions, steps_to_do=to_do, actions=actions,
+        ticket=ticket, path=path, stint=stint, tiers=tiers, handoffs=handoffs, consults=consults_of(ticket),
+        vendor_engagements=engagements_of(ticket), decisions=decisions_of(ticket),
+        steps_to_do=steps_to_do(ticket), actions=actions,
     )
+
+
+@dataclass(frozen=True)
+class TierPanelView:
+    """What the console's tier panel shows of a ticket's place on its ladder, read up front: the
+    current stint and its tier, the ladder (tiers and criteria), the hand-offs, the pending
+    approval with its approvers, the consults, the vendor engagements with their updates, the IT
+    manager's decisions, the steps still to do, and what this user may do on each."""
+
+    stint: TierStint | None
+    here: Tier | None
+    tiers: list[Tier]
+    above: list[Tier]
+    below: list[Tier]
+    requirements: list[tuple[Tier, list[str]]]
+    handoffs: list[Handoff]
+    active_handoff: Handoff | None
+    arrival: Handoff | None
+    pending_approval: ApprovalRequest | None
+    consults: list[Consult]
+    engagements: list[VendorEngagement]
+    decisions: list[ManagerDecision]
+    to_do_steps: list[TroubleshootingStep]
+    # escalate, return, consult, record_vendor, decide (permissions.ladder_actions), and withdraw,
+    # decide_approval, add_step.
+    may: dict[str, bool]
+    consults_to_reply: frozenset[int]  # open consults this user may reply to
+    consults_to_withdraw: frozenset[int]  # open consults this user may withdraw
+    engagements_to_update: frozenset[int]  # vendor engagements this user may record an update on
+
+
+def tier_panel_view(ticket: Ticket, user: User) -> TierPanelView:
+    """The tier panel's read model in a fixed number of queries, whatever the number of hand-offs,
+    consults or vendor updates. The ticket's steps are read from its prefetched `steps`."""
+    stint = current_stint(ticket)
+    tiers = ladder(stint.tier.path) if stint else []
+    here = next((t for t in tiers if stint and t.pk == stint.tier_id), None)
+    above = [t for t in tiers if here and t.level > here.level]
+    handoffs = handoffs_of(ticket)
+    active = next((h for h in handoffs if h.is_active), None)
+    approval = _pending_approval(active)
+    may = permissions.ladder_actions(ticket=ticket, user=user, here=here, tiers=tiers, active=active)
+    may |= {
+        "withdraw": active is not None and permissions.can_withdraw(active, user),
+        "decide_approval": approval is not None and approval_permissions.can_decide(approval, user),
+        "add_step": ticket_permissions.can_add_step(ticket, user),
+    }
+    consults = consults_of(ticket)
+    open_consults = [c for c in consults if c.state == ConsultStatus.OPEN]
+    engagements = engagements_of(ticket)
+    return TierPanelView(
+        stint=stint, here=here, tiers=tiers, above=above,
+        below=[t for t in tiers if here and t.level < here.level],
+        requirements=[(t, requirements_of(t)) for t in above],
+        handoffs=handoffs, active_handoff=active,
+        arrival=next((h for h in handoffs if stint and h.pk == stint.handoff_id), None),
+        pending_approval=approval, consults=consults, engagements=engagements,
+        decisions=decisions_of(ticket),
+        to_do_steps=[s for s in ticket.steps.all() if s.state == StepState.TO_DO],
+        may=may,
+        consults_to_reply=frozenset(c.pk for c in open_consults if permissions.can_reply_consult(c, user)),
+        consults_to_withdraw=frozenset(
+            c.pk for c in open_consults if permissions.can_withdraw_consult(c, user)),
+        engagements_to_update=frozenset(
+            e.pk for e in engagements if may["record_vendor"] and here is not None and e.tier_id == here.pk),
+    )
+
+
+def _pending_approval(active: Handoff | None) -> ApprovalRequest | None:
+    """The active hand-off's approval while it waits, with its approvers (one query)."""
+    if active is None or not active.approval_id or not active.approval.is_pending:
+        return None
+    prefetch_related_objects([active.approval], "approvers")
+    return active.approval
 
 
 def tiers_with_counts() -> QuerySet[Tier]:

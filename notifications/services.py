@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -98,6 +98,33 @@ def notify(
     `thread` names what the mail is about so its mails thread (notifications.threading);
     `exclude` is whoever caused the event: nobody is notified of their own action.
     """
+    _check_notify_arguments(kind=kind, dedup_key=dedup_key, channels=channels)
+    context = dict(context or {})
+    subject = render_subject(kind=kind, context=context)
+    now = timezone.now()
+    rows: list[Notification] = []
+    to_deliver: list[int] = []
+    with transaction.atomic():
+        for user in _recipients(recipients, exclude):
+            user_link = link(user) if callable(link) else link
+            for channel in channels:
+                if channel == Channel.EMAIL and not user.email:
+                    continue
+                row, created = Notification.objects.get_or_create(
+                    recipient=user, channel=channel, dedup_key=dedup_key,
+                    defaults=_row_fields(kind=kind, subject=subject, context=context, link=user_link,
+                                         thread=thread, in_app=channel == Channel.IN_APP, now=now),
+                )
+                rows.append(row)
+                if created and channel != Channel.IN_APP:
+                    to_deliver.append(row.pk)
+    if to_deliver:
+        # One hand-over for the call's rows: at the first broker failure the rest wait too.
+        transaction.on_commit(partial(enqueue_deliveries, to_deliver), robust=True)
+    return rows
+
+
+def _check_notify_arguments(*, kind: str, dedup_key: str, channels: Sequence[str]) -> None:
     if not is_registered(kind):
         raise LookupError(f"Notification kind {kind!r} is not registered")
     if not dedup_key:
@@ -105,45 +132,32 @@ def notify(
     unknown = set(channels) - set(Channel.values)
     if unknown:
         raise ValueError(f"Unknown notification channels: {sorted(unknown)}")
-    context = dict(context or {})
-    subject = render_subject(kind=kind, context=context)
-    now = timezone.now()
-    rows: list[Notification] = []
-    to_deliver: list[int] = []
+
+
+def _recipients(recipients: Iterable[User], exclude: Iterable[User | None]) -> Iterator[User]:
+    """Each active recipient once, leaving out whoever caused the event."""
     seen: set[int] = {user.pk for user in exclude if user is not None}
-    with transaction.atomic():
-        for user in recipients:
-            if user is None or user.pk in seen or not user.is_active:
-                continue
-            seen.add(user.pk)
-            user_link = link(user) if callable(link) else link
-            for channel in channels:
-                if channel == Channel.EMAIL and not user.email:
-                    continue
-                in_app = channel == Channel.IN_APP
-                row, created = Notification.objects.get_or_create(
-                    recipient=user,
-                    channel=channel,
-                    dedup_key=dedup_key,
-                    defaults={
-                        "kind": kind,
-                        "subject": subject,
-                        "context": context,
-                        "link": user_link,
-                        "thread": thread,
-                        "state": State.SENT if in_app else State.PENDING,
-                        "sent_at": now if in_app else None,
-                        "created_at": now,
-                        "next_attempt_at": now,
-                    },
-                )
-                rows.append(row)
-                if created and not in_app:
-                    to_deliver.append(row.pk)
-    if to_deliver:
-        # One hand-over for the call's rows: at the first broker failure the rest wait too.
-        transaction.on_commit(partial(enqueue_deliveries, to_deliver), robust=True)
-    return rows
+    for user in recipients:
+        if user is None or user.pk in seen or not user.is_active:
+            continue
+        seen.add(user.pk)
+        yield user
+
+
+def _row_fields(*, kind: str, subject: str, context: dict[str, Any], link: str, thread: str, in_app: bool,
+                now: datetime) -> dict[str, Any]:
+    """A new row's fields: in-app rows are sent as written, e-mail rows wait for delivery."""
+    return {
+        "kind": kind,
+        "subject": subject,
+        "context": context,
+        "link": link,
+        "thread": thread,
+        "state": State.SENT if in_app else State.PENDING,
+        "sent_at": now if in_app else None,
+        "created_at": now,
+        "next_attempt_at": now,
+    }
 
 
 # When this process last failed to publish (time.monotonic()); 0.0: the broker is presumed up.

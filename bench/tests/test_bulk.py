@@ -42,79 +42,106 @@ def _shape(event: TimelineEvent) -> tuple[Any, ...]:
             event.actor.is_agent)
 
 
-def _through_the_services(cast: Cast) -> list[Ticket]:
-    """The histories the bulk planner writes, played through the ticket services."""
-    carla, erin, tom = cast.users["carla"], cast.users["erin"], cast.users["tom"]
-    spec = next(t for t in DEMO_TICKETS if t.category and t.service and t.priority)
-    staff_intake = {"priority": spec.priority, "category": cast.categories[spec.category]}
+class _Histories:
+    """The histories the bulk planner writes, each played through the ticket services."""
 
-    def open_ticket(channel: str) -> Ticket:
-        by_customer = channel in (Channel.PORTAL, Channel.API)
+    def __init__(self, cast: Cast) -> None:
+        self.cast = cast
+        self.carla, self.erin, self.tom = cast.users["carla"], cast.users["erin"], cast.users["tom"]
+        self.spec = next(t for t in DEMO_TICKETS if t.category and t.service and t.priority)
+        self.staff_intake = {"priority": self.spec.priority, "category": cast.categories[self.spec.category]}
+
+    def open_ticket(self, channel: str) -> Ticket:
+        spec, by_customer = self.spec, channel in (Channel.PORTAL, Channel.API)
         return ticket_create(
-            actor=carla if by_customer else erin, organisation=cast.orgs[0], requester=carla,
+            actor=self.carla if by_customer else self.erin, organisation=self.cast.orgs[0],
+            requester=self.carla,
             summary=spec.summary, channel=channel, description=spec.description, symptoms=spec.symptoms,
             replication_steps=spec.replication_steps, error_messages=spec.error_messages,
             recent_changes=spec.recent_changes, business_impact=spec.business_impact,
-            workaround=spec.workaround, service=cast.services[spec.service],
-            **({} if by_customer else staff_intake),
+            workaround=spec.workaround, service=self.cast.services[spec.service],
+            **({} if by_customer else self.staff_intake),
         )
 
-    def started(channel: str) -> Ticket:
-        ticket = open_ticket(channel)
-        ticket_triage(ticket=ticket, actor=erin, **staff_intake)
-        ticket_start(ticket=ticket, actor=erin)
+    def started(self, channel: str) -> Ticket:
+        ticket = self.open_ticket(channel)
+        ticket_triage(ticket=ticket, actor=self.erin, **self.staff_intake)
+        ticket_start(ticket=ticket, actor=self.erin)
         return ticket
 
-    def resolve(ticket: Ticket, fix_kind: str = FixKind.PERMANENT) -> None:
-        ticket_resolve(ticket=ticket, actor=erin, resolution_summary="Cache cleared.",
-                                root_cause="Stale cache after deployment.", fix_kind=fix_kind)
+    def resolve(self, ticket: Ticket, fix_kind: str = FixKind.PERMANENT) -> None:
+        ticket_resolve(ticket=ticket, actor=self.erin, resolution_summary="Cache cleared.",
+                       root_cause="Stale cache after deployment.", fix_kind=fix_kind)
 
-    tickets = []
+    def open_with_work(self) -> Ticket:
+        """Open: triaged, with a step (the ticket's team) and an internal note."""
+        ticket = self.open_ticket(Channel.EMAIL)
+        ticket_triage(ticket=ticket, actor=self.erin, **self.staff_intake)
+        ticket_add_step(ticket=ticket, actor=self.erin, kind=StepKind.BASIC_CHECK, action="Checked.",
+                        outcome="Service up.", is_public=False, state=StepState.DONE)
+        ticket_comment(ticket=ticket, actor=self.erin, body="Looks like last month's.", is_internal=True)
+        return ticket
+
+    def waiting_after_a_finished_wait(self) -> Ticket:
+        """In progress, after a finished wait; then waiting on the customer."""
+        erin, carla = self.erin, self.carla
+        ticket = self.started(Channel.API)
+        ticket_add_step(ticket=ticket, actor=self.tom, kind=StepKind.LOG_ANALYSIS, action="Read the logs.",
+                        outcome="Errors found.", is_public=True, state=StepState.DONE)
+        ticket_comment(ticket=ticket, actor=erin, body="We are looking into it.")
+        ticket_comment(ticket=ticket, actor=carla, body="It happened again.")
+        ticket_await_customer(ticket=ticket, actor=erin, reason="Please send a screenshot.")
+        ticket_comment(ticket=ticket, actor=carla, body="Here it is.")  # resumes the ticket
+        ticket_await_customer(ticket=ticket, actor=erin, reason="Please confirm the usernames.")
+        return ticket
+
+    def reopened_then_closed_by_the_customer(self) -> Ticket:
+        """Resolved, reopened by the customer, resolved again; closed by the customer's confirmation."""
+        ticket = self.started(Channel.PORTAL)
+        self.resolve(ticket)
+        ticket_reopen(ticket=ticket, actor=self.carla, reason="The problem came back the next day.")
+        self.resolve(ticket, FixKind.WORKAROUND)
+        ticket_confirm_resolution(ticket=ticket, actor=self.carla)
+        return ticket
+
+    def closed_on_the_customers_behalf(self) -> Ticket:
+        ticket = self.started(Channel.PHONE)
+        self.resolve(ticket)
+        ticket_confirm_resolution(ticket=ticket, actor=self.erin, note="Customer confirmed by phone.",
+                                  channel=Channel.PHONE)
+        return ticket
+
+    def cancelled(self, new: Ticket) -> list[Ticket]:
+        """Cancelled while new, once triaged and while in progress: withdrawn, spam or a duplicate."""
+        tickets = []
+        for source in ("new", "open", "in_progress"):
+            for reason, note, duplicate_of in ((CancelReason.WITHDRAWN, "Withdrawn by the customer.", None),
+                                               (CancelReason.SPAM, "Not a support request.", None),
+                                               (CancelReason.DUPLICATE, "Duplicate of an existing ticket.",
+                                                new)):
+                ticket = self.started(Channel.PHONE) if source == "in_progress" else self.open_ticket(
+                    Channel.EMAIL)
+                if source == "open":
+                    ticket_triage(ticket=ticket, actor=self.erin, **self.staff_intake)
+                ticket_cancel(ticket=ticket, actor=self.erin, reason=reason, note=note,
+                              duplicate_of=duplicate_of)
+                tickets.append(ticket)
+        return tickets
+
+
+def _through_the_services(cast: Cast) -> list[Ticket]:
+    """The histories the bulk planner writes, played through the ticket services."""
+    play = _Histories(cast)
     # New, opened by the customer in the portal and by an engineer on the phone.
-    new = open_ticket(Channel.PORTAL)
-    tickets += [new, open_ticket(Channel.PHONE)]
-    # Open: triaged, with a step (the ticket's team) and an internal note.
-    ticket = open_ticket(Channel.EMAIL)
-    ticket_triage(ticket=ticket, actor=erin, **staff_intake)
-    ticket_add_step(ticket=ticket, actor=erin, kind=StepKind.BASIC_CHECK, action="Checked.",
-                             outcome="Service up.", is_public=False, state=StepState.DONE)
-    ticket_comment(ticket=ticket, actor=erin, body="Looks like last month's.", is_internal=True)
-    tickets.append(ticket)
-    # In progress, after a finished wait; then waiting on the customer.
-    ticket = started(Channel.API)
-    ticket_add_step(ticket=ticket, actor=tom, kind=StepKind.LOG_ANALYSIS, action="Read the logs.",
-                             outcome="Errors found.", is_public=True, state=StepState.DONE)
-    ticket_comment(ticket=ticket, actor=erin, body="We are looking into it.")
-    ticket_comment(ticket=ticket, actor=carla, body="It happened again.")
-    ticket_await_customer(ticket=ticket, actor=erin, reason="Please send a screenshot.")
-    ticket_comment(ticket=ticket, actor=carla, body="Here it is.")  # resumes the ticket
-    ticket_await_customer(ticket=ticket, actor=erin, reason="Please confirm the usernames.")
-    tickets.append(ticket)
-    # Resolved, reopened by the customer, resolved again; closed by the customer's confirmation.
-    ticket = started(Channel.PORTAL)
-    resolve(ticket)
-    ticket_reopen(ticket=ticket, actor=carla, reason="The problem came back the next day.")
-    resolve(ticket, FixKind.WORKAROUND)
-    ticket_confirm_resolution(ticket=ticket, actor=carla)
-    tickets.append(ticket)
-    # Closed on the customer's behalf.
-    ticket = started(Channel.PHONE)
-    resolve(ticket)
-    ticket_confirm_resolution(ticket=ticket, actor=erin, note="Customer confirmed by phone.",
-                                       channel=Channel.PHONE)
-    tickets.append(ticket)
-    # Cancelled while new, once triaged and while in progress: withdrawn, spam or a duplicate.
-    for source in ("new", "open", "in_progress"):
-        for reason, note, duplicate_of in ((CancelReason.WITHDRAWN, "Withdrawn by the customer.", None),
-                                           (CancelReason.SPAM, "Not a support request.", None),
-                                           (CancelReason.DUPLICATE, "Duplicate of an existing ticket.", new)):
-            ticket = started(Channel.PHONE) if source == "in_progress" else open_ticket(Channel.EMAIL)
-            if source == "open":
-                ticket_triage(ticket=ticket, actor=erin, **staff_intake)
-            ticket_cancel(ticket=ticket, actor=erin, reason=reason, note=note,
-                                   duplicate_of=duplicate_of)
-            tickets.append(ticket)
-    return tickets
+    new = play.open_ticket(Channel.PORTAL)
+    return [
+        new, play.open_ticket(Channel.PHONE),
+        play.open_with_work(),
+        play.waiting_after_a_finished_wait(),
+        play.reopened_then_closed_by_the_customer(),
+        play.closed_on_the_customers_behalf(),
+        *play.cancelled(new),
+    ]
 
 
 def test_a_bulk_loaded_timeline_has_the_shape_of_the_services_timeline() -> None:

@@ -71,11 +71,8 @@ def _kinds(ticket: Ticket) -> list[str]:
     return list(ticket.events.order_by("at", "pk").values_list("kind", flat=True))
 
 
-def test_tickets_stand_at_each_rung_of_the_ladders(seeded: dict[str, Ticket]) -> None:
-    assert Ticket.objects.count() == len(DEMO_TICKETS) + len(ladders.ESCALATION_STORIES) + len(demo_cases.CASE_STORIES)
-
-    # Tier 1 → Tier 2 with a criterion, findings, workaround and the package of Tier 1's steps.
-    ticket = seeded["esc-tier2"]
+def _assert_tier2_with_its_package(ticket: Ticket) -> None:
+    """Tier 1 → Tier 2 with a criterion, findings, workaround and the package of Tier 1's steps."""
     assert (_tiers(ticket), ticket.team.name, ticket.assignee.username, ticket.status) == (
         ["Tier 1", "Tier 2"], "Tier 2", "rachel", Status.IN_PROGRESS)
     handoff = Handoff.objects.get(ticket=ticket)
@@ -86,8 +83,9 @@ def test_tickets_stand_at_each_rung_of_the_ladders(seeded: dict[str, Ticket]) ->
     assert [s["kind"] for s in handoff.package["tiers"][0]["steps"]] == [StepKind.BASIC_CHECK,
                                                                          StepKind.KNOWN_ISSUE]
 
-    # Engineering via Tier 2, with a consult to Database Administration answered.
-    ticket = seeded["esc-consult"]
+
+def _assert_engineering_with_a_consult(ticket: Ticket) -> None:
+    """Engineering via Tier 2, with a consult to Database Administration answered."""
     assert (_tiers(ticket), ticket.assignee.username) == (["Tier 1", "Tier 2", "Engineering"], "ella")
     consult = ticket.consults.get()
     assert (consult.team.name, consult.state, consult.replied_by.username) == (
@@ -95,8 +93,9 @@ def test_tickets_stand_at_each_rung_of_the_ladders(seeded: dict[str, Ticket]) ->
     kinds = _kinds(ticket)
     assert kinds.index("consult_requested") < kinds.index("consult_answered")
 
-    # Engineering returns the fixed ticket to Tier 1, which resolves it with the knowledge article.
-    ticket = seeded["esc-returned"]
+
+def _assert_returned_to_tier1(ticket: Ticket) -> None:
+    """Engineering returns the fixed ticket to Tier 1, which resolves it with the knowledge article."""
     assert (_tiers(ticket), ticket.status, ticket.team.name) == (
         ["Tier 1", "Tier 2", "Engineering", "Tier 1"], Status.RESOLVED, "Tier 1")
     back = Handoff.objects.get(ticket=ticket, direction=Direction.RETURN)
@@ -104,8 +103,9 @@ def test_tickets_stand_at_each_rung_of_the_ladders(seeded: dict[str, Ticket]) ->
     assert ticket.knowledge_article.startswith("KB-3107")
     assert current_stint(ticket).clock.state == ClockState.PAUSED  # resolution pauses the tier's time frame
 
-    # A request to send Onsite Support waits for Engineering's team leader or manager.
-    ticket = seeded["esc-onsite"]
+
+def _assert_onsite_waits_for_approval(ticket: Ticket) -> None:
+    """A request to send Onsite Support waits for Engineering's team leader or manager."""
     handoff = Handoff.objects.get(ticket=ticket, to_tier__name="Onsite Support")
     assert (handoff.status, handoff.requested_by.username, current_stint(ticket).tier.name) == (
         HandoffStatus.PENDING_APPROVAL, "ella", "Engineering")
@@ -116,8 +116,10 @@ def test_tickets_stand_at_each_rung_of_the_ladders(seeded: dict[str, Ticket]) ->
     assert can_decide(approval, users["kenji"]) and not can_decide(approval, users["ella"])
     assert approval in ApprovalRequest.objects.decidable_by(users["kenji"])
 
-    # Seed 000: Microsoft L3 approved by Tier 2's team leader with notes; the vendor's case and updates.
-    ticket = seeded["esc-microsoft"]
+
+def _assert_microsoft_approved_with_vendor_work(ticket: Ticket) -> None:
+    """Seed 000: Microsoft L3 approved by Tier 2's team leader with notes; the vendor's case and
+    updates."""
     assert (_tiers(ticket), ticket.status) == (["L1", "L2", "Microsoft L3"], Status.IN_PROGRESS)
     handoff = Handoff.objects.get(ticket=ticket, to_tier__name="Microsoft L3")
     assert (handoff.status, handoff.approval.status, handoff.approval.decided_by.username) == (
@@ -128,8 +130,9 @@ def test_tickets_stand_at_each_rung_of_the_ladders(seeded: dict[str, Ticket]) ->
     assert (engagement.vendor_name, engagement.case_number, engagement.updates.count()) == (
         "Microsoft", "2511230040001234", 2)
 
-    # Sent back with the steps to do first, on the ticket as to-do steps.
-    ticket = seeded["esc-sent-back"]
+
+def _assert_sent_back_with_steps_to_do(ticket: Ticket) -> None:
+    """Sent back with the steps to do first, on the ticket as to-do steps."""
     handoff = Handoff.objects.get(ticket=ticket, to_tier__name="Microsoft L3")
     assert (handoff.status, handoff.approval.status, current_stint(ticket).tier.name) == (
         HandoffStatus.SENT_BACK, ApprovalStatus.CHANGES_REQUESTED, "L2")
@@ -137,13 +140,26 @@ def test_tickets_stand_at_each_rung_of_the_ladders(seeded: dict[str, Ticket]) ->
     assert [s.action for s in to_do] == handoff.approval.suggested_steps and len(to_do) == 2
     assert {s.kind for s in to_do} == {StepKind.SUGGESTED}
 
-    # The IT manager's decision point, with ivan to decide.
-    ticket = seeded["esc-decision"]
+
+def _assert_at_the_decision_point(ticket: Ticket) -> None:
+    """The IT manager's decision point, with ivan to decide."""
     stint = current_stint(ticket)
     assert (_tiers(ticket)[-1], ticket.team.name, ticket.status) == (
         "IT Manager decision", "IT Management", Status.OPEN)
     ivan = Team.objects.get(name="IT Management").leaders.get()
     assert ivan.username == "ivan" and can_decide_at(stint.tier, ivan)
+
+
+def test_tickets_stand_at_each_rung_of_the_ladders(seeded: dict[str, Ticket]) -> None:
+    assert Ticket.objects.count() == len(DEMO_TICKETS) + len(ladders.ESCALATION_STORIES) + len(demo_cases.CASE_STORIES)
+
+    _assert_tier2_with_its_package(seeded["esc-tier2"])
+    _assert_engineering_with_a_consult(seeded["esc-consult"])
+    _assert_returned_to_tier1(seeded["esc-returned"])
+    _assert_onsite_waits_for_approval(seeded["esc-onsite"])
+    _assert_microsoft_approved_with_vendor_work(seeded["esc-microsoft"])
+    _assert_sent_back_with_steps_to_do(seeded["esc-sent-back"])
+    _assert_at_the_decision_point(seeded["esc-decision"])
 
 
 def test_the_ladders_are_loaded_first_and_the_clocks_are_up_to_date(seeded: dict[str, Ticket]) -> None:
@@ -235,16 +251,8 @@ def _assert_nothing_due_right_after_seeding() -> None:
     assert sweep_due_deadlines().fired == 0
 
 
-def test_customer_escalations_stand_at_each_state(seeded: dict[str, Ticket]) -> None:
-    found = _cases()
-    now = timezone.now()
-    assert EscalationCase.objects.count() == len(demo_cases.CASE_STORIES) == 5
-    team = Team.objects.get(name="Customer Escalations")
-    assert (list(team.members.values_list("username", flat=True)), team.manager.username) == (["esme"], "leah")
-    assert [u.username for u in case_core.managers_of(team.members.get())] == ["leah"]
-
-    # (1) carla's fresh request: the team leader (Tier 2's ravi) engaged at once, waiting for esme.
-    case = found["case-requested"]
+def _assert_fresh_request(case: EscalationCase, now: datetime) -> None:
+    """(1) carla's fresh request: the team leader (Tier 2's ravi) engaged at once, waiting for esme."""
     request = case.requests.get()
     assert (case.status, case.level, case.escalation_manager, case.ticket.team.name) == (
         CaseStatus.REQUESTED, "team_leader", None, "Tier 2")
@@ -256,8 +264,10 @@ def test_customer_escalations_stand_at_each_state(seeded: dict[str, Ticket]) -> 
     [ack] = _case_clocks(case)
     assert (ack.kind, ack.state) == (case_core.ACK_CLOCK, ClockState.RUNNING)
 
-    # (2) esme runs an active case: plan, conference calls every 4 business hours, a first call, two updates.
-    case = found["case-active"]
+
+def _assert_active_case(case: EscalationCase) -> None:
+    """(2) esme runs an active case: plan, conference calls every 4 business hours, a first call, two
+    updates."""
     assert (case.status, case.escalation_manager.username, case.communication_mode, case.update_every_minutes) == (
         CaseStatus.ACTIVE, "esme", "conference", 240)
     assert "Priya Raman" in case.required_attendees
@@ -273,8 +283,9 @@ def test_customer_escalations_stand_at_each_state(seeded: dict[str, Ticket]) -> 
                                  "case_active", "case_meeting_outcome", "case_action_done", "case_update",
                                  "case_update"]
 
-    # (3) esme proposed to de-escalate carla's case: carla agrees (or not) in the portal.
-    case = found["case-proposed"]
+
+def _assert_de_escalation_proposed(case: EscalationCase) -> None:
+    """(3) esme proposed to de-escalate carla's case: carla agrees (or not) in the portal."""
     carla = case.ticket.requester
     assert (case.status, case.escalation_manager.username, carla.username) == (
         CaseStatus.DE_ESCALATION_PROPOSED, "esme", "carla")
@@ -283,8 +294,9 @@ def test_customer_escalations_stand_at_each_state(seeded: dict[str, Ticket]) -> 
     assert _participants(case) == [("ella", "sme"), ("esme", "escalation_manager")]
     assert _case_kinds(case)[-3:] == ["case_update", "case_update", "case_de_escalation_proposed"]
 
-    # (4) felix agreed in the portal: de-escalated, its update clock stopped.
-    case = found["case-de-escalated"]
+
+def _assert_de_escalated(case: EscalationCase) -> None:
+    """(4) felix agreed in the portal: de-escalated, its update clock stopped."""
     assert (case.status, case.agreed_by.username, case.agreement_channel, case.level) == (
         CaseStatus.DE_ESCALATED, "felix", Channel.PORTAL, "team_manager")
     assert _participants(case) == [("esme", "escalation_manager"), ("kenji", "team_leader"),
@@ -293,8 +305,9 @@ def test_customer_escalations_stand_at_each_state(seeded: dict[str, Ticket]) -> 
     assert _case_kinds(case)[-2:] == ["case_de_escalation_proposed", "case_de_escalated"]
     assert case.ticket.status == Status.IN_PROGRESS
 
-    # (5) Seed 000: team leader → team manager → leadership review, the brief ready, back to active.
-    case = found["case-leadership"]
+
+def _assert_leadership_reviewed(case: EscalationCase) -> None:
+    """(5) Seed 000: team leader → team manager → leadership review, the brief ready, back to active."""
     assert list(case.requests.order_by("pk").values_list("level", "requested_by__username")) == [
         ("team_leader", "grace"), ("team_manager", "grace"), ("leadership", "grace")]
     assert (case.status, case.level, case.ticket.team.name) == (CaseStatus.ACTIVE, "leadership", "Engineering")
@@ -311,6 +324,21 @@ def test_customer_escalations_stand_at_each_state(seeded: dict[str, Ticket]) -> 
     assert kinds[kinds.index("case_leadership_review"):] == [
         "case_leadership_review", "case_brief", "case_brief", "case_brief", "case_leadership_done", "case_update"]
     assert case.updates.count() == 3
+
+
+def test_customer_escalations_stand_at_each_state(seeded: dict[str, Ticket]) -> None:
+    found = _cases()
+    now = timezone.now()
+    assert EscalationCase.objects.count() == len(demo_cases.CASE_STORIES) == 5
+    team = Team.objects.get(name="Customer Escalations")
+    assert (list(team.members.values_list("username", flat=True)), team.manager.username) == (["esme"], "leah")
+    assert [u.username for u in case_core.managers_of(team.members.get())] == ["leah"]
+
+    _assert_fresh_request(found["case-requested"], now)
+    _assert_active_case(found["case-active"])
+    _assert_de_escalation_proposed(found["case-proposed"])
+    _assert_de_escalated(found["case-de-escalated"])
+    _assert_leadership_reviewed(found["case-leadership"])
 
     _assert_nothing_due_right_after_seeding()
 

@@ -6,7 +6,8 @@ saving the form used to clear the date.)"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -19,16 +20,19 @@ from tickets.models import Status, Ticket
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_date_fields_keep_the_critical_milestone_when_saved_unchanged(page, shots, world: World) -> None:
-    from playwright.sync_api import expect
-
-    # A day after the 12th of its month, so that day and month cannot be swapped unnoticed.
+def _a_milestone_after_the_12th() -> tuple[date, str]:
+    """A day after the 12th of its month, so that day and month cannot be swapped unnoticed."""
     milestone = timezone.localdate() + timedelta(days=40)
     while milestone.day <= 12:
         milestone += timedelta(days=1)
     iso = milestone.isoformat()
+    return milestone, iso
 
-    # Console triage: the form shows the milestone; triaging unchanged keeps it.
+
+def _console_triage_keeps_it(page: Any, shots: Any, world: World, milestone: date, iso: str) -> Ticket:
+    """Console triage: the form shows the milestone; triaging unchanged keeps it."""
+    from playwright.sync_api import expect
+
     fresh = new_ticket(world, critical_milestone=milestone, workaround="")
     sign_in_desk(page, "erin")
     page.goto(f"/desk/tickets/{fresh.pk}/")
@@ -39,8 +43,13 @@ def test_date_fields_keep_the_critical_milestone_when_saved_unchanged(page, shot
     expect(page.locator("#transition-start")).to_be_attached()
     fresh.refresh_from_db()
     assert (fresh.status, fresh.critical_milestone) == (Status.OPEN, milestone)
+    return fresh
 
-    # Console "Edit intake", saved unchanged.
+
+def _edit_intake_keeps_it(page: Any, fresh: Ticket, milestone: date, iso: str) -> None:
+    """Console "Edit intake", saved unchanged."""
+    from playwright.sync_api import expect
+
     page.goto(f"/desk/tickets/{fresh.pk}/intake/")
     expect(page.locator("input[name=critical_milestone]")).to_have_value(iso)
     page.click("button:has-text('Save intake')")
@@ -48,7 +57,11 @@ def test_date_fields_keep_the_critical_milestone_when_saved_unchanged(page, shot
     fresh.refresh_from_db()
     assert fresh.critical_milestone == milestone
 
-    # Console "Record an escalation request": prefilled from the ticket, the date left as shown.
+
+def _console_escalation_request_keeps_it(page: Any, shots: Any, fresh: Ticket, milestone: date, iso: str) -> None:
+    """Console "Record an escalation request": prefilled from the ticket, the date left as shown."""
+    from playwright.sync_api import expect
+
     page.goto(f"/desk/tickets/{fresh.pk}/#case")
     page.click("#case_request > summary")
     expect(page.locator("input[name=case_request-critical_milestone]")).to_have_value(iso)
@@ -60,7 +73,11 @@ def test_date_fields_keep_the_critical_milestone_when_saved_unchanged(page, shot
     expect(page.locator("#case-requests")).to_be_visible()
     assert CaseRequest.objects.get(case__ticket=fresh).critical_milestone == milestone
 
-    # Portal escalation request on another of Carla's requests, the date left as prefilled.
+
+def _portal_escalation_request_keeps_it(page: Any, shots: Any, world: World, milestone: date, iso: str) -> None:
+    """Portal escalation request on another of Carla's requests, the date left as prefilled."""
+    from playwright.sync_api import expect
+
     other = triaged(world, critical_milestone=milestone, workaround="")
     sign_out(page)
     sign_in_portal(page, "carla")
@@ -73,8 +90,12 @@ def test_date_fields_keep_the_critical_milestone_when_saved_unchanged(page, shot
     expect(page.locator("#case-state")).to_have_text("We received your escalation")
     assert CaseRequest.objects.get(case__ticket=other).critical_milestone == milestone
 
-    # Portal new request: a refused request (a forbidden file) comes back with the typed date,
-    # and sending it again unchanged keeps it.
+
+def _portal_new_request_keeps_it_through_a_refusal(page: Any, shots: Any, milestone: date, iso: str) -> None:
+    """Portal new request: a refused request (a forbidden file) comes back with the typed date, and
+    sending it again unchanged keeps it."""
+    from playwright.sync_api import expect
+
     page.goto("/portal/requests/new/")
     page.fill("input[name=summary]", "Payslips show last month's tax code")
     page.fill("textarea[name=description]", "Every payslip uses the old tax code since Monday.")
@@ -90,3 +111,12 @@ def test_date_fields_keep_the_critical_milestone_when_saved_unchanged(page, shot
     page.click("button:has-text('Send my request')")
     expect(page.locator("#status-words")).to_have_text("Received")
     assert Ticket.objects.get(summary="Payslips show last month's tax code").critical_milestone == milestone
+
+
+def test_date_fields_keep_the_critical_milestone_when_saved_unchanged(page, shots, world: World) -> None:
+    milestone, iso = _a_milestone_after_the_12th()
+    fresh = _console_triage_keeps_it(page, shots, world, milestone, iso)
+    _edit_intake_keeps_it(page, fresh, milestone, iso)
+    _console_escalation_request_keeps_it(page, shots, fresh, milestone, iso)
+    _portal_escalation_request_keeps_it(page, shots, world, milestone, iso)
+    _portal_new_request_keeps_it_through_a_refusal(page, shots, milestone, iso)

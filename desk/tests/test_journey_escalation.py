@@ -4,11 +4,15 @@ with the hand-off package at the top of the ticket page."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 
-from escalations.models import Handoff, TierStint
+from escalations.models import Handoff, Tier, TierStint
 from escalations.tests.conftest import World, triaged
 from tests_support.factories import PASSWORD
+from tickets.models import Ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,22 +27,21 @@ def sign_in(page: object, username: str) -> None:
     expect(page.get_by_role("heading", name="My work")).to_be_visible()
 
 
-def test_it_escalates_a_documented_ticket_from_tier_1_to_tier_2(
-    page, shots, browser, live_server, world: World, tmp_path
-) -> None:
+def _erin_opens_the_ticket_in_tier_1(page: Any, shots: Any, ticket: Ticket) -> None:
+    """Erin (Tier 1) opens the ticket: it is in Tier 1, with its tier time frame running."""
     from playwright.sync_api import expect
 
-    ticket = triaged(world, summary="ERP payroll export loops on March data")
-    tier2, engineering = world.tier("Tier 2"), world.tier("Engineering")
-
-    # Erin (Tier 1) opens the ticket: it is in Tier 1, with its tier time frame running.
     sign_in(page, "erin")
     page.goto(f"/desk/tickets/{ticket.pk}/")
     expect(page.locator("#current-tier")).to_have_text("Tier 1 · level 1 · Internal")
     expect(page.locator("#tier .tier-clock .sla")).to_contain_text("Tier time frame:")
     shots("tier-1-ticket")
 
-    # She opens the escalate form: what every tier above requires is shown before submitting.
+
+def _she_fills_the_escalate_form_for_engineering(page: Any, shots: Any, engineering: Tier) -> None:
+    """She opens the escalate form: what every tier above requires is shown before submitting."""
+    from playwright.sync_api import expect
+
     page.click("#tier-escalate > summary")
     requirements = page.locator("#requirements")
     expect(requirements).to_contain_text("Engineering")
@@ -49,7 +52,11 @@ def test_it_escalates_a_documented_ticket_from_tier_1_to_tier_2(
     shots("escalate-to-engineering-form")
     page.locator("form[data-form=escalate] button[type=submit]").click()
 
-    # Refused: no criterion and no documented troubleshooting; what she typed is kept.
+
+def _engineering_is_refused_and_her_input_kept(page: Any, shots: Any, ticket: Ticket, engineering: Tier) -> None:
+    """Refused: no criterion and no documented troubleshooting; what she typed is kept."""
+    from playwright.sync_api import expect
+
     refusal = page.locator("form[data-form=escalate] .refusal")
     expect(refusal).to_contain_text("Escalation to Engineering refused")
     expect(refusal).to_contain_text("Missing: an escalation criterion for Engineering")
@@ -60,7 +67,11 @@ def test_it_escalates_a_documented_ticket_from_tier_1_to_tier_2(
     shots("escalation-refused")
     assert not Handoff.objects.filter(ticket=ticket).exists()
 
-    # She documents what she did, with the log.
+
+def _she_documents_a_step_with_the_log(page: Any, shots: Any, tmp_path: Path) -> None:
+    """She documents what she did, with the log."""
+    from playwright.sync_api import expect
+
     log = tmp_path / "export.log"
     log.write_text("02:00:01 export start\n02:31:40 period 2026-03 restarted (loop 14)\n")
     page.click("#add-step > summary")
@@ -72,7 +83,11 @@ def test_it_escalates_a_documented_ticket_from_tier_1_to_tier_2(
     expect(page.locator("#troubleshooting .step")).to_contain_text("Log analysis")
     shots("step-documented")
 
-    # Escalating to Tier 2 with one of its criteria is accepted.
+
+def _she_escalates_to_tier_2(page: Any, shots: Any, ticket: Ticket, tier2: Tier) -> None:
+    """Escalating to Tier 2 with one of its criteria is accepted."""
+    from playwright.sync_api import expect
+
     page.click("#tier-escalate > summary")
     page.select_option("select[name=escalate-to_tier]", str(tier2.pk))
     page.select_option("select[name=escalate-criterion]", str(tier2.criteria.get(text="Potential bug").pk))
@@ -85,7 +100,11 @@ def test_it_escalates_a_documented_ticket_from_tier_1_to_tier_2(
     assert (handoff.status, handoff.to_tier, handoff.criterion_text) == ("completed", tier2, "Potential bug")
     assert TierStint.objects.get(ticket=ticket, left_at__isnull=True).tier == tier2
 
-    # Tom (Tier 2) finds it in the Tier 2 queue and reads the package at the top of the ticket.
+
+def _tom_reads_the_package_from_the_tier_2_queue(shots: Any, browser: Any, live_server: Any, ticket: Ticket, tier2: Tier) -> None:
+    """Tom (Tier 2) finds it in the Tier 2 queue and reads the package at the top of the ticket."""
+    from playwright.sync_api import expect
+
     context = browser.new_context(viewport={"width": 1360, "height": 900}, base_url=live_server.url)
     try:
         tom = context.new_page()
@@ -115,3 +134,17 @@ def test_it_escalates_a_documented_ticket_from_tier_1_to_tier_2(
         shots("tier-2-package")
     finally:
         context.close()
+
+
+def test_it_escalates_a_documented_ticket_from_tier_1_to_tier_2(
+    page, shots, browser, live_server, world: World, tmp_path
+) -> None:
+    ticket = triaged(world, summary="ERP payroll export loops on March data")
+    tier2, engineering = world.tier("Tier 2"), world.tier("Engineering")
+
+    _erin_opens_the_ticket_in_tier_1(page, shots, ticket)
+    _she_fills_the_escalate_form_for_engineering(page, shots, engineering)
+    _engineering_is_refused_and_her_input_kept(page, shots, ticket, engineering)
+    _she_documents_a_step_with_the_log(page, shots, tmp_path)
+    _she_escalates_to_tier_2(page, shots, ticket, tier2)
+    _tom_reads_the_package_from_the_tier_2_queue(shots, browser, live_server, ticket, tier2)

@@ -3,10 +3,14 @@ typed), follows the request, replies while we wait for them and confirms the res
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 
+from accounts.models import User
 from tests_support.factories import PASSWORD
-from tickets.models import Ticket
+from tickets.models import Category, Service, Ticket
 from tickets.services.lifecycle import ticket_await_customer, ticket_resolve, ticket_start, ticket_triage
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -15,9 +19,8 @@ RESOLUTION = {"resolution_summary": "Re-ran the export with the corrected tax ta
               "root_cause": "Stale tax table", "fix_kind": "permanent"}
 
 
-def test_it_takes_a_customer_from_sign_in_to_a_confirmed_resolution(
-    page, shots, customer, engineer, team_leader, team_manager, service, category, tmp_path
-) -> None:
+def _sign_in(page: Any, shots: Any, customer: User) -> None:
+    """Sign in: no requests yet."""
     from playwright.sync_api import expect
 
     page.goto("/portal/")
@@ -29,7 +32,11 @@ def test_it_takes_a_customer_from_sign_in_to_a_confirmed_resolution(
     expect(page.get_by_role("heading", name="Your organisation's requests")).to_be_visible()
     shots("requests-empty")
 
-    # A first try without what they see: refused, what was typed is kept, files must be chosen again.
+
+def _ask_for_help_refused_then_sent(page: Any, shots: Any, service: Service, tmp_path: Path) -> Ticket:
+    """A first try without what they see: refused, what was typed is kept, files must be chosen again."""
+    from playwright.sync_api import expect
+
     page.get_by_role("link", name="Ask us for help").first.click()
     screenshot = tmp_path / "error.png"
     screenshot.write_bytes(b"\x89PNG fake screenshot")
@@ -50,8 +57,13 @@ def test_it_takes_a_customer_from_sign_in_to_a_confirmed_resolution(
     ticket = Ticket.objects.get()
     assert (ticket.channel, ticket.attachments.count()) == ("portal", 1)
     shots("request-sent")
+    return ticket
 
-    # We take it, ask for something; the customer replies and work resumes.
+
+def _we_ask_and_the_customer_replies(page: Any, shots: Any, ticket: Ticket, engineer: User, team_manager: User, category: Category) -> None:
+    """We take it, ask for something; the customer replies and work resumes."""
+    from playwright.sync_api import expect
+
     ticket_triage(ticket=ticket, actor=engineer, priority="P2", category=category,
                            replication_steps="none", error_messages="none", recent_changes="none")
     ticket_start(ticket=ticket, actor=engineer)
@@ -66,7 +78,11 @@ def test_it_takes_a_customer_from_sign_in_to_a_confirmed_resolution(
     ticket.refresh_from_db()
     assert ticket.status == "in_progress"
 
-    # Resolved: the customer confirms.
+
+def _the_customer_confirms_the_resolution(page: Any, shots: Any, ticket: Ticket, engineer: User) -> None:
+    """Resolved: the customer confirms."""
+    from playwright.sync_api import expect
+
     ticket_resolve(ticket=ticket, actor=engineer, **RESOLUTION)
     page.reload()
     expect(page.locator("#resolution")).to_contain_text("Re-ran the export with the corrected tax table.")
@@ -77,3 +93,12 @@ def test_it_takes_a_customer_from_sign_in_to_a_confirmed_resolution(
     ticket.refresh_from_db()
     assert (ticket.status, ticket.close_kind) == ("closed", "confirmed_by_customer")
     assert ticket.events.get(kind="confirm_resolution").details["channel"] == "portal"
+
+
+def test_it_takes_a_customer_from_sign_in_to_a_confirmed_resolution(
+    page, shots, customer, engineer, team_leader, team_manager, service, category, tmp_path
+) -> None:
+    _sign_in(page, shots, customer)
+    ticket = _ask_for_help_refused_then_sent(page, shots, service, tmp_path)
+    _we_ask_and_the_customer_replies(page, shots, ticket, engineer, team_manager, category)
+    _the_customer_confirms_the_resolution(page, shots, ticket, engineer)

@@ -7,10 +7,12 @@ one click; the case is de-escalated."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
 
+from accounts.models import User
 from cases.models import CaseRequest, EscalationCase
 from escalations.tests.conftest import World
 from tests_support.factories import PASSWORD, CategoryFactory, make_agent
@@ -48,13 +50,10 @@ def sign_out(page: object) -> None:
     page.context.clear_cookies()
 
 
-def test_seed_002_a_customer_escalates_and_agrees_to_de_escalate(page, shots, live_server, world: World) -> None:
+def _carla_asks_for_help_and_tier_1_takes_it(page: Any, shots: Any, world: World) -> tuple[Ticket, str]:
+    """Carla asks for help in the portal; Tier 1 takes the request."""
     from playwright.sync_api import expect
 
-    esme = make_agent("Escalation manager", username="esme", first_name="Esme", last_name="Holloway",
-                      email="esme@desk.example", phone="+44 20 7946 0001")
-
-    # Carla asks for help in the portal; Tier 1 takes the request.
     sign_in_portal(page, "carla")
     page.get_by_role("link", name="Ask us for help").first.click()
     page.fill("input[name=summary]", "Payslips show last month's tax code")
@@ -72,14 +71,24 @@ def test_seed_002_a_customer_escalates_and_agrees_to_de_escalate(page, shots, li
                            replication_steps="none", error_messages="none", recent_changes="none")
     page.reload()
     shots("request-sent")
+    return ticket, milestone
 
-    # She requests an escalation: the review is prefilled from the request.
+
+def _the_review_is_prefilled(page: Any, milestone: str) -> None:
+    """She requests an escalation: the review is prefilled from the request."""
+    from playwright.sync_api import expect
+
     panel = page.locator("#escalation")
     expect(panel.locator("#escalation-request > summary")).to_have_text("Request an escalation")
     expect(page.locator("textarea[name=escalation-business_impact]")).to_have_value("Payroll cannot run on Friday.")
     expect(page.locator("input[name=escalation-critical_milestone]")).to_have_value(milestone)
     expect(panel).to_contain_text("If there is a workaround, why doesn't it work for you?")
-    # First without answers: refused with the missing list, what she typed is kept.
+
+
+def _refused_without_answers_then_received(page: Any, shots: Any, world: World) -> EscalationCase:
+    """First without answers: refused with the missing list, what she typed is kept."""
+    from playwright.sync_api import expect
+
     page.check("input[name=escalation-level][value=team_leader]")
     page.fill("textarea[name=escalation-business_impact]", "Payroll for 800 staff cannot run on Friday.")
     page.click("#escalation-form button[type=submit]")
@@ -103,8 +112,13 @@ def test_seed_002_a_customer_escalates_and_agrees_to_de_escalate(page, shots, li
     shots("escalation-received")
     case = EscalationCase.objects.get()
     assert (case.status, case.level, CaseRequest.objects.get().channel) == ("requested", "team_leader", "portal")
+    return case
 
-    # Esme, escalation manager, acknowledges it in the console and agrees the plans.
+
+def _esme_acknowledges_agrees_the_plans_and_updates(page: Any, shots: Any, world: World, ticket: Ticket, esme: User, case: EscalationCase) -> None:
+    """Esme, escalation manager, acknowledges it in the console and agrees the plans."""
+    from playwright.sync_api import expect
+
     sign_out(page)
     sign_in_desk(page, "esme")
     page.goto(f"/desk/tickets/{ticket.pk}/#case")
@@ -137,7 +151,11 @@ def test_seed_002_a_customer_escalates_and_agrees_to_de_escalate(page, shots, li
     EscalationCase.objects.filter(pk=case.pk).update(brief=SECRET_BRIEF)  # never for the customer
     shots("console-updates")
 
-    # Carla sees every public step: the manager, the plan, the updates.
+
+def _carla_sees_every_public_step(page: Any, shots: Any, ticket: Ticket) -> None:
+    """Carla sees every public step: the manager, the plan, the updates."""
+    from playwright.sync_api import expect
+
     sign_out(page)
     sign_in_portal(page, "carla")
     page.goto(f"/portal/requests/{ticket.pk}/#escalation")
@@ -152,7 +170,11 @@ def test_seed_002_a_customer_escalates_and_agrees_to_de_escalate(page, shots, li
     expect(page.locator("body")).not_to_contain_text(SECRET_BRIEF)
     shots("portal-escalation-active")
 
-    # Esme proposes de-escalation.
+
+def _esme_proposes_de_escalation(page: Any, shots: Any, ticket: Ticket) -> None:
+    """Esme proposes de-escalation."""
+    from playwright.sync_api import expect
+
     sign_out(page)
     sign_in_desk(page, "esme")
     page.goto(f"/desk/tickets/{ticket.pk}/#case")
@@ -164,7 +186,11 @@ def test_seed_002_a_customer_escalates_and_agrees_to_de_escalate(page, shots, li
     expect(page.locator("#case-status")).to_have_text("De-escalation proposed")
     shots("console-proposed")
 
-    # Carla agrees with one click.
+
+def _carla_agrees_and_the_case_is_de_escalated(page: Any, shots: Any, world: World, ticket: Ticket, case: EscalationCase) -> None:
+    """Carla agrees with one click."""
+    from playwright.sync_api import expect
+
     sign_out(page)
     sign_in_portal(page, "carla")
     page.goto(f"/portal/requests/{ticket.pk}/#escalation")
@@ -185,3 +211,16 @@ def test_seed_002_a_customer_escalates_and_agrees_to_de_escalate(page, shots, li
     expect(page.locator("#case-history li")).to_have_count(len(kinds))
     assert [li.get_attribute("data-kind") for li in page.locator("#case-history li").all()] == kinds
     expect(page.locator("#case-history li").last).to_contain_text("Escalation closed with your agreement")
+
+
+def test_seed_002_a_customer_escalates_and_agrees_to_de_escalate(page, shots, live_server, world: World) -> None:
+    esme = make_agent("Escalation manager", username="esme", first_name="Esme", last_name="Holloway",
+                      email="esme@desk.example", phone="+44 20 7946 0001")
+
+    ticket, milestone = _carla_asks_for_help_and_tier_1_takes_it(page, shots, world)
+    _the_review_is_prefilled(page, milestone)
+    case = _refused_without_answers_then_received(page, shots, world)
+    _esme_acknowledges_agrees_the_plans_and_updates(page, shots, world, ticket, esme, case)
+    _carla_sees_every_public_step(page, shots, ticket)
+    _esme_proposes_de_escalation(page, shots, ticket)
+    _carla_agrees_and_the_case_is_de_escalated(page, shots, world, ticket, case)
