@@ -20,14 +20,6 @@ ROOT = Path(__file__).resolve().parents[2]
 NOT_YET = {
     ("tickets/services/lifecycle.py", "close_unconfirmed"),  # the system's own move
     ("tickets/services/lifecycle.py", "hand_over"),  # the tier hand-over, for the escalations app
-    ("cases/services.py", "acknowledge"),  # the cases branch moves these
-    ("cases/services.py", "activate"),
-    ("cases/services.py", "start_leadership_review"),
-    ("cases/services.py", "finish_leadership_review"),
-    ("cases/services.py", "propose_de_escalation"),
-    ("cases/services.py", "de_escalate"),
-    ("cases/services.py", "keep_escalated"),
-    ("cases/services.py", "close"),
 }
 
 
