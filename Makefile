@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test bench bench-sweep lint messages setup clean
+.PHONY: run test bench bench-sweep lint format messages setup clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ bench-sweep: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+## make format: lay the code out as `make lint` and CI expect (ruff format, 110 columns).
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
 
 ## make messages: re-extract the translatable strings into locale/<lang>/LC_MESSAGES/django.po (English,
 ## the source, and every language already there), then compile the translations to .mo (docs/translation.md).

@@ -107,8 +107,7 @@ def category(db):
 def ticket(org, customer, engineer, service, category):
     """A new ticket with its intake fully documented, from Acme, for Tier 1's service."""
     return TicketFactory(
-        organisation=org, requester=customer, created_by=engineer, service=service,
-        category=category,
+        organisation=org, requester=customer, created_by=engineer, service=service, category=category
     )
 
 
@@ -142,7 +141,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if environment.in_ci():
         missing = environment.missing_components()
         if missing:
-            pytest.exit("CI requires PostgreSQL, Redis, Chromium and IMAP: " + "; ".join(missing), returncode=3)
+            pytest.exit(
+                "CI requires PostgreSQL, Redis, Chromium and IMAP: " + "; ".join(missing), returncode=3
+            )
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -190,8 +191,13 @@ def _on_the_server(sql: str, params: list[object]) -> list[tuple]:
     from django.db import connections
 
     settings_dict = connections["default"].settings_dict
-    admin = psycopg2.connect(dbname="postgres", user=settings_dict["USER"], password=settings_dict["PASSWORD"],
-                             host=settings_dict["HOST"] or None, port=settings_dict["PORT"] or None)
+    admin = psycopg2.connect(
+        dbname="postgres",
+        user=settings_dict["USER"],
+        password=settings_dict["PASSWORD"],
+        host=settings_dict["HOST"] or None,
+        port=settings_dict["PORT"] or None,
+    )
     try:
         admin.autocommit = True
         with admin.cursor() as cursor:
@@ -221,12 +227,16 @@ def django_db_setup(django_db_setup: None, django_db_blocker: object) -> object:
     connections.close_all()
     if left := _other_sessions(database):
         # Let the drop succeed all the same, so that the next run starts clean.
-        _on_the_server("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [database])
+        _on_the_server(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [database]
+        )
         message = (
             f"{len(left)} database session(s) still open on {database} at the end of the run "
             "(a connection nobody closed; terminated so the test database could be dropped):\n"
-            + "\n".join(f"  pid {pid}: opened by {app or '?'!r}, {state}, last query {query!r}"
-                        for pid, app, state, query in left)
+            + "\n".join(
+                f"  pid {pid}: opened by {app or '?'!r}, {state}, last query {query!r}"
+                for pid, app, state, query in left
+            )
         )
         if _strict_about_sessions():
             pytest.fail(message, pytrace=False)

@@ -29,8 +29,9 @@ def main() -> int:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "CI"}}
     env["PORT"] = PORT
     log = (work / "make-run.log").open("w")
-    proc = subprocess.Popen(["make", "run"], cwd=clone, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        ["make", "run"], cwd=clone, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
     try:
         deadline = time.time() + 900
         while time.time() < deadline:
@@ -52,7 +53,9 @@ def main() -> int:
         data = urllib.parse.urlencode(
             {"username": "erin", "password": "demo", "csrfmiddlewaretoken": token}
         ).encode()
-        request = urllib.request.Request(f"{BASE}/desk/login/", data=data, headers={"Referer": f"{BASE}/desk/login/"})
+        request = urllib.request.Request(
+            f"{BASE}/desk/login/", data=data, headers={"Referer": f"{BASE}/desk/login/"}
+        )
         page = opener.open(request, timeout=30).read().decode()
         assert "My work" in page, "signing in with the demo login did not reach the console"
         queue = opener.open(f"{BASE}/desk/queue/", timeout=30).read().decode()

@@ -29,7 +29,10 @@ class UserAdmin(BaseUserAdmin):
     ]
     add_fieldsets = [
         *BaseUserAdmin.add_fieldsets,
-        ("Contact and organisation", {"fields": ["email", "first_name", "last_name", "title", "phone", "organisation"]}),
+        (
+            "Contact and organisation",
+            {"fields": ["email", "first_name", "last_name", "title", "phone", "organisation"]},
+        ),
     ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> Any:
@@ -45,8 +48,9 @@ class UserAdmin(BaseUserAdmin):
             readonly += ["groups", "is_superuser", "is_staff", "user_permissions"]
         return list(dict.fromkeys(readonly))
 
-    def formfield_for_manytomany(self, db_field: ManyToManyField, request: HttpRequest,
-                                 **kwargs: Any) -> ModelMultipleChoiceField | None:
+    def formfield_for_manytomany(
+        self, db_field: ManyToManyField, request: HttpRequest, **kwargs: Any
+    ) -> ModelMultipleChoiceField | None:
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
         if db_field.name == "groups" and field is not None and not request.user.is_superuser:
             field.queryset = field.queryset.exclude(name=str(Role.ADMINISTRATOR))
@@ -89,8 +93,10 @@ class AccessAttemptAdmin(AxesAccessAttemptAdmin):
 
     actions = ["unlock_selected", *AxesAccessAttemptAdmin.actions]
 
-    @admin.action(description=_("Unlock: clear the failed logins of the selected rows and of their usernames"),
-                  permissions=["delete"])
+    @admin.action(
+        description=_("Unlock: clear the failed logins of the selected rows and of their usernames"),
+        permissions=["delete"],
+    )
     def unlock_selected(self, request: HttpRequest, queryset: QuerySet[AccessAttempt]) -> None:
         # An address's lock-out is lifted by selecting its rows (search by address); a username's
         # rows from every address go together, so a user locked out by name signs in again.
@@ -99,8 +105,13 @@ class AccessAttemptAdmin(AxesAccessAttemptAdmin):
             usernames=queryset.values_list("username", flat=True),
             reason=f"admin {request.user.get_username()}",
         )
-        self.message_user(request, ngettext(
-            "Unlocked: %(count)d failed-login record cleared.",
-            "Unlocked: %(count)d failed-login records cleared.",
-            count,
-        ) % {"count": count}, messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext(
+                "Unlocked: %(count)d failed-login record cleared.",
+                "Unlocked: %(count)d failed-login records cleared.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )

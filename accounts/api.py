@@ -36,7 +36,9 @@ class TokenLoginView(ObtainAuthToken):
         operation_id="auth_token_create",
         responses={
             200: AuthTokenSerializer,
-            400: OpenApiResponse(InvalidInputSerializer, description="Wrong username or password, or a field missing."),
+            400: OpenApiResponse(
+                InvalidInputSerializer, description="Wrong username or password, or a field missing."
+            ),
             429: OpenApiResponse(
                 ErrorSerializer,
                 description="Too many failed sign-ins (locked out for a while) or too many requests: "

@@ -66,7 +66,9 @@ def lockout_message(minutes: int) -> str:
 
 
 def lockout_response(
-    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict[str, Any] | None = None
+    request: HttpRequest,
+    original_response: HttpResponse | None = None,
+    credentials: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """Axes' AXES_LOCKOUT_CALLABLE: 429, as a page of the site the login came from or as JSON."""
     minutes = minutes_left(request, credentials)
@@ -79,20 +81,14 @@ def lockout_response(
         response = render(
             request,
             "portal/locked_out.html" if portal else "desk/locked_out.html",
-            {
-                "minutes": minutes,
-                "message": lockout_message(minutes),
-                **links.sign_in_paths(portal=portal),
-            },
+            {"minutes": minutes, "message": lockout_message(minutes), **links.sign_in_paths(portal=portal)},
             status=status,
         )
     response["Retry-After"] = str(minutes * 60)
     return response
 
 
-def unlock(
-    *, usernames: Iterable[str | None] = (), attempt_ids: Iterable[int] = (), reason: str = ""
-) -> int:
+def unlock(*, usernames: Iterable[str | None] = (), attempt_ids: Iterable[int] = (), reason: str = "") -> int:
     """Lift lock-outs: these usernames' failed attempts (from any address) and these attempt rows go."""
     names = sorted({name for name in usernames if name})
     ids = list(attempt_ids)

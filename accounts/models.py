@@ -88,9 +88,7 @@ class User(AbstractUser):
     @cached_property
     def led_team_ids(self) -> frozenset[int]:
         return frozenset(
-            Team.objects.filter(models.Q(leaders=self) | models.Q(manager=self)).values_list(
-                "pk", flat=True
-            )
+            Team.objects.filter(models.Q(leaders=self) | models.Q(manager=self)).values_list("pk", flat=True)
         )
 
     @property
@@ -112,9 +110,7 @@ class Team(models.Model):
     description = models.TextField(blank=True)
     email = models.EmailField(blank=True, help_text=_("Team mailbox"))
     members = models.ManyToManyField(User, related_name="teams", blank=True)
-    leaders = models.ManyToManyField(
-        User, related_name="led_teams", blank=True, help_text=_("Team leaders")
-    )
+    leaders = models.ManyToManyField(User, related_name="led_teams", blank=True, help_text=_("Team leaders"))
     manager = models.ForeignKey(
         User,
         null=True,
@@ -125,8 +121,10 @@ class Team(models.Model):
     )
     requires_knowledge_update = models.BooleanField(
         default=False,
-        help_text=_("Tickets this team worked need a knowledge-base update (or a reason for "
-        "none) before they can be resolved, as Engineering's do (seed 003)."),
+        help_text=_(
+            "Tickets this team worked need a knowledge-base update (or a reason for "
+            "none) before they can be resolved, as Engineering's do (seed 003)."
+        ),
     )
 
     class Meta:

@@ -23,11 +23,7 @@ _TICKET_WORK = [
 ]
 
 # Team leaders and managers decide gated hand-offs in the console and in Django admin (§5).
-_APPROVER = [
-    "approvals.view_approvalrequest",
-    "approvals.decide_approvalrequest",
-    "escalations.view_handoff",
-]
+_APPROVER = ["approvals.view_approvalrequest", "approvals.decide_approvalrequest", "escalations.view_handoff"]
 _LADDER_CONFIG = [
     f"escalations.{action}_{model}"
     for model in ("escalationpath", "serviceladder", "tier", "escalationcriterion", "tiertimeframe")
@@ -43,14 +39,28 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tickets.confirm_resolution",
     ],
     Role.ENGINEER: _TICKET_WORK,
-    Role.SME: [*_TICKET_READ, "tickets.add_comment", "tickets.add_troubleshootingstep",
-               "tickets.add_attachment", "tickets.view_timelineevent"],
+    Role.SME: [
+        *_TICKET_READ,
+        "tickets.add_comment",
+        "tickets.add_troubleshootingstep",
+        "tickets.add_attachment",
+        "tickets.view_timelineevent",
+    ],
     Role.TEAM_LEADER: [*_TICKET_WORK, *_APPROVER],
     Role.TEAM_MANAGER: [*_TICKET_WORK, *_APPROVER],
-    Role.ESCALATION_MANAGER: [*_TICKET_READ, "tickets.add_comment", "tickets.add_attachment",
-                              "tickets.view_timelineevent", "cases.manage_escalationcase"],
-    Role.LEADERSHIP: [*_TICKET_READ, "tickets.add_comment", "tickets.view_timelineevent",
-                      "cases.review_escalationcase"],
+    Role.ESCALATION_MANAGER: [
+        *_TICKET_READ,
+        "tickets.add_comment",
+        "tickets.add_attachment",
+        "tickets.view_timelineevent",
+        "cases.manage_escalationcase",
+    ],
+    Role.LEADERSHIP: [
+        *_TICKET_READ,
+        "tickets.add_comment",
+        "tickets.view_timelineevent",
+        "cases.review_escalationcase",
+    ],
     # The IT manager works the tickets that reach the decision point (seed 001).
     Role.IT_MANAGER: _TICKET_WORK,
     Role.ADMINISTRATOR: [
@@ -81,8 +91,17 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "axes.delete_accessattempt",
         "axes.view_accessfailurelog",
         "axes.view_accesslog",
-        *[f"escalations.view_{model}" for model in ("handoff", "tierstint", "consult", "vendorengagement",
-                                                     "vendorupdate", "managerdecision")],
+        *[
+            f"escalations.view_{model}"
+            for model in (
+                "handoff",
+                "tierstint",
+                "consult",
+                "vendorengagement",
+                "vendorupdate",
+                "managerdecision",
+            )
+        ],
     ],
 }
 

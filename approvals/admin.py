@@ -76,7 +76,8 @@ class ApprovalsShownFilter(admin.SimpleListFilter):
 
 class ApproveForm(forms.Form):
     notes = forms.CharField(
-        label=_("Approval notes (required)"), required=False,
+        label=_("Approval notes (required)"),
+        required=False,
         widget=forms.Textarea(attrs={"rows": 5, "cols": 80}),
         help_text=_("What you reviewed and why it may go ahead; recorded with the decision."),
     )
@@ -84,12 +85,13 @@ class ApproveForm(forms.Form):
 
 class RequestChangesForm(forms.Form):
     steps = forms.CharField(
-        label=_("Additional troubleshooting steps (required, one per line)"), required=False,
+        label=_("Additional troubleshooting steps (required, one per line)"),
+        required=False,
         widget=forms.Textarea(attrs={"rows": 6, "cols": 80}),
         help_text=_("Each line becomes a step to do before a new request can be filed."),
     )
     notes = forms.CharField(
-        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 80})
     )
 
     def step_lines(self) -> list[str]:
@@ -138,16 +140,53 @@ class ApprovalRequestAdmin(admin.ModelAdmin):
     actions = ["approve_selected", "request_changes_selected"]
     change_form_template = "admin/approvals/approvalrequest/change_form.html"
     fieldsets = [
-        ("Request", {"fields": ["reference_link", "title", "status", "requester", "requested_at",
-                                "decision_time_frame", "approver_names", "previous_request"]}),
+        (
+            "Request",
+            {
+                "fields": [
+                    "reference_link",
+                    "title",
+                    "status",
+                    "requester",
+                    "requested_at",
+                    "decision_time_frame",
+                    "approver_names",
+                    "previous_request",
+                ]
+            },
+        ),
         ("Package: what was done, with the evidence", {"fields": ["package_display", "missing_display"]}),
-        ("Decision", {"fields": ["decided_by", "decided_at", "decision_notes", "suggested_steps_display",
-                                 "cancel_reason", "follow_up_request"]}),
+        (
+            "Decision",
+            {
+                "fields": [
+                    "decided_by",
+                    "decided_at",
+                    "decision_notes",
+                    "suggested_steps_display",
+                    "cancel_reason",
+                    "follow_up_request",
+                ]
+            },
+        ),
     ]
     readonly_fields = [
-        "reference_link", "title", "status", "requester", "requested_at", "decision_time_frame",
-        "approver_names", "previous_request", "package_display", "missing_display", "decided_by",
-        "decided_at", "decision_notes", "suggested_steps_display", "cancel_reason", "follow_up_request",
+        "reference_link",
+        "title",
+        "status",
+        "requester",
+        "requested_at",
+        "decision_time_frame",
+        "approver_names",
+        "previous_request",
+        "package_display",
+        "missing_display",
+        "decided_by",
+        "decided_at",
+        "decision_notes",
+        "suggested_steps_display",
+        "cancel_reason",
+        "follow_up_request",
     ]
 
     # --- who sees what -------------------------------------------------------------------
@@ -156,7 +195,8 @@ class ApprovalRequestAdmin(admin.ModelAdmin):
         qs = super().get_queryset(request).select_related("requested_by", "decided_by", "content_type")
         clocks = Clock.objects.filter(
             content_type=ContentType.objects.get_for_model(ApprovalRequest),
-            object_id=OuterRef("pk"), kind=DECISION_CLOCK,
+            object_id=OuterRef("pk"),
+            kind=DECISION_CLOCK,
         ).order_by("-pk")
         qs = qs.annotate(
             decision_due_at=Subquery(clocks.values("due_at")[:1]),
@@ -203,16 +243,22 @@ class ApprovalRequestAdmin(admin.ModelAdmin):
             return "—"
         local = timezone.localtime(due)
         if getattr(obj, "decision_breached_at", None) is not None or due <= timezone.now():
-            return format_html('<strong class="errornote-inline">overdue</strong> (was due {})',
-                               f"{local:%a %d %b %H:%M}")
+            return format_html(
+                '<strong class="errornote-inline">overdue</strong> (was due {})', f"{local:%a %d %b %H:%M}"
+            )
         return f"{local:%a %d %b %H:%M}"
 
     @admin.display(description=_("Decision time frame"))
     def decision_time_frame(self, obj: ApprovalRequest) -> str:
         clock = (
-            Clock.objects.filter(content_type=ContentType.objects.get_for_model(ApprovalRequest),
-                                 object_id=obj.pk, kind=DECISION_CLOCK)
-            .select_related("calendar").order_by("-pk").first()
+            Clock.objects.filter(
+                content_type=ContentType.objects.get_for_model(ApprovalRequest),
+                object_id=obj.pk,
+                kind=DECISION_CLOCK,
+            )
+            .select_related("calendar")
+            .order_by("-pk")
+            .first()
         )
         if clock is None:
             return "—"
@@ -237,7 +283,10 @@ class ApprovalRequestAdmin(admin.ModelAdmin):
         url = reverse("admin:approvals_approvalrequest_change", args=[prev.pk])
         steps = format_html_join("", "<li>{}</li>", ((s,) for s in prev.suggested_steps))
         return format_html(
-            '<a href="{}">{}</a> — {} by {}{}{}', url, _label(prev), prev.get_status_display().lower(),
+            '<a href="{}">{}</a> — {} by {}{}{}',
+            url,
+            _label(prev),
+            prev.get_status_display().lower(),
             prev.decided_by or "—",
             format_html(": {}", prev.decision_notes) if prev.decision_notes else "",
             format_html("<ul>{}</ul>", steps) if prev.suggested_steps else "",
@@ -249,7 +298,9 @@ class ApprovalRequestAdmin(admin.ModelAdmin):
         if follow is None:
             return "—"
         url = reverse("admin:approvals_approvalrequest_change", args=[follow.pk])
-        return format_html('<a href="{}">{}</a> ({})', url, _label(follow), follow.get_status_display().lower())
+        return format_html(
+            '<a href="{}">{}</a> ({})', url, _label(follow), follow.get_status_display().lower()
+        )
 
     @admin.display(description=_("Package"))
     def package_display(self, obj: ApprovalRequest) -> SafeString:
@@ -259,25 +310,37 @@ class ApprovalRequestAdmin(admin.ModelAdmin):
     def missing_display(self, obj: ApprovalRequest) -> SafeString | str:
         if not obj.missing:
             return "nothing"
-        return format_html('<ul class="approval-missing">{}</ul>',
-                           format_html_join("", "<li>{}</li>", ((m,) for m in obj.missing)))
+        return format_html(
+            '<ul class="approval-missing">{}</ul>',
+            format_html_join("", "<li>{}</li>", ((m,) for m in obj.missing)),
+        )
 
     @admin.display(description=_("Suggested steps"))
     def suggested_steps_display(self, obj: ApprovalRequest) -> SafeString | str:
         if not obj.suggested_steps:
             return "—"
-        return format_html("<ol>{}</ol>", format_html_join("", "<li>{}</li>", ((s,) for s in obj.suggested_steps)))
+        return format_html(
+            "<ol>{}</ol>", format_html_join("", "<li>{}</li>", ((s,) for s in obj.suggested_steps))
+        )
 
     # --- the request's page: buttons ------------------------------------------------------
 
-    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
-                    extra_context: dict[str, Any] | None = None) -> HttpResponse:
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         extra = dict(extra_context or {})
         obj = self.get_object(request, object_id)
         if obj is not None:
             extra["title"] = _label(obj)
-            extra["may_decide"] = (obj.is_pending and self.has_decide_permission(request)
-                                   and permissions.can_decide(obj, request.user))
+            extra["may_decide"] = (
+                obj.is_pending
+                and self.has_decide_permission(request)
+                and permissions.can_decide(obj, request.user)
+            )
             extra["own_request"] = obj.requested_by_id == request.user.pk
         return super().change_view(request, object_id, form_url, extra)
 
@@ -286,10 +349,16 @@ class ApprovalRequestAdmin(admin.ModelAdmin):
     def get_urls(self) -> list[URLPattern]:
         prefix = f"{self.opts.app_label}_{self.opts.model_name}"
         return [
-            path("<path:object_id>/approve/", self.admin_site.admin_view(self.approve_view),
-                 name=f"{prefix}_approve"),
-            path("<path:object_id>/request-changes/", self.admin_site.admin_view(self.request_changes_view),
-                 name=f"{prefix}_request_changes"),
+            path(
+                "<path:object_id>/approve/",
+                self.admin_site.admin_view(self.approve_view),
+                name=f"{prefix}_approve",
+            ),
+            path(
+                "<path:object_id>/request-changes/",
+                self.admin_site.admin_view(self.request_changes_view),
+                name=f"{prefix}_request_changes",
+            ),
             *super().get_urls(),
         ]
 
@@ -307,8 +376,9 @@ class ApprovalRequestAdmin(admin.ModelAdmin):
             raise Http404("No such approval request you may see.")
         change_url = reverse("admin:approvals_approvalrequest_change", args=[obj.pk])
         if not obj.is_pending:
-            self.message_user(request, f"{_label(obj)} is already {obj.get_status_display().lower()}.",
-                              messages.WARNING)
+            self.message_user(
+                request, f"{_label(obj)} is already {obj.get_status_display().lower()}.", messages.WARNING
+            )
             return HttpResponseRedirect(change_url)
         spec = DECISIONS[kind]
         refusal: Refused | None = None
@@ -320,8 +390,9 @@ class ApprovalRequestAdmin(admin.ModelAdmin):
             except Refused as exc:
                 refusal = exc
             except PermissionDenied as exc:
-                self.message_user(request, f"{_label(obj)}: {exc or 'you may not decide this request.'}",
-                                  messages.ERROR)
+                self.message_user(
+                    request, f"{_label(obj)}: {exc or 'you may not decide this request.'}", messages.ERROR
+                )
                 return HttpResponseRedirect(change_url)
             else:
                 self.message_user(request, f"{spec['done']} {_label(obj)}.", messages.SUCCESS)
@@ -361,8 +432,11 @@ class ApprovalRequestAdmin(admin.ModelAdmin):
         pending = [obj for obj in selected if obj.is_pending]
         for obj in selected:
             if not obj.is_pending:
-                self.message_user(request, f"{_label(obj)} is already {obj.get_status_display().lower()}: "
-                                           "left as it is.", messages.WARNING)
+                self.message_user(
+                    request,
+                    f"{_label(obj)} is already {obj.get_status_display().lower()}: left as it is.",
+                    messages.WARNING,
+                )
         if not pending:
             return None
         refusals: dict[int, Refused] = {}
@@ -376,13 +450,19 @@ class ApprovalRequestAdmin(admin.ModelAdmin):
                 except Refused as exc:
                     refusals[obj.pk] = exc
                 except PermissionDenied as exc:
-                    self.message_user(request, f"{_label(obj)}: {exc or 'you may not decide this request.'} "
-                                               "Nothing was changed.", messages.ERROR)
+                    self.message_user(
+                        request,
+                        f"{_label(obj)}: {exc or 'you may not decide this request.'} Nothing was changed.",
+                        messages.ERROR,
+                    )
                 else:
                     done.append(obj)
             if done:
-                self.message_user(request, f"{spec['done']} {len(done)} request(s): "
-                                  + "; ".join(_label(o) for o in done) + ".", messages.SUCCESS)
+                self.message_user(
+                    request,
+                    f"{spec['done']} {len(done)} request(s): " + "; ".join(_label(o) for o in done) + ".",
+                    messages.SUCCESS,
+                )
             if not refusals:
                 return None
             pending = [obj for obj in pending if obj.pk in refusals]
@@ -428,8 +508,11 @@ def render_package(package: Any) -> SafeString:
                 items.append(format_html('<li><a href="{}">{}</a></li>', item["url"], item.get("text", "")))
             else:
                 items.append(format_html("<li>{}</li>", item.get("text", "")))
-        sections.append(format_html(
-            '<section class="approval-section"><h3>{}</h3><ul>{}</ul></section>',
-            section.get("title", ""), mark_safe("".join(items)) if items else mark_safe("<li>—</li>"),
-        ))
+        sections.append(
+            format_html(
+                '<section class="approval-section"><h3>{}</h3><ul>{}</ul></section>',
+                section.get("title", ""),
+                mark_safe("".join(items)) if items else mark_safe("<li>—</li>"),
+            )
+        )
     return format_html('<div class="approval-package">{}</div>', mark_safe("".join(sections)))

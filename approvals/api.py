@@ -24,13 +24,7 @@ from rest_framework.serializers import Serializer
 
 from accounts.models import User
 from clocks.models import Clock
-from escalation_desk.api import (
-    ErrorSerializer,
-    InputsByAction,
-    PagePagination,
-    error_responses,
-    valid_input,
-)
+from escalation_desk.api import ErrorSerializer, InputsByAction, PagePagination, error_responses, valid_input
 from escalation_desk.domain import InvalidInput
 
 from . import permissions, services
@@ -68,7 +62,7 @@ def visible_requests(user: User) -> QuerySet[ApprovalRequest]:
 
 
 def approval_inbox(user: User, scope: str) -> QuerySet[ApprovalRequest]:
-    """"pending": those waiting for this user's decision; "all": every request they may see."""
+    """ "pending": those waiting for this user's decision; "all": every request they may see."""
     if scope == "pending":
         ids = ApprovalRequest.objects.decidable_by(user).values("pk")
         return _base().filter(pk__in=ids).order_by("requested_at", "pk")  # oldest waiting first
@@ -91,7 +85,8 @@ def decision_due(requests: list[ApprovalRequest]) -> dict[int, Any]:
     if not pending:
         return {}
     clocks = Clock.objects.filter(
-        content_type=ContentType.objects.get_for_model(ApprovalRequest), object_id__in=pending,
+        content_type=ContentType.objects.get_for_model(ApprovalRequest),
+        object_id__in=pending,
         kind=services.DECISION_CLOCK,
     ).values_list("object_id", "due_at")
     return dict(clocks)
@@ -113,11 +108,15 @@ class ApprovalViewSet(InputsByAction, viewsets.GenericViewSet):
         return ApprovalRequestDetailSerializer(request, context=self._context([request])).data
 
     @extend_schema(
-        parameters=[OpenApiParameter(
-            "scope", str, enum=list(SCOPES),
-            description='"pending" (default): waiting for my decision, oldest first; '
-                        '"all": every request I may see, newest first.',
-        )],
+        parameters=[
+            OpenApiParameter(
+                "scope",
+                str,
+                enum=list(SCOPES),
+                description='"pending" (default): waiting for my decision, oldest first; '
+                '"all": every request I may see, newest first.',
+            )
+        ],
         responses={200: ApprovalRequestSerializer(many=True), 400: _ERRORS[400]},
     )
     def list(self, request: Request) -> Response:
@@ -134,20 +133,24 @@ class ApprovalViewSet(InputsByAction, viewsets.GenericViewSet):
         """One request with the package to review, and its decision."""
         return Response(self._detail(pk))
 
-    def _decide(self, request: Request, pk: str | None, input_serializer: type[Serializer],
-                service: Any) -> Response:
+    def _decide(
+        self, request: Request, pk: str | None, input_serializer: type[Serializer], service: Any
+    ) -> Response:
         approval = get_request_for(request.user, pk)
         if approval.is_pending and not permissions.can_decide(approval, request.user):
             if approval.requested_by_id == request.user.pk:
                 raise PermissionDenied(gettext("You cannot decide your own request."))
-            raise PermissionDenied(gettext("Only a team leader or manager of the requester's team may decide."))
+            raise PermissionDenied(
+                gettext("Only a team leader or manager of the requester's team may decide.")
+            )
         data = valid_input(input_serializer, request, self.get_serializer_context())
         service(request=approval, actor=request.user, **data)
         return Response(self._detail(approval.pk))
 
     @extend_schema(
         summary="Approve, with the approval notes (they appear on the subject, e.g. the ticket)",
-        request=ApproveInputSerializer, responses={200: ApprovalRequestDetailSerializer, **_ERRORS},
+        request=ApproveInputSerializer,
+        responses={200: ApprovalRequestDetailSerializer, **_ERRORS},
     )
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str | None = None) -> Response:
@@ -155,7 +158,8 @@ class ApprovalViewSet(InputsByAction, viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Request changes: the additional troubleshooting steps to perform before asking again",
-        request=RequestChangesInputSerializer, responses={200: ApprovalRequestDetailSerializer, **_ERRORS},
+        request=RequestChangesInputSerializer,
+        responses={200: ApprovalRequestDetailSerializer, **_ERRORS},
     )
     @action(detail=True, methods=["post"], url_path="request-changes")
     def request_changes(self, request: Request, pk: str | None = None) -> Response:

@@ -47,33 +47,48 @@ class ApprovalRequest(FSMModelMixin, models.Model):
 
     title = models.CharField(max_length=250)
     reference = models.CharField(
-        max_length=40, blank=True, db_index=True,
+        max_length=40,
+        blank=True,
+        db_index=True,
         help_text=_("What the subject is known as (e.g. the ticket reference)."),
     )
     link = models.CharField(max_length=300, blank=True, help_text=_("Where the subject is seen."))
     package = models.JSONField(
-        default=list, blank=True,
+        default=list,
+        blank=True,
         help_text=_("What the approver reviews: a list of sections {title, items: [{text, url?}]}."),
     )
     missing = models.JSONField(
-        default=list, blank=True,
+        default=list,
+        blank=True,
         help_text=_("What the requirements still miss when the request was filed (automatic requests)."),
     )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="approval_requests", help_text=_("Empty: filed by the system (a time frame passed)."),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="approval_requests",
+        help_text=_("Empty: filed by the system (a time frame passed)."),
     )
     requested_at = models.DateTimeField(default=timezone.now, db_index=True)
     approvers = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, related_name="approvals_to_decide",
+        settings.AUTH_USER_MODEL,
+        related_name="approvals_to_decide",
         help_text=_("Who may decide (never the requester)."),
     )
     overdue_recipients = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, related_name="+", blank=True,
+        settings.AUTH_USER_MODEL,
+        related_name="+",
+        blank=True,
         help_text=_("Who hears when the decision time frame passes (the team manager)."),
     )
     previous = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="follow_up",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="follow_up",
         help_text=_("The request this one follows after changes were requested."),
     )
 
@@ -100,7 +115,8 @@ class ApprovalRequest(FSMModelMixin, models.Model):
             # A decided request is history (SPEC §10): the database refuses to change it, and to
             # delete any request (PostgreSQL; see escalation_desk/audit.py).
             pgtrigger.Protect(
-                name="decision_is_final", operation=pgtrigger.Update,
+                name="decision_is_final",
+                operation=pgtrigger.Update,
                 condition=pgtrigger.Q(old__status__in=DECIDED_STATES),
             ),
             pgtrigger.Protect(name="never_deleted", operation=pgtrigger.Delete),
@@ -115,15 +131,23 @@ class ApprovalRequest(FSMModelMixin, models.Model):
 
     # --- transitions: they only set fields; services lock, check, save and announce ---
 
-    @transition(field=status, source=ApprovalStatus.PENDING, target=ApprovalStatus.APPROVED,
-                permission=permissions.can_decide)
+    @transition(
+        field=status,
+        source=ApprovalStatus.PENDING,
+        target=ApprovalStatus.APPROVED,
+        permission=permissions.can_decide,
+    )
     def approve(self, *, by: object, notes: str) -> None:
         self.decided_by = by
         self.decided_at = timezone.now()
         self.decision_notes = notes
 
-    @transition(field=status, source=ApprovalStatus.PENDING, target=ApprovalStatus.CHANGES_REQUESTED,
-                permission=permissions.can_decide)
+    @transition(
+        field=status,
+        source=ApprovalStatus.PENDING,
+        target=ApprovalStatus.CHANGES_REQUESTED,
+        permission=permissions.can_decide,
+    )
     def request_changes(self, *, by: object, notes: str, steps: list[str]) -> None:
         self.decided_by = by
         self.decided_at = timezone.now()

@@ -24,10 +24,14 @@ ThreadOf = Callable[["ApprovalRequest"], str]
 _threads: dict[str, ThreadOf] = {}
 
 
-def register_subject(model_label: str, *, on_decided: DecisionHandler,
-                     before_approve: ApproveCheck | None = None,
-                     on_time_frame: TimeFrameHandler | None = None,
-                     thread_of: ThreadOf | None = None) -> None:
+def register_subject(
+    model_label: str,
+    *,
+    on_decided: DecisionHandler,
+    before_approve: ApproveCheck | None = None,
+    on_time_frame: TimeFrameHandler | None = None,
+    thread_of: ThreadOf | None = None,
+) -> None:
     """model_label is "app_label.modelname" of the subject; on_decided runs in the decision's
     transaction after approve, request changes or cancel; before_approve may refuse an approval
     with what is missing; on_time_frame hears the decision time frame's reminder and breach;

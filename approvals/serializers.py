@@ -31,7 +31,9 @@ class ApprovalRequestSerializer(serializers.ModelSerializer):
 
     url = serializers.HyperlinkedIdentityField(view_name="approvals_api:approval-detail")
     status = serializers.CharField(help_text=f"One of: {', '.join(ApprovalStatus.values)}.")
-    subject_type = serializers.SerializerMethodField(help_text='What the gate is on, e.g. "escalations.handoff".')
+    subject_type = serializers.SerializerMethodField(
+        help_text='What the gate is on, e.g. "escalations.handoff".'
+    )
     subject_id = serializers.IntegerField(source="object_id", read_only=True)
     requested_by = UserBriefSerializer(read_only=True, allow_null=True, help_text="Empty: the system.")
     approvers = UserBriefSerializer(many=True, read_only=True)
@@ -45,9 +47,27 @@ class ApprovalRequestSerializer(serializers.ModelSerializer):
     class Meta:
         model = ApprovalRequest
         fields = [
-            "id", "url", "title", "reference", "link", "status", "subject_type", "subject_id", "requested_by",
-            "requested_at", "approvers", "missing", "decided_by", "decided_at", "decision_notes",
-            "suggested_steps", "cancel_reason", "previous", "follow_up", "decision_due_at", "can_decide",
+            "id",
+            "url",
+            "title",
+            "reference",
+            "link",
+            "status",
+            "subject_type",
+            "subject_id",
+            "requested_by",
+            "requested_at",
+            "approvers",
+            "missing",
+            "decided_by",
+            "decided_at",
+            "decision_notes",
+            "suggested_steps",
+            "cancel_reason",
+            "previous",
+            "follow_up",
+            "decision_due_at",
+            "can_decide",
         ]
         read_only_fields = fields
 
@@ -85,14 +105,18 @@ class ApprovalRequestDetailSerializer(ApprovalRequestSerializer):
 
 class ApproveInputSerializer(serializers.Serializer):
     notes = serializers.CharField(
-        required=False, allow_blank=True, default="",
+        required=False,
+        allow_blank=True,
+        default="",
         help_text="Approval notes: what was reviewed and why it may go ahead (required; 409 when empty).",
     )
 
 
 class RequestChangesInputSerializer(serializers.Serializer):
     steps = serializers.ListField(
-        child=serializers.CharField(allow_blank=True), required=False, default=list,
+        child=serializers.CharField(allow_blank=True),
+        required=False,
+        default=list,
         help_text="The additional troubleshooting steps to perform (at least one; 409 when none).",
     )
     notes = serializers.CharField(required=False, allow_blank=True, default="")

@@ -50,14 +50,20 @@ def approval_file(
     """Open a gate on subject; its decision time frame starts now on the given calendar."""
     eligible = [u for u in approvers if u.is_active and (requested_by is None or u.pk != requested_by.pk)]
     if not eligible:
-        raise Refused("The approval request cannot be filed",
-                      ["a team leader or manager (other than the requester) to decide it"])
+        raise Refused(
+            "The approval request cannot be filed",
+            ["a team leader or manager (other than the requester) to decide it"],
+        )
     if previous is not None and previous.status != ApprovalStatus.CHANGES_REQUESTED:
-        raise Refused("The approval request cannot be filed",
-                      ["a previous request that was sent back with changes to make"])
+        raise Refused(
+            "The approval request cannot be filed",
+            ["a previous request that was sent back with changes to make"],
+        )
     if previous is not None and ApprovalRequest.objects.filter(previous=previous).exists():
-        raise Refused("The approval request cannot be filed",
-                      ["a previous request that has not been followed up already"])
+        raise Refused(
+            "The approval request cannot be filed",
+            ["a previous request that has not been followed up already"],
+        )
     with transaction.atomic():
         request = ApprovalRequest.objects.create(
             content_type=ContentType.objects.get_for_model(subject),
@@ -76,9 +82,12 @@ def approval_file(
         notify(
             recipients=eligible,
             kind="approvals.requested",
-            context={"title": title, "reference": reference,
-                     "requested_by": str(requested_by) if requested_by else "the system (a time frame passed)",
-                     "message": f"{reference}: {title} waits for your decision."},
+            context={
+                "title": title,
+                "reference": reference,
+                "requested_by": str(requested_by) if requested_by else "the system (a time frame passed)",
+                "message": f"{reference}: {title} waits for your decision.",
+            },
             dedup_key=f"approval:{request.pk}:requested",
             link=link,
             thread=registry.thread_for(request),
@@ -88,17 +97,22 @@ def approval_file(
 
 
 def _lock(request: ApprovalRequest) -> ApprovalRequest:
-    return ApprovalRequest.objects.select_related("content_type").select_for_update(of=("self",)).get(
-        pk=request.pk
+    return (
+        ApprovalRequest.objects.select_related("content_type")
+        .select_for_update(of=("self",))
+        .get(pk=request.pk)
     )
 
 
-def _decide(request: ApprovalRequest, actor: User, name: str, missing: list[str], **kwargs: Any) -> ApprovalRequest:
+def _decide(
+    request: ApprovalRequest, actor: User, name: str, missing: list[str], **kwargs: Any
+) -> ApprovalRequest:
     label = {"approve": "Approval", "request_changes": "Request for changes"}[name]
 
     def not_possible(locked: ApprovalRequest) -> Refused:
-        return Refused(f"{label} refused",
-                       [f"a pending request (this one is {locked.get_status_display().lower()})"])
+        return Refused(
+            f"{label} refused", [f"a pending request (this one is {locked.get_status_display().lower()})"]
+        )
 
     def denied(locked: ApprovalRequest, user: User) -> str:
         if locked.requested_by_id == user.pk:
@@ -111,8 +125,16 @@ def _decide(request: ApprovalRequest, actor: User, name: str, missing: list[str]
 
     # The transition's permission is permissions.can_decide.
     locked = change_state(
-        request, name, actor=actor, lock=_lock, label=label, not_possible=not_possible, denied=denied,
-        missing=still_missing, arguments={"by": actor, **kwargs}, then=_settled,
+        request,
+        name,
+        actor=actor,
+        lock=_lock,
+        label=label,
+        not_possible=not_possible,
+        denied=denied,
+        missing=still_missing,
+        arguments={"by": actor, **kwargs},
+        then=_settled,
     )
     request.refresh_from_db()
     return locked
@@ -138,8 +160,14 @@ def approval_cancel(*, request: ApprovalRequest, reason: str) -> ApprovalRequest
     """Withdraw a pending request (the subject app decides who may; e.g. the hand-off was withdrawn).
     A request decided meanwhile is left as it is."""
     locked = change_state(
-        request, "cancel", actor=None, lock=_lock, label="Cancellation", if_possible=True,
-        arguments={"reason": reason}, then=_settled,
+        request,
+        "cancel",
+        actor=None,
+        lock=_lock,
+        label="Cancellation",
+        if_possible=True,
+        arguments={"reason": reason},
+        then=_settled,
     )
     request.refresh_from_db()
     return locked
@@ -169,9 +197,12 @@ def _on_clock(clock: Clock, point: str) -> None:
         kind = "approvals.overdue"
         message = f"{request.reference}: {request.title} was not decided within its time frame."
     notify(
-        recipients=recipients, kind=kind,
+        recipients=recipients,
+        kind=kind,
         context={"title": request.title, "reference": request.reference, "message": message},
-        dedup_key=f"approval:{request.pk}:{point}", link=request.link, thread=registry.thread_for(request),
+        dedup_key=f"approval:{request.pk}:{point}",
+        link=request.link,
+        thread=registry.thread_for(request),
     )
     handler = registry.time_frame_handler_for(request)
     if handler is not None:
@@ -190,13 +221,19 @@ def register() -> None:
     from clocks.registry import register_clock_handlers
     from notifications import registry as kinds
 
-    kinds.register("approvals.requested",
-                   subject=gettext_lazy("[{{ reference }}] Your approval is asked by {{ requested_by }}: {{ title }}"),
-                   description="An approval request waits for an eligible approver.")
-    kinds.register("approvals.reminder",
-                   subject=gettext_lazy("[{{ reference }}] Reminder: your approval is waited for: {{ title }}"),
-                   description="An approval request reached its reminder point (to the approvers).")
-    kinds.register("approvals.overdue",
-                   subject=gettext_lazy("[{{ reference }}] Approval overdue, not decided in time: {{ title }}"),
-                   description="An approval request passed its decision time frame (to the team manager).")
+    kinds.register(
+        "approvals.requested",
+        subject=gettext_lazy("[{{ reference }}] Your approval is asked by {{ requested_by }}: {{ title }}"),
+        description="An approval request waits for an eligible approver.",
+    )
+    kinds.register(
+        "approvals.reminder",
+        subject=gettext_lazy("[{{ reference }}] Reminder: your approval is waited for: {{ title }}"),
+        description="An approval request reached its reminder point (to the approvers).",
+    )
+    kinds.register(
+        "approvals.overdue",
+        subject=gettext_lazy("[{{ reference }}] Approval overdue, not decided in time: {{ title }}"),
+        description="An approval request passed its decision time frame (to the team manager).",
+    )
     register_clock_handlers(DECISION_CLOCK, on_warning=on_warning, on_breach=on_breach)

@@ -59,26 +59,59 @@ STATE_MIX: list[tuple[str, int]] = [
 ]
 
 SITES = [
-    "London office", "Manchester depot", "Bristol HQ", "Edinburgh branch", "Leeds clinic",
-    "Frankfurt branch", "LHR-2 depot", "Salford clinic", "Bolton clinic", "remote staff",
-    "finance team", "night shift", "warehouse", "reception", "field engineers",
+    "London office",
+    "Manchester depot",
+    "Bristol HQ",
+    "Edinburgh branch",
+    "Leeds clinic",
+    "Frankfurt branch",
+    "LHR-2 depot",
+    "Salford clinic",
+    "Bolton clinic",
+    "remote staff",
+    "finance team",
+    "night shift",
+    "warehouse",
+    "reception",
+    "field engineers",
 ]
 
 STEP_TEXTS: list[tuple[str, str, str]] = [
-    (StepKind.BASIC_CHECK, "Checked service health and the user's session.", "Service up; issue is "
-     "specific to the affected users."),
-    (StepKind.CONFIGURATION, "Verified the relevant configuration against the baseline.",
-     "One setting differs from the baseline; noted."),
-    (StepKind.LOG_ANALYSIS, "Analysed application and gateway logs for the reported time window.",
-     "Errors found matching the reported symptoms."),
-    (StepKind.KNOWN_ISSUE, "Searched the knowledge base and vendor advisories.",
-     "Possible match with a known issue; comparing versions."),
-    (StepKind.REMOTE_SESSION, "Remote screen-sharing session with the user.",
-     "Observed the problem live and captured screenshots."),
-    (StepKind.REPLICATION, "Tried to replicate in the test environment.",
-     "Reproduced with production-like data."),
-    (StepKind.ROOT_CAUSE, "Root cause analysis with the owning team.",
-     "Cause identified; fix being prepared."),
+    (
+        StepKind.BASIC_CHECK,
+        "Checked service health and the user's session.",
+        "Service up; issue is specific to the affected users.",
+    ),
+    (
+        StepKind.CONFIGURATION,
+        "Verified the relevant configuration against the baseline.",
+        "One setting differs from the baseline; noted.",
+    ),
+    (
+        StepKind.LOG_ANALYSIS,
+        "Analysed application and gateway logs for the reported time window.",
+        "Errors found matching the reported symptoms.",
+    ),
+    (
+        StepKind.KNOWN_ISSUE,
+        "Searched the knowledge base and vendor advisories.",
+        "Possible match with a known issue; comparing versions.",
+    ),
+    (
+        StepKind.REMOTE_SESSION,
+        "Remote screen-sharing session with the user.",
+        "Observed the problem live and captured screenshots.",
+    ),
+    (
+        StepKind.REPLICATION,
+        "Tried to replicate in the test environment.",
+        "Reproduced with production-like data.",
+    ),
+    (
+        StepKind.ROOT_CAUSE,
+        "Root cause analysis with the owning team.",
+        "Cause identified; fix being prepared.",
+    ),
     (StepKind.WORKAROUND, "Provided a temporary workaround.", "Customer can continue working."),
 ]
 
@@ -161,9 +194,7 @@ def _times(rng: random.Random, start: datetime, count: int, now: datetime) -> li
 
 
 class _BulkPlanner:
-    def __init__(
-        self, cast: Cast, rng: random.Random, now: datetime, duplicate_pool: list[int]
-    ) -> None:
+    def __init__(self, cast: Cast, rng: random.Random, now: datetime, duplicate_pool: list[int]) -> None:
         self.cast = cast
         self.rng = rng
         self.now = now
@@ -200,8 +231,17 @@ class _BulkPlanner:
         priority = spec.priority or rng.choice(Priority.values)
         if status == Status.NEW and channel == Channel.PORTAL and rng.random() < 0.5:
             priority = ""  # customers often leave it to triage
-        return _Draft(status=status, spec=spec, org=org, requester=requester, channel=channel,
-                      engineer=engineer, creator=creator, created_at=created_at, priority=priority)
+        return _Draft(
+            status=status,
+            spec=spec,
+            org=org,
+            requester=requester,
+            channel=channel,
+            engineer=engineer,
+            creator=creator,
+            created_at=created_at,
+            priority=priority,
+        )
 
     def _chain(self, draft: _Draft) -> list[_Change]:
         """The transitions that lead to the ticket being worked: (name, actor, fields for the event)."""
@@ -210,12 +250,16 @@ class _BulkPlanner:
         draft.cancel_from_new = status == Status.CANCELLED and rng.random() < 0.4
         if status != Status.NEW and not draft.cancel_from_new:
             chain.append(("triage", engineer, {"details": {"changed": {}, "priority": draft.priority}}))
-        draft.started = status in (Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER, Status.RESOLVED,
-                                   Status.CLOSED) or (status == Status.CANCELLED and not draft.cancel_from_new
-                                                      and rng.random() < 0.5)
+        draft.started = status in (
+            Status.IN_PROGRESS,
+            Status.WAITING_ON_CUSTOMER,
+            Status.RESOLVED,
+            Status.CLOSED,
+        ) or (status == Status.CANCELLED and not draft.cancel_from_new and rng.random() < 0.5)
         if draft.started:
-            chain.append(("start", engineer, {"details": {"assignee": engineer.pk,
-                                                          "assignee_name": str(engineer)}}))
+            chain.append(
+                ("start", engineer, {"details": {"assignee": engineer.pk, "assignee_name": str(engineer)}})
+            )
         return chain
 
     def _steps(self, draft: _Draft) -> list[tuple[str, dict[str, Any]]]:
@@ -224,10 +268,24 @@ class _BulkPlanner:
         for _ in range(rng.randint(1, 3)):
             kind, action, outcome = rng.choice(STEP_TEXTS)
             by = draft.engineer if rng.random() < 0.7 else rng.choice(self.helpers)
-            team = self.tier1 if (draft.status != Status.NEW and by.pk in self.tier1_ids
-                                  and not draft.cancel_from_new) else None
-            work.append(("step", {"kind": kind, "action": action, "outcome": outcome, "engineer": by,
-                                  "team": team, "is_public": rng.random() < 0.3}))
+            team = (
+                self.tier1
+                if (draft.status != Status.NEW and by.pk in self.tier1_ids and not draft.cancel_from_new)
+                else None
+            )
+            work.append(
+                (
+                    "step",
+                    {
+                        "kind": kind,
+                        "action": action,
+                        "outcome": outcome,
+                        "engineer": by,
+                        "team": team,
+                        "is_public": rng.random() < 0.3,
+                    },
+                )
+            )
         return work
 
     def _comments(self, draft: _Draft) -> list[tuple[str, dict[str, Any]]]:
@@ -236,14 +294,34 @@ class _BulkPlanner:
         for _ in range(rng.randint(1, 3)):
             roll = rng.random()
             if roll < 0.35:
-                work.append(("comment", {"author": draft.engineer, "is_internal": True,
-                                         "body": rng.choice(INTERNAL_COMMENTS)}))
+                work.append(
+                    (
+                        "comment",
+                        {
+                            "author": draft.engineer,
+                            "is_internal": True,
+                            "body": rng.choice(INTERNAL_COMMENTS),
+                        },
+                    )
+                )
             elif roll < 0.7:
-                work.append(("comment", {"author": draft.engineer, "is_internal": False,
-                                         "body": rng.choice(PUBLIC_COMMENTS)}))
+                work.append(
+                    (
+                        "comment",
+                        {"author": draft.engineer, "is_internal": False, "body": rng.choice(PUBLIC_COMMENTS)},
+                    )
+                )
             else:
-                work.append(("comment", {"author": draft.requester, "is_internal": False,
-                                         "body": rng.choice(CUSTOMER_COMMENTS)}))
+                work.append(
+                    (
+                        "comment",
+                        {
+                            "author": draft.requester,
+                            "is_internal": False,
+                            "body": rng.choice(CUSTOMER_COMMENTS),
+                        },
+                    )
+                )
         return work
 
     def _tail(self, draft: _Draft) -> list[_Change]:
@@ -274,8 +352,11 @@ class _BulkPlanner:
         summary, root_cause = rng.choice(RESOLUTIONS)
         fix_kind = FixKind.PERMANENT if rng.random() < 0.8 else FixKind.WORKAROUND
         draft.fields.update(resolution_summary=summary, root_cause=root_cause, fix_kind=fix_kind)
-        resolve_event = ("resolve", draft.engineer, {"reason": summary, "details": {
-            "fix_kind": fix_kind, "knowledge_article": ""}})
+        resolve_event = (
+            "resolve",
+            draft.engineer,
+            {"reason": summary, "details": {"fix_kind": fix_kind, "knowledge_article": ""}},
+        )
         if rng.random() >= 0.1:
             return [resolve_event]
         reason = "The problem came back the next day."
@@ -301,23 +382,38 @@ class _BulkPlanner:
             reasons.append(CancelReason.DUPLICATE)
         reason = rng.choice(reasons)
         dup = rng.choice(self.duplicate_pool) if reason == CancelReason.DUPLICATE else None
-        text = {CancelReason.WITHDRAWN: "Withdrawn by the customer.",
-                CancelReason.SPAM: "Not a support request.",
-                CancelReason.DUPLICATE: "Duplicate of an existing ticket."}[reason]
+        text = {
+            CancelReason.WITHDRAWN: "Withdrawn by the customer.",
+            CancelReason.SPAM: "Not a support request.",
+            CancelReason.DUPLICATE: "Duplicate of an existing ticket.",
+        }[reason]
         draft.fields.update(cancel_reason=reason, cancel_note=text, duplicate_of_id=dup)
-        return ("cancel", draft.engineer, {"reason": text, "details": {
-            "cancel_reason": reason, "duplicate_of": dup}})
+        return (
+            "cancel",
+            draft.engineer,
+            {"reason": text, "details": {"cancel_reason": reason, "duplicate_of": dup}},
+        )
 
-    def _entries(self, draft: _Draft, chain: list[_Change], work: list[tuple[str, dict[str, Any]]],
-                 tail: list[_Change]) -> list[tuple[str, dict[str, Any]]]:
+    def _entries(
+        self, draft: _Draft, chain: list[_Change], work: list[tuple[str, dict[str, Any]]], tail: list[_Change]
+    ) -> list[tuple[str, dict[str, Any]]]:
         """The timeline in time order: created, the chain, the work, the tail."""
         times = iter(_times(self.rng, draft.created_at, 1 + len(chain) + len(work) + len(tail), self.now))
         created_details: dict[str, Any] = {"channel": draft.channel}
         if draft.creator.pk != draft.requester.pk:
             created_details["on_behalf_of"] = draft.requester.pk
         entries: list[tuple[str, dict[str, Any]]] = [
-            ("event", {"kind": "created", "actor_id": draft.creator.pk, "at": next(times),
-                       "target": Status.NEW, "details": created_details, "is_public": True}),
+            (
+                "event",
+                {
+                    "kind": "created",
+                    "actor_id": draft.creator.pk,
+                    "at": next(times),
+                    "target": Status.NEW,
+                    "details": created_details,
+                    "is_public": True,
+                },
+            )
         ]
         state = Status.NEW
         for name, actor, extra in chain:
@@ -326,8 +422,12 @@ class _BulkPlanner:
             entries.append((kind, {**data, "at": next(times)}))
         for name, actor, extra in tail:
             if name == "comment":
-                entries.append(("comment", {"author": actor, "is_internal": False,
-                                            "body": extra["body"], "at": next(times)}))
+                entries.append(
+                    (
+                        "comment",
+                        {"author": actor, "is_internal": False, "body": extra["body"], "at": next(times)},
+                    )
+                )
             else:
                 state = self._transition(entries, name, actor, state, next(times), extra, draft.fields)
         assert state == draft.status, (state, draft.status)
@@ -337,12 +437,19 @@ class _BulkPlanner:
         spec, suffix = draft.spec, self.rng.choice(SITES)
         # *_id fields rather than objects: the related descriptors are slow at this volume.
         return Ticket(
-            organisation_id=draft.org.pk, requester_id=draft.requester.pk, created_by_id=draft.creator.pk,
-            channel=draft.channel, summary=f"{spec.summary} ({suffix})"[:200],
-            description=spec.description, symptoms=spec.symptoms,
-            replication_steps=spec.replication_steps, error_messages=spec.error_messages,
-            recent_changes=spec.recent_changes, business_impact=spec.business_impact,
-            workaround=spec.workaround, priority=draft.priority,
+            organisation_id=draft.org.pk,
+            requester_id=draft.requester.pk,
+            created_by_id=draft.creator.pk,
+            channel=draft.channel,
+            summary=f"{spec.summary} ({suffix})"[:200],
+            description=spec.description,
+            symptoms=spec.symptoms,
+            replication_steps=spec.replication_steps,
+            error_messages=spec.error_messages,
+            recent_changes=spec.recent_changes,
+            business_impact=spec.business_impact,
+            workaround=spec.workaround,
+            priority=draft.priority,
             category_id=self.cast.categories[spec.category or "Software"].pk,
             service_id=self.cast.services[spec.service or "ERP"].pk,
             created_at=draft.created_at,
@@ -350,13 +457,25 @@ class _BulkPlanner:
             **draft.fields,
         )
 
-    def _transition(self, entries: list[tuple[str, dict[str, Any]]], name: str, actor: User,
-                    source: str, at: datetime, extra: dict[str, Any], fields: dict[str, Any]) -> str:
+    def _transition(
+        self,
+        entries: list[tuple[str, dict[str, Any]]],
+        name: str,
+        actor: User,
+        source: str,
+        at: datetime,
+        extra: dict[str, Any],
+        fields: dict[str, Any],
+    ) -> str:
         target = {
-            "triage": Status.OPEN, "start": Status.IN_PROGRESS,
-            "await_customer": Status.WAITING_ON_CUSTOMER, "customer_replied": Status.IN_PROGRESS,
-            "resolve": Status.RESOLVED, "reopen": Status.IN_PROGRESS,
-            "confirm_resolution": Status.CLOSED, "cancel": Status.CANCELLED,
+            "triage": Status.OPEN,
+            "start": Status.IN_PROGRESS,
+            "await_customer": Status.WAITING_ON_CUSTOMER,
+            "customer_replied": Status.IN_PROGRESS,
+            "resolve": Status.RESOLVED,
+            "reopen": Status.IN_PROGRESS,
+            "confirm_resolution": Status.CLOSED,
+            "cancel": Status.CANCELLED,
         }[name]
         # The timestamps the model's transition methods set.
         if name == "triage":
@@ -371,10 +490,21 @@ class _BulkPlanner:
             fields["resolved_at"] = None
         elif name in ("confirm_resolution", "cancel"):
             fields["closed_at"] = at
-        entries.append(("event", {
-            "kind": name, "actor_id": actor.pk, "at": at, "source": source, "target": target,
-            "reason": extra.get("reason", ""), "details": extra.get("details", {}), "is_public": True,
-        }))
+        entries.append(
+            (
+                "event",
+                {
+                    "kind": name,
+                    "actor_id": actor.pk,
+                    "at": at,
+                    "source": source,
+                    "target": target,
+                    "reason": extra.get("reason", ""),
+                    "details": extra.get("details", {}),
+                    "is_public": True,
+                },
+            )
+        )
         return target
 
 
@@ -436,17 +566,26 @@ def _steps_and_comments(plans: list[_Planned]) -> tuple[list[TroubleshootingStep
         for i, (kind, data) in enumerate(p.entries):
             if kind == "step":
                 obj: Any = TroubleshootingStep(
-                    ticket_id=p.ticket.pk, kind=data["kind"], action=data["action"],
-                    outcome=data["outcome"], state=StepState.DONE,
+                    ticket_id=p.ticket.pk,
+                    kind=data["kind"],
+                    action=data["action"],
+                    outcome=data["outcome"],
+                    state=StepState.DONE,
                     engineer_id=data["engineer"].pk,
                     team_id=data["team"].pk if data["team"] else None,
-                    is_public=data["is_public"], performed_at=data["at"],
+                    is_public=data["is_public"],
+                    performed_at=data["at"],
                 )
                 steps.append(obj)
                 p.entries[i] = ("step", {**data, "obj": obj})
             elif kind == "comment":
-                obj = Comment(ticket_id=p.ticket.pk, author_id=data["author"].pk, body=data["body"],
-                              is_internal=data["is_internal"], created_at=data["at"])
+                obj = Comment(
+                    ticket_id=p.ticket.pk,
+                    author_id=data["author"].pk,
+                    body=data["body"],
+                    is_internal=data["is_internal"],
+                    created_at=data["at"],
+                )
                 comments.append(obj)
                 p.entries[i] = ("comment", {**data, "obj": obj})
     return steps, comments
@@ -460,20 +599,32 @@ def _events(plans: list[_Planned]) -> list[TimelineEvent]:
             if kind == "event":
                 events.append(TimelineEvent(ticket_id=p.ticket.pk, **data))
             elif kind == "step":
-                events.append(TimelineEvent(
-                    ticket_id=p.ticket.pk, kind="step", actor_id=data["engineer"].pk, at=data["at"],
-                    details={"step": data["obj"].pk, "step_kind": data["kind"], "files": 0,
-                             "state": StepState.DONE},
-                    is_public=data["is_public"],
-                ))
+                events.append(
+                    TimelineEvent(
+                        ticket_id=p.ticket.pk,
+                        kind="step",
+                        actor_id=data["engineer"].pk,
+                        at=data["at"],
+                        details={
+                            "step": data["obj"].pk,
+                            "step_kind": data["kind"],
+                            "files": 0,
+                            "state": StepState.DONE,
+                        },
+                        is_public=data["is_public"],
+                    )
+                )
             else:
-                events.append(TimelineEvent(
-                    ticket_id=p.ticket.pk, kind="comment", actor_id=data["author"].pk,
-                    at=data["at"],
-                    details={"comment": data["obj"].pk, "internal": data["is_internal"],
-                             "files": 0},
-                    is_public=not data["is_internal"],
-                ))
+                events.append(
+                    TimelineEvent(
+                        ticket_id=p.ticket.pk,
+                        kind="comment",
+                        actor_id=data["author"].pk,
+                        at=data["at"],
+                        details={"comment": data["obj"].pk, "internal": data["is_internal"], "files": 0},
+                        is_public=not data["is_internal"],
+                    )
+                )
     return events
 
 

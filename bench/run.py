@@ -133,7 +133,9 @@ def format_table(rows: list[Row]) -> str:
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
     parser.add_argument(
-        "--tickets", type=int, default=int(os.environ.get("N", "10000")),
+        "--tickets",
+        type=int,
+        default=int(os.environ.get("N", "10000")),
         help="Seed the database to at least this many tickets (default: $N or 10000).",
     )
     parser.add_argument("--repeat", type=int, default=30, help="Measured requests per endpoint.")
@@ -204,24 +206,29 @@ def main(argv: list[str] | None = None) -> int:
     rows = _measure_endpoints(args.user, ticket_id, args.repeat)
 
     print()
-    print(f"{total} tickets on {vendor}; {args.repeat} requests per endpoint after {WARM_UPS} warm-ups, "
-          f"as {args.user!r}; ticket #{ticket_id}")
+    print(
+        f"{total} tickets on {vendor}; {args.repeat} requests per endpoint after {WARM_UPS} warm-ups, "
+        f"as {args.user!r}; ticket #{ticket_id}"
+    )
     print(format_table(rows))
-    _write_results({
-        "vendor": vendor,
-        "tickets_requested": args.tickets,
-        "tickets_total": total,
-        "repeat": args.repeat,
-        "warm_ups": WARM_UPS,
-        "user": args.user,
-        "ticket_id": ticket_id,
-        "seed_seconds": seed_seconds,
-        "python": platform.python_version(),
-        "django": django.get_version(),
-        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "endpoints": [asdict(r) for r in rows],
-    })
+    _write_results(
+        {
+            "vendor": vendor,
+            "tickets_requested": args.tickets,
+            "tickets_total": total,
+            "repeat": args.repeat,
+            "warm_ups": WARM_UPS,
+            "user": args.user,
+            "ticket_id": ticket_id,
+            "seed_seconds": seed_seconds,
+            "python": platform.python_version(),
+            "django": django.get_version(),
+            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "endpoints": [asdict(r) for r in rows],
+        }
+    )
     return 0
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -56,8 +56,14 @@ def _sweeper(ready: Any, go: Any, results: Any, batch_size: int) -> None:
     go.wait()
     started = time.perf_counter()
     result = sweep_due_deadlines(batch_size=batch_size)
-    results.put({"fired": result.fired, "failed": result.failed, "retried": result.retried,
-                 "seconds": time.perf_counter() - started})
+    results.put(
+        {
+            "fired": result.fired,
+            "failed": result.failed,
+            "retried": result.retried,
+            "seconds": time.perf_counter() - started,
+        }
+    )
     connection.close()
 
 
@@ -74,8 +80,12 @@ def _seed(deadlines: int, clock_points: bool) -> float:
     content_type = ContentType.objects.get_for_model(Clock if clock_points else Deadline)
     now = timezone.now()
     rows = (
-        Deadline(content_type=content_type, object_id=(i // 2 if clock_points else i) + 1, kind=KIND,
-                 due_at=now - timedelta(seconds=(i // 2) % 86400 + (900 if clock_points and i % 2 == 0 else 0)))
+        Deadline(
+            content_type=content_type,
+            object_id=(i // 2 if clock_points else i) + 1,
+            kind=KIND,
+            due_at=now - timedelta(seconds=(i // 2) % 86400 + (900 if clock_points and i % 2 == 0 else 0)),
+        )
         for i in range(deadlines)
     )
     Deadline.objects.bulk_create(rows, batch_size=5000)
@@ -92,7 +102,9 @@ def run_one(deadlines: int, sweepers: int, batch_size: int, clock_points: bool =
     connection.close()  # the children get their own connections
     context = multiprocessing.get_context("spawn")
     ready, results, go = context.Queue(), context.Queue(), context.Event()
-    processes = [context.Process(target=_sweeper, args=(ready, go, results, batch_size)) for _ in range(sweepers)]
+    processes = [
+        context.Process(target=_sweeper, args=(ready, go, results, batch_size)) for _ in range(sweepers)
+    ]
     for process in processes:
         process.start()
     for _ in processes:
@@ -132,8 +144,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--deadlines", type=int, nargs="+", default=[10000])
     parser.add_argument("--sweepers", type=int, nargs="+", default=[1])
     parser.add_argument("--batch-size", type=int, default=200)
-    parser.add_argument("--clock-points", action="store_true",
-                        help="Seed the rows as warning/breach pairs of clocks (the in-order claim is measured too).")
+    parser.add_argument(
+        "--clock-points",
+        action="store_true",
+        help="Seed the rows as warning/breach pairs of clocks (the in-order claim is measured too).",
+    )
     args = parser.parse_args(argv)
 
     _setup_django()
@@ -141,8 +156,10 @@ def main(argv: list[str] | None = None) -> int:
 
     call_command("migrate", verbosity=0)
     RESULTS_DIR.mkdir(exist_ok=True)
-    print(f"{'deadlines':>10} {'sweepers':>8} {'seconds':>9} {'deadlines/s':>12} {'s/batch':>8} {'lease s':>8}"
-          "  exactly once")
+    print(
+        f"{'deadlines':>10} {'sweepers':>8} {'seconds':>9} {'deadlines/s':>12} {'s/batch':>8} {'lease s':>8}"
+        "  exactly once"
+    )
     ok = True
     for deadlines in args.deadlines:
         for sweepers in args.sweepers:

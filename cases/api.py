@@ -92,8 +92,13 @@ def is_staff_viewer(user: User) -> bool:
 def _case_queryset(*, staff: bool) -> QuerySet[EscalationCase]:
     """A case with every part its serializer shows: a fixed number of queries however many."""
     qs = EscalationCase.objects.select_related(
-        "ticket", "ticket__organisation", "escalation_manager", "agreed_by", "brief_ready_engineer",
-        "brief_ready_team_leader", "brief_ready_team_manager",
+        "ticket",
+        "ticket__organisation",
+        "escalation_manager",
+        "agreed_by",
+        "brief_ready_engineer",
+        "brief_ready_team_leader",
+        "brief_ready_team_manager",
     ).prefetch_related(
         Prefetch("participants", queryset=CaseParticipant.objects.select_related("user")),
         Prefetch("action_items", queryset=ActionItem.objects.select_related("owner")),
@@ -102,7 +107,8 @@ def _case_queryset(*, staff: bool) -> QuerySet[EscalationCase]:
     )
     if staff:
         qs = qs.prefetch_related(
-            Prefetch("requests", queryset=CaseRequest.objects.select_related("requested_by", "recorded_by")))
+            Prefetch("requests", queryset=CaseRequest.objects.select_related("requested_by", "recorded_by"))
+        )
     return qs
 
 
@@ -117,7 +123,8 @@ def get_case_for(user: User, pk: int | str) -> EscalationCase:
     """A case on a ticket the user may see; 404 otherwise (never reveal that it exists)."""
     try:
         case = EscalationCase.objects.select_related(
-            "ticket", "ticket__team", "ticket__assignee", "escalation_manager").get(pk=int(pk))
+            "ticket", "ticket__team", "ticket__assignee", "escalation_manager"
+        ).get(pk=int(pk))
     except (EscalationCase.DoesNotExist, ValueError, TypeError):
         raise Http404("No such escalation.") from None
     if not permissions.can_view_case(case.ticket, user):
@@ -149,10 +156,22 @@ def _day(params: Any) -> date:
 
 
 BOARD_PARAMETERS = [
-    OpenApiParameter("state", str, many=True, explode=True, enum=[str(s) for s in OPEN_CASE_STATES],
-                     description="One or more open states, repeated or comma-separated."),
-    OpenApiParameter("level", str, many=True, explode=True, enum=CaseLevel.values,
-                     description="One or more levels asked for, repeated or comma-separated."),
+    OpenApiParameter(
+        "state",
+        str,
+        many=True,
+        explode=True,
+        enum=[str(s) for s in OPEN_CASE_STATES],
+        description="One or more open states, repeated or comma-separated.",
+    ),
+    OpenApiParameter(
+        "level",
+        str,
+        many=True,
+        explode=True,
+        enum=CaseLevel.values,
+        description="One or more levels asked for, repeated or comma-separated.",
+    ),
     OpenApiParameter("mine", bool, description="Only cases I manage or am engaged on."),
 ]
 
@@ -168,16 +187,24 @@ class TicketCaseViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="The ticket's open (or latest) escalation as the user may see it: customers get the "
-                "public parts (never the brief, the internal review or internal meetings)",
+        "public parts (never the brief, the internal review or internal meetings)",
         responses={200: CASE_VIEW, 404: error_responses("ticket or escalation", 404)[404]},
     )
     def escalation(self, request: Request, pk: str | None = None) -> Response:
         ticket = ticket_selectors.get_ticket_for(request.user, pk)
         staff = is_staff_viewer(request.user)
         case = (
-            _case_queryset(staff=staff).filter(ticket=ticket)
-            .order_by(Case(When(status__in=OPEN_CASE_STATES, then=Value(0)), default=Value(1),
-                           output_field=IntegerField()), "-requested_at", "-pk")
+            _case_queryset(staff=staff)
+            .filter(ticket=ticket)
+            .order_by(
+                Case(
+                    When(status__in=OPEN_CASE_STATES, then=Value(0)),
+                    default=Value(1),
+                    output_field=IntegerField(),
+                ),
+                "-requested_at",
+                "-pk",
+            )
             .first()
         )
         if case is None:
@@ -187,13 +214,15 @@ class TicketCaseViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Request an escalation with seed 002's review (customers: recorded as api; staff record "
-                "a request made by phone or email); a request while a case is open adds to it, the same "
-                "request twice is one",
-        request=CaseRequestInputSerializer, responses={201: CASE_VIEW, **error_responses("ticket")},
+        "a request made by phone or email); a request while a case is open adds to it, the same "
+        "request twice is one",
+        request=CaseRequestInputSerializer,
+        responses={201: CASE_VIEW, **error_responses("ticket")},
     )
     def request_case(self, request: Request, pk: str | None = None) -> Response:
         ticket = ticket_selectors.get_ticket_for(
-            request.user, pk, queryset=Ticket.objects.select_related("team", "organisation"))
+            request.user, pk, queryset=Ticket.objects.select_related("team", "organisation")
+        )
         if not permissions.can_request_case(ticket, request.user):
             raise PermissionDenied("You may not escalate this request.")
         data = valid_input(CaseRequestInputSerializer, request)
@@ -206,8 +235,13 @@ class TicketCaseViewSet(viewsets.GenericViewSet):
             critical_milestone=data["critical_milestone"],
         )
         case = case_requests.case_request(
-            ticket=ticket, actor=request.user, reason=data["reason"], level=data["level"], review=review,
-            reason_detail=data["reason_detail"], channel=Channel.API if by_customer else data["channel"],
+            ticket=ticket,
+            actor=request.user,
+            reason=data["reason"],
+            level=data["level"],
+            review=review,
+            reason_detail=data["reason_detail"],
+            channel=Channel.API if by_customer else data["channel"],
         )
         return Response(case_data(case.pk, request.user), status=status.HTTP_201_CREATED)
 
@@ -261,9 +295,11 @@ class CaseViewSet(viewsets.GenericViewSet):
         states = query_choices(request.query_params, "state", [str(s) for s in OPEN_CASE_STATES])
         levels = query_choices(request.query_params, "level", CaseLevel.values)
         mine = _flag(request.query_params, "mine")
-        qs = (EscalationCase.objects.filter(status__in=states or OPEN_CASE_STATES)
-              .select_related("ticket", "ticket__organisation", "escalation_manager")
-              .order_by("requested_at", "pk"))
+        qs = (
+            EscalationCase.objects.filter(status__in=states or OPEN_CASE_STATES)
+            .select_related("ticket", "ticket__organisation", "escalation_manager")
+            .order_by("requested_at", "pk")
+        )
         if levels:
             qs = qs.filter(level__in=levels)
         if mine:
@@ -295,7 +331,8 @@ class CaseViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Acknowledge: the escalation manager becomes the point of contact (requested → acknowledged)",
-        request=None, responses={200: StaffCaseSerializer, **error_responses("escalation", 403, 404, 409)},
+        request=None,
+        responses={200: StaffCaseSerializer, **error_responses("escalation", 403, 404, 409)},
     )
     @action(detail=True, methods=["post"])
     def acknowledge(self, request: Request, pk: str | None = None) -> Response:
@@ -305,7 +342,8 @@ class CaseViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Engage a requested resource (SME, next tier, team leader, manager…) as a participant",
-        request=EngageInputSerializer, responses={201: CaseParticipantSerializer, **error_responses("escalation")},
+        request=EngageInputSerializer,
+        responses={201: CaseParticipantSerializer, **error_responses("escalation")},
     )
     @action(detail=True, methods=["post"])
     def engage(self, request: Request, pk: str | None = None) -> Response:
@@ -313,30 +351,42 @@ class CaseViewSet(viewsets.GenericViewSet):
         if not permissions.can_engage(case.ticket, request.user):
             raise PermissionDenied("You may not engage people on this escalation.")
         data = valid_input(EngageInputSerializer, request)
-        participant = case_participants.case_engage(case=case, actor=request.user, user=data["user"], role=data["role"])
+        participant = case_participants.case_engage(
+            case=case, actor=request.user, user=data["user"], role=data["role"]
+        )
         return Response(CaseParticipantSerializer(participant).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Agree the action plan and the communication plan; the first call is scheduled "
-                "(acknowledged → active)",
-        request=ActivateInputSerializer, responses={200: StaffCaseSerializer, **error_responses("escalation")},
+        "(acknowledged → active)",
+        request=ActivateInputSerializer,
+        responses={200: StaffCaseSerializer, **error_responses("escalation")},
     )
     @action(detail=True, methods=["post"])
     def activate(self, request: Request, pk: str | None = None) -> Response:
         case = self._case(pk)
         self._require_manager()
         data = valid_input(ActivateInputSerializer, request, {"ticket": case.ticket})
-        plan = [case_core.PlanItem(owner=i["owner"], step=i["step"], target_date=i["target_date"])
-                for i in data["action_plan"]]
+        plan = [
+            case_core.PlanItem(owner=i["owner"], step=i["step"], target_date=i["target_date"])
+            for i in data["action_plan"]
+        ]
         case = case_plans.case_activate(
-            case=case, actor=request.user, action_plan=plan, mode=data["mode"],
-            update_every_minutes=data["update_every_minutes"], required_attendees=data["required_attendees"],
-            first_call_at=data["first_call_at"], first_call_attendees=data["first_call_attendees"])
+            case=case,
+            actor=request.user,
+            action_plan=plan,
+            mode=data["mode"],
+            update_every_minutes=data["update_every_minutes"],
+            required_attendees=data["required_attendees"],
+            first_call_at=data["first_call_at"],
+            first_call_attendees=data["first_call_attendees"],
+        )
         return self._answer(case)
 
     @extend_schema(
         summary="Log an update given to the customer; the next one is due a period later",
-        request=UpdateInputSerializer, responses={201: CaseUpdateSerializer, **error_responses("escalation")},
+        request=UpdateInputSerializer,
+        responses={201: CaseUpdateSerializer, **error_responses("escalation")},
     )
     @action(detail=True, methods=["post"])
     def updates(self, request: Request, pk: str | None = None) -> Response:
@@ -348,8 +398,9 @@ class CaseViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Schedule a meeting: a conference call (escalation manager), an internal review or a "
-                "stakeholder meeting (also support leadership)",
-        request=MeetingInputSerializer, responses={201: CaseMeetingSerializer, **error_responses("escalation")},
+        "stakeholder meeting (also support leadership)",
+        request=MeetingInputSerializer,
+        responses={201: CaseMeetingSerializer, **error_responses("escalation")},
     )
     @action(detail=True, methods=["post"])
     def meetings(self, request: Request, pk: str | None = None) -> Response:
@@ -362,11 +413,14 @@ class CaseViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Record what a meeting concluded (conference calls: escalation manager; internal reviews "
-                "and stakeholder meetings: also support leadership)",
-        request=MeetingOutcomeInputSerializer, responses={200: CaseMeetingSerializer, **error_responses("meeting")},
+        "and stakeholder meetings: also support leadership)",
+        request=MeetingOutcomeInputSerializer,
+        responses={200: CaseMeetingSerializer, **error_responses("meeting")},
     )
     @action(detail=True, methods=["post"], url_path=r"meetings/(?P<meeting_id>[0-9]+)/outcome")
-    def meeting_outcome(self, request: Request, pk: str | None = None, meeting_id: str | None = None) -> Response:
+    def meeting_outcome(
+        self, request: Request, pk: str | None = None, meeting_id: str | None = None
+    ) -> Response:
         case = self._case(pk)
         meeting = case.meetings.filter(pk=int(meeting_id or 0)).first()
         if meeting is None:
@@ -377,7 +431,8 @@ class CaseViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Mark a step of the action plan done (its owner or an escalation manager)",
-        request=None, responses={200: ActionItemSerializer, **error_responses("action item", 403, 404, 409)},
+        request=None,
+        responses={200: ActionItemSerializer, **error_responses("action item", 403, 404, 409)},
     )
     @action(detail=True, methods=["post"], url_path=r"action-items/(?P<item_id>[0-9]+)/done")
     def action_done(self, request: Request, pk: str | None = None, item_id: str | None = None) -> Response:
@@ -392,31 +447,40 @@ class CaseViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Start the leadership review (active → leadership review; the team leader and the team "
-                "manager must be engaged first); the case brief is generated",
-        request=None, responses={200: StaffCaseSerializer, **error_responses("escalation", 403, 404, 409)},
+        "manager must be engaged first); the case brief is generated",
+        request=None,
+        responses={200: StaffCaseSerializer, **error_responses("escalation", 403, 404, 409)},
     )
     @action(detail=True, methods=["post"], url_path="leadership-review")
     def leadership_review(self, request: Request, pk: str | None = None) -> Response:
         case = self._case(pk)
-        if not (permissions.can_manage_case(request.user) or permissions.can_engage(case.ticket, request.user)):
+        if not (
+            permissions.can_manage_case(request.user) or permissions.can_engage(case.ticket, request.user)
+        ):
             raise PermissionDenied("You may not start a leadership review.")
         return self._answer(leadership_review.case_start_leadership_review(case=case, actor=request.user))
 
     @extend_schema(
         summary="Edit the case brief and mark it ready (the engineer, the team leader, the team manager)",
-        request=BriefInputSerializer, responses={200: StaffCaseSerializer, **error_responses("escalation")},
+        request=BriefInputSerializer,
+        responses={200: StaffCaseSerializer, **error_responses("escalation")},
     )
     @action(detail=True, methods=["post"])
     def brief(self, request: Request, pk: str | None = None) -> Response:
         case = self._case(pk)
         if leadership_review.brief_role(case, case.ticket, request.user) is None:
-            raise PermissionDenied("The assigned engineer, the team leader and the team manager prepare the brief.")
+            raise PermissionDenied(
+                "The assigned engineer, the team leader and the team manager prepare the brief."
+            )
         data = valid_input(BriefInputSerializer, request)
         return self._answer(leadership_review.case_edit_brief(case=case, actor=request.user, **data))
 
     @extend_schema(
-        summary="Record leadership's internal review and the stakeholder meeting (leadership review → active)",
-        request=FinishReviewInputSerializer, responses={200: StaffCaseSerializer, **error_responses("escalation")},
+        summary=(
+            "Record leadership's internal review and the stakeholder meeting (leadership review → active)"
+        ),
+        request=FinishReviewInputSerializer,
+        responses={200: StaffCaseSerializer, **error_responses("escalation")},
     )
     @action(detail=True, methods=["post"], url_path="leadership-review/finish")
     def finish_leadership_review(self, request: Request, pk: str | None = None) -> Response:
@@ -424,33 +488,45 @@ class CaseViewSet(viewsets.GenericViewSet):
         if not permissions.is_leadership(request.user):
             raise PermissionDenied("Only support leadership records the review.")
         data = valid_input(FinishReviewInputSerializer, request)
-        return self._answer(leadership_review.case_finish_leadership_review(case=case, actor=request.user, **data))
+        return self._answer(
+            leadership_review.case_finish_leadership_review(case=case, actor=request.user, **data)
+        )
 
     @extend_schema(
         summary="Propose to de-escalate (active → de-escalation proposed): the action plan is accepted "
-                "and root cause analysis is on track",
-        request=ProposeInputSerializer, responses={200: StaffCaseSerializer, **error_responses("escalation")},
+        "and root cause analysis is on track",
+        request=ProposeInputSerializer,
+        responses={200: StaffCaseSerializer, **error_responses("escalation")},
     )
     @action(detail=True, methods=["post"], url_path="propose-de-escalation")
     def propose_de_escalation(self, request: Request, pk: str | None = None) -> Response:
         case = self._case(pk)
         self._require_manager()
         data = valid_input(ProposeInputSerializer, request)
-        return self._answer(case_de_escalation.case_propose_de_escalation(case=case, actor=request.user, **data))
+        return self._answer(
+            case_de_escalation.case_propose_de_escalation(case=case, actor=request.user, **data)
+        )
 
     @extend_schema(
         summary="Answer the proposal to de-escalate: the customer (recorded as api), or an escalation "
-                "manager recording the customer's answer by phone or email",
-        request=DeEscalationInputSerializer, responses={200: CASE_VIEW, **error_responses("escalation")},
+        "manager recording the customer's answer by phone or email",
+        request=DeEscalationInputSerializer,
+        responses={200: CASE_VIEW, **error_responses("escalation")},
     )
     @action(detail=True, methods=["post"], url_path="de-escalation")
     def de_escalation(self, request: Request, pk: str | None = None) -> Response:
         case = self._case(pk)
         if not permissions.can_answer_de_escalation(case.ticket, request.user):
-            raise PermissionDenied("Only the customer, or an escalation manager recording their answer, may answer.")
+            raise PermissionDenied(
+                "Only the customer, or an escalation manager recording their answer, may answer."
+            )
         data = valid_input(DeEscalationInputSerializer, request)
         by_customer = ticket_permissions.is_customer_of(case.ticket, request.user)
         case = case_de_escalation.case_answer_de_escalation(
-            case=case, actor=request.user, agree=data["agree"], comment=data["comment"],
-            channel=Channel.API if by_customer else data["channel"])
+            case=case,
+            actor=request.user,
+            agree=data["agree"],
+            comment=data["comment"],
+            channel=Channel.API if by_customer else data["channel"],
+        )
         return self._answer(case)

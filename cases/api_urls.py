@@ -16,9 +16,15 @@ router = SimpleRouter()
 router.register("escalations", CaseViewSet, basename="escalation")
 
 urlpatterns = [
-    path("tickets/<int:pk>/escalation/", TicketCaseViewSet.as_view({"get": "escalation"}),
-         name="ticket-escalation"),
-    path("tickets/<int:pk>/escalation/request/", TicketCaseViewSet.as_view({"post": "request_case"}),
-         name="ticket-escalation-request"),
+    path(
+        "tickets/<int:pk>/escalation/",
+        TicketCaseViewSet.as_view({"get": "escalation"}),
+        name="ticket-escalation",
+    ),
+    path(
+        "tickets/<int:pk>/escalation/request/",
+        TicketCaseViewSet.as_view({"post": "request_case"}),
+        name="ticket-escalation-request",
+    ),
     *router.urls,
 ]

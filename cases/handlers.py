@@ -33,56 +33,98 @@ def _on_ticket_changed(*, ticket: Any, change: str, **_: Any) -> None:
 
 # The notification kinds of the cases app: (name, subject template, description).
 NOTIFICATION_KINDS: list[tuple[str, str, str]] = [
-    ("escalations.case_requested",
-     "[{{ reference }}] {{ organisation }} asks to escalate{% if added %} further{% endif %} "
-     "({{ level|lower }}): {{ summary }}",
-     "A customer asked to escalate a request (to the escalation managers)."),
-    ("escalations.case_engaged",
-     "[{{ reference }}] {{ engaged_by }} engaged you as {{ role|lower }} on the escalation: {{ summary }}",
-     "You joined a customer escalation as a participant."),
-    ("escalations.case_acknowledged",
-     "[{{ reference }}] {{ manager }} acknowledged the escalation: {{ summary }}",
-     "An escalation manager took a customer escalation as primary point of contact (to its participants)."),
-    ("escalations.case_plan_agreed",
-     "[{{ reference }}] {{ manager }} agreed the action and communication plans: {{ summary }}",
-     "The action plan and communication plan of an escalation are agreed (to its participants)."),
-    ("escalations.case_update",
-     "[{{ reference }}] {{ manager }} gave the customer an update by {{ mode }}: {{ summary }}",
-     "An update was given against the communication plan (to the escalation's participants)."),
-    ("escalations.case_de_escalation_proposed",
-     "[{{ reference }}] {{ manager }} proposed to de-escalate: {{ summary }}",
-     "The escalation manager proposed de-escalation to the customer (to the escalation's participants)."),
-    ("escalations.case_answered",
-     "[{{ reference }}] {{ customer }} {% if agreed %}agreed to de-escalate{% else %}keeps the escalation"
-     "{% endif %}: {{ summary }}",
-     "The customer answered the proposal to de-escalate (to the escalation's participants)."),
-    ("escalations.case_ack_warning",
-     "[{{ reference }}] Escalation not acknowledged yet{% if due %}, due {{ due }}{% endif %}: {{ summary }}",
-     "A new escalation waits for an escalation manager."),
-    ("escalations.case_ack_breach",
-     "[{{ reference }}] Escalation not acknowledged in time: {{ summary }}",
-     "A new escalation was not acknowledged in time (to the escalation managers' manager)."),
-    ("escalations.case_update_due",
-     "[{{ reference }}] Escalation update due{% if due %} by {{ due }}{% endif %}: {{ summary }}",
-     "The next update of the communication plan is due soon (to the escalation manager)."),
-    ("escalations.case_update_missed",
-     "[{{ reference }}] Escalation update missed{% if manager %} by {{ manager }}{% endif %}: {{ summary }}",
-     "An update of the communication plan was missed (to the escalation manager's manager)."),
-    ("escalations.daily_report", "Daily escalation report, {{ day }}: {{ count }} open",
-     "Every business-day morning, the open escalations and their status (seed 002)."),
+    (
+        "escalations.case_requested",
+        "[{{ reference }}] {{ organisation }} asks to escalate{% if added %} further{% endif %} "
+        "({{ level|lower }}): {{ summary }}",
+        "A customer asked to escalate a request (to the escalation managers).",
+    ),
+    (
+        "escalations.case_engaged",
+        "[{{ reference }}] {{ engaged_by }} engaged you as {{ role|lower }} on the escalation: {{ summary }}",
+        "You joined a customer escalation as a participant.",
+    ),
+    (
+        "escalations.case_acknowledged",
+        "[{{ reference }}] {{ manager }} acknowledged the escalation: {{ summary }}",
+        "An escalation manager took a customer escalation as primary point of contact (to its participants).",
+    ),
+    (
+        "escalations.case_plan_agreed",
+        "[{{ reference }}] {{ manager }} agreed the action and communication plans: {{ summary }}",
+        "The action plan and communication plan of an escalation are agreed (to its participants).",
+    ),
+    (
+        "escalations.case_update",
+        "[{{ reference }}] {{ manager }} gave the customer an update by {{ mode }}: {{ summary }}",
+        "An update was given against the communication plan (to the escalation's participants).",
+    ),
+    (
+        "escalations.case_de_escalation_proposed",
+        "[{{ reference }}] {{ manager }} proposed to de-escalate: {{ summary }}",
+        "The escalation manager proposed de-escalation to the customer (to the escalation's participants).",
+    ),
+    (
+        "escalations.case_answered",
+        "[{{ reference }}] {{ customer }} {% if agreed %}agreed to de-escalate{% else %}keeps the escalation"
+        "{% endif %}: {{ summary }}",
+        "The customer answered the proposal to de-escalate (to the escalation's participants).",
+    ),
+    (
+        "escalations.case_ack_warning",
+        "[{{ reference }}] Escalation not acknowledged yet{% if due %}, due {{ due }}{% endif %}: {{ "
+        "summary }}",
+        "A new escalation waits for an escalation manager.",
+    ),
+    (
+        "escalations.case_ack_breach",
+        "[{{ reference }}] Escalation not acknowledged in time: {{ summary }}",
+        "A new escalation was not acknowledged in time (to the escalation managers' manager).",
+    ),
+    (
+        "escalations.case_update_due",
+        "[{{ reference }}] Escalation update due{% if due %} by {{ due }}{% endif %}: {{ summary }}",
+        "The next update of the communication plan is due soon (to the escalation manager).",
+    ),
+    (
+        "escalations.case_update_missed",
+        "[{{ reference }}] Escalation update missed{% if manager %} by {{ manager }}{% endif %}: {{ "
+        "summary }}",
+        "An update of the communication plan was missed (to the escalation manager's manager).",
+    ),
+    (
+        "escalations.daily_report",
+        "Daily escalation report, {{ day }}: {{ count }} open",
+        "Every business-day morning, the open escalations and their status (seed 002).",
+    ),
     # To the customers (portal links, the engineer's signature, the ticket's thread).
-    ("escalations.customer_acknowledged", "{{ manager }} acknowledged your escalation of {{ reference }}",
-     "Your escalation has an escalation manager: your point of contact (to the customer)."),
-    ("escalations.customer_plan_agreed", "Action plan agreed for your escalation of {{ reference }}",
-     "The action plan and how we keep you informed, with the first conference call (to the customer)."),
-    ("escalations.customer_update", "Update on your escalation of {{ reference }}: {{ update_summary|truncatechars:80 }}",
-     "An update of the communication plan given by e-mail (to the customer)."),
-    ("escalations.customer_de_escalation_proposed", "We propose to de-escalate {{ reference }}",
-     "The escalation manager proposes to close the escalation, with a one-click agree link (to the customer)."),
-    ("escalations.customer_answer_recorded",
-     "{% if agreed %}Your escalation of {{ reference }} is closed{% else %}{{ reference }} stays escalated"
-     "{% endif %}: we recorded your answer",
-     "Staff recorded the customer's answer to the proposal to de-escalate (to the customer)."),
+    (
+        "escalations.customer_acknowledged",
+        "{{ manager }} acknowledged your escalation of {{ reference }}",
+        "Your escalation has an escalation manager: your point of contact (to the customer).",
+    ),
+    (
+        "escalations.customer_plan_agreed",
+        "Action plan agreed for your escalation of {{ reference }}",
+        "The action plan and how we keep you informed, with the first conference call (to the customer).",
+    ),
+    (
+        "escalations.customer_update",
+        "Update on your escalation of {{ reference }}: {{ update_summary|truncatechars:80 }}",
+        "An update of the communication plan given by e-mail (to the customer).",
+    ),
+    (
+        "escalations.customer_de_escalation_proposed",
+        "We propose to de-escalate {{ reference }}",
+        "The escalation manager proposes to close the escalation, with a one-click agree link (to the "
+        "customer).",
+    ),
+    (
+        "escalations.customer_answer_recorded",
+        "{% if agreed %}Your escalation of {{ reference }} is closed{% else %}{{ reference }} stays escalated"
+        "{% endif %}: we recorded your answer",
+        "Staff recorded the customer's answer to the proposal to de-escalate (to the customer).",
+    ),
 ]
 
 

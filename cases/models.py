@@ -24,8 +24,13 @@ class CaseStatus(models.TextChoices):
     CLOSED = "closed", "Closed with the ticket"
 
 
-OPEN_CASE_STATES = [CaseStatus.REQUESTED, CaseStatus.ACKNOWLEDGED, CaseStatus.ACTIVE,
-                    CaseStatus.LEADERSHIP_REVIEW, CaseStatus.DE_ESCALATION_PROPOSED]
+OPEN_CASE_STATES = [
+    CaseStatus.REQUESTED,
+    CaseStatus.ACKNOWLEDGED,
+    CaseStatus.ACTIVE,
+    CaseStatus.LEADERSHIP_REVIEW,
+    CaseStatus.DE_ESCALATION_PROPOSED,
+]
 
 
 class CaseReason(models.TextChoices):
@@ -46,8 +51,13 @@ class CaseLevel(models.TextChoices):
     LEADERSHIP = "leadership", "Support leadership"
 
 
-LEVEL_ORDER = [CaseLevel.NEXT_TIER, CaseLevel.SME, CaseLevel.TEAM_LEADER, CaseLevel.TEAM_MANAGER,
-               CaseLevel.LEADERSHIP]
+LEVEL_ORDER = [
+    CaseLevel.NEXT_TIER,
+    CaseLevel.SME,
+    CaseLevel.TEAM_LEADER,
+    CaseLevel.TEAM_MANAGER,
+    CaseLevel.LEADERSHIP,
+]
 
 
 class CommunicationMode(models.TextChoices):
@@ -61,30 +71,43 @@ class EscalationCase(FSMModelMixin, models.Model):
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="escalation_cases")
     status = FSMField(default=CaseStatus.REQUESTED, choices=CaseStatus.choices, protected=True, db_index=True)
-    level = models.CharField(max_length=20, choices=CaseLevel.choices, default=CaseLevel.NEXT_TIER,
-                             help_text="The highest level asked for so far.")
-    reason = models.CharField(max_length=20, choices=CaseReason.choices,
-                              help_text="The reason of the first request.")
+    level = models.CharField(
+        max_length=20,
+        choices=CaseLevel.choices,
+        default=CaseLevel.NEXT_TIER,
+        help_text="The highest level asked for so far.",
+    )
+    reason = models.CharField(
+        max_length=20, choices=CaseReason.choices, help_text="The reason of the first request."
+    )
     requested_at = models.DateTimeField(default=timezone.now, db_index=True)
     escalation_manager = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="escalation_cases",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="escalation_cases",
         help_text="Primary point of contact (seed 002's Customer Support Engineer).",
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     # The communication plan (seed 002): mode, frequency, required attendees, first call.
     communication_mode = models.CharField(max_length=12, choices=CommunicationMode.choices, blank=True)
-    update_every_minutes = models.PositiveIntegerField(null=True, blank=True,
-                                                       help_text="Business minutes between updates.")
+    update_every_minutes = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Business minutes between updates."
+    )
     required_attendees = models.TextField(blank=True)
     activated_at = models.DateTimeField(null=True, blank=True)
     # Leadership review (seed 000).
     brief = models.TextField(blank=True, help_text="The case brief prepared for leadership.")
-    brief_ready_engineer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                             on_delete=models.PROTECT, related_name="+")
-    brief_ready_team_leader = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                                on_delete=models.PROTECT, related_name="+")
-    brief_ready_team_manager = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                                 on_delete=models.PROTECT, related_name="+")
+    brief_ready_engineer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    brief_ready_team_leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    brief_ready_team_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     internal_review = models.TextField(blank=True)
     # De-escalation (seed 002).
     action_plan_accepted = models.BooleanField(default=False)
@@ -92,8 +115,9 @@ class EscalationCase(FSMModelMixin, models.Model):
     de_escalation_note = models.TextField(blank=True)
     proposed_at = models.DateTimeField(null=True, blank=True)
     agreed_at = models.DateTimeField(null=True, blank=True)
-    agreed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="+")
+    agreed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     agreement_channel = models.CharField(max_length=20, blank=True)
     agreement_comment = models.TextField(blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -101,8 +125,9 @@ class EscalationCase(FSMModelMixin, models.Model):
     class Meta:
         ordering = ["-requested_at", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["ticket"], condition=Q(status__in=OPEN_CASE_STATES),
-                                    name="escalations_one_open_case"),
+            models.UniqueConstraint(
+                fields=["ticket"], condition=Q(status__in=OPEN_CASE_STATES), name="escalations_one_open_case"
+            )
         ]
         permissions = [
             ("manage_escalationcase", "Can run customer escalations (escalation manager)"),
@@ -163,8 +188,12 @@ class CaseRequest(models.Model):
     reason_detail = models.TextField(blank=True)
     level = models.CharField(max_length=20, choices=CaseLevel.choices)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                    help_text="Who entered it (staff, for a request by phone or e-mail).")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who entered it (staff, for a request by phone or e-mail).",
+    )
     channel = models.CharField(max_length=20)
     requested_at = models.DateTimeField(default=timezone.now)
     problem_statement_correct = models.BooleanField()
@@ -205,7 +234,9 @@ class CaseParticipant(models.Model):
 
     class Meta:
         ordering = ["engaged_at", "pk"]
-        constraints = [models.UniqueConstraint(fields=["case", "user", "role"], name="escalations_engaged_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "user", "role"], name="escalations_engaged_once")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()})"
@@ -285,5 +316,8 @@ class DailyReport(models.Model):
 
 def clocks_of_cases(case_ids: list[int]) -> models.QuerySet[Clock]:
     """The clocks on these cases, joined on their content type (no content type lookup of its own)."""
-    return Clock.objects.filter(content_type__app_label=EscalationCase._meta.app_label,
-                                content_type__model=EscalationCase._meta.model_name, object_id__in=case_ids)
+    return Clock.objects.filter(
+        content_type__app_label=EscalationCase._meta.app_label,
+        content_type__model=EscalationCase._meta.model_name,
+        object_id__in=case_ids,
+    )

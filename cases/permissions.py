@@ -15,14 +15,18 @@ if TYPE_CHECKING:
 
 
 def is_escalation_manager(user: User) -> bool:
-    return user.is_authenticated and user.is_active and (
-        user.is_superuser or user.has_perm("cases.manage_escalationcase")
+    return (
+        user.is_authenticated
+        and user.is_active
+        and (user.is_superuser or user.has_perm("cases.manage_escalationcase"))
     )
 
 
 def is_leadership(user: User) -> bool:
-    return user.is_authenticated and user.is_active and (
-        user.is_superuser or user.has_perm("cases.review_escalationcase")
+    return (
+        user.is_authenticated
+        and user.is_active
+        and (user.is_superuser or user.has_perm("cases.review_escalationcase"))
     )
 
 

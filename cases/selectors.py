@@ -38,8 +38,12 @@ def with_case_clocks(items: list[EscalationCase]) -> list[EscalationCase]:
     """Attach acknowledge_due and next_update_due from the cases' running clocks (one query)."""
     due: dict[tuple[int, str], Any] = {}
     if items:
-        clocks = clocks_of_cases([c.pk for c in items]).filter(kind__in=[ACK_CLOCK, UPDATE_CLOCK],
-        ).exclude(state=ClockState.STOPPED).order_by("pk")
+        clocks = (
+            clocks_of_cases([c.pk for c in items])
+            .filter(kind__in=[ACK_CLOCK, UPDATE_CLOCK])
+            .exclude(state=ClockState.STOPPED)
+            .order_by("pk")
+        )
         for clock in clocks:
             due[(clock.object_id, clock.kind)] = clock.due_at
     for case in items:
@@ -90,7 +94,11 @@ class CasePanel:
 
     @property
     def brief_missing(self) -> list[str]:
-        return [f"the case brief marked ready by the {label.lower()}" for label, who in self.brief_ready if who is None]
+        return [
+            f"the case brief marked ready by the {label.lower()}"
+            for label, who in self.brief_ready
+            if who is None
+        ]
 
 
 def case_panel_view(ticket: Ticket, user: User, *, staff: bool = False) -> CasePanel:
@@ -121,8 +129,11 @@ def case_panel_view(ticket: Ticket, user: User, *, staff: bool = False) -> CaseP
         update_clock=clock_view(clocks.get(UPDATE_CLOCK)),
         staff=staff_choices(ticket) if wants_staff else [],
         leadership_missing=[
-            text for role, text in ((ParticipantRole.TEAM_LEADER, "the team leader engaged first"),
-                                    (ParticipantRole.TEAM_MANAGER, "the team manager engaged first"))
+            text
+            for role, text in (
+                (ParticipantRole.TEAM_LEADER, "the team leader engaged first"),
+                (ParticipantRole.TEAM_MANAGER, "the team manager engaged first"),
+            )
             if role not in roles
         ],
         brief_ready=[(label, getattr(case, f"brief_ready_{key}")) for key, label in BRIEF_PREPARERS],
@@ -133,8 +144,13 @@ def latest_case(ticket: Ticket) -> EscalationCase | None:
     """The ticket's open case, else its last one (at most one case is open at a time)."""
     return (
         EscalationCase.objects.filter(ticket=ticket)
-        .select_related("escalation_manager", "agreed_by", "brief_ready_engineer", "brief_ready_team_leader",
-                        "brief_ready_team_manager")
+        .select_related(
+            "escalation_manager",
+            "agreed_by",
+            "brief_ready_engineer",
+            "brief_ready_team_leader",
+            "brief_ready_team_manager",
+        )
         .order_by("-requested_at", "-pk")
         .first()
     )
@@ -165,14 +181,17 @@ def clock_view(clock: Clock | None) -> CaseClockView | None:
     return CaseClockView(
         due_at=clock.due_at,
         running=running,
-        breached=clock.breached_at is not None or (running and clock.due_at is not None and clock.due_at <= now),
+        breached=clock.breached_at is not None
+        or (running and clock.due_at is not None and clock.due_at <= now),
         breached_at=clock.breached_at,
     )
 
 
 def staff_choices(ticket: Ticket) -> list[User]:
     """Support staff (and the ticket's requester, who may own a step of the plan)."""
-    people = list(User.objects.filter(is_active=True, is_staff=True).order_by("first_name", "last_name", "username"))
+    people = list(
+        User.objects.filter(is_active=True, is_staff=True).order_by("first_name", "last_name", "username")
+    )
     if ticket.requester_id and all(u.pk != ticket.requester_id for u in people):
         people.append(ticket.requester)
     return people

@@ -55,8 +55,9 @@ class NamedChoiceField(serializers.ChoiceField):
 
     def __init__(self, choices: type[Any], **kwargs: Any) -> None:
         help_text = kwargs.pop("help_text", "")
-        super().__init__(choices=choices.choices, help_text=f"{help_text} One of: {_values(choices)}.".strip(),
-                         **kwargs)
+        super().__init__(
+            choices=choices.choices, help_text=f"{help_text} One of: {_values(choices)}.".strip(), **kwargs
+        )
 
 
 # --- output: the parts of a case -----------------------------------------------------------------
@@ -121,9 +122,19 @@ class CaseRequestSerializer(serializers.ModelSerializer):
     class Meta:
         model = CaseRequest
         fields = [
-            "id", "reason", "reason_detail", "level", "requested_by", "recorded_by", "channel", "requested_at",
-            "problem_statement_correct", "corrected_problem_statement", "business_impact",
-            "workaround_impractical_because", "critical_milestone",
+            "id",
+            "reason",
+            "reason_detail",
+            "level",
+            "requested_by",
+            "recorded_by",
+            "channel",
+            "requested_at",
+            "problem_statement_correct",
+            "corrected_problem_statement",
+            "business_impact",
+            "workaround_impractical_because",
+            "critical_milestone",
         ]
         read_only_fields = fields
 
@@ -139,7 +150,9 @@ class CaseTicketSerializer(serializers.Serializer):
 class CommunicationPlanSerializer(serializers.Serializer):
     mode = serializers.CharField(help_text=f"Empty until agreed, then one of: {_values(CommunicationMode)}.")
     mode_display = serializers.CharField()
-    update_every_minutes = serializers.IntegerField(allow_null=True, help_text="Business minutes between updates.")
+    update_every_minutes = serializers.IntegerField(
+        allow_null=True, help_text="Business minutes between updates."
+    )
     required_attendees = serializers.CharField()
     next_update_due = serializers.DateTimeField(allow_null=True)
 
@@ -155,22 +168,43 @@ class CustomerCaseSerializer(serializers.ModelSerializer):
     status_display = serializers.CharField(source="get_status_display", help_text="The status in words.")
     level = serializers.CharField(help_text=f"The highest level asked for; one of: {_values(CaseLevel)}.")
     level_display = serializers.CharField(source="get_level_display")
-    escalation_manager = ContactSerializer(read_only=True, allow_null=True,
-                                           help_text="The primary point of contact, once acknowledged.")
+    escalation_manager = ContactSerializer(
+        read_only=True, allow_null=True, help_text="The primary point of contact, once acknowledged."
+    )
     participants = CaseParticipantSerializer(many=True, read_only=True)
     action_plan = ActionItemSerializer(source="action_items", many=True, read_only=True)
     communication_plan = serializers.SerializerMethodField()
     meetings = serializers.SerializerMethodField(help_text="The conference calls with the customer.")
     updates = CaseUpdateSerializer(many=True, read_only=True)
-    view = serializers.SerializerMethodField(help_text='Which view of the case this is: "customer" (public parts).')
+    view = serializers.SerializerMethodField(
+        help_text='Which view of the case this is: "customer" (public parts).'
+    )
 
     class Meta:
         model = EscalationCase
         fields = [
-            "view", "id", "ticket", "status", "status_display", "level", "level_display", "requested_at",
-            "escalation_manager", "acknowledged_at", "activated_at", "participants", "action_plan",
-            "communication_plan", "meetings", "updates", "proposed_at", "de_escalation_note", "agreed_at",
-            "agreement_channel", "agreement_comment", "closed_at",
+            "view",
+            "id",
+            "ticket",
+            "status",
+            "status_display",
+            "level",
+            "level_display",
+            "requested_at",
+            "escalation_manager",
+            "acknowledged_at",
+            "activated_at",
+            "participants",
+            "action_plan",
+            "communication_plan",
+            "meetings",
+            "updates",
+            "proposed_at",
+            "de_escalation_note",
+            "agreed_at",
+            "agreement_channel",
+            "agreement_comment",
+            "closed_at",
         ]
         read_only_fields = fields
 
@@ -180,11 +214,15 @@ class CustomerCaseSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(CommunicationPlanSerializer)
     def get_communication_plan(self, case: EscalationCase) -> dict[str, Any]:
-        return CommunicationPlanSerializer({
-            "mode": case.communication_mode, "mode_display": case.get_communication_mode_display(),
-            "update_every_minutes": case.update_every_minutes, "required_attendees": case.required_attendees,
-            "next_update_due": getattr(case, "next_update_due", None),
-        }).data
+        return CommunicationPlanSerializer(
+            {
+                "mode": case.communication_mode,
+                "mode_display": case.get_communication_mode_display(),
+                "update_every_minutes": case.update_every_minutes,
+                "required_attendees": case.required_attendees,
+                "next_update_due": getattr(case, "next_update_due", None),
+            }
+        ).data
 
     @extend_schema_field(CustomerMeetingSerializer(many=True))
     def get_meetings(self, case: EscalationCase) -> list[dict[str, Any]]:
@@ -197,19 +235,31 @@ class StaffCaseSerializer(CustomerCaseSerializer):
 
     reason = serializers.CharField(help_text=f"The first request's reason; one of: {_values(CaseReason)}.")
     requests = CaseRequestSerializer(many=True, read_only=True)
-    acknowledge_due = serializers.DateTimeField(allow_null=True, read_only=True,
-                                                help_text="When the acknowledgement time frame ends (while open).")
+    acknowledge_due = serializers.DateTimeField(
+        allow_null=True, read_only=True, help_text="When the acknowledgement time frame ends (while open)."
+    )
     brief_ready_engineer = UserBriefSerializer(read_only=True, allow_null=True)
     brief_ready_team_leader = UserBriefSerializer(read_only=True, allow_null=True)
     brief_ready_team_manager = UserBriefSerializer(read_only=True, allow_null=True)
     agreed_by = UserBriefSerializer(read_only=True, allow_null=True)
-    view = serializers.SerializerMethodField(help_text='Which view of the case this is: "staff" (everything).')
+    view = serializers.SerializerMethodField(
+        help_text='Which view of the case this is: "staff" (everything).'
+    )
 
     class Meta(CustomerCaseSerializer.Meta):
         fields = [
-            *CustomerCaseSerializer.Meta.fields, "reason", "requests", "acknowledge_due", "brief",
-            "brief_ready_engineer", "brief_ready_team_leader", "brief_ready_team_manager", "internal_review",
-            "action_plan_accepted", "rca_on_track", "agreed_by",
+            *CustomerCaseSerializer.Meta.fields,
+            "reason",
+            "requests",
+            "acknowledge_due",
+            "brief",
+            "brief_ready_engineer",
+            "brief_ready_team_leader",
+            "brief_ready_team_manager",
+            "internal_review",
+            "action_plan_accepted",
+            "rca_on_track",
+            "agreed_by",
         ]
         read_only_fields = fields
 
@@ -238,8 +288,18 @@ class BoardCaseSerializer(serializers.ModelSerializer):
     class Meta:
         model = EscalationCase
         fields = [
-            "id", "ticket", "status", "status_display", "level", "level_display", "reason", "requested_at",
-            "escalation_manager", "acknowledged_at", "acknowledge_due", "next_update_due",
+            "id",
+            "ticket",
+            "status",
+            "status_display",
+            "level",
+            "level_display",
+            "reason",
+            "requested_at",
+            "escalation_manager",
+            "acknowledged_at",
+            "acknowledge_due",
+            "next_update_due",
         ]
         read_only_fields = fields
 
@@ -270,23 +330,31 @@ class CaseRequestInputSerializer(serializers.Serializer):
 
     reason = NamedChoiceField(CaseReason, required=False, allow_blank=True, default="")
     level = NamedChoiceField(CaseLevel, help_text="Who the customer asks for.")
-    reason_detail = serializers.CharField(required=False, allow_blank=True, default="",
-                                          help_text="Required when the reason is other.")
+    reason_detail = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Required when the reason is other."
+    )
     problem_statement_correct = serializers.BooleanField(required=False, allow_null=True, default=None)
     corrected_problem_statement = serializers.CharField(required=False, allow_blank=True, default="")
     business_impact = serializers.CharField(required=False, allow_blank=True, default="")
     workaround_impractical_because = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="Required when the ticket has a workaround.")
+        required=False, allow_blank=True, default="", help_text="Required when the ticket has a workaround."
+    )
     critical_milestone = serializers.DateField(required=False, allow_null=True, default=None)
     channel = NamedChoiceField(
-        Channel, required=False, allow_blank=True, default="",
-        help_text="Staff: how the customer asked (phone or email). Ignored for customers (recorded as api).")
+        Channel,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Staff: how the customer asked (phone or email). Ignored for customers (recorded as api).",
+    )
 
 
 class EngageInputSerializer(serializers.Serializer):
     user = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.none(), help_text="The support staff member to engage.",
-        error_messages={"does_not_exist": "User {pk_value} is not active support staff."})
+        queryset=User.objects.none(),
+        help_text="The support staff member to engage.",
+        error_messages={"does_not_exist": "User {pk_value} is not active support staff."},
+    )
     role = NamedChoiceField(ParticipantRole)
 
     def get_fields(self) -> dict[str, serializers.Field]:
@@ -299,7 +367,8 @@ class PlanItemInputSerializer(serializers.Serializer):
     owner = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.none(),
         help_text="A support staff member, or the ticket's requester, who owns the step.",
-        error_messages={"does_not_exist": "User {pk_value} is neither support staff nor the requester."})
+        error_messages={"does_not_exist": "User {pk_value} is neither support staff nor the requester."},
+    )
     step = serializers.CharField(allow_blank=True)
     target_date = serializers.DateField()
 
@@ -317,10 +386,16 @@ class PlanItemInputSerializer(serializers.Serializer):
 
 class ActivateInputSerializer(serializers.Serializer):
     action_plan = PlanItemInputSerializer(many=True, required=False, default=list)
-    mode = NamedChoiceField(CommunicationMode, required=False, allow_blank=True, default="",
-                            help_text="How updates are given.")
-    update_every_minutes = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=0,
-                                                    help_text="Business minutes between updates.")
+    mode = NamedChoiceField(
+        CommunicationMode, required=False, allow_blank=True, default="", help_text="How updates are given."
+    )
+    update_every_minutes = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=0,
+        help_text="Business minutes between updates.",
+    )
     required_attendees = serializers.CharField(required=False, allow_blank=True, default="")
     first_call_at = InstantField(required=False, allow_null=True, default=None)
     first_call_attendees = serializers.CharField(required=False, allow_blank=True, default="")
@@ -328,8 +403,9 @@ class ActivateInputSerializer(serializers.Serializer):
 
 class UpdateInputSerializer(serializers.Serializer):
     mode = NamedChoiceField(CommunicationMode)
-    summary = serializers.CharField(required=False, allow_blank=True, default="",
-                                    help_text="What the customer was told.")
+    summary = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="What the customer was told."
+    )
     attendees = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -341,21 +417,24 @@ class MeetingInputSerializer(serializers.Serializer):
 
 
 class MeetingOutcomeInputSerializer(serializers.Serializer):
-    outcome = serializers.CharField(required=False, allow_blank=True, default="",
-                                    help_text="What the meeting concluded.")
+    outcome = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="What the meeting concluded."
+    )
     notes = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class BriefInputSerializer(serializers.Serializer):
     brief = serializers.CharField(required=False, allow_blank=True, default="")
-    ready = serializers.BooleanField(required=False, default=False,
-                                     help_text="Mark the brief ready (as engineer, team leader or manager).")
+    ready = serializers.BooleanField(
+        required=False, default=False, help_text="Mark the brief ready (as engineer, team leader or manager)."
+    )
 
 
 class FinishReviewInputSerializer(serializers.Serializer):
     internal_review = serializers.CharField(required=False, allow_blank=True, default="")
-    meeting_at = InstantField(required=False, allow_null=True, default=None,
-                                           help_text="When the stakeholder meeting took place.")
+    meeting_at = InstantField(
+        required=False, allow_null=True, default=None, help_text="When the stakeholder meeting took place."
+    )
     attendees = serializers.CharField(required=False, allow_blank=True, default="")
     outcome = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -368,8 +447,17 @@ class ProposeInputSerializer(serializers.Serializer):
 
 class DeEscalationInputSerializer(serializers.Serializer):
     agree = serializers.BooleanField(help_text="Whether the customer agrees to de-escalate.")
-    comment = serializers.CharField(required=False, allow_blank=True, default="",
-                                    help_text="Why the request is not back on track (required when not agreeing).")
+    comment = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why the request is not back on track (required when not agreeing).",
+    )
     channel = NamedChoiceField(
-        Channel, required=False, allow_blank=True, default="",
-        help_text="Staff: how the customer answered (phone or email). Ignored for customers (recorded as api).")
+        Channel,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Staff: how the customer answered (phone or email). Ignored for customers (recorded "
+        "as api).",
+    )

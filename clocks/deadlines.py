@@ -21,15 +21,19 @@ def deadline_schedule(*, subject: models.Model, kind: str, due_at: datetime) -> 
     with transaction.atomic():
         deadline_cancel(subject=subject, kind=kind)
         return Deadline.objects.create(
-            content_type=ContentType.objects.get_for_model(subject), object_id=subject.pk,
-            kind=kind, due_at=due_at,
+            content_type=ContentType.objects.get_for_model(subject),
+            object_id=subject.pk,
+            kind=kind,
+            due_at=due_at,
         )
 
 
 def deadline_cancel(*, subject: models.Model, kind: str) -> int:
     """Cancel the pending deadlines of `kind` on subject; returns how many were cancelled."""
-    return _of(subject, kind).filter(state=DeadlineState.PENDING).update(
-        state=DeadlineState.CANCELLED, claimed_until=None, claim_token=None
+    return (
+        _of(subject, kind)
+        .filter(state=DeadlineState.PENDING)
+        .update(state=DeadlineState.CANCELLED, claimed_until=None, claim_token=None)
     )
 
 

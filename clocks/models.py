@@ -20,7 +20,9 @@ def validate_time_zone(value: str) -> None:
     try:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
-        raise ValidationError(_("“%(value)s” is not an IANA time zone (e.g. Europe/London).") % {"value": value}) from error
+        raise ValidationError(
+            _("“%(value)s” is not an IANA time zone (e.g. Europe/London).") % {"value": value}
+        ) from error
 
 
 class Weekday(models.IntegerChoices):
@@ -73,9 +75,7 @@ class BusinessCalendar(models.Model):
         return CalendarSpec(
             time_zone=self.time_zone,
             is_24x7=self.is_24x7,
-            windows=tuple(
-                Window(weekday=w.weekday, start=w.start, end=w.end) for w in self.windows.all()
-            ),
+            windows=tuple(Window(weekday=w.weekday, start=w.start, end=w.end) for w in self.windows.all()),
             holiday_dates=frozenset(holiday.date for holiday in self.holidays.all()),
             holiday_country=self.holiday_country,
             holiday_subdivision=self.holiday_subdivision,
@@ -124,7 +124,9 @@ class Clock(models.Model):
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
     object_id = models.PositiveBigIntegerField()
     subject = GenericForeignKey("content_type", "object_id")
-    kind = models.CharField(max_length=64, help_text=_("What the time frame is for, e.g. ticket.first_response."))
+    kind = models.CharField(
+        max_length=64, help_text=_("What the time frame is for, e.g. ticket.first_response.")
+    )
     calendar = models.ForeignKey(BusinessCalendar, on_delete=models.PROTECT, related_name="clocks")
     # Assigned only by clocks.services.
     state = models.CharField(max_length=10, choices=ClockState.choices, default=ClockState.RUNNING)
@@ -209,7 +211,9 @@ class Deadline(models.Model):
 class Heartbeat(models.Model):
     """When a periodic job last finished (one row per job): how /health/ and /metrics/ see beat."""
 
-    name = models.CharField(max_length=64, primary_key=True, help_text=_('The job, e.g. "clocks.sweep_deadlines".'))
+    name = models.CharField(
+        max_length=64, primary_key=True, help_text=_('The job, e.g. "clocks.sweep_deadlines".')
+    )
     at = models.DateTimeField()
 
     def __str__(self) -> str:

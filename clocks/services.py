@@ -83,9 +83,13 @@ def _schedule(clock: Clock, at: datetime) -> None:
     content_type = ContentType.objects.get_for_model(Clock)
     rows = []
     if clock.warned_at is None:
-        rows.append(Deadline(content_type=content_type, object_id=clock.pk, kind=CLOCK_WARNING, due_at=clock.warn_at))
+        rows.append(
+            Deadline(content_type=content_type, object_id=clock.pk, kind=CLOCK_WARNING, due_at=clock.warn_at)
+        )
     if clock.breached_at is None:
-        rows.append(Deadline(content_type=content_type, object_id=clock.pk, kind=CLOCK_BREACH, due_at=clock.due_at))
+        rows.append(
+            Deadline(content_type=content_type, object_id=clock.pk, kind=CLOCK_BREACH, due_at=clock.due_at)
+        )
     Deadline.objects.bulk_create(rows)
 
 

@@ -125,17 +125,25 @@ def _in_clock_order(candidates: list[tuple[int, int, int, datetime]], now: datet
     )
     free = [pk for pk, _, _, claimed_until in blockers if claimed_until is None or claimed_until < now]
     if free:
-        joined = set(due_deadlines(now).filter(pk__in=free).select_for_update(skip_locked=True)
-                     .values_list("pk", flat=True))
-        candidates = candidates + [(pk, clock_type, object_id, due_at)
-                                   for pk, object_id, due_at, _ in blockers if pk in joined]
+        joined = set(
+            due_deadlines(now)
+            .filter(pk__in=free)
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)
+        )
+        candidates = candidates + [
+            (pk, clock_type, object_id, due_at) for pk, object_id, due_at, _ in blockers if pk in joined
+        ]
         blockers = [row for row in blockers if row[0] not in joined]
     first_blocker: dict[int, tuple[datetime, int]] = {}
     for pk, object_id, due_at, _ in blockers:
         first_blocker[object_id] = min(first_blocker.get(object_id, (due_at, pk)), (due_at, pk))
     return [
-        pk for pk, content_type, object_id, due_at in candidates
-        if content_type != clock_type or object_id not in first_blocker or (due_at, pk) < first_blocker[object_id]
+        pk
+        for pk, content_type, object_id, due_at in candidates
+        if content_type != clock_type
+        or object_id not in first_blocker
+        or (due_at, pk) < first_blocker[object_id]
     ]
 
 
@@ -148,7 +156,8 @@ def _claim_batch(now: datetime, batch_size: int, clock: _SweepClock) -> uuid.UUI
     token = uuid.uuid4()
     with transaction.atomic():
         candidates = list(
-            due_deadlines(now).select_for_update(skip_locked=True)
+            due_deadlines(now)
+            .select_for_update(skip_locked=True)
             .values_list("pk", "content_type_id", "object_id", "due_at")[:batch_size]
         )
         if not candidates:
@@ -167,7 +176,9 @@ def _claim_batch(now: datetime, batch_size: int, clock: _SweepClock) -> uuid.UUI
 def _renew(token: uuid.UUID, clock: _SweepClock) -> datetime:
     """Extend the lease of the batch's rows not fired yet; returns when it was renewed."""
     renewed_at = clock.current()
-    Deadline.objects.filter(claim_token=token, state=DeadlineState.PENDING).update(claimed_until=renewed_at + lease())
+    Deadline.objects.filter(claim_token=token, state=DeadlineState.PENDING).update(
+        claimed_until=renewed_at + lease()
+    )
     return renewed_at
 
 
@@ -176,7 +187,9 @@ def _fire_one(deadline: Deadline, token: uuid.UUID, now: datetime) -> str:
     try:
         with transaction.atomic():
             deadline_handler_for(deadline.kind)(deadline)
-            marked = Deadline.objects.filter(pk=deadline.pk, state=DeadlineState.PENDING, claim_token=token).update(
+            marked = Deadline.objects.filter(
+                pk=deadline.pk, state=DeadlineState.PENDING, claim_token=token
+            ).update(
                 state=DeadlineState.FIRED,
                 fired_at=timezone.now(),
                 attempts=F("attempts") + 1,
@@ -188,7 +201,9 @@ def _fire_one(deadline: Deadline, token: uuid.UUID, now: datetime) -> str:
                 raise _StaleClaim
         return "fired"
     except _StaleClaim:
-        logger.info("deadline %s (%s) was cancelled or re-claimed while firing; skipped", deadline.pk, deadline.kind)
+        logger.info(
+            "deadline %s (%s) was cancelled or re-claimed while firing; skipped", deadline.pk, deadline.kind
+        )
         return "stale"
     except Exception as error:
         attempts = deadline.attempts + 1
@@ -204,7 +219,12 @@ def _fire_one(deadline: Deadline, token: uuid.UUID, now: datetime) -> str:
         log = logger.error if outcome == "failed" else logger.warning
         log(
             "deadline %s (%s) handler raised on attempt %s; next try in %s: %r",
-            deadline.pk, deadline.kind, attempts, wait, error, exc_info=outcome == "failed",
+            deadline.pk,
+            deadline.kind,
+            attempts,
+            wait,
+            error,
+            exc_info=outcome == "failed",
         )
         return outcome
 
@@ -234,6 +254,10 @@ def sweep_due_deadlines(
     if result.fired or result.failed or result.retried:
         logger.info(
             "deadline sweep at %s: %s fired, %s retried later, %s failing past %s attempts",
-            now.isoformat(), result.fired, result.retried, result.failed, MAX_ATTEMPTS,
+            now.isoformat(),
+            result.fired,
+            result.retried,
+            result.failed,
+            MAX_ATTEMPTS,
         )
     return result

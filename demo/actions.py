@@ -22,8 +22,9 @@ def start(by: str = "erin", assignee: str | None = None) -> Action:
     return ("start", by, assignee)
 
 
-def step(by: str, kind: str, action: str, outcome: str = "", public: bool = False,
-         state: str = StepState.DONE) -> Action:
+def step(
+    by: str, kind: str, action: str, outcome: str = "", public: bool = False, state: str = StepState.DONE
+) -> Action:
     return ("step", by, kind, action, outcome, public, state)
 
 
@@ -41,8 +42,9 @@ def wait(by: str, reason: str) -> Action:
     return ("await", by, reason)
 
 
-def resolve(by: str, summary: str, root_cause: str, fix_kind: str = FixKind.PERMANENT,
-            kb: str = "", kb_none: str = "") -> Action:
+def resolve(
+    by: str, summary: str, root_cause: str, fix_kind: str = FixKind.PERMANENT, kb: str = "", kb_none: str = ""
+) -> Action:
     return ("resolve", by, summary, root_cause, fix_kind, kb, kb_none)
 
 

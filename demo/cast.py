@@ -63,7 +63,9 @@ class OrgSpec:
 
 ORGANISATIONS: list[OrgSpec] = [
     OrgSpec(
-        "Harbourline Logistics", "harbourline.example", "+44 20 7946 0100",
+        "Harbourline Logistics",
+        "harbourline.example",
+        "+44 20 7946 0100",
         "Freight forwarding and warehousing, 4 depots. Premium support contract (24x7 for P1).",
         (
             Person("carla", "Carla", "Mendes", "Head of Operations", "+44 20 7946 0101"),
@@ -71,7 +73,9 @@ ORGANISATIONS: list[OrgSpec] = [
         ),
     ),
     OrgSpec(
-        "Meridian Health Partners", "meridianhealth.example", "+44 161 496 0200",
+        "Meridian Health Partners",
+        "meridianhealth.example",
+        "+44 161 496 0200",
         "Network of 12 outpatient clinics. Standard support, business hours.",
         (
             Person("nadia", "Nadia", "Okafor", "Practice Manager", "+44 161 496 0201"),
@@ -79,7 +83,9 @@ ORGANISATIONS: list[OrgSpec] = [
         ),
     ),
     OrgSpec(
-        "Brightwater Energy", "brightwater.example", "+44 117 496 0300",
+        "Brightwater Energy",
+        "brightwater.example",
+        "+44 117 496 0300",
         "Renewable energy operator; field engineers work remotely over VPN.",
         (
             Person("priya", "Priya", "Raman", "Finance Director", "+44 117 496 0301"),
@@ -87,7 +93,9 @@ ORGANISATIONS: list[OrgSpec] = [
         ),
     ),
     OrgSpec(
-        "Castlegate Financial Services", "castlegate.example", "+44 131 496 0400",
+        "Castlegate Financial Services",
+        "castlegate.example",
+        "+44 131 496 0400",
         "Wealth management firm, regulated; change freeze on month-end days.",
         (
             Person("grace", "Grace", "Whitfield", "Chief Operating Officer", "+44 131 496 0401"),
@@ -119,15 +127,23 @@ MANAGERS: list[Person] = [
     Person("gwen", "Gwen", "Ellis", "Infrastructure Operations Manager", "+44 20 7946 0912", (MANAGER,)),
 ]
 
-ESME = Person("esme", "Esme", "Holloway", "Customer Support Engineer (escalations)", "+44 20 7946 0980",
-              (str(Role.ESCALATION_MANAGER),))
-LEAH = Person("leah", "Leah", "Fischer", "Director of Customer Support", "+44 20 7946 0981",
-              (str(Role.LEADERSHIP),))
+ESME = Person(
+    "esme",
+    "Esme",
+    "Holloway",
+    "Customer Support Engineer (escalations)",
+    "+44 20 7946 0980",
+    (str(Role.ESCALATION_MANAGER),),
+)
+LEAH = Person(
+    "leah", "Leah", "Fischer", "Director of Customer Support", "+44 20 7946 0981", (str(Role.LEADERSHIP),)
+)
 IVAN = Person("ivan", "Ivan", "Petrov", "IT Manager", "+44 20 7946 0982", (str(Role.IT_MANAGER),))
 
 TEAMS: list[TeamSpec] = [
     TeamSpec(
-        "Tier 1", "First point of contact: intake, triage, basic troubleshooting (seed 003).",
+        "Tier 1",
+        "First point of contact: intake, triage, basic troubleshooting (seed 003).",
         f"tier1@{STAFF_DOMAIN}",
         (
             Person("erin", "Erin", "Walsh", "Support Engineer", "+44 20 7946 0920", (ENGINEER,)),
@@ -138,18 +154,19 @@ TEAMS: list[TeamSpec] = [
         "manny",
     ),
     TeamSpec(
-        "Tier 2", "Advanced troubleshooting, root cause analysis, replication in test.",
+        "Tier 2",
+        "Advanced troubleshooting, root cause analysis, replication in test.",
         f"tier2@{STAFF_DOMAIN}",
         (
             Person("tom", "Tom", "Becker", "Senior Support Engineer", "+44 20 7946 0930", (ENGINEER,)),
-            Person("rachel", "Rachel", "Adeyemi", "Senior Support Engineer", "+44 20 7946 0931",
-                   (ENGINEER,)),
+            Person("rachel", "Rachel", "Adeyemi", "Senior Support Engineer", "+44 20 7946 0931", (ENGINEER,)),
         ),
         Person("ravi", "Ravi", "Kapoor", "Tier 2 Team Leader", "+44 20 7946 0932", (LEADER,)),
         "manny",
     ),
     TeamSpec(
-        "Engineering", "Code-level resolution; updates the knowledge base with new findings.",
+        "Engineering",
+        "Code-level resolution; updates the knowledge base with new findings.",
         f"engineering@{STAFF_DOMAIN}",
         (
             Person("ella", "Ella", "Novak", "Software Engineer", "+44 20 7946 0940", (ENGINEER, SME)),
@@ -160,7 +177,8 @@ TEAMS: list[TeamSpec] = [
         requires_knowledge_update=True,
     ),
     TeamSpec(
-        "Onsite Support", "Field engineers dispatched to customer sites (approval required).",
+        "Onsite Support",
+        "Field engineers dispatched to customer sites (approval required).",
         f"onsite@{STAFF_DOMAIN}",
         (
             Person("dan", "Dan", "Fletcher", "Field Engineer", "+44 20 7946 0950", (ENGINEER,)),
@@ -170,7 +188,8 @@ TEAMS: list[TeamSpec] = [
         "mara",
     ),
     TeamSpec(
-        "Network Operations", "Consult team: WAN, VPN concentrators, firewalls, DNS.",
+        "Network Operations",
+        "Consult team: WAN, VPN concentrators, firewalls, DNS.",
         f"netops@{STAFF_DOMAIN}",
         (
             Person("nils", "Nils", "Berg", "Network Engineer", "+44 20 7946 0960", (ENGINEER, SME)),
@@ -180,13 +199,12 @@ TEAMS: list[TeamSpec] = [
         "gwen",
     ),
     TeamSpec(
-        "Database Administration", "Consult team: ERP and payroll databases, performance, backups.",
+        "Database Administration",
+        "Consult team: ERP and payroll databases, performance, backups.",
         f"dba@{STAFF_DOMAIN}",
         (
-            Person("sofia", "Sofia", "Romano", "Database Administrator", "+44 20 7946 0970",
-                   (ENGINEER, SME)),
-            Person("kwame", "Kwame", "Mensah", "Database Administrator", "+44 20 7946 0971",
-                   (ENGINEER, SME)),
+            Person("sofia", "Sofia", "Romano", "Database Administrator", "+44 20 7946 0970", (ENGINEER, SME)),
+            Person("kwame", "Kwame", "Mensah", "Database Administrator", "+44 20 7946 0971", (ENGINEER, SME)),
         ),
         Person("paula", "Paula", "Duarte", "DBA Team Leader", "+44 20 7946 0972", (LEADER,)),
         "gwen",
@@ -194,7 +212,8 @@ TEAMS: list[TeamSpec] = [
     # The last rung of the service request ladder (seed 001): the IT manager decides when every
     # tier failed. Ivan leads, staffs and manages it; he is defined with the other staff below.
     TeamSpec(
-        "IT Management", "The IT manager's decision point: continue with the vendor, accept a known "
+        "IT Management",
+        "The IT manager's decision point: continue with the vendor, accept a known "
         "error, or close with the workaround.",
         f"it-management@{STAFF_DOMAIN}",
         (IVAN,),
@@ -205,7 +224,8 @@ TEAMS: list[TeamSpec] = [
     # late acknowledgement or a missed update of a customer escalation notifies the manager of
     # their team (cases.services.managers_of), here leah, the Director of Customer Support.
     TeamSpec(
-        "Customer Escalations", "Escalation managers: the customer's point of contact for an "
+        "Customer Escalations",
+        "Escalation managers: the customer's point of contact for an "
         "escalated request, its action plan, communication plan and de-escalation (seed 002).",
         f"escalations@{STAFF_DOMAIN}",
         (ESME,),
@@ -215,8 +235,9 @@ TEAMS: list[TeamSpec] = [
 ]
 
 OTHER_STAFF: list[Person] = [ESME, LEAH, IVAN]
-ADMIN = Person("admin", "Sam", "Rivera", "Systems Administrator", "+44 20 7946 0990",
-               (str(Role.ADMINISTRATOR),))
+ADMIN = Person(
+    "admin", "Sam", "Rivera", "Systems Administrator", "+44 20 7946 0990", (str(Role.ADMINISTRATOR),)
+)
 
 CATEGORIES: list[tuple[str, str]] = [
     ("Software", "Application errors, bugs, wrong results."),
@@ -295,8 +316,7 @@ def ensure_cast() -> Cast:
     _ensure_services(cast)
     for priority, respond, resolve in SLA_TARGETS:
         SlaTarget.objects.get_or_create(
-            priority=priority,
-            defaults={"first_response_minutes": respond, "resolution_minutes": resolve},
+            priority=priority, defaults={"first_response_minutes": respond, "resolution_minutes": resolve}
         )
     return cast
 
@@ -318,10 +338,19 @@ class _People:
 
     def customer(self, person: Person, org: Organisation, domain: str) -> User:
         user = _ensure_user(
-            Person(person.username, person.first_name, person.last_name, person.title,
-                   person.phone, (str(Role.CUSTOMER),)),
+            Person(
+                person.username,
+                person.first_name,
+                person.last_name,
+                person.title,
+                person.phone,
+                (str(Role.CUSTOMER),),
+            ),
             email=f"{person.first_name.lower()}.{person.last_name.lower()}@{domain}",
-            password_hash=self.password_hash, is_staff=False, groups=self.groups, organisation=org,
+            password_hash=self.password_hash,
+            is_staff=False,
+            groups=self.groups,
+            organisation=org,
         )
         self.cast.users[user.username] = user
         return user
@@ -330,7 +359,10 @@ class _People:
         user = _ensure_user(
             person,
             email=f"{person.first_name.lower()}.{person.last_name.lower()}@{STAFF_DOMAIN}",
-            password_hash=self.password_hash, is_staff=True, groups=self.groups, **kwargs,
+            password_hash=self.password_hash,
+            is_staff=True,
+            groups=self.groups,
+            **kwargs,
         )
         self.cast.users[user.username] = user
         return user
@@ -383,8 +415,12 @@ def _ensure_services(cast: Cast) -> None:
 
 
 # (priority, first response, resolution) in business minutes.
-SLA_TARGETS = [("P1", 30, 4 * 60), ("P2", 2 * 60, 2 * 8 * 60), ("P3", 4 * 60, 5 * 8 * 60),
-               ("P4", 8 * 60, 10 * 8 * 60)]
+SLA_TARGETS = [
+    ("P1", 30, 4 * 60),
+    ("P2", 2 * 60, 2 * 8 * 60),
+    ("P3", 4 * 60, 5 * 8 * 60),
+    ("P4", 8 * 60, 10 * 8 * 60),
+]
 
 
 def ensure_calendars() -> dict[str, BusinessCalendar]:

@@ -1,5 +1,4 @@
-"""A one-line text progress bar for `manage.py seed_demo`.
-"""
+"""A one-line text progress bar for `manage.py seed_demo`."""
 
 from __future__ import annotations
 
@@ -9,9 +8,7 @@ from collections.abc import Callable
 class ProgressBar:
     """A one-line text progress bar: `label [#####.....]  50%  5/10`."""
 
-    def __init__(
-        self, write: Callable[[str], None] | None, label: str, total: int, width: int = 30
-    ) -> None:
+    def __init__(self, write: Callable[[str], None] | None, label: str, total: int, width: int = 30) -> None:
         self.write = write
         self.label = label
         self.total = max(total, 0)

@@ -59,9 +59,7 @@ LIVE_STORY_WINDOW: dict[str, timedelta] = {
 
 
 def demo_set_exists() -> bool:
-    return Ticket.objects.filter(
-        summary=MARKER_SUMMARY, organisation__name=ORGANISATIONS[0].name
-    ).exists()
+    return Ticket.objects.filter(summary=MARKER_SUMMARY, organisation__name=ORGANISATIONS[0].name).exists()
 
 
 def _run_action(ticket: Ticket, action: Action, cast: Cast, by_key: dict[str, Ticket]) -> None:
@@ -74,8 +72,9 @@ def _run_action(ticket: Ticket, action: Action, cast: Cast, by_key: dict[str, Ti
         ticket_start(ticket=ticket, actor=actor, assignee=assignee)
     elif name == "step":
         kind, text, outcome, public, state = args
-        ticket_add_step(ticket=ticket, actor=actor, kind=kind, action=text, outcome=outcome,
-                                 is_public=public, state=state)
+        ticket_add_step(
+            ticket=ticket, actor=actor, kind=kind, action=text, outcome=outcome, is_public=public, state=state
+        )
     elif name == "comment":
         body, internal = args
         ticket_comment(ticket=ticket, actor=actor, body=body, is_internal=internal)
@@ -83,9 +82,15 @@ def _run_action(ticket: Ticket, action: Action, cast: Cast, by_key: dict[str, Ti
         ticket_await_customer(ticket=ticket, actor=actor, reason=args[0])
     elif name == "resolve":
         summary, root_cause, fix_kind, kb, kb_none = args
-        ticket_resolve(ticket=ticket, actor=actor, resolution_summary=summary,
-                                root_cause=root_cause, fix_kind=fix_kind, knowledge_article=kb,
-                                knowledge_none_reason=kb_none)
+        ticket_resolve(
+            ticket=ticket,
+            actor=actor,
+            resolution_summary=summary,
+            root_cause=root_cause,
+            fix_kind=fix_kind,
+            knowledge_article=kb,
+            knowledge_none_reason=kb_none,
+        )
     elif name == "confirm":
         text, channel = args
         ticket_confirm_resolution(ticket=ticket, actor=actor, note=text, channel=channel)
@@ -93,8 +98,13 @@ def _run_action(ticket: Ticket, action: Action, cast: Cast, by_key: dict[str, Ti
         ticket_reopen(ticket=ticket, actor=actor, reason=args[0])
     elif name == "cancel":
         reason, text, duplicate_key = args
-        ticket_cancel(ticket=ticket, actor=actor, reason=reason, note=text,
-                               duplicate_of=by_key[duplicate_key] if duplicate_key else None)
+        ticket_cancel(
+            ticket=ticket,
+            actor=actor,
+            reason=reason,
+            note=text,
+            duplicate_of=by_key[duplicate_key] if duplicate_key else None,
+        )
     else:  # pragma: no cover - a typo in the table above
         raise ValueError(f"unknown demo action {name!r}")
 
@@ -128,16 +138,21 @@ def ticket_stories(cast: Cast, now: datetime, by_key: dict[str, Ticket]) -> list
             if spec.critical_milestone_in_days is not None
             else None
         )
-        stories.append(Story(
-            key=spec.key, start=started, end=started + gap * len(spec.script),
-            play=partial(_play_checked, spec, cast, by_key, gap, milestone),
-            after=after,
-        ))
+        stories.append(
+            Story(
+                key=spec.key,
+                start=started,
+                end=started + gap * len(spec.script),
+                play=partial(_play_checked, spec, cast, by_key, gap, milestone),
+                after=after,
+            )
+        )
     return stories
 
 
-def play_stories(stories: list[Story], progress: ProgressBar | None = None,
-                 now: datetime | None = None) -> None:
+def play_stories(
+    stories: list[Story], progress: ProgressBar | None = None, now: datetime | None = None
+) -> None:
     """Play every story at its own dates, then let the clocks run on to `now`.
 
     Time frames (SLA, tier, approval, consult) keep running after a story ends, exactly as if
@@ -188,8 +203,10 @@ def run_clocks_until(now: datetime, limit: int = 10_000) -> int:
     sweeps = 0
     while sweeps < limit:
         due = (
-            due_deadlines(now).annotate(at=Coalesce("next_attempt_at", "due_at"))
-            .values_list("at", flat=True).first()
+            due_deadlines(now)
+            .annotate(at=Coalesce("next_attempt_at", "due_at"))
+            .values_list("at", flat=True)
+            .first()
         )
         if due is None:
             break
@@ -199,8 +216,9 @@ def run_clocks_until(now: datetime, limit: int = 10_000) -> int:
     return sweeps
 
 
-def create_demo_tickets(cast: Cast, progress: ProgressBar | None = None,
-                        extra: Callable[[datetime], list[Story]] | None = None) -> int:
+def create_demo_tickets(
+    cast: Cast, progress: ProgressBar | None = None, extra: Callable[[datetime], list[Story]] | None = None
+) -> int:
     """Create the hand-written demo tickets through the services (all or nothing); `extra`
     adds the ladder and case stories (called after the lifecycle stories were built, with now)."""
     if demo_set_exists():
@@ -235,7 +253,11 @@ def _gap(script: list[Action], started: datetime, now: datetime) -> timedelta:
 
 
 def _play_checked(
-    spec: DemoTicket, cast: Cast, by_key: dict[str, Ticket], gap: timedelta, milestone: date | None,
+    spec: DemoTicket,
+    cast: Cast,
+    by_key: dict[str, Ticket],
+    gap: timedelta,
+    milestone: date | None,
     clock: time_machine.Coordinates,
 ) -> Ticket:
     ticket = _play(spec, cast, by_key, milestone, clock, gap)
@@ -254,7 +276,10 @@ def _play(
 ) -> Ticket:
     org = cast.orgs[spec.org]
     opener = cast.users[spec.created_by]
-    staff_set = {"priority": spec.priority, "category": cast.categories[spec.category] if spec.category else None}
+    staff_set = {
+        "priority": spec.priority,
+        "category": cast.categories[spec.category] if spec.category else None,
+    }
     if not permissions.may_set_staff_only_intake(opener):
         # A customer's request gets its priority and category when support triages it.
         at_triage = {name: value for name, value in staff_set.items() if value}

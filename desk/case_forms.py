@@ -32,9 +32,14 @@ from tickets.models import Channel
 STAFF_CHANNELS = [("", "—"), (Channel.PHONE, _("Phone")), (Channel.EMAIL, _("E-mail"))]
 YES_NO = [("", "—"), ("yes", _("Yes")), ("no", _("No"))]
 # How often updates are given (business minutes).
-FREQUENCIES = [("", "—"), ("30", _("Every 30 business minutes")), ("60", _("Every business hour")),
-               ("120", _("Every 2 business hours")), ("240", _("Every 4 business hours")),
-               ("480", _("Once a business day"))]
+FREQUENCIES = [
+    ("", "—"),
+    ("30", _("Every 30 business minutes")),
+    ("60", _("Every business hour")),
+    ("120", _("Every 2 business hours")),
+    ("240", _("Every 4 business hours")),
+    ("480", _("Once a business day")),
+]
 PLAN_ROWS = 5
 
 
@@ -67,28 +72,37 @@ class CaseRequestForm(forms.Form):
     """A customer's request made by phone or e-mail, with seed 002's review."""
 
     channel = forms.ChoiceField(choices=STAFF_CHANNELS, required=False, label=_("The customer asked by"))
-    reason = forms.ChoiceField(choices=[("", "—"), *CaseReason.choices], required=False,
-                               label=_("Reason for the escalation"))
-    reason_detail = forms.CharField(required=False, label=_("Other reason"),
-                                    help_text=_("Only when the reason is “other”."))
+    reason = forms.ChoiceField(
+        choices=[("", "—"), *CaseReason.choices], required=False, label=_("Reason for the escalation")
+    )
+    reason_detail = forms.CharField(
+        required=False, label=_("Other reason"), help_text=_("Only when the reason is “other”.")
+    )
     level = forms.ChoiceField(choices=CaseLevel.choices, initial=CaseLevel.NEXT_TIER, label=_("Asks for"))
-    problem_statement_correct = forms.ChoiceField(choices=YES_NO, required=False,
-                                                  label=_("Is the problem statement correct?"))
-    corrected_problem_statement = forms.CharField(widget=_textarea(), required=False,
-                                                  help_text=_("Only when it is not."))
+    problem_statement_correct = forms.ChoiceField(
+        choices=YES_NO, required=False, label=_("Is the problem statement correct?")
+    )
+    corrected_problem_statement = forms.CharField(
+        widget=_textarea(), required=False, help_text=_("Only when it is not.")
+    )
     business_impact = forms.CharField(widget=_textarea(), required=False)
     workaround_impractical_because = forms.CharField(
-        widget=_textarea(), required=False, label=_("Why the workaround is impractical or inappropriate"),
-        help_text=_("Needed when the ticket has a workaround."))
+        widget=_textarea(),
+        required=False,
+        label=_("Why the workaround is impractical or inappropriate"),
+        help_text=_("Needed when the ticket has a workaround."),
+    )
     critical_milestone = date_field()
 
     def review(self) -> Review:
         data = self.cleaned_data
-        return Review(problem_statement_correct=_yes_no(data["problem_statement_correct"]),
-                      corrected_problem_statement=data["corrected_problem_statement"],
-                      business_impact=data["business_impact"],
-                      workaround_impractical_because=data["workaround_impractical_because"],
-                      critical_milestone=data["critical_milestone"])
+        return Review(
+            problem_statement_correct=_yes_no(data["problem_statement_correct"]),
+            corrected_problem_statement=data["corrected_problem_statement"],
+            business_impact=data["business_impact"],
+            workaround_impractical_because=data["workaround_impractical_because"],
+            critical_milestone=data["critical_milestone"],
+        )
 
 
 class AcknowledgeForm(forms.Form):
@@ -113,23 +127,30 @@ class EngageForm(_PeopleForm):
 class ActivateForm(_PeopleForm):
     """The action plan (owner, step, target date per row) and the communication plan."""
 
-    mode = forms.ChoiceField(choices=[("", "—"), *CommunicationMode.choices], required=False,
-                             label=_("Updates by"))
+    mode = forms.ChoiceField(
+        choices=[("", "—"), *CommunicationMode.choices], required=False, label=_("Updates by")
+    )
     update_every_minutes = forms.ChoiceField(choices=FREQUENCIES, required=False, label=_("How often"))
-    required_attendees = forms.CharField(widget=_textarea(), required=False,
-                                         label=_("Required attendees of the updates"))
+    required_attendees = forms.CharField(
+        widget=_textarea(), required=False, label=_("Required attendees of the updates")
+    )
     first_call_at = datetime_field(label=_("First conference call"))
-    first_call_attendees = forms.CharField(required=False, label=_("First call attendees"),
-                                           help_text=_("Empty: the required attendees."))
+    first_call_attendees = forms.CharField(
+        required=False, label=_("First call attendees"), help_text=_("Empty: the required attendees.")
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         plan: dict[str, forms.Field] = {}
         for i in range(PLAN_ROWS):
-            plan[f"owner_{i}"] = forms.ChoiceField(required=False, label=gettext("Step %(n)s: owner") % {"n": i + 1},
-                                                   choices=[("", "—")] + [(pk, str(u))
-                                                                          for pk, u in self.people.items()])
-            plan[f"step_{i}"] = forms.CharField(required=False, label=gettext("Step %(n)s: what") % {"n": i + 1})
+            plan[f"owner_{i}"] = forms.ChoiceField(
+                required=False,
+                label=gettext("Step %(n)s: owner") % {"n": i + 1},
+                choices=[("", "—")] + [(pk, str(u)) for pk, u in self.people.items()],
+            )
+            plan[f"step_{i}"] = forms.CharField(
+                required=False, label=gettext("Step %(n)s: what") % {"n": i + 1}
+            )
             plan[f"target_{i}"] = date_field(label=gettext("Step %(n)s: target date") % {"n": i + 1})
         self.fields = {**plan, **self.fields}
 
@@ -196,7 +217,9 @@ class LeadershipStartForm(forms.Form):
 
 class BriefForm(forms.Form):
     brief = forms.CharField(widget=_textarea(14), required=False, label=_("Case brief"))
-    ready = forms.BooleanField(required=False, label=_("I have reviewed the brief: it is ready for leadership"))
+    ready = forms.BooleanField(
+        required=False, label=_("I have reviewed the brief: it is ready for leadership")
+    )
 
 
 class LeadershipReviewForm(forms.Form):
@@ -208,8 +231,9 @@ class LeadershipReviewForm(forms.Form):
 
 class ProposeForm(forms.Form):
     action_plan_accepted = forms.BooleanField(required=False, label=_("The customer accepts the action plan"))
-    rca_on_track = forms.BooleanField(required=False,
-                                      label=_("Troubleshooting or root cause analysis is on track"))
+    rca_on_track = forms.BooleanField(
+        required=False, label=_("Troubleshooting or root cause analysis is on track")
+    )
     note = forms.CharField(widget=_textarea(), required=False)
 
 
@@ -218,8 +242,9 @@ class AnswerForm(forms.Form):
 
     agree = forms.ChoiceField(choices=YES_NO, required=False, label=_("The customer agrees to de-escalate"))
     channel = forms.ChoiceField(choices=STAFF_CHANNELS, required=False, label=_("Answered by"))
-    comment = forms.CharField(widget=_textarea(), required=False,
-                              help_text=_("Needed when the customer keeps the escalation: why."))
+    comment = forms.CharField(
+        widget=_textarea(), required=False, help_text=_("Needed when the customer keeps the escalation: why.")
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -233,7 +258,10 @@ class AnswerForm(forms.Form):
 class BoardFilterForm(forms.Form):
     """The escalation board's filters."""
 
-    state = forms.ChoiceField(required=False, choices=[("", _("Any open state"))] + [
-        (value, label) for value, label in CaseStatus.choices if value in OPEN_CASE_STATES])
+    state = forms.ChoiceField(
+        required=False,
+        choices=[("", _("Any open state"))]
+        + [(value, label) for value, label in CaseStatus.choices if value in OPEN_CASE_STATES],
+    )
     level = forms.ChoiceField(required=False, choices=[("", _("Any level")), *CaseLevel.choices])
     mine = forms.BooleanField(required=False, label=_("Only mine"))

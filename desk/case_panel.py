@@ -38,7 +38,8 @@ from .case_forms import (
 # What each state means, in words, for the panel's headline.
 STATE_WORDS = {
     CaseStatus.REQUESTED: "The customer asked to escalate; an escalation manager must acknowledge it.",
-    CaseStatus.ACKNOWLEDGED: "An escalation manager took the case; the action and communication plans are next.",
+    CaseStatus.ACKNOWLEDGED: "An escalation manager took the case; the action and communication plans "
+    "are next.",
     CaseStatus.ACTIVE: "The action plan and communication plan are agreed; updates are given as planned.",
     CaseStatus.LEADERSHIP_REVIEW: "Support leadership reviews the case: the brief is prepared for them.",
     CaseStatus.DE_ESCALATION_PROPOSED: "De-escalation is proposed; the customer's agreement is awaited.",
@@ -57,9 +58,18 @@ SIMPLE_FORMS = {
 }
 
 # The name of each step's form (a refused form comes back in `bound` under it).
-FORM_NAMES = {"ack": "case_ack", "engage": "case_engage", "activate": "case_activate", "update": "case_update",
-              "meeting": "case_meeting", "leadership": "case_leadership", "brief": "case_brief",
-              "review": "case_review", "propose": "case_propose", "answer": "case_answer"}
+FORM_NAMES = {
+    "ack": "case_ack",
+    "engage": "case_engage",
+    "activate": "case_activate",
+    "update": "case_update",
+    "meeting": "case_meeting",
+    "leadership": "case_leadership",
+    "brief": "case_brief",
+    "review": "case_review",
+    "propose": "case_propose",
+    "answer": "case_answer",
+}
 
 
 def staff_only(people: list[User]) -> list[User]:
@@ -69,15 +79,20 @@ def staff_only(people: list[User]) -> list[User]:
 
 def request_initial(ticket: Ticket) -> dict[str, Any]:
     """Seed 002's review, prefilled from the ticket's intake."""
-    return {"business_impact": ticket.business_impact, "critical_milestone": ticket.critical_milestone,
-            "level": "next_tier"}
+    return {
+        "business_impact": ticket.business_impact,
+        "critical_milestone": ticket.critical_milestone,
+        "level": "next_tier",
+    }
 
 
 def request_form(ticket: Ticket, data: Any = None) -> CaseRequestForm:
     form = CaseRequestForm(data, prefix="case_request", initial=request_initial(ticket))
     form.fields["problem_statement_correct"].help_text = f"The ticket says: “{ticket.summary}”."
     if ticket.workaround:
-        form.fields["workaround_impractical_because"].help_text = f"The ticket's workaround: “{ticket.workaround}”."
+        form.fields[
+            "workaround_impractical_because"
+        ].help_text = f"The ticket's workaround: “{ticket.workaround}”."
     return form
 
 
@@ -95,17 +110,19 @@ def case_panel(request: HttpRequest, ticket: Ticket, bound: dict[str, Any]) -> d
     }
     if case is None:
         return context
-    context.update({
-        "case_may": panel_may(view, may_request, bound),
-        "case_forms": panel_forms(view, ticket, request_form_, bound),
-        "case_ack_clock": view.ack_clock,
-        "case_update_clock": view.update_clock,
-        "case_leadership_missing": view.leadership_missing,
-        "case_brief_ready": view.brief_ready,
-        "case_brief_missing": view.brief_missing,
-        "case_brief_role": view.brief_role.replace("_", " ") if view.brief_role else "",
-        "case_is_internal": view.is_internal,
-    })
+    context.update(
+        {
+            "case_may": panel_may(view, may_request, bound),
+            "case_forms": panel_forms(view, ticket, request_form_, bound),
+            "case_ack_clock": view.ack_clock,
+            "case_update_clock": view.update_clock,
+            "case_leadership_missing": view.leadership_missing,
+            "case_brief_ready": view.brief_ready,
+            "case_brief_missing": view.brief_missing,
+            "case_brief_role": view.brief_role.replace("_", " ") if view.brief_role else "",
+            "case_is_internal": view.is_internal,
+        }
+    )
     item_forms(view, request.user, bound)
     return context
 
@@ -131,20 +148,27 @@ def panel_may(view: CasePanel, may_request: bool, bound: dict[str, Any]) -> dict
     return {key: bool(value) or FORM_NAMES.get(key, "case_request") in bound for key, value in may.items()}
 
 
-def panel_forms(view: CasePanel, ticket: Ticket, request_form_: CaseRequestForm,
-                bound: dict[str, Any]) -> dict[str, Any]:
+def panel_forms(
+    view: CasePanel, ticket: Ticket, request_form_: CaseRequestForm, bound: dict[str, Any]
+) -> dict[str, Any]:
     """The panel's forms: the refused one as it came back, the others fresh."""
     case = view.case
     assert case is not None
     manager, leader = view.may_manage, view.is_leadership
     meeting_kinds = ([MeetingKind.CONFERENCE_CALL] if manager else []) + (
-        [MeetingKind.INTERNAL_REVIEW, MeetingKind.STAKEHOLDER_MEETING] if manager or leader else [])
+        [MeetingKind.INTERNAL_REVIEW, MeetingKind.STAKEHOLDER_MEETING] if manager or leader else []
+    )
     forms: dict[str, Any] = {
         "request": request_form_,
         "engage": bound.get("case_engage") or EngageForm(prefix="case_engage", people=staff_only(view.staff)),
-        "activate": bound.get("case_activate") or ActivateForm(
-            prefix="case_activate", people=view.staff,
-            initial={"required_attendees": f"{ticket.requester}, {case.escalation_manager or ''}".strip(", ")}),
+        "activate": bound.get("case_activate")
+        or ActivateForm(
+            prefix="case_activate",
+            people=view.staff,
+            initial={
+                "required_attendees": f"{ticket.requester}, {case.escalation_manager or ''}".strip(", ")
+            },
+        ),
         "meeting": bound.get("case_meeting") or MeetingForm(prefix="case_meeting", kinds=meeting_kinds),
         "brief": bound.get("case_brief") or BriefForm(prefix="case_brief", initial={"brief": case.brief}),
     }

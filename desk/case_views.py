@@ -55,7 +55,9 @@ ANCHOR = "#case"
 
 
 def _case(ticket: Ticket, case_pk: int) -> EscalationCase:
-    case = get_object_or_404(EscalationCase.objects.select_related("escalation_manager"), pk=case_pk, ticket=ticket)
+    case = get_object_or_404(
+        EscalationCase.objects.select_related("escalation_manager"), pk=case_pk, ticket=ticket
+    )
     case.ticket = ticket
     return case
 
@@ -72,16 +74,33 @@ def _manager(user: Any) -> bool:
 def case_request(request: HttpRequest, pk: int) -> HttpResponse:
     """Record a customer's request made by phone or e-mail (seed 002's review included)."""
     ticket = selectors.get_ticket_for(request.user, pk)
-    allowed = require(lambda: permissions.can_request_case(ticket, request.user),
-                      _("You may not record an escalation request."))
+    allowed = require(
+        lambda: permissions.can_request_case(ticket, request.user),
+        _("You may not record an escalation request."),
+    )
     form = request_form(ticket, request.POST)
 
     def action(data: dict[str, Any]) -> Any:
-        return case_requests.case_request(ticket=ticket, actor=request.user, reason=data["reason"], level=data["level"],
-                                  review=form.review(), reason_detail=data["reason_detail"], channel=data["channel"])
+        return case_requests.case_request(
+            ticket=ticket,
+            actor=request.user,
+            reason=data["reason"],
+            level=data["level"],
+            review=form.review(),
+            reason_detail=data["reason_detail"],
+            channel=data["channel"],
+        )
 
-    return run_ticket_action(request, ticket, "case_request", form, action, done=_("Escalation request recorded."),
-                anchor=ANCHOR, still_allowed=allowed)
+    return run_ticket_action(
+        request,
+        ticket,
+        "case_request",
+        form,
+        action,
+        done=_("Escalation request recorded."),
+        anchor=ANCHOR,
+        still_allowed=allowed,
+    )
 
 
 @require_POST
@@ -89,12 +108,20 @@ def case_request(request: HttpRequest, pk: int) -> HttpResponse:
 def case_acknowledge(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     case = _case(ticket, case_pk)
-    allowed = require(lambda: _manager(request.user),
-                      _("Only an escalation manager may acknowledge an escalation."))
+    allowed = require(
+        lambda: _manager(request.user), _("Only an escalation manager may acknowledge an escalation.")
+    )
     form = AcknowledgeForm(request.POST, prefix="case_ack")
-    return run_ticket_action(request, ticket, "case_ack", form, lambda data: case_plans.case_acknowledge(case=case, actor=request.user),
-                done=_("Escalation acknowledged: you are the escalation manager."), anchor=ANCHOR,
-                still_allowed=allowed)
+    return run_ticket_action(
+        request,
+        ticket,
+        "case_ack",
+        form,
+        lambda data: case_plans.case_acknowledge(case=case, actor=request.user),
+        done=_("Escalation acknowledged: you are the escalation manager."),
+        anchor=ANCHOR,
+        still_allowed=allowed,
+    )
 
 
 @require_POST
@@ -102,14 +129,20 @@ def case_acknowledge(request: HttpRequest, pk: int, case_pk: int) -> HttpRespons
 def case_engage(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     case = _case(ticket, case_pk)
-    allowed = require(lambda: permissions.can_engage(ticket, request.user),
-                      _("You may not engage people on this escalation."))
+    allowed = require(
+        lambda: permissions.can_engage(ticket, request.user),
+        _("You may not engage people on this escalation."),
+    )
     form = EngageForm(request.POST, prefix="case_engage", people=staff_only(staff_choices(ticket)))
 
     def action(data: dict[str, Any]) -> Any:
-        return case_participants.case_engage(case=case, actor=request.user, user=data["user"], role=data["role"])
+        return case_participants.case_engage(
+            case=case, actor=request.user, user=data["user"], role=data["role"]
+        )
 
-    return run_ticket_action(request, ticket, "case_engage", form, action, done=_("Engaged."), anchor=ANCHOR, still_allowed=allowed)
+    return run_ticket_action(
+        request, ticket, "case_engage", form, action, done=_("Engaged."), anchor=ANCHOR, still_allowed=allowed
+    )
 
 
 @require_POST
@@ -122,12 +155,26 @@ def case_activate(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
 
     def action(data: dict[str, Any]) -> Any:
         return case_plans.case_activate(
-            case=case, actor=request.user, action_plan=data["action_plan"], mode=data["mode"],
-            update_every_minutes=data["update_every_minutes"], required_attendees=data["required_attendees"],
-            first_call_at=data["first_call_at"], first_call_attendees=data["first_call_attendees"])
+            case=case,
+            actor=request.user,
+            action_plan=data["action_plan"],
+            mode=data["mode"],
+            update_every_minutes=data["update_every_minutes"],
+            required_attendees=data["required_attendees"],
+            first_call_at=data["first_call_at"],
+            first_call_attendees=data["first_call_attendees"],
+        )
 
-    return run_ticket_action(request, ticket, "case_activate", form, action, done=_("The escalation is active."), anchor=ANCHOR,
-                still_allowed=allowed)
+    return run_ticket_action(
+        request,
+        ticket,
+        "case_activate",
+        form,
+        action,
+        done=_("The escalation is active."),
+        anchor=ANCHOR,
+        still_allowed=allowed,
+    )
 
 
 @require_POST
@@ -139,11 +186,24 @@ def case_update(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     form = UpdateForm(request.POST, prefix="case_update")
 
     def action(data: dict[str, Any]) -> Any:
-        return case_updates.case_log_update(case=case, actor=request.user, mode=data["mode"], summary=data["summary"],
-                                     attendees=data["attendees"])
+        return case_updates.case_log_update(
+            case=case,
+            actor=request.user,
+            mode=data["mode"],
+            summary=data["summary"],
+            attendees=data["attendees"],
+        )
 
-    return run_ticket_action(request, ticket, "case_update", form, action, done=_("Update logged."), anchor=ANCHOR,
-                still_allowed=allowed)
+    return run_ticket_action(
+        request,
+        ticket,
+        "case_update",
+        form,
+        action,
+        done=_("Update logged."),
+        anchor=ANCHOR,
+        still_allowed=allowed,
+    )
 
 
 def _may_meet(user: Any) -> bool:
@@ -155,17 +215,32 @@ def _may_meet(user: Any) -> bool:
 def case_meeting(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     case = _case(ticket, case_pk)
-    allowed = require(lambda: _may_meet(request.user),
-                      _("Only an escalation manager or support leadership schedules meetings."))
+    allowed = require(
+        lambda: _may_meet(request.user),
+        _("Only an escalation manager or support leadership schedules meetings."),
+    )
     form = MeetingForm(request.POST, prefix="case_meeting")
 
     def action(data: dict[str, Any]) -> Any:
-        return case_updates.case_schedule_meeting(case=case, actor=request.user, kind=data["kind"],
-                                           scheduled_for=data["scheduled_for"], attendees=data["attendees"],
-                                           notes=data["notes"])
+        return case_updates.case_schedule_meeting(
+            case=case,
+            actor=request.user,
+            kind=data["kind"],
+            scheduled_for=data["scheduled_for"],
+            attendees=data["attendees"],
+            notes=data["notes"],
+        )
 
-    return run_ticket_action(request, ticket, "case_meeting", form, action, done=_("Meeting scheduled."), anchor=ANCHOR,
-                still_allowed=allowed)
+    return run_ticket_action(
+        request,
+        ticket,
+        "case_meeting",
+        form,
+        action,
+        done=_("Meeting scheduled."),
+        anchor=ANCHOR,
+        still_allowed=allowed,
+    )
 
 
 @require_POST
@@ -177,17 +252,22 @@ def case_meeting_outcome(request: HttpRequest, pk: int, case_pk: int, meeting_pk
     meeting.case = case
 
     def allowed() -> bool:
-        return _manager(request.user) if meeting.kind == MeetingKind.CONFERENCE_CALL else _may_meet(request.user)
+        return (
+            _manager(request.user) if meeting.kind == MeetingKind.CONFERENCE_CALL else _may_meet(request.user)
+        )
 
     require(allowed, _("You may not record this meeting."))
     name = f"case_meeting_outcome-{meeting.pk}"
     form = MeetingOutcomeForm(request.POST, prefix=name)
 
     def action(data: dict[str, Any]) -> Any:
-        return case_updates.case_record_meeting(meeting=meeting, actor=request.user, outcome=data["outcome"],
-                                         notes=data["notes"])
+        return case_updates.case_record_meeting(
+            meeting=meeting, actor=request.user, outcome=data["outcome"], notes=data["notes"]
+        )
 
-    return run_ticket_action(request, ticket, name, form, action, done=_("Meeting recorded."), anchor=ANCHOR, still_allowed=allowed)
+    return run_ticket_action(
+        request, ticket, name, form, action, done=_("Meeting recorded."), anchor=ANCHOR, still_allowed=allowed
+    )
 
 
 @require_POST
@@ -197,12 +277,22 @@ def case_action_done(request: HttpRequest, pk: int, case_pk: int, item_pk: int) 
     case = _case(ticket, case_pk)
     item = get_object_or_404(ActionItem, pk=item_pk, case=case)
     item.case = case
-    allowed = require(lambda: _manager(request.user) or item.owner_id == request.user.pk,
-                      _("Only the step's owner or an escalation manager may mark it done."))
+    allowed = require(
+        lambda: _manager(request.user) or item.owner_id == request.user.pk,
+        _("Only the step's owner or an escalation manager may mark it done."),
+    )
     name = f"case_action_done-{item.pk}"
     form = ActionDoneForm(request.POST, prefix=name)
-    return run_ticket_action(request, ticket, name, form, lambda data: case_updates.case_complete_action(item=item, actor=request.user),
-                done=_("Action done."), anchor=ANCHOR, still_allowed=allowed)
+    return run_ticket_action(
+        request,
+        ticket,
+        name,
+        form,
+        lambda data: case_updates.case_complete_action(item=item, actor=request.user),
+        done=_("Action done."),
+        anchor=ANCHOR,
+        still_allowed=allowed,
+    )
 
 
 @require_POST
@@ -210,12 +300,21 @@ def case_action_done(request: HttpRequest, pk: int, case_pk: int, item_pk: int) 
 def case_leadership(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     case = _case(ticket, case_pk)
-    allowed = require(lambda: _manager(request.user) or permissions.can_engage(ticket, request.user),
-                      _("You may not start a leadership review."))
+    allowed = require(
+        lambda: _manager(request.user) or permissions.can_engage(ticket, request.user),
+        _("You may not start a leadership review."),
+    )
     form = LeadershipStartForm(request.POST, prefix="case_leadership")
-    return run_ticket_action(request, ticket, "case_leadership", form,
-                lambda data: leadership_review.case_start_leadership_review(case=case, actor=request.user),
-                done=_("Leadership review started: prepare the brief."), anchor=ANCHOR, still_allowed=allowed)
+    return run_ticket_action(
+        request,
+        ticket,
+        "case_leadership",
+        form,
+        lambda data: leadership_review.case_start_leadership_review(case=case, actor=request.user),
+        done=_("Leadership review started: prepare the brief."),
+        anchor=ANCHOR,
+        still_allowed=allowed,
+    )
 
 
 @require_POST
@@ -223,15 +322,27 @@ def case_leadership(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse
 def case_brief(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     case = _case(ticket, case_pk)
-    allowed = require(lambda: leadership_review.brief_role(case, ticket, request.user) is not None,
-                      _("The assigned engineer, the team leader and the team manager prepare the brief."))
+    allowed = require(
+        lambda: leadership_review.brief_role(case, ticket, request.user) is not None,
+        _("The assigned engineer, the team leader and the team manager prepare the brief."),
+    )
     form = BriefForm(request.POST, prefix="case_brief")
 
     def action(data: dict[str, Any]) -> Any:
-        return leadership_review.case_edit_brief(case=case, actor=request.user, brief=data["brief"], ready=data["ready"])
+        return leadership_review.case_edit_brief(
+            case=case, actor=request.user, brief=data["brief"], ready=data["ready"]
+        )
 
-    return run_ticket_action(request, ticket, "case_brief", form, action, done=_("Brief saved."), anchor=ANCHOR,
-                still_allowed=allowed)
+    return run_ticket_action(
+        request,
+        ticket,
+        "case_brief",
+        form,
+        action,
+        done=_("Brief saved."),
+        anchor=ANCHOR,
+        still_allowed=allowed,
+    )
 
 
 @require_POST
@@ -239,17 +350,31 @@ def case_brief(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
 def case_review(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     case = _case(ticket, case_pk)
-    allowed = require(lambda: permissions.is_leadership(request.user),
-                      _("Only support leadership records the review."))
+    allowed = require(
+        lambda: permissions.is_leadership(request.user), _("Only support leadership records the review.")
+    )
     form = LeadershipReviewForm(request.POST, prefix="case_review")
 
     def action(data: dict[str, Any]) -> Any:
         return leadership_review.case_finish_leadership_review(
-            case=case, actor=request.user, internal_review=data["internal_review"], meeting_at=data["meeting_at"],
-            attendees=data["attendees"], outcome=data["outcome"])
+            case=case,
+            actor=request.user,
+            internal_review=data["internal_review"],
+            meeting_at=data["meeting_at"],
+            attendees=data["attendees"],
+            outcome=data["outcome"],
+        )
 
-    return run_ticket_action(request, ticket, "case_review", form, action, done=_("Leadership review recorded."), anchor=ANCHOR,
-                still_allowed=allowed)
+    return run_ticket_action(
+        request,
+        ticket,
+        "case_review",
+        form,
+        action,
+        done=_("Leadership review recorded."),
+        anchor=ANCHOR,
+        still_allowed=allowed,
+    )
 
 
 @require_POST
@@ -261,12 +386,24 @@ def case_propose(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     form = ProposeForm(request.POST, prefix="case_propose")
 
     def action(data: dict[str, Any]) -> Any:
-        return case_de_escalation.case_propose_de_escalation(case=case, actor=request.user,
-                                                action_plan_accepted=data["action_plan_accepted"],
-                                                rca_on_track=data["rca_on_track"], note=data["note"])
+        return case_de_escalation.case_propose_de_escalation(
+            case=case,
+            actor=request.user,
+            action_plan_accepted=data["action_plan_accepted"],
+            rca_on_track=data["rca_on_track"],
+            note=data["note"],
+        )
 
-    return run_ticket_action(request, ticket, "case_propose", form, action, done=_("De-escalation proposed to the customer."),
-                anchor=ANCHOR, still_allowed=allowed)
+    return run_ticket_action(
+        request,
+        ticket,
+        "case_propose",
+        form,
+        action,
+        done=_("De-escalation proposed to the customer."),
+        anchor=ANCHOR,
+        still_allowed=allowed,
+    )
 
 
 @require_POST
@@ -274,16 +411,31 @@ def case_propose(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
 def case_answer(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     case = _case(ticket, case_pk)
-    allowed = require(lambda: permissions.can_answer_de_escalation(ticket, request.user),
-                      _("Only an escalation manager records the customer's answer."))
+    allowed = require(
+        lambda: permissions.can_answer_de_escalation(ticket, request.user),
+        _("Only an escalation manager records the customer's answer."),
+    )
     form = AnswerForm(request.POST, prefix="case_answer")
 
     def action(data: dict[str, Any]) -> Any:
-        return case_de_escalation.case_answer_de_escalation(case=case, actor=request.user, agree=data["agree"],
-                                               comment=data["comment"], channel=data["channel"])
+        return case_de_escalation.case_answer_de_escalation(
+            case=case,
+            actor=request.user,
+            agree=data["agree"],
+            comment=data["comment"],
+            channel=data["channel"],
+        )
 
-    return run_ticket_action(request, ticket, "case_answer", form, action, done=_("The customer's answer is recorded."),
-                anchor=ANCHOR, still_allowed=allowed)
+    return run_ticket_action(
+        request,
+        ticket,
+        "case_answer",
+        form,
+        action,
+        done=_("The customer's answer is recorded."),
+        anchor=ANCHOR,
+        still_allowed=allowed,
+    )
 
 
 # --- the escalation board and the daily report (seed 002) ---------------------------------------
@@ -297,7 +449,8 @@ def _require_board(user: Any) -> None:
 @require_GET
 @agent_required
 def escalation_board(request: HttpRequest) -> HttpResponse:
-    """Every open escalation: a fixed number of queries whatever their number (case_daily_report.report_rows)."""
+    """Every open escalation: a fixed number of queries whatever their number
+    (case_daily_report.report_rows)."""
     _require_board(request.user)
     form = BoardFilterForm(request.GET or None)
     rows = [row for row in case_daily_report.report_rows(timezone.localdate()) if row["case"].is_open]
@@ -324,17 +477,34 @@ def escalation_report(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     day = _parse_day(raw) if raw else today
     if day is None:
-        return render(request, "desk/escalation_report.html", {
-            "error": _("“%(raw)s” is not a date: give it as YYYY-MM-DD, e.g. %(today)s.")
-            % {"raw": raw, "today": today.isoformat()},
-            "raw": raw, "day": None, "rows": [], "today": today,
-        }, status=400)
+        return render(
+            request,
+            "desk/escalation_report.html",
+            {
+                "error": _("“%(raw)s” is not a date: give it as YYYY-MM-DD, e.g. %(today)s.")
+                % {"raw": raw, "today": today.isoformat()},
+                "raw": raw,
+                "day": None,
+                "rows": [],
+                "today": today,
+            },
+            status=400,
+        )
     rows = case_daily_report.report_rows(day)
     sent = DailyReport.objects.filter(day=day).first()
-    return render(request, "desk/escalation_report.html", {
-        "day": day, "rows": rows, "sent": sent, "raw": day.isoformat(), "today": today,
-        "previous": day - timedelta(days=1), "next": day + timedelta(days=1),
-    })
+    return render(
+        request,
+        "desk/escalation_report.html",
+        {
+            "day": day,
+            "rows": rows,
+            "sent": sent,
+            "raw": day.isoformat(),
+            "today": today,
+            "previous": day - timedelta(days=1),
+            "next": day + timedelta(days=1),
+        },
+    )
 
 
 def _parse_day(raw: str) -> date | None:

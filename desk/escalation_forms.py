@@ -44,14 +44,22 @@ class _TierChoiceForm(forms.Form):
 
 class EscalateForm(_TierChoiceForm):
     to_tier = forms.ChoiceField(label=_("Escalate to"))
-    criterion = forms.ChoiceField(label=_("Escalation criterion"), required=False,
-                                  help_text=_("Why the ticket needs that tier (its criteria)."))
-    findings = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
-                               label=_("Summary of findings"))
-    workaround = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
-                                 help_text=_("Empty: the ticket's workaround, if any."))
+    criterion = forms.ChoiceField(
+        label=_("Escalation criterion"),
+        required=False,
+        help_text=_("Why the ticket needs that tier (its criteria)."),
+    )
+    findings = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("Summary of findings")
+    )
+    workaround = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text=_("Empty: the ticket's workaround, if any."),
+    )
     evidence_note = forms.CharField(
-        required=False, label=_("No logs or screenshots because…"),
+        required=False,
+        label=_("No logs or screenshots because…"),
         help_text=_('Only when none are attached, e.g. "none: the failure leaves no log".'),
     )
 
@@ -71,29 +79,38 @@ class EscalateForm(_TierChoiceForm):
         data["criterion"] = self.criteria.get(pk) if pk else None
         tier, criterion = data.get("to_tier"), data["criterion"]
         if tier is not None and criterion is not None and criterion.tier_id != tier.pk:
-            self.add_error("criterion", gettext('"%(criterion)s" is not a criterion of %(tier)s: choose one of '
-                                                "%(tier)s's, or none.") % {"criterion": criterion.text, "tier": tier.name})
+            self.add_error(
+                "criterion",
+                gettext('"%(criterion)s" is not a criterion of %(tier)s: choose one of %(tier)s\'s, or none.')
+                % {"criterion": criterion.text, "tier": tier.name},
+            )
         return data
 
 
 class ReturnForm(_TierChoiceForm):
     to_tier = forms.ChoiceField(label=_("Return to"))
-    findings = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
-                               label=_("What was done, and what that tier should do next"))
+    findings = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        label=_("What was done, and what that tier should do next"),
+    )
     workaround = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
-                             label=_("Why the hand-off is withdrawn"))
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("Why the hand-off is withdrawn")
+    )
 
 
 class ConsultForm(forms.Form):
     team = forms.ModelChoiceField(queryset=Team.objects.none(), label=_("Team to consult"))
-    question = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
-                               label=_("What you need from them"))
+    question = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("What you need from them")
+    )
     reply_minutes = forms.IntegerField(
-        min_value=1, label=_("Reply time frame (business minutes)"),
+        min_value=1,
+        label=_("Reply time frame (business minutes)"),
         help_text=_("They are reminded, and their leaders told, as it runs out."),
     )
 
@@ -104,7 +121,9 @@ class ConsultForm(forms.Form):
 
 
 class ConsultReplyForm(forms.Form):
-    reply = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("Your team's reply"))
+    reply = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("Your team's reply")
+    )
 
 
 class ConsultWithdrawForm(forms.Form):
@@ -112,13 +131,17 @@ class ConsultWithdrawForm(forms.Form):
 
 
 class ApproveForm(forms.Form):
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
-                            label=_("Approval notes (what you reviewed, why it may go ahead)"))
+    notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        label=_("Approval notes (what you reviewed, why it may go ahead)"),
+    )
 
 
 class RequestChangesForm(forms.Form):
     steps = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4}), required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
         label=_("Additional troubleshooting steps, one per line"),
         help_text=_("Each becomes a to-do step on the ticket; the engineer asks again once they are done."),
     )
@@ -135,19 +158,28 @@ class VendorEngageForm(forms.Form):
 
 
 class VendorUpdateForm(forms.Form):
-    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
-                              label=_("What the vendor reported"))
+    summary = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("What the vendor reported")
+    )
     received_at = datetime_field(label=_("Received at"), help_text=_("Empty: now."))
 
 
 class DecisionForm(forms.Form):
     outcome = forms.ChoiceField(choices=[("", "—"), *DecisionOutcome.choices], required=False)
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("Decision notes"))
-    to_tier = forms.ChoiceField(required=False, label=_("Tier (continue with vendor / return)"),
-                                help_text=_("Continue with the vendor: empty picks the ladder's vendor tier."))
-    root_cause = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
-                                 label=_("Root cause as far as it is known"),
-                                 help_text=_("Needed to accept as a known error or close with the workaround."))
+    notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("Decision notes")
+    )
+    to_tier = forms.ChoiceField(
+        required=False,
+        label=_("Tier (continue with vendor / return)"),
+        help_text=_("Continue with the vendor: empty picks the ladder's vendor tier."),
+    )
+    root_cause = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label=_("Root cause as far as it is known"),
+        help_text=_("Needed to accept as a known error or close with the workaround."),
+    )
     knowledge_article = forms.CharField(required=False, label=_("Knowledge-base article"))
     knowledge_none_reason = forms.CharField(required=False, label=_("…or why none is needed"))
 
@@ -167,6 +199,7 @@ class DecisionForm(forms.Form):
 
 
 class StepDoneForm(forms.Form):
-    outcome = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
-                              label=_("Outcome (what it showed)"))
+    outcome = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("Outcome (what it showed)")
+    )
     files = MultipleFileField(label=_("Evidence (logs, screenshots)"))

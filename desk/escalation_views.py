@@ -110,8 +110,10 @@ def ticket_escalate(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     here = _posted_tier(request, "escalate", ticket)
     # A ticket that left the tier the form showed is the service's refusal (where it went), not a 403.
-    allowed = require(lambda: handoffs.has_moved_from(ticket, here) or permissions.can_escalate(ticket, request.user),
-                      _("You may not escalate this ticket."))
+    allowed = require(
+        lambda: handoffs.has_moved_from(ticket, here) or permissions.can_escalate(ticket, request.user),
+        _("You may not escalate this ticket."),
+    )
     tiers = [t for t in escalation_selectors.ladder(here.path) if t.level > here.level] if here else []
     form = EscalateForm(request.POST, prefix="escalate", tiers=tiers)
     if not tiers:
@@ -119,13 +121,26 @@ def ticket_escalate(request: HttpRequest, pk: int) -> HttpResponse:
 
     def action(data: dict[str, Any]) -> Any:
         return handoffs.escalate(
-            ticket=ticket, actor=request.user, to_tier=data["to_tier"], criterion=data["criterion"],
-            findings=data["findings"], workaround=data["workaround"], evidence_note=data["evidence_note"],
+            ticket=ticket,
+            actor=request.user,
+            to_tier=data["to_tier"],
+            criterion=data["criterion"],
+            findings=data["findings"],
+            workaround=data["workaround"],
+            evidence_note=data["evidence_note"],
             from_tier=here,
         )
 
-    return run_ticket_action(request, ticket, "escalate", form, action, done=_("Escalation filed."), anchor="#tier",
-                still_allowed=allowed)
+    return run_ticket_action(
+        request,
+        ticket,
+        "escalate",
+        form,
+        action,
+        done=_("Escalation filed."),
+        anchor="#tier",
+        still_allowed=allowed,
+    )
 
 
 @require_POST
@@ -133,17 +148,33 @@ def ticket_escalate(request: HttpRequest, pk: int) -> HttpResponse:
 def ticket_return(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     here = _posted_tier(request, "return", ticket)
-    allowed = require(lambda: handoffs.has_moved_from(ticket, here) or permissions.can_return(ticket, request.user),
-                      _("You may not return this ticket."))
+    allowed = require(
+        lambda: handoffs.has_moved_from(ticket, here) or permissions.can_return(ticket, request.user),
+        _("You may not return this ticket."),
+    )
     tiers = [t for t in escalation_selectors.ladder(here.path) if t.level < here.level] if here else []
     form = ReturnForm(request.POST, prefix="return", tiers=tiers)
 
     def action(data: dict[str, Any]) -> Any:
-        return handoffs.return_to_tier(ticket=ticket, actor=request.user, to_tier=data["to_tier"],
-                                       findings=data["findings"], workaround=data["workaround"], from_tier=here)
+        return handoffs.return_to_tier(
+            ticket=ticket,
+            actor=request.user,
+            to_tier=data["to_tier"],
+            findings=data["findings"],
+            workaround=data["workaround"],
+            from_tier=here,
+        )
 
-    return run_ticket_action(request, ticket, "return", form, action, done=_("Ticket returned."), anchor="#tier",
-                still_allowed=allowed)
+    return run_ticket_action(
+        request,
+        ticket,
+        "return",
+        form,
+        action,
+        done=_("Ticket returned."),
+        anchor="#tier",
+        still_allowed=allowed,
+    )
 
 
 @require_POST
@@ -151,15 +182,25 @@ def ticket_return(request: HttpRequest, pk: int) -> HttpResponse:
 def handoff_withdraw(request: HttpRequest, pk: int, handoff_pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     handoff = get_object_or_404(Handoff.objects.select_related("ticket"), pk=handoff_pk, ticket=ticket)
-    allowed = require(lambda: not handoff.is_active or permissions.can_withdraw(handoff, request.user),
-                      _("You may not withdraw this hand-off."))
+    allowed = require(
+        lambda: not handoff.is_active or permissions.can_withdraw(handoff, request.user),
+        _("You may not withdraw this hand-off."),
+    )
     form = WithdrawForm(request.POST, prefix="withdraw")
 
     def action(data: dict[str, Any]) -> Any:
         return handoffs.handoff_withdraw(handoff=handoff, actor=request.user, reason=data["reason"])
 
-    return run_ticket_action(request, ticket, "withdraw", form, action, done=_("Hand-off withdrawn."), anchor="#tier",
-                still_allowed=allowed)
+    return run_ticket_action(
+        request,
+        ticket,
+        "withdraw",
+        form,
+        action,
+        done=_("Hand-off withdrawn."),
+        anchor="#tier",
+        still_allowed=allowed,
+    )
 
 
 # --- consults --------------------------------------------------------------------------------
@@ -169,16 +210,30 @@ def handoff_withdraw(request: HttpRequest, pk: int, handoff_pk: int) -> HttpResp
 @agent_required
 def consult_new(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
-    allowed = require(lambda: permissions.can_consult(ticket, request.user),
-                      _("You may not consult on this ticket."))
+    allowed = require(
+        lambda: permissions.can_consult(ticket, request.user), _("You may not consult on this ticket.")
+    )
     form = ConsultForm(request.POST, prefix="consult", ticket_team_id=ticket.team_id)
 
     def action(data: dict[str, Any]) -> Any:
-        return consults.consult_request(ticket=ticket, actor=request.user, team=data["team"],
-                                        question=data["question"], reply_minutes=data["reply_minutes"])
+        return consults.consult_request(
+            ticket=ticket,
+            actor=request.user,
+            team=data["team"],
+            question=data["question"],
+            reply_minutes=data["reply_minutes"],
+        )
 
-    return run_ticket_action(request, ticket, "consult", form, action, done=_("Consult sent."), anchor="#consults",
-                still_allowed=allowed)
+    return run_ticket_action(
+        request,
+        ticket,
+        "consult",
+        form,
+        action,
+        done=_("Consult sent."),
+        anchor="#consults",
+        still_allowed=allowed,
+    )
 
 
 def _consult(ticket: Ticket, consult_pk: int) -> Consult:
@@ -192,16 +247,18 @@ def _consult(ticket: Ticket, consult_pk: int) -> Consult:
 def consult_reply(request: HttpRequest, pk: int, consult_pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     consult = _consult(ticket, consult_pk)
-    allowed = require(lambda: permissions.can_reply_consult(consult, request.user),
-                      _("Only the consulted team may reply."))
+    allowed = require(
+        lambda: permissions.can_reply_consult(consult, request.user), _("Only the consulted team may reply.")
+    )
     name = f"consult_reply-{consult.pk}"
     form = ConsultReplyForm(request.POST, prefix=name)
 
     def action(data: dict[str, Any]) -> Any:
         return consults.consult_reply(consult=consult, actor=request.user, reply=data["reply"])
 
-    return run_ticket_action(request, ticket, name, form, action, done=_("Reply sent."), anchor="#consults",
-                still_allowed=allowed)
+    return run_ticket_action(
+        request, ticket, name, form, action, done=_("Reply sent."), anchor="#consults", still_allowed=allowed
+    )
 
 
 @require_POST
@@ -209,16 +266,26 @@ def consult_reply(request: HttpRequest, pk: int, consult_pk: int) -> HttpRespons
 def consult_withdraw(request: HttpRequest, pk: int, consult_pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     consult = _consult(ticket, consult_pk)
-    allowed = require(lambda: permissions.can_withdraw_consult(consult, request.user),
-                      _("You may not withdraw this consult."))
+    allowed = require(
+        lambda: permissions.can_withdraw_consult(consult, request.user),
+        _("You may not withdraw this consult."),
+    )
     name = f"consult_withdraw-{consult.pk}"
     form = ConsultWithdrawForm(request.POST, prefix=name)
 
     def action(data: dict[str, Any]) -> Any:
         return consults.consult_withdraw(consult=consult, actor=request.user, reason=data["reason"])
 
-    return run_ticket_action(request, ticket, name, form, action, done=_("Consult withdrawn."), anchor="#consults",
-                still_allowed=allowed)
+    return run_ticket_action(
+        request,
+        ticket,
+        name,
+        form,
+        action,
+        done=_("Consult withdrawn."),
+        anchor="#consults",
+        still_allowed=allowed,
+    )
 
 
 # --- vendor tiers and the IT manager's decision ----------------------------------------------
@@ -228,16 +295,31 @@ def consult_withdraw(request: HttpRequest, pk: int, consult_pk: int) -> HttpResp
 @agent_required
 def vendor_engage(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
-    allowed = require(lambda: permissions.can_record_vendor(ticket, request.user),
-                      _("You may not record vendor work on this ticket."))
+    allowed = require(
+        lambda: permissions.can_record_vendor(ticket, request.user),
+        _("You may not record vendor work on this ticket."),
+    )
     form = VendorEngageForm(request.POST, prefix="vendor_engage")
 
     def action(data: dict[str, Any]) -> Any:
-        return vendor.vendor_engage(ticket=ticket, actor=request.user, case_number=data["case_number"],
-                                    contact=data["contact"], vendor_name=data["vendor_name"])
+        return vendor.vendor_engage(
+            ticket=ticket,
+            actor=request.user,
+            case_number=data["case_number"],
+            contact=data["contact"],
+            vendor_name=data["vendor_name"],
+        )
 
-    return run_ticket_action(request, ticket, "vendor_engage", form, action, done=_("Vendor case recorded."), anchor="#vendor",
-                still_allowed=allowed)
+    return run_ticket_action(
+        request,
+        ticket,
+        "vendor_engage",
+        form,
+        action,
+        done=_("Vendor case recorded."),
+        anchor="#vendor",
+        still_allowed=allowed,
+    )
 
 
 @require_POST
@@ -246,17 +328,31 @@ def vendor_update(request: HttpRequest, pk: int, engagement_pk: int) -> HttpResp
     ticket = selectors.get_ticket_for(request.user, pk)
     engagement = get_object_or_404(VendorEngagement, pk=engagement_pk, ticket=ticket)
     engagement.ticket = ticket
-    allowed = require(lambda: permissions.can_record_vendor(ticket, request.user),
-                      _("You may not record vendor work on this ticket."))
+    allowed = require(
+        lambda: permissions.can_record_vendor(ticket, request.user),
+        _("You may not record vendor work on this ticket."),
+    )
     name = f"vendor_update-{engagement.pk}"
     form = VendorUpdateForm(request.POST, prefix=name)
 
     def action(data: dict[str, Any]) -> Any:
-        return vendor.vendor_update(engagement=engagement, actor=request.user, summary=data["summary"],
-                                    received_at=data["received_at"])
+        return vendor.vendor_update(
+            engagement=engagement,
+            actor=request.user,
+            summary=data["summary"],
+            received_at=data["received_at"],
+        )
 
-    return run_ticket_action(request, ticket, name, form, action, done=_("Vendor update recorded."), anchor="#vendor",
-                still_allowed=allowed)
+    return run_ticket_action(
+        request,
+        ticket,
+        name,
+        form,
+        action,
+        done=_("Vendor update recorded."),
+        anchor="#vendor",
+        still_allowed=allowed,
+    )
 
 
 @require_POST
@@ -266,22 +362,39 @@ def ticket_decide(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     stint = escalation_selectors.current_stint(ticket)
     tiers = escalation_selectors.ladder(stint.tier.path) if stint else []
-    decision_tier = next((t for t in tiers if t.pk == stint.tier_id and t.kind == TierKind.DECISION), None) or next(
-        (t for t in tiers if t.kind == TierKind.DECISION), None
+    decision_tier = next(
+        (t for t in tiers if t.pk == stint.tier_id and t.kind == TierKind.DECISION), None
+    ) or next((t for t in tiers if t.kind == TierKind.DECISION), None)
+    allowed = require(
+        lambda: decision_tier is not None and permissions.can_decide_at(decision_tier, request.user),
+        _("Only the IT manager decides here."),
     )
-    allowed = require(lambda: decision_tier is not None and permissions.can_decide_at(decision_tier, request.user),
-                      _("Only the IT manager decides here."))
-    form = DecisionForm(request.POST, prefix="decision", tiers=[t for t in tiers if t.kind != TierKind.DECISION])
+    form = DecisionForm(
+        request.POST, prefix="decision", tiers=[t for t in tiers if t.kind != TierKind.DECISION]
+    )
 
     def action(data: dict[str, Any]) -> Any:
         return decisions.record_decision(
-            ticket=ticket, actor=request.user, outcome=data["outcome"], notes=data["notes"],
-            to_tier=data["to_tier"], root_cause=data["root_cause"], knowledge_article=data["knowledge_article"],
+            ticket=ticket,
+            actor=request.user,
+            outcome=data["outcome"],
+            notes=data["notes"],
+            to_tier=data["to_tier"],
+            root_cause=data["root_cause"],
+            knowledge_article=data["knowledge_article"],
             knowledge_none_reason=data["knowledge_none_reason"],
         )
 
-    return run_ticket_action(request, ticket, "decision", form, action, done=_("Decision recorded."), anchor="#tier",
-                still_allowed=allowed)
+    return run_ticket_action(
+        request,
+        ticket,
+        "decision",
+        form,
+        action,
+        done=_("Decision recorded."),
+        anchor="#tier",
+        still_allowed=allowed,
+    )
 
 
 # --- to-do steps (suggested by a team leader) ------------------------------------------------
@@ -293,16 +406,21 @@ def step_done(request: HttpRequest, pk: int, step_pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     step = get_object_or_404(TroubleshootingStep, pk=step_pk, ticket=ticket)
     step.ticket = ticket
-    allowed = require(lambda: ticket_permissions.can_add_step(ticket, request.user),
-                      _("You may not document troubleshooting on this ticket."))
+    allowed = require(
+        lambda: ticket_permissions.can_add_step(ticket, request.user),
+        _("You may not document troubleshooting on this ticket."),
+    )
     name = f"step_done-{step.pk}"
     form = StepDoneForm(request.POST, request.FILES, prefix=name)
 
     def action(data: dict[str, Any]) -> Any:
-        return ticket_complete_step(step=step, actor=request.user, outcome=data["outcome"], files=data["files"])
+        return ticket_complete_step(
+            step=step, actor=request.user, outcome=data["outcome"], files=data["files"]
+        )
 
-    return run_ticket_action(request, ticket, name, form, action, done=_("Step done."), anchor="#to-do",
-                still_allowed=allowed)
+    return run_ticket_action(
+        request, ticket, name, form, action, done=_("Step done."), anchor="#to-do", still_allowed=allowed
+    )
 
 
 # --- approvals: on the ticket page and in the inbox ------------------------------------------
@@ -312,7 +430,9 @@ DECISIONS = {
     "approve": (ApproveForm, gettext_lazy("Approved.")),
     "request-changes": (RequestChangesForm, gettext_lazy("Sent back with the steps to do.")),
 }
-NOT_DECIDER = gettext_lazy("Only a team leader or manager of the requester's team may decide, never the requester.")
+NOT_DECIDER = gettext_lazy(
+    "Only a team leader or manager of the requester's team may decide, never the requester."
+)
 
 
 def _decide(approval: ApprovalRequest, user: Any, decision: str, data: dict[str, Any]) -> ApprovalRequest:
@@ -337,18 +457,30 @@ def ticket_approval_decide(request: HttpRequest, pk: int, approval_pk: int, deci
     form_class, done = DECISIONS[decision]
     name = _form_name(decision)
     form = form_class(request.POST, prefix=name)
-    return run_ticket_action(request, ticket, name, form, lambda data: _decide(approval, request.user, decision, data),
-                done=done, anchor="#tier",
-                still_allowed=allowed)
+    return run_ticket_action(
+        request,
+        ticket,
+        name,
+        form,
+        lambda data: _decide(approval, request.user, decision, data),
+        done=done,
+        anchor="#tier",
+        still_allowed=allowed,
+    )
 
 
 def _decision_clocks(approvals: list[ApprovalRequest]) -> dict[int, Clock]:
     if not approvals:
         return {}
-    clocks = Clock.objects.filter(
-        content_type=ContentType.objects.get_for_model(ApprovalRequest), kind=DECISION_CLOCK,
-        object_id__in=[a.pk for a in approvals],
-    ).select_related("calendar").prefetch_related("calendar__windows", "calendar__holidays")
+    clocks = (
+        Clock.objects.filter(
+            content_type=ContentType.objects.get_for_model(ApprovalRequest),
+            kind=DECISION_CLOCK,
+            object_id__in=[a.pk for a in approvals],
+        )
+        .select_related("calendar")
+        .prefetch_related("calendar__windows", "calendar__holidays")
+    )
     return {clock.object_id: clock for clock in clocks}
 
 
@@ -364,8 +496,13 @@ def _time_left(clock: Clock | None) -> dict[str, Any] | None:
         text = _("decided")
     else:
         text = _("%(time)s left") % {"time": left}
-    return {"kind": clock.kind, "label": _("Decision"), "state": status["state"], "text": text,
-            "due_at": status["due_at"]}
+    return {
+        "kind": clock.kind,
+        "label": _("Decision"),
+        "state": status["state"],
+        "text": text,
+        "due_at": status["due_at"],
+    }
 
 
 def _inbox(request: HttpRequest, bound: dict[str, Any] | None = None, status: int = 200) -> HttpResponse:
@@ -381,12 +518,18 @@ def _inbox(request: HttpRequest, bound: dict[str, Any] | None = None, status: in
     clocks = _decision_clocks(approvals)
     for approval in approvals:
         approval.time_left = _time_left(clocks.get(approval.pk))
-        approval.approve_form = bound.get(f"approve-{approval.pk}") or ApproveForm(prefix=f"approve-{approval.pk}")
+        approval.approve_form = bound.get(f"approve-{approval.pk}") or ApproveForm(
+            prefix=f"approve-{approval.pk}"
+        )
         approval.changes_form = bound.get(f"request_changes-{approval.pk}") or RequestChangesForm(
-            prefix=f"request_changes-{approval.pk}")
-    return render(request, "desk/approvals.html", {
-        "approvals": approvals, "open_form": next(iter(bound), None),
-    }, status=status)
+            prefix=f"request_changes-{approval.pk}"
+        )
+    return render(
+        request,
+        "desk/approvals.html",
+        {"approvals": approvals, "open_form": next(iter(bound), None)},
+        status=status,
+    )
 
 
 @require_GET

@@ -41,9 +41,18 @@ class IntakeForm(forms.ModelForm):
     class Meta:
         model = Ticket
         fields = [
-            "summary", "description", "symptoms", "replication_steps", "error_messages",
-            "recent_changes", "business_impact", "workaround", "critical_milestone",
-            "priority", "category", "service",
+            "summary",
+            "description",
+            "symptoms",
+            "replication_steps",
+            "error_messages",
+            "recent_changes",
+            "business_impact",
+            "workaround",
+            "critical_milestone",
+            "priority",
+            "category",
+            "service",
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
@@ -98,7 +107,9 @@ class TriageForm(IntakeForm):
 
 class StartForm(forms.Form):
     assignee = forms.ModelChoiceField(
-        queryset=User.objects.none(), required=False, empty_label=_("Me"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("Me"),
         help_text=_("Who works the ticket from now on."),
     )
 
@@ -112,43 +123,54 @@ class StartForm(forms.Form):
 
 class AwaitCustomerForm(forms.Form):
     reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
         label=_("What the customer needs to provide"),
     )
 
 
 class CustomerRepliedForm(forms.Form):
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
-                           label=_("What the customer said (phone, e-mail…)"))
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label=_("What the customer said (phone, e-mail…)"),
+    )
 
 
 class ResolveForm(forms.Form):
-    resolution_summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
-                                         label=_("Resolution details (what fixed it)"))
+    resolution_summary = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        label=_("Resolution details (what fixed it)"),
+    )
     root_cause = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    fix_kind = forms.ChoiceField(choices=[("", "—"), *FixKind.choices], required=False,
-                                 label=_("Workaround or permanent fix"))
+    fix_kind = forms.ChoiceField(
+        choices=[("", "—"), *FixKind.choices], required=False, label=_("Workaround or permanent fix")
+    )
     knowledge_article = forms.CharField(required=False, label=_("Knowledge-base article"))
     knowledge_none_reason = forms.CharField(required=False, label=_("…or why none is needed"))
 
 
 class ConfirmResolutionForm(forms.Form):
     channel = forms.ChoiceField(
-        choices=[("", "—"), (Channel.PHONE, _("Phone")), (Channel.EMAIL, _("E-mail"))], required=False,
+        choices=[("", "—"), (Channel.PHONE, _("Phone")), (Channel.EMAIL, _("E-mail"))],
+        required=False,
         label=_("How the customer confirmed"),
     )
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
 class ReopenForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
-                             label=_("Why the customer is not satisfied"))
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("Why the customer is not satisfied")
+    )
 
 
 class CancelForm(forms.Form):
     reason = forms.ChoiceField(choices=[("", "—"), *CancelReason.choices], required=False)
-    duplicate_of = forms.CharField(required=False, label=_("Duplicate of (ticket reference)"),
-                                   help_text=_("e.g. ED-000123"))
+    duplicate_of = forms.CharField(
+        required=False, label=_("Duplicate of (ticket reference)"), help_text=_("e.g. ED-000123")
+    )
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
     def clean_duplicate_of(self) -> Ticket | None:
@@ -159,7 +181,9 @@ class CancelForm(forms.Form):
             raise forms.ValidationError(_("Give a ticket reference such as ED-000123."))
         ticket = Ticket.objects.filter(pk=int(value)).first()
         if ticket is None:
-            raise forms.ValidationError(gettext("There is no ticket %(reference)s.") % {"reference": f"ED-{int(value):06d}"})
+            raise forms.ValidationError(
+                gettext("There is no ticket %(reference)s.") % {"reference": f"ED-{int(value):06d}"}
+            )
         return ticket
 
 
@@ -180,8 +204,11 @@ class CommentForm(forms.Form):
 
     REPLY, NOTE = "reply", "note"
     mode = forms.ChoiceField(
-        choices=[(REPLY, _("Reply to customer")), (NOTE, _("Internal note"))], initial=REPLY,
-        widget=forms.RadioSelect, required=False, label=_("Kind of comment"),
+        choices=[(REPLY, _("Reply to customer")), (NOTE, _("Internal note"))],
+        initial=REPLY,
+        widget=forms.RadioSelect,
+        required=False,
+        label=_("Kind of comment"),
     )
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label=_("Message"))
     files = MultipleFileField(label=_("Attachments"))
@@ -196,8 +223,9 @@ class CommentForm(forms.Form):
 class StepForm(forms.Form):
     kind = forms.ChoiceField(choices=StepKind.choices)
     action = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label=_("What was done"))
-    outcome = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
-                              label=_("Outcome (what it showed)"))
+    outcome = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("Outcome (what it showed)")
+    )
     state = forms.ChoiceField(choices=StepState.choices, initial=StepState.DONE)
     is_public = forms.BooleanField(required=False, label=_("Visible to the customer"))
     files = MultipleFileField(label=_("Evidence (logs, screenshots)"))
@@ -206,8 +234,9 @@ class StepForm(forms.Form):
 class StepVisibilityForm(forms.Form):
     """Share a step with the customer or make it internal again; the reason goes on the timeline."""
 
-    visibility = forms.ChoiceField(choices=[("public", _("shared")), ("internal", _("internal"))],
-                                   widget=forms.HiddenInput)
+    visibility = forms.ChoiceField(
+        choices=[("public", _("shared")), ("internal", _("internal"))], widget=forms.HiddenInput
+    )
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label=_("Why"), max_length=2000)
 
 
@@ -236,13 +265,16 @@ class QueueFilterForm(forms.Form):
     priority = forms.MultipleChoiceField(choices=Priority.choices, required=False)
     team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False, empty_label=_("All teams"))
     tier = TierChoiceField(
-        queryset=Tier.objects.select_related("path").order_by("path__name", "level"), required=False,
-        empty_label=_("All tiers"), help_text=_("Tickets currently in this tier of a ladder."),
+        queryset=Tier.objects.select_related("path").order_by("path__name", "level"),
+        required=False,
+        empty_label=_("All tiers"),
+        help_text=_("Tickets currently in this tier of a ladder."),
     )
     assignee = forms.ChoiceField(
         choices=[("", _("Anyone")), ("me", _("Me")), ("none", _("Unassigned"))], required=False
     )
     sla = forms.ChoiceField(
-        label=_("SLA"), required=False,
+        label=_("SLA"),
+        required=False,
         choices=[("", _("Any")), ("soon", _("Breaching soon")), ("breached", _("Breached"))],
     )

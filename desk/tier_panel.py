@@ -88,7 +88,8 @@ def _dropped_forms(view: TierPanelView, bound: dict[str, Any]) -> list[Any]:
     is still shown, at the top of the Tier section."""
     shown_steps = {f"step_done-{s.pk}" for s in view.to_do_steps}
     return [
-        f for name, f in bound.items()
+        f
+        for name, f in bound.items()
         if (name in ("approve", "request_changes") and view.pending_approval is None)
         or (name == "withdraw" and view.active_handoff is None)
         or (name.startswith("step_done-") and name not in shown_steps)
@@ -117,16 +118,32 @@ def _forms(view: TierPanelView, ticket: Ticket, bound: dict[str, Any]) -> dict[s
         return bound.get(name) or factory()
 
     return {
-        "escalate_form": form("escalate", lambda: EscalateForm(
-            prefix="escalate", tiers=view.above, initial={"from_tier": here.pk if here else ""})),
-        "return_form": form("return", lambda: ReturnForm(
-            prefix="return", tiers=view.below, initial={"from_tier": here.pk if here else ""})),
+        "escalate_form": form(
+            "escalate",
+            lambda: EscalateForm(
+                prefix="escalate", tiers=view.above, initial={"from_tier": here.pk if here else ""}
+            ),
+        ),
+        "return_form": form(
+            "return",
+            lambda: ReturnForm(
+                prefix="return", tiers=view.below, initial={"from_tier": here.pk if here else ""}
+            ),
+        ),
         "consult_form": form("consult", lambda: ConsultForm(prefix="consult", ticket_team_id=ticket.team_id)),
         "withdraw_form": form("withdraw", lambda: WithdrawForm(prefix="withdraw")),
         "approve_form": form("approve", lambda: ApproveForm(prefix="approve")),
         "request_changes_form": form("request_changes", lambda: RequestChangesForm(prefix="request_changes")),
-        "vendor_engage_form": form("vendor_engage", lambda: VendorEngageForm(
-            prefix="vendor_engage", initial={"vendor_name": here.vendor_name if here else ""})),
-        "decision_form": form("decision", lambda: DecisionForm(
-            prefix="decision", tiers=[t for t in view.tiers if t.kind != TierKind.DECISION])),
+        "vendor_engage_form": form(
+            "vendor_engage",
+            lambda: VendorEngageForm(
+                prefix="vendor_engage", initial={"vendor_name": here.vendor_name if here else ""}
+            ),
+        ),
+        "decision_form": form(
+            "decision",
+            lambda: DecisionForm(
+                prefix="decision", tiers=[t for t in view.tiers if t.kind != TierKind.DECISION]
+            ),
+        ),
     }

@@ -11,8 +11,11 @@ from . import work_views as work
 app_name = "desk"
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="desk/login.html",
-                                                redirect_authenticated_user=True), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="desk/login.html", redirect_authenticated_user=True),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     *passwords.reset_urls("desk"),
     path("", views.my_work, name="my_work"),
@@ -32,12 +35,19 @@ urlpatterns = [
     path("tickets/<int:pk>/tier/escalate/", esc.ticket_escalate, name="ticket_escalate"),
     path("tickets/<int:pk>/tier/return/", esc.ticket_return, name="ticket_return"),
     path("tickets/<int:pk>/tier/decide/", esc.ticket_decide, name="ticket_decide"),
-    path("tickets/<int:pk>/handoffs/<int:handoff_pk>/withdraw/", esc.handoff_withdraw, name="handoff_withdraw"),
-    path("tickets/<int:pk>/approvals/<int:approval_pk>/<slug:decision>/", esc.ticket_approval_decide,
-         name="ticket_approval_decide"),
+    path(
+        "tickets/<int:pk>/handoffs/<int:handoff_pk>/withdraw/", esc.handoff_withdraw, name="handoff_withdraw"
+    ),
+    path(
+        "tickets/<int:pk>/approvals/<int:approval_pk>/<slug:decision>/",
+        esc.ticket_approval_decide,
+        name="ticket_approval_decide",
+    ),
     path("tickets/<int:pk>/consults/new/", esc.consult_new, name="consult_new"),
     path("tickets/<int:pk>/consults/<int:consult_pk>/reply/", esc.consult_reply, name="consult_reply"),
-    path("tickets/<int:pk>/consults/<int:consult_pk>/withdraw/", esc.consult_withdraw, name="consult_withdraw"),
+    path(
+        "tickets/<int:pk>/consults/<int:consult_pk>/withdraw/", esc.consult_withdraw, name="consult_withdraw"
+    ),
     path("tickets/<int:pk>/vendor/engage/", esc.vendor_engage, name="vendor_engage"),
     path("tickets/<int:pk>/vendor/<int:engagement_pk>/update/", esc.vendor_update, name="vendor_update"),
     path("tickets/<int:pk>/steps/<int:step_pk>/done/", esc.step_done, name="step_done"),
@@ -47,10 +57,16 @@ urlpatterns = [
     path("tickets/<int:pk>/case/<int:case_pk>/activate/", case.case_activate, name="case_activate"),
     path("tickets/<int:pk>/case/<int:case_pk>/updates/", case.case_update, name="case_update"),
     path("tickets/<int:pk>/case/<int:case_pk>/meetings/", case.case_meeting, name="case_meeting"),
-    path("tickets/<int:pk>/case/<int:case_pk>/meetings/<int:meeting_pk>/outcome/", case.case_meeting_outcome,
-         name="case_meeting_outcome"),
-    path("tickets/<int:pk>/case/<int:case_pk>/actions/<int:item_pk>/done/", case.case_action_done,
-         name="case_action_done"),
+    path(
+        "tickets/<int:pk>/case/<int:case_pk>/meetings/<int:meeting_pk>/outcome/",
+        case.case_meeting_outcome,
+        name="case_meeting_outcome",
+    ),
+    path(
+        "tickets/<int:pk>/case/<int:case_pk>/actions/<int:item_pk>/done/",
+        case.case_action_done,
+        name="case_action_done",
+    ),
     path("tickets/<int:pk>/case/<int:case_pk>/leadership/", case.case_leadership, name="case_leadership"),
     path("tickets/<int:pk>/case/<int:case_pk>/brief/", case.case_brief, name="case_brief"),
     path("tickets/<int:pk>/case/<int:case_pk>/review/", case.case_review, name="case_review"),

@@ -63,10 +63,13 @@ def agent_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
 
 def with_current_tier(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     """Each ticket's current tier for the "Tier" column (one query for the whole page)."""
-    return tickets.prefetch_related(Prefetch(
-        "tier_stints", queryset=TierStint.objects.filter(left_at__isnull=True).select_related("tier"),
-        to_attr="current_stints",
-    ))
+    return tickets.prefetch_related(
+        Prefetch(
+            "tier_stints",
+            queryset=TierStint.objects.filter(left_at__isnull=True).select_related("tier"),
+            to_attr="current_stints",
+        )
+    )
 
 
 @require_GET
@@ -74,14 +77,18 @@ def with_current_tier(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
 def my_work(request: HttpRequest) -> HttpResponse:
     tickets = list(with_current_tier(selectors.my_work(user=request.user))[:100])
     waiting = work.waiting_for(request.user)
-    return render(request, "desk/my_work.html", {
-        "mine": [t for t in tickets if t.assignee_id == request.user.pk],
-        "team_unassigned": [t for t in tickets if t.assignee_id is None],
-        "counts": selectors.status_counts(user=request.user),
-        "load": work.team_load(request.user),
-        "waiting": waiting,
-        "waiting_count": sum(len(items) for items in waiting.values()),
-    })
+    return render(
+        request,
+        "desk/my_work.html",
+        {
+            "mine": [t for t in tickets if t.assignee_id == request.user.pk],
+            "team_unassigned": [t for t in tickets if t.assignee_id is None],
+            "counts": selectors.status_counts(user=request.user),
+            "load": work.team_load(request.user),
+            "waiting": waiting,
+            "waiting_count": sum(len(items) for items in waiting.values()),
+        },
+    )
 
 
 # The queue's columns a user can sort by: the tickets' own (selectors.QUEUE_SORTS) and the
@@ -92,9 +99,11 @@ DEFAULT_SORT = "due"  # due soonest: the nearest running clock first
 
 def _sorted_queue(tickets: QuerySet[Ticket], sort: str) -> QuerySet[Ticket]:
     if sort.removeprefix("-") == "tier":
-        tickets = tickets.annotate(current_tier_name=Subquery(
-            TierStint.objects.filter(ticket=OuterRef("pk"), left_at__isnull=True).values("tier__name")[:1]
-        ))
+        tickets = tickets.annotate(
+            current_tier_name=Subquery(
+                TierStint.objects.filter(ticket=OuterRef("pk"), left_at__isnull=True).values("tier__name")[:1]
+            )
+        )
     return selectors.sort_queue(tickets, sort, sorts=QUEUE_SORTS)
 
 
@@ -116,7 +125,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     tickets = selectors.ticket_queue(user=request.user, filters=filters)
     if form.is_valid() and form.cleaned_data["tier"] is not None:
         # At most one open stint per ticket: the join adds no duplicate rows.
-        tickets = tickets.filter(tier_stints__tier=form.cleaned_data["tier"], tier_stints__left_at__isnull=True)
+        tickets = tickets.filter(
+            tier_stints__tier=form.cleaned_data["tier"], tier_stints__left_at__isnull=True
+        )
     sort = request.GET.get("sort", "")
     if sort.removeprefix("-") not in QUEUE_SORTS:
         sort = DEFAULT_SORT
@@ -129,7 +140,10 @@ def queue(request: HttpRequest) -> HttpResponse:
     team_ids = permissions.assignable_team_ids(request.user)
     may_assign = team_ids is None or bool(team_ids)
     context = {
-        "form": form, "page": page, "query": query.urlencode(), "sort": sort,
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "sort": sort,
         "unsorted_query": unsorted.urlencode(),
         "here_query": request.GET.urlencode(),
         "may_assign": may_assign,
@@ -155,14 +169,21 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
         intake["summary"] = intake["summary"] or ""
         try:
             ticket = ticket_create(
-                actor=request.user, organisation=requester.organisation, requester=requester,
-                channel=data["channel"], files=data["files"], **intake,
+                actor=request.user,
+                organisation=requester.organisation,
+                requester=requester,
+                channel=data["channel"],
+                files=data["files"],
+                **intake,
             )
         except (InvalidInput, PermissionDenied) as exc:
             show_service_errors(form, exc)
         else:
-            messages.success(request, _("%(reference)s created. Triage it when the intake is complete.")
-                             % {"reference": ticket.reference})
+            messages.success(
+                request,
+                _("%(reference)s created. Triage it when the intake is complete.")
+                % {"reference": ticket.reference},
+            )
             return redirect("desk:ticket", pk=ticket.pk)
     return render(request, "desk/ticket_new.html", {"form": form})
 
@@ -194,9 +215,7 @@ def render_ticket_page(
     # A refused form stays on the page even when the ticket has moved past its transition
     # (a colleague acted first); otherwise the refusal would be silently dropped.
     transitions += [name for name in bound if name in TRANSITION_FORMS and name not in transitions]
-    forms = {
-        name: bound.get(name) or _transition_form(name, ticket) for name in transitions
-    }
+    forms = {name: bound.get(name) or _transition_form(name, ticket) for name in transitions}
     labels = TRANSITION_LABELS
     watchers = list(ticket.watchers.all())
     may_assign = permissions.can_assign(ticket, request.user) and ticket.is_open
@@ -206,7 +225,9 @@ def render_ticket_page(
         "copied_in": [w for w in watchers if not w.user.is_staff],
         "following": any(w.user_id == request.user.pk for w in watchers),
         "may_assign": may_assign,
-        "assign_form": (bound.get("assign") or AssignForm(ticket=ticket, prefix="assign")) if may_assign else None,
+        "assign_form": (bound.get("assign") or AssignForm(ticket=ticket, prefix="assign"))
+        if may_assign
+        else None,
         "transitions": [(name, labels[name], forms[name]) for name in transitions],
         "open_form": next(iter(bound), None),
         "unread_since": unread_since,
@@ -286,14 +307,21 @@ def ticket_comment(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             conversation.ticket_comment(
-                ticket=ticket, actor=request.user, body=form.cleaned_data["body"],
-                is_internal=form.cleaned_data["is_internal"], files=form.cleaned_data["files"],
+                ticket=ticket,
+                actor=request.user,
+                body=form.cleaned_data["body"],
+                is_internal=form.cleaned_data["is_internal"],
+                files=form.cleaned_data["files"],
             )
         except (InvalidInput, Refused, PermissionDenied) as exc:
             show_service_errors(form, exc)
         else:
-            messages.success(request, _("Internal note added.") if form.cleaned_data["is_internal"]
-                             else _("Reply sent to the customer."))
+            messages.success(
+                request,
+                _("Internal note added.")
+                if form.cleaned_data["is_internal"]
+                else _("Reply sent to the customer."),
+            )
             return redirect(reverse("desk:ticket", args=[ticket.pk]) + "#comments")
     return render_ticket_page(request, load_ticket(request, pk), bound={"comment": form})
 
@@ -332,12 +360,16 @@ def step_visibility(request: HttpRequest, pk: int, step_pk: int) -> HttpResponse
     if form.is_valid():
         public = form.cleaned_data["visibility"] == "public"
         try:
-            step_set_visibility(step=step, actor=request.user, public=public, reason=form.cleaned_data["reason"])
+            step_set_visibility(
+                step=step, actor=request.user, public=public, reason=form.cleaned_data["reason"]
+            )
         except (InvalidInput, Refused) as exc:
             show_service_errors(form, exc)
         else:
-            messages.success(request, _("The step is now shared with the customer.") if public
-                             else _("The step is now internal."))
+            messages.success(
+                request,
+                _("The step is now shared with the customer.") if public else _("The step is now internal."),
+            )
             return redirect(reverse("desk:ticket", args=[ticket.pk]) + f"#step-{step.pk}")
     return render_ticket_page(request, load_ticket(request, pk), bound={name: form})
 
@@ -364,5 +396,3 @@ def ticket_intake(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     return file_types.download_response(selectors.get_attachment_for(request.user, pk))
-
-

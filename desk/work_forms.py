@@ -24,7 +24,9 @@ class AssignForm(forms.Form):
     """Who works the ticket from now on (a team leader's choice); empty: nobody."""
 
     assignee = forms.ModelChoiceField(
-        queryset=User.objects.none(), required=False, empty_label=_("Nobody (unassigned)"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("Nobody (unassigned)"),
         label=_("Assignee"),
     )
 
@@ -40,7 +42,9 @@ class BulkAssignForm(forms.Form):
 
     ticket = forms.TypedMultipleChoiceField(coerce=int, choices=(), label=_("Tickets"))
     assignee = forms.ModelChoiceField(
-        queryset=User.objects.none(), required=False, empty_label=_("Nobody (unassigned)"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("Nobody (unassigned)"),
         label=_("Assign to"),
     )
 

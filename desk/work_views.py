@@ -43,8 +43,12 @@ def staff_or_404(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
 
 def _refusal_text(exc: Exception) -> str:
     if isinstance(exc, Refused):
-        return (_("%(refusal)s: missing %(missing)s") % {"refusal": exc.message, "missing": ", ".join(exc.missing)}
-                if exc.missing else exc.message)
+        return (
+            _("%(refusal)s: missing %(missing)s")
+            % {"refusal": exc.message, "missing": ", ".join(exc.missing)}
+            if exc.missing
+            else exc.message
+        )
     if isinstance(exc, InvalidInput):
         return " ".join(str(e) for errors in exc.errors.values() for e in errors)
     return str(exc) or _("You may not do this.")
@@ -60,13 +64,17 @@ def ticket_assign(request: HttpRequest, pk: int) -> HttpResponse:
     form = AssignForm(request.POST, ticket=ticket, prefix="assign")
     if form.is_valid():
         try:
-            assignment.ticket_assign(ticket=ticket, actor=request.user, assignee=form.cleaned_data["assignee"])
+            assignment.ticket_assign(
+                ticket=ticket, actor=request.user, assignee=form.cleaned_data["assignee"]
+            )
         except (Refused, InvalidInput) as exc:
             show_service_errors(form, exc)
         else:
             who = form.cleaned_data["assignee"]
-            messages.success(request, _("%(ref)s is assigned to %(who)s.") % {
-                "ref": ticket.reference, "who": who or _("nobody")})
+            messages.success(
+                request,
+                _("%(ref)s is assigned to %(who)s.") % {"ref": ticket.reference, "who": who or _("nobody")},
+            )
             return redirect("desk:ticket", pk=ticket.pk)
     return render_ticket_page(request, load_ticket(request, pk), bound={"assign": form})
 
@@ -76,7 +84,9 @@ def ticket_assign(request: HttpRequest, pk: int) -> HttpResponse:
 def ticket_follow(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     watchers.ticket_follow(ticket=ticket, actor=request.user)
-    messages.success(request, _("You follow %(ref)s: you will hear of every update.") % {"ref": ticket.reference})
+    messages.success(
+        request, _("You follow %(ref)s: you will hear of every update.") % {"ref": ticket.reference}
+    )
     return redirect("desk:ticket", pk=ticket.pk)
 
 
@@ -112,8 +122,9 @@ def queue_assign(request: HttpRequest) -> HttpResponse:
     form = BulkAssignForm(request.POST, team_ids=team_ids)
     if not form.is_valid():
         for field, errors in form.errors.items():
-            messages.error(request, f"{form.fields[field].label if field in form.fields else field}: "
-                                    f"{' '.join(errors)}")
+            messages.error(
+                request, f"{form.fields[field].label if field in form.fields else field}: {' '.join(errors)}"
+            )
         return _back_to_queue(request)
     assignee = form.cleaned_data["assignee"]
     tickets = {t.pk: t for t in visible}
@@ -137,8 +148,10 @@ def queue_assign(request: HttpRequest) -> HttpResponse:
     if forbidden and forbidden == len(form.cleaned_data["ticket"]):  # the check above, under the row lock
         raise PermissionDenied(_("You may not assign any of these tickets: they are not your teams'."))
     if done:
-        messages.success(request, _("Assigned to %(who)s: %(refs)s.") % {
-            "who": assignee or _("nobody"), "refs": ", ".join(done)})
+        messages.success(
+            request,
+            _("Assigned to %(who)s: %(refs)s.") % {"who": assignee or _("nobody"), "refs": ", ".join(done)},
+        )
     for line in refused:
         messages.error(request, _("Not assigned — %(why)s") % {"why": line})
     return _back_to_queue(request)

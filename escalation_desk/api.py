@@ -33,14 +33,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     """DRF's handler, plus the domain errors of escalation_desk.domain."""
     if isinstance(exc, Refused):
         set_rollback()
-        return Response(
-            {"detail": exc.message, "missing": exc.missing}, status=status.HTTP_409_CONFLICT
-        )
+        return Response({"detail": exc.message, "missing": exc.missing}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, InvalidInput):
         set_rollback()
         return Response(
-            {"detail": str(exc) or INVALID_INPUT, "errors": exc.errors},
-            status=status.HTTP_400_BAD_REQUEST,
+            {"detail": str(exc) or INVALID_INPUT, "errors": exc.errors}, status=status.HTTP_400_BAD_REQUEST
         )
     if isinstance(exc, DjangoValidationError):
         # A model-level rule (e.g. the append-only timeline) the input ran into.
@@ -57,7 +54,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     elif response is not None and response.status_code == status.HTTP_400_BAD_REQUEST:
         # A body that could not be parsed (JSON, multipart): the documented shape all the same.
         detail = str(response.data.get("detail", "")) if isinstance(response.data, dict) else ""
-        response.data = {"detail": detail or INVALID_INPUT, "errors": {"non_field_errors": [detail or INVALID_INPUT]}}
+        response.data = {
+            "detail": detail or INVALID_INPUT,
+            "errors": {"non_field_errors": [detail or INVALID_INPUT]},
+        }
     return response
 
 
@@ -84,7 +84,9 @@ def _messages(value: Any, where: str = "") -> list[str]:
         found = []
         for index, inner in enumerate(value):
             if isinstance(inner, dict | list | tuple):
-                found += _messages(inner, _join(where, _("item %(n)s") % {"n": index + 1}) if inner else where)
+                found += _messages(
+                    inner, _join(where, _("item %(n)s") % {"n": index + 1}) if inner else where
+                )
             else:
                 found.append(f"{where}: {inner}" if where else str(inner))
         return found
@@ -191,8 +193,9 @@ class InputsByAction:
         return self.inputs.get(name, self.output)
 
 
-def valid_input(serializer_class: type[serializers.Serializer], request: Request,
-                context: dict[str, Any] | None = None) -> dict[str, Any]:
+def valid_input(
+    serializer_class: type[serializers.Serializer], request: Request, context: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The request's data read by the serializer (which sees the request: choices are scoped to
     its user); a 400 with field errors otherwise."""
     serializer = serializer_class(data=request.data, context={"request": request, **(context or {})})

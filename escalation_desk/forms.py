@@ -1,4 +1,5 @@
-"""What the console's and the portal's forms share: a service's refusal on the form, several files in one input."""
+"""What the console's and the portal's forms share: a service's refusal on the form, several files in
+one input."""
 
 from __future__ import annotations
 

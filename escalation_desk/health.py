@@ -95,8 +95,9 @@ class HealthView(HealthCheckView):
             results = await asyncio.gather(*(check.get_result(executor) for check in self.get_checks()))
         checks = {result.check.name: "failing" if result.error else "ok" for result in results}
         healthy = all(state == "ok" for state in checks.values())
-        return JsonResponse({"status": "ok" if healthy else "failing", "checks": checks},
-                            status=200 if healthy else 503)
+        return JsonResponse(
+            {"status": "ok" if healthy else "failing", "checks": checks}, status=200 if healthy else 503
+        )
 
 
 health = HealthView.as_view()

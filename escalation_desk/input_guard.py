@@ -36,7 +36,9 @@ def unstorable_fields(params: QueryDict) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     for name, values in params.lists():
         if has_unstorable_characters(name) or any(has_unstorable_characters(v) for v in values):
-            shown = "".join(c if not has_unstorable_characters(c) else "\N{REPLACEMENT CHARACTER}" for c in name)
+            shown = "".join(
+                c if not has_unstorable_characters(c) else "\N{REPLACEMENT CHARACTER}" for c in name
+            )
             errors[shown or "non_field_errors"] = [message]
     return errors
 

@@ -52,7 +52,9 @@ class DeskCollector(Collector):
             "Age of the oldest due deadline not fired yet (0: the sweep is up to date).",
             value=(now - due["oldest"]).total_seconds() if due["oldest"] else 0.0,
         )
-        yield GaugeMetricFamily("escalation_desk_deadlines_due", "Due deadlines not fired yet.", value=due["count"])
+        yield GaugeMetricFamily(
+            "escalation_desk_deadlines_due", "Due deadlines not fired yet.", value=due["count"]
+        )
 
         last = heartbeat.last(heartbeat.SWEEP)
         yield GaugeMetricFamily(
@@ -66,15 +68,19 @@ class DeskCollector(Collector):
         from notifications.models import Channel, Notification, State
 
         rows = (
-            Notification.objects.order_by().values("channel", "state")
+            Notification.objects.order_by()
+            .values("channel", "state")
             .annotate(count=Count("pk"), failed_attempts=Sum("attempts"), oldest=Min("created_at"))
         )
         by_state = GaugeMetricFamily(
-            "escalation_desk_notifications", "Notifications by channel and state (sent: delivered, "
-            "failed: given up after NOTIFICATIONS_MAX_ATTEMPTS).", labels=["channel", "state"],
+            "escalation_desk_notifications",
+            "Notifications by channel and state (sent: delivered, "
+            "failed: given up after NOTIFICATIONS_MAX_ATTEMPTS).",
+            labels=["channel", "state"],
         )
         attempts = GaugeMetricFamily(
-            "escalation_desk_notification_failed_attempts", "Failed delivery attempts, summed over the rows.",
+            "escalation_desk_notification_failed_attempts",
+            "Failed delivery attempts, summed over the rows.",
             labels=["channel"],
         )
         failed_attempts: dict[str, int] = dict.fromkeys(Channel.values, 0)
@@ -82,7 +88,9 @@ class DeskCollector(Collector):
         backlog, oldest_pending = 0, None
         for row in rows:
             counts[(row["channel"], row["state"])] = row["count"]
-            failed_attempts[row["channel"]] = failed_attempts.get(row["channel"], 0) + (row["failed_attempts"] or 0)
+            failed_attempts[row["channel"]] = failed_attempts.get(row["channel"], 0) + (
+                row["failed_attempts"] or 0
+            )
             if row["channel"] == Channel.EMAIL and row["state"] in (State.PENDING, State.SENDING):
                 backlog += row["count"]
                 oldest_pending = min(filter(None, (oldest_pending, row["oldest"])))
@@ -93,11 +101,13 @@ class DeskCollector(Collector):
         yield by_state
         yield attempts
         yield GaugeMetricFamily(
-            "escalation_desk_outbox_backlog", "E-mail notifications waiting to be delivered (pending or sending).",
+            "escalation_desk_outbox_backlog",
+            "E-mail notifications waiting to be delivered (pending or sending).",
             value=backlog,
         )
         yield GaugeMetricFamily(
-            "escalation_desk_outbox_oldest_age_seconds", "Age of the oldest e-mail notification waiting (0: none).",
+            "escalation_desk_outbox_oldest_age_seconds",
+            "Age of the oldest e-mail notification waiting (0: none).",
             value=(now - oldest_pending).total_seconds() if oldest_pending else 0.0,
         )
 
@@ -116,7 +126,9 @@ def may_scrape(request: HttpRequest) -> bool:
         peer = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
     except ValueError:
         return False
-    return any(peer in ipaddress.ip_network(network, strict=False) for network in settings.METRICS_ALLOWED_NETWORKS)
+    return any(
+        peer in ipaddress.ip_network(network, strict=False) for network in settings.METRICS_ALLOWED_NETWORKS
+    )
 
 
 @never_cache

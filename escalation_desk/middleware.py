@@ -47,9 +47,19 @@ class RequestContextMiddleware:
         response = self.get_response(request)
         response[HEADER] = request_id
         level = logging.DEBUG if request.path.startswith(QUIET_PATHS) else logging.INFO
-        logger.log(level, "%s %s %s", request.method, request.path, response.status_code,
-                   extra={"method": request.method, "path": request.path, "status": response.status_code,
-                          "duration_ms": round((time.monotonic() - started) * 1000, 1)})
+        logger.log(
+            level,
+            "%s %s %s",
+            request.method,
+            request.path,
+            response.status_code,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round((time.monotonic() - started) * 1000, 1),
+            },
+        )
         return response
 
 

@@ -51,8 +51,10 @@ def reset_link_context(notification: Notification) -> dict[str, Any]:
 def register() -> None:
     registry.register(
         KIND,
-        subject=gettext_lazy("{% if audience == 'portal' %}Set a new password for your support account"
-                             "{% else %}Set a new password for Escalation Desk{% endif %}"),
+        subject=gettext_lazy(
+            "{% if audience == 'portal' %}Set a new password for your support account"
+            "{% else %}Set a new password for Escalation Desk{% endif %}"
+        ),
         description="A password reset link (e-mail only; the link is made at delivery).",
         delivery_context=reset_link_context,
     )
@@ -112,19 +114,31 @@ def reset_urls(site: str) -> list[URLPattern]:
         return f"{site}/password_reset{name}.html"
 
     return [
-        path("password-reset/", auth_views.PasswordResetView.as_view(
-            template_name=template(""), form_class=OutboxPasswordResetForm,
-            success_url=reverse_lazy(f"{site}:password_reset_done"),
-        ), name="password_reset"),
-        path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(
-            template_name=template("_done"),
-        ), name="password_reset_done"),
-        path("password-reset/<uidb64>/<token>/", ResetConfirmView.as_view(
-            template_name=template("_confirm"),
-            success_url=reverse_lazy(f"{site}:password_reset_complete"),
-        ), name="password_reset_confirm"),
-        path("password-reset/done/", auth_views.PasswordResetCompleteView.as_view(
-            template_name=template("_complete"),
-        ), name="password_reset_complete"),
+        path(
+            "password-reset/",
+            auth_views.PasswordResetView.as_view(
+                template_name=template(""),
+                form_class=OutboxPasswordResetForm,
+                success_url=reverse_lazy(f"{site}:password_reset_done"),
+            ),
+            name="password_reset",
+        ),
+        path(
+            "password-reset/sent/",
+            auth_views.PasswordResetDoneView.as_view(template_name=template("_done")),
+            name="password_reset_done",
+        ),
+        path(
+            "password-reset/<uidb64>/<token>/",
+            ResetConfirmView.as_view(
+                template_name=template("_confirm"),
+                success_url=reverse_lazy(f"{site}:password_reset_complete"),
+            ),
+            name="password_reset_confirm",
+        ),
+        path(
+            "password-reset/done/",
+            auth_views.PasswordResetCompleteView.as_view(template_name=template("_complete")),
+            name="password_reset_complete",
+        ),
     ]
-

@@ -133,15 +133,13 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "notifications.context_processors.unread_notifications",
                 "desk.context_processors.pending_approvals",
-            ],
+            ]
         },
-    },
+    }
 ]
 
 # Database: SQLite file by default; DATABASE_URL=postgres://... in production and CI.
-DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-}
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process and the Celery worker share the file without "database is locked".
@@ -232,8 +230,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": env.str(
-            "STATICFILES_STORAGE",
-            default="whitenoise.storage.CompressedManifestStaticFilesStorage",
+            "STATICFILES_STORAGE", default="whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }
@@ -248,8 +245,27 @@ ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 ATTACHMENT_ALLOWED_EXTENSIONS = env.list(
     "ATTACHMENT_ALLOWED_EXTENSIONS",
     default=[
-        "txt", "log", "csv", "json", "xml", "yaml", "yml", "pdf", "png", "jpg", "jpeg", "gif",
-        "webp", "har", "zip", "gz", "docx", "xlsx", "pptx", "eml", "msg",
+        "txt",
+        "log",
+        "csv",
+        "json",
+        "xml",
+        "yaml",
+        "yml",
+        "pdf",
+        "png",
+        "jpg",
+        "jpeg",
+        "gif",
+        "webp",
+        "har",
+        "zip",
+        "gz",
+        "docx",
+        "xlsx",
+        "pptx",
+        "eml",
+        "msg",
     ],
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = ATTACHMENT_MAX_BYTES + 1024 * 1024
@@ -304,10 +320,14 @@ if INBOUND_MAIL_UNKNOWN_SENDERS not in ("reject", "create"):
 # embedded default needs no server.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 # Tests get a folder of their own, so no test message ever reaches `make run`'s worker.
-CELERY_BROKER_DIR = Path(env.str(
-    "CELERY_BROKER_DIR",
-    default=tempfile.mkdtemp(prefix="escalation-desk-broker-") if TESTING else str(BASE_DIR / "var" / "broker"),
-))
+CELERY_BROKER_DIR = Path(
+    env.str(
+        "CELERY_BROKER_DIR",
+        default=tempfile.mkdtemp(prefix="escalation-desk-broker-")
+        if TESTING
+        else str(BASE_DIR / "var" / "broker"),
+    )
+)
 if CELERY_BROKER_URL == "filesystem://":
     for _sub in ("out", "processed", "control"):
         (CELERY_BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
@@ -325,7 +345,9 @@ if CELERY_BROKER_URL == "filesystem://":
 # pending and the re-drive sends it (docs/notifications.md). Beat just sends again next tick.
 BROKER_TIMEOUT_SECONDS = env.float("BROKER_TIMEOUT_SECONDS", default=1.0)
 if not 0 < BROKER_TIMEOUT_SECONDS <= 30:
-    raise environ.ImproperlyConfigured(f"BROKER_TIMEOUT_SECONDS must be between 0 and 30, not {BROKER_TIMEOUT_SECONDS}")
+    raise environ.ImproperlyConfigured(
+        f"BROKER_TIMEOUT_SECONDS must be between 0 and 30, not {BROKER_TIMEOUT_SECONDS}"
+    )
 CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_TIMEOUT_SECONDS
 CELERY_BROKER_POOL_LIMIT = env.int("CELERY_BROKER_POOL_LIMIT", default=10)
 CELERY_BROKER_POOL_ACQUIRE_TIMEOUT = BROKER_TIMEOUT_SECONDS
@@ -357,7 +379,7 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": float(CLOCKS_SWEEP_SECONDS),
         # A sweep that waited longer than one interval is superseded by the next one.
         "options": {"expires": float(CLOCKS_SWEEP_SECONDS)},
-    },
+    }
 }
 
 # Notifications (SPEC §8): the outbox re-drive sends what the broker lost or a failure postponed.
@@ -370,7 +392,11 @@ NOTIFICATIONS_GRACE_SECONDS = env.int("NOTIFICATIONS_GRACE_SECONDS", default=60)
 # After a failed publish this process leaves new rows to the re-drive for this long instead of
 # waiting on the broker again (one timeout per pause, not one per recipient).
 NOTIFICATIONS_PUBLISH_PAUSE_SECONDS = env.int("NOTIFICATIONS_PUBLISH_PAUSE_SECONDS", default=10)
-CELERY_BEAT_SCHEDULE["notifications-redrive"] = {"task": "notifications.redrive", "schedule": float(NOTIFICATIONS_REDRIVE_SECONDS), "options": {"expires": float(NOTIFICATIONS_REDRIVE_SECONDS)}}
+CELERY_BEAT_SCHEDULE["notifications-redrive"] = {
+    "task": "notifications.redrive",
+    "schedule": float(NOTIFICATIONS_REDRIVE_SECONDS),
+    "options": {"expires": float(NOTIFICATIONS_REDRIVE_SECONDS)},
+}
 
 # REST API
 REST_FRAMEWORK = {
@@ -409,11 +435,13 @@ SPECTACULAR_SETTINGS = {
     # web fonts; no online validator; ReDoc on the system's fonts).
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_UI_SETTINGS": {
-        "theme": {"typography": {
-            "fontFamily": 'system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif',
-            "headings": {"fontFamily": 'system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif'},
-            "code": {"fontFamily": 'ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace'},
-        }},
+        "theme": {
+            "typography": {
+                "fontFamily": 'system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif',
+                "headings": {"fontFamily": 'system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif'},
+                "code": {"fontFamily": 'ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace'},
+            }
+        }
     },
     "COMPONENT_SPLIT_REQUEST": True,
     # The same choices appear under two field names (cancel_reason, reason): one enum.
@@ -458,7 +486,7 @@ LOGGING = {
         },
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]},
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]}
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
@@ -478,7 +506,9 @@ for _network in METRICS_ALLOWED_NETWORKS:
     try:
         ipaddress.ip_network(_network, strict=False)
     except ValueError:
-        raise ImproperlyConfigured(f"METRICS_ALLOWED_NETWORKS: {_network!r} is not a network (e.g. 10.0.0.0/8).") from None
+        raise ImproperlyConfigured(
+            f"METRICS_ALLOWED_NETWORKS: {_network!r} is not a network (e.g. 10.0.0.0/8)."
+        ) from None
 # Load balancers and Prometheus often probe a node over plain HTTP: no redirect to HTTPS there.
 SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^metrics/$"]
 
@@ -492,13 +522,16 @@ DAILY_REPORT_CALENDAR = env.str("DAILY_REPORT_CALENDAR", default="")
 # The daily escalation report: beat looks every 10 minutes; the report itself is sent once a
 # business day, at DAILY_REPORT_HOUR or at the first look after it (cases.services).
 CELERY_BEAT_SCHEDULE["escalations-daily-report"] = {
-    "task": "escalations.daily_report", "schedule": 600.0, "options": {"expires": 600.0},
+    "task": "escalations.daily_report",
+    "schedule": 600.0,
+    "options": {"expires": 600.0},
 }
 # Inbound mail (docs/email.md): beat polls the IMAP mailboxes only when there are some; a poll
 # that waited longer than one interval is superseded by the next one.
 if INBOUND_MAIL_URLS:
     CELERY_BEAT_SCHEDULE["mail-fetch"] = {
-        "task": "mail.fetch", "schedule": float(INBOUND_MAIL_SECONDS),
+        "task": "mail.fetch",
+        "schedule": float(INBOUND_MAIL_SECONDS),
         "options": {"expires": float(INBOUND_MAIL_SECONDS)},
     }
 

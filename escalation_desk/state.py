@@ -84,10 +84,14 @@ def change_state(
         if not can_proceed(method, check_conditions=False):
             if if_possible:
                 return locked
-            raise not_possible(locked) if not_possible is not None else Refused(
-                gettext("%(change)s is not possible while it is %(state)s")
-                % {"change": label, "state": state_label(locked, transition)},
-                [gettext("a state that allows it")],
+            raise (
+                not_possible(locked)
+                if not_possible is not None
+                else Refused(
+                    gettext("%(change)s is not possible while it is %(state)s")
+                    % {"change": label, "state": state_label(locked, transition)},
+                    [gettext("a state that allows it")],
+                )
             )
         if not method._django_fsm.has_transition_perm(locked, source, actor) or (
             allowed is not None and not allowed(locked, actor)

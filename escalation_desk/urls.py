@@ -11,8 +11,11 @@ from escalation_desk.metrics import metrics
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="desk:my_work", permanent=False)),
     # Admin's login page shows "Forgotten your password?" when this name exists: staff reset in the console.
-    path("admin/password-reset/", RedirectView.as_view(pattern_name="desk:password_reset", permanent=False),
-         name="admin_password_reset"),
+    path(
+        "admin/password-reset/",
+        RedirectView.as_view(pattern_name="desk:password_reset", permanent=False),
+        name="admin_password_reset",
+    ),
     path("admin/", admin.site.urls),
     # Operating: load balancers' health check (public, no detail) and Prometheus (token or network).
     path("health/", health, name="health"),

@@ -45,7 +45,9 @@ def date_field(**kwargs: Any) -> forms.DateField:
 def datetime_field(**kwargs: Any) -> forms.DateTimeField:
     """An optional date-and-time field on the ISO datetime-local input."""
     kwargs.setdefault("required", False)
-    return forms.DateTimeField(widget=IsoDateTimeInput(), input_formats=DATETIME_LOCAL_INPUT_FORMATS, **kwargs)
+    return forms.DateTimeField(
+        widget=IsoDateTimeInput(), input_formats=DATETIME_LOCAL_INPUT_FORMATS, **kwargs
+    )
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -45,8 +45,16 @@ class TierInline(admin.TabularInline):
     extra = 0
     # The rest (what else entering requires, criteria, time frames per priority) is on the
     # tier's own page: its change link. vendor_name stays here: Tier.clean() checks it.
-    fields = ["level", "name", "team", "kind", "vendor_name", "requires_approval", "min_steps_below",
-              "breach_action"]
+    fields = [
+        "level",
+        "name",
+        "team",
+        "kind",
+        "vendor_name",
+        "requires_approval",
+        "min_steps_below",
+        "breach_action",
+    ]
     ordering = ["level"]
     show_change_link = True
 
@@ -66,8 +74,12 @@ class EscalationPathAdmin(admin.ModelAdmin):
     inlines = [TierInline, ServiceLadderInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).annotate(
-            n_tiers=Count("tiers", distinct=True), n_services=Count("service_ladders", distinct=True)
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                n_tiers=Count("tiers", distinct=True), n_services=Count("service_ladders", distinct=True)
+            )
         )
 
     @admin.display(description=_("Tiers"), ordering="n_tiers")
@@ -113,9 +125,17 @@ class TierAdmin(admin.ModelAdmin):
     autocomplete_fields = ["team"]
     fieldsets = [
         (None, {"fields": ["path", "level", "name", "team", "kind", "vendor_name", "description"]}),
-        (_("Entering this tier requires"), {"fields": [
-            "requires_approval", "min_steps_below", "requires_lower_tiers_documented", "requires_evidence",
-        ]}),
+        (
+            _("Entering this tier requires"),
+            {
+                "fields": [
+                    "requires_approval",
+                    "min_steps_below",
+                    "requires_lower_tiers_documented",
+                    "requires_evidence",
+                ]
+            },
+        ),
         (_("When a ticket overstays its time frame"), {"fields": ["breach_action"]}),
     ]
     inlines = [CriterionInline, TimeFrameInline]
@@ -146,8 +166,12 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 def _ticket_link(ticket: Any) -> SafeString:
-    return format_html('<a href="{}">{}</a> {}', reverse("admin:tickets_ticket_change", args=[ticket.pk]),
-                       ticket.reference, ticket.summary)
+    return format_html(
+        '<a href="{}">{}</a> {}',
+        reverse("admin:tickets_ticket_change", args=[ticket.pk]),
+        ticket.reference,
+        ticket.summary,
+    )
 
 
 def _desk_link(ticket: Any) -> SafeString:
@@ -155,8 +179,10 @@ def _desk_link(ticket: Any) -> SafeString:
 
 
 def _items(values: list[Any]) -> SafeString:
-    return format_html('<ul style="margin: 0; padding-left: 18px;">{}</ul>',
-                       format_html_join("", "<li>{}</li>", ((v,) for v in values)))
+    return format_html(
+        '<ul style="margin: 0; padding-left: 18px;">{}</ul>',
+        format_html_join("", "<li>{}</li>", ((v,) for v in values)),
+    )
 
 
 @admin.register(Handoff)
@@ -167,18 +193,45 @@ class HandoffAdmin(ReadOnlyAdmin):
     list_select_related = ["ticket", "from_tier", "to_tier", "requested_by"]
     date_hierarchy = "requested_at"
     fieldsets = [
-        (_("Hand-off"), {"fields": ["ticket_display", "route", "direction", "status", "automatic", "requester",
-                                 "requested_at", "completed_at", "approval_display", "previous",
-                                 "withdrawn_reason"]}),
-        (_("What the requester wrote"), {"fields": ["criterion_text", "findings", "workaround", "evidence_note",
-                                                 "missing_display"]}),
+        (
+            _("Hand-off"),
+            {
+                "fields": [
+                    "ticket_display",
+                    "route",
+                    "direction",
+                    "status",
+                    "automatic",
+                    "requester",
+                    "requested_at",
+                    "completed_at",
+                    "approval_display",
+                    "previous",
+                    "withdrawn_reason",
+                ]
+            },
+        ),
+        (
+            _("What the requester wrote"),
+            {"fields": ["criterion_text", "findings", "workaround", "evidence_note", "missing_display"]},
+        ),
         (_("The package as assembled"), {"fields": ["package_display"]}),
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related(
-            "ticket", "from_tier", "to_tier", "requested_by", "approval", "previous__from_tier",
-            "previous__to_tier", "previous__ticket",
+        return (
+            super()
+            .get_queryset(request)
+            .select_related(
+                "ticket",
+                "from_tier",
+                "to_tier",
+                "requested_by",
+                "approval",
+                "previous__from_tier",
+                "previous__to_tier",
+                "previous__ticket",
+            )
         )
 
     @admin.display(description=_("Ticket"))
@@ -197,9 +250,11 @@ class HandoffAdmin(ReadOnlyAdmin):
     def approval_display(self, obj: Handoff) -> SafeString | str:
         if obj.approval_id is None:
             return gettext("— (no approval needed)") if not obj.to_tier.requires_approval else "—"
-        return format_html('<a href="{}">{}</a>',
-                           reverse("admin:approvals_approvalrequest_change", args=[obj.approval_id]),
-                           str(obj.approval))
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:approvals_approvalrequest_change", args=[obj.approval_id]),
+            str(obj.approval),
+        )
 
     @admin.display(description=_("Missing (automatic)"))
     def missing_display(self, obj: Handoff) -> SafeString | str:
@@ -229,41 +284,78 @@ def render_handoff_package(package: dict[str, Any]) -> SafeString:
     """The package readably: the head, the intake, each tier's steps with their files, the files."""
     if not package:
         return format_html("<p>{}</p>", gettext("empty"))
-    parts = [_rows([
-        (gettext("From → to"), f"{package.get('from_tier', '')} → {package.get('to_tier', '')}"),
-        (gettext("Criterion"), package.get("criterion") or "—"),
-        (gettext("Findings"), package.get("findings") or "—"),
-        (gettext("Workaround"), package.get("workaround") or gettext("none")),
-        (gettext("No logs or screenshots because"), package.get("evidence_note") or "—"),
-        (gettext("Assembled"), _when(package.get("assembled_at", ""))),
-    ])]
+    parts = [
+        _rows(
+            [
+                (gettext("From → to"), f"{package.get('from_tier', '')} → {package.get('to_tier', '')}"),
+                (gettext("Criterion"), package.get("criterion") or "—"),
+                (gettext("Findings"), package.get("findings") or "—"),
+                (gettext("Workaround"), package.get("workaround") or gettext("none")),
+                (gettext("No logs or screenshots because"), package.get("evidence_note") or "—"),
+                (gettext("Assembled"), _when(package.get("assembled_at", ""))),
+            ]
+        )
+    ]
     intake = package.get("intake") or {}
     if intake:
-        parts.append(format_html("<h3>{}</h3>{}", gettext("Intake"), _rows(
-            [(k.replace("_", " ").capitalize(), v or "—") for k, v in intake.items()]
-        )))
+        parts.append(
+            format_html(
+                "<h3>{}</h3>{}",
+                gettext("Intake"),
+                _rows([(k.replace("_", " ").capitalize(), v or "—") for k, v in intake.items()]),
+            )
+        )
     for group in package.get("tiers", []):
         rows = []
         for step in group.get("steps", []):
             files = ", ".join(a["name"] for a in step.get("attachments", []))
-            rows.append(format_html(
-                "<li><strong>{}</strong>{}: {} → {} <small>({}, {})</small>{}</li>",
-                step.get("kind_label", step.get("kind", "")), " " + gettext("(to do)") if step.get("state") == "to_do" else "",
-                step.get("action", ""), step.get("outcome") or "—", step.get("engineer", ""),
-                _when(step.get("at", "")), format_html(" — {}", gettext("files: %(names)s") % {"names": files}) if files else "",
-            ))
-        parts.append(format_html("<h3>{}</h3><ul " + UL + ">{}</ul>",
-                                 gettext("Troubleshooting – %(tier)s") % {"tier": group.get("tier", "")},
-                                 mark_safe("".join(rows)) if rows else format_html("<li>{}</li>", gettext("none"))))
+            rows.append(
+                format_html(
+                    "<li><strong>{}</strong>{}: {} → {} <small>({}, {})</small>{}</li>",
+                    step.get("kind_label", step.get("kind", "")),
+                    " " + gettext("(to do)") if step.get("state") == "to_do" else "",
+                    step.get("action", ""),
+                    step.get("outcome") or "—",
+                    step.get("engineer", ""),
+                    _when(step.get("at", "")),
+                    format_html(" — {}", gettext("files: %(names)s") % {"names": files}) if files else "",
+                )
+            )
+        parts.append(
+            format_html(
+                "<h3>{}</h3><ul " + UL + ">{}</ul>",
+                gettext("Troubleshooting – %(tier)s") % {"tier": group.get("tier", "")},
+                mark_safe("".join(rows)) if rows else format_html("<li>{}</li>", gettext("none")),
+            )
+        )
     files = package.get("files") or []
     names = format_html_join("", "<li>{}</li>", ((f["name"],) for f in files))
-    parts.append(format_html("<h3>{}</h3>{}", gettext("Files on the ticket"),
-                             format_html("<ul " + UL + ">{}</ul>", names) if files else gettext("none")))
-    known = {"from_tier", "to_tier", "criterion", "findings", "workaround", "evidence_note", "assembled_at",
-             "intake", "tiers", "files"}
+    parts.append(
+        format_html(
+            "<h3>{}</h3>{}",
+            gettext("Files on the ticket"),
+            format_html("<ul " + UL + ">{}</ul>", names) if files else gettext("none"),
+        )
+    )
+    known = {
+        "from_tier",
+        "to_tier",
+        "criterion",
+        "findings",
+        "workaround",
+        "evidence_note",
+        "assembled_at",
+        "intake",
+        "tiers",
+        "files",
+    }
     extra = {k: v for k, v in package.items() if k not in known}
     if extra:
-        parts.append(format_html("<h3>{}</h3><pre>{}</pre>", gettext("Other"), json.dumps(extra, indent=2, default=str)))
+        parts.append(
+            format_html(
+                "<h3>{}</h3><pre>{}</pre>", gettext("Other"), json.dumps(extra, indent=2, default=str)
+            )
+        )
     return format_html('<div class="handoff-package" style="flex: 1;">{}</div>', mark_safe("".join(parts)))
 
 
@@ -295,8 +387,25 @@ class ConsultAdmin(ReadOnlyAdmin):
     search_fields = ["ticket__summary", "question", "reply"]
     list_select_related = ["ticket", "team", "requested_by", "replied_by"]
     date_hierarchy = "requested_at"
-    fieldsets = [(None, {"fields": ["ticket", "team", "question", "requested_by", "requested_at",
-                                    "reply_minutes", "state", "reply", "replied_by", "replied_at"]})]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "ticket",
+                    "team",
+                    "question",
+                    "requested_by",
+                    "requested_at",
+                    "reply_minutes",
+                    "state",
+                    "reply",
+                    "replied_by",
+                    "replied_at",
+                ]
+            },
+        )
+    ]
 
 
 class VendorUpdateInline(admin.TabularInline):
@@ -320,8 +429,22 @@ class VendorEngagementAdmin(ReadOnlyAdmin):
     search_fields = ["case_number", "vendor_name", "contact", "ticket__summary"]
     list_select_related = ["ticket", "tier", "engaged_by"]
     date_hierarchy = "engaged_at"
-    fieldsets = [(None, {"fields": ["ticket", "tier", "vendor_name", "case_number", "contact", "engaged_by",
-                                    "engaged_at"]})]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "ticket",
+                    "tier",
+                    "vendor_name",
+                    "case_number",
+                    "contact",
+                    "engaged_by",
+                    "engaged_at",
+                ]
+            },
+        )
+    ]
     inlines = [VendorUpdateInline]
 
 
@@ -339,5 +462,7 @@ class ManagerDecisionAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("Activity record"))
     def activity_record_display(self, obj: ManagerDecision) -> SafeString:
-        return format_html("<pre style='white-space: pre-wrap'>{}</pre>",
-                           json.dumps(obj.activity_record, indent=2, default=str, ensure_ascii=False))
+        return format_html(
+            "<pre style='white-space: pre-wrap'>{}</pre>",
+            json.dumps(obj.activity_record, indent=2, default=str, ensure_ascii=False),
+        )

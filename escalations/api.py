@@ -50,6 +50,7 @@ def _believed_tier(request: Request, pk: str | None) -> Tier | None:
     """Where the caller believes the ticket is, read as the request begins (before the ticket):
     the body's from_tier when it names a tier, else where the ticket is now. A move committed
     after this answers 409 with where the ticket went, not 403 from its new team's rules."""
+
     def as_id(value: object) -> int | None:
         text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
         return int(text) if text.isdigit() and 0 < int(text) < 2**31 else None
@@ -77,7 +78,7 @@ class TicketLadderViewSet(InputsByAction, viewsets.GenericViewSet):
 
     @extend_schema(
         summary="The ticket's current tier, its ladder with requirements, hand-offs, consults, "
-                "vendor work and IT manager decisions",
+        "vendor work and IT manager decisions",
         responses={200: LadderSerializer, 404: error_responses("ticket")[404]},
     )
     def ladder(self, request: Request, pk: str | None = None) -> Response:
@@ -87,8 +88,9 @@ class TicketLadderViewSet(InputsByAction, viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Escalate to the next (or a chosen higher) tier with the hand-off package; "
-                "a gated tier files an approval request (status pending_approval)",
-        request=EscalateInputSerializer, responses={201: HandoffSerializer, **error_responses("ticket")},
+        "a gated tier files an approval request (status pending_approval)",
+        request=EscalateInputSerializer,
+        responses={201: HandoffSerializer, **error_responses("ticket")},
     )
     def escalate(self, request: Request, pk: str | None = None) -> Response:
         here = _believed_tier(request, pk)
@@ -102,7 +104,8 @@ class TicketLadderViewSet(InputsByAction, viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Return to a lower tier (no approval needed)",
-        request=ReturnInputSerializer, responses={201: HandoffSerializer, **error_responses("ticket")},
+        request=ReturnInputSerializer,
+        responses={201: HandoffSerializer, **error_responses("ticket")},
     )
     def return_to_tier(self, request: Request, pk: str | None = None) -> Response:
         here = _believed_tier(request, pk)
@@ -116,7 +119,8 @@ class TicketLadderViewSet(InputsByAction, viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Consult another team (input without changing tier; the reply has a time frame)",
-        request=ConsultInputSerializer, responses={201: ConsultSerializer, **error_responses("ticket")},
+        request=ConsultInputSerializer,
+        responses={201: ConsultSerializer, **error_responses("ticket")},
     )
     def consult(self, request: Request, pk: str | None = None) -> Response:
         ticket = selectors.get_ticket_for(request.user, pk)
@@ -141,12 +145,20 @@ class TicketLadderViewSet(InputsByAction, viewsets.GenericViewSet):
 
     @extend_schema(
         summary="The IT manager's decision at the decision point, with notes",
-        request=DecisionInputSerializer, responses={201: ManagerDecisionSerializer, **error_responses("ticket")},
+        request=DecisionInputSerializer,
+        responses={201: ManagerDecisionSerializer, **error_responses("ticket")},
     )
     def decision(self, request: Request, pk: str | None = None) -> Response:
         ticket = selectors.get_ticket_for(request.user, pk)
-        decision_tiers = list(Tier.objects.filter(path__service_ladders__service_id=ticket.service_id,
-                                                  kind=TierKind.DECISION)) if ticket.service_id else []
+        decision_tiers = (
+            list(
+                Tier.objects.filter(
+                    path__service_ladders__service_id=ticket.service_id, kind=TierKind.DECISION
+                )
+            )
+            if ticket.service_id
+            else []
+        )
         if decision_tiers and not any(permissions.can_decide_at(t, request.user) for t in decision_tiers):
             raise PermissionDenied(gettext("Only the IT manager decides here."))
         data = valid_input(DecisionInputSerializer, request, self.get_serializer_context())
@@ -161,7 +173,8 @@ class HandoffViewSet(InputsByAction, viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Withdraw a hand-off still in flight; its approval request is cancelled",
-        request=WithdrawInputSerializer, responses={200: HandoffSerializer, **error_responses("hand-off")},
+        request=WithdrawInputSerializer,
+        responses={200: HandoffSerializer, **error_responses("hand-off")},
     )
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str | None = None) -> Response:
@@ -181,7 +194,8 @@ class ConsultViewSet(InputsByAction, viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Reply to a consult (the consulted team)",
-        request=ConsultReplyInputSerializer, responses={200: ConsultSerializer, **error_responses("consult")},
+        request=ConsultReplyInputSerializer,
+        responses={200: ConsultSerializer, **error_responses("consult")},
     )
     @action(detail=True, methods=["post"])
     def reply(self, request: Request, pk: str | None = None) -> Response:
@@ -194,7 +208,8 @@ class ConsultViewSet(InputsByAction, viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Withdraw an open consult (whoever asked, or the ticket's team)",
-        request=WithdrawInputSerializer, responses={200: ConsultSerializer, **error_responses("consult")},
+        request=WithdrawInputSerializer,
+        responses={200: ConsultSerializer, **error_responses("consult")},
     )
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str | None = None) -> Response:

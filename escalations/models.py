@@ -66,8 +66,12 @@ class Tier(models.Model):
     path = models.ForeignKey(EscalationPath, on_delete=models.CASCADE, related_name="tiers")
     name = models.CharField(max_length=120)
     level = models.PositiveSmallIntegerField(help_text="Position on the ladder: 1 is the first tier.")
-    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="tiers",
-                             help_text="The assignment group that works tickets in this tier.")
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.PROTECT,
+        related_name="tiers",
+        help_text="The assignment group that works tickets in this tier.",
+    )
     kind = models.CharField(max_length=10, choices=TierKind.choices, default=TierKind.INTERNAL)
     description = models.TextField(blank=True)
     requires_approval = models.BooleanField(
@@ -85,19 +89,18 @@ class Tier(models.Model):
         "(seed 000: L1/L2 before Microsoft L3).",
     )
     requires_evidence = models.BooleanField(
-        default=False,
-        help_text='Logs and screenshots must be attached, or the hand-off must state "none".',
+        default=False, help_text='Logs and screenshots must be attached, or the hand-off must state "none".'
     )
     breach_action = models.CharField(
-        max_length=20, choices=BreachAction.choices, default=BreachAction.NOTIFY,
+        max_length=20,
+        choices=BreachAction.choices,
+        default=BreachAction.NOTIFY,
         help_text="What happens when a ticket overstays this tier's time frame.",
     )
 
     class Meta:
         ordering = ["path", "level"]
-        constraints = [
-            models.UniqueConstraint(fields=["path", "level"], name="escalations_tier_level_once"),
-        ]
+        constraints = [models.UniqueConstraint(fields=["path", "level"], name="escalations_tier_level_once")]
 
     def __str__(self) -> str:
         return self.name
@@ -137,7 +140,7 @@ class TierTimeFrame(models.Model):
     class Meta:
         ordering = ["tier", "priority"]
         constraints = [
-            models.UniqueConstraint(fields=["tier", "priority"], name="escalations_time_frame_once"),
+            models.UniqueConstraint(fields=["tier", "priority"], name="escalations_time_frame_once")
         ]
 
     def __str__(self) -> str:
@@ -152,7 +155,11 @@ class TierStint(models.Model):
     entered_at = models.DateTimeField(default=timezone.now)
     left_at = models.DateTimeField(null=True, blank=True)
     handoff = models.ForeignKey(
-        "Handoff", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        "Handoff",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text="The hand-off that brought the ticket here (empty: placed at triage).",
     )
     clock = models.OneToOneField(Clock, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -162,7 +169,7 @@ class TierStint(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["ticket"], condition=Q(left_at__isnull=True), name="escalations_one_current_tier"
-            ),
+            )
         ]
 
     def __str__(self) -> str:
@@ -216,7 +223,11 @@ class Handoff(FSMModelMixin, models.Model):
         "approvals.ApprovalRequest", null=True, blank=True, on_delete=models.PROTECT, related_name="handoff"
     )
     previous = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text="The hand-off sent back before this one was filed.",
     )
     withdrawn_reason = models.TextField(blank=True)
@@ -227,13 +238,17 @@ class Handoff(FSMModelMixin, models.Model):
         ordering = ["requested_at", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["ticket"], condition=Q(status__in=ACTIVE_HANDOFF_STATES),
+                fields=["ticket"],
+                condition=Q(status__in=ACTIVE_HANDOFF_STATES),
                 name="escalations_one_active_handoff",
-            ),
+            )
         ]
 
     def __str__(self) -> str:
-        return f"{self.ticket.reference}: {self.from_tier} → {self.to_tier} ({self.get_status_display().lower()})"
+        return (
+            f"{self.ticket.reference}: {self.from_tier} → {self.to_tier} "
+            f"({self.get_status_display().lower()})"
+        )
 
     @property
     def is_active(self) -> bool:
@@ -253,8 +268,9 @@ class Handoff(FSMModelMixin, models.Model):
     def send_back(self) -> None:
         pass
 
-    @transition(field=status, source=[HandoffStatus.REQUESTED, HandoffStatus.APPROVED],
-                target=HandoffStatus.COMPLETED)
+    @transition(
+        field=status, source=[HandoffStatus.REQUESTED, HandoffStatus.APPROVED], target=HandoffStatus.COMPLETED
+    )
     def complete(self) -> None:
         self.completed_at = timezone.now()
 
@@ -352,8 +368,9 @@ class ManagerDecision(models.Model):
     notes = models.TextField()
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(default=timezone.now)
-    activity_record = models.JSONField(default=dict, blank=True,
-                                       help_text="The complete activity the decision was taken on.")
+    activity_record = models.JSONField(
+        default=dict, blank=True, help_text="The complete activity the decision was taken on."
+    )
 
     class Meta:
         ordering = ["decided_at", "pk"]

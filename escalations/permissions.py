@@ -20,8 +20,11 @@ if TYPE_CHECKING:
 
 def can_escalate(ticket: Ticket, user: User) -> bool:
     """Engineers of the ticket's current team (or its assignee), their leaders and managers."""
-    return user.is_authenticated and user.is_agent and ticket.is_open and ticket_permissions.can_work_ticket(
-        ticket, user
+    return (
+        user.is_authenticated
+        and user.is_agent
+        and ticket.is_open
+        and ticket_permissions.can_work_ticket(ticket, user)
     )
 
 
@@ -42,19 +45,30 @@ def ladder_actions(
     workable = ticket.status in (Status.OPEN, Status.IN_PROGRESS)
     still = workable and active is None  # nothing is moving the ticket already
     return {
-        "escalate": here is not None and still and any(t.level > here.level for t in tiers)
+        "escalate": here is not None
+        and still
+        and any(t.level > here.level for t in tiers)
         and can_escalate(ticket, user),
-        "return": here is not None and still and any(t.level < here.level for t in tiers)
+        "return": here is not None
+        and still
+        and any(t.level < here.level for t in tiers)
         and can_return(ticket, user),
         "consult": ticket.team_id is not None and can_consult(ticket, user),
-        "record_vendor": here is not None and here.kind == TierKind.VENDOR and can_record_vendor(ticket, user),
-        "decide": here is not None and here.kind == TierKind.DECISION and workable and can_decide_at(here, user),
+        "record_vendor": here is not None
+        and here.kind == TierKind.VENDOR
+        and can_record_vendor(ticket, user),
+        "decide": here is not None
+        and here.kind == TierKind.DECISION
+        and workable
+        and can_decide_at(here, user),
     }
 
 
 def can_withdraw(handoff: Handoff, user: User) -> bool:
-    return user.is_authenticated and user.is_agent and (
-        handoff.requested_by_id == user.pk or ticket_permissions.can_work_ticket(handoff.ticket, user)
+    return (
+        user.is_authenticated
+        and user.is_agent
+        and (handoff.requested_by_id == user.pk or ticket_permissions.can_work_ticket(handoff.ticket, user))
     )
 
 
@@ -65,13 +79,16 @@ def can_withdraw_consult(consult: Consult, user: User) -> bool:
 
 def can_reply_consult(consult: Consult, user: User) -> bool:
     """Members, leaders and the manager of the consulted team."""
-    return user.is_authenticated and user.is_active and (
-        user.is_superuser or consult.team_id in user.team_ids
+    return (
+        user.is_authenticated and user.is_active and (user.is_superuser or consult.team_id in user.team_ids)
     )
 
 
 def can_decide_at(tier: Tier, user: User) -> bool:
     """The IT manager (the decision tier's team, or anyone holding the IT manager role)."""
-    return user.is_authenticated and user.is_active and user.is_agent and (
-        user.is_superuser or tier.team_id in user.team_ids or user.has_role(Role.IT_MANAGER)
+    return (
+        user.is_authenticated
+        and user.is_active
+        and user.is_agent
+        and (user.is_superuser or tier.team_id in user.team_ids or user.has_role(Role.IT_MANAGER))
     )

@@ -52,45 +52,95 @@ class LadderPreset:
 
 SERVICE_REQUEST = LadderPreset(
     name="Service request escalation",
-    description=_("Seed 001 with seed 003's tiers: Tier 1 → Tier 2 → Engineering (Tier 3) → Onsite → "
-                  "Vendor → IT Manager decision point. Onsite and the vendor need a team leader's approval."),
+    description=_(
+        "Seed 001 with seed 003's tiers: Tier 1 → Tier 2 → Engineering (Tier 3) → Onsite → "
+        "Vendor → IT Manager decision point. Onsite and the vendor need a team leader's approval."
+    ),
     default=True,
     tiers=(
-        TierPreset("Tier 1", "Tier 1", minutes=(30, 1 * H, 4 * H, 8 * H), min_steps_below=0,
-                   description=_("First contact: intake, triage, basic troubleshooting, known issues, logs.")),
-        TierPreset("Tier 2", "Tier 2", minutes=(2 * H, 4 * H, 8 * H, 16 * H),
-                   criteria=(_("Needs more in-depth technical knowledge"), _("Potential bug")),
-                   description=_("Advanced troubleshooting, root cause analysis, replication in test.")),
-        TierPreset("Engineering", "Engineering", minutes=(4 * H, 8 * H, 24 * H, 40 * H),
-                   criteria=(_("Software bug"), _("Requires code changes"), _("System performance concern"),
-                             _("Security concern")),
-                   description=_("Tier 3: code-level resolution; updates the knowledge base.")),
-        TierPreset("Onsite Support", "Onsite Support", kind=TierKind.ONSITE, minutes=(4 * H, 8 * H, 16 * H, 24 * H),
-                   requires_approval=True, requires_lower_tiers_documented=True, requires_evidence=True,
-                   description=_("Field engineers at the customer's site, after a team leader's approval.")),
-        TierPreset("Vendor", "Tier 2", kind=TierKind.VENDOR, minutes=(8 * H, 16 * H, 40 * H, 80 * H),
-                   requires_approval=True, requires_lower_tiers_documented=True, requires_evidence=True,
-                   vendor_name="Vendor support", min_steps_below=0,
-                   description=_("The product's vendor, engaged after approval; Tier 2 liaises.")),
-        TierPreset("IT Manager decision", "IT Management", kind=TierKind.DECISION, minutes=(2 * H, 4 * H, 8 * H, 16 * H),
-                   breach_action=BreachAction.NOTIFY, min_steps_below=0,
-                   description=_("Every tier failed: the IT manager decides with the complete activity record.")),
+        TierPreset(
+            "Tier 1",
+            "Tier 1",
+            minutes=(30, 1 * H, 4 * H, 8 * H),
+            min_steps_below=0,
+            description=_("First contact: intake, triage, basic troubleshooting, known issues, logs."),
+        ),
+        TierPreset(
+            "Tier 2",
+            "Tier 2",
+            minutes=(2 * H, 4 * H, 8 * H, 16 * H),
+            criteria=(_("Needs more in-depth technical knowledge"), _("Potential bug")),
+            description=_("Advanced troubleshooting, root cause analysis, replication in test."),
+        ),
+        TierPreset(
+            "Engineering",
+            "Engineering",
+            minutes=(4 * H, 8 * H, 24 * H, 40 * H),
+            criteria=(
+                _("Software bug"),
+                _("Requires code changes"),
+                _("System performance concern"),
+                _("Security concern"),
+            ),
+            description=_("Tier 3: code-level resolution; updates the knowledge base."),
+        ),
+        TierPreset(
+            "Onsite Support",
+            "Onsite Support",
+            kind=TierKind.ONSITE,
+            minutes=(4 * H, 8 * H, 16 * H, 24 * H),
+            requires_approval=True,
+            requires_lower_tiers_documented=True,
+            requires_evidence=True,
+            description=_("Field engineers at the customer's site, after a team leader's approval."),
+        ),
+        TierPreset(
+            "Vendor",
+            "Tier 2",
+            kind=TierKind.VENDOR,
+            minutes=(8 * H, 16 * H, 40 * H, 80 * H),
+            requires_approval=True,
+            requires_lower_tiers_documented=True,
+            requires_evidence=True,
+            vendor_name="Vendor support",
+            min_steps_below=0,
+            description=_("The product's vendor, engaged after approval; Tier 2 liaises."),
+        ),
+        TierPreset(
+            "IT Manager decision",
+            "IT Management",
+            kind=TierKind.DECISION,
+            minutes=(2 * H, 4 * H, 8 * H, 16 * H),
+            breach_action=BreachAction.NOTIFY,
+            min_steps_below=0,
+            description=_("Every tier failed: the IT manager decides with the complete activity record."),
+        ),
     ),
 )
 
 MICROSOFT = LadderPreset(
     name="Microsoft 365 escalation",
-    description=_("Seed 000: L1 → L2 → Microsoft (L3). The L3 hand-off needs L1/L2 troubleshooting documented "
-                  "with logs and screenshots (or none) and a team leader's approval."),
+    description=_(
+        "Seed 000: L1 → L2 → Microsoft (L3). The L3 hand-off needs L1/L2 troubleshooting documented "
+        "with logs and screenshots (or none) and a team leader's approval."
+    ),
     services=("E-mail & collaboration",),
     tiers=(
         TierPreset("L1", "Tier 1", minutes=(30, 1 * H, 4 * H, 8 * H), min_steps_below=0),
         TierPreset("L2", "Tier 2", minutes=(2 * H, 4 * H, 8 * H, 16 * H)),
-        TierPreset("Microsoft L3", "Tier 2", kind=TierKind.VENDOR, vendor_name="Microsoft",
-                   minutes=(8 * H, 16 * H, 40 * H, 80 * H), requires_approval=True,
-                   requires_lower_tiers_documented=True, requires_evidence=True, min_steps_below=1,
-                   breach_action=BreachAction.NOTIFY,
-                   description=_("Microsoft Support, engaged after the team leader approved.")),
+        TierPreset(
+            "Microsoft L3",
+            "Tier 2",
+            kind=TierKind.VENDOR,
+            vendor_name="Microsoft",
+            minutes=(8 * H, 16 * H, 40 * H, 80 * H),
+            requires_approval=True,
+            requires_lower_tiers_documented=True,
+            requires_evidence=True,
+            min_steps_below=1,
+            breach_action=BreachAction.NOTIFY,
+            description=_("Microsoft Support, engaged after the team leader approved."),
+        ),
     ),
 )
 
@@ -107,11 +157,18 @@ def load_preset(preset: LadderPreset) -> tuple[EscalationPath, bool]:
         for level, spec in enumerate(preset.tiers, start=1):
             team, _created = Team.objects.get_or_create(name=spec.team)
             tier = Tier.objects.create(
-                path=path, name=spec.name, level=level, team=team, kind=spec.kind, description=spec.description,
-                requires_approval=spec.requires_approval, vendor_name=spec.vendor_name,
+                path=path,
+                name=spec.name,
+                level=level,
+                team=team,
+                kind=spec.kind,
+                description=spec.description,
+                requires_approval=spec.requires_approval,
+                vendor_name=spec.vendor_name,
                 min_steps_below=spec.min_steps_below,
                 requires_lower_tiers_documented=spec.requires_lower_tiers_documented,
-                requires_evidence=spec.requires_evidence, breach_action=spec.breach_action,
+                requires_evidence=spec.requires_evidence,
+                breach_action=spec.breach_action,
             )
             EscalationCriterion.objects.bulk_create(
                 EscalationCriterion(tier=tier, text=text, position=i) for i, text in enumerate(spec.criteria)
@@ -130,5 +187,7 @@ def load_presets() -> list[tuple[EscalationPath, bool]]:
     default = next(paths[p.name] for p in PRESETS if p.default)
     named = {service: paths[p.name] for p in PRESETS for service in p.services}
     for service in Service.objects.filter(ladder__isnull=True):
-        ServiceLadder.objects.get_or_create(service=service, defaults={"path": named.get(service.name, default)})
+        ServiceLadder.objects.get_or_create(
+            service=service, defaults={"path": named.get(service.name, default)}
+        )
     return results

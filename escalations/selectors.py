@@ -63,13 +63,16 @@ def get_ticket_for(user: User, pk: int | str) -> Ticket:
     )
 
 
-def _visible_ticket_object(model: type[Any], user: User, pk: int | str, name: str,
-                           related: tuple[str, ...] = ()) -> Any:
+def _visible_ticket_object(
+    model: type[Any], user: User, pk: int | str, name: str, related: tuple[str, ...] = ()
+) -> Any:
     """A hand-off, consult or vendor engagement on a ticket the user may see the ladder of."""
     if not may_see_ladders(user):
         raise Http404(f"No such {name}.")
     try:
-        obj = model.objects.select_related("ticket", "ticket__team", "ticket__assignee", *related).get(pk=int(pk))
+        obj = model.objects.select_related("ticket", "ticket__team", "ticket__assignee", *related).get(
+            pk=int(pk)
+        )
     except (model.DoesNotExist, ValueError, TypeError):
         raise Http404(f"No such {name}.") from None
     if not ticket_permissions.can_view_ticket(obj.ticket, user):
@@ -96,8 +99,14 @@ def handoffs_of(ticket: Ticket) -> list[Handoff]:
     """The ticket's hand-offs, oldest first, with their tiers, requester and approval."""
     handoffs = list(
         Handoff.objects.filter(ticket=ticket)
-        .select_related("from_tier", "to_tier", "requested_by", "approval", "approval__decided_by",
-                        "approval__requested_by")
+        .select_related(
+            "from_tier",
+            "to_tier",
+            "requested_by",
+            "approval",
+            "approval__decided_by",
+            "approval__requested_by",
+        )
         .order_by("requested_at", "pk")
     )
     for handoff in handoffs:
@@ -107,7 +116,8 @@ def handoffs_of(ticket: Ticket) -> list[Handoff]:
 
 def consults_of(ticket: Ticket) -> list[Consult]:
     consults = list(
-        Consult.objects.filter(ticket=ticket).select_related("team", "requested_by", "replied_by")
+        Consult.objects.filter(ticket=ticket)
+        .select_related("team", "requested_by", "replied_by")
         .order_by("requested_at", "pk")
     )
     for consult in consults:
@@ -126,7 +136,8 @@ def engagements_of(ticket: Ticket) -> list[VendorEngagement]:
 
 def decisions_of(ticket: Ticket) -> list[ManagerDecision]:
     return list(
-        ManagerDecision.objects.filter(ticket=ticket).select_related("tier", "decided_by")
+        ManagerDecision.objects.filter(ticket=ticket)
+        .select_related("tier", "decided_by")
         .order_by("decided_at", "pk")
     )
 
@@ -157,9 +168,16 @@ def ladder_view(ticket: Ticket, user: User) -> LadderView:
     active = next((handoff for handoff in handoffs if handoff.is_active), None)
     actions = permissions.ladder_actions(ticket=ticket, user=user, here=here, tiers=tiers, active=active)
     return LadderView(
-        ticket=ticket, path=path, stint=stint, tiers=tiers, handoffs=handoffs, consults=consults_of(ticket),
-        vendor_engagements=engagements_of(ticket), decisions=decisions_of(ticket),
-        steps_to_do=steps_to_do(ticket), actions=actions,
+        ticket=ticket,
+        path=path,
+        stint=stint,
+        tiers=tiers,
+        handoffs=handoffs,
+        consults=consults_of(ticket),
+        vendor_engagements=engagements_of(ticket),
+        decisions=decisions_of(ticket),
+        steps_to_do=steps_to_do(ticket),
+        actions=actions,
     )
 
 
@@ -212,20 +230,28 @@ def tier_panel_view(ticket: Ticket, user: User) -> TierPanelView:
     open_consults = [c for c in consults if c.state == ConsultStatus.OPEN]
     engagements = engagements_of(ticket)
     return TierPanelView(
-        stint=stint, here=here, tiers=tiers, above=above,
+        stint=stint,
+        here=here,
+        tiers=tiers,
+        above=above,
         below=[t for t in tiers if here and t.level < here.level],
         requirements=[(t, requirements_of(t)) for t in above],
-        handoffs=handoffs, active_handoff=active,
+        handoffs=handoffs,
+        active_handoff=active,
         arrival=next((h for h in handoffs if stint and h.pk == stint.handoff_id), None),
-        pending_approval=approval, consults=consults, engagements=engagements,
+        pending_approval=approval,
+        consults=consults,
+        engagements=engagements,
         decisions=decisions_of(ticket),
         to_do_steps=[s for s in ticket.steps.all() if s.state == StepState.TO_DO],
         may=may,
         consults_to_reply=frozenset(c.pk for c in open_consults if permissions.can_reply_consult(c, user)),
         consults_to_withdraw=frozenset(
-            c.pk for c in open_consults if permissions.can_withdraw_consult(c, user)),
+            c.pk for c in open_consults if permissions.can_withdraw_consult(c, user)
+        ),
         engagements_to_update=frozenset(
-            e.pk for e in engagements if may["record_vendor"] and here is not None and e.tier_id == here.pk),
+            e.pk for e in engagements if may["record_vendor"] and here is not None and e.tier_id == here.pk
+        ),
     )
 
 
@@ -241,9 +267,11 @@ def tiers_with_counts() -> QuerySet[Tier]:
     """Every ladder's tiers with how many open tickets are in each now (one query)."""
     return (
         Tier.objects.select_related("path", "team")
-        .annotate(open_tickets=Count(
-            "stints", filter=Q(stints__left_at__isnull=True, stints__ticket__status__in=OPEN_STATES)
-        ))
+        .annotate(
+            open_tickets=Count(
+                "stints", filter=Q(stints__left_at__isnull=True, stints__ticket__status__in=OPEN_STATES)
+            )
+        )
         .order_by("path__name", "level")
     )
 
@@ -273,7 +301,9 @@ def path_for(ticket: Ticket) -> EscalationPath | None:
 
 
 def ladder(path: EscalationPath) -> list[Tier]:
-    return list(path.tiers.select_related("team", "team__manager").prefetch_related("criteria").order_by("level"))
+    return list(
+        path.tiers.select_related("team", "team__manager").prefetch_related("criteria").order_by("level")
+    )
 
 
 def current_stint(ticket: Ticket) -> TierStint | None:
@@ -337,8 +367,10 @@ def requirements_of(tier: Tier) -> list[str]:
     if criteria:
         needs.append("one of its escalation criteria: " + "; ".join(criteria))
     if tier.min_steps_below:
-        needs.append(f"at least {tier.min_steps_below} troubleshooting step(s) with outcome documented "
-                     "by the tier it leaves")
+        needs.append(
+            f"at least {tier.min_steps_below} troubleshooting step(s) with outcome documented "
+            "by the tier it leaves"
+        )
     if tier.requires_lower_tiers_documented:
         needs.append("troubleshooting documented by every internal tier below it")
     if tier.requires_evidence:
@@ -363,8 +395,10 @@ def handoff_missing(
         missing.append("a summary of findings")
     criteria = list(to_tier.criteria.all())
     if criteria and criterion is None:
-        missing.append(f"an escalation criterion for {to_tier.name}: one of "
-                       + "; ".join(f'"{c.text}"' for c in criteria))
+        missing.append(
+            f"an escalation criterion for {to_tier.name}: one of "
+            + "; ".join(f'"{c.text}"' for c in criteria)
+        )
     steps = _steps(ticket)
     if to_tier.min_steps_below:
         done_here = [s for s in steps if _documented(s) and s.team_id == from_tier.team_id]
@@ -374,14 +408,16 @@ def handoff_missing(
                 f"{from_tier.name} (there {'is' if len(done_here) == 1 else 'are'} {len(done_here)})"
             )
     if to_tier.requires_lower_tiers_documented:
-        lower = to_tier.path.tiers.filter(level__lt=to_tier.level, kind=TierKind.INTERNAL).select_related("team")
+        lower = to_tier.path.tiers.filter(level__lt=to_tier.level, kind=TierKind.INTERNAL).select_related(
+            "team"
+        )
         for tier in lower.order_by("level"):
             if tier.team_id == from_tier.team_id and to_tier.min_steps_below:
                 continue  # already required above, with the count
             if not any(_documented(s) and s.team_id == tier.team_id for s in steps):
                 missing.append(f"{tier.name} troubleshooting: steps performed, with their outcome")
     if to_tier.requires_evidence and not (evidence_note or "").strip() and not _has_evidence(ticket):
-        missing.append('logs and screenshots attached, or a statement that there are none')
+        missing.append("logs and screenshots attached, or a statement that there are none")
     to_do = [s.action for s in steps if s.state == StepState.TO_DO]
     if to_do:
         missing.append("the suggested troubleshooting steps done first: " + "; ".join(to_do))
@@ -409,20 +445,24 @@ def assemble_package(
         tier = by_team.get(step.team_id)
         key = tier.name if tier else (f"{step.team.name} (consulted)" if step.team else "Other")
         group = groups.setdefault(key, {"tier": key, "level": tier.level if tier else 999, "steps": []})
-        group["steps"].append({
-            "id": step.pk,
-            "kind": step.kind,
-            "kind_label": step.get_kind_display(),
-            "action": step.action,
-            "outcome": step.outcome,
-            "state": step.state,
-            "engineer": str(step.engineer),
-            "at": step.performed_at.isoformat(),
-            "attachments": [{"id": a.pk, "name": a.original_name} for a in step.attachments.all()],
-        })
+        group["steps"].append(
+            {
+                "id": step.pk,
+                "kind": step.kind,
+                "kind_label": step.get_kind_display(),
+                "action": step.action,
+                "outcome": step.outcome,
+                "state": step.state,
+                "engineer": str(step.engineer),
+                "at": step.performed_at.isoformat(),
+                "attachments": [{"id": a.pk, "name": a.original_name} for a in step.attachments.all()],
+            }
+        )
     files = [
         {"id": a.pk, "name": a.original_name}
-        for a in Attachment.objects.filter(ticket=ticket, step__isnull=True, comment__isnull=True).order_by("pk")
+        for a in Attachment.objects.filter(ticket=ticket, step__isnull=True, comment__isnull=True).order_by(
+            "pk"
+        )
     ]
     return {
         "from_tier": from_tier.name,
@@ -433,8 +473,15 @@ def assemble_package(
         "evidence_note": evidence_note,
         "intake": {
             field: getattr(ticket, field)
-            for field in ("summary", "symptoms", "replication_steps", "error_messages", "recent_changes",
-                          "business_impact", "workaround")
+            for field in (
+                "summary",
+                "symptoms",
+                "replication_steps",
+                "error_messages",
+                "recent_changes",
+                "business_impact",
+                "workaround",
+            )
         },
         "tiers": sorted(groups.values(), key=lambda g: (g["level"], g["tier"])),
         "files": files,
@@ -465,8 +512,13 @@ CLOCK_EVENT_KINDS = tuple(CLOCK_EVENT_WORDS)
 def conversation_of(ticket: Ticket) -> list[dict[str, Any]]:
     """Every comment, public and internal, with its author, time and channel, oldest first."""
     return [
-        {"at": c.created_at.isoformat(), "author": str(c.author), "internal": c.is_internal,
-         "channel": c.channel, "body": c.body}
+        {
+            "at": c.created_at.isoformat(),
+            "author": str(c.author),
+            "internal": c.is_internal,
+            "channel": c.channel,
+            "body": c.body,
+        }
         for c in Comment.objects.filter(ticket=ticket).select_related("author").order_by("created_at", "pk")
     ]
 
@@ -474,9 +526,15 @@ def conversation_of(ticket: Ticket) -> list[dict[str, Any]]:
 def clock_events_of(ticket: Ticket) -> list[dict[str, Any]]:
     """Every time-frame warning and breach on the ticket's timeline, oldest first."""
     return [
-        {"at": e.at.isoformat(), "kind": e.kind, "breach": not e.kind.endswith(("warning", "reminder", "due")),
-         "label": CLOCK_EVENT_WORDS.get(e.kind, e.kind), "where": e.source, "reason": e.reason,
-         "notified": e.details.get("notified", [])}
+        {
+            "at": e.at.isoformat(),
+            "kind": e.kind,
+            "breach": not e.kind.endswith(("warning", "reminder", "due")),
+            "label": CLOCK_EVENT_WORDS.get(e.kind, e.kind),
+            "where": e.source,
+            "reason": e.reason,
+            "notified": e.details.get("notified", []),
+        }
         for e in TimelineEvent.objects.filter(ticket=ticket, kind__in=CLOCK_EVENT_KINDS).order_by("at", "pk")
     ]
 
@@ -489,29 +547,53 @@ def activity_record(ticket: Ticket) -> dict[str, Any]:
     first = stint.tier if stint else None
     record = assemble_package(ticket, first, first) if first else {}
     record["handoffs"] = [
-        {"from": h.from_tier.name, "to": h.to_tier.name, "status": h.status, "automatic": h.automatic,
-         "criterion": h.criterion_text, "findings": h.findings, "at": h.requested_at.isoformat(),
-         "by": str(h.requested_by) if h.requested_by else "the system",
-         "approved_by": str(h.approval.decided_by) if h.approval and h.approval.decided_by else "",
-         "approval_notes": h.approval.decision_notes if h.approval else ""}
-        for h in Handoff.objects.filter(ticket=ticket).select_related(
-            "from_tier", "to_tier", "requested_by", "approval__decided_by").order_by("requested_at", "pk")
+        {
+            "from": h.from_tier.name,
+            "to": h.to_tier.name,
+            "status": h.status,
+            "automatic": h.automatic,
+            "criterion": h.criterion_text,
+            "findings": h.findings,
+            "at": h.requested_at.isoformat(),
+            "by": str(h.requested_by) if h.requested_by else "the system",
+            "approved_by": str(h.approval.decided_by) if h.approval and h.approval.decided_by else "",
+            "approval_notes": h.approval.decision_notes if h.approval else "",
+        }
+        for h in Handoff.objects.filter(ticket=ticket)
+        .select_related("from_tier", "to_tier", "requested_by", "approval__decided_by")
+        .order_by("requested_at", "pk")
     ]
     record["consults"] = [
-        {"team": c.team.name, "question": c.question, "reply": c.reply, "state": c.state,
-         "at": c.requested_at.isoformat(), "by": str(c.requested_by),
-         "replied_by": str(c.replied_by) if c.replied_by else "",
-         "replied_at": c.replied_at.isoformat() if c.replied_at else ""}
-        for c in Consult.objects.filter(ticket=ticket).select_related("team", "requested_by", "replied_by")
+        {
+            "team": c.team.name,
+            "question": c.question,
+            "reply": c.reply,
+            "state": c.state,
+            "at": c.requested_at.isoformat(),
+            "by": str(c.requested_by),
+            "replied_by": str(c.replied_by) if c.replied_by else "",
+            "replied_at": c.replied_at.isoformat() if c.replied_at else "",
+        }
+        for c in Consult.objects.filter(ticket=ticket)
+        .select_related("team", "requested_by", "replied_by")
         .order_by("requested_at", "pk")
     ]
     record["vendor"] = [
-        {"vendor": e.vendor_name, "case": e.case_number, "contact": e.contact,
-         "updates": [{"at": u.received_at.isoformat(), "summary": u.summary, "by": str(u.recorded_by)}
-                     for u in e.updates.all()]}
+        {
+            "vendor": e.vendor_name,
+            "case": e.case_number,
+            "contact": e.contact,
+            "updates": [
+                {"at": u.received_at.isoformat(), "summary": u.summary, "by": str(u.recorded_by)}
+                for u in e.updates.all()
+            ],
+        }
         for e in VendorEngagement.objects.filter(ticket=ticket).prefetch_related(
-            Prefetch("updates", queryset=VendorUpdate.objects.select_related("recorded_by").order_by(
-                "received_at", "pk")))
+            Prefetch(
+                "updates",
+                queryset=VendorUpdate.objects.select_related("recorded_by").order_by("received_at", "pk"),
+            )
+        )
     ]
     record["conversation"] = conversation_of(ticket)
     record["clock_events"] = clock_events_of(ticket)

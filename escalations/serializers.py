@@ -90,8 +90,14 @@ class LadderTierSerializer(CurrentTierSerializer):
 
     class Meta(CurrentTierSerializer.Meta):
         fields = [
-            *CurrentTierSerializer.Meta.fields, "description", "criteria", "requirements", "min_steps_below",
-            "requires_lower_tiers_documented", "requires_evidence", "breach_action",
+            *CurrentTierSerializer.Meta.fields,
+            "description",
+            "criteria",
+            "requirements",
+            "min_steps_below",
+            "requires_lower_tiers_documented",
+            "requires_evidence",
+            "breach_action",
         ]
         read_only_fields = fields
 
@@ -138,9 +144,25 @@ class HandoffSerializer(serializers.ModelSerializer):
     class Meta:
         model = Handoff
         fields = [
-            "id", "direction", "status", "from_tier", "to_tier", "criterion", "criterion_text", "findings",
-            "workaround", "evidence_note", "automatic", "missing", "requested_by", "requested_at",
-            "completed_at", "withdrawn_reason", "previous", "approval", "package",
+            "id",
+            "direction",
+            "status",
+            "from_tier",
+            "to_tier",
+            "criterion",
+            "criterion_text",
+            "findings",
+            "workaround",
+            "evidence_note",
+            "automatic",
+            "missing",
+            "requested_by",
+            "requested_at",
+            "completed_at",
+            "withdrawn_reason",
+            "previous",
+            "approval",
+            "package",
         ]
         read_only_fields = fields
 
@@ -154,8 +176,16 @@ class ConsultSerializer(serializers.ModelSerializer):
     class Meta:
         model = Consult
         fields = [
-            "id", "team", "question", "state", "reply_minutes", "requested_by", "requested_at", "reply",
-            "replied_by", "replied_at",
+            "id",
+            "team",
+            "question",
+            "state",
+            "reply_minutes",
+            "requested_by",
+            "requested_at",
+            "reply",
+            "replied_by",
+            "replied_at",
         ]
         read_only_fields = fields
 
@@ -176,7 +206,16 @@ class VendorEngagementSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = VendorEngagement
-        fields = ["id", "tier", "vendor_name", "case_number", "contact", "engaged_by", "engaged_at", "updates"]
+        fields = [
+            "id",
+            "tier",
+            "vendor_name",
+            "case_number",
+            "contact",
+            "engaged_by",
+            "engaged_at",
+            "updates",
+        ]
         read_only_fields = fields
 
 
@@ -184,8 +223,9 @@ class ManagerDecisionSerializer(serializers.ModelSerializer):
     tier = TierRefSerializer(read_only=True)
     outcome = serializers.ChoiceField(choices=DecisionOutcome.choices)
     decided_by = UserBriefSerializer(read_only=True)
-    activity_record = serializers.JSONField(read_only=True,
-                                            help_text="The complete activity the decision was taken on.")
+    activity_record = serializers.JSONField(
+        read_only=True, help_text="The complete activity the decision was taken on."
+    )
 
     class Meta:
         model = ManagerDecision
@@ -270,17 +310,28 @@ def _tier(**kwargs: Any) -> serializers.PrimaryKeyRelatedField:
 class EscalateInputSerializer(StaffChoicesSerializer):
     """Escalate to the next tier (or a chosen higher one) with the hand-off package."""
 
-    to_tier = _tier(required=False, allow_null=True, default=None,
-                    help_text="A tier above the current one on the ticket's ladder; default the next.")
+    to_tier = _tier(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="A tier above the current one on the ticket's ladder; default the next.",
+    )
     criterion = serializers.PrimaryKeyRelatedField(
-        queryset=EscalationCriterion.objects.select_related("tier"), required=False, allow_null=True,
-        default=None, help_text="One of the target tier's criteria (required when it has any).",
+        queryset=EscalationCriterion.objects.select_related("tier"),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="One of the target tier's criteria (required when it has any).",
     )
     findings = _text(help_text="Summary of findings.")
     workaround = _text()
     evidence_note = _text(help_text='Why no logs or screenshots are attached ("none"), when there are none.')
-    from_tier = _tier(required=False, allow_null=True, default=None,
-                      help_text="The tier the ticket is expected to be in (refused if it moved meanwhile).")
+    from_tier = _tier(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The tier the ticket is expected to be in (refused if it moved meanwhile).",
+    )
 
 
 class ReturnInputSerializer(StaffChoicesSerializer):
@@ -298,7 +349,10 @@ class ConsultInputSerializer(StaffChoicesSerializer):
     team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all())
     question = _text()
     reply_minutes = serializers.IntegerField(
-        required=False, allow_null=True, default=None, min_value=1,
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
         help_text="Reply time frame in business minutes (default: the setting CONSULT_REPLY_MINUTES).",
     )
 
@@ -313,8 +367,9 @@ class VendorEngagementInputSerializer(serializers.Serializer):
 
 class VendorUpdateInputSerializer(serializers.Serializer):
     summary = _text(help_text="What the vendor reported.")
-    received_at = InstantField(required=False, allow_null=True, default=None,
-                                            help_text="When the update arrived (default: now).")
+    received_at = InstantField(
+        required=False, allow_null=True, default=None, help_text="When the update arrived (default: now)."
+    )
 
 
 class DecisionInputSerializer(StaffChoicesSerializer):
@@ -322,8 +377,12 @@ class DecisionInputSerializer(StaffChoicesSerializer):
 
     outcome = serializers.ChoiceField(choices=DecisionOutcome.choices)
     notes = _text()
-    to_tier = _tier(required=False, allow_null=True, default=None,
-                    help_text="return_to_tier: the tier; continue_with_vendor: default the ladder's vendor tier.")
+    to_tier = _tier(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="return_to_tier: the tier; continue_with_vendor: default the ladder's vendor tier.",
+    )
     root_cause = _text(help_text="known_error and close_with_workaround: the root cause as far as known.")
     knowledge_article = _text(max_length=200)
     knowledge_none_reason = _text()

@@ -36,13 +36,20 @@ def parse_mailbox_url(url: str) -> Mailbox:
     """imap://user:password@host:port/FOLDER or imaps://… (user and password percent-encoded)."""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("imap", "imaps"):
-        raise ValueError(f"an inbound mailbox URL must start with imap:// or imaps://, not {parts.scheme or '(none)'}://")
+        raise ValueError(
+            f"an inbound mailbox URL must start with imap:// or imaps://, not {parts.scheme or '(none)'}://"
+        )
     if not parts.hostname or not parts.username:
-        raise ValueError("an inbound mailbox URL needs a user and a host: imap://user:password@host:port/FOLDER")
+        raise ValueError(
+            "an inbound mailbox URL needs a user and a host: imap://user:password@host:port/FOLDER"
+        )
     secure = parts.scheme == "imaps"
     return Mailbox(
-        secure=secure, host=parts.hostname, port=parts.port or (993 if secure else 143),
-        user=unquote(parts.username), password=unquote(parts.password or ""),
+        secure=secure,
+        host=parts.hostname,
+        port=parts.port or (993 if secure else 143),
+        user=unquote(parts.username),
+        password=unquote(parts.password or ""),
         folder=unquote(parts.path.lstrip("/")) or "INBOX",
     )
 
@@ -62,13 +69,18 @@ class FetchReport:
     def __str__(self) -> str:
         if self.error:
             return f"{self.mailbox}: not polled: {self.error}"
-        return (f"{self.mailbox}: {self.handled} handled, {self.acknowledged} already handled, "
-                f"{self.failed} to retry")
+        return (
+            f"{self.mailbox}: {self.handled} handled, {self.acknowledged} already handled, "
+            f"{self.failed} to retry"
+        )
 
 
 def _connect(box: Mailbox) -> BaseMailBox:
-    client = MailBox(box.host, box.port, timeout=TIMEOUT_SECONDS) if box.secure else MailBoxUnencrypted(
-        box.host, box.port, timeout=TIMEOUT_SECONDS)
+    client = (
+        MailBox(box.host, box.port, timeout=TIMEOUT_SECONDS)
+        if box.secure
+        else MailBoxUnencrypted(box.host, box.port, timeout=TIMEOUT_SECONDS)
+    )
     return client.login(box.user, box.password, initial_folder=box.folder)
 
 

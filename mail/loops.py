@@ -28,7 +28,9 @@ def automatic_reason(mail: ParsedMail) -> str:
     """Why this message is automatic (an auto-reply, bulk or list mail, a bounce), or ""."""
     auto_submitted = mail.header("Auto-Submitted").split(";", 1)[0].strip().lower()
     if mail.has_header("Auto-Submitted") and auto_submitted != "no":
-        return gettext("automatic mail (Auto-Submitted: %(value)s)") % {"value": auto_submitted or gettext("empty")}
+        return gettext("automatic mail (Auto-Submitted: %(value)s)") % {
+            "value": auto_submitted or gettext("empty")
+        }
     precedence = mail.header("Precedence").strip().lower()
     if precedence in BULK_PRECEDENCE:
         return gettext("bulk or automatic mail (Precedence: %(value)s)") % {"value": precedence}

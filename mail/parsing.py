@@ -143,7 +143,9 @@ def _filename(part: Message, index: int, defects: list[str]) -> str:
     if name:
         return name[:200]
     content_type = part.get_content_type()
-    extension = ".eml" if content_type == "message/rfc822" else (mimetypes.guess_extension(content_type) or ".bin")
+    extension = (
+        ".eml" if content_type == "message/rfc822" else (mimetypes.guess_extension(content_type) or ".bin")
+    )
     return f"attachment-{index}{extension}"
 
 
@@ -151,8 +153,11 @@ def _payload_bytes(part: Message, defects: list[str]) -> bytes:
     try:
         if part.get_content_type() == "message/rfc822":
             inner = part.get_payload()
-            text = inner[0].as_bytes(policy=policy.SMTP) if isinstance(inner, list) and inner else (
-                str(inner or "").encode("utf-8", "surrogateescape"))
+            text = (
+                inner[0].as_bytes(policy=policy.SMTP)
+                if isinstance(inner, list) and inner
+                else (str(inner or "").encode("utf-8", "surrogateescape"))
+            )
             # Some clients base64 a forwarded message (RFC 2046 forbids it, but it is seen).
             if str(part.get("Content-Transfer-Encoding", "")).strip().lower() == "base64":
                 return base64.b64decode(re.sub(rb"[^A-Za-z0-9+/=]", b"", text))
@@ -186,14 +191,24 @@ def _body_and_attachments(message: EmailMessage, parsed: ParsedMail) -> None:
         parts = []
     if not parts and message.is_multipart():
         # iter_attachments() sees only the top level of mixed mail; walk the rest.
-        parts = [p for p in message.walk() if p is not body and not p.is_multipart()
-                 and p.get_content_disposition() in ("attachment", "inline") and p.get_filename()]
+        parts = [
+            p
+            for p in message.walk()
+            if p is not body
+            and not p.is_multipart()
+            and p.get_content_disposition() in ("attachment", "inline")
+            and p.get_filename()
+        ]
     for index, part in enumerate(parts, start=1):
         if part.is_multipart() and part.get_content_type() != "message/rfc822":
             continue  # an alternative body nested under mixed: not a file
         parsed.attachments.append(
-            Part(name=_filename(part, index, defects), content_type=part.get_content_type(),
-                 data=_payload_bytes(part, defects)))
+            Part(
+                name=_filename(part, index, defects),
+                content_type=part.get_content_type(),
+                data=_payload_bytes(part, defects),
+            )
+        )
 
 
 def parse_message(raw: bytes) -> ParsedMail:
@@ -229,8 +244,10 @@ def parse_message(raw: bytes) -> ParsedMail:
         subject=" ".join(first("Subject").split()),
         to=_addresses(_header_values(message, "To", defects)),
         cc=_addresses(_header_values(message, "Cc", defects)),
-        delivered_to=_addresses(_header_values(message, "Delivered-To", defects)
-                                + _header_values(message, "X-Original-To", defects)),
+        delivered_to=_addresses(
+            _header_values(message, "Delivered-To", defects)
+            + _header_values(message, "X-Original-To", defects)
+        ),
         in_reply_to=first("In-Reply-To"),
         references=" ".join(_header_values(message, "References", defects)),
         return_path=return_path,

@@ -24,9 +24,15 @@ class Sender:
 
 def customers_with_address(address: str) -> list[User]:
     return list(
-        User.objects.filter(email__iexact=address, is_active=True, is_staff=False, organisation__isnull=False,
-                            organisation__is_active=True)
-        .select_related("organisation").order_by("pk")
+        User.objects.filter(
+            email__iexact=address,
+            is_active=True,
+            is_staff=False,
+            organisation__isnull=False,
+            organisation__is_active=True,
+        )
+        .select_related("organisation")
+        .order_by("pk")
     )
 
 
@@ -36,13 +42,19 @@ def known_sender(address: str) -> Sender:
         return Sender(None, gettext("the message has no sender address"))
     customers = customers_with_address(address)
     if len({c.organisation_id for c in customers}) > 1:
-        return Sender(None, gettext("%(address)s is a contact of several organisations: it is not clear whose "
-                                     "request it is") % {"address": address})
+        return Sender(
+            None,
+            gettext("%(address)s is a contact of several organisations: it is not clear whose request it is")
+            % {"address": address},
+        )
     if customers:
         return Sender(customers[0])
     if User.objects.filter(email__iexact=address, is_active=True, is_staff=True).exists():
-        return Sender(None, gettext("%(address)s is a staff account: staff answer in the console, not by e-mail")
-                      % {"address": address})
+        return Sender(
+            None,
+            gettext("%(address)s is a staff account: staff answer in the console, not by e-mail")
+            % {"address": address},
+        )
     return Sender(None, "")
 
 
@@ -73,8 +85,14 @@ def create_customer(*, address: str, display_name: str, organisation: Organisati
     They get no password: they sign in to the portal after resetting it, like any invited contact.
     """
     first, _, last = " ".join(display_name.replace('"', "").split()).partition(" ")
-    user = User(username=_username_for(address), email=address, organisation=organisation,
-                first_name=first[:150], last_name=last[:150], is_staff=False)
+    user = User(
+        username=_username_for(address),
+        email=address,
+        organisation=organisation,
+        first_name=first[:150],
+        last_name=last[:150],
+        is_staff=False,
+    )
     user.set_unusable_password()
     user.save()
     group = Group.objects.filter(name=str(Role.CUSTOMER)).first()
@@ -91,10 +109,14 @@ def sender_for(address: str, display_name: str) -> Sender:
     if sender.user is not None or sender.refusal:
         return sender
     if settings.INBOUND_MAIL_UNKNOWN_SENDERS != "create":
-        return Sender(None, gettext("unknown sender %(address)s (INBOUND_MAIL_UNKNOWN_SENDERS=reject)")
-                      % {"address": address})
+        return Sender(
+            None,
+            gettext("unknown sender %(address)s (INBOUND_MAIL_UNKNOWN_SENDERS=reject)")
+            % {"address": address},
+        )
     organisation, why = organisation_for_domain(address)
     if organisation is None:
         return Sender(None, gettext("unknown sender %(address)s: %(why)s") % {"address": address, "why": why})
-    return Sender(create_customer(address=address, display_name=display_name, organisation=organisation),
-                  created=True)
+    return Sender(
+        create_customer(address=address, display_name=display_name, organisation=organisation), created=True
+    )

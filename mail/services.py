@@ -121,7 +121,11 @@ def _body(mail: ParsedMail, *, reply: bool) -> str:
     if not text:
         text = mail.text.strip()
     if not text:
-        text = _("(The e-mail had attachments and no text.)") if mail.attachments else _("(The e-mail had no text.)")
+        text = (
+            _("(The e-mail had attachments and no text.)")
+            if mail.attachments
+            else _("(The e-mail had no text.)")
+        )
     return text[:DESCRIPTION_LIMIT]
 
 
@@ -138,7 +142,8 @@ def _claim(mail: ParsedMail, raw: bytes, source: str) -> tuple[InboundMessage, s
         try:
             with transaction.atomic():
                 return InboundMessage.objects.create(
-                    key=mail.key, source=source[:200], outcome=Outcome.FAILED, size=len(raw)), NEW
+                    key=mail.key, source=source[:200], outcome=Outcome.FAILED, size=len(raw)
+                ), NEW
         except IntegrityError:  # another worker handled it meanwhile (its commit released us)
             existing = InboundMessage.objects.select_for_update().get(key=mail.key)
     return existing, RETRY if existing.outcome == Outcome.FAILED else HANDLED
@@ -178,31 +183,48 @@ def receive_message(raw: bytes, *, source: str) -> Received:
         with transaction.atomic():
             record, state = _claim(mail, raw, source)
             if state == HANDLED:
-                logger.info("Inbound mail %s from %s was handled before (%s): acknowledged only",
-                            mail.message_id or mail.key, mail.sender, record.get_outcome_display())
+                logger.info(
+                    "Inbound mail %s from %s was handled before (%s): acknowledged only",
+                    mail.message_id or mail.key,
+                    mail.sender,
+                    record.get_outcome_display(),
+                )
                 return Received(record, duplicate=True)
             _describe(record, mail, raw, source)
             if state == RETRY and record.attempts >= MAX_ATTEMPTS:
-                _drop(record, _("gave up after %(attempts)s failed attempts; the last: %(reason)s")
-                      % {"attempts": record.attempts, "reason": record.reason})
+                _drop(
+                    record,
+                    _("gave up after %(attempts)s failed attempts; the last: %(reason)s")
+                    % {"attempts": record.attempts, "reason": record.reason},
+                )
             else:
                 if state == RETRY:
                     record.attempts += 1
                 _handle(mail, record)
             record.save()
     except Exception as exc:
-        logger.exception("Inbound mail %s from %s failed; it will be retried", mail.message_id or mail.key,
-                         mail.sender)
+        logger.exception(
+            "Inbound mail %s from %s failed; it will be retried", mail.message_id or mail.key, mail.sender
+        )
         try:
             _record_failure(mail, raw, source, exc)
         except Exception:  # the database itself is away: the retry will find out again
-            logger.exception("The failure of inbound mail %s could not be recorded", mail.message_id or mail.key)
+            logger.exception(
+                "The failure of inbound mail %s could not be recorded", mail.message_id or mail.key
+            )
         raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from exc
     if record.outcome == Outcome.DROPPED:
-        logger.warning("Inbound mail %s from %s dropped: %s", mail.message_id or mail.key, mail.sender, record.reason)
+        logger.warning(
+            "Inbound mail %s from %s dropped: %s", mail.message_id or mail.key, mail.sender, record.reason
+        )
     else:
-        logger.info("Inbound mail %s from %s: %s %s", mail.message_id or mail.key, mail.sender,
-                    record.get_outcome_display().lower(), record.reason)
+        logger.info(
+            "Inbound mail %s from %s: %s %s",
+            mail.message_id or mail.key,
+            mail.sender,
+            record.get_outcome_display().lower(),
+            record.reason,
+        )
     return Received(record)
 
 
@@ -250,8 +272,10 @@ def _act(mail: ParsedMail, record: InboundMessage) -> None:
         record.created_customer = customer
     notes: list[str] = []
     if sender.created:
-        notes.append(_("created the customer %(username)s in %(organisation)s")
-                     % {"username": customer.username, "organisation": customer.organisation})
+        notes.append(
+            _("created the customer %(username)s in %(organisation)s")
+            % {"username": customer.username, "organisation": customer.organisation}
+        )
     by_subject = subject_references(mail.subject)
     by_thread = thread_references(mail)
     named = {t.pk: t for t in Ticket.objects.filter(pk__in=[*by_subject, *by_thread])}
@@ -260,38 +284,67 @@ def _act(mail: ParsedMail, record: InboundMessage) -> None:
     for pk in [*by_subject, *by_thread]:
         candidate = named.get(pk)
         if candidate is not None and candidate.organisation_id == customer.organisation_id:
-            ticket, how = candidate, (_("by its subject") if pk in by_subject else _("by In-Reply-To/References"))
+            ticket, how = (
+                candidate,
+                (_("by its subject") if pk in by_subject else _("by In-Reply-To/References")),
+            )
             break
     if ticket is None:
         foreign = [named[pk].reference for pk in dict.fromkeys([*by_subject, *by_thread]) if pk in named]
         if foreign:
             # Never reaches that ticket: a new request of the sender's own organisation.
-            notes.append(_("named %(references)s of another organisation: treated as a new request")
-                         % {"references": ", ".join(foreign)})
-            logger.warning("Inbound mail from %s named %s of another organisation; treated as a new request",
-                           mail.sender, ", ".join(foreign))
+            notes.append(
+                _("named %(references)s of another organisation: treated as a new request")
+                % {"references": ", ".join(foreign)}
+            )
+            logger.warning(
+                "Inbound mail from %s named %s of another organisation; treated as a new request",
+                mail.sender,
+                ", ".join(foreign),
+            )
     files, dropped, why = uploads(mail)
     if dropped:
         record.dropped_files = dropped
         notes.append(_("attachments not kept: %(why)s") % {"why": " ".join(why)})
     if ticket is not None and to_escalations(mail):
-        _escalate(mail, record, ticket, customer, files, notes=[_("names %(reference)s %(how)s") % {"reference": ticket.reference, "how": how}, *notes])
+        _escalate(
+            mail,
+            record,
+            ticket,
+            customer,
+            files,
+            notes=[_("names %(reference)s %(how)s") % {"reference": ticket.reference, "how": how}, *notes],
+        )
     elif ticket is not None and ticket.status in core.FINAL_STATES:
-        notes.insert(0, _("%(reference)s is %(status)s: opened a follow-up")
-                     % {"reference": ticket.reference, "status": ticket.get_status_display().lower()})
+        notes.insert(
+            0,
+            _("%(reference)s is %(status)s: opened a follow-up")
+            % {"reference": ticket.reference, "status": ticket.get_status_display().lower()},
+        )
         _new_ticket(mail, record, customer, files, dropped, notes=notes, follow_up_of=ticket)
     elif ticket is not None:
         comment = conversation.ticket_comment(
-            ticket=ticket, actor=customer, body=_body(mail, reply=True), channel=Channel.EMAIL,
-            files=files, dropped_files=dropped)
+            ticket=ticket,
+            actor=customer,
+            body=_body(mail, reply=True),
+            channel=Channel.EMAIL,
+            files=files,
+            dropped_files=dropped,
+        )
         record.outcome, record.ticket, record.comment = Outcome.COMMENT, ticket, comment
         _copy_in(mail, ticket, customer, notes)
-        record.reason = "; ".join([_("reply to %(reference)s %(how)s") % {"reference": ticket.reference, "how": how},
-                                   *notes])
+        record.reason = "; ".join(
+            [_("reply to %(reference)s %(how)s") % {"reference": ticket.reference, "how": how}, *notes]
+        )
     else:
         if to_escalations(mail):
-            notes.insert(0, _("sent to the escalations address without naming a ticket of the sender's "
-                              "organisation: opened as a new request"))
+            notes.insert(
+                0,
+                _(
+                    "sent to the escalations address without naming a ticket of the sender's "
+                    "organisation: opened as a new request"
+                ),
+            )
         _new_ticket(mail, record, customer, files, dropped, notes=notes)
 
 
@@ -305,52 +358,96 @@ def _copy_in(mail: ParsedMail, ticket: Ticket, customer: User, notes: list[str])
     named = Q()
     for address in addresses:
         named |= Q(email__iexact=address)
-    colleagues = User.objects.filter(named, organisation_id=ticket.organisation_id, is_active=True,
-                                     is_staff=False).exclude(pk__in=[ticket.requester_id, *known])
+    colleagues = User.objects.filter(
+        named, organisation_id=ticket.organisation_id, is_active=True, is_staff=False
+    ).exclude(pk__in=[ticket.requester_id, *known])
     for colleague in colleagues:
         watchers.ticket_add_cc(ticket=ticket, actor=customer, contact=colleague)
         notes.append(_("copied in %(email)s") % {"email": colleague.email})
 
 
-def _new_ticket(mail: ParsedMail, record: InboundMessage, customer: User, files: list[SimpleUploadedFile],
-                dropped: list[str], *, notes: list[str], follow_up_of: Ticket | None = None) -> None:
+def _new_ticket(
+    mail: ParsedMail,
+    record: InboundMessage,
+    customer: User,
+    files: list[SimpleUploadedFile],
+    dropped: list[str],
+    *,
+    notes: list[str],
+    follow_up_of: Ticket | None = None,
+) -> None:
     assert customer.organisation is not None
     description = _body(mail, reply=follow_up_of is not None)
     if dropped:
         description += "\n\n" + _("Attachments not kept (size or type not accepted): %(names)s") % {
-            "names": ", ".join(dropped)}
+            "names": ", ".join(dropped)
+        }
     ticket = intake.ticket_create(
-        actor=customer, organisation=customer.organisation, requester=customer, channel=Channel.EMAIL,
+        actor=customer,
+        organisation=customer.organisation,
+        requester=customer,
+        channel=Channel.EMAIL,
         summary=clean_subject(mail.subject)[:200] or _("E-mail from %(sender)s") % {"sender": mail.sender},
-        description=description, files=files, follow_up_of=follow_up_of)
+        description=description,
+        files=files,
+        follow_up_of=follow_up_of,
+    )
     record.outcome, record.ticket = Outcome.TICKET, ticket
     _copy_in(mail, ticket, customer, notes)
     record.reason = "; ".join([_("new request"), *notes])
     recent = InboundMessage.objects.filter(
-        sender=mail.sender, receipt_sent=True, received_at__gte=timezone.now() - timedelta(hours=1)).count()
+        sender=mail.sender, receipt_sent=True, received_at__gte=timezone.now() - timedelta(hours=1)
+    ).count()
     if recent >= RECEIPTS_PER_HOUR:
-        record.reason += "; " + _("no receipt sent (%(count)s already sent to %(sender)s in the last hour)") % {
-            "count": recent, "sender": mail.sender}
+        record.reason += "; " + _(
+            "no receipt sent (%(count)s already sent to %(sender)s in the last hour)"
+        ) % {"count": recent, "sender": mail.sender}
         return
     notices.tell_customers(
-        ticket=ticket, kind="ticket.received", recipients=[customer], actor=None,
-        context={"message": _("We received your request %(reference)s: %(summary)s") % {
-                     "reference": ticket.reference, "summary": ticket.summary},
-                 "dropped_files": dropped, "customer_name": customer.get_full_name() or customer.username},
-        dedup_key=f"ticket:{ticket.pk}:received")
+        ticket=ticket,
+        kind="ticket.received",
+        recipients=[customer],
+        actor=None,
+        context={
+            "message": _("We received your request %(reference)s: %(summary)s")
+            % {"reference": ticket.reference, "summary": ticket.summary},
+            "dropped_files": dropped,
+            "customer_name": customer.get_full_name() or customer.username,
+        },
+        dedup_key=f"ticket:{ticket.pk}:received",
+    )
     record.receipt_sent = True
 
 
-def _escalate(mail: ParsedMail, record: InboundMessage, ticket: Ticket, customer: User,
-              files: list[SimpleUploadedFile], *, notes: list[str]) -> None:
+def _escalate(
+    mail: ParsedMail,
+    record: InboundMessage,
+    ticket: Ticket,
+    customer: User,
+    files: list[SimpleUploadedFile],
+    *,
+    notes: list[str],
+) -> None:
     # The customer's words are the reason's detail; the subject when the mail had no text.
-    detail = (latest_reply(mail.text) or mail.text.strip() or clean_subject(mail.subject)
-              or _("(The e-mail had no text.)"))[:DESCRIPTION_LIMIT]
+    detail = (
+        latest_reply(mail.text)
+        or mail.text.strip()
+        or clean_subject(mail.subject)
+        or _("(The e-mail had no text.)")
+    )[:DESCRIPTION_LIMIT]
     case = case_requests.case_request(
-        ticket=ticket, actor=customer, reason=escalation_reason(f"{mail.subject}\n{detail}"),
-        level=CaseLevel.NEXT_TIER, review=case_core.Review(), reason_detail=detail, channel=Channel.EMAIL,
-        review_to_complete=True)
+        ticket=ticket,
+        actor=customer,
+        reason=escalation_reason(f"{mail.subject}\n{detail}"),
+        level=CaseLevel.NEXT_TIER,
+        review=case_core.Review(),
+        reason_detail=detail,
+        channel=Channel.EMAIL,
+        review_to_complete=True,
+    )
     for upload in files:
         attachments.ticket_attach(ticket=ticket, actor=customer, upload=upload)
     record.outcome, record.ticket, record.case = Outcome.ESCALATION, ticket, case
-    record.reason = "; ".join([_("escalation request (review to be completed by the escalation managers)"), *notes])
+    record.reason = "; ".join(
+        [_("escalation request (review to be completed by the escalation managers)"), *notes]
+    )

@@ -38,9 +38,13 @@ class Notification(models.Model):
     dedup_key = models.CharField(max_length=255)
     link = models.CharField(max_length=500, blank=True, help_text=_("URL path the in-app item opens."))
     thread = models.CharField(
-        max_length=60, blank=True, db_index=True,
-        help_text=_('What the mail is about, e.g. "ticket-42": its mails thread together and '
-        "replies naming them find their way back (notifications.threading)."),
+        max_length=60,
+        blank=True,
+        db_index=True,
+        help_text=_(
+            'What the mail is about, e.g. "ticket-42": its mails thread together and '
+            "replies naming them find their way back (notifications.threading)."
+        ),
     )
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -55,7 +59,7 @@ class Notification(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["recipient", "channel", "dedup_key"], name="notification_once_per_event"
-            ),
+            )
         ]
         indexes = [
             models.Index(fields=["state", "next_attempt_at"], name="notification_due_idx"),

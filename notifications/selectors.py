@@ -14,7 +14,16 @@ from .models import Channel, Notification
 
 def inbox(*, user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user, channel=Channel.IN_APP).only(
-        "pk", "kind", "subject", "link", "created_at", "read_at", "recipient_id", "channel", "thread", "context"
+        "pk",
+        "kind",
+        "subject",
+        "link",
+        "created_at",
+        "read_at",
+        "recipient_id",
+        "channel",
+        "thread",
+        "context",
     )
 
 
@@ -41,8 +50,12 @@ def grouped(items: Iterable[Notification]) -> list[InboxGroup]:
         group = groups.get(key)
         if group is None:
             context = item.context or {}
-            title = " ".join(str(part) for part in (context.get("reference", ""), context.get("summary", "")) if part)
-            group = groups[key] = InboxGroup(thread=item.thread, title=title if item.thread else "", link=item.link)
+            title = " ".join(
+                str(part) for part in (context.get("reference", ""), context.get("summary", "")) if part
+            )
+            group = groups[key] = InboxGroup(
+                thread=item.thread, title=title if item.thread else "", link=item.link
+            )
         group.items.append(item)
     return list(groups.values())
 

@@ -111,9 +111,18 @@ def notify(
                 if channel == Channel.EMAIL and not user.email:
                     continue
                 row, created = Notification.objects.get_or_create(
-                    recipient=user, channel=channel, dedup_key=dedup_key,
-                    defaults=_row_fields(kind=kind, subject=subject, context=context, link=user_link,
-                                         thread=thread, in_app=channel == Channel.IN_APP, now=now),
+                    recipient=user,
+                    channel=channel,
+                    dedup_key=dedup_key,
+                    defaults=_row_fields(
+                        kind=kind,
+                        subject=subject,
+                        context=context,
+                        link=user_link,
+                        thread=thread,
+                        in_app=channel == Channel.IN_APP,
+                        now=now,
+                    ),
                 )
                 rows.append(row)
                 if created and channel != Channel.IN_APP:
@@ -144,8 +153,9 @@ def _recipients(recipients: Iterable[User], exclude: Iterable[User | None]) -> I
         yield user
 
 
-def _row_fields(*, kind: str, subject: str, context: dict[str, Any], link: str, thread: str, in_app: bool,
-                now: datetime) -> dict[str, Any]:
+def _row_fields(
+    *, kind: str, subject: str, context: dict[str, Any], link: str, thread: str, in_app: bool, now: datetime
+) -> dict[str, Any]:
     """A new row's fields: in-app rows are sent as written, e-mail rows wait for delivery."""
     return {
         "kind": kind,
@@ -207,8 +217,11 @@ def enqueue_deliveries(notification_ids: Sequence[int]) -> int:
             deliver_notification.apply_async((pk,))
         return len(ids)
     if publishing_paused():
-        logger.warning("Broker failed under %ss ago: notifications %s stay pending for the re-drive",
-                       publish_pause(), _some(ids))
+        logger.warning(
+            "Broker failed under %ss ago: notifications %s stay pending for the re-drive",
+            publish_pause(),
+            _some(ids),
+        )
         return 0
     handed = 0
     try:
@@ -220,8 +233,11 @@ def enqueue_deliveries(notification_ids: Sequence[int]) -> int:
                 handed += 1
     except BROKER_ERRORS as exc:
         _pause_publishing()
-        logger.warning("Broker unreachable (%s): notifications %s stay pending for the re-drive",
-                       exc, _some(ids[handed:]))
+        logger.warning(
+            "Broker unreachable (%s): notifications %s stay pending for the re-drive",
+            exc,
+            _some(ids[handed:]),
+        )
     return handed
 
 
@@ -312,8 +328,13 @@ def _record_failure(*, notification_id: int, attempts: int, error: BaseException
         next_attempt_at=now if gives_up else now + backoff(attempts),
     )
     log = logger.error if gives_up else logger.warning
-    log("Notification %s attempt %s failed%s: %s", notification_id, attempts,
-        " (giving up)" if gives_up else "", message)
+    log(
+        "Notification %s attempt %s failed%s: %s",
+        notification_id,
+        attempts,
+        " (giving up)" if gives_up else "",
+        message,
+    )
 
 
 # --- re-driving ------------------------------------------------------------------------------
@@ -347,7 +368,9 @@ def redrive_undelivered(*, now: datetime | None = None, limit: int = 500) -> int
     """Deliver, inline and with the same claim, what the broker lost or a failure postponed."""
     now = now or timezone.now()
     reclaim_stale(now=now)
-    ids = list(due_for_redrive(now=now).order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit])
+    ids = list(
+        due_for_redrive(now=now).order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit]
+    )
     sent = sum(deliver(notification_id=pk, now=now) for pk in ids)
     if ids:
         logger.info("Re-drive: %s of %s due notifications sent", sent, len(ids))

@@ -62,9 +62,11 @@ def threads_named_by(header_values: Iterable[str | None]) -> list[str]:
         if match:
             candidates.append((match["thread"], int(match["pk"]) if match["pk"] else None))
     pks = [pk for _thread, pk in candidates if pk is not None]
-    sent = dict(
-        Notification.objects.filter(pk__in=pks, channel=Channel.EMAIL).values_list("pk", "thread")
-    ) if pks else {}
+    sent = (
+        dict(Notification.objects.filter(pk__in=pks, channel=Channel.EMAIL).values_list("pk", "thread"))
+        if pks
+        else {}
+    )
     threads: list[str] = []
     # References lists the oldest first and In-Reply-To the direct parent: newest first here.
     for thread, pk in reversed(candidates):

@@ -34,7 +34,9 @@ def _back(request: HttpRequest) -> HttpResponseRedirect:
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.inbox(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "notifications/inbox.html", {"page": page, "groups": selectors.grouped(page.object_list)})
+    return render(
+        request, "notifications/inbox.html", {"page": page, "groups": selectors.grouped(page.object_list)}
+    )
 
 
 @require_POST

@@ -57,9 +57,10 @@ STATE_NEXT = {
     CaseStatus.REQUESTED: "An escalation manager will contact you shortly and be your point of contact.",
     CaseStatus.ACKNOWLEDGED: "Together we are agreeing an action plan and how often we update you.",
     CaseStatus.ACTIVE: "We follow the action plan below and update you as agreed.",
-    CaseStatus.LEADERSHIP_REVIEW: "Our support leadership is reviewing your case; we keep updating you as agreed.",
+    CaseStatus.LEADERSHIP_REVIEW: "Our support leadership is reviewing your case; we keep updating you "
+    "as agreed.",
     CaseStatus.DE_ESCALATION_PROPOSED: "The action plan is agreed and the root cause analysis is on track. "
-                                       "Please tell us below whether we may close the escalation.",
+    "Please tell us below whether we may close the escalation.",
     CaseStatus.DE_ESCALATED: "Thank you. Your request carries on with our support team.",
     CaseStatus.CLOSED: "",
 }
@@ -78,9 +79,20 @@ MODE_WORDS = {"email": "by e-mail", "phone": "by phone", "conference": "in a con
 
 # The case's timeline in the customer's words.
 # Events whose reason is written for the customer (the others' reasons name staff steps).
-EVENT_REASON_SHOWN = {"case_requested", "case_request_added", "case_participant", "case_acknowledged",
-                      "case_active", "case_update", "case_meeting", "case_meeting_outcome", "case_action_done",
-                      "case_de_escalation_proposed", "case_de_escalated", "case_kept_escalated"}
+EVENT_REASON_SHOWN = {
+    "case_requested",
+    "case_request_added",
+    "case_participant",
+    "case_acknowledged",
+    "case_active",
+    "case_update",
+    "case_meeting",
+    "case_meeting_outcome",
+    "case_action_done",
+    "case_de_escalation_proposed",
+    "case_de_escalated",
+    "case_kept_escalated",
+}
 
 
 def every_words(minutes: int | None) -> str:
@@ -106,9 +118,13 @@ def latest_case(ticket: Ticket) -> EscalationCase | None:
             Prefetch("requests", queryset=CaseRequest.objects.order_by("requested_at", "pk")),
             Prefetch("participants", queryset=CaseParticipant.objects.select_related("user")),
             Prefetch("action_items", queryset=ActionItem.objects.select_related("owner")),
-            Prefetch("meetings", to_attr="calls", queryset=CaseMeeting.objects.filter(
-                kind=MeetingKind.CONFERENCE_CALL).only("pk", "case_id", "kind", "scheduled_for", "attendees",
-                                                        "outcome")),
+            Prefetch(
+                "meetings",
+                to_attr="calls",
+                queryset=CaseMeeting.objects.filter(kind=MeetingKind.CONFERENCE_CALL).only(
+                    "pk", "case_id", "kind", "scheduled_for", "attendees", "outcome"
+                ),
+            ),
             Prefetch("updates", queryset=CaseUpdate.objects.select_related("logged_by")),
         )
         .order_by("-requested_at", "-pk")
@@ -128,17 +144,24 @@ def next_update_due(case: EscalationCase) -> Any:
 def request_initial(ticket: Ticket, case: EscalationCase | None) -> dict[str, Any]:
     """The review prefilled: from the last request on an open case, else from the ticket."""
     # A request that came in by e-mail answered no review question: it prefills nothing.
-    requests = [r for r in case.requests.all() if not r.review_to_complete] if case is not None and case.is_open else []
+    requests = (
+        [r for r in case.requests.all() if not r.review_to_complete]
+        if case is not None and case.is_open
+        else []
+    )
     if requests:
         last = requests[-1]
-        higher = [level for level in CaseLevel.values if LEVEL_ORDER.index(level)
-                  > LEVEL_ORDER.index(case.level)]
-        return {"level": higher[0] if higher else case.level,
-                "problem_statement_correct": "yes" if last.problem_statement_correct else "no",
-                "corrected_problem_statement": last.corrected_problem_statement,
-                "business_impact": last.business_impact,
-                "workaround_impractical_because": last.workaround_impractical_because,
-                "critical_milestone": last.critical_milestone}
+        higher = [
+            level for level in CaseLevel.values if LEVEL_ORDER.index(level) > LEVEL_ORDER.index(case.level)
+        ]
+        return {
+            "level": higher[0] if higher else case.level,
+            "problem_statement_correct": "yes" if last.problem_statement_correct else "no",
+            "corrected_problem_statement": last.corrected_problem_statement,
+            "business_impact": last.business_impact,
+            "workaround_impractical_because": last.workaround_impractical_because,
+            "critical_milestone": last.critical_milestone,
+        }
     return {"business_impact": ticket.business_impact, "critical_milestone": ticket.critical_milestone}
 
 
@@ -153,31 +176,44 @@ def escalation_panel(request: HttpRequest, ticket: Ticket, bound: dict[str, Any]
         "case": case,
         "case_open": open_case is not None,
         "may_request_escalation": may_request,
-        "escalation_form": bound.get("escalation") or (
-            EscalationRequestForm(prefix="escalation", ticket=ticket, initial=request_initial(ticket, open_case))
-            if may_request else None),
+        "escalation_form": bound.get("escalation")
+        or (
+            EscalationRequestForm(
+                prefix="escalation", ticket=ticket, initial=request_initial(ticket, open_case)
+            )
+            if may_request
+            else None
+        ),
         "escalation_open_form": next((name for name in bound if name.startswith("escalation")), None),
     }
     if case is None:
         return context
     proposed = case.status == CaseStatus.DE_ESCALATION_PROPOSED
-    context.update({
-        "case_state_words": state_words(case),
-        "case_next": STATE_NEXT.get(case.status, ""),
-        "case_participants": [
-            {"user": p.user, "role": ROLE_WORDS.get(p.role, p.get_role_display())}
-            for p in case.participants.all() if p.role != "escalation_manager"
-        ],
-        "case_mode": MODE_WORDS.get(case.communication_mode, ""),
-        "case_every": every_words(case.update_every_minutes),
-        "case_next_update": next_update_due(case),
-        "case_events": [
-            {"at": e.at, "kind": e.kind, "words": EVENT_WORDS.get(e.kind, "Escalation update"),
-             "reason": e.reason if e.kind in EVENT_REASON_SHOWN else ""}
-            for e in ticket.events.all() if e.is_public and e.kind.startswith("case_")
-        ],
-        "may_answer_de_escalation": proposed and is_customer,
-        "agree_form": bound.get("escalation_agree") or EscalationAgreeForm(prefix="escalation_agree"),
-        "keep_form": bound.get("escalation_keep") or EscalationKeepForm(prefix="escalation_keep"),
-    })
+    context.update(
+        {
+            "case_state_words": state_words(case),
+            "case_next": STATE_NEXT.get(case.status, ""),
+            "case_participants": [
+                {"user": p.user, "role": ROLE_WORDS.get(p.role, p.get_role_display())}
+                for p in case.participants.all()
+                if p.role != "escalation_manager"
+            ],
+            "case_mode": MODE_WORDS.get(case.communication_mode, ""),
+            "case_every": every_words(case.update_every_minutes),
+            "case_next_update": next_update_due(case),
+            "case_events": [
+                {
+                    "at": e.at,
+                    "kind": e.kind,
+                    "words": EVENT_WORDS.get(e.kind, "Escalation update"),
+                    "reason": e.reason if e.kind in EVENT_REASON_SHOWN else "",
+                }
+                for e in ticket.events.all()
+                if e.is_public and e.kind.startswith("case_")
+            ],
+            "may_answer_de_escalation": proposed and is_customer,
+            "agree_form": bound.get("escalation_agree") or EscalationAgreeForm(prefix="escalation_agree"),
+            "keep_form": bound.get("escalation_keep") or EscalationKeepForm(prefix="escalation_keep"),
+        }
+    )
     return context

@@ -47,10 +47,13 @@ def customer_requests(*, user: User, filters: RequestFilters | None = None) -> Q
 
 
 def with_current_tier(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    return tickets.prefetch_related(Prefetch(
-        "tier_stints", queryset=TierStint.objects.filter(left_at__isnull=True).select_related("tier"),
-        to_attr="current_stints",
-    ))
+    return tickets.prefetch_related(
+        Prefetch(
+            "tier_stints",
+            queryset=TierStint.objects.filter(left_at__isnull=True).select_related("tier"),
+            to_attr="current_stints",
+        )
+    )
 
 
 def request_counts(*, user: User) -> dict[str, int]:
@@ -72,9 +75,11 @@ def get_public_attachment_for(user: User, pk: int | str) -> Attachment:
     """A file the customer may download: their organisation's, public, not on an internal
     comment or step. Anything else is 404, as if it did not exist."""
     visible = permissions.visible_tickets(user, Ticket.objects.all()).values("pk")
-    qs = Attachment.objects.filter(ticket__in=visible, is_internal=False).filter(
-        Q(step__isnull=True) | Q(step__is_public=True)
-    ).filter(Q(comment__isnull=True) | Q(comment__is_internal=False))
+    qs = (
+        Attachment.objects.filter(ticket__in=visible, is_internal=False)
+        .filter(Q(step__isnull=True) | Q(step__is_public=True))
+        .filter(Q(comment__isnull=True) | Q(comment__is_internal=False))
+    )
     try:
         return qs.get(pk=int(pk))
     except (Attachment.DoesNotExist, ValueError, TypeError):
@@ -83,15 +88,21 @@ def get_public_attachment_for(user: User, pk: int | str) -> Attachment:
 
 def copied_in(ticket: Ticket) -> list[User]:
     """The request's CC contacts: colleagues of its organisation hearing of every reply."""
-    return [w.user for w in Watcher.objects.filter(ticket=ticket, user__organisation_id=ticket.organisation_id,
-                                                   user__is_staff=False).select_related("user")]
+    return [
+        w.user
+        for w in Watcher.objects.filter(
+            ticket=ticket, user__organisation_id=ticket.organisation_id, user__is_staff=False
+        ).select_related("user")
+    ]
 
 
 def colleagues_to_copy_in(ticket: Ticket, already: list[User]) -> QuerySet[User]:
     """Active contacts of the request's organisation who are not on it yet."""
-    return User.objects.filter(organisation_id=ticket.organisation_id, is_active=True, is_staff=False).exclude(
-        pk__in=[ticket.requester_id, *(u.pk for u in already)]
-    ).order_by("first_name", "last_name", "username")
+    return (
+        User.objects.filter(organisation_id=ticket.organisation_id, is_active=True, is_staff=False)
+        .exclude(pk__in=[ticket.requester_id, *(u.pk for u in already)])
+        .order_by("first_name", "last_name", "username")
+    )
 
 
 def ticket_parts(ticket: Ticket) -> dict[str, Any]:

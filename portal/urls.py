@@ -18,9 +18,13 @@ urlpatterns = [
     path("requests/<int:pk>/confirm/", views.request_confirm, name="request_confirm"),
     path("requests/<int:pk>/reopen/", views.request_reopen, name="request_reopen"),
     path("requests/<int:pk>/copied-in/", views.request_copy_in, name="request_copy_in"),
-    path("requests/<int:pk>/copied-in/<int:user_pk>/remove/", views.request_copy_out, name="request_copy_out"),
+    path(
+        "requests/<int:pk>/copied-in/<int:user_pk>/remove/", views.request_copy_out, name="request_copy_out"
+    ),
     path("requests/<int:pk>/escalation/", views.escalation_request, name="escalation_request"),
-    path("requests/<int:pk>/escalation/<int:case_pk>/agree/", views.escalation_agree, name="escalation_agree"),
+    path(
+        "requests/<int:pk>/escalation/<int:case_pk>/agree/", views.escalation_agree, name="escalation_agree"
+    ),
     path("requests/<int:pk>/escalation/<int:case_pk>/keep/", views.escalation_keep, name="escalation_keep"),
     path("files/<int:pk>/", views.attachment_download, name="attachment"),
 ]

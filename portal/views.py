@@ -93,14 +93,21 @@ def request_new(request: HttpRequest) -> HttpResponse:
         user = request.user
         try:
             ticket = ticket_create(
-                actor=user, organisation=user.organisation, requester=user, channel=Channel.PORTAL,
-                files=form.cleaned_data["files"], **form.intake(),
+                actor=user,
+                organisation=user.organisation,
+                requester=user,
+                channel=Channel.PORTAL,
+                files=form.cleaned_data["files"],
+                **form.intake(),
             )
         except (InvalidInput, PermissionDenied) as exc:
             _form_errors(form, exc)
         else:
-            messages.success(request, gettext("Thank you. Your request %(reference)s has been sent to our support team.")
-                             % {"reference": ticket.reference})
+            messages.success(
+                request,
+                gettext("Thank you. Your request %(reference)s has been sent to our support team.")
+                % {"reference": ticket.reference},
+            )
             return redirect("portal:request", pk=ticket.pk)
     status = 400 if form.is_bound and form.errors else 200
     return render(request, "portal/request_new.html", {"form": form}, status=status)
@@ -129,8 +136,8 @@ def _request_page(
         "team_manager": ticket.team.manager if ticket.team else None,
         "can_write": ticket.status not in FINAL_STATES,
         "message_form": bound.get("message") or MessageForm(prefix="message"),
-        "may_answer_resolution": resolved and ticket_selectors.may_take_transition(
-            ticket, request.user, "confirm_resolution"),
+        "may_answer_resolution": resolved
+        and ticket_selectors.may_take_transition(ticket, request.user, "confirm_resolution"),
         "confirm_form": bound.get("confirm") or ConfirmForm(prefix="confirm"),
         "reopen_form": bound.get("reopen") or ReopenForm(prefix="reopen"),
         "open_form": next(iter(bound), None),
@@ -163,8 +170,14 @@ def request_message(request: HttpRequest, pk: int) -> HttpResponse:
     form = MessageForm(request.POST, request.FILES, prefix="message")
     if form.is_valid():
         try:
-            ticket_comment(ticket=ticket, actor=request.user, body=form.cleaned_data["body"],
-                                    is_internal=False, files=form.cleaned_data["files"], channel=Channel.PORTAL)
+            ticket_comment(
+                ticket=ticket,
+                actor=request.user,
+                body=form.cleaned_data["body"],
+                is_internal=False,
+                files=form.cleaned_data["files"],
+                channel=Channel.PORTAL,
+            )
         except (InvalidInput, Refused, PermissionDenied) as exc:
             _form_errors(form, exc)
         else:
@@ -178,12 +191,20 @@ def _resolution_answer_page(request: HttpRequest, pk: int, *, answer: str) -> Ht
     changes anything, so a mail scanner following the link confirms nothing)."""
     ticket = selectors.get_request_for(request.user, pk)
     may_answer = ticket.status == Status.RESOLVED and ticket_selectors.may_take_transition(
-        ticket, request.user, "confirm_resolution")
-    return render(request, "portal/resolution_answer.html", {
-        "ticket": ticket, "answer": answer, "may_answer": may_answer,
-        "status_words": wording.status_words(ticket.status),
-        "confirm_form": ConfirmForm(prefix="confirm"), "reopen_form": ReopenForm(prefix="reopen"),
-    })
+        ticket, request.user, "confirm_resolution"
+    )
+    return render(
+        request,
+        "portal/resolution_answer.html",
+        {
+            "ticket": ticket,
+            "answer": answer,
+            "may_answer": may_answer,
+            "status_words": wording.status_words(ticket.status),
+            "confirm_form": ConfirmForm(prefix="confirm"),
+            "reopen_form": ReopenForm(prefix="reopen"),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -196,8 +217,9 @@ def request_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     form = ConfirmForm(request.POST, prefix="confirm")
     if form.is_valid():
         try:
-            ticket_confirm_resolution(ticket=ticket, actor=request.user, note=form.cleaned_data["note"],
-                                               channel=Channel.PORTAL)
+            ticket_confirm_resolution(
+                ticket=ticket, actor=request.user, note=form.cleaned_data["note"], channel=Channel.PORTAL
+            )
         except (InvalidInput, Refused, PermissionDenied) as exc:
             _form_errors(form, exc)
         else:
@@ -220,7 +242,9 @@ def request_reopen(request: HttpRequest, pk: int) -> HttpResponse:
         except (InvalidInput, Refused, PermissionDenied) as exc:
             _form_errors(form, exc)
         else:
-            messages.success(request, gettext("Thank you. We have reopened your request and will look at it again."))
+            messages.success(
+                request, gettext("Thank you. We have reopened your request and will look at it again.")
+            )
             return redirect("portal:request", pk=ticket.pk)
     return _request_page(request, selectors.get_request_for(request.user, pk), bound={"reopen": form})
 
@@ -231,7 +255,9 @@ def request_copy_in(request: HttpRequest, pk: int) -> HttpResponse:
     """Copy a colleague of the organisation in on the request: they hear of every reply."""
     ticket = ticket_selectors.get_ticket_for(request.user, pk)
     copied = selectors.copied_in(ticket)
-    form = CopyInForm(request.POST, prefix="copy_in", colleagues=selectors.colleagues_to_copy_in(ticket, copied))
+    form = CopyInForm(
+        request.POST, prefix="copy_in", colleagues=selectors.colleagues_to_copy_in(ticket, copied)
+    )
     if form.is_valid():
         contact = form.cleaned_data["contact"]
         try:
@@ -239,7 +265,10 @@ def request_copy_in(request: HttpRequest, pk: int) -> HttpResponse:
         except (InvalidInput, Refused, PermissionDenied) as exc:
             _form_errors(form, exc)
         else:
-            messages.success(request, gettext("%(contact)s is copied in and will hear of every reply.") % {"contact": contact})
+            messages.success(
+                request,
+                gettext("%(contact)s is copied in and will hear of every reply.") % {"contact": contact},
+            )
             return redirect(reverse("portal:request", args=[ticket.pk]) + "#copied-in")
     return _request_page(request, selectors.get_request_for(request.user, pk), bound={"copy_in": form})
 
@@ -277,13 +306,26 @@ def escalation_request(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         had_case = case_core.open_case(ticket) is not None
         try:
-            case_requests.case_request(ticket=ticket, actor=request.user, reason=data["reason"], level=data["level"],
-                               review=form.review(), reason_detail=data["reason_detail"], channel=Channel.PORTAL)
+            case_requests.case_request(
+                ticket=ticket,
+                actor=request.user,
+                reason=data["reason"],
+                level=data["level"],
+                review=form.review(),
+                reason_detail=data["reason_detail"],
+                channel=Channel.PORTAL,
+            )
         except (InvalidInput, Refused, PermissionDenied) as exc:
             _form_errors(form, exc)
         else:
-            messages.success(request, gettext("Thank you. We have added this to your escalation.") if had_case else
-                             gettext("Thank you. We have received your escalation; an escalation manager will contact you."))
+            messages.success(
+                request,
+                gettext("Thank you. We have added this to your escalation.")
+                if had_case
+                else gettext(
+                    "Thank you. We have received your escalation; an escalation manager will contact you."
+                ),
+            )
             return redirect(reverse("portal:request", args=[ticket.pk]) + "#escalation")
     return _request_page(request, selectors.get_request_for(request.user, pk), bound={"escalation": form})
 
@@ -295,13 +337,22 @@ def _answer(request: HttpRequest, pk: int, case_pk: int, *, agree: bool) -> Http
     form = (EscalationAgreeForm if agree else EscalationKeepForm)(request.POST, prefix=name)
     if form.is_valid():
         try:
-            case_de_escalation.case_answer_de_escalation(case=case, actor=request.user, agree=agree,
-                                            comment=form.cleaned_data["comment"], channel=Channel.PORTAL)
+            case_de_escalation.case_answer_de_escalation(
+                case=case,
+                actor=request.user,
+                agree=agree,
+                comment=form.cleaned_data["comment"],
+                channel=Channel.PORTAL,
+            )
         except (InvalidInput, Refused, PermissionDenied) as exc:
             _form_errors(form, exc)
         else:
-            messages.success(request, gettext("Thank you. The escalation is closed; your request carries on with our "
-                                     "support team.") if agree else gettext("Thank you. Your request stays escalated."))
+            messages.success(
+                request,
+                gettext("Thank you. The escalation is closed; your request carries on with our support team.")
+                if agree
+                else gettext("Thank you. Your request stays escalated."),
+            )
             return redirect(reverse("portal:request", args=[ticket.pk]) + "#escalation")
     return _request_page(request, selectors.get_request_for(request.user, pk), bound={name: form})
 

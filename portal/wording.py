@@ -76,9 +76,17 @@ CASE_EVENT_WORDS = {
     "case_closed": _("Escalation closed with your request"),
 }
 EVENT_WORDS.update(CASE_EVENT_WORDS)
-EVENT_WORDS.update({"cc_added": _("A colleague was copied in"), "cc_removed": _("A colleague is no longer copied in")})
-EVENT_REASON_SHOWN = {"await_customer", "resolve", "reopen", "confirm_resolution", "close_unconfirmed",
-                      "intake_corrected"}
+EVENT_WORDS.update(
+    {"cc_added": _("A colleague was copied in"), "cc_removed": _("A colleague is no longer copied in")}
+)
+EVENT_REASON_SHOWN = {
+    "await_customer",
+    "resolve",
+    "reopen",
+    "confirm_resolution",
+    "close_unconfirmed",
+    "intake_corrected",
+}
 
 
 def status_words(status: str) -> str:
@@ -94,11 +102,18 @@ def tier_words(tier: Tier | None, ticket: Ticket) -> str:
     if ticket.status in (Status.CLOSED, Status.CANCELLED):
         return gettext("Finished")
     if tier is None:
-        return gettext("With our support team") if ticket.team_id else gettext("Waiting to be reviewed by our support team")
+        return (
+            gettext("With our support team")
+            if ticket.team_id
+            else gettext("Waiting to be reviewed by our support team")
+        )
     if tier.kind == TierKind.VENDOR:
         vendor = tier.vendor_name.strip()
-        who = gettext("%(vendor)s support") % {"vendor": vendor} if vendor and vendor.lower() not in (
-            "vendor", "vendor support") else gettext("the product vendor's support team")
+        who = (
+            gettext("%(vendor)s support") % {"vendor": vendor}
+            if vendor and vendor.lower() not in ("vendor", "vendor support")
+            else gettext("the product vendor's support team")
+        )
         return gettext("With %(who)s, working with our specialists") % {"who": who}
     if tier.kind == TierKind.ONSITE:
         return gettext("With our onsite engineers, who can visit your site")
@@ -122,28 +137,68 @@ def customer_clocks(ticket: Ticket, now: datetime | None = None) -> list[dict[st
     first = badges.get(sla.FIRST_RESPONSE)
     if ticket.first_response_at is not None:
         late = first is not None and first["breached_at"] is not None
-        rows.append(_row("first_response", gettext("First reply from us"), "met" if not late else "late",
-                         (gettext("Answered %(when)s, later than our target") if late else gettext("Answered %(when)s"))
-                         % {"when": _when(ticket.first_response_at)}))
+        rows.append(
+            _row(
+                "first_response",
+                gettext("First reply from us"),
+                "met" if not late else "late",
+                (
+                    gettext("Answered %(when)s, later than our target")
+                    if late
+                    else gettext("Answered %(when)s")
+                )
+                % {"when": _when(ticket.first_response_at)},
+            )
+        )
     elif first is not None:
-        rows.append(_clock_row("first_response", gettext("First reply from us"), first, ticket, verb=gettext("Expected by")))
+        rows.append(
+            _clock_row(
+                "first_response", gettext("First reply from us"), first, ticket, verb=gettext("Expected by")
+            )
+        )
     else:
-        rows.append(_row("first_response", gettext("First reply from us"), "pending",
-                         gettext("Our target starts once we have reviewed your request") if ticket.triaged_at is None
-                         else gettext("We will reply as soon as we can")))
+        rows.append(
+            _row(
+                "first_response",
+                gettext("First reply from us"),
+                "pending",
+                gettext("Our target starts once we have reviewed your request")
+                if ticket.triaged_at is None
+                else gettext("We will reply as soon as we can"),
+            )
+        )
     resolution = badges.get(sla.RESOLUTION)
     if resolution is None:
-        rows.append(_row("resolution", gettext("Target resolution"), "pending",
-                         gettext("Set once we have reviewed your request") if ticket.triaged_at is None
-                         else gettext("No target date for this request")))
+        rows.append(
+            _row(
+                "resolution",
+                gettext("Target resolution"),
+                "pending",
+                gettext("Set once we have reviewed your request")
+                if ticket.triaged_at is None
+                else gettext("No target date for this request"),
+            )
+        )
     elif ticket.status == Status.CLOSED:
         met = resolution["breached_at"] is None
-        rows.append(_row("resolution", gettext("Target resolution"), "met" if met else "late",
-                         gettext("Solved within our target") if met else gettext("Solved, later than our target")))
+        rows.append(
+            _row(
+                "resolution",
+                gettext("Target resolution"),
+                "met" if met else "late",
+                gettext("Solved within our target") if met else gettext("Solved, later than our target"),
+            )
+        )
     elif ticket.status == Status.CANCELLED:
-        rows.append(_row("resolution", gettext("Target resolution"), "pending", gettext("Not applicable: cancelled")))
+        rows.append(
+            _row("resolution", gettext("Target resolution"), "pending", gettext("Not applicable: cancelled"))
+        )
     else:
-        rows.append(_clock_row("resolution", gettext("Target resolution"), resolution, ticket, verb=gettext("Target:")))
+        rows.append(
+            _clock_row(
+                "resolution", gettext("Target resolution"), resolution, ticket, verb=gettext("Target:")
+            )
+        )
     return rows
 
 
@@ -159,5 +214,12 @@ def _clock_row(kind: str, label: str, badge: dict[str, Any], ticket: Ticket, *, 
     if badge["state"] == "met":
         return _row(kind, label, "met", gettext("Met"))
     if badge["state"] == "breached":
-        return _row(kind, label, "late", gettext("Was due %(when)s: we are running late") % {"when": _when(badge["due_at"])})
-    return _row(kind, label, "running", gettext("%(verb)s %(when)s") % {"verb": verb, "when": _when(badge["due_at"])})
+        return _row(
+            kind,
+            label,
+            "late",
+            gettext("Was due %(when)s: we are running late") % {"when": _when(badge["due_at"])},
+        )
+    return _row(
+        kind, label, "running", gettext("%(verb)s %(when)s") % {"verb": verb, "when": _when(badge["due_at"])}
+    )

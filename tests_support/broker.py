@@ -43,8 +43,19 @@ class RedisServer:
 
     def start(self) -> RedisServer:
         self.process = subprocess.Popen(
-            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                REDIS_SERVER,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -108,16 +119,28 @@ def celery_publishing_to(url: str, *, timeout: float | None = None) -> Iterator[
     from escalation_desk.celery import app
     from notifications.services import resume_publishing
 
-    keys = ["broker_url", "broker_write_url", "broker_transport_options", "task_always_eager",
-            "broker_connection_timeout", "broker_pool_acquire_timeout"]
+    keys = [
+        "broker_url",
+        "broker_write_url",
+        "broker_transport_options",
+        "task_always_eager",
+        "broker_connection_timeout",
+        "broker_pool_acquire_timeout",
+    ]
     previous = {key: app.conf[key] for key in keys}
     options = dict(settings.BROKER_TIMEOUT_TRANSPORT_OPTIONS)
     bound = settings.BROKER_TIMEOUT_SECONDS if timeout is None else timeout
     options.update(socket_timeout=bound, socket_connect_timeout=bound)
     _reset_pools(app)
     resume_publishing()
-    app.conf.update(broker_url=url, broker_write_url=url, task_always_eager=False, broker_transport_options=options,
-                    broker_connection_timeout=bound, broker_pool_acquire_timeout=bound)
+    app.conf.update(
+        broker_url=url,
+        broker_write_url=url,
+        task_always_eager=False,
+        broker_transport_options=options,
+        broker_connection_timeout=bound,
+        broker_pool_acquire_timeout=bound,
+    )
     try:
         yield
     finally:

@@ -46,8 +46,15 @@ def _launch(sync_playwright: object) -> Iterator[object]:
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=environment.CHROMIUM,
-            args=["--disable-gpu", "--disable-quic", "--no-sandbox", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-sandbox",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         try:
             yield browser

@@ -121,9 +121,18 @@ def add_sla_clocks(tickets: list[Ticket] | None = None) -> None:
     now = timezone.now()
     tickets = tickets if tickets is not None else list(Ticket.objects.all())
     Clock.objects.bulk_create(
-        Clock(content_type=content_type, object_id=ticket.pk, kind=kind, calendar=calendar,
-              state=ClockState.RUNNING, started_at=now, running_since=now, target_seconds=target,
-              warn_at=now + timedelta(seconds=target * 3 // 4), due_at=now + timedelta(seconds=target))
+        Clock(
+            content_type=content_type,
+            object_id=ticket.pk,
+            kind=kind,
+            calendar=calendar,
+            state=ClockState.RUNNING,
+            started_at=now,
+            running_since=now,
+            target_seconds=target,
+            warn_at=now + timedelta(seconds=target * 3 // 4),
+            due_at=now + timedelta(seconds=target),
+        )
         for ticket in tickets
         for kind, target in (("ticket.first_response", 3600), ("ticket.resolution", 8 * 3600))
     )

@@ -75,18 +75,48 @@ class AttachmentInline(ReadOnlyInline):
 
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin):
-    list_display = ["reference", "summary", "status", "priority", "organisation", "team", "assignee", "created_at"]
+    list_display = [
+        "reference",
+        "summary",
+        "status",
+        "priority",
+        "organisation",
+        "team",
+        "assignee",
+        "created_at",
+    ]
     list_filter = ["status", "priority", "team", "category", "service", "channel"]
     search_fields = ["summary", "description", "organisation__name", "requester__email"]
     list_select_related = ["organisation", "team", "assignee"]
     date_hierarchy = "created_at"
     autocomplete_fields = ["requester", "assignee", "duplicate_of", "follow_up_of"]
     readonly_fields = [
-        "status", "organisation", "created_by", "channel", "team", "assignee", "resolution_summary",
-        "root_cause", "fix_kind", "knowledge_article", "knowledge_none_reason", "reopen_reason",
-        "reopen_count", "close_kind", "confirmation_note", "cancel_reason", "cancel_note",
-        "created_at", "updated_at", "triaged_at", "started_at", "resolved_at", "closed_at",
-        "waiting_reason", "requester", "duplicate_of",
+        "status",
+        "organisation",
+        "created_by",
+        "channel",
+        "team",
+        "assignee",
+        "resolution_summary",
+        "root_cause",
+        "fix_kind",
+        "knowledge_article",
+        "knowledge_none_reason",
+        "reopen_reason",
+        "reopen_count",
+        "close_kind",
+        "confirmation_note",
+        "cancel_reason",
+        "cancel_note",
+        "created_at",
+        "updated_at",
+        "triaged_at",
+        "started_at",
+        "resolved_at",
+        "closed_at",
+        "waiting_reason",
+        "requester",
+        "duplicate_of",
     ]
     inlines = [StepInline, CommentInline, AttachmentInline, TimelineInline]
 
@@ -122,7 +152,9 @@ class TimelineEventAdmin(admin.ModelAdmin):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
-        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), max_length=2000,
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        max_length=2000,
         help_text=_("Recorded on each ticket's timeline with your name and the time."),
     )
 
@@ -147,8 +179,16 @@ class HistoryAdmin(admin.ModelAdmin):
         return permissions.can_redact(request.user)
 
     def _with_reason(
-        self, request: HttpRequest, queryset: QuerySet, *, action: str, title: str, intro: str,
-        button: str, done: str, apply: Callable[[Any, str], object],
+        self,
+        request: HttpRequest,
+        queryset: QuerySet,
+        *,
+        action: str,
+        title: str,
+        intro: str,
+        button: str,
+        done: str,
+        apply: Callable[[Any, str], object],
     ) -> HttpResponse | None:
         """Ask for the reason on an intermediate page, then call the service once per object."""
         objects = list(queryset.select_related("ticket"))
@@ -167,8 +207,14 @@ class HistoryAdmin(admin.ModelAdmin):
             return None
         context = {
             **self.admin_site.each_context(request),
-            "opts": self.opts, "title": title, "subtitle": None, "intro": intro, "button": button,
-            "objects": objects, "form": form, "action_name": action,
+            "opts": self.opts,
+            "title": title,
+            "subtitle": None,
+            "intro": intro,
+            "button": button,
+            "objects": objects,
+            "form": form,
+            "action_name": action,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/tickets/reason.html", context)
@@ -195,23 +241,33 @@ class TroubleshootingStepAdmin(HistoryAdmin):
 
     def _visibility(self, request: HttpRequest, queryset: QuerySet, *, public: bool) -> HttpResponse | None:
         return self._with_reason(
-            request, queryset, action="share_selected" if public else "make_internal_selected",
+            request,
+            queryset,
+            action="share_selected" if public else "make_internal_selected",
             title=_("Share steps with the customer") if public else _("Make steps internal"),
-            intro=_("The customer will see these steps and their evidence files in the portal.") if public
+            intro=_("The customer will see these steps and their evidence files in the portal.")
+            if public
             else _("The customer will no longer see these steps or their evidence files."),
             button=_("Share with the customer") if public else _("Make internal"),
             done=_("%(count)d step(s) changed; each ticket's timeline records it."),
-            apply=lambda step, reason: step_set_visibility(step=step, actor=request.user, public=public,
-                                                           reason=reason),
+            apply=lambda step, reason: step_set_visibility(
+                step=step, actor=request.user, public=public, reason=reason
+            ),
         )
 
     @admin.action(description=_("Redact selected steps (personal data)"), permissions=["redact"])
     def redact_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         return self._with_reason(
-            request, queryset, action="redact_selected", title=_("Redact troubleshooting steps"),
-            intro=_("What was done and what it showed are replaced by a redaction notice and the "
-                    "evidence files are deleted. The steps stay on the tickets. This cannot be undone."),
-            button=_("Redact"), done=_("%(count)d step(s) redacted."),
+            request,
+            queryset,
+            action="redact_selected",
+            title=_("Redact troubleshooting steps"),
+            intro=_(
+                "What was done and what it showed are replaced by a redaction notice and the "
+                "evidence files are deleted. The steps stay on the tickets. This cannot be undone."
+            ),
+            button=_("Redact"),
+            done=_("%(count)d step(s) redacted."),
             apply=lambda step, reason: step_redact(step=step, actor=request.user, reason=reason),
         )
 
@@ -227,17 +283,31 @@ class CommentAdmin(HistoryAdmin):
     @admin.action(description=_("Redact selected comments (personal data)"), permissions=["redact"])
     def redact_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         return self._with_reason(
-            request, queryset, action="redact_selected", title=_("Redact comments"),
-            intro=_("The text is replaced by a redaction notice (in the notices sent of it too) and the "
-                    "comment's files are deleted. The comments stay on the tickets. This cannot be undone."),
-            button=_("Redact"), done=_("%(count)d comment(s) redacted."),
+            request,
+            queryset,
+            action="redact_selected",
+            title=_("Redact comments"),
+            intro=_(
+                "The text is replaced by a redaction notice (in the notices sent of it too) and the "
+                "comment's files are deleted. The comments stay on the tickets. This cannot be undone."
+            ),
+            button=_("Redact"),
+            done=_("%(count)d comment(s) redacted."),
             apply=lambda comment, reason: comment_redact(comment=comment, actor=request.user, reason=reason),
         )
 
 
 @admin.register(Attachment)
 class AttachmentAdmin(HistoryAdmin):
-    list_display = ["uploaded_at", "original_name", "ticket", "size", "is_internal", "uploaded_by", "redacted_at"]
+    list_display = [
+        "uploaded_at",
+        "original_name",
+        "ticket",
+        "size",
+        "is_internal",
+        "uploaded_by",
+        "redacted_at",
+    ]
     list_filter = ["is_internal"]
     search_fields = ["original_name", "ticket__summary"]
     list_select_related = ["ticket", "uploaded_by"]
@@ -246,12 +316,19 @@ class AttachmentAdmin(HistoryAdmin):
     @admin.action(description=_("Redact selected files (personal data)"), permissions=["redact"])
     def redact_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         return self._with_reason(
-            request, queryset, action="redact_selected", title=_("Redact files"),
-            intro=_("The stored files are deleted and their names removed. The entries stay on the "
-                    "tickets. This cannot be undone."),
-            button=_("Redact"), done=_("%(count)d file(s) redacted."),
-            apply=lambda attachment, reason: attachment_redact(attachment=attachment, actor=request.user,
-                                                               reason=reason),
+            request,
+            queryset,
+            action="redact_selected",
+            title=_("Redact files"),
+            intro=_(
+                "The stored files are deleted and their names removed. The entries stay on the "
+                "tickets. This cannot be undone."
+            ),
+            button=_("Redact"),
+            done=_("%(count)d file(s) redacted."),
+            apply=lambda attachment, reason: attachment_redact(
+                attachment=attachment, actor=request.user, reason=reason
+            ),
         )
 
 

@@ -76,18 +76,30 @@ _REFUSED = {409: OpenApiResponse(RefusalSerializer, description="Refused, with w
 
 QUEUE_PARAMETERS = [
     OpenApiParameter(
-        "status", str, many=True, explode=True, enum=Status.values,
+        "status",
+        str,
+        many=True,
+        explode=True,
+        enum=Status.values,
         description="One or more statuses, repeated or comma-separated.",
     ),
     OpenApiParameter(
-        "priority", str, many=True, explode=True, enum=Priority.values,
+        "priority",
+        str,
+        many=True,
+        explode=True,
+        enum=Priority.values,
         description="One or more priorities, repeated or comma-separated.",
     ),
     OpenApiParameter("team", int, description="Assignment team id."),
     OpenApiParameter("assignee", str, description='"me", "none", or a user id.'),
     OpenApiParameter("q", str, description="Text search (summary, description, ED-000123…)."),
-    OpenApiParameter("sla", str, enum=["soon", "breached"],
-                     description="Tickets with a time frame past its warning point, or breached."),
+    OpenApiParameter(
+        "sla",
+        str,
+        enum=["soon", "breached"],
+        description="Tickets with a time frame past its warning point, or breached.",
+    ),
 ]
 
 
@@ -181,14 +193,11 @@ class TicketViewSet(viewsets.GenericViewSet):
     def detail_data(self, pk: int | str) -> dict[str, Any]:
         """The ticket as TicketDetailSerializer shows it to this user (fixed query count)."""
         user = self.request.user
-        ticket = selectors.get_ticket_for(
-            user, pk, queryset=selectors.ticket_detail_queryset(user=user)
-        )
+        ticket = selectors.get_ticket_for(user, pk, queryset=selectors.ticket_detail_queryset(user=user))
         return TicketDetailSerializer(ticket, context=self.get_serializer_context()).data
 
     @extend_schema(
-        parameters=QUEUE_PARAMETERS,
-        responses={200: TicketListSerializer(many=True), 400: _ERRORS[400]},
+        parameters=QUEUE_PARAMETERS, responses={200: TicketListSerializer(many=True), 400: _ERRORS[400]}
     )
     def list(self, request: Request) -> Response:
         """The queue: visible tickets, filtered, newest first, one page at a time."""
@@ -243,14 +252,17 @@ class TicketViewSet(viewsets.GenericViewSet):
             raise Http404(gettext("No such ticket."))  # customers have no assignment to see or change
         ticket = selectors.get_ticket_for(user, pk)
         if not permissions.can_assign(ticket, user):
-            raise PermissionDenied(gettext("Only a team leader or manager of the ticket's team may assign it."))
+            raise PermissionDenied(
+                gettext("Only a team leader or manager of the ticket's team may assign it.")
+            )
         serializer = AssignInputSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         ticket_assign(ticket=ticket, actor=user, assignee=serializer.validated_data["assignee"])
         return Response(self.detail_data(ticket.pk))
 
     @extend_schema(
-        summary="Follow the ticket: hear of every update (staff)", request=None,
+        summary="Follow the ticket: hear of every update (staff)",
+        request=None,
         responses={200: TicketDetailSerializer, **_ERRORS},
     )
     @action(detail=True, methods=["post"])
@@ -262,7 +274,8 @@ class TicketViewSet(viewsets.GenericViewSet):
         return Response(self.detail_data(ticket.pk))
 
     @extend_schema(
-        summary="Stop following the ticket (staff)", request=None,
+        summary="Stop following the ticket (staff)",
+        request=None,
         responses={200: TicketDetailSerializer, **_ERRORS},
     )
     @action(detail=True, methods=["post"])
@@ -274,12 +287,15 @@ class TicketViewSet(viewsets.GenericViewSet):
         return Response(self.detail_data(ticket.pk))
 
     @extend_schema(
-        methods=["GET"], summary="The people copied in on the ticket (contacts of its organisation)",
+        methods=["GET"],
+        summary="The people copied in on the ticket (contacts of its organisation)",
         responses={200: WatcherSerializer(many=True), 404: _ERRORS[404]},
     )
     @extend_schema(
-        methods=["POST"], summary="Copy a contact of the ticket's organisation in: they hear of every reply",
-        request=CopyInInputSerializer, responses={200: WatcherSerializer(many=True), **_ERRORS, **_REFUSED},
+        methods=["POST"],
+        summary="Copy a contact of the ticket's organisation in: they hear of every reply",
+        request=CopyInInputSerializer,
+        responses={200: WatcherSerializer(many=True), **_ERRORS, **_REFUSED},
     )
     @action(detail=True, methods=["get", "post"], url_path="copied-in", pagination_class=None)
     def copied_in(self, request: Request, pk: str | None = None) -> Response:
@@ -291,7 +307,8 @@ class TicketViewSet(viewsets.GenericViewSet):
         return Response(self._copied_in(ticket))
 
     @extend_schema(
-        summary="Stop copying a contact in", request=CopyInInputSerializer,
+        summary="Stop copying a contact in",
+        request=CopyInInputSerializer,
         responses={200: WatcherSerializer(many=True), **_ERRORS},
     )
     @action(detail=True, methods=["post"], url_path="copied-in/remove")
@@ -301,37 +318,40 @@ class TicketViewSet(viewsets.GenericViewSet):
         return Response(self._copied_in(ticket))
 
     def _copy_in_contact(self, request: Request, ticket: Ticket) -> Any:
-        serializer = CopyInInputSerializer(data=request.data, organisation_id=ticket.organisation_id,
-                                           context=self.get_serializer_context())
+        serializer = CopyInInputSerializer(
+            data=request.data, organisation_id=ticket.organisation_id, context=self.get_serializer_context()
+        )
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data["contact"]
 
     @staticmethod
     def _copied_in(ticket: Ticket) -> list[dict[str, Any]]:
-        rows = Watcher.objects.filter(ticket=ticket, user__organisation_id=ticket.organisation_id,
-                                      user__is_staff=False).select_related("user")
+        rows = Watcher.objects.filter(
+            ticket=ticket, user__organisation_id=ticket.organisation_id, user__is_staff=False
+        ).select_related("user")
         return WatcherSerializer(rows, many=True).data
 
     @extend_schema(exclude=True)
-    def unknown_transition(
-        self, request: Request, pk: str | None = None, transition: str = ""
-    ) -> Response:
+    def unknown_transition(self, request: Request, pk: str | None = None, transition: str = "") -> Response:
         """Any other name after a ticket: 404 naming the transitions that exist."""
         selectors.get_ticket_for(request.user, pk)
         return Response(
-            {"detail": gettext("Unknown transition '%(transition)s'") % {"transition": transition}, "known": list(TRANSITION_SERVICES)},
+            {
+                "detail": gettext("Unknown transition '%(transition)s'") % {"transition": transition},
+                "known": list(TRANSITION_SERVICES),
+            },
             status=status.HTTP_404_NOT_FOUND,
         )
 
     @extend_schema(
-        methods=["GET"], summary="Comments the user may see (customers: public ones only)",
+        methods=["GET"],
+        summary="Comments the user may see (customers: public ones only)",
         responses={200: CommentSerializer(many=True), 404: _ERRORS[404]},
     )
     @extend_schema(
-        methods=["POST"], summary="Add a comment (internal: staff only), with files",
-        request={
-            "application/json": CommentInputSerializer, "multipart/form-data": CommentInputSerializer,
-        },
+        methods=["POST"],
+        summary="Add a comment (internal: staff only), with files",
+        request={"application/json": CommentInputSerializer, "multipart/form-data": CommentInputSerializer},
         responses={201: CommentSerializer, **_ERRORS},
     )
     @action(detail=True, methods=["get", "post"], pagination_class=None)
@@ -348,14 +368,14 @@ class TicketViewSet(viewsets.GenericViewSet):
         return Response(CommentSerializer(comment, context=context).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        methods=["GET"], summary="The troubleshooting log (customers: public steps only)",
+        methods=["GET"],
+        summary="The troubleshooting log (customers: public steps only)",
         responses={200: StepSerializer(many=True), 404: _ERRORS[404]},
     )
     @extend_schema(
-        methods=["POST"], summary="Document a troubleshooting step, with evidence files",
-        request={
-            "application/json": StepInputSerializer, "multipart/form-data": StepInputSerializer,
-        },
+        methods=["POST"],
+        summary="Document a troubleshooting step, with evidence files",
+        request={"application/json": StepInputSerializer, "multipart/form-data": StepInputSerializer},
         responses={201: StepSerializer, **_ERRORS, **_REFUSED},
     )
     @action(detail=True, methods=["get", "post"], pagination_class=None)
@@ -394,12 +414,16 @@ class TicketViewSet(viewsets.GenericViewSet):
         serializer = StepCompleteInputSerializer(data=request.data, context=context)
         serializer.is_valid(raise_exception=True)
         done = ticket_complete_step(
-            step=step, actor=user, outcome=serializer.validated_data["outcome"],
+            step=step,
+            actor=user,
+            outcome=serializer.validated_data["outcome"],
             files=serializer.validated_data.get("files", ()),
         )
-        step = TroubleshootingStep.objects.select_related("engineer", "team").prefetch_related(
-            "attachments__uploaded_by"
-        ).get(pk=done.pk)
+        step = (
+            TroubleshootingStep.objects.select_related("engineer", "team")
+            .prefetch_related("attachments__uploaded_by")
+            .get(pk=done.pk)
+        )
         return Response(StepSerializer(step, context=context).data)
 
     @extend_schema(
@@ -410,7 +434,8 @@ class TicketViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"], url_path=r"steps/(?P<step_id>[0-9]+)/visibility")
     def step_visibility(self, request: Request, pk: str | None = None, step_id: str = "") -> Response:
-        """The step and its evidence files are shown to the customer or not; the timeline records who and why."""
+        """The step and its evidence files are shown to the customer or not; the timeline records who
+        and why."""
         user = request.user
         ticket = selectors.get_ticket_for(user, pk)
         step = ticket.steps.filter(pk=int(step_id)).first()
@@ -421,19 +446,27 @@ class TicketViewSet(viewsets.GenericViewSet):
         serializer = StepVisibilityInputSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         step.ticket = ticket
-        history.step_set_visibility(step=step, actor=user, public=serializer.validated_data["is_public"],
-                                    reason=serializer.validated_data["reason"])
-        step = TroubleshootingStep.objects.select_related("engineer", "team").prefetch_related(
-            "attachments__uploaded_by"
-        ).get(pk=step.pk)
+        history.step_set_visibility(
+            step=step,
+            actor=user,
+            public=serializer.validated_data["is_public"],
+            reason=serializer.validated_data["reason"],
+        )
+        step = (
+            TroubleshootingStep.objects.select_related("engineer", "team")
+            .prefetch_related("attachments__uploaded_by")
+            .get(pk=step.pk)
+        )
         return Response(StepSerializer(step, context=self.get_serializer_context()).data)
 
     @extend_schema(
-        methods=["GET"], summary="Every file of the ticket the user may see",
+        methods=["GET"],
+        summary="Every file of the ticket the user may see",
         responses={200: AttachmentSerializer(many=True), 404: _ERRORS[404]},
     )
     @extend_schema(
-        methods=["POST"], summary="Upload a file (multipart field \"file\")",
+        methods=["POST"],
+        summary='Upload a file (multipart field "file")',
         request={"multipart/form-data": AttachmentInputSerializer},
         responses={201: AttachmentSerializer, **_ERRORS},
     )
@@ -454,7 +487,9 @@ class TicketViewSet(viewsets.GenericViewSet):
         serializer = AttachmentInputSerializer(data=request.data, context=context)
         serializer.is_valid(raise_exception=True)
         attachment = ticket_attach(
-            ticket=ticket, actor=user, upload=serializer.validated_data["file"],
+            ticket=ticket,
+            actor=user,
+            upload=serializer.validated_data["file"],
             is_internal=serializer.validated_data["is_internal"],
         )
         data = AttachmentSerializer(attachment, context=context).data

@@ -72,7 +72,9 @@ def download_response(attachment: Attachment) -> FileResponse:
     except OSError:
         raise Http404(gettext("The file is no longer available.")) from None
     response = FileResponse(
-        handle, as_attachment=True, filename=attachment.original_name,
+        handle,
+        as_attachment=True,
+        filename=attachment.original_name,
         content_type=served_type(attachment.original_name, read_head(handle)),
     )
     response["X-Content-Type-Options"] = "nosniff"

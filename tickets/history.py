@@ -57,9 +57,13 @@ def step_set_visibility(
         # A step's evidence shares its visibility, as when it was recorded (ticket_add_step).
         Attachment.objects.filter(pk__in=files).update(is_internal=not public)
         record_event(
-            ticket=locked, kind="step_shared" if public else "step_made_internal", actor=actor,
-            source="internal" if public else "public", target="public" if public else "internal",
-            reason=why, details={"step": current.pk, "step_kind": current.kind, "files": files},
+            ticket=locked,
+            kind="step_shared" if public else "step_made_internal",
+            actor=actor,
+            source="internal" if public else "public",
+            target="public" if public else "internal",
+            reason=why,
+            details={"step": current.pk, "step_kind": current.kind, "files": files},
         )
     step.is_public = public
     return current
@@ -70,7 +74,7 @@ def step_set_visibility(
 
 def _notice(when: Any) -> str:
     return _("[Redacted on %(date)s to protect personal data.]") % {
-        "date": date_format(timezone.localtime(when), "j M Y"),
+        "date": date_format(timezone.localtime(when), "j M Y")
     }
 
 
@@ -95,9 +99,15 @@ def _redact_files(attachments: list[Attachment], *, when: Any) -> list[int]:
     return [a.pk for a in attachments]
 
 
-def _record_redaction(*, ticket: Ticket, actor: User, what: str, pk: int, reason: str, files: list[int]) -> None:
+def _record_redaction(
+    *, ticket: Ticket, actor: User, what: str, pk: int, reason: str, files: list[int]
+) -> None:
     record_event(
-        ticket=ticket, kind="redacted", actor=actor, target=what, reason=reason,
+        ticket=ticket,
+        kind="redacted",
+        actor=actor,
+        target=what,
+        reason=reason,
         details={"object": what, "id": pk, "files": files},
     )
 
@@ -116,7 +126,9 @@ def comment_redact(*, comment: Comment, actor: User, reason: str) -> Comment:
         current.redacted_at = when
         current.save(update_fields=["body", "redacted_at"])
         files = _redact_files(list(current.attachments.select_for_update()), when=when)
-        notification_redact(dedup_key=f"comment:{current.pk}", fields=["body", "message"], notice=current.body)
+        notification_redact(
+            dedup_key=f"comment:{current.pk}", fields=["body", "message"], notice=current.body
+        )
         _record_redaction(ticket=locked, actor=actor, what="comment", pk=current.pk, reason=why, files=files)
     comment.body, comment.redacted_at = current.body, current.redacted_at
     return current
@@ -152,7 +164,8 @@ def attachment_redact(*, attachment: Attachment, actor: User, reason: str) -> At
         if current.redacted_at is not None:
             raise Refused(_("Already redacted"), [_("a file not yet redacted")])
         _redact_files([current], when=timezone.now())
-        _record_redaction(ticket=locked, actor=actor, what="attachment", pk=current.pk, reason=why,
-                          files=[current.pk])
+        _record_redaction(
+            ticket=locked, actor=actor, what="attachment", pk=current.pk, reason=why, files=[current.pk]
+        )
         current.refresh_from_db()
     return current

@@ -99,7 +99,11 @@ class Service(models.Model):
         help_text=_("Team that receives new tickets for this service at triage."),
     )
     calendar = models.ForeignKey(
-        BusinessCalendar, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        BusinessCalendar,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text=_("Business hours the SLA clocks of this service count (default: 24×7)."),
     )
     is_active = models.BooleanField(default=True)
@@ -126,7 +130,10 @@ class SlaTarget(models.Model):
         verbose_name = _("SLA target")
 
     def __str__(self) -> str:
-        return f"{self.priority}: respond {self.first_response_minutes} min, resolve {self.resolution_minutes} min"
+        return (
+            f"{self.priority}: respond {self.first_response_minutes} min, resolve "
+            f"{self.resolution_minutes} min"
+        )
 
 
 class TicketQuerySet(models.QuerySet):
@@ -153,9 +160,7 @@ class Ticket(FSMModelMixin, models.Model):
     symptoms = models.TextField(blank=True)
     replication_steps = models.TextField(blank=True, help_text=_('Steps to reproduce, or "none"'))
     error_messages = models.TextField(blank=True, help_text=_('Exact error messages, or "none"'))
-    recent_changes = models.TextField(
-        blank=True, help_text=_('Recent changes to the system, or "none"')
-    )
+    recent_changes = models.TextField(blank=True, help_text=_('Recent changes to the system, or "none"'))
     business_impact = models.TextField(blank=True)
     workaround = models.TextField(blank=True, help_text=_("Workaround, if any"))
     critical_milestone = models.DateField(null=True, blank=True)
@@ -168,11 +173,18 @@ class Ticket(FSMModelMixin, models.Model):
     # Lifecycle
     status = FSMField(default=Status.NEW, choices=Status.choices, protected=True, db_index=True)
     team = models.ForeignKey(
-        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets",
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
         verbose_name=_("assignment team"),
     )
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="assigned_tickets",
     )
     waiting_reason = models.TextField(blank=True)
@@ -244,8 +256,11 @@ class Ticket(FSMModelMixin, models.Model):
     # --- transitions: they only set fields; services lock, check, save and record ---
 
     @transition(
-        field=status, source=Status.NEW, target=Status.OPEN,
-        conditions=[intake_is_documented], permission=permissions.can_work_ticket,
+        field=status,
+        source=Status.NEW,
+        target=Status.OPEN,
+        conditions=[intake_is_documented],
+        permission=permissions.can_work_ticket,
     )
     def triage(self) -> None:
         self.triaged_at = timezone.now()
@@ -254,36 +269,45 @@ class Ticket(FSMModelMixin, models.Model):
             self.team_id = self.service.default_team_id
 
     @transition(
-        field=status, source=Status.OPEN, target=Status.IN_PROGRESS,
-        permission=permissions.can_work_ticket,
+        field=status, source=Status.OPEN, target=Status.IN_PROGRESS, permission=permissions.can_work_ticket
     )
     def start(self, *, assignee_id: int) -> None:
         self.assignee_id = assignee_id
         self.started_at = self.started_at or timezone.now()
 
     @transition(
-        field=status, source=Status.IN_PROGRESS, target=Status.WAITING_ON_CUSTOMER,
-        conditions=[wait_is_explained], permission=permissions.can_work_ticket,
+        field=status,
+        source=Status.IN_PROGRESS,
+        target=Status.WAITING_ON_CUSTOMER,
+        conditions=[wait_is_explained],
+        permission=permissions.can_work_ticket,
     )
     def await_customer(self) -> None:
         pass
 
     @transition(
-        field=status, source=Status.WAITING_ON_CUSTOMER, target=Status.IN_PROGRESS,
+        field=status,
+        source=Status.WAITING_ON_CUSTOMER,
+        target=Status.IN_PROGRESS,
         permission=permissions.can_reply_as_customer_or_work,
     )
     def customer_replied(self) -> None:
         self.waiting_reason = ""
 
     @transition(
-        field=status, source=Status.IN_PROGRESS, target=Status.RESOLVED,
-        conditions=[resolution_is_documented], permission=permissions.can_work_ticket,
+        field=status,
+        source=Status.IN_PROGRESS,
+        target=Status.RESOLVED,
+        conditions=[resolution_is_documented],
+        permission=permissions.can_work_ticket,
     )
     def resolve(self) -> None:
         self.resolved_at = timezone.now()
 
     @transition(
-        field=status, source=Status.RESOLVED, target=Status.CLOSED,
+        field=status,
+        source=Status.RESOLVED,
+        target=Status.CLOSED,
         permission=permissions.can_confirm_resolution,
     )
     def confirm_resolution(self, *, close_kind: str) -> None:
@@ -291,15 +315,22 @@ class Ticket(FSMModelMixin, models.Model):
         self.closed_at = timezone.now()
 
     @transition(
-        field=status, source=Status.RESOLVED, target=Status.IN_PROGRESS,
-        conditions=[reopen_is_explained], permission=permissions.can_confirm_resolution,
+        field=status,
+        source=Status.RESOLVED,
+        target=Status.IN_PROGRESS,
+        conditions=[reopen_is_explained],
+        permission=permissions.can_confirm_resolution,
     )
     def reopen(self) -> None:
         self.reopen_count += 1
         self.resolved_at = None
 
-    @transition(field=status, source=[Status.OPEN, Status.IN_PROGRESS], target=Status.OPEN,
-                permission=permissions.system_only)
+    @transition(
+        field=status,
+        source=[Status.OPEN, Status.IN_PROGRESS],
+        target=Status.OPEN,
+        permission=permissions.system_only,
+    )
     def hand_over(self, *, team_id: int, assignee_id: int | None) -> None:
         """Another team takes the ticket over (a tier hand-off, run by the escalations services)."""
         self.team_id = team_id
@@ -314,8 +345,11 @@ class Ticket(FSMModelMixin, models.Model):
         self.closed_at = timezone.now()
 
     @transition(
-        field=status, source=OPEN_STATES, target=Status.CANCELLED,
-        conditions=[cancellation_is_explained], permission=permissions.can_work_ticket,
+        field=status,
+        source=OPEN_STATES,
+        target=Status.CANCELLED,
+        conditions=[cancellation_is_explained],
+        permission=permissions.can_work_ticket,
     )
     def cancel(self) -> None:
         self.closed_at = timezone.now()
@@ -350,9 +384,7 @@ class TroubleshootingStep(models.Model):
     state = models.CharField(max_length=10, choices=StepState.choices, default=StepState.DONE)
     engineer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    is_public = models.BooleanField(
-        default=False, help_text=_("Shown to the customer; internal by default")
-    )
+    is_public = models.BooleanField(default=False, help_text=_("Shown to the customer; internal by default"))
     performed_at = models.DateTimeField(default=timezone.now)
     redacted_at = models.DateTimeField(
         null=True, blank=True, help_text=_("When its content was redacted (the timeline says who and why).")
@@ -414,8 +446,7 @@ class Attachment(models.Model):
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
     step = models.ForeignKey(
-        TroubleshootingStep, null=True, blank=True, on_delete=models.CASCADE,
-        related_name="attachments",
+        TroubleshootingStep, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
     )
     comment = models.ForeignKey(
         Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"

@@ -44,8 +44,10 @@ def watchers(ticket: Ticket) -> list[User]:
 
 def customer_audience(ticket: Ticket) -> list[User]:
     """The requester and the contacts of the ticket's organisation copied in."""
-    people = [ticket.requester, *(u for u in watchers(ticket) if u.organisation_id == ticket.organisation_id
-                                  and not u.is_staff)]
+    people = [
+        ticket.requester,
+        *(u for u in watchers(ticket) if u.organisation_id == ticket.organisation_id and not u.is_staff),
+    ]
     return [u for u in _once(people) if u.is_active]
 
 
@@ -58,8 +60,11 @@ def workers(ticket: Ticket) -> list[User]:
 
 def staff_audience(ticket: Ticket, *, include_workers: bool = True) -> list[User]:
     """The assignee (or team leaders), everyone engaged on the ticket, and staff following it."""
-    people = [*(workers(ticket) if include_workers else []), *engaged_people(ticket),
-              *(u for u in watchers(ticket) if u.is_staff)]
+    people = [
+        *(workers(ticket) if include_workers else []),
+        *engaged_people(ticket),
+        *(u for u in watchers(ticket) if u.is_staff),
+    ]
     return [u for u in _once(people) if u.is_active and u.is_staff]
 
 
@@ -114,8 +119,12 @@ def signature(ticket: Ticket) -> str:
 
 
 def _ticket_context(ticket: Ticket) -> dict[str, Any]:
-    return {"reference": ticket.reference, "summary": ticket.summary, "ticket_id": ticket.pk,
-            "status": ticket.get_status_display()}
+    return {
+        "reference": ticket.reference,
+        "summary": ticket.summary,
+        "ticket_id": ticket.pk,
+        "status": ticket.get_status_display(),
+    }
 
 
 def tell_customers(
@@ -128,11 +137,20 @@ def tell_customers(
     recipients: Iterable[User] | None = None,
 ) -> None:
     """Mail (and the portal inbox) to the ticket's customers: portal links, signature, thread."""
-    _tell(ticket=ticket, kind=kind, dedup_key=dedup_key, actor=actor,
-          recipients=customer_audience(ticket) if recipients is None else recipients,
-          path=links.portal_request_path(ticket.pk),
-          context={"request_url": links.absolute(links.portal_request_path(ticket.pk)),
-                   "signature": signature(ticket), "customer_facing": True, **context})
+    _tell(
+        ticket=ticket,
+        kind=kind,
+        dedup_key=dedup_key,
+        actor=actor,
+        recipients=customer_audience(ticket) if recipients is None else recipients,
+        path=links.portal_request_path(ticket.pk),
+        context={
+            "request_url": links.absolute(links.portal_request_path(ticket.pk)),
+            "signature": signature(ticket),
+            "customer_facing": True,
+            **context,
+        },
+    )
 
 
 def tell_staff(
@@ -145,16 +163,36 @@ def tell_staff(
     recipients: Iterable[User] | None = None,
 ) -> None:
     """Mail and inbox entries to staff about the ticket (its staff audience by default)."""
-    _tell(ticket=ticket, kind=kind, dedup_key=dedup_key, actor=actor,
-          recipients=staff_audience(ticket) if recipients is None else recipients,
-          path=links.console_ticket_path(ticket.pk),
-          context={"ticket_url": links.absolute(links.console_ticket_path(ticket.pk)), **context})
+    _tell(
+        ticket=ticket,
+        kind=kind,
+        dedup_key=dedup_key,
+        actor=actor,
+        recipients=staff_audience(ticket) if recipients is None else recipients,
+        path=links.console_ticket_path(ticket.pk),
+        context={"ticket_url": links.absolute(links.console_ticket_path(ticket.pk)), **context},
+    )
 
 
-def _tell(*, ticket: Ticket, kind: str, context: dict[str, Any], dedup_key: str, actor: User | None,
-          recipients: Iterable[User], path: str) -> None:
-    notify(recipients=recipients, kind=kind, context={**_ticket_context(ticket), **context},
-           dedup_key=dedup_key, link=path, thread=thread_of(ticket), exclude=[actor])
+def _tell(
+    *,
+    ticket: Ticket,
+    kind: str,
+    context: dict[str, Any],
+    dedup_key: str,
+    actor: User | None,
+    recipients: Iterable[User],
+    path: str,
+) -> None:
+    notify(
+        recipients=recipients,
+        kind=kind,
+        context={**_ticket_context(ticket), **context},
+        dedup_key=dedup_key,
+        link=path,
+        thread=thread_of(ticket),
+        exclude=[actor],
+    )
 
 
 def register() -> None:
@@ -162,24 +200,62 @@ def register() -> None:
     from notifications import registry as kinds
 
     for name, subject, description, automatic in [
-        ("ticket.public_reply", gettext_lazy("[{{ reference }}] {{ author }} replied: {{ summary }}"),
-         gettext_lazy("Support staff replied publicly (to the customer and the contacts copied in)."), False),
-        ("ticket.waiting_on_you", gettext_lazy("[{{ reference }}] We need something from you: {{ summary }}"),
-         gettext_lazy("The ticket waits on the customer (what is needed is stated)."), True),
-        ("ticket.resolved", gettext_lazy("[{{ reference }}] Resolved: {{ summary }}"),
-         gettext_lazy("The ticket was resolved: the resolution, with confirm and reopen links (seed 001 quality "
-                      "control, seed 003)."), True),
-        ("ticket.received", gettext_lazy("[{{ reference }}] We received your request: {{ summary }}"),
-         gettext_lazy("A request that came in by e-mail became a ticket (to the customer)."), True),
-        ("ticket.customer_replied", gettext_lazy("[{{ reference }}] {{ author }} replied: {{ summary }}"),
-         gettext_lazy("A customer replied (to the assignee, or the team leaders, and everyone engaged)."), True),
-        ("ticket.staff_comment", gettext_lazy("[{{ reference }}] {{ author }} added {{ what }}: {{ summary }}"),
-         gettext_lazy("A colleague commented on a ticket you follow or are engaged on."), True),
-        ("ticket.assigned", gettext_lazy("[{{ reference }}] {{ assigned_by }} assigned you: {{ summary }}"),
-         gettext_lazy("A ticket was assigned to you."), True),
-        ("ticket.left_queue", gettext_lazy("[{{ reference }}] Moved from you to {{ team_name }}: {{ summary }}"),
-         gettext_lazy("A ticket you had left your queue by automatic escalation."), True),
-        ("ticket.cc_added", gettext_lazy("[{{ reference }}] {{ added_by }} copied you in: {{ summary }}"),
-         gettext_lazy("A colleague at your organisation copied you in on a request."), True),
+        (
+            "ticket.public_reply",
+            gettext_lazy("[{{ reference }}] {{ author }} replied: {{ summary }}"),
+            gettext_lazy("Support staff replied publicly (to the customer and the contacts copied in)."),
+            False,
+        ),
+        (
+            "ticket.waiting_on_you",
+            gettext_lazy("[{{ reference }}] We need something from you: {{ summary }}"),
+            gettext_lazy("The ticket waits on the customer (what is needed is stated)."),
+            True,
+        ),
+        (
+            "ticket.resolved",
+            gettext_lazy("[{{ reference }}] Resolved: {{ summary }}"),
+            gettext_lazy(
+                "The ticket was resolved: the resolution, with confirm and reopen links (seed 001 quality "
+                "control, seed 003)."
+            ),
+            True,
+        ),
+        (
+            "ticket.received",
+            gettext_lazy("[{{ reference }}] We received your request: {{ summary }}"),
+            gettext_lazy("A request that came in by e-mail became a ticket (to the customer)."),
+            True,
+        ),
+        (
+            "ticket.customer_replied",
+            gettext_lazy("[{{ reference }}] {{ author }} replied: {{ summary }}"),
+            gettext_lazy("A customer replied (to the assignee, or the team leaders, and everyone engaged)."),
+            True,
+        ),
+        (
+            "ticket.staff_comment",
+            gettext_lazy("[{{ reference }}] {{ author }} added {{ what }}: {{ summary }}"),
+            gettext_lazy("A colleague commented on a ticket you follow or are engaged on."),
+            True,
+        ),
+        (
+            "ticket.assigned",
+            gettext_lazy("[{{ reference }}] {{ assigned_by }} assigned you: {{ summary }}"),
+            gettext_lazy("A ticket was assigned to you."),
+            True,
+        ),
+        (
+            "ticket.left_queue",
+            gettext_lazy("[{{ reference }}] Moved from you to {{ team_name }}: {{ summary }}"),
+            gettext_lazy("A ticket you had left your queue by automatic escalation."),
+            True,
+        ),
+        (
+            "ticket.cc_added",
+            gettext_lazy("[{{ reference }}] {{ added_by }} copied you in: {{ summary }}"),
+            gettext_lazy("A colleague at your organisation copied you in on a request."),
+            True,
+        ),
     ]:
         kinds.register(name, subject=subject, description=description, automatic=automatic)

@@ -110,9 +110,7 @@ def can_comment(ticket: Ticket, user: User, *, internal: bool) -> bool:
 
 def can_add_step(ticket: Ticket, user: User) -> bool:
     return (
-        can_view_ticket(ticket, user)
-        and user.has_perm("tickets.add_troubleshootingstep")
-        and ticket.is_open
+        can_view_ticket(ticket, user) and user.has_perm("tickets.add_troubleshootingstep") and ticket.is_open
     )
 
 

@@ -69,15 +69,29 @@ def with_nearest_clock(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
 
     A correlated subquery, so sorting by it costs no query per row.
     """
-    running = Clock.objects.filter(
-        content_type__app_label=Ticket._meta.app_label, content_type__model=Ticket._meta.model_name,
-        object_id=OuterRef("pk"), state=ClockState.RUNNING, due_at__isnull=False,
-    ).order_by("due_at").values("due_at")[:1]
+    running = (
+        Clock.objects.filter(
+            content_type__app_label=Ticket._meta.app_label,
+            content_type__model=Ticket._meta.model_name,
+            object_id=OuterRef("pk"),
+            state=ClockState.RUNNING,
+            due_at__isnull=False,
+        )
+        .order_by("due_at")
+        .values("due_at")[:1]
+    )
     return qs.annotate(next_due_at=Subquery(running))
 
 
-_LIFECYCLE = [Status.NEW, Status.OPEN, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER, Status.RESOLVED,
-              Status.CLOSED, Status.CANCELLED]
+_LIFECYCLE = [
+    Status.NEW,
+    Status.OPEN,
+    Status.IN_PROGRESS,
+    Status.WAITING_ON_CUSTOMER,
+    Status.RESOLVED,
+    Status.CLOSED,
+    Status.CANCELLED,
+]
 
 # The queue's sortable columns: each a list of expressions, compared in order. "due" is the
 # nearest running clock (with_nearest_clock); status sorts in lifecycle order, not alphabetically.
@@ -85,8 +99,13 @@ QUEUE_SORTS: dict[str, list[str | BaseExpression]] = {
     "due": ["next_due_at"],
     "ref": ["pk"],
     "summary": ["summary"],
-    "status": [Case(*(When(status=s, then=Value(i)) for i, s in enumerate(_LIFECYCLE)),
-                    default=Value(len(_LIFECYCLE)), output_field=IntegerField())],
+    "status": [
+        Case(
+            *(When(status=s, then=Value(i)) for i, s in enumerate(_LIFECYCLE)),
+            default=Value(len(_LIFECYCLE)),
+            output_field=IntegerField(),
+        )
+    ],
     "priority": [NullIf("priority", Value(""))],  # no priority yet: last, like other blanks
     "organisation": ["organisation__name"],
     "team": ["team__name"],
@@ -96,7 +115,7 @@ QUEUE_SORTS: dict[str, list[str | BaseExpression]] = {
 
 
 def sort_queue(
-    qs: QuerySet[Ticket], sort: str, *, sorts: dict[str, list[str | BaseExpression]] | None = None,
+    qs: QuerySet[Ticket], sort: str, *, sorts: dict[str, list[str | BaseExpression]] | None = None
 ) -> QuerySet[Ticket]:
     """Order by one column ("-" first for descending); blanks last either way, then newest first."""
     sorts = sorts or QUEUE_SORTS
@@ -113,9 +132,9 @@ def _clocks_prefetch() -> Prefetch:
     """The ticket's SLA clocks with their calendars, for badges (a fixed number of queries)."""
     return Prefetch(
         "clocks",
-        queryset=Clock.objects.select_related("calendar").prefetch_related(
-            "calendar__windows", "calendar__holidays"
-        ).order_by("kind"),
+        queryset=Clock.objects.select_related("calendar")
+        .prefetch_related("calendar__windows", "calendar__holidays")
+        .order_by("kind"),
         to_attr="sla_clocks",
     )
 
@@ -149,9 +168,8 @@ def _text_query(text: str) -> Q:
 
 def my_work(*, user: User) -> QuerySet[Ticket]:
     """Open tickets assigned to the user, then open ones in their teams nobody has taken."""
-    return (
-        ticket_queue(user=user, filters=QueueFilters(open_only=True))
-        .filter(Q(assignee_id=user.pk) | Q(assignee__isnull=True, team_id__in=user.team_ids))
+    return ticket_queue(user=user, filters=QueueFilters(open_only=True)).filter(
+        Q(assignee_id=user.pk) | Q(assignee__isnull=True, team_id__in=user.team_ids)
     )
 
 
@@ -182,13 +200,24 @@ def ticket_detail_queryset(*, user: User) -> QuerySet[Ticket]:
         comments = comments.filter(is_internal=False)
         events = events.filter(is_public=True)
     return Ticket.objects.select_related(
-        "organisation", "team", "team__manager", "assignee", "requester", "created_by",
-        "category", "service", "duplicate_of",
+        "organisation",
+        "team",
+        "team__manager",
+        "assignee",
+        "requester",
+        "created_by",
+        "category",
+        "service",
+        "duplicate_of",
     ).prefetch_related(
         Prefetch("steps", queryset=steps),
         Prefetch("comments", queryset=comments),
         Prefetch("events", queryset=events),
-        Prefetch("attachments", queryset=_attachments(internal).filter(step__isnull=True, comment__isnull=True), to_attr="ticket_files"),
+        Prefetch(
+            "attachments",
+            queryset=_attachments(internal).filter(step__isnull=True, comment__isnull=True),
+            to_attr="ticket_files",
+        ),
         "team__leaders",
         _clocks_prefetch(),
     )
@@ -222,8 +251,16 @@ def available_transitions(ticket: Ticket, user: User) -> list[str]:
             continue
         if transition.has_perm(ticket, user):
             names.append(transition.name)
-    order = ["triage", "start", "await_customer", "customer_replied", "resolve",
-             "confirm_resolution", "reopen", "cancel"]
+    order = [
+        "triage",
+        "start",
+        "await_customer",
+        "customer_replied",
+        "resolve",
+        "confirm_resolution",
+        "reopen",
+        "cancel",
+    ]
     return sorted(names, key=order.index)
 
 
@@ -240,11 +277,11 @@ def status_counts(*, user: User) -> dict[str, Any]:
     """Open tickets per status for the header of the queue (one query)."""
     from django.db.models import Count
 
-    rows = (
-        permissions.visible_tickets(user, Ticket.objects.open())
-        .values("status")
-        .annotate(n=Count("pk"))
-    )
-    counts = {s.value: 0 for s in Status if s in (Status.NEW, Status.OPEN, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER)}
+    rows = permissions.visible_tickets(user, Ticket.objects.open()).values("status").annotate(n=Count("pk"))
+    counts = {
+        s.value: 0
+        for s in Status
+        if s in (Status.NEW, Status.OPEN, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER)
+    }
     counts.update({row["status"]: row["n"] for row in rows})
     return counts

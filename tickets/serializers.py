@@ -84,8 +84,16 @@ class AttachmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Attachment
         fields = [
-            "id", "original_name", "content_type", "size", "is_internal", "step", "comment",
-            "uploaded_by", "uploaded_at", "download_url",
+            "id",
+            "original_name",
+            "content_type",
+            "size",
+            "is_internal",
+            "step",
+            "comment",
+            "uploaded_by",
+            "uploaded_at",
+            "download_url",
         ]
         read_only_fields = fields
 
@@ -98,8 +106,16 @@ class StepSerializer(serializers.ModelSerializer):
     class Meta:
         model = TroubleshootingStep
         fields = [
-            "id", "kind", "action", "outcome", "state", "engineer", "team", "is_public",
-            "performed_at", "attachments",
+            "id",
+            "kind",
+            "action",
+            "outcome",
+            "state",
+            "engineer",
+            "team",
+            "is_public",
+            "performed_at",
+            "attachments",
         ]
         read_only_fields = fields
 
@@ -173,9 +189,24 @@ class TicketListSerializer(serializers.ModelSerializer):
     class Meta:
         model = Ticket
         fields = [
-            "id", "reference", "url", "summary", "status", "priority", "channel",
-            "organisation", "requester", "team", "assignee", "category", "service",
-            "created_at", "updated_at", "available_transitions", "clocks", "unread_customer_reply",
+            "id",
+            "reference",
+            "url",
+            "summary",
+            "status",
+            "priority",
+            "channel",
+            "organisation",
+            "requester",
+            "team",
+            "assignee",
+            "category",
+            "service",
+            "created_at",
+            "updated_at",
+            "available_transitions",
+            "clocks",
+            "unread_customer_reply",
         ]
         read_only_fields = fields
 
@@ -205,7 +236,9 @@ class TicketDetailSerializer(TicketListSerializer):
     steps = StepSerializer(many=True, read_only=True)
     comments = CommentSerializer(many=True, read_only=True)
     attachments = AttachmentSerializer(
-        many=True, read_only=True, source="ticket_files",
+        many=True,
+        read_only=True,
+        source="ticket_files",
         help_text="Files attached to the ticket itself (step and comment files are nested there).",
     )
     events = TimelineEventSerializer(many=True, read_only=True)
@@ -216,13 +249,37 @@ class TicketDetailSerializer(TicketListSerializer):
     class Meta(TicketListSerializer.Meta):
         fields = [
             *TicketListSerializer.Meta.fields,
-            "created_by", "description", "symptoms", "replication_steps", "error_messages",
-            "recent_changes", "business_impact", "workaround", "critical_milestone",
-            "waiting_reason", "resolution_summary", "root_cause", "fix_kind", "knowledge_article",
-            "knowledge_none_reason", "reopen_reason", "reopen_count", "close_kind",
-            "confirmation_note", "cancel_reason", "cancel_note", "duplicate_of", "follow_up_of",
-            "triaged_at", "started_at", "resolved_at", "closed_at",
-            "steps", "comments", "attachments", "events",
+            "created_by",
+            "description",
+            "symptoms",
+            "replication_steps",
+            "error_messages",
+            "recent_changes",
+            "business_impact",
+            "workaround",
+            "critical_milestone",
+            "waiting_reason",
+            "resolution_summary",
+            "root_cause",
+            "fix_kind",
+            "knowledge_article",
+            "knowledge_none_reason",
+            "reopen_reason",
+            "reopen_count",
+            "close_kind",
+            "confirmation_note",
+            "cancel_reason",
+            "cancel_note",
+            "duplicate_of",
+            "follow_up_of",
+            "triaged_at",
+            "started_at",
+            "resolved_at",
+            "closed_at",
+            "steps",
+            "comments",
+            "attachments",
+            "events",
         ]
         read_only_fields = fields
 
@@ -248,11 +305,13 @@ class TicketCreateSerializer(serializers.Serializer):
     """
 
     organisation = serializers.PrimaryKeyRelatedField(
-        queryset=Organisation.objects.filter(is_active=True), required=False,
+        queryset=Organisation.objects.filter(is_active=True),
+        required=False,
         help_text="Staff only (required for staff); a customer's ticket is for their organisation.",
     )
     requester = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.none(), required=False,
+        queryset=User.objects.none(),
+        required=False,
         help_text="Staff only (required for staff): the customer contact the ticket is for.",
     )
     summary = serializers.CharField(max_length=200)
@@ -265,10 +324,10 @@ class TicketCreateSerializer(serializers.Serializer):
     workaround = _text()
     critical_milestone = serializers.DateField(required=False, allow_null=True)
     priority = serializers.ChoiceField(
-        choices=Priority.choices, required=False, allow_blank=True, help_text=STAFF_ONLY_HELP,
+        choices=Priority.choices, required=False, allow_blank=True, help_text=STAFF_ONLY_HELP
     )
     category = serializers.PrimaryKeyRelatedField(
-        queryset=Category.objects.all(), required=False, allow_null=True, help_text=STAFF_ONLY_HELP,
+        queryset=Category.objects.all(), required=False, allow_null=True, help_text=STAFF_ONLY_HELP
     )
     service = serializers.PrimaryKeyRelatedField(
         queryset=Service.objects.filter(is_active=True), required=False, allow_null=True
@@ -285,7 +344,9 @@ class TicketCreateSerializer(serializers.Serializer):
         if permissions.is_staff_reader(user):
             fields["requester"].queryset = people.contact_choices(user)
         else:
-            fields["organisation"].queryset = Organisation.objects.filter(pk=getattr(user, "organisation_id", None) or 0)
+            fields["organisation"].queryset = Organisation.objects.filter(
+                pk=getattr(user, "organisation_id", None) or 0
+            )
             fields["requester"].queryset = User.objects.filter(pk=user.pk or 0, is_active=True)
             if "request" in self.context:
                 for name in permissions.STAFF_ONLY_INTAKE_FIELDS:  # not offered; refused in validate()
@@ -338,7 +399,9 @@ class StartInputSerializer(serializers.Serializer):
     """open → in_progress. The assignee defaults to the engineer who starts."""
 
     assignee = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.none(), required=False, allow_null=True,
+        queryset=User.objects.none(),
+        required=False,
+        allow_null=True,
         help_text="A support staff member (user id) who works the ticket's team.",
     )
 
@@ -359,9 +422,7 @@ class CustomerRepliedInputSerializer(serializers.Serializer):
 class ResolveInputSerializer(serializers.Serializer):
     resolution_summary = _text(default="", help_text="What fixed it.")
     root_cause = _text(default="")
-    fix_kind = serializers.ChoiceField(
-        choices=FixKind.choices, required=False, allow_blank=True, default=""
-    )
+    fix_kind = serializers.ChoiceField(choices=FixKind.choices, required=False, allow_blank=True, default="")
     knowledge_article = _text(default="", max_length=200)
     knowledge_none_reason = _text(default="")
 
@@ -369,7 +430,10 @@ class ResolveInputSerializer(serializers.Serializer):
 class ConfirmResolutionInputSerializer(serializers.Serializer):
     note = _text(default="")
     channel = serializers.ChoiceField(
-        choices=Channel.choices, required=False, allow_blank=True, default="",
+        choices=Channel.choices,
+        required=False,
+        allow_blank=True,
+        default="",
         help_text="Staff recording the customer's confirmation: how the customer confirmed.",
     )
 
@@ -414,7 +478,8 @@ class AssignInputSerializer(serializers.Serializer):
     """Who works the ticket from now on; null unassigns it. Team leaders and managers only."""
 
     assignee = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.none(), allow_null=True,
+        queryset=User.objects.none(),
+        allow_null=True,
         help_text="A staff member of the ticket's team (user id), or null for nobody.",
     )
 
@@ -428,7 +493,7 @@ class CopyInInputSerializer(serializers.Serializer):
     """A contact of the ticket's organisation to copy in on it (or to stop copying in)."""
 
     contact = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.none(), help_text="A contact (user id) of the ticket's organisation.",
+        queryset=User.objects.none(), help_text="A contact (user id) of the ticket's organisation."
     )
 
     def __init__(self, *args: Any, organisation_id: int | None = None, **kwargs: Any) -> None:
@@ -441,7 +506,8 @@ class CopyInInputSerializer(serializers.Serializer):
         # (and without a ticket, nobody at all).
         fields["contact"].queryset = (
             people.contact_choices(viewer_of(self), self.organisation_id)
-            if self.organisation_id is not None else User.objects.none()
+            if self.organisation_id is not None
+            else User.objects.none()
         )
         return fields
 
@@ -493,4 +559,3 @@ class AttachmentInputSerializer(serializers.Serializer):
 
 class UnknownTransitionSerializer(ErrorSerializer):
     known = serializers.ListField(child=serializers.CharField())
-

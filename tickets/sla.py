@@ -17,14 +17,7 @@ from django.utils.translation import gettext_lazy
 from clocks.business_time import business_intervals
 from clocks.deadlines import deadline_cancel, deadline_schedule
 from clocks.models import BusinessCalendar, Clock, ClockState, Deadline
-from clocks.services import (
-    clock_pause,
-    clock_resume,
-    clock_retarget,
-    clock_start,
-    clock_status,
-    clock_stop,
-)
+from clocks.services import clock_pause, clock_resume, clock_retarget, clock_start, clock_status, clock_stop
 
 from .models import SlaTarget, Ticket
 
@@ -62,11 +55,23 @@ def start_clocks(ticket: Ticket, *, at: datetime | None = None) -> None:
     calendar = calendar_for(ticket)
     ratio = target.warning_percent / 100
     if FIRST_RESPONSE not in existing and ticket.first_response_at is None:
-        clock_start(subject=ticket, kind=FIRST_RESPONSE, calendar=calendar,
-                    target_seconds=target.first_response_minutes * 60, warning_ratio=ratio, at=at)
+        clock_start(
+            subject=ticket,
+            kind=FIRST_RESPONSE,
+            calendar=calendar,
+            target_seconds=target.first_response_minutes * 60,
+            warning_ratio=ratio,
+            at=at,
+        )
     if RESOLUTION not in existing:
-        clock_start(subject=ticket, kind=RESOLUTION, calendar=calendar,
-                    target_seconds=target.resolution_minutes * 60, warning_ratio=ratio, at=at)
+        clock_start(
+            subject=ticket,
+            kind=RESOLUTION,
+            calendar=calendar,
+            target_seconds=target.resolution_minutes * 60,
+            warning_ratio=ratio,
+            at=at,
+        )
 
 
 def retarget_clocks(ticket: Ticket) -> None:
@@ -113,9 +118,13 @@ def ticket_resolved(ticket: Ticket) -> None:
         else:
             clock_pause(clock=clock)
     deadline_schedule(
-        subject=ticket, kind=CONFIRMATION_WINDOW,
-        due_at=add_business_days(calendar_for(ticket), ticket.resolved_at or timezone.now(),
-                                 settings.CONFIRMATION_WINDOW_BUSINESS_DAYS),
+        subject=ticket,
+        kind=CONFIRMATION_WINDOW,
+        due_at=add_business_days(
+            calendar_for(ticket),
+            ticket.resolved_at or timezone.now(),
+            settings.CONFIRMATION_WINDOW_BUSINESS_DAYS,
+        ),
     )
 
 
@@ -170,18 +179,20 @@ def clock_badges(ticket: Ticket, now: datetime | None = None) -> list[dict[str, 
             state = "breached"
         else:
             state = status["state"]
-        badges.append({
-            "kind": clock.kind,
-            "label": CLOCK_LABELS.get(clock.kind, clock.kind),
-            "state": state,
-            "paused": status["paused"],
-            "target": status["target"],
-            "elapsed": status["elapsed"],
-            "remaining": status["remaining"],
-            "due_at": status["due_at"],
-            "warn_at": status["warn_at"],
-            "breached_at": status["breached_at"],
-        })
+        badges.append(
+            {
+                "kind": clock.kind,
+                "label": CLOCK_LABELS.get(clock.kind, clock.kind),
+                "state": state,
+                "paused": status["paused"],
+                "target": status["target"],
+                "elapsed": status["elapsed"],
+                "remaining": status["remaining"],
+                "due_at": status["due_at"],
+                "warn_at": status["warn_at"],
+                "breached_at": status["breached_at"],
+            }
+        )
     return badges
 
 
@@ -230,7 +241,8 @@ def register() -> None:
         description=gettext_lazy("A ticket's SLA time frame used its warning share (to the assignee)."),
     )
     notification_kinds.register(
-        "ticket.sla_breach", subject=gettext_lazy("[{{ reference }}] {{ clock }} time frame breached: {{ summary }}"),
+        "ticket.sla_breach",
+        subject=gettext_lazy("[{{ reference }}] {{ clock }} time frame breached: {{ summary }}"),
         description=gettext_lazy("A ticket's SLA time frame passed (to the team leaders)."),
     )
 

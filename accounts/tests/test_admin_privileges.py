@@ -21,9 +21,16 @@ def change_data(user: User, **overrides: Any) -> dict[str, Any]:
     """What the admin's change form posts for the user, plus the overrides."""
     joined = timezone.localtime(user.date_joined)
     data: dict[str, Any] = {
-        "username": user.username, "first_name": user.first_name, "last_name": user.last_name,
-        "email": user.email, "is_active": "on", "date_joined_0": f"{joined:%Y-%m-%d}",
-        "date_joined_1": f"{joined:%H:%M:%S}", "title": "", "phone": "", "organisation": "",
+        "username": user.username,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+        "is_active": "on",
+        "date_joined_0": f"{joined:%Y-%m-%d}",
+        "date_joined_1": f"{joined:%H:%M:%S}",
+        "title": "",
+        "phone": "",
+        "organisation": "",
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
@@ -44,8 +51,9 @@ def test_an_administrator_cannot_make_themselves_superuser_or_change_their_roles
     page = client.get(url).content.decode()
     assert 'name="is_superuser"' not in page and 'name="groups"' not in page
 
-    response = client.post(url, change_data(administrator, is_superuser="on", is_staff="on",
-                                            groups=[leadership.pk]))
+    response = client.post(
+        url, change_data(administrator, is_superuser="on", is_staff="on", groups=[leadership.pk])
+    )
 
     assert response.status_code == 302, response.content
     administrator.refresh_from_db()
@@ -80,8 +88,10 @@ def test_a_superuser_grants_superuser_to_others(client: Client) -> None:
     client.force_login(root)
     other = make_agent(str(Role.ENGINEER), username="eddie")
 
-    response = client.post(reverse("admin:accounts_user_change", args=[other.pk]),
-                           change_data(other, is_superuser="on", is_staff="on"))
+    response = client.post(
+        reverse("admin:accounts_user_change", args=[other.pk]),
+        change_data(other, is_superuser="on", is_staff="on"),
+    )
 
     assert response.status_code == 302
     other.refresh_from_db()

@@ -31,8 +31,12 @@ class LoginPath:
 
     def attempt(self, client: Client, username: str, password: str, ip: str = HOME_IP):
         if self.name == "token":
-            return client.post(self.url, {"username": username, "password": password},
-                               content_type="application/json", REMOTE_ADDR=ip)
+            return client.post(
+                self.url,
+                {"username": username, "password": password},
+                content_type="application/json",
+                REMOTE_ADDR=ip,
+            )
         return client.post(self.url, {"username": username, "password": password}, REMOTE_ADDR=ip)
 
 
@@ -149,7 +153,9 @@ def test_an_administrator_unlocks_in_admin(staff: User, admin_user: User) -> Non
     listed = admin.get("/admin/axes/accessattempt/")
     one = AccessAttempt.objects.filter(username="erin").first()
 
-    answer = admin.post("/admin/axes/accessattempt/", {"action": "unlock_selected", "_selected_action": [one.pk]})
+    answer = admin.post(
+        "/admin/axes/accessattempt/", {"action": "unlock_selected", "_selected_action": [one.pk]}
+    )
 
     assert listed.status_code == 200 and "Unlock" in listed.content.decode()
     assert answer.status_code == 302
@@ -163,10 +169,13 @@ def test_the_administrator_role_may_unlock(staff: User) -> None:
     administrator = Client()
     administrator.force_login(make_agent("Administrator", username="ada"))
 
-    administrator.post("/admin/axes/accessattempt/", {
-        "action": "unlock_selected",
-        "_selected_action": list(AccessAttempt.objects.values_list("pk", flat=True)),
-    })
+    administrator.post(
+        "/admin/axes/accessattempt/",
+        {
+            "action": "unlock_selected",
+            "_selected_action": list(AccessAttempt.objects.values_list("pk", flat=True)),
+        },
+    )
 
     assert not AccessAttempt.objects.exists()
 
@@ -176,10 +185,13 @@ def test_an_engineer_cannot_unlock(staff: User) -> None:
     engineer = Client()
     engineer.force_login(staff)
 
-    engineer.post("/admin/axes/accessattempt/", {
-        "action": "unlock_selected",
-        "_selected_action": list(AccessAttempt.objects.values_list("pk", flat=True)),
-    })
+    engineer.post(
+        "/admin/axes/accessattempt/",
+        {
+            "action": "unlock_selected",
+            "_selected_action": list(AccessAttempt.objects.values_list("pk", flat=True)),
+        },
+    )
 
     assert AccessAttempt.objects.exists()
 
@@ -188,8 +200,12 @@ def test_it_reads_the_address_behind_trusted_proxies(staff: User, settings) -> N
     settings.LOGIN_TRUSTED_PROXY_COUNT = 1
     desk = PATHS[0]
     for _ in range(LIMIT):
-        Client().post(desk.url, {"username": f"guess-{_}", "password": "x"},
-                      REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4, 192.0.2.99")
+        Client().post(
+            desk.url,
+            {"username": f"guess-{_}", "password": "x"},
+            REMOTE_ADDR="10.0.0.1",
+            HTTP_X_FORWARDED_FOR="1.2.3.4, 192.0.2.99",
+        )
 
     # The proxy (10.0.0.1) itself is not locked out: the caller it saw (192.0.2.99) is.
     assert desk.attempt(Client(), "erin", PASSWORD, ip="10.0.0.1").status_code == 302

@@ -12,7 +12,9 @@ from accounts.roles import ROLE_PERMISSIONS, sync_role_groups
 
 def perms_of(role: str) -> set[str]:
     group = Group.objects.get(name=role)
-    return {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.select_related("content_type")}
+    return {
+        f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.select_related("content_type")
+    }
 
 
 @pytest.mark.django_db
@@ -31,8 +33,12 @@ def test_it_lets_customers_confirm_but_not_see_internal_notes_or_work_tickets() 
     customer = perms_of("Customer")
     assert {"tickets.confirm_resolution", "tickets.add_ticket", "tickets.add_comment"} <= customer
     assert not customer & {
-        "tickets.view_internal", "tickets.view_all_tickets", "tickets.work_ticket", "tickets.work_any_ticket",
-        "tickets.add_troubleshootingstep", "tickets.change_ticket",
+        "tickets.view_internal",
+        "tickets.view_all_tickets",
+        "tickets.work_ticket",
+        "tickets.work_any_ticket",
+        "tickets.add_troubleshootingstep",
+        "tickets.change_ticket",
     }
 
 

@@ -16,8 +16,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def low_rates(monkeypatch: pytest.MonkeyPatch) -> None:
     """Low rates for the test; DRF reads THROTTLE_RATES once, when the throttle class is defined."""
-    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": "3/minute", "user": "3/minute",
-                                                              "token": "2/minute"})
+    monkeypatch.setattr(
+        SimpleRateThrottle, "THROTTLE_RATES", {"anon": "3/minute", "user": "3/minute", "token": "2/minute"}
+    )
 
 
 def test_the_settings_name_every_rate() -> None:
@@ -67,7 +68,9 @@ def test_the_token_endpoint_has_a_tight_scope_of_its_own(low_rates: None, custom
     wrong = {"username": "someone", "password": "nope"}
 
     statuses = [client.post("/api/auth/token/", wrong, format="json").status_code for _ in range(2)]
-    right = client.post("/api/auth/token/", {"username": customer.username, "password": PASSWORD}, format="json")
+    right = client.post(
+        "/api/auth/token/", {"username": customer.username, "password": PASSWORD}, format="json"
+    )
 
     assert statuses == [400, 400]
     assert right.status_code == 429

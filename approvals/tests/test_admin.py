@@ -45,12 +45,15 @@ def changes_url(request: ApprovalRequest) -> str:
     return reverse("admin:approvals_approvalrequest_request_changes", args=[request.pk])
 
 
-def gated_request(world: World, *, summary: str = "Outlook cannot send mail with attachments",
-                  requester: str = "tom") -> tuple[Ticket, ApprovalRequest]:
+def gated_request(
+    world: World, *, summary: str = "Outlook cannot send mail with attachments", requester: str = "tom"
+) -> tuple[Ticket, ApprovalRequest]:
     """Seed 000: a ticket on the Microsoft ladder, L1 and L2 troubleshooting documented, and an
     escalation to Microsoft L3 waiting for a Tier 2 team leader's approval."""
     ticket = new_ticket(
-        world, service=world.mail, summary=summary,
+        world,
+        service=world.mail,
+        summary=summary,
         symptoms="Mails with an attachment stay in the Outbox; plain mails go out.",
         error_messages="0x80040600 (Outlook); 'TooManyRequests' in the message trace",
         replication_steps="New mail, attach any file over 1 MB, send.",
@@ -60,25 +63,38 @@ def gated_request(world: World, *, summary: str = "Outlook cannot send mail with
     ticket_triage(ticket=ticket, actor=world["erin"])
     ticket_start(ticket=ticket, actor=world["erin"])
     ticket_add_step(
-        ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
+        ticket=ticket,
+        actor=world["erin"],
+        kind=StepKind.BASIC_CHECK,
         action="Restarted Outlook in safe mode and rebuilt the mail profile.",
         outcome="Same error 0x80040600 when sending with an attachment.",
     )
-    handoffs.escalate(ticket=ticket, actor=world["erin"],
-                      findings="Not a client problem: fails on a new profile too.")
+    handoffs.escalate(
+        ticket=ticket, actor=world["erin"], findings="Not a client problem: fails on a new profile too."
+    )
     ticket.refresh_from_db()
     ticket_add_step(
-        ticket=ticket, actor=world[requester], kind=StepKind.LOG_ANALYSIS,
+        ticket=ticket,
+        actor=world[requester],
+        kind=StepKind.LOG_ANALYSIS,
         action="Collected a MAPI trace and the message trace in the Exchange admin centre.",
         outcome="Sends are throttled server-side with 'TooManyRequests' for this mailbox only.",
-        files=[SimpleUploadedFile("mapi-trace.log", b"09:14:02 SubmitMessage -> 429 TooManyRequests\n",
-                                  content_type="text/plain")],
+        files=[
+            SimpleUploadedFile(
+                "mapi-trace.log",
+                b"09:14:02 SubmitMessage -> 429 TooManyRequests\n",
+                content_type="text/plain",
+            )
+        ],
     )
     handoff = handoffs.escalate(
-        ticket=ticket, actor=world[requester],
+        ticket=ticket,
+        actor=world[requester],
         findings="Server-side throttling on the tenant; needs Microsoft to lift or explain it.",
         workaround="Send large attachments as OneDrive links.",
-        evidence_note="Screenshots: none (the error text is quoted in the steps); the MAPI trace is attached.",
+        evidence_note=(
+            "Screenshots: none (the error text is quoted in the steps); the MAPI trace is attached."
+        ),
     )
     assert handoff.status == HandoffStatus.PENDING_APPROVAL
     ticket.refresh_from_db()
@@ -130,10 +146,17 @@ def test_the_request_page_shows_the_package_and_evidence_read_only(client: Clien
     assert response.status_code == 200
     html = response.content.decode()
     attachment = Attachment.objects.get(ticket=ticket, original_name="mapi-trace.log")
-    for text in ("Troubleshooting – L1", "Troubleshooting – L2", "rebuilt the mail profile.",
-                 "TooManyRequests", "No logs or screenshots: Screenshots: none", "Evidence on the ticket",
-                 f'<a href="{reverse("desk:attachment", args=[attachment.pk])}">Attachment: mapi-trace.log</a>',
-                 'id="approve-button"', 'id="request-changes-button"'):
+    for text in (
+        "Troubleshooting – L1",
+        "Troubleshooting – L2",
+        "rebuilt the mail profile.",
+        "TooManyRequests",
+        "No logs or screenshots: Screenshots: none",
+        "Evidence on the ticket",
+        f'<a href="{reverse("desk:attachment", args=[attachment.pk])}">Attachment: mapi-trace.log</a>',
+        'id="approve-button"',
+        'id="request-changes-button"',
+    ):
         assert text in html, text
     assert not response.context["has_change_permission"]
     assert 'name="_save"' not in html  # nothing to save: decisions go through the buttons
@@ -153,7 +176,9 @@ def test_approve_without_notes_is_refused_then_approves_with_notes(client: Clien
 
     response = client.post(approve_url(request), {"notes": "   "})
     assert response.status_code == 200
-    assert response.context["refusal"].missing == ["approval notes (what was reviewed and why it may go ahead)"]
+    assert response.context["refusal"].missing == [
+        "approval notes (what was reviewed and why it may go ahead)"
+    ]
     assert "approval notes (what was reviewed and why it may go ahead)" in response.content.decode()
     request.refresh_from_db()
     assert request.status == ApprovalStatus.PENDING
@@ -167,7 +192,9 @@ def test_approve_without_notes_is_refused_then_approves_with_notes(client: Clien
     assert selectors.current_stint(ticket).tier == world.tier("Microsoft L3", world.microsoft)
     granted = TimelineEvent.objects.get(ticket=ticket, kind="approval_granted")
     assert (granted.actor, granted.reason) == (world["ravi"], NOTES)
-    kinds = list(TimelineEvent.objects.filter(ticket=ticket).order_by("at", "pk").values_list("kind", flat=True))
+    kinds = list(
+        TimelineEvent.objects.filter(ticket=ticket).order_by("at", "pk").values_list("kind", flat=True)
+    )
     assert kinds[-3:] == ["approval_requested", "approval_granted", "escalated"]
     assert Handoff.objects.get(approval=request).status == HandoffStatus.COMPLETED
     assert messages_of(response) == [f"Approved {request.reference}: {request.title}."]
@@ -188,18 +215,26 @@ def test_a_refused_decision_keeps_what_was_typed(client: Client, world: World) -
 def test_request_changes_puts_the_steps_on_the_ticket(client: Client, world: World) -> None:
     ticket, request = gated_request(world)
     login(client, world["ravi"])
-    response = client.post(changes_url(request), {
-        "steps": "Test with a new mailbox in the same tenant\n\nCapture a Fiddler trace of a failing send\n",
-        "notes": "Rule out the mailbox before we open a Microsoft case.",
-    })
+    response = client.post(
+        changes_url(request),
+        {
+            "steps": "Test with a new mailbox in the same tenant\n\nCapture a Fiddler trace of a "
+            "failing send\n",
+            "notes": "Rule out the mailbox before we open a Microsoft case.",
+        },
+    )
     assert response.status_code == 302
     request.refresh_from_db()
     assert request.status == ApprovalStatus.CHANGES_REQUESTED
-    assert request.suggested_steps == ["Test with a new mailbox in the same tenant",
-                                       "Capture a Fiddler trace of a failing send"]
+    assert request.suggested_steps == [
+        "Test with a new mailbox in the same tenant",
+        "Capture a Fiddler trace of a failing send",
+    ]
     to_do = list(ticket.steps.filter(state=StepState.TO_DO).order_by("pk").values_list("action", "kind"))
-    assert to_do == [("Test with a new mailbox in the same tenant", StepKind.SUGGESTED),
-                     ("Capture a Fiddler trace of a failing send", StepKind.SUGGESTED)]
+    assert to_do == [
+        ("Test with a new mailbox in the same tenant", StepKind.SUGGESTED),
+        ("Capture a Fiddler trace of a failing send", StepKind.SUGGESTED),
+    ]
     event = TimelineEvent.objects.get(ticket=ticket, kind="approval_changes_requested")
     assert event.reason == "Rule out the mailbox before we open a Microsoft case."
     assert selectors.current_stint(ticket).tier == world.tier("L2", world.microsoft)
@@ -216,7 +251,9 @@ def test_the_requester_cannot_approve_their_own_request(client: Client, world: W
     assert 'id="approve-button"' not in page and "You filed this request" in page
     response = client.post(approve_url(request), {"notes": NOTES})
     assert response.status_code == 302 and response.url == change_url(request)
-    assert messages_of(response) == [f"{request.reference}: {request.title}: You cannot decide your own request."]
+    assert messages_of(response) == [
+        f"{request.reference}: {request.title}: You cannot decide your own request."
+    ]
     request.refresh_from_db()
     assert request.status == ApprovalStatus.PENDING and request.decision_notes == ""
     assert not TimelineEvent.objects.filter(ticket=ticket, kind="approval_granted").exists()
@@ -244,7 +281,8 @@ def test_a_team_leader_of_another_team_cannot_see_or_decide(client: Client, worl
 
 
 def test_a_requester_who_is_not_an_approver_sees_but_cannot_decide(client: Client, world: World) -> None:
-    """Visible to the leader who filed it (requester); still never decided by them, even by a hand-made post."""
+    """Visible to the leader who filed it (requester); still never decided by them, even by a hand-made
+    post."""
     _, request = gated_request(world, requester="ravi")
     login(client, world["ravi"])
     response = client.post(changes_url(request), {"steps": "Try again"})
@@ -303,9 +341,15 @@ def test_the_selected_action_leaves_requests_the_user_may_not_decide(client: Cli
     _, decidable = gated_request(world)
     _, own = gated_request(world, summary="Shared mailbox not visible", requester="ravi")
     login(client, world["ravi"])
-    response = client.post(CHANGELIST + "?show=all", {
-        "action": "approve_selected", "_selected_action": [decidable.pk, own.pk], "post": "yes", "notes": NOTES,
-    })
+    response = client.post(
+        CHANGELIST + "?show=all",
+        {
+            "action": "approve_selected",
+            "_selected_action": [decidable.pk, own.pk],
+            "post": "yes",
+            "notes": NOTES,
+        },
+    )
     assert response.status_code == 302
     decidable.refresh_from_db()
     own.refresh_from_db()
@@ -325,10 +369,17 @@ def test_the_changelist_runs_a_fixed_number_of_queries(client: Client, world: Wo
 
     def file(n: int) -> None:
         for i in range(n):
-            approval_file(subject=handoff, title=f"Request {i}", reference=ticket.reference, link="/desk/",
-                          approvers=[world["ravi"]], requested_by=world["tom"], calendar=calendar_for(ticket),
-                          decision_seconds=3600,
-                          package=[{"title": "Hand-off", "items": [{"text": "x"}]}])
+            approval_file(
+                subject=handoff,
+                title=f"Request {i}",
+                reference=ticket.reference,
+                link="/desk/",
+                approvers=[world["ravi"]],
+                requested_by=world["tom"],
+                calendar=calendar_for(ticket),
+                decision_seconds=3600,
+                package=[{"title": "Hand-off", "items": [{"text": "x"}]}],
+            )
 
     def count(params: dict[str, str]) -> int:
         with CaptureQueriesContext(connection) as ctx:
@@ -348,12 +399,20 @@ def test_a_follow_up_request_shows_the_previous_one_and_its_steps(client: Client
     from approvals.services import approval_request_changes
 
     ticket, first = gated_request(world)
-    approval_request_changes(request=first, actor=world["ravi"], steps=["Test with a new mailbox"],
-                             notes="Rule out the mailbox first.")
+    approval_request_changes(
+        request=first,
+        actor=world["ravi"],
+        steps=["Test with a new mailbox"],
+        notes="Rule out the mailbox first.",
+    )
     step = ticket.steps.get(state=StepState.TO_DO)
     ticket_complete_step(step=step, actor=world["tom"], outcome="Same throttling on a new mailbox.")
-    handoff = handoffs.escalate(ticket=ticket, actor=world["tom"], findings="Tenant-wide throttling.",
-                                evidence_note="Screenshots: none.")
+    handoff = handoffs.escalate(
+        ticket=ticket,
+        actor=world["tom"],
+        findings="Tenant-wide throttling.",
+        evidence_note="Screenshots: none.",
+    )
     second = handoff.approval
     assert second.previous == first
 
@@ -378,7 +437,10 @@ def test_the_changelist_marks_an_overdue_decision(client: Client, world: World) 
     with time_machine.travel(ladder.at(23, 11), tick=False):
         row = client.get(CHANGELIST).content.decode()
         assert "Mon 23 Nov 14:00" in row and "overdue" not in row  # 240 business minutes
-        assert "3 h of business time left (due Mon 23 Nov 14:00)" in client.get(change_url(request)).content.decode()
+        assert (
+            "3 h of business time left (due Mon 23 Nov 14:00)"
+            in client.get(change_url(request)).content.decode()
+        )
     with time_machine.travel(ladder.at(23, 14, 30), tick=False):
         sweep_due_deadlines()
         row = client.get(CHANGELIST).content.decode()

@@ -29,6 +29,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 # The staffed world with the seeds' ladders (browser, page and shots come from the root conftest).
 world = ladder.world
 
+
 @pytest.fixture
 def shots(page: object) -> Shots:
     return Shots(page, "admin_approval_journey")
@@ -89,7 +90,9 @@ def _approving_without_notes_is_refused(page: Any, shots: Any, request: Approval
     assert request.status == "pending"
 
 
-def _approve_with_notes(page: Any, shots: Any, world: World, ticket: Ticket, request: ApprovalRequest, ravi: User) -> None:
+def _approve_with_notes(
+    page: Any, shots: Any, world: World, ticket: Ticket, request: ApprovalRequest, ravi: User
+) -> None:
     """With the notes it is approved; the list of pending approvals is empty again."""
     from playwright.sync_api import expect
 
@@ -106,8 +109,11 @@ def _approve_with_notes(page: Any, shots: Any, world: World, ticket: Ticket, req
     assert selectors.current_stint(ticket).tier == world.tier("Microsoft L3", world.microsoft)
     assert ticket.team == world.teams["Tier 2"]
     assert Handoff.objects.get(approval=request).status == HandoffStatus.COMPLETED
-    events = list(TimelineEvent.objects.filter(ticket=ticket).order_by("at", "pk")
-                  .values_list("kind", "actor__username", "reason"))
+    events = list(
+        TimelineEvent.objects.filter(ticket=ticket)
+        .order_by("at", "pk")
+        .values_list("kind", "actor__username", "reason")
+    )
     assert events[-3:-1] == [
         ("approval_requested", "tom", events[-3][2]),
         ("approval_granted", "ravi", NOTES),

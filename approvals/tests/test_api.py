@@ -43,13 +43,25 @@ def people(org: object, tier1: Team, tier2: Team) -> dict[str, User]:
     return people
 
 
-def file_request(people: dict[str, User], subject: Team, *, reference: str = "ED-000001",
-                 previous: ApprovalRequest | None = None) -> ApprovalRequest:
+def file_request(
+    people: dict[str, User],
+    subject: Team,
+    *,
+    reference: str = "ED-000001",
+    previous: ApprovalRequest | None = None,
+) -> ApprovalRequest:
     return approval_file(
-        subject=subject, title=f"Escalate {reference} from L2 to Microsoft L3", reference=reference,
-        link="/desk/tickets/1/", package=PACKAGE, requested_by=people["tom"],
-        approvers=[people["ravi"], people["manny"]], overdue_recipients=[people["manny"]],
-        calendar=office_calendar(), decision_seconds=4 * 3600, previous=previous,
+        subject=subject,
+        title=f"Escalate {reference} from L2 to Microsoft L3",
+        reference=reference,
+        link="/desk/tickets/1/",
+        package=PACKAGE,
+        requested_by=people["tom"],
+        approvers=[people["ravi"], people["manny"]],
+        overdue_recipients=[people["manny"]],
+        calendar=office_calendar(),
+        decision_seconds=4 * 3600,
+        previous=previous,
     )
 
 
@@ -68,12 +80,22 @@ def client(user: User | None = None) -> APIClient:
 # --- the inbox -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("persona", "pending_ids", "all_ids"), [
-    ("ravi", True, True), ("manny", True, True), ("tom", False, True), ("tess", False, True),
-    ("carla", False, False),
-])
+@pytest.mark.parametrize(
+    ("persona", "pending_ids", "all_ids"),
+    [
+        ("ravi", True, True),
+        ("manny", True, True),
+        ("tom", False, True),
+        ("tess", False, True),
+        ("carla", False, False),
+    ],
+)
 def test_the_inbox_lists_what_i_may_decide_and_scope_all_what_i_may_see(
-    people: dict[str, User], pending: ApprovalRequest, tier1: Team, persona: str, pending_ids: bool,
+    people: dict[str, User],
+    pending: ApprovalRequest,
+    tier1: Team,
+    persona: str,
+    pending_ids: bool,
     all_ids: bool,
 ) -> None:
     decided = file_request(people, tier1, reference="ED-000002")
@@ -85,7 +107,9 @@ def test_the_inbox_lists_what_i_may_decide_and_scope_all_what_i_may_see(
 
     assert mine.status_code == everything.status_code == 200
     assert [r["id"] for r in mine.json()["results"]] == ([pending.pk] if pending_ids else [])
-    assert [r["id"] for r in everything.json()["results"]] == ([decided.pk, pending.pk] if all_ids else [])  # newest first
+    assert [r["id"] for r in everything.json()["results"]] == (
+        [decided.pk, pending.pk] if all_ids else []
+    )  # newest first
 
 
 def test_a_list_row_shows_the_request_and_whether_i_may_decide(
@@ -95,7 +119,11 @@ def test_a_list_row_shows_the_request_and_whether_i_may_decide(
 
     assert row["url"] == f"http://testserver/api/approvals/{pending.pk}/"
     assert (row["title"], row["reference"], row["link"], row["status"]) == (
-        "Escalate ED-000001 from L2 to Microsoft L3", "ED-000001", "/desk/tickets/1/", "pending")
+        "Escalate ED-000001 from L2 to Microsoft L3",
+        "ED-000001",
+        "/desk/tickets/1/",
+        "pending",
+    )
     assert (row["subject_type"], row["subject_id"]) == ("accounts.team", pending.object_id)
     assert row["requested_by"] == {"id": people["tom"].pk, "name": str(people["tom"])}
     assert {a["id"] for a in row["approvers"]} == {people["ravi"].pk, people["manny"].pk}
@@ -127,9 +155,9 @@ def test_the_inbox_works_with_a_token(people: dict[str, User], pending: Approval
 # --- one request -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("persona", "expected"), [
-    ("ravi", 200), ("tom", 200), ("tess", 200), ("carla", 404), (None, 401),
-])
+@pytest.mark.parametrize(
+    ("persona", "expected"), [("ravi", 200), ("tom", 200), ("tess", 200), ("carla", 404), (None, 401)]
+)
 def test_a_request_is_shown_to_whoever_may_see_it(
     people: dict[str, User], pending: ApprovalRequest, persona: str | None, expected: int
 ) -> None:
@@ -153,21 +181,27 @@ def test_an_unknown_request_is_404(people: dict[str, User]) -> None:
 # --- decisions -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("persona", "expected"), [
-    ("ravi", 200), ("manny", 200), ("tom", 403), ("tess", 403), ("carla", 404), (None, 401),
-])
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [("ravi", 200), ("manny", 200), ("tom", 403), ("tess", 403), ("carla", 404), (None, 401)],
+)
 def test_only_an_eligible_approver_approves(
     people: dict[str, User], pending: ApprovalRequest, persona: str | None, expected: int
 ) -> None:
     response = client(people.get(persona or "")).post(
-        f"/api/approvals/{pending.pk}/approve/", {"notes": "Trace reviewed; engage Microsoft."}, format="json")
+        f"/api/approvals/{pending.pk}/approve/", {"notes": "Trace reviewed; engage Microsoft."}, format="json"
+    )
 
     assert response.status_code == expected
     pending.refresh_from_db()
     if expected == 200:
         body = response.json()
         assert (body["status"], body["decision_notes"], body["decided_by"]["id"], body["can_decide"]) == (
-            "approved", "Trace reviewed; engage Microsoft.", people[persona].pk, False)
+            "approved",
+            "Trace reviewed; engage Microsoft.",
+            people[persona].pk,
+            False,
+        )
         assert body["decision_due_at"] is None
         assert (pending.status, pending.decided_by) == (ApprovalStatus.APPROVED, people[persona])
     else:
@@ -176,24 +210,29 @@ def test_only_an_eligible_approver_approves(
         assert response.json() == {"detail": "You cannot decide your own request."}
 
 
-@pytest.mark.parametrize(("persona", "expected"), [
-    ("ravi", 200), ("tom", 403), ("tess", 403), ("carla", 404), (None, 401),
-])
+@pytest.mark.parametrize(
+    ("persona", "expected"), [("ravi", 200), ("tom", 403), ("tess", 403), ("carla", 404), (None, 401)]
+)
 def test_only_an_eligible_approver_requests_changes(
     people: dict[str, User], pending: ApprovalRequest, persona: str | None, expected: int
 ) -> None:
     steps = ["Test with a new Outlook profile", "Check the outbound spam policy"]
 
     response = client(people.get(persona or "")).post(
-        f"/api/approvals/{pending.pk}/request-changes/", {"steps": steps, "notes": "Rule out the client."},
-        format="json")
+        f"/api/approvals/{pending.pk}/request-changes/",
+        {"steps": steps, "notes": "Rule out the client."},
+        format="json",
+    )
 
     assert response.status_code == expected
     pending.refresh_from_db()
     if expected == 200:
         assert (response.json()["status"], response.json()["suggested_steps"]) == ("changes_requested", steps)
         assert (pending.status, pending.suggested_steps, pending.decision_notes) == (
-            ApprovalStatus.CHANGES_REQUESTED, steps, "Rule out the client.")
+            ApprovalStatus.CHANGES_REQUESTED,
+            steps,
+            "Rule out the client.",
+        )
     else:
         assert pending.status == ApprovalStatus.PENDING
 
@@ -208,24 +247,33 @@ def test_a_decision_without_notes_or_steps_is_409_with_what_is_missing(
     nothing = api.post(f"/api/approvals/{pending.pk}/request-changes/", {}, format="json")
 
     assert no_notes.status_code == 409
-    assert no_notes.json() == {"detail": "Approval refused",
-                               "missing": ["approval notes (what was reviewed and why it may go ahead)"]}
+    assert no_notes.json() == {
+        "detail": "Approval refused",
+        "missing": ["approval notes (what was reviewed and why it may go ahead)"],
+    }
     assert no_steps.status_code == nothing.status_code == 409
-    assert no_steps.json() == {"detail": "Request for changes refused",
-                               "missing": ["the additional troubleshooting steps to perform"]}
+    assert no_steps.json() == {
+        "detail": "Request for changes refused",
+        "missing": ["the additional troubleshooting steps to perform"],
+    }
     pending.refresh_from_db()
     assert pending.status == ApprovalStatus.PENDING
 
 
-@pytest.mark.parametrize(("data", "field"), [
-    ({"steps": "Test with a new profile"}, "steps"),
-    ({"steps": [{"text": "x"}]}, "steps"),
-    ({"steps": ["x"], "notes": ["y"]}, "notes"),
-])
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"steps": "Test with a new profile"}, "steps"),
+        ({"steps": [{"text": "x"}]}, "steps"),
+        ({"steps": ["x"], "notes": ["y"]}, "notes"),
+    ],
+)
 def test_unreadable_decisions_are_400(
     people: dict[str, User], pending: ApprovalRequest, data: dict[str, Any], field: str
 ) -> None:
-    response = client(people["ravi"]).post(f"/api/approvals/{pending.pk}/request-changes/", data, format="json")
+    response = client(people["ravi"]).post(
+        f"/api/approvals/{pending.pk}/request-changes/", data, format="json"
+    )
 
     assert response.status_code == 400
     assert list(response.json()["errors"]) == [field]
@@ -233,10 +281,13 @@ def test_unreadable_decisions_are_400(
     assert pending.status == ApprovalStatus.PENDING
 
 
-def test_a_decided_or_cancelled_request_is_409(people: dict[str, User], pending: ApprovalRequest,
-                                              tier1: Team) -> None:
+def test_a_decided_or_cancelled_request_is_409(
+    people: dict[str, User], pending: ApprovalRequest, tier1: Team
+) -> None:
     api = client(people["ravi"])
-    assert api.post(f"/api/approvals/{pending.pk}/approve/", {"notes": "Go."}, format="json").status_code == 200
+    assert (
+        api.post(f"/api/approvals/{pending.pk}/approve/", {"notes": "Go."}, format="json").status_code == 200
+    )
     cancelled = file_request(people, tier1, reference="ED-000002")
     approval_cancel(request=cancelled, reason="Hand-off withdrawn.")
 
@@ -245,12 +296,15 @@ def test_a_decided_or_cancelled_request_is_409(people: dict[str, User], pending:
 
     assert (again.status_code, again.json()["missing"]) == (409, ["a pending request (this one is approved)"])
     assert (on_cancelled.status_code, on_cancelled.json()["missing"]) == (
-        409, ["a pending request (this one is cancelled)"])
+        409,
+        ["a pending request (this one is cancelled)"],
+    )
     assert on_cancelled.json()["detail"] == "Approval refused"
 
 
-def test_a_follow_up_request_links_both_ways(people: dict[str, User], pending: ApprovalRequest,
-                                             tier2: Team) -> None:
+def test_a_follow_up_request_links_both_ways(
+    people: dict[str, User], pending: ApprovalRequest, tier2: Team
+) -> None:
     api = client(people["ravi"])
     api.post(f"/api/approvals/{pending.pk}/request-changes/", {"steps": ["Profile test"]}, format="json")
     pending.refresh_from_db()

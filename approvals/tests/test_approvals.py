@@ -48,8 +48,13 @@ class Recorder:
 
     def on_decided(self, request: ApprovalRequest) -> None:
         # Inside the decision's transaction: the row already has its new status.
-        self.decided.append((request.pk, request.status,
-                             ApprovalRequest.objects.filter(pk=request.pk, status=request.status).exists()))
+        self.decided.append(
+            (
+                request.pk,
+                request.status,
+                ApprovalRequest.objects.filter(pk=request.pk, status=request.status).exists(),
+            )
+        )
 
     def before_approve(self, request: ApprovalRequest) -> list[str]:
         return list(self.still_missing)
@@ -84,9 +89,15 @@ def subject(db) -> Team:
 
 def file(subject: Team, people: dict[str, User], **kwargs) -> ApprovalRequest:
     values = {
-        "subject": subject, "title": "Send an engineer on site", "reference": "T-1", "link": "/desk/tickets/1/",
-        "approvers": [people["lead"], people["boss"]], "overdue_recipients": [people["boss"]],
-        "requested_by": people["eng"], "calendar": office_calendar(), "decision_seconds": 240 * 60,
+        "subject": subject,
+        "title": "Send an engineer on site",
+        "reference": "T-1",
+        "link": "/desk/tickets/1/",
+        "approvers": [people["lead"], people["boss"]],
+        "overdue_recipients": [people["boss"]],
+        "requested_by": people["eng"],
+        "calendar": office_calendar(),
+        "decision_seconds": 240 * 60,
         "package": [{"title": "Why", "items": [{"text": "Remote steps failed"}]}],
     }
     values.update(kwargs)
@@ -94,8 +105,11 @@ def file(subject: Team, people: dict[str, User], **kwargs) -> ApprovalRequest:
 
 
 def notified(kind: str, request: ApprovalRequest) -> set[str]:
-    return set(Notification.objects.filter(kind=kind, dedup_key__startswith=f"approval:{request.pk}:")
-               .values_list("recipient__username", flat=True))
+    return set(
+        Notification.objects.filter(kind=kind, dedup_key__startswith=f"approval:{request.pk}:").values_list(
+            "recipient__username", flat=True
+        )
+    )
 
 
 def decision_clock(request: ApprovalRequest) -> Clock:
@@ -118,7 +132,11 @@ def test_filing_needs_an_eligible_approver_other_than_the_requester(
     with time_machine.travel(at(23, 15), tick=False):
         request = file(subject, people, approvers=[people["lead"], people["eng"], people["boss"]])
     assert {u.username for u in request.approvers.all()} == {"boss"}  # the inactive and the requester dropped
-    assert (request.status, request.subject, request.requested_at) == (ApprovalStatus.PENDING, subject, at(23, 15))
+    assert (request.status, request.subject, request.requested_at) == (
+        ApprovalStatus.PENDING,
+        subject,
+        at(23, 15),
+    )
     assert notified("approvals.requested", request) == {"boss"}
 
 
@@ -166,7 +184,11 @@ def test_who_may_decide_and_what_each_decision_needs(
         approval_approve(request=request, actor=people["lead"], notes="  Remote options exhausted.  ")
     request.refresh_from_db()
     assert (request.status, request.decided_by, request.decided_at, request.decision_notes) == (
-        ApprovalStatus.APPROVED, people["lead"], at(23, 16), "Remote options exhausted.")
+        ApprovalStatus.APPROVED,
+        people["lead"],
+        at(23, 16),
+        "Remote options exhausted.",
+    )
     assert subject_app.decided == [(request.pk, ApprovalStatus.APPROVED, True)]
     assert decision_clock(request).state == ClockState.STOPPED
 
@@ -184,11 +206,19 @@ def test_request_changes_keeps_the_steps_and_notes(
     subject: Team, people: dict[str, User], subject_app: Recorder
 ) -> None:
     request = file(subject, people)
-    approval_request_changes(request=request, actor=people["boss"], notes="Not yet.",
-                             steps=[" Check the cabling ", "", "Swap the power supply"])
+    approval_request_changes(
+        request=request,
+        actor=people["boss"],
+        notes="Not yet.",
+        steps=[" Check the cabling ", "", "Swap the power supply"],
+    )
     request.refresh_from_db()
     assert (request.status, request.suggested_steps, request.decision_notes, request.decided_by) == (
-        ApprovalStatus.CHANGES_REQUESTED, ["Check the cabling", "Swap the power supply"], "Not yet.", people["boss"])
+        ApprovalStatus.CHANGES_REQUESTED,
+        ["Check the cabling", "Swap the power supply"],
+        "Not yet.",
+        people["boss"],
+    )
     assert subject_app.decided == [(request.pk, ApprovalStatus.CHANGES_REQUESTED, True)]
 
 
@@ -199,8 +229,10 @@ def test_the_subjects_check_can_refuse_an_approval(
     subject_app.still_missing = ["Tier 2 troubleshooting: steps performed, with their outcome"]
     with pytest.raises(Refused) as refused:
         approval_approve(request=request, actor=people["lead"], notes="")
-    assert refused.value.missing == ["approval notes (what was reviewed and why it may go ahead)",
-                                     "Tier 2 troubleshooting: steps performed, with their outcome"]
+    assert refused.value.missing == [
+        "approval notes (what was reviewed and why it may go ahead)",
+        "Tier 2 troubleshooting: steps performed, with their outcome",
+    ]
     with pytest.raises(Refused) as refused:
         approval_approve(request=request, actor=people["lead"], notes="Fine by me")
     assert refused.value.missing == ["Tier 2 troubleshooting: steps performed, with their outcome"]
@@ -238,8 +270,10 @@ def test_reminder_then_overdue_at_business_instants_then_nothing_once_decided(
     with time_machine.travel(at(24, 12), tick=False):
         sweep_due_deadlines()
     assert Notification.objects.filter(kind__in=["approvals.reminder", "approvals.overdue"]).count() == len(
-        {(n.recipient_id, n.kind, n.channel) for n in Notification.objects.filter(
-            kind__in=["approvals.reminder", "approvals.overdue"])}
+        {
+            (n.recipient_id, n.kind, n.channel)
+            for n in Notification.objects.filter(kind__in=["approvals.reminder", "approvals.overdue"])
+        }
     ), "each notice once per recipient and channel"
 
     # Without overdue recipients the approvers hear it; a request decided in time hears nothing.
@@ -262,7 +296,11 @@ def test_cancel_a_pending_request(subject: Team, people: dict[str, User], subjec
         approval_cancel(request=request, reason="The ticket was cancelled.")
     request.refresh_from_db()
     assert (request.status, request.cancel_reason, request.decided_at, request.decided_by) == (
-        ApprovalStatus.CANCELLED, "The ticket was cancelled.", at(23, 15, 30), None)
+        ApprovalStatus.CANCELLED,
+        "The ticket was cancelled.",
+        at(23, 15, 30),
+        None,
+    )
     assert subject_app.decided == [(request.pk, ApprovalStatus.CANCELLED, True)]
     assert decision_clock(request).state == ClockState.STOPPED
     with pytest.raises(Refused) as refused:

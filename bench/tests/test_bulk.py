@@ -32,14 +32,32 @@ from tickets.services.steps import ticket_add_step
 pytestmark = pytest.mark.django_db
 
 # Every kind the bulk loader writes (and none other): its tickets have no clocks and no ladder.
-BULK_KINDS = {"created", "triage", "start", "step", "comment", "await_customer", "customer_replied",
-              "resolve", "reopen", "confirm_resolution", "cancel"}
+BULK_KINDS = {
+    "created",
+    "triage",
+    "start",
+    "step",
+    "comment",
+    "await_customer",
+    "customer_replied",
+    "resolve",
+    "reopen",
+    "confirm_resolution",
+    "cancel",
+}
 
 
 def _shape(event: TimelineEvent) -> tuple[Any, ...]:
     details = tuple(sorted((key, type(value).__name__) for key, value in event.details.items()))
-    return (event.kind, event.source, event.target, details, event.is_public, bool(event.reason),
-            event.actor.is_agent)
+    return (
+        event.kind,
+        event.source,
+        event.target,
+        details,
+        event.is_public,
+        bool(event.reason),
+        event.actor.is_agent,
+    )
 
 
 class _Histories:
@@ -54,12 +72,19 @@ class _Histories:
     def open_ticket(self, channel: str) -> Ticket:
         spec, by_customer = self.spec, channel in (Channel.PORTAL, Channel.API)
         return ticket_create(
-            actor=self.carla if by_customer else self.erin, organisation=self.cast.orgs[0],
+            actor=self.carla if by_customer else self.erin,
+            organisation=self.cast.orgs[0],
             requester=self.carla,
-            summary=spec.summary, channel=channel, description=spec.description, symptoms=spec.symptoms,
-            replication_steps=spec.replication_steps, error_messages=spec.error_messages,
-            recent_changes=spec.recent_changes, business_impact=spec.business_impact,
-            workaround=spec.workaround, service=self.cast.services[spec.service],
+            summary=spec.summary,
+            channel=channel,
+            description=spec.description,
+            symptoms=spec.symptoms,
+            replication_steps=spec.replication_steps,
+            error_messages=spec.error_messages,
+            recent_changes=spec.recent_changes,
+            business_impact=spec.business_impact,
+            workaround=spec.workaround,
+            service=self.cast.services[spec.service],
             **({} if by_customer else self.staff_intake),
         )
 
@@ -70,15 +95,27 @@ class _Histories:
         return ticket
 
     def resolve(self, ticket: Ticket, fix_kind: str = FixKind.PERMANENT) -> None:
-        ticket_resolve(ticket=ticket, actor=self.erin, resolution_summary="Cache cleared.",
-                       root_cause="Stale cache after deployment.", fix_kind=fix_kind)
+        ticket_resolve(
+            ticket=ticket,
+            actor=self.erin,
+            resolution_summary="Cache cleared.",
+            root_cause="Stale cache after deployment.",
+            fix_kind=fix_kind,
+        )
 
     def open_with_work(self) -> Ticket:
         """Open: triaged, with a step (the ticket's team) and an internal note."""
         ticket = self.open_ticket(Channel.EMAIL)
         ticket_triage(ticket=ticket, actor=self.erin, **self.staff_intake)
-        ticket_add_step(ticket=ticket, actor=self.erin, kind=StepKind.BASIC_CHECK, action="Checked.",
-                        outcome="Service up.", is_public=False, state=StepState.DONE)
+        ticket_add_step(
+            ticket=ticket,
+            actor=self.erin,
+            kind=StepKind.BASIC_CHECK,
+            action="Checked.",
+            outcome="Service up.",
+            is_public=False,
+            state=StepState.DONE,
+        )
         ticket_comment(ticket=ticket, actor=self.erin, body="Looks like last month's.", is_internal=True)
         return ticket
 
@@ -86,8 +123,15 @@ class _Histories:
         """In progress, after a finished wait; then waiting on the customer."""
         erin, carla = self.erin, self.carla
         ticket = self.started(Channel.API)
-        ticket_add_step(ticket=ticket, actor=self.tom, kind=StepKind.LOG_ANALYSIS, action="Read the logs.",
-                        outcome="Errors found.", is_public=True, state=StepState.DONE)
+        ticket_add_step(
+            ticket=ticket,
+            actor=self.tom,
+            kind=StepKind.LOG_ANALYSIS,
+            action="Read the logs.",
+            outcome="Errors found.",
+            is_public=True,
+            state=StepState.DONE,
+        )
         ticket_comment(ticket=ticket, actor=erin, body="We are looking into it.")
         ticket_comment(ticket=ticket, actor=carla, body="It happened again.")
         ticket_await_customer(ticket=ticket, actor=erin, reason="Please send a screenshot.")
@@ -107,24 +151,30 @@ class _Histories:
     def closed_on_the_customers_behalf(self) -> Ticket:
         ticket = self.started(Channel.PHONE)
         self.resolve(ticket)
-        ticket_confirm_resolution(ticket=ticket, actor=self.erin, note="Customer confirmed by phone.",
-                                  channel=Channel.PHONE)
+        ticket_confirm_resolution(
+            ticket=ticket, actor=self.erin, note="Customer confirmed by phone.", channel=Channel.PHONE
+        )
         return ticket
 
     def cancelled(self, new: Ticket) -> list[Ticket]:
         """Cancelled while new, once triaged and while in progress: withdrawn, spam or a duplicate."""
         tickets = []
         for source in ("new", "open", "in_progress"):
-            for reason, note, duplicate_of in ((CancelReason.WITHDRAWN, "Withdrawn by the customer.", None),
-                                               (CancelReason.SPAM, "Not a support request.", None),
-                                               (CancelReason.DUPLICATE, "Duplicate of an existing ticket.",
-                                                new)):
-                ticket = self.started(Channel.PHONE) if source == "in_progress" else self.open_ticket(
-                    Channel.EMAIL)
+            for reason, note, duplicate_of in (
+                (CancelReason.WITHDRAWN, "Withdrawn by the customer.", None),
+                (CancelReason.SPAM, "Not a support request.", None),
+                (CancelReason.DUPLICATE, "Duplicate of an existing ticket.", new),
+            ):
+                ticket = (
+                    self.started(Channel.PHONE)
+                    if source == "in_progress"
+                    else self.open_ticket(Channel.EMAIL)
+                )
                 if source == "open":
                     ticket_triage(ticket=ticket, actor=self.erin, **self.staff_intake)
-                ticket_cancel(ticket=ticket, actor=self.erin, reason=reason, note=note,
-                              duplicate_of=duplicate_of)
+                ticket_cancel(
+                    ticket=ticket, actor=self.erin, reason=reason, note=note, duplicate_of=duplicate_of
+                )
                 tickets.append(ticket)
         return tickets
 
@@ -135,7 +185,8 @@ def _through_the_services(cast: Cast) -> list[Ticket]:
     # New, opened by the customer in the portal and by an engineer on the phone.
     new = play.open_ticket(Channel.PORTAL)
     return [
-        new, play.open_ticket(Channel.PHONE),
+        new,
+        play.open_ticket(Channel.PHONE),
         play.open_with_work(),
         play.waiting_after_a_finished_wait(),
         play.reopened_then_closed_by_the_customer(),

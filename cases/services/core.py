@@ -63,9 +63,11 @@ def engaged_on(ticket: Ticket) -> list[User]:
     """The people of the ticket's open escalation: its participants and escalation manager
     (they receive every update, seed 000; registered with tickets.participants)."""
     people: list[User] = []
-    for case in EscalationCase.objects.filter(ticket=ticket, status__in=OPEN_CASE_STATES).select_related(
-        "escalation_manager"
-    ).prefetch_related("participants__user"):
+    for case in (
+        EscalationCase.objects.filter(ticket=ticket, status__in=OPEN_CASE_STATES)
+        .select_related("escalation_manager")
+        .prefetch_related("participants__user")
+    ):
         if case.escalation_manager is not None:
             people.append(case.escalation_manager)
         people.extend(p.user for p in case.participants.all())
@@ -115,8 +117,11 @@ def require_manager(actor: User) -> None:
 def lock_case(case: EscalationCase) -> tuple[Ticket, EscalationCase]:
     """The ticket's lock (every ticket service takes it first), then the case's."""
     ticket = lock_ticket(case.ticket)
-    locked = EscalationCase.objects.select_for_update(of=("self",)).select_related(
-        "escalation_manager").get(pk=case.pk)
+    locked = (
+        EscalationCase.objects.select_for_update(of=("self",))
+        .select_related("escalation_manager")
+        .get(pk=case.pk)
+    )
     return ticket, locked
 
 
@@ -140,12 +145,24 @@ def case_audience(case: EscalationCase, ticket: Ticket) -> list[User]:
     return [u for u in people.values() if u.is_active]
 
 
-def tell_case_staff(case: EscalationCase, ticket: Ticket, *, kind: str, actor: User | None,
-                    context: dict[str, Any], extra: Iterable[User] = ()) -> None:
+def tell_case_staff(
+    case: EscalationCase,
+    ticket: Ticket,
+    *,
+    kind: str,
+    actor: User | None,
+    context: dict[str, Any],
+    extra: Iterable[User] = (),
+) -> None:
     """The case's staff audience hears of a step (console links; never the one who took it)."""
-    tell_staff(ticket=ticket, recipients=case_audience(case, ticket) + list(extra), actor=actor, kind=kind,
-               context={"case_id": case.pk, **case_context(case), **context},
-               dedup_key=f"case:{case.pk}:{kind}:{_next_serial(case)}")
+    tell_staff(
+        ticket=ticket,
+        recipients=case_audience(case, ticket) + list(extra),
+        actor=actor,
+        kind=kind,
+        context={"case_id": case.pk, **case_context(case), **context},
+        dedup_key=f"case:{case.pk}:{kind}:{_next_serial(case)}",
+    )
 
 
 def case_customers(case: EscalationCase, ticket: Ticket) -> list[User]:
@@ -159,19 +176,32 @@ def case_customers(case: EscalationCase, ticket: Ticket) -> list[User]:
     return list(people.values())
 
 
-def tell_case_customers(case: EscalationCase, ticket: Ticket, *, kind: str, actor: User | None,
-                        context: dict[str, Any]) -> None:
+def tell_case_customers(
+    case: EscalationCase, ticket: Ticket, *, kind: str, actor: User | None, context: dict[str, Any]
+) -> None:
     """Mail to the customers about their escalation: portal links, the engineer's signature,
     the ticket's thread. Only what is meant for them goes into the context."""
-    tell_customers(ticket=ticket, recipients=case_customers(case, ticket), actor=actor, kind=kind,
-                   context={"case_id": case.pk, **case_context(case),
-                            "escalation_url": links.absolute(links.portal_escalation_path(ticket.pk)), **context},
-                   dedup_key=f"case:{case.pk}:{kind}:{_next_serial(case)}")
+    tell_customers(
+        ticket=ticket,
+        recipients=case_customers(case, ticket),
+        actor=actor,
+        kind=kind,
+        context={
+            "case_id": case.pk,
+            **case_context(case),
+            "escalation_url": links.absolute(links.portal_escalation_path(ticket.pk)),
+            **context,
+        },
+        dedup_key=f"case:{case.pk}:{kind}:{_next_serial(case)}",
+    )
 
 
 def case_context(case: EscalationCase) -> dict[str, Any]:
     manager = case.escalation_manager
-    return {"manager": str(manager) if manager else "", "manager_contact": manager.contact_line if manager else ""}
+    return {
+        "manager": str(manager) if manager else "",
+        "manager_contact": manager.contact_line if manager else "",
+    }
 
 
 def _next_serial(case: EscalationCase) -> int:

@@ -21,7 +21,11 @@ from .core import UPDATE_CLOCK, escalation_managers
 
 def _report_calendar() -> BusinessCalendar | None:
     name = settings.DAILY_REPORT_CALENDAR
-    return BusinessCalendar.objects.filter(name=name).prefetch_related("windows", "holidays").first() if name else None
+    return (
+        BusinessCalendar.objects.filter(name=name).prefetch_related("windows", "holidays").first()
+        if name
+        else None
+    )
 
 
 def is_report_day(day: date) -> bool:
@@ -44,22 +48,28 @@ def report_rows(day: date) -> list[dict[str, Any]]:
     )
     cases = list(cases)
     update_clocks = {
-        c.object_id: c for c in clocks_of_cases([case.pk for case in cases]).filter(kind=UPDATE_CLOCK).exclude(state=ClockState.STOPPED)
+        c.object_id: c
+        for c in clocks_of_cases([case.pk for case in cases])
+        .filter(kind=UPDATE_CLOCK)
+        .exclude(state=ClockState.STOPPED)
     }
     breaches: dict[int, int] = {}
     for row in clocks_of_cases([case.pk for case in cases]).filter(breached_at__lt=end):
         breaches[row.object_id] = breaches.get(row.object_id, 0) + 1
     now = min(end, timezone.now())
-    return [{
-        "case": case,
-        "ticket": case.ticket,
-        "status": case.get_status_display(),
-        "level": case.get_level_display(),
-        "manager": case.escalation_manager,
-        "age_hours": int((now - case.requested_at).total_seconds() // 3600),
-        "next_update_due": update_clocks[case.pk].due_at if case.pk in update_clocks else None,
-        "breaches": breaches.get(case.pk, 0),
-    } for case in cases]
+    return [
+        {
+            "case": case,
+            "ticket": case.ticket,
+            "status": case.get_status_display(),
+            "level": case.get_level_display(),
+            "manager": case.escalation_manager,
+            "age_hours": int((now - case.requested_at).total_seconds() // 3600),
+            "next_update_due": update_clocks[case.pk].due_at if case.pk in update_clocks else None,
+            "breaches": breaches.get(case.pk, 0),
+        }
+        for case in cases
+    ]
 
 
 def daily_report_send(now: datetime | None = None) -> DailyReport | None:
@@ -74,19 +84,33 @@ def daily_report_send(now: datetime | None = None) -> DailyReport | None:
     recipients = escalation_managers()
     try:
         with transaction.atomic():
-            report = DailyReport.objects.create(day=day, open_cases=len(rows),
-                                                recipients=[u.username for u in recipients])
-            lines = [f"- {r['ticket'].reference} {r['ticket'].summary} ({r['ticket'].organisation}): "
-                     f"{r['status']}, {r['level']}, manager {r['manager'] or 'not assigned'}, open {r['age_hours']} h"
-                     + (f", next update {timezone.localtime(r['next_update_due']):%a %H:%M}"
-                        if r["next_update_due"] else "")
-                     for r in rows]
-            notify(recipients=recipients, kind="escalations.daily_report",
-                   context={"day": f"{day:%A %d %B %Y}", "count": len(rows),
-                            "message": f"{len(rows)} open escalation(s) on {day:%A %d %B %Y}:\n" + "\n".join(lines)
-                            if rows else f"No open escalations on {day:%A %d %B %Y}."},
-                   dedup_key=f"daily-report:{day.isoformat()}",
-                   link=links.console_escalation_report_path(day))
+            report = DailyReport.objects.create(
+                day=day, open_cases=len(rows), recipients=[u.username for u in recipients]
+            )
+            lines = [
+                f"- {r['ticket'].reference} {r['ticket'].summary} ({r['ticket'].organisation}): "
+                f"{r['status']}, {r['level']}, manager {r['manager'] or 'not assigned'}, open "
+                f"{r['age_hours']} h"
+                + (
+                    f", next update {timezone.localtime(r['next_update_due']):%a %H:%M}"
+                    if r["next_update_due"]
+                    else ""
+                )
+                for r in rows
+            ]
+            notify(
+                recipients=recipients,
+                kind="escalations.daily_report",
+                context={
+                    "day": f"{day:%A %d %B %Y}",
+                    "count": len(rows),
+                    "message": f"{len(rows)} open escalation(s) on {day:%A %d %B %Y}:\n" + "\n".join(lines)
+                    if rows
+                    else f"No open escalations on {day:%A %d %B %Y}.",
+                },
+                dedup_key=f"daily-report:{day.isoformat()}",
+                link=links.console_escalation_report_path(day),
+            )
     except IntegrityError:  # another worker sent it a moment ago
         return None
     return report

@@ -20,18 +20,34 @@ from .core import lock_case
 def add_participant(case: EscalationCase, ticket: Ticket, user: User, role: str, actor: User) -> bool:
     """`user` joins the case in `role` (once): the timeline says so and they are told."""
     participant, created = CaseParticipant.objects.get_or_create(
-        case=case, user=user, role=role, defaults={"engaged_by": actor})
+        case=case, user=user, role=role, defaults={"engaged_by": actor}
+    )
     if created:
-        record_event(ticket=ticket, kind="case_participant", actor=actor, target=role[:40],
-                     reason=f"{user} ({participant.get_role_display().lower()}) joined the escalation.",
-                     details={"case": case.pk, "user": user.pk, "role": role}, is_public=True)
-        tell_staff(ticket=ticket, recipients=[user], actor=actor, kind="escalations.case_engaged",
-                   context={"case_id": case.pk, "role": participant.get_role_display(),
-                            "engaged_by": str(actor), "level": case.get_level_display(),
-                            "message": f"{actor} engaged you as {participant.get_role_display().lower()} on the "
-                                       f"escalation of {ticket.reference} {ticket.summary}. You receive every "
-                                       f"update of the escalation."},
-                   dedup_key=f"case:{case.pk}:engaged:{user.pk}:{role}")
+        record_event(
+            ticket=ticket,
+            kind="case_participant",
+            actor=actor,
+            target=role[:40],
+            reason=f"{user} ({participant.get_role_display().lower()}) joined the escalation.",
+            details={"case": case.pk, "user": user.pk, "role": role},
+            is_public=True,
+        )
+        tell_staff(
+            ticket=ticket,
+            recipients=[user],
+            actor=actor,
+            kind="escalations.case_engaged",
+            context={
+                "case_id": case.pk,
+                "role": participant.get_role_display(),
+                "engaged_by": str(actor),
+                "level": case.get_level_display(),
+                "message": f"{actor} engaged you as {participant.get_role_display().lower()} on the "
+                f"escalation of {ticket.reference} {ticket.summary}. You receive every "
+                f"update of the escalation.",
+            },
+            dedup_key=f"case:{case.pk}:engaged:{user.pk}:{role}",
+        )
     return created
 
 

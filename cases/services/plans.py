@@ -14,14 +14,7 @@ from escalation_desk.domain import InvalidInput, Refused, not_one_of
 from escalation_desk.state import change_state
 from tickets.services.core import record_event
 
-from ..models import (
-    ActionItem,
-    CaseMeeting,
-    CommunicationMode,
-    EscalationCase,
-    MeetingKind,
-    ParticipantRole,
-)
+from ..models import ActionItem, CaseMeeting, CommunicationMode, EscalationCase, MeetingKind, ParticipantRole
 from .clocks import start_update_clock, stop_clock, was_late
 from .core import ACK_CLOCK, PlanItem, locked_case, require_manager, tell_case_customers, tell_case_staff
 from .participants import add_participant
@@ -33,9 +26,14 @@ def case_acknowledge(*, case: EscalationCase, actor: User) -> EscalationCase:
     late = False
 
     def not_possible(locked: EscalationCase) -> Refused:
-        return Refused("Acknowledgement refused", [
-            f"a case waiting to be acknowledged (this one is {locked.get_status_display().lower()}"
-            + (f", by {locked.escalation_manager}" if locked.escalation_manager else "") + ")"])
+        return Refused(
+            "Acknowledgement refused",
+            [
+                f"a case waiting to be acknowledged (this one is {locked.get_status_display().lower()}"
+                + (f", by {locked.escalation_manager}" if locked.escalation_manager else "")
+                + ")"
+            ],
+        )
 
     def stop_ack_clock(locked: EscalationCase) -> None:
         nonlocal late
@@ -43,28 +41,64 @@ def case_acknowledge(*, case: EscalationCase, actor: User) -> EscalationCase:
 
     def record(locked: EscalationCase, source: str) -> None:
         add_participant(locked, locked.ticket, actor, ParticipantRole.ESCALATION_MANAGER, actor)
-        record_event(ticket=locked.ticket, kind="case_acknowledged", actor=actor, source=source,
-                     target=locked.status, reason=f"{actor} is the escalation manager and your point of contact.",
-                     details={"case": locked.pk, "late": late}, is_public=True)
+        record_event(
+            ticket=locked.ticket,
+            kind="case_acknowledged",
+            actor=actor,
+            source=source,
+            target=locked.status,
+            reason=f"{actor} is the escalation manager and your point of contact.",
+            details={"case": locked.pk, "late": late},
+            is_public=True,
+        )
 
     def tell(locked: EscalationCase) -> None:
         ticket = locked.ticket
-        tell_case_staff(locked, ticket, kind="escalations.case_acknowledged", actor=actor,
-                        context={"late": late, "message": f"{actor} ({actor.contact_line}) is now the escalation "
-                                                          f"manager for {ticket.reference}."})
-        tell_case_customers(locked, ticket, kind="escalations.customer_acknowledged", actor=actor,
-                            context={"message": f"{actor} is now the escalation manager for {ticket.reference} "
-                                                f"and your point of contact: {actor.contact_line}."})
+        tell_case_staff(
+            locked,
+            ticket,
+            kind="escalations.case_acknowledged",
+            actor=actor,
+            context={
+                "late": late,
+                "message": f"{actor} ({actor.contact_line}) is now the escalation "
+                f"manager for {ticket.reference}.",
+            },
+        )
+        tell_case_customers(
+            locked,
+            ticket,
+            kind="escalations.customer_acknowledged",
+            actor=actor,
+            context={
+                "message": f"{actor} is now the escalation manager for {ticket.reference} "
+                f"and your point of contact: {actor.contact_line}."
+            },
+        )
 
-    locked = change_state(case, "acknowledge", actor=actor, lock=locked_case, label="Acknowledgement",
-                          not_possible=not_possible, prepare=stop_ack_clock, arguments={"manager_id": actor.pk},
-                          record=record, then=tell)
+    locked = change_state(
+        case,
+        "acknowledge",
+        actor=actor,
+        lock=locked_case,
+        label="Acknowledgement",
+        not_possible=not_possible,
+        prepare=stop_ack_clock,
+        arguments={"manager_id": actor.pk},
+        record=record,
+        then=tell,
+    )
     case.refresh_from_db()
     return locked
 
 
-def plan_missing(plan: list[PlanItem], mode: str, update_every_minutes: int | None, required_attendees: str,
-                 first_call_at: datetime | None) -> list[str]:
+def plan_missing(
+    plan: list[PlanItem],
+    mode: str,
+    update_every_minutes: int | None,
+    required_attendees: str,
+    first_call_at: datetime | None,
+) -> list[str]:
     """What agreeing the plans still needs, in words."""
     missing = []
     if not plan:
@@ -101,55 +135,101 @@ def case_activate(
         raise Refused("Activating the escalation refused", missing)
 
     def not_possible(locked: EscalationCase) -> Refused:
-        return Refused("Activating the escalation refused", [
-            f"an acknowledged case (this one is {locked.get_status_display().lower()})"])
+        return Refused(
+            "Activating the escalation refused",
+            [f"an acknowledged case (this one is {locked.get_status_display().lower()})"],
+        )
 
     def put_plans(locked: EscalationCase) -> None:
-        ActionItem.objects.bulk_create(ActionItem(case=locked, owner=i.owner, step=i.step.strip(),
-                                                  target_date=i.target_date) for i in plan)
+        ActionItem.objects.bulk_create(
+            ActionItem(case=locked, owner=i.owner, step=i.step.strip(), target_date=i.target_date)
+            for i in plan
+        )
         locked.communication_mode = mode
         locked.update_every_minutes = update_every_minutes
         locked.required_attendees = required_attendees.strip()
 
     def record(locked: EscalationCase, source: str) -> None:
         record_event(
-            ticket=locked.ticket, kind="case_active", actor=actor, source=source, target=locked.status,
-            reason=f"Action plan of {len(plan)} step(s); updates by {locked.get_communication_mode_display().lower()} "
-                   f"every {duration(locked.update_every_minutes or 0)}; first call "
-                   f"{timezone.localtime(first_call_at):%a %d %b %H:%M}.",
-            details={"case": locked.pk}, is_public=True,
+            ticket=locked.ticket,
+            kind="case_active",
+            actor=actor,
+            source=source,
+            target=locked.status,
+            reason=f"Action plan of {len(plan)} step(s); updates by "
+            f"{locked.get_communication_mode_display().lower()} "
+            f"every {duration(locked.update_every_minutes or 0)}; first call "
+            f"{timezone.localtime(first_call_at):%a %d %b %H:%M}.",
+            details={"case": locked.pk},
+            is_public=True,
         )
 
     def then(locked: EscalationCase) -> None:
-        CaseMeeting.objects.create(case=locked, kind=MeetingKind.CONFERENCE_CALL, scheduled_for=first_call_at,
-                                   attendees=first_call_attendees.strip() or required_attendees.strip(),
-                                   recorded_by=actor)
+        CaseMeeting.objects.create(
+            case=locked,
+            kind=MeetingKind.CONFERENCE_CALL,
+            scheduled_for=first_call_at,
+            attendees=first_call_attendees.strip() or required_attendees.strip(),
+            recorded_by=actor,
+        )
         start_update_clock(locked, locked.ticket)
         _tell_plan_agreed(locked, plan, first_call_at, actor=actor)
 
-    locked = change_state(case, "activate", actor=actor, lock=locked_case, label="Activating the escalation",
-                          not_possible=not_possible, prepare=put_plans, record=record, then=then)
+    locked = change_state(
+        case,
+        "activate",
+        actor=actor,
+        lock=locked_case,
+        label="Activating the escalation",
+        not_possible=not_possible,
+        prepare=put_plans,
+        record=record,
+        then=then,
+    )
     case.refresh_from_db()
     return locked
 
 
-def _tell_plan_agreed(case: EscalationCase, plan: list[PlanItem], first_call_at: datetime | None, *,
-                      actor: User) -> None:
+def _tell_plan_agreed(
+    case: EscalationCase, plan: list[PlanItem], first_call_at: datetime | None, *, actor: User
+) -> None:
     """The participants and the customers hear of the agreed plans and the first call."""
     ticket = case.ticket
     first_call = f"{timezone.localtime(first_call_at):%a %d %b %Y %H:%M}"
-    steps = [{"step": i.step.strip(), "owner": str(i.owner), "target_date": f"{i.target_date:%a %d %b %Y}"}
-             for i in plan]
+    steps = [
+        {"step": i.step.strip(), "owner": str(i.owner), "target_date": f"{i.target_date:%a %d %b %Y}"}
+        for i in plan
+    ]
     plan_context: dict[str, Any] = {
-        "mode": case.get_communication_mode_display().lower(), "every": duration(case.update_every_minutes or 0),
-        "attendees": case.required_attendees, "first_call": first_call, "steps": steps}
-    tell_case_staff(case, ticket, kind="escalations.case_plan_agreed", actor=actor, context={
-        **plan_context, "message": f"The action plan and communication plan for {ticket.reference} are "
-                                   f"agreed; first conference call {first_call}."})
-    tell_case_customers(case, ticket, kind="escalations.customer_plan_agreed", actor=actor, context={
-        **plan_context, "message": f"We agreed with you an action plan of {len(steps)} step(s) and how we keep "
-                                   f"you informed: by {plan_context['mode']} every {plan_context['every']}. "
-                                   f"The first conference call is on {first_call}."})
+        "mode": case.get_communication_mode_display().lower(),
+        "every": duration(case.update_every_minutes or 0),
+        "attendees": case.required_attendees,
+        "first_call": first_call,
+        "steps": steps,
+    }
+    tell_case_staff(
+        case,
+        ticket,
+        kind="escalations.case_plan_agreed",
+        actor=actor,
+        context={
+            **plan_context,
+            "message": f"The action plan and communication plan for {ticket.reference} are "
+            f"agreed; first conference call {first_call}.",
+        },
+    )
+    tell_case_customers(
+        case,
+        ticket,
+        kind="escalations.customer_plan_agreed",
+        actor=actor,
+        context={
+            **plan_context,
+            "message": f"We agreed with you an action plan of {len(steps)} step(s) and how we keep "
+            f"you informed: by {plan_context['mode']} every {plan_context['every']}. "
+            f"The first conference call is on {first_call}.",
+        },
+    )
 
 
 def duration(minutes: int) -> str:

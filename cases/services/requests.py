@@ -67,28 +67,42 @@ def case_request(
         raise PermissionDenied("You may not escalate this request.")
     by_customer = ticket_permissions.is_customer_of(ticket, actor)
     _check_choices(reason=reason, level=level, channel=channel, review_to_complete=review_to_complete)
-    channel = _complete_request(ticket, by_customer=by_customer, reason=reason, reason_detail=reason_detail,
-                                review=review, channel=channel, review_to_complete=review_to_complete)
+    channel = _complete_request(
+        ticket,
+        by_customer=by_customer,
+        reason=reason,
+        reason_detail=reason_detail,
+        review=review,
+        channel=channel,
+        review_to_complete=review_to_complete,
+    )
     fields = _request_fields(reason, reason_detail, level, review, review_to_complete)
     with transaction.atomic():
         locked = lock_ticket(ticket)
         if locked.status not in ESCALATABLE:
-            raise Refused(REFUSED, [
-                f"a request that is still open or just resolved (this one is {locked.get_status_display().lower()}); "
-                "open a new request instead"])
+            raise Refused(
+                REFUSED,
+                [
+                    "a request that is still open or just resolved (this one is "
+                    f"{locked.get_status_display().lower()}); "
+                    "open a new request instead"
+                ],
+            )
         requester = actor if by_customer else locked.requester
         case, created, repeated = _case_to_request_on(locked, requester, fields)
         if repeated:
             return case  # the same request again (a second click): nothing new
         corrected = _correct_statement(locked, actor, review)
-        request = CaseRequest.objects.create(case=case, requested_by=requester, recorded_by=actor,
-                                             channel=channel, **fields)
+        request = CaseRequest.objects.create(
+            case=case, requested_by=requester, recorded_by=actor, channel=channel, **fields
+        )
         _raise_level(case, level)
         _record_request(case, locked, request, actor=actor, created=created, by_customer=by_customer)
         if created:
             start_ack_clock(case, locked)
-        _tell_escalation_managers(case, locked, request, actor=actor, by_customer=by_customer, created=created,
-                                  corrected=corrected)
+        _tell_escalation_managers(
+            case, locked, request, actor=actor, by_customer=by_customer, created=created, corrected=corrected
+        )
         engage_requested(case, locked, level, actor)
     return case
 
@@ -106,17 +120,37 @@ def _check_choices(*, reason: str, level: str, channel: str, review_to_complete:
     if errors:
         raise InvalidInput(errors)
     if review_to_complete and channel != Channel.EMAIL:
-        raise InvalidInput({"review_to_complete": ["Only a request that came in by e-mail may leave the review "
-                                                   "to be completed."]})
+        raise InvalidInput(
+            {
+                "review_to_complete": [
+                    "Only a request that came in by e-mail may leave the review to be completed."
+                ]
+            }
+        )
 
 
-def _complete_request(ticket: Ticket, *, by_customer: bool, reason: str, reason_detail: str, review: Review,
-                      channel: str, review_to_complete: bool) -> str:
+def _complete_request(
+    ticket: Ticket,
+    *,
+    by_customer: bool,
+    reason: str,
+    reason_detail: str,
+    review: Review,
+    channel: str,
+    review_to_complete: bool,
+) -> str:
     """Refuse a request that lacks what it needs (all of it listed); returns the channel it came by."""
-    missing = (reason_missing(reason, reason_detail) if review_to_complete
-               else review_missing(ticket, reason, reason_detail, review))
+    missing = (
+        reason_missing(reason, reason_detail)
+        if review_to_complete
+        else review_missing(ticket, reason, reason_detail, review)
+    )
     if by_customer:
-        allowed = (Channel.PORTAL, Channel.API, Channel.EMAIL) if review_to_complete else (Channel.PORTAL, Channel.API)
+        allowed = (
+            (Channel.PORTAL, Channel.API, Channel.EMAIL)
+            if review_to_complete
+            else (Channel.PORTAL, Channel.API)
+        )
         channel = channel if channel in allowed else Channel.PORTAL
     elif channel not in (Channel.PHONE, Channel.EMAIL):
         missing.append("how the customer asked (phone or e-mail)")
@@ -125,31 +159,42 @@ def _complete_request(ticket: Ticket, *, by_customer: bool, reason: str, reason_
     return channel
 
 
-def _request_fields(reason: str, reason_detail: str, level: str, review: Review,
-                    review_to_complete: bool) -> dict[str, Any]:
-    return {"reason": reason, "reason_detail": reason_detail.strip(), "level": level,
-            "problem_statement_correct": bool(review.problem_statement_correct),
-            "corrected_problem_statement": review.corrected_problem_statement.strip(),
-            "business_impact": review.business_impact.strip(),
-            "workaround_impractical_because": review.workaround_impractical_because.strip(),
-            "critical_milestone": review.critical_milestone, "review_to_complete": review_to_complete}
+def _request_fields(
+    reason: str, reason_detail: str, level: str, review: Review, review_to_complete: bool
+) -> dict[str, Any]:
+    return {
+        "reason": reason,
+        "reason_detail": reason_detail.strip(),
+        "level": level,
+        "problem_statement_correct": bool(review.problem_statement_correct),
+        "corrected_problem_statement": review.corrected_problem_statement.strip(),
+        "business_impact": review.business_impact.strip(),
+        "workaround_impractical_because": review.workaround_impractical_because.strip(),
+        "critical_milestone": review.critical_milestone,
+        "review_to_complete": review_to_complete,
+    }
 
 
-def _case_to_request_on(ticket: Ticket, requester: User,
-                        fields: dict[str, Any]) -> tuple[EscalationCase, bool, bool]:
+def _case_to_request_on(
+    ticket: Ticket, requester: User, fields: dict[str, Any]
+) -> tuple[EscalationCase, bool, bool]:
     """The open case the request adds to, else a new one; whether it is new, and whether the
     requester's last request on the open case is this same one."""
     case = open_case(ticket)
     if case is not None:
         last = case.requests.order_by("-pk").first()
-        if last is not None and last.requested_by_id == requester.pk and all(
-            getattr(last, name) == value for name, value in fields.items()
+        if (
+            last is not None
+            and last.requested_by_id == requester.pk
+            and all(getattr(last, name) == value for name, value in fields.items())
         ):
             return case, False, True
         return case, False, False
     try:
         with transaction.atomic():
-            case = EscalationCase.objects.create(ticket=ticket, reason=fields["reason"], level=fields["level"])
+            case = EscalationCase.objects.create(
+                ticket=ticket, reason=fields["reason"], level=fields["level"]
+            )
     except IntegrityError:  # pragma: no cover - the ticket lock serialises requests
         raise Refused(REFUSED, ["a moment: another request is being filed"]) from None
     return case, True, False
@@ -161,32 +206,65 @@ def _raise_level(case: EscalationCase, level: str) -> None:
         case.save(update_fields=["level"])
 
 
-def _record_request(case: EscalationCase, ticket: Ticket, request: CaseRequest, *, actor: User, created: bool,
-                    by_customer: bool) -> None:
+def _record_request(
+    case: EscalationCase,
+    ticket: Ticket,
+    request: CaseRequest,
+    *,
+    actor: User,
+    created: bool,
+    by_customer: bool,
+) -> None:
     record_event(
-        ticket=ticket, kind="case_requested" if created else "case_request_added", actor=actor,
-        target=case.status, reason=f"{request.get_reason_display()}: {request.get_level_display()} requested"
+        ticket=ticket,
+        kind="case_requested" if created else "case_request_added",
+        actor=actor,
+        target=case.status,
+        reason=f"{request.get_reason_display()}: {request.get_level_display()} requested"
         + (f" — {request.reason_detail}" if request.reason_detail else ""),
-        details={"case": case.pk, "request": request.pk, "level": request.level, "reason": request.reason,
-                 "channel": request.channel, "on_behalf_of": request.requested_by_id if not by_customer else None},
+        details={
+            "case": case.pk,
+            "request": request.pk,
+            "level": request.level,
+            "reason": request.reason,
+            "channel": request.channel,
+            "on_behalf_of": request.requested_by_id if not by_customer else None,
+        },
         is_public=True,
     )
 
 
-def _tell_escalation_managers(case: EscalationCase, ticket: Ticket, request: CaseRequest, *, actor: User,
-                              by_customer: bool, created: bool, corrected: list[str]) -> None:
+def _tell_escalation_managers(
+    case: EscalationCase,
+    ticket: Ticket,
+    request: CaseRequest,
+    *,
+    actor: User,
+    by_customer: bool,
+    created: bool,
+    corrected: list[str],
+) -> None:
     requester = request.requested_by
     tell_staff(
-        ticket=ticket, actor=actor,
+        ticket=ticket,
+        actor=actor,
         recipients=escalation_managers() + ([case.escalation_manager] if case.escalation_manager else []),
         kind="escalations.case_requested",
-        context={"case_id": case.pk, "organisation": str(ticket.organisation), "requested_by": str(requester),
-                 "recorded_by": "" if by_customer else str(actor), "channel": request.channel,
-                 "level": request.get_level_display(), "reason": request.get_reason_display(),
-                 "reason_detail": request.reason_detail, "business_impact": request.business_impact,
-                 "corrected": corrected, "added": not created,
-                 "message": f"{ticket.organisation} asks to escalate {ticket.reference} {ticket.summary}: "
-                            f"{request.get_reason_display()}; {request.get_level_display()} requested."},
+        context={
+            "case_id": case.pk,
+            "organisation": str(ticket.organisation),
+            "requested_by": str(requester),
+            "recorded_by": "" if by_customer else str(actor),
+            "channel": request.channel,
+            "level": request.get_level_display(),
+            "reason": request.get_reason_display(),
+            "reason_detail": request.reason_detail,
+            "business_impact": request.business_impact,
+            "corrected": corrected,
+            "added": not created,
+            "message": f"{ticket.organisation} asks to escalate {ticket.reference} {ticket.summary}: "
+            f"{request.get_reason_display()}; {request.get_level_display()} requested.",
+        },
         dedup_key=f"case-request:{request.pk}",
     )
 
@@ -207,6 +285,9 @@ def _correct_statement(ticket: Ticket, actor: User, review: Review) -> list[str]
     if not changes:
         return []
     ticket_correct_statement(ticket=ticket, actor=actor, why="Corrected while asking to escalate.", **changes)
-    words = {"description": "problem statement", "business_impact": "business impact",
-             "critical_milestone": "critical milestone"}
+    words = {
+        "description": "problem statement",
+        "business_impact": "business impact",
+        "critical_milestone": "critical milestone",
+    }
     return [words[field] for field in changes]

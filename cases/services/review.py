@@ -40,36 +40,62 @@ def leadership_missing(case: EscalationCase) -> list[str]:
 
 def case_brief(ticket: Ticket) -> str:
     """The case details for leadership, generated from the ticket's history (seed 000)."""
-    lines = [f"{ticket.reference} — {ticket.summary}",
-             f"Customer: {ticket.organisation}; priority {ticket.priority or '—'}; status "
-             f"{ticket.get_status_display().lower()}; opened {timezone.localtime(ticket.created_at):%d %b %Y}.",
-             "", "Intake"]
-    for field in ("description", "symptoms", "error_messages", "recent_changes", "business_impact", "workaround"):
+    lines = [
+        f"{ticket.reference} — {ticket.summary}",
+        f"Customer: {ticket.organisation}; priority {ticket.priority or '—'}; status "
+        f"{ticket.get_status_display().lower()}; opened {timezone.localtime(ticket.created_at):%d %b %Y}.",
+        "",
+        "Intake",
+    ]
+    for field in (
+        "description",
+        "symptoms",
+        "error_messages",
+        "recent_changes",
+        "business_impact",
+        "workaround",
+    ):
         value = getattr(ticket, field)
         if value:
             lines.append(f"- {ticket._meta.get_field(field).verbose_name.capitalize()}: {value}")
     steps = list(ticket.steps.select_related("engineer", "team").order_by("performed_at", "pk"))
     lines += ["", f"Troubleshooting ({len(steps)} step(s))"]
-    lines += [f"- {timezone.localtime(s.performed_at):%d %b %H:%M} {s.team or ''} {s.engineer}: "
-              f"{s.get_kind_display()} — {s.action} → {s.outcome or 'to do'}" for s in steps]
+    lines += [
+        f"- {timezone.localtime(s.performed_at):%d %b %H:%M} {s.team or ''} {s.engineer}: "
+        f"{s.get_kind_display()} — {s.action} → {s.outcome or 'to do'}"
+        for s in steps
+    ]
     handoffs = list(Handoff.objects.filter(ticket=ticket).select_related("from_tier", "to_tier", "approval"))
     lines += ["", "Hand-offs and approvals"]
-    lines += [f"- {timezone.localtime(h.requested_at):%d %b %H:%M} {h.from_tier} → {h.to_tier}: "
-              f"{h.get_status_display().lower()}" + (" (automatic)" if h.automatic else "")
-              + (f"; approval notes: {h.approval.decision_notes}" if h.approval and h.approval.decision_notes else "")
-              for h in handoffs] or ["- none"]
+    lines += [
+        f"- {timezone.localtime(h.requested_at):%d %b %H:%M} {h.from_tier} → {h.to_tier}: "
+        f"{h.get_status_display().lower()}"
+        + (" (automatic)" if h.automatic else "")
+        + (
+            f"; approval notes: {h.approval.decision_notes}"
+            if h.approval and h.approval.decision_notes
+            else ""
+        )
+        for h in handoffs
+    ] or ["- none"]
     stint = current_stint(ticket)
     if stint is not None:
         lines.append(f"Now in {stint.tier}.")
     lines += ["", "Escalation"]
-    for case in EscalationCase.objects.filter(ticket=ticket).prefetch_related("requests", "updates",
-                                                                                 "participants__user"):
+    for case in EscalationCase.objects.filter(ticket=ticket).prefetch_related(
+        "requests", "updates", "participants__user"
+    ):
         for r in case.requests.all():
-            lines.append(f"- {timezone.localtime(r.requested_at):%d %b %H:%M} {r.get_reason_display()}: "
-                         f"{r.get_level_display()} requested ({r.channel}); impact: {r.business_impact}")
+            lines.append(
+                f"- {timezone.localtime(r.requested_at):%d %b %H:%M} {r.get_reason_display()}: "
+                f"{r.get_level_display()} requested ({r.channel}); impact: {r.business_impact}"
+            )
         lines += [f"- engaged: {p.user} ({p.get_role_display().lower()})" for p in case.participants.all()]
-        lines += [f"- update {timezone.localtime(u.given_at):%d %b %H:%M} ({u.get_mode_display().lower()}): "
-                  f"{u.summary}" for u in case.updates.all()]
+        lines += [
+            f"- update {timezone.localtime(u.given_at):%d %b %H:%M} ({u.get_mode_display().lower()}): "
+            f"{u.summary}"
+            for u in case.updates.all()
+        ]
     return "\n".join(lines)
 
 
@@ -79,8 +105,10 @@ def case_start_leadership_review(*, case: EscalationCase, actor: User) -> Escala
         raise PermissionDenied("You may not start a leadership review.")
 
     def not_possible(locked: EscalationCase) -> Refused:
-        return Refused("Leadership review refused", [
-            f"an active escalation (this one is {locked.get_status_display().lower()})"])
+        return Refused(
+            "Leadership review refused",
+            [f"an active escalation (this one is {locked.get_status_display().lower()})"],
+        )
 
     def put_brief(locked: EscalationCase) -> None:
         locked.brief = case_brief(locked.ticket)
@@ -89,12 +117,28 @@ def case_start_leadership_review(*, case: EscalationCase, actor: User) -> Escala
     def record(locked: EscalationCase, source: str) -> None:
         for person in leadership():
             add_participant(locked, locked.ticket, person, ParticipantRole.LEADERSHIP, actor)
-        record_event(ticket=locked.ticket, kind="case_leadership_review", actor=actor, source=source,
-                     target=locked.status, reason="Support leadership reviews the case.",
-                     details={"case": locked.pk}, is_public=True)
+        record_event(
+            ticket=locked.ticket,
+            kind="case_leadership_review",
+            actor=actor,
+            source=source,
+            target=locked.status,
+            reason="Support leadership reviews the case.",
+            details={"case": locked.pk},
+            is_public=True,
+        )
 
-    locked = change_state(case, "start_leadership_review", actor=actor, lock=locked_case, label="Leadership review",
-                          not_possible=not_possible, missing=leadership_missing, prepare=put_brief, record=record)
+    locked = change_state(
+        case,
+        "start_leadership_review",
+        actor=actor,
+        lock=locked_case,
+        label="Leadership review",
+        not_possible=not_possible,
+        missing=leadership_missing,
+        prepare=put_brief,
+        record=record,
+    )
     case.refresh_from_db()
     return locked
 
@@ -117,7 +161,9 @@ def case_edit_brief(*, case: EscalationCase, actor: User, brief: str, ready: boo
         ticket, locked = lock_case(case)
         role = brief_role(locked, ticket, actor)
         if role is None:
-            raise PermissionDenied("The assigned engineer, the team leader and the team manager prepare the brief.")
+            raise PermissionDenied(
+                "The assigned engineer, the team leader and the team manager prepare the brief."
+            )
         if locked.status != CaseStatus.LEADERSHIP_REVIEW:
             raise Refused("Editing the brief refused", ["a case under leadership review"])
         if not brief.strip():
@@ -125,30 +171,45 @@ def case_edit_brief(*, case: EscalationCase, actor: User, brief: str, ready: boo
         changed = brief.strip() != locked.brief
         locked.brief = brief.strip()
         if changed:  # everyone looks again at a changed brief
-            locked.brief_ready_engineer = locked.brief_ready_team_leader = locked.brief_ready_team_manager = None
+            locked.brief_ready_engineer = locked.brief_ready_team_leader = locked.brief_ready_team_manager = (
+                None
+            )
         if ready:
             setattr(locked, f"brief_ready_{role}", actor)
         locked.save()
-        record_event(ticket=ticket, kind="case_brief", actor=actor,
-                     reason=f"Case brief {'edited' if changed else 'reviewed'}"
-                            + (f" and marked ready by the {role.replace('_', ' ')}" if ready else "") + ".",
-                     details={"case": locked.pk, "ready": ready, "role": role})
+        record_event(
+            ticket=ticket,
+            kind="case_brief",
+            actor=actor,
+            reason=f"Case brief {'edited' if changed else 'reviewed'}"
+            + (f" and marked ready by the {role.replace('_', ' ')}" if ready else "")
+            + ".",
+            details={"case": locked.pk, "ready": ready, "role": role},
+        )
     case.refresh_from_db()
     return locked
 
 
 def brief_missing(case: EscalationCase) -> list[str]:
     missing = []
-    for role, label in (("engineer", "the engineer"), ("team_leader", "the team leader"),
-                        ("team_manager", "the team manager")):
+    for role, label in (
+        ("engineer", "the engineer"),
+        ("team_leader", "the team leader"),
+        ("team_manager", "the team manager"),
+    ):
         if getattr(case, f"brief_ready_{role}_id") is None:
             missing.append(f"the case brief marked ready by {label}")
     return missing
 
 
 def case_finish_leadership_review(
-    *, case: EscalationCase, actor: User, internal_review: str, meeting_at: datetime | None,
-    attendees: str, outcome: str,
+    *,
+    case: EscalationCase,
+    actor: User,
+    internal_review: str,
+    meeting_at: datetime | None,
+    attendees: str,
+    outcome: str,
 ) -> EscalationCase:
     """Leadership records its internal review and the stakeholder meeting, then the case goes on."""
     if not permissions.is_leadership(actor):
@@ -173,14 +234,35 @@ def case_finish_leadership_review(
         locked.internal_review = internal_review.strip()
 
     def record(locked: EscalationCase, source: str) -> None:
-        CaseMeeting.objects.create(case=locked, kind=MeetingKind.STAKEHOLDER_MEETING, scheduled_for=meeting_at,
-                                   attendees=attendees.strip(), outcome=outcome.strip(), recorded_by=actor)
-        record_event(ticket=locked.ticket, kind="case_leadership_done", actor=actor, source=source,
-                     target=locked.status, reason=f"Stakeholder meeting: {outcome.strip()}",
-                     details={"case": locked.pk}, is_public=True)
+        CaseMeeting.objects.create(
+            case=locked,
+            kind=MeetingKind.STAKEHOLDER_MEETING,
+            scheduled_for=meeting_at,
+            attendees=attendees.strip(),
+            outcome=outcome.strip(),
+            recorded_by=actor,
+        )
+        record_event(
+            ticket=locked.ticket,
+            kind="case_leadership_done",
+            actor=actor,
+            source=source,
+            target=locked.status,
+            reason=f"Stakeholder meeting: {outcome.strip()}",
+            details={"case": locked.pk},
+            is_public=True,
+        )
 
-    locked = change_state(case, "finish_leadership_review", actor=actor, lock=locked_case,
-                          label="Recording the review", not_possible=not_possible, prepare=put_review,
-                          missing=missing, record=record)
+    locked = change_state(
+        case,
+        "finish_leadership_review",
+        actor=actor,
+        lock=locked_case,
+        label="Recording the review",
+        not_possible=not_possible,
+        prepare=put_review,
+        missing=missing,
+        record=record,
+    )
     case.refresh_from_db()
     return locked

@@ -19,8 +19,9 @@ from .clocks import on_case_clock, start_update_clock, stop_clock, was_late
 from .core import UPDATE_CLOCK, UPDATING, lock_case, require_manager, tell_case_customers, tell_case_staff
 
 
-def case_log_update(*, case: EscalationCase, actor: User, mode: str, summary: str,
-                    attendees: str = "") -> CaseUpdate:
+def case_log_update(
+    *, case: EscalationCase, actor: User, mode: str, summary: str, attendees: str = ""
+) -> CaseUpdate:
     """An update given to the customer against the plan; the next one is due a period later."""
     require_manager(actor)
     if mode not in CommunicationMode.values:
@@ -30,56 +31,106 @@ def case_log_update(*, case: EscalationCase, actor: User, mode: str, summary: st
     with transaction.atomic():
         ticket, locked = lock_case(case)
         if locked.status not in UPDATING:
-            raise Refused("Logging the update refused", [
-                f"an active escalation (this one is {locked.get_status_display().lower()})"])
+            raise Refused(
+                "Logging the update refused",
+                [f"an active escalation (this one is {locked.get_status_display().lower()})"],
+            )
         clock = stop_clock(locked, UPDATE_CLOCK)
         late = was_late(clock)
         if late and clock is not None and clock.breached_at is None:
             # Missed before the sweep saw it: the manager still hears of the missed update.
             on_case_clock(clock, warning=False)
-        update = CaseUpdate.objects.create(case=locked, mode=mode, summary=summary.strip(),
-                                           attendees=attendees.strip(), logged_by=actor, was_late=late)
+        update = CaseUpdate.objects.create(
+            case=locked,
+            mode=mode,
+            summary=summary.strip(),
+            attendees=attendees.strip(),
+            logged_by=actor,
+            was_late=late,
+        )
         next_clock = start_update_clock(locked, ticket)
-        record_event(ticket=ticket, kind="case_update", actor=actor, reason=update.summary,
-                     details={"case": locked.pk, "update": update.pk, "mode": mode, "late": late},
-                     is_public=True)
-        next_due = (f"{timezone.localtime(next_clock.due_at):%a %d %b %Y %H:%M}"
-                    if next_clock.due_at else "")
-        update_context = {"mode": update.get_mode_display().lower(), "update_summary": update.summary,
-                          "given_at": f"{timezone.localtime(update.given_at):%a %d %b %Y %H:%M}",
-                          "next_update": next_due}
-        tell_case_staff(locked, ticket, kind="escalations.case_update", actor=actor, context={
-            **update_context, "late": late, "attendees": update.attendees,
-            "message": f"Update on {ticket.reference} ({update.get_mode_display().lower()}): {update.summary}"})
+        record_event(
+            ticket=ticket,
+            kind="case_update",
+            actor=actor,
+            reason=update.summary,
+            details={"case": locked.pk, "update": update.pk, "mode": mode, "late": late},
+            is_public=True,
+        )
+        next_due = f"{timezone.localtime(next_clock.due_at):%a %d %b %Y %H:%M}" if next_clock.due_at else ""
+        update_context = {
+            "mode": update.get_mode_display().lower(),
+            "update_summary": update.summary,
+            "given_at": f"{timezone.localtime(update.given_at):%a %d %b %Y %H:%M}",
+            "next_update": next_due,
+        }
+        tell_case_staff(
+            locked,
+            ticket,
+            kind="escalations.case_update",
+            actor=actor,
+            context={
+                **update_context,
+                "late": late,
+                "attendees": update.attendees,
+                "message": f"Update on {ticket.reference} ({update.get_mode_display().lower()}): "
+                f"{update.summary}",
+            },
+        )
         if mode == CommunicationMode.EMAIL:
             # The update given by e-mail is this mail; phone and conference updates were given
             # in person and are only logged.
-            tell_case_customers(locked, ticket, kind="escalations.customer_update", actor=actor, context={
-                **update_context, "message": update.summary})
+            tell_case_customers(
+                locked,
+                ticket,
+                kind="escalations.customer_update",
+                actor=actor,
+                context={**update_context, "message": update.summary},
+            )
     return update
 
 
-def case_schedule_meeting(*, case: EscalationCase, actor: User, kind: str, scheduled_for: datetime | None,
-                          attendees: str, notes: str = "") -> CaseMeeting:
+def case_schedule_meeting(
+    *,
+    case: EscalationCase,
+    actor: User,
+    kind: str,
+    scheduled_for: datetime | None,
+    attendees: str,
+    notes: str = "",
+) -> CaseMeeting:
     if kind not in MeetingKind.values:
         raise InvalidInput({"kind": [not_one_of(kind, MeetingKind.values)]})
     if kind == MeetingKind.CONFERENCE_CALL:
         require_manager(actor)
     elif not (permissions.is_leadership(actor) or permissions.can_manage_case(actor)):
         raise PermissionDenied("Only support leadership or an escalation manager may record this meeting.")
-    missing = ([] if scheduled_for else ["when it takes place"]) + ([] if attendees.strip() else ["who attends"])
+    missing = ([] if scheduled_for else ["when it takes place"]) + (
+        [] if attendees.strip() else ["who attends"]
+    )
     if missing:
         raise Refused("Scheduling refused", missing)
     with transaction.atomic():
         ticket, locked = lock_case(case)
         if not locked.is_open:
             raise Refused("Scheduling refused", ["an open escalation"])
-        meeting = CaseMeeting.objects.create(case=locked, kind=kind, scheduled_for=scheduled_for,
-                                             attendees=attendees.strip(), notes=notes.strip(), recorded_by=actor)
-        record_event(ticket=ticket, kind="case_meeting", actor=actor, target=kind[:40],
-                     reason=f"{meeting.get_kind_display()} on {timezone.localtime(scheduled_for):%a %d %b %H:%M}.",
-                     details={"case": locked.pk, "meeting": meeting.pk},
-                     is_public=kind == MeetingKind.CONFERENCE_CALL)
+        meeting = CaseMeeting.objects.create(
+            case=locked,
+            kind=kind,
+            scheduled_for=scheduled_for,
+            attendees=attendees.strip(),
+            notes=notes.strip(),
+            recorded_by=actor,
+        )
+        record_event(
+            ticket=ticket,
+            kind="case_meeting",
+            actor=actor,
+            target=kind[:40],
+            reason=f"{meeting.get_kind_display()} on {timezone.localtime(scheduled_for):%a %d %b %H:%M}.",
+            details={"case": locked.pk, "meeting": meeting.pk},
+            is_public=kind == MeetingKind.CONFERENCE_CALL,
+        )
     return meeting
 
 
@@ -97,9 +148,14 @@ def case_record_meeting(*, meeting: CaseMeeting, actor: User, outcome: str, note
         locked.outcome = outcome.strip()
         locked.notes = notes.strip() or locked.notes
         locked.save()
-        record_event(ticket=ticket, kind="case_meeting_outcome", actor=actor, reason=locked.outcome,
-                     details={"case": locked.case_id, "meeting": locked.pk},
-                     is_public=locked.kind == MeetingKind.CONFERENCE_CALL)
+        record_event(
+            ticket=ticket,
+            kind="case_meeting_outcome",
+            actor=actor,
+            reason=locked.outcome,
+            details={"case": locked.case_id, "meeting": locked.pk},
+            is_public=locked.kind == MeetingKind.CONFERENCE_CALL,
+        )
     return locked
 
 
@@ -112,6 +168,12 @@ def case_complete_action(*, item: ActionItem, actor: User) -> ActionItem:
         if locked.done_at is None:
             locked.done_at = timezone.now()
             locked.save(update_fields=["done_at"])
-            record_event(ticket=ticket, kind="case_action_done", actor=actor, reason=locked.step,
-                         details={"case": case.pk, "item": locked.pk}, is_public=True)
+            record_event(
+                ticket=ticket,
+                kind="case_action_done",
+                actor=actor,
+                reason=locked.step,
+                details={"case": case.pk, "item": locked.pk},
+                is_public=True,
+            )
     return locked

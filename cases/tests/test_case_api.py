@@ -48,11 +48,24 @@ REQUEST = {
     "business_impact": "Invoices cannot be sent to our customers.",
     "workaround_impractical_because": "Typing invoices by hand takes days.",
 }
-REVIEW = case_core.Review(problem_statement_correct=True, business_impact="Invoices cannot be sent.",
-                      workaround_impractical_because="Typing invoices by hand takes days.")
-INTERNAL_KEYS = {"brief", "internal_review", "requests", "brief_ready_engineer", "brief_ready_team_leader",
-                 "brief_ready_team_manager", "acknowledge_due", "reason", "action_plan_accepted", "rca_on_track",
-                 "agreed_by"}
+REVIEW = case_core.Review(
+    problem_statement_correct=True,
+    business_impact="Invoices cannot be sent.",
+    workaround_impractical_because="Typing invoices by hand takes days.",
+)
+INTERNAL_KEYS = {
+    "brief",
+    "internal_review",
+    "requests",
+    "brief_ready_engineer",
+    "brief_ready_team_leader",
+    "brief_ready_team_manager",
+    "acknowledge_due",
+    "reason",
+    "action_plan_accepted",
+    "rca_on_track",
+    "agreed_by",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -92,8 +105,13 @@ def worked_ticket(world: World, **kwargs: Any) -> Ticket:
 
 
 def requested(world: World, level: str = "team_leader") -> EscalationCase:
-    return case_requests.case_request(ticket=worked_ticket(world), actor=world["carla"], reason="critical_impact",
-                              level=level, review=REVIEW)
+    return case_requests.case_request(
+        ticket=worked_ticket(world),
+        actor=world["carla"],
+        reason="critical_impact",
+        level=level,
+        review=REVIEW,
+    )
 
 
 def acknowledged(world: World, level: str = "team_leader") -> EscalationCase:
@@ -103,8 +121,14 @@ def acknowledged(world: World, level: str = "team_leader") -> EscalationCase:
 
 def activate(world: World, case: EscalationCase) -> EscalationCase:
     return case_plans.case_activate(
-        case=case, actor=world["esme"], action_plan=[case_core.PlanItem(world["erin"], "Fix the outbox", date(2026, 11, 25))],
-        mode="conference", update_every_minutes=120, required_attendees="carla, esme", first_call_at=at(23, 14))
+        case=case,
+        actor=world["esme"],
+        action_plan=[case_core.PlanItem(world["erin"], "Fix the outbox", date(2026, 11, 25))],
+        mode="conference",
+        update_every_minutes=120,
+        required_attendees="carla, esme",
+        first_call_at=at(23, 14),
+    )
 
 
 def active(world: World, level: str = "team_leader") -> EscalationCase:
@@ -130,13 +154,23 @@ def brief_ready(world: World) -> EscalationCase:
 def reviewed(world: World) -> EscalationCase:
     """Back to active after leadership's internal review and the stakeholder meeting."""
     return leadership_review.case_finish_leadership_review(
-        case=brief_ready(world), actor=world["leah"], internal_review="Rounding bug known since 2024; fix planned.",
-        meeting_at=at(23, 15), attendees="leah, carla", outcome="Hotfix agreed for Wednesday.")
+        case=brief_ready(world),
+        actor=world["leah"],
+        internal_review="Rounding bug known since 2024; fix planned.",
+        meeting_at=at(23, 15),
+        attendees="leah, carla",
+        outcome="Hotfix agreed for Wednesday.",
+    )
 
 
 def proposed(world: World) -> EscalationCase:
-    return case_de_escalation.case_propose_de_escalation(case=active(world), actor=world["esme"], action_plan_accepted=True,
-                                            rca_on_track=True, note="Hotfix deployed.")
+    return case_de_escalation.case_propose_de_escalation(
+        case=active(world),
+        actor=world["esme"],
+        action_plan_accepted=True,
+        rca_on_track=True,
+        note="Hotfix deployed.",
+    )
 
 
 def curl(case: EscalationCase, action: str) -> str:
@@ -146,11 +180,12 @@ def curl(case: EscalationCase, action: str) -> str:
 # --- reading a ticket's escalation ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("persona", "expected"), [
-    ("carla", 200), ("esme", 200), ("erin", 200), ("leah", 200), ("olga", 404), (None, 401),
-])
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [("carla", 200), ("esme", 200), ("erin", 200), ("leah", 200), ("olga", 404), (None, 401)],
+)
 def test_it_shows_the_tickets_escalation_to_whoever_sees_the_ticket(
-    people: World, persona: str | None, expected: int,
+    people: World, persona: str | None, expected: int
 ) -> None:
     case = active(people)
 
@@ -169,7 +204,9 @@ def test_it_shows_the_tickets_escalation_to_whoever_sees_the_ticket(
         assert body["communication_plan"]["next_update_due"] is not None
         assert [i["step"] for i in body["action_plan"]] == ["Fix the outbox"]
         assert {(p["user"]["name"], p["role"]) for p in body["participants"]} == {
-            (str(people["tess"]), "team_leader"), (str(people["esme"]), "escalation_manager")}
+            (str(people["tess"]), "team_leader"),
+            (str(people["esme"]), "escalation_manager"),
+        }
         staff = persona != "carla"
         assert (body.keys() >= INTERNAL_KEYS) is staff
         assert not (INTERNAL_KEYS & body.keys()) or staff
@@ -186,8 +223,14 @@ def test_a_ticket_without_an_escalation_answers_404(people: World) -> None:
 
 def test_customers_never_see_the_brief_the_internal_review_or_internal_meetings(people: World) -> None:
     case = reviewed(people)
-    case_updates.case_schedule_meeting(case=case, actor=people["leah"], kind=MeetingKind.INTERNAL_REVIEW,
-                                scheduled_for=at(24, 9), attendees="leah, manny", notes="Internal: blame game")
+    case_updates.case_schedule_meeting(
+        case=case,
+        actor=people["leah"],
+        kind=MeetingKind.INTERNAL_REVIEW,
+        scheduled_for=at(24, 9),
+        attendees="leah, manny",
+        notes="Internal: blame game",
+    )
     assert case.brief and case.internal_review
 
     for path in (f"/api/tickets/{case.ticket_id}/escalation/", f"/api/escalations/{case.pk}/"):
@@ -201,15 +244,23 @@ def test_customers_never_see_the_brief_the_internal_review_or_internal_meetings(
     staff = as_(people, "esme").get(f"/api/escalations/{case.pk}/").json()
     assert staff["brief"] == case.brief
     assert staff["internal_review"] == "Rounding bug known since 2024; fix planned."
-    assert [m["kind"] for m in staff["meetings"]] == ["conference_call", "stakeholder_meeting", "internal_review"]
+    assert [m["kind"] for m in staff["meetings"]] == [
+        "conference_call",
+        "stakeholder_meeting",
+        "internal_review",
+    ]
     assert staff["brief_ready_team_manager"]["name"] == str(people["manny"])
 
 
 def test_customers_never_see_the_notes_of_a_conference_call(people: World) -> None:
     case = active(people)
     call = case.meetings.get()
-    case_updates.case_record_meeting(meeting=call, actor=people["esme"], outcome="Hotfix agreed.",
-                              notes="Staff only: the customer's DBA is hostile")
+    case_updates.case_record_meeting(
+        meeting=call,
+        actor=people["esme"],
+        outcome="Hotfix agreed.",
+        notes="Staff only: the customer's DBA is hostile",
+    )
 
     for path in (f"/api/tickets/{case.ticket_id}/escalation/", f"/api/escalations/{case.pk}/"):
         body = as_(people, "carla").get(path).json()
@@ -234,8 +285,9 @@ def test_it_shows_the_latest_case_once_the_open_one_is_over(people: World) -> No
 def test_a_customer_requests_an_escalation_recorded_as_api(people: World) -> None:
     ticket = worked_ticket(people)
 
-    response = as_(people, "carla").post(f"/api/tickets/{ticket.pk}/escalation/request/",
-                                         {**REQUEST, "channel": "phone"}, format="json")
+    response = as_(people, "carla").post(
+        f"/api/tickets/{ticket.pk}/escalation/request/", {**REQUEST, "channel": "phone"}, format="json"
+    )
 
     assert response.status_code == 201, response.json()
     body = response.json()
@@ -243,7 +295,11 @@ def test_a_customer_requests_an_escalation_recorded_as_api(people: World) -> Non
     assert (body["id"], body["status"], body["level"]) == (case.pk, "requested", "team_leader")
     assert not INTERNAL_KEYS & body.keys()
     request = case.requests.get()
-    assert (request.channel, request.requested_by, request.recorded_by) == ("api", people["carla"], people["carla"])
+    assert (request.channel, request.requested_by, request.recorded_by) == (
+        "api",
+        people["carla"],
+        people["carla"],
+    )
     assert request.business_impact == REQUEST["business_impact"]
 
 
@@ -263,8 +319,11 @@ def test_repeated_identical_requests_make_one_case(people: World) -> None:
 def test_a_higher_request_adds_to_the_open_case(people: World) -> None:
     case = requested(people)
 
-    response = as_(people, "carla").post(f"/api/tickets/{case.ticket_id}/escalation/request/",
-                                         {**REQUEST, "level": "team_manager"}, format="json")
+    response = as_(people, "carla").post(
+        f"/api/tickets/{case.ticket_id}/escalation/request/",
+        {**REQUEST, "level": "team_manager"},
+        format="json",
+    )
 
     assert response.status_code == 201
     assert response.json()["id"] == case.pk
@@ -277,25 +336,36 @@ def test_staff_record_a_request_by_phone_or_email_only(people: World) -> None:
     api = as_(people, "erin")
 
     refused = api.post(f"/api/tickets/{ticket.pk}/escalation/request/", REQUEST, format="json")
-    also_refused = api.post(f"/api/tickets/{ticket.pk}/escalation/request/", {**REQUEST, "channel": "api"},
-                            format="json")
-    recorded = api.post(f"/api/tickets/{ticket.pk}/escalation/request/", {**REQUEST, "channel": "phone"},
-                        format="json")
+    also_refused = api.post(
+        f"/api/tickets/{ticket.pk}/escalation/request/", {**REQUEST, "channel": "api"}, format="json"
+    )
+    recorded = api.post(
+        f"/api/tickets/{ticket.pk}/escalation/request/", {**REQUEST, "channel": "phone"}, format="json"
+    )
 
-    missing = {"detail": "Escalation request refused", "missing": ["how the customer asked (phone or e-mail)"]}
+    missing = {
+        "detail": "Escalation request refused",
+        "missing": ["how the customer asked (phone or e-mail)"],
+    }
     assert (refused.status_code, refused.json()) == (409, missing)
     assert (also_refused.status_code, also_refused.json()) == (409, missing)
     assert recorded.status_code == 201
     assert "requests" in recorded.json()
     request = CaseRequest.objects.get(case__ticket=ticket)
-    assert (request.channel, request.requested_by, request.recorded_by) == ("phone", people["carla"], people["erin"])
+    assert (request.channel, request.requested_by, request.recorded_by) == (
+        "phone",
+        people["carla"],
+        people["erin"],
+    )
 
 
 @pytest.mark.parametrize(("persona", "expected"), [("olga", 404), (None, 401)])
 def test_others_cannot_request(people: World, persona: str | None, expected: int) -> None:
     ticket = worked_ticket(people)
 
-    response = as_(people, persona).post(f"/api/tickets/{ticket.pk}/escalation/request/", REQUEST, format="json")
+    response = as_(people, persona).post(
+        f"/api/tickets/{ticket.pk}/escalation/request/", REQUEST, format="json"
+    )
 
     assert response.status_code == expected
     assert not EscalationCase.objects.exists()
@@ -306,28 +376,40 @@ def test_an_incomplete_review_is_refused_with_what_is_missing(people: World) -> 
 
     response = as_(people, "carla").post(
         f"/api/tickets/{ticket.pk}/escalation/request/",
-        {"reason": "other", "level": "sme", "problem_statement_correct": False}, format="json")
+        {"reason": "other", "level": "sme", "problem_statement_correct": False},
+        format="json",
+    )
 
     assert response.status_code == 409
-    assert response.json() == {"detail": "Escalation request refused", "missing": [
-        "what the reason is (you chose “other”)", "the corrected problem statement", "the business impact"]}
+    assert response.json() == {
+        "detail": "Escalation request refused",
+        "missing": [
+            "what the reason is (you chose “other”)",
+            "the corrected problem statement",
+            "the business impact",
+        ],
+    }
     assert not EscalationCase.objects.exists()
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"level": "the_ceo"}, "level"),
-    ({"reason": "bored"}, "reason"),
-    ({"critical_milestone": "31/12/2026"}, "critical_milestone"),
-    ({"critical_milestone": "2026-02-30"}, "critical_milestone"),
-    ({"problem_statement_correct": "perhaps"}, "problem_statement_correct"),
-    ({"business_impact": ["a", "list"]}, "business_impact"),
-    ({"channel": "pigeon"}, "channel"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"level": "the_ceo"}, "level"),
+        ({"reason": "bored"}, "reason"),
+        ({"critical_milestone": "31/12/2026"}, "critical_milestone"),
+        ({"critical_milestone": "2026-02-30"}, "critical_milestone"),
+        ({"problem_statement_correct": "perhaps"}, "problem_statement_correct"),
+        ({"business_impact": ["a", "list"]}, "business_impact"),
+        ({"channel": "pigeon"}, "channel"),
+    ],
+)
 def test_unreadable_requests_answer_400(people: World, change: dict[str, Any], field: str) -> None:
     ticket = worked_ticket(people)
 
-    response = as_(people, "carla").post(f"/api/tickets/{ticket.pk}/escalation/request/",
-                                         {**REQUEST, **change}, format="json")
+    response = as_(people, "carla").post(
+        f"/api/tickets/{ticket.pk}/escalation/request/", {**REQUEST, **change}, format="json"
+    )
 
     assert response.status_code == 400
     assert response.json()["detail"] == "The input was not accepted."
@@ -339,37 +421,66 @@ def test_unreadable_requests_answer_400(people: World, change: dict[str, Any], f
 
 ACTIVATE = {
     "action_plan": [{"owner": None, "step": "Patch the outbox job", "target_date": "2026-11-25"}],
-    "mode": "phone", "update_every_minutes": 240, "required_attendees": "carla, esme",
+    "mode": "phone",
+    "update_every_minutes": 240,
+    "required_attendees": "carla, esme",
     "first_call_at": "2026-11-23T14:00:00+00:00",
 }
 
 # endpoint: (the case before, the payload, who succeeds with which code)
-STEPS: dict[str, tuple[Callable[[World], EscalationCase], Callable[[World], dict[str, Any]], dict[str, int]]] = {
+STEPS: dict[
+    str, tuple[Callable[[World], EscalationCase], Callable[[World], dict[str, Any]], dict[str, int]]
+] = {
     "acknowledge": (requested, lambda w: {}, {"esme": 200}),
     "engage": (acknowledged, lambda w: {"user": w["tom"].pk, "role": "sme"}, {"esme": 201, "erin": 201}),
-    "activate": (acknowledged, lambda w: {**ACTIVATE, "action_plan": [
-        {**ACTIVATE["action_plan"][0], "owner": w["erin"].pk}]}, {"esme": 200}),
+    "activate": (
+        acknowledged,
+        lambda w: {**ACTIVATE, "action_plan": [{**ACTIVATE["action_plan"][0], "owner": w["erin"].pk}]},
+        {"esme": 200},
+    ),
     "updates": (active, lambda w: {"mode": "email", "summary": "Patch in test."}, {"esme": 201}),
-    "meetings": (active, lambda w: {"kind": "conference_call", "scheduled_for": "2026-11-24T10:00:00Z",
-                                    "attendees": "carla, esme"}, {"esme": 201}),
+    "meetings": (
+        active,
+        lambda w: {
+            "kind": "conference_call",
+            "scheduled_for": "2026-11-24T10:00:00Z",
+            "attendees": "carla, esme",
+        },
+        {"esme": 201},
+    ),
     "leadership-review": (ready_for_review, lambda w: {}, {"esme": 200, "erin": 200}),
     "brief": (in_review, lambda w: {"brief": "Short brief.", "ready": True}, {"tess": 200, "erin": 200}),
-    "leadership-review/finish": (brief_ready, lambda w: {
-        "internal_review": "Known bug.", "meeting_at": "2026-11-23T15:00:00Z", "attendees": "leah, carla",
-        "outcome": "Hotfix agreed."}, {"leah": 200}),
-    "propose-de-escalation": (active, lambda w: {"action_plan_accepted": True, "rca_on_track": True},
-                              {"esme": 200}),
+    "leadership-review/finish": (
+        brief_ready,
+        lambda w: {
+            "internal_review": "Known bug.",
+            "meeting_at": "2026-11-23T15:00:00Z",
+            "attendees": "leah, carla",
+            "outcome": "Hotfix agreed.",
+        },
+        {"leah": 200},
+    ),
+    "propose-de-escalation": (
+        active,
+        lambda w: {"action_plan_accepted": True, "rca_on_track": True},
+        {"esme": 200},
+    ),
     "de-escalation": (proposed, lambda w: {"agree": True}, {"carla": 200, "esme": 409}),
 }
 EXPECTED_STATUS = {
-    "acknowledge": "acknowledged", "activate": "active", "leadership-review": "leadership_review",
-    "brief": "leadership_review", "leadership-review/finish": "active",
-    "propose-de-escalation": "de_escalation_proposed", "de-escalation": "de_escalated",
+    "acknowledge": "acknowledged",
+    "activate": "active",
+    "leadership-review": "leadership_review",
+    "brief": "leadership_review",
+    "leadership-review/finish": "active",
+    "propose-de-escalation": "de_escalation_proposed",
+    "de-escalation": "de_escalated",
 }
 # Everyone else: the customer (and staff without the role) 403, another organisation's customer 404.
 DEFAULTS = {"carla": 403, "olga": 404, "erin": 403, "ella": 403, "leah": 403, "esme": 403, None: 401}
-MATRIX = [(step, persona, STEPS[step][2].get(persona, DEFAULTS[persona]))
-          for step in STEPS for persona in DEFAULTS]
+MATRIX = [
+    (step, persona, STEPS[step][2].get(persona, DEFAULTS[persona])) for step in STEPS for persona in DEFAULTS
+]
 
 
 @pytest.mark.parametrize(("step", "persona", "expected"), MATRIX, ids=[f"{s}-{p}-{e}" for s, p, e in MATRIX])
@@ -403,29 +514,47 @@ def test_the_steps_leave_the_same_trail_as_the_console(people: World) -> None:
     esme = as_(people, "esme")
 
     assert esme.post(curl(case, "acknowledge")).status_code == 200
-    response = esme.post(curl(case, "activate"), {**ACTIVATE, "action_plan": [
-        {**ACTIVATE["action_plan"][0], "owner": people["erin"].pk}]}, format="json")
+    response = esme.post(
+        curl(case, "activate"),
+        {**ACTIVATE, "action_plan": [{**ACTIVATE["action_plan"][0], "owner": people["erin"].pk}]},
+        format="json",
+    )
     assert response.status_code == 200
     body = response.json()
     assert [(i["owner"]["name"], i["step"], i["target_date"]) for i in body["action_plan"]] == [
-        (str(people["erin"]), "Patch the outbox job", "2026-11-25")]
+        (str(people["erin"]), "Patch the outbox job", "2026-11-25")
+    ]
     assert body["communication_plan"]["mode"] == "phone"
     assert [m["kind"] for m in body["meetings"]] == ["conference_call"]
     update = esme.post(curl(case, "updates"), {"mode": "email", "summary": "Patch in test."}, format="json")
     assert update.status_code == 201
     assert update.json()["summary"] == "Patch in test."
-    assert esme.post(curl(case, "propose-de-escalation"), {"action_plan_accepted": True, "rca_on_track": True},
-                     format="json").status_code == 200
-    answer = as_(people, "carla").post(curl(case, "de-escalation"), {"agree": True, "channel": "phone"},
-                                       format="json")
+    assert (
+        esme.post(
+            curl(case, "propose-de-escalation"),
+            {"action_plan_accepted": True, "rca_on_track": True},
+            format="json",
+        ).status_code
+        == 200
+    )
+    answer = as_(people, "carla").post(
+        curl(case, "de-escalation"), {"agree": True, "channel": "phone"}, format="json"
+    )
     assert answer.status_code == 200
     assert not INTERNAL_KEYS & answer.json().keys()
 
     case.refresh_from_db()
     assert (case.status, case.agreement_channel, case.agreed_by) == ("de_escalated", "api", people["carla"])
     assert [e.kind for e in case.ticket.events.filter(kind__startswith="case_").order_by("at", "pk")] == [
-        "case_requested", "case_participant", "case_participant", "case_acknowledged", "case_active",
-        "case_update", "case_de_escalation_proposed", "case_de_escalated"]
+        "case_requested",
+        "case_participant",
+        "case_participant",
+        "case_acknowledged",
+        "case_active",
+        "case_update",
+        "case_de_escalation_proposed",
+        "case_de_escalated",
+    ]
 
 
 def test_an_escalation_manager_records_the_customers_answer_with_its_channel(people: World) -> None:
@@ -435,8 +564,13 @@ def test_an_escalation_manager_records_the_customers_answer_with_its_channel(peo
     refused = esme.post(curl(case, "de-escalation"), {"agree": True}, format="json")
     recorded = esme.post(curl(case, "de-escalation"), {"agree": True, "channel": "email"}, format="json")
 
-    assert (refused.status_code, refused.json()) == (409, {
-        "detail": "Recording the customer's answer refused", "missing": ["how the customer answered (phone or e-mail)"]})
+    assert (refused.status_code, refused.json()) == (
+        409,
+        {
+            "detail": "Recording the customer's answer refused",
+            "missing": ["how the customer answered (phone or e-mail)"],
+        },
+    )
     assert recorded.status_code == 200
     case.refresh_from_db()
     assert (case.status, case.agreement_channel) == ("de_escalated", "email")
@@ -446,16 +580,24 @@ def test_leadership_schedules_internal_meetings_but_not_conference_calls(people:
     case = active(people)
     leah = as_(people, "leah")
 
-    internal = leah.post(curl(case, "meetings"), {"kind": "internal_review", "scheduled_for": "2026-11-24T09:00Z",
-                                                  "attendees": "leah, manny"}, format="json")
-    call = leah.post(curl(case, "meetings"), {"kind": "conference_call", "scheduled_for": "2026-11-24T09:00Z",
-                                              "attendees": "leah, carla"}, format="json")
+    internal = leah.post(
+        curl(case, "meetings"),
+        {"kind": "internal_review", "scheduled_for": "2026-11-24T09:00Z", "attendees": "leah, manny"},
+        format="json",
+    )
+    call = leah.post(
+        curl(case, "meetings"),
+        {"kind": "conference_call", "scheduled_for": "2026-11-24T09:00Z", "attendees": "leah, carla"},
+        format="json",
+    )
 
     assert internal.status_code == 201
     assert internal.json()["kind"] == "internal_review"
     assert call.status_code == 403
     assert list(CaseMeeting.objects.filter(case=case).values_list("kind", flat=True)) == [
-        "conference_call", "internal_review"]
+        "conference_call",
+        "internal_review",
+    ]
 
 
 def test_a_meetings_outcome_and_a_done_step_are_recorded(people: World) -> None:
@@ -467,9 +609,12 @@ def test_a_meetings_outcome_and_a_done_step_are_recorded(people: World) -> None:
 
     refused = as_(people, "esme").post(outcome_url, {"outcome": " "}, format="json")
     by_customer = as_(people, "carla").post(outcome_url, {"outcome": "Agreed"}, format="json")
-    recorded = as_(people, "esme").post(outcome_url, {"outcome": "Plan agreed; next call Wednesday"}, format="json")
-    elsewhere = as_(people, "esme").post(f"/api/escalations/{case.pk}/meetings/999999/outcome/",
-                                         {"outcome": "x"}, format="json")
+    recorded = as_(people, "esme").post(
+        outcome_url, {"outcome": "Plan agreed; next call Wednesday"}, format="json"
+    )
+    elsewhere = as_(people, "esme").post(
+        f"/api/escalations/{case.pk}/meetings/999999/outcome/", {"outcome": "x"}, format="json"
+    )
     customer_done = as_(people, "carla").post(done_url)
     other_engineer = as_(people, "tom").post(done_url)
     owner_done = as_(people, "erin").post(done_url)
@@ -481,9 +626,14 @@ def test_a_meetings_outcome_and_a_done_step_are_recorded(people: World) -> None:
     assert customer_done.status_code == 403
     assert other_engineer.status_code == 403
     assert owner_done.status_code == 200 and owner_done.json()["done_at"]
-    assert list(case.ticket.events.filter(kind__in=["case_meeting_outcome", "case_action_done"])
-                .values_list("kind", "reason")) == [
-        ("case_meeting_outcome", "Plan agreed; next call Wednesday"), ("case_action_done", "Fix the outbox")]
+    assert list(
+        case.ticket.events.filter(kind__in=["case_meeting_outcome", "case_action_done"]).values_list(
+            "kind", "reason"
+        )
+    ) == [
+        ("case_meeting_outcome", "Plan agreed; next call Wednesday"),
+        ("case_action_done", "Fix the outbox"),
+    ]
 
 
 # --- refusals: 409 with what is missing --------------------------------------------------------
@@ -495,25 +645,50 @@ def test_refusals_list_what_is_missing(people: World) -> None:
 
     again = esme.post(curl(case, "acknowledge"))
     empty_plan = esme.post(curl(case, "activate"), {}, format="json")
-    too_early = esme.post(curl(case, "propose-de-escalation"), {"action_plan_accepted": True, "rca_on_track": True},
-                          format="json")
+    too_early = esme.post(
+        curl(case, "propose-de-escalation"),
+        {"action_plan_accepted": True, "rca_on_track": True},
+        format="json",
+    )
     not_confirmed = esme.post(curl(case, "propose-de-escalation"), {}, format="json")
 
-    assert (again.status_code, again.json()) == (409, {"detail": "Acknowledgement refused", "missing": [
-        f"a case waiting to be acknowledged (this one is acknowledged, by {people['esme']})"]})
-    assert (empty_plan.status_code, empty_plan.json()) == (409, {
-        "detail": "Activating the escalation refused", "missing": [
-            "an action plan: at least one step with its owner and target date",
-            "how updates are given (e-mail, phone, conference call)",
-            "how often updates are given",
-            "the required attendees of the updates",
-            "when the first conference call takes place"]})
-    assert (too_early.status_code, too_early.json()) == (409, {
-        "detail": "Proposing de-escalation refused", "missing": ["an active escalation (this one is acknowledged)"]})
-    assert (not_confirmed.status_code, not_confirmed.json()) == (409, {
-        "detail": "Proposing de-escalation refused", "missing": [
-            "confirmation that the action plan is acceptable",
-            "confirmation that troubleshooting or root cause analysis is on track"]})
+    assert (again.status_code, again.json()) == (
+        409,
+        {
+            "detail": "Acknowledgement refused",
+            "missing": [f"a case waiting to be acknowledged (this one is acknowledged, by {people['esme']})"],
+        },
+    )
+    assert (empty_plan.status_code, empty_plan.json()) == (
+        409,
+        {
+            "detail": "Activating the escalation refused",
+            "missing": [
+                "an action plan: at least one step with its owner and target date",
+                "how updates are given (e-mail, phone, conference call)",
+                "how often updates are given",
+                "the required attendees of the updates",
+                "when the first conference call takes place",
+            ],
+        },
+    )
+    assert (too_early.status_code, too_early.json()) == (
+        409,
+        {
+            "detail": "Proposing de-escalation refused",
+            "missing": ["an active escalation (this one is acknowledged)"],
+        },
+    )
+    assert (not_confirmed.status_code, not_confirmed.json()) == (
+        409,
+        {
+            "detail": "Proposing de-escalation refused",
+            "missing": [
+                "confirmation that the action plan is acceptable",
+                "confirmation that troubleshooting or root cause analysis is on track",
+            ],
+        },
+    )
     case.refresh_from_db()
     assert case.status == CaseStatus.ACKNOWLEDGED
 
@@ -523,8 +698,10 @@ def test_leadership_review_waits_for_the_team_leader_and_manager(people: World) 
 
     response = as_(people, "esme").post(curl(case, "leadership-review"))
 
-    assert (response.status_code, response.json()) == (409, {
-        "detail": "Leadership review refused", "missing": ["the team manager engaged first"]})
+    assert (response.status_code, response.json()) == (
+        409,
+        {"detail": "Leadership review refused", "missing": ["the team manager engaged first"]},
+    )
 
 
 def test_the_review_waits_for_the_brief_marked_ready_by_all_three(people: World) -> None:
@@ -533,10 +710,20 @@ def test_the_review_waits_for_the_brief_marked_ready_by_all_three(people: World)
 
     response = as_(people, "leah").post(curl(case, "leadership-review/finish"), {}, format="json")
 
-    assert (response.status_code, response.json()) == (409, {"detail": "Recording the review refused", "missing": [
-        "the case brief marked ready by the team leader", "the case brief marked ready by the team manager",
-        "the internal review", "when the stakeholder meeting took place", "who attended the stakeholder meeting",
-        "the stakeholder meeting's outcome"]})
+    assert (response.status_code, response.json()) == (
+        409,
+        {
+            "detail": "Recording the review refused",
+            "missing": [
+                "the case brief marked ready by the team leader",
+                "the case brief marked ready by the team manager",
+                "the internal review",
+                "when the stakeholder meeting took place",
+                "who attended the stakeholder meeting",
+                "the stakeholder meeting's outcome",
+            ],
+        },
+    )
 
 
 def test_keeping_the_escalation_needs_a_reason(people: World) -> None:
@@ -544,10 +731,14 @@ def test_keeping_the_escalation_needs_a_reason(people: World) -> None:
     carla = as_(people, "carla")
 
     refused = carla.post(curl(case, "de-escalation"), {"agree": False}, format="json")
-    kept = carla.post(curl(case, "de-escalation"), {"agree": False, "comment": "Still failing."}, format="json")
+    kept = carla.post(
+        curl(case, "de-escalation"), {"agree": False, "comment": "Still failing."}, format="json"
+    )
 
-    assert (refused.status_code, refused.json()) == (409, {
-        "detail": "Keeping the escalation refused", "missing": ["why the request is not back on track"]})
+    assert (refused.status_code, refused.json()) == (
+        409,
+        {"detail": "Keeping the escalation refused", "missing": ["why the request is not back on track"]},
+    )
     assert kept.status_code == 200
     assert kept.json()["status"] == "active"
 
@@ -555,32 +746,62 @@ def test_keeping_the_escalation_needs_a_reason(people: World) -> None:
 # --- bad input: 400, nothing changes --------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("step", "setup", "payload", "field"), [
-    ("activate", acknowledged, {**ACTIVATE, "first_call_at": "tomorrow afternoon"}, "first_call_at"),
-    ("activate", acknowledged, {**ACTIVATE, "mode": "pigeon"}, "mode"),
-    ("activate", acknowledged, {**ACTIVATE, "update_every_minutes": "often"}, "update_every_minutes"),
-    ("activate", acknowledged, {**ACTIVATE, "action_plan": [
-        {"owner": 999999, "step": "x", "target_date": "2026-11-25"}]}, "action_plan"),
-    ("activate", acknowledged, {**ACTIVATE, "action_plan": [
-        {"owner": "erin", "step": "x", "target_date": "2026-13-01"}]}, "action_plan"),
-    ("activate", acknowledged, {**ACTIVATE, "action_plan": "do things"}, "action_plan"),
-    ("engage", acknowledged, {"user": 999999, "role": "sme"}, "user"),
-    ("engage", acknowledged, {"user": "tom", "role": "sme"}, "user"),
-    ("engage", acknowledged, {"user": None, "role": "boss"}, "user"),
-    ("updates", active, {"mode": "telepathy", "summary": "Hi."}, "mode"),
-    ("meetings", active, {"kind": "party", "scheduled_for": "2026-11-24T10:00Z", "attendees": "all"}, "kind"),
-    ("meetings", active, {"kind": "conference_call", "scheduled_for": "24/11/2026", "attendees": "all"},
-     "scheduled_for"),
-    ("leadership-review/finish", in_review, {"meeting_at": "yesterday"}, "meeting_at"),
-    ("propose-de-escalation", active, {"action_plan_accepted": "kind of", "rca_on_track": True},
-     "action_plan_accepted"),
-    ("de-escalation", proposed, {"agree": "perhaps"}, "agree"),
-    ("de-escalation", proposed, {}, "agree"),
-])
-def test_unreadable_input_answers_400(people: World, step: str, setup: Callable[[World], EscalationCase],
-                                      payload: dict[str, Any], field: str) -> None:
+@pytest.mark.parametrize(
+    ("step", "setup", "payload", "field"),
+    [
+        ("activate", acknowledged, {**ACTIVATE, "first_call_at": "tomorrow afternoon"}, "first_call_at"),
+        ("activate", acknowledged, {**ACTIVATE, "mode": "pigeon"}, "mode"),
+        ("activate", acknowledged, {**ACTIVATE, "update_every_minutes": "often"}, "update_every_minutes"),
+        (
+            "activate",
+            acknowledged,
+            {**ACTIVATE, "action_plan": [{"owner": 999999, "step": "x", "target_date": "2026-11-25"}]},
+            "action_plan",
+        ),
+        (
+            "activate",
+            acknowledged,
+            {**ACTIVATE, "action_plan": [{"owner": "erin", "step": "x", "target_date": "2026-13-01"}]},
+            "action_plan",
+        ),
+        ("activate", acknowledged, {**ACTIVATE, "action_plan": "do things"}, "action_plan"),
+        ("engage", acknowledged, {"user": 999999, "role": "sme"}, "user"),
+        ("engage", acknowledged, {"user": "tom", "role": "sme"}, "user"),
+        ("engage", acknowledged, {"user": None, "role": "boss"}, "user"),
+        ("updates", active, {"mode": "telepathy", "summary": "Hi."}, "mode"),
+        (
+            "meetings",
+            active,
+            {"kind": "party", "scheduled_for": "2026-11-24T10:00Z", "attendees": "all"},
+            "kind",
+        ),
+        (
+            "meetings",
+            active,
+            {"kind": "conference_call", "scheduled_for": "24/11/2026", "attendees": "all"},
+            "scheduled_for",
+        ),
+        ("leadership-review/finish", in_review, {"meeting_at": "yesterday"}, "meeting_at"),
+        (
+            "propose-de-escalation",
+            active,
+            {"action_plan_accepted": "kind of", "rca_on_track": True},
+            "action_plan_accepted",
+        ),
+        ("de-escalation", proposed, {"agree": "perhaps"}, "agree"),
+        ("de-escalation", proposed, {}, "agree"),
+    ],
+)
+def test_unreadable_input_answers_400(
+    people: World, step: str, setup: Callable[[World], EscalationCase], payload: dict[str, Any], field: str
+) -> None:
     case = setup(people)
-    before = (case.status, CaseParticipant.objects.count(), CaseUpdate.objects.count(), CaseMeeting.objects.count())
+    before = (
+        case.status,
+        CaseParticipant.objects.count(),
+        CaseUpdate.objects.count(),
+        CaseMeeting.objects.count(),
+    )
     persona = {"leadership-review/finish": "leah", "de-escalation": "carla"}.get(step, "esme")
 
     response = as_(people, persona).post(curl(case, step), payload, format="json")
@@ -588,19 +809,26 @@ def test_unreadable_input_answers_400(people: World, step: str, setup: Callable[
     assert response.status_code == 400, response.json()
     assert field in response.json()["errors"]
     case.refresh_from_db()
-    assert (case.status, CaseParticipant.objects.count(), CaseUpdate.objects.count(),
-            CaseMeeting.objects.count()) == before
+    assert (
+        case.status,
+        CaseParticipant.objects.count(),
+        CaseUpdate.objects.count(),
+        CaseMeeting.objects.count(),
+    ) == before
 
 
 def test_engaging_a_customer_answers_400(people: World) -> None:
     case = acknowledged(people)
 
-    response = as_(people, "esme").post(curl(case, "engage"), {"user": people["olga"].pk, "role": "sme"},
-                                        format="json")
+    response = as_(people, "esme").post(
+        curl(case, "engage"), {"user": people["olga"].pk, "role": "sme"}, format="json"
+    )
 
     assert response.status_code == 400
-    assert response.json() == {"detail": "The input was not accepted.",
-                               "errors": {"user": [f"User {people['olga'].pk} is not active support staff."]}}
+    assert response.json() == {
+        "detail": "The input was not accepted.",
+        "errors": {"user": [f"User {people['olga'].pk} is not active support staff."]},
+    }
 
 
 # --- the board and the daily report ------------------------------------------------------------------
@@ -610,16 +838,25 @@ def many_cases(world: World, count: int) -> list[EscalationCase]:
     made = []
     for n in range(count):
         ticket = worked_ticket(world)
-        made.append(case_requests.case_request(ticket=ticket, actor=world["carla"], reason="critical_impact",
-                                       level=["team_leader", "team_manager", "sme"][n % 3], review=REVIEW))
+        made.append(
+            case_requests.case_request(
+                ticket=ticket,
+                actor=world["carla"],
+                reason="critical_impact",
+                level=["team_leader", "team_manager", "sme"][n % 3],
+                review=REVIEW,
+            )
+        )
     return made
 
 
-@pytest.mark.parametrize(("persona", "expected"), [
-    ("esme", 200), ("leah", 200), ("erin", 403), ("tess", 403), ("carla", 403), (None, 401),
-])
-def test_the_board_is_for_escalation_managers_and_leadership(people: World, persona: str | None,
-                                                             expected: int) -> None:
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [("esme", 200), ("leah", 200), ("erin", 403), ("tess", 403), ("carla", 403), (None, 401)],
+)
+def test_the_board_is_for_escalation_managers_and_leadership(
+    people: World, persona: str | None, expected: int
+) -> None:
     first, second = many_cases(people, 2)
     done = proposed(people)
     case_de_escalation.case_answer_de_escalation(case=done, actor=people["carla"], agree=True)
@@ -653,9 +890,15 @@ def test_the_board_filters(people: World) -> None:
     assert as_(people, "leah").get("/api/escalations/?mine=1").json()["results"] == []
 
 
-@pytest.mark.parametrize(("query", "field"), [
-    ("state=closed", "state"), ("state=de_escalated", "state"), ("level=ceo", "level"), ("mine=maybe", "mine"),
-])
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("state=closed", "state"),
+        ("state=de_escalated", "state"),
+        ("level=ceo", "level"),
+        ("mine=maybe", "mine"),
+    ],
+)
 def test_bad_board_filters_answer_400(people: World, query: str, field: str) -> None:
     response = as_(people, "esme").get(f"/api/escalations/?{query}")
 
@@ -675,18 +918,32 @@ def test_the_daily_report(people: World) -> None:
     assert monday.json()["date"] == "2026-11-23"
     [row] = monday.json()["rows"]
     assert (row["case"], row["status"], row["level"], row["manager"]["name"], row["breaches"]) == (
-        case.pk, "Active", "The team leader", str(people["esme"]), 0)
+        case.pk,
+        "Active",
+        "The team leader",
+        str(people["esme"]),
+        0,
+    )
     assert row["ticket"]["reference"] == case.ticket.reference
     assert row["next_update_due"] is not None
     assert sunday.json() == {"date": "2026-11-22", "rows": []}
     assert today.json()["date"] == "2026-11-23"
 
 
-@pytest.mark.parametrize(("persona", "query", "expected"), [
-    ("erin", "date=2026-11-23", 403), ("carla", "", 403), ("esme", "date=2026-02-30", 400),
-    ("leah", "date=yesterday", 400), ("leah", "date=23/11/2026", 400), ("leah", "date=2026-11-23", 200),
-])
-def test_the_report_refuses_others_and_bad_dates(people: World, persona: str, query: str, expected: int) -> None:
+@pytest.mark.parametrize(
+    ("persona", "query", "expected"),
+    [
+        ("erin", "date=2026-11-23", 403),
+        ("carla", "", 403),
+        ("esme", "date=2026-02-30", 400),
+        ("leah", "date=yesterday", 400),
+        ("leah", "date=23/11/2026", 400),
+        ("leah", "date=2026-11-23", 200),
+    ],
+)
+def test_the_report_refuses_others_and_bad_dates(
+    people: World, persona: str, query: str, expected: int
+) -> None:
     response = as_(people, persona).get(f"/api/escalations/report/?{query}")
 
     assert response.status_code == expected
@@ -700,17 +957,38 @@ def test_the_report_refuses_others_and_bad_dates(people: World, persona: str, qu
 def grow(world: World, case: EscalationCase, n: int) -> None:
     """More of every part of a case: participants, plan steps, meetings, updates, requests."""
     for i in range(n):
-        case_participants.case_engage(case=case, actor=world["esme"], user=world[["tom", "rachel", "ella", "dan"][i % 4]],
-                          role=["sme", "next_tier"][i % 2])
+        case_participants.case_engage(
+            case=case,
+            actor=world["esme"],
+            user=world[["tom", "rachel", "ella", "dan"][i % 4]],
+            role=["sme", "next_tier"][i % 2],
+        )
         case_updates.case_log_update(case=case, actor=world["esme"], mode="email", summary=f"Update {i}")
-        case_updates.case_schedule_meeting(case=case, actor=world["esme"], kind="conference_call",
-                                    scheduled_for=at(24, 10 + i % 6), attendees="carla, esme")
-        case_updates.case_schedule_meeting(case=case, actor=world["leah"], kind="internal_review",
-                                    scheduled_for=at(24, 10 + i % 6), attendees="leah")
-        case_requests.case_request(ticket=case.ticket, actor=world["carla"], reason="responsiveness",
-                           level="team_leader", review=case_core.Review(
-                               problem_statement_correct=True, business_impact=f"Impact {i}",
-                               workaround_impractical_because="Slow."))
+        case_updates.case_schedule_meeting(
+            case=case,
+            actor=world["esme"],
+            kind="conference_call",
+            scheduled_for=at(24, 10 + i % 6),
+            attendees="carla, esme",
+        )
+        case_updates.case_schedule_meeting(
+            case=case,
+            actor=world["leah"],
+            kind="internal_review",
+            scheduled_for=at(24, 10 + i % 6),
+            attendees="leah",
+        )
+        case_requests.case_request(
+            ticket=case.ticket,
+            actor=world["carla"],
+            reason="responsiveness",
+            level="team_leader",
+            review=case_core.Review(
+                problem_statement_correct=True,
+                business_impact=f"Impact {i}",
+                workaround_impractical_because="Slow.",
+            ),
+        )
 
 
 def count_queries(api: APIClient, path: str) -> int:
@@ -730,7 +1008,9 @@ def test_reading_an_escalation_takes_a_fixed_number_of_queries(people: World, pe
     small_count = count_queries(api, f"/api/tickets/{small.ticket_id}/escalation/")
     large_count = count_queries(api, f"/api/tickets/{large.ticket_id}/escalation/")
     assert small_count == large_count
-    assert count_queries(api, f"/api/escalations/{small.pk}/") == count_queries(api, f"/api/escalations/{large.pk}/")
+    assert count_queries(api, f"/api/escalations/{small.pk}/") == count_queries(
+        api, f"/api/escalations/{large.pk}/"
+    )
     body = api.get(f"/api/tickets/{large.ticket_id}/escalation/").json()
     assert len(body["updates"]) == 6
     assert len(body["meetings"]) == (7 if persona == "carla" else 13)
@@ -761,9 +1041,15 @@ def test_the_schema_documents_the_case_api(tmp_path: Any) -> None:
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"))
     schema = (tmp_path / "schema.yml").read_text()
 
-    for path in ("/api/tickets/{id}/escalation/:", "/api/tickets/{id}/escalation/request/:",
-                 "/api/escalations/:", "/api/escalations/report/:", "/api/escalations/{id}/activate/:",
-                 "/api/escalations/{id}/leadership-review/finish/:", "/api/escalations/{id}/de-escalation/:"):
+    for path in (
+        "/api/tickets/{id}/escalation/:",
+        "/api/tickets/{id}/escalation/request/:",
+        "/api/escalations/:",
+        "/api/escalations/report/:",
+        "/api/escalations/{id}/activate/:",
+        "/api/escalations/{id}/leadership-review/finish/:",
+        "/api/escalations/{id}/de-escalation/:",
+    ):
         assert path in schema
     assert "EscalationCaseView" in schema
     assert "RefusalSerializer" in schema or "Refusal" in schema

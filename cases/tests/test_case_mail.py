@@ -50,33 +50,64 @@ def site(settings: Any) -> None:
 
 @pytest.fixture
 def esme(world: World) -> User:
-    return make_agent("Escalation manager", username="esme", first_name="Esme", last_name="Holloway",
-                      email="esme@support.example.com", phone="+44 20 7946 0001")
+    return make_agent(
+        "Escalation manager",
+        username="esme",
+        first_name="Esme",
+        last_name="Holloway",
+        email="esme@support.example.com",
+        phone="+44 20 7946 0001",
+    )
 
 
 def escalated(world: World, esme: User) -> tuple[Ticket, EscalationCase]:
     """Erin works a Tier 1 ticket with an internal note and a staff-only meeting note; Carla escalates."""
     ticket = triaged(world)
     ticket_start(ticket=ticket, actor=world["erin"])
-    ticket_comment(ticket=ticket, actor=world["erin"], body=f"{INTERNAL[0]}: the customer is loud.",
-                                   is_internal=True)
-    case = case_requests.case_request(ticket=ticket, actor=world["carla"], reason="critical_impact", level="team_leader",
-                              review=REVIEW)
+    ticket_comment(
+        ticket=ticket, actor=world["erin"], body=f"{INTERNAL[0]}: the customer is loud.", is_internal=True
+    )
+    case = case_requests.case_request(
+        ticket=ticket, actor=world["carla"], reason="critical_impact", level="team_leader", review=REVIEW
+    )
     return ticket, case
 
 
 def run_to_proposal(world: World, esme: User, case: EscalationCase, *, mode: str = "email") -> None:
     case_plans.case_acknowledge(case=case, actor=esme)
-    case_plans.case_activate(case=case, actor=esme, mode=mode, update_every_minutes=120,
-                        action_plan=[PlanItem(world["erin"], "Reproduce the timeout on test", date(2026, 11, 25))],
-                        required_attendees="Carla, Esme, Erin", first_call_at=at(23, 14))
-    case_updates.case_schedule_meeting(case=case, actor=esme, kind=MeetingKind.INTERNAL_REVIEW, scheduled_for=at(23, 15),
-                                attendees="Esme, Erin", notes=INTERNAL[1])
-    case_updates.case_log_update(case=case, actor=esme, mode="email", summary="We reproduced the timeout on the test "
-                          "system; a fix is being prepared.")
-    case_updates.case_log_update(case=case, actor=esme, mode="phone", summary="Called Carla: fix on test tomorrow.")
-    case_de_escalation.case_propose_de_escalation(case=case, actor=esme, action_plan_accepted=True, rca_on_track=True,
-                                     note="The fix is live since this morning.")
+    case_plans.case_activate(
+        case=case,
+        actor=esme,
+        mode=mode,
+        update_every_minutes=120,
+        action_plan=[PlanItem(world["erin"], "Reproduce the timeout on test", date(2026, 11, 25))],
+        required_attendees="Carla, Esme, Erin",
+        first_call_at=at(23, 14),
+    )
+    case_updates.case_schedule_meeting(
+        case=case,
+        actor=esme,
+        kind=MeetingKind.INTERNAL_REVIEW,
+        scheduled_for=at(23, 15),
+        attendees="Esme, Erin",
+        notes=INTERNAL[1],
+    )
+    case_updates.case_log_update(
+        case=case,
+        actor=esme,
+        mode="email",
+        summary="We reproduced the timeout on the test system; a fix is being prepared.",
+    )
+    case_updates.case_log_update(
+        case=case, actor=esme, mode="phone", summary="Called Carla: fix on test tomorrow."
+    )
+    case_de_escalation.case_propose_de_escalation(
+        case=case,
+        actor=esme,
+        action_plan_accepted=True,
+        rca_on_track=True,
+        note="The fix is live since this morning.",
+    )
 
 
 def customer_mail(carla: User) -> dict[str, Any]:
@@ -101,13 +132,19 @@ def test_it_mails_the_customer_their_own_case_mail_with_portal_links_signature_a
 
     sent = customer_mail(carla)
 
-    assert sorted(sent) == ["escalations.customer_acknowledged", "escalations.customer_de_escalation_proposed",
-                            "escalations.customer_plan_agreed", "escalations.customer_update"]
+    assert sorted(sent) == [
+        "escalations.customer_acknowledged",
+        "escalations.customer_de_escalation_proposed",
+        "escalations.customer_plan_agreed",
+        "escalations.customer_update",
+    ]
     # Only the update given by e-mail is mailed; the phone call was the update itself.
     [update] = sent["escalations.customer_update"]
-    assert update.subject == ("Update on your escalation of "
-                              f"{ticket.reference}: We reproduced the timeout on the test system; a fix is being "
-                              "prepared.")
+    assert update.subject == (
+        "Update on your escalation of "
+        f"{ticket.reference}: We reproduced the timeout on the test system; a fix is being "
+        "prepared."
+    )
     assert "We reproduced the timeout on the test system" in update.body
     assert "Called Carla" not in update.body
     [ack] = sent["escalations.customer_acknowledged"]
@@ -131,8 +168,9 @@ def test_it_mails_the_customer_their_own_case_mail_with_portal_links_signature_a
             for secret in INTERNAL:
                 assert secret not in part
         assert message.to == [carla.email]
-        assert threads_named_by([message.extra_headers["In-Reply-To"], message.extra_headers["References"]]) == [
-            f"ticket-{ticket.pk}"]
+        assert threads_named_by(
+            [message.extra_headers["In-Reply-To"], message.extra_headers["References"]]
+        ) == [f"ticket-{ticket.pk}"]
         assert message.extra_headers["Message-ID"].startswith(f"<ticket-{ticket.pk}.n")
     [(html, _)] = proposal.alternatives
     assert f'<a href="{agree}">' in html
@@ -170,24 +208,35 @@ def test_staff_keep_console_links_and_nobody_hears_of_their_own_action(world: Wo
     assert set(staff_rows.values_list("thread", flat=True)) == {f"ticket-{ticket.pk}"}
     # Esme acted on every step but the request and the answer: she hears only of those two.
     assert set(Notification.objects.filter(recipient=esme).values_list("kind", flat=True)) == {
-        "escalations.case_requested", "escalations.case_answered"}
+        "escalations.case_requested",
+        "escalations.case_answered",
+    }
     # Carla gets no staff kind, nor a mail of her own request or answer.
     carla_kinds = set(Notification.objects.filter(recipient=world["carla"]).values_list("kind", flat=True))
-    assert carla_kinds == {"escalations.customer_acknowledged", "escalations.customer_plan_agreed",
-                           "escalations.customer_update", "escalations.customer_de_escalation_proposed"}
+    assert carla_kinds == {
+        "escalations.customer_acknowledged",
+        "escalations.customer_plan_agreed",
+        "escalations.customer_update",
+        "escalations.customer_de_escalation_proposed",
+    }
     assert set(Notification.objects.filter(recipient=world["carla"]).values_list("link", flat=True)) == {
-        reverse("portal:request", args=[ticket.pk])}
+        reverse("portal:request", args=[ticket.pk])
+    }
     # Staff mail links to the console on SITE_URL.
-    row = Notification.objects.get(kind="escalations.case_update", recipient=world["tess"], channel=Channel.EMAIL,
-                                   context__mode="e-mail")
+    row = Notification.objects.get(
+        kind="escalations.case_update", recipient=world["tess"], channel=Channel.EMAIL, context__mode="e-mail"
+    )
     assert deliver(notification_id=row.pk)
     message = mail.outbox[-1]
-    assert message.subject == (f"[{ticket.reference}] Esme Holloway gave the customer an update by e-mail: "
-                               f"{ticket.summary}")
+    assert message.subject == (
+        f"[{ticket.reference}] Esme Holloway gave the customer an update by e-mail: {ticket.summary}"
+    )
     assert f"{SITE}{console}" in message.body
 
 
-def test_a_customer_mail_goes_to_the_contacts_copied_in_and_whoever_escalated(world: World, esme: User) -> None:
+def test_a_customer_mail_goes_to_the_contacts_copied_in_and_whoever_escalated(
+    world: World, esme: User
+) -> None:
     from tests_support.factories import make_customer
 
     carla = world["carla"]
@@ -196,12 +245,16 @@ def test_a_customer_mail_goes_to_the_contacts_copied_in_and_whoever_escalated(wo
     with time_machine.travel(at(23, 9), tick=False):
         ticket = triaged(world)
         ticket_add_cc(ticket=ticket, actor=carla, contact=colleague)
-        case = case_requests.case_request(ticket=ticket, actor=asker, reason="critical_impact", level="next_tier",
-                                  review=REVIEW)
+        case = case_requests.case_request(
+            ticket=ticket, actor=asker, reason="critical_impact", level="next_tier", review=REVIEW
+        )
         case_plans.case_acknowledge(case=case, actor=esme)
 
-    told = set(Notification.objects.filter(kind="escalations.customer_acknowledged", channel=Channel.IN_APP)
-               .values_list("recipient__username", flat=True))
+    told = set(
+        Notification.objects.filter(
+            kind="escalations.customer_acknowledged", channel=Channel.IN_APP
+        ).values_list("recipient__username", flat=True)
+    )
     assert told == {"carla", "colin", "adele"}
 
 

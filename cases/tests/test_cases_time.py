@@ -51,8 +51,9 @@ def desk(world: World) -> dict[str, User]:
 
 
 def ask(ticket: Ticket, carla: User) -> EscalationCase:
-    return case_requests.case_request(ticket=ticket, actor=carla, reason="critical_impact", level="next_tier",
-                              review=REVIEW)
+    return case_requests.case_request(
+        ticket=ticket, actor=carla, reason="critical_impact", level="next_tier", review=REVIEW
+    )
 
 
 def sweep(moment: datetime) -> None:
@@ -61,17 +62,25 @@ def sweep(moment: datetime) -> None:
 
 
 def notified(kind: str) -> list[tuple[str, datetime]]:
-    return [(n.recipient.username, n.created_at) for n in Notification.objects.filter(
-        kind=f"escalations.{kind}", channel="in_app").select_related("recipient").order_by("created_at", "recipient__username")]
+    return [
+        (n.recipient.username, n.created_at)
+        for n in Notification.objects.filter(kind=f"escalations.{kind}", channel="in_app")
+        .select_related("recipient")
+        .order_by("created_at", "recipient__username")
+    ]
 
 
 def clock_events(ticket: Ticket) -> list[tuple[str, datetime, list[str]]]:
-    return [(e.kind, e.at, sorted(e.details["notified"])) for e in ticket.events.filter(
-        kind__in=["case_ack_warning", "case_ack_breach", "case_update_due", "case_update_missed"]).order_by("at", "pk")]
+    return [
+        (e.kind, e.at, sorted(e.details["notified"]))
+        for e in ticket.events.filter(
+            kind__in=["case_ack_warning", "case_ack_breach", "case_update_due", "case_update_missed"]
+        ).order_by("at", "pk")
+    ]
 
 
 def test_the_escalation_managers_manager_hears_of_a_late_acknowledgement_across_the_night(
-    world: World, desk: dict[str, User],
+    world: World, desk: dict[str, User]
 ) -> None:
     esme = desk["esme"]
     assert case_core.managers_of(esme) == [desk["elena"]]
@@ -89,7 +98,9 @@ def test_the_escalation_managers_manager_hears_of_a_late_acknowledgement_across_
     assert notified("case_ack_warning") == [("elena", at(24, 9, 15)), ("esme", at(24, 9, 15))]
     warning = ticket.events.get(kind="case_ack_warning")
     assert (warning.reason, warning.is_public) == (
-        f"The escalation of {ticket.reference} is not acknowledged yet; it must be by Tue 24 Nov 09:30.", False)
+        f"The escalation of {ticket.reference} is not acknowledged yet; it must be by Tue 24 Nov 09:30.",
+        False,
+    )
     sweep(at(24, 9, 29))
     assert notified("case_ack_breach") == []
     sweep(at(24, 9, 30))
@@ -113,8 +124,10 @@ def test_a_request_on_friday_evening_is_due_on_monday_morning(world: World, desk
     assert clock_events(ticket) == []
     sweep(at(30, 9, 35))
     sweep(at(30, 9, 50))
-    assert clock_events(ticket) == [("case_ack_warning", at(30, 9, 35), ["elena", "esme"]),
-                                    ("case_ack_breach", at(30, 9, 50), ["elena"])]
+    assert clock_events(ticket) == [
+        ("case_ack_warning", at(30, 9, 35), ["elena", "esme"]),
+        ("case_ack_breach", at(30, 9, 50), ["elena"]),
+    ]
     # Acknowledged in time on another case: no warning, not late.
     with time_machine.travel(at(30, 10), tick=False):
         other = triaged(world)
@@ -134,12 +147,14 @@ def test_no_escalation_management_team_means_leadership_hears_of_the_breach(worl
         ask(ticket, world["carla"])
     sweep(at(23, 10, 45))
     sweep(at(23, 11))
-    assert clock_events(ticket) == [("case_ack_warning", at(23, 10, 45), ["esme", "leah"]),
-                                    ("case_ack_breach", at(23, 11), ["leah"])]
+    assert clock_events(ticket) == [
+        ("case_ack_warning", at(23, 10, 45), ["esme", "leah"]),
+        ("case_ack_breach", at(23, 11), ["leah"]),
+    ]
 
 
 def test_a_missed_update_warns_the_manager_then_their_manager_and_an_update_restarts_the_clock(
-    world: World, desk: dict[str, User],
+    world: World, desk: dict[str, User]
 ) -> None:
     esme = desk["esme"]
     with time_machine.travel(at(23, 9), tick=False) as travel:
@@ -147,9 +162,15 @@ def test_a_missed_update_warns_the_manager_then_their_manager_and_an_update_rest
         case = ask(ticket, world["carla"])
         case_plans.case_acknowledge(case=case, actor=esme)
         travel.move_to(at(23, 10))
-        case_plans.case_activate(case=case, actor=esme, action_plan=[PlanItem(world["erin"], "Fix", date(2026, 11, 25))],
-                            mode="phone", update_every_minutes=120, required_attendees="Carla",
-                            first_call_at=at(23, 11))
+        case_plans.case_activate(
+            case=case,
+            actor=esme,
+            action_plan=[PlanItem(world["erin"], "Fix", date(2026, 11, 25))],
+            mode="phone",
+            update_every_minutes=120,
+            required_attendees="Carla",
+            first_call_at=at(23, 11),
+        )
     clock = Clock.objects.get(kind=case_core.UPDATE_CLOCK, object_id=case.pk)
     assert (clock.warn_at, clock.due_at) == (at(23, 11, 30), at(23, 12))
     sweep(at(23, 11, 29))
@@ -158,8 +179,10 @@ def test_a_missed_update_warns_the_manager_then_their_manager_and_an_update_rest
     assert notified("case_update_due") == [("esme", at(23, 11, 30))]
     sweep(at(23, 12))
     assert notified("case_update_missed") == [("elena", at(23, 12)), ("esme", at(23, 12))]
-    assert clock_events(ticket) == [("case_update_due", at(23, 11, 30), ["esme"]),
-                                    ("case_update_missed", at(23, 12), ["elena", "esme"])]
+    assert clock_events(ticket) == [
+        ("case_update_due", at(23, 11, 30), ["esme"]),
+        ("case_update_missed", at(23, 12), ["elena", "esme"]),
+    ]
 
     # The late update is marked late; the next is due a period later.
     with time_machine.travel(at(23, 12, 10), tick=False):
@@ -177,7 +200,9 @@ def test_a_missed_update_warns_the_manager_then_their_manager_and_an_update_rest
     sweep(at(23, 14, 29))
     assert len(clock_events(ticket)) == 2  # the restarted clocks have not warned
     with time_machine.travel(at(23, 16), tick=False):
-        evening = case_updates.case_log_update(case=case, actor=esme, mode="phone", summary="Deploying tomorrow")
+        evening = case_updates.case_log_update(
+            case=case, actor=esme, mode="phone", summary="Deploying tomorrow"
+        )
     assert evening.was_late is True  # 15:00 passed (before any sweep saw it)
     # ...and the manager still hears of the miss, when the late update is logged.
     assert clock_events(ticket)[-1] == ("case_update_missed", at(23, 16), ["elena", "esme"])
@@ -206,7 +231,11 @@ def test_the_daily_report_goes_once_per_business_day_at_the_hour(world: World, d
     assert not DailyReport.objects.exists()
     report = case_daily_report.daily_report_send(now=at(24, 7))
     assert report is not None
-    assert (report.day, report.open_cases, sorted(report.recipients)) == (date(2026, 11, 24), 2, ["emil", "esme"])
+    assert (report.day, report.open_cases, sorted(report.recipients)) == (
+        date(2026, 11, 24),
+        2,
+        ["emil", "esme"],
+    )
     for moment in (at(24, 7, 10), at(24, 12), at(24, 23, 59)):
         assert case_daily_report.daily_report_send(now=moment) is None
     assert DailyReport.objects.count() == 1
@@ -229,9 +258,15 @@ def test_the_daily_report_goes_once_per_business_day_at_the_hour(world: World, d
         assert case_daily_report.daily_report_send(now=moment) is None
     assert case_daily_report.daily_report_send(now=at(30, 7, 0)).open_cases == 1
     assert list(DailyReport.objects.order_by("day").values_list("day", "open_cases")) == [
-        (date(2026, 11, 24), 2), (date(2026, 11, 30), 1)]
-    monday = Notification.objects.get(kind="escalations.daily_report", channel="in_app", recipient=desk["esme"],
-                                      dedup_key="daily-report:2026-11-30")
+        (date(2026, 11, 24), 2),
+        (date(2026, 11, 30), 1),
+    ]
+    monday = Notification.objects.get(
+        kind="escalations.daily_report",
+        channel="in_app",
+        recipient=desk["esme"],
+        dedup_key="daily-report:2026-11-30",
+    )
     assert second.ticket.reference in monday.context["message"]
     assert first.ticket.reference not in monday.context["message"]
 
@@ -260,11 +295,17 @@ def test_report_rows_of_a_past_day_include_cases_closed_since(world: World, desk
         ticket_cancel(ticket=first.ticket, actor=world["erin"], reason="withdrawn", note="Done")
     with time_machine.travel(at(26, 12), tick=False):
         assert [row["case"] for row in case_daily_report.report_rows(date(2026, 11, 23))] == [first, second]
-        assert [row["case"] for row in case_daily_report.report_rows(date(2026, 11, 24))] == [first, second, later]
+        assert [row["case"] for row in case_daily_report.report_rows(date(2026, 11, 24))] == [
+            first,
+            second,
+            later,
+        ]
         assert [row["case"] for row in case_daily_report.report_rows(date(2026, 11, 25))] == [second, later]
         rows = case_daily_report.report_rows(date(2026, 11, 26))
     assert [(r["case"], r["status"], r["manager"], r["level"]) for r in rows] == [
-        (second, "Acknowledged", esme, "The next support tier"), (later, "Requested", None, "The next support tier")]
+        (second, "Acknowledged", esme, "The next support tier"),
+        (later, "Requested", None, "The next support tier"),
+    ]
     # Ages in hours up to now (today) or to the end of a past day.
     assert [r["age_hours"] for r in rows] == [75, 50]
     with time_machine.travel(at(26, 12), tick=False):
@@ -274,7 +315,7 @@ def test_report_rows_of_a_past_day_include_cases_closed_since(world: World, desk
 @pytest.mark.django_db(transaction=True)
 @override_settings(DAILY_REPORT_HOUR=8)
 def test_two_workers_sending_the_report_at_once_send_it_once(
-    world: World, desk: dict[str, User], monkeypatch: pytest.MonkeyPatch,
+    world: World, desk: dict[str, User], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("needs real concurrent transactions (PostgreSQL)")
@@ -316,7 +357,7 @@ def test_two_workers_sending_the_report_at_once_send_it_once(
 
 
 def test_an_acknowledgement_after_the_due_instant_is_late_even_before_the_sweep_saw_it(
-    world: World, desk: dict[str, User],
+    world: World, desk: dict[str, User]
 ) -> None:
     with time_machine.travel(at(23, 10), tick=False):
         ticket = triaged(world)
@@ -330,13 +371,18 @@ def test_an_acknowledgement_after_the_due_instant_is_late_even_before_the_sweep_
 
 
 @override_settings(DAILY_REPORT_HOUR=8)
-def test_the_daily_report_command_prints_a_day_and_sends_today_once(world: World, desk: dict[str, User]) -> None:
+def test_the_daily_report_command_prints_a_day_and_sends_today_once(
+    world: World, desk: dict[str, User]
+) -> None:
     first, second = open_cases(world)
     out = StringIO()
     call_command("daily_report", "--date", "2026-11-23", stdout=out)
     printed = out.getvalue().splitlines()
     assert printed[0] == "Open escalations on Monday 23 November 2026: 2"
-    assert [line.split(" ", 2)[1] for line in printed[1:]] == [first.ticket.reference, second.ticket.reference]
+    assert [line.split(" ", 2)[1] for line in printed[1:]] == [
+        first.ticket.reference,
+        second.ticket.reference,
+    ]
 
     with time_machine.travel(at(24, 7, 59), tick=False):
         early = StringIO()

@@ -62,27 +62,50 @@ def test_cases_rows_survive_the_move_to_their_own_app(old_schema: MigrationExecu
     OldCase = old.get_model("escalations", "EscalationCase")
     old_case_type = ContentType.objects.get(app_label="escalations", model="escalationcase")
 
-    case = OldCase.objects.create(ticket_id=ticket.pk, status="acknowledged", level="team_leader",
-                                  reason="critical_impact", escalation_manager_id=manager.pk)
+    case = OldCase.objects.create(
+        ticket_id=ticket.pk,
+        status="acknowledged",
+        level="team_leader",
+        reason="critical_impact",
+        escalation_manager_id=manager.pk,
+    )
     old.get_model("escalations", "CaseRequest").objects.create(
-        case_id=case.pk, requested_by_id=customer.pk, recorded_by_id=customer.pk, channel="portal",
-        level="team_leader", reason="critical_impact", problem_statement_correct=True,
+        case_id=case.pk,
+        requested_by_id=customer.pk,
+        recorded_by_id=customer.pk,
+        channel="portal",
+        level="team_leader",
+        reason="critical_impact",
+        problem_statement_correct=True,
         business_impact="Salaries cannot be paid.",
     )
-    old.get_model("escalations", "CaseUpdate").objects.create(case_id=case.pk, mode="email", summary="On track.",
-                                                              logged_by_id=manager.pk)
-    old.get_model("mail", "InboundMessage").objects.create(key="m-1", source="pipe", outcome="escalation",
-                                                           ticket_id=ticket.pk, case_id=case.pk)
+    old.get_model("escalations", "CaseUpdate").objects.create(
+        case_id=case.pk, mode="email", summary="On track.", logged_by_id=manager.pk
+    )
+    old.get_model("mail", "InboundMessage").objects.create(
+        key="m-1", source="pipe", outcome="escalation", ticket_id=ticket.pk, case_id=case.pk
+    )
     now = timezone.now()
-    clock = Clock.objects.create(content_type=old_case_type, object_id=case.pk, kind="escalations.case_update",
-                                 calendar=office_calendar(), started_at=now, running_since=now,
-                                 target_seconds=3600, due_at=now + timedelta(hours=1))
+    clock = Clock.objects.create(
+        content_type=old_case_type,
+        object_id=case.pk,
+        kind="escalations.case_update",
+        calendar=office_calendar(),
+        started_at=now,
+        running_since=now,
+        target_seconds=3600,
+        due_at=now + timedelta(hours=1),
+    )
 
     migrate(leaves())
 
     moved = EscalationCase.objects.get()
     assert (moved.pk, moved.ticket_id, moved.status, moved.escalation_manager_id) == (
-        case.pk, ticket.pk, "acknowledged", manager.pk)
+        case.pk,
+        ticket.pk,
+        "acknowledged",
+        manager.pk,
+    )
     assert CaseRequest.objects.get().business_impact == "Salaries cannot be paid."
     assert CaseUpdate.objects.get(case=moved).summary == "On track."
     assert InboundMessage.objects.get(key="m-1").case == moved
@@ -92,14 +115,19 @@ def test_cases_rows_survive_the_move_to_their_own_app(old_schema: MigrationExecu
     assert ContentType.objects.get_for_model(EscalationCase).pk == old_case_type.pk
     assert Clock.objects.get(pk=clock.pk).subject == moved
     # ...and the escalation manager's permission, granted through the role's group, still holds.
-    assert Group.objects.get(name="Escalation manager").permissions.filter(
-        content_type=old_case_type, codename="manage_escalationcase").exists()
+    assert (
+        Group.objects.get(name="Escalation manager")
+        .permissions.filter(content_type=old_case_type, codename="manage_escalationcase")
+        .exists()
+    )
     assert manager.__class__.objects.get(pk=manager.pk).has_perm("cases.manage_escalationcase")
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(connection.vendor != "postgresql",
-                    reason="needs PostgreSQL: the append-only trigger is PostgreSQL's (set DATABASE_URL=postgres://…)")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL: the append-only trigger is PostgreSQL's (set DATABASE_URL=postgres://…)",
+)
 def test_case_updates_stay_append_only_after_the_move(old_schema: MigrationExecutor) -> None:
     migrate(leaves())
     customer = make_customer(OrganisationFactory(name="Acme"), username="carla")
@@ -107,6 +135,9 @@ def test_case_updates_stay_append_only_after_the_move(old_schema: MigrationExecu
     case = EscalationCase.objects.create(ticket=ticket, reason="critical_impact")
     update = CaseUpdate.objects.create(case=case, mode="email", summary="On track.", logged_by=customer)
 
-    with pytest.raises(DatabaseError, match="Cannot update or delete"), transaction.atomic(), \
-            connection.cursor() as cursor:
+    with (
+        pytest.raises(DatabaseError, match="Cannot update or delete"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute("UPDATE cases_caseupdate SET summary = 'rewritten' WHERE id = %s", [update.pk])

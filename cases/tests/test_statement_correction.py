@@ -41,8 +41,12 @@ MILESTONE = timezone.localdate() + timedelta(days=30)
 @pytest.fixture
 def ticket(world: World) -> Ticket:
     with time_machine.travel(at(23, 9), tick=False):
-        return triaged(world, description=OLD_STATEMENT, business_impact="One department is late.",
-                       critical_milestone=None)
+        return triaged(
+            world,
+            description=OLD_STATEMENT,
+            business_impact="One department is late.",
+            critical_milestone=None,
+        )
 
 
 def corrected(ticket: Ticket) -> TimelineEvent:
@@ -52,7 +56,10 @@ def corrected(ticket: Ticket) -> TimelineEvent:
 def assert_corrected(ticket: Ticket, actor_username: str) -> None:
     ticket.refresh_from_db()
     assert (ticket.description, ticket.business_impact, ticket.critical_milestone) == (
-        NEW_STATEMENT, NEW_IMPACT, MILESTONE)
+        NEW_STATEMENT,
+        NEW_IMPACT,
+        MILESTONE,
+    )
     event = corrected(ticket)
     assert event.actor.username == actor_username and event.is_public
     assert event.details["changed"] == {
@@ -75,38 +82,74 @@ def test_it_corrects_the_intake_through_the_service_and_keeps_the_previous_text(
     world: World, ticket: Ticket
 ) -> None:
     with time_machine.travel(at(23, 10), tick=False):
-        case = case_requests.case_request(ticket=ticket, actor=world["carla"], reason="critical_impact", level="next_tier",
-                                  review=Review(problem_statement_correct=False,
-                                                corrected_problem_statement=f"  {NEW_STATEMENT} ",
-                                                business_impact=NEW_IMPACT, critical_milestone=MILESTONE))
+        case = case_requests.case_request(
+            ticket=ticket,
+            actor=world["carla"],
+            reason="critical_impact",
+            level="next_tier",
+            review=Review(
+                problem_statement_correct=False,
+                corrected_problem_statement=f"  {NEW_STATEMENT} ",
+                business_impact=NEW_IMPACT,
+                critical_milestone=MILESTONE,
+            ),
+        )
 
     assert_corrected(ticket, "carla")
     assert corrected(ticket).at == at(23, 10)
     assert case.requests.get().corrected_problem_statement == NEW_STATEMENT
     # The same request again changes nothing more.
-    case_requests.case_request(ticket=ticket, actor=world["carla"], reason="critical_impact", level="next_tier",
-                       review=Review(problem_statement_correct=False, corrected_problem_statement=NEW_STATEMENT,
-                                     business_impact=NEW_IMPACT, critical_milestone=MILESTONE))
+    case_requests.case_request(
+        ticket=ticket,
+        actor=world["carla"],
+        reason="critical_impact",
+        level="next_tier",
+        review=Review(
+            problem_statement_correct=False,
+            corrected_problem_statement=NEW_STATEMENT,
+            business_impact=NEW_IMPACT,
+            critical_milestone=MILESTONE,
+        ),
+    )
     assert TimelineEvent.objects.filter(ticket=ticket, kind="intake_corrected").count() == 1
 
 
 def test_a_correct_statement_changes_nothing(world: World, ticket: Ticket) -> None:
-    case_requests.case_request(ticket=ticket, actor=world["carla"], reason="critical_impact", level="next_tier",
-                       review=Review(problem_statement_correct=True, corrected_problem_statement="ignored",
-                                     business_impact="One department is late."))
+    case_requests.case_request(
+        ticket=ticket,
+        actor=world["carla"],
+        reason="critical_impact",
+        level="next_tier",
+        review=Review(
+            problem_statement_correct=True,
+            corrected_problem_statement="ignored",
+            business_impact="One department is late.",
+        ),
+    )
 
     ticket.refresh_from_db()
     assert (ticket.description, ticket.business_impact, ticket.critical_milestone) == (
-        OLD_STATEMENT, "One department is late.", None)
+        OLD_STATEMENT,
+        "One department is late.",
+        None,
+    )
     assert not TimelineEvent.objects.filter(ticket=ticket, kind="intake_corrected").exists()
 
 
 def test_a_refused_request_corrects_nothing(world: World) -> None:
     ticket = triaged(world, description=OLD_STATEMENT, workaround="Export by hand.")
     with pytest.raises(Refused):  # the workaround's impracticality is missing
-        case_requests.case_request(ticket=ticket, actor=world["carla"], reason="critical_impact", level="next_tier",
-                           review=Review(problem_statement_correct=False, corrected_problem_statement=NEW_STATEMENT,
-                                         business_impact=NEW_IMPACT))
+        case_requests.case_request(
+            ticket=ticket,
+            actor=world["carla"],
+            reason="critical_impact",
+            level="next_tier",
+            review=Review(
+                problem_statement_correct=False,
+                corrected_problem_statement=NEW_STATEMENT,
+                business_impact=NEW_IMPACT,
+            ),
+        )
     ticket.refresh_from_db()
     assert ticket.description == OLD_STATEMENT
     assert not TimelineEvent.objects.filter(ticket=ticket, kind="intake_corrected").exists()
@@ -118,8 +161,7 @@ def test_the_correction_service_is_narrow(world: World, ticket: Ticket) -> None:
     with pytest.raises(PermissionDenied):
         ticket_correct_statement(ticket=ticket, actor=other, description="Mine now")
     with pytest.raises(InvalidInput) as invalid:
-        ticket_correct_statement(ticket=ticket, actor=world["carla"], summary="Renamed",
-                                                 priority="P1")
+        ticket_correct_statement(ticket=ticket, actor=world["carla"], summary="Renamed", priority="P1")
     assert set(invalid.value.errors) == {"summary", "priority"}
     with pytest.raises(InvalidInput):
         ticket_correct_statement(ticket=ticket, actor=world["carla"], description="  ")
@@ -134,20 +176,31 @@ def test_the_portal_shows_the_corrected_statement_and_the_correction_in_history(
     world: World, ticket: Ticket, client: Client
 ) -> None:
     client.force_login(world["carla"])
-    data = {"reason": "critical_impact", "reason_detail": "", "level": "team_leader",
-            "problem_statement_correct": "no", "corrected_problem_statement": NEW_STATEMENT,
-            "business_impact": NEW_IMPACT, "workaround_impractical_because": "", "critical_milestone": MILESTONE.isoformat()}
+    data = {
+        "reason": "critical_impact",
+        "reason_detail": "",
+        "level": "team_leader",
+        "problem_statement_correct": "no",
+        "corrected_problem_statement": NEW_STATEMENT,
+        "business_impact": NEW_IMPACT,
+        "workaround_impractical_because": "",
+        "critical_milestone": MILESTONE.isoformat(),
+    }
     with time_machine.travel(at(23, 10), tick=False):
-        response = client.post(reverse("portal:escalation_request", args=[ticket.pk]),
-                               {f"escalation-{k}": v for k, v in data.items()})
+        response = client.post(
+            reverse("portal:escalation_request", args=[ticket.pk]),
+            {f"escalation-{k}": v for k, v in data.items()},
+        )
 
     assert response.status_code == 302
     assert_corrected(ticket, "carla")
     page = client.get(reverse("portal:request", args=[ticket.pk])).content.decode()
-    told_us = page[page.index('id="details"'):page.index('id="history"')]
-    assert NEW_STATEMENT in told_us and NEW_IMPACT in told_us and f"{MILESTONE.day} {MILESTONE:%b %Y}" in told_us
+    told_us = page[page.index('id="details"') : page.index('id="history"')]
+    assert (
+        NEW_STATEMENT in told_us and NEW_IMPACT in told_us and f"{MILESTONE.day} {MILESTONE:%b %Y}" in told_us
+    )
     assert OLD_STATEMENT not in told_us
-    history = page[page.index('id="history"'):]
+    history = page[page.index('id="history"') :]
     assert "What you told us was corrected" in history and OLD_STATEMENT in history
 
 
@@ -155,11 +208,20 @@ def test_staff_recording_a_phone_request_correct_the_intake_for_the_customer(
     world: World, ticket: Ticket, client: Client
 ) -> None:
     client.force_login(world["erin"])
-    data = {"channel": "phone", "reason": "production_down", "reason_detail": "", "level": "team_leader",
-            "problem_statement_correct": "no", "corrected_problem_statement": NEW_STATEMENT,
-            "business_impact": NEW_IMPACT, "workaround_impractical_because": "", "critical_milestone": MILESTONE.isoformat()}
-    response = client.post(reverse("desk:case_request", args=[ticket.pk]),
-                           {f"case_request-{k}": v for k, v in data.items()})
+    data = {
+        "channel": "phone",
+        "reason": "production_down",
+        "reason_detail": "",
+        "level": "team_leader",
+        "problem_statement_correct": "no",
+        "corrected_problem_statement": NEW_STATEMENT,
+        "business_impact": NEW_IMPACT,
+        "workaround_impractical_because": "",
+        "critical_milestone": MILESTONE.isoformat(),
+    }
+    response = client.post(
+        reverse("desk:case_request", args=[ticket.pk]), {f"case_request-{k}": v for k, v in data.items()}
+    )
 
     assert response.status_code == 302
     assert_corrected(ticket, "erin")
@@ -171,20 +233,37 @@ def test_staff_recording_a_phone_request_correct_the_intake_for_the_customer(
     assert NEW_STATEMENT in page
 
 
-def test_an_escalation_manager_outside_the_team_records_the_correction_too(world: World, ticket: Ticket) -> None:
+def test_an_escalation_manager_outside_the_team_records_the_correction_too(
+    world: World, ticket: Ticket
+) -> None:
     esme = make_agent("Escalation manager", username="esme")
-    case_requests.case_request(ticket=ticket, actor=esme, reason="critical_impact", level="next_tier", channel="email",
-                       review=Review(problem_statement_correct=False, corrected_problem_statement=NEW_STATEMENT,
-                                     business_impact=NEW_IMPACT, critical_milestone=MILESTONE))
+    case_requests.case_request(
+        ticket=ticket,
+        actor=esme,
+        reason="critical_impact",
+        level="next_tier",
+        channel="email",
+        review=Review(
+            problem_statement_correct=False,
+            corrected_problem_statement=NEW_STATEMENT,
+            business_impact=NEW_IMPACT,
+            critical_milestone=MILESTONE,
+        ),
+    )
     assert_corrected(ticket, "esme")
 
 
 def test_the_api_request_corrects_the_intake(world: World, ticket: Ticket) -> None:
     api = APIClient()
     api.force_login(world["carla"])
-    body: dict[str, Any] = {"reason": "critical_impact", "level": "next_tier", "problem_statement_correct": False,
-                            "corrected_problem_statement": NEW_STATEMENT, "business_impact": NEW_IMPACT,
-                            "critical_milestone": MILESTONE.isoformat()}
+    body: dict[str, Any] = {
+        "reason": "critical_impact",
+        "level": "next_tier",
+        "problem_statement_correct": False,
+        "corrected_problem_statement": NEW_STATEMENT,
+        "business_impact": NEW_IMPACT,
+        "critical_milestone": MILESTONE.isoformat(),
+    }
     response = api.post(f"/api/tickets/{ticket.pk}/escalation/request/", body, format="json")
 
     assert response.status_code == 201, response.content

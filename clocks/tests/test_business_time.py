@@ -82,15 +82,26 @@ def windows(draw: st.DrawFn) -> Window:
 
 # Days around the 2026 DST changes (29 March, 25 October in Europe; 8 March, 1 November in the US).
 interesting_days = st.sampled_from(
-    [date(2026, 3, 8), date(2026, 3, 28), date(2026, 3, 29), date(2026, 10, 24), date(2026, 10, 25),
-     date(2026, 11, 1), date(2026, 12, 24), date(2026, 12, 25), date(2026, 6, 15)]
+    [
+        date(2026, 3, 8),
+        date(2026, 3, 28),
+        date(2026, 3, 29),
+        date(2026, 10, 24),
+        date(2026, 10, 25),
+        date(2026, 11, 1),
+        date(2026, 12, 24),
+        date(2026, 12, 25),
+        date(2026, 6, 15),
+    ]
 )
 
 
 @st.composite
 def calendars(draw: st.DrawFn) -> CalendarSpec:
     day = draw(interesting_days)
-    holiday_dates = draw(st.frozensets(st.builds(lambda d: day + timedelta(days=d), st.integers(-3, 3)), max_size=3))
+    holiday_dates = draw(
+        st.frozensets(st.builds(lambda d: day + timedelta(days=d), st.integers(-3, 3)), max_size=3)
+    )
     return CalendarSpec(
         time_zone=draw(st.sampled_from(ZONES)),
         windows=tuple(draw(st.lists(windows(), min_size=1, max_size=6))),
@@ -114,7 +125,9 @@ def instants_near_dst(draw: st.DrawFn, whole_minutes: bool = False) -> datetime:
 
 @FAST
 @given(calendar=calendars(), start=instants_near_dst(), seconds=st.integers(0, 3 * 7 * 24 * 3600))
-def test_it_measures_back_exactly_what_it_added(calendar: CalendarSpec, start: datetime, seconds: int) -> None:
+def test_it_measures_back_exactly_what_it_added(
+    calendar: CalendarSpec, start: datetime, seconds: int
+) -> None:
     end = add_business_seconds(calendar, start, seconds)
     assert end >= start
     assert business_seconds_between(calendar, start, end) == seconds
@@ -131,7 +144,9 @@ def test_it_counts_only_minutes_inside_windows_and_off_holidays(
 
 @FAST
 @given(calendar=calendars(), start=instants_near_dst(whole_minutes=True), minutes=st.integers(1, 5 * 24 * 60))
-def test_it_lands_on_the_end_of_a_business_minute(calendar: CalendarSpec, start: datetime, minutes: int) -> None:
+def test_it_lands_on_the_end_of_a_business_minute(
+    calendar: CalendarSpec, start: datetime, minutes: int
+) -> None:
     end = add_business_seconds(calendar, start, minutes * 60)
     assert oracle_counts(calendar, end - MINUTE)
     assert is_business_instant(calendar, end - timedelta(seconds=1))
@@ -144,7 +159,9 @@ def test_it_lands_on_the_end_of_a_business_minute(calendar: CalendarSpec, start:
     first=st.integers(0, 10 * 24 * 3600),
     second=st.integers(0, 10 * 24 * 3600),
 )
-def test_it_is_monotonic_and_additive(calendar: CalendarSpec, start: datetime, first: int, second: int) -> None:
+def test_it_is_monotonic_and_additive(
+    calendar: CalendarSpec, start: datetime, first: int, second: int
+) -> None:
     low, high = sorted((first, second))
     assert add_business_seconds(calendar, start, low) <= add_business_seconds(calendar, start, high)
     middle = add_business_seconds(calendar, start, low)
@@ -152,17 +169,16 @@ def test_it_is_monotonic_and_additive(calendar: CalendarSpec, start: datetime, f
     later = start + timedelta(seconds=high)
     between = start + timedelta(seconds=low)
     assert business_seconds_between(calendar, start, later) == (
-        business_seconds_between(calendar, start, between) + business_seconds_between(calendar, between, later)
+        business_seconds_between(calendar, start, between)
+        + business_seconds_between(calendar, between, later)
     )
 
 
 @FAST
-@given(
-    time_zone=st.sampled_from(ZONES),
-    start=instants_near_dst(),
-    seconds=st.integers(0, 60 * 24 * 3600),
-)
-def test_it_counts_wall_clock_seconds_on_a_24x7_calendar(time_zone: str, start: datetime, seconds: int) -> None:
+@given(time_zone=st.sampled_from(ZONES), start=instants_near_dst(), seconds=st.integers(0, 60 * 24 * 3600))
+def test_it_counts_wall_clock_seconds_on_a_24x7_calendar(
+    time_zone: str, start: datetime, seconds: int
+) -> None:
     calendar = CalendarSpec(time_zone=time_zone, is_24x7=True, holiday_country="GB")
     assert add_business_seconds(calendar, start, seconds) == start + timedelta(seconds=seconds)
     assert business_seconds_between(calendar, start, start + timedelta(seconds=seconds)) == seconds
@@ -181,11 +197,15 @@ def test_it_carries_over_nights_and_weekends() -> None:
 
 def test_it_starts_counting_at_the_next_window_when_started_at_night() -> None:
     calendar = office_hours()
-    assert add_business_seconds(calendar, local(LONDON, 2026, 6, 15, 20, 0), 60) == local(LONDON, 2026, 6, 16, 9, 1)
+    assert add_business_seconds(calendar, local(LONDON, 2026, 6, 15, 20, 0), 60) == local(
+        LONDON, 2026, 6, 16, 9, 1
+    )
 
 
 def test_it_skips_public_and_admin_holidays() -> None:
-    calendar = office_hours(holiday_country="GB", holiday_subdivision="ENG", holiday_dates=frozenset({date(2026, 12, 29)}))
+    calendar = office_hours(
+        holiday_country="GB", holiday_subdivision="ENG", holiday_dates=frozenset({date(2026, 12, 29)})
+    )
     # Thu 24 Dec 16:00 + 2 h: Fri 25 and Mon 28 (substitute Boxing Day) are bank holidays,
     # Tue 29 is the admin's holiday; so Wed 30 at 10:00.
     assert add_business_seconds(calendar, local(LONDON, 2026, 12, 24, 16, 0), 2 * 3600) == local(
@@ -219,9 +239,14 @@ def test_it_counts_a_window_crossing_midnight_as_one_shift() -> None:
 
 def test_it_skips_a_night_shift_that_starts_on_a_holiday() -> None:
     nights = CalendarSpec(
-        time_zone=LONDON, windows=(Window(0, time(22), time(6)),), holiday_dates=frozenset({date(2026, 6, 15)})
+        time_zone=LONDON,
+        windows=(Window(0, time(22), time(6)),),
+        holiday_dates=frozenset({date(2026, 6, 15)}),
     )
-    assert business_seconds_between(nights, local(LONDON, 2026, 6, 15, 0, 0), local(LONDON, 2026, 6, 17, 0, 0)) == 0
+    assert (
+        business_seconds_between(nights, local(LONDON, 2026, 6, 15, 0, 0), local(LONDON, 2026, 6, 17, 0, 0))
+        == 0
+    )
 
 
 def test_it_counts_overlapping_windows_once() -> None:

@@ -41,11 +41,17 @@ def fired() -> list[tuple[str, int]]:
 
 def start(subject: Group, calendar: BusinessCalendar, hours: float, at: datetime) -> Clock:
     return services.clock_start(
-        subject=subject, kind="test.first_response", calendar=calendar, target_seconds=int(hours * HOUR), at=at
+        subject=subject,
+        kind="test.first_response",
+        calendar=calendar,
+        target_seconds=int(hours * HOUR),
+        at=at,
     )
 
 
-def test_it_schedules_warning_and_breach_in_business_time(subject: Group, office_hours: BusinessCalendar) -> None:
+def test_it_schedules_warning_and_breach_in_business_time(
+    subject: Group, office_hours: BusinessCalendar
+) -> None:
     # Monday 15 June 2026, 16:00 BST; 8 business hours; warning at 6 h.
     clock = start(subject, office_hours, 8, london(2026, 6, 15, 16, 0))
     assert clock.warn_at == london(2026, 6, 16, 14, 0)
@@ -202,5 +208,10 @@ def test_it_fires_every_overdue_clock_once_in_order_after_an_outage(
     assert sweep_due_deadlines(now=london(2026, 6, 15, 18, 0)).fired == 0
     one, two, four = clocks[1].pk, clocks[2].pk, clocks[0].pk
     assert fired == [
-        ("warning", one), ("breach", one), ("warning", two), ("breach", two), ("warning", four), ("breach", four)
+        ("warning", one),
+        ("breach", one),
+        ("warning", two),
+        ("breach", two),
+        ("warning", four),
+        ("breach", four),
     ]

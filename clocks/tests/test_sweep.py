@@ -23,7 +23,10 @@ T0 = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 
 def make_deadline(subject: Group, kind: str, due_at: datetime) -> Deadline:
     return Deadline.objects.create(
-        content_type=ContentType.objects.get_for_model(subject), object_id=subject.pk, kind=kind, due_at=due_at
+        content_type=ContentType.objects.get_for_model(subject),
+        object_id=subject.pk,
+        kind=kind,
+        due_at=due_at,
     )
 
 
@@ -77,7 +80,11 @@ def test_it_retries_a_raising_handler_with_backoff_without_blocking_its_batch(
     assert sweep_due_deadlines(now=T0) == SweepResult(fired=2, retried=1)
     assert calls == {first_ok.pk: 1, last_ok.pk: 1}
     row = Deadline.objects.get(pk=flaky_row.pk)
-    assert (row.state, row.attempts, row.next_attempt_at) == (DeadlineState.PENDING, 1, T0 + timedelta(seconds=60))
+    assert (row.state, row.attempts, row.next_attempt_at) == (
+        DeadlineState.PENDING,
+        1,
+        T0 + timedelta(seconds=60),
+    )
     assert row.last_error == "RuntimeError: mail server down"
     assert not Group.objects.filter(name__startswith="written by").exists()
 
@@ -112,7 +119,9 @@ def test_it_reports_a_row_failing_past_max_attempts_and_keeps_it_pending(subject
     assert sweep_due_deadlines(now=T0) == SweepResult(failed=1)
     row.refresh_from_db()
     assert (row.state, row.attempts, row.next_attempt_at) == (
-        DeadlineState.PENDING, MAX_ATTEMPTS, T0 + timedelta(hours=6)
+        DeadlineState.PENDING,
+        MAX_ATTEMPTS,
+        T0 + timedelta(hours=6),
     )
 
 
@@ -191,8 +200,9 @@ def clock_points(subject: Group, calendar: object, *, ago: timedelta) -> tuple[D
     """A one-hour clock started `ago`: its warning and breach rows."""
     from clocks.services import CLOCK_BREACH, CLOCK_WARNING, clock_start, deadlines_of
 
-    clock = clock_start(subject=subject, kind="test.points", calendar=calendar, target_seconds=3600,
-                        at=T0 - ago)
+    clock = clock_start(
+        subject=subject, kind="test.points", calendar=calendar, target_seconds=3600, at=T0 - ago
+    )
     rows = {row.kind: row for row in deadlines_of(clock)}
     return rows[CLOCK_WARNING], rows[CLOCK_BREACH]
 
@@ -201,7 +211,9 @@ def test_it_leaves_a_breach_alone_while_its_warning_is_claimed_by_another_sweepe
     subject: Group, around_the_clock: object
 ) -> None:
     warning, breach = clock_points(subject, around_the_clock, ago=timedelta(hours=2))
-    Deadline.objects.filter(pk=warning.pk).update(claimed_until=T0 + timedelta(seconds=20))  # in flight elsewhere
+    Deadline.objects.filter(pk=warning.pk).update(
+        claimed_until=T0 + timedelta(seconds=20)
+    )  # in flight elsewhere
     assert sweep_due_deadlines(now=T0) == SweepResult()
     assert Deadline.objects.get(pk=breach.pk).state == DeadlineState.PENDING
     # The earlier point fired: the breach is free to go, at once.
@@ -213,8 +225,11 @@ def test_it_fires_a_clocks_points_in_order_when_a_batch_ends_between_them(
     subject: Group, around_the_clock: object
 ) -> None:
     fired: list[str] = []
-    register_clock_handlers("test.points", on_warning=lambda c: fired.append("warning"),
-                            on_breach=lambda c: fired.append("breach"))
+    register_clock_handlers(
+        "test.points",
+        on_warning=lambda c: fired.append("warning"),
+        on_breach=lambda c: fired.append("breach"),
+    )
     warning, _breach = clock_points(subject, around_the_clock, ago=timedelta(hours=2))
     # A retried warning now due after the breach's instant still fires first (its own instant is earlier).
     Deadline.objects.filter(pk=warning.pk).update(attempts=1, next_attempt_at=T0 - timedelta(seconds=1))

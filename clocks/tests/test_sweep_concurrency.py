@@ -29,7 +29,9 @@ SWEEPERS = 4
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 
 
-def sweep_in_own_connection(barrier: threading.Barrier, results: list[SweepResult], errors: list[str]) -> None:
+def sweep_in_own_connection(
+    barrier: threading.Barrier, results: list[SweepResult], errors: list[str]
+) -> None:
     try:
         barrier.wait(timeout=30)
         results.append(sweep_due_deadlines(now=NOW, batch_size=100))
@@ -54,8 +56,12 @@ def test_it_fires_each_of_5000_deadlines_exactly_once_with_4_sweepers_at_once() 
     subject = Group.objects.create(name="subject")
     content_type = ContentType.objects.get_for_model(Group)
     Deadline.objects.bulk_create(
-        Deadline(content_type=content_type, object_id=subject.pk, kind="test.concurrent",
-                 due_at=NOW - timedelta(seconds=i))
+        Deadline(
+            content_type=content_type,
+            object_id=subject.pk,
+            kind="test.concurrent",
+            due_at=NOW - timedelta(seconds=i),
+        )
         for i in range(DEADLINES)
     )
 
@@ -63,7 +69,8 @@ def test_it_fires_each_of_5000_deadlines_exactly_once_with_4_sweepers_at_once() 
     results: list[SweepResult] = []
     errors: list[str] = []
     threads = [
-        threading.Thread(target=sweep_in_own_connection, args=(barrier, results, errors)) for _ in range(SWEEPERS)
+        threading.Thread(target=sweep_in_own_connection, args=(barrier, results, errors))
+        for _ in range(SWEEPERS)
     ]
     for thread in threads:
         thread.start()

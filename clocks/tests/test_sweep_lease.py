@@ -21,8 +21,12 @@ from clocks.sweep import SweepResult, due_deadlines, sweep_due_deadlines
 def due_rows(subject: Group, count: int, kind: str = "test.lease") -> list[Deadline]:
     now = timezone.now()
     return [
-        Deadline.objects.create(content_type=ContentType.objects.get_for_model(subject), object_id=subject.pk,
-                                kind=kind, due_at=now - timedelta(seconds=count - i))
+        Deadline.objects.create(
+            content_type=ContentType.objects.get_for_model(subject),
+            object_id=subject.pk,
+            kind=kind,
+            due_at=now - timedelta(seconds=count - i),
+        )
         for i in range(count)
     ]
 
@@ -50,7 +54,9 @@ def test_it_claims_for_the_configured_lease(subject: Group) -> None:
 
 
 @override_settings(CLOCKS_SWEEP_LEASE_SECONDS=20)
-def test_a_dead_sweepers_claim_is_swept_by_another_once_the_lease_passes(subject: Group, calls: Counter[int]) -> None:
+def test_a_dead_sweepers_claim_is_swept_by_another_once_the_lease_passes(
+    subject: Group, calls: Counter[int]
+) -> None:
     rows = due_rows(subject, 5)
     start = timezone.now()
     with time_machine.travel(start, tick=False):

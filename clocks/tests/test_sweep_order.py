@@ -36,14 +36,21 @@ def started_during_an_outage(calendar: BusinessCalendar, subject: Group, spacing
     """
     first_start = timezone.now() - timedelta(hours=1, minutes=5) - spacing * CLOCKS
     return [
-        clock_start(subject=subject, kind="test.outage", calendar=calendar, target_seconds=3600,
-                    at=first_start + spacing * i)
+        clock_start(
+            subject=subject,
+            kind="test.outage",
+            calendar=calendar,
+            target_seconds=3600,
+            at=first_start + spacing * i,
+        )
         for i in range(CLOCKS)
     ]
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("spacing", [timedelta(seconds=1), timedelta(minutes=1)], ids=["tight", "interleaved"])
+@pytest.mark.parametrize(
+    "spacing", [timedelta(seconds=1), timedelta(minutes=1)], ids=["tight", "interleaved"]
+)
 @pytest.mark.parametrize("batch_size", [200, 7])
 @pytest.mark.parametrize("sweepers", [2, 4])
 def test_it_fires_every_clocks_warning_before_its_breach_with_concurrent_sweeps(
@@ -64,7 +71,9 @@ def test_it_fires_every_clocks_warning_before_its_breach_with_concurrent_sweeps(
 
     register_clock_handlers("test.outage", on_warning=record("warning"), on_breach=record("breach"))
     clocks = started_during_an_outage(around_the_clock, subject, spacing)
-    assert Deadline.objects.filter(state=DeadlineState.PENDING, due_at__lte=timezone.now()).count() == 2 * CLOCKS
+    assert (
+        Deadline.objects.filter(state=DeadlineState.PENDING, due_at__lte=timezone.now()).count() == 2 * CLOCKS
+    )
 
     barrier = threading.Barrier(sweepers)
     results: list[SweepResult] = []

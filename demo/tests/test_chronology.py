@@ -54,8 +54,16 @@ def test_it_dates_every_demo_event_between_the_tickets_opening_and_now() -> None
 
 # A customer escalation's steps on the ticket's timeline (cases.services), each from the state
 # the previous one left; the request opens the case in the state it names.
-CASE_STEPS = {"case_acknowledged", "case_active", "case_leadership_review", "case_leadership_done",
-              "case_de_escalation_proposed", "case_de_escalated", "case_kept_escalated", "case_closed"}
+CASE_STEPS = {
+    "case_acknowledged",
+    "case_active",
+    "case_leadership_review",
+    "case_leadership_done",
+    "case_de_escalation_proposed",
+    "case_de_escalated",
+    "case_kept_escalated",
+    "case_closed",
+}
 
 
 def _check_case_chronology(reference: str, events: list) -> int:
@@ -88,7 +96,9 @@ def test_it_leaves_open_and_in_progress_lifecycle_tickets_in_tier_1_within_their
         # first tier's time frame of its priority), so no time frame moved it up the ladder.
         assert ticket.created_at >= now - LIVE_STORY_WINDOW[spec.priority], spec.key
         assert "triage" in kinds and not kinds & {"tier_breach", "handoff_requested", "escalated"}, (
-            spec.key, sorted(kinds))
+            spec.key,
+            sorted(kinds),
+        )
         assert (ticket.status, ticket.team.name) == (spec.expected, "Tier 1"), spec.key
         if spec.expected == Status.IN_PROGRESS:
             assert ticket.assignee is not None, spec.key

@@ -63,8 +63,11 @@ def seeded() -> dict[str, Ticket]:
 
 
 def _tiers(ticket: Ticket) -> list[str]:
-    return list(TierStint.objects.filter(ticket=ticket).order_by("entered_at", "pk")
-                .values_list("tier__name", flat=True))
+    return list(
+        TierStint.objects.filter(ticket=ticket)
+        .order_by("entered_at", "pk")
+        .values_list("tier__name", flat=True)
+    )
 
 
 def _kinds(ticket: Ticket) -> list[str]:
@@ -74,14 +77,23 @@ def _kinds(ticket: Ticket) -> list[str]:
 def _assert_tier2_with_its_package(ticket: Ticket) -> None:
     """Tier 1 → Tier 2 with a criterion, findings, workaround and the package of Tier 1's steps."""
     assert (_tiers(ticket), ticket.team.name, ticket.assignee.username, ticket.status) == (
-        ["Tier 1", "Tier 2"], "Tier 2", "rachel", Status.IN_PROGRESS)
+        ["Tier 1", "Tier 2"],
+        "Tier 2",
+        "rachel",
+        Status.IN_PROGRESS,
+    )
     handoff = Handoff.objects.get(ticket=ticket)
     assert (handoff.status, handoff.criterion_text, handoff.requested_by.username) == (
-        HandoffStatus.COMPLETED, "Potential bug", "erin")
+        HandoffStatus.COMPLETED,
+        "Potential bug",
+        "erin",
+    )
     assert handoff.workaround and handoff.findings.startswith("Import rejects")
     assert [g["tier"] for g in handoff.package["tiers"]] == ["Tier 1"]
-    assert [s["kind"] for s in handoff.package["tiers"][0]["steps"]] == [StepKind.BASIC_CHECK,
-                                                                         StepKind.KNOWN_ISSUE]
+    assert [s["kind"] for s in handoff.package["tiers"][0]["steps"]] == [
+        StepKind.BASIC_CHECK,
+        StepKind.KNOWN_ISSUE,
+    ]
 
 
 def _assert_engineering_with_a_consult(ticket: Ticket) -> None:
@@ -89,7 +101,10 @@ def _assert_engineering_with_a_consult(ticket: Ticket) -> None:
     assert (_tiers(ticket), ticket.assignee.username) == (["Tier 1", "Tier 2", "Engineering"], "ella")
     consult = ticket.consults.get()
     assert (consult.team.name, consult.state, consult.replied_by.username) == (
-        "Database Administration", ConsultStatus.ANSWERED, "sofia")
+        "Database Administration",
+        ConsultStatus.ANSWERED,
+        "sofia",
+    )
     kinds = _kinds(ticket)
     assert kinds.index("consult_requested") < kinds.index("consult_answered")
 
@@ -97,9 +112,16 @@ def _assert_engineering_with_a_consult(ticket: Ticket) -> None:
 def _assert_returned_to_tier1(ticket: Ticket) -> None:
     """Engineering returns the fixed ticket to Tier 1, which resolves it with the knowledge article."""
     assert (_tiers(ticket), ticket.status, ticket.team.name) == (
-        ["Tier 1", "Tier 2", "Engineering", "Tier 1"], Status.RESOLVED, "Tier 1")
+        ["Tier 1", "Tier 2", "Engineering", "Tier 1"],
+        Status.RESOLVED,
+        "Tier 1",
+    )
     back = Handoff.objects.get(ticket=ticket, direction=Direction.RETURN)
-    assert (back.from_tier.name, back.to_tier.name, back.requested_by.username) == ("Engineering", "Tier 1", "ella")
+    assert (back.from_tier.name, back.to_tier.name, back.requested_by.username) == (
+        "Engineering",
+        "Tier 1",
+        "ella",
+    )
     assert ticket.knowledge_article.startswith("KB-3107")
     assert current_stint(ticket).clock.state == ClockState.PAUSED  # resolution pauses the tier's time frame
 
@@ -108,7 +130,10 @@ def _assert_onsite_waits_for_approval(ticket: Ticket) -> None:
     """A request to send Onsite Support waits for Engineering's team leader or manager."""
     handoff = Handoff.objects.get(ticket=ticket, to_tier__name="Onsite Support")
     assert (handoff.status, handoff.requested_by.username, current_stint(ticket).tier.name) == (
-        HandoffStatus.PENDING_APPROVAL, "ella", "Engineering")
+        HandoffStatus.PENDING_APPROVAL,
+        "ella",
+        "Engineering",
+    )
     approval = handoff.approval
     assert approval.status == ApprovalStatus.PENDING
     assert sorted(approval.approvers.values_list("username", flat=True)) == ["kenji", "mara"]
@@ -123,19 +148,28 @@ def _assert_microsoft_approved_with_vendor_work(ticket: Ticket) -> None:
     assert (_tiers(ticket), ticket.status) == (["L1", "L2", "Microsoft L3"], Status.IN_PROGRESS)
     handoff = Handoff.objects.get(ticket=ticket, to_tier__name="Microsoft L3")
     assert (handoff.status, handoff.approval.status, handoff.approval.decided_by.username) == (
-        HandoffStatus.COMPLETED, ApprovalStatus.APPROVED, "ravi")
+        HandoffStatus.COMPLETED,
+        ApprovalStatus.APPROVED,
+        "ravi",
+    )
     granted = ticket.events.get(kind="approval_granted")
     assert granted.reason == handoff.approval.decision_notes != ""
     engagement = VendorEngagement.objects.get(ticket=ticket)
     assert (engagement.vendor_name, engagement.case_number, engagement.updates.count()) == (
-        "Microsoft", "2511230040001234", 2)
+        "Microsoft",
+        "2511230040001234",
+        2,
+    )
 
 
 def _assert_sent_back_with_steps_to_do(ticket: Ticket) -> None:
     """Sent back with the steps to do first, on the ticket as to-do steps."""
     handoff = Handoff.objects.get(ticket=ticket, to_tier__name="Microsoft L3")
     assert (handoff.status, handoff.approval.status, current_stint(ticket).tier.name) == (
-        HandoffStatus.SENT_BACK, ApprovalStatus.CHANGES_REQUESTED, "L2")
+        HandoffStatus.SENT_BACK,
+        ApprovalStatus.CHANGES_REQUESTED,
+        "L2",
+    )
     to_do = steps_to_do(ticket)
     assert [s.action for s in to_do] == handoff.approval.suggested_steps and len(to_do) == 2
     assert {s.kind for s in to_do} == {StepKind.SUGGESTED}
@@ -145,13 +179,18 @@ def _assert_at_the_decision_point(ticket: Ticket) -> None:
     """The IT manager's decision point, with ivan to decide."""
     stint = current_stint(ticket)
     assert (_tiers(ticket)[-1], ticket.team.name, ticket.status) == (
-        "IT Manager decision", "IT Management", Status.OPEN)
+        "IT Manager decision",
+        "IT Management",
+        Status.OPEN,
+    )
     ivan = Team.objects.get(name="IT Management").leaders.get()
     assert ivan.username == "ivan" and can_decide_at(stint.tier, ivan)
 
 
 def test_tickets_stand_at_each_rung_of_the_ladders(seeded: dict[str, Ticket]) -> None:
-    assert Ticket.objects.count() == len(DEMO_TICKETS) + len(ladders.ESCALATION_STORIES) + len(demo_cases.CASE_STORIES)
+    assert Ticket.objects.count() == len(DEMO_TICKETS) + len(ladders.ESCALATION_STORIES) + len(
+        demo_cases.CASE_STORIES
+    )
 
     _assert_tier2_with_its_package(seeded["esc-tier2"])
     _assert_engineering_with_a_consult(seeded["esc-consult"])
@@ -165,12 +204,17 @@ def test_tickets_stand_at_each_rung_of_the_ladders(seeded: dict[str, Ticket]) ->
 def test_the_ladders_are_loaded_first_and_the_clocks_are_up_to_date(seeded: dict[str, Ticket]) -> None:
     # Every service is on a ladder: e-mail on Microsoft 365, the rest on the service request ladder.
     ladders = dict(ServiceLadder.objects.values_list("service__name", "path__name"))
-    assert ladders == {name: ("Microsoft 365 escalation" if name == "E-mail & collaboration"
-                              else "Service request escalation")
-                       for name in Service.objects.values_list("name", flat=True)}
+    assert ladders == {
+        name: (
+            "Microsoft 365 escalation" if name == "E-mail & collaboration" else "Service request escalation"
+        )
+        for name in Service.objects.values_list("name", flat=True)
+    }
     assert [created for _, created in load_presets()] == [False, False]
     team = Team.objects.get(name="IT Management")
-    assert list(team.members.values_list("username", flat=True)) == ["ivan"] and team.manager.username == "ivan"
+    assert (
+        list(team.members.values_list("username", flat=True)) == ["ivan"] and team.manager.username == "ivan"
+    )
 
     # Triage placed every triaged ticket in the first tier of its service's ladder.
     for ticket in Ticket.objects.filter(events__kind="triage").distinct():
@@ -211,8 +255,12 @@ CLOCK_EVENTS = ["case_ack_warning", "case_ack_breach", "case_update_due", "case_
 
 
 def _cases() -> dict[str, EscalationCase]:
-    return {spec.key: EscalationCase.objects.select_related("ticket", "escalation_manager").get(
-        ticket__summary=spec.summary) for spec in demo_cases.CASE_STORIES}
+    return {
+        spec.key: EscalationCase.objects.select_related("ticket", "escalation_manager").get(
+            ticket__summary=spec.summary
+        )
+        for spec in demo_cases.CASE_STORIES
+    }
 
 
 def _case_clocks(case: EscalationCase) -> list[Clock]:
@@ -243,8 +291,11 @@ def _assert_nothing_due_right_after_seeding() -> None:
                 margin = timedelta(minutes=20) if clock.kind == case_core.ACK_CLOCK else timedelta(hours=2)
                 assert clock.warn_at > now + margin, (case, clock.kind, clock.warn_at)
     assert sorted(running) == [
-        (CaseStatus.ACTIVE, case_core.UPDATE_CLOCK), (CaseStatus.ACTIVE, case_core.UPDATE_CLOCK),
-        (CaseStatus.DE_ESCALATION_PROPOSED, case_core.UPDATE_CLOCK), (CaseStatus.REQUESTED, case_core.ACK_CLOCK)]
+        (CaseStatus.ACTIVE, case_core.UPDATE_CLOCK),
+        (CaseStatus.ACTIVE, case_core.UPDATE_CLOCK),
+        (CaseStatus.DE_ESCALATION_PROPOSED, case_core.UPDATE_CLOCK),
+        (CaseStatus.REQUESTED, case_core.ACK_CLOCK),
+    ]
     assert not CaseUpdate.objects.filter(was_late=True).exists()
     assert not Handoff.objects.filter(automatic=True).exists()
     assert not TimelineEvent.objects.filter(kind="tier_breach").exists()
@@ -255,9 +306,16 @@ def _assert_fresh_request(case: EscalationCase, now: datetime) -> None:
     """(1) carla's fresh request: the team leader (Tier 2's ravi) engaged at once, waiting for esme."""
     request = case.requests.get()
     assert (case.status, case.level, case.escalation_manager, case.ticket.team.name) == (
-        CaseStatus.REQUESTED, "team_leader", None, "Tier 2")
-    assert (request.requested_by.username, request.channel, request.reason) == ("carla", Channel.PORTAL,
-                                                                               "critical_impact")
+        CaseStatus.REQUESTED,
+        "team_leader",
+        None,
+        "Tier 2",
+    )
+    assert (request.requested_by.username, request.channel, request.reason) == (
+        "carla",
+        Channel.PORTAL,
+        "critical_impact",
+    )
     assert _participants(case) == [("ravi", "team_leader")]
     assert now - timedelta(minutes=20) <= case.requested_at <= now
     assert _case_kinds(case) == ["case_requested", "case_participant"]
@@ -268,8 +326,12 @@ def _assert_fresh_request(case: EscalationCase, now: datetime) -> None:
 def _assert_active_case(case: EscalationCase) -> None:
     """(2) esme runs an active case: plan, conference calls every 4 business hours, a first call, two
     updates."""
-    assert (case.status, case.escalation_manager.username, case.communication_mode, case.update_every_minutes) == (
-        CaseStatus.ACTIVE, "esme", "conference", 240)
+    assert (
+        case.status,
+        case.escalation_manager.username,
+        case.communication_mode,
+        case.update_every_minutes,
+    ) == (CaseStatus.ACTIVE, "esme", "conference", 240)
     assert "Priya Raman" in case.required_attendees
     assert _participants(case) == [("ella", "sme"), ("esme", "escalation_manager")]
     items = list(case.action_items.order_by("pk").values_list("owner__username", "done_at"))
@@ -277,18 +339,32 @@ def _assert_active_case(case: EscalationCase) -> None:
     assert [done is not None for _, done in items] == [True, False, False]
     call = case.meetings.get()
     assert (call.kind, call.scheduled_for > case.activated_at, bool(call.outcome)) == (
-        MeetingKind.CONFERENCE_CALL, True, True)
+        MeetingKind.CONFERENCE_CALL,
+        True,
+        True,
+    )
     assert list(case.updates.values_list("mode", "was_late")) == [("conference", False)] * 2
-    assert _case_kinds(case) == ["case_requested", "case_participant", "case_acknowledged", "case_participant",
-                                 "case_active", "case_meeting_outcome", "case_action_done", "case_update",
-                                 "case_update"]
+    assert _case_kinds(case) == [
+        "case_requested",
+        "case_participant",
+        "case_acknowledged",
+        "case_participant",
+        "case_active",
+        "case_meeting_outcome",
+        "case_action_done",
+        "case_update",
+        "case_update",
+    ]
 
 
 def _assert_de_escalation_proposed(case: EscalationCase) -> None:
     """(3) esme proposed to de-escalate carla's case: carla agrees (or not) in the portal."""
     carla = case.ticket.requester
     assert (case.status, case.escalation_manager.username, carla.username) == (
-        CaseStatus.DE_ESCALATION_PROPOSED, "esme", "carla")
+        CaseStatus.DE_ESCALATION_PROPOSED,
+        "esme",
+        "carla",
+    )
     assert case.action_plan_accepted and case.rca_on_track and case.proposed_at is not None
     assert can_answer_de_escalation(case.ticket, carla)
     assert _participants(case) == [("ella", "sme"), ("esme", "escalation_manager")]
@@ -298,9 +374,16 @@ def _assert_de_escalation_proposed(case: EscalationCase) -> None:
 def _assert_de_escalated(case: EscalationCase) -> None:
     """(4) felix agreed in the portal: de-escalated, its update clock stopped."""
     assert (case.status, case.agreed_by.username, case.agreement_channel, case.level) == (
-        CaseStatus.DE_ESCALATED, "felix", Channel.PORTAL, "team_manager")
-    assert _participants(case) == [("esme", "escalation_manager"), ("kenji", "team_leader"),
-                                   ("mara", "team_manager")]
+        CaseStatus.DE_ESCALATED,
+        "felix",
+        Channel.PORTAL,
+        "team_manager",
+    )
+    assert _participants(case) == [
+        ("esme", "escalation_manager"),
+        ("kenji", "team_leader"),
+        ("mara", "team_manager"),
+    ]
     assert {c.state for c in _case_clocks(case)} == {ClockState.STOPPED}
     assert _case_kinds(case)[-2:] == ["case_de_escalation_proposed", "case_de_escalated"]
     assert case.ticket.status == Status.IN_PROGRESS
@@ -309,20 +392,43 @@ def _assert_de_escalated(case: EscalationCase) -> None:
 def _assert_leadership_reviewed(case: EscalationCase) -> None:
     """(5) Seed 000: team leader → team manager → leadership review, the brief ready, back to active."""
     assert list(case.requests.order_by("pk").values_list("level", "requested_by__username")) == [
-        ("team_leader", "grace"), ("team_manager", "grace"), ("leadership", "grace")]
-    assert (case.status, case.level, case.ticket.team.name) == (CaseStatus.ACTIVE, "leadership", "Engineering")
-    assert _participants(case) == [("esme", "escalation_manager"), ("kenji", "team_leader"),
-                                   ("leah", "leadership"), ("mara", "team_manager")]
-    assert (case.brief_ready_engineer.username, case.brief_ready_team_leader.username,
-            case.brief_ready_team_manager.username) == ("ella", "kenji", "mara")
+        ("team_leader", "grace"),
+        ("team_manager", "grace"),
+        ("leadership", "grace"),
+    ]
+    assert (case.status, case.level, case.ticket.team.name) == (
+        CaseStatus.ACTIVE,
+        "leadership",
+        "Engineering",
+    )
+    assert _participants(case) == [
+        ("esme", "escalation_manager"),
+        ("kenji", "team_leader"),
+        ("leah", "leadership"),
+        ("mara", "team_manager"),
+    ]
+    assert (
+        case.brief_ready_engineer.username,
+        case.brief_ready_team_leader.username,
+        case.brief_ready_team_manager.username,
+    ) == ("ella", "kenji", "mara")
     assert leadership_review.brief_missing(case) == [] and case.internal_review
     assert case.brief.startswith(case.ticket.reference) and "Engineer's note" in case.brief
     meeting = case.meetings.get(kind=MeetingKind.STAKEHOLDER_MEETING)
     assert (meeting.recorded_by.username, "Leah Fischer" in meeting.attendees, bool(meeting.outcome)) == (
-        "leah", True, True)
+        "leah",
+        True,
+        True,
+    )
     kinds = _case_kinds(case)
-    assert kinds[kinds.index("case_leadership_review"):] == [
-        "case_leadership_review", "case_brief", "case_brief", "case_brief", "case_leadership_done", "case_update"]
+    assert kinds[kinds.index("case_leadership_review") :] == [
+        "case_leadership_review",
+        "case_brief",
+        "case_brief",
+        "case_brief",
+        "case_leadership_done",
+        "case_update",
+    ]
     assert case.updates.count() == 3
 
 
@@ -331,7 +437,10 @@ def test_customer_escalations_stand_at_each_state(seeded: dict[str, Ticket]) -> 
     now = timezone.now()
     assert EscalationCase.objects.count() == len(demo_cases.CASE_STORIES) == 5
     team = Team.objects.get(name="Customer Escalations")
-    assert (list(team.members.values_list("username", flat=True)), team.manager.username) == (["esme"], "leah")
+    assert (list(team.members.values_list("username", flat=True)), team.manager.username) == (
+        ["esme"],
+        "leah",
+    )
     assert [u.username for u in case_core.managers_of(team.members.get())] == ["leah"]
 
     _assert_fresh_request(found["case-requested"], now)
@@ -345,22 +454,44 @@ def test_customer_escalations_stand_at_each_state(seeded: dict[str, Ticket]) -> 
 
 def test_seeding_again_adds_no_case_data(seeded: dict[str, Ticket]) -> None:
     def counts() -> list[int]:
-        return [m.objects.count() for m in (EscalationCase, CaseRequest, CaseParticipant, ActionItem, CaseMeeting,
-                                            CaseUpdate, TimelineEvent, Notification, Clock)]
+        return [
+            m.objects.count()
+            for m in (
+                EscalationCase,
+                CaseRequest,
+                CaseParticipant,
+                ActionItem,
+                CaseMeeting,
+                CaseUpdate,
+                TimelineEvent,
+                Notification,
+                Clock,
+            )
+        ]
 
     before = counts()
     call_command("seed_demo", stdout=StringIO())
     assert counts() == before
 
 
-@pytest.mark.parametrize("local", [
-    datetime(2026, 11, 26, 17, 50),  # Thursday, ten minutes before the office closes: every story hour counts
-    datetime(2026, 11, 30, 8, 20),  # Monday, twenty minutes after opening: the stories ran over the weekend
-])
+@pytest.mark.parametrize(
+    "local",
+    [
+        datetime(
+            2026, 11, 26, 17, 50
+        ),  # Thursday, ten minutes before the office closes: every story hour counts
+        datetime(
+            2026, 11, 30, 8, 20
+        ),  # Monday, twenty minutes after opening: the stories ran over the weekend
+    ],
+)
 def test_nothing_is_due_right_after_seeding_whatever_the_hour(local: datetime) -> None:
     with time_machine.travel(local.replace(tzinfo=ZoneInfo("Europe/London")), tick=True):
         call_command("seed_demo", stdout=StringIO())
         assert dict(EscalationCase.objects.values_list("status").annotate(n=Count("pk"))) == {
-            CaseStatus.REQUESTED: 1, CaseStatus.ACTIVE: 2, CaseStatus.DE_ESCALATION_PROPOSED: 1,
-            CaseStatus.DE_ESCALATED: 1}
+            CaseStatus.REQUESTED: 1,
+            CaseStatus.ACTIVE: 2,
+            CaseStatus.DE_ESCALATION_PROPOSED: 1,
+            CaseStatus.DE_ESCALATED: 1,
+        }
         _assert_nothing_due_right_after_seeding()

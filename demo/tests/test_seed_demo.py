@@ -38,8 +38,17 @@ def _counts() -> dict[str, int]:
     }
 
 
-TRANSITIONS = {"triage", "start", "await_customer", "customer_replied", "resolve", "confirm_resolution",
-               "reopen", "cancel", "close_unconfirmed"}
+TRANSITIONS = {
+    "triage",
+    "start",
+    "await_customer",
+    "customer_replied",
+    "resolve",
+    "confirm_resolution",
+    "reopen",
+    "cancel",
+    "close_unconfirmed",
+}
 HAND_OVERS = {"escalated", "returned"}  # another app's tier hand-offs: the ticket lands open
 
 
@@ -92,7 +101,11 @@ def test_seed_is_idempotent_and_covers_every_state() -> None:
 
     # The marker ticket is the demo engineer's work in progress, still in Tier 1.
     marker = Ticket.objects.select_related("assignee", "team").get(summary=MARKER_SUMMARY)
-    assert (marker.status, marker.assignee.username, marker.team.name) == (Status.IN_PROGRESS, "erin", "Tier 1")
+    assert (marker.status, marker.assignee.username, marker.team.name) == (
+        Status.IN_PROGRESS,
+        "erin",
+        "Tier 1",
+    )
 
     # Roles and people.
     carla = User.objects.get(username="carla")
@@ -108,7 +121,9 @@ def test_seed_is_idempotent_and_covers_every_state() -> None:
     # The escalation managers' team: a late acknowledgement or a missed update reaches its manager.
     escalations = Team.objects.get(name="Customer Escalations")
     assert (list(escalations.members.values_list("username", flat=True)), escalations.manager.username) == (
-        ["esme"], "leah")
+        ["esme"],
+        "leah",
+    )
 
     for username, _role in DEMO_LOGINS:
         # The login lock-out (django-axes) needs the request a real login has.

@@ -78,8 +78,12 @@ EVENT_LABELS = {
 }
 # Ticket statuses first; the escalation case's states, participant roles and meeting kinds
 # label the source and target of the case_* events.
-STATUS_LABELS = {**dict(MeetingKind.choices), **dict(ParticipantRole.choices), **dict(CaseStatus.choices),
-                 **dict(Status.choices)}
+STATUS_LABELS = {
+    **dict(MeetingKind.choices),
+    **dict(ParticipantRole.choices),
+    **dict(CaseStatus.choices),
+    **dict(Status.choices),
+}
 
 
 @register.filter
@@ -141,8 +145,11 @@ def _badges(ticket: object) -> list[dict[str, object]]:
         left = business_duration(badge["remaining"])
         badge["text"] = {
             "met": gettext("met"),
-            "breached": (gettext("breached %(time)s ago") % {"time": left} if badge["remaining"] < 0
-                         else gettext("breached")),
+            "breached": (
+                gettext("breached %(time)s ago") % {"time": left}
+                if badge["remaining"] < 0
+                else gettext("breached")
+            ),
             "paused": gettext("paused, %(time)s left") % {"time": left},
         }.get(badge["state"], gettext("%(time)s left") % {"time": left})
     return badges
@@ -154,8 +161,13 @@ def lines(text: str) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
-CHANNEL_LABELS = {"portal": _("the portal"), "api": _("the API"), "phone": _("phone"), "email": _("e-mail"),
-                  "console": _("the console")}
+CHANNEL_LABELS = {
+    "portal": _("the portal"),
+    "api": _("the API"),
+    "phone": _("phone"),
+    "email": _("e-mail"),
+    "console": _("the console"),
+}
 
 
 @register.filter

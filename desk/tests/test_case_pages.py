@@ -71,13 +71,16 @@ def url(name: str, case: EscalationCase, *extra: int) -> str:
     return reverse(f"desk:{name}", args=[case.ticket_id, case.pk, *extra])
 
 
-def requested(world: World, level: str = "next_tier", *, started: bool = True) -> tuple[Ticket, EscalationCase]:
+def requested(
+    world: World, level: str = "next_tier", *, started: bool = True
+) -> tuple[Ticket, EscalationCase]:
     """A triaged ERP ticket erin works, whose customer carla asked to escalate (portal)."""
     ticket = triaged(world)
     if started:
         ticket_start(ticket=ticket, actor=world["erin"])
-    case = case_requests.case_request(ticket=ticket, actor=world["carla"], reason="critical_impact", level=level,
-                              review=REVIEW)
+    case = case_requests.case_request(
+        ticket=ticket, actor=world["carla"], reason="critical_impact", level=level, review=REVIEW
+    )
     ticket.refresh_from_db()
     return ticket, case
 
@@ -90,10 +93,15 @@ def acknowledged(world: World, level: str = "next_tier") -> tuple[Ticket, Escala
 
 def active(world: World, level: str = "next_tier") -> tuple[Ticket, EscalationCase]:
     ticket, case = acknowledged(world, level)
-    case_plans.case_activate(case=case, actor=world["esme"],
-                        action_plan=[PlanItem(world["erin"], "Patch the tax connector", days_from_today(9))],
-                        mode="conference", update_every_minutes=120, required_attendees="carla, esme, erin",
-                        first_call_at=timezone.now() + timedelta(hours=2))
+    case_plans.case_activate(
+        case=case,
+        actor=world["esme"],
+        action_plan=[PlanItem(world["erin"], "Patch the tax connector", days_from_today(9))],
+        mode="conference",
+        update_every_minutes=120,
+        required_attendees="carla, esme, erin",
+        first_call_at=timezone.now() + timedelta(hours=2),
+    )
     return ticket, case
 
 
@@ -127,8 +135,11 @@ PANEL_FORMS = {
 
 def offered(response: Any) -> list[str]:
     """The case-wide forms offered (not those of one meeting or one action)."""
-    return sorted(n.attrs["id"] for n in page(response).one(id="case").select("details", cls="case-form")
-                  if "-" not in n.attrs["id"])
+    return sorted(
+        n.attrs["id"]
+        for n in page(response).one(id="case").select("details", cls="case-form")
+        if "-" not in n.attrs["id"]
+    )
 
 
 @pytest.mark.parametrize("persona", list(PANEL_FORMS))
@@ -163,18 +174,21 @@ def test_it_refuses_the_panels_actions_to_customers_and_sends_visitors_to_sign_i
     assert case_of(ticket).status == CaseStatus.REQUESTED and event_kinds(ticket) == before
 
 
-@pytest.mark.parametrize(("persona", "name", "args"), [
-    ("erin", "case_acknowledge", ()),
-    ("tess", "case_activate", ()),
-    ("erin", "case_update", ()),
-    ("tom", "case_engage", ()),
-    ("erin", "case_meeting", ()),
-    ("erin", "case_review", ()),
-    ("leah", "case_propose", ()),
-    ("tess", "case_answer", ()),
-    ("tom", "case_brief", ()),
-    ("tom", "case_leadership", ()),
-])
+@pytest.mark.parametrize(
+    ("persona", "name", "args"),
+    [
+        ("erin", "case_acknowledge", ()),
+        ("tess", "case_activate", ()),
+        ("erin", "case_update", ()),
+        ("tom", "case_engage", ()),
+        ("erin", "case_meeting", ()),
+        ("erin", "case_review", ()),
+        ("leah", "case_propose", ()),
+        ("tess", "case_answer", ()),
+        ("tom", "case_brief", ()),
+        ("tom", "case_leadership", ()),
+    ],
+)
 def test_it_denies_each_step_to_who_may_not_take_it_before_reading_input(
     cw: World, persona: str, name: str, args: tuple[int, ...]
 ) -> None:
@@ -201,10 +215,17 @@ def test_it_answers_404_for_a_case_of_another_ticket(cw: World) -> None:
 
 
 def request_input(**overrides: str) -> dict[str, str]:
-    data = {"channel": "phone", "reason": "production_down", "reason_detail": "", "level": "team_leader",
-            "problem_statement_correct": "no", "corrected_problem_statement": "Every export fails, not one.",
-            "business_impact": "Payroll is blocked.", "workaround_impractical_because": "",
-            "critical_milestone": days_from_today(4).isoformat()}
+    data = {
+        "channel": "phone",
+        "reason": "production_down",
+        "reason_detail": "",
+        "level": "team_leader",
+        "problem_statement_correct": "no",
+        "corrected_problem_statement": "Every export fails, not one.",
+        "business_impact": "Payroll is blocked.",
+        "workaround_impractical_because": "",
+        "critical_milestone": days_from_today(4).isoformat(),
+    }
     data.update(overrides)
     return {f"case_request-{k}": v for k, v in data.items()}
 
@@ -230,11 +251,14 @@ def test_it_records_a_customers_request_made_by_phone(cw: World) -> None:
     assert (case.status, case.level, request.channel) == ("requested", "team_leader", "phone")
     assert (request.requested_by, request.recorded_by) == (cw["carla"], cw["erin"])
     assert (request.problem_statement_correct, request.corrected_problem_statement) == (
-        False, "Every export fails, not one.")
+        False,
+        "Every export fails, not one.",
+    )
     assert request.critical_milestone == days_from_today(4)
     # A team leader was asked for: Tier 1's leader tess is engaged at once.
     assert list(CaseParticipant.objects.filter(case=case).values_list("user__username", "role")) == [
-        ("tess", "team_leader")]
+        ("tess", "team_leader")
+    ]
     assert event_kinds(ticket)[-2:] == ["case_requested", "case_participant"]
     html = page(as_user(cw, "erin").get(ticket_url(ticket)))
     assert "recorded by erin" in html.one(id="case-requests").text.replace(str(cw["erin"]), "erin")
@@ -244,9 +268,17 @@ def test_it_refuses_a_request_without_its_channel_and_review_and_keeps_the_input
     ticket = triaged(cw)
     before = event_kinds(ticket)
 
-    response = as_user(cw, "erin").post(reverse("desk:case_request", args=[ticket.pk]), request_input(
-        channel="", business_impact="", problem_statement_correct="no", corrected_problem_statement="",
-        reason="other", reason_detail=""))
+    response = as_user(cw, "erin").post(
+        reverse("desk:case_request", args=[ticket.pk]),
+        request_input(
+            channel="",
+            business_impact="",
+            problem_statement_correct="no",
+            corrected_problem_statement="",
+            reason="other",
+            reason_detail="",
+        ),
+    )
 
     assert response.status_code == 200
     assert refusals(response) == [
@@ -279,7 +311,11 @@ def test_it_lets_an_escalation_manager_acknowledge(cw: World) -> None:
     assert html.one(id="case-status").text == "Acknowledged"
     assert str(cw["esme"]) in html.one(id="case-manager").text
     assert offered(as_user(cw, "esme").get(ticket_url(ticket))) == [
-        "case_activate", "case_engage", "case_meeting", "case_request"]
+        "case_activate",
+        "case_engage",
+        "case_meeting",
+        "case_request",
+    ]
 
 
 def test_it_shows_why_a_second_acknowledgement_is_refused(cw: World) -> None:
@@ -300,21 +336,24 @@ def test_it_shows_why_a_second_acknowledgement_is_refused(cw: World) -> None:
 def test_it_lets_the_engineer_engage_a_subject_matter_expert(cw: World) -> None:
     ticket, case = acknowledged(cw)
 
-    response = as_user(cw, "erin").post(url("case_engage", case), {
-        "case_engage-user": str(cw["ella"].pk), "case_engage-role": "sme"})
+    response = as_user(cw, "erin").post(
+        url("case_engage", case), {"case_engage-user": str(cw["ella"].pk), "case_engage-role": "sme"}
+    )
 
     assert response.status_code == 302
     assert CaseParticipant.objects.filter(case=case, user=cw["ella"], role="sme").exists()
     html = page(as_user(cw, "erin").get(ticket_url(ticket)))
-    assert [(p.attrs["data-username"], p.attrs["data-role"]) for p in html.select("li", cls="participant")] == [
-        ("esme", "escalation_manager"), ("ella", "sme")]
+    assert [
+        (p.attrs["data-username"], p.attrs["data-role"]) for p in html.select("li", cls="participant")
+    ] == [("esme", "escalation_manager"), ("ella", "sme")]
 
 
 def test_it_refuses_engaging_nobody_and_keeps_the_role(cw: World) -> None:
     _ticket, case = acknowledged(cw)
 
-    response = as_user(cw, "erin").post(url("case_engage", case), {"case_engage-user": "",
-                                                                     "case_engage-role": "sme"})
+    response = as_user(cw, "erin").post(
+        url("case_engage", case), {"case_engage-user": "", "case_engage-role": "sme"}
+    )
 
     assert response.status_code == 200
     assert page(response).errors(page(response).one(id="case_engage")) == ["Choose who to engage."]
@@ -324,11 +363,14 @@ def test_it_refuses_engaging_nobody_and_keeps_the_role(cw: World) -> None:
 
 def test_it_refuses_engaging_on_a_finished_escalation(cw: World) -> None:
     _ticket, case = active(cw)
-    case_de_escalation.case_propose_de_escalation(case=case, actor=cw["esme"], action_plan_accepted=True, rca_on_track=True)
+    case_de_escalation.case_propose_de_escalation(
+        case=case, actor=cw["esme"], action_plan_accepted=True, rca_on_track=True
+    )
     case_de_escalation.case_answer_de_escalation(case=case, actor=cw["carla"], agree=True)
 
-    response = as_user(cw, "esme").post(url("case_engage", case), {
-        "case_engage-user": str(cw["ella"].pk), "case_engage-role": "sme"})
+    response = as_user(cw, "esme").post(
+        url("case_engage", case), {"case_engage-user": str(cw["ella"].pk), "case_engage-role": "sme"}
+    )
 
     assert response.status_code == 200
     assert refusals(response) == ["Engaging refused", "Missing: an open escalation"]
@@ -336,10 +378,19 @@ def test_it_refuses_engaging_on_a_finished_escalation(cw: World) -> None:
 
 
 def activate_input(world: World, **overrides: str) -> dict[str, str]:
-    data = {"owner_0": str(world["erin"].pk), "step_0": "Patch the tax connector", "target_0": days_from_today(9).isoformat(),
-            "owner_1": str(world["carla"].pk), "step_1": "Send the failing export file", "target_1": days_from_today(2).isoformat(),
-            "mode": "conference", "update_every_minutes": "120", "required_attendees": "Carla, Esme, Erin",
-            "first_call_at": f"{days_from_today(1):%Y-%m-%d}T14:00", "first_call_attendees": ""}
+    data = {
+        "owner_0": str(world["erin"].pk),
+        "step_0": "Patch the tax connector",
+        "target_0": days_from_today(9).isoformat(),
+        "owner_1": str(world["carla"].pk),
+        "step_1": "Send the failing export file",
+        "target_1": days_from_today(2).isoformat(),
+        "mode": "conference",
+        "update_every_minutes": "120",
+        "required_attendees": "Carla, Esme, Erin",
+        "first_call_at": f"{days_from_today(1):%Y-%m-%d}T14:00",
+        "first_call_attendees": "",
+    }
     data.update(overrides)
     return {f"case_activate-{k}": v for k, v in data.items()}
 
@@ -352,7 +403,9 @@ def test_it_lets_the_escalation_manager_agree_the_action_and_communication_plans
     assert response.status_code == 302
     case.refresh_from_db()
     assert (case.status, case.communication_mode, case.update_every_minutes) == ("active", "conference", 120)
-    assert list(ActionItem.objects.filter(case=case).values_list("owner__username", "step", "target_date")) == [
+    assert list(
+        ActionItem.objects.filter(case=case).values_list("owner__username", "step", "target_date")
+    ) == [
         ("carla", "Send the failing export file", days_from_today(2)),
         ("erin", "Patch the tax connector", days_from_today(9)),
     ]
@@ -369,9 +422,21 @@ def test_it_lets_the_escalation_manager_agree_the_action_and_communication_plans
 def test_it_refuses_plans_without_their_parts_and_keeps_the_input(cw: World) -> None:
     _ticket, case = acknowledged(cw)
 
-    response = as_user(cw, "esme").post(url("case_activate", case), activate_input(
-        cw, owner_0="", step_0="", target_0="", owner_1="", step_1="", target_1="", mode="",
-        update_every_minutes="", first_call_at=""))
+    response = as_user(cw, "esme").post(
+        url("case_activate", case),
+        activate_input(
+            cw,
+            owner_0="",
+            step_0="",
+            target_0="",
+            owner_1="",
+            step_1="",
+            target_1="",
+            mode="",
+            update_every_minutes="",
+            first_call_at="",
+        ),
+    )
 
     assert response.status_code == 200
     assert refusals(response) == [
@@ -389,8 +454,9 @@ def test_it_refuses_plans_without_their_parts_and_keeps_the_input(cw: World) -> 
 def test_it_asks_for_the_owner_and_date_of_each_step_typed(cw: World) -> None:
     ticket, case = acknowledged(cw)
 
-    response = as_user(cw, "esme").post(url("case_activate", case), activate_input(
-        cw, owner_1="", target_1=""))
+    response = as_user(cw, "esme").post(
+        url("case_activate", case), activate_input(cw, owner_1="", target_1="")
+    )
 
     assert response.status_code == 200
     form = page(response).one(id="case_activate")
@@ -406,28 +472,42 @@ def test_it_logs_an_update_and_marks_a_late_one(cw: World) -> None:
     with time_machine.travel(at(23, 9), tick=False) as clock:
         ticket, case = active(cw)
         client = as_user(cw, "esme")
-        response = client.post(url("case_update", case), {"case_update-mode": "phone",
-                                                          "case_update-summary": "Patch in test.",
-                                                          "case_update-attendees": "Carla"})
+        response = client.post(
+            url("case_update", case),
+            {
+                "case_update-mode": "phone",
+                "case_update-summary": "Patch in test.",
+                "case_update-attendees": "Carla",
+            },
+        )
         assert response.status_code == 302
         clock.move_to(at(23, 15))  # two business hours later: the next update is overdue
         sweep_due_deadlines()
         html = page(client.get(ticket_url(ticket)))
         assert "overdue" in html.one(id="case-next-update").text
-        client.post(url("case_update", case), {"case_update-mode": "email", "case_update-summary": "Deployed."})
+        client.post(
+            url("case_update", case), {"case_update-mode": "email", "case_update-summary": "Deployed."}
+        )
 
     assert list(CaseUpdate.objects.filter(case=case).values_list("summary", "was_late")) == [
-        ("Patch in test.", False), ("Deployed.", True)]
-    updates = page(as_user(cw, "esme").get(ticket_url(ticket))).one(id="case-updates").select("li", cls="case-update")
+        ("Patch in test.", False),
+        ("Deployed.", True),
+    ]
+    updates = (
+        page(as_user(cw, "esme").get(ticket_url(ticket)))
+        .one(id="case-updates")
+        .select("li", cls="case-update")
+    )
     assert ["late" in u.classes for u in updates] == [False, True]
 
 
 def test_it_refuses_an_empty_update_and_keeps_the_mode(cw: World) -> None:
     _ticket, case = active(cw)
 
-    response = as_user(cw, "esme").post(url("case_update", case), {"case_update-mode": "email",
-                                                                   "case_update-summary": " ",
-                                                                   "case_update-attendees": "Carla"})
+    response = as_user(cw, "esme").post(
+        url("case_update", case),
+        {"case_update-mode": "email", "case_update-summary": " ", "case_update-attendees": "Carla"},
+    )
 
     assert response.status_code == 200
     assert refusals(response) == ["Logging the update refused", "Missing: what the customer was told"]
@@ -440,32 +520,56 @@ def test_it_schedules_a_meeting_and_records_its_outcome(cw: World) -> None:
     ticket, case = active(cw)
     client = as_user(cw, "esme")
     # Two days from now, after the first call the plans scheduled (whatever day the test runs).
-    when = timezone.localtime(timezone.now() + timedelta(days=2)).replace(hour=10, minute=0, second=0, microsecond=0)
+    when = timezone.localtime(timezone.now() + timedelta(days=2)).replace(
+        hour=10, minute=0, second=0, microsecond=0
+    )
 
-    response = client.post(url("case_meeting", case), {
-        "case_meeting-kind": "conference_call", "case_meeting-scheduled_for": f"{when:%Y-%m-%dT%H:%M}",
-        "case_meeting-attendees": "Carla, Esme", "case_meeting-notes": "Review the patch"})
+    response = client.post(
+        url("case_meeting", case),
+        {
+            "case_meeting-kind": "conference_call",
+            "case_meeting-scheduled_for": f"{when:%Y-%m-%dT%H:%M}",
+            "case_meeting-attendees": "Carla, Esme",
+            "case_meeting-notes": "Review the patch",
+        },
+    )
     assert response.status_code == 302
     meeting = CaseMeeting.objects.filter(case=case).latest("scheduled_for")
     assert meeting.scheduled_for == when
-    response = client.post(url("case_meeting_outcome", case, meeting.pk), {
-        f"case_meeting_outcome-{meeting.pk}-outcome": "Patch accepted."})
+    response = client.post(
+        url("case_meeting_outcome", case, meeting.pk),
+        {f"case_meeting_outcome-{meeting.pk}-outcome": "Patch accepted."},
+    )
 
     assert response.status_code == 302
     meeting.refresh_from_db()
-    assert (meeting.attendees, meeting.notes, meeting.outcome) == ("Carla, Esme", "Review the patch", "Patch accepted.")
+    assert (meeting.attendees, meeting.notes, meeting.outcome) == (
+        "Carla, Esme",
+        "Review the patch",
+        "Patch accepted.",
+    )
     assert event_kinds(ticket)[-2:] == ["case_meeting", "case_meeting_outcome"]
 
 
 def test_it_refuses_a_meeting_without_time_and_attendees_and_keeps_the_notes(cw: World) -> None:
     _ticket, case = active(cw)
 
-    response = as_user(cw, "leah").post(url("case_meeting", case), {
-        "case_meeting-kind": "stakeholder_meeting", "case_meeting-scheduled_for": "",
-        "case_meeting-attendees": "", "case_meeting-notes": "With Acme's CFO"})
+    response = as_user(cw, "leah").post(
+        url("case_meeting", case),
+        {
+            "case_meeting-kind": "stakeholder_meeting",
+            "case_meeting-scheduled_for": "",
+            "case_meeting-attendees": "",
+            "case_meeting-notes": "With Acme's CFO",
+        },
+    )
 
     assert response.status_code == 200
-    assert refusals(response) == ["Scheduling refused", "Missing: when it takes place", "Missing: who attends"]
+    assert refusals(response) == [
+        "Scheduling refused",
+        "Missing: when it takes place",
+        "Missing: who attends",
+    ]
     assert page(response).value("case_meeting-notes") == "With Acme's CFO"
     assert CaseMeeting.objects.filter(case=case).count() == 1
 
@@ -473,9 +577,14 @@ def test_it_refuses_a_meeting_without_time_and_attendees_and_keeps_the_notes(cw:
 def test_it_lets_leadership_schedule_only_internal_meetings(cw: World) -> None:
     _ticket, case = active(cw)
 
-    response = as_user(cw, "leah").post(url("case_meeting", case), {
-        "case_meeting-kind": "conference_call", "case_meeting-scheduled_for": f"{days_from_today(2):%Y-%m-%d}T10:00",
-        "case_meeting-attendees": "Carla"})
+    response = as_user(cw, "leah").post(
+        url("case_meeting", case),
+        {
+            "case_meeting-kind": "conference_call",
+            "case_meeting-scheduled_for": f"{days_from_today(2):%Y-%m-%d}T10:00",
+            "case_meeting-attendees": "Carla",
+        },
+    )
 
     # The leadership form offers no conference call; a forged one is refused by the service.
     assert response.status_code == 200
@@ -489,8 +598,10 @@ def test_it_refuses_a_meeting_outcome_left_empty(cw: World) -> None:
     meeting = CaseMeeting.objects.get(case=case)
     name = f"case_meeting_outcome-{meeting.pk}"
 
-    response = as_user(cw, "esme").post(url("case_meeting_outcome", case, meeting.pk), {
-        f"{name}-outcome": "", f"{name}-notes": "Carla joined late"})
+    response = as_user(cw, "esme").post(
+        url("case_meeting_outcome", case, meeting.pk),
+        {f"{name}-outcome": "", f"{name}-notes": "Carla joined late"},
+    )
 
     assert response.status_code == 200
     assert refusals(response) == ["Recording the meeting refused", "Missing: its outcome"]
@@ -526,8 +637,11 @@ def test_it_refuses_a_leadership_review_before_the_team_leader_and_manager_are_e
     response = as_user(cw, "erin").post(url("case_leadership", case), {})
 
     assert response.status_code == 200
-    assert refusals(response) == ["Leadership review refused", "Missing: the team leader engaged first",
-                                  "Missing: the team manager engaged first"]
+    assert refusals(response) == [
+        "Leadership review refused",
+        "Missing: the team leader engaged first",
+        "Missing: the team manager engaged first",
+    ]
     assert case_of(ticket).status == "active"
 
 
@@ -542,7 +656,10 @@ def test_it_starts_a_leadership_review_and_shows_the_brief(cw: World) -> None:
     html = page(as_user(cw, "erin").get(ticket_url(ticket)))
     assert ticket.reference in html.one(id="case-brief").text
     assert [li.text for li in html.select("ul", cls="brief-ready")[0].select("li")] == [
-        "Engineer: not marked ready", "Team leader: not marked ready", "Team manager: not marked ready"]
+        "Engineer: not marked ready",
+        "Team leader: not marked ready",
+        "Team manager: not marked ready",
+    ]
     assert "case_brief" in offered(as_user(cw, "erin").get(ticket_url(ticket)))
 
 
@@ -551,14 +668,18 @@ def test_it_lets_the_engineer_team_leader_and_manager_mark_the_brief_ready(cw: W
     brief = case.brief + "\nThe customer's CFO is involved."
 
     for username in ("erin", "tess", "manny"):
-        response = as_user(cw, username).post(url("case_brief", case), {
-            "case_brief-brief": brief, "case_brief-ready": "on"})
+        response = as_user(cw, username).post(
+            url("case_brief", case), {"case_brief-brief": brief, "case_brief-ready": "on"}
+        )
         assert response.status_code == 302
 
     case.refresh_from_db()
     assert case.brief == brief.strip()
     assert (case.brief_ready_engineer, case.brief_ready_team_leader, case.brief_ready_team_manager) == (
-        cw["erin"], cw["tess"], cw["manny"])
+        cw["erin"],
+        cw["tess"],
+        cw["manny"],
+    )
     html = page(as_user(cw, "leah").get(ticket_url(ticket)))
     assert html.by_id("review-needs") is None
 
@@ -566,8 +687,9 @@ def test_it_lets_the_engineer_team_leader_and_manager_mark_the_brief_ready(cw: W
 def test_it_refuses_an_empty_brief_and_keeps_the_ready_mark(cw: World) -> None:
     _ticket, case = in_leadership_review(cw)
 
-    response = as_user(cw, "tess").post(url("case_brief", case), {"case_brief-brief": "",
-                                                                   "case_brief-ready": "on"})
+    response = as_user(cw, "tess").post(
+        url("case_brief", case), {"case_brief-brief": "", "case_brief-ready": "on"}
+    )
 
     assert response.status_code == 200
     assert refusals(response) == ["Editing the brief refused", "Missing: the brief's text"]
@@ -577,8 +699,12 @@ def test_it_refuses_an_empty_brief_and_keeps_the_ready_mark(cw: World) -> None:
 
 
 def review_input(**overrides: str) -> dict[str, str]:
-    data = {"internal_review": "The connector lacks retries.", "meeting_at": f"{days_from_today(-1):%Y-%m-%d}T16:00",
-            "attendees": "Leah, Acme's CFO", "outcome": "Fix by Friday agreed."}
+    data = {
+        "internal_review": "The connector lacks retries.",
+        "meeting_at": f"{days_from_today(-1):%Y-%m-%d}T16:00",
+        "attendees": "Leah, Acme's CFO",
+        "outcome": "Fix by Friday agreed.",
+    }
     data.update(overrides)
     return {f"case_review-{k}": v for k, v in data.items()}
 
@@ -623,8 +749,10 @@ def test_it_lets_leadership_record_the_review_and_the_stakeholder_meeting(cw: Wo
 def test_it_refuses_de_escalation_without_both_confirmations_and_keeps_the_note(cw: World) -> None:
     ticket, case = active(cw)
 
-    response = as_user(cw, "esme").post(url("case_propose", case), {
-        "case_propose-action_plan_accepted": "on", "case_propose-note": "Patch deployed."})
+    response = as_user(cw, "esme").post(
+        url("case_propose", case),
+        {"case_propose-action_plan_accepted": "on", "case_propose-note": "Patch deployed."},
+    )
 
     assert response.status_code == 200
     assert refusals(response) == [
@@ -640,14 +768,26 @@ def test_it_proposes_de_escalation_and_records_the_customers_answer_by_email(cw:
     ticket, case = active(cw)
     client = as_user(cw, "esme")
 
-    proposed = client.post(url("case_propose", case), {
-        "case_propose-action_plan_accepted": "on", "case_propose-rca_on_track": "on",
-        "case_propose-note": "Patch deployed."})
+    proposed = client.post(
+        url("case_propose", case),
+        {
+            "case_propose-action_plan_accepted": "on",
+            "case_propose-rca_on_track": "on",
+            "case_propose-note": "Patch deployed.",
+        },
+    )
     assert proposed.status_code == 302
-    assert offered(client.get(ticket_url(ticket))) == ["case_answer", "case_engage", "case_meeting",
-                                                       "case_request", "case_update"]
-    answered = client.post(url("case_answer", case), {
-        "case_answer-agree": "yes", "case_answer-channel": "email", "case_answer-comment": "Thanks."})
+    assert offered(client.get(ticket_url(ticket))) == [
+        "case_answer",
+        "case_engage",
+        "case_meeting",
+        "case_request",
+        "case_update",
+    ]
+    answered = client.post(
+        url("case_answer", case),
+        {"case_answer-agree": "yes", "case_answer-channel": "email", "case_answer-comment": "Thanks."},
+    )
 
     assert answered.status_code == 302
     case.refresh_from_db()
@@ -661,14 +801,24 @@ def test_it_proposes_de_escalation_and_records_the_customers_answer_by_email(cw:
 
 def test_it_refuses_an_answer_without_its_channel_and_keeps_the_comment(cw: World) -> None:
     ticket, case = active(cw)
-    case_de_escalation.case_propose_de_escalation(case=case, actor=cw["esme"], action_plan_accepted=True, rca_on_track=True)
+    case_de_escalation.case_propose_de_escalation(
+        case=case, actor=cw["esme"], action_plan_accepted=True, rca_on_track=True
+    )
 
-    response = as_user(cw, "esme").post(url("case_answer", case), {
-        "case_answer-agree": "no", "case_answer-channel": "", "case_answer-comment": "Still failing at night."})
+    response = as_user(cw, "esme").post(
+        url("case_answer", case),
+        {
+            "case_answer-agree": "no",
+            "case_answer-channel": "",
+            "case_answer-comment": "Still failing at night.",
+        },
+    )
 
     assert response.status_code == 200
-    assert refusals(response) == ["Recording the customer's answer refused",
-                                  "Missing: how the customer answered (phone or e-mail)"]
+    assert refusals(response) == [
+        "Recording the customer's answer refused",
+        "Missing: how the customer answered (phone or e-mail)",
+    ]
     assert page(response).value("case_answer-comment") == "Still failing at night."
     assert page(response).value("case_answer-agree") == ["no"]
     assert case_of(ticket).status == "de_escalation_proposed"
@@ -679,10 +829,18 @@ def test_it_labels_the_case_events_in_the_timeline(cw: World) -> None:
 
     html = page(as_user(cw, "esme").get(ticket_url(ticket)))
 
-    events = [li for li in html.one(id="timeline").select("li", cls="event") if li.attrs["data-kind"].startswith("case_")]
+    events = [
+        li
+        for li in html.one(id="timeline").select("li", cls="event")
+        if li.attrs["data-kind"].startswith("case_")
+    ]
     # case_plans.case_acknowledge records esme joining as escalation manager before the acknowledgement.
     assert [li.select("strong")[0].text for li in events] == [
-        "Escalation requested", "Engaged in the escalation", "Escalation acknowledged", "Escalation plans agreed"]
+        "Escalation requested",
+        "Engaged in the escalation",
+        "Escalation acknowledged",
+        "Escalation plans agreed",
+    ]
     assert "Requested → Acknowledged" in events[2].text
     assert "Escalation manager" in events[1].text and "escalation_manager" not in events[1].text
 
@@ -694,8 +852,10 @@ BOARD = reverse("desk:escalation_board")
 REPORT = reverse("desk:escalation_report")
 
 
-@pytest.mark.parametrize(("persona", "status"), [
-    ("esme", 200), ("leah", 200), ("erin", 403), ("tess", 403), ("manny", 403), ("carla", 403), (None, 302)])
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [("esme", 200), ("leah", 200), ("erin", 403), ("tess", 403), ("manny", 403), ("carla", 403), (None, 302)],
+)
 def test_it_opens_the_board_and_the_report_to_escalation_managers_and_leadership(
     cw: World, persona: str | None, status: int
 ) -> None:
@@ -720,7 +880,9 @@ def test_it_lists_the_open_escalations_with_their_state_level_manager_and_breach
         first, _waiting = requested(cw)
         second, _running = active(cw, "team_leader")
         _third, done = active(cw)
-        case_de_escalation.case_propose_de_escalation(case=done, actor=cw["esme"], action_plan_accepted=True, rca_on_track=True)
+        case_de_escalation.case_propose_de_escalation(
+            case=done, actor=cw["esme"], action_plan_accepted=True, rca_on_track=True
+        )
         case_de_escalation.case_answer_de_escalation(case=done, actor=cw["carla"], agree=True)
         clock.move_to(at(23, 16))  # the first was never acknowledged; the second's update is late
         sweep_due_deadlines()
@@ -731,8 +893,10 @@ def test_it_lists_the_open_escalations_with_their_state_level_manager_and_breach
         assert board_refs(response) == [first.reference, second.reference]
         rows = page(response).one(id="board").select("tr", cls="case-row")
         assert [r.select("td", cls="state")[0].text for r in rows] == ["Requested", "Active"]
-        assert [r.select("td", cls="level")[0].text for r in rows] == ["The next support tier",
-                                                                      "The team leader"]
+        assert [r.select("td", cls="level")[0].text for r in rows] == [
+            "The next support tier",
+            "The team leader",
+        ]
         assert [r.select("td", cls="manager")[0].text for r in rows] == ["not assigned", str(cw["esme"])]
         assert [r.select("td", cls="breaches")[0].text for r in rows] == ["1", "1"]
         assert [r.select("td", cls="age")[0].text for r in rows] == ["7 h", "7 h"]
@@ -756,9 +920,13 @@ def test_it_shows_the_daily_report_of_a_day_as_the_email_lists_it(cw: World) -> 
 
     assert monday.status_code == 200 and today.status_code == 200
     assert [td.select("a")[0].text for td in page(monday).one(id="report").select("td", cls="ref")] == [
-        first.reference]
-    assert [td.select("a")[0].text for td in page(today).one(id="report").select("td", cls="ref")] == [
-        r["ticket"].reference for r in case_daily_report.report_rows(date(2026, 11, 24))] == [first.reference, second.reference]
+        first.reference
+    ]
+    assert (
+        [td.select("a")[0].text for td in page(today).one(id="report").select("td", cls="ref")]
+        == [r["ticket"].reference for r in case_daily_report.report_rows(date(2026, 11, 24))]
+        == [first.reference, second.reference]
+    )
     assert "e-mailed" in page(today).one(id="report-summary").text
     assert "e-mailed" not in page(monday).one(id="report-summary").text
     assert page(today).one("h1").text == "Daily escalation report, Tuesday 24 November 2026"
@@ -779,8 +947,11 @@ def test_the_report_link_of_the_daily_email_opens_the_report(cw: World) -> None:
         case_daily_report.daily_report_send()
         from notifications.models import Notification
 
-        links = set(Notification.objects.filter(kind="escalations.daily_report", recipient=cw["esme"])
-                    .values_list("link", flat=True))
+        links = set(
+            Notification.objects.filter(kind="escalations.daily_report", recipient=cw["esme"]).values_list(
+                "link", flat=True
+            )
+        )
         assert len(links) == 1
         link = links.pop()
         response = as_user(cw, "esme").get(link)
@@ -808,9 +979,11 @@ def test_it_offers_the_customer_as_an_owner_of_a_plan_step_but_not_as_a_particip
 
     assert str(cw["carla"].pk) in owners and str(cw["erin"].pk) in owners
     assert str(cw["carla"].pk) not in engage and str(cw["erin"].pk) in engage
-    forged = as_user(cw, "esme").post(url("case_engage", case), {"case_engage-user": str(cw["carla"].pk),
-                                                                  "case_engage-role": "sme"})
+    forged = as_user(cw, "esme").post(
+        url("case_engage", case), {"case_engage-user": str(cw["carla"].pk), "case_engage-role": "sme"}
+    )
     assert forged.status_code == 200
     assert page(forged).errors(page(forged).one(id="case_engage")) == [
-        f"Select a valid choice. {cw['carla'].pk} is not one of the available choices."]
+        f"Select a valid choice. {cw['carla'].pk} is not one of the available choices."
+    ]
     assert not CaseParticipant.objects.filter(case=case, user=cw["carla"]).exists()

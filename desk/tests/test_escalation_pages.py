@@ -39,11 +39,23 @@ def ticket_url(ticket: Ticket) -> str:
     return reverse("desk:ticket", args=[ticket.pk])
 
 
-def document(world: World, ticket: Ticket, username: str, action: str = "Read the ERP server log",
-             outcome: str = "Timeout calling the tax service", files: bool = False) -> TroubleshootingStep:
+def document(
+    world: World,
+    ticket: Ticket,
+    username: str,
+    action: str = "Read the ERP server log",
+    outcome: str = "Timeout calling the tax service",
+    files: bool = False,
+) -> TroubleshootingStep:
     uploads = [SimpleUploadedFile("erp.log", b"ERR-504 upstream timeout\n")] if files else []
-    return ticket_add_step(ticket=ticket, actor=world[username], kind="log_analysis",
-                                           action=action, outcome=outcome, files=uploads)
+    return ticket_add_step(
+        ticket=ticket,
+        actor=world[username],
+        kind="log_analysis",
+        action=action,
+        outcome=outcome,
+        files=uploads,
+    )
 
 
 def tier_of(ticket: Ticket) -> str:
@@ -55,9 +67,14 @@ def in_tier2(world: World) -> Ticket:
     ticket = triaged(world)
     document(world, ticket, "erin", files=True)
     tier2 = world.tier("Tier 2")
-    handoffs.escalate(ticket=ticket, actor=world["erin"], to_tier=tier2, criterion=tier2.criteria.get(text="Potential bug"),
-                      findings="Export fails on the tax call; not a configuration issue.",
-                      workaround="Export per department by hand.")
+    handoffs.escalate(
+        ticket=ticket,
+        actor=world["erin"],
+        to_tier=tier2,
+        criterion=tier2.criteria.get(text="Potential bug"),
+        findings="Export fails on the tax call; not a configuration issue.",
+        workaround="Export per department by hand.",
+    )
     ticket.refresh_from_db()
     return ticket
 
@@ -67,12 +84,23 @@ def waiting_for_microsoft(world: World) -> tuple[Ticket, Handoff]:
     ticket = triaged(world, service=world.mail)
     document(world, ticket, "erin", action="Checked the mailbox quota", outcome="Quota fine")
     l2 = world.tier("L2", world.microsoft)
-    handoffs.escalate(ticket=ticket, actor=world["erin"], to_tier=l2, criterion=l2.criteria.first(),
-                      findings="Mail flow stops for one site.")
+    handoffs.escalate(
+        ticket=ticket,
+        actor=world["erin"],
+        to_tier=l2,
+        criterion=l2.criteria.first(),
+        findings="Mail flow stops for one site.",
+    )
     ticket.refresh_from_db()
-    document(world, ticket, "tom", action="Message trace", outcome="Stuck in Exchange Online queue", files=True)
-    handoff = handoffs.escalate(ticket=ticket, actor=world["tom"], to_tier=world.tier("Microsoft L3", world.microsoft),
-                                findings="Messages queue in Exchange Online; service health shows nothing.")
+    document(
+        world, ticket, "tom", action="Message trace", outcome="Stuck in Exchange Online queue", files=True
+    )
+    handoff = handoffs.escalate(
+        ticket=ticket,
+        actor=world["tom"],
+        to_tier=world.tier("Microsoft L3", world.microsoft),
+        findings="Messages queue in Exchange Online; service health shows nothing.",
+    )
     ticket.refresh_from_db()
     assert handoff.status == "pending_approval"
     return ticket, handoff
@@ -104,10 +132,16 @@ def test_it_shows_the_current_tier_its_time_frame_and_what_each_tier_above_requi
     assert section.one(id="current-tier").text == "Tier 1 · level 1 · Internal"
     badge = section.one("dd", cls="tier-clock").one("span", cls="sla")
     assert badge.attrs["data-clock"] == "escalations.tier"
-    assert re.fullmatch(r"Tier time frame: (1h 00m|\d\dm) left", badge.text)  # P2 in Tier 1: one business hour
+    assert re.fullmatch(
+        r"Tier time frame: (1h 00m|\d\dm) left", badge.text
+    )  # P2 in Tier 1: one business hour
     requirements = html.one(id="requirements")
     assert [dt.text.split(" level")[0] for dt in requirements.select("dt")] == [
-        "Tier 2", "Engineering", "Onsite Support", "Vendor", "IT Manager decision"
+        "Tier 2",
+        "Engineering",
+        "Onsite Support",
+        "Vendor",
+        "IT Manager decision",
     ]
     engineering = requirements.select("dd")[1].text
     assert "Software bug; Requires code changes; System performance concern; Security concern" in engineering
@@ -128,10 +162,18 @@ def test_it_says_an_untriaged_ticket_is_on_no_ladder_and_offers_no_hand_off(worl
 @pytest.mark.parametrize(
     ("username", "offered"),
     [("erin", True), ("tess", True), ("manny", True), ("nils", False), ("victor", False), ("tom", False)],
-    ids=["tier-engineer", "requesters-team-leader", "team-manager", "other-team-engineer",
-         "other-team-leader", "next-tier-engineer"],
+    ids=[
+        "tier-engineer",
+        "requesters-team-leader",
+        "team-manager",
+        "other-team-engineer",
+        "other-team-leader",
+        "next-tier-engineer",
+    ],
 )
-def test_it_offers_escalation_only_to_those_who_work_the_ticket(world: World, username: str, offered: bool) -> None:
+def test_it_offers_escalation_only_to_those_who_work_the_ticket(
+    world: World, username: str, offered: bool
+) -> None:
     ticket = triaged(world)
 
     html = page(as_user(world, username).get(ticket_url(ticket)))
@@ -143,13 +185,16 @@ def test_it_offers_escalation_only_to_those_who_work_the_ticket(world: World, us
 # --- escalating ------------------------------------------------------------------------------
 
 
-def test_it_refuses_escalating_to_engineering_without_criterion_or_steps_and_keeps_the_input(world: World) -> None:
+def test_it_refuses_escalating_to_engineering_without_criterion_or_steps_and_keeps_the_input(
+    world: World,
+) -> None:
     ticket = triaged(world)
     engineering = world.tier("Engineering")
     events = event_kinds(ticket)
 
-    response = as_user(world, "erin").post(reverse("desk:ticket_escalate", args=[ticket.pk]),
-                                           escalate_input(engineering))
+    response = as_user(world, "erin").post(
+        reverse("desk:ticket_escalate", args=[ticket.pk]), escalate_input(engineering)
+    )
 
     assert response.status_code == 200
     html = page(response)
@@ -180,8 +225,9 @@ def test_it_refuses_a_criterion_of_another_tier_as_a_form_error(world: World) ->
 
     assert response.status_code == 200
     errors = page(response).errors(page(response).one("form", data_form="escalate"))
-    assert errors == [f'"{tier2_criterion.text}" is not a criterion of Engineering: choose one of '
-                      "Engineering's, or none."]
+    assert errors == [
+        f'"{tier2_criterion.text}" is not a criterion of Engineering: choose one of Engineering\'s, or none.'
+    ]
     assert not Handoff.objects.filter(ticket=ticket).exists()
 
 
@@ -199,7 +245,11 @@ def test_it_escalates_and_shows_the_package_at_the_top_for_the_receiving_tier(wo
     assert response.status_code == 302
     assert response.url == ticket_url(ticket) + "#tier"
     handoff = Handoff.objects.get(ticket=ticket)
-    assert (handoff.status, handoff.criterion, handoff.requested_by) == ("completed", criterion, world["erin"])
+    assert (handoff.status, handoff.criterion, handoff.requested_by) == (
+        "completed",
+        criterion,
+        world["erin"],
+    )
     assert tier_of(ticket) == "Tier 2"
     html = page(as_user(world, "tom").get(ticket_url(ticket)))
     assert html.one(id="current-tier").text == "Tier 2 · level 2 · Internal"
@@ -211,17 +261,28 @@ def test_it_escalates_and_shows_the_package_at_the_top_for_the_receiving_tier(wo
     assert group.attrs["data-tier"] == "Tier 1"
     assert "Read the ERP server log" in group.text and "Timeout calling the tax service" in group.text
     link = group.one("a")
-    assert (link.text, link.attrs["href"]) == ("erp.log", reverse("desk:attachment", args=[step.attachments.get().pk]))
+    assert (link.text, link.attrs["href"]) == (
+        "erp.log",
+        reverse("desk:attachment", args=[step.attachments.get().pk]),
+    )
     rows = html.one(id="handoffs").select("tr", cls="handoff")
-    assert [(r.attrs["data-status"], r.select("td")[0].text) for r in rows] == [("completed", "Tier 1 → Tier 2")]
+    assert [(r.attrs["data-status"], r.select("td")[0].text) for r in rows] == [
+        ("completed", "Tier 1 → Tier 2")
+    ]
     assert html.by_id("tier-escalate") is not None and html.by_id("tier-return") is not None
 
 
 @pytest.mark.parametrize(
     ("username", "status"),
     [(None, 302), ("carla", 403), ("nils", 403), ("victor", 403), ("tom", 403), ("tess", 302)],
-    ids=["anonymous", "customer", "other-team-engineer", "other-team-leader", "next-tier-engineer",
-         "requesters-team-leader"],
+    ids=[
+        "anonymous",
+        "customer",
+        "other-team-engineer",
+        "other-team-leader",
+        "next-tier-engineer",
+        "requesters-team-leader",
+    ],
 )
 def test_it_lets_only_the_tickets_workers_escalate(world: World, username: str | None, status: int) -> None:
     ticket = triaged(world)
@@ -244,7 +305,13 @@ def test_it_lets_only_the_tickets_workers_escalate(world: World, username: str |
 
 @pytest.mark.parametrize(
     "route",
-    ["desk:ticket_escalate", "desk:ticket_return", "desk:consult_new", "desk:vendor_engage", "desk:ticket_decide"],
+    [
+        "desk:ticket_escalate",
+        "desk:ticket_return",
+        "desk:consult_new",
+        "desk:vendor_engage",
+        "desk:ticket_decide",
+    ],
 )
 def test_it_answers_404_for_actions_on_a_ticket_that_does_not_exist(world: World, route: str) -> None:
     assert as_user(world, "erin").post(reverse(route, args=[MISSING]), {}).status_code == 404
@@ -275,8 +342,13 @@ def test_it_refuses_a_hand_off_when_a_colleague_moved_the_ticket_first(world: Wo
     tier2 = world.tier("Tier 2")
     data = escalate_input(tier2, criterion=str(tier2.criteria.first().pk))
     data["escalate-from_tier"] = str(world.tier("Tier 1").pk)
-    handoffs.escalate(ticket=ticket, actor=world["erin"], to_tier=tier2, criterion=tier2.criteria.first(),
-                      findings="Escalated by a colleague first.")
+    handoffs.escalate(
+        ticket=ticket,
+        actor=world["erin"],
+        to_tier=tier2,
+        criterion=tier2.criteria.first(),
+        findings="Escalated by a colleague first.",
+    )
 
     moved = f"This ticket has already moved to Tier 2 (by {world['erin']}, "
 
@@ -302,31 +374,44 @@ def test_it_returns_a_ticket_to_a_lower_tier_and_refuses_without_findings(world:
     tier1 = world.tier("Tier 1")
     client = as_user(world, "tom")
 
-    refused = client.post(url, {"return-to_tier": str(tier1.pk), "return-findings": "",
-                                "return-workaround": "Restart the export service."})
+    refused = client.post(
+        url,
+        {
+            "return-to_tier": str(tier1.pk),
+            "return-findings": "",
+            "return-workaround": "Restart the export service.",
+        },
+    )
 
     assert refused.status_code == 200
     html = page(refused)
     assert html.refusals(html.one("form", data_form="return")) == [
-        "Return to Tier 1 refused", "Missing: what was done and what Tier 1 should do next"
+        "Return to Tier 1 refused",
+        "Missing: what was done and what Tier 1 should do next",
     ]
     assert html.value("return-workaround") == "Restart the export service."
     assert tier_of(ticket) == "Tier 2"
 
-    done = client.post(url, {"return-to_tier": str(tier1.pk), "return-findings": "Fixed the tax endpoint; verify."})
+    done = client.post(
+        url, {"return-to_tier": str(tier1.pk), "return-findings": "Fixed the tax endpoint; verify."}
+    )
 
     assert done.status_code == 302
     assert tier_of(ticket) == "Tier 1"
     html = page(as_user(world, "erin").get(ticket_url(ticket)))
     assert html.one(id="package").select("h3")[0].text == "Hand-off package (returned from Tier 2)"
-    assert as_user(world, "erin").post(url, {"return-to_tier": str(tier1.pk)}).status_code == 200  # Tier 1: nothing below
+    assert (
+        as_user(world, "erin").post(url, {"return-to_tier": str(tier1.pk)}).status_code == 200
+    )  # Tier 1: nothing below
 
 
 def test_it_denies_returning_to_someone_who_does_not_work_the_ticket(world: World) -> None:
     ticket = in_tier2(world)
 
-    response = as_user(world, "erin").post(reverse("desk:ticket_return", args=[ticket.pk]),
-                                           {"return-to_tier": str(world.tier("Tier 1").pk), "return-findings": "x"})
+    response = as_user(world, "erin").post(
+        reverse("desk:ticket_return", args=[ticket.pk]),
+        {"return-to_tier": str(world.tier("Tier 1").pk), "return-findings": "x"},
+    )
 
     assert response.status_code == 403
     assert tier_of(ticket) == "Tier 2"
@@ -338,8 +423,14 @@ def test_it_denies_returning_to_someone_who_does_not_work_the_ticket(world: Worl
 @pytest.mark.parametrize(
     ("username", "decides"),
     [("ravi", True), ("manny", True), ("tom", False), ("tess", False), ("victor", False), ("rachel", False)],
-    ids=["requesters-team-leader", "team-manager", "requester", "other-team-leader-tier1", "other-team-leader",
-         "requesters-colleague"],
+    ids=[
+        "requesters-team-leader",
+        "team-manager",
+        "requester",
+        "other-team-leader-tier1",
+        "other-team-leader",
+        "requesters-colleague",
+    ],
 )
 def test_it_offers_the_approval_decision_only_to_eligible_approvers(
     world: World, username: str, decides: bool
@@ -349,7 +440,10 @@ def test_it_offers_the_approval_decision_only_to_eligible_approvers(
     html = page(as_user(world, username).get(ticket_url(ticket)))
 
     pending = html.one(id="pending-approval")
-    assert sorted(a.attrs["data-username"] for a in pending.select("span", cls="approver")) == ["manny", "ravi"]
+    assert sorted(a.attrs["data-username"] for a in pending.select("span", cls="approver")) == [
+        "manny",
+        "ravi",
+    ]
     assert (html.by_id("approval-approve") is not None) is decides
     assert (html.by_id("approval-request_changes") is not None) is decides
     assert html.one(id="active-handoff").one("span", cls="badge").text == "pending approval"
@@ -383,7 +477,8 @@ def test_it_refuses_approving_without_notes_then_approves_and_shows_the_notes(wo
     assert refused.status_code == 200
     html = page(refused)
     assert html.refusals(html.one("form", data_form="approve")) == [
-        "Approval refused", "Missing: approval notes (what was reviewed and why it may go ahead)"
+        "Approval refused",
+        "Missing: approval notes (what was reviewed and why it may go ahead)",
     ]
     assert "open" in html.one(id="approval-approve").attrs
 
@@ -392,8 +487,11 @@ def test_it_refuses_approving_without_notes_then_approves_and_shows_the_notes(wo
     assert approved.status_code == 302
     assert tier_of(ticket) == "Microsoft L3"
     html = page(as_user(world, "tom").get(ticket_url(ticket)))
-    assert html.one(id="package").one("dd", cls="approval-notes").text.endswith(
-        "L1/L2 trace reviewed; Microsoft needed.")
+    assert (
+        html.one(id="package")
+        .one("dd", cls="approval-notes")
+        .text.endswith("L1/L2 trace reviewed; Microsoft needed.")
+    )
     assert html.one(id="current-tier").text == "Microsoft L3 · level 3 · Vendor (Microsoft)"
     assert html.by_id("vendor-engage") is not None
 
@@ -402,27 +500,38 @@ def test_it_requests_changes_and_the_engineer_completes_the_to_do_steps(world: W
     ticket, handoff = waiting_for_microsoft(world)
     url = reverse("desk:ticket_approval_decide", args=[ticket.pk, handoff.approval_id, "request-changes"])
 
-    refused = as_user(world, "ravi").post(url, {"request_changes-steps": "\n  \n", "request_changes-notes": "More."})
+    refused = as_user(world, "ravi").post(
+        url, {"request_changes-steps": "\n  \n", "request_changes-notes": "More."}
+    )
 
     assert refused.status_code == 200
     assert page(refused).refusals(page(refused).one("form", data_form="request_changes")) == [
-        "Request for changes refused", "Missing: the additional troubleshooting steps to perform"
+        "Request for changes refused",
+        "Missing: the additional troubleshooting steps to perform",
     ]
     assert page(refused).value("request_changes-notes") == "More."
 
-    sent_back = as_user(world, "ravi").post(url, {
-        "request_changes-steps": "Collect the connector logs\nTest from a second site",
-        "request_changes-notes": "Evidence is thin.",
-    })
+    sent_back = as_user(world, "ravi").post(
+        url,
+        {
+            "request_changes-steps": "Collect the connector logs\nTest from a second site",
+            "request_changes-notes": "Evidence is thin.",
+        },
+    )
 
     assert sent_back.status_code == 302
     html = page(as_user(world, "tom").get(ticket_url(ticket)))
     to_do = html.one(id="to-do").select("li", cls="step")
-    assert [li.one("span", cls="kind").text for li in to_do] == ["Collect the connector logs", "Test from a second site"]
+    assert [li.one("span", cls="kind").text for li in to_do] == [
+        "Collect the connector logs",
+        "Test from a second site",
+    ]
     row = html.one(id="handoffs").select("tr", cls="handoff")[-1]
     assert row.attrs["data-status"] == "sent_back"
     assert [li.text for li in row.one("ul", cls="suggested").select("li")] == [
-        "Collect the connector logs", "Test from a second site"]
+        "Collect the connector logs",
+        "Test from a second site",
+    ]
     step = TroubleshootingStep.objects.get(ticket=ticket, action="Collect the connector logs")
     done_url = reverse("desk:step_done", args=[ticket.pk, step.pk])
 
@@ -431,14 +540,21 @@ def test_it_requests_changes_and_the_engineer_completes_the_to_do_steps(world: W
     assert no_outcome.status_code == 200
     assert page(no_outcome).errors() == ["Say what the step showed (its outcome)."]
 
-    done = as_user(world, "tom").post(done_url, {
-        f"step_done-{step.pk}-outcome": "Connector drops TLS 1.0 clients",
-        f"step_done-{step.pk}-files": SimpleUploadedFile("connector.log", b"TLS handshake failed\n"),
-    })
+    done = as_user(world, "tom").post(
+        done_url,
+        {
+            f"step_done-{step.pk}-outcome": "Connector drops TLS 1.0 clients",
+            f"step_done-{step.pk}-files": SimpleUploadedFile("connector.log", b"TLS handshake failed\n"),
+        },
+    )
 
     assert done.status_code == 302
     step.refresh_from_db()
-    assert (step.state, step.outcome, step.engineer) == ("done", "Connector drops TLS 1.0 clients", world["tom"])
+    assert (step.state, step.outcome, step.engineer) == (
+        "done",
+        "Connector drops TLS 1.0 clients",
+        world["tom"],
+    )
     assert step.attachments.get().original_name == "connector.log"
     assert as_user(world, "carla").post(done_url, {}).status_code == 403
 
@@ -450,7 +566,9 @@ def test_it_lets_the_requester_withdraw_a_pending_hand_off_with_a_reason(world: 
     assert as_user(world, "nils").post(url, {"withdraw-reason": "x"}).status_code == 403
     refused = as_user(world, "tom").post(url, {"withdraw-reason": ""})
     assert page(refused).refusals(page(refused).one("form", data_form="withdraw")) == [
-        "Withdrawal refused", "Missing: the reason for withdrawing"]
+        "Withdrawal refused",
+        "Missing: the reason for withdrawing",
+    ]
 
     response = as_user(world, "tom").post(url, {"withdraw-reason": "Microsoft fixed it on their side."})
 
@@ -473,7 +591,9 @@ def test_it_lists_pending_approvals_with_the_package_and_counts_them_in_the_head
     assert card.attrs["data-approval"] == str(handoff.approval_id)
     link = card.one("a", cls="ref")
     assert (link.text, link.attrs["href"]) == (ticket.reference, ticket_url(ticket))
-    assert card.one("span", cls="approval-title").text == f"Escalate {ticket.reference} from L2 to Microsoft L3"
+    assert (
+        card.one("span", cls="approval-title").text == f"Escalate {ticket.reference} from L2 to Microsoft L3"
+    )
     assert "Requested by" in card.text and str(world["tom"]) in card.text
     assert re.fullmatch(r"Decision: (4h 00m|3h \d\dm) left", card.one("span", cls="time-left").text)
     titles = [h.text for h in card.select("h3")]
@@ -501,26 +621,41 @@ def test_it_decides_from_the_inbox_and_keeps_a_refused_form(world: World) -> Non
     pk = handoff.approval_id
     url = reverse("desk:approval_decide", args=[pk, "request-changes"])
 
-    refused = as_user(world, "manny").post(url, {f"request_changes-{pk}-steps": "", f"request_changes-{pk}-notes": "Hm"})
+    refused = as_user(world, "manny").post(
+        url, {f"request_changes-{pk}-steps": "", f"request_changes-{pk}-notes": "Hm"}
+    )
 
     assert refused.status_code == 200
     html = page(refused)
     form = html.one("form", data_form="request_changes")
-    assert html.refusals(form) == ["Request for changes refused",
-                                   "Missing: the additional troubleshooting steps to perform"]
+    assert html.refusals(form) == [
+        "Request for changes refused",
+        "Missing: the additional troubleshooting steps to perform",
+    ]
     assert html.value(f"request_changes-{pk}-notes") == "Hm"
 
-    assert as_user(world, "tom").post(reverse("desk:approval_decide", args=[pk, "approve"]),
-                                      {f"approve-{pk}-notes": "Self-approved"}).status_code == 403
-    assert as_user(world, "tess").post(reverse("desk:approval_decide", args=[pk, "approve"]),
-                                       {f"approve-{pk}-notes": "Other team"}).status_code == 403
-    approved = as_user(world, "manny").post(reverse("desk:approval_decide", args=[pk, "approve"]),
-                                            {f"approve-{pk}-notes": "Reviewed the trace."})
+    assert (
+        as_user(world, "tom")
+        .post(reverse("desk:approval_decide", args=[pk, "approve"]), {f"approve-{pk}-notes": "Self-approved"})
+        .status_code
+        == 403
+    )
+    assert (
+        as_user(world, "tess")
+        .post(reverse("desk:approval_decide", args=[pk, "approve"]), {f"approve-{pk}-notes": "Other team"})
+        .status_code
+        == 403
+    )
+    approved = as_user(world, "manny").post(
+        reverse("desk:approval_decide", args=[pk, "approve"]), {f"approve-{pk}-notes": "Reviewed the trace."}
+    )
 
     assert approved.status_code == 302 and approved.url == reverse("desk:approvals")
     assert ApprovalRequest.objects.get(pk=pk).decision_notes == "Reviewed the trace."
     assert tier_of(ticket) == "Microsoft L3"
-    assert page(as_user(world, "manny").get(reverse("desk:approvals"))).select("section", cls="approval") == []
+    assert (
+        page(as_user(world, "manny").get(reverse("desk:approvals"))).select("section", cls="approval") == []
+    )
 
 
 # --- vendor work -----------------------------------------------------------------------------
@@ -529,29 +664,53 @@ def test_it_decides_from_the_inbox_and_keeps_a_refused_form(world: World) -> Non
 def test_it_records_the_vendor_case_and_updates_in_a_vendor_tier_only(world: World) -> None:
     ticket, handoff = waiting_for_microsoft(world)
     assert page(as_user(world, "tom").get(ticket_url(ticket))).by_id("vendor-engage") is None
-    as_user(world, "ravi").post(reverse("desk:ticket_approval_decide", args=[ticket.pk, handoff.approval_id, "approve"]),
-                                {"approve-notes": "Go."})
+    as_user(world, "ravi").post(
+        reverse("desk:ticket_approval_decide", args=[ticket.pk, handoff.approval_id, "approve"]),
+        {"approve-notes": "Go."},
+    )
     url = reverse("desk:vendor_engage", args=[ticket.pk])
 
-    refused = as_user(world, "tom").post(url, {"vendor_engage-vendor_name": "Microsoft",
-                                               "vendor_engage-case_number": "", "vendor_engage-contact": "J. Doe"})
+    refused = as_user(world, "tom").post(
+        url,
+        {
+            "vendor_engage-vendor_name": "Microsoft",
+            "vendor_engage-case_number": "",
+            "vendor_engage-contact": "J. Doe",
+        },
+    )
 
     assert refused.status_code == 200
     html = page(refused)
     assert html.refusals(html.one("form", data_form="vendor_engage")) == [
-        "Recording the vendor case refused", "Missing: the vendor case number"]
+        "Recording the vendor case refused",
+        "Missing: the vendor case number",
+    ]
     assert html.value("vendor_engage-contact") == "J. Doe"
     assert as_user(world, "erin").post(url, {}).status_code == 403
 
-    assert as_user(world, "tom").post(url, {"vendor_engage-vendor_name": "Microsoft",
-                                            "vendor_engage-case_number": "2611230040001234",
-                                            "vendor_engage-contact": "J. Doe, +44 20 1234"}).status_code == 302
+    assert (
+        as_user(world, "tom")
+        .post(
+            url,
+            {
+                "vendor_engage-vendor_name": "Microsoft",
+                "vendor_engage-case_number": "2611230040001234",
+                "vendor_engage-contact": "J. Doe, +44 20 1234",
+            },
+        )
+        .status_code
+        == 302
+    )
     engagement = VendorEngagement.objects.get(ticket=ticket)
     update_url = reverse("desk:vendor_update", args=[ticket.pk, engagement.pk])
     empty = as_user(world, "tom").post(update_url, {f"vendor_update-{engagement.pk}-summary": ""})
     assert page(empty).errors() == ["Say what the vendor reported."]
-    assert as_user(world, "tom").post(update_url, {f"vendor_update-{engagement.pk}-summary": "Fix rolling out."}
-                                      ).status_code == 302
+    assert (
+        as_user(world, "tom")
+        .post(update_url, {f"vendor_update-{engagement.pk}-summary": "Fix rolling out."})
+        .status_code
+        == 302
+    )
 
     html = page(as_user(world, "tom").get(ticket_url(ticket)))
     vendor = html.one(id="vendor")
@@ -567,31 +726,62 @@ def test_it_consults_another_team_which_replies_and_nobody_else_may(world: World
     network = world.teams["Network Operations"]
     url = reverse("desk:consult_new", args=[ticket.pk])
 
-    refused = as_user(world, "erin").post(url, {"consult-team": str(network.pk), "consult-question": "",
-                                                "consult-reply_minutes": "90"})
+    refused = as_user(world, "erin").post(
+        url, {"consult-team": str(network.pk), "consult-question": "", "consult-reply_minutes": "90"}
+    )
     assert refused.status_code == 200
-    assert page(refused).errors(page(refused).one("form", data_form="consult")) == ["Say what you need from the team."]
+    assert page(refused).errors(page(refused).one("form", data_form="consult")) == [
+        "Say what you need from the team."
+    ]
     assert page(refused).value("consult-reply_minutes") == "90"
-    assert as_user(world, "nils").post(url, {"consult-team": str(network.pk), "consult-question": "x",
-                                             "consult-reply_minutes": "90"}).status_code == 403
+    assert (
+        as_user(world, "nils")
+        .post(url, {"consult-team": str(network.pk), "consult-question": "x", "consult-reply_minutes": "90"})
+        .status_code
+        == 403
+    )
 
-    assert as_user(world, "erin").post(url, {"consult-team": str(network.pk),
-                                             "consult-question": "Any firewall change on the tax API?",
-                                             "consult-reply_minutes": "90"}).status_code == 302
+    assert (
+        as_user(world, "erin")
+        .post(
+            url,
+            {
+                "consult-team": str(network.pk),
+                "consult-question": "Any firewall change on the tax API?",
+                "consult-reply_minutes": "90",
+            },
+        )
+        .status_code
+        == 302
+    )
     consult = Consult.objects.get(ticket=ticket)
     assert (consult.team, consult.reply_minutes, consult.state) == (network, 90, "open")
     nils_view = page(as_user(world, "nils").get(ticket_url(ticket)))
     assert nils_view.select("form", data_form="consult_reply") != []
-    assert page(as_user(world, "erin").get(ticket_url(ticket))).select("form", data_form="consult_reply") == []
+    assert (
+        page(as_user(world, "erin").get(ticket_url(ticket))).select("form", data_form="consult_reply") == []
+    )
     reply_url = reverse("desk:consult_reply", args=[ticket.pk, consult.pk])
-    assert as_user(world, "erin").post(reply_url, {f"consult_reply-{consult.pk}-reply": "me"}).status_code == 403
-    assert as_user(world, "tom").post(reply_url, {f"consult_reply-{consult.pk}-reply": "me"}).status_code == 403
+    assert (
+        as_user(world, "erin").post(reply_url, {f"consult_reply-{consult.pk}-reply": "me"}).status_code == 403
+    )
+    assert (
+        as_user(world, "tom").post(reply_url, {f"consult_reply-{consult.pk}-reply": "me"}).status_code == 403
+    )
 
-    assert as_user(world, "nils").post(reply_url, {f"consult_reply-{consult.pk}-reply": "Rule 4711 changed Friday."}
-                                       ).status_code == 302
+    assert (
+        as_user(world, "nils")
+        .post(reply_url, {f"consult_reply-{consult.pk}-reply": "Rule 4711 changed Friday."})
+        .status_code
+        == 302
+    )
 
     consult.refresh_from_db()
-    assert (consult.state, consult.reply, consult.replied_by) == ("answered", "Rule 4711 changed Friday.", world["nils"])
+    assert (consult.state, consult.reply, consult.replied_by) == (
+        "answered",
+        "Rule 4711 changed Friday.",
+        world["nils"],
+    )
     article = page(as_user(world, "erin").get(ticket_url(ticket))).one(id="consults").one("article")
     assert article.one("span", cls="consult-state").text == "Answered"
     assert "Rule 4711 changed Friday." in article.one("div", cls="reply").text
@@ -599,12 +789,16 @@ def test_it_consults_another_team_which_replies_and_nobody_else_may(world: World
 
 def test_it_lets_the_requester_withdraw_an_open_consult(world: World) -> None:
     ticket = triaged(world)
-    consult = consults.consult_request(ticket=ticket, actor=world["erin"], team=world.teams["Network Operations"],
-                                       question="Firewall?")
+    consult = consults.consult_request(
+        ticket=ticket, actor=world["erin"], team=world.teams["Network Operations"], question="Firewall?"
+    )
     url = reverse("desk:consult_withdraw", args=[ticket.pk, consult.pk])
 
     assert as_user(world, "nils").post(url, {}).status_code == 403
-    assert as_user(world, "erin").post(url, {f"consult_withdraw-{consult.pk}-reason": "Found it"}).status_code == 302
+    assert (
+        as_user(world, "erin").post(url, {f"consult_withdraw-{consult.pk}-reason": "Found it"}).status_code
+        == 302
+    )
 
     assert Consult.objects.get(pk=consult.pk).state == "withdrawn"
 
@@ -616,11 +810,20 @@ def at_decision_point(world: World) -> Ticket:
     ticket = triaged(world)
     document(world, ticket, "erin")
     engineering = world.tier("Engineering")
-    handoffs.escalate(ticket=ticket, actor=world["erin"], to_tier=engineering, criterion=engineering.criteria.first(),
-                      findings="Bug in the export.")
+    handoffs.escalate(
+        ticket=ticket,
+        actor=world["erin"],
+        to_tier=engineering,
+        criterion=engineering.criteria.first(),
+        findings="Bug in the export.",
+    )
     ticket.refresh_from_db()
-    handoffs.escalate(ticket=ticket, actor=world["ella"], to_tier=world.tier("IT Manager decision"),
-                      findings="No fix possible in this release.")
+    handoffs.escalate(
+        ticket=ticket,
+        actor=world["ella"],
+        to_tier=world.tier("IT Manager decision"),
+        findings="No fix possible in this release.",
+    )
     ticket.refresh_from_db()
     return ticket
 
@@ -632,19 +835,32 @@ def test_it_offers_the_decision_to_the_it_manager_only_and_records_it(world: Wor
     assert page(as_user(world, "ella").get(ticket_url(ticket))).by_id("tier-decide") is None
     assert page(as_user(world, "ivan").get(ticket_url(ticket))).by_id("tier-decide") is not None
     assert as_user(world, "ella").post(url, {"decision-outcome": "known_error"}).status_code == 403
-    refused = as_user(world, "ivan").post(url, {"decision-outcome": "known_error", "decision-notes": "",
-                                                "decision-knowledge_none_reason": "Covered by KB-12"})
+    refused = as_user(world, "ivan").post(
+        url,
+        {
+            "decision-outcome": "known_error",
+            "decision-notes": "",
+            "decision-knowledge_none_reason": "Covered by KB-12",
+        },
+    )
     assert refused.status_code == 200
     html = page(refused)
     assert html.refusals(html.one("form", data_form="decision")) == [
-        "Decision refused", "Missing: decision notes", "Missing: the root cause as far as it is known"]
+        "Decision refused",
+        "Missing: decision notes",
+        "Missing: the root cause as far as it is known",
+    ]
     assert html.value("decision-knowledge_none_reason") == "Covered by KB-12"
 
-    response = as_user(world, "ivan").post(url, {
-        "decision-outcome": "known_error", "decision-notes": "Accept until the Q1 release.",
-        "decision-root_cause": "Export loops on periods over 100k rows.",
-        "decision-knowledge_none_reason": "Covered by KB-12",
-    })
+    response = as_user(world, "ivan").post(
+        url,
+        {
+            "decision-outcome": "known_error",
+            "decision-notes": "Accept until the Q1 release.",
+            "decision-root_cause": "Export loops on periods over 100k rows.",
+            "decision-knowledge_none_reason": "Covered by KB-12",
+        },
+    )
 
     assert response.status_code == 302
     decision = ManagerDecision.objects.get(ticket=ticket)
@@ -658,13 +874,16 @@ def test_it_offers_the_decision_to_the_it_manager_only_and_records_it(world: Wor
 def test_it_denies_a_decision_before_the_ticket_reaches_the_decision_point(world: World) -> None:
     ticket = triaged(world)
 
-    response = as_user(world, "ivan").post(reverse("desk:ticket_decide", args=[ticket.pk]),
-                                           {"decision-outcome": "known_error", "decision-notes": "x",
-                                            "decision-root_cause": "y"})
+    response = as_user(world, "ivan").post(
+        reverse("desk:ticket_decide", args=[ticket.pk]),
+        {"decision-outcome": "known_error", "decision-notes": "x", "decision-root_cause": "y"},
+    )
 
     assert response.status_code == 200
-    assert page(response).refusals() == ["Decision refused",
-                                         "Missing: the ticket to be at the IT manager decision point"]
+    assert page(response).refusals() == [
+        "Decision refused",
+        "Missing: the ticket to be at the IT manager decision point",
+    ]
     assert as_user(world, "erin").post(reverse("desk:ticket_decide", args=[ticket.pk]), {}).status_code == 403
 
 
@@ -681,7 +900,9 @@ def test_it_filters_the_queue_by_tier_and_shows_each_tickets_tier(world: World) 
 
     assert html.references() == [moved.reference]
     everything = page(client.get(reverse("desk:queue")))
-    tiers = {td.parent.select("td", cls="ref")[0].text: td.text for td in everything.select("td", cls="tier-cell")}
+    tiers = {
+        td.parent.select("td", cls="ref")[0].text: td.text for td in everything.select("td", cls="tier-cell")
+    }
     assert tiers == {untriaged.reference: "—", moved.reference: "Tier 2", in_tier1.reference: "Tier 1"}
     groups = everything.one("select", name="tier").select("optgroup")
     assert [g.attrs["label"] for g in groups] == ["Microsoft 365 escalation", "Service request escalation"]
@@ -715,39 +936,52 @@ def test_it_still_shows_a_refusal_when_a_colleague_decided_first(world: World) -
 
     assert response.status_code == 200
     html = page(response)
-    assert html.refusals(html.one(id="tier")) == ["Approval refused",
-                                                  "Missing: a pending request (this one is approved)"]
+    assert html.refusals(html.one(id="tier")) == [
+        "Approval refused",
+        "Missing: a pending request (this one is approved)",
+    ]
     assert ApprovalRequest.objects.get(pk=handoff.approval_id).decided_by == world["manny"]
 
 
 def test_it_still_shows_a_refusal_when_a_colleague_did_the_step_first(world: World) -> None:
     ticket, handoff = waiting_for_microsoft(world)
-    approval_request_changes(request=handoff.approval, actor=world["ravi"], steps=["Collect the connector logs"])
+    approval_request_changes(
+        request=handoff.approval, actor=world["ravi"], steps=["Collect the connector logs"]
+    )
     step = TroubleshootingStep.objects.get(ticket=ticket, state="to_do")
     ticket_complete_step(step=step, actor=world["tom"], outcome="Done by Tom")
 
-    response = as_user(world, "rachel").post(reverse("desk:step_done", args=[ticket.pk, step.pk]),
-                                             {f"step_done-{step.pk}-outcome": "Done by Rachel"})
+    response = as_user(world, "rachel").post(
+        reverse("desk:step_done", args=[ticket.pk, step.pk]),
+        {f"step_done-{step.pk}-outcome": "Done by Rachel"},
+    )
 
     assert response.status_code == 200
     assert page(response).refusals(page(response).one(id="tier")) == [
-        "This step is already done", "Missing: a step still to do"]
+        "This step is already done",
+        "Missing: a step still to do",
+    ]
     step.refresh_from_db()
     assert (step.outcome, step.engineer) == ("Done by Tom", world["tom"])
 
 
 def test_it_refuses_a_second_reply_to_an_answered_consult_and_keeps_it(world: World) -> None:
     ticket = triaged(world)
-    consult = consults.consult_request(ticket=ticket, actor=world["erin"], team=world.teams["Network Operations"],
-                                       question="Firewall?")
+    consult = consults.consult_request(
+        ticket=ticket, actor=world["erin"], team=world.teams["Network Operations"], question="Firewall?"
+    )
     consults.consult_reply(consult=consult, actor=world["victor"], reply="No change.")
 
-    response = as_user(world, "nils").post(reverse("desk:consult_reply", args=[ticket.pk, consult.pk]),
-                                           {f"consult_reply-{consult.pk}-reply": "Rule 4711 changed."})
+    response = as_user(world, "nils").post(
+        reverse("desk:consult_reply", args=[ticket.pk, consult.pk]),
+        {f"consult_reply-{consult.pk}-reply": "Rule 4711 changed."},
+    )
 
     assert response.status_code == 200
     html = page(response)
     assert html.refusals(html.one("form", data_form="consult_reply")) == [
-        "Reply refused", "Missing: an open consult (this one is answered)"]
+        "Reply refused",
+        "Missing: an open consult (this one is answered)",
+    ]
     assert html.value(f"consult_reply-{consult.pk}-reply") == "Rule 4711 changed."
     assert Consult.objects.get(pk=consult.pk).reply == "No change."

@@ -31,10 +31,16 @@ def test_it_keeps_what_was_typed_when_the_new_ticket_has_no_summary(
 ) -> None:
     milestone = (timezone.localdate() + timedelta(days=45)).isoformat()
     typed = {
-        "requester": str(customer.pk), "channel": "email", "summary": "   ",
-        "description": "The nightly export stops half way.", "symptoms": "Empty file.",
-        "business_impact": "Salaries late.", "priority": "P2",
-        "category": str(category.pk), "service": str(service.pk), "critical_milestone": milestone,
+        "requester": str(customer.pk),
+        "channel": "email",
+        "summary": "   ",
+        "description": "The nightly export stops half way.",
+        "symptoms": "Empty file.",
+        "business_impact": "Salaries late.",
+        "priority": "P2",
+        "category": str(category.pk),
+        "service": str(service.pk),
+        "critical_milestone": milestone,
     }
     before = (Ticket.objects.count(), TimelineEvent.objects.count(), Attachment.objects.count())
 
@@ -60,10 +66,15 @@ def test_it_keeps_what_was_typed_when_the_new_ticket_has_no_summary(
 def test_it_refuses_a_new_ticket_with_a_forbidden_file_and_keeps_the_intake(
     staff_client: Client, customer: User
 ) -> None:
-    response = staff_client.post(reverse("desk:ticket_new"), {
-        "requester": str(customer.pk), "channel": "phone", "summary": "Export fails",
-        "files": SimpleUploadedFile("fix.exe", b"MZ\x90\x00"),
-    })
+    response = staff_client.post(
+        reverse("desk:ticket_new"),
+        {
+            "requester": str(customer.pk),
+            "channel": "phone",
+            "summary": "Export fails",
+            "files": SimpleUploadedFile("fix.exe", b"MZ\x90\x00"),
+        },
+    )
 
     assert response.status_code == 200
     html = page(response)
@@ -74,9 +85,10 @@ def test_it_refuses_a_new_ticket_with_a_forbidden_file_and_keeps_the_intake(
 
 
 def test_it_refuses_a_requester_who_is_not_a_customer_contact(staff_client: Client, engineer: User) -> None:
-    response = staff_client.post(reverse("desk:ticket_new"), {
-        "requester": str(engineer.pk), "channel": "phone", "summary": "Export fails",
-    })
+    response = staff_client.post(
+        reverse("desk:ticket_new"),
+        {"requester": str(engineer.pk), "channel": "phone", "summary": "Export fails"},
+    )
 
     assert response.status_code == 200
     assert page(response).errors(page(response).one(name="requester").parent)
@@ -85,8 +97,12 @@ def test_it_refuses_a_requester_who_is_not_a_customer_contact(staff_client: Clie
 
 # --- troubleshooting steps ---------------------------------------------------------------------
 
-STEP = {"step-kind": "log_analysis", "step-action": "Read the export log",
-        "step-outcome": "Timeout after 1800 s", "step-state": "done"}
+STEP = {
+    "step-kind": "log_analysis",
+    "step-action": "Read the export log",
+    "step-outcome": "Timeout after 1800 s",
+    "step-state": "done",
+}
 
 
 def post_step(client: Client, ticket: Ticket, **extra: Any) -> Any:
@@ -108,7 +124,9 @@ def test_it_refuses_a_step_with_an_exe_file(staff_client: Client, ticket: Ticket
     html = page(response)
     files_field = html.one(name="step-files").parent
     assert len(html.errors(files_field)) == 1
-    assert html.errors(files_field)[0].startswith('"fix.exe": files of type ".exe" are not accepted; allowed:')
+    assert html.errors(files_field)[0].startswith(
+        '"fix.exe": files of type ".exe" are not accepted; allowed:'
+    )
     assert_step_kept_open(html)
     assert snapshot(ticket) == before
 
@@ -160,9 +178,10 @@ def test_it_refuses_an_empty_comment(staff_client: Client, ticket: Ticket, body:
 def test_it_keeps_a_comment_whose_file_is_refused(staff_client: Client, ticket: Ticket) -> None:
     before = snapshot(ticket)
 
-    response = staff_client.post(reverse("desk:ticket_comment", args=[ticket.pk]), {
-        "comment-body": "Log attached.", "comment-files": SimpleUploadedFile("payload.bat", b"@echo off"),
-    })
+    response = staff_client.post(
+        reverse("desk:ticket_comment", args=[ticket.pk]),
+        {"comment-body": "Log attached.", "comment-files": SimpleUploadedFile("payload.bat", b"@echo off")},
+    )
 
     assert response.status_code == 200
     html = page(response)
@@ -179,9 +198,14 @@ def test_it_refuses_cancelling_as_a_duplicate_without_the_duplicated_ticket(
 ) -> None:
     before = snapshot(tier1_ticket)
 
-    response = transition(staff_client, tier1_ticket, "cancel", transition_input(
-        "cancel", tier1_ticket, reason="duplicate", note="Same as the call of this morning."
-    ))
+    response = transition(
+        staff_client,
+        tier1_ticket,
+        "cancel",
+        transition_input(
+            "cancel", tier1_ticket, reason="duplicate", note="Same as the call of this morning."
+        ),
+    )
 
     assert response.status_code == 200
     html = page(response)
@@ -195,16 +219,22 @@ def test_it_refuses_cancelling_as_a_duplicate_without_the_duplicated_ticket(
 
 @pytest.mark.parametrize(
     ("reference", "error"),
-    [("ED-999999", "There is no ticket ED-999999."), ("yesterday's", "Give a ticket reference such as ED-000123.")],
+    [
+        ("ED-999999", "There is no ticket ED-999999."),
+        ("yesterday's", "Give a ticket reference such as ED-000123."),
+    ],
 )
 def test_it_refuses_an_unknown_duplicate_reference(
     staff_client: Client, tier1_ticket: Ticket, reference: str, error: str
 ) -> None:
     before = snapshot(tier1_ticket)
 
-    response = transition(staff_client, tier1_ticket, "cancel", transition_input(
-        "cancel", tier1_ticket, reason="duplicate", duplicate_of=reference
-    ))
+    response = transition(
+        staff_client,
+        tier1_ticket,
+        "cancel",
+        transition_input("cancel", tier1_ticket, reason="duplicate", duplicate_of=reference),
+    )
 
     assert response.status_code == 200
     html = page(response)
@@ -218,9 +248,12 @@ def test_it_refuses_cancelling_a_ticket_as_a_duplicate_of_itself(
 ) -> None:
     before = snapshot(tier1_ticket)
 
-    response = transition(staff_client, tier1_ticket, "cancel", transition_input(
-        "cancel", tier1_ticket, reason="duplicate", duplicate_of=tier1_ticket.reference
-    ))
+    response = transition(
+        staff_client,
+        tier1_ticket,
+        "cancel",
+        transition_input("cancel", tier1_ticket, reason="duplicate", duplicate_of=tier1_ticket.reference),
+    )
 
     assert response.status_code == 200
     assert "Missing: a different ticket to duplicate (not itself)" in page(response).refusals()
@@ -231,15 +264,31 @@ def test_it_lists_each_missing_intake_item_and_keeps_the_typed_triage_input(
     staff_client: Client, org: Any, customer: User, engineer: User, tier1: Team
 ) -> None:
     sparse = TicketFactory(
-        organisation=org, requester=customer, created_by=engineer, team=tier1,
-        summary="Export fails", description="", symptoms="", replication_steps="", error_messages="",
-        recent_changes="", business_impact="", workaround="", priority="", category=None, service=None,
+        organisation=org,
+        requester=customer,
+        created_by=engineer,
+        team=tier1,
+        summary="Export fails",
+        description="",
+        symptoms="",
+        replication_steps="",
+        error_messages="",
+        recent_changes="",
+        business_impact="",
+        workaround="",
+        priority="",
+        category=None,
+        service=None,
     )
     before = snapshot(sparse)
     milestone = (timezone.localdate() + timedelta(days=45)).isoformat()
     typed = transition_input(
-        "triage", sparse, workaround="Export per department by hand.", symptoms="Empty file.",
-        recent_changes="none", critical_milestone=milestone,
+        "triage",
+        sparse,
+        workaround="Export per department by hand.",
+        symptoms="Empty file.",
+        recent_changes="none",
+        critical_milestone=milestone,
     )
 
     response = transition(staff_client, sparse, "triage", typed)
@@ -288,9 +337,12 @@ def test_it_refuses_recording_a_confirmation_without_how_the_customer_confirmed(
     drive_to(tier1_ticket, "resolved", engineer)
     before = snapshot(tier1_ticket)
 
-    response = transition(staff_client, tier1_ticket, "confirm_resolution", transition_input(
-        "confirm_resolution", tier1_ticket, channel="", note="Carla said it works."
-    ))
+    response = transition(
+        staff_client,
+        tier1_ticket,
+        "confirm_resolution",
+        transition_input("confirm_resolution", tier1_ticket, channel="", note="Carla said it works."),
+    )
 
     assert response.status_code == 200
     html = page(response)
@@ -305,9 +357,14 @@ def test_it_refuses_resolving_without_the_resolution_and_names_each_gap(
     drive_to(tier1_ticket, "in_progress", engineer)
     before = snapshot(tier1_ticket)
 
-    response = transition(staff_client, tier1_ticket, "resolve", transition_input(
-        "resolve", tier1_ticket, resolution_summary="", fix_kind="", root_cause="Too many rows."
-    ))
+    response = transition(
+        staff_client,
+        tier1_ticket,
+        "resolve",
+        transition_input(
+            "resolve", tier1_ticket, resolution_summary="", fix_kind="", root_cause="Too many rows."
+        ),
+    )
 
     assert response.status_code == 200
     html = page(response)
@@ -324,8 +381,9 @@ def test_it_refuses_an_unknown_fix_kind(staff_client: Client, tier1_ticket: Tick
     drive_to(tier1_ticket, "in_progress", engineer)
     before = snapshot(tier1_ticket)
 
-    response = transition(staff_client, tier1_ticket, "resolve",
-                          transition_input("resolve", tier1_ticket, fix_kind="magic"))
+    response = transition(
+        staff_client, tier1_ticket, "resolve", transition_input("resolve", tier1_ticket, fix_kind="magic")
+    )
 
     assert response.status_code == 200
     assert page(response).errors(page(response).one(name="resolve-fix_kind").parent)
@@ -338,15 +396,21 @@ def test_it_refuses_starting_for_someone_outside_the_team(
     drive_to(tier1_ticket, "open", engineer)
     before = snapshot(tier1_ticket)
 
-    response = transition(staff_client, tier1_ticket, "start",
-                          transition_input("start", tier1_ticket, assignee=str(other_engineer.pk)))
+    response = transition(
+        staff_client,
+        tier1_ticket,
+        "start",
+        transition_input("start", tier1_ticket, assignee=str(other_engineer.pk)),
+    )
 
     assert response.status_code == 200
     assert page(response).errors(page(response).one(id="transition-start"))
     assert snapshot(tier1_ticket) == before
 
 
-@pytest.mark.parametrize(("name", "state"), [("resolve", "new"), ("start", "in_progress"), ("triage", "open")])
+@pytest.mark.parametrize(
+    ("name", "state"), [("resolve", "new"), ("start", "in_progress"), ("triage", "open")]
+)
 def test_it_shows_why_a_transition_the_ticket_has_moved_past_is_refused(
     staff_client: Client, tier1_ticket: Ticket, engineer: User, name: str, state: str
 ) -> None:

@@ -58,7 +58,9 @@ def _edit_intake_keeps_it(page: Any, fresh: Ticket, milestone: date, iso: str) -
     assert fresh.critical_milestone == milestone
 
 
-def _console_escalation_request_keeps_it(page: Any, shots: Any, fresh: Ticket, milestone: date, iso: str) -> None:
+def _console_escalation_request_keeps_it(
+    page: Any, shots: Any, fresh: Ticket, milestone: date, iso: str
+) -> None:
     """Console "Record an escalation request": prefilled from the ticket, the date left as shown."""
     from playwright.sync_api import expect
 
@@ -74,7 +76,9 @@ def _console_escalation_request_keeps_it(page: Any, shots: Any, fresh: Ticket, m
     assert CaseRequest.objects.get(case__ticket=fresh).critical_milestone == milestone
 
 
-def _portal_escalation_request_keeps_it(page: Any, shots: Any, world: World, milestone: date, iso: str) -> None:
+def _portal_escalation_request_keeps_it(
+    page: Any, shots: Any, world: World, milestone: date, iso: str
+) -> None:
     """Portal escalation request on another of Carla's requests, the date left as prefilled."""
     from playwright.sync_api import expect
 
@@ -102,8 +106,10 @@ def _portal_new_request_keeps_it_through_a_refusal(page: Any, shots: Any, milest
     page.fill("textarea[name=symptoms]", "The tax code column says 1257L for everyone.")
     page.fill("textarea[name=business_impact]", "Payroll cannot run on Friday.")
     page.fill("input[name=critical_milestone]", iso)
-    page.set_input_files("input[name=files]", files=[
-        {"name": "fix.exe", "mimeType": "application/octet-stream", "buffer": b"MZ\x90\x00"}])
+    page.set_input_files(
+        "input[name=files]",
+        files=[{"name": "fix.exe", "mimeType": "application/octet-stream", "buffer": b"MZ\x90\x00"}],
+    )
     page.click("button:has-text('Send my request')")
     expect(page.locator(".files-again")).to_be_visible()
     expect(page.locator("input[name=critical_milestone]")).to_have_value(iso)

@@ -28,7 +28,9 @@ def _sign_in(page: Any, shots: Any, engineer: User) -> None:
     shots("my-work")
 
 
-def _create_a_ticket_by_phone(page: Any, shots: Any, customer: User, service: Service, category: Category) -> Ticket:
+def _create_a_ticket_by_phone(
+    page: Any, shots: Any, customer: User, service: Service, category: Category
+) -> Ticket:
     """Create a ticket for the customer, business impact not yet known."""
     from playwright.sync_api import expect
 
@@ -36,7 +38,9 @@ def _create_a_ticket_by_phone(page: Any, shots: Any, customer: User, service: Se
     page.select_option("select[name=requester]", str(customer.pk))
     page.select_option("select[name=channel]", "phone")
     page.fill("input[name=summary]", "Payroll export stops half way")
-    page.fill("textarea[name=description]", "The nightly payroll export stops at 50% and writes an empty file.")
+    page.fill(
+        "textarea[name=description]", "The nightly payroll export stops at 50% and writes an empty file."
+    )
     page.fill("textarea[name=symptoms]", "Job status 'failed' after 30 minutes.")
     page.fill("textarea[name=replication_steps]", "Payroll > Export > Nightly, March period.")
     page.fill("textarea[name=error_messages]", "ERR-504 upstream timeout")

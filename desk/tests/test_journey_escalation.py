@@ -53,16 +53,21 @@ def _she_fills_the_escalate_form_for_engineering(page: Any, shots: Any, engineer
     page.locator("form[data-form=escalate] button[type=submit]").click()
 
 
-def _engineering_is_refused_and_her_input_kept(page: Any, shots: Any, ticket: Ticket, engineering: Tier) -> None:
+def _engineering_is_refused_and_her_input_kept(
+    page: Any, shots: Any, ticket: Ticket, engineering: Tier
+) -> None:
     """Refused: no criterion and no documented troubleshooting; what she typed is kept."""
     from playwright.sync_api import expect
 
     refusal = page.locator("form[data-form=escalate] .refusal")
     expect(refusal).to_contain_text("Escalation to Engineering refused")
     expect(refusal).to_contain_text("Missing: an escalation criterion for Engineering")
-    expect(refusal).to_contain_text("Missing: at least 1 troubleshooting step(s) with outcome documented in Tier 1")
+    expect(refusal).to_contain_text(
+        "Missing: at least 1 troubleshooting step(s) with outcome documented in Tier 1"
+    )
     expect(page.locator("textarea[name=escalate-findings]")).to_have_value(
-        "The export loops on the March period; suspect a bug.")
+        "The export loops on the March period; suspect a bug."
+    )
     expect(page.locator("select[name=escalate-to_tier]")).to_have_value(str(engineering.pk))
     shots("escalation-refused")
     assert not Handoff.objects.filter(ticket=ticket).exists()
@@ -101,7 +106,9 @@ def _she_escalates_to_tier_2(page: Any, shots: Any, ticket: Ticket, tier2: Tier)
     assert TierStint.objects.get(ticket=ticket, left_at__isnull=True).tier == tier2
 
 
-def _tom_reads_the_package_from_the_tier_2_queue(shots: Any, browser: Any, live_server: Any, ticket: Ticket, tier2: Tier) -> None:
+def _tom_reads_the_package_from_the_tier_2_queue(
+    shots: Any, browser: Any, live_server: Any, ticket: Ticket, tier2: Tier
+) -> None:
     """Tom (Tier 2) finds it in the Tier 2 queue and reads the package at the top of the ticket."""
     from playwright.sync_api import expect
 
@@ -120,9 +127,12 @@ def _tom_reads_the_package_from_the_tier_2_queue(shots: Any, browser: Any, live_
         package = tom.locator("#package")
         expect(package).to_be_visible()
         expect(package.locator(".criterion")).to_have_text("Potential bug")
-        expect(package.locator(".findings")).to_have_text("The March period restarts endlessly in the export job.")
+        expect(package.locator(".findings")).to_have_text(
+            "The March period restarts endlessly in the export job."
+        )
         expect(package.locator(".package-tier[data-tier='Tier 1']")).to_contain_text(
-            "The March period restarts endlessly; other periods finish.")
+            "The March period restarts endlessly; other periods finish."
+        )
         # The package's steps are the troubleshooting log's, as handed off: folded, shown on demand.
         expect(package.locator("a", has_text="export.log")).to_be_hidden()
         package.locator(".package-steps > summary").click()

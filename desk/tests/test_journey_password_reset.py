@@ -1,4 +1,5 @@
-"""Browser journeys: a customer locked out of the portal resets their password; the console's pages on a phone."""
+"""Browser journeys: a customer locked out of the portal resets their password; the console's pages on a
+phone."""
 
 from __future__ import annotations
 

@@ -124,17 +124,40 @@ def _the_pages_fit_a_phone(page: Any, shots: Any, tickets: list[Ticket]) -> None
 
 
 def test_it_walks_a_team_leader_through_load_queue_and_conversation(
-    page: Any, shots: Any, team_leader: User, engineer: User, customer: User, org: Any, tier1: Team,
-    service: Any, category: Any,
+    page: Any,
+    shots: Any,
+    team_leader: User,
+    engineer: User,
+    customer: User,
+    org: Any,
+    tier1: Team,
+    service: Any,
+    category: Any,
 ) -> None:
     colleague = make_agent("Engineer", team=tier1, username="colin")
     tickets = [
-        TicketFactory(organisation=org, requester=customer, created_by=customer, service=service, category=category,
-                      team=tier1, status=status, priority=priority, assignee=assignee,
-                      summary=f"Payroll export problem {i}")
-        for i, (status, priority, assignee) in enumerate([
-            ("open", "P2", None), ("in_progress", "P1", engineer), ("in_progress", "P3", colleague),
-            ("waiting_on_customer", "P2", engineer), ("open", "P4", None), ("new", "", None)])
+        TicketFactory(
+            organisation=org,
+            requester=customer,
+            created_by=customer,
+            service=service,
+            category=category,
+            team=tier1,
+            status=status,
+            priority=priority,
+            assignee=assignee,
+            summary=f"Payroll export problem {i}",
+        )
+        for i, (status, priority, assignee) in enumerate(
+            [
+                ("open", "P2", None),
+                ("in_progress", "P1", engineer),
+                ("in_progress", "P3", colleague),
+                ("waiting_on_customer", "P2", engineer),
+                ("open", "P4", None),
+                ("new", "", None),
+            ]
+        )
     ]
     add_sla_clocks(tickets[:5])
     ticket_comment(ticket=tickets[1], actor=customer, body="It failed again at 02:00, log attached.")

@@ -17,15 +17,7 @@ from django.urls import reverse
 from accounts.models import Team, User
 from tests_support.factories import PASSWORD, TicketFactory
 from tickets import selectors
-from tickets.models import (
-    Attachment,
-    CloseKind,
-    Comment,
-    Status,
-    Ticket,
-    TimelineEvent,
-    TroubleshootingStep,
-)
+from tickets.models import Attachment, CloseKind, Comment, Status, Ticket, TimelineEvent, TroubleshootingStep
 from tickets.services.attachments import ticket_attach
 from tickets.services.conversation import ticket_comment
 from tickets.services.intake import INTAKE_TEXT_FIELDS
@@ -65,7 +57,8 @@ class Node:
 
     def select(self, tag: str | None = None, cls: str | None = None, **attrs: str) -> list[Node]:
         return [
-            n for n in self.walk()
+            n
+            for n in self.walk()
             if (tag is None or n.tag == tag)
             and (cls is None or cls in n.classes)
             and all(n.attrs.get(k.rstrip("_").replace("_", "-")) == v for k, v in attrs.items())
@@ -119,8 +112,11 @@ class Page(HTMLParser):
 
     def transitions(self) -> list[str]:
         """Names of the transition forms offered, in page order."""
-        return [n.attrs["id"].removeprefix("transition-") for n in self.select("details")
-                if n.attrs.get("id", "").startswith("transition-")]
+        return [
+            n.attrs["id"].removeprefix("transition-")
+            for n in self.select("details")
+            if n.attrs.get("id", "").startswith("transition-")
+        ]
 
     def refusals(self, within: Node | None = None) -> list[str]:
         scope = within or self.root
@@ -151,9 +147,7 @@ def page(response: Any) -> Page:
 
 # --- console input and states ----------------------------------------------------------------
 
-INTAKE_FIELDS = [
-    *INTAKE_TEXT_FIELDS, "critical_milestone", "priority", "category", "service",
-]
+INTAKE_FIELDS = [*INTAKE_TEXT_FIELDS, "critical_milestone", "priority", "category", "service"]
 
 # Console form input (unprefixed) that satisfies every guard of each transition but triage,
 # whose input is the ticket's intake (see `transition_input`).
@@ -174,14 +168,24 @@ CONSOLE_INPUT: dict[str, dict[str, str]] = {
 # The state each transition is taken from in these tests, the state it leads to, and the
 # transitions (through the services) that bring a new ticket to that source state.
 SOURCE = {
-    "triage": "new", "start": "open", "await_customer": "in_progress",
-    "customer_replied": "waiting_on_customer", "resolve": "in_progress",
-    "confirm_resolution": "resolved", "reopen": "resolved", "cancel": "new",
+    "triage": "new",
+    "start": "open",
+    "await_customer": "in_progress",
+    "customer_replied": "waiting_on_customer",
+    "resolve": "in_progress",
+    "confirm_resolution": "resolved",
+    "reopen": "resolved",
+    "cancel": "new",
 }
 TARGET = {
-    "triage": "open", "start": "in_progress", "await_customer": "waiting_on_customer",
-    "customer_replied": "in_progress", "resolve": "resolved", "confirm_resolution": "closed",
-    "reopen": "in_progress", "cancel": "cancelled",
+    "triage": "open",
+    "start": "in_progress",
+    "await_customer": "waiting_on_customer",
+    "customer_replied": "in_progress",
+    "resolve": "resolved",
+    "confirm_resolution": "closed",
+    "reopen": "in_progress",
+    "cancel": "cancelled",
 }
 PATHS: dict[str, list[str]] = {
     "new": [],
@@ -213,7 +217,9 @@ def intake_input(ticket: Ticket, prefix: str = "") -> dict[str, str]:
     """The ticket's current intake as the console's intake form posts it."""
     p = f"{prefix}-" if prefix else ""
     data = {f"{p}{f}": getattr(ticket, f) for f in INTAKE_TEXT_FIELDS}
-    data[f"{p}critical_milestone"] = ticket.critical_milestone.isoformat() if ticket.critical_milestone else ""
+    data[f"{p}critical_milestone"] = (
+        ticket.critical_milestone.isoformat() if ticket.critical_milestone else ""
+    )
     data[f"{p}priority"] = ticket.priority
     data[f"{p}category"] = str(ticket.category_id or "")
     data[f"{p}service"] = str(ticket.service_id or "")
@@ -270,7 +276,9 @@ def client_as(persona: str, request: pytest.FixtureRequest) -> Client:
 
 
 def event_kinds(ticket: Ticket) -> list[str]:
-    return list(TimelineEvent.objects.filter(ticket=ticket).order_by("at", "pk").values_list("kind", flat=True))
+    return list(
+        TimelineEvent.objects.filter(ticket=ticket).order_by("at", "pk").values_list("kind", flat=True)
+    )
 
 
 # --- the ticket page ---------------------------------------------------------------------------
@@ -311,8 +319,12 @@ def test_it_marks_internal_evidence_files_of_a_step_as_internal(
     staff_client: Client, ticket: Ticket, engineer: User
 ) -> None:
     ticket_add_step(
-        ticket=ticket, actor=engineer, kind="log_analysis", action="Read the export log",
-        outcome="Timeout after 1800 s", files=[SimpleUploadedFile("export.log", b"ERR-504\n")],
+        ticket=ticket,
+        actor=engineer,
+        kind="log_analysis",
+        action="Read the export log",
+        outcome="Timeout after 1800 s",
+        files=[SimpleUploadedFile("export.log", b"ERR-504\n")],
     )
 
     html = page(staff_client.get(reverse("desk:ticket", args=[ticket.pk])))
@@ -387,8 +399,13 @@ def test_it_saves_the_intake_and_records_what_changed(staff_client: Client, tick
 
 
 def test_it_lists_my_tickets_and_my_teams_unassigned_ones_on_my_work(
-    staff_client: Client, org: Any, customer: User, engineer: User, other_engineer: User,
-    tier1: Team, tier2: Team,
+    staff_client: Client,
+    org: Any,
+    customer: User,
+    engineer: User,
+    other_engineer: User,
+    tier1: Team,
+    tier2: Team,
 ) -> None:
     def make(summary: str, **kwargs: Any) -> Ticket:
         return TicketFactory(organisation=org, requester=customer, summary=summary, **kwargs)
@@ -410,8 +427,9 @@ def test_it_lists_my_tickets_and_my_teams_unassigned_ones_on_my_work(
 
 
 @pytest.fixture
-def queue_tickets(org: Any, other_org: Any, customer: User, other_customer: User, engineer: User,
-                  tier1: Team, tier2: Team) -> dict[str, Ticket]:
+def queue_tickets(
+    org: Any, other_org: Any, customer: User, other_customer: User, engineer: User, tier1: Team, tier2: Team
+) -> dict[str, Ticket]:
     def make(summary: str, **kwargs: Any) -> Ticket:
         kwargs.setdefault("organisation", org)
         kwargs.setdefault("requester", customer if kwargs["organisation"] == org else other_customer)
@@ -421,11 +439,11 @@ def queue_tickets(org: Any, other_org: Any, customer: User, other_customer: User
         "new_p2": make("Payroll export fails", priority="P2"),
         "new_p1": make("Invoices not sent", priority="P1", organisation=other_org),
         "open_t1": make("VPN drops every hour", priority="P3", status="open", team=tier1),
-        "mine": make("Printer queue stuck", priority="P2", status="in_progress", team=tier1,
-                     assignee=engineer),
+        "mine": make(
+            "Printer queue stuck", priority="P2", status="in_progress", team=tier1, assignee=engineer
+        ),
         "open_t2": make("Payroll slow on Mondays", priority="P4", status="open", team=tier2),
-        "closed": make("Payroll totals wrong", priority="P2", status="closed", team=tier1,
-                       assignee=engineer),
+        "closed": make("Payroll totals wrong", priority="P2", status="closed", team=tier1, assignee=engineer),
     }
 
 
@@ -536,7 +554,8 @@ def test_it_answers_htmx_history_restoration_with_the_whole_page(
 ) -> None:
     """After hx-push-url, Back with an empty history cache asks for the page to restore it whole."""
     response = staff_client.get(
-        reverse("desk:queue"), {"status": "new"},
+        reverse("desk:queue"),
+        {"status": "new"},
         headers={"HX-Request": "true", "HX-History-Restore-Request": "true"},
     )
 
@@ -611,20 +630,30 @@ def test_it_takes_a_phone_call_to_a_confirmed_resolution_through_the_console(
     staff_client: Client, engineer: User, customer: User, service: Any, category: Any, tier1: Team
 ) -> None:
     intake = {
-        "requester": customer.pk, "channel": "phone", "summary": "Payroll export stops half way",
+        "requester": customer.pk,
+        "channel": "phone",
+        "summary": "Payroll export stops half way",
         "description": "The nightly export stops at 50 % and writes an empty file.",
         "symptoms": "Job status 'failed' after 30 minutes.",
         "replication_steps": "Payroll > Export > Nightly, March period.",
-        "error_messages": "ERR-504 upstream timeout", "recent_changes": "none",
-        "business_impact": "Salaries cannot be paid on Friday.", "workaround": "",
-        "critical_milestone": "", "priority": "P2", "category": category.pk, "service": service.pk,
+        "error_messages": "ERR-504 upstream timeout",
+        "recent_changes": "none",
+        "business_impact": "Salaries cannot be paid on Friday.",
+        "workaround": "",
+        "critical_milestone": "",
+        "priority": "P2",
+        "category": category.pk,
+        "service": service.pk,
     }
     response = staff_client.post(reverse("desk:ticket_new"), intake)
     assert response.status_code == 302
     ticket = Ticket.objects.get(summary="Payroll export stops half way")
     assert response.url == reverse("desk:ticket", args=[ticket.pk])
     assert (ticket.requester, ticket.organisation, ticket.created_by, ticket.channel) == (
-        customer, customer.organisation, engineer, "phone"
+        customer,
+        customer.organisation,
+        engineer,
+        "phone",
     )
 
     for name in ["triage", "start", "await_customer", "customer_replied", "resolve", "confirm_resolution"]:
@@ -641,7 +670,13 @@ def test_it_takes_a_phone_call_to_a_confirmed_resolution_through_the_console(
     assert ticket.close_kind == CloseKind.CONFIRMED_ON_BEHALF
     assert ticket.confirmation_note == "Carla confirmed by phone."
     assert event_kinds(ticket) == [
-        "created", "triage", "start", "await_customer", "customer_replied", "resolve", "confirm_resolution",
+        "created",
+        "triage",
+        "start",
+        "await_customer",
+        "customer_replied",
+        "resolve",
+        "confirm_resolution",
     ]
     assert TimelineEvent.objects.get(ticket=ticket, kind="confirm_resolution").details["channel"] == "phone"
 

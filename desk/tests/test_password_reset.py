@@ -54,15 +54,21 @@ def set_password(link: str) -> tuple[Client, object]:
     form = client.get(path, follow=True)
     if not form.redirect_chain:  # an invalid link is not redirected to the set-password form
         return form, None
-    answer = client.post(form.redirect_chain[-1][0], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
-                         follow=True)
+    answer = client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        follow=True,
+    )
     return form, answer
 
 
-@pytest.mark.parametrize(("site", "persona", "look"), [
-    ("portal", "customer", "Customer support"),
-    ("desk", "engineer", "Escalation Desk · tiered support escalation, enforced"),
-])
+@pytest.mark.parametrize(
+    ("site", "persona", "look"),
+    [
+        ("portal", "customer", "Customer support"),
+        ("desk", "engineer", "Escalation Desk · tiered support escalation, enforced"),
+    ],
+)
 def test_it_mails_a_link_that_sets_a_new_password(site: str, persona: str, look: str, request) -> None:
     user: User = request.getfixturevalue(persona)
 
@@ -81,7 +87,10 @@ def test_it_mails_a_link_that_sets_a_new_password(site: str, persona: str, look:
     assert answer.redirect_chain[-1][0] == f"/{site}/password-reset/done/"
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)
-    assert Client().post(f"/{site}/login/", {"username": user.username, "password": NEW_PASSWORD}).status_code == 302
+    assert (
+        Client().post(f"/{site}/login/", {"username": user.username, "password": NEW_PASSWORD}).status_code
+        == 302
+    )
 
 
 def test_it_sends_staff_to_the_console_whichever_form_they_used(engineer: User) -> None:
@@ -152,21 +161,30 @@ def test_asking_twice_at_once_sends_one_mail(customer: User) -> None:
 def test_a_reset_lifts_the_users_lock_out(customer: User) -> None:
     for _ in range(settings.LOGIN_FAILURE_LIMIT):
         Client().post("/portal/login/", {"username": customer.username, "password": "wrong"})
-    assert Client().post("/portal/login/", {"username": customer.username, "password": PASSWORD}).status_code == 429
+    assert (
+        Client().post("/portal/login/", {"username": customer.username, "password": PASSWORD}).status_code
+        == 429
+    )
 
     request_reset("portal", customer.email)
     deliver_all()
     set_password(link_in(mail.outbox[0]))
 
     assert not AccessAttempt.objects.filter(username=customer.username).exists()
-    assert Client().post("/portal/login/", {"username": customer.username, "password": NEW_PASSWORD}).status_code == 302
+    assert (
+        Client().post("/portal/login/", {"username": customer.username, "password": NEW_PASSWORD}).status_code
+        == 302
+    )
 
 
-@pytest.mark.parametrize(("url", "link"), [
-    ("/desk/login/", "/desk/password-reset/"),
-    ("/portal/login/", "/portal/password-reset/"),
-    ("/admin/login/", "/admin/password-reset/"),
-])
+@pytest.mark.parametrize(
+    ("url", "link"),
+    [
+        ("/desk/login/", "/desk/password-reset/"),
+        ("/portal/login/", "/portal/password-reset/"),
+        ("/admin/login/", "/admin/password-reset/"),
+    ],
+)
 def test_every_login_page_links_to_the_reset(url: str, link: str, db: None) -> None:
     assert f'href="{link}"' in Client().get(url).content.decode()
 

@@ -33,8 +33,6 @@ from tickets.models import Comment, Ticket, TimelineEvent, TroubleshootingStep
 MISSING = 999_999
 
 
-
-
 def expected_denial(persona: str) -> int:
     return 302 if persona == "anonymous" else 403
 
@@ -100,10 +98,7 @@ def test_it_shows_staff_every_organisations_tickets_in_the_queue(
 
 @pytest.mark.parametrize(
     "url",
-    [
-        lambda: reverse("desk:ticket", args=[MISSING]),
-        lambda: reverse("desk:ticket_intake", args=[MISSING]),
-    ],
+    [lambda: reverse("desk:ticket", args=[MISSING]), lambda: reverse("desk:ticket_intake", args=[MISSING])],
     ids=["ticket", "intake"],
 )
 @pytest.mark.parametrize("persona", ["engineer", "admin_user"])
@@ -115,11 +110,22 @@ def test_it_answers_404_for_a_ticket_that_does_not_exist(
 
 @pytest.mark.parametrize(
     ("route", "args"),
-    [("desk:ticket_comment", []), ("desk:ticket_step", []), ("desk:ticket_transition", ["triage"]),
-     ("desk:ticket_escalate", []), ("desk:ticket_return", []), ("desk:ticket_decide", []),
-     ("desk:consult_new", []), ("desk:vendor_engage", []), ("desk:handoff_withdraw", [1]),
-     ("desk:consult_reply", [1]), ("desk:consult_withdraw", [1]), ("desk:vendor_update", [1]),
-     ("desk:step_done", [1]), ("desk:ticket_approval_decide", [1, "approve"])],
+    [
+        ("desk:ticket_comment", []),
+        ("desk:ticket_step", []),
+        ("desk:ticket_transition", ["triage"]),
+        ("desk:ticket_escalate", []),
+        ("desk:ticket_return", []),
+        ("desk:ticket_decide", []),
+        ("desk:consult_new", []),
+        ("desk:vendor_engage", []),
+        ("desk:handoff_withdraw", [1]),
+        ("desk:consult_reply", [1]),
+        ("desk:consult_withdraw", [1]),
+        ("desk:vendor_update", [1]),
+        ("desk:step_done", [1]),
+        ("desk:ticket_approval_decide", [1, "approve"]),
+    ],
 )
 @pytest.mark.parametrize("persona", ["engineer", "admin_user"])
 def test_it_answers_404_to_posts_on_a_ticket_that_does_not_exist(
@@ -141,7 +147,9 @@ def test_it_refuses_customers_before_revealing_whether_a_ticket_exists(
 
 COMMENT = {"comment-body": "Called Carla: the export failed again last night.", "comment-mode": "note"}
 STEP = {
-    "step-kind": "log_analysis", "step-action": "Read the export log", "step-outcome": "Timeout after 1800 s",
+    "step-kind": "log_analysis",
+    "step-action": "Read the export log",
+    "step-outcome": "Timeout after 1800 s",
     "step-state": "done",
 }
 
@@ -235,7 +243,10 @@ def test_it_lets_only_the_tickets_workers_take_each_transition(
         assert after["status"] == TARGET[name]
         last = TimelineEvent.objects.filter(ticket=tier1_ticket).latest("at", "pk")
         assert (last.kind, last.actor, last.source, last.target) == (
-            name, request.getfixturevalue(persona), SOURCE[name], TARGET[name]
+            name,
+            request.getfixturevalue(persona),
+            SOURCE[name],
+            TARGET[name],
         )
         assert after["events"] == before["events"] + 1
     else:
@@ -254,8 +265,14 @@ def test_it_denies_a_non_worker_before_reading_their_input(
     before = snapshot(tier1_ticket)
     client.force_login(other_engineer)
 
-    bad = {f"{name}-summary": "", f"{name}-assignee": "not-a-user", f"{name}-fix_kind": "bogus",
-           f"{name}-reason": "bogus", f"{name}-channel": "pigeon", f"{name}-duplicate_of": "nonsense"}
+    bad = {
+        f"{name}-summary": "",
+        f"{name}-assignee": "not-a-user",
+        f"{name}-fix_kind": "bogus",
+        f"{name}-reason": "bogus",
+        f"{name}-channel": "pigeon",
+        f"{name}-duplicate_of": "nonsense",
+    }
     response = client.post(reverse("desk:ticket_transition", args=[tier1_ticket.pk, name]), bad)
 
     assert response.status_code == 403
@@ -318,7 +335,8 @@ def test_it_lets_only_the_tickets_workers_ask_for_a_hand_off(
         assert response.status_code == 200
         html = page(response)
         assert html.refusals(html.one("form", data_form="escalate")) == [
-            "Escalation refused", "Missing: a ticket that is open or in progress (this one is new)"
+            "Escalation refused",
+            "Missing: a ticket that is open or in progress (this one is new)",
         ]
         assert html.value("escalate-findings") == "Export loops on March data."
     else:
@@ -336,8 +354,11 @@ def test_it_lets_only_the_tickets_workers_consult_another_team(
     from escalations.models import Consult
 
     url = reverse("desk:consult_new", args=[tier1_ticket.pk])
-    data = {"consult-team": str(tier2.pk), "consult-question": "Seen this export loop before?",
-            "consult-reply_minutes": "120"}
+    data = {
+        "consult-team": str(tier2.pk),
+        "consult-question": "Seen this export loop before?",
+        "consult-reply_minutes": "120",
+    }
 
     response = client_as(persona, request).post(url, data)
 
@@ -345,7 +366,10 @@ def test_it_lets_only_the_tickets_workers_consult_another_team(
         assert response.status_code == 302
         consult = Consult.objects.get(ticket=tier1_ticket)
         assert (consult.team, consult.requested_by, consult.reply_minutes) == (
-            tier2, request.getfixturevalue(persona), 120)
+            tier2,
+            request.getfixturevalue(persona),
+            120,
+        )
     else:
         assert response.status_code == expected_denial(persona)
         assert not Consult.objects.filter(ticket=tier1_ticket).exists()
@@ -358,8 +382,15 @@ def test_it_shows_the_pending_approvals_badge_only_to_staff_with_something_to_de
     from approvals.services import approval_file
     from tests_support.factories import office_calendar
 
-    approval_file(subject=tier1_ticket, title="Escalate to the vendor", reference=tier1_ticket.reference,
-                  requested_by=engineer, approvers=[team_leader], calendar=office_calendar(), decision_seconds=3600)
+    approval_file(
+        subject=tier1_ticket,
+        title="Escalate to the vendor",
+        reference=tier1_ticket.reference,
+        requested_by=engineer,
+        approvers=[team_leader],
+        calendar=office_calendar(),
+        decision_seconds=3600,
+    )
 
     response = client_as(persona, request).get(reverse("desk:my_work"))
 
@@ -388,8 +419,11 @@ def test_it_opens_the_escalation_pages_only_to_escalation_managers_and_leadershi
     url = ESCALATION_PAGES[name]
     if persona in ("escalation_manager", "leader"):
         client = Client()
-        client.force_login(make_agent("Escalation manager" if persona == "escalation_manager" else "Leadership",
-                                      username=persona))
+        client.force_login(
+            make_agent(
+                "Escalation manager" if persona == "escalation_manager" else "Leadership", username=persona
+            )
+        )
     else:
         client = client_as(persona, request)
 

@@ -56,7 +56,6 @@ LEADER_QUEUE_QUERIES = QUEUE_QUERIES + 1
 TICKET_QUERIES = {"new": 30, "in_progress": 27, "resolved": 26}
 
 
-
 @pytest.fixture
 def make_tickets(
     org: Any, customer: User, engineer: User, tier1: Team, service: Any, category: Any
@@ -70,18 +69,27 @@ def make_tickets(
     def make(n: int) -> None:
         start = Ticket.objects.count()
         now = timezone.now()
-        created = Ticket.objects.bulk_create([
-            Ticket(
-                organisation=org, requester=customer, created_by=engineer, channel="phone",
-                summary=f"Payroll export fails #{start + i}", description="Empty file.",
-                priority="P2", category=category, service=service, team=tier1,
-                status="new" if i % 2 else "in_progress",
-                assignee=None if i % 2 else (engineer if i % 4 == 0 else colleague),
-                created_at=now - timedelta(minutes=start + i),
-                unread_customer_reply_at=now if i % 3 == 0 else None,
-            )
-            for i in range(n)
-        ])
+        created = Ticket.objects.bulk_create(
+            [
+                Ticket(
+                    organisation=org,
+                    requester=customer,
+                    created_by=engineer,
+                    channel="phone",
+                    summary=f"Payroll export fails #{start + i}",
+                    description="Empty file.",
+                    priority="P2",
+                    category=category,
+                    service=service,
+                    team=tier1,
+                    status="new" if i % 2 else "in_progress",
+                    assignee=None if i % 2 else (engineer if i % 4 == 0 else colleague),
+                    created_at=now - timedelta(minutes=start + i),
+                    unread_customer_reply_at=now if i % 3 == 0 else None,
+                )
+                for i in range(n)
+            ]
+        )
         add_sla_clocks(created)
         TierStint.objects.bulk_create(TierStint(ticket=t, tier=tier) for t in created)
 
@@ -97,12 +105,19 @@ def measure(client: Client, assert_max: Any, bound: int, url: str, **params: Any
 
 @pytest.mark.parametrize(
     "params",
-    [{}, {"status": "new", "priority": "P2", "q": "payroll"}, {"assignee": "me"}, {"page": "2"},
-     {"tier": "first"}],
+    [
+        {},
+        {"status": "new", "priority": "P2", "q": "payroll"},
+        {"assignee": "me"},
+        {"page": "2"},
+        {"tier": "first"},
+    ],
     ids=["open", "filtered", "mine", "page-2", "tier"],
 )
 def test_it_lists_the_queue_in_a_fixed_number_of_queries(
-    staff_client: Client, make_tickets: Callable[[int], None], django_assert_max_num_queries: Any,
+    staff_client: Client,
+    make_tickets: Callable[[int], None],
+    django_assert_max_num_queries: Any,
     params: dict[str, str],
 ) -> None:
     url = reverse("desk:queue")
@@ -130,14 +145,21 @@ def assert_unread_markers(html: Any) -> None:
     marked = [r for r in rows if r.select("span", cls="unread-reply")]
     assert marked and len(marked) < len(rows)
     assert all("has-unread" in r.classes for r in marked)
-    assert Ticket.objects.filter(pk__in=[int(r.attrs["data-ticket"]) for r in marked],
-                                 unread_customer_reply_at__isnull=True).count() == 0
+    assert (
+        Ticket.objects.filter(
+            pk__in=[int(r.attrs["data-ticket"]) for r in marked], unread_customer_reply_at__isnull=True
+        ).count()
+        == 0
+    )
 
 
 @pytest.mark.parametrize("sort", ["due", "-due", "tier", "-tier", "assignee", "-status", "organisation"])
 def test_it_sorts_the_queue_in_a_fixed_number_of_queries(
-    client: Client, team_leader: User, make_tickets: Callable[[int], None],
-    django_assert_max_num_queries: Any, sort: str,
+    client: Client,
+    team_leader: User,
+    make_tickets: Callable[[int], None],
+    django_assert_max_num_queries: Any,
+    sort: str,
 ) -> None:
     """As a team leader (with the bulk-assignment form), by each kind of column."""
     client.force_login(team_leader)
@@ -205,10 +227,17 @@ def test_it_shows_a_team_leaders_my_work_in_a_fixed_number_of_queries(
             make_agent("Engineer", team=tier2, username=f"eng{Ticket.objects.count()}x{i}")
         engineers = list(User.objects.filter(teams=tier2))
         Ticket.objects.bulk_create(
-            Ticket(organisation=world["carla"].organisation, requester=world["carla"], created_by=world["tom"],
-                   summary=f"Load {i}", team=tier2, status=["open", "in_progress", "waiting_on_customer"][i % 3],
-                   assignee=None if i % 4 == 0 else engineers[i % len(engineers)])
-            for i in range(n * 3))
+            Ticket(
+                organisation=world["carla"].organisation,
+                requester=world["carla"],
+                created_by=world["tom"],
+                summary=f"Load {i}",
+                team=tier2,
+                status=["open", "in_progress", "waiting_on_customer"][i % 3],
+                assignee=None if i % 4 == 0 else engineers[i % len(engineers)],
+            )
+            for i in range(n * 3)
+        )
         for _ in range(max(1, n // 3)):
             escalated_ticket(world, "pending")
 
@@ -218,7 +247,8 @@ def test_it_shows_a_team_leaders_my_work_in_a_fixed_number_of_queries(
         shown = sum(int(r.select("td", cls="total")[0].text) for r in rows)
         assert shown == Ticket.objects.open().filter(team=world.teams["Tier 2"]).count()
         assert len(html.one(id="waiting-approvals").select("li", cls="waiting-item")) == (
-            ApprovalRequest.objects.decidable_by(ravi).count())
+            ApprovalRequest.objects.decidable_by(ravi).count()
+        )
 
     grow(2)
     client.get(url)
@@ -228,60 +258,118 @@ def test_it_shows_a_team_leaders_my_work_in_a_fixed_number_of_queries(
     large, large_page = measure(client, django_assert_max_num_queries, LEADER_MY_WORK_QUERIES, url)
     check(large_page)
     assert len(page(large_page).one(id="team-load").select("tr", cls="load-row")) > len(
-        page(small_page).one(id="team-load").select("tr", cls="load-row"))
+        page(small_page).one(id="team-load").select("tr", cls="load-row")
+    )
     assert small == large
 
 
 def fill_ticket(ticket: Ticket, n: int, people: list[User], team: Team) -> None:
     """n steps, n comments and n timeline events (every other one with a file), in bulk."""
     now = timezone.now()
-    steps = TroubleshootingStep.objects.bulk_create([
-        TroubleshootingStep(
-            ticket=ticket, kind="log_analysis", action=f"Read log {i}", outcome="Timeout",
-            engineer=people[i % len(people)], team=team, is_public=bool(i % 3),
-            performed_at=now + timedelta(seconds=i),
-        )
-        for i in range(n)
-    ])
-    comments = Comment.objects.bulk_create([
-        Comment(ticket=ticket, author=people[i % len(people)], body=f"Note {i}", is_internal=bool(i % 2),
-                created_at=now + timedelta(seconds=i))
-        for i in range(n)
-    ])
-    TimelineEvent.objects.bulk_create([
-        TimelineEvent(ticket=ticket, kind="comment", actor=people[i % len(people)],
-                      at=now + timedelta(seconds=i), is_public=bool(i % 2))
-        for i in range(n)
-    ])
-    files = [
-        Attachment(ticket=ticket, step=step, file=f"attachments/step-{step.pk}.log",
-                   original_name=f"step-{step.pk}.log", size=2048, is_internal=True,
-                   uploaded_by=step.engineer)
-        for step in steps[::2]
-    ] + [
-        Attachment(ticket=ticket, comment=comment, file=f"attachments/comment-{comment.pk}.png",
-                   original_name=f"comment-{comment.pk}.png", size=4096, uploaded_by=comment.author)
-        for comment in comments[::2]
-    ] + [
-        Attachment(ticket=ticket, file=f"attachments/ticket-{i}.pdf", original_name=f"ticket-{i}.pdf",
-                   size=1024, uploaded_by=people[0])
-        for i in range(max(1, n // 10))
-    ]
+    steps = TroubleshootingStep.objects.bulk_create(
+        [
+            TroubleshootingStep(
+                ticket=ticket,
+                kind="log_analysis",
+                action=f"Read log {i}",
+                outcome="Timeout",
+                engineer=people[i % len(people)],
+                team=team,
+                is_public=bool(i % 3),
+                performed_at=now + timedelta(seconds=i),
+            )
+            for i in range(n)
+        ]
+    )
+    comments = Comment.objects.bulk_create(
+        [
+            Comment(
+                ticket=ticket,
+                author=people[i % len(people)],
+                body=f"Note {i}",
+                is_internal=bool(i % 2),
+                created_at=now + timedelta(seconds=i),
+            )
+            for i in range(n)
+        ]
+    )
+    TimelineEvent.objects.bulk_create(
+        [
+            TimelineEvent(
+                ticket=ticket,
+                kind="comment",
+                actor=people[i % len(people)],
+                at=now + timedelta(seconds=i),
+                is_public=bool(i % 2),
+            )
+            for i in range(n)
+        ]
+    )
+    files = (
+        [
+            Attachment(
+                ticket=ticket,
+                step=step,
+                file=f"attachments/step-{step.pk}.log",
+                original_name=f"step-{step.pk}.log",
+                size=2048,
+                is_internal=True,
+                uploaded_by=step.engineer,
+            )
+            for step in steps[::2]
+        ]
+        + [
+            Attachment(
+                ticket=ticket,
+                comment=comment,
+                file=f"attachments/comment-{comment.pk}.png",
+                original_name=f"comment-{comment.pk}.png",
+                size=4096,
+                uploaded_by=comment.author,
+            )
+            for comment in comments[::2]
+        ]
+        + [
+            Attachment(
+                ticket=ticket,
+                file=f"attachments/ticket-{i}.pdf",
+                original_name=f"ticket-{i}.pdf",
+                size=1024,
+                uploaded_by=people[0],
+            )
+            for i in range(max(1, n // 10))
+        ]
+    )
     Attachment.objects.bulk_create(files)
 
 
 @pytest.mark.parametrize("state", list(TICKET_QUERIES))
 def test_it_shows_a_ticket_in_a_fixed_number_of_queries(
-    staff_client: Client, org: Any, customer: User, engineer: User, team_leader: User,
-    team_manager: User, other_engineer: User, tier1: Team, service: Any, category: Any,
-    django_assert_max_num_queries: Any, state: str,
+    staff_client: Client,
+    org: Any,
+    customer: User,
+    engineer: User,
+    team_leader: User,
+    team_manager: User,
+    other_engineer: User,
+    tier1: Team,
+    service: Any,
+    category: Any,
+    django_assert_max_num_queries: Any,
+    state: str,
 ) -> None:
     people = [engineer, team_leader, team_manager, other_engineer, customer]
 
     def make(n: int) -> Ticket:
         ticket = TicketFactory(
-            organisation=org, requester=customer, created_by=engineer, service=service, category=category,
-            team=tier1, status=state, assignee=None if state == "new" else engineer,
+            organisation=org,
+            requester=customer,
+            created_by=engineer,
+            service=service,
+            category=category,
+            team=tier1,
+            status=state,
+            assignee=None if state == "new" else engineer,
         )
         fill_ticket(ticket, n, people, tier1)
         add_sla_clocks([ticket])
@@ -291,7 +379,9 @@ def test_it_shows_a_ticket_in_a_fixed_number_of_queries(
     staff_client.get(reverse("desk:ticket", args=[small_ticket.pk]))
     bound = TICKET_QUERIES[state]
     # Both with an unread customer reply, which opening the page clears (the marker's update).
-    Ticket.objects.filter(pk__in=[small_ticket.pk, large_ticket.pk]).update(unread_customer_reply_at=timezone.now())
+    Ticket.objects.filter(pk__in=[small_ticket.pk, large_ticket.pk]).update(
+        unread_customer_reply_at=timezone.now()
+    )
 
     small, small_page = measure(
         staff_client, django_assert_max_num_queries, bound, reverse("desk:ticket", args=[small_ticket.pk])
@@ -306,8 +396,9 @@ def test_it_shows_a_ticket_in_a_fixed_number_of_queries(
         assert len(html.one(id="comments").select("article", cls="comment")) == n
         assert len(html.one(id="timeline").select("li", cls="event")) == n
         assert html.by_id("unread-note") is not None
-    assert not Ticket.objects.filter(pk__in=[small_ticket.pk, large_ticket.pk],
-                                     unread_customer_reply_at__isnull=False).exists()
+    assert not Ticket.objects.filter(
+        pk__in=[small_ticket.pk, large_ticket.pk], unread_customer_reply_at__isnull=False
+    ).exists()
     assert small == large
 
 
@@ -321,41 +412,85 @@ def grow_escalation(world: World, ticket: Ticket, n: int) -> None:
     fill_ticket(ticket, n, [tom, world["rachel"], ravi], tier2)
     now = timezone.now()
     TroubleshootingStep.objects.bulk_create(
-        TroubleshootingStep(ticket=ticket, kind="suggested", action=f"Suggested step {i}", state="to_do",
-                            engineer=ravi, team=tier2, performed_at=now + timedelta(seconds=i))
+        TroubleshootingStep(
+            ticket=ticket,
+            kind="suggested",
+            action=f"Suggested step {i}",
+            state="to_do",
+            engineer=ravi,
+            team=tier2,
+            performed_at=now + timedelta(seconds=i),
+        )
         for i in range(n)
     )
     l1, l2 = world.tier("L1", world.microsoft), world.tier("L2", world.microsoft)
     package = Handoff.objects.filter(ticket=ticket).order_by("pk").first().package
     approvals = ApprovalRequest.objects.bulk_create(
-        ApprovalRequest(content_type=ContentType.objects.get_for_model(Handoff), object_id=0, title=f"Old {i}",
-                        reference=ticket.reference, status="changes_requested", requested_by=tom, decided_by=ravi,
-                        decision_notes=f"Not yet {i}", suggested_steps=[f"Step {i}"])
+        ApprovalRequest(
+            content_type=ContentType.objects.get_for_model(Handoff),
+            object_id=0,
+            title=f"Old {i}",
+            reference=ticket.reference,
+            status="changes_requested",
+            requested_by=tom,
+            decided_by=ravi,
+            decision_notes=f"Not yet {i}",
+            suggested_steps=[f"Step {i}"],
+        )
         for i in range(n)
     )
     Handoff.objects.bulk_create(
-        Handoff(ticket=ticket, from_tier=l1, to_tier=l2, status="withdrawn", requested_by=tom, package=package,
-                approval=approval, findings=f"Try {i}", requested_at=now - timedelta(days=2, seconds=-i))
+        Handoff(
+            ticket=ticket,
+            from_tier=l1,
+            to_tier=l2,
+            status="withdrawn",
+            requested_by=tom,
+            package=package,
+            approval=approval,
+            findings=f"Try {i}",
+            requested_at=now - timedelta(days=2, seconds=-i),
+        )
         for i, approval in enumerate(approvals)
     )
     Consult.objects.bulk_create(
-        Consult(ticket=ticket, team=world.teams["Network Operations"], question=f"Question {i}", requested_by=tom,
-                reply_minutes=60, state="answered" if i % 2 else "open", reply=f"Reply {i}" if i % 2 else "",
-                replied_by=world["nils"] if i % 2 else None)
+        Consult(
+            ticket=ticket,
+            team=world.teams["Network Operations"],
+            question=f"Question {i}",
+            requested_by=tom,
+            reply_minutes=60,
+            state="answered" if i % 2 else "open",
+            reply=f"Reply {i}" if i % 2 else "",
+            replied_by=world["nils"] if i % 2 else None,
+        )
         for i in range(n)
     )
     vendor = world.tier("Microsoft L3", world.microsoft)
     engagements = VendorEngagement.objects.bulk_create(
-        VendorEngagement(ticket=ticket, tier=vendor, vendor_name="Microsoft", case_number=f"CASE-{i}",
-                         contact="Support desk", engaged_by=tom)
+        VendorEngagement(
+            ticket=ticket,
+            tier=vendor,
+            vendor_name="Microsoft",
+            case_number=f"CASE-{i}",
+            contact="Support desk",
+            engaged_by=tom,
+        )
         for i in range(max(1, n // 5))
     )
     VendorUpdate.objects.bulk_create(
-        VendorUpdate(engagement=e, summary=f"Update {i}", recorded_by=tom) for e in engagements for i in range(n)
+        VendorUpdate(engagement=e, summary=f"Update {i}", recorded_by=tom)
+        for e in engagements
+        for i in range(n)
     )
     ManagerDecision.objects.bulk_create(
-        ManagerDecision(ticket=ticket, tier=vendor, outcome="continue_with_vendor", notes=f"Decision {i}",
-                        decided_by=world["ivan"])
+        ManagerDecision(
+            ticket=ticket,
+            tier=vendor,
+            outcome="continue_with_vendor",
+            notes=f"Decision {i}",
+            decided_by=world["ivan"],
+        )
         for i in range(max(1, n // 10))
     )
 
@@ -387,10 +522,12 @@ def test_it_shows_an_escalated_ticket_in_a_fixed_number_of_queries(
     client.get(reverse("desk:ticket", args=[small_ticket.pk]))
     bound = ESCALATED_TICKET_QUERIES[state]
 
-    small, small_page = measure(client, django_assert_max_num_queries, bound,
-                                reverse("desk:ticket", args=[small_ticket.pk]))
-    large, large_page = measure(client, django_assert_max_num_queries, bound,
-                                reverse("desk:ticket", args=[large_ticket.pk]))
+    small, small_page = measure(
+        client, django_assert_max_num_queries, bound, reverse("desk:ticket", args=[small_ticket.pk])
+    )
+    large, large_page = measure(
+        client, django_assert_max_num_queries, bound, reverse("desk:ticket", args=[large_ticket.pk])
+    )
 
     for response, n in ((small_page, 3), (large_page, 60)):
         html = page(response)
@@ -399,7 +536,8 @@ def test_it_shows_an_escalated_ticket_in_a_fixed_number_of_queries(
         assert len(html.one(id="to-do").select("li", cls="step")) == n
         assert len(html.one(id="vendor").select("li", cls="vendor-update")) == n * max(1, n // 5)
         assert len(html.one(id="decisions").select("article", cls="decision")) == max(1, n // 10)
-        # The package of the hand-off that brought the ticket here: L1's step (into L2), L1's and L2's (into L3).
+        # The package of the hand-off that brought the ticket here: L1's step (into L2),
+        # L1's and L2's (into L3).
         assert len(html.one(id="package").select("li", cls="step")) == (2 if state == "vendor" else 1)
         if state == "vendor":
             assert html.by_id("vendor-engage") is not None and html.by_id("tier-return") is not None
@@ -421,18 +559,28 @@ def test_it_lists_the_approvals_inbox_in_a_fixed_number_of_queries(
 
     def file(n: int) -> None:
         for i in range(n):
-            approval_file(subject=ticket, title=f"Escalate {ticket.reference} ({i})", reference=ticket.reference,
-                          link=reverse("desk:ticket", args=[ticket.pk]), requested_by=world["tom"],
-                          approvers=[world["ravi"], world["manny"]], calendar=office_calendar(),
-                          decision_seconds=4 * 3600,
-                          package=[{"title": "Evidence", "items": [{"text": "log", "url": "/desk/attachments/1/"}]}])
+            approval_file(
+                subject=ticket,
+                title=f"Escalate {ticket.reference} ({i})",
+                reference=ticket.reference,
+                link=reverse("desk:ticket", args=[ticket.pk]),
+                requested_by=world["tom"],
+                approvers=[world["ravi"], world["manny"]],
+                calendar=office_calendar(),
+                decision_seconds=4 * 3600,
+                package=[{"title": "Evidence", "items": [{"text": "log", "url": "/desk/attachments/1/"}]}],
+            )
 
     client.force_login(world["ravi"])
     file(2)
     client.get(reverse("desk:approvals"))
-    small, small_page = measure(client, django_assert_max_num_queries, INBOX_QUERIES, reverse("desk:approvals"))
+    small, small_page = measure(
+        client, django_assert_max_num_queries, INBOX_QUERIES, reverse("desk:approvals")
+    )
     file(40)
-    large, large_page = measure(client, django_assert_max_num_queries, INBOX_QUERIES, reverse("desk:approvals"))
+    large, large_page = measure(
+        client, django_assert_max_num_queries, INBOX_QUERIES, reverse("desk:approvals")
+    )
 
     assert len(page(small_page).select("section", cls="approval")) == 3
     assert len(page(large_page).select("section", cls="approval")) == 43
@@ -451,20 +599,47 @@ def grow_case(world: World, case: Any, n: int) -> None:
     esme, carla = world["esme"], world["carla"]
     now = timezone.now()
     CaseRequest.objects.bulk_create(
-        CaseRequest(case=case, reason="responsiveness", level="sme", requested_by=carla, recorded_by=esme,
-                    channel="email", problem_statement_correct=True, business_impact=f"Impact {i}")
-        for i in range(n))
+        CaseRequest(
+            case=case,
+            reason="responsiveness",
+            level="sme",
+            requested_by=carla,
+            recorded_by=esme,
+            channel="email",
+            problem_statement_correct=True,
+            business_impact=f"Impact {i}",
+        )
+        for i in range(n)
+    )
     staff = [make_agent("Engineer", username=f"sme{case.pk}x{i}") for i in range(n)]
-    CaseParticipant.objects.bulk_create(CaseParticipant(case=case, user=u, role="sme", engaged_by=esme) for u in staff)
+    CaseParticipant.objects.bulk_create(
+        CaseParticipant(case=case, user=u, role="sme", engaged_by=esme) for u in staff
+    )
     ActionItem.objects.bulk_create(
-        ActionItem(case=case, owner=staff[i], step=f"Step {i}", target_date=now.date(),
-                   done_at=now if i % 2 else None) for i in range(n))
+        ActionItem(
+            case=case,
+            owner=staff[i],
+            step=f"Step {i}",
+            target_date=now.date(),
+            done_at=now if i % 2 else None,
+        )
+        for i in range(n)
+    )
     CaseMeeting.objects.bulk_create(
-        CaseMeeting(case=case, kind="conference_call", scheduled_for=now + timedelta(hours=i), attendees="Carla",
-                    outcome="Fine" if i % 2 else "", recorded_by=esme) for i in range(n))
+        CaseMeeting(
+            case=case,
+            kind="conference_call",
+            scheduled_for=now + timedelta(hours=i),
+            attendees="Carla",
+            outcome="Fine" if i % 2 else "",
+            recorded_by=esme,
+        )
+        for i in range(n)
+    )
     CaseUpdate.objects.bulk_create(
         CaseUpdate(case=case, mode="phone", summary=f"Update {i}", logged_by=esme, was_late=bool(i % 2))
-        for i in range(n))
+        for i in range(n)
+    )
 
 
 def case_in(world: World, state: str) -> Any:
@@ -473,14 +648,20 @@ def case_in(world: World, state: str) -> Any:
     if "esme" not in world.users:
         world.users["esme"] = make_agent("Escalation manager", username="esme")
         world.users["leah"] = make_agent("Leadership", username="leah")
-    ticket, case = {"requested": requested, "active": active, "leadership_review": in_leadership_review}[state](world)
+    ticket, case = {"requested": requested, "active": active, "leadership_review": in_leadership_review}[
+        state
+    ](world)
     return ticket, case
 
 
 # The Escalation panel: the latest case, its requests, participants, action items, meetings and
 # updates (one query each), its clocks, and the staff to choose from for whoever may engage or plan.
-CASE_TICKET_QUERIES = {("requested", "esme"): 32, ("active", "esme"): 32, ("active", "erin"): 33,
-                       ("leadership_review", "leah"): 31}
+CASE_TICKET_QUERIES = {
+    ("requested", "esme"): 32,
+    ("active", "esme"): 32,
+    ("active", "erin"): 33,
+    ("leadership_review", "leah"): 31,
+}
 
 
 @pytest.mark.parametrize(("state", "viewer"), list(CASE_TICKET_QUERIES))
@@ -495,17 +676,21 @@ def test_it_shows_a_ticket_with_its_escalation_case_in_a_fixed_number_of_queries
     client.get(reverse("desk:ticket", args=[small_ticket.pk]))
     bound = CASE_TICKET_QUERIES[(state, viewer)]
 
-    small, small_page = measure(client, django_assert_max_num_queries, bound,
-                                reverse("desk:ticket", args=[small_ticket.pk]))
-    large, large_page = measure(client, django_assert_max_num_queries, bound,
-                                reverse("desk:ticket", args=[large_ticket.pk]))
+    small, small_page = measure(
+        client, django_assert_max_num_queries, bound, reverse("desk:ticket", args=[small_ticket.pk])
+    )
+    large, large_page = measure(
+        client, django_assert_max_num_queries, bound, reverse("desk:ticket", args=[large_ticket.pk])
+    )
 
     for response, n in ((small_page, 3), (large_page, 60)):
         html = page(response)
         assert len(html.one(id="case-requests").select("li", cls="case-request")) == n + 1
         assert len(html.one(id="case-participants").select("li", cls="participant")) >= n
         assert len(html.one(id="case-updates").select("li", cls="case-update")) == n
-        assert len(html.one(id="case-actions").select("tr", cls="action-item")) == n + (0 if state == "requested" else 1)
+        assert len(html.one(id="case-actions").select("tr", cls="action-item")) == n + (
+            0 if state == "requested" else 1
+        )
     assert small == large
 
 
@@ -516,11 +701,21 @@ def open_cases(world: World, n: int) -> None:
     from cases.services import requests as case_requests
 
     for i in range(n):
-        ticket = TicketFactory(organisation=world["carla"].organisation, requester=world["carla"],
-                               created_by=world["carla"], service=world.erp, team=world.teams["Tier 1"],
-                               status="open")
-        case = case_requests.case_request(ticket=ticket, actor=world["carla"], reason="critical_impact", level="next_tier",
-                                  review=case_core.Review(problem_statement_correct=True, business_impact="Big"))
+        ticket = TicketFactory(
+            organisation=world["carla"].organisation,
+            requester=world["carla"],
+            created_by=world["carla"],
+            service=world.erp,
+            team=world.teams["Tier 1"],
+            status="open",
+        )
+        case = case_requests.case_request(
+            ticket=ticket,
+            actor=world["carla"],
+            reason="critical_impact",
+            level="next_tier",
+            review=case_core.Review(problem_statement_correct=True, business_impact="Big"),
+        )
         if i % 2:
             case_plans.case_acknowledge(case=case, actor=world["esme"])
 
@@ -531,14 +726,26 @@ BOARD_QUERIES = 9
 REPORT_QUERIES = 10
 
 
-@pytest.mark.parametrize(("name", "params", "bound"), [
-    ("desk:escalation_board", {}, BOARD_QUERIES),
-    ("desk:escalation_board", {"state": "acknowledged", "mine": "on", "level": "next_tier"}, BOARD_QUERIES),
-    ("desk:escalation_report", {}, REPORT_QUERIES),
-    ("desk:escalation_report", {"date": "today"}, REPORT_QUERIES),
-], ids=["board", "board-filtered", "report", "report-day"])
+@pytest.mark.parametrize(
+    ("name", "params", "bound"),
+    [
+        ("desk:escalation_board", {}, BOARD_QUERIES),
+        (
+            "desk:escalation_board",
+            {"state": "acknowledged", "mine": "on", "level": "next_tier"},
+            BOARD_QUERIES,
+        ),
+        ("desk:escalation_report", {}, REPORT_QUERIES),
+        ("desk:escalation_report", {"date": "today"}, REPORT_QUERIES),
+    ],
+    ids=["board", "board-filtered", "report", "report-day"],
+)
 def test_it_lists_the_escalations_in_a_fixed_number_of_queries(
-    client: Client, world: World, django_assert_max_num_queries: Any, name: str, params: dict[str, str],
+    client: Client,
+    world: World,
+    django_assert_max_num_queries: Any,
+    name: str,
+    params: dict[str, str],
     bound: int,
 ) -> None:
     world.users["esme"] = make_agent("Escalation manager", username="esme")
@@ -553,7 +760,10 @@ def test_it_lists_the_escalations_in_a_fixed_number_of_queries(
     open_cases(world, 40)
     large, large_page = measure(client, django_assert_max_num_queries, bound, url, **params)
 
-    rows = (len(page(small_page).select("tr", cls="case-row")), len(page(large_page).select("tr", cls="case-row")))
+    rows = (
+        len(page(small_page).select("tr", cls="case-row")),
+        len(page(large_page).select("tr", cls="case-row")),
+    )
     if "state" in params:
         assert rows == (2, 22)
     else:

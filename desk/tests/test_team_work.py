@@ -39,7 +39,8 @@ from tickets.services.watchers import ticket_add_cc
 
 @pytest.fixture
 def other_leader(tier2: Team) -> User:
-    """The team leader of another team than the ticket's (Tier 2): sees every ticket, assigns none of Tier 1's."""
+    """The team leader of another team than the ticket's (Tier 2): sees every ticket, assigns none of
+    Tier 1's."""
     user = make_agent("Team leader", username="lena")
     tier2.leaders.add(user)
     return user
@@ -79,11 +80,13 @@ ASSIGN_MATRIX = [("team_leader", 302), ("engineer", 403), ("other_leader", 403),
 
 @pytest.mark.parametrize(("persona", "expected"), ASSIGN_MATRIX)
 def test_it_lets_only_the_teams_leader_reassign_from_the_ticket_page(
-    request: pytest.FixtureRequest, open_ticket: Ticket, colleague: User, persona: str, expected: int,
+    request: pytest.FixtureRequest, open_ticket: Ticket, colleague: User, persona: str, expected: int
 ) -> None:
     client = as_client(request.getfixturevalue(persona))
 
-    response = client.post(reverse("desk:ticket_assign", args=[open_ticket.pk]), {"assign-assignee": colleague.pk})
+    response = client.post(
+        reverse("desk:ticket_assign", args=[open_ticket.pk]), {"assign-assignee": colleague.pk}
+    )
 
     assert response.status_code == expected
     open_ticket.refresh_from_db()
@@ -96,14 +99,25 @@ def test_it_lets_only_the_teams_leader_reassign_from_the_ticket_page(
 
 @pytest.mark.parametrize(("persona", "expected"), ASSIGN_MATRIX)
 def test_it_lets_only_the_teams_leader_reassign_in_bulk(
-    request: pytest.FixtureRequest, open_ticket: Ticket, org: Any, customer: User, tier1: Team,
-    service: Any, colleague: User, persona: str, expected: int,
+    request: pytest.FixtureRequest,
+    open_ticket: Ticket,
+    org: Any,
+    customer: User,
+    tier1: Team,
+    service: Any,
+    colleague: User,
+    persona: str,
+    expected: int,
 ) -> None:
-    second = route_to(TicketFactory(organisation=org, requester=customer, created_by=customer, service=service), tier1)
+    second = route_to(
+        TicketFactory(organisation=org, requester=customer, created_by=customer, service=service), tier1
+    )
     client = as_client(request.getfixturevalue(persona))
 
-    response = client.post(reverse("desk:queue_assign"), {
-        "ticket": [open_ticket.pk, second.pk], "assignee": colleague.pk, "next_query": "sort=-priority"})
+    response = client.post(
+        reverse("desk:queue_assign"),
+        {"ticket": [open_ticket.pk, second.pk], "assignee": colleague.pk, "next_query": "sort=-priority"},
+    )
 
     assert response.status_code == expected
     if expected == 302:
@@ -113,18 +127,32 @@ def test_it_lets_only_the_teams_leader_reassign_in_bulk(
 
 
 def test_it_reports_each_ticket_a_bulk_assignment_refused(
-    client: Client, team_leader: User, open_ticket: Ticket, other_org: Any, other_customer: User, tier2: Team,
+    client: Client,
+    team_leader: User,
+    open_ticket: Ticket,
+    other_org: Any,
+    other_customer: User,
+    tier2: Team,
     colleague: User,
 ) -> None:
     """A Tier 2 ticket and a closed Tier 1 ticket ticked beside a good one: one assigned, two refused."""
-    theirs = TicketFactory(organisation=other_org, requester=other_customer, created_by=other_customer, team=tier2,
-                           status="open")
-    closed = TicketFactory(organisation=open_ticket.organisation, requester=open_ticket.requester,
-                           created_by=open_ticket.requester, team=open_ticket.team, status="closed")
+    theirs = TicketFactory(
+        organisation=other_org, requester=other_customer, created_by=other_customer, team=tier2, status="open"
+    )
+    closed = TicketFactory(
+        organisation=open_ticket.organisation,
+        requester=open_ticket.requester,
+        created_by=open_ticket.requester,
+        team=open_ticket.team,
+        status="closed",
+    )
     client.force_login(team_leader)
 
-    response = client.post(reverse("desk:queue_assign"), {
-        "ticket": [open_ticket.pk, theirs.pk, closed.pk], "assignee": colleague.pk}, follow=True)
+    response = client.post(
+        reverse("desk:queue_assign"),
+        {"ticket": [open_ticket.pk, theirs.pk, closed.pk], "assignee": colleague.pk},
+        follow=True,
+    )
 
     assert response.status_code == 200
     texts = [m.message for m in response.context["messages"]]
@@ -141,21 +169,26 @@ def test_it_refuses_an_assignee_outside_the_team_keeping_the_choice(
 ) -> None:
     client.force_login(team_leader)
 
-    response = client.post(reverse("desk:ticket_assign", args=[open_ticket.pk]), {"assign-assignee": other_engineer.pk})
+    response = client.post(
+        reverse("desk:ticket_assign", args=[open_ticket.pk]), {"assign-assignee": other_engineer.pk}
+    )
 
     assert response.status_code == 200
     html = page(response)
     assert html.one(id="assign").attrs.get("open") is not None  # the form stays open with its error
     assert html.errors(html.one(id="assign")) == [
-        "Select a valid choice. That choice is not one of the available choices."]
+        "Select a valid choice. That choice is not one of the available choices."
+    ]
     open_ticket.refresh_from_db()
     assert open_ticket.assignee.username == "erin"
 
 
-@pytest.mark.parametrize(("persona", "expected"), [("team_leader", 200), ("engineer", 403),
-                                                   ("other_leader", 403), ("customer", 404)])
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [("team_leader", 200), ("engineer", 403), ("other_leader", 403), ("customer", 404)],
+)
 def test_it_lets_only_the_teams_leader_reassign_through_the_api(
-    request: pytest.FixtureRequest, open_ticket: Ticket, colleague: User, persona: str, expected: int,
+    request: pytest.FixtureRequest, open_ticket: Ticket, colleague: User, persona: str, expected: int
 ) -> None:
     api = as_api(request.getfixturevalue(persona))
 
@@ -174,7 +207,9 @@ def test_it_unassigns_through_the_api_and_rejects_a_stranger(
 ) -> None:
     api = as_api(team_leader)
 
-    stranger = api.post(f"/api/tickets/{open_ticket.pk}/assign/", {"assignee": other_engineer.pk}, format="json")
+    stranger = api.post(
+        f"/api/tickets/{open_ticket.pk}/assign/", {"assignee": other_engineer.pk}, format="json"
+    )
     missing = api.post(f"/api/tickets/{open_ticket.pk}/assign/", {}, format="json")
     nobody = api.post(f"/api/tickets/{open_ticket.pk}/assign/", {"assignee": None}, format="json")
 
@@ -197,8 +232,11 @@ def test_it_shows_the_assign_controls_only_to_those_who_may_assign(
         # but no ticket of this team can be.
         assert (queue_page.by_id("bulk-assign") is not None) == (user != engineer), user
         assert bool(queue_page.select("input", name="ticket")) == (user != engineer), user
-    options = page(as_client(team_leader).get(reverse("desk:ticket", args=[open_ticket.pk]))).one(
-        "select", name="assign-assignee").select("option")
+    options = (
+        page(as_client(team_leader).get(reverse("desk:ticket", args=[open_ticket.pk])))
+        .one("select", name="assign-assignee")
+        .select("option")
+    )
     assert options[0].text == "Nobody (unassigned)"
     assert "selected" in next(o for o in options if o.attrs["value"] == str(open_ticket.assignee_id)).attrs
 
@@ -226,10 +264,14 @@ def test_it_follows_and_unfollows_from_the_ticket_page_and_lists_who_watches(
     client.post(reverse("desk:ticket_unfollow", args=[open_ticket.pk]))
     assert not Watcher.objects.filter(ticket=open_ticket, user=other_engineer).exists()
     assert [e.kind for e in TimelineEvent.objects.filter(ticket=open_ticket, kind__startswith="watcher")] == [
-        "watcher_added", "watcher_removed"]
+        "watcher_added",
+        "watcher_removed",
+    ]
 
 
-def test_it_follows_through_the_api_for_staff_only(other_engineer: User, customer: User, open_ticket: Ticket) -> None:
+def test_it_follows_through_the_api_for_staff_only(
+    other_engineer: User, customer: User, open_ticket: Ticket
+) -> None:
     staff = as_api(other_engineer)
 
     assert staff.post(f"/api/tickets/{open_ticket.pk}/follow/").status_code == 200
@@ -264,7 +306,8 @@ def test_it_marks_a_customer_reply_unread_until_a_staff_member_opens_the_ticket(
 
     assert ticket_page.by_id("unread-note") is not None  # the one who opens it sees why
     assert [c.one(cls="body").text for c in ticket_page.select("article", cls="unread")] == [
-        "Still failing this morning."]
+        "Still failing this morning."
+    ]
     open_ticket.refresh_from_db()
     assert open_ticket.unread_customer_reply_at is None
     assert not marked(reverse("desk:queue"))
@@ -283,7 +326,9 @@ def test_it_keeps_the_marker_when_the_customer_reads_their_own_request(
 # --- the conversation ----------------------------------------------------------------------------
 
 
-def test_it_renders_the_reply_box_first_with_reply_to_customer_selected(staff_client: Client, open_ticket: Ticket) -> None:
+def test_it_renders_the_reply_box_first_with_reply_to_customer_selected(
+    staff_client: Client, open_ticket: Ticket
+) -> None:
     ticket_comment(ticket=open_ticket, actor=open_ticket.requester, body="Hello?")
 
     html = page(staff_client.get(reverse("desk:ticket", args=[open_ticket.pk])))
@@ -300,13 +345,22 @@ def test_it_renders_the_reply_box_first_with_reply_to_customer_selected(staff_cl
     assert ids == ["comments", "troubleshooting"]
 
 
-@pytest.mark.parametrize(("mode", "internal", "message"), [
-    ("reply", False, "Reply sent to the customer."), ("note", True, "Internal note added."), ("", False, None)])
+@pytest.mark.parametrize(
+    ("mode", "internal", "message"),
+    [
+        ("reply", False, "Reply sent to the customer."),
+        ("note", True, "Internal note added."),
+        ("", False, None),
+    ],
+)
 def test_it_posts_a_reply_or_an_internal_note(
-    staff_client: Client, open_ticket: Ticket, customer: User, mode: str, internal: bool, message: str | None,
+    staff_client: Client, open_ticket: Ticket, customer: User, mode: str, internal: bool, message: str | None
 ) -> None:
-    response = staff_client.post(reverse("desk:ticket_comment", args=[open_ticket.pk]),
-                                 {"comment-mode": mode, "comment-body": "We are on it."}, follow=True)
+    response = staff_client.post(
+        reverse("desk:ticket_comment", args=[open_ticket.pk]),
+        {"comment-mode": mode, "comment-body": "We are on it."},
+        follow=True,
+    )
 
     comment = Comment.objects.get(ticket=open_ticket)
     assert comment.is_internal is internal  # no mode given: the default, a reply
@@ -316,10 +370,17 @@ def test_it_posts_a_reply_or_an_internal_note(
     assert mailed is not internal
 
 
-def test_it_keeps_the_mode_and_the_text_when_a_note_is_refused(staff_client: Client, open_ticket: Ticket) -> None:
-    response = staff_client.post(reverse("desk:ticket_comment", args=[open_ticket.pk]), {
-        "comment-mode": "note", "comment-body": "Log from the DB host.",
-        "comment-files": SimpleUploadedFile("payload.bat", b"@echo off")})
+def test_it_keeps_the_mode_and_the_text_when_a_note_is_refused(
+    staff_client: Client, open_ticket: Ticket
+) -> None:
+    response = staff_client.post(
+        reverse("desk:ticket_comment", args=[open_ticket.pk]),
+        {
+            "comment-mode": "note",
+            "comment-body": "Log from the DB host.",
+            "comment-files": SimpleUploadedFile("payload.bat", b"@echo off"),
+        },
+    )
 
     assert response.status_code == 200
     html = page(response)
@@ -339,8 +400,12 @@ def test_it_offers_no_internal_note_to_who_may_not_write_one(open_ticket: Ticket
     assert as_client(customer).get(reverse("desk:ticket", args=[open_ticket.pk])).status_code == 403
 
 
-def test_it_collapses_the_intake_once_triaged(staff_client: Client, ticket: Ticket, open_ticket: Ticket) -> None:
-    new = TicketFactory(organisation=ticket.organisation, requester=ticket.requester, created_by=ticket.requester)
+def test_it_collapses_the_intake_once_triaged(
+    staff_client: Client, ticket: Ticket, open_ticket: Ticket
+) -> None:
+    new = TicketFactory(
+        organisation=ticket.organisation, requester=ticket.requester, created_by=ticket.requester
+    )
 
     new_page = page(staff_client.get(reverse("desk:ticket", args=[new.pk])))
     triaged_page = page(staff_client.get(reverse("desk:ticket", args=[open_ticket.pk])))
@@ -350,17 +415,22 @@ def test_it_collapses_the_intake_once_triaged(staff_client: Client, ticket: Tick
     assert open_ticket.business_impact in triaged_page.one(id="intake").text  # collapsed, not gone
 
 
-def test_it_lists_to_do_steps_once(staff_client: Client, open_ticket: Ticket, team_leader: User, engineer: User) -> None:
-    ticket_add_step(ticket=open_ticket, actor=engineer, kind="log_analysis", action="Read the log",
-                             outcome="Timeout")
-    ticket_add_step(ticket=open_ticket, actor=team_leader, kind="suggested", action="Check the DB locks",
-                             state="to_do")
+def test_it_lists_to_do_steps_once(
+    staff_client: Client, open_ticket: Ticket, team_leader: User, engineer: User
+) -> None:
+    ticket_add_step(
+        ticket=open_ticket, actor=engineer, kind="log_analysis", action="Read the log", outcome="Timeout"
+    )
+    ticket_add_step(
+        ticket=open_ticket, actor=team_leader, kind="suggested", action="Check the DB locks", state="to_do"
+    )
 
     html = page(staff_client.get(reverse("desk:ticket", args=[open_ticket.pk])))
 
     assert html.html.count("Check the DB locks") == 1
     assert [li.one(cls="action").text for li in html.one(id="troubleshooting").select("li", cls="step")] == [
-        "Read the log"]
+        "Read the log"
+    ]
     assert len(html.one(id="to-do").select("li", cls="step")) == 1
 
 
@@ -369,13 +439,15 @@ def test_it_lists_to_do_steps_once(staff_client: Client, open_ticket: Ticket, te
 
 @pytest.fixture
 def sortable_tickets(
-    org: Any, customer: User, engineer: User, colleague: User, team_leader: User, tier1: Team, tier2: Team,
+    org: Any, customer: User, engineer: User, colleague: User, team_leader: User, tier1: Team, tier2: Team
 ) -> list[Ticket]:
     """Open tickets that differ in every column (with blanks where a column may be blank)."""
     globex = OrganisationFactory(name="Globex Logistics")
     path = EscalationPath.objects.create(name="Sorting ladder")
-    tiers = [Tier.objects.create(path=path, name=name, level=i + 1, team=tier1)
-             for i, name in enumerate(["Alpha tier", "Bravo tier"])]
+    tiers = [
+        Tier.objects.create(path=path, name=name, level=i + 1, team=tier1)
+        for i, name in enumerate(["Alpha tier", "Bravo tier"])
+    ]
     now = timezone.now()
     rows = [
         # summary, status, priority, organisation, team, assignee, minutes ago, due in minutes, tier
@@ -389,17 +461,33 @@ def sortable_tickets(
     calendar = office_calendar()
     content_type = ContentType.objects.get_for_model(Ticket)
     for summary, status, priority, organisation, team, assignee, ago, due, tier in rows:
-        ticket = TicketFactory(organisation=organisation, requester=customer if organisation == org else
-                               make_customer(organisation), created_by=customer, summary=summary, status=status,
-                               priority=priority, team=team, assignee=assignee)
+        ticket = TicketFactory(
+            organisation=organisation,
+            requester=customer if organisation == org else make_customer(organisation),
+            created_by=customer,
+            summary=summary,
+            status=status,
+            priority=priority,
+            team=team,
+            assignee=assignee,
+        )
         Ticket.objects.filter(pk=ticket.pk).update(created_at=now - timedelta(minutes=ago))
         if due is not None:
-            for kind, extra, state in (("ticket.first_response", 0, ClockState.RUNNING),
-                                       ("ticket.resolution", 600, ClockState.RUNNING),
-                                       ("ticket.old", -1000, ClockState.STOPPED)):
-                Clock.objects.create(content_type=content_type, object_id=ticket.pk, kind=kind, calendar=calendar,
-                                     state=state, started_at=now, target_seconds=3600,
-                                     due_at=now + timedelta(minutes=due + extra))
+            for kind, extra, state in (
+                ("ticket.first_response", 0, ClockState.RUNNING),
+                ("ticket.resolution", 600, ClockState.RUNNING),
+                ("ticket.old", -1000, ClockState.STOPPED),
+            ):
+                Clock.objects.create(
+                    content_type=content_type,
+                    object_id=ticket.pk,
+                    kind=kind,
+                    calendar=calendar,
+                    state=state,
+                    started_at=now,
+                    target_seconds=3600,
+                    due_at=now + timedelta(minutes=due + extra),
+                )
         if tier is not None:
             TierStint.objects.create(ticket=ticket, tier=tiers[tier])
         tickets.append(Ticket.objects.get(pk=ticket.pk))
@@ -407,7 +495,9 @@ def sortable_tickets(
 
 
 def _status_rank(status: str) -> int:
-    return ["new", "open", "in_progress", "waiting_on_customer", "resolved", "closed", "cancelled"].index(status)
+    return ["new", "open", "in_progress", "waiting_on_customer", "resolved", "closed", "cancelled"].index(
+        status
+    )
 
 
 def _due(ticket: Ticket) -> Any:
@@ -429,7 +519,9 @@ SORT_KEYS: dict[str, Callable[[Ticket], Any]] = {
     "organisation": lambda t: t.organisation.name,
     "tier": _tier,
     "team": lambda t: t.team.name if t.team else None,
-    "assignee": lambda t: (t.assignee.first_name, t.assignee.last_name, t.assignee.username) if t.assignee else None,
+    "assignee": lambda t: (
+        (t.assignee.first_name, t.assignee.last_name, t.assignee.username) if t.assignee else None
+    ),
     "opened": lambda t: t.created_at,
 }
 
@@ -459,17 +551,23 @@ def test_it_sorts_the_queue_by_every_column_both_ways(
     assert link.endswith(f"sort={column}" if descending else f"sort=-{column}")
 
 
-def test_it_sorts_the_queue_due_soonest_by_default(staff_client: Client, sortable_tickets: list[Ticket]) -> None:
+def test_it_sorts_the_queue_due_soonest_by_default(
+    staff_client: Client, sortable_tickets: list[Ticket]
+) -> None:
     html = page(staff_client.get(reverse("desk:queue")))
 
     assert html.references() == expected_order(sortable_tickets, _due, False)
     assert html.references()[0] == sortable_tickets[4].reference  # its first response is due in 5 minutes
     assert html.one("th", data_sort="due").attrs["aria-sort"] == "ascending"
     # An unknown sort falls back to the same.
-    assert page(staff_client.get(reverse("desk:queue"), {"sort": "password"})).references() == html.references()
+    assert (
+        page(staff_client.get(reverse("desk:queue"), {"sort": "password"})).references() == html.references()
+    )
 
 
-def test_it_keeps_the_sort_with_the_filters_and_the_pages(staff_client: Client, sortable_tickets: list[Ticket]) -> None:
+def test_it_keeps_the_sort_with_the_filters_and_the_pages(
+    staff_client: Client, sortable_tickets: list[Ticket]
+) -> None:
     html = page(staff_client.get(reverse("desk:queue"), {"sort": "-summary", "priority": ["P1", "P2"]}))
 
     assert html.references() == [sortable_tickets[2].reference, sortable_tickets[3].reference]
@@ -477,10 +575,13 @@ def test_it_keeps_the_sort_with_the_filters_and_the_pages(staff_client: Client, 
     assert html.one("input", id="queue-sort").attrs["form"] == "queue-filters"
     priority_link = html.one("th", data_sort="priority").one("a").attrs["href"]
     assert priority_link == "?priority=P1&amp;priority=P2&amp;sort=priority" or (
-        priority_link == "?priority=P1&priority=P2&sort=priority")
+        priority_link == "?priority=P1&priority=P2&sort=priority"
+    )
 
 
-def test_it_refreshes_the_results_keeping_filters_sort_and_page(staff_client: Client, sortable_tickets: list[Ticket]) -> None:
+def test_it_refreshes_the_results_keeping_filters_sort_and_page(
+    staff_client: Client, sortable_tickets: list[Ticket]
+) -> None:
     html = page(staff_client.get(reverse("desk:queue"), {"sort": "-due", "q": "export", "page": "1"}))
 
     results = html.one(id="queue-results")
@@ -488,19 +589,26 @@ def test_it_refreshes_the_results_keeping_filters_sort_and_page(staff_client: Cl
     assert results.attrs["hx-get"] == reverse("desk:queue") + "?sort=-due&q=export&page=1"
     assert results.attrs["hx-target"] == "#results"
     # The partial the poll fetches carries the same trigger, so polling continues after each swap.
-    partial = page(staff_client.get(reverse("desk:queue"), {"sort": "-due", "q": "export"}, headers={"HX-Request": "true"}))
+    partial = page(
+        staff_client.get(
+            reverse("desk:queue"), {"sort": "-due", "q": "export"}, headers={"HX-Request": "true"}
+        )
+    )
     assert partial.one(id="queue-results").attrs["hx-trigger"] == "every 30s [queueMayRefresh()]"
     assert partial.by_id("queue-filters") is None
     assert html.html.count("desk/queue.js") == 1
 
 
-def test_it_saves_applies_and_deletes_a_view(client: Client, team_leader: User, engineer: User,
-                                             sortable_tickets: list[Ticket]) -> None:
+def test_it_saves_applies_and_deletes_a_view(
+    client: Client, team_leader: User, engineer: User, sortable_tickets: list[Ticket]
+) -> None:
     client.force_login(team_leader)
     url = reverse("desk:queue")
 
-    saved = client.post(reverse("desk:saved_view_save"), {
-        "view-name": "Urgent ones", "view-query": "priority=P1&priority=P2&sort=-summary&page=3"})
+    saved = client.post(
+        reverse("desk:saved_view_save"),
+        {"view-name": "Urgent ones", "view-query": "priority=P1&priority=P2&sort=-summary&page=3"},
+    )
 
     assert saved.status_code == 302 and saved["Location"] == url + "?priority=P1&priority=P2&sort=-summary"
     view = SavedView.objects.get(user=team_leader)
@@ -524,25 +632,47 @@ def test_it_saves_applies_and_deletes_a_view(client: Client, team_leader: User, 
 
 def test_it_refuses_a_view_without_a_name(client: Client, team_leader: User) -> None:
     client.force_login(team_leader)
-    response = client.post(reverse("desk:saved_view_save"), {"view-name": " ", "view-query": "sort=team"}, follow=True)
+    response = client.post(
+        reverse("desk:saved_view_save"), {"view-name": " ", "view-query": "sort=team"}, follow=True
+    )
     assert not SavedView.objects.exists()
     assert [m.message for m in response.context["messages"]] == [
-        "Give the view a name (at most 80 characters) to save it."]
+        "Give the view a name (at most 80 characters) to save it."
+    ]
 
 
 # --- My work for a team leader -----------------------------------------------------------------
 
 
 def test_it_shows_a_team_leader_the_load_of_their_team(
-    client: Client, team_leader: User, engineer: User, colleague: User, org: Any, customer: User, tier1: Team,
+    client: Client,
+    team_leader: User,
+    engineer: User,
+    colleague: User,
+    org: Any,
+    customer: User,
+    tier1: Team,
     tier2: Team,
 ) -> None:
     def ticket(status: str, assignee: User | None, team: Team = tier1) -> None:
-        TicketFactory(organisation=org, requester=customer, created_by=customer, status=status, team=team,
-                      assignee=assignee)
+        TicketFactory(
+            organisation=org,
+            requester=customer,
+            created_by=customer,
+            status=status,
+            team=team,
+            assignee=assignee,
+        )
 
-    for status, assignee in [("open", engineer), ("in_progress", engineer), ("in_progress", engineer),
-                             ("waiting_on_customer", colleague), ("open", None), ("new", None), ("closed", engineer)]:
+    for status, assignee in [
+        ("open", engineer),
+        ("in_progress", engineer),
+        ("in_progress", engineer),
+        ("waiting_on_customer", colleague),
+        ("open", None),
+        ("new", None),
+        ("closed", engineer),
+    ]:
         ticket(status, assignee)
     ticket("open", None, tier2)  # another team's: not in the load
     client.force_login(team_leader)
@@ -550,7 +680,10 @@ def test_it_shows_a_team_leader_the_load_of_their_team(
     html = page(client.get(reverse("desk:my_work")))
 
     load = html.one(id="team-load")
-    rows = {r.attrs["data-username"]: [td.text for td in r.select("td")][1:] for r in load.select("tr", cls="load-row")}
+    rows = {
+        r.attrs["data-username"]: [td.text for td in r.select("td")][1:]
+        for r in load.select("tr", cls="load-row")
+    }
     # New, Open, In progress, Waiting on customer, total open
     assert rows["erin"] == ["0", "1", "2", "0", "3"]
     assert rows["colin"] == ["0", "0", "0", "1", "1"]
@@ -561,7 +694,8 @@ def test_it_shows_a_team_leader_the_load_of_their_team(
 
 
 def test_it_shows_what_waits_for_the_users_decision(client: Client, world: Any) -> None:
-    """Approvals for the approver, acknowledgements for the escalation manager, decisions for the IT manager."""
+    """Approvals for the approver, acknowledgements for the escalation manager, decisions for the IT
+    manager."""
     from cases.services import core as case_core
     from cases.services import plans as case_plans
     from cases.services import requests as case_requests
@@ -569,11 +703,21 @@ def test_it_shows_what_waits_for_the_users_decision(client: Client, world: Any) 
 
     ticket = escalated_ticket(world, "pending")
     esme = make_agent("Escalation manager", username="esme")
-    case = case_requests.case_request(ticket=ticket, actor=world["carla"], reason="critical_impact", level="next_tier",
-                              review=case_core.Review(problem_statement_correct=True, business_impact="Big"))
+    case = case_requests.case_request(
+        ticket=ticket,
+        actor=world["carla"],
+        reason="critical_impact",
+        level="next_tier",
+        review=case_core.Review(problem_statement_correct=True, business_impact="Big"),
+    )
     decision_tier = Tier.objects.filter(kind=TierKind.DECISION).select_related("team").first()
-    stuck = TicketFactory(organisation=ticket.organisation, requester=world["carla"], created_by=world["carla"],
-                          status="in_progress", team=decision_tier.team)
+    stuck = TicketFactory(
+        organisation=ticket.organisation,
+        requester=world["carla"],
+        created_by=world["carla"],
+        status="in_progress",
+        team=decision_tier.team,
+    )
     TierStint.objects.create(ticket=stuck, tier=decision_tier)
     it_manager = next(u for u in world.users.values() if u.has_role("IT manager") and not u.is_superuser)
 

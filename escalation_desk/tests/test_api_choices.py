@@ -54,7 +54,11 @@ def test_it_answers_a_customer_json_on_every_endpoint_and_names_nobody_else(
         for method in ("get", "options"):
             response = getattr(api, method)(path, HTTP_ACCEPT="text/html")
             body = response.content.decode()
-            assert response["Content-Type"].startswith("application/json"), (method, path, response.status_code)
+            assert response["Content-Type"].startswith("application/json"), (
+                method,
+                path,
+                response.status_code,
+            )
             for person in outsiders:
                 assert str(person) not in body, (method, path, person.username)
                 assert person.email not in body, (method, path, person.username)
@@ -92,8 +96,8 @@ def test_it_lists_only_customer_contacts_as_requesters_in_a_staff_members_form(
     response = client(engineer).get("/api/tickets/", HTTP_ACCEPT="text/html")
 
     html = response.content.decode()
-    requester = html[html.index('name="requester"'):]
-    requester = requester[:requester.index("</select>")]
+    requester = html[html.index('name="requester"') :]
+    requester = requester[: requester.index("</select>")]
     assert f'value="{customer.pk}"' in requester and f'value="{other_customer.pk}"' in requester
     assert f'value="{engineer.pk}"' not in requester and f'value="{team_leader.pk}"' not in requester
 
@@ -111,8 +115,9 @@ def test_it_lists_only_staff_as_assignees_in_a_staff_members_start_form(
 def test_it_refuses_another_organisations_contact_from_a_customer_with_400(
     customer: User, other_customer: User, ticket: Ticket
 ) -> None:
-    response = client(customer).post(f"/api/tickets/{ticket.pk}/copied-in/", {"contact": other_customer.pk},
-                                     format="json")
+    response = client(customer).post(
+        f"/api/tickets/{ticket.pk}/copied-in/", {"contact": other_customer.pk}, format="json"
+    )
 
     assert response.status_code == 400
     assert response.json() == {
@@ -124,8 +129,9 @@ def test_it_refuses_another_organisations_contact_from_a_customer_with_400(
 def test_it_refuses_another_requester_from_a_customer_opening_a_ticket_with_400(
     customer: User, other_customer: User
 ) -> None:
-    response = client(customer).post("/api/tickets/", {"summary": "VPN down", "requester": other_customer.pk},
-                                     format="json")
+    response = client(customer).post(
+        "/api/tickets/", {"summary": "VPN down", "requester": other_customer.pk}, format="json"
+    )
 
     assert response.status_code == 400
     assert set(response.json()) == {"detail", "errors"}
@@ -133,9 +139,14 @@ def test_it_refuses_another_requester_from_a_customer_opening_a_ticket_with_400(
     assert not Ticket.objects.filter(summary="VPN down").exists()
 
 
-def test_it_refuses_a_staff_member_as_requester_with_400(engineer: User, team_leader: User, org: object) -> None:
-    response = client(engineer).post("/api/tickets/", {"summary": "VPN down", "organisation": org.pk,
-                                                       "requester": team_leader.pk}, format="json")
+def test_it_refuses_a_staff_member_as_requester_with_400(
+    engineer: User, team_leader: User, org: object
+) -> None:
+    response = client(engineer).post(
+        "/api/tickets/",
+        {"summary": "VPN down", "organisation": org.pk, "requester": team_leader.pk},
+        format="json",
+    )
 
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["requester"]

@@ -25,13 +25,20 @@ from accounts.models import User
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="the contract is checked on PostgreSQL (DATABASE_URL)"),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="the contract is checked on PostgreSQL (DATABASE_URL)"
+    ),
 ]
 
-CHECKS = ",".join([
-    "not_a_server_error", "status_code_conformance", "content_type_conformance",
-    "response_headers_conformance", "response_schema_conformance",
-])
+CHECKS = ",".join(
+    [
+        "not_a_server_error",
+        "status_code_conformance",
+        "content_type_conformance",
+        "response_headers_conformance",
+        "response_schema_conformance",
+    ]
+)
 # Who calls: a superuser reaches every staff action, the escalation manager the case steps only
 # their role may take, the customer the portal's side. Examples per operation and per caller, in
 # the fuzzing phase (valid and invalid input) and the stateful one (chains of calls); the
@@ -56,8 +63,9 @@ class Served:
 
     def failed(self, sender: object, request: object = None, **kwargs: object) -> None:
         with self.lock:
-            self.errors.append(f"{getattr(request, 'method', '?')} {getattr(request, 'path', '?')}: "
-                               f"{sys.exc_info()[1]!r}")
+            self.errors.append(
+                f"{getattr(request, 'method', '?')} {getattr(request, 'path', '?')}: {sys.exc_info()[1]!r}"
+            )
 
 
 def schemathesis(live_url: str, token: str, examples: int, folder: Path) -> subprocess.CompletedProcess[str]:
@@ -65,11 +73,29 @@ def schemathesis(live_url: str, token: str, examples: int, folder: Path) -> subp
     config = folder / "schemathesis.toml"
     config.write_text("[cache]\nenabled = false\n")
     command = [
-        sys.executable, "-c", "from schemathesis.cli import schemathesis; schemathesis()",
-        "--config-file", str(config), "run",
-        f"{live_url}/api/schema/", "--header", f"Authorization: Token {token}",
-        "--checks", CHECKS, "--phases", "fuzzing,stateful", "--max-examples", str(examples), "--seed", SEED, "--generation-deterministic",
-        "--workers", "2", "--request-timeout", "30", "--no-color",
+        sys.executable,
+        "-c",
+        "from schemathesis.cli import schemathesis; schemathesis()",
+        "--config-file",
+        str(config),
+        "run",
+        f"{live_url}/api/schema/",
+        "--header",
+        f"Authorization: Token {token}",
+        "--checks",
+        CHECKS,
+        "--phases",
+        "fuzzing,stateful",
+        "--max-examples",
+        str(examples),
+        "--seed",
+        SEED,
+        "--generation-deterministic",
+        "--workers",
+        "2",
+        "--request-timeout",
+        "30",
+        "--no-color",
     ]
     return subprocess.run(command, capture_output=True, text=True, timeout=600, check=False, cwd=folder)
 
@@ -93,7 +119,10 @@ def test_the_live_api_keeps_its_published_schema(
             token = Token.objects.get_or_create(user=User.objects.get(username=username))[0].key
             run = schemathesis(live_server.url, token, examples, tmp_path)
             if run.returncode != 0:
-                failures.append(f"--- as {username} (exit {run.returncode}) ---\n{run.stdout[-20000:]}\n{run.stderr[-3000:]}")
+                failures.append(
+                    f"--- as {username} (exit {run.returncode}) "
+                    f"---\n{run.stdout[-20000:]}\n{run.stderr[-3000:]}"
+                )
     finally:
         request_finished.disconnect(served.finished)
         got_request_exception.disconnect(served.failed)

@@ -22,13 +22,15 @@ DOCS = {
 def signed_in(page: object, live_server: object, user: User) -> None:
     client = Client()
     client.force_login(user)
-    page.context.add_cookies([
-        {"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url},
-    ])
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
 
 
 @pytest.mark.parametrize("docs", list(DOCS))
-def test_the_api_docs_load_nothing_from_outside(page: object, live_server: object, admin_user: User, docs: str) -> None:
+def test_the_api_docs_load_nothing_from_outside(
+    page: object, live_server: object, admin_user: User, docs: str
+) -> None:
     from playwright.sync_api import expect
 
     path, title, rendered = DOCS[docs]

@@ -25,7 +25,9 @@ def crew(people: World) -> World:  # noqa: F811
 
 def test_a_body_that_cannot_be_parsed_answers_the_documented_400(customer: User, ticket: Ticket) -> None:
     broken = api_client(customer).post(ticket_url(ticket, "comments"), "{", content_type="application/json")
-    boundless = api_client(customer).post(ticket_url(ticket, "comments"), "x", content_type="multipart/form-data")
+    boundless = api_client(customer).post(
+        ticket_url(ticket, "comments"), "x", content_type="multipart/form-data"
+    )
 
     for response in (broken, boundless):
         assert response.status_code == 400
@@ -34,10 +36,16 @@ def test_a_body_that_cannot_be_parsed_answers_the_documented_400(customer: User,
 
 
 def test_errors_inside_a_list_are_listed_under_their_field(admin_user: User, ticket: Ticket) -> None:
-    response = api_client(admin_user).post("/api/tickets/", {
-        "organisation": ticket.organisation_id, "requester": ticket.requester_id, "summary": "Export fails",
-        "files": ["not a file", "nor this"],
-    }, format="json")
+    response = api_client(admin_user).post(
+        "/api/tickets/",
+        {
+            "organisation": ticket.organisation_id,
+            "requester": ticket.requester_id,
+            "summary": "Export fails",
+            "files": ["not a file", "nor this"],
+        },
+        format="json",
+    )
 
     assert response.status_code == 400
     assert response.json()["errors"]["files"] == [
@@ -48,19 +56,40 @@ def test_errors_inside_a_list_are_listed_under_their_field(admin_user: User, tic
 
 def test_errors_inside_nested_objects_name_the_item_and_the_field(crew: World) -> None:
     case = acknowledged(crew)
-    response = as_(crew, "esme").post(f"/api/escalations/{case.pk}/activate/", {
-        "action_plan": [{"owner": crew["erin"].pk, "step": "Fix it", "target_date": (timezone.localdate() + timedelta(days=2)).isoformat()},
-                        {"step": "Check it"}],
-    }, format="json")
+    response = as_(crew, "esme").post(
+        f"/api/escalations/{case.pk}/activate/",
+        {
+            "action_plan": [
+                {
+                    "owner": crew["erin"].pk,
+                    "step": "Fix it",
+                    "target_date": (timezone.localdate() + timedelta(days=2)).isoformat(),
+                },
+                {"step": "Check it"},
+            ]
+        },
+        format="json",
+    )
 
     assert response.status_code == 400
-    assert response.json()["errors"] == {"action_plan": [
-        "item 2, owner: This field is required.", "item 2, target_date: This field is required."]}
+    assert response.json()["errors"] == {
+        "action_plan": [
+            "item 2, owner: This field is required.",
+            "item 2, target_date: This field is required.",
+        ]
+    }
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
-@pytest.mark.parametrize("url", ["/api/tickets/0.5/", "/api/approvals/x.y/approve/", "/api/nothing/here/",
-                                 "/api/tickets/1/steps/a%0Ab/complete/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/tickets/0.5/",
+        "/api/approvals/x.y/approve/",
+        "/api/nothing/here/",
+        "/api/tickets/1/steps/a%0Ab/complete/",
+    ],
+)
 def test_an_unknown_api_address_answers_json_404(admin_user: User, method: str, url: str) -> None:
     client = APIClient(enforce_csrf_checks=True)
     client.force_login(admin_user)  # a session cookie, and no CSRF token: still a 404, not a 403 page
@@ -97,8 +126,11 @@ def test_the_two_views_of_a_case_say_which_they_are(crew: World) -> None:
 def test_a_date_and_time_outside_1900_to_9998_is_refused(crew: World, instant: str) -> None:
     case = acknowledged(crew)
 
-    response = as_(crew, "esme").post(f"/api/escalations/{case.pk}/meetings/",
-                                        {"kind": "conference_call", "scheduled_for": instant}, format="json")
+    response = as_(crew, "esme").post(
+        f"/api/escalations/{case.pk}/meetings/",
+        {"kind": "conference_call", "scheduled_for": instant},
+        format="json",
+    )
 
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["scheduled_for"]
@@ -118,5 +150,6 @@ def test_every_operation_documents_the_shared_error_answers(customer: User) -> N
     assert token["schema"] == {"$ref": "#/components/schemas/InvalidInput"}
     case_view = schema["components"]["schemas"]["EscalationCaseView"]
     assert case_view["discriminator"]["propertyName"] == "view"
-    assert json.dumps(schema["components"]["schemas"]["InvalidInput"]["properties"]["errors"]["additionalProperties"]) == (
-        '{"type": "array", "items": {"type": "string"}}')
+    assert json.dumps(
+        schema["components"]["schemas"]["InvalidInput"]["properties"]["errors"]["additionalProperties"]
+    ) == ('{"type": "array", "items": {"type": "string"}}')

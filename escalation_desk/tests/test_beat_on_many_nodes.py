@@ -44,8 +44,10 @@ from tickets.models import Ticket, TimelineEvent
 
 needs_postgres = [
     pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql",
-                       reason="needs PostgreSQL: SQLite serialises writers (set DATABASE_URL=postgres://…)"),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="needs PostgreSQL: SQLite serialises writers (set DATABASE_URL=postgres://…)",
+    ),
 ]
 
 
@@ -95,21 +97,39 @@ def deadline_sweep(request: pytest.FixtureRequest) -> None:
     """Two sweeps over the same due deadlines: each fires once (one warning, one breach a ticket)."""
     ticket: Ticket = request.getfixturevalue("ticket")
     always = BusinessCalendar.objects.create(name="always", is_24x7=True, time_zone="UTC")
-    tickets = [ticket, *(TicketFactory(organisation=ticket.organisation, requester=ticket.requester,
-                                       created_by=ticket.created_by, service=ticket.service,
-                                       category=ticket.category) for _ in range(9))]
+    tickets = [
+        ticket,
+        *(
+            TicketFactory(
+                organisation=ticket.organisation,
+                requester=ticket.requester,
+                created_by=ticket.created_by,
+                service=ticket.service,
+                category=ticket.category,
+            )
+            for _ in range(9)
+        ),
+    ]
     for each in tickets:
-        clock_start(subject=each, kind=sla.FIRST_RESPONSE, calendar=always, target_seconds=60,
-                    at=timezone.now() - timedelta(minutes=5))
+        clock_start(
+            subject=each,
+            kind=sla.FIRST_RESPONSE,
+            calendar=always,
+            target_seconds=60,
+            at=timezone.now() - timedelta(minutes=5),
+        )
 
     results = twice_at_once(sweep_deadlines)
 
     assert sum(result["fired"] for result in results) == 2 * len(tickets)
     assert Deadline.objects.filter(state=DeadlineState.FIRED).count() == 2 * len(tickets)
     assert not Deadline.objects.filter(state=DeadlineState.PENDING).exists()
-    events = Counter(TimelineEvent.objects.filter(kind__in=["sla_warning", "sla_breach"])
-                     .values_list("ticket_id", "kind"))
-    assert events == Counter({(each.pk, kind): 1 for each in tickets for kind in ("sla_warning", "sla_breach")})
+    events = Counter(
+        TimelineEvent.objects.filter(kind__in=["sla_warning", "sla_breach"]).values_list("ticket_id", "kind")
+    )
+    assert events == Counter(
+        {(each.pk, kind): 1 for each in tickets for kind in ("sla_warning", "sla_breach")}
+    )
 
 
 def notifications_redrive(request: pytest.FixtureRequest) -> None:
@@ -119,8 +139,13 @@ def notifications_redrive(request: pytest.FixtureRequest) -> None:
     request.addfinalizer(lambda: registry.unregister("test.beat_reminder"))
     people = [make_agent("Engineer", username=f"agent{n}") for n in range(5)]
     for n in range(6):
-        notify(recipients=people, kind="test.beat_reminder", context={"n": n}, dedup_key=f"beat:{n}",
-               channels=(Channel.EMAIL,))
+        notify(
+            recipients=people,
+            kind="test.beat_reminder",
+            context={"n": n},
+            dedup_key=f"beat:{n}",
+            channels=(Channel.EMAIL,),
+        )
     rows = Notification.objects.filter(channel=Channel.EMAIL)
     rows.update(created_at=timezone.now() - timedelta(minutes=5))  # their tasks were lost
     mail.outbox.clear()
@@ -152,7 +177,9 @@ def daily_report(request: pytest.FixtureRequest) -> None:
     assert DailyReport.objects.count() == 1
     delivered_once()
     emails = Notification.objects.filter(kind="escalations.daily_report", channel=Channel.EMAIL)
-    assert sorted(emails.values_list("recipient__username", flat=True)) == sorted(u.username for u in managers)
+    assert sorted(emails.values_list("recipient__username", flat=True)) == sorted(
+        u.username for u in managers
+    )
 
 
 def mail_fetch(request: pytest.FixtureRequest) -> None:
@@ -181,16 +208,23 @@ SCENARIOS: dict[str, Callable[[pytest.FixtureRequest], None]] = {
 def test_every_beat_job_is_shown_safe_to_duplicate() -> None:
     for schedule in (production_schedule(), settings.CELERY_BEAT_SCHEDULE):
         tasks = {entry["task"] for entry in schedule.values()}
-        assert tasks <= set(SCENARIOS), f"beat jobs without a duplicate-run scenario: {tasks - set(SCENARIOS)}"
+        assert tasks <= set(SCENARIOS), (
+            f"beat jobs without a duplicate-run scenario: {tasks - set(SCENARIOS)}"
+        )
     assert set(SCENARIOS) == {entry["task"] for entry in production_schedule().values()}
     # A job that waited longer than its interval is superseded: no backlog replayed after an outage.
     assert all(entry["options"]["expires"] == entry["schedule"] for entry in production_schedule().values())
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("task", [
-    pytest.param(task, marks=[*needs_postgres, *([pytest.mark.imap] if task == "mail.fetch" else [])])
-    for task in sorted(SCENARIOS)
-])
-def test_it_does_the_work_of_a_beat_job_once_when_two_beats_send_it(task: str, request: pytest.FixtureRequest) -> None:
+@pytest.mark.parametrize(
+    "task",
+    [
+        pytest.param(task, marks=[*needs_postgres, *([pytest.mark.imap] if task == "mail.fetch" else [])])
+        for task in sorted(SCENARIOS)
+    ],
+)
+def test_it_does_the_work_of_a_beat_job_once_when_two_beats_send_it(
+    task: str, request: pytest.FixtureRequest
+) -> None:
     SCENARIOS[task](request)

@@ -47,8 +47,12 @@ def test_it_bounds_every_wait_on_the_broker() -> None:
     bound = settings.BROKER_TIMEOUT_SECONDS
     assert bound == 1.0  # the default
     options = settings.BROKER_TIMEOUT_TRANSPORT_OPTIONS
-    assert options == {"socket_timeout": bound, "socket_connect_timeout": bound, "retry_on_timeout": False,
-                       "max_retries": 0}
+    assert options == {
+        "socket_timeout": bound,
+        "socket_connect_timeout": bound,
+        "retry_on_timeout": False,
+        "max_retries": 0,
+    }
     if environment.uses_redis():
         assert app.conf.broker_transport_options == options
     assert (app.conf.broker_connection_timeout, app.conf.broker_pool_acquire_timeout) == (bound, bound)
@@ -85,10 +89,15 @@ def test_it_reads_the_bound_from_the_environment_and_refuses_a_bad_one() -> None
             reloaded = importlib.reload(settings_module)
             assert reloaded.CELERY_BROKER_TRANSPORT_OPTIONS["socket_timeout"] == 2.5
             assert reloaded.CELERY_BROKER_TRANSPORT_OPTIONS["socket_connect_timeout"] == 2.5
-            assert reloaded.CELERY_BROKER_POOL_ACQUIRE_TIMEOUT == reloaded.CELERY_BROKER_CONNECTION_TIMEOUT == 2.5
+            assert (
+                reloaded.CELERY_BROKER_POOL_ACQUIRE_TIMEOUT
+                == reloaded.CELERY_BROKER_CONNECTION_TIMEOUT
+                == 2.5
+            )
         for bad in ("0", "-1", "soon"):
-            with mock.patch.dict(os.environ, {"BROKER_TIMEOUT_SECONDS": bad}), pytest.raises(
-                (environ.ImproperlyConfigured, ValueError)
+            with (
+                mock.patch.dict(os.environ, {"BROKER_TIMEOUT_SECONDS": bad}),
+                pytest.raises((environ.ImproperlyConfigured, ValueError)),
             ):
                 importlib.reload(settings_module)
     finally:

@@ -38,8 +38,9 @@ from tickets.models import Comment, Ticket, Watcher
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql",
-                       reason="needs PostgreSQL (set DATABASE_URL=postgres://…)"),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="needs PostgreSQL (set DATABASE_URL=postgres://…)"
+    ),
     pytest.mark.django_db(transaction=True),
 ]
 
@@ -66,7 +67,9 @@ def warm_up(world: World, ticket: Ticket) -> None:  # noqa: F811
 
 def followed_by_twelve(ticket: Ticket) -> Ticket:
     for n in range(RECIPIENTS):
-        Watcher.objects.create(ticket=ticket, user=make_agent("Engineer", username=f"follower{ticket.pk}x{n}"))
+        Watcher.objects.create(
+            ticket=ticket, user=make_agent("Engineer", username=f"follower{ticket.pk}x{n}")
+        )
     return ticket
 
 
@@ -86,16 +89,20 @@ def timed_post(user: User, path: str, data: dict) -> tuple[int, float]:
 
 
 def escalate(world: World, ticket: Ticket) -> float:  # noqa: F811
-    status, took = timed_post(world["erin"], f"/api/tickets/{ticket.pk}/escalate/",
-                              {"criterion": potential_bug(world), "findings": "Rounding looks wrong."})
+    status, took = timed_post(
+        world["erin"],
+        f"/api/tickets/{ticket.pk}/escalate/",
+        {"criterion": potential_bug(world), "findings": "Rounding looks wrong."},
+    )
     assert status == 201
     assert Handoff.objects.filter(ticket=ticket).exists()  # the change committed
     return took
 
 
 def comment(world: World, ticket: Ticket, body: str) -> float:  # noqa: F811
-    status, took = timed_post(world["erin"], f"/api/tickets/{ticket.pk}/comments/",
-                              {"body": body, "is_internal": True})
+    status, took = timed_post(
+        world["erin"], f"/api/tickets/{ticket.pk}/comments/", {"body": body, "is_internal": True}
+    )
     assert status == 201
     assert Comment.objects.filter(ticket=ticket, body=body).exists()
     return took
@@ -143,7 +150,8 @@ def assert_each_delivered_once() -> None:
 
 
 def test_it_answers_within_the_bound_with_the_broker_dead_and_delivers_each_once_later(
-    world: World, broker: RedisServer  # noqa: F811
+    world: World,  # noqa: F811
+    broker: RedisServer,
 ) -> None:
     tier_2_of_twelve(world)
     escalated, commented = in_tier_1(world), followed_by_twelve(in_tier_1(world))
@@ -164,7 +172,8 @@ def test_it_answers_within_the_bound_with_the_broker_dead_and_delivers_each_once
 
 
 def test_it_answers_and_sweeps_within_the_bound_with_the_broker_frozen_and_delivers_each_once_later(
-    world: World, broker: RedisServer  # noqa: F811
+    world: World,  # noqa: F811
+    broker: RedisServer,
 ) -> None:
     tier_2_of_twelve(world)
     escalated, commented = in_tier_1(world), followed_by_twelve(in_tier_1(world))
@@ -199,4 +208,3 @@ def test_it_answers_and_sweeps_within_the_bound_with_the_broker_frozen_and_deliv
     assert notifications.redrive_undelivered(now=later + timedelta(minutes=5)) == 0
     assert run_what_the_broker_kept(broker) == 0
     assert_each_delivered_once()
-

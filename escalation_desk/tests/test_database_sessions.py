@@ -23,25 +23,42 @@ LEFT_OPEN = "database session(s) still open"
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql",
-                       reason="needs PostgreSQL (set DATABASE_URL=postgres://…)"),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="needs PostgreSQL (set DATABASE_URL=postgres://…)"
+    ),
 ]
 
 
 def _run(*tests: str) -> subprocess.CompletedProcess[str]:
     """Run the named scenarios in a pytest of their own, strict about sessions (the default)."""
     url = environment.database_url().rstrip("/")
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"STRICT_DB_SESSIONS", "PYTEST_CURRENT_TEST", "PYTEST_ADDOPTS", "CI"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"STRICT_DB_SESSIONS", "PYTEST_CURRENT_TEST", "PYTEST_ADDOPTS", "CI"}
+    }
     env["DATABASE_URL"] = f"{url}_sessions"  # its own test database: test_<name>_sessions
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:randomly", "-q",
-         *[f"{SCENARIOS}::{test}" for test in tests]],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:randomly",
+            "-q",
+            *[f"{SCENARIOS}::{test}" for test in tests],
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
-@pytest.mark.skipif(not environment.has_chromium(), reason=f"Chromium not installed at {environment.CHROMIUM}")
+@pytest.mark.skipif(
+    not environment.has_chromium(), reason=f"Chromium not installed at {environment.CHROMIUM}"
+)
 def test_it_leaves_no_session_behind_after_a_connection_opened_while_the_browser_runs() -> None:
     result = _run("test_a_first_database_test", "test_a_database_test_while_the_browser_runs")
 

@@ -33,27 +33,67 @@ ISO_MOMENT = f"{ISO_DAY}T14:30"
 
 # form, the field holding a date, what it is set to, the ISO value a browser accepts.
 DATED_FORMS: list[tuple[str, Callable[[], forms.BaseForm], str, str]] = [
-    ("console new ticket", lambda: desk_forms.TicketCreateForm(instance=Ticket(critical_milestone=DAY)),
-     "critical_milestone", ISO_DAY),
-    ("console triage", lambda: desk_forms.TriageForm(instance=Ticket(critical_milestone=DAY), prefix="triage"),
-     "critical_milestone", ISO_DAY),
-    ("console edit intake", lambda: desk_forms.IntakeForm(instance=Ticket(critical_milestone=DAY)),
-     "critical_milestone", ISO_DAY),
-    ("console escalation request", lambda: case_forms.CaseRequestForm(
-        prefix="case_request", initial={"critical_milestone": DAY}), "critical_milestone", ISO_DAY),
+    (
+        "console new ticket",
+        lambda: desk_forms.TicketCreateForm(instance=Ticket(critical_milestone=DAY)),
+        "critical_milestone",
+        ISO_DAY,
+    ),
+    (
+        "console triage",
+        lambda: desk_forms.TriageForm(instance=Ticket(critical_milestone=DAY), prefix="triage"),
+        "critical_milestone",
+        ISO_DAY,
+    ),
+    (
+        "console edit intake",
+        lambda: desk_forms.IntakeForm(instance=Ticket(critical_milestone=DAY)),
+        "critical_milestone",
+        ISO_DAY,
+    ),
+    (
+        "console escalation request",
+        lambda: case_forms.CaseRequestForm(prefix="case_request", initial={"critical_milestone": DAY}),
+        "critical_milestone",
+        ISO_DAY,
+    ),
     ("console action plan", lambda: case_forms.ActivateForm(initial={"target_0": DAY}), "target_0", ISO_DAY),
-    ("console first call", lambda: case_forms.ActivateForm(initial={"first_call_at": local(MOMENT)}),
-     "first_call_at", ISO_MOMENT),
-    ("console meeting", lambda: case_forms.MeetingForm(initial={"scheduled_for": local(MOMENT)}),
-     "scheduled_for", ISO_MOMENT),
-    ("console leadership review", lambda: case_forms.LeadershipReviewForm(initial={"meeting_at": local(MOMENT)}),
-     "meeting_at", ISO_MOMENT),
-    ("console vendor update", lambda: escalation_forms.VendorUpdateForm(initial={"received_at": local(MOMENT)}),
-     "received_at", ISO_MOMENT),
-    ("portal new request", lambda: portal_forms.RequestForm(initial={"critical_milestone": DAY}),
-     "critical_milestone", ISO_DAY),
-    ("portal escalation request", lambda: portal_forms.EscalationRequestForm(
-        prefix="escalation", initial={"critical_milestone": DAY}), "critical_milestone", ISO_DAY),
+    (
+        "console first call",
+        lambda: case_forms.ActivateForm(initial={"first_call_at": local(MOMENT)}),
+        "first_call_at",
+        ISO_MOMENT,
+    ),
+    (
+        "console meeting",
+        lambda: case_forms.MeetingForm(initial={"scheduled_for": local(MOMENT)}),
+        "scheduled_for",
+        ISO_MOMENT,
+    ),
+    (
+        "console leadership review",
+        lambda: case_forms.LeadershipReviewForm(initial={"meeting_at": local(MOMENT)}),
+        "meeting_at",
+        ISO_MOMENT,
+    ),
+    (
+        "console vendor update",
+        lambda: escalation_forms.VendorUpdateForm(initial={"received_at": local(MOMENT)}),
+        "received_at",
+        ISO_MOMENT,
+    ),
+    (
+        "portal new request",
+        lambda: portal_forms.RequestForm(initial={"critical_milestone": DAY}),
+        "critical_milestone",
+        ISO_DAY,
+    ),
+    (
+        "portal escalation request",
+        lambda: portal_forms.EscalationRequestForm(prefix="escalation", initial={"critical_milestone": DAY}),
+        "critical_milestone",
+        ISO_DAY,
+    ),
 ]
 
 
@@ -91,7 +131,12 @@ def test_it_reads_back_the_iso_value_it_rendered(
 
 # What the forms of desk and portal take as keyword-only arguments (an unknown one fails the test:
 # add it here).
-FORM_ARGUMENTS: dict[str, Any] = {"ticket": Ticket(), "tiers": [], "ticket_team_id": None, "team_ids": frozenset()}
+FORM_ARGUMENTS: dict[str, Any] = {
+    "ticket": Ticket(),
+    "tiers": [],
+    "ticket_team_id": None,
+    "team_ids": frozenset(),
+}
 
 
 def project_forms() -> Iterator[type[forms.BaseForm]]:
@@ -110,13 +155,20 @@ def project_forms() -> Iterator[type[forms.BaseForm]]:
                 seen.add(sub)
                 pending.append(sub)
                 parts = sub.__module__.split(".")
-                if parts[0] in {"desk", "portal"} and "tests" not in parts and not sub.__name__.startswith("_"):
+                if (
+                    parts[0] in {"desk", "portal"}
+                    and "tests" not in parts
+                    and not sub.__name__.startswith("_")
+                ):
                     yield sub
 
 
 def build(form_class: type[forms.BaseForm]) -> forms.BaseForm:
-    needed = {name: FORM_ARGUMENTS[name] for name, p in inspect.signature(form_class.__init__).parameters.items()
-              if p.kind is inspect.Parameter.KEYWORD_ONLY and p.default is inspect.Parameter.empty}
+    needed = {
+        name: FORM_ARGUMENTS[name]
+        for name, p in inspect.signature(form_class.__init__).parameters.items()
+        if p.kind is inspect.Parameter.KEYWORD_ONLY and p.default is inspect.Parameter.empty
+    }
     return form_class(**needed)
 
 
@@ -126,7 +178,8 @@ def wrong_date_inputs(form: forms.BaseForm) -> list[str]:
     for name, field in form.fields.items():
         widget = field.widget
         looks_dated = isinstance(widget, forms.DateInput | forms.DateTimeInput | forms.TimeInput) or (
-            getattr(widget, "input_type", None) in {"date", "datetime-local", "time", "month", "week"})
+            getattr(widget, "input_type", None) in {"date", "datetime-local", "time", "month", "week"}
+        )
         if isinstance(field, forms.SplitDateTimeField):
             wrong.append(name)
         elif isinstance(field, forms.DateTimeField):
@@ -149,14 +202,22 @@ def test_it_gives_every_date_field_of_the_console_and_the_portal_the_iso_input()
         label = f"{form_class.__module__}.{form_class.__name__}"
         if bad := wrong_date_inputs(form):
             wrong[label] = bad
-        checked |= {(form_class.__name__, name) for name, field in form.fields.items()
-                    if isinstance(field, forms.DateField | forms.DateTimeField)}
+        checked |= {
+            (form_class.__name__, name)
+            for name, field in form.fields.items()
+            if isinstance(field, forms.DateField | forms.DateTimeField)
+        }
 
     assert wrong == {}
     # The walk reached the forms of both packages (a guard that finds nothing guards nothing).
-    assert {("IntakeForm", "critical_milestone"), ("CaseRequestForm", "critical_milestone"),
-            ("ActivateForm", "target_4"), ("VendorUpdateForm", "received_at"),
-            ("RequestForm", "critical_milestone"), ("EscalationRequestForm", "critical_milestone")} <= checked
+    assert {
+        ("IntakeForm", "critical_milestone"),
+        ("CaseRequestForm", "critical_milestone"),
+        ("ActivateForm", "target_4"),
+        ("VendorUpdateForm", "received_at"),
+        ("RequestForm", "critical_milestone"),
+        ("EscalationRequestForm", "critical_milestone"),
+    } <= checked
 
 
 def test_the_guard_catches_a_date_field_on_a_locale_input() -> None:

@@ -15,8 +15,19 @@ ROOT = Path(__file__).resolve().parents[2]
 MAX_FUNCTION_LINES = 60
 MAX_MODULE_LINES = 600
 MARKER = "# long:"
-SKIPPED_FOLDERS = {"tests", "migrations", "node_modules", "static", "staticfiles", "media", "var",
-                   "test-artifacts", "locale", "templates", "docs"}
+SKIPPED_FOLDERS = {
+    "tests",
+    "migrations",
+    "node_modules",
+    "static",
+    "staticfiles",
+    "media",
+    "var",
+    "test-artifacts",
+    "locale",
+    "templates",
+    "docs",
+}
 
 
 def production_modules() -> list[Path]:
@@ -85,7 +96,7 @@ def test_it_finds_a_long_function_when_there_is_one(tmp_path: Path) -> None:
 def test_a_long_function_that_says_why_is_allowed(tmp_path: Path) -> None:
     commented = "# long: one table, read top to bottom\ndef commented():\n" + _body(70)
     documented = '\n\ndef documented():\n    """long: one table, read top to bottom."""\n' + _body(70)
-    unrelated = '\n\n# a comment that says nothing about length\ndef unexplained():\n' + _body(70)
+    unrelated = "\n\n# a comment that says nothing about length\ndef unexplained():\n" + _body(70)
 
     assert _probe(tmp_path, commented + documented + unrelated) == [
         "escalation_desk/_probe_function_length.py:150 unexplained (71 lines)"

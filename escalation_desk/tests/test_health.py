@@ -38,8 +38,9 @@ def _closed_port() -> int:
         return probe.getsockname()[1]  # nobody listens once the probe is closed
 
 
-def test_it_answers_200_when_everything_is_healthy(client: Client, swept_now: None,
-                                                   django_assert_num_queries: object) -> None:
+def test_it_answers_200_when_everything_is_healthy(
+    client: Client, swept_now: None, django_assert_num_queries: object
+) -> None:
     with django_assert_num_queries(2):  # SELECT 1, the heartbeat
         response = client.get("/health/")
 
@@ -48,7 +49,9 @@ def test_it_answers_200_when_everything_is_healthy(client: Client, swept_now: No
     assert "no-cache" in response["Cache-Control"]
 
 
-def test_it_answers_503_when_the_last_sweep_is_stale(client: Client, swept_now: None, settings: object) -> None:
+def test_it_answers_503_when_the_last_sweep_is_stale(
+    client: Client, swept_now: None, settings: object
+) -> None:
     later = timezone.now() + timedelta(seconds=settings.HEALTH_SWEEP_MAX_AGE_SECONDS + 5)  # type: ignore[attr-defined]
     with time_machine.travel(later, tick=True):
         response = client.get("/health/")
@@ -64,8 +67,9 @@ def test_it_answers_503_when_the_sweep_never_ran(client: Client) -> None:
     assert response.json()["checks"]["sweep"] == "failing"
 
 
-def test_it_answers_503_quickly_when_the_broker_is_unreachable(client: Client, swept_now: None,
-                                                               settings: object) -> None:
+def test_it_answers_503_quickly_when_the_broker_is_unreachable(
+    client: Client, swept_now: None, settings: object
+) -> None:
     settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{_closed_port()}/0"  # type: ignore[attr-defined]
 
     started = time.monotonic()
@@ -73,11 +77,15 @@ def test_it_answers_503_quickly_when_the_broker_is_unreachable(client: Client, s
 
     assert time.monotonic() - started < 3
     assert response.status_code == 503
-    assert response.json() == {"status": "failing", "checks": {"database": "ok", "broker": "failing", "sweep": "ok"}}
+    assert response.json() == {
+        "status": "failing",
+        "checks": {"database": "ok", "broker": "failing", "sweep": "ok"},
+    }
 
 
-def test_it_answers_503_within_its_timeout_when_the_broker_is_frozen(client: Client, swept_now: None,
-                                                                     settings: object, frozen_broker: str) -> None:
+def test_it_answers_503_within_its_timeout_when_the_broker_is_frozen(
+    client: Client, swept_now: None, settings: object, frozen_broker: str
+) -> None:
     settings.CELERY_BROKER_URL = frozen_broker  # type: ignore[attr-defined]
     settings.HEALTH_CHECK_TIMEOUT_SECONDS = 1  # type: ignore[attr-defined]
 
@@ -98,7 +106,9 @@ def test_it_tells_the_public_nothing_but_which_check_failed(client: Client, sett
     assert "Traceback" not in body
 
 
-def test_it_answers_over_plain_http_with_https_enforced(client: Client, swept_now: None, settings: object) -> None:
+def test_it_answers_over_plain_http_with_https_enforced(
+    client: Client, swept_now: None, settings: object
+) -> None:
     """Load balancers probe the node itself, often without TLS."""
     settings.SECURE_SSL_REDIRECT = True  # type: ignore[attr-defined]
 

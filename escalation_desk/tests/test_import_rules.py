@@ -21,8 +21,17 @@ MAY_IMPORT: dict[str, set[str]] = {
     # The portal composes the domain with its own look; what it shares with the console lives in
     # escalation_desk (forms, widgets, formatting, password reset), never in desk.
     "portal": {"tickets", "escalations", "cases", "approvals", "notifications", "accounts", "clocks"},
-    "desk": {"tickets", "escalations", "cases", "approvals", "notifications", "accounts", "clocks", "mail",
-             "portal"},
+    "desk": {
+        "tickets",
+        "escalations",
+        "cases",
+        "approvals",
+        "notifications",
+        "accounts",
+        "clocks",
+        "mail",
+        "portal",
+    },
 }
 # The demo stories and `manage.py seed_demo` may import every app; no app imports demo (it is in no
 # app's set). bench, which is no app, reads the demo's cast and texts for its bulk loader.

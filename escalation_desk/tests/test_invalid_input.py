@@ -60,7 +60,9 @@ def test_it_refuses_a_nul_in_the_ticket_filters(
         "/api/schema/?format=json%00",
     ],
 )
-def test_it_refuses_a_nul_in_every_api_query(admin_user: User, ticket: Ticket, tier_id: int, url: str) -> None:
+def test_it_refuses_a_nul_in_every_api_query(
+    admin_user: User, ticket: Ticket, tier_id: int, url: str
+) -> None:
     response = staff(admin_user).get(url.format(tier=tier_id, ticket=ticket.pk))
 
     assert response.status_code == 400
@@ -82,7 +84,9 @@ def test_it_refuses_a_nul_in_every_api_query(admin_user: User, ticket: Ticket, t
         ("page_size=ten", "page_size"),
     ],
 )
-def test_it_refuses_malformed_filters_with_400(admin_user: User, ticket: Ticket, query: str, field: str) -> None:
+def test_it_refuses_malformed_filters_with_400(
+    admin_user: User, ticket: Ticket, query: str, field: str
+) -> None:
     response = staff(admin_user).get(f"/api/tickets/?{query}")
 
     assert response.status_code == 400
@@ -136,14 +140,23 @@ def test_it_refuses_unstorable_characters_in_json_bodies(
 
 def test_it_refuses_a_nul_in_a_json_key_of_a_list_item(admin_user: User, ticket: Ticket) -> None:
     response = staff(admin_user).post(
-        "/api/tickets/", {"organisation": ticket.organisation_id, "requester": ticket.requester_id,
-                          "summary": "Export fails", "files": ["a\x00"]}, format="json")
+        "/api/tickets/",
+        {
+            "organisation": ticket.organisation_id,
+            "requester": ticket.requester_id,
+            "summary": "Export fails",
+            "files": ["a\x00"],
+        },
+        format="json",
+    )
 
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["files"]
 
 
-def test_it_refuses_a_nul_in_a_multipart_field_and_a_declared_file_type(customer: User, ticket: Ticket) -> None:
+def test_it_refuses_a_nul_in_a_multipart_field_and_a_declared_file_type(
+    customer: User, ticket: Ticket
+) -> None:
     client = api_client(customer)
     body = client.post(ticket_url(ticket, "comments"), {"body": "see\x00log"}, format="multipart")
     claim = client.post(
@@ -184,8 +197,9 @@ def test_it_shows_a_400_page_for_a_nul_in_a_console_portal_or_admin_filter(
 def test_it_refuses_a_nul_in_a_console_form_post(client: Client, engineer: User) -> None:
     client.force_login(engineer)
 
-    encoded = client.post("/desk/inbox/read-thread/", "thread=ticket-1%00",
-                          content_type="application/x-www-form-urlencoded")
+    encoded = client.post(
+        "/desk/inbox/read-thread/", "thread=ticket-1%00", content_type="application/x-www-form-urlencoded"
+    )
     multipart = client.post("/desk/inbox/read-thread/", {"thread": "ticket-1\x00"})
 
     for response in (encoded, multipart):
@@ -193,7 +207,9 @@ def test_it_refuses_a_nul_in_a_console_form_post(client: Client, engineer: User)
         assert "thread" in response.content.decode()
 
 
-def test_it_ignores_a_non_number_in_the_console_bulk_assign(client: Client, team_leader: User, ticket: Ticket) -> None:
+def test_it_ignores_a_non_number_in_the_console_bulk_assign(
+    client: Client, team_leader: User, ticket: Ticket
+) -> None:
     client.force_login(team_leader)
 
     response = client.post("/desk/queue/assign/", {"ticket": ["²", str(ticket.pk)], "assignee": ""})

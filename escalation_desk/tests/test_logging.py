@@ -52,7 +52,7 @@ def test_it_logs_json_by_default_with_debug_off() -> None:
 
 
 def test_a_ticket_page_logs_a_json_line_with_request_id_user_and_ticket(
-    client: Client, engineer: User, ticket: Ticket, json_lines: io.StringIO,
+    client: Client, engineer: User, ticket: Ticket, json_lines: io.StringIO
 ) -> None:
     client.force_login(engineer)
 
@@ -78,7 +78,7 @@ def test_it_replaces_an_insane_request_id_with_its_own(client: Client, json_line
 
 
 def test_an_api_call_with_a_token_names_its_user_and_ticket(
-    client: Client, customer: User, ticket: Ticket, json_lines: io.StringIO,
+    client: Client, customer: User, ticket: Ticket, json_lines: io.StringIO
 ) -> None:
     token = Token.objects.create(user=customer)
 
@@ -90,8 +90,9 @@ def test_an_api_call_with_a_token_names_its_user_and_ticket(
     assert line["request_id"] == response["X-Request-ID"]
 
 
-def test_a_refusal_logged_by_django_carries_the_request_id(client: Client, engineer: User,
-                                                           json_lines: io.StringIO) -> None:
+def test_a_refusal_logged_by_django_carries_the_request_id(
+    client: Client, engineer: User, json_lines: io.StringIO
+) -> None:
     client.force_login(engineer)
 
     response = client.get("/desk/tickets/999999/")
@@ -102,12 +103,19 @@ def test_a_refusal_logged_by_django_carries_the_request_id(client: Client, engin
     assert "ticket" not in not_found  # a ticket the user may not see is never named
 
 
-def test_a_celery_task_logs_its_name_id_and_ticket(ticket: Ticket, customer: User,
-                                                   json_lines: io.StringIO) -> None:
+def test_a_celery_task_logs_its_name_id_and_ticket(
+    ticket: Ticket, customer: User, json_lines: io.StringIO
+) -> None:
     customer.email = ""
     customer.save()
-    row = Notification.objects.create(recipient=customer, channel=Channel.EMAIL, kind="test.kind", subject="s",
-                                      dedup_key="k", thread=f"ticket-{ticket.pk}")
+    row = Notification.objects.create(
+        recipient=customer,
+        channel=Channel.EMAIL,
+        kind="test.kind",
+        subject="s",
+        dedup_key="k",
+        thread=f"ticket-{ticket.pk}",
+    )
 
     result = notification_tasks.deliver_notification.apply(args=[row.pk], task_id="task-123")
 

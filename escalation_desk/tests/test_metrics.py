@@ -20,8 +20,12 @@ pytestmark = pytest.mark.django_db
 
 TOKEN = "s3cret-scrape-token"
 OUR_METRICS = (
-    "escalation_desk_sweep_lag_seconds", "escalation_desk_deadlines_due", "escalation_desk_last_sweep_age_seconds",
-    "escalation_desk_outbox_backlog", "escalation_desk_outbox_oldest_age_seconds", "escalation_desk_notifications",
+    "escalation_desk_sweep_lag_seconds",
+    "escalation_desk_deadlines_due",
+    "escalation_desk_last_sweep_age_seconds",
+    "escalation_desk_outbox_backlog",
+    "escalation_desk_outbox_oldest_age_seconds",
+    "escalation_desk_notifications",
     "escalation_desk_notification_failed_attempts",
 )
 
@@ -42,18 +46,34 @@ def scrape(client: Client) -> dict[str, float]:
     return values | {"__text__": response.content.decode()}  # type: ignore[dict-item]
 
 
-def notification(user: User, state: str, *, key: str, attempts: int = 0, channel: str = Channel.EMAIL,
-                 age: timedelta = timedelta(0)) -> Notification:
+def notification(
+    user: User,
+    state: str,
+    *,
+    key: str,
+    attempts: int = 0,
+    channel: str = Channel.EMAIL,
+    age: timedelta = timedelta(0),
+) -> Notification:
     return Notification.objects.create(
-        recipient=user, channel=channel, kind="test.kind", subject="s", dedup_key=key, state=state,
-        attempts=attempts, created_at=timezone.now() - age,
+        recipient=user,
+        channel=channel,
+        kind="test.kind",
+        subject="s",
+        dedup_key=key,
+        state=state,
+        attempts=attempts,
+        created_at=timezone.now() - age,
     )
 
 
 def deadline(*, due_ago: timedelta, state: str = DeadlineState.PENDING) -> Deadline:
     return Deadline.objects.create(
-        content_type=ContentType.objects.get_for_model(User), object_id=1, kind="test.kind",
-        due_at=timezone.now() - due_ago, state=state,
+        content_type=ContentType.objects.get_for_model(User),
+        object_id=1,
+        kind="test.kind",
+        due_at=timezone.now() - due_ago,
+        state=state,
     )
 
 
@@ -78,7 +98,9 @@ def test_it_answers_an_allowed_network_and_nobody_else(client: Client, settings:
     assert client.get("/metrics/", REMOTE_ADDR="127.0.0.1").status_code == 200
     assert client.get("/metrics/", REMOTE_ADDR="203.0.113.9").status_code == 404
     # A forwarded-for header is the caller's word: it never opens the door.
-    assert client.get("/metrics/", REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR="10.1.2.3").status_code == 404
+    assert (
+        client.get("/metrics/", REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR="10.1.2.3").status_code == 404
+    )
 
 
 def test_it_answers_our_metrics_and_django_prometheus_ones_with_the_token(client: Client) -> None:
@@ -125,7 +147,9 @@ def test_it_says_when_the_sweep_never_ran(client: Client) -> None:
     assert scrape(client)["escalation_desk_sweep_lag_seconds"] == 0
 
 
-def test_its_query_count_does_not_grow_with_the_rows(client: Client, django_assert_num_queries: object) -> None:
+def test_its_query_count_does_not_grow_with_the_rows(
+    client: Client, django_assert_num_queries: object
+) -> None:
     erin = UserFactory(username="erin")
     with django_assert_num_queries(3):  # deadlines, heartbeat, notifications
         scrape(client)

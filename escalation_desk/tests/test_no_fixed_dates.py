@@ -42,7 +42,8 @@ def _has_autouse_travel(tree: ast.Module) -> bool:
         if isinstance(node, ast.FunctionDef) and _travels(node):
             for deco in node.decorator_list:
                 if isinstance(deco, ast.Call) and any(
-                        k.arg == "autouse" and getattr(k.value, "value", False) is True for k in deco.keywords):
+                    k.arg == "autouse" and getattr(k.value, "value", False) is True for k in deco.keywords
+                ):
                     return True
     return False
 
@@ -53,13 +54,16 @@ def fixed_dates(source: str, *, pinned_module: bool = False) -> list[tuple[int, 
     tree = ast.parse(source)
     if pinned_module or _has_autouse_travel(tree):
         return []
-    parents: dict[ast.AST, ast.AST] = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    parents: dict[ast.AST, ast.AST] = {
+        child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)
+    }
 
     def pinned(node: ast.AST) -> bool:
         while node in parents:
             node = parents[node]
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and (
-                    _travels(node) or any(_travels(d) for d in node.decorator_list)):
+                _travels(node) or any(_travels(d) for d in node.decorator_list)
+            ):
                 return True
         return False
 
@@ -71,8 +75,11 @@ def fixed_dates(source: str, *, pinned_module: bool = False) -> list[tuple[int, 
             given += [k.value for k in node.keywords]
             if isinstance(node.func, ast.Attribute) and node.func.attr == "fill":
                 given += node.args[1:]
-    return sorted((value.lineno, value.value) for value in given
-                  if isinstance(value, ast.Constant) and _is_calendar_date(value.value) and not pinned(value))
+    return sorted(
+        (value.lineno, value.value)
+        for value in given
+        if isinstance(value, ast.Constant) and _is_calendar_date(value.value) and not pinned(value)
+    )
 
 
 def suite_files() -> list[Path]:
@@ -96,18 +103,20 @@ def test_no_test_posts_a_fixed_date_without_pinning_the_clock() -> None:
         for line, text in fixed_dates(path.read_text(), pinned_module=_pinned_by_conftest(path))
     }
 
-    assert found == {}, "build these dates from timezone.localdate()/now() or pin time with time_machine.travel"
+    assert found == {}, (
+        "build these dates from timezone.localdate()/now() or pin time with time_machine.travel"
+    )
     assert len(suite_files()) > 50  # the scan reached the suite
 
 
 def test_the_scan_finds_a_posted_date_only_where_time_is_not_pinned() -> None:
-    unpinned = '''
+    unpinned = """
 def test_it_schedules(client):
     client.post("/meetings/", {"scheduled_for": "2026-11-26T10:00", "bad": "2026-02-30", "word": "soon"})
     make(when="2026-11-27")
     page.fill("input[name=day]", "2026-11-28")
-'''
-    pinned = '''
+"""
+    pinned = """
 @time_machine.travel(datetime(2026, 11, 23, 9, tzinfo=UTC))
 def test_a(client):
     client.post("/meetings/", {"scheduled_for": "2026-11-26T10:00"})
@@ -115,8 +124,8 @@ def test_a(client):
 def test_b(client):
     with time_machine.travel(START, tick=False):
         client.post("/meetings/", {"scheduled_for": "2026-11-26T10:00Z"})
-'''
-    autouse = '''
+"""
+    autouse = """
 @pytest.fixture(autouse=True)
 def frozen():
     with time_machine.travel(START):
@@ -124,7 +133,7 @@ def frozen():
 
 def test_c(client):
     client.post("/meetings/", {"scheduled_for": "2026-11-26"})
-'''
+"""
 
     assert fixed_dates(unpinned) == [(3, "2026-11-26T10:00"), (4, "2026-11-27"), (5, "2026-11-28")]
     assert fixed_dates(pinned) == [] and fixed_dates(autouse) == []

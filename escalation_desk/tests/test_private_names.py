@@ -6,8 +6,21 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("accounts", "clocks", "notifications", "tickets", "approvals", "escalations", "mail", "desk",
-        "portal", "demo", "escalation_desk", "bench", "tests_support")
+APPS = (
+    "accounts",
+    "clocks",
+    "notifications",
+    "tickets",
+    "approvals",
+    "escalations",
+    "mail",
+    "desk",
+    "portal",
+    "demo",
+    "escalation_desk",
+    "bench",
+    "tests_support",
+)
 
 
 def private_imports(path: Path) -> list[str]:
@@ -19,13 +32,17 @@ def private_imports(path: Path) -> list[str]:
         ours = node.level > 0 or (node.module or "").split(".")[0] in APPS
         for alias in node.names:
             if ours and alias.name.startswith("_") and alias.name != "_" and not alias.name.startswith("__"):
-                found.append(f"{path.relative_to(ROOT)}:{node.lineno} imports {alias.name} from {node.module}")
+                found.append(
+                    f"{path.relative_to(ROOT)}:{node.lineno} imports {alias.name} from {node.module}"
+                )
     return found
 
 
 def production_modules() -> list[Path]:
     return [
-        path for app in APPS for path in (ROOT / app).rglob("*.py")
+        path
+        for app in APPS
+        for path in (ROOT / app).rglob("*.py")
         if "tests" not in path.relative_to(ROOT).parts and "migrations" not in path.parts
     ]
 
@@ -69,7 +86,8 @@ def test_the_domain_names_no_screen() -> None:
 
 def test_the_unknown_choice_wording_is_written_once() -> None:
     writers = [
-        str(path.relative_to(ROOT)) for path in production_modules()
+        str(path.relative_to(ROOT))
+        for path in production_modules()
         if "is not one of" in path.read_text() and path.name != "domain.py"
     ]
 

@@ -32,16 +32,20 @@ def _env(overrides: dict[str, str]) -> dict[str, str]:
 
 
 def _run(overrides: dict[str, str], *argv: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, *argv], cwd=ROOT, env=_env(overrides), capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, *argv], cwd=ROOT, env=_env(overrides), capture_output=True, text=True, timeout=120
+    )
 
 
 def _manage(overrides: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return _run(overrides, "manage.py", *args)
 
 
-SETUP = ("-c", "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'escalation_desk.settings');"
-               " django.setup(); print('settings loaded')")
+SETUP = (
+    "-c",
+    "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'escalation_desk.settings');"
+    " django.setup(); print('settings loaded')",
+)
 
 
 @pytest.mark.parametrize("name", ["DEBUG", "SESSION_COOKIE_SECURE"])
@@ -59,11 +63,24 @@ def test_every_boolean_setting_is_read_strictly() -> None:
     assert "environ.Env()" not in source  # every setting goes through StrictEnv
 
 
-@pytest.mark.parametrize(("spelling", "value"), [("true", True), ("Yes", True), ("1", True), ("on", True),
-                                                 ("false", False), ("NO", False), ("0", False), ("off", False),
-                                                 ("", True), ("  ", True)])
-def test_it_reads_every_usual_spelling_of_a_boolean(spelling: str, value: bool,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("spelling", "value"),
+    [
+        ("true", True),
+        ("Yes", True),
+        ("1", True),
+        ("on", True),
+        ("false", False),
+        ("NO", False),
+        ("0", False),
+        ("off", False),
+        ("", True),
+        ("  ", True),
+    ],
+)
+def test_it_reads_every_usual_spelling_of_a_boolean(
+    spelling: str, value: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Empty counts as unset: the default (here True) applies."""
     monkeypatch.setenv("ED_SOME_FLAG", spelling)
 
@@ -105,14 +122,22 @@ def test_it_refuses_the_filesystem_broker_with_debug_off() -> None:
         assert "CELERY_BROKER_URL is 'filesystem://', the development broker" in result.stderr
 
 
-@pytest.mark.parametrize("argv", [
-    ("-c", "import escalation_desk.wsgi"), ("-c", "import escalation_desk.asgi"),
-    ("-m", "celery", "-A", "escalation_desk", "worker", "--pool=solo"),
-    ("-m", "celery", "-A", "escalation_desk", "beat"),
-    ("manage.py", "sweep_deadlines"), ("manage.py", "redrive_notifications"), ("manage.py", "fetch_mail"),
-    ("manage.py", "daily_report", "--send"),
-])
-def test_every_process_that_runs_the_product_refuses_a_bare_checkout_with_debug_off(argv: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("-c", "import escalation_desk.wsgi"),
+        ("-c", "import escalation_desk.asgi"),
+        ("-m", "celery", "-A", "escalation_desk", "worker", "--pool=solo"),
+        ("-m", "celery", "-A", "escalation_desk", "beat"),
+        ("manage.py", "sweep_deadlines"),
+        ("manage.py", "redrive_notifications"),
+        ("manage.py", "fetch_mail"),
+        ("manage.py", "daily_report", "--send"),
+    ],
+)
+def test_every_process_that_runs_the_product_refuses_a_bare_checkout_with_debug_off(
+    argv: tuple[str, ...],
+) -> None:
     """Web (wsgi, asgi), the Celery worker and beat, and the commands cron runs."""
     result = _run({}, *argv)
 
@@ -122,8 +147,15 @@ def test_every_process_that_runs_the_product_refuses_a_bare_checkout_with_debug_
 
 
 def test_the_mta_keeps_mail_for_later_on_a_bare_checkout_with_debug_off() -> None:
-    result = subprocess.run([sys.executable, "manage.py", "receive_mail"], cwd=ROOT, env=_env({}), input="",
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "receive_mail"],
+        cwd=ROOT,
+        env=_env({}),
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
     assert result.returncode == 75  # EX_TEMPFAIL: the MTA keeps the message until the site is set up
     assert "SECRET_KEY is the development key" in result.stderr
@@ -152,8 +184,13 @@ def test_it_fails_the_deploy_check_with_the_development_key_even_in_debug() -> N
 
 def test_it_passes_the_deployment_checklist_with_production_settings() -> None:
     """What CI's `check --deploy` step runs: DEBUG unset, a secret and a Redis broker."""
-    result = _manage({"SECRET_KEY": SECRET, "CELERY_BROKER_URL": REDIS, "ALLOWED_HOSTS": "desk.example.com"},
-                     "check", "--deploy", "--fail-level", "WARNING")
+    result = _manage(
+        {"SECRET_KEY": SECRET, "CELERY_BROKER_URL": REDIS, "ALLOWED_HOSTS": "desk.example.com"},
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+    )
 
     assert result.returncode == 0, result.stdout + result.stderr
 

@@ -26,12 +26,20 @@ def test_it_runs_the_steps_in_order_and_commits_them_together(django_capture_on_
 
     def record(locked: Ticket, source: str) -> None:
         steps.append(f"record {source}→{locked.status}")
-        TimelineEvent.objects.create(ticket=locked, kind="triage", actor=erin, source=source, target=locked.status)
+        TimelineEvent.objects.create(
+            ticket=locked, kind="triage", actor=erin, source=source, target=locked.status
+        )
 
     with django_capture_on_commit_callbacks(execute=True):
-        changed = triage(ticket, erin, prepare=lambda t: steps.append("prepare"),
-                         missing=lambda t: steps.append("missing") or [], record=record,
-                         then=lambda t: steps.append("then"), on_commit=lambda t: steps.append("committed"))
+        changed = triage(
+            ticket,
+            erin,
+            prepare=lambda t: steps.append("prepare"),
+            missing=lambda t: steps.append("missing") or [],
+            record=record,
+            then=lambda t: steps.append("then"),
+            on_commit=lambda t: steps.append("committed"),
+        )
 
     assert steps == ["prepare", "missing", "record new→open", "then", "committed"]
     assert Ticket.objects.get(pk=ticket.pk).status == changed.status == Status.OPEN
@@ -57,7 +65,9 @@ def test_the_permission_is_the_transitions_and_then_the_callers_rule() -> None:
     with pytest.raises(PermissionDenied, match="Not you"):
         triage(ticket, customer, denied="Not you.")
     with pytest.raises(PermissionDenied, match="Not today"):
-        triage(ticket, erin, allowed=lambda t, user: False, denied=lambda t, user: f"Not today, {user.username}.")
+        triage(
+            ticket, erin, allowed=lambda t, user: False, denied=lambda t, user: f"Not today, {user.username}."
+        )
     assert Ticket.objects.get(pk=ticket.pk).status == Status.NEW
 
 
@@ -71,10 +81,18 @@ def test_a_refusal_lists_what_is_missing_and_keeps_nothing_of_the_input() -> Non
         locked.save(update_fields=["summary"])
 
     with pytest.raises(Refused) as refused:
-        triage(ticket, erin, prepare=prepare, missing=lambda t: ["the business impact", "a category"],
-               record=lambda t, source: recorded.append(source))
+        triage(
+            ticket,
+            erin,
+            prepare=prepare,
+            missing=lambda t: ["the business impact", "a category"],
+            record=lambda t, source: recorded.append(source),
+        )
 
-    assert (refused.value.message, refused.value.missing) == ("Triage refused", ["the business impact", "a category"])
+    assert (refused.value.message, refused.value.missing) == (
+        "Triage refused",
+        ["the business impact", "a category"],
+    )
     fresh = Ticket.objects.get(pk=ticket.pk)
     assert (fresh.status, fresh.summary, recorded) == (Status.NEW, "Printer", [])
 
@@ -84,8 +102,14 @@ def test_if_possible_leaves_a_row_whose_state_moved_on_as_it_is() -> None:
     erin = make_agent("Engineer", team=ticket.team)
     steps: list[str] = []
 
-    unchanged = triage(ticket, erin, if_possible=True, prepare=lambda t: steps.append("prepare"),
-                       record=lambda t, source: steps.append("record"), then=lambda t: steps.append("then"))
+    unchanged = triage(
+        ticket,
+        erin,
+        if_possible=True,
+        prepare=lambda t: steps.append("prepare"),
+        record=lambda t, source: steps.append("record"),
+        then=lambda t: steps.append("then"),
+    )
 
     assert (unchanged.pk, unchanged.status, steps) == (ticket.pk, Status.OPEN, [])
     assert not TimelineEvent.objects.filter(ticket=ticket, kind="triage").exists()

@@ -24,13 +24,20 @@ NOT_YET = {
 
 
 def project_models() -> list[type]:
-    return [model for model in apps.get_models() if Path(apps.get_app_config(model._meta.app_label).path)
-            .is_relative_to(ROOT)]
+    return [
+        model
+        for model in apps.get_models()
+        if Path(apps.get_app_config(model._meta.app_label).path).is_relative_to(ROOT)
+    ]
 
 
 def transition_names() -> set[str]:
-    return {name for model in project_models() for name in dir(model)
-            if hasattr(getattr(model, name, None), "_django_fsm")}
+    return {
+        name
+        for model in project_models()
+        for name in dir(model)
+        if hasattr(getattr(model, name, None), "_django_fsm")
+    }
 
 
 def service_modules() -> list[Path]:
@@ -42,7 +49,8 @@ def direct_transition_calls(path: Path, names: set[str], root: Path = ROOT) -> s
     """(module, transition) for each `something.<transition>(…)` call in the module."""
     module = str(path.relative_to(root))
     return {
-        (module, node.func.attr) for node in ast.walk(ast.parse(path.read_text(), filename=module))
+        (module, node.func.attr)
+        for node in ast.walk(ast.parse(path.read_text(), filename=module))
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in names
     }
 
@@ -50,10 +58,17 @@ def direct_transition_calls(path: Path, names: set[str], root: Path = ROOT) -> s
 def test_there_are_five_state_machines_and_every_state_field_is_protected() -> None:
     fields = {
         f"{model.__name__}.{field.name}": field.protected
-        for model in project_models() for field in model._meta.concrete_fields if isinstance(field, FSMFieldMixin)
+        for model in project_models()
+        for field in model._meta.concrete_fields
+        if isinstance(field, FSMFieldMixin)
     }
-    assert fields == {"Ticket.status": True, "ApprovalRequest.status": True, "Handoff.status": True,
-                      "Consult.state": True, "EscalationCase.status": True}
+    assert fields == {
+        "Ticket.status": True,
+        "ApprovalRequest.status": True,
+        "Handoff.status": True,
+        "Consult.state": True,
+        "EscalationCase.status": True,
+    }
 
 
 def test_no_service_module_calls_a_transition_itself() -> None:
@@ -67,8 +82,12 @@ def test_no_service_module_calls_a_transition_itself() -> None:
 
 def test_it_finds_a_direct_transition_call_and_not_one_by_name(tmp_path: Path) -> None:
     module = tmp_path / "services.py"
-    module.write_text("def withdraw(handoff, change_state):\n"
-                      "    handoff.withdraw(reason='x')\n"
-                      "    change_state(handoff, 'approve', actor=None, lock=lambda h: h, label='Approval')\n")
+    module.write_text(
+        "def withdraw(handoff, change_state):\n"
+        "    handoff.withdraw(reason='x')\n"
+        "    change_state(handoff, 'approve', actor=None, lock=lambda h: h, label='Approval')\n"
+    )
 
-    assert direct_transition_calls(module, {"withdraw", "approve"}, root=tmp_path) == {("services.py", "withdraw")}
+    assert direct_transition_calls(module, {"withdraw", "approve"}, root=tmp_path) == {
+        ("services.py", "withdraw")
+    }

@@ -27,10 +27,24 @@ from django.utils import translation
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_DIRS = [ROOT / "templates", *sorted(ROOT.glob("*/templates"))]
 # The same as MESSAGES_IGNORE in the Makefile (`make messages`).
-IGNORE = [".venv", "tests", "tests_support", "bench", "conftest.py", "staticfiles", "media", "var",
-          "test-artifacts", "docs"]
-SKIPPED_BLOCKS = {"comment": "endcomment", "verbatim": "endverbatim", "blocktranslate": "endblocktranslate",
-                  "blocktrans": "endblocktrans"}
+IGNORE = [
+    ".venv",
+    "tests",
+    "tests_support",
+    "bench",
+    "conftest.py",
+    "staticfiles",
+    "media",
+    "var",
+    "test-artifacts",
+    "docs",
+]
+SKIPPED_BLOCKS = {
+    "comment": "endcomment",
+    "verbatim": "endverbatim",
+    "blocktranslate": "endblocktranslate",
+    "blocktrans": "endblocktrans",
+}
 
 
 def untranslated_text(source: str, *, html: bool) -> list[str]:
@@ -66,10 +80,14 @@ def template_files() -> list[Path]:
 def test_the_scan_finds_raw_text_and_accepts_marked_text() -> None:
     raw = '{% load i18n %}<p title="x">Hello {{ name }}</p>{% translate "Fine" %}'
     assert untranslated_text(raw, html=True) == ["Hello"]
-    marked = ('{% load i18n %}<p class="a{% if x %} b{% endif %}">{% blocktranslate %}Hello {{ name }}'
-              '{% endblocktranslate %}</p><script>var a = "x";</script>{# a comment #}')
+    marked = (
+        '{% load i18n %}<p class="a{% if x %} b{% endif %}">{% blocktranslate %}Hello {{ name }}'
+        '{% endblocktranslate %}</p><script>var a = "x";</script>{# a comment #}'
+    )
     assert untranslated_text(marked, html=True) == []
-    assert untranslated_text("{% autoescape off %}Open it: {{ url }}{% endautoescape %}", html=False) == ["Open it:"]
+    assert untranslated_text("{% autoescape off %}Open it: {{ url }}{% endautoescape %}", html=False) == [
+        "Open it:"
+    ]
 
 
 def test_every_template_marks_its_visible_text_for_translation() -> None:
@@ -109,7 +127,9 @@ def msgids(po: str) -> set[str]:
             elif line.startswith('"') and key:
                 fields[key] += line[1:-1]
         if fields.get("msgid"):
-            entries.add("\x04".join((fields.get("msgctxt", ""), fields["msgid"], fields.get("msgid_plural", ""))))
+            entries.add(
+                "\x04".join((fields.get("msgctxt", ""), fields["msgid"], fields.get("msgid_plural", "")))
+            )
     return entries
 
 
@@ -119,8 +139,13 @@ def fresh_catalogue(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]
     gettext_tools_or_skip()
     # On a copy of the sources: makemessages writes into a locale/ folder it finds in the tree.
     tree = tmp_path_factory.mktemp("catalogue")
-    shutil.copytree(ROOT, tree / "src", ignore=shutil.ignore_patterns(
-        *IGNORE, "locale", ".git", "__pycache__", "*.pyc", "*.sqlite3*", ".ruff_cache", ".hypothesis"))
+    shutil.copytree(
+        ROOT,
+        tree / "src",
+        ignore=shutil.ignore_patterns(
+            *IGNORE, "locale", ".git", "__pycache__", "*.pyc", "*.sqlite3*", ".ruff_cache", ".hypothesis"
+        ),
+    )
     locale = tree / "locale"
     locale.mkdir()
     stdout, stderr = io.StringIO(), io.StringIO()
@@ -128,8 +153,15 @@ def fresh_catalogue(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]
     os.chdir(tree / "src")
     try:
         with override_settings(LOCALE_PATHS=[locale]):
-            call_command("makemessages", locale=["en"], ignore_patterns=IGNORE, no_obsolete=True,
-                         stdout=stdout, stderr=stderr, verbosity=1)
+            call_command(
+                "makemessages",
+                locale=["en"],
+                ignore_patterns=IGNORE,
+                no_obsolete=True,
+                stdout=stdout,
+                stderr=stderr,
+                verbosity=1,
+            )
     finally:
         os.chdir(cwd)
     return (locale / "en" / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8"), stderr.getvalue()
@@ -180,10 +212,13 @@ def german(tmp_path: Path):
     entries = "".join(f'\nmsgid "{source}"\nmsgstr "{target}"\n' for source, target in GERMAN.items())
     (folder / "django.po").write_text(
         'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n'
-        '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n' + entries, encoding="utf-8"
+        '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n' + entries,
+        encoding="utf-8",
     )
     subprocess.run(["msgfmt", "-o", str(folder / "django.mo"), str(folder / "django.po")], check=True)
-    with override_settings(LOCALE_PATHS=[tmp_path / "locale"], LANGUAGES=[("en-gb", "English"), ("de", "German")]):
+    with override_settings(
+        LOCALE_PATHS=[tmp_path / "locale"], LANGUAGES=[("en-gb", "English"), ("de", "German")]
+    ):
         yield
     translation.activate("en-gb")
 

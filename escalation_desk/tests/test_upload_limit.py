@@ -30,7 +30,7 @@ class Body(io.RawIOBase):
 
     def read(self, size: int = -1) -> bytes:
         if self.content is not None:
-            chunk = self.content[self.taken:self.taken + (size if size >= 0 else len(self.content))]
+            chunk = self.content[self.taken : self.taken + (size if size >= 0 else len(self.content))]
         else:
             chunk = b"x" * (size if size >= 0 else 1024 * 1024)
         self.taken += len(chunk)
@@ -46,16 +46,26 @@ def multipart(**fields: tuple[str, bytes] | str) -> bytes:
     for name, value in fields.items():
         if isinstance(value, tuple):
             filename, data = value
-            parts.append(f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
-                         f"Content-Type: text/plain\r\n\r\n".encode() + data + b"\r\n")
+            parts.append(
+                f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                f"Content-Type: text/plain\r\n\r\n".encode()
+                + data
+                + b"\r\n"
+            )
         else:
-            parts.append(f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+            parts.append(
+                f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+            )
     return b"".join(parts) + f"--{BOUNDARY}--\r\n".encode()
 
 
 def post(client: Client, path: str, body: Body, **environ: Any) -> Any:
-    return client.generic("POST", path, CONTENT_TYPE=f"multipart/form-data; boundary={BOUNDARY}",
-                          **{"wsgi.input": body, **environ})
+    return client.generic(
+        "POST",
+        path,
+        CONTENT_TYPE=f"multipart/form-data; boundary={BOUNDARY}",
+        **{"wsgi.input": body, **environ},
+    )
 
 
 def logged_in(user: User) -> Client:
@@ -67,8 +77,12 @@ def logged_in(user: User) -> Client:
 def test_it_refuses_a_60_mb_upload_to_the_api_with_413_json_without_reading_it(
     customer: User, ticket: Ticket
 ) -> None:
-    response = post(logged_in(customer), f"/api/tickets/{ticket.pk}/attachments/", Body(allowed=0),
-                    CONTENT_LENGTH=str(SIXTY_MB))
+    response = post(
+        logged_in(customer),
+        f"/api/tickets/{ticket.pk}/attachments/",
+        Body(allowed=0),
+        CONTENT_LENGTH=str(SIXTY_MB),
+    )
 
     assert response.status_code == 413
     assert response["Content-Type"] == "application/json"
@@ -78,17 +92,24 @@ def test_it_refuses_a_60_mb_upload_to_the_api_with_413_json_without_reading_it(
     assert not Attachment.objects.exists()
 
 
-@pytest.mark.parametrize(("persona", "path"), [
-    ("customer", "/portal/requests/new/"),
-    ("customer", "/portal/requests/{pk}/messages/"),
-    ("engineer", "/desk/tickets/{pk}/comments/"),
-    ("engineer", "/desk/tickets/new/"),
-])
+@pytest.mark.parametrize(
+    ("persona", "path"),
+    [
+        ("customer", "/portal/requests/new/"),
+        ("customer", "/portal/requests/{pk}/messages/"),
+        ("engineer", "/desk/tickets/{pk}/comments/"),
+        ("engineer", "/desk/tickets/new/"),
+    ],
+)
 def test_it_refuses_a_60_mb_form_with_a_page_saying_why_without_reading_it(
     request: pytest.FixtureRequest, ticket: Ticket, persona: str, path: str
 ) -> None:
-    response = post(logged_in(request.getfixturevalue(persona)), path.format(pk=ticket.pk), Body(allowed=0),
-                    CONTENT_LENGTH=str(SIXTY_MB))
+    response = post(
+        logged_in(request.getfixturevalue(persona)),
+        path.format(pk=ticket.pk),
+        Body(allowed=0),
+        CONTENT_LENGTH=str(SIXTY_MB),
+    )
 
     assert response.status_code == 413
     html = response.content.decode()
@@ -101,8 +122,13 @@ def test_it_refuses_a_60_mb_form_with_a_page_saying_why_without_reading_it(
 def test_it_stops_reading_a_chunked_upload_once_it_passes_the_limit(customer: User, ticket: Ticket) -> None:
     body = Body(allowed=200_001)
 
-    response = post(logged_in(customer), f"/api/tickets/{ticket.pk}/attachments/", body,
-                    HTTP_TRANSFER_ENCODING="chunked", **{"wsgi.input_terminated": True})
+    response = post(
+        logged_in(customer),
+        f"/api/tickets/{ticket.pk}/attachments/",
+        body,
+        HTTP_TRANSFER_ENCODING="chunked",
+        **{"wsgi.input_terminated": True},
+    )
 
     assert response.status_code == 413
     assert body.taken == 200_001
@@ -112,9 +138,13 @@ def test_it_stops_reading_a_chunked_upload_once_it_passes_the_limit(customer: Us
 def test_it_takes_a_chunked_upload_within_the_limit(customer: User, ticket: Ticket) -> None:
     content = multipart(file=("export.log", b"ERR-504 upstream timeout\n"))
 
-    response = post(logged_in(customer), f"/api/tickets/{ticket.pk}/attachments/",
-                    Body(allowed=len(content), content=content),
-                    HTTP_TRANSFER_ENCODING="chunked", **{"wsgi.input_terminated": True})
+    response = post(
+        logged_in(customer),
+        f"/api/tickets/{ticket.pk}/attachments/",
+        Body(allowed=len(content), content=content),
+        HTTP_TRANSFER_ENCODING="chunked",
+        **{"wsgi.input_terminated": True},
+    )
 
     assert response.status_code == 201
     assert Attachment.objects.get().original_name == "export.log"
@@ -122,9 +152,18 @@ def test_it_takes_a_chunked_upload_within_the_limit(customer: User, ticket: Tick
 
 def test_it_never_reads_past_the_declared_length_of_an_asgi_body() -> None:
     declared = b'{"body": "short"}'
-    request = ASGIRequest({"type": "http", "method": "POST", "path": "/api/x/", "headers": [
-        (b"content-type", b"application/json"), (b"content-length", str(len(declared)).encode())]},
-        io.BytesIO(declared + b"x" * 1_000_000))
+    request = ASGIRequest(
+        {
+            "type": "http",
+            "method": "POST",
+            "path": "/api/x/",
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(declared)).encode()),
+            ],
+        },
+        io.BytesIO(declared + b"x" * 1_000_000),
+    )
 
     UploadLimitMiddleware(lambda r: None)(request)
 

@@ -1,8 +1,8 @@
 """A real Celery worker with beat runs the scheduled deadline sweep end to end (SPEC §4, §11).
 
 Twice: the embedded default (SQLite file + kombu's filesystem broker, as `make run`), and the
-run's configured database and broker (PostgreSQL + Redis in CI). The test uses a database of its own, because the worker is
-another process and cannot see the test transaction.
+run's configured database and broker (PostgreSQL + Redis in CI). The test uses a database of its own,
+because the worker is another process and cannot see the test transaction.
 """
 
 from __future__ import annotations
@@ -68,8 +68,15 @@ def worker_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[
     database and broker (PostgreSQL + Redis in CI)."""
     embedded = request.param == "embedded"
     env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE"}}
-    env.update({"DEBUG": "true", "TESTING": "false", "CLOCKS_SWEEP_SECONDS": "1",
-                "NOTIFICATIONS_REDRIVE_SECONDS": "5", "PYTHONUNBUFFERED": "1"})
+    env.update(
+        {
+            "DEBUG": "true",
+            "TESTING": "false",
+            "CLOCKS_SWEEP_SECONDS": "1",
+            "NOTIFICATIONS_REDRIVE_SECONDS": "5",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     if environment.uses_postgres() and not embedded:
         env["DATABASE_URL"] = _postgres_database(f"{urlparse(environment.database_url()).path[1:]}_worker")
     else:
@@ -87,8 +94,9 @@ def worker_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[
 
 
 def _manage(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True,
-                            text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout.strip()
 
@@ -100,9 +108,23 @@ def test_it_fires_a_warning_and_a_breach_through_a_real_worker_with_beat(
     _manage(worker_env, "shell", "--no-imports", "-c", SETUP)
     log = (tmp_path / "worker.log").open("w")
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "escalation_desk", "worker", "--beat", "--pool=solo",
-         "--loglevel=INFO", "--schedule", str(tmp_path / "beat-schedule")],
-        cwd=ROOT, env=worker_env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "escalation_desk",
+            "worker",
+            "--beat",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "--schedule",
+            str(tmp_path / "beat-schedule"),
+        ],
+        cwd=ROOT,
+        env=worker_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         kinds = ""

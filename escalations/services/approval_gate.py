@@ -29,8 +29,12 @@ def _approvers_for(requester: User | None, ticket_team: Team) -> tuple[list[User
     """Team leaders and managers of the requester's teams (the ticket's team for the system),
     never the requester; and who hears when the decision is overdue (the team managers)."""
     if requester is not None:
-        teams = list(Team.objects.filter(Q(members=requester) | Q(leaders=requester)).distinct()
-                     .select_related("manager").prefetch_related("leaders"))
+        teams = list(
+            Team.objects.filter(Q(members=requester) | Q(leaders=requester))
+            .distinct()
+            .select_related("manager")
+            .prefetch_related("leaders")
+        )
         if ticket_team.pk in requester.team_ids and all(t.pk != ticket_team.pk for t in teams):
             teams.append(ticket_team)
     else:
@@ -63,26 +67,45 @@ def _approval_package(handoff: Handoff) -> list[dict[str, Any]]:
         head.append({"text": f"No logs or screenshots: {package['evidence_note']}"})
     sections = [{"title": "Hand-off", "items": head}]
     intake = package.get("intake", {})
-    sections.append({"title": "Intake", "items": [
-        {"text": f"{label}: {intake.get(field) or '—'}"} for field, label in (
-            ("symptoms", "Symptoms"), ("error_messages", "Error messages"),
-            ("replication_steps", "Steps to reproduce"), ("recent_changes", "Recent changes"),
-            ("business_impact", "Business impact"))
-    ]})
+    sections.append(
+        {
+            "title": "Intake",
+            "items": [
+                {"text": f"{label}: {intake.get(field) or '—'}"}
+                for field, label in (
+                    ("symptoms", "Symptoms"),
+                    ("error_messages", "Error messages"),
+                    ("replication_steps", "Steps to reproduce"),
+                    ("recent_changes", "Recent changes"),
+                    ("business_impact", "Business impact"),
+                )
+            ],
+        }
+    )
     for group in package.get("tiers", []):
         items = []
         for step in group["steps"]:
             state = " (to do)" if step["state"] == StepState.TO_DO else ""
-            items.append({"text": f"{step['kind_label']}{state}: {step['action']} → {step['outcome'] or '—'} "
-                                  f"({step['engineer']})"})
-            items += [{"text": f"Attachment: {a['name']}", "url": links.console_attachment_path(a["id"])}
-                      for a in step["attachments"]]
+            items.append(
+                {
+                    "text": f"{step['kind_label']}{state}: {step['action']} → {step['outcome'] or '—'} "
+                    f"({step['engineer']})"
+                }
+            )
+            items += [
+                {"text": f"Attachment: {a['name']}", "url": links.console_attachment_path(a["id"])}
+                for a in step["attachments"]
+            ]
         sections.append({"title": f"Troubleshooting – {group['tier']}", "items": items or [{"text": "none"}]})
-    files = [{"text": f"Attachment: {f['name']}", "url": links.console_attachment_path(f["id"])}
-             for f in package.get("files", [])]
+    files = [
+        {"text": f"Attachment: {f['name']}", "url": links.console_attachment_path(f["id"])}
+        for f in package.get("files", [])
+    ]
     sections.append({"title": "Evidence on the ticket", "items": files or [{"text": "none attached"}]})
     if handoff.missing:
-        sections.append({"title": "Still missing (automatic request)", "items": [{"text": m} for m in handoff.missing]})
+        sections.append(
+            {"title": "Still missing (automatic request)", "items": [{"text": m} for m in handoff.missing]}
+        )
     return sections
 
 
@@ -90,11 +113,19 @@ def handoff_submit(handoff: Handoff, ticket: Ticket, actor: User | None) -> None
     """Record the request, then complete it or stop it at the target tier's gate."""
     target = handoff.to_tier
     record_event(
-        ticket=ticket, kind="handoff_requested", actor=actor,
-        source=tier_name(handoff.from_tier), target=tier_name(target),
+        ticket=ticket,
+        kind="handoff_requested",
+        actor=actor,
+        source=tier_name(handoff.from_tier),
+        target=tier_name(target),
         reason=handoff.findings,
-        details={"handoff": handoff.pk, "criterion": handoff.criterion_text, "automatic": handoff.automatic,
-                 "gated": target.requires_approval, "missing": handoff.missing},
+        details={
+            "handoff": handoff.pk,
+            "criterion": handoff.criterion_text,
+            "automatic": handoff.automatic,
+            "gated": target.requires_approval,
+            "missing": handoff.missing,
+        },
     )
     if not target.requires_approval:
         complete_handoff(handoff, ticket, actor)
@@ -122,21 +153,37 @@ def handoff_submit(handoff: Handoff, ticket: Ticket, actor: User | None) -> None
 
     def record(handoff: Handoff, source: str) -> None:
         record_event(
-            ticket=ticket, kind="approval_requested", actor=actor, target=tier_name(target),
+            ticket=ticket,
+            kind="approval_requested",
+            actor=actor,
+            target=tier_name(target),
             reason=f"{target.name} needs a team leader's approval; asked of "
-                   + ", ".join(str(u) for u in approvers) + ".",
-            details={"handoff": handoff.pk, "approval": request.pk,
-                     "previous_approval": previous_request.pk if previous_request else None,
-                     "approvers": [u.username for u in approvers]},
+            + ", ".join(str(u) for u in approvers)
+            + ".",
+            details={
+                "handoff": handoff.pk,
+                "approval": request.pk,
+                "previous_approval": previous_request.pk if previous_request else None,
+                "approvers": [u.username for u in approvers],
+            },
         )
 
-    change_state(handoff, "submit_for_approval", actor=actor, lock=lock_handoff, label="Asking for approval",
-                 prepare=lambda h: setattr(h, "approval", request), record=record)
+    change_state(
+        handoff,
+        "submit_for_approval",
+        actor=actor,
+        lock=lock_handoff,
+        label="Asking for approval",
+        prepare=lambda h: setattr(h, "approval", request),
+        record=record,
+    )
 
 
 def on_approval_decided(request: ApprovalRequest) -> None:
     """Called by the approvals app inside the decision's transaction."""
-    handoff = Handoff.objects.select_related("ticket", "from_tier", "to_tier", "requested_by").get(approval=request)
+    handoff = Handoff.objects.select_related("ticket", "from_tier", "to_tier", "requested_by").get(
+        approval=request
+    )
     if request.status == ApprovalStatus.CANCELLED:
         return  # withdrawn: handoff_withdraw records it
     ticket = lock_ticket(handoff.ticket)
@@ -149,13 +196,20 @@ def on_approval_decided(request: ApprovalRequest) -> None:
         outcome = "sent back with steps to do"
     if handoff.requested_by is not None:
         tell_staff(
-            ticket=ticket, recipients=[handoff.requested_by], actor=approver,
+            ticket=ticket,
+            recipients=[handoff.requested_by],
+            actor=approver,
             kind="escalations.approval_decided",
-            context={"tier": handoff.to_tier.name, "outcome": outcome, "approver": str(approver),
-                     "approved": request.status == ApprovalStatus.APPROVED, "notes": request.decision_notes,
-                     "steps": list(request.suggested_steps),
-                     "message": f"{ticket.reference}: your escalation to {handoff.to_tier.name} was {outcome} "
-                                f"by {approver}. {request.decision_notes}"},
+            context={
+                "tier": handoff.to_tier.name,
+                "outcome": outcome,
+                "approver": str(approver),
+                "approved": request.status == ApprovalStatus.APPROVED,
+                "notes": request.decision_notes,
+                "steps": list(request.suggested_steps),
+                "message": f"{ticket.reference}: your escalation to {handoff.to_tier.name} was {outcome} "
+                f"by {approver}. {request.decision_notes}",
+            },
             dedup_key=f"approval:{request.pk}:decided",
         )
 
@@ -166,7 +220,10 @@ def _handoff_approved(handoff: Handoff, ticket: Ticket, request: ApprovalRequest
 
     def record(handoff: Handoff, source: str) -> None:
         record_event(
-            ticket=ticket, kind="approval_granted", actor=approver, target=tier_name(handoff.to_tier),
+            ticket=ticket,
+            kind="approval_granted",
+            actor=approver,
+            target=tier_name(handoff.to_tier),
             reason=request.decision_notes,
             details={"handoff": handoff.pk, "approval": request.pk},
         )
@@ -175,8 +232,15 @@ def _handoff_approved(handoff: Handoff, ticket: Ticket, request: ApprovalRequest
         check_workable(ticket, f"Escalation to {handoff.to_tier.name}")
         complete_handoff(handoff, ticket, approver)
 
-    change_state(handoff, "approve", actor=approver, lock=lock_handoff, label="Approving the hand-off",
-                 record=record, then=then)
+    change_state(
+        handoff,
+        "approve",
+        actor=approver,
+        lock=lock_handoff,
+        label="Approving the hand-off",
+        record=record,
+        then=then,
+    )
 
 
 def _handoff_sent_back(handoff: Handoff, ticket: Ticket, request: ApprovalRequest) -> None:
@@ -185,18 +249,29 @@ def _handoff_sent_back(handoff: Handoff, ticket: Ticket, request: ApprovalReques
 
     def record(handoff: Handoff, source: str) -> None:
         record_event(
-            ticket=ticket, kind="approval_changes_requested", actor=approver, target=tier_name(handoff.to_tier),
+            ticket=ticket,
+            kind="approval_changes_requested",
+            actor=approver,
+            target=tier_name(handoff.to_tier),
             reason=request.decision_notes,
             details={"handoff": handoff.pk, "approval": request.pk, "steps": request.suggested_steps},
         )
 
     def then(handoff: Handoff) -> None:
         for text in request.suggested_steps:
-            ticket_add_step(ticket=ticket, actor=approver, kind=StepKind.SUGGESTED, action=text,
-                            state=StepState.TO_DO)
+            ticket_add_step(
+                ticket=ticket, actor=approver, kind=StepKind.SUGGESTED, action=text, state=StepState.TO_DO
+            )
 
-    change_state(handoff, "send_back", actor=approver, lock=lock_handoff, label="Sending the hand-off back",
-                 record=record, then=then)
+    change_state(
+        handoff,
+        "send_back",
+        actor=approver,
+        lock=lock_handoff,
+        label="Sending the hand-off back",
+        record=record,
+        then=then,
+    )
 
 
 def before_approval(request: ApprovalRequest) -> list[str]:
@@ -204,8 +279,14 @@ def before_approval(request: ApprovalRequest) -> list[str]:
     handoff = Handoff.objects.select_related("ticket", "from_tier__path", "to_tier__path", "criterion").get(
         approval=request
     )
-    missing = handoff_missing(handoff.ticket, handoff.from_tier, handoff.to_tier, criterion=handoff.criterion,
-                              findings=handoff.findings, evidence_note=handoff.evidence_note)
+    missing = handoff_missing(
+        handoff.ticket,
+        handoff.from_tier,
+        handoff.to_tier,
+        criterion=handoff.criterion,
+        findings=handoff.findings,
+        evidence_note=handoff.evidence_note,
+    )
     if handoff.automatic:
         # The system files without a criterion; the time frame that passed is its justification.
         missing = [m for m in missing if not m.startswith("an escalation criterion")]
@@ -215,10 +296,18 @@ def before_approval(request: ApprovalRequest) -> list[str]:
 def on_approval_time_frame(request: ApprovalRequest, point: str) -> None:
     handoff = Handoff.objects.select_related("ticket").get(approval=request)
     record_event(
-        ticket=handoff.ticket, kind=f"approval_{'reminder' if point == 'warning' else 'overdue'}", actor=None,
-        reason="The approval is waiting: approvers reminded." if point == "warning"
+        ticket=handoff.ticket,
+        kind=f"approval_{'reminder' if point == 'warning' else 'overdue'}",
+        actor=None,
+        reason="The approval is waiting: approvers reminded."
+        if point == "warning"
         else "The approval was not decided within its time frame: the team manager was notified.",
-        details={"handoff": handoff.pk, "approval": request.pk,
-                 "notified": [u.username for u in (request.approvers.all() if point == "warning"
-                                                   else request.overdue_recipients.all())]},
+        details={
+            "handoff": handoff.pk,
+            "approval": request.pk,
+            "notified": [
+                u.username
+                for u in (request.approvers.all() if point == "warning" else request.overdue_recipients.all())
+            ],
+        },
     )

@@ -28,8 +28,9 @@ from ..selectors import team_leads
 CONSULT_CLOCK = "escalations.consult"
 
 
-def consult_request(*, ticket: Ticket, actor: User, team: Team, question: str,
-                    reply_minutes: int | None = None) -> Consult:
+def consult_request(
+    *, ticket: Ticket, actor: User, team: Team, question: str, reply_minutes: int | None = None
+) -> Consult:
     """Ask another internal team for input without changing tier; their reply has a time frame."""
     minutes = reply_minutes if reply_minutes is not None else settings.CONSULT_REPLY_MINUTES
     errors: dict[str, list[str]] = {}
@@ -47,18 +48,35 @@ def consult_request(*, ticket: Ticket, actor: User, team: Team, question: str,
             raise PermissionDenied("You may not consult on this ticket.")
         if locked.team_id == team.pk:
             raise Refused("Consult refused", [f"another team than {team.name}, which already has the ticket"])
-        consult = Consult.objects.create(ticket=locked, team=team, question=question.strip(),
-                                         requested_by=actor, reply_minutes=minutes)
-        clock_start(subject=consult, kind=CONSULT_CLOCK, calendar=sla.calendar_for(locked),
-                    target_seconds=minutes * 60)
-        record_event(ticket=locked, kind="consult_requested", actor=actor, target=team.name[:40],
-                     reason=consult.question, details={"consult": consult.pk, "team": team.pk})
+        consult = Consult.objects.create(
+            ticket=locked, team=team, question=question.strip(), requested_by=actor, reply_minutes=minutes
+        )
+        clock_start(
+            subject=consult,
+            kind=CONSULT_CLOCK,
+            calendar=sla.calendar_for(locked),
+            target_seconds=minutes * 60,
+        )
+        record_event(
+            ticket=locked,
+            kind="consult_requested",
+            actor=actor,
+            target=team.name[:40],
+            reason=consult.question,
+            details={"consult": consult.pk, "team": team.pk},
+        )
         tell_staff(
-            ticket=locked, recipients=list(team.leaders.all()) + list(team.members.all()), actor=actor,
+            ticket=locked,
+            recipients=list(team.leaders.all()) + list(team.members.all()),
+            actor=actor,
             kind="escalations.consult_requested",
-            context={"team": team.name, "requested_by": str(actor), "question": consult.question,
-                     "reply_minutes": minutes,
-                     "message": f"{actor} asks {team.name} about {locked.reference}: {consult.question}"},
+            context={
+                "team": team.name,
+                "requested_by": str(actor),
+                "question": consult.question,
+                "reply_minutes": minutes,
+                "message": f"{actor} asks {team.name} about {locked.reference}: {consult.question}",
+            },
             dedup_key=f"consult:{consult.pk}:requested",
         )
     return consult
@@ -88,25 +106,51 @@ def consult_reply(*, consult: Consult, actor: User, reply: str) -> Consult:
             raise InvalidInput({"reply": ["The reply is empty."]})
 
     def not_possible(locked: Consult) -> Refused:
-        return Refused("Reply refused", [f"an open consult (this one is {locked.get_state_display().lower()})"])
+        return Refused(
+            "Reply refused", [f"an open consult (this one is {locked.get_state_display().lower()})"]
+        )
 
     def record(locked: Consult, source: str) -> None:
-        record_event(ticket=locked.ticket, kind="consult_answered", actor=actor, source=locked.team.name[:40],
-                     reason=locked.reply, details={"consult": locked.pk})
+        record_event(
+            ticket=locked.ticket,
+            kind="consult_answered",
+            actor=actor,
+            source=locked.team.name[:40],
+            reason=locked.reply,
+            details={"consult": locked.pk},
+        )
 
     def then(locked: Consult) -> None:
         clocks_stop(subject=locked, kind=CONSULT_CLOCK)
         ticket = locked.ticket
-        tell_staff(ticket=ticket, recipients=[locked.requested_by], actor=actor, kind="escalations.consult_answered",
-                   context={"team": locked.team.name, "replied_by": str(actor), "question": locked.question,
-                            "reply": locked.reply,
-                            "message": f"{actor} of {locked.team.name} answered on {ticket.reference}: {locked.reply}"},
-                   dedup_key=f"consult:{locked.pk}:answered")
+        tell_staff(
+            ticket=ticket,
+            recipients=[locked.requested_by],
+            actor=actor,
+            kind="escalations.consult_answered",
+            context={
+                "team": locked.team.name,
+                "replied_by": str(actor),
+                "question": locked.question,
+                "reply": locked.reply,
+                "message": f"{actor} of {locked.team.name} answered on {ticket.reference}: {locked.reply}",
+            },
+            dedup_key=f"consult:{locked.pk}:answered",
+        )
 
     locked = change_state(
-        consult, "answer", actor=actor, lock=_consult_lock("team", "requested_by"), label="Reply", not_possible=not_possible,
-        allowed=permissions.can_reply_consult, denied="Only the consulted team may reply.",
-        prepare=check_reply, arguments={"by": actor, "reply": (reply or "").strip()}, record=record, then=then,
+        consult,
+        "answer",
+        actor=actor,
+        lock=_consult_lock("team", "requested_by"),
+        label="Reply",
+        not_possible=not_possible,
+        allowed=permissions.can_reply_consult,
+        denied="Only the consulted team may reply.",
+        prepare=check_reply,
+        arguments={"by": actor, "reply": (reply or "").strip()},
+        record=record,
+        then=then,
     )
     consult.refresh_from_db()
     return locked
@@ -116,14 +160,25 @@ def consult_withdraw(*, consult: Consult, actor: User | None, reason: str = "") 
     """Withdraw an open consult (whoever asked, or the ticket's team; no actor: the system)."""
 
     def record(locked: Consult, source: str) -> None:
-        record_event(ticket=locked.ticket, kind="consult_withdrawn", actor=actor, source=locked.team.name[:40],
-                     reason=reason, details={"consult": locked.pk})
+        record_event(
+            ticket=locked.ticket,
+            kind="consult_withdrawn",
+            actor=actor,
+            source=locked.team.name[:40],
+            reason=reason,
+            details={"consult": locked.pk},
+        )
 
     locked = change_state(
-        consult, "withdraw", actor=actor, lock=_consult_lock("team"), label="Withdrawal",
+        consult,
+        "withdraw",
+        actor=actor,
+        lock=_consult_lock("team"),
+        label="Withdrawal",
         not_possible=lambda _c: Refused("Withdrawal refused", ["an open consult"]),
         allowed=lambda c, user: user is None or permissions.can_withdraw_consult(c, user),
-        denied="You may not withdraw this consult.", record=record,
+        denied="You may not withdraw this consult.",
+        record=record,
         then=lambda c: clocks_stop(subject=c, kind=CONSULT_CLOCK),
     )
     consult.refresh_from_db()
@@ -131,17 +186,37 @@ def consult_withdraw(*, consult: Consult, actor: User | None, reason: str = "") 
 
 
 def on_consult_clock(clock: Clock, *, warning: bool) -> None:
-    consult = Consult.objects.select_related("ticket", "team", "requested_by").filter(pk=clock.object_id).first()
+    consult = (
+        Consult.objects.select_related("ticket", "team", "requested_by").filter(pk=clock.object_id).first()
+    )
     if consult is None or consult.state != ConsultStatus.OPEN:
         return
     team = consult.team
     recipients = team_leads(team) if warning else [consult.requested_by, *team_leads(team)]
     point = "warning" if warning else "breach"
-    message = (f"{team.name}'s reply on {consult.ticket.reference} is due soon." if warning
-               else f"{team.name} did not reply on {consult.ticket.reference} within its time frame.")
-    tell_staff(ticket=consult.ticket, recipients=recipients, actor=None, kind=f"escalations.consult_{point}",
-               context={"team": team.name, "question": consult.question, "message": message,
-                        "due_at": f"{timezone.localtime(clock.due_at):%a %d %b %Y %H:%M}" if clock.due_at else ""},
-               dedup_key=f"clock:{clock.pk}:{point}")
-    record_event(ticket=consult.ticket, kind=f"consult_{point}", actor=None, source=team.name[:40],
-                 reason=message, details={"consult": consult.pk, "notified": [u.username for u in recipients]})
+    message = (
+        f"{team.name}'s reply on {consult.ticket.reference} is due soon."
+        if warning
+        else f"{team.name} did not reply on {consult.ticket.reference} within its time frame."
+    )
+    tell_staff(
+        ticket=consult.ticket,
+        recipients=recipients,
+        actor=None,
+        kind=f"escalations.consult_{point}",
+        context={
+            "team": team.name,
+            "question": consult.question,
+            "message": message,
+            "due_at": f"{timezone.localtime(clock.due_at):%a %d %b %Y %H:%M}" if clock.due_at else "",
+        },
+        dedup_key=f"clock:{clock.pk}:{point}",
+    )
+    record_event(
+        ticket=consult.ticket,
+        kind=f"consult_{point}",
+        actor=None,
+        source=team.name[:40],
+        reason=message,
+        details={"consult": consult.pk, "notified": [u.username for u in recipients]},
+    )

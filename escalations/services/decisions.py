@@ -41,7 +41,10 @@ def record_decision(
         if not permissions.can_decide_at(stint.tier, actor):
             raise PermissionDenied("Only the IT manager decides here.")
         missing = [] if (notes or "").strip() else ["decision notes"]
-        if outcome in (DecisionOutcome.KNOWN_ERROR, DecisionOutcome.CLOSE_WITH_WORKAROUND) and not root_cause.strip():
+        if (
+            outcome in (DecisionOutcome.KNOWN_ERROR, DecisionOutcome.CLOSE_WITH_WORKAROUND)
+            and not root_cause.strip()
+        ):
             missing.append("the root cause as far as it is known")
         if outcome == DecisionOutcome.CONTINUE_WITH_VENDOR:
             to_tier = to_tier or stint.tier.path.tiers.filter(kind=TierKind.VENDOR).order_by("-level").first()
@@ -52,23 +55,43 @@ def record_decision(
         if missing:
             raise Refused("Decision refused", missing)
         decision = ManagerDecision.objects.create(
-            ticket=locked, tier=stint.tier, outcome=outcome, notes=notes.strip(), decided_by=actor,
+            ticket=locked,
+            tier=stint.tier,
+            outcome=outcome,
+            notes=notes.strip(),
+            decided_by=actor,
             activity_record=activity_record(locked),
         )
-        record_event(ticket=locked, kind="it_manager_decision", actor=actor, source=tier_name(stint.tier),
-                     reason=decision.notes,
-                     details={"decision": decision.pk, "outcome": outcome,
-                              "outcome_label": decision.get_outcome_display()})
+        record_event(
+            ticket=locked,
+            kind="it_manager_decision",
+            actor=actor,
+            source=tier_name(stint.tier),
+            reason=decision.notes,
+            details={
+                "decision": decision.pk,
+                "outcome": outcome,
+                "outcome_label": decision.get_outcome_display(),
+            },
+        )
         if outcome in (DecisionOutcome.CONTINUE_WITH_VENDOR, DecisionOutcome.RETURN_TO_TIER):
-            return_to_tier(ticket=locked, actor=actor, to_tier=to_tier,
-                           findings=f"IT manager's decision: {decision.get_outcome_display()}. {decision.notes}")
+            return_to_tier(
+                ticket=locked,
+                actor=actor,
+                to_tier=to_tier,
+                findings=f"IT manager's decision: {decision.get_outcome_display()}. {decision.notes}",
+            )
         else:
             if locked.status == Status.OPEN:
                 ticket_start(ticket=locked, actor=actor)
             ticket_resolve(
-                ticket=locked, actor=actor, resolution_summary=decision.notes, root_cause=root_cause,
+                ticket=locked,
+                actor=actor,
+                resolution_summary=decision.notes,
+                root_cause=root_cause,
                 fix_kind="known_error" if outcome == DecisionOutcome.KNOWN_ERROR else "workaround",
-                knowledge_article=knowledge_article, knowledge_none_reason=knowledge_none_reason,
+                knowledge_article=knowledge_article,
+                knowledge_none_reason=knowledge_none_reason,
             )
     ticket.refresh_from_db()
     return decision

@@ -35,10 +35,13 @@ from .tiers import check_workable, complete_handoff, tier_name
 def _check_no_active(ticket: Ticket, what: str) -> None:
     pending = active_handoff(ticket)
     if pending is not None:
-        raise Refused(f"{what} refused", [
-            f"no other hand-off in flight: {pending.from_tier.name} → {pending.to_tier.name} is "
-            f"{pending.get_status_display().lower()} (withdraw it first)"
-        ])
+        raise Refused(
+            f"{what} refused",
+            [
+                f"no other hand-off in flight: {pending.from_tier.name} → {pending.to_tier.name} is "
+                f"{pending.get_status_display().lower()} (withdraw it first)"
+            ],
+        )
 
 
 def _who_moved(stint: TierStint) -> str:
@@ -66,8 +69,14 @@ def moved_refusal(what: str, stint: TierStint, believed: Tier) -> Refused:
 def _stint_with_mover(ticket: Ticket) -> TierStint | None:
     return (
         TierStint.objects.filter(ticket=ticket, left_at__isnull=True)
-        .select_related("tier", "tier__team", "tier__path", "clock", "handoff__requested_by",
-                        "handoff__approval__decided_by")
+        .select_related(
+            "tier",
+            "tier__team",
+            "tier__path",
+            "clock",
+            "handoff__requested_by",
+            "handoff__approval__decided_by",
+        )
         .first()
     )
 
@@ -77,7 +86,11 @@ def believed_tier(ticket_pk: Any, from_tier: Tier | None = None) -> Tier | None:
     when a request begins (before the ticket itself), so a move committed meanwhile is a 409."""
     if from_tier is not None:
         return from_tier
-    stint = TierStint.objects.filter(ticket_id=ticket_pk, left_at__isnull=True).select_related("tier__path").first()
+    stint = (
+        TierStint.objects.filter(ticket_id=ticket_pk, left_at__isnull=True)
+        .select_related("tier__path")
+        .first()
+    )
     return stint.tier if stint else None
 
 
@@ -99,8 +112,12 @@ def _expected_tier(stint: TierStint | None, believed: Tier | None, what: str) ->
 
 
 def _lock_for_handoff(
-    ticket: Ticket, actor: User, from_tier: Tier | None, what: str,
-    allowed: Callable[[Ticket, User], bool], denied: str,
+    ticket: Ticket,
+    actor: User,
+    from_tier: Tier | None,
+    what: str,
+    allowed: Callable[[Ticket, User], bool],
+    denied: str,
 ) -> tuple[Ticket, TierStint]:
     """Lock the ticket, then check its state and that it is where the caller believed, then
     the actor's permission (escalate, return). Without from_tier the belief is where the
@@ -131,8 +148,14 @@ def escalate(
     tier files an approval request instead of completing; a package that does not meet the
     tier's requirements is refused with what is missing."""
     with transaction.atomic():
-        locked, stint = _lock_for_handoff(ticket, actor, from_tier, "Escalation", permissions.can_escalate,
-                                          "You may not escalate this ticket.")
+        locked, stint = _lock_for_handoff(
+            ticket,
+            actor,
+            from_tier,
+            "Escalation",
+            permissions.can_escalate,
+            "You may not escalate this ticket.",
+        )
         here = stint.tier
         target = to_tier or next_tier(here)
         if target is None:
@@ -141,23 +164,43 @@ def escalate(
             raise InvalidInput({"to_tier": [f"{target} is not above {here.name} on this ticket's ladder."]})
         if criterion is not None and criterion.tier_id != target.pk:
             raise InvalidInput({"criterion": [f'"{criterion}" is not a criterion of {target.name}.']})
-        missing = handoff_missing(locked, here, target, criterion=criterion, findings=findings,
-                                  evidence_note=evidence_note)
+        missing = handoff_missing(
+            locked, here, target, criterion=criterion, findings=findings, evidence_note=evidence_note
+        )
         if missing:
             raise Refused(f"Escalation to {target.name} refused", missing)
         previous = (
             # A sent-back request that already had its follow-up (since withdrawn) is not followed twice.
-            Handoff.objects.filter(ticket=locked, to_tier=target, status=HandoffStatus.SENT_BACK,
-                                   approval__follow_up__isnull=True)
-            .select_related("approval").order_by("-pk").first()
+            Handoff.objects.filter(
+                ticket=locked,
+                to_tier=target,
+                status=HandoffStatus.SENT_BACK,
+                approval__follow_up__isnull=True,
+            )
+            .select_related("approval")
+            .order_by("-pk")
+            .first()
         )
         handoff = Handoff.objects.create(
-            ticket=locked, from_tier=here, to_tier=target, direction=Direction.ESCALATE,
-            criterion=criterion, criterion_text=criterion.text if criterion else "",
-            findings=findings.strip(), workaround=(workaround or "").strip(),
-            evidence_note=(evidence_note or "").strip(), requested_by=actor,
-            package=assemble_package(locked, here, target, criterion=criterion, findings=findings.strip(),
-                                     workaround=workaround, evidence_note=evidence_note),
+            ticket=locked,
+            from_tier=here,
+            to_tier=target,
+            direction=Direction.ESCALATE,
+            criterion=criterion,
+            criterion_text=criterion.text if criterion else "",
+            findings=findings.strip(),
+            workaround=(workaround or "").strip(),
+            evidence_note=(evidence_note or "").strip(),
+            requested_by=actor,
+            package=assemble_package(
+                locked,
+                here,
+                target,
+                criterion=criterion,
+                findings=findings.strip(),
+                workaround=workaround,
+                evidence_note=evidence_note,
+            ),
             previous=previous,
         )
         handoff_submit(handoff, locked, actor)
@@ -176,28 +219,42 @@ def return_to_tier(
     """Hand the ticket down (no approval), e.g. Engineering back to Tier 1 to verify the fix
     with the customer and communicate the resolution (seed 003)."""
     with transaction.atomic():
-        locked, stint = _lock_for_handoff(ticket, actor, from_tier, "Return", permissions.can_return,
-                                          "You may not return this ticket.")
+        locked, stint = _lock_for_handoff(
+            ticket, actor, from_tier, "Return", permissions.can_return, "You may not return this ticket."
+        )
         here = stint.tier
         if to_tier.path_id != here.path_id or to_tier.level >= here.level:
             raise InvalidInput({"to_tier": [f"{to_tier} is not below {here.name} on this ticket's ladder."]})
         if not (findings or "").strip():
-            raise Refused(f"Return to {to_tier.name} refused",
-                          [f"what was done and what {to_tier.name} should do next"])
+            raise Refused(
+                f"Return to {to_tier.name} refused", [f"what was done and what {to_tier.name} should do next"]
+            )
         handoff = Handoff.objects.create(
-            ticket=locked, from_tier=here, to_tier=to_tier, direction=Direction.RETURN,
-            findings=findings.strip(), workaround=(workaround or "").strip(), requested_by=actor,
+            ticket=locked,
+            from_tier=here,
+            to_tier=to_tier,
+            direction=Direction.RETURN,
+            findings=findings.strip(),
+            workaround=(workaround or "").strip(),
+            requested_by=actor,
             package=assemble_package(locked, here, to_tier, findings=findings.strip(), workaround=workaround),
         )
-        record_event(ticket=locked, kind="handoff_requested", actor=actor, source=tier_name(here),
-                     target=tier_name(to_tier), reason=handoff.findings,
-                     details={"handoff": handoff.pk, "direction": Direction.RETURN})
+        record_event(
+            ticket=locked,
+            kind="handoff_requested",
+            actor=actor,
+            source=tier_name(here),
+            target=tier_name(to_tier),
+            reason=handoff.findings,
+            details={"handoff": handoff.pk, "direction": Direction.RETURN},
+        )
         complete_handoff(handoff, locked, actor)
     return handoff
 
 
 def _lock_for_withdrawal(handoff: Handoff) -> Handoff:
-    """The approval request first, then the ticket, then the hand-off: the order a decision takes its locks in."""
+    """The approval request first, then the ticket, then the hand-off: the order a decision takes its
+    locks in."""
     if handoff.approval_id is not None:
         ApprovalRequest.objects.select_for_update().filter(pk=handoff.approval_id).first()
     locked_ticket = lock_ticket(handoff.ticket)
@@ -211,24 +268,41 @@ def handoff_withdraw(*, handoff: Handoff, actor: User | None, reason: str) -> Ha
     Lock, then state (still in flight), then permission: a loser of a race hears 409."""
 
     def not_possible(locked: Handoff) -> Refused:
-        return Refused("Withdrawal refused",
-                       [f"a hand-off still in flight (this one is {locked.get_status_display().lower()})"])
+        return Refused(
+            "Withdrawal refused",
+            [f"a hand-off still in flight (this one is {locked.get_status_display().lower()})"],
+        )
 
     def record(locked: Handoff, source: str) -> None:
-        record_event(ticket=locked.ticket, kind="handoff_withdrawn", actor=actor,
-                     source=tier_name(locked.from_tier), target=tier_name(locked.to_tier), reason=reason,
-                     details={"handoff": locked.pk})
+        record_event(
+            ticket=locked.ticket,
+            kind="handoff_withdrawn",
+            actor=actor,
+            source=tier_name(locked.from_tier),
+            target=tier_name(locked.to_tier),
+            reason=reason,
+            details={"handoff": locked.pk},
+        )
 
     def then(locked: Handoff) -> None:
         if locked.approval_id is not None:
             approval_cancel(request=locked.approval, reason=f"Hand-off withdrawn: {reason}")
 
     locked = change_state(
-        handoff, "withdraw", actor=actor, lock=_lock_for_withdrawal, label="Withdrawal", not_possible=not_possible,
+        handoff,
+        "withdraw",
+        actor=actor,
+        lock=_lock_for_withdrawal,
+        label="Withdrawal",
+        not_possible=not_possible,
         allowed=lambda locked, user: user is None or permissions.can_withdraw(locked, user),
         denied="You may not withdraw this hand-off.",
-        missing=lambda _h: ["the reason for withdrawing"] if actor is not None and not (reason or "").strip() else [],
-        arguments={"reason": (reason or "").strip()}, record=record, then=then,
+        missing=lambda _h: (
+            ["the reason for withdrawing"] if actor is not None and not (reason or "").strip() else []
+        ),
+        arguments={"reason": (reason or "").strip()},
+        record=record,
+        then=then,
     )
     handoff.refresh_from_db()
     return locked

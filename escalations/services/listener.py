@@ -38,8 +38,14 @@ def _ticket_finished(ticket: Ticket, change: str) -> None:
     for handoff in Handoff.objects.filter(ticket=ticket, status__in=ACTIVE_HANDOFF_STATES):
         _withdraw_handoff(handoff, ticket, change)
     for consult in Consult.objects.filter(ticket=ticket, state=ConsultStatus.OPEN):
-        change_state(consult, "withdraw", actor=None, lock=_lock_consult, label="Withdrawal",
-                     then=lambda c: clocks_stop(subject=c, kind=CONSULT_CLOCK))
+        change_state(
+            consult,
+            "withdraw",
+            actor=None,
+            lock=_lock_consult,
+            label="Withdrawal",
+            then=lambda c: clocks_stop(subject=c, kind=CONSULT_CLOCK),
+        )
     stint = current_stint(ticket)
     if stint is not None:
         deadline_cancel(subject=stint, kind=AUTO_ESCALATE)
@@ -54,16 +60,28 @@ def _withdraw_handoff(handoff: Handoff, ticket: Ticket, change: str) -> None:
         return lock_handoff(handoff)
 
     def record(handoff: Handoff, source: str) -> None:
-        record_event(ticket=ticket, kind="handoff_withdrawn", actor=None, reason=handoff.withdrawn_reason,
-                     details={"handoff": handoff.pk})
+        record_event(
+            ticket=ticket,
+            kind="handoff_withdrawn",
+            actor=None,
+            reason=handoff.withdrawn_reason,
+            details={"handoff": handoff.pk},
+        )
 
     def then(handoff: Handoff) -> None:
         if handoff.approval_id is not None:
             approval_cancel(request=handoff.approval, reason=handoff.withdrawn_reason)
 
-    change_state(handoff, "withdraw", actor=None, lock=lock, label="Withdrawal",
-                 arguments={"reason": f"The ticket was {'cancelled' if change == 'cancel' else 'closed'}."},
-                 record=record, then=then)
+    change_state(
+        handoff,
+        "withdraw",
+        actor=None,
+        lock=lock,
+        label="Withdrawal",
+        arguments={"reason": f"The ticket was {'cancelled' if change == 'cancel' else 'closed'}."},
+        record=record,
+        then=then,
+    )
 
 
 def _lock_consult(consult: Consult) -> Consult:
@@ -75,10 +93,17 @@ def _lock_approval_without_waiting(handoff: Handoff, change: str) -> None:
     ticket: waiting for the request here could deadlock. A decision being recorded wins."""
     try:
         with transaction.atomic():
-            list(ApprovalRequest.objects.select_for_update(nowait=True).filter(pk=handoff.approval_id)
-                 .values_list("pk", flat=True))
+            list(
+                ApprovalRequest.objects.select_for_update(nowait=True)
+                .filter(pk=handoff.approval_id)
+                .values_list("pk", flat=True)
+            )
     except DatabaseError:
         what = "cancelled" if change == "cancel" else "closed"
-        raise Refused(f"The ticket cannot be {what} at this moment", [
-            f"the decision being recorded on the escalation to {handoff.to_tier.name} to finish first (try again)"
-        ]) from None
+        raise Refused(
+            f"The ticket cannot be {what} at this moment",
+            [
+                f"the decision being recorded on the escalation to {handoff.to_tier.name} to finish "
+                "first (try again)"
+            ],
+        ) from None

@@ -33,8 +33,11 @@ def _start_stint(ticket: Ticket, tier: Tier, handoff: Handoff | None) -> TierSti
     frame = _time_frame(tier, ticket.priority)
     if frame is not None:
         stint.clock = clock_start(
-            subject=ticket, kind=TIER_CLOCK, calendar=sla.calendar_for(ticket),
-            target_seconds=frame.minutes * 60, warning_ratio=frame.warning_percent / 100,
+            subject=ticket,
+            kind=TIER_CLOCK,
+            calendar=sla.calendar_for(ticket),
+            target_seconds=frame.minutes * 60,
+            warning_ratio=frame.warning_percent / 100,
         )
         stint.save(update_fields=["clock"])
     return stint
@@ -58,8 +61,14 @@ def place_in_first_tier(ticket: Ticket, actor: User | None) -> TierStint | None:
     if first is None:
         return None
     ticket_hand_over(
-        ticket=ticket, team=first.team, actor=actor, kind="tier_entered", target=first.name,
-        assignee=ticket.assignee if ticket.assignee_id and ticket.assignee.pk in _member_ids(first.team) else None,
+        ticket=ticket,
+        team=first.team,
+        actor=actor,
+        kind="tier_entered",
+        target=first.name,
+        assignee=ticket.assignee
+        if ticket.assignee_id and ticket.assignee.pk in _member_ids(first.team)
+        else None,
         reason=f"Placed in {first.name}, the first tier of the {path.name} ladder.",
         details={"tier": first.pk, "tier_name": first.name, "path": path.name},
     )  # ticket_hand_over refreshes ticket
@@ -86,8 +95,10 @@ def tier_name(tier: Tier) -> str:
 
 def check_workable(ticket: Ticket, what: str) -> None:
     if ticket.status not in WORKABLE:
-        raise Refused(f"{what} refused",
-                      [f"a ticket that is open or in progress (this one is {ticket.get_status_display().lower()})"])
+        raise Refused(
+            f"{what} refused",
+            [f"a ticket that is open or in progress (this one is {ticket.get_status_display().lower()})"],
+        )
 
 
 def lock_handoff(handoff: Handoff) -> Handoff:
@@ -107,7 +118,9 @@ def complete_handoff(handoff: Handoff, ticket: Ticket, actor: User | None) -> No
         _move_ticket(handoff, ticket, actor, stint)
         _tell_left_queue(handoff, ticket, previous_assignee, actor)
 
-    change_state(handoff, "complete", actor=actor, lock=lock_handoff, label="Completing the hand-off", then=then)
+    change_state(
+        handoff, "complete", actor=actor, lock=lock_handoff, label="Completing the hand-off", then=then
+    )
 
 
 def _move_ticket(handoff: Handoff, ticket: Ticket, actor: User | None, stint: TierStint | None) -> None:
@@ -115,13 +128,21 @@ def _move_ticket(handoff: Handoff, ticket: Ticket, actor: User | None, stint: Ti
     kind = "escalated" if handoff.direction == Direction.ESCALATE else "returned"
     verb = "Escalated" if handoff.direction == Direction.ESCALATE else "Returned"
     ticket_hand_over(
-        ticket=ticket, team=handoff.to_tier.team, actor=actor, kind=kind,
-        source=tier_name(handoff.from_tier), target=tier_name(handoff.to_tier),
+        ticket=ticket,
+        team=handoff.to_tier.team,
+        actor=actor,
+        kind=kind,
+        source=tier_name(handoff.from_tier),
+        target=tier_name(handoff.to_tier),
         reason=f"{verb} from {handoff.from_tier.name} to {handoff.to_tier.name}"
-               + (f" ({handoff.criterion_text})" if handoff.criterion_text else "")
-               + (" automatically: the time frame passed." if handoff.automatic else "."),
-        details={"handoff": handoff.pk, "from_tier": handoff.from_tier_id, "to_tier": handoff.to_tier_id,
-                 "automatic": handoff.automatic},
+        + (f" ({handoff.criterion_text})" if handoff.criterion_text else "")
+        + (" automatically: the time frame passed." if handoff.automatic else "."),
+        details={
+            "handoff": handoff.pk,
+            "from_tier": handoff.from_tier_id,
+            "to_tier": handoff.to_tier_id,
+            "automatic": handoff.automatic,
+        },
     )
     if stint is not None:
         _end_stint(stint)
@@ -132,13 +153,20 @@ def _move_ticket(handoff: Handoff, ticket: Ticket, actor: User | None, stint: Ti
         recipients += list(User.objects.filter(groups__name="IT manager", is_active=True))
     how = " automatically (the time frame passed)" if handoff.automatic else (f" by {actor}" if actor else "")
     tell_staff(
-        ticket=ticket, recipients=recipients, actor=actor,
+        ticket=ticket,
+        recipients=recipients,
+        actor=actor,
         kind="escalations.handoff_received",
-        context={"tier": handoff.to_tier.name, "from_tier": handoff.from_tier.name, "verb": verb,
-                 "automatic": handoff.automatic, "findings": handoff.findings,
-                 "criterion": handoff.criterion_text,
-                 "message": f"{ticket.reference} {ticket.summary} was {verb.lower()} to {handoff.to_tier.name} "
-                            f"from {handoff.from_tier.name}{how}."},
+        context={
+            "tier": handoff.to_tier.name,
+            "from_tier": handoff.from_tier.name,
+            "verb": verb,
+            "automatic": handoff.automatic,
+            "findings": handoff.findings,
+            "criterion": handoff.criterion_text,
+            "message": f"{ticket.reference} {ticket.summary} was {verb.lower()} to {handoff.to_tier.name} "
+            f"from {handoff.from_tier.name}{how}.",
+        },
         dedup_key=f"handoff:{handoff.pk}:completed",
     )
 
@@ -151,13 +179,25 @@ def _tell_left_queue(handoff: Handoff, ticket: Ticket, previous: User | None, ac
     if handoff.requested_by_id == previous.pk:
         return
     team = handoff.to_tier.team
-    why = ("automatically: the " + handoff.from_tier.name + " time frame passed" if handoff.automatic
-           else f"by {actor}" if actor else "")
+    why = (
+        "automatically: the " + handoff.from_tier.name + " time frame passed"
+        if handoff.automatic
+        else f"by {actor}"
+        if actor
+        else ""
+    )
     tell_staff(
-        ticket=ticket, recipients=[previous], actor=actor, kind="ticket.left_queue",
-        context={"team_name": team.name, "tier": handoff.to_tier.name, "from_tier": handoff.from_tier.name,
-                 "automatic": handoff.automatic,
-                 "message": f"{ticket.reference} {ticket.summary} moved from you to {team.name} "
-                            f"({handoff.to_tier.name}) {why}. It is no longer in your queue."},
+        ticket=ticket,
+        recipients=[previous],
+        actor=actor,
+        kind="ticket.left_queue",
+        context={
+            "team_name": team.name,
+            "tier": handoff.to_tier.name,
+            "from_tier": handoff.from_tier.name,
+            "automatic": handoff.automatic,
+            "message": f"{ticket.reference} {ticket.summary} moved from you to {team.name} "
+            f"({handoff.to_tier.name}) {why}. It is no longer in your queue.",
+        },
         dedup_key=f"handoff:{handoff.pk}:left:{previous.pk}",
     )

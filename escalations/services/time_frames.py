@@ -22,9 +22,11 @@ AUTO_ESCALATE = "escalations.auto_escalate"  # a deadline on the stint whose tim
 
 def on_tier_clock(clock: Clock, *, warning: bool) -> None:
     """A tier's time frame reached its warning point or passed (inside the sweep's transaction)."""
-    stint = TierStint.objects.select_related("tier", "tier__team", "ticket", "ticket__assignee").filter(
-        clock=clock
-    ).first()
+    stint = (
+        TierStint.objects.select_related("tier", "tier__team", "ticket", "ticket__assignee")
+        .filter(clock=clock)
+        .first()
+    )
     if stint is None:
         return
     ticket, tier = stint.ticket, stint.tier
@@ -37,18 +39,32 @@ def on_tier_clock(clock: Clock, *, warning: bool) -> None:
         message = f"{ticket.reference} overstayed its {tier.name} time frame ({frame_hours})."
     auto = not warning and tier.breach_action == BreachAction.AUTO_ESCALATE
     tell_staff(
-        ticket=ticket, recipients=recipients, actor=None,
+        ticket=ticket,
+        recipients=recipients,
+        actor=None,
         kind=f"escalations.tier_{'warning' if warning else 'breach'}",
-        context={"tier": tier.name, "frame": frame_hours, "automatic": auto,
-                 "due_at": f"{timezone.localtime(clock.due_at):%a %d %b %Y %H:%M}" if clock.due_at else "",
-                 "message": message + (" It is being escalated automatically." if auto else "")},
+        context={
+            "tier": tier.name,
+            "frame": frame_hours,
+            "automatic": auto,
+            "due_at": f"{timezone.localtime(clock.due_at):%a %d %b %Y %H:%M}" if clock.due_at else "",
+            "message": message + (" It is being escalated automatically." if auto else ""),
+        },
         dedup_key=f"clock:{clock.pk}:{'warning' if warning else 'breach'}",
     )
     record_event(
-        ticket=ticket, kind=f"tier_{'warning' if warning else 'breach'}", actor=None, source=tier_name(tier),
+        ticket=ticket,
+        kind=f"tier_{'warning' if warning else 'breach'}",
+        actor=None,
+        source=tier_name(tier),
         reason=message + (" Escalating automatically." if auto else ""),
-        details={"tier": tier.pk, "clock": clock.pk, "due_at": clock.due_at.isoformat() if clock.due_at else None,
-                 "notified": [u.username for u in recipients], "breach_action": tier.breach_action},
+        details={
+            "tier": tier.pk,
+            "clock": clock.pk,
+            "due_at": clock.due_at.isoformat() if clock.due_at else None,
+            "notified": [u.username for u in recipients],
+            "breach_action": tier.breach_action,
+        },
     )
     if auto:
         # Escalating locks the ticket; the sweep holds this clock's lock, and the ticket
@@ -77,21 +93,36 @@ def auto_escalate(deadline: Any) -> None:
         return  # moved on, or no longer being worked, meanwhile
     pending = active_handoff(ticket)
     if pending is not None:
-        record_event(ticket=ticket, kind="auto_escalation_skipped", actor=None, source=tier_name(stint.tier),
-                     reason=f"Not escalated automatically: {pending.from_tier.name} → {pending.to_tier.name} is "
-                            f"already {pending.get_status_display().lower()}.",
-                     details={"handoff": pending.pk})
+        record_event(
+            ticket=ticket,
+            kind="auto_escalation_skipped",
+            actor=None,
+            source=tier_name(stint.tier),
+            reason=f"Not escalated automatically: {pending.from_tier.name} → {pending.to_tier.name} is "
+            f"already {pending.get_status_display().lower()}.",
+            details={"handoff": pending.pk},
+        )
         return
     target = next_tier(stint.tier)
     if target is None:
-        record_event(ticket=ticket, kind="auto_escalation_skipped", actor=None, source=tier_name(stint.tier),
-                     reason=f"Not escalated automatically: {stint.tier.name} is the last tier of the ladder.")
+        record_event(
+            ticket=ticket,
+            kind="auto_escalation_skipped",
+            actor=None,
+            source=tier_name(stint.tier),
+            reason=f"Not escalated automatically: {stint.tier.name} is the last tier of the ladder.",
+        )
         return
-    findings = (f"Automatic escalation: the {stint.tier.name} time frame passed without a resolution.")
+    findings = f"Automatic escalation: the {stint.tier.name} time frame passed without a resolution."
     missing = handoff_missing(ticket, stint.tier, target, criterion=None, findings=findings, evidence_note="")
     handoff = Handoff.objects.create(
-        ticket=ticket, from_tier=stint.tier, to_tier=target, direction=Direction.ESCALATE,
-        findings=findings, automatic=True, missing=missing,
+        ticket=ticket,
+        from_tier=stint.tier,
+        to_tier=target,
+        direction=Direction.ESCALATE,
+        findings=findings,
+        automatic=True,
+        missing=missing,
         package=assemble_package(ticket, stint.tier, target, findings=findings),
     )
     handoff_submit(handoff, ticket, None)

@@ -25,8 +25,9 @@ def _vendor_stint(ticket: Ticket, what: str) -> TierStint:
     return stint
 
 
-def vendor_engage(*, ticket: Ticket, actor: User, case_number: str, contact: str,
-                  vendor_name: str = "") -> VendorEngagement:
+def vendor_engage(
+    *, ticket: Ticket, actor: User, case_number: str, contact: str, vendor_name: str = ""
+) -> VendorEngagement:
     """Record the vendor's case for a ticket in a vendor tier."""
     with transaction.atomic():
         locked = lock_ticket(ticket)
@@ -34,22 +35,39 @@ def vendor_engage(*, ticket: Ticket, actor: User, case_number: str, contact: str
         if not permissions.can_record_vendor(locked, actor):
             raise PermissionDenied("You may not record vendor work on this ticket.")
         name = (vendor_name or "").strip() or stint.tier.vendor_name
-        missing = [label for value, label in ((name, "the vendor's name"), (case_number, "the vendor case number"),
-                                              (contact, "the vendor contact")) if not (value or "").strip()]
+        missing = [
+            label
+            for value, label in (
+                (name, "the vendor's name"),
+                (case_number, "the vendor case number"),
+                (contact, "the vendor contact"),
+            )
+            if not (value or "").strip()
+        ]
         if missing:
             raise Refused("Recording the vendor case refused", missing)
         engagement = VendorEngagement.objects.create(
-            ticket=locked, tier=stint.tier, vendor_name=name.strip(), case_number=case_number.strip(),
-            contact=contact.strip(), engaged_by=actor,
+            ticket=locked,
+            tier=stint.tier,
+            vendor_name=name.strip(),
+            case_number=case_number.strip(),
+            contact=contact.strip(),
+            engaged_by=actor,
         )
-        record_event(ticket=locked, kind="vendor_engaged", actor=actor, target=name[:40],
-                     reason=f"{name} case {engagement.case_number}, contact {engagement.contact}.",
-                     details={"engagement": engagement.pk})
+        record_event(
+            ticket=locked,
+            kind="vendor_engaged",
+            actor=actor,
+            target=name[:40],
+            reason=f"{name} case {engagement.case_number}, contact {engagement.contact}.",
+            details={"engagement": engagement.pk},
+        )
     return engagement
 
 
-def vendor_update(*, engagement: VendorEngagement, actor: User, summary: str,
-                  received_at: datetime | None = None) -> VendorUpdate:
+def vendor_update(
+    *, engagement: VendorEngagement, actor: User, summary: str, received_at: datetime | None = None
+) -> VendorUpdate:
     """Record an update received from the vendor."""
     if not (summary or "").strip():
         raise InvalidInput({"summary": ["Say what the vendor reported."]})
@@ -61,8 +79,18 @@ def vendor_update(*, engagement: VendorEngagement, actor: User, summary: str,
             raise Refused("Vendor update refused", ["an open ticket"])
         if not permissions.can_record_vendor(ticket, actor):
             raise PermissionDenied("You may not record vendor work on this ticket.")
-        update = VendorUpdate.objects.create(engagement=engagement, summary=summary.strip(), recorded_by=actor,
-                                             received_at=received_at or timezone.now())
-        record_event(ticket=ticket, kind="vendor_update", actor=actor, source=engagement.vendor_name[:40],
-                     reason=update.summary, details={"engagement": engagement.pk, "update": update.pk})
+        update = VendorUpdate.objects.create(
+            engagement=engagement,
+            summary=summary.strip(),
+            recorded_by=actor,
+            received_at=received_at or timezone.now(),
+        )
+        record_event(
+            ticket=ticket,
+            kind="vendor_update",
+            actor=actor,
+            source=engagement.vendor_name[:40],
+            reason=update.summary,
+            details={"engagement": engagement.pk, "update": update.pk},
+        )
     return update

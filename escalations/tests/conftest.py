@@ -90,9 +90,15 @@ def world(db) -> World:
 
 def new_ticket(world: World, *, service: Service | None = None, priority: str = "P2", **kwargs) -> Ticket:
     customer = world["carla"]
-    return TicketFactory(organisation=customer.organisation, requester=customer, created_by=customer,
-                         service=service or world.erp, priority=priority,
-                         category=CategoryFactory(name="Software"), **kwargs)
+    return TicketFactory(
+        organisation=customer.organisation,
+        requester=customer,
+        created_by=customer,
+        service=service or world.erp,
+        priority=priority,
+        category=CategoryFactory(name="Software"),
+        **kwargs,
+    )
 
 
 def triaged(world: World, **kwargs) -> Ticket:

@@ -35,41 +35,69 @@ def sweep_at(moment: datetime) -> None:
 
 
 def left_queue(username: str) -> list[Notification]:
-    return list(Notification.objects.filter(kind="ticket.left_queue", recipient__username=username,
-                                            channel=Channel.IN_APP).order_by("pk"))
+    return list(
+        Notification.objects.filter(
+            kind="ticket.left_queue", recipient__username=username, channel=Channel.IN_APP
+        ).order_by("pk")
+    )
 
 
 # --- the activity record (seed 001) ----------------------------------------------------------------
 
 
 def worked_to_the_decision_point(world: World) -> Ticket:
-    """Tier 1 → Tier 2 with a conversation and a tier warning, then Engineering escalates to the IT manager."""
+    """Tier 1 → Tier 2 with a conversation and a tier warning, then Engineering escalates to the IT
+    manager."""
     with time_machine.travel(at(23, 9), tick=False) as travel:
         ticket = triaged(world)
         ticket_start(ticket=ticket, actor=world["erin"])
-        ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
-                                        action="Checked the VPN", outcome="Connected")
-        handoffs.escalate(ticket=ticket, actor=world["erin"], findings="Timeouts to the ERP host.",
-                          criterion=world.tier("Tier 2").criteria.first())
+        ticket_add_step(
+            ticket=ticket,
+            actor=world["erin"],
+            kind=StepKind.BASIC_CHECK,
+            action="Checked the VPN",
+            outcome="Connected",
+        )
+        handoffs.escalate(
+            ticket=ticket,
+            actor=world["erin"],
+            findings="Timeouts to the ERP host.",
+            criterion=world.tier("Tier 2").criteria.first(),
+        )
         ticket_start(ticket=ticket, actor=world["tom"])
         travel.move_to(at(23, 9, 20))
         ticket_comment(ticket=ticket, actor=world["carla"], body="It fails again this morning.")
         travel.move_to(at(23, 9, 40))
-        ticket_comment(ticket=ticket, actor=world["tom"], body="Looks like the 2.4 upgrade.",
-                                       is_internal=True)
+        ticket_comment(
+            ticket=ticket, actor=world["tom"], body="Looks like the 2.4 upgrade.", is_internal=True
+        )
     sweep_at(at(23, 12))  # Tier 2's P2 time frame (4 business hours from 09:00) at its warning point
     with time_machine.travel(at(23, 12, 30), tick=False) as travel:
-        ticket_add_step(ticket=ticket, actor=world["tom"], kind=StepKind.REPLICATION,
-                                        action="Replicated", outcome="Same")
-        handoffs.escalate(ticket=ticket, actor=world["tom"], findings="Bug",
-                          criterion=world.tier("Engineering").criteria.first())
+        ticket_add_step(
+            ticket=ticket, actor=world["tom"], kind=StepKind.REPLICATION, action="Replicated", outcome="Same"
+        )
+        handoffs.escalate(
+            ticket=ticket,
+            actor=world["tom"],
+            findings="Bug",
+            criterion=world.tier("Engineering").criteria.first(),
+        )
         ticket_start(ticket=ticket, actor=world["ella"])
-        ticket_add_step(ticket=ticket, actor=world["ella"], kind=StepKind.ROOT_CAUSE,
-                                        action="Profiled", outcome="Design limit of the product")
+        ticket_add_step(
+            ticket=ticket,
+            actor=world["ella"],
+            kind=StepKind.ROOT_CAUSE,
+            action="Profiled",
+            outcome="Design limit of the product",
+        )
         travel.move_to(at(23, 12, 45))
         ticket_comment(ticket=ticket, actor=world["ella"], body="We cannot change this.")
-        handoffs.escalate(ticket=ticket, actor=world["ella"], to_tier=world.tier("IT Manager decision"),
-                          findings="Nothing any tier can change.")
+        handoffs.escalate(
+            ticket=ticket,
+            actor=world["ella"],
+            to_tier=world.tier("IT Manager decision"),
+            findings="Nothing any tier can change.",
+        )
     ticket.refresh_from_db()
     return ticket
 
@@ -79,9 +107,14 @@ def test_the_activity_record_holds_the_conversation_and_the_clock_events_in_time
     carla, tom, ella = (str(world[u]) for u in ("carla", "tom", "ella"))
 
     with time_machine.travel(at(23, 13), tick=False):
-        decision = decision_services.record_decision(ticket=ticket, actor=world["ivan"],
-                                                     outcome=DecisionOutcome.KNOWN_ERROR, notes="Accept the limit.",
-                                                     root_cause="Design limit", knowledge_none_reason="Product limit")
+        decision = decision_services.record_decision(
+            ticket=ticket,
+            actor=world["ivan"],
+            outcome=DecisionOutcome.KNOWN_ERROR,
+            notes="Accept the limit.",
+            root_cause="Design limit",
+            knowledge_none_reason="Product limit",
+        )
 
     record = decision.activity_record
     assert [(c["author"], c["internal"], c["body"], c["at"]) for c in record["conversation"]] == [
@@ -90,17 +123,25 @@ def test_the_activity_record_holds_the_conversation_and_the_clock_events_in_time
         (ella, False, "We cannot change this.", at(23, 12, 45).isoformat()),
     ]
     clock_events = record["clock_events"]
-    expected = [(e.kind, e.at.isoformat()) for e in ticket.events.filter(kind__in=selectors.CLOCK_EVENT_KINDS)]
+    expected = [
+        (e.kind, e.at.isoformat()) for e in ticket.events.filter(kind__in=selectors.CLOCK_EVENT_KINDS)
+    ]
     assert [(e["kind"], e["at"]) for e in clock_events] == expected
     assert [e["at"] for e in clock_events] == sorted(e["at"] for e in clock_events)
     tier_warning = next(e for e in clock_events if e["kind"] == "tier_warning")
     assert (tier_warning["at"], tier_warning["where"], tier_warning["breach"], tier_warning["label"]) == (
-        at(23, 12).isoformat(), "Tier 2", False, "Tier time frame at its warning point")
+        at(23, 12).isoformat(),
+        "Tier 2",
+        False,
+        "Tier time frame at its warning point",
+    )
     assert tier_warning["notified"] == ["tom"]
     # Hand-offs and consults say who and when, too.
     assert [(h["from"], h["to"], h["by"]) for h in record["handoffs"]] == [
-        ("Tier 1", "Tier 2", str(world["erin"])), ("Tier 2", "Engineering", tom),
-        ("Engineering", "IT Manager decision", ella)]
+        ("Tier 1", "Tier 2", str(world["erin"])),
+        ("Tier 2", "Engineering", tom),
+        ("Engineering", "IT Manager decision", ella),
+    ]
 
 
 def test_the_it_manager_reads_the_complete_record_in_the_console(world: World, client: Client) -> None:
@@ -109,21 +150,29 @@ def test_the_it_manager_reads_the_complete_record_in_the_console(world: World, c
 
     page = client.get(reverse("desk:ticket", args=[ticket.pk])).content.decode()
 
-    live = page[page.index('id="activity-record"'):]
+    live = page[page.index('id="activity-record"') :]
     assert live.count('class="record-comment') == 3
-    assert live.index("It fails again this morning.") < live.index("Looks like the 2.4 upgrade.") < live.index(
-        "We cannot change this.")
+    assert (
+        live.index("It fails again this morning.")
+        < live.index("Looks like the 2.4 upgrade.")
+        < live.index("We cannot change this.")
+    )
     assert 'data-internal="true"' in live and "internal note" in live
     assert 'data-kind="tier_warning"' in live and "23 Nov 2026 12:00" in live
     # Someone else sees no record form; the record taken with a decision stays on the ticket.
     with time_machine.travel(at(23, 13), tick=False):
-        decision_services.record_decision(ticket=ticket, actor=world["ivan"], outcome=DecisionOutcome.KNOWN_ERROR,
-                                          notes="Accept the limit.", root_cause="Design limit",
-                                          knowledge_none_reason="Product limit")
+        decision_services.record_decision(
+            ticket=ticket,
+            actor=world["ivan"],
+            outcome=DecisionOutcome.KNOWN_ERROR,
+            notes="Accept the limit.",
+            root_cause="Design limit",
+            knowledge_none_reason="Product limit",
+        )
     client.force_login(world["tom"])
     page = client.get(reverse("desk:ticket", args=[ticket.pk])).content.decode()
     assert 'id="activity-record"' not in page
-    decisions = page[page.index('id="decisions"'):]
+    decisions = page[page.index('id="decisions"') :]
     assert "The activity record this decision was taken on" in decisions
     assert "Looks like the 2.4 upgrade." in decisions and 'data-kind="tier_warning"' in decisions
 
@@ -138,8 +187,13 @@ def test_the_automatic_escalation_tells_the_engineer_whose_queue_the_ticket_left
     with time_machine.travel(at(23, 9), tick=False):
         ticket = triaged(world)
         ticket_start(ticket=ticket, actor=world["erin"])
-        ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.KNOWN_ISSUE,
-                                        action="Searched the known issues", outcome="Nothing matches")
+        ticket_add_step(
+            ticket=ticket,
+            actor=world["erin"],
+            kind=StepKind.KNOWN_ISSUE,
+            action="Searched the known issues",
+            outcome="Nothing matches",
+        )
     sweep_at(at(23, 10))  # Tier 1's hour passed: escalated automatically to Tier 2
     ticket.refresh_from_db()
     assert (ticket.team.name, ticket.assignee) == ("Tier 2", None)
@@ -162,21 +216,39 @@ def test_a_hand_off_by_someone_else_tells_the_assignee_but_nobody_hears_of_their
     with time_machine.travel(at(23, 9), tick=False):
         ticket = triaged(world)
         ticket_start(ticket=ticket, actor=world["erin"])
-        ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
-                                        action="Checked the VPN", outcome="Connected")
+        ticket_add_step(
+            ticket=ticket,
+            actor=world["erin"],
+            kind=StepKind.BASIC_CHECK,
+            action="Checked the VPN",
+            outcome="Connected",
+        )
         # Erin escalates her own ticket: she is not told it left her.
-        handoffs.escalate(ticket=ticket, actor=world["erin"], findings="Timeouts to the ERP host.",
-                          criterion=world.tier("Tier 2").criteria.first())
+        handoffs.escalate(
+            ticket=ticket,
+            actor=world["erin"],
+            findings="Timeouts to the ERP host.",
+            criterion=world.tier("Tier 2").criteria.first(),
+        )
         assert left_queue("erin") == []
         ticket_start(ticket=ticket, actor=world["tom"])
         # Tier 2's team leader sends Tom's ticket back to Tier 1: Tom is told, Ravi is not.
-        back = handoffs.return_to_tier(ticket=ticket, actor=world["ravi"], to_tier=world.tier("Tier 1"),
-                                       findings="Not a Tier 2 matter: a VPN profile to renew.")
+        back = handoffs.return_to_tier(
+            ticket=ticket,
+            actor=world["ravi"],
+            to_tier=world.tier("Tier 1"),
+            findings="Not a Tier 2 matter: a VPN profile to renew.",
+        )
     [told] = left_queue("tom")
     assert told.context["team_name"] == "Tier 1" and told.context["automatic"] is False
     assert f"by {world['ravi']}" in told.context["message"]
     assert left_queue("ravi") == []
-    returned = Notification.objects.filter(dedup_key__startswith=f"handoff:{back.pk}:", channel=Channel.IN_APP)
+    returned = Notification.objects.filter(
+        dedup_key__startswith=f"handoff:{back.pk}:", channel=Channel.IN_APP
+    )
     assert {(n.kind, n.recipient.username) for n in returned} == {
-        ("escalations.handoff_received", "erin"), ("escalations.handoff_received", "omar"),
-        ("escalations.handoff_received", "tess"), ("ticket.left_queue", "tom")}
+        ("escalations.handoff_received", "erin"),
+        ("escalations.handoff_received", "omar"),
+        ("escalations.handoff_received", "tess"),
+        ("ticket.left_queue", "tom"),
+    }

@@ -47,8 +47,13 @@ def at_l2(world: World, summary: str = "Outlook cannot send mail with attachment
     ticket = new_ticket(world, service=world.mail, summary=summary)
     ticket_triage(ticket=ticket, actor=world["erin"])
     ticket_start(ticket=ticket, actor=world["erin"])
-    ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
-                                    action="Rebuilt the Outlook profile.", outcome="Same error 0x80040600.")
+    ticket_add_step(
+        ticket=ticket,
+        actor=world["erin"],
+        kind=StepKind.BASIC_CHECK,
+        action="Rebuilt the Outlook profile.",
+        outcome="Same error 0x80040600.",
+    )
     handoffs.escalate(ticket=ticket, actor=world["erin"], findings="Fails on a new profile too.")
     ticket.refresh_from_db()
     return ticket
@@ -67,6 +72,7 @@ def post_data(response: Any) -> dict[str, Any]:
                     data[key] = "on"
             elif value is not None:
                 data[key] = value
+
     add(response.context["adminform"].form)
     for inline in response.context["inline_admin_formsets"]:
         formset = inline.formset
@@ -101,7 +107,11 @@ def test_an_administrator_loads_the_ladder_pages(client: Client, world: World, a
     response = client.get(change_url(world.tier("Engineering")))
     inlines = {i.formset.prefix: i.formset for i in response.context["inline_admin_formsets"]}
     assert [f.instance.text for f in inlines["criteria"].forms] == [
-        "Software bug", "Requires code changes", "System performance concern", "Security concern"]
+        "Software bug",
+        "Requires code changes",
+        "System performance concern",
+        "Security concern",
+    ]
 
     # The ladder list counts tiers and services without a query per ladder.
     response = client.get(reverse("admin:escalations_escalationpath_changelist"))
@@ -109,7 +119,9 @@ def test_an_administrator_loads_the_ladder_pages(client: Client, world: World, a
     assert rows == {"Microsoft 365 escalation": (3, 1), "Service request escalation": (6, 1)}
 
 
-def test_the_tier_page_saves_its_criteria_and_time_frames(client: Client, world: World, administrator: Any) -> None:
+def test_the_tier_page_saves_its_criteria_and_time_frames(
+    client: Client, world: World, administrator: Any
+) -> None:
     client.force_login(administrator)
     l3 = world.tier("Microsoft L3", world.microsoft)
     response = client.get(change_url(l3))
@@ -125,15 +137,23 @@ def test_the_tier_page_saves_its_criteria_and_time_frames(client: Client, world:
     l3.refresh_from_db()
     assert l3.breach_action == BreachAction.AUTO_ESCALATE
     assert list(l3.criteria.values_list("text", flat=True)) == ["Confirmed service incident at Microsoft"]
-    assert dict(l3.time_frames.values_list("priority", "minutes")) == {"P1": 300, "P2": 960, "P3": 2400,
-                                                                       "P4": 4800}
-    assert selectors.requirements_of(l3)[1] == "one of its escalation criteria: Confirmed service incident at Microsoft"
+    assert dict(l3.time_frames.values_list("priority", "minutes")) == {
+        "P1": 300,
+        "P2": 960,
+        "P3": 2400,
+        "P4": 4800,
+    }
+    assert (
+        selectors.requirements_of(l3)[1]
+        == "one of its escalation criteria: Confirmed service incident at Microsoft"
+    )
 
     # A second time frame for the same priority is refused, nothing saved.
     data = post_data(client.get(change_url(l3)))
     data["time_frames-TOTAL_FORMS"] = "5"
-    data.update({"time_frames-4-priority": "P1", "time_frames-4-minutes": "10",
-                 "time_frames-4-warning_percent": "75"})
+    data.update(
+        {"time_frames-4-priority": "P1", "time_frames-4-minutes": "10", "time_frames-4-warning_percent": "75"}
+    )
     response = client.post(change_url(l3), data)
     assert response.status_code == 200
     assert TierTimeFrame.objects.filter(tier=l3).count() == 4
@@ -156,27 +176,44 @@ def test_the_ladder_page_adds_a_tier_and_a_service(client: Client, world: World,
     client.force_login(administrator)
     data = post_data(client.get(change_url(world.microsoft)))
     data["tiers-TOTAL_FORMS"] = "4"
-    data.update({
-        "tiers-3-level": "4", "tiers-3-name": "IT Manager decision", "tiers-3-team": world.teams["IT Management"].pk,
-        "tiers-3-kind": TierKind.DECISION, "tiers-3-min_steps_below": "0", "tiers-3-breach_action": BreachAction.NOTIFY,
-    })
+    data.update(
+        {
+            "tiers-3-level": "4",
+            "tiers-3-name": "IT Manager decision",
+            "tiers-3-team": world.teams["IT Management"].pk,
+            "tiers-3-kind": TierKind.DECISION,
+            "tiers-3-min_steps_below": "0",
+            "tiers-3-breach_action": BreachAction.NOTIFY,
+        }
+    )
     data["service_ladders-TOTAL_FORMS"] = "2"
     data["service_ladders-1-service"] = sharepoint.pk
     response = client.post(change_url(world.microsoft), data)
     assert response.status_code == 302, response.context and [
-        i.formset.errors for i in response.context["inline_admin_formsets"]]
+        i.formset.errors for i in response.context["inline_admin_formsets"]
+    ]
     assert list(world.microsoft.tiers.values_list("level", "name", "kind")) == [
-        (1, "L1", TierKind.INTERNAL), (2, "L2", TierKind.INTERNAL), (3, "Microsoft L3", TierKind.VENDOR),
-        (4, "IT Manager decision", TierKind.DECISION)]
+        (1, "L1", TierKind.INTERNAL),
+        (2, "L2", TierKind.INTERNAL),
+        (3, "Microsoft L3", TierKind.VENDOR),
+        (4, "IT Manager decision", TierKind.DECISION),
+    ]
     assert ServiceLadder.objects.get(service=sharepoint).path == world.microsoft
     assert selectors.next_tier(world.tier("Microsoft L3", world.microsoft)).name == "IT Manager decision"
 
     # Two tiers on one level are refused.
     data = post_data(client.get(change_url(world.microsoft)))
     data["tiers-TOTAL_FORMS"] = "5"
-    data.update({"tiers-4-level": "4", "tiers-4-name": "Duplicate", "tiers-4-team": world.teams["Tier 2"].pk,
-                 "tiers-4-kind": TierKind.INTERNAL, "tiers-4-min_steps_below": "1",
-                 "tiers-4-breach_action": BreachAction.NOTIFY})
+    data.update(
+        {
+            "tiers-4-level": "4",
+            "tiers-4-name": "Duplicate",
+            "tiers-4-team": world.teams["Tier 2"].pk,
+            "tiers-4-kind": TierKind.INTERNAL,
+            "tiers-4-min_steps_below": "1",
+            "tiers-4-breach_action": BreachAction.NOTIFY,
+        }
+    )
     assert client.post(change_url(world.microsoft), data).status_code == 200
     assert world.microsoft.tiers.count() == 4
 
@@ -208,8 +245,13 @@ def test_the_handoff_admin_is_read_only(client: Client, world: World, superuser:
     response = client.get(change_url(handoff))
     assert response.status_code == 200
     html = response.content.decode()
-    for text in ("Troubleshooting – L1", "Rebuilt the Outlook profile.", "Same error 0x80040600.",
-                 "Fails on a new profile too.", "Completed"):
+    for text in (
+        "Troubleshooting – L1",
+        "Rebuilt the Outlook profile.",
+        "Same error 0x80040600.",
+        "Fails on a new profile too.",
+        "Completed",
+    ):
         assert text in html, text
     assert 'name="_save"' not in html
 
@@ -237,20 +279,38 @@ def test_the_history_pages_show_stints_consults_vendor_work_and_decisions(
     from approvals.services import approval_approve
 
     ticket = at_l2(world)
-    ticket_add_step(ticket=ticket, actor=world["tom"], kind=StepKind.LOG_ANALYSIS,
-                                    action="Message trace.", outcome="Throttled server-side.")
-    consult = consults.consult_request(ticket=ticket, actor=world["tom"], team=world.teams["Network Operations"],
-                                       question="Any proxy limits on outbound SMTP?")
+    ticket_add_step(
+        ticket=ticket,
+        actor=world["tom"],
+        kind=StepKind.LOG_ANALYSIS,
+        action="Message trace.",
+        outcome="Throttled server-side.",
+    )
+    consult = consults.consult_request(
+        ticket=ticket,
+        actor=world["tom"],
+        team=world.teams["Network Operations"],
+        question="Any proxy limits on outbound SMTP?",
+    )
     consults.consult_reply(consult=consult, actor=world["nils"], reply="None on our side.")
-    handoff = handoffs.escalate(ticket=ticket, actor=world["tom"], findings="Tenant throttling.",
-                                evidence_note="none")
+    handoff = handoffs.escalate(
+        ticket=ticket, actor=world["tom"], findings="Tenant throttling.", evidence_note="none"
+    )
     approval_approve(request=handoff.approval, actor=world["ravi"], notes="Approved.")
-    engagement = vendor.vendor_engage(ticket=ticket, actor=world["tom"], case_number="MS-2611230001",
-                                      contact="Jo at Microsoft, jo@example.com")
+    engagement = vendor.vendor_engage(
+        ticket=ticket,
+        actor=world["tom"],
+        case_number="MS-2611230001",
+        contact="Jo at Microsoft, jo@example.com",
+    )
     vendor.vendor_update(engagement=engagement, actor=world["tom"], summary="Microsoft lifted the limit.")
     decision = ManagerDecision.objects.create(
-        ticket=ticket, tier=world.tier("Microsoft L3", world.microsoft), outcome="continue_with_vendor",
-        notes="Keep the case open for a week.", decided_by=world["ivan"], activity_record=selectors.activity_record(ticket),
+        ticket=ticket,
+        tier=world.tier("Microsoft L3", world.microsoft),
+        outcome="continue_with_vendor",
+        notes="Keep the case open for a week.",
+        decided_by=world["ivan"],
+        activity_record=selectors.activity_record(ticket),
     )
     client.force_login(superuser)
     pages = {
@@ -282,7 +342,10 @@ def test_the_history_changelists_run_a_fixed_number_of_queries(
 ) -> None:
     at_l2(world, "First")
     client.force_login(superuser)
-    urls = [reverse(f"admin:escalations_{m}_changelist") for m in ("handoff", "tierstint", "tier", "escalationpath")]
+    urls = [
+        reverse(f"admin:escalations_{m}_changelist")
+        for m in ("handoff", "tierstint", "tier", "escalationpath")
+    ]
 
     def counts() -> list[int]:
         result = []

@@ -62,8 +62,13 @@ def in_tier_1(world: World, **kwargs: Any) -> Ticket:
     """Triaged into Tier 1, started by erin, one step documented: ready to escalate."""
     ticket = triaged(world, summary="Invoice totals off by a cent", **kwargs)
     ticket_start(ticket=ticket, actor=world["erin"])
-    ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
-                                    action="Reproduced with the customer's invoice", outcome="Off by 0.01")
+    ticket_add_step(
+        ticket=ticket,
+        actor=world["erin"],
+        kind=StepKind.BASIC_CHECK,
+        action="Reproduced with the customer's invoice",
+        outcome="Off by 0.01",
+    )
     ticket.refresh_from_db()
     return ticket
 
@@ -74,8 +79,12 @@ def potential_bug(world: World) -> int:
 
 def in_tier_2(world: World) -> Ticket:
     ticket = in_tier_1(world)
-    handoffs.escalate(ticket=ticket, actor=world["erin"], findings="Rounding looks wrong.",
-                      criterion=world.tier("Tier 2").criteria.get(text="Potential bug"))
+    handoffs.escalate(
+        ticket=ticket,
+        actor=world["erin"],
+        findings="Rounding looks wrong.",
+        criterion=world.tier("Tier 2").criteria.get(text="Potential bug"),
+    )
     ticket_start(ticket=ticket, actor=world["tom"])
     ticket.refresh_from_db()
     return ticket
@@ -84,8 +93,12 @@ def in_tier_2(world: World) -> Ticket:
 def at_decision_point(world: World) -> Ticket:
     """Escalated by erin from Tier 1 straight to the IT manager (a chosen higher tier)."""
     ticket = in_tier_1(world)
-    handoffs.escalate(ticket=ticket, actor=world["erin"], to_tier=world.tier("IT Manager decision"),
-                      findings="Nobody can fix the rounding; the IT manager must decide.")
+    handoffs.escalate(
+        ticket=ticket,
+        actor=world["erin"],
+        to_tier=world.tier("IT Manager decision"),
+        findings="Nobody can fix the rounding; the IT manager must decide.",
+    )
     ticket.refresh_from_db()
     return ticket
 
@@ -94,15 +107,29 @@ def mail_ticket_pending_l3(world: World) -> tuple[Ticket, Handoff]:
     """Seed 000 through the services: in L2 with a step and a file, L3 requested by tom."""
     ticket = triaged(world, service=world.mail, summary="Outlook cannot send to external recipients")
     ticket_start(ticket=ticket, actor=world["erin"])
-    ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
-                                    action="Checked the mailbox quota", outcome="Fine")
+    ticket_add_step(
+        ticket=ticket,
+        actor=world["erin"],
+        kind=StepKind.BASIC_CHECK,
+        action="Checked the mailbox quota",
+        outcome="Fine",
+    )
     handoffs.escalate(ticket=ticket, actor=world["erin"], findings="Needs L2.")
     ticket_start(ticket=ticket, actor=world["tom"])
-    ticket_add_step(ticket=ticket, actor=world["tom"], kind=StepKind.LOG_ANALYSIS,
-                                    action="Ran a message trace", outcome="550 5.7.1",
-                                    files=[SimpleUploadedFile("trace.png", b"\x89PNG")])
-    handoff = handoffs.escalate(ticket=ticket, actor=world["tom"], to_tier=world.tier("Microsoft L3", world.microsoft),
-                                findings="Rejected inside Exchange Online.")
+    ticket_add_step(
+        ticket=ticket,
+        actor=world["tom"],
+        kind=StepKind.LOG_ANALYSIS,
+        action="Ran a message trace",
+        outcome="550 5.7.1",
+        files=[SimpleUploadedFile("trace.png", b"\x89PNG")],
+    )
+    handoff = handoffs.escalate(
+        ticket=ticket,
+        actor=world["tom"],
+        to_tier=world.tier("Microsoft L3", world.microsoft),
+        findings="Rejected inside Exchange Online.",
+    )
     ticket.refresh_from_db()
     return ticket, handoff
 
@@ -119,9 +146,9 @@ def in_vendor_tier(world: World) -> Ticket:
 # --- the ladder ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("persona", "expected"), [
-    ("erin", 200), ("tom", 200), ("ivan", 200), ("carla", 404), (None, 401),
-])
+@pytest.mark.parametrize(
+    ("persona", "expected"), [("erin", 200), ("tom", 200), ("ivan", 200), ("carla", 404), (None, 401)]
+)
 def test_it_shows_the_ladder_to_staff_only(world: World, persona: str | None, expected: int) -> None:
     ticket = in_tier_1(world)
 
@@ -142,28 +169,49 @@ def test_it_shows_the_current_tier_the_ladder_and_what_each_tier_requires(world:
     assert body["ticket"] == {"id": ticket.pk, "reference": ticket.reference, "status": "in_progress"}
     assert body["path"]["name"] == "Service request escalation"
     current = body["current_tier"]
-    assert (current["name"], current["level"], current["kind"], current["gated"]) == ("Tier 1", 1, "internal", False)
+    assert (current["name"], current["level"], current["kind"], current["gated"]) == (
+        "Tier 1",
+        1,
+        "internal",
+        False,
+    )
     assert current["team"] == {"id": world.teams["Tier 1"].pk, "name": "Tier 1"}
     assert body["entered_at"] is not None
     assert [(t["name"], t["level"], t["kind"], t["gated"]) for t in body["tiers"]] == [
-        ("Tier 1", 1, "internal", False), ("Tier 2", 2, "internal", False),
-        ("Engineering", 3, "internal", False), ("Onsite Support", 4, "onsite", True),
-        ("Vendor", 5, "vendor", True), ("IT Manager decision", 6, "decision", False),
+        ("Tier 1", 1, "internal", False),
+        ("Tier 2", 2, "internal", False),
+        ("Engineering", 3, "internal", False),
+        ("Onsite Support", 4, "onsite", True),
+        ("Vendor", 5, "vendor", True),
+        ("IT Manager decision", 6, "decision", False),
     ]
     tier2 = body["tiers"][1]
-    assert tier2["criteria"] == [
-        {"id": c.pk, "text": c.text} for c in world.tier("Tier 2").criteria.all()
-    ]
+    assert tier2["criteria"] == [{"id": c.pk, "text": c.text} for c in world.tier("Tier 2").criteria.all()]
     assert tier2["requirements"] == selectors.requirements_of(world.tier("Tier 2"))
     assert body["tiers"][3]["requirements"][-1] == "a team leader's approval"
-    assert (body["handoffs"], body["consults"], body["vendor_engagements"], body["decisions"]) == ([], [], [], [])
+    assert (body["handoffs"], body["consults"], body["vendor_engagements"], body["decisions"]) == (
+        [],
+        [],
+        [],
+        [],
+    )
     assert body["steps_to_do"] == []
-    assert body["actions"] == {"escalate": True, "return": False, "consult": True, "record_vendor": False,
-                               "decide": False}
+    assert body["actions"] == {
+        "escalate": True,
+        "return": False,
+        "consult": True,
+        "record_vendor": False,
+        "decide": False,
+    }
     # Tier 2's engineer reads the same ladder but may not move a Tier 1 ticket.
     other = client(world["tom"]).get(url(ticket, "ladder")).json()
-    assert other["actions"] == {"escalate": False, "return": False, "consult": False, "record_vendor": False,
-                                "decide": False}
+    assert other["actions"] == {
+        "escalate": False,
+        "return": False,
+        "consult": False,
+        "record_vendor": False,
+        "decide": False,
+    }
 
 
 def test_an_untriaged_ticket_shows_its_ladder_without_a_current_tier(world: World) -> None:
@@ -194,7 +242,13 @@ def test_options_describe_the_action_input(world: World) -> None:
 
     assert response.status_code == 200
     assert set(response.json()["actions"]["POST"]) == {
-        "to_tier", "criterion", "findings", "workaround", "evidence_note", "from_tier"}
+        "to_tier",
+        "criterion",
+        "findings",
+        "workaround",
+        "evidence_note",
+        "from_tier",
+    }
 
 
 def test_it_answers_404_for_unknown_tickets_and_keeps_the_unknown_transition_answer(world: World) -> None:
@@ -214,9 +268,10 @@ def test_it_answers_404_for_unknown_tickets_and_keeps_the_unknown_transition_ans
 # --- escalate --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("persona", "expected"), [
-    ("erin", 201), ("tess", 201), ("manny", 201), ("tom", 403), ("kenji", 403), ("carla", 404), (None, 401),
-])
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [("erin", 201), ("tess", 201), ("manny", 201), ("tom", 403), ("kenji", 403), ("carla", 404), (None, 401)],
+)
 def test_it_escalates_with_the_same_permissions_as_the_console(
     world: World, persona: str | None, expected: int
 ) -> None:
@@ -224,8 +279,10 @@ def test_it_escalates_with_the_same_permissions_as_the_console(
     events = TimelineEvent.objects.filter(ticket=ticket).count()
 
     response = client(user_of(world, persona)).post(
-        url(ticket, "escalate"), {"criterion": potential_bug(world), "findings": "Rounding looks wrong."},
-        format="json")
+        url(ticket, "escalate"),
+        {"criterion": potential_bug(world), "findings": "Rounding looks wrong."},
+        format="json",
+    )
 
     assert response.status_code == expected, response.json()
     ticket.refresh_from_db()
@@ -234,7 +291,11 @@ def test_it_escalates_with_the_same_permissions_as_the_console(
         handoff = Handoff.objects.get(ticket=ticket)
         assert body["id"] == handoff.pk
         assert (body["status"], body["direction"], body["from_tier"]["name"], body["to_tier"]["name"]) == (
-            "completed", "escalate", "Tier 1", "Tier 2")
+            "completed",
+            "escalate",
+            "Tier 1",
+            "Tier 2",
+        )
         assert (body["criterion_text"], body["findings"]) == ("Potential bug", "Rounding looks wrong.")
         assert body["requested_by"]["id"] == world[persona].pk
         assert body["package"]["tiers"][0]["steps"][0]["outcome"] == "Off by 0.01"
@@ -265,15 +326,20 @@ def test_an_escalation_without_what_the_tier_requires_is_409_with_the_missing_li
     assert not Handoff.objects.exists()
 
 
-@pytest.mark.parametrize(("data", "field", "message"), [
-    ({"to_tier": 999999}, "to_tier", 'Invalid pk "999999" - object does not exist.'),
-    ({"to_tier": "Tier 2"}, "to_tier", "Incorrect type. Expected pk value, received str."),
-    ({"criterion": 999999}, "criterion", 'Invalid pk "999999" - object does not exist.'),
-    ({"criterion": [1]}, "criterion", "Incorrect type. Expected pk value, received list."),
-    ({"findings": {"a": 1}}, "findings", "Not a valid string."),
-    ({"from_tier": True}, "from_tier", "Incorrect type. Expected pk value, received bool."),
-])
-def test_unreadable_escalation_input_is_400(world: World, data: dict[str, Any], field: str, message: str) -> None:
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"to_tier": 999999}, "to_tier", 'Invalid pk "999999" - object does not exist.'),
+        ({"to_tier": "Tier 2"}, "to_tier", "Incorrect type. Expected pk value, received str."),
+        ({"criterion": 999999}, "criterion", 'Invalid pk "999999" - object does not exist.'),
+        ({"criterion": [1]}, "criterion", "Incorrect type. Expected pk value, received list."),
+        ({"findings": {"a": 1}}, "findings", "Not a valid string."),
+        ({"from_tier": True}, "from_tier", "Incorrect type. Expected pk value, received bool."),
+    ],
+)
+def test_unreadable_escalation_input_is_400(
+    world: World, data: dict[str, Any], field: str, message: str
+) -> None:
     ticket = in_tier_1(world)
 
     response = client(world["erin"]).post(url(ticket, "escalate"), {"findings": "x", **data}, format="json")
@@ -288,11 +354,17 @@ def test_a_criterion_of_another_tier_or_a_tier_of_another_ladder_is_400(world: W
     api = client(world["erin"])
     engineering_bug = world.tier("Engineering").criteria.get(text="Software bug")
 
-    wrong_criterion = api.post(url(ticket, "escalate"), {"criterion": engineering_bug.pk, "findings": "x"},
-                               format="json")
-    other_ladder = api.post(url(ticket, "escalate"),
-                            {"to_tier": world.tier("L2", world.microsoft).pk, "findings": "x"}, format="json")
-    below = api.post(url(ticket, "escalate"), {"to_tier": world.tier("Tier 1").pk, "findings": "x"}, format="json")
+    wrong_criterion = api.post(
+        url(ticket, "escalate"), {"criterion": engineering_bug.pk, "findings": "x"}, format="json"
+    )
+    other_ladder = api.post(
+        url(ticket, "escalate"),
+        {"to_tier": world.tier("L2", world.microsoft).pk, "findings": "x"},
+        format="json",
+    )
+    below = api.post(
+        url(ticket, "escalate"), {"to_tier": world.tier("Tier 1").pk, "findings": "x"}, format="json"
+    )
     not_an_object = api.post(url(ticket, "escalate"), [1, 2], format="json")
 
     assert wrong_criterion.status_code == 400
@@ -309,7 +381,8 @@ def test_an_escalation_from_a_tier_the_ticket_left_is_409(world: World) -> None:
     ticket = in_tier_2(world)
 
     response = client(world["tom"]).post(
-        url(ticket, "escalate"), {"from_tier": world.tier("Tier 1").pk, "findings": "x"}, format="json")
+        url(ticket, "escalate"), {"from_tier": world.tier("Tier 1").pk, "findings": "x"}, format="json"
+    )
 
     assert response.status_code == 409
     assert response.json()["missing"] == ["the ticket to still be in Tier 1: it is now in Tier 2"]
@@ -322,8 +395,11 @@ def test_it_escalates_with_token_authentication(world: World) -> None:
     api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
 
     ladder = api.get(url(ticket, "ladder"))
-    response = api.post(url(ticket, "escalate"),
-                        {"criterion": potential_bug(world), "findings": "Rounding looks wrong."}, format="json")
+    response = api.post(
+        url(ticket, "escalate"),
+        {"criterion": potential_bug(world), "findings": "Rounding looks wrong."},
+        format="json",
+    )
     bad_token = APIClient()
     bad_token.credentials(HTTP_AUTHORIZATION="Token not-a-token")
 
@@ -336,21 +412,27 @@ def test_it_escalates_with_token_authentication(world: World) -> None:
 # --- return ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("persona", "expected"), [
-    ("tom", 201), ("ravi", 201), ("erin", 403), ("carla", 404), (None, 401),
-])
+@pytest.mark.parametrize(
+    ("persona", "expected"), [("tom", 201), ("ravi", 201), ("erin", 403), ("carla", 404), (None, 401)]
+)
 def test_it_returns_to_a_lower_tier(world: World, persona: str | None, expected: int) -> None:
     ticket = in_tier_2(world)
 
     response = client(user_of(world, persona)).post(
-        url(ticket, "return"), {"to_tier": world.tier("Tier 1").pk, "findings": "Fixed the rounding; verify."},
-        format="json")
+        url(ticket, "return"),
+        {"to_tier": world.tier("Tier 1").pk, "findings": "Fixed the rounding; verify."},
+        format="json",
+    )
 
     assert response.status_code == expected
     ticket.refresh_from_db()
     if expected == 201:
         body = response.json()
-        assert (body["direction"], body["status"], body["to_tier"]["name"]) == ("return", "completed", "Tier 1")
+        assert (body["direction"], body["status"], body["to_tier"]["name"]) == (
+            "return",
+            "completed",
+            "Tier 1",
+        )
         assert (selectors.current_stint(ticket).tier.name, ticket.team.name) == ("Tier 1", "Tier 1")
     else:
         assert selectors.current_stint(ticket).tier.name == "Tier 2"
@@ -361,16 +443,21 @@ def test_a_return_needs_findings_a_lower_tier_and_a_readable_tier(world: World) 
     api = client(world["tom"])
 
     no_findings = api.post(url(ticket, "return"), {"to_tier": world.tier("Tier 1").pk}, format="json")
-    upwards = api.post(url(ticket, "return"), {"to_tier": world.tier("Engineering").pk, "findings": "x"},
-                       format="json")
+    upwards = api.post(
+        url(ticket, "return"), {"to_tier": world.tier("Engineering").pk, "findings": "x"}, format="json"
+    )
     no_tier = api.post(url(ticket, "return"), {"findings": "x"}, format="json")
     unknown = api.post(url(ticket, "return"), {"to_tier": "first", "findings": "x"}, format="json")
 
     assert no_findings.status_code == 409
-    assert no_findings.json() == {"detail": "Return to Tier 1 refused",
-                                  "missing": ["what was done and what Tier 1 should do next"]}
+    assert no_findings.json() == {
+        "detail": "Return to Tier 1 refused",
+        "missing": ["what was done and what Tier 1 should do next"],
+    }
     assert upwards.status_code == 400
-    assert upwards.json()["errors"] == {"to_tier": ["Engineering is not below Tier 2 on this ticket's ladder."]}
+    assert upwards.json()["errors"] == {
+        "to_tier": ["Engineering is not below Tier 2 on this ticket's ladder."]
+    }
     assert no_tier.status_code == 400 and no_tier.json()["errors"] == {"to_tier": ["This field is required."]}
     assert unknown.status_code == 400
     assert selectors.current_stint(ticket).tier.name == "Tier 2"
@@ -379,36 +466,55 @@ def test_a_return_needs_findings_a_lower_tier_and_a_readable_tier(world: World) 
 # --- consults --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("persona", "expected"), [
-    ("erin", 201), ("tess", 201), ("tom", 403), ("carla", 404), (None, 401),
-])
+@pytest.mark.parametrize(
+    ("persona", "expected"), [("erin", 201), ("tess", 201), ("tom", 403), ("carla", 404), (None, 401)]
+)
 def test_it_requests_a_consult(world: World, persona: str | None, expected: int) -> None:
     ticket = in_tier_1(world)
 
     response = client(user_of(world, persona)).post(
         url(ticket, "consult"),
-        {"team": world.teams["Network Operations"].pk, "question": "Is the VPN dropping?", "reply_minutes": 60},
-        format="json")
+        {
+            "team": world.teams["Network Operations"].pk,
+            "question": "Is the VPN dropping?",
+            "reply_minutes": 60,
+        },
+        format="json",
+    )
 
     assert response.status_code == expected
     if expected == 201:
         body = response.json()
         assert (body["team"]["name"], body["state"], body["reply_minutes"], body["question"]) == (
-            "Network Operations", "open", 60, "Is the VPN dropping?")
+            "Network Operations",
+            "open",
+            60,
+            "Is the VPN dropping?",
+        )
         assert Consult.objects.get().requested_by == world[persona]
     else:
         assert not Consult.objects.exists()
 
 
-@pytest.mark.parametrize(("data", "status", "errors"), [
-    ({"team": 999999, "question": "q"}, 400, {"team": ['Invalid pk "999999" - object does not exist.']}),
-    ({"team": "nets", "question": "q"}, 400, {"team": ["Incorrect type. Expected pk value, received str."]}),
-    ({"team": "NOC", "question": "q", "reply_minutes": "soon"}, 400, None),
-    ({"team": "NOC", "question": "q", "reply_minutes": 0}, 400,
-     {"reply_minutes": ["Ensure this value is greater than or equal to 1."]}),
-    ({"team": "NOC", "question": " "}, 400, {"question": ["Say what you need from the team."]}),
-    ({"team": "Tier 1", "question": "q"}, 409, None),
-])
+@pytest.mark.parametrize(
+    ("data", "status", "errors"),
+    [
+        ({"team": 999999, "question": "q"}, 400, {"team": ['Invalid pk "999999" - object does not exist.']}),
+        (
+            {"team": "nets", "question": "q"},
+            400,
+            {"team": ["Incorrect type. Expected pk value, received str."]},
+        ),
+        ({"team": "NOC", "question": "q", "reply_minutes": "soon"}, 400, None),
+        (
+            {"team": "NOC", "question": "q", "reply_minutes": 0},
+            400,
+            {"reply_minutes": ["Ensure this value is greater than or equal to 1."]},
+        ),
+        ({"team": "NOC", "question": " "}, 400, {"question": ["Say what you need from the team."]}),
+        ({"team": "Tier 1", "question": "q"}, 409, None),
+    ],
+)
 def test_bad_consult_input_is_400_and_consulting_the_own_team_409(
     world: World, data: dict[str, Any], status: int, errors: dict[str, Any] | None
 ) -> None:
@@ -427,16 +533,22 @@ def test_bad_consult_input_is_400_and_consulting_the_own_team_409(
     assert not Consult.objects.exists()
 
 
-@pytest.mark.parametrize(("persona", "expected"), [
-    ("nils", 200), ("victor", 200), ("erin", 403), ("tom", 403), ("carla", 404), (None, 401),
-])
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [("nils", 200), ("victor", 200), ("erin", 403), ("tom", 403), ("carla", 404), (None, 401)],
+)
 def test_the_consulted_team_replies(world: World, persona: str | None, expected: int) -> None:
     ticket = in_tier_1(world)
-    consult = consults.consult_request(ticket=ticket, actor=world["erin"], team=world.teams["Network Operations"],
-                                       question="Is the VPN dropping?")
+    consult = consults.consult_request(
+        ticket=ticket,
+        actor=world["erin"],
+        team=world.teams["Network Operations"],
+        question="Is the VPN dropping?",
+    )
 
     response = client(user_of(world, persona)).post(
-        f"/api/consults/{consult.pk}/reply/", {"reply": "No drops in the last week."}, format="json")
+        f"/api/consults/{consult.pk}/reply/", {"reply": "No drops in the last week."}, format="json"
+    )
 
     assert response.status_code == expected
     consult.refresh_from_db()
@@ -450,8 +562,12 @@ def test_the_consulted_team_replies(world: World, persona: str | None, expected:
 
 def test_an_empty_consult_reply_is_400(world: World) -> None:
     ticket = in_tier_1(world)
-    consult = consults.consult_request(ticket=ticket, actor=world["erin"], team=world.teams["Network Operations"],
-                                       question="Is the VPN dropping?")
+    consult = consults.consult_request(
+        ticket=ticket,
+        actor=world["erin"],
+        team=world.teams["Network Operations"],
+        question="Is the VPN dropping?",
+    )
     api = client(world["nils"])
 
     empty = api.post(f"/api/consults/{consult.pk}/reply/", {"reply": ""}, format="json")
@@ -464,8 +580,12 @@ def test_an_empty_consult_reply_is_400(world: World) -> None:
 
 def test_answering_an_answered_consult_is_409(world: World) -> None:
     ticket = in_tier_1(world)
-    consult = consults.consult_request(ticket=ticket, actor=world["erin"], team=world.teams["Network Operations"],
-                                       question="Is the VPN dropping?")
+    consult = consults.consult_request(
+        ticket=ticket,
+        actor=world["erin"],
+        team=world.teams["Network Operations"],
+        question="Is the VPN dropping?",
+    )
     api = client(world["nils"])
 
     first = api.post(f"/api/consults/{consult.pk}/reply/", {"reply": "No."}, format="json")
@@ -476,18 +596,24 @@ def test_answering_an_answered_consult_is_409(world: World) -> None:
     assert again.json()["missing"] == ["an open consult (this one is answered)"]
 
 
-@pytest.mark.parametrize(("persona", "expected"), [
-    ("erin", 200), ("omar", 200), ("tom", 403), ("nils", 403), ("carla", 404), (None, 401),
-])
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [("erin", 200), ("omar", 200), ("tom", 403), ("nils", 403), ("carla", 404), (None, 401)],
+)
 def test_whoever_asked_or_the_ticket_team_withdraws_a_consult(
     world: World, persona: str | None, expected: int
 ) -> None:
     ticket = in_tier_1(world)
-    consult = consults.consult_request(ticket=ticket, actor=world["erin"], team=world.teams["Network Operations"],
-                                       question="Is the VPN dropping?")
+    consult = consults.consult_request(
+        ticket=ticket,
+        actor=world["erin"],
+        team=world.teams["Network Operations"],
+        question="Is the VPN dropping?",
+    )
 
     response = client(user_of(world, persona)).post(
-        f"/api/consults/{consult.pk}/withdraw/", {"reason": "Found it ourselves."}, format="json")
+        f"/api/consults/{consult.pk}/withdraw/", {"reason": "Found it ourselves."}, format="json"
+    )
 
     assert response.status_code == expected
     consult.refresh_from_db()
@@ -501,27 +627,39 @@ def test_whoever_asked_or_the_ticket_team_withdraws_a_consult(
 # --- hand-off withdrawal ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("persona", "expected"), [
-    ("tom", 200), ("rachel", 200), ("erin", 403), ("carla", 404), (None, 401),
-])
+@pytest.mark.parametrize(
+    ("persona", "expected"), [("tom", 200), ("rachel", 200), ("erin", 403), ("carla", 404), (None, 401)]
+)
 def test_a_pending_hand_off_is_withdrawn_and_its_approval_cancelled(
     world: World, persona: str | None, expected: int
 ) -> None:
     _ticket, handoff = mail_ticket_pending_l3(world)
 
     response = client(user_of(world, persona)).post(
-        f"/api/handoffs/{handoff.pk}/withdraw/", {"reason": "The customer found the transport rule."}, format="json")
+        f"/api/handoffs/{handoff.pk}/withdraw/",
+        {"reason": "The customer found the transport rule."},
+        format="json",
+    )
 
     assert response.status_code == expected
     handoff.refresh_from_db()
     handoff.approval.refresh_from_db()
     if expected == 200:
         body = response.json()
-        assert (body["status"], body["withdrawn_reason"]) == ("withdrawn", "The customer found the transport rule.")
+        assert (body["status"], body["withdrawn_reason"]) == (
+            "withdrawn",
+            "The customer found the transport rule.",
+        )
         assert body["approval"]["status"] == "cancelled"
-        assert (handoff.status, handoff.approval.status) == (HandoffStatus.WITHDRAWN, ApprovalStatus.CANCELLED)
+        assert (handoff.status, handoff.approval.status) == (
+            HandoffStatus.WITHDRAWN,
+            ApprovalStatus.CANCELLED,
+        )
     else:
-        assert (handoff.status, handoff.approval.status) == (HandoffStatus.PENDING_APPROVAL, ApprovalStatus.PENDING)
+        assert (handoff.status, handoff.approval.status) == (
+            HandoffStatus.PENDING_APPROVAL,
+            ApprovalStatus.PENDING,
+        )
 
 
 def test_a_withdrawal_needs_a_reason_and_a_hand_off_in_flight(world: World) -> None:
@@ -535,28 +673,36 @@ def test_a_withdrawal_needs_a_reason_and_a_hand_off_in_flight(world: World) -> N
     assert (no_reason.status_code, no_reason.json()["missing"]) == (409, ["the reason for withdrawing"])
     assert done.status_code == 200
     assert (again.status_code, again.json()["missing"]) == (
-        409, ["a hand-off still in flight (this one is withdrawn)"])
+        409,
+        ["a hand-off still in flight (this one is withdrawn)"],
+    )
     assert api.post("/api/handoffs/999999/withdraw/", {"reason": "x"}, format="json").status_code == 404
 
 
 # --- vendor tiers ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("persona", "expected"), [
-    ("tom", 201), ("ravi", 201), ("erin", 403), ("carla", 404), (None, 401),
-])
+@pytest.mark.parametrize(
+    ("persona", "expected"), [("tom", 201), ("ravi", 201), ("erin", 403), ("carla", 404), (None, 401)]
+)
 def test_it_records_the_vendor_case(world: World, persona: str | None, expected: int) -> None:
     ticket = in_vendor_tier(world)
 
     response = client(user_of(world, persona)).post(
-        url(ticket, "vendor-engagements"), {"case_number": "MS-2611230042", "contact": "Dana at Microsoft"},
-        format="json")
+        url(ticket, "vendor-engagements"),
+        {"case_number": "MS-2611230042", "contact": "Dana at Microsoft"},
+        format="json",
+    )
 
     assert response.status_code == expected
     if expected == 201:
         body = response.json()
         assert (body["vendor_name"], body["case_number"], body["contact"], body["tier"]["name"]) == (
-            "Microsoft", "MS-2611230042", "Dana at Microsoft", "Microsoft L3")
+            "Microsoft",
+            "MS-2611230042",
+            "Dana at Microsoft",
+            "Microsoft L3",
+        )
         assert body["updates"] == []
     else:
         assert not VendorEngagement.objects.exists()
@@ -566,25 +712,28 @@ def test_the_vendor_case_needs_a_vendor_tier_and_its_number_and_contact(world: W
     vendor_ticket = in_vendor_tier(world)
     tier_1_ticket = in_tier_1(world)
 
-    missing = client(world["tom"]).post(url(vendor_ticket, "vendor-engagements"), {"case_number": " "},
-                                        format="json")
-    too_long = client(world["tom"]).post(url(vendor_ticket, "vendor-engagements"),
-                                         {"case_number": "9" * 121, "contact": "Dana"}, format="json")
-    not_vendor = client(world["erin"]).post(url(tier_1_ticket, "vendor-engagements"),
-                                            {"case_number": "1", "contact": "Dana"}, format="json")
+    missing = client(world["tom"]).post(
+        url(vendor_ticket, "vendor-engagements"), {"case_number": " "}, format="json"
+    )
+    too_long = client(world["tom"]).post(
+        url(vendor_ticket, "vendor-engagements"), {"case_number": "9" * 121, "contact": "Dana"}, format="json"
+    )
+    not_vendor = client(world["erin"]).post(
+        url(tier_1_ticket, "vendor-engagements"), {"case_number": "1", "contact": "Dana"}, format="json"
+    )
 
     assert missing.status_code == 409
-    assert missing.json() == {"detail": "Recording the vendor case refused",
-                              "missing": ["the vendor case number", "the vendor contact"]}
+    assert missing.json() == {
+        "detail": "Recording the vendor case refused",
+        "missing": ["the vendor case number", "the vendor contact"],
+    }
     assert too_long.status_code == 400 and list(too_long.json()["errors"]) == ["case_number"]
     assert not_vendor.status_code == 409
     assert not_vendor.json()["missing"] == ["the ticket to be in a vendor tier (after an approved hand-off)"]
     assert not VendorEngagement.objects.exists()
 
 
-@pytest.mark.parametrize(("persona", "expected"), [
-    ("tom", 201), ("erin", 403), ("carla", 404), (None, 401),
-])
+@pytest.mark.parametrize(("persona", "expected"), [("tom", 201), ("erin", 403), ("carla", 404), (None, 401)])
 def test_it_records_vendor_updates(world: World, persona: str | None, expected: int) -> None:
     ticket = in_vendor_tier(world)
     engagement = vendor.vendor_engage(ticket=ticket, actor=world["tom"], case_number="MS-1", contact="Dana")
@@ -593,7 +742,8 @@ def test_it_records_vendor_updates(world: World, persona: str | None, expected: 
     response = client(user_of(world, persona)).post(
         f"/api/vendor-engagements/{engagement.pk}/updates/",
         {"summary": "Microsoft found a stuck transport rule.", "received_at": received.isoformat()},
-        format="json")
+        format="json",
+    )
 
     assert response.status_code == expected
     if expected == 201:
@@ -611,37 +761,49 @@ def test_bad_vendor_updates_are_400(world: World) -> None:
     link = f"/api/vendor-engagements/{engagement.pk}/updates/"
 
     assert api.post(link, {"summary": ""}, format="json").json()["errors"] == {
-        "summary": ["Say what the vendor reported."]}
+        "summary": ["Say what the vendor reported."]
+    }
     assert api.post(link, {"summary": "x", "received_at": "yesterday"}, format="json").status_code == 400
     tomorrow = timezone.now() + timedelta(days=1)
     future = api.post(link, {"summary": "x", "received_at": tomorrow.isoformat()}, format="json")
     assert future.json()["errors"] == {"received_at": ["An update cannot be received in the future."]}
-    assert api.post("/api/vendor-engagements/999999/updates/", {"summary": "x"}, format="json").status_code == 404
+    assert (
+        api.post("/api/vendor-engagements/999999/updates/", {"summary": "x"}, format="json").status_code
+        == 404
+    )
     assert not VendorUpdate.objects.exists()
 
 
 # --- the IT manager's decision ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("persona", "expected"), [
-    ("ivan", 201), ("erin", 403), ("tom", 403), ("carla", 404), (None, 401),
-])
+@pytest.mark.parametrize(
+    ("persona", "expected"), [("ivan", 201), ("erin", 403), ("tom", 403), ("carla", 404), (None, 401)]
+)
 def test_the_it_manager_decides(world: World, persona: str | None, expected: int) -> None:
     ticket = at_decision_point(world)
     before = ticket.status
 
     response = client(user_of(world, persona)).post(
         url(ticket, "decision"),
-        {"outcome": "known_error", "notes": "Accept: rounding is per contract.",
-         "root_cause": "Half-down rounding in the invoicing module.", "knowledge_article": "KB-77"},
-        format="json")
+        {
+            "outcome": "known_error",
+            "notes": "Accept: rounding is per contract.",
+            "root_cause": "Half-down rounding in the invoicing module.",
+            "knowledge_article": "KB-77",
+        },
+        format="json",
+    )
 
     assert response.status_code == expected
     ticket.refresh_from_db()
     if expected == 201:
         body = response.json()
         assert (body["outcome"], body["notes"], body["tier"]["name"]) == (
-            "known_error", "Accept: rounding is per contract.", "IT Manager decision")
+            "known_error",
+            "Accept: rounding is per contract.",
+            "IT Manager decision",
+        )
         assert body["activity_record"]["handoffs"][0]["to"] == "IT Manager decision"
         assert (ticket.status, ticket.fix_kind) == ("resolved", "known_error")
     else:
@@ -655,14 +817,19 @@ def test_a_decision_is_refused_with_what_is_missing_and_bad_outcomes_are_400(wor
     api = client(world["ivan"])
 
     missing = api.post(url(ticket, "decision"), {"outcome": "close_with_workaround"}, format="json")
-    no_tier = api.post(url(ticket, "decision"), {"outcome": "return_to_tier", "notes": "More work."},
-                       format="json")
+    no_tier = api.post(
+        url(ticket, "decision"), {"outcome": "return_to_tier", "notes": "More work."}, format="json"
+    )
     unknown = api.post(url(ticket, "decision"), {"outcome": "shrug", "notes": "x"}, format="json")
-    not_there = api.post(url(tier_1_ticket, "decision"), {"outcome": "known_error", "notes": "x"}, format="json")
+    not_there = api.post(
+        url(tier_1_ticket, "decision"), {"outcome": "known_error", "notes": "x"}, format="json"
+    )
 
     assert missing.status_code == 409
-    assert missing.json() == {"detail": "Decision refused",
-                              "missing": ["decision notes", "the root cause as far as it is known"]}
+    assert missing.json() == {
+        "detail": "Decision refused",
+        "missing": ["decision notes", "the root cause as far as it is known"],
+    }
     assert (no_tier.status_code, no_tier.json()["missing"]) == (409, ["the tier to return the ticket to"])
     assert unknown.status_code == 400
     assert unknown.json()["errors"] == {"outcome": ['"shrug" is not a valid choice.']}
@@ -675,15 +842,22 @@ def test_a_decision_returns_the_ticket_to_a_chosen_tier(world: World) -> None:
 
     response = client(world["ivan"]).post(
         url(ticket, "decision"),
-        {"outcome": "return_to_tier", "notes": "Engineering should look again.",
-         "to_tier": world.tier("Engineering").pk}, format="json")
+        {
+            "outcome": "return_to_tier",
+            "notes": "Engineering should look again.",
+            "to_tier": world.tier("Engineering").pk,
+        },
+        format="json",
+    )
 
     assert response.status_code == 201
     assert selectors.current_stint(ticket).tier.name == "Engineering"
     ladder = client(world["ivan"]).get(url(ticket, "ladder")).json()
     assert [d["outcome"] for d in ladder["decisions"]] == ["return_to_tier"]
     assert [(h["direction"], h["to_tier"]["name"]) for h in ladder["handoffs"]] == [
-        ("escalate", "IT Manager decision"), ("return", "Engineering")]
+        ("escalate", "IT Manager decision"),
+        ("return", "Engineering"),
+    ]
 
 
 # --- seed 000 end to end through the API -----------------------------------------------------
@@ -708,10 +882,20 @@ def l1_documents_and_escalates_to_l2(world: World) -> Ticket:
     with time_machine.travel(at(23, 9), tick=False):
         ticket = triaged(world, service=world.mail, summary="Outlook cannot send to external recipients")
         assert erin.post(url(ticket, "start"), {}, format="json").status_code == 200
-        assert erin.post(url(ticket, "steps"), {"kind": "basic_check", "action": "Checked the quota",
-                                                "outcome": "Fine"}, format="json").status_code == 201
+        assert (
+            erin.post(
+                url(ticket, "steps"),
+                {"kind": "basic_check", "action": "Checked the quota", "outcome": "Fine"},
+                format="json",
+            ).status_code
+            == 201
+        )
         to_l2 = erin.post(url(ticket, "escalate"), {"findings": "Needs L2."}, format="json")
-        assert (to_l2.status_code, to_l2.json()["to_tier"]["id"], to_l2.json()["status"]) == (201, l2.pk, "completed")
+        assert (to_l2.status_code, to_l2.json()["to_tier"]["id"], to_l2.json()["status"]) == (
+            201,
+            l2.pk,
+            "completed",
+        )
     return ticket
 
 
@@ -719,22 +903,36 @@ def l2_asking_for_l3_with_nothing_documented_is_409(world: World, ticket: Ticket
     tom = client(world["tom"])
     with time_machine.travel(at(23, 10), tick=False):
         assert tom.post(url(ticket, "start"), {}, format="json").status_code == 200
-        refused = tom.post(url(ticket, "escalate"), {"to_tier": l3.pk, "findings": "Ask Microsoft."}, format="json")
+        refused = tom.post(
+            url(ticket, "escalate"), {"to_tier": l3.pk, "findings": "Ask Microsoft."}, format="json"
+        )
         assert refused.status_code == 409
         assert refused.json()["missing"] == [
-            "at least 1 troubleshooting step(s) with outcome documented in L2 (there are 0)", EVIDENCE]
+            "at least 1 troubleshooting step(s) with outcome documented in L2 (there are 0)",
+            EVIDENCE,
+        ]
         assert not ApprovalRequest.objects.exists()
 
 
 def l2_documents_and_the_gate_files_a_request(world: World, ticket: Ticket, l3: Tier) -> dict[str, Any]:
     tom = client(world["tom"])
     with time_machine.travel(at(23, 11), tick=False):
-        step = tom.post(url(ticket, "steps"), {
-            "kind": "log_analysis", "action": "Ran a message trace", "outcome": "550 5.7.1",
-            "files": [SimpleUploadedFile("trace.png", b"\x89PNG")]}, format="multipart")
+        step = tom.post(
+            url(ticket, "steps"),
+            {
+                "kind": "log_analysis",
+                "action": "Ran a message trace",
+                "outcome": "550 5.7.1",
+                "files": [SimpleUploadedFile("trace.png", b"\x89PNG")],
+            },
+            format="multipart",
+        )
         assert step.status_code == 201
-        first = tom.post(url(ticket, "escalate"), {"to_tier": l3.pk, "findings": "Rejected inside Exchange Online.",
-                                                   "workaround": "Send from OWA"}, format="json")
+        first = tom.post(
+            url(ticket, "escalate"),
+            {"to_tier": l3.pk, "findings": "Rejected inside Exchange Online.", "workaround": "Send from OWA"},
+            format="json",
+        )
     assert first.status_code == 201
     first_body = first.json()
     assert (first_body["status"], first_body["approval"]["status"]) == ("pending_approval", "pending")
@@ -747,9 +945,15 @@ def only_ravi_may_decide(world: World, first_request: int) -> None:
     # The inbox: ravi decides, tom (the requester) and tess (another team's leader) cannot.
     assert [r["id"] for r in ravi.get("/api/approvals/").json()["results"]] == [first_request]
     assert tom.get("/api/approvals/").json()["results"] == []
-    assert tom.post(f"/api/approvals/{first_request}/approve/", {"notes": "Fine."}, format="json").status_code == 403
+    assert (
+        tom.post(f"/api/approvals/{first_request}/approve/", {"notes": "Fine."}, format="json").status_code
+        == 403
+    )
     tess = client(world["tess"])
-    assert tess.post(f"/api/approvals/{first_request}/approve/", {"notes": "Go."}, format="json").status_code == 403
+    assert (
+        tess.post(f"/api/approvals/{first_request}/approve/", {"notes": "Go."}, format="json").status_code
+        == 403
+    )
 
 
 def ravi_sends_it_back_with_two_steps(
@@ -759,10 +963,16 @@ def ravi_sends_it_back_with_two_steps(
     ravi = client(world["ravi"])
     suggested = ["Test with a new Outlook profile", "Check the outbound spam policy"]
     with time_machine.travel(at(23, 12), tick=False):
-        sent_back = ravi.post(f"/api/approvals/{first_request}/request-changes/",
-                              {"steps": suggested, "notes": "Rule out the client."}, format="json")
+        sent_back = ravi.post(
+            f"/api/approvals/{first_request}/request-changes/",
+            {"steps": suggested, "notes": "Rule out the client."},
+            format="json",
+        )
     assert sent_back.status_code == 200
-    assert (sent_back.json()["status"], sent_back.json()["suggested_steps"]) == ("changes_requested", suggested)
+    assert (sent_back.json()["status"], sent_back.json()["suggested_steps"]) == (
+        "changes_requested",
+        suggested,
+    )
     ladder = tom.get(url(ticket, "ladder")).json()
     assert ladder["handoffs"][-1]["status"] == "sent_back"
     assert ladder["handoffs"][-1]["approval"]["suggested_steps"] == suggested
@@ -771,11 +981,17 @@ def ravi_sends_it_back_with_two_steps(
     return suggested, to_do
 
 
-def asking_again_before_the_steps_is_409(world: World, ticket: Ticket, l3: Tier, suggested: list[str]) -> None:
+def asking_again_before_the_steps_is_409(
+    world: World, ticket: Ticket, l3: Tier, suggested: list[str]
+) -> None:
     tom = client(world["tom"])
-    early = tom.post(url(ticket, "escalate"), {"to_tier": l3.pk, "findings": "Please approve."}, format="json")
+    early = tom.post(
+        url(ticket, "escalate"), {"to_tier": l3.pk, "findings": "Please approve."}, format="json"
+    )
     assert (early.status_code, early.json()["missing"]) == (
-        409, ["the suggested troubleshooting steps done first: " + "; ".join(suggested)])
+        409,
+        ["the suggested troubleshooting steps done first: " + "; ".join(suggested)],
+    )
 
 
 def the_steps_done_a_follow_up_is_filed(
@@ -785,14 +1001,21 @@ def the_steps_done_a_follow_up_is_filed(
     ravi = client(world["ravi"])
     first_request = first_body["approval"]["id"]
     with time_machine.travel(at(23, 13), tick=False):
-        for row, outcome in zip(to_do, ["Same error with a new profile", "Policy allows external mail"],
-                                strict=True):
+        for row, outcome in zip(
+            to_do, ["Same error with a new profile", "Policy allows external mail"], strict=True
+        ):
             done = tom.post(url(ticket, f"steps/{row['id']}/complete"), {"outcome": outcome}, format="json")
             assert done.status_code == 200
             assert (done.json()["state"], done.json()["outcome"], done.json()["engineer"]["id"]) == (
-                "done", outcome, world["tom"].pk)
-        second = tom.post(url(ticket, "escalate"), {"to_tier": l3.pk, "findings": "Not the client nor the policy."},
-                          format="json")
+                "done",
+                outcome,
+                world["tom"].pk,
+            )
+        second = tom.post(
+            url(ticket, "escalate"),
+            {"to_tier": l3.pk, "findings": "Not the client nor the policy."},
+            format="json",
+        )
     assert second.status_code == 201
     second_body = second.json()
     assert (second_body["previous"], second_body["status"]) == (first_body["id"], "pending_approval")
@@ -809,9 +1032,14 @@ def ravi_approves_the_follow_up_with_notes(world: World, second_request: int) ->
     with time_machine.travel(at(23, 14), tick=False):
         no_notes = ravi.post(f"/api/approvals/{second_request}/approve/", {}, format="json")
         assert (no_notes.status_code, no_notes.json()["missing"]) == (
-            409, ["approval notes (what was reviewed and why it may go ahead)"])
-        approved = ravi.post(f"/api/approvals/{second_request}/approve/",
-                             {"notes": "Trace and profile test reviewed; engage Microsoft."}, format="json")
+            409,
+            ["approval notes (what was reviewed and why it may go ahead)"],
+        )
+        approved = ravi.post(
+            f"/api/approvals/{second_request}/approve/",
+            {"notes": "Trace and profile test reviewed; engage Microsoft."},
+            format="json",
+        )
     assert approved.status_code == 200
     assert (approved.json()["status"], approved.json()["decided_by"]["id"]) == ("approved", world["ravi"].pk)
 
@@ -821,40 +1049,81 @@ def the_ticket_is_in_l3_and_microsoft_is_engaged(world: World, ticket: Ticket) -
     ladder = tom.get(url(ticket, "ladder")).json()
     assert ladder["current_tier"]["name"] == "Microsoft L3"
     assert [(h["to_tier"]["name"], h["status"]) for h in ladder["handoffs"]] == [
-        ("L2", "completed"), ("Microsoft L3", "sent_back"), ("Microsoft L3", "completed")]
-    assert ladder["handoffs"][-1]["approval"]["decision_notes"] == "Trace and profile test reviewed; engage Microsoft."
+        ("L2", "completed"),
+        ("Microsoft L3", "sent_back"),
+        ("Microsoft L3", "completed"),
+    ]
+    assert (
+        ladder["handoffs"][-1]["approval"]["decision_notes"]
+        == "Trace and profile test reviewed; engage Microsoft."
+    )
     assert ladder["actions"]["record_vendor"] is True
-    engaged = tom.post(url(ticket, "vendor-engagements"), {"case_number": "MS-42", "contact": "Dana"}, format="json")
+    engaged = tom.post(
+        url(ticket, "vendor-engagements"), {"case_number": "MS-42", "contact": "Dana"}, format="json"
+    )
     assert engaged.status_code == 201
-    update = tom.post(f"/api/vendor-engagements/{engaged.json()['id']}/updates/",
-                      {"summary": "Transport rule found."}, format="json")
+    update = tom.post(
+        f"/api/vendor-engagements/{engaged.json()['id']}/updates/",
+        {"summary": "Transport rule found."},
+        format="json",
+    )
     assert update.status_code == 201
     ladder = tom.get(url(ticket, "ladder")).json()
-    assert [(e["case_number"], [u["summary"] for u in e["updates"]]) for e in ladder["vendor_engagements"]] == [
-        ("MS-42", ["Transport rule found."])]
+    assert [
+        (e["case_number"], [u["summary"] for u in e["updates"]]) for e in ladder["vendor_engagements"]
+    ] == [("MS-42", ["Transport rule found."])]
 
 
 def the_timeline_tells_the_gate_story(ticket: Ticket) -> None:
-    kinds = list(TimelineEvent.objects.filter(ticket=ticket, kind__in=[
-        "approval_requested", "approval_changes_requested", "step_done", "approval_granted", "escalated",
-        "vendor_engaged", "vendor_update"]).order_by("at", "pk").values_list("kind", flat=True))
-    assert kinds == ["escalated", "approval_requested", "approval_changes_requested", "step_done", "step_done",
-                     "approval_requested", "approval_granted", "escalated", "vendor_engaged", "vendor_update"]
+    kinds = list(
+        TimelineEvent.objects.filter(
+            ticket=ticket,
+            kind__in=[
+                "approval_requested",
+                "approval_changes_requested",
+                "step_done",
+                "approval_granted",
+                "escalated",
+                "vendor_engaged",
+                "vendor_update",
+            ],
+        )
+        .order_by("at", "pk")
+        .values_list("kind", flat=True)
+    )
+    assert kinds == [
+        "escalated",
+        "approval_requested",
+        "approval_changes_requested",
+        "step_done",
+        "step_done",
+        "approval_requested",
+        "approval_granted",
+        "escalated",
+        "vendor_engaged",
+        "vendor_update",
+    ]
 
 
 # --- completing to-do steps (tickets API) ----------------------------------------------------
 
 
-@pytest.mark.parametrize(("persona", "expected"), [
-    ("tom", 200), ("erin", 200), ("carla", 404), (None, 401),
-])
-def test_a_to_do_step_is_completed_through_the_tickets_api(world: World, persona: str | None, expected: int) -> None:
+@pytest.mark.parametrize(("persona", "expected"), [("tom", 200), ("erin", 200), ("carla", 404), (None, 401)])
+def test_a_to_do_step_is_completed_through_the_tickets_api(
+    world: World, persona: str | None, expected: int
+) -> None:
     ticket = in_tier_1(world)
-    step = ticket_add_step(ticket=ticket, actor=world["tess"], kind=StepKind.SUGGESTED,
-                                           action="Clear the cache", state=StepState.TO_DO)
+    step = ticket_add_step(
+        ticket=ticket,
+        actor=world["tess"],
+        kind=StepKind.SUGGESTED,
+        action="Clear the cache",
+        state=StepState.TO_DO,
+    )
 
-    response = client(user_of(world, persona)).post(url(ticket, f"steps/{step.pk}/complete"),
-                                                    {"outcome": "Cache cleared; same result."}, format="json")
+    response = client(user_of(world, persona)).post(
+        url(ticket, f"steps/{step.pk}/complete"), {"outcome": "Cache cleared; same result."}, format="json"
+    )
 
     assert response.status_code == expected
     step.refresh_from_db()
@@ -864,8 +1133,13 @@ def test_a_to_do_step_is_completed_through_the_tickets_api(world: World, persona
 def test_completing_a_step_needs_an_outcome_a_step_of_this_ticket_and_one_still_to_do(world: World) -> None:
     ticket = in_tier_1(world)
     other = in_tier_1(world)
-    step = ticket_add_step(ticket=ticket, actor=world["tess"], kind=StepKind.SUGGESTED,
-                                           action="Clear the cache", state=StepState.TO_DO)
+    step = ticket_add_step(
+        ticket=ticket,
+        actor=world["tess"],
+        kind=StepKind.SUGGESTED,
+        action="Clear the cache",
+        state=StepState.TO_DO,
+    )
     api = client(world["erin"])
 
     empty = api.post(url(ticket, f"steps/{step.pk}/complete"), {}, format="json")
@@ -953,19 +1227,34 @@ def count_queries(api: APIClient, link: str) -> tuple[int, Any]:
 def grow_ladder(world: World, ticket: Ticket, n: int) -> None:
     """n more hand-offs (returns and escalations), consults with replies, and steps."""
     for i in range(n):
-        ticket_add_step(ticket=ticket, actor=world["tom"], kind=StepKind.BASIC_CHECK,
-                                        action=f"Check {i}", outcome="ok")
-        handoffs.return_to_tier(ticket=ticket, actor=world["tom"], to_tier=world.tier("Tier 1"),
-                                findings=f"Round {i}: verify.")
+        ticket_add_step(
+            ticket=ticket, actor=world["tom"], kind=StepKind.BASIC_CHECK, action=f"Check {i}", outcome="ok"
+        )
+        handoffs.return_to_tier(
+            ticket=ticket, actor=world["tom"], to_tier=world.tier("Tier 1"), findings=f"Round {i}: verify."
+        )
         ticket.refresh_from_db()
-        ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
-                                        action=f"Verify {i}", outcome="still wrong")
-        handoffs.escalate(ticket=ticket, actor=world["erin"], findings=f"Round {i}: still wrong.",
-                          criterion=world.tier("Tier 2").criteria.get(text="Potential bug"))
+        ticket_add_step(
+            ticket=ticket,
+            actor=world["erin"],
+            kind=StepKind.BASIC_CHECK,
+            action=f"Verify {i}",
+            outcome="still wrong",
+        )
+        handoffs.escalate(
+            ticket=ticket,
+            actor=world["erin"],
+            findings=f"Round {i}: still wrong.",
+            criterion=world.tier("Tier 2").criteria.get(text="Potential bug"),
+        )
         ticket.refresh_from_db()
         ticket_start(ticket=ticket, actor=world["tom"])  # as in_tier_2 leaves it
-        consult = consults.consult_request(ticket=ticket, actor=world["tom"],
-                                           team=world.teams["Network Operations"], question=f"Question {i}?")
+        consult = consults.consult_request(
+            ticket=ticket,
+            actor=world["tom"],
+            team=world.teams["Network Operations"],
+            question=f"Question {i}?",
+        )
         consults.consult_reply(consult=consult, actor=world["nils"], reply=f"Answer {i}.")
 
 
@@ -988,8 +1277,9 @@ def test_the_ladder_of_a_vendor_ticket_is_read_in_a_fixed_number_of_queries(worl
     large = in_vendor_tier(world)
     for ticket, engagements, updates in ((small, 1, 1), (large, 4, 5)):
         for i in range(engagements):
-            engagement = vendor.vendor_engage(ticket=ticket, actor=world["tom"], case_number=f"MS-{i}",
-                                              contact="Dana")
+            engagement = vendor.vendor_engage(
+                ticket=ticket, actor=world["tom"], case_number=f"MS-{i}", contact="Dana"
+            )
             for j in range(updates):
                 vendor.vendor_update(engagement=engagement, actor=world["tom"], summary=f"Update {j}.")
     api = client(world["tom"])
@@ -1034,17 +1324,28 @@ def test_the_schema_documents_the_ladder_actions(world: World) -> None:
     response = client(world["erin"]).get("/api/schema/?format=json")
 
     paths = response.json()["paths"]
-    for path in ("/api/tickets/{id}/ladder/", "/api/tickets/{id}/escalate/", "/api/tickets/{id}/return/",
-                 "/api/tickets/{id}/consult/", "/api/tickets/{id}/vendor-engagements/",
-                 "/api/tickets/{id}/decision/", "/api/handoffs/{id}/withdraw/", "/api/consults/{id}/reply/",
-                 "/api/consults/{id}/withdraw/", "/api/vendor-engagements/{id}/updates/", "/api/tiers/",
-                 "/api/tiers/{id}/queue/", "/api/tickets/{id}/steps/{step_id}/complete/"):
+    for path in (
+        "/api/tickets/{id}/ladder/",
+        "/api/tickets/{id}/escalate/",
+        "/api/tickets/{id}/return/",
+        "/api/tickets/{id}/consult/",
+        "/api/tickets/{id}/vendor-engagements/",
+        "/api/tickets/{id}/decision/",
+        "/api/handoffs/{id}/withdraw/",
+        "/api/consults/{id}/reply/",
+        "/api/consults/{id}/withdraw/",
+        "/api/vendor-engagements/{id}/updates/",
+        "/api/tiers/",
+        "/api/tiers/{id}/queue/",
+        "/api/tickets/{id}/steps/{step_id}/complete/",
+    ):
         assert path in paths, path
     escalate = paths["/api/tickets/{id}/escalate/"]["post"]
     # The action's own answers, and those every operation shares (escalation_desk/schema.py).
     assert set(escalate["responses"]) == {"201", "400", "401", "403", "404", "409", "413", "415", "429"}
     assert escalate["responses"]["409"]["content"]["application/json"]["schema"]["$ref"] == (
-        "#/components/schemas/Refusal")
+        "#/components/schemas/Refusal"
+    )
 
 
 def test_the_ladder_offers_no_move_while_a_hand_off_is_in_flight(world: World) -> None:

@@ -97,24 +97,43 @@ def documented_in_tier_1(world: World) -> Ticket:
     with time_machine.travel(at(23, 9), tick=False):
         ticket = triaged(world)
         ticket_start(ticket=ticket, actor=world["erin"])
-        ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
-                                        action="Checked", outcome="Nothing found")
+        ticket_add_step(
+            ticket=ticket,
+            actor=world["erin"],
+            kind=StepKind.BASIC_CHECK,
+            action="Checked",
+            outcome="Nothing found",
+        )
     return ticket
 
 
 def in_engineering(world: World) -> Ticket:
     ticket = documented_in_tier_1(world)
     with time_machine.travel(at(23, 9, 5), tick=False):
-        handoffs.escalate(ticket=ticket, actor=world["erin"], findings="Deeper",
-                          criterion=world.tier("Tier 2").criteria.first())
+        handoffs.escalate(
+            ticket=ticket,
+            actor=world["erin"],
+            findings="Deeper",
+            criterion=world.tier("Tier 2").criteria.first(),
+        )
         ticket_start(ticket=ticket, actor=world["tom"])
-        ticket_add_step(ticket=ticket, actor=world["tom"], kind=StepKind.REPLICATION,
-                                        action="Replicated", outcome="Fails")
-        handoffs.escalate(ticket=ticket, actor=world["tom"], findings="Bug",
-                          criterion=world.tier("Engineering").criteria.first())
+        ticket_add_step(
+            ticket=ticket, actor=world["tom"], kind=StepKind.REPLICATION, action="Replicated", outcome="Fails"
+        )
+        handoffs.escalate(
+            ticket=ticket,
+            actor=world["tom"],
+            findings="Bug",
+            criterion=world.tier("Engineering").criteria.first(),
+        )
         ticket_start(ticket=ticket, actor=world["ella"])
-        ticket_add_step(ticket=ticket, actor=world["ella"], kind=StepKind.LOG_ANALYSIS,
-                                        action="Read the log", outcome="Hardware fault")
+        ticket_add_step(
+            ticket=ticket,
+            actor=world["ella"],
+            kind=StepKind.LOG_ANALYSIS,
+            action="Read the log",
+            outcome="Hardware fault",
+        )
     return ticket
 
 
@@ -132,8 +151,11 @@ def test_two_engineers_escalating_at_once_make_exactly_one_hand_off(world: World
     assert sorted(outcomes.values()) == ["done", MOVED], outcomes
     winner = next(name for name, outcome in outcomes.items() if outcome == "done")
     [handoff] = Handoff.objects.filter(ticket=ticket)
-    assert (handoff.requested_by, handoff.findings, handoff.status) == (world[winner], f"{winner}'s",
-                                                                        HandoffStatus.COMPLETED)
+    assert (handoff.requested_by, handoff.findings, handoff.status) == (
+        world[winner],
+        f"{winner}'s",
+        HandoffStatus.COMPLETED,
+    )
     assert TimelineEvent.objects.filter(ticket=ticket, kind="escalated").count() == 1
     assert selectors.current_stint(ticket).tier.name == "Tier 2"
 
@@ -151,11 +173,15 @@ def test_two_people_asking_for_a_gated_tier_at_once_file_exactly_one_request(
     done = [name for name, outcome in outcomes.items() if outcome == "done"]
     assert len(done) == 1, outcomes
     loser = "kenji" if done == ["ella"] else "ella"
-    assert outcomes[loser] == ("refused: no other hand-off in flight: Engineering → Onsite Support is pending "
-                               "approval (withdraw it first)")
+    assert outcomes[loser] == (
+        "refused: no other hand-off in flight: Engineering → Onsite Support is pending "
+        "approval (withdraw it first)"
+    )
     [handoff] = Handoff.objects.filter(ticket=ticket, to_tier__name="Onsite Support")
     assert (handoff.requested_by, handoff.status) == (world[done[0]], HandoffStatus.PENDING_APPROVAL)
-    assert ApprovalRequest.objects.filter(pk=handoff.approval_id).count() == ApprovalRequest.objects.count() == 1
+    assert (
+        ApprovalRequest.objects.filter(pk=handoff.approval_id).count() == ApprovalRequest.objects.count() == 1
+    )
 
 
 def breached_but_not_yet_escalated(ticket: Ticket, moment) -> Deadline:
@@ -209,13 +235,16 @@ def test_an_automatic_request_for_a_gated_tier_racing_a_manual_one_files_one_req
     auto.refresh_from_db()
     assert auto.state == DeadlineState.FIRED
     if handoff.automatic:
-        assert outcomes["ella"] == ("refused: no other hand-off in flight: Engineering → Onsite Support is "
-                                    "pending approval (withdraw it first)")
+        assert outcomes["ella"] == (
+            "refused: no other hand-off in flight: Engineering → Onsite Support is "
+            "pending approval (withdraw it first)"
+        )
     else:
         assert outcomes["ella"] == "done"
         skipped = TimelineEvent.objects.get(ticket=ticket, kind="auto_escalation_skipped")
-        assert skipped.reason == ("Not escalated automatically: Engineering → Onsite Support is already "
-                                  "pending approval.")
+        assert skipped.reason == (
+            "Not escalated automatically: Engineering → Onsite Support is already pending approval."
+        )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -242,7 +271,8 @@ def test_a_manual_escalation_racing_the_tier_breach_itself_makes_one_hand_off_wi
     assert outcomes["sweep"] == "done", outcomes
     assert outcomes["erin"] in ("done", MOVED), outcomes
     assert not Deadline.objects.filter(state=DeadlineState.PENDING, attempts__gt=0).exists(), list(
-        Deadline.objects.filter(attempts__gt=0).values_list("kind", "last_error"))
+        Deadline.objects.filter(attempts__gt=0).values_list("kind", "last_error")
+    )
     [handoff] = Handoff.objects.filter(ticket=ticket)
     assert handoff.status == HandoffStatus.COMPLETED
     assert handoff.automatic == (outcomes["erin"] == MOVED)
@@ -260,7 +290,9 @@ def test_approving_while_the_ticket_is_cancelled_ends_cleanly_one_way_or_the_oth
     the request. Whoever is first wins; the other is refused — never a deadlock."""
     ticket = in_engineering(world)
     with time_machine.travel(at(23, 10), tick=False):
-        handoff = handoffs.escalate(ticket=ticket, actor=world["ella"], findings="Site visit", evidence_note="none")
+        handoff = handoffs.escalate(
+            ticket=ticket, actor=world["ella"], findings="Site visit", evidence_note="none"
+        )
     check = registry._checks["escalations.handoff"]
 
     def slow_check(request: ApprovalRequest) -> list[str]:
@@ -272,14 +304,21 @@ def test_approving_while_the_ticket_is_cancelled_ends_cleanly_one_way_or_the_oth
     def approve() -> None:
         if first == "cancel":
             time.sleep(0.1)
-        approval_approve(request=ApprovalRequest.objects.get(pk=handoff.approval_id), actor=User.objects.get(
-            username="kenji"), notes="Go on site")
+        approval_approve(
+            request=ApprovalRequest.objects.get(pk=handoff.approval_id),
+            actor=User.objects.get(username="kenji"),
+            notes="Go on site",
+        )
 
     def cancel() -> None:
         if first == "approve":
             time.sleep(0.1)
-        ticket_cancel(ticket=Ticket.objects.get(pk=ticket.pk), actor=User.objects.get(
-            username="ella"), reason="withdrawn", note="The customer withdrew it")
+        ticket_cancel(
+            ticket=Ticket.objects.get(pk=ticket.pk),
+            actor=User.objects.get(username="ella"),
+            reason="withdrawn",
+            note="The customer withdrew it",
+        )
 
     with time_machine.travel(at(23, 11), tick=False):
         outcomes = run_together(("approve", approve), ("cancel", cancel))
@@ -291,10 +330,16 @@ def test_approving_while_the_ticket_is_cancelled_ends_cleanly_one_way_or_the_oth
         assert (handoff.status, request.status) == (HandoffStatus.COMPLETED, "approved")
         assert selectors.current_stint(ticket).tier.name == "Onsite Support"
         # Cancelling while the decision was being recorded is refused (try again), not deadlocked.
-        assert outcomes["cancel"] == ("refused: the decision being recorded on the escalation to Onsite Support "
-                                      "to finish first (try again)"), outcomes
+        assert outcomes["cancel"] == (
+            "refused: the decision being recorded on the escalation to Onsite Support "
+            "to finish first (try again)"
+        ), outcomes
         assert ticket.status == "open"
     else:
         assert outcomes["cancel"] == "done", outcomes
-        assert (ticket.status, handoff.status, request.status) == ("cancelled", HandoffStatus.WITHDRAWN, "cancelled")
+        assert (ticket.status, handoff.status, request.status) == (
+            "cancelled",
+            HandoffStatus.WITHDRAWN,
+            "cancelled",
+        )
         assert outcomes["approve"] == "refused: a pending request (this one is cancelled)"

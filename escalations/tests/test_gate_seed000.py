@@ -34,8 +34,13 @@ def mail_ticket_in_l2(world: World) -> Ticket:
     with time_machine.travel(at(23, 9), tick=False):
         ticket = triaged(world, service=world.mail, summary="Outlook cannot send to external recipients")
         ticket_start(ticket=ticket, actor=world["erin"])
-        ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
-                                        action="Checked the mailbox quota and the account", outcome="Both fine")
+        ticket_add_step(
+            ticket=ticket,
+            actor=world["erin"],
+            kind=StepKind.BASIC_CHECK,
+            action="Checked the mailbox quota and the account",
+            outcome="Both fine",
+        )
         handoffs.escalate(ticket=ticket, actor=world["erin"], findings="Not a client problem; needs L2.")
     ticket.refresh_from_db()
     return ticket
@@ -85,29 +90,50 @@ def l2_without_steps_or_evidence_is_refused(world: World, ticket: Ticket, l3: Ti
     with pytest.raises(Refused) as refused:
         handoffs.escalate(ticket=ticket, actor=tom, to_tier=l3, findings="Transport rule? Ask Microsoft.")
     assert refused.value.missing == [
-        "at least 1 troubleshooting step(s) with outcome documented in L2 (there are 0)", EVIDENCE,
+        "at least 1 troubleshooting step(s) with outcome documented in L2 (there are 0)",
+        EVIDENCE,
     ]
     assert refused.value.missing == selectors.handoff_missing(
-        ticket, selectors.current_stint(ticket).tier, l3, criterion=None,
-        findings="Transport rule? Ask Microsoft.", evidence_note="")
+        ticket,
+        selectors.current_stint(ticket).tier,
+        l3,
+        criterion=None,
+        findings="Transport rule? Ask Microsoft.",
+        evidence_note="",
+    )
 
 
 def l2_documents_and_the_gate_files_a_request(world: World, ticket: Ticket, l3: Tier) -> Handoff:
     tom = world["tom"]
     with time_machine.travel(at(23, 11), tick=False):
         ticket_add_step(
-            ticket=ticket, actor=tom, kind=StepKind.LOG_ANALYSIS, action="Ran a message trace",
-            outcome="550 5.7.1 from Exchange Online", files=[SimpleUploadedFile("trace.png", b"\x89PNG")],
+            ticket=ticket,
+            actor=tom,
+            kind=StepKind.LOG_ANALYSIS,
+            action="Ran a message trace",
+            outcome="550 5.7.1 from Exchange Online",
+            files=[SimpleUploadedFile("trace.png", b"\x89PNG")],
         )
-        first = handoffs.escalate(ticket=ticket, actor=tom, to_tier=l3, findings="Rejected inside Exchange Online.",
-                                  workaround="Send from OWA")
+        first = handoffs.escalate(
+            ticket=ticket,
+            actor=tom,
+            to_tier=l3,
+            findings="Rejected inside Exchange Online.",
+            workaround="Send from OWA",
+        )
     assert first.status == HandoffStatus.PENDING_APPROVAL
     request = first.approval
     assert (request.status, request.requested_by, request.previous) == (ApprovalStatus.PENDING, tom, None)
     assert {u.username for u in request.approvers.all()} == {"ravi", "manny"}
     # The package shows each tier's steps and the evidence to the approver.
     titles = [section["title"] for section in request.package]
-    assert titles == ["Hand-off", "Intake", "Troubleshooting – L1", "Troubleshooting – L2", "Evidence on the ticket"]
+    assert titles == [
+        "Hand-off",
+        "Intake",
+        "Troubleshooting – L1",
+        "Troubleshooting – L2",
+        "Evidence on the ticket",
+    ]
     assert any("trace.png" in item["text"] for item in request.package[3]["items"])
     return first
 
@@ -142,21 +168,30 @@ def ravi_sends_it_back_with_two_steps(
     assert first.status == HandoffStatus.SENT_BACK
     to_do = selectors.steps_to_do(ticket)
     assert [(s.kind, s.state, s.action) for s in to_do] == [
-        (StepKind.SUGGESTED, StepState.TO_DO, suggested[0]), (StepKind.SUGGESTED, StepState.TO_DO, suggested[1]),
+        (StepKind.SUGGESTED, StepState.TO_DO, suggested[0]),
+        (StepKind.SUGGESTED, StepState.TO_DO, suggested[1]),
     ]
     assert all(s.engineer == ravi for s in to_do)
     sent_back = ticket.events.get(kind="approval_changes_requested")
-    assert (sent_back.actor, sent_back.reason, sent_back.details["steps"]) == (ravi, "Rule out the client.", suggested)
+    assert (sent_back.actor, sent_back.reason, sent_back.details["steps"]) == (
+        ravi,
+        "Rule out the client.",
+        suggested,
+    )
     assert selectors.current_stint(ticket).tier.name == "L2"
     return suggested, to_do
 
 
-def asking_again_before_doing_them_is_refused(world: World, ticket: Ticket, l3: Tier, suggested: list[str]) -> None:
+def asking_again_before_doing_them_is_refused(
+    world: World, ticket: Ticket, l3: Tier, suggested: list[str]
+) -> None:
     tom = world["tom"]
     # Asking again before doing them is refused with the steps still to do.
     with pytest.raises(Refused) as refused:
         handoffs.escalate(ticket=ticket, actor=tom, to_tier=l3, findings="Please approve.")
-    assert refused.value.missing == ["the suggested troubleshooting steps done first: " + "; ".join(suggested)]
+    assert refused.value.missing == [
+        "the suggested troubleshooting steps done first: " + "; ".join(suggested)
+    ]
 
 
 def the_steps_done_a_follow_up_is_filed(
@@ -165,13 +200,20 @@ def the_steps_done_a_follow_up_is_filed(
     tom = world["tom"]
     request = first.approval
     with time_machine.travel(at(23, 13), tick=False):
-        for step, outcome in zip(to_do, ["Same error with a new profile", "Policy allows external mail"],
-                                 strict=True):
+        for step, outcome in zip(
+            to_do, ["Same error with a new profile", "Policy allows external mail"], strict=True
+        ):
             ticket_complete_step(step=step, actor=tom, outcome=outcome)
-        second = handoffs.escalate(ticket=ticket, actor=tom, to_tier=l3, findings="Not the client nor the policy.")
+        second = handoffs.escalate(
+            ticket=ticket, actor=tom, to_tier=l3, findings="Not the client nor the policy."
+        )
     assert selectors.steps_to_do(ticket) == []
-    assert TroubleshootingStep.objects.filter(ticket=ticket, kind=StepKind.SUGGESTED, state=StepState.DONE,
-                                              engineer=tom).count() == 2
+    assert (
+        TroubleshootingStep.objects.filter(
+            ticket=ticket, kind=StepKind.SUGGESTED, state=StepState.DONE, engineer=tom
+        ).count()
+        == 2
+    )
     assert (second.previous, second.status) == (first, HandoffStatus.PENDING_APPROVAL)
     follow_up = second.approval
     assert follow_up.previous == request
@@ -180,8 +222,10 @@ def the_steps_done_a_follow_up_is_filed(
     assert [item["text"] for item in l2_section["items"]] == [
         f"Log analysis: Ran a message trace → 550 5.7.1 from Exchange Online ({tom})",
         "Attachment: trace.png",
-        f"{StepKind.SUGGESTED.label}: Test with a new Outlook profile → Same error with a new profile ({tom})",
-        f"{StepKind.SUGGESTED.label}: Check the tenant's outbound spam policy → Policy allows external mail ({tom})",
+        f"{StepKind.SUGGESTED.label}: Test with a new Outlook profile → "
+        f"Same error with a new profile ({tom})",
+        f"{StepKind.SUGGESTED.label}: Check the tenant's outbound spam policy → Policy allows external "
+        f"mail ({tom})",
     ]
     return second
 
@@ -201,20 +245,41 @@ def ravi_approves_with_notes_and_the_ticket_enters_l3(world: World, ticket: Tick
     assert second.status == HandoffStatus.COMPLETED
     assert (selectors.current_stint(ticket).tier.name, ticket.team.name) == ("Microsoft L3", "Tier 2")
     granted = ticket.events.get(kind="approval_granted")
-    assert (granted.actor, granted.reason, granted.target, granted.at) == (ravi, notes, "Microsoft L3", at(23, 14))
-    assert list(ticket.events.filter(kind__in=["handoff_requested", "approval_requested",
-                                               "approval_changes_requested", "approval_granted", "escalated"])
-                .order_by("at", "pk").values_list("kind", "target")) == [
-        ("handoff_requested", "L2"), ("escalated", "L2"),
-        ("handoff_requested", "Microsoft L3"), ("approval_requested", "Microsoft L3"),
+    assert (granted.actor, granted.reason, granted.target, granted.at) == (
+        ravi,
+        notes,
+        "Microsoft L3",
+        at(23, 14),
+    )
+    assert list(
+        ticket.events.filter(
+            kind__in=[
+                "handoff_requested",
+                "approval_requested",
+                "approval_changes_requested",
+                "approval_granted",
+                "escalated",
+            ]
+        )
+        .order_by("at", "pk")
+        .values_list("kind", "target")
+    ) == [
+        ("handoff_requested", "L2"),
+        ("escalated", "L2"),
+        ("handoff_requested", "Microsoft L3"),
+        ("approval_requested", "Microsoft L3"),
         ("approval_changes_requested", "Microsoft L3"),
-        ("handoff_requested", "Microsoft L3"), ("approval_requested", "Microsoft L3"),
-        ("approval_granted", "Microsoft L3"), ("escalated", "Microsoft L3"),
+        ("handoff_requested", "Microsoft L3"),
+        ("approval_requested", "Microsoft L3"),
+        ("approval_granted", "Microsoft L3"),
+        ("escalated", "Microsoft L3"),
     ]
     # The engineer heard both decisions.
-    assert list(Notification.objects.filter(kind="escalations.approval_decided", recipient=tom, channel="in_app")
-                .order_by("pk").values_list("context__outcome", flat=True)) == [
-        "sent back with steps to do", "approved"]
+    assert list(
+        Notification.objects.filter(kind="escalations.approval_decided", recipient=tom, channel="in_app")
+        .order_by("pk")
+        .values_list("context__outcome", flat=True)
+    ) == ["sent back with steps to do", "approved"]
     # A decided request cannot be decided again.
     with pytest.raises(Refused):
         approval_approve(request=follow_up, actor=world["manny"], notes="Again")
@@ -227,12 +292,24 @@ def microsoft_is_engaged_and_sends_an_update(world: World, ticket: Ticket, l3: T
         vendor.vendor_engage(ticket=ticket, actor=tom, case_number="", contact="")
     assert refused.value.missing == ["the vendor case number", "the vendor contact"]
     with time_machine.travel(at(23, 15), tick=False):
-        engagement = vendor.vendor_engage(ticket=ticket, actor=tom, case_number="2611230040001234",
-                                          contact="Priya S., Microsoft Support")
-        vendor.vendor_update(engagement=engagement, actor=tom, summary="Microsoft found a stuck transport rule.")
-    assert (engagement.vendor_name, engagement.tier, engagement.case_number) == ("Microsoft", l3, "2611230040001234")
-    assert VendorEngagement.objects.get(ticket=ticket).updates.get().summary == "Microsoft found a stuck transport rule."
-    assert list(ticket.events.filter(kind__in=["vendor_engaged", "vendor_update"]).values_list("kind", "reason")) == [
+        engagement = vendor.vendor_engage(
+            ticket=ticket, actor=tom, case_number="2611230040001234", contact="Priya S., Microsoft Support"
+        )
+        vendor.vendor_update(
+            engagement=engagement, actor=tom, summary="Microsoft found a stuck transport rule."
+        )
+    assert (engagement.vendor_name, engagement.tier, engagement.case_number) == (
+        "Microsoft",
+        l3,
+        "2611230040001234",
+    )
+    assert (
+        VendorEngagement.objects.get(ticket=ticket).updates.get().summary
+        == "Microsoft found a stuck transport rule."
+    )
+    assert list(
+        ticket.events.filter(kind__in=["vendor_engaged", "vendor_update"]).values_list("kind", "reason")
+    ) == [
         ("vendor_engaged", "Microsoft case 2611230040001234, contact Priya S., Microsoft Support."),
         ("vendor_update", "Microsoft found a stuck transport rule."),
     ]

@@ -24,17 +24,29 @@ def history(world: World) -> dict[str, Model]:
     """One row of each append-only table, written as the services write them (INSERT)."""
     ticket = triaged(world)
     tier = world.tier("Tier 1")
-    engagement = VendorEngagement.objects.create(ticket=ticket, tier=tier, vendor_name="Acme ERP Ltd",
-                                                 case_number="VS-1", contact="desk@vendor.example",
-                                                 engaged_by=world["tom"])
+    engagement = VendorEngagement.objects.create(
+        ticket=ticket,
+        tier=tier,
+        vendor_name="Acme ERP Ltd",
+        case_number="VS-1",
+        contact="desk@vendor.example",
+        engaged_by=world["tom"],
+    )
     case = EscalationCase.objects.create(ticket=ticket, reason=CaseReason.CRITICAL_IMPACT)
     return {
-        "decision": ManagerDecision.objects.create(ticket=ticket, tier=tier, outcome=DecisionOutcome.KNOWN_ERROR,
-                                                   notes="Accept it.", decided_by=world["ivan"]),
-        "vendor update": VendorUpdate.objects.create(engagement=engagement, summary="Patch due Thursday.",
-                                                     recorded_by=world["tom"]),
-        "case update": CaseUpdate.objects.create(case=case, mode=CommunicationMode.EMAIL, summary="On track.",
-                                                 logged_by=world["tom"]),
+        "decision": ManagerDecision.objects.create(
+            ticket=ticket,
+            tier=tier,
+            outcome=DecisionOutcome.KNOWN_ERROR,
+            notes="Accept it.",
+            decided_by=world["ivan"],
+        ),
+        "vendor update": VendorUpdate.objects.create(
+            engagement=engagement, summary="Patch due Thursday.", recorded_by=world["tom"]
+        ),
+        "case update": CaseUpdate.objects.create(
+            case=case, mode=CommunicationMode.EMAIL, summary="On track.", logged_by=world["tom"]
+        ),
     }
 
 
@@ -45,7 +57,10 @@ def test_it_refuses_raw_updates_and_deletes_of_history(world: World, name: str) 
     column = {"decision": "notes", "vendor update": "summary", "case update": "summary"}[name]
     before = type(row).objects.values_list(column, flat=True).get(pk=row.pk)
     for sql in (f"UPDATE {table} SET {column} = 'x' WHERE id = %s", f"DELETE FROM {table} WHERE id = %s"):
-        with (pytest.raises(DatabaseError, match="pgtrigger: Cannot update or delete rows"),
-              transaction.atomic(), connection.cursor() as cursor):
+        with (
+            pytest.raises(DatabaseError, match="pgtrigger: Cannot update or delete rows"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
             cursor.execute(sql, [row.pk])
     assert type(row).objects.values_list(column, flat=True).get(pk=row.pk) == before

@@ -39,9 +39,18 @@ from .conftest import World, at, triaged
 pytestmark = pytest.mark.django_db
 
 LADDER_KINDS = {
-    "tier_entered", "tier_warning", "tier_breach", "handoff_requested", "escalated", "returned",
-    "approval_requested", "approval_reminder", "approval_overdue", "approval_granted",
-    "approval_changes_requested", "auto_escalation_skipped",
+    "tier_entered",
+    "tier_warning",
+    "tier_breach",
+    "handoff_requested",
+    "escalated",
+    "returned",
+    "approval_requested",
+    "approval_reminder",
+    "approval_overdue",
+    "approval_granted",
+    "approval_changes_requested",
+    "auto_escalation_skipped",
 }
 
 
@@ -67,8 +76,9 @@ def tier_clock(ticket: Ticket):
 
 def recipients(kind: str, approval: ApprovalRequest) -> set[str]:
     return set(
-        Notification.objects.filter(kind=kind, dedup_key__startswith=f"approval:{approval.pk}:")
-        .values_list("recipient__username", flat=True)
+        Notification.objects.filter(kind=kind, dedup_key__startswith=f"approval:{approval.pk}:").values_list(
+            "recipient__username", flat=True
+        )
     )
 
 
@@ -100,8 +110,13 @@ def tier_1_works_without_resolving(world: World, ticket: Ticket) -> None:
     # Tier 1 works the ticket but does not resolve it.
     with time_machine.travel(at(23, 9, 10), tick=False):
         ticket_start(ticket=ticket, actor=world["erin"])
-        ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.KNOWN_ISSUE,
-                                        action="Searched the known issues", outcome="Nothing matches")
+        ticket_add_step(
+            ticket=ticket,
+            actor=world["erin"],
+            kind=StepKind.KNOWN_ISSUE,
+            action="Searched the known issues",
+            outcome="Nothing matches",
+        )
     sweep_at(at(23, 9, 44))
     assert ticket.events.filter(kind="tier_warning").count() == 0
     sweep_at(at(23, 9, 45))
@@ -114,12 +129,18 @@ def tier_1_breaches_and_the_ticket_climbs_to_tier_2(ticket: Ticket) -> None:
     # 10:00 Tier 1's hour passed: breach, then the automatic escalation in the sweep's next batch.
     sweep_at(at(23, 10))
     ticket.refresh_from_db()
-    assert (tier_of(ticket), ticket.team.name, ticket.status, ticket.assignee) == ("Tier 2", "Tier 2", "open", None)
+    assert (tier_of(ticket), ticket.team.name, ticket.status, ticket.assignee) == (
+        "Tier 2",
+        "Tier 2",
+        "open",
+        None,
+    )
     first = Handoff.objects.get(ticket=ticket, to_tier__name="Tier 2")
     assert (first.automatic, first.status, first.requested_by) == (True, HandoffStatus.COMPLETED, None)
     # Automatic: what a person would have had to give is recorded, not used as a refusal.
     assert first.missing == [
-        'an escalation criterion for Tier 2: one of "Needs more in-depth technical knowledge"; "Potential bug"',
+        'an escalation criterion for Tier 2: one of "Needs more in-depth technical knowledge"; '
+        '"Potential bug"'
     ]
     assert [g["tier"] for g in first.package["tiers"]] == ["Tier 1"]
     clock = tier_clock(ticket)
@@ -129,9 +150,13 @@ def tier_1_breaches_and_the_ticket_climbs_to_tier_2(ticket: Ticket) -> None:
 def tier_2_works_and_breaches_to_engineering(world: World, ticket: Ticket) -> None:
     with time_machine.travel(at(23, 10, 30), tick=False):
         ticket_start(ticket=ticket, actor=world["tom"])
-        ticket_add_step(ticket=ticket, actor=world["tom"], kind=StepKind.REPLICATION,
-                                        action="Replicated the posting in the test ERP",
-                                        outcome="Fails the same way in test")
+        ticket_add_step(
+            ticket=ticket,
+            actor=world["tom"],
+            kind=StepKind.REPLICATION,
+            action="Replicated the posting in the test ERP",
+            outcome="Fails the same way in test",
+        )
     sweep_at(at(23, 13))
     sweep_at(at(23, 14))
     ticket.refresh_from_db()
@@ -162,7 +187,8 @@ def engineering_breaches_into_the_onsite_gate(ticket: Ticket) -> tuple[Handoff, 
     assert recipients("approvals.requested", approval) == {"kenji", "mara"}
     # The approvers' mail threads with the ticket's other mails.
     assert set(Notification.objects.filter(kind="approvals.requested").values_list("thread", flat=True)) == {
-        f"ticket-{ticket.pk}"}
+        f"ticket-{ticket.pk}"
+    }
     return onsite, approval
 
 
@@ -178,12 +204,15 @@ def nobody_decides_and_the_ticket_waits_at_the_gate(ticket: Ticket, approval: Ap
     sweep_at(at(25, 10, 20))
     ticket.refresh_from_db()
     assert tier_of(ticket) == "Engineering"
-    assert not TierStint.objects.filter(ticket=ticket, tier__name__in=["Onsite Support", "IT Manager decision"]).exists()
+    assert not TierStint.objects.filter(
+        ticket=ticket, tier__name__in=["Onsite Support", "IT Manager decision"]
+    ).exists()
     assert Handoff.objects.filter(ticket=ticket).count() == 3
 
 
-def the_approver_cannot_approve_an_incomplete_package(world: World, onsite: Handoff,
-                                                      approval: ApprovalRequest) -> None:
+def the_approver_cannot_approve_an_incomplete_package(
+    world: World, onsite: Handoff, approval: ApprovalRequest
+) -> None:
     # The approver reads "still missing" and cannot approve an incomplete package.
     with time_machine.travel(at(25, 10, 30), tick=False), pytest.raises(Refused) as refused:
         approval_approve(request=approval, actor=world["kenji"], notes="Send Dan to the plant.")
@@ -192,14 +221,19 @@ def the_approver_cannot_approve_an_incomplete_package(world: World, onsite: Hand
     assert approval.status == ApprovalStatus.PENDING
 
 
-def engineering_documents_and_the_onsite_gate_opens(world: World, ticket: Ticket, onsite: Handoff,
-                                                    approval: ApprovalRequest) -> None:
+def engineering_documents_and_the_onsite_gate_opens(
+    world: World, ticket: Ticket, onsite: Handoff, approval: ApprovalRequest
+) -> None:
     # Engineering documents its work with the log; now the gate is met.
     with time_machine.travel(at(25, 11), tick=False):
         ticket_start(ticket=ticket, actor=world["ella"])
         ticket_add_step(
-            ticket=ticket, actor=world["ella"], kind=StepKind.LOG_ANALYSIS, action="Read the posting service log",
-            outcome="Lock timeouts on the plant's line controller", files=[SimpleUploadedFile("posting.log", b"ERR")],
+            ticket=ticket,
+            actor=world["ella"],
+            kind=StepKind.LOG_ANALYSIS,
+            action="Read the posting service log",
+            outcome="Lock timeouts on the plant's line controller",
+            files=[SimpleUploadedFile("posting.log", b"ERR")],
         )
     with time_machine.travel(at(25, 11, 30), tick=False):
         approval_approve(request=approval, actor=world["kenji"], notes="Documented by all tiers; send Dan.")
@@ -221,7 +255,9 @@ def onsite_breaches_into_the_vendor_gate_and_it_is_approved(world: World, ticket
     assert (vendor.status, vendor.automatic, vendor.missing) == (HandoffStatus.PENDING_APPROVAL, True, [])
     assert {u.username for u in vendor.approval.approvers.all()} == {"beth", "mara"}
     with time_machine.travel(at(26, 12), tick=False):
-        approval_approve(request=vendor.approval, actor=world["beth"], notes="Onsite could not fix it: vendor.")
+        approval_approve(
+            request=vendor.approval, actor=world["beth"], notes="Onsite could not fix it: vendor."
+        )
     ticket.refresh_from_db()
     assert (tier_of(ticket), ticket.team.name) == ("Vendor", "Tier 2")
     # 16 business hours from Thursday 12:00: Friday 16:00 (warning, 12 h), Monday 30th 12:00 (breach).
@@ -292,6 +328,9 @@ def the_timeline_tells_the_story(ticket: Ticket, last: Handoff) -> None:
     assert all(h.automatic and h.requested_by is None for h in Handoff.objects.filter(ticket=ticket))
     assert ticket.events.filter(kind="auto_escalation_skipped").count() == 0
     # The IT manager is told, and the decision point has its own time frame (P2: 4 h → 16:00).
-    assert Notification.objects.filter(kind="escalations.handoff_received", recipient__username="ivan",
-                                       dedup_key=f"handoff:{last.pk}:completed").exists()
+    assert Notification.objects.filter(
+        kind="escalations.handoff_received",
+        recipient__username="ivan",
+        dedup_key=f"handoff:{last.pk}:completed",
+    ).exists()
     assert tier_clock(ticket).due_at == at(30, 16)

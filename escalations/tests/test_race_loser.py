@@ -40,8 +40,9 @@ def escalate_body(world: World) -> dict[str, Any]:
     return {"criterion": world.tier("Tier 2").criteria.first().pk, "findings": "Needs Tier 2"}
 
 
-def escalate_at_once(world: World, ticket: Ticket, body: dict[str, Any],
-                     names: tuple[str, ...]) -> dict[str, tuple[int, dict[str, Any]]]:
+def escalate_at_once(
+    world: World, ticket: Ticket, body: dict[str, Any], names: tuple[str, ...]
+) -> dict[str, tuple[int, dict[str, Any]]]:
     """Each user POSTs the escalation in their own thread and connection at the same moment."""
     answers: dict[str, tuple[int, dict[str, Any]]] = {}
     barrier = threading.Barrier(len(names))
@@ -49,7 +50,9 @@ def escalate_at_once(world: World, ticket: Ticket, body: dict[str, Any],
     def post(name: str) -> None:
         try:
             barrier.wait(timeout=10)
-            response = client_for(world[name]).post(f"/api/tickets/{ticket.pk}/escalate/", body, format="json")
+            response = client_for(world[name]).post(
+                f"/api/tickets/{ticket.pk}/escalate/", body, format="json"
+            )
             answers[name] = (response.status_code, response.json())
         finally:
             connection.close()
@@ -63,11 +66,14 @@ def escalate_at_once(world: World, ticket: Ticket, body: dict[str, Any],
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(connection.vendor != "postgresql",
-                    reason="needs PostgreSQL: SQLite serialises writers (set DATABASE_URL=postgres://…)")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL: SQLite serialises writers (set DATABASE_URL=postgres://…)",
+)
 @pytest.mark.django_db(transaction=True)
 def test_the_loser_of_two_api_escalations_without_from_tier_always_hears_409_with_where_it_went(
-    world: World, slow_events: None  # noqa: F811
+    world: World,
+    slow_events: None,  # noqa: F811
 ) -> None:
     body = escalate_body(world)
     for _ in range(ROUNDS):
@@ -88,8 +94,9 @@ def test_a_stale_from_tier_hears_where_the_ticket_went_not_403(world: World) -> 
     with time_machine.travel(at(23, 9, 30), tick=False):
         handoffs.escalate(ticket=ticket, actor=world["erin"], **_service_body(world))
         with pytest.raises(Refused) as refusal:
-            handoffs.escalate(ticket=stale, actor=world["omar"], from_tier=world.tier("Tier 1"),
-                              **_service_body(world))
+            handoffs.escalate(
+                ticket=stale, actor=world["omar"], from_tier=world.tier("Tier 1"), **_service_body(world)
+            )
     assert refusal.value.message == f"{moved_to('Tier 2', world['erin'])}23 Nov 2026 09:30)"
     assert refusal.value.missing == ["the ticket to still be in Tier 1: it is now in Tier 2"]
 
@@ -107,7 +114,9 @@ def test_without_from_tier_the_belief_is_where_the_ticket_was_when_the_call_bega
 
     def winner_commits_first(locked_ticket: Ticket) -> Ticket:
         if winner_first.pop() if winner_first else False:
-            handoffs.escalate(ticket=Ticket.objects.get(pk=ticket.pk), actor=world["erin"], **_service_body(world))
+            handoffs.escalate(
+                ticket=Ticket.objects.get(pk=ticket.pk), actor=world["erin"], **_service_body(world)
+            )
         return real_lock(locked_ticket)
 
     with time_machine.travel(at(23, 9, 30), tick=False), pytest.MonkeyPatch.context() as patch:
@@ -125,8 +134,11 @@ def test_an_api_escalation_without_from_tier_that_lost_the_race_answers_409(
     """The winner commits after the loser's request began: as the loser reads the ticket, or
     after the loser's permission was checked on it, before its service takes the lock."""
     ticket = documented_in_tier_1(world)
-    winner = [lambda: handoffs.escalate(ticket=Ticket.objects.get(pk=ticket.pk), actor=world["erin"],
-                                        **_service_body(world))]
+    winner = [
+        lambda: handoffs.escalate(
+            ticket=Ticket.objects.get(pk=ticket.pk), actor=world["erin"], **_service_body(world)
+        )
+    ]
     if winner_moves == "before the ticket is read":
         real = escalations_api.selectors.get_ticket_for
 
@@ -146,8 +158,9 @@ def test_an_api_escalation_without_from_tier_that_lost_the_race_answers_409(
 
         monkeypatch.setattr(escalations_api.handoffs, "escalate", escalate)
     with time_machine.travel(at(23, 9, 30), tick=False):
-        response = client_for(world["omar"]).post(f"/api/tickets/{ticket.pk}/escalate/", escalate_body(world),
-                                                   format="json")
+        response = client_for(world["omar"]).post(
+            f"/api/tickets/{ticket.pk}/escalate/", escalate_body(world), format="json"
+        )
     assert response.status_code == 409, response.json()
     assert response.json()["detail"] == f"{moved_to('Tier 2', world['erin'])}23 Nov 2026 09:30)"
 
@@ -157,12 +170,15 @@ def test_a_request_begun_after_the_move_is_judged_where_the_ticket_is_now(world:
     ticket = documented_in_tier_1(world)
     with time_machine.travel(at(23, 9, 30), tick=False):
         handoffs.escalate(ticket=ticket, actor=world["erin"], **_service_body(world))
-        response = client_for(world["omar"]).post(f"/api/tickets/{ticket.pk}/escalate/", escalate_body(world),
-                                                   format="json")
+        response = client_for(world["omar"]).post(
+            f"/api/tickets/{ticket.pk}/escalate/", escalate_body(world), format="json"
+        )
         # Naming the tier the caller saw it in turns the same request into "it moved".
-        named = client_for(world["omar"]).post(f"/api/tickets/{ticket.pk}/escalate/",
-                                               {**escalate_body(world), "from_tier": world.tier("Tier 1").pk},
-                                               format="json")
+        named = client_for(world["omar"]).post(
+            f"/api/tickets/{ticket.pk}/escalate/",
+            {**escalate_body(world), "from_tier": world.tier("Tier 1").pk},
+            format="json",
+        )
     assert response.status_code == 403
     assert named.status_code == 409
     assert named.json()["detail"].startswith(moved_to("Tier 2", world["erin"]))
@@ -173,10 +189,17 @@ def test_a_return_whose_ticket_moved_meanwhile_hears_where_it_went(world: World)
     ticket = in_engineering(world)
     stale = Ticket.objects.get(pk=ticket.pk)
     with time_machine.travel(at(23, 10), tick=False):
-        handoffs.return_to_tier(ticket=ticket, actor=world["ella"], to_tier=world.tier("Tier 1"), findings="Fixed")
+        handoffs.return_to_tier(
+            ticket=ticket, actor=world["ella"], to_tier=world.tier("Tier 1"), findings="Fixed"
+        )
         with pytest.raises(Refused) as refusal:
-            handoffs.return_to_tier(ticket=stale, actor=world["kenji"], to_tier=world.tier("Tier 2"),
-                                    findings="Fixed", from_tier=world.tier("Engineering"))
+            handoffs.return_to_tier(
+                ticket=stale,
+                actor=world["kenji"],
+                to_tier=world.tier("Tier 2"),
+                findings="Fixed",
+                from_tier=world.tier("Engineering"),
+            )
     assert refusal.value.message.startswith(moved_to("Tier 1", world["ella"]))
 
 
@@ -186,13 +209,15 @@ def test_withdrawing_a_hand_off_approved_meanwhile_answers_409_not_403(world: Wo
 
     ticket = in_engineering(world)
     with time_machine.travel(at(23, 10), tick=False):
-        handoff = handoffs.escalate(ticket=ticket, actor=world["ella"], findings="Needs hands on site",
-                                    evidence_note="none")
+        handoff = handoffs.escalate(
+            ticket=ticket, actor=world["ella"], findings="Needs hands on site", evidence_note="none"
+        )
         # kenji (Engineering's leader) may withdraw it while it waits; the approval lands first and
         # the ticket moves to Onsite Support, whose tickets he may not work.
         approval_approve(request=handoff.approval, actor=world["kenji"], notes="Evidence reviewed.")
-        response = client_for(world["kenji"]).post(f"/api/handoffs/{handoff.pk}/withdraw/",
-                                                   {"reason": "Not needed."}, format="json")
+        response = client_for(world["kenji"]).post(
+            f"/api/handoffs/{handoff.pk}/withdraw/", {"reason": "Not needed."}, format="json"
+        )
 
     assert response.status_code == 409, response.json()
     assert response.json()["missing"] == ["a hand-off still in flight (this one is completed)"]

@@ -78,7 +78,8 @@ class ImapFolder:
 
     def _client(self) -> MailBoxUnencrypted:
         return MailBoxUnencrypted(self.host, self.port, timeout=10).login(
-            self.user, self.password, initial_folder=self.folder)
+            self.user, self.password, initial_folder=self.folder
+        )
 
     def deliver(self, raw: bytes) -> None:
         """APPEND a message, unseen, as an MTA's local delivery would."""
@@ -100,8 +101,11 @@ def imap_mailbox(settings: Any) -> Iterator[ImapFolder]:
     parts = urlsplit(environment.imap_url())
     folder = f"test-{uuid.uuid4().hex[:12]}"
     box = ImapFolder(
-        url=urlunsplit((parts.scheme, parts.netloc, f"/{folder}", "", "")), folder=folder,
-        user=parts.username or "", password=parts.password or "", host=parts.hostname or "127.0.0.1",
+        url=urlunsplit((parts.scheme, parts.netloc, f"/{folder}", "", "")),
+        folder=folder,
+        user=parts.username or "",
+        password=parts.password or "",
+        host=parts.hostname or "127.0.0.1",
         port=parts.port or 143,
     )
     with MailBoxUnencrypted(box.host, box.port, timeout=10).login(box.user, box.password) as client:

@@ -18,7 +18,9 @@ pytestmark = pytest.mark.django_db
 
 def test_it_lists_inbound_messages_read_only_for_administrators(client: Client, customer: User) -> None:
     receive_message(message(subject="Payroll export fails"), source="pipe")
-    receive_message(message(subject="Out of office", headers={"Auto-Submitted": "auto-replied"}), source="pipe")
+    receive_message(
+        message(subject="Out of office", headers={"Auto-Submitted": "auto-replied"}), source="pipe"
+    )
     record = InboundMessage.objects.get(subject="Out of office")
     client.force_login(make_agent("Administrator", username="ada"))
     listing = client.get(reverse("admin:mail_inboundmessage_changelist"))
@@ -28,7 +30,12 @@ def test_it_lists_inbound_messages_read_only_for_administrators(client: Client, 
     assert page.status_code == 200 and b"Auto-Submitted: auto-replied" in page.content
     assert b'name="_save"' not in page.content
     assert client.get(reverse("admin:mail_inboundmessage_add")).status_code == 403
-    assert client.post(reverse("admin:mail_inboundmessage_delete", args=[record.pk]), {"post": "yes"}).status_code == 403
+    assert (
+        client.post(
+            reverse("admin:mail_inboundmessage_delete", args=[record.pk]), {"post": "yes"}
+        ).status_code
+        == 403
+    )
     assert InboundMessage.objects.count() == 2
 
 

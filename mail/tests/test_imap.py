@@ -33,7 +33,9 @@ def fetch_mail() -> str:
     return out.getvalue()
 
 
-def test_it_turns_a_new_mail_into_a_ticket_and_marks_it_seen(imap_mailbox: ImapFolder, customer: User) -> None:
+def test_it_turns_a_new_mail_into_a_ticket_and_marks_it_seen(
+    imap_mailbox: ImapFolder, customer: User
+) -> None:
     imap_mailbox.deliver(message(subject="Payroll export fails", body="It stops half way."))
     assert imap_mailbox.unseen() == 1
     out = fetch_mail()
@@ -48,23 +50,37 @@ def test_it_turns_a_new_mail_into_a_ticket_and_marks_it_seen(imap_mailbox: ImapF
 
 
 def test_it_threads_replies_by_subject_reference_and_by_in_reply_to_alone(
-    imap_mailbox: ImapFolder, customer: User,
+    imap_mailbox: ImapFolder, customer: User
 ) -> None:
     ticket = TicketFactory(organisation=customer.organisation, requester=customer)
-    sent = Notification.objects.create(recipient=customer, channel=NotificationChannel.EMAIL, kind="ticket.public_reply",
-                                       subject="s", dedup_key="t", thread=f"ticket-{ticket.pk}", state="sent")
+    sent = Notification.objects.create(
+        recipient=customer,
+        channel=NotificationChannel.EMAIL,
+        kind="ticket.public_reply",
+        subject="s",
+        dedup_key="t",
+        thread=f"ticket-{ticket.pk}",
+        state="sent",
+    )
     imap_mailbox.deliver(message(subject=f"Re: [{ticket.reference}] {ticket.summary}", body="By subject."))
-    imap_mailbox.deliver(message(subject="Re: your mail", body="By In-Reply-To.",
-                                 headers={"In-Reply-To": message_id_for(sent)}))
+    imap_mailbox.deliver(
+        message(
+            subject="Re: your mail", body="By In-Reply-To.", headers={"In-Reply-To": message_id_for(sent)}
+        )
+    )
     fetch_mail()
     assert sorted(Comment.objects.filter(ticket=ticket).values_list("body", flat=True)) == [
-        "By In-Reply-To.", "By subject."]
+        "By In-Reply-To.",
+        "By subject.",
+    ]
     assert Ticket.objects.count() == 1
     assert imap_mailbox.unseen() == 0
 
 
 def test_an_auto_reply_creates_nothing_and_sends_nothing(imap_mailbox: ImapFolder, customer: User) -> None:
-    imap_mailbox.deliver(message(subject="Automatic reply: Out of office", headers={"Auto-Submitted": "auto-replied"}))
+    imap_mailbox.deliver(
+        message(subject="Automatic reply: Out of office", headers={"Auto-Submitted": "auto-replied"})
+    )
     fetch_mail()
     assert not Ticket.objects.exists()
     assert not Notification.objects.exists() and django_mail.outbox == []
@@ -73,7 +89,7 @@ def test_an_auto_reply_creates_nothing_and_sends_nothing(imap_mailbox: ImapFolde
 
 
 def test_a_message_that_fails_half_way_is_handled_once_after_a_retry(
-    imap_mailbox: ImapFolder, customer: User,
+    imap_mailbox: ImapFolder, customer: User
 ) -> None:
     ticket = TicketFactory(organisation=customer.organisation, requester=customer)
     imap_mailbox.deliver(message(subject=f"Re: [{ticket.reference}] x", body="Once, please."))
@@ -91,11 +107,13 @@ def test_a_message_that_fails_half_way_is_handled_once_after_a_retry(
 
 
 def test_a_crash_between_commit_and_marking_seen_only_marks_it_seen_next_time(
-    imap_mailbox: ImapFolder, customer: User,
+    imap_mailbox: ImapFolder, customer: User
 ) -> None:
     imap_mailbox.deliver(message(subject="Payroll export fails"))
-    with (mock.patch.object(imap, "_mark_seen", side_effect=ConnectionResetError("connection lost")),
-          pytest.raises(Exception, match="could not be polled")):
+    with (
+        mock.patch.object(imap, "_mark_seen", side_effect=ConnectionResetError("connection lost")),
+        pytest.raises(Exception, match="could not be polled"),
+    ):
         fetch_mail()
     assert Ticket.objects.count() == 1 and imap_mailbox.unseen() == 1  # committed, not yet seen
     out = fetch_mail()
@@ -105,10 +123,12 @@ def test_a_crash_between_commit_and_marking_seen_only_marks_it_seen_next_time(
 
 
 def test_another_organisations_sender_quoting_a_reference_never_reaches_that_ticket(
-    imap_mailbox: ImapFolder, customer: User, other_customer: User,
+    imap_mailbox: ImapFolder, customer: User, other_customer: User
 ) -> None:
     ticket = TicketFactory(organisation=customer.organisation, requester=customer)
-    imap_mailbox.deliver(message(sender=other_customer.email, subject=f"Re: [{ticket.reference}] {ticket.summary}"))
+    imap_mailbox.deliver(
+        message(sender=other_customer.email, subject=f"Re: [{ticket.reference}] {ticket.summary}")
+    )
     fetch_mail()
     assert not Comment.objects.filter(ticket=ticket).exists()
     created = Ticket.objects.exclude(pk=ticket.pk).get()
@@ -117,12 +137,14 @@ def test_another_organisations_sender_quoting_a_reference_never_reaches_that_tic
 
 def test_the_beat_task_polls_the_configured_mailboxes(imap_mailbox: ImapFolder, customer: User) -> None:
     imap_mailbox.deliver(message())
-    assert fetch() == [f"{imap.parse_mailbox_url(imap_mailbox.url).label}: 1 handled, 0 already handled, 0 to retry"]
+    assert fetch() == [
+        f"{imap.parse_mailbox_url(imap_mailbox.url).label}: 1 handled, 0 already handled, 0 to retry"
+    ]
     assert Ticket.objects.count() == 1
 
 
 def test_an_unreachable_mailbox_is_reported_and_the_others_still_polled(
-    imap_mailbox: ImapFolder, customer: User, settings: object,
+    imap_mailbox: ImapFolder, customer: User, settings: object
 ) -> None:
     settings.INBOUND_MAIL_URLS = ["imap://nobody:x@127.0.0.1:1/INBOX", imap_mailbox.url]  # type: ignore[attr-defined]
     imap_mailbox.deliver(message())

@@ -39,19 +39,34 @@ def waiting_on_customer(ticket: Ticket, engineer: User) -> Ticket:
 def sent_mail_about(ticket: Ticket, customer: User) -> Notification:
     """A mail we sent the customer about the ticket (its Message-ID is what they reply to)."""
     return Notification.objects.create(
-        recipient=customer, channel=NotificationChannel.EMAIL, kind="ticket.public_reply", subject="s",
-        dedup_key=f"test:{ticket.pk}", thread=f"ticket-{ticket.pk}", state="sent")
+        recipient=customer,
+        channel=NotificationChannel.EMAIL,
+        kind="ticket.public_reply",
+        subject="s",
+        dedup_key=f"test:{ticket.pk}",
+        thread=f"ticket-{ticket.pk}",
+        state="sent",
+    )
 
 
 # --- new requests ---------------------------------------------------------------------------
 
 
 def test_it_opens_a_ticket_from_a_known_customers_mail_and_tells_them(customer: User) -> None:
-    record = receive(message(subject="Re: Payroll export fails", body="The export stops.\n\n-- \nCarla",
-                             attachments=[("export.log", b"ERR-504\n", "text/plain")]))
+    record = receive(
+        message(
+            subject="Re: Payroll export fails",
+            body="The export stops.\n\n-- \nCarla",
+            attachments=[("export.log", b"ERR-504\n", "text/plain")],
+        )
+    )
     ticket = Ticket.objects.get()
     assert record.outcome == Outcome.TICKET and record.ticket == ticket
-    assert (ticket.organisation, ticket.requester, ticket.created_by) == (customer.organisation, customer, customer)
+    assert (ticket.organisation, ticket.requester, ticket.created_by) == (
+        customer.organisation,
+        customer,
+        customer,
+    )
     assert ticket.channel == Channel.EMAIL
     assert ticket.summary == "Payroll export fails"
     assert ticket.description.startswith("The export stops.")
@@ -63,7 +78,9 @@ def test_it_opens_a_ticket_from_a_known_customers_mail_and_tells_them(customer: 
 
 
 def test_it_leaves_the_staff_only_intake_of_a_mailed_request_to_triage(customer: User) -> None:
-    receive(message(subject="URGENT: payroll down", headers={"Importance": "high", "X-Priority": "1 (Highest)"}))
+    receive(
+        message(subject="URGENT: payroll down", headers={"Importance": "high", "X-Priority": "1 (Highest)"})
+    )
 
     ticket = Ticket.objects.get()
     assert (ticket.priority, ticket.category_id) == ("", None)
@@ -102,8 +119,15 @@ def test_it_handles_mail_without_a_message_id_once(customer: User) -> None:
 
 def test_it_names_dropped_attachments_in_a_new_ticket(customer: User, settings: Any) -> None:
     settings.ATTACHMENT_MAX_BYTES = 1000
-    record = receive(message(attachments=[("big.log", b"x" * 5000, "text/plain"), ("run.exe", b"MZ", "application/x-msdownload"),
-                                          ("ok.txt", b"fine", "text/plain")]))
+    record = receive(
+        message(
+            attachments=[
+                ("big.log", b"x" * 5000, "text/plain"),
+                ("run.exe", b"MZ", "application/x-msdownload"),
+                ("ok.txt", b"fine", "text/plain"),
+            ]
+        )
+    )
     ticket = record.ticket
     assert [a.original_name for a in ticket.attachments.all()] == ["ok.txt"]
     assert record.dropped_files == ["big.log", "run.exe"]
@@ -117,10 +141,14 @@ def test_it_reads_html_only_mail_into_the_description(customer: User) -> None:
 
 
 def test_it_never_raises_on_malformed_mime_from_a_customer(customer: User) -> None:
-    raw = (b"From: carla@example.com\r\nTo: support@desk.example\r\nSubject: =?x-bad?q?broken?=\r\n"
-           b"Content-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain; charset=x-klingon\r\n\r\n"
-           b"qapla\xe9\r\n--B\r\nContent-Type: application/pdf; name=a.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n"
-           b"!!!%%%\r\n")
+    raw = (
+        b"From: carla@example.com\r\nTo: support@desk.example\r\nSubject: =?x-bad?q?broken?=\r\n"
+        b"Content-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain; "
+        b"charset=x-klingon\r\n\r\n"
+        b"qapla\xe9\r\n--B\r\nContent-Type: application/pdf; name=a.pdf\r\nContent-Transfer-Encoding: "
+        b"base64\r\n\r\n"
+        b"!!!%%%\r\n"
+    )
     record = receive(raw)
     assert record.outcome in (Outcome.TICKET, Outcome.DROPPED)
     assert record.reason
@@ -130,20 +158,31 @@ def test_it_limits_receipts_to_one_address(customer: User) -> None:
     for n in range(services.RECEIPTS_PER_HOUR + 2):
         receive(message(subject=f"Request {n}"))
     assert Ticket.objects.count() == services.RECEIPTS_PER_HOUR + 2
-    assert Notification.objects.filter(kind="ticket.received", channel=NotificationChannel.EMAIL).count() \
+    assert (
+        Notification.objects.filter(kind="ticket.received", channel=NotificationChannel.EMAIL).count()
         == services.RECEIPTS_PER_HOUR
+    )
     assert "no receipt sent" in InboundMessage.objects.order_by("pk").last().reason
 
 
 # --- replies --------------------------------------------------------------------------------
 
 
-def test_it_adds_a_reply_naming_the_ticket_in_its_subject(ticket: Ticket, customer: User, engineer: User) -> None:
+def test_it_adds_a_reply_naming_the_ticket_in_its_subject(
+    ticket: Ticket, customer: User, engineer: User
+) -> None:
     waiting_on_customer(ticket, engineer)
-    body = ("Here is the log you asked for.\n\nBest regards,\nCarla\n\n"
-            "On Mon, 30 Nov 2026, Escalation Desk <support@desk.example> wrote:\n> We need the export log.\n")
-    record = receive(message(subject=f"Re: [{ticket.reference}] We need something from you: {ticket.summary}",
-                             body=body, attachments=[("export.log", b"ERR-504\n", "text/plain")]))
+    body = (
+        "Here is the log you asked for.\n\nBest regards,\nCarla\n\n"
+        "On Mon, 30 Nov 2026, Escalation Desk <support@desk.example> wrote:\n> We need the export log.\n"
+    )
+    record = receive(
+        message(
+            subject=f"Re: [{ticket.reference}] We need something from you: {ticket.summary}",
+            body=body,
+            attachments=[("export.log", b"ERR-504\n", "text/plain")],
+        )
+    )
     comment = Comment.objects.get(ticket=ticket)
     assert record.outcome == Outcome.COMMENT and record.comment == comment
     assert comment.author == customer and not comment.is_internal and comment.channel == Channel.EMAIL
@@ -157,16 +196,26 @@ def test_it_adds_a_reply_naming_the_ticket_in_its_subject(ticket: Ticket, custom
 
 def test_it_adds_a_reply_threaded_by_in_reply_to_alone(ticket: Ticket, customer: User) -> None:
     sent = sent_mail_about(ticket, customer)
-    record = receive(message(subject="Re: your request", body="Still failing this morning.",
-                             headers={"In-Reply-To": message_id_for(sent)}))
+    record = receive(
+        message(
+            subject="Re: your request",
+            body="Still failing this morning.",
+            headers={"In-Reply-To": message_id_for(sent)},
+        )
+    )
     assert record.outcome == Outcome.COMMENT
     assert Comment.objects.get(ticket=ticket).body == "Still failing this morning."
     assert "In-Reply-To" in record.reason
 
 
 def test_it_threads_by_the_thread_root_in_references(ticket: Ticket, customer: User) -> None:
-    record = receive(message(subject="Re: something", body="More detail.",
-                             headers={"References": f"<other@example.com> {thread_root_id(f'ticket-{ticket.pk}')}"}))
+    record = receive(
+        message(
+            subject="Re: something",
+            body="More detail.",
+            headers={"References": f"<other@example.com> {thread_root_id(f'ticket-{ticket.pk}')}"},
+        )
+    )
     assert record.outcome == Outcome.COMMENT and record.ticket == ticket
 
 
@@ -181,15 +230,22 @@ def test_it_ignores_a_made_up_message_id(ticket: Ticket, customer: User) -> None
 
 def test_it_names_dropped_attachments_on_the_comment(ticket: Ticket, customer: User, settings: Any) -> None:
     settings.ATTACHMENT_MAX_BYTES = 1000
-    receive(message(subject=f"[{ticket.reference}] logs", body="Attached.",
-                    attachments=[("huge.log", b"x" * 5000, "text/plain"), ("small.log", b"ok", "text/plain")]))
+    receive(
+        message(
+            subject=f"[{ticket.reference}] logs",
+            body="Attached.",
+            attachments=[("huge.log", b"x" * 5000, "text/plain"), ("small.log", b"ok", "text/plain")],
+        )
+    )
     comment = Comment.objects.get(ticket=ticket)
     assert [a.original_name for a in comment.attachments.all()] == ["small.log"]
     event = TimelineEvent.objects.get(ticket=ticket, kind="comment")
     assert event.details["dropped_files"] == ["huge.log"]
 
 
-def test_it_opens_a_follow_up_for_a_reply_to_a_closed_ticket(ticket: Ticket, customer: User, engineer: User) -> None:
+def test_it_opens_a_follow_up_for_a_reply_to_a_closed_ticket(
+    ticket: Ticket, customer: User, engineer: User
+) -> None:
     ticket_cancel(ticket=ticket, actor=engineer, reason="withdrawn")
     record = receive(message(subject=f"Re: [{ticket.reference}] Payroll", body="It is back."))
     assert record.outcome == Outcome.TICKET
@@ -206,11 +262,20 @@ def test_a_staff_reply_to_the_customer_is_not_sent_back_to_its_author(ticket: Ti
 # --- refused without harm -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("headers", [
-    {"Auto-Submitted": "auto-replied"}, {"Precedence": "bulk"}, {"X-Autoreply": "yes"},
-    {"X-Autorespond": "yes"}, {"List-Id": "<x.lists.example.com>"}, {"Return-Path": "<>"},
-])
-def test_an_auto_reply_creates_nothing_and_sends_nothing(ticket: Ticket, customer: User, headers: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Auto-Submitted": "auto-replied"},
+        {"Precedence": "bulk"},
+        {"X-Autoreply": "yes"},
+        {"X-Autorespond": "yes"},
+        {"List-Id": "<x.lists.example.com>"},
+        {"Return-Path": "<>"},
+    ],
+)
+def test_an_auto_reply_creates_nothing_and_sends_nothing(
+    ticket: Ticket, customer: User, headers: dict[str, str]
+) -> None:
     notifications = Notification.objects.count()
     for subject in ("Out of office", f"Re: [{ticket.reference}] Out of office"):
         record = receive(message(subject=subject, headers=headers))
@@ -221,14 +286,21 @@ def test_an_auto_reply_creates_nothing_and_sends_nothing(ticket: Ticket, custome
 
 
 def test_it_refuses_mailer_daemon_bounces(customer: User) -> None:
-    record = receive(message(sender="MAILER-DAEMON@example.com", subject="Undelivered Mail Returned to Sender"))
+    record = receive(
+        message(sender="MAILER-DAEMON@example.com", subject="Undelivered Mail Returned to Sender")
+    )
     assert record.outcome == Outcome.DROPPED and "bounce" in record.reason
     assert not Ticket.objects.exists()
 
 
 def test_another_organisations_sender_never_reaches_the_ticket(ticket: Ticket, other_customer: User) -> None:
-    record = receive(message(sender=f"Gus <{other_customer.email}>", subject=f"Re: [{ticket.reference}] Payroll",
-                             body="Let me in."))
+    record = receive(
+        message(
+            sender=f"Gus <{other_customer.email}>",
+            subject=f"Re: [{ticket.reference}] Payroll",
+            body="Let me in.",
+        )
+    )
     assert not Comment.objects.filter(ticket=ticket).exists()
     assert record.outcome == Outcome.TICKET and record.ticket != ticket
     assert record.ticket.organisation == other_customer.organisation
@@ -239,7 +311,7 @@ def test_another_organisations_sender_never_reaches_the_ticket(ticket: Ticket, o
 
 
 def test_another_organisations_sender_threading_by_in_reply_to_never_reaches_the_ticket(
-    ticket: Ticket, customer: User, other_customer: User,
+    ticket: Ticket, customer: User, other_customer: User
 ) -> None:
     sent = sent_mail_about(ticket, customer)
     record = receive(message(sender=other_customer.email, headers={"In-Reply-To": message_id_for(sent)}))
@@ -254,7 +326,9 @@ def test_it_rejects_unknown_senders_by_default(org: Organisation) -> None:
     assert not Ticket.objects.exists() and not User.objects.filter(email="stranger@acme.example").exists()
 
 
-def test_it_creates_a_customer_for_an_unknown_sender_of_a_known_domain(org: Organisation, settings: Any) -> None:
+def test_it_creates_a_customer_for_an_unknown_sender_of_a_known_domain(
+    org: Organisation, settings: Any
+) -> None:
     settings.INBOUND_MAIL_UNKNOWN_SENDERS = "create"
     org.domain = "acme.example"
     org.save()
@@ -262,10 +336,16 @@ def test_it_creates_a_customer_for_an_unknown_sender_of_a_known_domain(org: Orga
     nina = User.objects.get(email="nina@acme.example")
     assert (nina.organisation, nina.first_name, nina.last_name, nina.is_staff) == (org, "Nina", "New", False)
     assert nina.has_role(Role.CUSTOMER) and not nina.has_usable_password()
-    assert record.outcome == Outcome.TICKET and record.ticket.requester == nina and record.created_customer == nina
+    assert (
+        record.outcome == Outcome.TICKET
+        and record.ticket.requester == nina
+        and record.created_customer == nina
+    )
 
 
-def test_it_refuses_an_unknown_sender_whose_domain_no_organisation_has(org: Organisation, settings: Any) -> None:
+def test_it_refuses_an_unknown_sender_whose_domain_no_organisation_has(
+    org: Organisation, settings: Any
+) -> None:
     settings.INBOUND_MAIL_UNKNOWN_SENDERS = "create"
     record = receive(message(sender="someone@nowhere.example"))
     assert record.outcome == Outcome.DROPPED and "no organisation has the e-mail domain" in record.reason
@@ -282,13 +362,17 @@ def test_it_refuses_staff_senders(ticket: Ticket, engineer: User) -> None:
 
 
 def test_mail_to_the_escalations_address_naming_a_ticket_opens_an_escalation_request(
-    ticket: Ticket, customer: User, engineer: User,
+    ticket: Ticket, customer: User, engineer: User
 ) -> None:
     manager = make_agent("Escalation manager", username="emma")
     ticket_triage(ticket=ticket, actor=engineer)
-    record = receive(message(to=f"Support <support@desk.example>, {ESCALATIONS}",
-                             subject=f"Re: [{ticket.reference}] {ticket.summary}",
-                             body="Nobody has answered for two days; payroll runs on Friday."))
+    record = receive(
+        message(
+            to=f"Support <support@desk.example>, {ESCALATIONS}",
+            subject=f"Re: [{ticket.reference}] {ticket.summary}",
+            body="Nobody has answered for two days; payroll runs on Friday.",
+        )
+    )
     case = EscalationCase.objects.get(ticket=ticket)
     request = CaseRequest.objects.get(case=case)
     assert record.outcome == Outcome.ESCALATION and record.case == case
@@ -301,8 +385,13 @@ def test_mail_to_the_escalations_address_naming_a_ticket_opens_an_escalation_req
 
 
 def test_escalation_mail_delivered_to_the_address_counts_too(ticket: Ticket, customer: User) -> None:
-    record = receive(message(subject=f"[{ticket.reference}] production is down", body="Production is down!",
-                             headers={"Delivered-To": ESCALATIONS}))
+    record = receive(
+        message(
+            subject=f"[{ticket.reference}] production is down",
+            body="Production is down!",
+            headers={"Delivered-To": ESCALATIONS},
+        )
+    )
     assert record.outcome == Outcome.ESCALATION
     assert CaseRequest.objects.get().reason == "production_down"
 
@@ -314,9 +403,11 @@ def test_escalation_mail_naming_no_ticket_opens_a_new_request(customer: User) ->
 
 
 def test_escalation_mail_naming_another_organisations_ticket_never_escalates_it(
-    ticket: Ticket, other_customer: User,
+    ticket: Ticket, other_customer: User
 ) -> None:
-    record = receive(message(sender=other_customer.email, to=ESCALATIONS, subject=f"[{ticket.reference}] escalate"))
+    record = receive(
+        message(sender=other_customer.email, to=ESCALATIONS, subject=f"[{ticket.reference}] escalate")
+    )
     assert not EscalationCase.objects.filter(ticket=ticket).exists()
     assert record.outcome == Outcome.TICKET and record.ticket.organisation == other_customer.organisation
 
@@ -324,11 +415,15 @@ def test_escalation_mail_naming_another_organisations_ticket_never_escalates_it(
 # --- failures -------------------------------------------------------------------------------
 
 
-def test_a_failure_changes_nothing_and_a_retry_handles_the_message_once(ticket: Ticket, customer: User) -> None:
+def test_a_failure_changes_nothing_and_a_retry_handles_the_message_once(
+    ticket: Ticket, customer: User
+) -> None:
     raw = message(subject=f"Re: [{ticket.reference}] x", body="Retry me.")
     real = conversation.ticket_comment
-    with (mock.patch.object(conversation, "ticket_comment", side_effect=RuntimeError("database went away")),
-          pytest.raises(TemporaryFailure)):
+    with (
+        mock.patch.object(conversation, "ticket_comment", side_effect=RuntimeError("database went away")),
+        pytest.raises(TemporaryFailure),
+    ):
         receive_message(raw, source="pipe")
     failed = InboundMessage.objects.get()
     assert (failed.outcome, failed.attempts) == (Outcome.FAILED, 1)
@@ -354,7 +449,9 @@ def test_it_gives_up_on_a_message_that_always_fails(customer: User) -> None:
     assert not Ticket.objects.exists()
 
 
-def test_colleagues_on_the_mail_are_copied_in_and_strangers_are_not(customer: User, other_customer: User) -> None:
+def test_colleagues_on_the_mail_are_copied_in_and_strangers_are_not(
+    customer: User, other_customer: User
+) -> None:
     from tests_support.factories import make_customer
     from tickets.models import Watcher
 

@@ -66,7 +66,11 @@ def test_it_exits_75_when_the_database_is_unreachable(tmp_path: Path) -> None:
     env = {**os.environ, "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none", "TESTING": "true"}
     result = subprocess.run(
         [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "receive_mail"],
-        input=message(), capture_output=True, env=env, cwd=tmp_path, timeout=120,
+        input=message(),
+        capture_output=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
     )
     assert result.returncode == 75, result.stderr
     assert b"try again later" in result.stderr

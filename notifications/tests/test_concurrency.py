@@ -30,8 +30,13 @@ pytestmark = [
 def test_it_sends_each_row_once_with_four_redrives_and_duplicate_tasks_at_once() -> None:
     people = [UserFactory(username=f"agent{i}") for i in range(10)]
     for n in range(30):
-        services.notify(recipients=people, kind=KIND, context={"reference": f"T-{n}"},
-                        dedup_key=f"ticket:{n}:sla_warning", channels=[Channel.EMAIL])
+        services.notify(
+            recipients=people,
+            kind=KIND,
+            context={"reference": f"T-{n}"},
+            dedup_key=f"ticket:{n}:sla_warning",
+            channels=[Channel.EMAIL],
+        )
     Notification.objects.update(created_at=timezone.now() - timedelta(minutes=5))
     ids = list(Notification.objects.values_list("pk", flat=True))
     barrier = threading.Barrier(6)

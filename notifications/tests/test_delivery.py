@@ -23,9 +23,12 @@ pytestmark = pytest.mark.django_db
 
 def email_row(user: User, key: str = "ticket:1:sla_warning", kind: str = KIND) -> Notification:
     [row] = services.notify(
-        recipients=[user], kind=kind, context={"reference": "T-1", "summary": "Payroll export",
-                                               "message": "Time left: 30 minutes."},
-        dedup_key=key, channels=[Channel.EMAIL], link="/desk/tickets/1/",
+        recipients=[user],
+        kind=kind,
+        context={"reference": "T-1", "summary": "Payroll export", "message": "Time left: 30 minutes."},
+        dedup_key=key,
+        channels=[Channel.EMAIL],
+        link="/desk/tickets/1/",
     )
     return row
 
@@ -114,14 +117,21 @@ def test_it_caps_the_backoff(settings: Any) -> None:
     settings.NOTIFICATIONS_BACKOFF_CAP_SECONDS = 3600
 
     assert [services.backoff(n).total_seconds() for n in (1, 2, 3, 6, 7, 20)] == [
-        60, 120, 240, 1920, 3600, 3600,
+        60,
+        120,
+        240,
+        1920,
+        3600,
+        3600,
     ]
 
 
 def test_it_renders_a_kinds_own_templates_and_its_signature(erin: User) -> None:
     registry.register(
-        "test.customer_update", subject="Update on {{ reference }}",
-        text_template="notifications/email/generic.txt", html_template="notifications/email/generic.html",
+        "test.customer_update",
+        subject="Update on {{ reference }}",
+        text_template="notifications/email/generic.txt",
+        html_template="notifications/email/generic.html",
         signature=lambda n: "Erin Engel, Tier 1\nTeam leader: Tess (tess@example.com)",
     )
     try:

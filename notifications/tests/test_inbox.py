@@ -19,21 +19,31 @@ from .conftest import KIND
 
 pytestmark = pytest.mark.django_db
 
-INBOX_QUERIES = 8  # session, user, its permissions (2: header links), unread + pending-approval counts, page count, rows
+INBOX_QUERIES = (
+    8  # session, user, its permissions (2: header links), unread + pending-approval counts, page count, rows
+)
 
 
 def inbox_items(user: User, n: int, *, read: int = 0) -> list[Notification]:
     """n in-app notifications, newest last, the first `read` of them read."""
     now = timezone.now()
-    return Notification.objects.bulk_create([
-        Notification(
-            recipient=user, channel=Channel.IN_APP, kind=KIND, subject=f"SLA warning on T-{i}",
-            dedup_key=f"ticket:{i}:sla_warning", state=State.SENT, sent_at=now,
-            created_at=now - timedelta(minutes=n - i), link=f"/desk/tickets/{i}/",
-            read_at=now if i < read else None,
-        )
-        for i in range(n)
-    ])
+    return Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient=user,
+                channel=Channel.IN_APP,
+                kind=KIND,
+                subject=f"SLA warning on T-{i}",
+                dedup_key=f"ticket:{i}:sla_warning",
+                state=State.SENT,
+                sent_at=now,
+                created_at=now - timedelta(minutes=n - i),
+                link=f"/desk/tickets/{i}/",
+                read_at=now if i < read else None,
+            )
+            for i in range(n)
+        ]
+    )
 
 
 @pytest.fixture
@@ -113,8 +123,13 @@ def test_it_answers_404_for_someone_elses_notification(
 
 
 def test_it_does_not_list_email_rows(erin_client: Client, engineer: User) -> None:
-    [email] = services.notify(recipients=[engineer], kind=KIND, context={"reference": "T-9"},
-                              dedup_key="k", channels=[Channel.EMAIL])
+    [email] = services.notify(
+        recipients=[engineer],
+        kind=KIND,
+        context={"reference": "T-9"},
+        dedup_key="k",
+        channels=[Channel.EMAIL],
+    )
 
     assert page(erin_client.get(reverse("notifications:inbox"))).select("li", cls="notification") == []
     assert erin_client.post(reverse("notifications:mark_read", args=[email.pk])).status_code == 404
@@ -135,8 +150,9 @@ def test_it_refuses_gets_on_actions_and_anonymous_visitors(client: Client, engin
 def test_it_ignores_an_offsite_next(erin_client: Client, engineer: User) -> None:
     [item] = inbox_items(engineer, 1)
 
-    response = erin_client.post(reverse("notifications:mark_read", args=[item.pk]),
-                                {"next": "https://evil.example/"})
+    response = erin_client.post(
+        reverse("notifications:mark_read", args=[item.pk]), {"next": "https://evil.example/"}
+    )
 
     assert response["Location"] == reverse("notifications:inbox")
 
@@ -178,10 +194,19 @@ def test_it_counts_unread_only_for_staff(
 def test_it_groups_entries_by_ticket_and_marks_a_group_read(erin_client: Client, engineer: User) -> None:
     now = timezone.now()
     rows = [
-        Notification(recipient=engineer, channel=Channel.IN_APP, kind=KIND, subject=subject, dedup_key=key,
-                     state=State.SENT, sent_at=now, created_at=now - timedelta(minutes=age), thread=thread,
-                     context={"reference": reference, "summary": "Payroll export", "message": subject},
-                     link="/desk/tickets/1/")
+        Notification(
+            recipient=engineer,
+            channel=Channel.IN_APP,
+            kind=KIND,
+            subject=subject,
+            dedup_key=key,
+            state=State.SENT,
+            sent_at=now,
+            created_at=now - timedelta(minutes=age),
+            thread=thread,
+            context={"reference": reference, "summary": "Payroll export", "message": subject},
+            link="/desk/tickets/1/",
+        )
         for subject, key, age, thread, reference in [
             ("Carla replied", "a", 1, "ticket-1", "ED-000001"),
             ("Tom replied", "b", 2, "ticket-2", "ED-000002"),

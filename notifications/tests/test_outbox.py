@@ -18,8 +18,12 @@ from .conftest import KIND
 
 def warn(recipients: list[User], key: str = "ticket:1:sla_warning", **kwargs: Any) -> list[Notification]:
     return services.notify(
-        recipients=recipients, kind=KIND, context={"reference": "T-1", "summary": "Payroll export"},
-        dedup_key=key, link="/desk/tickets/1/", **kwargs,
+        recipients=recipients,
+        kind=KIND,
+        context={"reference": "T-1", "summary": "Payroll export"},
+        dedup_key=key,
+        link="/desk/tickets/1/",
+        **kwargs,
     )
 
 

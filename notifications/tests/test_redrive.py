@@ -26,8 +26,11 @@ from .conftest import KIND
 
 def warn(recipients: list[User], key: str) -> list[Notification]:
     return services.notify(
-        recipients=recipients, kind=KIND, context={"reference": key, "summary": "Payroll export"},
-        dedup_key=key, link="/desk/tickets/1/",
+        recipients=recipients,
+        kind=KIND,
+        context={"reference": key, "summary": "Payroll export"},
+        dedup_key=key,
+        link="/desk/tickets/1/",
     )
 
 
@@ -111,8 +114,9 @@ def test_it_gives_up_a_row_whose_worker_keeps_dying(db: None, settings: Any) -> 
     settings.NOTIFICATIONS_MAX_ATTEMPTS = 2
     erin = UserFactory(username="erin")
     [row] = [n for n in warn([erin], key="ticket:1:sla_warning") if n.channel == Channel.EMAIL]
-    Notification.objects.filter(pk=row.pk).update(state=State.SENDING, attempts=1,
-                                                  next_attempt_at=timezone.now())
+    Notification.objects.filter(pk=row.pk).update(
+        state=State.SENDING, attempts=1, next_attempt_at=timezone.now()
+    )
 
     assert services.redrive_undelivered(now=timezone.now() + timedelta(seconds=1)) == 0
 

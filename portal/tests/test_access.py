@@ -37,12 +37,15 @@ STAFF = ["engineer", "team_leader", "team_manager", "admin_user"]
 
 @pytest.fixture
 def public_file(ticket: Ticket, customer: User) -> Attachment:
-    return ticket_attach(ticket=ticket, actor=customer,
-                                  upload=SimpleUploadedFile("export.log", b"ERR-504 upstream timeout"))
+    return ticket_attach(
+        ticket=ticket, actor=customer, upload=SimpleUploadedFile("export.log", b"ERR-504 upstream timeout")
+    )
 
 
 @pytest.mark.parametrize("name", list(GET_PAGES))
-def test_it_shows_each_page_to_the_customer(carla: Client, ticket: Ticket, public_file: Attachment, name: str) -> None:
+def test_it_shows_each_page_to_the_customer(
+    carla: Client, ticket: Ticket, public_file: Attachment, name: str
+) -> None:
     response = carla.get(GET_PAGES[name](ticket, public_file))
 
     assert response.status_code == 200
@@ -115,7 +118,9 @@ def test_it_only_takes_posts_on_the_action_urls(carla: Client, ticket: Ticket) -
     assert carla.get(reverse("portal:request_message", args=[ticket.pk])).status_code == 405
 
 
-def test_it_signs_a_customer_in_with_a_password_and_lands_on_their_requests(client: Client, customer: User) -> None:
+def test_it_signs_a_customer_in_with_a_password_and_lands_on_their_requests(
+    client: Client, customer: User
+) -> None:
     sign_in = client.get(reverse("portal:login"))
     response = client.post(reverse("portal:login"), {"username": "carla", "password": PASSWORD})
 
@@ -127,8 +132,9 @@ def test_it_signs_a_customer_in_with_a_password_and_lands_on_their_requests(clie
 def test_it_keeps_the_page_asked_for_across_sign_in(client: Client, customer: User, ticket: Ticket) -> None:
     url = reverse("portal:request", args=[ticket.pk])
 
-    response = client.post(f"{reverse('portal:login')}?next={url}",
-                           {"username": "carla", "password": PASSWORD, "next": url})
+    response = client.post(
+        f"{reverse('portal:login')}?next={url}", {"username": "carla", "password": PASSWORD, "next": url}
+    )
 
     assert response.url == url
 
@@ -161,8 +167,9 @@ def test_it_offers_the_portal_to_a_customer_who_opens_the_console(carla: Client)
     assert link.attrs["href"] == reverse("portal:home")
 
 
-def test_it_does_not_offer_the_portal_on_a_staff_403(client: Client, customer: User, ticket: Ticket,
-                                                     other_engineer: User, tier1: Any) -> None:
+def test_it_does_not_offer_the_portal_on_a_staff_403(
+    client: Client, customer: User, ticket: Ticket, other_engineer: User, tier1: Any
+) -> None:
     from desk.tests.test_pages import route_to
 
     route_to(ticket, tier1)

@@ -26,20 +26,40 @@ def gated_in_engineering(world: World) -> tuple[Ticket, Handoff]:
     with time_machine.travel(at(23, 9), tick=False):
         ticket = triaged(world)
         ticket_start(ticket=ticket, actor=world["erin"])
-        ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
-                                 action="Checked", outcome="Nothing found")
-        handoffs.escalate(ticket=ticket, actor=world["erin"], findings="Deeper",
-                          criterion=world.tier("Tier 2").criteria.first())
+        ticket_add_step(
+            ticket=ticket,
+            actor=world["erin"],
+            kind=StepKind.BASIC_CHECK,
+            action="Checked",
+            outcome="Nothing found",
+        )
+        handoffs.escalate(
+            ticket=ticket,
+            actor=world["erin"],
+            findings="Deeper",
+            criterion=world.tier("Tier 2").criteria.first(),
+        )
         ticket_start(ticket=ticket, actor=world["tom"])
-        ticket_add_step(ticket=ticket, actor=world["tom"], kind=StepKind.REPLICATION,
-                                 action="Replicated", outcome="Fails")
-        handoffs.escalate(ticket=ticket, actor=world["tom"], findings="Bug",
-                          criterion=world.tier("Engineering").criteria.first())
+        ticket_add_step(
+            ticket=ticket, actor=world["tom"], kind=StepKind.REPLICATION, action="Replicated", outcome="Fails"
+        )
+        handoffs.escalate(
+            ticket=ticket,
+            actor=world["tom"],
+            findings="Bug",
+            criterion=world.tier("Engineering").criteria.first(),
+        )
         ticket_start(ticket=ticket, actor=world["ella"])
-        ticket_add_step(ticket=ticket, actor=world["ella"], kind=StepKind.LOG_ANALYSIS,
-                                 action="Read the log", outcome="Hardware fault")
-        handoff = handoffs.escalate(ticket=ticket, actor=world["ella"], findings="Site visit",
-                                    evidence_note="none")
+        ticket_add_step(
+            ticket=ticket,
+            actor=world["ella"],
+            kind=StepKind.LOG_ANALYSIS,
+            action="Read the log",
+            outcome="Hardware fault",
+        )
+        handoff = handoffs.escalate(
+            ticket=ticket, actor=world["ella"], findings="Site visit", evidence_note="none"
+        )
     assert handoff.status == HandoffStatus.PENDING_APPROVAL
     return ticket, handoff
 
@@ -53,7 +73,9 @@ def test_the_customer_never_sees_approval_notes_or_suggested_steps(
         if decision == "approve":
             approval_approve(request=handoff.approval, actor=world["kenji"], notes=NOTES)
         else:
-            approval_request_changes(request=handoff.approval, actor=world["kenji"], steps=[STEP], notes=NOTES)
+            approval_request_changes(
+                request=handoff.approval, actor=world["kenji"], steps=[STEP], notes=NOTES
+            )
     # The notes (and steps) are on the ticket for staff: what the customer must not see exists.
     staff_api = APIClient()
     staff_api.force_authenticate(world["ella"])

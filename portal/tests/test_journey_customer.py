@@ -15,8 +15,11 @@ from tickets.services.lifecycle import ticket_await_customer, ticket_resolve, ti
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-RESOLUTION = {"resolution_summary": "Re-ran the export with the corrected tax table.",
-              "root_cause": "Stale tax table", "fix_kind": "permanent"}
+RESOLUTION = {
+    "resolution_summary": "Re-ran the export with the corrected tax table.",
+    "root_cause": "Stale tax table",
+    "fix_kind": "permanent",
+}
 
 
 def _sign_in(page: Any, shots: Any, customer: User) -> None:
@@ -47,7 +50,9 @@ def _ask_for_help_refused_then_sent(page: Any, shots: Any, service: Service, tmp
     page.set_input_files("input[name=files]", str(screenshot))
     page.click("button:has-text('Send my request')")
     expect(page.locator(".p-field.has-error")).to_contain_text("This field is required.")
-    expect(page.locator("textarea[name=description]")).to_have_value("Every payslip uses the old tax code since Monday.")
+    expect(page.locator("textarea[name=description]")).to_have_value(
+        "Every payslip uses the old tax code since Monday."
+    )
     expect(page.locator(".files-again")).to_be_visible()
     shots("request-refused")
     page.fill("textarea[name=symptoms]", "The tax code column says 1257L for everyone.")
@@ -60,12 +65,21 @@ def _ask_for_help_refused_then_sent(page: Any, shots: Any, service: Service, tmp
     return ticket
 
 
-def _we_ask_and_the_customer_replies(page: Any, shots: Any, ticket: Ticket, engineer: User, team_manager: User, category: Category) -> None:
+def _we_ask_and_the_customer_replies(
+    page: Any, shots: Any, ticket: Ticket, engineer: User, team_manager: User, category: Category
+) -> None:
     """We take it, ask for something; the customer replies and work resumes."""
     from playwright.sync_api import expect
 
-    ticket_triage(ticket=ticket, actor=engineer, priority="P2", category=category,
-                           replication_steps="none", error_messages="none", recent_changes="none")
+    ticket_triage(
+        ticket=ticket,
+        actor=engineer,
+        priority="P2",
+        category=category,
+        replication_steps="none",
+        error_messages="none",
+        recent_changes="none",
+    )
     ticket_start(ticket=ticket, actor=engineer)
     ticket_await_customer(ticket=ticket, actor=engineer, reason="Send us one payslip as a PDF.")
     page.reload()

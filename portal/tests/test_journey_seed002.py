@@ -67,8 +67,15 @@ def _carla_asks_for_help_and_tier_1_takes_it(page: Any, shots: Any, world: World
     page.click("button:has-text('Send my request')")
     expect(page.locator("#status-words")).to_have_text("Received")
     ticket = Ticket.objects.get()
-    ticket_triage(ticket=ticket, actor=world["erin"], priority="P2", category=CategoryFactory(name="Software"),
-                           replication_steps="none", error_messages="none", recent_changes="none")
+    ticket_triage(
+        ticket=ticket,
+        actor=world["erin"],
+        priority="P2",
+        category=CategoryFactory(name="Software"),
+        replication_steps="none",
+        error_messages="none",
+        recent_changes="none",
+    )
     page.reload()
     shots("request-sent")
     return ticket, milestone
@@ -80,7 +87,9 @@ def _the_review_is_prefilled(page: Any, milestone: str) -> None:
 
     panel = page.locator("#escalation")
     expect(panel.locator("#escalation-request > summary")).to_have_text("Request an escalation")
-    expect(page.locator("textarea[name=escalation-business_impact]")).to_have_value("Payroll cannot run on Friday.")
+    expect(page.locator("textarea[name=escalation-business_impact]")).to_have_value(
+        "Payroll cannot run on Friday."
+    )
     expect(page.locator("input[name=escalation-critical_milestone]")).to_have_value(milestone)
     expect(panel).to_contain_text("If there is a workaround, why doesn't it work for you?")
 
@@ -98,7 +107,8 @@ def _refused_without_answers_then_received(page: Any, shots: Any, world: World) 
     expect(refusal).to_contain_text("Needed: whether the problem statement is correct")
     expect(refusal).to_contain_text("Needed: why the workaround is impractical or inappropriate")
     expect(page.locator("textarea[name=escalation-business_impact]")).to_have_value(
-        "Payroll for 800 staff cannot run on Friday.")
+        "Payroll for 800 staff cannot run on Friday."
+    )
     expect(page.locator("input[name=escalation-level][value=team_leader]")).to_be_checked()
     shots("escalation-refused")
     assert EscalationCase.objects.count() == 0
@@ -111,11 +121,17 @@ def _refused_without_answers_then_received(page: Any, shots: Any, world: World) 
     expect(page.locator("#case-engaged")).to_contain_text(str(world["tess"]))
     shots("escalation-received")
     case = EscalationCase.objects.get()
-    assert (case.status, case.level, CaseRequest.objects.get().channel) == ("requested", "team_leader", "portal")
+    assert (case.status, case.level, CaseRequest.objects.get().channel) == (
+        "requested",
+        "team_leader",
+        "portal",
+    )
     return case
 
 
-def _esme_acknowledges_agrees_the_plans_and_updates(page: Any, shots: Any, world: World, ticket: Ticket, esme: User, case: EscalationCase) -> None:
+def _esme_acknowledges_agrees_the_plans_and_updates(
+    page: Any, shots: Any, world: World, ticket: Ticket, esme: User, case: EscalationCase
+) -> None:
     """Esme, escalation manager, acknowledges it in the console and agrees the plans."""
     from playwright.sync_api import expect
 
@@ -162,7 +178,9 @@ def _carla_sees_every_public_step(page: Any, shots: Any, ticket: Ticket) -> None
     expect(page.locator("#case-state")).to_have_text("Escalation active")
     expect(page.locator("#case-manager")).to_contain_text("Esme Holloway")
     expect(page.locator("#case-manager")).to_contain_text("esme@desk.example")
-    expect(page.locator("#case-communication")).to_contain_text("We update you by phone every 2 working hours.")
+    expect(page.locator("#case-communication")).to_contain_text(
+        "We update you by phone every 2 working hours."
+    )
     expect(page.locator("#case-plan")).to_contain_text("Reproduce on the March data")
     expect(page.locator("#case-plan")).to_contain_text("Confirm the fix with Carla")
     expect(page.locator("#case-calls li")).to_have_count(1)
@@ -187,7 +205,9 @@ def _esme_proposes_de_escalation(page: Any, shots: Any, ticket: Ticket) -> None:
     shots("console-proposed")
 
 
-def _carla_agrees_and_the_case_is_de_escalated(page: Any, shots: Any, world: World, ticket: Ticket, case: EscalationCase) -> None:
+def _carla_agrees_and_the_case_is_de_escalated(
+    page: Any, shots: Any, world: World, ticket: Ticket, case: EscalationCase
+) -> None:
     """Carla agrees with one click."""
     from playwright.sync_api import expect
 
@@ -195,7 +215,9 @@ def _carla_agrees_and_the_case_is_de_escalated(page: Any, shots: Any, world: Wor
     sign_in_portal(page, "carla")
     page.goto(f"/portal/requests/{ticket.pk}/#escalation")
     expect(page.locator("#case-state")).to_have_text("We propose to close the escalation")
-    expect(page.locator("#de-escalation")).to_contain_text("The fix is in test and payroll ran in the test system.")
+    expect(page.locator("#de-escalation")).to_contain_text(
+        "The fix is in test and payroll ran in the test system."
+    )
     shots("portal-proposal")
     page.click("button:has-text('Yes, you can close the escalation')")
     expect(page.locator("#case-state")).to_contain_text("Escalation closed")
@@ -203,19 +225,36 @@ def _carla_agrees_and_the_case_is_de_escalated(page: Any, shots: Any, world: Wor
 
     case.refresh_from_db()
     assert (case.status, case.agreed_by, case.agreement_channel) == ("de_escalated", world["carla"], "portal")
-    kinds = list(ticket.events.filter(kind__startswith="case_").order_by("at", "pk").values_list("kind", flat=True))
+    kinds = list(
+        ticket.events.filter(kind__startswith="case_").order_by("at", "pk").values_list("kind", flat=True)
+    )
     assert kinds == [
-        "case_requested", "case_participant", "case_participant", "case_acknowledged", "case_active",
-        "case_update", "case_update", "case_de_escalation_proposed", "case_de_escalated",
+        "case_requested",
+        "case_participant",
+        "case_participant",
+        "case_acknowledged",
+        "case_active",
+        "case_update",
+        "case_update",
+        "case_de_escalation_proposed",
+        "case_de_escalated",
     ]
     expect(page.locator("#case-history li")).to_have_count(len(kinds))
     assert [li.get_attribute("data-kind") for li in page.locator("#case-history li").all()] == kinds
     expect(page.locator("#case-history li").last).to_contain_text("Escalation closed with your agreement")
 
 
-def test_seed_002_a_customer_escalates_and_agrees_to_de_escalate(page, shots, live_server, world: World) -> None:
-    esme = make_agent("Escalation manager", username="esme", first_name="Esme", last_name="Holloway",
-                      email="esme@desk.example", phone="+44 20 7946 0001")
+def test_seed_002_a_customer_escalates_and_agrees_to_de_escalate(
+    page, shots, live_server, world: World
+) -> None:
+    esme = make_agent(
+        "Escalation manager",
+        username="esme",
+        first_name="Esme",
+        last_name="Holloway",
+        email="esme@desk.example",
+        phone="+44 20 7946 0001",
+    )
 
     ticket, milestone = _carla_asks_for_help_and_tier_1_takes_it(page, shots, world)
     _the_review_is_prefilled(page, milestone)

@@ -43,22 +43,43 @@ def count_queries(client: Client, url: str, **params: Any) -> tuple[int, Any]:
 
 
 @pytest.fixture
-def make_requests(org: Any, other_org: Any, customer: User, other_customer: User, engineer: User,
-                  tier1: Team, service: Any, category: Any) -> Any:
+def make_requests(
+    org: Any,
+    other_org: Any,
+    customer: User,
+    other_customer: User,
+    engineer: User,
+    tier1: Team,
+    service: Any,
+    category: Any,
+) -> Any:
     path = EscalationPath.objects.create(name="Payroll escalation")
     tier = Tier.objects.create(path=path, name="Payroll first line", level=1, team=tier1)
 
     def make(n: int) -> None:
         start = Ticket.objects.count()
         now = timezone.now()
-        created = Ticket.objects.bulk_create([
-            Ticket(organisation=org if i % 5 else other_org, requester=customer if i % 5 else other_customer,
-                   created_by=customer, channel="portal", summary=f"Payroll export fails #{start + i}",
-                   priority="P2", category=category, service=service, team=tier1,
-                   status=[Status.NEW, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER, Status.RESOLVED][i % 4],
-                   assignee=engineer, created_at=now - timedelta(minutes=start + i))
-            for i in range(n)
-        ])
+        created = Ticket.objects.bulk_create(
+            [
+                Ticket(
+                    organisation=org if i % 5 else other_org,
+                    requester=customer if i % 5 else other_customer,
+                    created_by=customer,
+                    channel="portal",
+                    summary=f"Payroll export fails #{start + i}",
+                    priority="P2",
+                    category=category,
+                    service=service,
+                    team=tier1,
+                    status=[Status.NEW, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER, Status.RESOLVED][
+                        i % 4
+                    ],
+                    assignee=engineer,
+                    created_at=now - timedelta(minutes=start + i),
+                )
+                for i in range(n)
+            ]
+        )
         add_sla_clocks(created)
         TierStint.objects.bulk_create(TierStint(ticket=t, tier=tier) for t in created)
 
@@ -66,7 +87,8 @@ def make_requests(org: Any, other_org: Any, customer: User, other_customer: User
 
 
 @pytest.mark.parametrize(
-    "params", [{}, {"show": "all", "q": "payroll"}, {"status": "resolved"}, {"page": "2"}],
+    "params",
+    [{}, {"show": "all", "q": "payroll"}, {"status": "resolved"}, {"page": "2"}],
     ids=["open", "search", "status", "page-2"],
 )
 def test_it_lists_the_requests_in_a_fixed_number_of_queries(
@@ -82,7 +104,8 @@ def test_it_lists_the_requests_in_a_fixed_number_of_queries(
 
     assert len(page(small_page).references()) < len(page(large_page).references()) <= 20
     assert {td.text for td in page(large_page).select("td", data_label="Where it is")} == {
-        "With our support team (Payroll first line)"}
+        "With our support team (Payroll first line)"
+    }
     assert small == large == LIST_QUERIES
 
 
@@ -104,16 +127,33 @@ def test_it_answers_the_htmx_list_in_a_fixed_number_of_queries(carla: Client, ma
 
 @pytest.mark.parametrize("state", ["in_progress", "resolved"])
 def test_it_shows_a_request_in_a_fixed_number_of_queries(
-    carla: Client, org: Any, customer: User, engineer: User, team_leader: User, team_manager: User,
-    other_engineer: User, tier1: Team, service: Any, category: Any, state: str,
+    carla: Client,
+    org: Any,
+    customer: User,
+    engineer: User,
+    team_leader: User,
+    team_manager: User,
+    other_engineer: User,
+    tier1: Team,
+    service: Any,
+    category: Any,
+    state: str,
 ) -> None:
     people = [engineer, team_leader, team_manager, other_engineer, customer]
     path = EscalationPath.objects.create(name="Payroll escalation")
     tier = Tier.objects.create(path=path, name="Payroll first line", level=1, team=tier1)
 
     def make(n: int) -> Ticket:
-        ticket = TicketFactory(organisation=org, requester=customer, created_by=customer, service=service,
-                               category=category, team=tier1, status=state, assignee=engineer)
+        ticket = TicketFactory(
+            organisation=org,
+            requester=customer,
+            created_by=customer,
+            service=service,
+            category=category,
+            team=tier1,
+            status=state,
+            assignee=engineer,
+        )
         fill_ticket(ticket, n, people, tier1)
         add_sla_clocks([ticket])
         TierStint.objects.create(ticket=ticket, tier=tier)
@@ -136,8 +176,16 @@ def test_it_shows_a_request_in_a_fixed_number_of_queries(
 
 
 def test_it_shows_a_request_with_an_escalation_in_a_fixed_number_of_queries(
-    carla: Client, org: Any, customer: User, engineer: User, team_leader: User, team_manager: User,
-    other_engineer: User, tier1: Team, service: Any, category: Any,
+    carla: Client,
+    org: Any,
+    customer: User,
+    engineer: User,
+    team_leader: User,
+    team_manager: User,
+    other_engineer: User,
+    tier1: Team,
+    service: Any,
+    category: Any,
 ) -> None:
     from datetime import date
 
@@ -153,27 +201,64 @@ def test_it_shows_a_request_with_an_escalation_in_a_fixed_number_of_queries(
     tier = Tier.objects.create(path=path, name="Payroll first line", level=1, team=tier1)
 
     def make(n: int) -> Ticket:
-        ticket = TicketFactory(organisation=org, requester=customer, created_by=customer, service=service,
-                               category=category, team=tier1, status="in_progress", assignee=engineer)
+        ticket = TicketFactory(
+            organisation=org,
+            requester=customer,
+            created_by=customer,
+            service=service,
+            category=category,
+            team=tier1,
+            status="in_progress",
+            assignee=engineer,
+        )
         fill_ticket(ticket, 6, [*people, customer], tier1)
         add_sla_clocks([ticket])
         TierStint.objects.create(ticket=ticket, tier=tier)
-        case = case_requests.case_request(ticket=ticket, actor=customer, reason="critical_impact", level="team_manager",
-                                  review=case_core.Review(problem_statement_correct=True, business_impact="Payroll."))
+        case = case_requests.case_request(
+            ticket=ticket,
+            actor=customer,
+            reason="critical_impact",
+            level="team_manager",
+            review=case_core.Review(problem_statement_correct=True, business_impact="Payroll."),
+        )
         case_plans.case_acknowledge(case=case, actor=esme)
-        case_plans.case_activate(case=case, actor=esme, mode="phone", update_every_minutes=60, required_attendees="All",
-                            action_plan=[case_core.PlanItem(owner=engineer, step="Reproduce", target_date=date.today())],
-                            first_call_at=timezone.now())
-        CaseUpdate.objects.bulk_create(CaseUpdate(case=case, mode="phone", summary=f"Update {i}", logged_by=esme)
-                                       for i in range(n))
-        ActionItem.objects.bulk_create(ActionItem(case=case, owner=people[i % 4], step=f"Step {i}",
-                                                  target_date=date.today()) for i in range(n))
-        CaseMeeting.objects.bulk_create(CaseMeeting(case=case, kind="conference_call", scheduled_for=timezone.now(),
-                                                    attendees="All", recorded_by=esme) for i in range(n))
-        CaseParticipant.objects.bulk_create(CaseParticipant(case=case, user=other_engineer, role=role,
-                                                            engaged_by=esme) for role in ("sme", "next_tier"))
-        case_requests.case_request(ticket=ticket, actor=customer, reason="critical_impact", level="leadership",
-                           review=case_core.Review(problem_statement_correct=True, business_impact="Payroll still."))
+        case_plans.case_activate(
+            case=case,
+            actor=esme,
+            mode="phone",
+            update_every_minutes=60,
+            required_attendees="All",
+            action_plan=[case_core.PlanItem(owner=engineer, step="Reproduce", target_date=date.today())],
+            first_call_at=timezone.now(),
+        )
+        CaseUpdate.objects.bulk_create(
+            CaseUpdate(case=case, mode="phone", summary=f"Update {i}", logged_by=esme) for i in range(n)
+        )
+        ActionItem.objects.bulk_create(
+            ActionItem(case=case, owner=people[i % 4], step=f"Step {i}", target_date=date.today())
+            for i in range(n)
+        )
+        CaseMeeting.objects.bulk_create(
+            CaseMeeting(
+                case=case,
+                kind="conference_call",
+                scheduled_for=timezone.now(),
+                attendees="All",
+                recorded_by=esme,
+            )
+            for i in range(n)
+        )
+        CaseParticipant.objects.bulk_create(
+            CaseParticipant(case=case, user=other_engineer, role=role, engaged_by=esme)
+            for role in ("sme", "next_tier")
+        )
+        case_requests.case_request(
+            ticket=ticket,
+            actor=customer,
+            reason="critical_impact",
+            level="leadership",
+            review=case_core.Review(problem_statement_correct=True, business_impact="Payroll still."),
+        )
         return ticket
 
     small_ticket, large_ticket = make(2), make(150)

@@ -37,21 +37,37 @@ def in_tier_2(world: World) -> Ticket:
     ravi = world["ravi"]
     ravi.title, ravi.phone = "Tier 2 team leader", "+44 20 7946 0102"
     ravi.save()
-    SlaTarget.objects.get_or_create(priority="P2", defaults={"first_response_minutes": 60,
-                                                             "resolution_minutes": 16 * 60})
+    SlaTarget.objects.get_or_create(
+        priority="P2", defaults={"first_response_minutes": 60, "resolution_minutes": 16 * 60}
+    )
     with time_machine.travel(at(23, 9), tick=False):
         ticket = triaged(world, summary="Invoice totals off by a cent")
         ticket_start(ticket=ticket, actor=world["erin"])
-        ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
-                                 action=INTERNAL["step"], outcome="Off by 0.01",
-                                 files=[SimpleUploadedFile(INTERNAL["file"], b"core dump")])
-        ticket_add_step(ticket=ticket, actor=world["erin"], kind=StepKind.BASIC_CHECK,
-                                 action="We reproduced it with your invoice", outcome="Off by 0.01 as you said",
-                                 is_public=True, files=[SimpleUploadedFile("invoice-check.png", b"png")])
+        ticket_add_step(
+            ticket=ticket,
+            actor=world["erin"],
+            kind=StepKind.BASIC_CHECK,
+            action=INTERNAL["step"],
+            outcome="Off by 0.01",
+            files=[SimpleUploadedFile(INTERNAL["file"], b"core dump")],
+        )
+        ticket_add_step(
+            ticket=ticket,
+            actor=world["erin"],
+            kind=StepKind.BASIC_CHECK,
+            action="We reproduced it with your invoice",
+            outcome="Off by 0.01 as you said",
+            is_public=True,
+            files=[SimpleUploadedFile("invoice-check.png", b"png")],
+        )
         ticket_comment(ticket=ticket, actor=world["erin"], body=INTERNAL["comment"], is_internal=True)
         ticket_comment(ticket=ticket, actor=world["erin"], body="We are looking into it.")
-        handoff_services.escalate(ticket=ticket, actor=world["erin"], findings=INTERNAL["findings"],
-                                  criterion=world.tier("Tier 2").criteria.get(text="Potential bug"))
+        handoff_services.escalate(
+            ticket=ticket,
+            actor=world["erin"],
+            findings=INTERNAL["findings"],
+            criterion=world.tier("Tier 2").criteria.get(text="Potential bug"),
+        )
     with time_machine.travel(at(23, 10), tick=False):
         ticket_start(ticket=ticket, actor=world["tom"])
     ticket.refresh_from_db()
@@ -159,8 +175,14 @@ def test_it_answers_404_for_a_file_on_an_internal_comment_even_if_not_flagged_in
     carla: Client, ticket: Ticket, engineer: User
 ) -> None:
     comment = Comment.objects.create(ticket=ticket, author=engineer, body="secret", is_internal=True)
-    attachment = Attachment.objects.create(ticket=ticket, comment=comment, file="attachments/x.log",
-                                           original_name="x.log", size=3, uploaded_by=engineer)
+    attachment = Attachment.objects.create(
+        ticket=ticket,
+        comment=comment,
+        file="attachments/x.log",
+        original_name="x.log",
+        size=3,
+        uploaded_by=engineer,
+    )
 
     assert carla.get(reverse("portal:attachment", args=[attachment.pk])).status_code == 404
 
@@ -169,14 +191,23 @@ def test_it_answers_404_for_a_file_on_an_internal_comment_even_if_not_flagged_in
 
 
 def test_it_sends_a_public_message_with_files(carla: Client, ticket: Ticket, customer: User) -> None:
-    response = carla.post(reverse("portal:request_message", args=[ticket.pk]), {
-        "message-body": "Here is the log you asked for.", "message-files": [SimpleUploadedFile("run.log", b"x")],
-        "message-is_internal": "on", "is_internal": "on",
-    })
+    response = carla.post(
+        reverse("portal:request_message", args=[ticket.pk]),
+        {
+            "message-body": "Here is the log you asked for.",
+            "message-files": [SimpleUploadedFile("run.log", b"x")],
+            "message-is_internal": "on",
+            "is_internal": "on",
+        },
+    )
 
     comment = Comment.objects.get(ticket=ticket)
     assert response.status_code == 302
-    assert (comment.author, comment.is_internal, comment.body) == (customer, False, "Here is the log you asked for.")
+    assert (comment.author, comment.is_internal, comment.body) == (
+        customer,
+        False,
+        "Here is the log you asked for.",
+    )
     assert list(comment.attachments.values_list("original_name", "is_internal")) == [("run.log", False)]
 
 
@@ -194,8 +225,10 @@ def test_it_resumes_a_request_waiting_on_the_customer_when_they_reply(
 
 
 def test_it_keeps_an_empty_message_on_the_page_with_the_error(carla: Client, ticket: Ticket) -> None:
-    response = carla.post(reverse("portal:request_message", args=[ticket.pk]), {
-        "message-body": "   ", "message-files": [SimpleUploadedFile("run.log", b"x")]})
+    response = carla.post(
+        reverse("portal:request_message", args=[ticket.pk]),
+        {"message-body": "   ", "message-files": [SimpleUploadedFile("run.log", b"x")]},
+    )
 
     html = page(response)
     assert response.status_code == 400 and not Comment.objects.exists()
@@ -244,13 +277,18 @@ def test_it_closes_the_request_when_the_customer_confirms_in_the_portal(
 ) -> None:
     drive_to(ticket, "resolved", engineer)
 
-    response = carla.post(reverse("portal:request_confirm", args=[ticket.pk]), {"confirm-note": "All good, thanks."})
+    response = carla.post(
+        reverse("portal:request_confirm", args=[ticket.pk]), {"confirm-note": "All good, thanks."}
+    )
 
     ticket.refresh_from_db()
     event = TimelineEvent.objects.get(ticket=ticket, kind="confirm_resolution")
     assert response.status_code == 302
     assert (ticket.status, ticket.close_kind, ticket.confirmation_note) == (
-        "closed", "confirmed_by_customer", "All good, thanks.")
+        "closed",
+        "confirmed_by_customer",
+        "All good, thanks.",
+    )
     assert (event.actor, event.details["channel"]) == (customer, "portal")
 
 
@@ -259,10 +297,16 @@ def test_it_reopens_the_request_with_the_customers_reason(
 ) -> None:
     drive_to(ticket, "resolved", engineer)
 
-    carla.post(reverse("portal:request_reopen", args=[ticket.pk]), {"reopen-reason": "The export failed again."})
+    carla.post(
+        reverse("portal:request_reopen", args=[ticket.pk]), {"reopen-reason": "The export failed again."}
+    )
 
     ticket.refresh_from_db()
-    assert (ticket.status, ticket.reopen_reason, ticket.reopen_count) == ("in_progress", "The export failed again.", 1)
+    assert (ticket.status, ticket.reopen_reason, ticket.reopen_count) == (
+        "in_progress",
+        "The export failed again.",
+        1,
+    )
     html = request_page(carla, ticket)
     assert "The export failed again." in html.one(id="history").text
 
@@ -289,22 +333,36 @@ def test_it_refuses_a_confirmation_posted_by_hand_on_a_request_not_resolved(
     response = carla.post(reverse("portal:request_confirm", args=[ticket.pk]), {"confirm-note": "ok"})
 
     assert response.status_code == 400 and snapshot(ticket) == before
-    assert "Confirm resolution is not possible while the ticket is in progress" in page(response).one(
-        id="resolution").text
+    assert (
+        "Confirm resolution is not possible while the ticket is in progress"
+        in page(response).one(id="resolution").text
+    )
 
 
 def test_it_ignores_staff_fields_posted_by_hand_with_a_confirmation_or_a_message(
     carla: Client, ticket: Ticket, engineer: User, tier2: Any, other_engineer: User
 ) -> None:
     drive_to(ticket, "resolved", engineer)
-    reserved = {"status": "in_progress", "team": tier2.pk, "assignee": other_engineer.pk, "priority": "P1",
-                "confirm-channel": "phone", "tier": 2}
+    reserved = {
+        "status": "in_progress",
+        "team": tier2.pk,
+        "assignee": other_engineer.pk,
+        "priority": "P1",
+        "confirm-channel": "phone",
+        "tier": 2,
+    }
 
     carla.post(reverse("portal:request_reopen", args=[ticket.pk]), {"reopen-reason": "Broken.", **reserved})
-    carla.post(reverse("portal:request_message", args=[ticket.pk]), {"message-body": "More info.", **reserved})
+    carla.post(
+        reverse("portal:request_message", args=[ticket.pk]), {"message-body": "More info.", **reserved}
+    )
 
     ticket.refresh_from_db()
-    assert (ticket.team_id, ticket.assignee, ticket.priority) == (ticket.service.default_team_id, engineer, "P2")
+    assert (ticket.team_id, ticket.assignee, ticket.priority) == (
+        ticket.service.default_team_id,
+        engineer,
+        "P2",
+    )
     assert ticket.status == "in_progress"  # by the reopen only
 
 
@@ -315,15 +373,26 @@ def test_it_ignores_a_tier_team_and_assignee_posted_by_hand_on_an_escalated_requ
     higher tier to move to (the ladders are loaded here)."""
     engineering = world.tier("Engineering")
     handoffs = Handoff.objects.filter(ticket=escalated).count()
-    reserved = {"tier": engineering.pk, "to_tier": engineering.pk, "message-tier": engineering.pk,
-                "team": world.teams["Engineering"].pk, "assignee": world["ella"].pk, "status": "resolved"}
+    reserved = {
+        "tier": engineering.pk,
+        "to_tier": engineering.pk,
+        "message-tier": engineering.pk,
+        "team": world.teams["Engineering"].pk,
+        "assignee": world["ella"].pk,
+        "status": "resolved",
+    }
 
-    response = carla_world.post(reverse("portal:request_message", args=[escalated.pk]),
-                                {"message-body": "Any news?", **reserved})
+    response = carla_world.post(
+        reverse("portal:request_message", args=[escalated.pk]), {"message-body": "Any news?", **reserved}
+    )
 
     assert response.status_code == 302
     escalated.refresh_from_db()
     assert selectors.current_stint(escalated).tier.name == "Tier 2"
     assert Handoff.objects.filter(ticket=escalated).count() == handoffs
-    assert (escalated.team.name, escalated.assignee, escalated.status) == ("Tier 2", world["tom"], "in_progress")
+    assert (escalated.team.name, escalated.assignee, escalated.status) == (
+        "Tier 2",
+        world["tom"],
+        "in_progress",
+    )
     assert Comment.objects.filter(ticket=escalated, body="Any news?", is_internal=False).exists()

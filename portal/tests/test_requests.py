@@ -20,19 +20,28 @@ from .helpers import milestone, page, request_input
 
 def make_requests(org: Any, customer: User, n: int, **kwargs: Any) -> list[Ticket]:
     now = timezone.now()
-    return Ticket.objects.bulk_create([
-        Ticket(organisation=org, requester=customer, created_by=customer, channel="portal",
-               summary=kwargs.get("summary", f"Request number {i}"),
-               created_at=now - timedelta(minutes=i), status=kwargs.get("status", Status.NEW))
-        for i in range(n)
-    ])
+    return Ticket.objects.bulk_create(
+        [
+            Ticket(
+                organisation=org,
+                requester=customer,
+                created_by=customer,
+                channel="portal",
+                summary=kwargs.get("summary", f"Request number {i}"),
+                created_at=now - timedelta(minutes=i),
+                status=kwargs.get("status", Status.NEW),
+            )
+            for i in range(n)
+        ]
+    )
 
 
 @pytest.fixture
 def mixed(org: Any, other_org: Any, customer: User, other_customer: User) -> dict[str, Ticket]:
     def one(name: str, status: str, organisation: Any = org, requester: User = customer) -> Ticket:
-        return TicketFactory(organisation=organisation, requester=requester, created_by=requester,
-                             summary=name, status=status)
+        return TicketFactory(
+            organisation=organisation, requester=requester, created_by=requester, summary=name, status=status
+        )
 
     return {
         "new": one("Printer offline in Leeds", Status.NEW),
@@ -54,7 +63,9 @@ def refs(tickets: dict[str, Ticket], *names: str) -> list[str]:
     return [tickets[n].reference for n in names]
 
 
-def test_it_lists_the_organisations_open_requests_newest_first(carla: Client, mixed: dict[str, Ticket]) -> None:
+def test_it_lists_the_organisations_open_requests_newest_first(
+    carla: Client, mixed: dict[str, Ticket]
+) -> None:
     assert listed(carla) == refs(mixed, "resolved", "waiting", "new")
 
 
@@ -77,7 +88,9 @@ def test_it_filters_and_searches_the_requests(
     assert listed(carla, **params) == refs(mixed, *expected)
 
 
-def test_it_finds_a_request_by_its_reference_whatever_its_state(carla: Client, mixed: dict[str, Ticket]) -> None:
+def test_it_finds_a_request_by_its_reference_whatever_its_state(
+    carla: Client, mixed: dict[str, Ticket]
+) -> None:
     closed = mixed["closed"]
 
     assert listed(carla, q=closed.reference) == [closed.reference]
@@ -96,12 +109,15 @@ def test_it_names_the_states_and_the_tier_in_plain_words(carla: Client, mixed: d
     html = page(carla.get(reverse("portal:home")))
 
     assert [n.text for n in html.select("span", cls="p-status")] == [
-        "Solved – please check", "Waiting for your reply", "Received",
+        "Solved – please check",
+        "Waiting for your reply",
+        "Received",
     ]
     results = html.one(id="results").text
     assert "Waiting on customer" not in results and "Resolved" not in results
     assert [td.text for td in html.select("td", data_label="Where it is")] == [
-        "Waiting to be reviewed by our support team"] * 3
+        "Waiting to be reviewed by our support team"
+    ] * 3
 
 
 def test_it_pages_the_list_by_20_and_keeps_the_filters(carla: Client, org: Any, customer: User) -> None:
@@ -123,7 +139,9 @@ def test_it_answers_htmx_with_the_results_only(carla: Client, mixed: dict[str, T
     assert "HX-Request" in response["Vary"]
 
 
-def test_it_ignores_filters_it_does_not_understand_and_says_so(carla: Client, mixed: dict[str, Ticket]) -> None:
+def test_it_ignores_filters_it_does_not_understand_and_says_so(
+    carla: Client, mixed: dict[str, Ticket]
+) -> None:
     response = carla.get(reverse("portal:home"), {"status": "hacked"})
 
     assert page(response).references() == refs(mixed, "resolved", "waiting", "new")
@@ -143,13 +161,21 @@ def test_it_opens_a_request_from_the_portal_with_its_files(
     ticket = Ticket.objects.get()
     assert response.status_code == 302 and response.url == reverse("portal:request", args=[ticket.pk])
     assert (ticket.organisation, ticket.requester, ticket.created_by, ticket.channel) == (
-        customer.organisation, customer, customer, Channel.PORTAL)
+        customer.organisation,
+        customer,
+        customer,
+        Channel.PORTAL,
+    )
     assert (ticket.symptoms, ticket.recent_changes, ticket.critical_milestone, ticket.service) == (
-        "The tax code column says 1257L for everyone.", "We installed the April update on Sunday.",
-        milestone(), service)
+        "The tax code column says 1257L for everyone.",
+        "We installed the April update on Sunday.",
+        milestone(),
+        service,
+    )
     assert ticket.team == service.default_team  # reaches the service's first team straight away
-    assert sorted(Attachment.objects.filter(ticket=ticket, is_internal=False).values_list("original_name", flat=True)) == [
-        "export.log", "screen.png"]
+    assert sorted(
+        Attachment.objects.filter(ticket=ticket, is_internal=False).values_list("original_name", flat=True)
+    ) == ["export.log", "screen.png"]
     assert TimelineEvent.objects.get(ticket=ticket, kind="created").details == {"channel": "portal"}
 
 
@@ -160,8 +186,10 @@ def test_it_offers_no_staff_only_intake_and_ignores_it_when_posted(
     from tickets.permissions import STAFF_ONLY_INTAKE_FIELDS
 
     assert set(RequestForm().fields).isdisjoint(STAFF_ONLY_INTAKE_FIELDS)
-    response = carla.post(reverse("portal:request_new"), {
-        **request_input(service=service.pk), "priority": "P1", "category": category.pk})
+    response = carla.post(
+        reverse("portal:request_new"),
+        {**request_input(service=service.pk), "priority": "P1", "category": category.pk},
+    )
 
     ticket = Ticket.objects.get()
     assert response.status_code == 302
@@ -169,10 +197,15 @@ def test_it_offers_no_staff_only_intake_and_ignores_it_when_posted(
 
 
 def test_it_keeps_what_was_typed_when_the_form_is_incomplete(carla: Client) -> None:
-    response = carla.post(reverse("portal:request_new"), request_input(
-        summary="", business_impact="", critical_milestone="not a date",
-        files=[SimpleUploadedFile("screen.png", b"png")],
-    ))
+    response = carla.post(
+        reverse("portal:request_new"),
+        request_input(
+            summary="",
+            business_impact="",
+            critical_milestone="not a date",
+            files=[SimpleUploadedFile("screen.png", b"png")],
+        ),
+    )
 
     html = page(response)
     assert response.status_code == 400
@@ -185,8 +218,9 @@ def test_it_keeps_what_was_typed_when_the_form_is_incomplete(carla: Client) -> N
 
 
 def test_it_refuses_a_file_of_a_forbidden_type_and_keeps_the_text(carla: Client) -> None:
-    response = carla.post(reverse("portal:request_new"), request_input(
-        files=[SimpleUploadedFile("virus.exe", b"MZ")]))
+    response = carla.post(
+        reverse("portal:request_new"), request_input(files=[SimpleUploadedFile("virus.exe", b"MZ")])
+    )
 
     html = page(response)
     assert response.status_code == 400 and Ticket.objects.count() == 0
@@ -196,18 +230,40 @@ def test_it_refuses_a_file_of_a_forbidden_type_and_keeps_the_text(carla: Client)
 
 
 def test_it_ignores_staff_fields_posted_by_hand_on_a_new_request(
-    carla: Client, customer: User, other_org: Any, other_customer: User, tier2: Team, engineer: User, service: Any
+    carla: Client,
+    customer: User,
+    other_org: Any,
+    other_customer: User,
+    tier2: Team,
+    engineer: User,
+    service: Any,
 ) -> None:
-    response = carla.post(reverse("portal:request_new"), request_input(
-        service=service.pk, priority="P1", status="resolved", team=tier2.pk, assignee=engineer.pk,
-        channel="phone", organisation=other_org.pk, requester=other_customer.pk, category=1,
-        is_internal="on", tier=1,
-    ))
+    response = carla.post(
+        reverse("portal:request_new"),
+        request_input(
+            service=service.pk,
+            priority="P1",
+            status="resolved",
+            team=tier2.pk,
+            assignee=engineer.pk,
+            channel="phone",
+            organisation=other_org.pk,
+            requester=other_customer.pk,
+            category=1,
+            is_internal="on",
+            tier=1,
+        ),
+    )
 
     ticket = Ticket.objects.get()
     assert response.status_code == 302
     assert (ticket.priority, ticket.status, ticket.team, ticket.assignee, ticket.channel) == (
-        "", "new", service.default_team, None, "portal")
+        "",
+        "new",
+        service.default_team,
+        None,
+        "portal",
+    )
     assert (ticket.organisation, ticket.requester, ticket.category) == (customer.organisation, customer, None)
     assert not Attachment.objects.filter(ticket=ticket, is_internal=True).exists()
 
@@ -216,13 +272,28 @@ def test_it_shows_no_staff_fields_on_the_form(carla: Client) -> None:
     html = page(carla.get(reverse("portal:request_new")))
 
     names = {n.attrs.get("name") for n in html.select() if n.tag in ("input", "select", "textarea")}
-    assert names == {"csrfmiddlewaretoken", "summary", "description", "symptoms", "replication_steps",
-                     "error_messages", "recent_changes", "business_impact", "workaround", "critical_milestone",
-                     "service", "files"}
+    assert names == {
+        "csrfmiddlewaretoken",
+        "summary",
+        "description",
+        "symptoms",
+        "replication_steps",
+        "error_messages",
+        "recent_changes",
+        "business_impact",
+        "workaround",
+        "critical_milestone",
+        "service",
+        "files",
+    }
 
 
-def test_it_answers_htmx_history_restoration_with_the_whole_page(carla: Client, mixed: dict[str, Ticket]) -> None:
-    response = carla.get(reverse("portal:home"), headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+def test_it_answers_htmx_history_restoration_with_the_whole_page(
+    carla: Client, mixed: dict[str, Ticket]
+) -> None:
+    response = carla.get(
+        reverse("portal:home"), headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    )
 
     assert b"<html" in response.content
     assert page(response).references() == refs(mixed, "resolved", "waiting", "new")

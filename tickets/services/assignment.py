@@ -24,41 +24,75 @@ def ticket_assign(*, ticket: Ticket, actor: User, assignee: User | None) -> Tick
     with transaction.atomic():
         locked = lock_ticket(ticket)
         if not permissions.can_assign(locked, actor):
-            raise PermissionDenied(gettext("Only a team leader or manager of the ticket's team may assign it."))
+            raise PermissionDenied(
+                gettext("Only a team leader or manager of the ticket's team may assign it.")
+            )
         if not locked.is_open:
-            raise Refused(gettext("Assigning refused"),
-                          [gettext("an open ticket (%(reference)s is %(status)s)") % {
-                              "reference": locked.reference, "status": locked.get_status_display().lower()}])
+            raise Refused(
+                gettext("Assigning refused"),
+                [
+                    gettext("an open ticket (%(reference)s is %(status)s)")
+                    % {"reference": locked.reference, "status": locked.get_status_display().lower()}
+                ],
+            )
         if assignee is not None and not (assignee.is_agent and permissions.can_work_ticket(locked, assignee)):
-            raise InvalidInput({"assignee": [
-                gettext("%(assignee)s cannot work this ticket: not a member of %(team)s.")
-                % {"assignee": assignee, "team": locked.team or gettext("its team")}]})
+            raise InvalidInput(
+                {
+                    "assignee": [
+                        gettext("%(assignee)s cannot work this ticket: not a member of %(team)s.")
+                        % {"assignee": assignee, "team": locked.team or gettext("its team")}
+                    ]
+                }
+            )
         previous = locked.assignee
         if (previous.pk if previous else None) == (assignee.pk if assignee else None):
             return locked
         Ticket.objects.filter(pk=locked.pk).update(assignee=assignee, updated_at=timezone.now())
         locked.assignee = assignee
         record_event(
-            ticket=locked, kind="assigned", actor=actor,
-            source=(previous.username if previous else "")[:40], target=(assignee.username if assignee else "")[:40],
+            ticket=locked,
+            kind="assigned",
+            actor=actor,
+            source=(previous.username if previous else "")[:40],
+            target=(assignee.username if assignee else "")[:40],
             reason=_assignment_reason(assignee, previous),
-            details={"assignee": assignee.pk if assignee else None, "previous": previous.pk if previous else None},
+            details={
+                "assignee": assignee.pk if assignee else None,
+                "previous": previous.pk if previous else None,
+            },
         )
         stamp = timezone.now().isoformat()
         if assignee is not None:
-            notices.tell_staff(ticket=locked, kind="ticket.assigned", recipients=[assignee], actor=actor,
-                               context={"assigned_by": str(actor),
-                                        "message": gettext("%(actor)s assigned %(reference)s %(summary)s to you.")
-                                        % {"actor": actor, "reference": locked.reference, "summary": locked.summary}},
-                               dedup_key=f"ticket:{locked.pk}:assigned:{assignee.pk}:{stamp}")
+            notices.tell_staff(
+                ticket=locked,
+                kind="ticket.assigned",
+                recipients=[assignee],
+                actor=actor,
+                context={
+                    "assigned_by": str(actor),
+                    "message": gettext("%(actor)s assigned %(reference)s %(summary)s to you.")
+                    % {"actor": actor, "reference": locked.reference, "summary": locked.summary},
+                },
+                dedup_key=f"ticket:{locked.pk}:assigned:{assignee.pk}:{stamp}",
+            )
         if previous is not None:
-            notices.tell_staff(ticket=locked, kind="ticket.staff_comment", recipients=[previous], actor=actor,
-                               context={"author": str(actor), "what": gettext("a new assignee"),
-                                        "message": gettext("%(actor)s reassigned %(reference)s from you to "
-                                                           "%(assignee)s.")
-                                        % {"actor": actor, "reference": locked.reference,
-                                           "assignee": assignee or gettext("nobody")}},
-                               dedup_key=f"ticket:{locked.pk}:unassigned:{previous.pk}:{stamp}")
+            notices.tell_staff(
+                ticket=locked,
+                kind="ticket.staff_comment",
+                recipients=[previous],
+                actor=actor,
+                context={
+                    "author": str(actor),
+                    "what": gettext("a new assignee"),
+                    "message": gettext("%(actor)s reassigned %(reference)s from you to %(assignee)s.")
+                    % {
+                        "actor": actor,
+                        "reference": locked.reference,
+                        "assignee": assignee or gettext("nobody"),
+                    },
+                },
+                dedup_key=f"ticket:{locked.pk}:unassigned:{previous.pk}:{stamp}",
+            )
         ticket_changed.send(sender=Ticket, ticket=locked, change="assigned", actor=actor)
     refresh_stale(ticket, locked)
     return locked
@@ -67,7 +101,10 @@ def ticket_assign(*, ticket: Ticket, actor: User, assignee: User | None) -> Tick
 def _assignment_reason(assignee: User | None, previous: User | None) -> str:
     """The timeline's words for an assignment: "Assigned to Ada (was Bob).", "Unassigned."."""
     if assignee and previous:
-        return gettext("Assigned to %(assignee)s (was %(previous)s).") % {"assignee": assignee, "previous": previous}
+        return gettext("Assigned to %(assignee)s (was %(previous)s).") % {
+            "assignee": assignee,
+            "previous": previous,
+        }
     if assignee:
         return gettext("Assigned to %(assignee)s.") % {"assignee": assignee}
     if previous:

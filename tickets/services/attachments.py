@@ -37,8 +37,12 @@ def validate_upload(upload: UploadedFile) -> None:
         )
     if upload.size == 0:
         errors.append(gettext('"%(name)s" is empty.') % {"name": name})
-    if has_unstorable_characters(name) or has_unstorable_characters(getattr(upload, "content_type", "") or ""):
-        errors.append(gettext("The file's name or declared type holds a null character or an unpaired surrogate."))
+    if has_unstorable_characters(name) or has_unstorable_characters(
+        getattr(upload, "content_type", "") or ""
+    ):
+        errors.append(
+            gettext("The file's name or declared type holds a null character or an unpaired surrogate.")
+        )
     if errors:
         raise InvalidInput({"files": errors})
 
@@ -80,9 +84,7 @@ def ticket_attach(
     validate_upload(upload)
     with transaction.atomic():
         locked = lock_ticket(ticket)
-        attachment = store_attachment(
-            ticket=locked, actor=actor, upload=upload, is_internal=is_internal
-        )
+        attachment = store_attachment(ticket=locked, actor=actor, upload=upload, is_internal=is_internal)
         record_event(
             ticket=locked,
             kind="attachment",

@@ -50,8 +50,10 @@ def ticket_comment(
         if locked.status in FINAL_STATES:
             raise Refused(
                 gettext("Comment refused"),
-                [gettext("an open ticket: %(reference)s is %(status)s; open a follow-up ticket instead")
-                 % {"reference": locked.reference, "status": locked.get_status_display().lower()}],
+                [
+                    gettext("an open ticket: %(reference)s is %(status)s; open a follow-up ticket instead")
+                    % {"reference": locked.reference, "status": locked.get_status_display().lower()}
+                ],
             )
         comment = Comment.objects.create(
             ticket=locked, author=actor, body=body.strip(), is_internal=is_internal, channel=channel
@@ -64,9 +66,13 @@ def ticket_comment(
             ticket=locked,
             kind="comment",
             actor=actor,
-            details={"comment": comment.pk, "internal": is_internal, "files": len(files),
-                     **({"channel": channel} if channel else {}),
-                     **({"dropped_files": dropped} if dropped else {})},
+            details={
+                "comment": comment.pk,
+                "internal": is_internal,
+                "files": len(files),
+                **({"channel": channel} if channel else {}),
+                **({"dropped_files": dropped} if dropped else {}),
+            },
             is_public=not is_internal,
         )
         by_customer = permissions.is_customer_of(locked, actor)
@@ -95,18 +101,26 @@ def _tell_of_comment(ticket: Ticket, comment: Comment, *, by_customer: bool) -> 
     context = {"author": str(author), "body": excerpt, "message": excerpt, "comment_id": comment.pk}
     key = f"comment:{comment.pk}"
     if by_customer:
-        notices.tell_staff(ticket=ticket, kind="ticket.customer_replied", context=context,
-                           dedup_key=key, actor=author)
+        notices.tell_staff(
+            ticket=ticket, kind="ticket.customer_replied", context=context, dedup_key=key, actor=author
+        )
         # The requester's colleagues copied in hear of each other's replies too.
-        notices.tell_customers(ticket=ticket, kind="ticket.public_reply", context=context,
-                               dedup_key=key, actor=author)
+        notices.tell_customers(
+            ticket=ticket, kind="ticket.public_reply", context=context, dedup_key=key, actor=author
+        )
         return
     what = gettext("an internal note") if comment.is_internal else gettext("a reply to the customer")
-    notices.tell_staff(ticket=ticket, kind="ticket.staff_comment", context={**context, "what": what},
-                       dedup_key=key, actor=author)
+    notices.tell_staff(
+        ticket=ticket,
+        kind="ticket.staff_comment",
+        context={**context, "what": what},
+        dedup_key=key,
+        actor=author,
+    )
     if not comment.is_internal:
-        notices.tell_customers(ticket=ticket, kind="ticket.public_reply", context=context,
-                               dedup_key=key, actor=author)
+        notices.tell_customers(
+            ticket=ticket, kind="ticket.public_reply", context=context, dedup_key=key, actor=author
+        )
 
 
 def ticket_mark_seen(*, ticket: Ticket, actor: User) -> bool:

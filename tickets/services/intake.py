@@ -35,9 +35,11 @@ INTAKE_TEXT_FIELDS = [
 
 # What a customer may correct of what they told us (seed 002's review: "is the problem
 # statement correct?", the business impact, the critical milestone).
-CUSTOMER_STATEMENT_FIELDS = {"description": gettext_lazy("Problem statement"),
-                             "business_impact": gettext_lazy("Business impact"),
-                             "critical_milestone": gettext_lazy("Critical milestone")}
+CUSTOMER_STATEMENT_FIELDS = {
+    "description": gettext_lazy("Problem statement"),
+    "business_impact": gettext_lazy("Business impact"),
+    "critical_milestone": gettext_lazy("Critical milestone"),
+}
 
 
 def ticket_create(
@@ -63,9 +65,14 @@ def ticket_create(
 ) -> Ticket:
     """Open a ticket from the portal, the console (on a customer's behalf), the API or e-mail;
     `follow_up_of` links it to the finished ticket it follows up (SPEC §2: closed is final)."""
-    _check_opening(actor=actor, organisation=organisation, requester=requester, summary=summary,
-                   follow_up_of=follow_up_of,
-                   staff_only={"priority": priority, "category": category, "service": service})
+    _check_opening(
+        actor=actor,
+        organisation=organisation,
+        requester=requester,
+        summary=summary,
+        follow_up_of=follow_up_of,
+        staff_only={"priority": priority, "category": category, "service": service},
+    )
     check_choice(channel, Channel, "channel")
     check_choice(priority, Priority, "priority")
     files = list(files)
@@ -102,8 +109,13 @@ def ticket_create(
 
 
 def _check_opening(
-    *, actor: User, organisation: Organisation, requester: User, summary: str,
-    follow_up_of: Ticket | None, staff_only: dict[str, Any],
+    *,
+    actor: User,
+    organisation: Organisation,
+    requester: User,
+    summary: str,
+    follow_up_of: Ticket | None,
+    staff_only: dict[str, Any],
 ) -> None:
     """Refuse a ticket the actor may not open or whose input does not hold together."""
     if not permissions.can_create_ticket(actor, organisation.pk):
@@ -112,11 +124,15 @@ def _check_opening(
     if not summary or not summary.strip():
         errors["summary"] = [gettext("A summary is required.")]
     if requester.organisation_id != organisation.pk:
-        errors["requester"] = [gettext("%(requester)s is not a contact of %(organisation)s.")
-                               % {"requester": requester, "organisation": organisation}]
+        errors["requester"] = [
+            gettext("%(requester)s is not a contact of %(organisation)s.")
+            % {"requester": requester, "organisation": organisation}
+        ]
     if follow_up_of is not None and follow_up_of.organisation_id != organisation.pk:
-        errors["follow_up_of"] = [gettext("%(reference)s is not a request of %(organisation)s.")
-                                  % {"reference": follow_up_of.reference, "organisation": organisation}]
+        errors["follow_up_of"] = [
+            gettext("%(reference)s is not a request of %(organisation)s.")
+            % {"reference": follow_up_of.reference, "organisation": organisation}
+        ]
     errors.update(permissions.staff_only_intake_errors(actor, staff_only))
     if errors:
         raise InvalidInput(errors)
@@ -129,9 +145,11 @@ def _record_opening(ticket: Ticket, *, actor: User) -> None:
         kind="created",
         actor=actor,
         target=ticket.status,
-        details={"channel": ticket.channel,
-                 **({"on_behalf_of": ticket.requester_id} if actor.pk != ticket.requester_id else {}),
-                 **({"follow_up_of": ticket.follow_up_of_id} if ticket.follow_up_of_id is not None else {})},
+        details={
+            "channel": ticket.channel,
+            **({"on_behalf_of": ticket.requester_id} if actor.pk != ticket.requester_id else {}),
+            **({"follow_up_of": ticket.follow_up_of_id} if ticket.follow_up_of_id is not None else {}),
+        },
         is_public=True,
     )
 
@@ -139,10 +157,14 @@ def _record_opening(ticket: Ticket, *, actor: User) -> None:
 def _tell_customer_opened_for_them(ticket: Ticket, *, actor: User) -> None:
     """Opened for them (a phone call, an e-mail read out): the customer gets the reference."""
     notices.tell_customers(
-        ticket=ticket, kind="ticket.received", actor=actor,
-        context={"message": gettext("%(actor)s opened %(reference)s for you: %(summary)s.")
-                 % {"actor": actor, "reference": ticket.reference, "summary": ticket.summary},
-                 "opened_by": str(actor)},
+        ticket=ticket,
+        kind="ticket.received",
+        actor=actor,
+        context={
+            "message": gettext("%(actor)s opened %(reference)s for you: %(summary)s.")
+            % {"actor": actor, "reference": ticket.reference, "summary": ticket.summary},
+            "opened_by": str(actor),
+        },
         dedup_key=f"ticket:{ticket.pk}:received",
     )
 
@@ -174,9 +196,7 @@ def ticket_update_intake(*, ticket: Ticket, actor: User, **changes: Any) -> Tick
         changed = apply_intake(locked, changes)
         if changed:
             locked.save()
-            record_event(
-                ticket=locked, kind="intake_updated", actor=actor, details={"changed": changed}
-            )
+            record_event(ticket=locked, kind="intake_updated", actor=actor, details={"changed": changed})
             if "priority" in changed:
                 sla.retarget_clocks(locked)
                 ticket_changed.send(sender=Ticket, ticket=locked, change="priority_changed", actor=actor)
@@ -203,11 +223,16 @@ def ticket_correct_statement(*, ticket: Ticket, actor: User, why: str = "", **ch
         changed = apply_intake(locked, changes)
         if changed:
             locked.save()
-            was = " ".join(gettext("%(field)s was: “%(old)s”.")
-                           % {"field": CUSTOMER_STATEMENT_FIELDS[field], "old": old or gettext("not given")}
-                           for field, (old, _new) in changed.items())
+            was = " ".join(
+                gettext("%(field)s was: “%(old)s”.")
+                % {"field": CUSTOMER_STATEMENT_FIELDS[field], "old": old or gettext("not given")}
+                for field, (old, _new) in changed.items()
+            )
             record_event(
-                ticket=locked, kind="intake_corrected", actor=actor, reason=f"{why} {was}".strip(),
+                ticket=locked,
+                kind="intake_corrected",
+                actor=actor,
+                reason=f"{why} {was}".strip(),
                 details={"changed": changed, "by_customer": permissions.is_customer_of(locked, actor)},
                 is_public=True,
             )

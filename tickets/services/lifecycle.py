@@ -70,8 +70,16 @@ def _run_transition(
         )
 
     def record(locked: Ticket, source: str) -> None:
-        record_event(ticket=locked, kind=name, actor=actor, source=source, target=locked.status,
-                     reason=reason, details=details, is_public=True)
+        record_event(
+            ticket=locked,
+            kind=name,
+            actor=actor,
+            source=source,
+            target=locked.status,
+            reason=reason,
+            details=details,
+            is_public=True,
+        )
 
     def after(locked: Ticket) -> None:
         if then is not None:
@@ -79,9 +87,18 @@ def _run_transition(
         ticket_changed.send(sender=Ticket, ticket=locked, change=name, actor=actor)
 
     locked = change_state(
-        ticket, name, actor=actor, lock=lock_ticket, label=label, not_possible=not_possible,
-        denied=transition_denied(name), prepare=prepare,
-        missing=MISSING_FOR.get(name, lambda _t: []), arguments=call_kwargs, record=record, then=after,
+        ticket,
+        name,
+        actor=actor,
+        lock=lock_ticket,
+        label=label,
+        not_possible=not_possible,
+        denied=transition_denied(name),
+        prepare=prepare,
+        missing=MISSING_FOR.get(name, lambda _t: []),
+        arguments=call_kwargs,
+        record=record,
+        then=after,
     )
     refresh_stale(ticket, locked)
     return locked
@@ -107,7 +124,10 @@ def ticket_triage(
         changed.update(apply_intake(locked, changes))
 
     return _run_transition(
-        ticket=ticket, actor=actor, name="triage", prepare=prepare,
+        ticket=ticket,
+        actor=actor,
+        name="triage",
+        prepare=prepare,
         details={"changed": changed, "priority": priority or ticket.priority},
         then=sla.start_clocks,
     )
@@ -117,9 +137,13 @@ def ticket_start(*, ticket: Ticket, actor: User, assignee: User | None = None) -
     """open → in_progress: an engineer of the team takes the ticket (themselves by default)."""
     assignee = assignee or actor
     if assignee.pk != actor.pk and not (assignee.is_agent and permissions.can_work_ticket(ticket, assignee)):
-        raise InvalidInput({"assignee": [gettext("%(assignee)s cannot work this ticket.") % {"assignee": assignee}]})
+        raise InvalidInput(
+            {"assignee": [gettext("%(assignee)s cannot work this ticket.") % {"assignee": assignee}]}
+        )
     return _run_transition(
-        ticket=ticket, actor=actor, name="start",
+        ticket=ticket,
+        actor=actor,
+        name="start",
         call_kwargs={"assignee_id": assignee.pk},
         details={"assignee": assignee.pk, "assignee_name": str(assignee)},
     )
@@ -134,15 +158,19 @@ def ticket_await_customer(*, ticket: Ticket, actor: User, reason: str) -> Ticket
     def then(locked: Ticket) -> None:
         sla.pause_clocks(locked)
         notices.tell_customers(
-            ticket=locked, kind="ticket.waiting_on_you", actor=actor,
-            context={"waiting_reason": locked.waiting_reason,
-                     "message": gettext("To go on with %(reference)s we need: %(waiting_reason)s")
-                     % {"reference": locked.reference, "waiting_reason": locked.waiting_reason}},
+            ticket=locked,
+            kind="ticket.waiting_on_you",
+            actor=actor,
+            context={
+                "waiting_reason": locked.waiting_reason,
+                "message": gettext("To go on with %(reference)s we need: %(waiting_reason)s")
+                % {"reference": locked.reference, "waiting_reason": locked.waiting_reason},
+            },
             dedup_key=f"ticket:{locked.pk}:waiting:{timezone.now().isoformat()}",
         )
 
     return _run_transition(
-        ticket=ticket, actor=actor, name="await_customer", prepare=prepare, reason=reason, then=then,
+        ticket=ticket, actor=actor, name="await_customer", prepare=prepare, reason=reason, then=then
     )
 
 
@@ -178,26 +206,31 @@ def ticket_resolve(
         # Seed 001 quality control, seed 003 "Tier 1 communicates the resolution": the customer
         # reads what fixed it and confirms or reopens in one click.
         notices.tell_customers(
-            ticket=locked, kind="ticket.resolved", actor=actor,
-            context={"resolution_summary": locked.resolution_summary,
-                     "fix_kind": locked.get_fix_kind_display(),
-                     "confirm_url": links.absolute(links.portal_confirm_path(locked.pk)),
-                     "reopen_url": links.absolute(links.portal_reopen_path(locked.pk)),
-                     "message": locked.resolution_summary},
+            ticket=locked,
+            kind="ticket.resolved",
+            actor=actor,
+            context={
+                "resolution_summary": locked.resolution_summary,
+                "fix_kind": locked.get_fix_kind_display(),
+                "confirm_url": links.absolute(links.portal_confirm_path(locked.pk)),
+                "reopen_url": links.absolute(links.portal_reopen_path(locked.pk)),
+                "message": locked.resolution_summary,
+            },
             dedup_key=f"ticket:{locked.pk}:resolved:{locked.reopen_count}",
         )
 
     return _run_transition(
-        ticket=ticket, actor=actor, name="resolve", prepare=prepare,
+        ticket=ticket,
+        actor=actor,
+        name="resolve",
+        prepare=prepare,
         reason=resolution_summary,
         details={"fix_kind": fix_kind, "knowledge_article": knowledge_article},
         then=then,
     )
 
 
-def ticket_confirm_resolution(
-    *, ticket: Ticket, actor: User, note: str = "", channel: str = ""
-) -> Ticket:
+def ticket_confirm_resolution(*, ticket: Ticket, actor: User, note: str = "", channel: str = "") -> Ticket:
     """resolved → closed: the customer confirms, or staff record the customer's confirmation.
 
     `channel` is how the confirmation reached us: the caller's own channel when the customer
@@ -216,8 +249,12 @@ def ticket_confirm_resolution(
         locked.confirmation_note = (note or "").strip()
 
     return _run_transition(
-        ticket=ticket, actor=actor, name="confirm_resolution", prepare=prepare,
-        call_kwargs={"close_kind": close_kind}, reason=note,
+        ticket=ticket,
+        actor=actor,
+        name="confirm_resolution",
+        prepare=prepare,
+        call_kwargs={"close_kind": close_kind},
+        reason=note,
         # A customer's confirmation without a stated channel predates the portal/API split: the portal.
         details={"close_kind": close_kind, "channel": channel or Channel.PORTAL},
         then=sla.ticket_finished,
@@ -231,18 +268,12 @@ def ticket_reopen(*, ticket: Ticket, actor: User, reason: str) -> Ticket:
         locked.reopen_reason = (reason or "").strip()
 
     return _run_transition(
-        ticket=ticket, actor=actor, name="reopen", prepare=prepare, reason=reason,
-        then=sla.ticket_reopened,
+        ticket=ticket, actor=actor, name="reopen", prepare=prepare, reason=reason, then=sla.ticket_reopened
     )
 
 
 def ticket_cancel(
-    *,
-    ticket: Ticket,
-    actor: User,
-    reason: str,
-    note: str = "",
-    duplicate_of: Ticket | None = None,
+    *, ticket: Ticket, actor: User, reason: str, note: str = "", duplicate_of: Ticket | None = None
 ) -> Ticket:
     """Any open state → cancelled (duplicate, spam, withdrawn) with the reason."""
     check_choice(reason, CancelReason, "reason")
@@ -253,7 +284,11 @@ def ticket_cancel(
         locked.duplicate_of = duplicate_of
 
     return _run_transition(
-        ticket=ticket, actor=actor, name="cancel", prepare=prepare, reason=note,
+        ticket=ticket,
+        actor=actor,
+        name="cancel",
+        prepare=prepare,
+        reason=note,
         details={"cancel_reason": reason, "duplicate_of": duplicate_of.pk if duplicate_of else None},
         then=sla.ticket_finished,
     )
@@ -271,8 +306,12 @@ def ticket_close_unconfirmed(*, ticket: Ticket) -> Ticket:
         locked.close_unconfirmed()
         locked.save()
         record_event(
-            ticket=locked, kind="close_unconfirmed", actor=None, source=Status.RESOLVED,
-            target=locked.status, is_public=True,
+            ticket=locked,
+            kind="close_unconfirmed",
+            actor=None,
+            source=Status.RESOLVED,
+            target=locked.status,
+            is_public=True,
             reason=gettext("Closed automatically: the confirmation window passed without an answer."),
             details={"close_kind": locked.close_kind},
         )
@@ -302,8 +341,10 @@ def ticket_hand_over(
         if locked.status not in (Status.NEW, Status.OPEN, Status.IN_PROGRESS):
             raise Refused(
                 gettext("The ticket cannot change hands now"),
-                [gettext("a ticket that is open or in progress (this one is %(status)s)")
-                 % {"status": locked.get_status_display().lower()}],
+                [
+                    gettext("a ticket that is open or in progress (this one is %(status)s)")
+                    % {"status": locked.get_status_display().lower()}
+                ],
             )
         previous_status = locked.status
         if locked.status != Status.NEW:
@@ -312,9 +353,18 @@ def ticket_hand_over(
             locked.team_id = team.pk
         locked.save()
         record_event(
-            ticket=locked, kind=kind, actor=actor, source=source[:40], target=target[:40], reason=reason,
-            details={"team": team.pk, "team_name": team.name, "status_before": previous_status,
-                     **(details or {})},
+            ticket=locked,
+            kind=kind,
+            actor=actor,
+            source=source[:40],
+            target=target[:40],
+            reason=reason,
+            details={
+                "team": team.pk,
+                "team_name": team.name,
+                "status_before": previous_status,
+                **(details or {}),
+            },
             is_public=True,
         )
     refresh_stale(ticket, locked)

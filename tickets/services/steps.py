@@ -41,7 +41,9 @@ def ticket_add_step(
     with transaction.atomic():
         locked = lock_ticket(ticket)
         if not locked.is_open:
-            raise Refused(gettext("Troubleshooting refused"), [gettext("an open ticket (this one is finished)")])
+            raise Refused(
+                gettext("Troubleshooting refused"), [gettext("an open ticket (this one is finished)")]
+            )
         # The step is filed under the team the engineer worked it for: the ticket's team when
         # they belong to it, otherwise their own (first) team, so the tier doing it is known.
         if locked.team_id in actor.team_ids:
@@ -59,9 +61,7 @@ def ticket_add_step(
             is_public=is_public,
         )
         for upload in files:
-            store_attachment(
-                ticket=locked, actor=actor, upload=upload, is_internal=not is_public, step=step
-            )
+            store_attachment(ticket=locked, actor=actor, upload=upload, is_internal=not is_public, step=step)
         record_event(
             ticket=locked,
             kind="step",
@@ -106,7 +106,9 @@ def ticket_complete_step(
         if current.state != StepState.TO_DO:
             raise Refused(gettext("This step is already done"), [gettext("a step still to do")])
         if not locked.is_open:
-            raise Refused(gettext("Troubleshooting refused"), [gettext("an open ticket (this one is finished)")])
+            raise Refused(
+                gettext("Troubleshooting refused"), [gettext("an open ticket (this one is finished)")]
+            )
         current.state = StepState.DONE
         current.outcome = outcome.strip()
         current.engineer = actor
@@ -115,10 +117,13 @@ def ticket_complete_step(
             current.team_id = locked.team_id
         current.save()
         for upload in files:
-            store_attachment(ticket=locked, actor=actor, upload=upload,
-                              is_internal=not current.is_public, step=current)
+            store_attachment(
+                ticket=locked, actor=actor, upload=upload, is_internal=not current.is_public, step=current
+            )
         record_event(
-            ticket=locked, kind="step_done", actor=actor,
+            ticket=locked,
+            kind="step_done",
+            actor=actor,
             details={"step": current.pk, "step_kind": current.kind, "files": len(files)},
             is_public=current.is_public,
         )

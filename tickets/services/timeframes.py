@@ -28,9 +28,12 @@ def ticket_clock_event(*, ticket: Ticket, clock: Clock, warning: bool) -> None:
         context={
             "clock": label,
             "due_at": f"{timezone.localtime(clock.due_at):%a %d %b %Y %H:%M %Z}" if clock.due_at else "",
-            "message": (gettext("%(reference)s %(summary)s: the %(clock)s time frame has reached its warning point.")
-                        if warning else gettext("%(reference)s %(summary)s: the %(clock)s time frame is breached."))
-                       % {"reference": ticket.reference, "summary": ticket.summary, "clock": label.lower()},
+            "message": (
+                gettext("%(reference)s %(summary)s: the %(clock)s time frame has reached its warning point.")
+                if warning
+                else gettext("%(reference)s %(summary)s: the %(clock)s time frame is breached.")
+            )
+            % {"reference": ticket.reference, "summary": ticket.summary, "clock": label.lower()},
         },
         dedup_key=f"clock:{clock.pk}:{point}",
         actor=None,
@@ -39,9 +42,16 @@ def ticket_clock_event(*, ticket: Ticket, clock: Clock, warning: bool) -> None:
         ticket=ticket,
         kind="sla_warning" if warning else "sla_breach",
         actor=None,
-        reason=(gettext("%(clock)s time frame reached its warning point.") if warning
-                else gettext("%(clock)s time frame breached.")) % {"clock": label},
-        details={"clock": clock.kind, "target_seconds": clock.target_seconds,
-                 "due_at": clock.due_at.isoformat() if clock.due_at else None,
-                 "notified": [user.username for user in recipients]},
+        reason=(
+            gettext("%(clock)s time frame reached its warning point.")
+            if warning
+            else gettext("%(clock)s time frame breached.")
+        )
+        % {"clock": label},
+        details={
+            "clock": clock.kind,
+            "target_seconds": clock.target_seconds,
+            "due_at": clock.due_at.isoformat() if clock.due_at else None,
+            "notified": [user.username for user in recipients],
+        },
     )

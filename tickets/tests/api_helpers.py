@@ -18,7 +18,12 @@ from tickets.services.lifecycle import (
 
 # Every persona of the root conftest, plus None for an anonymous caller.
 PERSONAS = [
-    "customer", "other_customer", "engineer", "other_engineer", "team_leader", "team_manager",
+    "customer",
+    "other_customer",
+    "engineer",
+    "other_engineer",
+    "team_leader",
+    "team_manager",
     "admin_user",
 ]
 

@@ -22,7 +22,11 @@ SECRET = "Jane Doe's home number is +44 7700 900123."
 def history(ticket: Ticket, engineer: User) -> dict[str, object]:
     drive_to(ticket, "in_progress", engineer)
     step = ticket_add_step(
-        ticket=ticket, actor=engineer, kind="log_analysis", action="Read the log.", outcome=SECRET,
+        ticket=ticket,
+        actor=engineer,
+        kind="log_analysis",
+        action="Read the log.",
+        outcome=SECRET,
         files=[SimpleUploadedFile("evidence.log", b"log line\n", content_type="text/plain")],
     )
     comment = ticket_comment(ticket=ticket, actor=engineer, body=SECRET)
@@ -57,7 +61,9 @@ def test_it_offers_no_delete_of_history_even_to_a_superuser(
     assert type(obj).objects.filter(pk=obj.pk).exists()
 
 
-def test_it_shows_no_delete_on_the_ticket_inlines(superuser: Client, history: dict[str, object], ticket: Ticket) -> None:
+def test_it_shows_no_delete_on_the_ticket_inlines(
+    superuser: Client, history: dict[str, object], ticket: Ticket
+) -> None:
     page = superuser.get(f"/admin/tickets/ticket/{ticket.pk}/change/")
     assert page.status_code == 200
     for formset in page.context["inline_admin_formsets"]:
@@ -65,8 +71,10 @@ def test_it_shows_no_delete_on_the_ticket_inlines(superuser: Client, history: di
     assert b"-DELETE" not in page.content
 
 
-@pytest.mark.parametrize(("model", "field"), [("troubleshootingstep", "is_public"), ("comment", "is_internal"),
-                                              ("attachment", "is_internal")])
+@pytest.mark.parametrize(
+    ("model", "field"),
+    [("troubleshootingstep", "is_public"), ("comment", "is_internal"), ("attachment", "is_internal")],
+)
 def test_it_shows_visibility_read_only(
     superuser: Client, history: dict[str, object], model: str, field: str
 ) -> None:
@@ -88,47 +96,74 @@ def test_it_shares_a_step_through_the_admin_action_with_its_event(
     base = "/admin/tickets/troubleshootingstep/"
     ask = superuser.post(base, {"action": "share_selected", "_selected_action": [step.pk]})
     assert ask.status_code == 200 and b'name="reason"' in ask.content
-    refused = superuser.post(base, {"action": "share_selected", "_selected_action": [step.pk], "post": "yes",
-                                    "reason": ""})
+    refused = superuser.post(
+        base, {"action": "share_selected", "_selected_action": [step.pk], "post": "yes", "reason": ""}
+    )
     assert refused.status_code == 200 and b"This field is required" in refused.content
     step.refresh_from_db()
     assert not step.is_public
 
-    done = superuser.post(base, {"action": "share_selected", "_selected_action": [step.pk], "post": "yes",
-                                 "reason": "The customer asked what we checked."})
+    done = superuser.post(
+        base,
+        {
+            "action": "share_selected",
+            "_selected_action": [step.pk],
+            "post": "yes",
+            "reason": "The customer asked what we checked.",
+        },
+    )
     assert done.status_code == 302
     step.refresh_from_db()
     assert step.is_public
-    assert ticket.events.filter(kind="step_shared", actor=admin_user,
-                                reason="The customer asked what we checked.").count() == 1
+    assert (
+        ticket.events.filter(
+            kind="step_shared", actor=admin_user, reason="The customer asked what we checked."
+        ).count()
+        == 1
+    )
 
 
 @pytest.mark.parametrize("model", MODELS)
 def test_it_redacts_through_the_admin_action_only_with_a_reason(
-    superuser: Client, history: dict[str, object], ticket: Ticket, admin_user: User, model: str,
+    superuser: Client,
+    history: dict[str, object],
+    ticket: Ticket,
+    admin_user: User,
+    model: str,
     django_capture_on_commit_callbacks,
 ) -> None:
     obj = history[model]
     base = f"/admin/tickets/{model}/"
     ask = superuser.post(base, {"action": "redact_selected", "_selected_action": [obj.pk]})
     assert ask.status_code == 200 and b'name="reason"' in ask.content
-    refused = superuser.post(base, {"action": "redact_selected", "_selected_action": [obj.pk], "post": "yes",
-                                    "reason": "  "})
+    refused = superuser.post(
+        base, {"action": "redact_selected", "_selected_action": [obj.pk], "post": "yes", "reason": "  "}
+    )
     assert refused.status_code == 200 and b"This field is required" in refused.content
     obj.refresh_from_db()
     assert obj.redacted_at is None
     assert not ticket.events.filter(kind="redacted").exists()
 
     with django_capture_on_commit_callbacks(execute=True):
-        done = superuser.post(base, {"action": "redact_selected", "_selected_action": [obj.pk], "post": "yes",
-                                     "reason": "Personal data (data subject request)."})
+        done = superuser.post(
+            base,
+            {
+                "action": "redact_selected",
+                "_selected_action": [obj.pk],
+                "post": "yes",
+                "reason": "Personal data (data subject request).",
+            },
+        )
     assert done.status_code == 302
     obj.refresh_from_db()
     assert obj.redacted_at is not None
     assert type(obj).objects.filter(pk=obj.pk).exists()
     event = ticket.events.get(kind="redacted")
-    assert (event.actor, event.reason, event.details["id"]) == (admin_user, "Personal data (data subject request).",
-                                                                obj.pk)
+    assert (event.actor, event.reason, event.details["id"]) == (
+        admin_user,
+        "Personal data (data subject request).",
+        obj.pk,
+    )
 
 
 def test_it_offers_redaction_to_administrators_and_nobody_else(
@@ -137,12 +172,23 @@ def test_it_offers_redaction_to_administrators_and_nobody_else(
     administrator = make_agent("Administrator", username="ada")
     client.force_login(administrator)
     page = client.get("/admin/tickets/comment/")
-    assert page.status_code == 200 and b"redact_selected" in page.content and b"delete_selected" not in page.content
+    assert (
+        page.status_code == 200
+        and b"redact_selected" in page.content
+        and b"delete_selected" not in page.content
+    )
     client.force_login(team_leader)
     page = client.get("/admin/tickets/comment/")
     assert b"redact_selected" not in page.content
-    client.post("/admin/tickets/comment/", {"action": "redact_selected", "post": "yes", "reason": "x",
-                                            "_selected_action": [history["comment"].pk]})
+    client.post(
+        "/admin/tickets/comment/",
+        {
+            "action": "redact_selected",
+            "post": "yes",
+            "reason": "x",
+            "_selected_action": [history["comment"].pk],
+        },
+    )
     assert Comment.objects.get(pk=history["comment"].pk).redacted_at is None
 
 

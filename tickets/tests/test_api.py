@@ -20,8 +20,13 @@ pytestmark = pytest.mark.django_db
 
 # Who sees the Acme ticket: staff see every ticket, a customer their organisation's only.
 SEES_TICKET = {
-    "customer": True, "other_customer": False, "engineer": True, "other_engineer": True,
-    "team_leader": True, "team_manager": True, "admin_user": True,
+    "customer": True,
+    "other_customer": False,
+    "engineer": True,
+    "other_engineer": True,
+    "team_leader": True,
+    "team_manager": True,
+    "admin_user": True,
 }
 
 
@@ -39,9 +44,7 @@ def test_it_lists_only_the_tickets_the_persona_may_see(
 
     assert response.status_code == 200
     ids = {row["id"] for row in response.json()["results"]}
-    expected = {
-        "customer": {ticket.pk}, "other_customer": {other.pk},
-    }.get(persona, {ticket.pk, other.pk})
+    expected = {"customer": {ticket.pk}, "other_customer": {other.pk}}.get(persona, {ticket.pk, other.pk})
     assert ids == expected
 
 
@@ -66,18 +69,38 @@ def test_it_shows_list_rows_with_links_and_transitions(engineer: User, ticket: T
 
 
 @pytest.fixture
-def queue(org: object, customer: User, engineer: User, other_engineer: User, tier1: object,
-          tier2: object, service: object, category: object) -> dict[str, Ticket]:
+def queue(
+    org: object,
+    customer: User,
+    engineer: User,
+    other_engineer: User,
+    tier1: object,
+    tier2: object,
+    service: object,
+    category: object,
+) -> dict[str, Ticket]:
     """Four tickets spread over statuses, priorities, teams and assignees."""
-    common = {"organisation": org, "requester": customer, "created_by": engineer,
-              "service": service, "category": category}
+    common = {
+        "organisation": org,
+        "requester": customer,
+        "created_by": engineer,
+        "service": service,
+        "category": category,
+    }
     return {
         "new_p1": TicketFactory(**common, priority="P1", summary="VPN down for everyone"),
         "open_p2": TicketFactory(**common, priority="P2", status="open", team=tier1),
-        "mine_p3": TicketFactory(**common, priority="P3", status="in_progress", team=tier1,
-                                 assignee=engineer),
-        "tier2_p4": TicketFactory(**common, priority="P4", status="in_progress", team=tier2,
-                                  assignee=other_engineer, symptoms="printer jams"),
+        "mine_p3": TicketFactory(
+            **common, priority="P3", status="in_progress", team=tier1, assignee=engineer
+        ),
+        "tier2_p4": TicketFactory(
+            **common,
+            priority="P4",
+            status="in_progress",
+            team=tier2,
+            assignee=other_engineer,
+            symptoms="printer jams",
+        ),
     }
 
 
@@ -123,8 +146,12 @@ def test_it_filters_by_team_and_assignee_id_and_reference(
 
 @pytest.mark.parametrize(
     ("query", "field"),
-    [("status=nonsense", "status"), ("priority=P9", "priority"), ("team=abc", "team"),
-     ("assignee=someone", "assignee")],
+    [
+        ("status=nonsense", "status"),
+        ("priority=P9", "priority"),
+        ("team=abc", "team"),
+        ("assignee=someone", "assignee"),
+    ],
 )
 def test_it_answers_400_for_bad_filters(engineer: User, ticket: Ticket, query: str, field: str) -> None:
     response = api_client(engineer).get(f"/api/tickets/?{query}")
@@ -175,15 +202,25 @@ def test_it_answers_404_for_ids_that_are_not_tickets(engineer: User) -> None:
     assert client.get("/api/tickets/abc/").json() == {"detail": "No such ticket."}
 
 
-def test_it_never_shows_internal_work_to_the_customer(
-    customer: User, engineer: User, ticket: Ticket
-) -> None:
+def test_it_never_shows_internal_work_to_the_customer(customer: User, engineer: User, ticket: Ticket) -> None:
     ticket_comment(ticket=ticket, actor=engineer, body="Looks like bug 4411", is_internal=True)
     ticket_comment(ticket=ticket, actor=engineer, body="We are on it.")
-    ticket_add_step(ticket=ticket, actor=engineer, kind="log_analysis", action="Read logs",
-                             outcome="Timeout in export", is_public=False)
-    ticket_add_step(ticket=ticket, actor=engineer, kind="basic_check", action="Re-ran it",
-                             outcome="Same failure", is_public=True)
+    ticket_add_step(
+        ticket=ticket,
+        actor=engineer,
+        kind="log_analysis",
+        action="Read logs",
+        outcome="Timeout in export",
+        is_public=False,
+    )
+    ticket_add_step(
+        ticket=ticket,
+        actor=engineer,
+        kind="basic_check",
+        action="Re-ran it",
+        outcome="Same failure",
+        is_public=True,
+    )
 
     as_customer = api_client(customer).get(ticket_url(ticket)).json()
     as_engineer = api_client(engineer).get(ticket_url(ticket)).json()
@@ -208,9 +245,7 @@ def test_it_shows_the_escalation_contacts_and_transitions_on_the_detail(
     assert [leader["id"] for leader in body["team"]["leaders"]] == [team_leader.pk]
     assert body["team"]["manager"]["id"] == team_manager.pk
     assert body["available_transitions"] == []
-    assert api_client(engineer).get(ticket_url(ticket)).json()["available_transitions"] == [
-        "start", "cancel",
-    ]
+    assert api_client(engineer).get(ticket_url(ticket)).json()["available_transitions"] == ["start", "cancel"]
 
 
 # --- creation ------------------------------------------------------------------------------
@@ -227,7 +262,9 @@ def test_it_creates_a_ticket_for_the_customer_themselves(customer: User, service
     created = Ticket.objects.get(pk=response.json()["id"])
     assert response["Location"] == f"/api/tickets/{created.pk}/"
     assert (created.organisation_id, created.requester_id, created.created_by_id) == (
-        customer.organisation_id, customer.pk, customer.pk,
+        customer.organisation_id,
+        customer.pk,
+        customer.pk,
     )
     assert created.channel == "api"
     assert created.status == "new"
@@ -235,8 +272,9 @@ def test_it_creates_a_ticket_for_the_customer_themselves(customer: User, service
     assert [e.kind for e in created.events.all()] == ["created"]
 
 
-@pytest.mark.parametrize("staff_only", [{"priority": "P1"}, {"category": "category"},
-                                        {"priority": "P2", "category": "category"}])
+@pytest.mark.parametrize(
+    "staff_only", [{"priority": "P1"}, {"category": "category"}, {"priority": "P2", "category": "category"}]
+)
 def test_it_refuses_the_staff_only_intake_from_a_customer_with_400(
     customer: User, category: object, staff_only: dict[str, str]
 ) -> None:
@@ -254,8 +292,16 @@ def test_it_takes_the_staff_only_intake_from_staff_opening_on_behalf(
     engineer: User, customer: User, category: object
 ) -> None:
     response = api_client(engineer).post(
-        "/api/tickets/", {"summary": "Payslips are blank", "organisation": customer.organisation_id,
-                          "requester": customer.pk, "priority": "P2", "category": category.pk}, format="json")
+        "/api/tickets/",
+        {
+            "summary": "Payslips are blank",
+            "organisation": customer.organisation_id,
+            "requester": customer.pk,
+            "priority": "P2",
+            "category": category.pk,
+        },
+        format="json",
+    )
 
     assert response.status_code == 201
     created = Ticket.objects.get()
@@ -281,8 +327,15 @@ def test_it_ignores_fields_reserved_to_staff_when_a_customer_creates(
 ) -> None:
     response = api_client(customer).post(
         "/api/tickets/",
-        {"summary": "Let me pick", "status": "resolved", "team": tier1.pk, "assignee": engineer.pk,
-         "channel": "phone", "organisation": customer.organisation_id, "requester": customer.pk},
+        {
+            "summary": "Let me pick",
+            "status": "resolved",
+            "team": tier1.pk,
+            "assignee": engineer.pk,
+            "channel": "phone",
+            "organisation": customer.organisation_id,
+            "requester": customer.pk,
+        },
         format="json",
     )
 
@@ -334,7 +387,8 @@ def test_it_refuses_a_requester_from_another_organisation(
     engineer: User, org: object, other_customer: User
 ) -> None:
     response = api_client(engineer).post(
-        "/api/tickets/", {"summary": "Mixed up", "organisation": org.pk, "requester": other_customer.pk},
+        "/api/tickets/",
+        {"summary": "Mixed up", "organisation": org.pk, "requester": other_customer.pk},
         format="json",
     )
 
@@ -398,8 +452,16 @@ def test_it_answers_404_with_the_known_names_for_an_unknown_transition(
     assert response.status_code == 404
     assert response.json() == {
         "detail": "Unknown transition 'escalate_to_mars'",
-        "known": ["triage", "start", "await_customer", "customer_replied", "resolve",
-                  "confirm_resolution", "reopen", "cancel"],
+        "known": [
+            "triage",
+            "start",
+            "await_customer",
+            "customer_replied",
+            "resolve",
+            "confirm_resolution",
+            "reopen",
+            "cancel",
+        ],
     }
 
 
@@ -469,8 +531,10 @@ def test_it_generates_the_schema_without_warnings(tmp_path: object) -> None:
 
 @pytest.mark.parametrize(
     ("url", "asset"),
-    [("/api/docs/", "drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js"),
-     ("/api/redoc/", "drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js")],
+    [
+        ("/api/docs/", "drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js"),
+        ("/api/redoc/", "drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js"),
+    ],
 )
 def test_it_serves_the_docs_without_a_cdn(url: str, asset: str) -> None:
     response = api_client().get(url)
@@ -531,7 +595,11 @@ def test_it_describes_the_input_of_an_action_on_options(engineer: User, ticket: 
 
     assert response.status_code == 200
     assert list(response.json()["actions"]["POST"]) == [
-        "resolution_summary", "root_cause", "fix_kind", "knowledge_article", "knowledge_none_reason",
+        "resolution_summary",
+        "root_cause",
+        "fix_kind",
+        "knowledge_article",
+        "knowledge_none_reason",
     ]
 
 

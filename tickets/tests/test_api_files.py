@@ -125,8 +125,14 @@ STEP = {"kind": "log_analysis", "action": "Read the export log", "outcome": "Tim
 def test_it_lets_staff_document_steps_and_shows_customers_the_public_ones(
     request: pytest.FixtureRequest, persona: str, ticket: Ticket, engineer: User
 ) -> None:
-    ticket_add_step(ticket=ticket, actor=engineer, kind="basic_check", action="Checked disk",
-                             outcome="Plenty of space", is_public=True)
+    ticket_add_step(
+        ticket=ticket,
+        actor=engineer,
+        kind="basic_check",
+        action="Checked disk",
+        outcome="Plenty of space",
+        is_public=True,
+    )
     user = request.getfixturevalue(persona)
     client = api_client(user)
 
@@ -158,7 +164,8 @@ def test_it_records_the_team_of_the_engineer_on_a_step(engineer: User, ticket: T
 
 def test_it_attaches_evidence_to_a_step(engineer: User, customer: User, ticket: Ticket) -> None:
     response = api_client(engineer).post(
-        ticket_url(ticket, "steps"), {**STEP, "files": [upload("screen.png", b"\x89PNG...")]},
+        ticket_url(ticket, "steps"),
+        {**STEP, "files": [upload("screen.png", b"\x89PNG...")]},
         format="multipart",
     )
 

@@ -9,14 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from tests_support.factories import TicketFactory, add_sla_clocks
-from tickets.models import (
-    Attachment,
-    Comment,
-    Status,
-    Ticket,
-    TimelineEvent,
-    TroubleshootingStep,
-)
+from tickets.models import Attachment, Comment, Status, Ticket, TimelineEvent, TroubleshootingStep
 
 from .api_helpers import api_client, ticket_url
 
@@ -31,13 +24,17 @@ DETAIL_QUERIES = 16  # + the SLA clocks, their calendars' windows and holidays
 STATUSES = [Status.NEW, Status.OPEN, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER, Status.RESOLVED]
 
 
-def make_tickets(n: int, *, org: object, customer: User, engineer: User, other_engineer: User,
-                 tier1: object, tier2: object) -> None:
+def make_tickets(
+    n: int, *, org: object, customer: User, engineer: User, other_engineer: User, tier1: object, tier2: object
+) -> None:
     """Tickets with every relation a list row shows, spread over states, teams and assignees."""
     for i in range(n):
         status = STATUSES[i % len(STATUSES)]
         TicketFactory(
-            organisation=org, requester=customer, created_by=engineer, status=status,
+            organisation=org,
+            requester=customer,
+            created_by=engineer,
+            status=status,
             team=None if status == Status.NEW else (tier1, tier2)[i % 2],
             assignee=None if status in (Status.NEW, Status.OPEN) else (engineer, other_engineer)[i % 2],
         )
@@ -47,11 +44,26 @@ def make_tickets(n: int, *, org: object, customer: User, engineer: User, other_e
 @pytest.mark.parametrize("persona", ["engineer", "customer", "team_leader"])
 @pytest.mark.parametrize("n", [10, 200])
 def test_it_lists_tickets_in_a_fixed_number_of_queries(
-    request: pytest.FixtureRequest, django_assert_max_num_queries: Any, persona: str, n: int,
-    org: object, customer: User, engineer: User, other_engineer: User, tier1: object, tier2: object,
+    request: pytest.FixtureRequest,
+    django_assert_max_num_queries: Any,
+    persona: str,
+    n: int,
+    org: object,
+    customer: User,
+    engineer: User,
+    other_engineer: User,
+    tier1: object,
+    tier2: object,
 ) -> None:
-    make_tickets(n, org=org, customer=customer, engineer=engineer, other_engineer=other_engineer,
-                 tier1=tier1, tier2=tier2)
+    make_tickets(
+        n,
+        org=org,
+        customer=customer,
+        engineer=engineer,
+        other_engineer=other_engineer,
+        tier1=tier1,
+        tier2=tier2,
+    )
     client = api_client(request.getfixturevalue(persona))
 
     with django_assert_max_num_queries(LIST_QUERIES):
@@ -69,13 +81,26 @@ def fill_ticket(ticket: Ticket, n: int, *, engineer: User, customer: User) -> No
     """n steps, n comments and n events, half of them internal, with files on steps and comments."""
     now = timezone.now()
     steps = TroubleshootingStep.objects.bulk_create(
-        TroubleshootingStep(ticket=ticket, kind="basic_check", action=f"Check {i}", outcome="ok",
-                            engineer=engineer, team=ticket.team, is_public=i % 2 == 0, performed_at=now)
+        TroubleshootingStep(
+            ticket=ticket,
+            kind="basic_check",
+            action=f"Check {i}",
+            outcome="ok",
+            engineer=engineer,
+            team=ticket.team,
+            is_public=i % 2 == 0,
+            performed_at=now,
+        )
         for i in range(n)
     )
     comments = Comment.objects.bulk_create(
-        Comment(ticket=ticket, author=(engineer, customer)[i % 2], body=f"Comment {i}",
-                is_internal=i % 2 == 1 and i % 4 == 1, created_at=now)
+        Comment(
+            ticket=ticket,
+            author=(engineer, customer)[i % 2],
+            body=f"Comment {i}",
+            is_internal=i % 2 == 1 and i % 4 == 1,
+            created_at=now,
+        )
         for i in range(n)
     )
     TimelineEvent.objects.bulk_create(
@@ -83,20 +108,55 @@ def fill_ticket(ticket: Ticket, n: int, *, engineer: User, customer: User) -> No
         for i in range(n)
     )
     Attachment.objects.bulk_create(
-        [Attachment(ticket=ticket, step=s, file=f"attachments/s{s.pk}.log", original_name="s.log", size=1,
-                    is_internal=not s.is_public, uploaded_by=engineer) for s in steps]
-        + [Attachment(ticket=ticket, comment=c, file=f"attachments/c{c.pk}.log", original_name="c.log",
-                      size=1, is_internal=c.is_internal, uploaded_by=c.author) for c in comments]
-        + [Attachment(ticket=ticket, file=f"attachments/t{i}.log", original_name="t.log", size=1,
-                      uploaded_by=customer) for i in range(n)]
+        [
+            Attachment(
+                ticket=ticket,
+                step=s,
+                file=f"attachments/s{s.pk}.log",
+                original_name="s.log",
+                size=1,
+                is_internal=not s.is_public,
+                uploaded_by=engineer,
+            )
+            for s in steps
+        ]
+        + [
+            Attachment(
+                ticket=ticket,
+                comment=c,
+                file=f"attachments/c{c.pk}.log",
+                original_name="c.log",
+                size=1,
+                is_internal=c.is_internal,
+                uploaded_by=c.author,
+            )
+            for c in comments
+        ]
+        + [
+            Attachment(
+                ticket=ticket,
+                file=f"attachments/t{i}.log",
+                original_name="t.log",
+                size=1,
+                uploaded_by=customer,
+            )
+            for i in range(n)
+        ]
     )
 
 
 @pytest.mark.parametrize("persona", ["engineer", "customer"])
 @pytest.mark.parametrize("n", [5, 100])
 def test_it_shows_the_detail_in_a_fixed_number_of_queries(
-    request: pytest.FixtureRequest, django_assert_max_num_queries: Any, persona: str, n: int,
-    ticket: Ticket, engineer: User, customer: User, team_leader: User, team_manager: User,
+    request: pytest.FixtureRequest,
+    django_assert_max_num_queries: Any,
+    persona: str,
+    n: int,
+    ticket: Ticket,
+    engineer: User,
+    customer: User,
+    team_leader: User,
+    team_manager: User,
 ) -> None:
     from tickets.services.lifecycle import ticket_triage
 

@@ -145,20 +145,19 @@ def test_it_walks_a_ticket_from_new_to_closed_with_its_timeline(
     assert body["team"]["name"] == "Tier 1"
     assert body["assignee"]["id"] == engineer.pk
     assert (body["fix_kind"], body["reopen_count"], body["close_kind"]) == (
-        "permanent", 1, "confirmed_by_customer",
+        "permanent",
+        1,
+        "confirmed_by_customer",
     )
     assert body["available_transitions"] == []
 
 
-def test_it_records_the_customers_confirmation_on_their_behalf(
-    engineer: User, ticket: Ticket
-) -> None:
+def test_it_records_the_customers_confirmation_on_their_behalf(engineer: User, ticket: Ticket) -> None:
     advance(ticket, "resolved", engineer=engineer)
 
     without_channel = api_client(engineer).post(ticket_url(ticket, "confirm_resolution"), {}, format="json")
     with_channel = api_client(engineer).post(
-        ticket_url(ticket, "confirm_resolution"), {"channel": "email", "note": "Mail of 3 May"},
-        format="json",
+        ticket_url(ticket, "confirm_resolution"), {"channel": "email", "note": "Mail of 3 May"}, format="json"
     )
 
     assert without_channel.status_code == 409
@@ -167,14 +166,17 @@ def test_it_records_the_customers_confirmation_on_their_behalf(
     assert with_channel.json()["close_kind"] == "confirmed_on_behalf"
 
 
-@pytest.mark.parametrize("posted", [{}, {"channel": "phone"}, {"channel": "portal"}], ids=["none", "phone", "portal"])
+@pytest.mark.parametrize(
+    "posted", [{}, {"channel": "phone"}, {"channel": "portal"}], ids=["none", "phone", "portal"]
+)
 def test_it_records_a_customers_confirmation_through_the_api_with_the_api_channel(
     customer: User, engineer: User, ticket: Ticket, posted: dict[str, str]
 ) -> None:
     advance(ticket, "resolved", engineer=engineer)
 
-    response = api_client(customer).post(ticket_url(ticket, "confirm_resolution"), {"note": "Fine.", **posted},
-                                         format="json")
+    response = api_client(customer).post(
+        ticket_url(ticket, "confirm_resolution"), {"note": "Fine.", **posted}, format="json"
+    )
 
     assert response.status_code == 200
     assert response.json()["close_kind"] == "confirmed_by_customer"
@@ -218,7 +220,8 @@ def test_it_answers_409_listing_every_missing_resolution_detail(engineer: User, 
 
     assert response.status_code == 409
     assert response.json()["missing"] == [
-        "resolution details (what fixed it)", "root cause",
+        "resolution details (what fixed it)",
+        "root cause",
         "whether it is a workaround or a permanent fix",
     ]
 
@@ -294,12 +297,14 @@ def test_it_lets_a_customer_comment_resume_a_ticket_waiting_on_them(
 ) -> None:
     advance(ticket, "waiting_on_customer", engineer=engineer)
 
-    response = api_client(customer).post(ticket_url(ticket, "comments"), {"body": "Log attached."},
-                                         format="json")
+    response = api_client(customer).post(
+        ticket_url(ticket, "comments"), {"body": "Log attached."}, format="json"
+    )
 
     assert response.status_code == 201
     ticket.refresh_from_db()
     assert ticket.status == "in_progress"
     assert list(TimelineEvent.objects.filter(ticket=ticket).values_list("kind", flat=True))[-2:] == [
-        "comment", "customer_replied",
+        "comment",
+        "customer_replied",
     ]

@@ -27,7 +27,9 @@ from tickets.tests.test_lifecycle import drive_to
 LOG = b"2024-05-03 02:14:07 ERROR export: upstream timeout after 1800 s\n"
 
 
-def upload(name: str = "export.log", content: bytes = LOG, content_type: str = "text/plain") -> SimpleUploadedFile:
+def upload(
+    name: str = "export.log", content: bytes = LOG, content_type: str = "text/plain"
+) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content, content_type=content_type)
 
 
@@ -46,8 +48,12 @@ def as_internal_comment(ticket: Ticket, customer: User, engineer: User, files: l
 
 def as_step(ticket: Ticket, customer: User, engineer: User, files: list[Any]) -> None:
     ticket_add_step(
-        ticket=ticket, actor=engineer, kind="log_analysis", action="Read the export log",
-        outcome="Timeout at 1800 s", files=files,
+        ticket=ticket,
+        actor=engineer,
+        kind="log_analysis",
+        action="Read the export log",
+        outcome="Timeout at 1800 s",
+        files=files,
     )
 
 
@@ -58,13 +64,20 @@ def as_ticket_file(ticket: Ticket, customer: User, engineer: User, files: list[A
 
 def as_new_ticket(ticket: Ticket, customer: User, engineer: User, files: list[Any]) -> None:
     ticket_create(
-        actor=customer, organisation=customer.organisation, requester=customer,
-        summary="Export fails again", files=files,
+        actor=customer,
+        organisation=customer.organisation,
+        requester=customer,
+        summary="Export fails again",
+        files=files,
     )
 
 
 WAYS_TO_ATTACH: list[Callable[[Ticket, User, User, list[Any]], None]] = [
-    as_customer_comment, as_internal_comment, as_step, as_ticket_file, as_new_ticket,
+    as_customer_comment,
+    as_internal_comment,
+    as_step,
+    as_ticket_file,
+    as_new_ticket,
 ]
 
 
@@ -151,8 +164,12 @@ def test_it_stores_an_allowed_file_through_django_storage(
     assert len(stored_files()) == len(before) + 1
 
 
-def test_it_keeps_two_files_of_the_same_name_apart(in_progress: Ticket, customer: User, engineer: User) -> None:
-    as_customer_comment(in_progress, customer, engineer, [upload(content=b"first"), upload(content=b"second")])
+def test_it_keeps_two_files_of_the_same_name_apart(
+    in_progress: Ticket, customer: User, engineer: User
+) -> None:
+    as_customer_comment(
+        in_progress, customer, engineer, [upload(content=b"first"), upload(content=b"second")]
+    )
     first, second = Attachment.objects.order_by("pk")
     assert first.original_name == second.original_name == "export.log"
     assert first.file.name != second.file.name
@@ -172,8 +189,13 @@ def test_it_makes_attachments_as_internal_as_what_they_belong_to(
 
 def test_it_makes_attachments_of_a_public_step_public(in_progress: Ticket, engineer: User) -> None:
     step = ticket_add_step(
-        ticket=in_progress, actor=engineer, kind="workaround", action="Run the export per week",
-        outcome="Works", is_public=True, files=[upload("steps.txt")],
+        ticket=in_progress,
+        actor=engineer,
+        kind="workaround",
+        action="Run the export per week",
+        outcome="Works",
+        is_public=True,
+        files=[upload("steps.txt")],
     )
     assert step.attachments.get().is_internal is False
 

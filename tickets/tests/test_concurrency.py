@@ -25,7 +25,9 @@ pytestmark = [
 ]
 
 
-def start_at_the_same_time(ticket_pk: int, actor_pk: int, barrier: threading.Barrier, outcomes: list[str]) -> None:
+def start_at_the_same_time(
+    ticket_pk: int, actor_pk: int, barrier: threading.Barrier, outcomes: list[str]
+) -> None:
     """Run ticket_start in its own thread and database connection, after every thread is ready."""
     try:
         ticket = Ticket.objects.get(pk=ticket_pk)

@@ -47,7 +47,11 @@ def staffed(engineer: User, team_leader: User, team_manager: User) -> dict[str, 
     engineer.save()
     team_leader.first_name, team_leader.last_name, team_leader.phone = "Tess", "Leader", "+44 20 7946 0202"
     team_leader.save()
-    team_manager.first_name, team_manager.last_name, team_manager.phone = "Manny", "Manager", "+44 20 7946 0303"
+    team_manager.first_name, team_manager.last_name, team_manager.phone = (
+        "Manny",
+        "Manager",
+        "+44 20 7946 0303",
+    )
     team_manager.save()
     return {"engineer": engineer, "leader": team_leader, "manager": team_manager}
 
@@ -68,7 +72,9 @@ def worked(ticket: Ticket, staffed: dict[str, User]) -> Ticket:
 def send_all() -> list[mail.EmailMultiAlternatives]:
     """Deliver every pending e-mail row, as the worker would."""
     mail.outbox.clear()
-    for pk in Notification.objects.filter(channel=Channel.EMAIL, state=State.PENDING).values_list("pk", flat=True):
+    for pk in Notification.objects.filter(channel=Channel.EMAIL, state=State.PENDING).values_list(
+        "pk", flat=True
+    ):
         deliver(notification_id=pk)
     return list(mail.outbox)
 
@@ -89,13 +95,19 @@ def test_it_mails_the_customer_every_kind_with_portal_links_signature_and_thread
     colleague = make_customer(org, username="cody")
     engineer = staffed["engineer"]
     ticket_add_cc(ticket=worked, actor=customer, contact=colleague)
-    ticket_comment(ticket=worked, actor=engineer, body="SECRET-INTERNAL: the vendor owes us a patch.",
-                            is_internal=True)
+    ticket_comment(
+        ticket=worked, actor=engineer, body="SECRET-INTERNAL: the vendor owes us a patch.", is_internal=True
+    )
     ticket_comment(ticket=worked, actor=engineer, body="We are rerunning the export with logging on.")
     ticket_await_customer(ticket=worked, actor=engineer, reason="The export log of last night, please.")
     ticket_comment(ticket=worked, actor=customer, body="Here it is, attached.")
-    ticket_resolve(ticket=worked, actor=engineer, resolution_summary="Raised the export timeout to 2 h.",
-                            root_cause="SECRET-CAUSE: a slow vendor API", fix_kind="permanent")
+    ticket_resolve(
+        ticket=worked,
+        actor=engineer,
+        resolution_summary="Raised the export timeout to 2 h.",
+        root_cause="SECRET-CAUSE: a slow vendor API",
+        fix_kind="permanent",
+    )
 
     messages = send_all()
     customer_mail = to(customer.email, messages)
@@ -103,11 +115,17 @@ def test_it_mails_the_customer_every_kind_with_portal_links_signature_and_thread
     kinds = {m.extra_headers["X-Escalation-Desk-Notification"] for m in customer_mail}
     rows = Notification.objects.filter(pk__in=kinds)
     assert sorted(rows.values_list("kind", flat=True)) == [
-        "ticket.public_reply", "ticket.resolved", "ticket.waiting_on_you"]
-    assert {Notification.objects.get(pk=m.extra_headers["X-Escalation-Desk-Notification"]).kind
-            for m in colleague_mail} == {"ticket.cc_added", "ticket.public_reply", "ticket.waiting_on_you",
-                                         "ticket.resolved"}
-    assert len([m for m in colleague_mail if "Here it is" in m.body]) == 1  # the requester's reply reached them
+        "ticket.public_reply",
+        "ticket.resolved",
+        "ticket.waiting_on_you",
+    ]
+    assert {
+        Notification.objects.get(pk=m.extra_headers["X-Escalation-Desk-Notification"]).kind
+        for m in colleague_mail
+    } == {"ticket.cc_added", "ticket.public_reply", "ticket.waiting_on_you", "ticket.resolved"}
+    assert (
+        len([m for m in colleague_mail if "Here it is" in m.body]) == 1
+    )  # the requester's reply reached them
 
     request_url = f"{SITE}/portal/requests/{worked.pk}/"
     root = f"<ticket-{worked.pk}@desk.example.com>"
@@ -117,14 +135,24 @@ def test_it_mails_the_customer_every_kind_with_portal_links_signature_and_thread
         assert request_url in message.body and request_url in html
         assert "/desk/" not in message.body and "/desk/" not in html
         assert "SECRET" not in message.body and "SECRET" not in html
-        for words in ("Erin Engel", "Support engineer", "Tier 1", "+44 20 7946 0101", engineer.email,
-                      "Team leader: Tess Leader", "+44 20 7946 0202", "Team manager: Manny Manager",
-                      "+44 20 7946 0303"):
+        for words in (
+            "Erin Engel",
+            "Support engineer",
+            "Tier 1",
+            "+44 20 7946 0101",
+            engineer.email,
+            "Team leader: Tess Leader",
+            "+44 20 7946 0202",
+            "Team manager: Manny Manager",
+            "+44 20 7946 0303",
+        ):
             assert words in message.body, words
             assert words in html, words
         assert message.extra_headers["In-Reply-To"] == root
         assert message.extra_headers["References"] == root
-        assert re.fullmatch(rf"<ticket-{worked.pk}\.n\d+@desk\.example\.com>", message.extra_headers["Message-ID"])
+        assert re.fullmatch(
+            rf"<ticket-{worked.pk}\.n\d+@desk\.example\.com>", message.extra_headers["Message-ID"]
+        )
         assert message.reply_to == ["support@desk.example.com"]
         parsed = message_from_bytes(message.message().as_bytes(), policy=default_policy)
         assert parsed["Message-ID"] == message.extra_headers["Message-ID"]
@@ -145,31 +173,46 @@ def test_it_tells_the_assignee_and_everyone_engaged_of_a_customer_reply_but_not_
 ) -> None:
     sme = make_agent("Subject matter expert", username="sam")
     follower = make_agent("Engineer", username="fola")
-    case = EscalationCase.objects.create(ticket=worked, reason="production_down", level="team_leader",
-                                         escalation_manager=escalation_manager)
-    CaseParticipant.objects.create(case=case, user=sme, role=ParticipantRole.SME, engaged_by=escalation_manager)
+    case = EscalationCase.objects.create(
+        ticket=worked, reason="production_down", level="team_leader", escalation_manager=escalation_manager
+    )
+    CaseParticipant.objects.create(
+        case=case, user=sme, role=ParticipantRole.SME, engaged_by=escalation_manager
+    )
     ticket_follow(ticket=worked, actor=follower)
 
     ticket_comment(ticket=worked, actor=customer, body="Still failing tonight.")
 
-    told = set(Notification.objects.filter(kind="ticket.customer_replied", channel=Channel.IN_APP)
-               .values_list("recipient__username", flat=True))
-    assert told == {staffed["engineer"].username, sme.username, escalation_manager.username, follower.username}
+    told = set(
+        Notification.objects.filter(kind="ticket.customer_replied", channel=Channel.IN_APP).values_list(
+            "recipient__username", flat=True
+        )
+    )
+    assert told == {
+        staffed["engineer"].username,
+        sme.username,
+        escalation_manager.username,
+        follower.username,
+    }
     assert not Notification.objects.filter(recipient=customer).exists()
-    entry = Notification.objects.get(kind="ticket.customer_replied", channel=Channel.IN_APP,
-                                     recipient=staffed["engineer"])
+    entry = Notification.objects.get(
+        kind="ticket.customer_replied", channel=Channel.IN_APP, recipient=staffed["engineer"]
+    )
     assert entry.link == f"/desk/tickets/{worked.pk}/"
     assert entry.thread == f"ticket-{worked.pk}"
     assert entry.subject == f"[{worked.reference}] {customer} replied: {worked.summary}"
 
 
-def test_it_tells_the_team_leaders_when_nobody_is_assigned(ticket: Ticket, customer: User,
-                                                           staffed: dict[str, User]) -> None:
+def test_it_tells_the_team_leaders_when_nobody_is_assigned(
+    ticket: Ticket, customer: User, staffed: dict[str, User]
+) -> None:
     ticket_triage(ticket=ticket, actor=staffed["engineer"])
 
     ticket_comment(ticket=ticket, actor=customer, body="Any news?")
 
-    told = set(Notification.objects.filter(kind="ticket.customer_replied").values_list("recipient", flat=True))
+    told = set(
+        Notification.objects.filter(kind="ticket.customer_replied").values_list("recipient", flat=True)
+    )
     assert told == {staffed["leader"].pk}
 
 
@@ -186,10 +229,12 @@ def test_nobody_hears_of_their_own_action(worked: Ticket, customer: User, staffe
     assert not Notification.objects.filter(recipient=customer, kind="ticket.staff_comment").exists()
 
 
-def test_an_internal_note_reaches_colleagues_never_the_customer(worked: Ticket, customer: User,
-                                                              staffed: dict[str, User]) -> None:
-    ticket_comment(ticket=worked, actor=staffed["leader"], body="Check the vendor patch first.",
-                            is_internal=True)
+def test_an_internal_note_reaches_colleagues_never_the_customer(
+    worked: Ticket, customer: User, staffed: dict[str, User]
+) -> None:
+    ticket_comment(
+        ticket=worked, actor=staffed["leader"], body="Check the vendor patch first.", is_internal=True
+    )
 
     assert not Notification.objects.filter(recipient=customer).exists()
     [row] = Notification.objects.filter(kind="ticket.staff_comment", channel=Channel.EMAIL)
@@ -197,8 +242,9 @@ def test_an_internal_note_reaches_colleagues_never_the_customer(worked: Ticket, 
     assert row.context["what"] == "an internal note"
 
 
-def test_the_unread_customer_reply_marker_stays_until_staff_open_it(worked: Ticket, customer: User,
-                                                                   staffed: dict[str, User]) -> None:
+def test_the_unread_customer_reply_marker_stays_until_staff_open_it(
+    worked: Ticket, customer: User, staffed: dict[str, User]
+) -> None:
     ticket_comment(ticket=worked, actor=customer, body="It failed again.")
     worked.refresh_from_db()
     assert worked.unread_customer_reply_at is not None
@@ -215,15 +261,18 @@ def test_the_unread_customer_reply_marker_stays_until_staff_open_it(worked: Tick
     assert worked.unread_customer_reply_at is None  # staff replies never set it
 
 
-def test_a_reply_finds_its_thread_from_the_ids_we_sent(worked: Ticket, customer: User,
-                                                      staffed: dict[str, User]) -> None:
+def test_a_reply_finds_its_thread_from_the_ids_we_sent(
+    worked: Ticket, customer: User, staffed: dict[str, User]
+) -> None:
     ticket_comment(ticket=worked, actor=staffed["engineer"], body="Please try again.")
     [sent] = to(customer.email, send_all())
     message_id = sent.extra_headers["Message-ID"]
     thread = f"ticket-{worked.pk}"
 
     assert threading.threads_named_by([message_id]) == [thread]
-    assert threading.threads_named_by([f"<x@elsewhere.example> {sent.extra_headers['References']}"]) == [thread]
+    assert threading.threads_named_by([f"<x@elsewhere.example> {sent.extra_headers['References']}"]) == [
+        thread
+    ]
     assert notices.ticket_of_thread(thread) == worked.pk
     # A made-up id naming another thread for a real row, or another domain, names nothing.
     row_pk = sent.extra_headers["X-Escalation-Desk-Notification"]
@@ -231,8 +280,9 @@ def test_a_reply_finds_its_thread_from_the_ids_we_sent(worked: Ticket, customer:
     assert threading.threads_named_by([f"<ticket-{worked.pk}.n{row_pk}@evil.example>"]) == []
 
 
-def test_team_leaders_assign_engineers_may_not(worked: Ticket, staffed: dict[str, User], tier1: Any,
-                                              other_engineer: User) -> None:
+def test_team_leaders_assign_engineers_may_not(
+    worked: Ticket, staffed: dict[str, User], tier1: Any, other_engineer: User
+) -> None:
     colleague = make_agent("Engineer", team=tier1, username="cleo")
     other_leader = make_agent("Team leader", username="olga")
     other_engineer.teams.first().leaders.add(other_leader)
@@ -250,13 +300,16 @@ def test_team_leaders_assign_engineers_may_not(worked: Ticket, staffed: dict[str
     assert worked.assignee == colleague
     event = worked.events.get(kind="assigned")
     assert (event.actor, event.source, event.target) == (staffed["leader"], "erin", "cleo")
-    assert Notification.objects.filter(recipient=colleague, kind="ticket.assigned").count() == 2  # mail + inbox
+    assert (
+        Notification.objects.filter(recipient=colleague, kind="ticket.assigned").count() == 2
+    )  # mail + inbox
     assert Notification.objects.filter(recipient=staffed["engineer"], kind="ticket.staff_comment").exists()
     assert not Notification.objects.filter(recipient=staffed["leader"]).exists()
 
 
-def test_customers_copy_in_only_colleagues_of_their_organisation(worked: Ticket, customer: User,
-                                                                other_customer: User, org: Any) -> None:
+def test_customers_copy_in_only_colleagues_of_their_organisation(
+    worked: Ticket, customer: User, other_customer: User, org: Any
+) -> None:
     with pytest.raises(InvalidInput):
         ticket_add_cc(ticket=worked, actor=customer, contact=other_customer)
     with pytest.raises(PermissionDenied):
@@ -283,18 +336,27 @@ def test_a_refused_transition_mails_nobody(ticket: Ticket, customer: User, staff
 def test_a_ticket_opened_on_the_customers_behalf_gives_them_its_reference(
     org: Any, customer: User, staffed: dict[str, User]
 ) -> None:
-    ticket = ticket_create(actor=staffed["engineer"], organisation=org, requester=customer,
-                                    summary="Printer offline", channel="phone")
+    ticket = ticket_create(
+        actor=staffed["engineer"],
+        organisation=org,
+        requester=customer,
+        summary="Printer offline",
+        channel="phone",
+    )
     own = ticket_create(actor=customer, organisation=org, requester=customer, summary="VPN drops")
 
     [row] = Notification.objects.filter(kind="ticket.received", channel=Channel.EMAIL)
-    assert (row.recipient, row.thread, row.link) == (customer, f"ticket-{ticket.pk}",
-                                                     f"/portal/requests/{ticket.pk}/")
+    assert (row.recipient, row.thread, row.link) == (
+        customer,
+        f"ticket-{ticket.pk}",
+        f"/portal/requests/{ticket.pk}/",
+    )
     assert not Notification.objects.filter(thread=f"ticket-{own.pk}").exists()
 
 
-def test_the_api_copies_colleagues_in_and_reveals_nobody_else(worked: Ticket, customer: User, org: Any,
-                                                               other_customer: User) -> None:
+def test_the_api_copies_colleagues_in_and_reveals_nobody_else(
+    worked: Ticket, customer: User, org: Any, other_customer: User
+) -> None:
     from rest_framework.test import APIClient
 
     colleague = make_customer(org, username="cody", first_name="Cody", last_name="Cole")

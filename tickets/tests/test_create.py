@@ -15,7 +15,10 @@ from tickets.services.lifecycle import ticket_triage
 
 def _create(org: Organisation, customer: User, actor: User, service: Service | None) -> object:
     return ticket_create(
-        actor=actor, organisation=org, requester=customer, summary="VPN drops every 20 minutes",
+        actor=actor,
+        organisation=org,
+        requester=customer,
+        summary="VPN drops every 20 minutes",
         service=service,
     )
 
@@ -54,9 +57,19 @@ def test_it_moves_the_ticket_to_the_corrected_services_team_at_triage(
 ) -> None:
     vpn = Service.objects.create(name="VPN", default_team=tier2)
     ticket = ticket_create(
-        actor=engineer, organisation=org, requester=customer, summary="VPN drops", service=service,
-        description="d", symptoms="s", replication_steps="none", error_messages="none",
-        recent_changes="none", business_impact="b", priority="P3", category=category,
+        actor=engineer,
+        organisation=org,
+        requester=customer,
+        summary="VPN drops",
+        service=service,
+        description="d",
+        symptoms="s",
+        replication_steps="none",
+        error_messages="none",
+        recent_changes="none",
+        business_impact="b",
+        priority="P3",
+        category=category,
     )
 
     ticket_triage(ticket=ticket, actor=engineer, service=vpn)
@@ -68,8 +81,14 @@ def test_it_refuses_the_staff_only_intake_from_a_customer(
     org: Organisation, customer: User, category: Category
 ) -> None:
     with pytest.raises(InvalidInput) as refused:
-        ticket_create(actor=customer, organisation=org, requester=customer, summary="Mine first",
-                               priority="P1", category=category)
+        ticket_create(
+            actor=customer,
+            organisation=org,
+            requester=customer,
+            summary="Mine first",
+            priority="P1",
+            category=category,
+        )
 
     assert sorted(refused.value.errors) == sorted(permissions.STAFF_ONLY_INTAKE_FIELDS)
     assert not Ticket.objects.exists()
@@ -78,7 +97,13 @@ def test_it_refuses_the_staff_only_intake_from_a_customer(
 def test_it_takes_the_staff_only_intake_from_staff_on_a_customers_behalf(
     org: Organisation, customer: User, engineer: User, category: Category
 ) -> None:
-    ticket = ticket_create(actor=engineer, organisation=org, requester=customer, summary="On the phone",
-                                    priority="P1", category=category)
+    ticket = ticket_create(
+        actor=engineer,
+        organisation=org,
+        requester=customer,
+        summary="On the phone",
+        priority="P1",
+        category=category,
+    )
 
     assert (ticket.priority, ticket.category) == ("P1", category)

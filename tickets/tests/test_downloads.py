@@ -23,11 +23,17 @@ pytestmark = pytest.mark.django_db
 
 def png() -> bytes:
     """A real one-pixel PNG."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
     header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00"))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00"))
+        + chunk(b"IEND", b"")
+    )
 
 
 HTML = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"
@@ -35,8 +41,12 @@ LOG = b"2026 ERR-504 upstream timeout after 120 s\nretrying\n"
 
 
 def attach(ticket: Ticket, actor: User, name: str, content: bytes, claimed: str) -> Attachment:
-    return ticket_attach(ticket=ticket, actor=actor, is_internal=False,
-                                  upload=SimpleUploadedFile(name, content, content_type=claimed))
+    return ticket_attach(
+        ticket=ticket,
+        actor=actor,
+        is_internal=False,
+        upload=SimpleUploadedFile(name, content, content_type=claimed),
+    )
 
 
 def downloads(attachment: Attachment, customer: User, engineer: User) -> dict[str, object]:
@@ -51,13 +61,16 @@ def downloads(attachment: Attachment, customer: User, engineer: User) -> dict[st
     }
 
 
-@pytest.mark.parametrize(("name", "content", "claimed", "served"), [
-    ("report.txt", png(), "text/plain", "application/octet-stream"),  # a PNG the name contradicts
-    ("screen.png", HTML, "image/png", "application/octet-stream"),  # HTML never goes out as a page
-    ("page.txt", HTML, "text/plain", "application/octet-stream"),
-    ("screen.png", png(), "text/html", "image/png"),  # the claim is ignored both ways
-    ("export.log", LOG, "application/x-msdownload", "text/plain"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "claimed", "served"),
+    [
+        ("report.txt", png(), "text/plain", "application/octet-stream"),  # a PNG the name contradicts
+        ("screen.png", HTML, "image/png", "application/octet-stream"),  # HTML never goes out as a page
+        ("page.txt", HTML, "text/plain", "application/octet-stream"),
+        ("screen.png", png(), "text/html", "image/png"),  # the claim is ignored both ways
+        ("export.log", LOG, "application/x-msdownload", "text/plain"),
+    ],
+)
 def test_it_types_every_download_from_the_stored_bytes(
     ticket: Ticket, customer: User, engineer: User, name: str, content: bytes, claimed: str, served: str
 ) -> None:
@@ -78,12 +91,25 @@ def test_it_types_step_evidence_and_comment_files_from_their_bytes(
     ticket_triage(ticket=ticket, actor=engineer, priority="P2")
     ticket_start(ticket=ticket, actor=engineer)
     api = api_client(engineer)
-    step = api.post(ticket_url(ticket, "steps"), {
-        "kind": "log_analysis", "action": "Captured the console", "outcome": "Blank page", "is_public": True,
-        "files": [SimpleUploadedFile("console.png", HTML, content_type="image/png")]}, format="multipart")
-    comment = api.post(ticket_url(ticket, "comments"), {
-        "body": "Screenshot attached", "files": [SimpleUploadedFile("shot.txt", png(), content_type="text/plain")]},
-        format="multipart")
+    step = api.post(
+        ticket_url(ticket, "steps"),
+        {
+            "kind": "log_analysis",
+            "action": "Captured the console",
+            "outcome": "Blank page",
+            "is_public": True,
+            "files": [SimpleUploadedFile("console.png", HTML, content_type="image/png")],
+        },
+        format="multipart",
+    )
+    comment = api.post(
+        ticket_url(ticket, "comments"),
+        {
+            "body": "Screenshot attached",
+            "files": [SimpleUploadedFile("shot.txt", png(), content_type="text/plain")],
+        },
+        format="multipart",
+    )
     assert (step.status_code, comment.status_code) == (201, 201)
 
     evidence = Attachment.objects.get(step__isnull=False)
@@ -98,4 +124,5 @@ def test_it_serves_a_served_type_only_under_a_name_that_agrees() -> None:
     assert served_type("screen.jpg", png()) == "application/octet-stream"
     assert served_type("notes.txt", b"") == "application/octet-stream"
     assert served_type("drawing.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script/></svg>') == (
-        "application/octet-stream")
+        "application/octet-stream"
+    )

@@ -36,8 +36,12 @@ def working(ticket: Ticket, engineer: User) -> Ticket:
 @pytest.fixture
 def internal_step(working: Ticket, engineer: User) -> TroubleshootingStep:
     return ticket_add_step(
-        ticket=working, actor=engineer, kind="log_analysis", action="Read the export job's log.",
-        outcome=SECRET, files=[log_file()],
+        ticket=working,
+        actor=engineer,
+        kind="log_analysis",
+        action="Read the export job's log.",
+        outcome=SECRET,
+        files=[log_file()],
     )
 
 
@@ -60,31 +64,50 @@ def test_it_shares_a_step_with_the_customer_through_the_service(
     client: Client, internal_step: TroubleshootingStep, working: Ticket, engineer: User, customer: User
 ) -> None:
     assert "Read the export job" not in portal_page(client, customer, working)
-    step_set_visibility(step=internal_step, actor=engineer, public=True, reason="The customer asked what we checked.")
+    step_set_visibility(
+        step=internal_step, actor=engineer, public=True, reason="The customer asked what we checked."
+    )
 
     internal_step.refresh_from_db()
     assert internal_step.is_public
     assert list(internal_step.attachments.values_list("is_internal", flat=True)) == [False]
     event = working.events.get(kind="step_shared")
     assert (event.actor, event.source, event.target, event.reason, event.is_public) == (
-        engineer, "internal", "public", "The customer asked what we checked.", False)
+        engineer,
+        "internal",
+        "public",
+        "The customer asked what we checked.",
+        False,
+    )
     assert event.details["step"] == internal_step.pk
     page = portal_page(client, customer, working)
     assert "Read the export job" in page and "session.log" in page
     # Nobody is mailed: the customer sees the step in the portal.
-    assert not Notification.objects.filter(kind__startswith="ticket.", recipient=customer,
-                                           created_at__gte=event.at).exists()
+    assert not Notification.objects.filter(
+        kind__startswith="ticket.", recipient=customer, created_at__gte=event.at
+    ).exists()
 
 
 def test_it_makes_a_shared_step_internal_again(
     client: Client, working: Ticket, engineer: User, customer: User
 ) -> None:
-    step = ticket_add_step(ticket=working, actor=engineer, kind="basic_check", action="Restarted the job.",
-                                    outcome="It failed again.", is_public=True, files=[log_file()])
+    step = ticket_add_step(
+        ticket=working,
+        actor=engineer,
+        kind="basic_check",
+        action="Restarted the job.",
+        outcome="It failed again.",
+        is_public=True,
+        files=[log_file()],
+    )
     assert "Restarted the job." in portal_page(client, customer, working)
-    step_set_visibility(step=step, actor=engineer, public=False, reason="Shared by mistake: internal host names.")
+    step_set_visibility(
+        step=step, actor=engineer, public=False, reason="Shared by mistake: internal host names."
+    )
 
-    assert working.events.filter(kind="step_made_internal", reason__startswith="Shared by mistake").count() == 1
+    assert (
+        working.events.filter(kind="step_made_internal", reason__startswith="Shared by mistake").count() == 1
+    )
     page = portal_page(client, customer, working)
     assert "Restarted the job." not in page and "session.log" not in page
     attachment = step.attachments.get()
@@ -129,7 +152,9 @@ def test_it_shares_a_step_from_the_console(
     internal_step.refresh_from_db()
     assert not internal_step.is_public
 
-    response = client.post(url, {f"{prefix}-visibility": "public", f"{prefix}-reason": "Asked for by the customer."})
+    response = client.post(
+        url, {f"{prefix}-visibility": "public", f"{prefix}-reason": "Asked for by the customer."}
+    )
     assert response.status_code == 302
     internal_step.refresh_from_db()
     assert internal_step.is_public
@@ -165,7 +190,9 @@ def test_it_redacts_a_comment_and_keeps_it_with_its_event(
     assert Notification.objects.filter(dedup_key=f"comment:{comment.pk}", context__body=SECRET).exists()
 
     with django_capture_on_commit_callbacks(execute=True):
-        comment_redact(comment=comment, actor=administrator, reason="Customer's personal phone number (GDPR request).")
+        comment_redact(
+            comment=comment, actor=administrator, reason="Customer's personal phone number (GDPR request)."
+        )
 
     comment.refresh_from_db()
     assert comment.pk and comment.redacted_at is not None
@@ -177,14 +204,20 @@ def test_it_redacts_a_comment_and_keeps_it_with_its_event(
     assert not Notification.objects.filter(dedup_key=f"comment:{comment.pk}", context__body=SECRET).exists()
     event = working.events.get(kind="redacted")
     assert (event.actor, event.reason, event.is_public) == (
-        administrator, "Customer's personal phone number (GDPR request).", False)
+        administrator,
+        "Customer's personal phone number (GDPR request).",
+        False,
+    )
     assert event.details == {"object": "comment", "id": comment.pk, "files": [attachment.pk]}
     # The comment's own event is still there.
     assert working.events.filter(kind="comment", details__comment=comment.pk).exists()
 
 
 def test_it_redacts_a_step_and_deletes_its_evidence(
-    internal_step: TroubleshootingStep, working: Ticket, administrator: User, django_capture_on_commit_callbacks
+    internal_step: TroubleshootingStep,
+    working: Ticket,
+    administrator: User,
+    django_capture_on_commit_callbacks,
 ) -> None:
     stored = internal_step.attachments.get().file.name
     with django_capture_on_commit_callbacks(execute=True):

@@ -45,9 +45,14 @@ TRANSITIONS: dict[str, tuple[set[str], str]] = {
 
 # How a refusal for the wrong state names each transition.
 LABELS = {
-    "triage": "triage", "start": "start work", "await_customer": "wait on customer",
-    "customer_replied": "customer replied", "resolve": "resolve", "confirm_resolution": "confirm resolution",
-    "reopen": "reopen", "cancel": "cancel",
+    "triage": "triage",
+    "start": "start work",
+    "await_customer": "wait on customer",
+    "customer_replied": "customer replied",
+    "resolve": "resolve",
+    "confirm_resolution": "confirm resolution",
+    "reopen": "reopen",
+    "cancel": "cancel",
 }
 
 # Input that satisfies every guard of each service.
@@ -137,8 +142,16 @@ def test_it_takes_each_transition_only_from_its_source_states(
 
 
 def test_it_walks_the_whole_lifecycle_and_records_each_step(ticket: Ticket, engineer: User) -> None:
-    for name in ["triage", "start", "await_customer", "customer_replied", "resolve", "reopen",
-                 "resolve", "confirm_resolution"]:
+    for name in [
+        "triage",
+        "start",
+        "await_customer",
+        "customer_replied",
+        "resolve",
+        "reopen",
+        "resolve",
+        "confirm_resolution",
+    ]:
         run(name, ticket, engineer)
     kinds = list(TimelineEvent.objects.filter(ticket=ticket).values_list("kind", "source", "target"))
     assert kinds == [
@@ -209,9 +222,18 @@ def test_it_refuses_triage_without_priority_category_and_affected_service(
 
 def test_it_lists_every_missing_item_of_an_empty_intake(org: Any, customer: User, engineer: User) -> None:
     bare = TicketFactory(
-        organisation=org, requester=customer, summary="x", description="", symptoms="",
-        replication_steps="", error_messages="", recent_changes="", business_impact="",
-        priority="", category=None, service=None,
+        organisation=org,
+        requester=customer,
+        summary="x",
+        description="",
+        symptoms="",
+        replication_steps="",
+        error_messages="",
+        recent_changes="",
+        business_impact="",
+        priority="",
+        category=None,
+        service=None,
     )
     with pytest.raises(Refused) as refused:
         ticket_triage(ticket=bare, actor=engineer)
@@ -384,7 +406,10 @@ def test_it_refuses_to_resolve_an_engineering_ticket_without_knowledge_update(
 
 @pytest.mark.parametrize(
     "knowledge",
-    [{"knowledge_article": "KB-1042 Export timeouts"}, {"knowledge_none_reason": "Known issue KB-17 covers it"}],
+    [
+        {"knowledge_article": "KB-1042 Export timeouts"},
+        {"knowledge_none_reason": "Known issue KB-17 covers it"},
+    ],
 )
 def test_it_resolves_an_engineering_ticket_with_an_article_or_a_reason_for_none(
     engineering_ticket: Ticket, engineering_engineer: User, knowledge: dict[str, str]
@@ -401,8 +426,11 @@ def test_it_needs_a_knowledge_update_once_an_engineering_member_recorded_a_step(
 ) -> None:
     drive_to(ticket, "in_progress", engineer)
     ticket_add_step(
-        ticket=ticket, actor=engineering_engineer, kind="root_cause",
-        action="Profiled the export query", outcome="Missing index on payslips.period",
+        ticket=ticket,
+        actor=engineering_engineer,
+        kind="root_cause",
+        action="Profiled the export query",
+        outcome="Missing index on payslips.period",
     )
     before = event_ids(ticket)
     with pytest.raises(Refused) as refused:
@@ -467,7 +495,9 @@ def test_it_reopens_with_the_customers_reason(ticket: Ticket, engineer: User, cu
     ticket_reopen(ticket=ticket, actor=customer, reason="Still broken on Mondays")
     ticket.refresh_from_db()
     assert (ticket.status, ticket.reopen_count, ticket.reopen_reason) == (
-        "in_progress", 1, "Still broken on Mondays"
+        "in_progress",
+        1,
+        "Still broken on Mondays",
     )
     assert ticket.resolved_at is None
     event = TimelineEvent.objects.get(ticket=ticket, kind="reopen")
@@ -564,9 +594,14 @@ def _sets_status(node: ast.AST) -> bool:
         return len(args) >= 2 and ast.unparse(args[1]) == "'status'" and _mentions_ticket(args[0])
     if isinstance(func, ast.Attribute) and func.attr in QUERYSET_WRITES and _mentions_ticket(func.value):
         written = [k for k in node.keywords if k.arg == "status"]
-        written += [k for k in node.keywords if k.arg in {"defaults", "create_defaults"}
-                    and "status" in ast.unparse(k.value)]
-        return bool(written) or (func.attr == "bulk_update" and "status" in " ".join(map(ast.unparse, args[1:])))
+        written += [
+            k
+            for k in node.keywords
+            if k.arg in {"defaults", "create_defaults"} and "status" in ast.unparse(k.value)
+        ]
+        return bool(written) or (
+            func.attr == "bulk_update" and "status" in " ".join(map(ast.unparse, args[1:]))
+        )
     return False
 
 
@@ -595,7 +630,9 @@ def test_it_finds_direct_status_assignments_when_there_are_some() -> None:
 
 def test_it_assigns_the_ticket_status_nowhere_but_in_transitions() -> None:
     sources = list(_project_sources())
-    assert {PROJECT / "tickets" / "services" / "lifecycle.py", PROJECT / "tickets" / "models.py"} <= set(sources)
+    assert {PROJECT / "tickets" / "services" / "lifecycle.py", PROJECT / "tickets" / "models.py"} <= set(
+        sources
+    )
     offenders = [hit for path in sources for hit in status_assignments(path.read_text(), str(path))]
     assert offenders == []
 
@@ -603,7 +640,9 @@ def test_it_assigns_the_ticket_status_nowhere_but_in_transitions() -> None:
 # --- who may take each transition -----------------------------------------------------------
 
 
-@pytest.mark.parametrize(("name", "state"), [("triage", "new"), ("start", "open"), ("resolve", "in_progress")])
+@pytest.mark.parametrize(
+    ("name", "state"), [("triage", "new"), ("start", "open"), ("resolve", "in_progress")]
+)
 def test_it_refuses_a_customer_working_the_ticket(
     ticket: Ticket, engineer: User, customer: User, name: str, state: str
 ) -> None:
@@ -616,9 +655,15 @@ def test_it_refuses_a_customer_working_the_ticket(
 
 @pytest.mark.parametrize(
     ("name", "state"),
-    [("start", "open"), ("await_customer", "in_progress"), ("resolve", "in_progress"),
-     ("cancel", "open"), ("customer_replied", "waiting_on_customer"), ("confirm_resolution", "resolved"),
-     ("reopen", "resolved")],
+    [
+        ("start", "open"),
+        ("await_customer", "in_progress"),
+        ("resolve", "in_progress"),
+        ("cancel", "open"),
+        ("customer_replied", "waiting_on_customer"),
+        ("confirm_resolution", "resolved"),
+        ("reopen", "resolved"),
+    ],
 )
 def test_it_refuses_an_engineer_of_another_team(
     ticket: Ticket, engineer: User, other_engineer: User, name: str, state: str

@@ -29,7 +29,10 @@ def sweep_at(moment: object) -> None:
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("unreachable_broker")
 def test_it_loses_nothing_while_the_broker_is_down(
-    ticket: Ticket, engineer: User, team_leader: User, office: BusinessCalendar  # noqa: F811
+    ticket: Ticket,
+    engineer: User,
+    team_leader: User,
+    office: BusinessCalendar,  # noqa: F811
 ) -> None:
     # The broker is unreachable (connection refused): transitions still commit.
     with time_machine.travel(at(23, 16), tick=True):

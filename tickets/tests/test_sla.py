@@ -116,8 +116,13 @@ def test_it_closes_an_unanswered_resolution_when_the_confirmation_window_passes(
     with time_machine.travel(at(25, 12), tick=False):
         ticket_triage(ticket=ticket, actor=engineer)
         ticket_start(ticket=ticket, actor=engineer)
-        ticket_resolve(ticket=ticket, actor=engineer, resolution_summary="Raised the timeout",
-                                root_cause="Slow tax service", fix_kind="permanent")
+        ticket_resolve(
+            ticket=ticket,
+            actor=engineer,
+            resolution_summary="Raised the timeout",
+            root_cause="Slow tax service",
+            fix_kind="permanent",
+        )
     # Five business days after Wednesday: Thu, Fri, Mon, Tue, Wed -> Wednesday 2 December, 17:00.
     window_end = datetime(2026, 12, 2, 17, tzinfo=LONDON)
     assert sla.add_business_days(office, at(25, 12), 5) == window_end
@@ -137,8 +142,9 @@ def test_it_keeps_the_window_from_closing_a_reopened_ticket(
     with time_machine.travel(at(25, 12), tick=False):
         ticket_triage(ticket=ticket, actor=engineer)
         ticket_start(ticket=ticket, actor=engineer)
-        ticket_resolve(ticket=ticket, actor=engineer, resolution_summary="x", root_cause="y",
-                                fix_kind="workaround")
+        ticket_resolve(
+            ticket=ticket, actor=engineer, resolution_summary="x", root_cause="y", fix_kind="workaround"
+        )
     with time_machine.travel(at(26, 10), tick=False):
         ticket_reopen(ticket=ticket, actor=customer, reason="Still failing")
 
@@ -168,9 +174,16 @@ def test_it_shows_each_clock_in_the_api_queue_and_on_the_ticket_page(
 
     first = {c["kind"]: c for c in detail["clocks"]}[sla.FIRST_RESPONSE]
     assert first == {
-        "kind": sla.FIRST_RESPONSE, "label": "First response", "state": "warning", "target": 3600,
-        "elapsed": 3000, "remaining": 600, "paused": False, "due_at": "2026-11-23T17:00:00Z",
-        "warn_at": "2026-11-23T16:45:00Z", "breached_at": None,
+        "kind": sla.FIRST_RESPONSE,
+        "label": "First response",
+        "state": "warning",
+        "target": 3600,
+        "elapsed": 3000,
+        "remaining": 600,
+        "paused": False,
+        "due_at": "2026-11-23T17:00:00Z",
+        "warn_at": "2026-11-23T16:45:00Z",
+        "breached_at": None,
     }
     assert row["clocks"] == detail["clocks"]
     assert soon == [ticket.pk]
@@ -192,7 +205,8 @@ def test_it_notifies_the_assignee_of_a_warning_and_the_team_leader_of_a_breach(
 
     rows = Notification.objects.filter(channel="in_app").order_by("pk")
     assert [(n.recipient, n.kind) for n in rows] == [
-        (engineer, "ticket.sla_warning"), (team_leader, "ticket.sla_breach")
+        (engineer, "ticket.sla_warning"),
+        (team_leader, "ticket.sla_breach"),
     ]
     assert rows[1].subject == f"[{ticket.reference}] First response time frame breached: {ticket.summary}"
     assert rows[1].link == f"/desk/tickets/{ticket.pk}/"
@@ -203,4 +217,7 @@ def test_it_notifies_the_assignee_of_a_warning_and_the_team_leader_of_a_breach(
 
     mail_row = Notification.objects.get(channel="email", kind="ticket.sla_breach")
     text = render_email(mail_row).body
-    assert "The first response time frame of this ticket is breached (it was due Mon 23 Nov 2026 17:00 GMT)" in text
+    assert (
+        "The first response time frame of this ticket is breached (it was due Mon 23 Nov 2026 17:00 GMT)"
+        in text
+    )

@@ -31,8 +31,11 @@ def snapshot(event: TimelineEvent) -> tuple[object, ...]:
 
 def test_it_records_who_opened_the_ticket_and_how(org: object, customer: User, engineer: User) -> None:
     ticket = ticket_create(
-        actor=engineer, organisation=customer.organisation, requester=customer,
-        summary="VPN drops every hour", channel="phone",
+        actor=engineer,
+        organisation=customer.organisation,
+        requester=customer,
+        summary="VPN drops every hour",
+        channel="phone",
     )
     event = TimelineEvent.objects.get(ticket=ticket)
     assert (event.kind, event.actor, event.target) == ("created", engineer, "new")
@@ -87,7 +90,9 @@ def test_it_refuses_bulk_deletes_of_events(event: TimelineEvent, ticket: Ticket)
     assert TimelineEvent.objects.filter(pk=event.pk).exists()
 
 
-def test_it_keeps_the_events_when_someone_tries_to_delete_the_ticket(event: TimelineEvent, ticket: Ticket) -> None:
+def test_it_keeps_the_events_when_someone_tries_to_delete_the_ticket(
+    event: TimelineEvent, ticket: Ticket
+) -> None:
     with pytest.raises(ProtectedError), transaction.atomic():
         ticket.delete()
     assert TimelineEvent.objects.filter(pk=event.pk).exists()
@@ -135,8 +140,16 @@ def test_it_refuses_changing_an_event_through_the_admin(admin_browser: Client, e
     before = snapshot(event)
     response = admin_browser.post(
         f"{ADMIN}{event.pk}/change/",
-        {"kind": "resolve", "source": "in_progress", "target": "resolved", "reason": "forged",
-         "details": "{}", "at_0": f"{event.at - timedelta(days=400):%Y-%m-%d}", "at_1": "00:00:00", "ticket": event.ticket_id},
+        {
+            "kind": "resolve",
+            "source": "in_progress",
+            "target": "resolved",
+            "reason": "forged",
+            "details": "{}",
+            "at_0": f"{event.at - timedelta(days=400):%Y-%m-%d}",
+            "at_1": "00:00:00",
+            "ticket": event.ticket_id,
+        },
     )
     assert response.status_code == 403
     assert snapshot(event) == before

@@ -45,7 +45,7 @@ def test_it_refuses_an_update_in_raw_sql(event: TimelineEvent) -> None:
     with pytest.raises(DatabaseError, match="pgtrigger: Cannot update or delete rows"):
         run_sql(f"UPDATE {TABLE} SET reason = 'x' WHERE id = %s", [event.pk])
     with pytest.raises(DatabaseError, match="pgtrigger"):
-        run_sql(f"UPDATE {TABLE} SET \"at\" = \"at\" - interval '400 days', actor_id = NULL", [])
+        run_sql(f'UPDATE {TABLE} SET "at" = "at" - interval \'400 days\', actor_id = NULL', [])
     assert row(event.pk) == before
 
 

@@ -20,7 +20,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--loop", action="store_true", help="Sweep again every --interval seconds.")
-        parser.add_argument("--interval", type=float, default=30.0, help="Seconds between sweeps with --loop.")
+        parser.add_argument(
+            "--interval", type=float, default=30.0, help="Seconds between sweeps with --loop."
+        )
         parser.add_argument("--batch-size", type=int, default=200)
 
     def handle(self, *args: Any, loop: bool, interval: float, batch_size: int, **options: Any) -> None:

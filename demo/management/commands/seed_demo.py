@@ -33,7 +33,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--tickets", type=int, default=0, metavar="N",
+            "--tickets",
+            type=int,
+            default=0,
+            metavar="N",
             help="Ensure at least N tickets exist in total (extra ones are bulk-created, off the ladders).",
         )
         parser.add_argument(
@@ -55,10 +58,12 @@ class Command(BaseCommand):
         )
         if verbosity:
             elapsed = time.monotonic() - began
-            self.stdout.write(self.style.SUCCESS(
-                f"Demo data ready in {elapsed:.1f} s: {report.demo_tickets} demo tickets and "
-                f"{report.bulk_tickets} bulk tickets created; {report.total_tickets} tickets in total."
-            ))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Demo data ready in {elapsed:.1f} s: {report.demo_tickets} demo tickets and "
+                    f"{report.bulk_tickets} bulk tickets created; {report.total_tickets} tickets in total."
+                )
+            )
             self.stdout.write(format_logins())
 
     def _write(self, text: str) -> None:

@@ -11,8 +11,10 @@ from mail.imap import fetch_all
 
 
 class Command(BaseCommand):
-    help = "Poll every mailbox in INBOUND_MAIL_URLS once: each unseen message becomes a ticket, a comment " \
-           "or an escalation request (or is dropped with the reason), then is marked seen."
+    help = (
+        "Poll every mailbox in INBOUND_MAIL_URLS once: each unseen message becomes a ticket, a comment "
+        "or an escalation request (or is dropped with the reason), then is marked seen."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--limit", type=int, default=None, help="At most this many messages per mailbox.")

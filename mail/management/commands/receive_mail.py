@@ -20,8 +20,10 @@ EX_TEMPFAIL = 75
 
 
 class Command(BaseCommand):
-    help = "Handle one e-mail read from standard input (an MTA pipe): exit 0 when handled or dropped, " \
-           "75 (EX_TEMPFAIL) when the MTA should try again later."
+    help = (
+        "Handle one e-mail read from standard input (an MTA pipe): exit 0 when handled or dropped, "
+        "75 (EX_TEMPFAIL) when the MTA should try again later."
+    )
 
     # call_command("receive_mail", stdin=io.BytesIO(raw)) in tests; sys.stdin otherwise.
     stealth_options = ("stdin",)
