@@ -123,7 +123,7 @@ class ApprovalViewSet(InputsByAction, viewsets.GenericViewSet):
         """The approvals inbox: pending requests this user may decide, or all they may see."""
         scope = (request.query_params.get("scope") or "pending").strip()
         if scope not in SCOPES:
-            raise InvalidInput({"scope": ['"pending" or "all".']})
+            raise InvalidInput({"scope": [gettext('"pending" or "all".')]})
         page = self.paginate_queryset(approval_inbox(request.user, scope))
         data = ApprovalRequestSerializer(page, many=True, context=self._context(page)).data
         return self.get_paginated_response(data)

@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from escalation_desk.domain import Refused
 
@@ -41,11 +42,11 @@ def _copy_into(target: Clock, source: Clock) -> None:
 def _validate_target(target_seconds: int, warning_ratio: float) -> None:
     missing = []
     if target_seconds <= 0:
-        missing.append("the target must be a positive number of seconds")
+        missing.append(gettext("the target must be a positive number of seconds"))
     if not 0 < warning_ratio <= 1:
-        missing.append("the warning ratio must be above 0 and at most 1")
+        missing.append(gettext("the warning ratio must be above 0 and at most 1"))
     if missing:
-        raise Refused("This time frame cannot be set", missing)
+        raise Refused(gettext("This time frame cannot be set"), missing)
 
 
 def deadlines_of(clock: Clock) -> models.QuerySet[Deadline]:
@@ -188,7 +189,9 @@ def clock_retarget(*, clock: Clock, target_seconds: int, at: datetime | None = N
         locked = _locked(clock)
         _validate_target(target_seconds, locked.warning_ratio)
         if locked.state == ClockState.STOPPED:
-            raise Refused("This time frame is stopped", ["a stopped clock cannot be retargeted"])
+            raise Refused(
+                gettext("This time frame is stopped"), [gettext("a stopped clock cannot be retargeted")]
+            )
         locked.target_seconds = target_seconds
         if locked.state == ClockState.RUNNING:
             _fold_running_time(locked, at)

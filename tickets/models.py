@@ -473,10 +473,10 @@ class TimelineQuerySet(models.QuerySet):
     """The timeline is append-only: bulk updates and deletes are refused."""
 
     def update(self, **kwargs: object) -> int:
-        raise ValidationError("Timeline events are append-only and cannot be changed.")
+        raise ValidationError(_("Timeline events are append-only and cannot be changed."))
 
     def delete(self) -> tuple[int, dict[str, int]]:
-        raise ValidationError("Timeline events are append-only and cannot be deleted.")
+        raise ValidationError(_("Timeline events are append-only and cannot be deleted."))
 
 
 class TimelineEvent(models.Model):
@@ -505,10 +505,10 @@ class TimelineEvent(models.Model):
 
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None and not self._state.adding:
-            raise ValidationError("Timeline events are append-only and cannot be changed.")
+            raise ValidationError(_("Timeline events are append-only and cannot be changed."))
         # A new instance given an existing event's id must not turn into an UPDATE of that row.
         kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
-        raise ValidationError("Timeline events are append-only and cannot be deleted.")
+        raise ValidationError(_("Timeline events are append-only and cannot be deleted."))
