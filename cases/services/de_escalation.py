@@ -31,6 +31,8 @@ class _AnsweredAlready(Refused):
 def case_propose_de_escalation(
     *, case: EscalationCase, actor: User, action_plan_accepted: bool, rca_on_track: bool, note: str = ""
 ) -> EscalationCase:
+    """active → de-escalation proposed: the escalation manager confirms the action plan is accepted
+    and the root cause analysis is on track; the customer is asked to agree."""
     require_manager(actor)
     missing = ([] if action_plan_accepted else ["confirmation that the action plan is acceptable"]) + (
         [] if rca_on_track else ["confirmation that troubleshooting or root cause analysis is on track"]
@@ -60,34 +62,6 @@ def case_propose_de_escalation(
             is_public=True,
         )
 
-    def tell(locked: EscalationCase) -> None:
-        ticket = locked.ticket
-        tell_case_staff(
-            locked,
-            ticket,
-            kind="escalations.case_de_escalation_proposed",
-            actor=actor,
-            context={
-                "note": note.strip(),
-                "message": f"{actor} proposed to de-escalate {ticket.reference}: the action plan is "
-                "agreed and the "
-                f"root cause analysis is on track. The customer is asked to agree in the portal.",
-            },
-        )
-        tell_case_customers(
-            locked,
-            ticket,
-            kind="escalations.customer_de_escalation_proposed",
-            actor=actor,
-            context={
-                "note": note.strip(),
-                "agree_url": links.absolute(links.portal_escalation_agree_path(ticket.pk, locked.pk)),
-                "message": f"The action plan for {ticket.reference} is agreed and the root cause "
-                "analysis is on track, "
-                f"so we propose to close the escalation. Your request carries on with our support team.",
-            },
-        )
-
     locked = change_state(
         case,
         "propose_de_escalation",
@@ -97,10 +71,40 @@ def case_propose_de_escalation(
         not_possible=not_possible,
         prepare=put_confirmations,
         record=record,
-        then=tell,
+        then=lambda locked: _tell_proposal(locked, actor=actor, note=note.strip()),
     )
     case.refresh_from_db()
     return locked
+
+
+def _tell_proposal(case: EscalationCase, *, actor: User, note: str) -> None:
+    """The participants hear of the proposal; the customers are asked to agree (one click)."""
+    ticket = case.ticket
+    tell_case_staff(
+        case,
+        ticket,
+        kind="escalations.case_de_escalation_proposed",
+        actor=actor,
+        context={
+            "note": note,
+            "message": f"{actor} proposed to de-escalate {ticket.reference}: the action plan is "
+            "agreed and the "
+            f"root cause analysis is on track. The customer is asked to agree in the portal.",
+        },
+    )
+    tell_case_customers(
+        case,
+        ticket,
+        kind="escalations.customer_de_escalation_proposed",
+        actor=actor,
+        context={
+            "note": note,
+            "agree_url": links.absolute(links.portal_escalation_agree_path(ticket.pk, case.pk)),
+            "message": f"The action plan for {ticket.reference} is agreed and the root cause "
+            "analysis is on track, "
+            f"so we propose to close the escalation. Your request carries on with our support team.",
+        },
+    )
 
 
 def case_answer_de_escalation(
@@ -108,17 +112,7 @@ def case_answer_de_escalation(
 ) -> EscalationCase:
     """The customer agrees (one click in the portal) or not; staff record the customer's answer
     with the channel it came by."""
-    by_customer = ticket_permissions.is_customer_of(case.ticket, actor)
-    if not permissions.can_answer_de_escalation(case.ticket, actor):
-        raise PermissionDenied(
-            "Only the customer, or an escalation manager recording their answer, may answer."
-        )
-    if by_customer:
-        channel = channel if channel in (Channel.PORTAL, Channel.API) else Channel.PORTAL
-    elif channel not in (Channel.PHONE, Channel.EMAIL):
-        raise Refused(
-            "Recording the customer's answer refused", ["how the customer answered (phone or e-mail)"]
-        )
+    by_customer, channel = _who_answers(case, actor, channel)
     if not agree and not comment.strip():
         raise Refused("Keeping the escalation refused", ["why the request is not back on track"])
 
@@ -167,6 +161,23 @@ def case_answer_de_escalation(
         return second_click.case
     case.refresh_from_db()
     return locked
+
+
+def _who_answers(case: EscalationCase, actor: User, channel: str) -> tuple[bool, str]:
+    """Whether the customer answers themselves, and the channel the answer came by: the portal
+    (or the API) for the customer, the phone or e-mail staff name when they record it."""
+    by_customer = ticket_permissions.is_customer_of(case.ticket, actor)
+    if not permissions.can_answer_de_escalation(case.ticket, actor):
+        raise PermissionDenied(
+            "Only the customer, or an escalation manager recording their answer, may answer."
+        )
+    if by_customer:
+        return True, channel if channel in (Channel.PORTAL, Channel.API) else Channel.PORTAL
+    if channel not in (Channel.PHONE, Channel.EMAIL):
+        raise Refused(
+            "Recording the customer's answer refused", ["how the customer answered (phone or e-mail)"]
+        )
+    return False, channel
 
 
 def _tell_answer(

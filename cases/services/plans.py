@@ -52,30 +52,6 @@ def case_acknowledge(*, case: EscalationCase, actor: User) -> EscalationCase:
             is_public=True,
         )
 
-    def tell(locked: EscalationCase) -> None:
-        ticket = locked.ticket
-        tell_case_staff(
-            locked,
-            ticket,
-            kind="escalations.case_acknowledged",
-            actor=actor,
-            context={
-                "late": late,
-                "message": f"{actor} ({actor.contact_line}) is now the escalation "
-                f"manager for {ticket.reference}.",
-            },
-        )
-        tell_case_customers(
-            locked,
-            ticket,
-            kind="escalations.customer_acknowledged",
-            actor=actor,
-            context={
-                "message": f"{actor} is now the escalation manager for {ticket.reference} "
-                f"and your point of contact: {actor.contact_line}."
-            },
-        )
-
     locked = change_state(
         case,
         "acknowledge",
@@ -86,10 +62,36 @@ def case_acknowledge(*, case: EscalationCase, actor: User) -> EscalationCase:
         prepare=stop_ack_clock,
         arguments={"manager_id": actor.pk},
         record=record,
-        then=tell,
+        then=lambda locked: _tell_acknowledged(locked, actor=actor, late=late),
     )
     case.refresh_from_db()
     return locked
+
+
+def _tell_acknowledged(case: EscalationCase, *, actor: User, late: bool) -> None:
+    """The participants and the customers hear who their escalation manager is, and how to reach them."""
+    ticket = case.ticket
+    tell_case_staff(
+        case,
+        ticket,
+        kind="escalations.case_acknowledged",
+        actor=actor,
+        context={
+            "late": late,
+            "message": f"{actor} ({actor.contact_line}) is now the escalation "
+            f"manager for {ticket.reference}.",
+        },
+    )
+    tell_case_customers(
+        case,
+        ticket,
+        kind="escalations.customer_acknowledged",
+        actor=actor,
+        context={
+            "message": f"{actor} is now the escalation manager for {ticket.reference} "
+            f"and your point of contact: {actor.contact_line}."
+        },
+    )
 
 
 def plan_missing(
@@ -125,20 +127,11 @@ def case_activate(
     first_call_at: datetime | None,
     first_call_attendees: str = "",
 ) -> EscalationCase:
-    """The action plan and the communication plan are agreed; the first call is scheduled."""
+    """acknowledged → active: the action plan and the communication plan are agreed; the first
+    call is scheduled and the update clock starts."""
     require_manager(actor)
-    if mode and mode not in CommunicationMode.values:
-        raise InvalidInput({"mode": [not_one_of(mode, CommunicationMode.values)]})
-    plan = [item for item in action_plan if item.step.strip()]
-    missing = plan_missing(plan, mode, update_every_minutes, required_attendees, first_call_at)
-    if missing:
-        raise Refused("Activating the escalation refused", missing)
-
-    def not_possible(locked: EscalationCase) -> Refused:
-        return Refused(
-            "Activating the escalation refused",
-            [f"an acknowledged case (this one is {locked.get_status_display().lower()})"],
-        )
+    plan = _complete_plan(action_plan, mode, update_every_minutes, required_attendees, first_call_at)
+    attendees = required_attendees.strip()
 
     def put_plans(locked: EscalationCase) -> None:
         ActionItem.objects.bulk_create(
@@ -147,7 +140,7 @@ def case_activate(
         )
         locked.communication_mode = mode
         locked.update_every_minutes = update_every_minutes
-        locked.required_attendees = required_attendees.strip()
+        locked.required_attendees = attendees
 
     def record(locked: EscalationCase, source: str) -> None:
         record_event(
@@ -156,22 +149,13 @@ def case_activate(
             actor=actor,
             source=source,
             target=locked.status,
-            reason=f"Action plan of {len(plan)} step(s); updates by "
-            f"{locked.get_communication_mode_display().lower()} "
-            f"every {duration(locked.update_every_minutes or 0)}; first call "
-            f"{timezone.localtime(first_call_at):%a %d %b %H:%M}.",
+            reason=_plans_in_words(locked, plan, first_call_at),
             details={"case": locked.pk},
             is_public=True,
         )
 
     def then(locked: EscalationCase) -> None:
-        CaseMeeting.objects.create(
-            case=locked,
-            kind=MeetingKind.CONFERENCE_CALL,
-            scheduled_for=first_call_at,
-            attendees=first_call_attendees.strip() or required_attendees.strip(),
-            recorded_by=actor,
-        )
+        _schedule_first_call(locked, first_call_at, first_call_attendees.strip() or attendees, actor=actor)
         start_update_clock(locked, locked.ticket)
         _tell_plan_agreed(locked, plan, first_call_at, actor=actor)
 
@@ -181,13 +165,59 @@ def case_activate(
         actor=actor,
         lock=locked_case,
         label="Activating the escalation",
-        not_possible=not_possible,
+        not_possible=_not_acknowledged,
         prepare=put_plans,
         record=record,
         then=then,
     )
     case.refresh_from_db()
     return locked
+
+
+def _complete_plan(
+    action_plan: list[PlanItem],
+    mode: str,
+    update_every_minutes: int | None,
+    required_attendees: str,
+    first_call_at: datetime | None,
+) -> list[PlanItem]:
+    """The plan's steps that say something; refuses plans that lack something (all of it listed)."""
+    if mode and mode not in CommunicationMode.values:
+        raise InvalidInput({"mode": [not_one_of(mode, CommunicationMode.values)]})
+    plan = [item for item in action_plan if item.step.strip()]
+    missing = plan_missing(plan, mode, update_every_minutes, required_attendees, first_call_at)
+    if missing:
+        raise Refused("Activating the escalation refused", missing)
+    return plan
+
+
+def _not_acknowledged(locked: EscalationCase) -> Refused:
+    return Refused(
+        "Activating the escalation refused",
+        [f"an acknowledged case (this one is {locked.get_status_display().lower()})"],
+    )
+
+
+def _plans_in_words(case: EscalationCase, plan: list[PlanItem], first_call_at: datetime | None) -> str:
+    """The timeline's summary of the agreed plans."""
+    return (
+        f"Action plan of {len(plan)} step(s); updates by "
+        f"{case.get_communication_mode_display().lower()} "
+        f"every {duration(case.update_every_minutes or 0)}; first call "
+        f"{timezone.localtime(first_call_at):%a %d %b %H:%M}."
+    )
+
+
+def _schedule_first_call(
+    case: EscalationCase, first_call_at: datetime | None, attendees: str, *, actor: User
+) -> CaseMeeting:
+    return CaseMeeting.objects.create(
+        case=case,
+        kind=MeetingKind.CONFERENCE_CALL,
+        scheduled_for=first_call_at,
+        attendees=attendees,
+        recorded_by=actor,
+    )
 
 
 def _tell_plan_agreed(

@@ -211,37 +211,19 @@ def case_finish_leadership_review(
     attendees: str,
     outcome: str,
 ) -> EscalationCase:
-    """Leadership records its internal review and the stakeholder meeting, then the case goes on."""
+    """leadership review → active: leadership records its internal review and the stakeholder
+    meeting (once the brief is marked ready by all three who prepare it), then the case goes on."""
     if not permissions.is_leadership(actor):
         raise PermissionDenied("Only support leadership records the review.")
 
     def not_possible(_locked: EscalationCase) -> Refused:
         return Refused("Recording the review refused", ["a case under leadership review"])
 
-    def missing(locked: EscalationCase) -> list[str]:
-        gaps = brief_missing(locked)
-        if not internal_review.strip():
-            gaps.append("the internal review")
-        if meeting_at is None:
-            gaps.append("when the stakeholder meeting took place")
-        if not attendees.strip():
-            gaps.append("who attended the stakeholder meeting")
-        if not outcome.strip():
-            gaps.append("the stakeholder meeting's outcome")
-        return gaps
-
     def put_review(locked: EscalationCase) -> None:
         locked.internal_review = internal_review.strip()
 
     def record(locked: EscalationCase, source: str) -> None:
-        CaseMeeting.objects.create(
-            case=locked,
-            kind=MeetingKind.STAKEHOLDER_MEETING,
-            scheduled_for=meeting_at,
-            attendees=attendees.strip(),
-            outcome=outcome.strip(),
-            recorded_by=actor,
-        )
+        _record_stakeholder_meeting(locked, meeting_at, attendees.strip(), outcome.strip(), actor=actor)
         record_event(
             ticket=locked.ticket,
             kind="case_leadership_done",
@@ -261,8 +243,44 @@ def case_finish_leadership_review(
         label="Recording the review",
         not_possible=not_possible,
         prepare=put_review,
-        missing=missing,
+        missing=lambda locked: review_missing(
+            locked,
+            internal_review=internal_review,
+            meeting_at=meeting_at,
+            attendees=attendees,
+            outcome=outcome,
+        ),
         record=record,
     )
     case.refresh_from_db()
     return locked
+
+
+def review_missing(
+    case: EscalationCase, *, internal_review: str, meeting_at: datetime | None, attendees: str, outcome: str
+) -> list[str]:
+    """What recording the review still needs, in words: the brief marked ready, then the review
+    and the stakeholder meeting."""
+    gaps = brief_missing(case)
+    if not internal_review.strip():
+        gaps.append("the internal review")
+    if meeting_at is None:
+        gaps.append("when the stakeholder meeting took place")
+    if not attendees.strip():
+        gaps.append("who attended the stakeholder meeting")
+    if not outcome.strip():
+        gaps.append("the stakeholder meeting's outcome")
+    return gaps
+
+
+def _record_stakeholder_meeting(
+    case: EscalationCase, meeting_at: datetime | None, attendees: str, outcome: str, *, actor: User
+) -> CaseMeeting:
+    return CaseMeeting.objects.create(
+        case=case,
+        kind=MeetingKind.STAKEHOLDER_MEETING,
+        scheduled_for=meeting_at,
+        attendees=attendees,
+        outcome=outcome,
+        recorded_by=actor,
+    )

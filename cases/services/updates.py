@@ -10,7 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from clocks.models import Clock
 from escalation_desk.domain import InvalidInput, Refused, not_one_of
+from tickets.models import Ticket
 from tickets.services.core import record_event
 
 from .. import permissions
@@ -57,37 +59,44 @@ def case_log_update(
             details={"case": locked.pk, "update": update.pk, "mode": mode, "late": late},
             is_public=True,
         )
-        next_due = f"{timezone.localtime(next_clock.due_at):%a %d %b %Y %H:%M}" if next_clock.due_at else ""
-        update_context = {
-            "mode": update.get_mode_display().lower(),
-            "update_summary": update.summary,
-            "given_at": f"{timezone.localtime(update.given_at):%a %d %b %Y %H:%M}",
-            "next_update": next_due,
-        }
-        tell_case_staff(
-            locked,
-            ticket,
-            kind="escalations.case_update",
-            actor=actor,
-            context={
-                **update_context,
-                "late": late,
-                "attendees": update.attendees,
-                "message": f"Update on {ticket.reference} ({update.get_mode_display().lower()}): "
-                f"{update.summary}",
-            },
-        )
-        if mode == CommunicationMode.EMAIL:
-            # The update given by e-mail is this mail; phone and conference updates were given
-            # in person and are only logged.
-            tell_case_customers(
-                locked,
-                ticket,
-                kind="escalations.customer_update",
-                actor=actor,
-                context={**update_context, "message": update.summary},
-            )
+        _tell_update(locked, ticket, update, next_clock, actor=actor, late=late)
     return update
+
+
+def _tell_update(
+    case: EscalationCase, ticket: Ticket, update: CaseUpdate, next_clock: Clock, *, actor: User, late: bool
+) -> None:
+    """The participants hear of every update; the customers get the ones given by e-mail."""
+    next_due = f"{timezone.localtime(next_clock.due_at):%a %d %b %Y %H:%M}" if next_clock.due_at else ""
+    update_context = {
+        "mode": update.get_mode_display().lower(),
+        "update_summary": update.summary,
+        "given_at": f"{timezone.localtime(update.given_at):%a %d %b %Y %H:%M}",
+        "next_update": next_due,
+    }
+    tell_case_staff(
+        case,
+        ticket,
+        kind="escalations.case_update",
+        actor=actor,
+        context={
+            **update_context,
+            "late": late,
+            "attendees": update.attendees,
+            "message": f"Update on {ticket.reference} ({update.get_mode_display().lower()}): "
+            f"{update.summary}",
+        },
+    )
+    if update.mode == CommunicationMode.EMAIL:
+        # The update given by e-mail is this mail; phone and conference updates were given
+        # in person and are only logged.
+        tell_case_customers(
+            case,
+            ticket,
+            kind="escalations.customer_update",
+            actor=actor,
+            context={**update_context, "message": update.summary},
+        )
 
 
 def case_schedule_meeting(
