@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import status, viewsets
@@ -126,9 +127,9 @@ def get_case_for(user: User, pk: int | str) -> EscalationCase:
             "ticket", "ticket__team", "ticket__assignee", "escalation_manager"
         ).get(pk=int(pk))
     except (EscalationCase.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such escalation.") from None
+        raise Http404(gettext("No such escalation.")) from None
     if not permissions.can_view_case(case.ticket, user):
-        raise Http404("No such escalation.")
+        raise Http404(gettext("No such escalation."))
     return case
 
 
@@ -142,7 +143,7 @@ def _flag(params: Any, name: str) -> bool:
         return False
     if raw in ("1", "true", "yes"):
         return True
-    raise InvalidInput({name: ['"true" or "false".']})
+    raise InvalidInput({name: [gettext('"true" or "false".')]})
 
 
 def _day(params: Any) -> date:
@@ -152,7 +153,9 @@ def _day(params: Any) -> date:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise InvalidInput({"date": [f'"{raw}" is not a date (YYYY-MM-DD).']}) from None
+        raise InvalidInput(
+            {"date": [gettext('"%(value)s" is not a date (YYYY-MM-DD).') % {"value": raw}]}
+        ) from None
 
 
 BOARD_PARAMETERS = [
@@ -208,7 +211,7 @@ class TicketCaseViewSet(viewsets.GenericViewSet):
             .first()
         )
         if case is None:
-            raise Http404("No escalation on this ticket.")
+            raise Http404(gettext("No escalation on this ticket."))
         selectors.with_case_clocks([case])
         return Response((StaffCaseSerializer if staff else CustomerCaseSerializer)(case).data)
 
@@ -224,7 +227,7 @@ class TicketCaseViewSet(viewsets.GenericViewSet):
             request.user, pk, queryset=Ticket.objects.select_related("team", "organisation")
         )
         if not permissions.can_request_case(ticket, request.user):
-            raise PermissionDenied("You may not escalate this request.")
+            raise PermissionDenied(gettext("You may not escalate this request."))
         data = valid_input(CaseRequestInputSerializer, request)
         by_customer = ticket_permissions.is_customer_of(ticket, request.user)
         review = case_core.Review(
@@ -279,7 +282,7 @@ class CaseViewSet(viewsets.GenericViewSet):
 
     def _require_manager(self) -> None:
         if not permissions.can_manage_case(self.request.user):
-            raise PermissionDenied("Only an escalation manager may do this.")
+            raise PermissionDenied(gettext("Only an escalation manager may do this."))
 
     # --- reading ---
 
@@ -291,7 +294,7 @@ class CaseViewSet(viewsets.GenericViewSet):
     def list(self, request: Request) -> Response:
         user = request.user
         if not _may_see_board(user):
-            raise PermissionDenied("Only escalation managers and support leadership see the board.")
+            raise PermissionDenied(gettext("Only escalation managers and support leadership see the board."))
         states = query_choices(request.query_params, "state", [str(s) for s in OPEN_CASE_STATES])
         levels = query_choices(request.query_params, "level", CaseLevel.values)
         mine = _flag(request.query_params, "mine")
@@ -316,7 +319,7 @@ class CaseViewSet(viewsets.GenericViewSet):
     @action(detail=False, methods=["get"], pagination_class=None)
     def report(self, request: Request) -> Response:
         if not _may_see_board(request.user):
-            raise PermissionDenied("Only escalation managers and support leadership see the report.")
+            raise PermissionDenied(gettext("Only escalation managers and support leadership see the report."))
         day = _day(request.query_params)
         return Response(ReportSerializer({"date": day, "rows": case_daily_report.report_rows(day)}).data)
 
@@ -349,7 +352,7 @@ class CaseViewSet(viewsets.GenericViewSet):
     def engage(self, request: Request, pk: str | None = None) -> Response:
         case = self._case(pk)
         if not permissions.can_engage(case.ticket, request.user):
-            raise PermissionDenied("You may not engage people on this escalation.")
+            raise PermissionDenied(gettext("You may not engage people on this escalation."))
         data = valid_input(EngageInputSerializer, request)
         participant = case_participants.case_engage(
             case=case, actor=request.user, user=data["user"], role=data["role"]
@@ -406,7 +409,9 @@ class CaseViewSet(viewsets.GenericViewSet):
     def meetings(self, request: Request, pk: str | None = None) -> Response:
         case = self._case(pk)
         if not (permissions.can_manage_case(request.user) or permissions.is_leadership(request.user)):
-            raise PermissionDenied("Only an escalation manager or support leadership may schedule meetings.")
+            raise PermissionDenied(
+                gettext("Only an escalation manager or support leadership may schedule meetings.")
+            )
         data = valid_input(MeetingInputSerializer, request)
         meeting = case_updates.case_schedule_meeting(case=case, actor=request.user, **data)
         return Response(CaseMeetingSerializer(meeting).data, status=status.HTTP_201_CREATED)
@@ -424,7 +429,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         case = self._case(pk)
         meeting = case.meetings.filter(pk=int(meeting_id or 0)).first()
         if meeting is None:
-            raise Http404("No such meeting on this escalation.")
+            raise Http404(gettext("No such meeting on this escalation."))
         data = valid_input(MeetingOutcomeInputSerializer, request)
         meeting = case_updates.case_record_meeting(meeting=meeting, actor=request.user, **data)
         return Response(CaseMeetingSerializer(meeting).data)
@@ -438,10 +443,12 @@ class CaseViewSet(viewsets.GenericViewSet):
     def action_done(self, request: Request, pk: str | None = None, item_id: str | None = None) -> Response:
         case = self._case(pk)
         if ticket_permissions.is_customer_of(case.ticket, request.user):
-            raise PermissionDenied("Only the owner or an escalation manager may mark this step done.")
+            raise PermissionDenied(
+                gettext("Only the owner or an escalation manager may mark this step done.")
+            )
         item = case.action_items.filter(pk=int(item_id or 0)).first()
         if item is None:
-            raise Http404("No such step in this escalation's action plan.")
+            raise Http404(gettext("No such step in this escalation's action plan."))
         item = case_updates.case_complete_action(item=item, actor=request.user)
         return Response(ActionItemSerializer(item).data)
 
@@ -457,7 +464,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         if not (
             permissions.can_manage_case(request.user) or permissions.can_engage(case.ticket, request.user)
         ):
-            raise PermissionDenied("You may not start a leadership review.")
+            raise PermissionDenied(gettext("You may not start a leadership review."))
         return self._answer(leadership_review.case_start_leadership_review(case=case, actor=request.user))
 
     @extend_schema(
@@ -470,7 +477,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         case = self._case(pk)
         if leadership_review.brief_role(case, case.ticket, request.user) is None:
             raise PermissionDenied(
-                "The assigned engineer, the team leader and the team manager prepare the brief."
+                gettext("The assigned engineer, the team leader and the team manager prepare the brief.")
             )
         data = valid_input(BriefInputSerializer, request)
         return self._answer(leadership_review.case_edit_brief(case=case, actor=request.user, **data))
@@ -486,7 +493,7 @@ class CaseViewSet(viewsets.GenericViewSet):
     def finish_leadership_review(self, request: Request, pk: str | None = None) -> Response:
         case = self._case(pk)
         if not permissions.is_leadership(request.user):
-            raise PermissionDenied("Only support leadership records the review.")
+            raise PermissionDenied(gettext("Only support leadership records the review."))
         data = valid_input(FinishReviewInputSerializer, request)
         return self._answer(
             leadership_review.case_finish_leadership_review(case=case, actor=request.user, **data)
@@ -518,7 +525,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         case = self._case(pk)
         if not permissions.can_answer_de_escalation(case.ticket, request.user):
             raise PermissionDenied(
-                "Only the customer, or an escalation manager recording their answer, may answer."
+                gettext("Only the customer, or an escalation manager recording their answer, may answer.")
             )
         data = valid_input(DeEscalationInputSerializer, request)
         by_customer = ticket_permissions.is_customer_of(case.ticket, request.user)

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CasesConfig(AppConfig):
     name = "cases"
-    verbose_name = "Customer escalations"
+    verbose_name = _("Customer escalations")
 
     def ready(self) -> None:
         from . import handlers

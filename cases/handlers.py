@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
+
 
 def _on_case_warning(clock: Any) -> None:
     from .services.clocks import on_case_clock
@@ -31,99 +34,135 @@ def _on_ticket_changed(*, ticket: Any, change: str, **_: Any) -> None:
         close_cases_with(ticket)
 
 
-# The notification kinds of the cases app: (name, subject template, description).
-NOTIFICATION_KINDS: list[tuple[str, str, str]] = [
+# The notification kinds of the cases app: (name, subject template, description), translated
+# lazily: the registry renders a subject when a notification is written, in the active language.
+NOTIFICATION_KINDS: list[tuple[str, Promise, Promise]] = [
     (
         "escalations.case_requested",
-        "[{{ reference }}] {{ organisation }} asks to escalate{% if added %} further{% endif %} "
-        "({{ level|lower }}): {{ summary }}",
-        "A customer asked to escalate a request (to the escalation managers).",
+        gettext_lazy(
+            "[{{ reference }}] {{ organisation }} asks to escalate{% if added %} further{% endif %} "
+            "({{ level|lower }}): {{ summary }}"
+        ),
+        gettext_lazy("A customer asked to escalate a request (to the escalation managers)."),
     ),
     (
         "escalations.case_engaged",
-        "[{{ reference }}] {{ engaged_by }} engaged you as {{ role|lower }} on the escalation: {{ summary }}",
-        "You joined a customer escalation as a participant.",
+        gettext_lazy(
+            "[{{ reference }}] {{ engaged_by }} engaged you as {{ role|lower }} on the escalation: "
+            "{{ summary }}"
+        ),
+        gettext_lazy("You joined a customer escalation as a participant."),
     ),
     (
         "escalations.case_acknowledged",
-        "[{{ reference }}] {{ manager }} acknowledged the escalation: {{ summary }}",
-        "An escalation manager took a customer escalation as primary point of contact (to its participants).",
+        gettext_lazy("[{{ reference }}] {{ manager }} acknowledged the escalation: {{ summary }}"),
+        gettext_lazy(
+            "An escalation manager took a customer escalation as primary point of contact (to its "
+            "participants)."
+        ),
     ),
     (
         "escalations.case_plan_agreed",
-        "[{{ reference }}] {{ manager }} agreed the action and communication plans: {{ summary }}",
-        "The action plan and communication plan of an escalation are agreed (to its participants).",
+        gettext_lazy(
+            "[{{ reference }}] {{ manager }} agreed the action and communication plans: {{ summary }}"
+        ),
+        gettext_lazy(
+            "The action plan and communication plan of an escalation are agreed (to its participants)."
+        ),
     ),
     (
         "escalations.case_update",
-        "[{{ reference }}] {{ manager }} gave the customer an update by {{ mode }}: {{ summary }}",
-        "An update was given against the communication plan (to the escalation's participants).",
+        gettext_lazy(
+            "[{{ reference }}] {{ manager }} gave the customer an update by {{ mode }}: {{ summary }}"
+        ),
+        gettext_lazy(
+            "An update was given against the communication plan (to the escalation's participants)."
+        ),
     ),
     (
         "escalations.case_de_escalation_proposed",
-        "[{{ reference }}] {{ manager }} proposed to de-escalate: {{ summary }}",
-        "The escalation manager proposed de-escalation to the customer (to the escalation's participants).",
+        gettext_lazy("[{{ reference }}] {{ manager }} proposed to de-escalate: {{ summary }}"),
+        gettext_lazy(
+            "The escalation manager proposed de-escalation to the customer (to the escalation's "
+            "participants)."
+        ),
     ),
     (
         "escalations.case_answered",
-        "[{{ reference }}] {{ customer }} {% if agreed %}agreed to de-escalate{% else %}keeps the escalation"
-        "{% endif %}: {{ summary }}",
-        "The customer answered the proposal to de-escalate (to the escalation's participants).",
+        gettext_lazy(
+            "[{{ reference }}] {{ customer }} {% if agreed %}agreed to de-escalate{% else %}keeps the "
+            "escalation{% endif %}: {{ summary }}"
+        ),
+        gettext_lazy("The customer answered the proposal to de-escalate (to the escalation's participants)."),
     ),
     (
         "escalations.case_ack_warning",
-        "[{{ reference }}] Escalation not acknowledged yet{% if due %}, due {{ due }}{% endif %}: {{ "
-        "summary }}",
-        "A new escalation waits for an escalation manager.",
+        gettext_lazy(
+            "[{{ reference }}] Escalation not acknowledged yet{% if due %}, due {{ due }}{% endif %}: {{ "
+            "summary }}"
+        ),
+        gettext_lazy("A new escalation waits for an escalation manager."),
     ),
     (
         "escalations.case_ack_breach",
-        "[{{ reference }}] Escalation not acknowledged in time: {{ summary }}",
-        "A new escalation was not acknowledged in time (to the escalation managers' manager).",
+        gettext_lazy("[{{ reference }}] Escalation not acknowledged in time: {{ summary }}"),
+        gettext_lazy("A new escalation was not acknowledged in time (to the escalation managers' manager)."),
     ),
     (
         "escalations.case_update_due",
-        "[{{ reference }}] Escalation update due{% if due %} by {{ due }}{% endif %}: {{ summary }}",
-        "The next update of the communication plan is due soon (to the escalation manager).",
+        gettext_lazy(
+            "[{{ reference }}] Escalation update due{% if due %} by {{ due }}{% endif %}: {{ summary }}"
+        ),
+        gettext_lazy("The next update of the communication plan is due soon (to the escalation manager)."),
     ),
     (
         "escalations.case_update_missed",
-        "[{{ reference }}] Escalation update missed{% if manager %} by {{ manager }}{% endif %}: {{ "
-        "summary }}",
-        "An update of the communication plan was missed (to the escalation manager's manager).",
+        gettext_lazy(
+            "[{{ reference }}] Escalation update missed{% if manager %} by {{ manager }}{% endif %}: {{ "
+            "summary }}"
+        ),
+        gettext_lazy("An update of the communication plan was missed (to the escalation manager's manager)."),
     ),
     (
         "escalations.daily_report",
-        "Daily escalation report, {{ day }}: {{ count }} open",
-        "Every business-day morning, the open escalations and their status (seed 002).",
+        gettext_lazy("Daily escalation report, {{ day }}: {{ count }} open"),
+        gettext_lazy("Every business-day morning, the open escalations and their status (seed 002)."),
     ),
     # To the customers (portal links, the engineer's signature, the ticket's thread).
     (
         "escalations.customer_acknowledged",
-        "{{ manager }} acknowledged your escalation of {{ reference }}",
-        "Your escalation has an escalation manager: your point of contact (to the customer).",
+        gettext_lazy("{{ manager }} acknowledged your escalation of {{ reference }}"),
+        gettext_lazy("Your escalation has an escalation manager: your point of contact (to the customer)."),
     ),
     (
         "escalations.customer_plan_agreed",
-        "Action plan agreed for your escalation of {{ reference }}",
-        "The action plan and how we keep you informed, with the first conference call (to the customer).",
+        gettext_lazy("Action plan agreed for your escalation of {{ reference }}"),
+        gettext_lazy(
+            "The action plan and how we keep you informed, with the first conference call (to the customer)."
+        ),
     ),
     (
         "escalations.customer_update",
-        "Update on your escalation of {{ reference }}: {{ update_summary|truncatechars:80 }}",
-        "An update of the communication plan given by e-mail (to the customer).",
+        gettext_lazy("Update on your escalation of {{ reference }}: {{ update_summary|truncatechars:80 }}"),
+        gettext_lazy("An update of the communication plan given by e-mail (to the customer)."),
     ),
     (
         "escalations.customer_de_escalation_proposed",
-        "We propose to de-escalate {{ reference }}",
-        "The escalation manager proposes to close the escalation, with a one-click agree link (to the "
-        "customer).",
+        gettext_lazy("We propose to de-escalate {{ reference }}"),
+        gettext_lazy(
+            "The escalation manager proposes to close the escalation, with a one-click agree link (to the "
+            "customer)."
+        ),
     ),
     (
         "escalations.customer_answer_recorded",
-        "{% if agreed %}Your escalation of {{ reference }} is closed{% else %}{{ reference }} stays escalated"
-        "{% endif %}: we recorded your answer",
-        "Staff recorded the customer's answer to the proposal to de-escalate (to the customer).",
+        gettext_lazy(
+            "{% if agreed %}Your escalation of {{ reference }} is closed{% else %}{{ reference }} stays "
+            "escalated{% endif %}: we recorded your answer"
+        ),
+        gettext_lazy(
+            "Staff recorded the customer's answer to the proposal to de-escalate (to the customer)."
+        ),
     ),
 ]
 

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from clocks.models import Clock
@@ -15,13 +16,13 @@ from tickets.models import Ticket
 
 
 class CaseStatus(models.TextChoices):
-    REQUESTED = "requested", "Requested"
-    ACKNOWLEDGED = "acknowledged", "Acknowledged"
-    ACTIVE = "active", "Active"
-    LEADERSHIP_REVIEW = "leadership_review", "Leadership review"
-    DE_ESCALATION_PROPOSED = "de_escalation_proposed", "De-escalation proposed"
-    DE_ESCALATED = "de_escalated", "De-escalated"
-    CLOSED = "closed", "Closed with the ticket"
+    REQUESTED = "requested", _("Requested")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    ACTIVE = "active", _("Active")
+    LEADERSHIP_REVIEW = "leadership_review", _("Leadership review")
+    DE_ESCALATION_PROPOSED = "de_escalation_proposed", _("De-escalation proposed")
+    DE_ESCALATED = "de_escalated", _("De-escalated")
+    CLOSED = "closed", _("Closed with the ticket")
 
 
 OPEN_CASE_STATES = [
@@ -34,21 +35,21 @@ OPEN_CASE_STATES = [
 
 
 class CaseReason(models.TextChoices):
-    PRODUCTION_DOWN = "production_down", "Production system down"
-    CRITICAL_IMPACT = "critical_impact", "Critical business impact"
-    RESPONSIVENESS = "responsiveness", "Dissatisfied with responsiveness"
-    RESOLUTION = "resolution", "Dissatisfied with the resolution"
-    OTHER = "other", "Other"
+    PRODUCTION_DOWN = "production_down", _("Production system down")
+    CRITICAL_IMPACT = "critical_impact", _("Critical business impact")
+    RESPONSIVENESS = "responsiveness", _("Dissatisfied with responsiveness")
+    RESOLUTION = "resolution", _("Dissatisfied with the resolution")
+    OTHER = "other", _("Other")
 
 
 class CaseLevel(models.TextChoices):
     """Who the customer asks for (seed 000 technical escalation, then leadership)."""
 
-    NEXT_TIER = "next_tier", "The next support tier"
-    SME = "sme", "A subject matter expert"
-    TEAM_LEADER = "team_leader", "The team leader"
-    TEAM_MANAGER = "team_manager", "The team manager"
-    LEADERSHIP = "leadership", "Support leadership"
+    NEXT_TIER = "next_tier", _("The next support tier")
+    SME = "sme", _("A subject matter expert")
+    TEAM_LEADER = "team_leader", _("The team leader")
+    TEAM_MANAGER = "team_manager", _("The team manager")
+    LEADERSHIP = "leadership", _("Support leadership")
 
 
 LEVEL_ORDER = [
@@ -61,9 +62,9 @@ LEVEL_ORDER = [
 
 
 class CommunicationMode(models.TextChoices):
-    EMAIL = "email", "E-mail"
-    PHONE = "phone", "Phone call"
-    CONFERENCE = "conference", "Conference call"
+    EMAIL = "email", _("E-mail")
+    PHONE = "phone", _("Phone call")
+    CONFERENCE = "conference", _("Conference call")
 
 
 class EscalationCase(FSMModelMixin, models.Model):
@@ -75,10 +76,10 @@ class EscalationCase(FSMModelMixin, models.Model):
         max_length=20,
         choices=CaseLevel.choices,
         default=CaseLevel.NEXT_TIER,
-        help_text="The highest level asked for so far.",
+        help_text=_("The highest level asked for so far."),
     )
     reason = models.CharField(
-        max_length=20, choices=CaseReason.choices, help_text="The reason of the first request."
+        max_length=20, choices=CaseReason.choices, help_text=_("The reason of the first request.")
     )
     requested_at = models.DateTimeField(default=timezone.now, db_index=True)
     escalation_manager = models.ForeignKey(
@@ -87,18 +88,18 @@ class EscalationCase(FSMModelMixin, models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="escalation_cases",
-        help_text="Primary point of contact (seed 002's Customer Support Engineer).",
+        help_text=_("Primary point of contact (seed 002's Customer Support Engineer)."),
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     # The communication plan (seed 002): mode, frequency, required attendees, first call.
     communication_mode = models.CharField(max_length=12, choices=CommunicationMode.choices, blank=True)
     update_every_minutes = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Business minutes between updates."
+        null=True, blank=True, help_text=_("Business minutes between updates.")
     )
     required_attendees = models.TextField(blank=True)
     activated_at = models.DateTimeField(null=True, blank=True)
     # Leadership review (seed 000).
-    brief = models.TextField(blank=True, help_text="The case brief prepared for leadership.")
+    brief = models.TextField(blank=True, help_text=_("The case brief prepared for leadership."))
     brief_ready_engineer = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -192,7 +193,7 @@ class CaseRequest(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="Who entered it (staff, for a request by phone or e-mail).",
+        help_text=_("Who entered it (staff, for a request by phone or e-mail)."),
     )
     channel = models.CharField(max_length=20)
     requested_at = models.DateTimeField(default=timezone.now)
@@ -203,8 +204,10 @@ class CaseRequest(models.Model):
     critical_milestone = models.DateField(null=True, blank=True)
     review_to_complete = models.BooleanField(
         default=False,
-        help_text="Asked by e-mail: seed 002's review is still to be completed with the customer by the "
-        "escalation managers (the review fields above are not the customer's answers).",
+        help_text=_(
+            "Asked by e-mail: seed 002's review is still to be completed with the customer by the "
+            "escalation managers (the review fields above are not the customer's answers)."
+        ),
     )
 
     class Meta:
@@ -215,12 +218,12 @@ class CaseRequest(models.Model):
 
 
 class ParticipantRole(models.TextChoices):
-    NEXT_TIER = "next_tier", "Next tier"
-    SME = "sme", "Subject matter expert"
-    TEAM_LEADER = "team_leader", "Team leader"
-    TEAM_MANAGER = "team_manager", "Team manager"
-    LEADERSHIP = "leadership", "Support leadership"
-    ESCALATION_MANAGER = "escalation_manager", "Escalation manager"
+    NEXT_TIER = "next_tier", _("Next tier")
+    SME = "sme", _("Subject matter expert")
+    TEAM_LEADER = "team_leader", _("Team leader")
+    TEAM_MANAGER = "team_manager", _("Team manager")
+    LEADERSHIP = "leadership", _("Support leadership")
+    ESCALATION_MANAGER = "escalation_manager", _("Escalation manager")
 
 
 class CaseParticipant(models.Model):
@@ -259,9 +262,9 @@ class ActionItem(models.Model):
 
 
 class MeetingKind(models.TextChoices):
-    CONFERENCE_CALL = "conference_call", "Conference call with the customer"
-    INTERNAL_REVIEW = "internal_review", "Internal leadership review"
-    STAKEHOLDER_MEETING = "stakeholder_meeting", "Stakeholder meeting"
+    CONFERENCE_CALL = "conference_call", _("Conference call with the customer")
+    INTERNAL_REVIEW = "internal_review", _("Internal leadership review")
+    STAKEHOLDER_MEETING = "stakeholder_meeting", _("Stakeholder meeting")
 
 
 class CaseMeeting(models.Model):

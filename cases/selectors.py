@@ -13,6 +13,8 @@ from typing import Any
 
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from clocks.models import Clock, ClockState
@@ -32,6 +34,7 @@ from .models import (
     clocks_of_cases,
 )
 from .services.core import ACK_CLOCK, ESCALATABLE, UPDATE_CLOCK
+from .services.review import brief_missing
 
 
 def with_case_clocks(items: list[EscalationCase]) -> list[EscalationCase]:
@@ -54,7 +57,12 @@ def with_case_clocks(items: list[EscalationCase]) -> list[EscalationCase]:
 
 # --- the console's case panel ----------------------------------------------------------------------
 
-BRIEF_PREPARERS = (("engineer", "Engineer"), ("team_leader", "Team leader"), ("team_manager", "Team manager"))
+# Who prepares the brief: the case's field and the panel's label.
+BRIEF_PREPARERS = (
+    ("engineer", _("Engineer")),
+    ("team_leader", _("Team leader")),
+    ("team_manager", _("Team manager")),
+)
 
 
 @dataclass(frozen=True)
@@ -87,18 +95,11 @@ class CasePanel:
     staff: list[User] = field(default_factory=list)
     leadership_missing: list[str] = field(default_factory=list)
     brief_ready: list[tuple[str, User | None]] = field(default_factory=list)
+    brief_missing: list[str] = field(default_factory=list)
 
     @property
     def is_open(self) -> bool:
         return self.case is not None and self.case.is_open
-
-    @property
-    def brief_missing(self) -> list[str]:
-        return [
-            f"the case brief marked ready by the {label.lower()}"
-            for label, who in self.brief_ready
-            if who is None
-        ]
 
 
 def case_panel_view(ticket: Ticket, user: User, *, staff: bool = False) -> CasePanel:
@@ -131,12 +132,13 @@ def case_panel_view(ticket: Ticket, user: User, *, staff: bool = False) -> CaseP
         leadership_missing=[
             text
             for role, text in (
-                (ParticipantRole.TEAM_LEADER, "the team leader engaged first"),
-                (ParticipantRole.TEAM_MANAGER, "the team manager engaged first"),
+                (ParticipantRole.TEAM_LEADER, gettext("the team leader engaged first")),
+                (ParticipantRole.TEAM_MANAGER, gettext("the team manager engaged first")),
             )
             if role not in roles
         ],
-        brief_ready=[(label, getattr(case, f"brief_ready_{key}")) for key, label in BRIEF_PREPARERS],
+        brief_ready=[(str(label), getattr(case, f"brief_ready_{key}")) for key, label in BRIEF_PREPARERS],
+        brief_missing=brief_missing(case),
     )
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -353,7 +354,7 @@ class EngageInputSerializer(serializers.Serializer):
     user = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.none(),
         help_text="The support staff member to engage.",
-        error_messages={"does_not_exist": "User {pk_value} is not active support staff."},
+        error_messages={"does_not_exist": _("User {pk_value} is not active support staff.")},
     )
     role = NamedChoiceField(ParticipantRole)
 
@@ -367,7 +368,7 @@ class PlanItemInputSerializer(serializers.Serializer):
     owner = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.none(),
         help_text="A support staff member, or the ticket's requester, who owns the step.",
-        error_messages={"does_not_exist": "User {pk_value} is neither support staff nor the requester."},
+        error_messages={"does_not_exist": _("User {pk_value} is neither support staff nor the requester.")},
     )
     step = serializers.CharField(allow_blank=True)
     target_date = serializers.DateField()

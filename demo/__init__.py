@@ -9,8 +9,11 @@ this one may import every app (`escalation_desk/tests/test_import_rules.py`). On
 - `stories_data`: the hand-written lifecycle tickets (`DEMO_TICKETS`, data only);
 - `stories`: `create_demo_tickets`, which replays them through the services, `Story` and
   `play_stories` (the ladder and case stories are played in the same order);
-- `ladders`: tickets at each rung of the escalation ladders (`ESCALATION_STORIES`);
-- `cases`: customer escalation cases at each state of their life (`CASE_STORIES`);
+- `scene`: `Scene`, the stage the ladder and case stories are played on, and `timed_stories`;
+- `ladders`: tickets at each rung of the escalation ladders (`ESCALATION_STORIES`), played by
+  the scripts of `ladder_scripts`;
+- `cases`: customer escalation cases at each state of their life (`CASE_STORIES`), played by
+  the scripts of `case_scripts`;
 - `progress`: `ProgressBar`.
 
 The bulk tickets for volume (`seed_demo --tickets N`) are `bench.bulk`'s: it reads the cast

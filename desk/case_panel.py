@@ -12,6 +12,8 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from cases.models import CaseStatus, MeetingKind
@@ -37,14 +39,22 @@ from .case_forms import (
 
 # What each state means, in words, for the panel's headline.
 STATE_WORDS = {
-    CaseStatus.REQUESTED: "The customer asked to escalate; an escalation manager must acknowledge it.",
-    CaseStatus.ACKNOWLEDGED: "An escalation manager took the case; the action and communication plans "
-    "are next.",
-    CaseStatus.ACTIVE: "The action plan and communication plan are agreed; updates are given as planned.",
-    CaseStatus.LEADERSHIP_REVIEW: "Support leadership reviews the case: the brief is prepared for them.",
-    CaseStatus.DE_ESCALATION_PROPOSED: "De-escalation is proposed; the customer's agreement is awaited.",
-    CaseStatus.DE_ESCALATED: "The customer agreed: the request is back to normal handling.",
-    CaseStatus.CLOSED: "The escalation closed with the request.",
+    CaseStatus.REQUESTED: _("The customer asked to escalate; an escalation manager must acknowledge it."),
+    CaseStatus.ACKNOWLEDGED: _(
+        "An escalation manager took the case; the action and communication plans are next."
+    ),
+    CaseStatus.ACTIVE: _("The action plan and communication plan are agreed; updates are given as planned."),
+    CaseStatus.LEADERSHIP_REVIEW: _("Support leadership reviews the case: the brief is prepared for them."),
+    CaseStatus.DE_ESCALATION_PROPOSED: _("De-escalation is proposed; the customer's agreement is awaited."),
+    CaseStatus.DE_ESCALATED: _("The customer agreed: the request is back to normal handling."),
+    CaseStatus.CLOSED: _("The escalation closed with the request."),
+}
+
+# Who the user reviews the brief as, in the words of the panel's sentence ("You review it as the …").
+BRIEF_ROLE_WORDS = {
+    "engineer": _("engineer"),
+    "team_leader": _("team leader"),
+    "team_manager": _("team manager"),
 }
 
 # Forms of the panel: name → form class (per-item forms are named "<name>-<pk>").
@@ -88,11 +98,13 @@ def request_initial(ticket: Ticket) -> dict[str, Any]:
 
 def request_form(ticket: Ticket, data: Any = None) -> CaseRequestForm:
     form = CaseRequestForm(data, prefix="case_request", initial=request_initial(ticket))
-    form.fields["problem_statement_correct"].help_text = f"The ticket says: “{ticket.summary}”."
+    form.fields["problem_statement_correct"].help_text = gettext("The ticket says: “%(summary)s”.") % {
+        "summary": ticket.summary
+    }
     if ticket.workaround:
-        form.fields[
-            "workaround_impractical_because"
-        ].help_text = f"The ticket's workaround: “{ticket.workaround}”."
+        form.fields["workaround_impractical_because"].help_text = gettext(
+            "The ticket's workaround: “%(workaround)s”."
+        ) % {"workaround": ticket.workaround}
     return form
 
 
@@ -103,7 +115,7 @@ def case_panel(request: HttpRequest, ticket: Ticket, bound: dict[str, Any]) -> d
     request_form_ = bound.get("case_request") or request_form(ticket)
     context: dict[str, Any] = {
         "case": case,
-        "case_words": STATE_WORDS.get(case.status, "") if case else "",
+        "case_words": str(STATE_WORDS.get(case.status, "")) if case else "",
         "case_may": {"request": may_request},
         "case_forms": {"request": request_form_},
         "case_open_form": next(iter(bound), None),
@@ -119,7 +131,7 @@ def case_panel(request: HttpRequest, ticket: Ticket, bound: dict[str, Any]) -> d
             "case_leadership_missing": view.leadership_missing,
             "case_brief_ready": view.brief_ready,
             "case_brief_missing": view.brief_missing,
-            "case_brief_role": view.brief_role.replace("_", " ") if view.brief_role else "",
+            "case_brief_role": str(BRIEF_ROLE_WORDS[view.brief_role]) if view.brief_role else "",
             "case_is_internal": view.is_internal,
         }
     )

@@ -21,6 +21,8 @@ from typing import Any
 
 from django.db.models import Prefetch
 from django.http import HttpRequest
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from cases.models import (
     LEVEL_ORDER,
@@ -44,38 +46,41 @@ from .wording import CASE_EVENT_WORDS as EVENT_WORDS
 
 # What the case's state means for the customer.
 STATE_WORDS = {
-    CaseStatus.REQUESTED: "We received your escalation",
-    CaseStatus.ACKNOWLEDGED: "{manager} is handling your escalation",
-    CaseStatus.ACTIVE: "Escalation active",
-    CaseStatus.LEADERSHIP_REVIEW: "Leadership is reviewing",
-    CaseStatus.DE_ESCALATION_PROPOSED: "We propose to close the escalation",
-    CaseStatus.DE_ESCALATED: "Escalation closed: your request is back to normal handling",
-    CaseStatus.CLOSED: "Escalation closed with your request",
+    CaseStatus.REQUESTED: _("We received your escalation"),
+    CaseStatus.ACKNOWLEDGED: _("%(manager)s is handling your escalation"),
+    CaseStatus.ACTIVE: _("Escalation active"),
+    CaseStatus.LEADERSHIP_REVIEW: _("Leadership is reviewing"),
+    CaseStatus.DE_ESCALATION_PROPOSED: _("We propose to close the escalation"),
+    CaseStatus.DE_ESCALATED: _("Escalation closed: your request is back to normal handling"),
+    CaseStatus.CLOSED: _("Escalation closed with your request"),
 }
 
 STATE_NEXT = {
-    CaseStatus.REQUESTED: "An escalation manager will contact you shortly and be your point of contact.",
-    CaseStatus.ACKNOWLEDGED: "Together we are agreeing an action plan and how often we update you.",
-    CaseStatus.ACTIVE: "We follow the action plan below and update you as agreed.",
-    CaseStatus.LEADERSHIP_REVIEW: "Our support leadership is reviewing your case; we keep updating you "
-    "as agreed.",
-    CaseStatus.DE_ESCALATION_PROPOSED: "The action plan is agreed and the root cause analysis is on track. "
-    "Please tell us below whether we may close the escalation.",
-    CaseStatus.DE_ESCALATED: "Thank you. Your request carries on with our support team.",
+    CaseStatus.REQUESTED: _("An escalation manager will contact you shortly and be your point of contact."),
+    CaseStatus.ACKNOWLEDGED: _("Together we are agreeing an action plan and how often we update you."),
+    CaseStatus.ACTIVE: _("We follow the action plan below and update you as agreed."),
+    CaseStatus.LEADERSHIP_REVIEW: _(
+        "Our support leadership is reviewing your case; we keep updating you as agreed."
+    ),
+    CaseStatus.DE_ESCALATION_PROPOSED: _(
+        "The action plan is agreed and the root cause analysis is on track. Please tell us below whether "
+        "we may close the escalation."
+    ),
+    CaseStatus.DE_ESCALATED: _("Thank you. Your request carries on with our support team."),
     CaseStatus.CLOSED: "",
 }
 
 # The customer's words for who is engaged.
 ROLE_WORDS = {
-    "next_tier": "Next support level",
-    "sme": "Subject matter expert",
-    "team_leader": "Team leader",
-    "team_manager": "Team manager",
-    "leadership": "Support leadership",
-    "escalation_manager": "Escalation manager",
+    "next_tier": _("Next support level"),
+    "sme": _("Subject matter expert"),
+    "team_leader": _("Team leader"),
+    "team_manager": _("Team manager"),
+    "leadership": _("Support leadership"),
+    "escalation_manager": _("Escalation manager"),
 }
 
-MODE_WORDS = {"email": "by e-mail", "phone": "by phone", "conference": "in a conference call"}
+MODE_WORDS = {"email": _("by e-mail"), "phone": _("by phone"), "conference": _("in a conference call")}
 
 # The case's timeline in the customer's words.
 # Events whose reason is written for the customer (the others' reasons name staff steps).
@@ -99,14 +104,18 @@ def every_words(minutes: int | None) -> str:
     if not minutes:
         return ""
     if minutes % 60:
-        return f"{minutes} working minutes"
+        return gettext("%(count)s working minutes") % {"count": minutes}
     hours = minutes // 60
-    return "working hour" if hours == 1 else f"{hours} working hours"
+    if hours == 1:
+        return gettext("working hour")
+    return ngettext("%(count)s working hour", "%(count)s working hours", hours) % {"count": hours}
 
 
 def state_words(case: EscalationCase) -> str:
-    manager = str(case.escalation_manager) if case.escalation_manager_id else "Your escalation manager"
-    return STATE_WORDS.get(case.status, case.get_status_display()).format(manager=manager)
+    manager = (
+        str(case.escalation_manager) if case.escalation_manager_id else gettext("Your escalation manager")
+    )
+    return str(STATE_WORDS.get(case.status, case.get_status_display())) % {"manager": manager}
 
 
 def latest_case(ticket: Ticket) -> EscalationCase | None:
@@ -192,20 +201,20 @@ def escalation_panel(request: HttpRequest, ticket: Ticket, bound: dict[str, Any]
     context.update(
         {
             "case_state_words": state_words(case),
-            "case_next": STATE_NEXT.get(case.status, ""),
+            "case_next": str(STATE_NEXT.get(case.status, "")),
             "case_participants": [
-                {"user": p.user, "role": ROLE_WORDS.get(p.role, p.get_role_display())}
+                {"user": p.user, "role": str(ROLE_WORDS.get(p.role, p.get_role_display()))}
                 for p in case.participants.all()
                 if p.role != "escalation_manager"
             ],
-            "case_mode": MODE_WORDS.get(case.communication_mode, ""),
+            "case_mode": str(MODE_WORDS.get(case.communication_mode, "")),
             "case_every": every_words(case.update_every_minutes),
             "case_next_update": next_update_due(case),
             "case_events": [
                 {
                     "at": e.at,
                     "kind": e.kind,
-                    "words": EVENT_WORDS.get(e.kind, "Escalation update"),
+                    "words": EVENT_WORDS[e.kind] if e.kind in EVENT_WORDS else gettext("Escalation update"),
                     "reason": e.reason if e.kind in EVENT_REASON_SHOWN else "",
                 }
                 for e in ticket.events.all()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from clocks.models import Clock, ClockState
 from clocks.services import clock_start, clock_stop, clocks_of
@@ -104,10 +105,11 @@ def _late_acknowledgement(ticket: Ticket, clock: Clock, *, warning: bool) -> tup
     if warning:
         recipients = list({u.pk: u for u in recipients + managers}.values())
     what = (
-        f"The escalation of {ticket.reference} is not acknowledged yet; it must be by "
-        f"{timezone.localtime(clock.due_at):%a %d %b %H:%M}."
+        gettext("The escalation of %(reference)s is not acknowledged yet; it must be by %(due)s.")
+        % {"reference": ticket.reference, "due": f"{timezone.localtime(clock.due_at):%a %d %b %H:%M}"}
         if warning and clock.due_at
-        else f"The escalation of {ticket.reference} was not acknowledged in time."
+        else gettext("The escalation of %(reference)s was not acknowledged in time.")
+        % {"reference": ticket.reference}
     )
     return recipients, what, f"case_ack_{'warning' if warning else 'breach'}"
 
@@ -117,8 +119,8 @@ def _late_update(case: EscalationCase, ticket: Ticket, *, warning: bool) -> tupl
     manager = case.escalation_manager
     recipients = [manager] if warning and manager else managers_of(manager) + ([manager] if manager else [])
     what = (
-        f"The next update on the escalation of {ticket.reference} is due soon."
+        gettext("The next update on the escalation of %(reference)s is due soon.")
         if warning
-        else f"The update on the escalation of {ticket.reference} was missed."
-    )
+        else gettext("The update on the escalation of %(reference)s was missed.")
+    ) % {"reference": ticket.reference}
     return recipients, what, f"case_update_{'due' if warning else 'missed'}"

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext
 
 from accounts.models import Role, Team, User
 from escalation_desk import links
@@ -108,7 +109,14 @@ def managers_of(user: User | None) -> list[User]:
 
 def require_manager(actor: User) -> None:
     if not permissions.can_manage_case(actor):
-        raise PermissionDenied("Only an escalation manager may do this.")
+        raise PermissionDenied(gettext("Only an escalation manager may do this."))
+
+
+def an_active_escalation(case: EscalationCase) -> str:
+    """The missing-list item of a step that needs an active case."""
+    return gettext("an active escalation (this one is %(status)s)") % {
+        "status": case.get_status_display().lower()
+    }
 
 
 # --- the lock ------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from clocks.models import BusinessCalendar, ClockState
 from escalation_desk import links
@@ -72,6 +73,44 @@ def report_rows(day: date) -> list[dict[str, Any]]:
     ]
 
 
+def _report_message(day: date, rows: list[dict[str, Any]]) -> str:
+    """The report in words: a line per open escalation, or that there is none."""
+    when = f"{day:%A %d %B %Y}"
+    if not rows:
+        return gettext("No open escalations on %(day)s.") % {"day": when}
+    heading = gettext("%(count)s open escalation(s) on %(day)s:") % {"count": len(rows), "day": when}
+    return "\n".join([heading, *(_report_line(r) for r in rows)])
+
+
+def _report_line(row: dict[str, Any]) -> str:
+    ticket = row["ticket"]
+    values = {
+        "reference": ticket.reference,
+        "summary": ticket.summary,
+        "organisation": ticket.organisation,
+        "status": row["status"],
+        "level": row["level"],
+        "manager": row["manager"] or gettext("not assigned"),
+        "hours": row["age_hours"],
+    }
+    if row["next_update_due"]:
+        values["next_update"] = f"{timezone.localtime(row['next_update_due']):%a %H:%M}"
+        return (
+            gettext(
+                "- %(reference)s %(summary)s (%(organisation)s): %(status)s, %(level)s, manager %(manager)s, "
+                "open %(hours)s h, next update %(next_update)s"
+            )
+            % values
+        )
+    return (
+        gettext(
+            "- %(reference)s %(summary)s (%(organisation)s): %(status)s, %(level)s, manager %(manager)s, "
+            "open %(hours)s h"
+        )
+        % values
+    )
+
+
 def daily_report_send(now: datetime | None = None) -> DailyReport | None:
     """Send today's report once, at or after DAILY_REPORT_HOUR on a business day; else None."""
     now = timezone.localtime(now or timezone.now())
@@ -87,26 +126,13 @@ def daily_report_send(now: datetime | None = None) -> DailyReport | None:
             report = DailyReport.objects.create(
                 day=day, open_cases=len(rows), recipients=[u.username for u in recipients]
             )
-            lines = [
-                f"- {r['ticket'].reference} {r['ticket'].summary} ({r['ticket'].organisation}): "
-                f"{r['status']}, {r['level']}, manager {r['manager'] or 'not assigned'}, open "
-                f"{r['age_hours']} h"
-                + (
-                    f", next update {timezone.localtime(r['next_update_due']):%a %H:%M}"
-                    if r["next_update_due"]
-                    else ""
-                )
-                for r in rows
-            ]
             notify(
                 recipients=recipients,
                 kind="escalations.daily_report",
                 context={
                     "day": f"{day:%A %d %B %Y}",
                     "count": len(rows),
-                    "message": f"{len(rows)} open escalation(s) on {day:%A %d %B %Y}:\n" + "\n".join(lines)
-                    if rows
-                    else f"No open escalations on {day:%A %d %B %Y}.",
+                    "message": _report_message(day, rows),
                 },
                 dedup_key=f"daily-report:{day.isoformat()}",
                 link=links.console_escalation_report_path(day),

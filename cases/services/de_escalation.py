@@ -5,6 +5,7 @@ And a case closes with its ticket."""
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext
 
 from accounts.models import User
 from escalation_desk import links
@@ -17,32 +18,44 @@ from tickets.services.core import record_event
 from .. import permissions
 from ..models import OPEN_CASE_STATES, CaseStatus, EscalationCase
 from .clocks import stop_clock
-from .core import ACK_CLOCK, UPDATE_CLOCK, locked_case, require_manager, tell_case_customers, tell_case_staff
+from .core import (
+    ACK_CLOCK,
+    UPDATE_CLOCK,
+    an_active_escalation,
+    locked_case,
+    require_manager,
+    tell_case_customers,
+    tell_case_staff,
+)
 
 
 class _AnsweredAlready(Refused):
     """The customer's second click on "agree": the case is de-escalated already."""
 
     def __init__(self, case: EscalationCase) -> None:
-        super().__init__("Answer refused", ["a proposal to de-escalate"])
+        super().__init__(gettext("Answer refused"), [gettext("a proposal to de-escalate")])
         self.case = case
 
 
 def case_propose_de_escalation(
     *, case: EscalationCase, actor: User, action_plan_accepted: bool, rca_on_track: bool, note: str = ""
 ) -> EscalationCase:
+    """active → de-escalation proposed: the escalation manager confirms the action plan is accepted
+    and the root cause analysis is on track; the customer is asked to agree."""
     require_manager(actor)
-    missing = ([] if action_plan_accepted else ["confirmation that the action plan is acceptable"]) + (
-        [] if rca_on_track else ["confirmation that troubleshooting or root cause analysis is on track"]
-    )
+    missing = [
+        item
+        for confirmed, item in (
+            (action_plan_accepted, gettext("confirmation that the action plan is acceptable")),
+            (rca_on_track, gettext("confirmation that troubleshooting or root cause analysis is on track")),
+        )
+        if not confirmed
+    ]
     if missing:
-        raise Refused("Proposing de-escalation refused", missing)
+        raise Refused(gettext("Proposing de-escalation refused"), missing)
 
     def not_possible(locked: EscalationCase) -> Refused:
-        return Refused(
-            "Proposing de-escalation refused",
-            [f"an active escalation (this one is {locked.get_status_display().lower()})"],
-        )
+        return Refused(gettext("Proposing de-escalation refused"), [an_active_escalation(locked)])
 
     def put_confirmations(locked: EscalationCase) -> None:
         locked.action_plan_accepted = locked.rca_on_track = True
@@ -55,37 +68,9 @@ def case_propose_de_escalation(
             actor=actor,
             source=source,
             target=locked.status,
-            reason=note.strip() or "The request is back on track.",
+            reason=note.strip() or gettext("The request is back on track."),
             details={"case": locked.pk},
             is_public=True,
-        )
-
-    def tell(locked: EscalationCase) -> None:
-        ticket = locked.ticket
-        tell_case_staff(
-            locked,
-            ticket,
-            kind="escalations.case_de_escalation_proposed",
-            actor=actor,
-            context={
-                "note": note.strip(),
-                "message": f"{actor} proposed to de-escalate {ticket.reference}: the action plan is "
-                "agreed and the "
-                f"root cause analysis is on track. The customer is asked to agree in the portal.",
-            },
-        )
-        tell_case_customers(
-            locked,
-            ticket,
-            kind="escalations.customer_de_escalation_proposed",
-            actor=actor,
-            context={
-                "note": note.strip(),
-                "agree_url": links.absolute(links.portal_escalation_agree_path(ticket.pk, locked.pk)),
-                "message": f"The action plan for {ticket.reference} is agreed and the root cause "
-                "analysis is on track, "
-                f"so we propose to close the escalation. Your request carries on with our support team.",
-            },
         )
 
     locked = change_state(
@@ -93,14 +78,48 @@ def case_propose_de_escalation(
         "propose_de_escalation",
         actor=actor,
         lock=locked_case,
-        label="Proposing de-escalation",
+        label=gettext("Proposing de-escalation"),
         not_possible=not_possible,
         prepare=put_confirmations,
         record=record,
-        then=tell,
+        then=lambda locked: _tell_proposal(locked, actor=actor, note=note.strip()),
     )
     case.refresh_from_db()
     return locked
+
+
+def _tell_proposal(case: EscalationCase, *, actor: User, note: str) -> None:
+    """The participants hear of the proposal; the customers are asked to agree (one click)."""
+    ticket = case.ticket
+    tell_case_staff(
+        case,
+        ticket,
+        kind="escalations.case_de_escalation_proposed",
+        actor=actor,
+        context={
+            "note": note,
+            "message": gettext(
+                "%(actor)s proposed to de-escalate %(reference)s: the action plan is agreed and the root "
+                "cause analysis is on track. The customer is asked to agree in the portal."
+            )
+            % {"actor": actor, "reference": ticket.reference},
+        },
+    )
+    tell_case_customers(
+        case,
+        ticket,
+        kind="escalations.customer_de_escalation_proposed",
+        actor=actor,
+        context={
+            "note": note,
+            "agree_url": links.absolute(links.portal_escalation_agree_path(ticket.pk, case.pk)),
+            "message": gettext(
+                "The action plan for %(reference)s is agreed and the root cause analysis is on track, so "
+                "we propose to close the escalation. Your request carries on with our support team."
+            )
+            % {"reference": ticket.reference},
+        },
+    )
 
 
 def case_answer_de_escalation(
@@ -108,24 +127,16 @@ def case_answer_de_escalation(
 ) -> EscalationCase:
     """The customer agrees (one click in the portal) or not; staff record the customer's answer
     with the channel it came by."""
-    by_customer = ticket_permissions.is_customer_of(case.ticket, actor)
-    if not permissions.can_answer_de_escalation(case.ticket, actor):
-        raise PermissionDenied(
-            "Only the customer, or an escalation manager recording their answer, may answer."
-        )
-    if by_customer:
-        channel = channel if channel in (Channel.PORTAL, Channel.API) else Channel.PORTAL
-    elif channel not in (Channel.PHONE, Channel.EMAIL):
-        raise Refused(
-            "Recording the customer's answer refused", ["how the customer answered (phone or e-mail)"]
-        )
+    by_customer, channel = _who_answers(case, actor, channel)
     if not agree and not comment.strip():
-        raise Refused("Keeping the escalation refused", ["why the request is not back on track"])
+        raise Refused(
+            gettext("Keeping the escalation refused"), [gettext("why the request is not back on track")]
+        )
 
     def not_possible(locked: EscalationCase) -> Refused:
         if agree and locked.status == CaseStatus.DE_ESCALATED:
             return _AnsweredAlready(locked)
-        return Refused("Answer refused", ["a proposal to de-escalate"])
+        return Refused(gettext("Answer refused"), [gettext("a proposal to de-escalate")])
 
     def stop_update_clock(locked: EscalationCase) -> None:
         if agree:
@@ -149,7 +160,7 @@ def case_answer_de_escalation(
             "de_escalate" if agree else "keep_escalated",
             actor=actor,
             lock=locked_case,
-            label="Answer",
+            label=gettext("Answer"),
             not_possible=not_possible,
             prepare=stop_update_clock,
             record=record,
@@ -167,6 +178,24 @@ def case_answer_de_escalation(
         return second_click.case
     case.refresh_from_db()
     return locked
+
+
+def _who_answers(case: EscalationCase, actor: User, channel: str) -> tuple[bool, str]:
+    """Whether the customer answers themselves, and the channel the answer came by: the portal
+    (or the API) for the customer, the phone or e-mail staff name when they record it."""
+    by_customer = ticket_permissions.is_customer_of(case.ticket, actor)
+    if not permissions.can_answer_de_escalation(case.ticket, actor):
+        raise PermissionDenied(
+            gettext("Only the customer, or an escalation manager recording their answer, may answer.")
+        )
+    if by_customer:
+        return True, channel if channel in (Channel.PORTAL, Channel.API) else Channel.PORTAL
+    if channel not in (Channel.PHONE, Channel.EMAIL):
+        raise Refused(
+            gettext("Recording the customer's answer refused"),
+            [gettext("how the customer answered (phone or e-mail)")],
+        )
+    return False, channel
 
 
 def _tell_answer(
@@ -189,10 +218,7 @@ def _tell_answer(
         actor=actor,
         context={
             **answer,
-            "message": f"{ticket.reference}: {customer} "
-            f"{'agreed to de-escalate' if agree else 'keeps the escalation'}"
-            + (f" — {comment}" if comment else "")
-            + f" ({channel}).",
+            "message": _answer_in_words(ticket, customer, agree=agree, comment=comment, channel=channel),
         },
     )
     if not by_customer:  # the customer is told what staff recorded for them
@@ -204,13 +230,32 @@ def _tell_answer(
             context={
                 **answer,
                 "message": (
-                    f"We recorded that you agreed to close the escalation of {ticket.reference}; "
-                    "your request carries on with our support team."
+                    gettext(
+                        "We recorded that you agreed to close the escalation of %(reference)s; your "
+                        "request carries on with our support team."
+                    )
                     if agree
-                    else f"We recorded that you want {ticket.reference} to stay escalated."
-                ),
+                    else gettext("We recorded that you want %(reference)s to stay escalated.")
+                )
+                % {"reference": ticket.reference},
             },
         )
+
+
+def _answer_in_words(ticket: Ticket, customer: User, *, agree: bool, comment: str, channel: str) -> str:
+    """The participants' words for the answer: "ED-000042: Carla agreed to de-escalate — Thanks (portal)."."""
+    values = {"reference": ticket.reference, "customer": customer, "comment": comment, "channel": channel}
+    if agree and comment:
+        return (
+            gettext("%(reference)s: %(customer)s agreed to de-escalate — %(comment)s (%(channel)s).") % values
+        )
+    if agree:
+        return gettext("%(reference)s: %(customer)s agreed to de-escalate (%(channel)s).") % values
+    if comment:
+        return (
+            gettext("%(reference)s: %(customer)s keeps the escalation — %(comment)s (%(channel)s).") % values
+        )
+    return gettext("%(reference)s: %(customer)s keeps the escalation (%(channel)s).") % values
 
 
 def close_cases_with(ticket: Ticket) -> None:
@@ -222,14 +267,14 @@ def close_cases_with(ticket: Ticket) -> None:
             "close",
             actor=None,
             lock=lambda row: row,
-            label="Closing the escalation",
+            label=gettext("Closing the escalation"),
             record=lambda locked, source: record_event(
                 ticket=ticket,
                 kind="case_closed",
                 actor=None,
                 source=source,
                 target=locked.status,
-                reason="The escalation closed with the request.",
+                reason=gettext("The escalation closed with the request."),
                 details={"case": locked.pk},
                 is_public=True,
             ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.translation import gettext
 
 from accounts.models import User
 from escalation_desk.domain import InvalidInput, Refused, not_one_of
@@ -28,7 +29,8 @@ def add_participant(case: EscalationCase, ticket: Ticket, user: User, role: str,
             kind="case_participant",
             actor=actor,
             target=role[:40],
-            reason=f"{user} ({participant.get_role_display().lower()}) joined the escalation.",
+            reason=gettext("%(user)s (%(role)s) joined the escalation.")
+            % {"user": user, "role": participant.get_role_display().lower()},
             details={"case": case.pk, "user": user.pk, "role": role},
             is_public=True,
         )
@@ -42,9 +44,16 @@ def add_participant(case: EscalationCase, ticket: Ticket, user: User, role: str,
                 "role": participant.get_role_display(),
                 "engaged_by": str(actor),
                 "level": case.get_level_display(),
-                "message": f"{actor} engaged you as {participant.get_role_display().lower()} on the "
-                f"escalation of {ticket.reference} {ticket.summary}. You receive every "
-                f"update of the escalation.",
+                "message": gettext(
+                    "%(actor)s engaged you as %(role)s on the escalation of %(reference)s %(summary)s. "
+                    "You receive every update of the escalation."
+                )
+                % {
+                    "actor": actor,
+                    "role": participant.get_role_display().lower(),
+                    "reference": ticket.reference,
+                    "summary": ticket.summary,
+                },
             },
             dedup_key=f"case:{case.pk}:engaged:{user.pk}:{role}",
         )
@@ -70,12 +79,12 @@ def case_engage(*, case: EscalationCase, actor: User, user: User, role: str) -> 
     if role not in ParticipantRole.values:
         raise InvalidInput({"role": [not_one_of(role, ParticipantRole.values)]})
     if not user.is_active or not user.is_agent:
-        raise InvalidInput({"user": [f"{user} is not active support staff."]})
+        raise InvalidInput({"user": [gettext("%(user)s is not active support staff.") % {"user": user}]})
     with transaction.atomic():
         ticket, locked = lock_case(case)
         if not permissions.can_engage(ticket, actor):
-            raise PermissionDenied("You may not engage people on this escalation.")
+            raise PermissionDenied(gettext("You may not engage people on this escalation."))
         if not locked.is_open:
-            raise Refused("Engaging refused", ["an open escalation"])
+            raise Refused(gettext("Engaging refused"), [gettext("an open escalation")])
         add_participant(locked, ticket, user, role, actor)
     return CaseParticipant.objects.get(case=case, user=user, role=role)

@@ -7,6 +7,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from escalation_desk.domain import InvalidInput, Refused, not_one_of
@@ -22,27 +24,29 @@ from .clocks import start_ack_clock
 from .core import ESCALATABLE, Review, escalation_managers, open_case
 from .participants import engage_requested
 
-REFUSED = "Escalation request refused"
+
+def _refused(missing: list[str]) -> Refused:
+    return Refused(gettext("Escalation request refused"), missing)
 
 
 def reason_missing(reason: str, reason_detail: str) -> list[str]:
     if not reason:
-        return ["the reason for the escalation"]
+        return [gettext("the reason for the escalation")]
     if reason == CaseReason.OTHER and not reason_detail.strip():
-        return ["what the reason is (you chose “other”)"]
+        return [gettext("what the reason is (you chose “other”)")]
     return []
 
 
 def review_missing(ticket: Ticket, reason: str, reason_detail: str, review: Review) -> list[str]:
     missing = reason_missing(reason, reason_detail)
     if review.problem_statement_correct is None:
-        missing.append("whether the problem statement is correct")
+        missing.append(gettext("whether the problem statement is correct"))
     elif not review.problem_statement_correct and not review.corrected_problem_statement.strip():
-        missing.append("the corrected problem statement")
+        missing.append(gettext("the corrected problem statement"))
     if not review.business_impact.strip():
-        missing.append("the business impact")
+        missing.append(gettext("the business impact"))
     if ticket.workaround.strip() and not review.workaround_impractical_because.strip():
-        missing.append("why the workaround is impractical or inappropriate")
+        missing.append(gettext("why the workaround is impractical or inappropriate"))
     return missing
 
 
@@ -64,7 +68,7 @@ def case_request(
     to seed 002's review; it is accepted with the review marked as to be completed by the
     escalation managers with the customer (they record it as a request on the same case)."""
     if not permissions.can_request_case(ticket, actor):
-        raise PermissionDenied("You may not escalate this request.")
+        raise PermissionDenied(gettext("You may not escalate this request."))
     by_customer = ticket_permissions.is_customer_of(ticket, actor)
     _check_choices(reason=reason, level=level, channel=channel, review_to_complete=review_to_complete)
     channel = _complete_request(
@@ -80,13 +84,14 @@ def case_request(
     with transaction.atomic():
         locked = lock_ticket(ticket)
         if locked.status not in ESCALATABLE:
-            raise Refused(
-                REFUSED,
+            raise _refused(
                 [
-                    "a request that is still open or just resolved (this one is "
-                    f"{locked.get_status_display().lower()}); "
-                    "open a new request instead"
-                ],
+                    gettext(
+                        "a request that is still open or just resolved (this one is %(status)s); open a "
+                        "new request instead"
+                    )
+                    % {"status": locked.get_status_display().lower()}
+                ]
             )
         requester = actor if by_customer else locked.requester
         case, created, repeated = _case_to_request_on(locked, requester, fields)
@@ -123,7 +128,7 @@ def _check_choices(*, reason: str, level: str, channel: str, review_to_complete:
         raise InvalidInput(
             {
                 "review_to_complete": [
-                    "Only a request that came in by e-mail may leave the review to be completed."
+                    gettext("Only a request that came in by e-mail may leave the review to be completed.")
                 ]
             }
         )
@@ -153,9 +158,9 @@ def _complete_request(
         )
         channel = channel if channel in allowed else Channel.PORTAL
     elif channel not in (Channel.PHONE, Channel.EMAIL):
-        missing.append("how the customer asked (phone or e-mail)")
+        missing.append(gettext("how the customer asked (phone or e-mail)"))
     if missing:
-        raise Refused(REFUSED, missing)
+        raise _refused(missing)
     return channel
 
 
@@ -196,7 +201,7 @@ def _case_to_request_on(
                 ticket=ticket, reason=fields["reason"], level=fields["level"]
             )
     except IntegrityError:  # pragma: no cover - the ticket lock serialises requests
-        raise Refused(REFUSED, ["a moment: another request is being filed"]) from None
+        raise _refused([gettext("a moment: another request is being filed")]) from None
     return case, True, False
 
 
@@ -220,8 +225,7 @@ def _record_request(
         kind="case_requested" if created else "case_request_added",
         actor=actor,
         target=case.status,
-        reason=f"{request.get_reason_display()}: {request.get_level_display()} requested"
-        + (f" — {request.reason_detail}" if request.reason_detail else ""),
+        reason=_request_in_words(request),
         details={
             "case": case.pk,
             "request": request.pk,
@@ -262,11 +266,40 @@ def _tell_escalation_managers(
             "business_impact": request.business_impact,
             "corrected": corrected,
             "added": not created,
-            "message": f"{ticket.organisation} asks to escalate {ticket.reference} {ticket.summary}: "
-            f"{request.get_reason_display()}; {request.get_level_display()} requested.",
+            "message": gettext(
+                "%(organisation)s asks to escalate %(reference)s %(summary)s: %(reason)s; %(level)s "
+                "requested."
+            )
+            % {
+                "organisation": ticket.organisation,
+                "reference": ticket.reference,
+                "summary": ticket.summary,
+                "reason": request.get_reason_display(),
+                "level": request.get_level_display(),
+            },
         },
         dedup_key=f"case-request:{request.pk}",
     )
+
+
+# The intake fields seed 002's review may correct, in the escalation managers' words.
+CORRECTED_WORDS = {
+    "description": _("problem statement"),
+    "business_impact": _("business impact"),
+    "critical_milestone": _("critical milestone"),
+}
+
+
+def _request_in_words(request: CaseRequest) -> str:
+    """The timeline's words: "Critical business impact: The team leader requested — why"."""
+    values = {
+        "reason": request.get_reason_display(),
+        "level": request.get_level_display(),
+        "detail": request.reason_detail,
+    }
+    if request.reason_detail:
+        return gettext("%(reason)s: %(level)s requested — %(detail)s") % values
+    return gettext("%(reason)s: %(level)s requested") % values
 
 
 def _correct_statement(ticket: Ticket, actor: User, review: Review) -> list[str]:
@@ -284,10 +317,7 @@ def _correct_statement(ticket: Ticket, actor: User, review: Review) -> list[str]
         changes["critical_milestone"] = review.critical_milestone
     if not changes:
         return []
-    ticket_correct_statement(ticket=ticket, actor=actor, why="Corrected while asking to escalate.", **changes)
-    words = {
-        "description": "problem statement",
-        "business_impact": "business impact",
-        "critical_milestone": "critical milestone",
-    }
-    return [words[field] for field in changes]
+    ticket_correct_statement(
+        ticket=ticket, actor=actor, why=gettext("Corrected while asking to escalate."), **changes
+    )
+    return [str(CORRECTED_WORDS[field]) for field in changes]

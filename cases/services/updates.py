@@ -8,15 +8,26 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
+from clocks.models import Clock
 from escalation_desk.domain import InvalidInput, Refused, not_one_of
+from tickets.models import Ticket
 from tickets.services.core import record_event
 
 from .. import permissions
 from ..models import ActionItem, CaseMeeting, CaseUpdate, CommunicationMode, EscalationCase, MeetingKind
 from .clocks import on_case_clock, start_update_clock, stop_clock, was_late
-from .core import UPDATE_CLOCK, UPDATING, lock_case, require_manager, tell_case_customers, tell_case_staff
+from .core import (
+    UPDATE_CLOCK,
+    UPDATING,
+    an_active_escalation,
+    lock_case,
+    require_manager,
+    tell_case_customers,
+    tell_case_staff,
+)
 
 
 def case_log_update(
@@ -27,14 +38,11 @@ def case_log_update(
     if mode not in CommunicationMode.values:
         raise InvalidInput({"mode": [not_one_of(mode, CommunicationMode.values)]})
     if not summary.strip():
-        raise Refused("Logging the update refused", ["what the customer was told"])
+        raise Refused(gettext("Logging the update refused"), [gettext("what the customer was told")])
     with transaction.atomic():
         ticket, locked = lock_case(case)
         if locked.status not in UPDATING:
-            raise Refused(
-                "Logging the update refused",
-                [f"an active escalation (this one is {locked.get_status_display().lower()})"],
-            )
+            raise Refused(gettext("Logging the update refused"), [an_active_escalation(locked)])
         clock = stop_clock(locked, UPDATE_CLOCK)
         late = was_late(clock)
         if late and clock is not None and clock.breached_at is None:
@@ -57,37 +65,48 @@ def case_log_update(
             details={"case": locked.pk, "update": update.pk, "mode": mode, "late": late},
             is_public=True,
         )
-        next_due = f"{timezone.localtime(next_clock.due_at):%a %d %b %Y %H:%M}" if next_clock.due_at else ""
-        update_context = {
-            "mode": update.get_mode_display().lower(),
-            "update_summary": update.summary,
-            "given_at": f"{timezone.localtime(update.given_at):%a %d %b %Y %H:%M}",
-            "next_update": next_due,
-        }
-        tell_case_staff(
-            locked,
-            ticket,
-            kind="escalations.case_update",
-            actor=actor,
-            context={
-                **update_context,
-                "late": late,
-                "attendees": update.attendees,
-                "message": f"Update on {ticket.reference} ({update.get_mode_display().lower()}): "
-                f"{update.summary}",
-            },
-        )
-        if mode == CommunicationMode.EMAIL:
-            # The update given by e-mail is this mail; phone and conference updates were given
-            # in person and are only logged.
-            tell_case_customers(
-                locked,
-                ticket,
-                kind="escalations.customer_update",
-                actor=actor,
-                context={**update_context, "message": update.summary},
-            )
+        _tell_update(locked, ticket, update, next_clock, actor=actor, late=late)
     return update
+
+
+def _tell_update(
+    case: EscalationCase, ticket: Ticket, update: CaseUpdate, next_clock: Clock, *, actor: User, late: bool
+) -> None:
+    """The participants hear of every update; the customers get the ones given by e-mail."""
+    next_due = f"{timezone.localtime(next_clock.due_at):%a %d %b %Y %H:%M}" if next_clock.due_at else ""
+    update_context = {
+        "mode": update.get_mode_display().lower(),
+        "update_summary": update.summary,
+        "given_at": f"{timezone.localtime(update.given_at):%a %d %b %Y %H:%M}",
+        "next_update": next_due,
+    }
+    tell_case_staff(
+        case,
+        ticket,
+        kind="escalations.case_update",
+        actor=actor,
+        context={
+            **update_context,
+            "late": late,
+            "attendees": update.attendees,
+            "message": gettext("Update on %(reference)s (%(mode)s): %(summary)s")
+            % {
+                "reference": ticket.reference,
+                "mode": update.get_mode_display().lower(),
+                "summary": update.summary,
+            },
+        },
+    )
+    if update.mode == CommunicationMode.EMAIL:
+        # The update given by e-mail is this mail; phone and conference updates were given
+        # in person and are only logged.
+        tell_case_customers(
+            case,
+            ticket,
+            kind="escalations.customer_update",
+            actor=actor,
+            context={**update_context, "message": update.summary},
+        )
 
 
 def case_schedule_meeting(
@@ -104,16 +123,18 @@ def case_schedule_meeting(
     if kind == MeetingKind.CONFERENCE_CALL:
         require_manager(actor)
     elif not (permissions.is_leadership(actor) or permissions.can_manage_case(actor)):
-        raise PermissionDenied("Only support leadership or an escalation manager may record this meeting.")
-    missing = ([] if scheduled_for else ["when it takes place"]) + (
-        [] if attendees.strip() else ["who attends"]
+        raise PermissionDenied(
+            gettext("Only support leadership or an escalation manager may record this meeting.")
+        )
+    missing = ([] if scheduled_for else [gettext("when it takes place")]) + (
+        [] if attendees.strip() else [gettext("who attends")]
     )
     if missing:
-        raise Refused("Scheduling refused", missing)
+        raise Refused(gettext("Scheduling refused"), missing)
     with transaction.atomic():
         ticket, locked = lock_case(case)
         if not locked.is_open:
-            raise Refused("Scheduling refused", ["an open escalation"])
+            raise Refused(gettext("Scheduling refused"), [gettext("an open escalation")])
         meeting = CaseMeeting.objects.create(
             case=locked,
             kind=kind,
@@ -127,7 +148,11 @@ def case_schedule_meeting(
             kind="case_meeting",
             actor=actor,
             target=kind[:40],
-            reason=f"{meeting.get_kind_display()} on {timezone.localtime(scheduled_for):%a %d %b %H:%M}.",
+            reason=gettext("%(meeting)s on %(at)s.")
+            % {
+                "meeting": meeting.get_kind_display(),
+                "at": f"{timezone.localtime(scheduled_for):%a %d %b %H:%M}",
+            },
             details={"case": locked.pk, "meeting": meeting.pk},
             is_public=kind == MeetingKind.CONFERENCE_CALL,
         )
@@ -139,9 +164,11 @@ def case_record_meeting(*, meeting: CaseMeeting, actor: User, outcome: str, note
     if meeting.kind == MeetingKind.CONFERENCE_CALL:
         require_manager(actor)
     elif not (permissions.is_leadership(actor) or permissions.can_manage_case(actor)):
-        raise PermissionDenied("Only support leadership or an escalation manager may record this meeting.")
+        raise PermissionDenied(
+            gettext("Only support leadership or an escalation manager may record this meeting.")
+        )
     if not outcome.strip():
-        raise Refused("Recording the meeting refused", ["its outcome"])
+        raise Refused(gettext("Recording the meeting refused"), [gettext("its outcome")])
     with transaction.atomic():
         ticket, _ = lock_case(meeting.case)
         locked = CaseMeeting.objects.select_for_update().get(pk=meeting.pk)
@@ -163,7 +190,9 @@ def case_complete_action(*, item: ActionItem, actor: User) -> ActionItem:
     with transaction.atomic():
         ticket, case = lock_case(item.case)
         if not (permissions.can_manage_case(actor) or actor.pk == item.owner_id):
-            raise PermissionDenied("Only the owner or an escalation manager may mark this step done.")
+            raise PermissionDenied(
+                gettext("Only the owner or an escalation manager may mark this step done.")
+            )
         locked = ActionItem.objects.select_for_update().get(pk=item.pk)
         if locked.done_at is None:
             locked.done_at = timezone.now()
