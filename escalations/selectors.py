@@ -2,8 +2,8 @@
 queues for the API, each in a fixed number of queries whatever the number of hand-offs,
 consults or tickets; and
 what the services and the screens read of a ladder: its tiers, the ticket's current stint,
-what entering a tier requires and what a hand-off package lacks, the package itself and the
-activity record the IT manager decides on."""
+what entering a tier requires and what a hand-off package lacks. The package itself and the
+activity record the IT manager decides on are escalations.records."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
-from django.utils import timezone
 
 from accounts.models import Team, User
 from approvals import permissions as approval_permissions
@@ -22,10 +21,8 @@ from tickets import selectors as ticket_selectors
 from tickets.models import (
     OPEN_STATES,
     Attachment,
-    Comment,
     StepState,
     Ticket,
-    TimelineEvent,
     TroubleshootingStep,
 )
 
@@ -343,7 +340,8 @@ def steps_to_do(ticket: Ticket) -> list[TroubleshootingStep]:
     return list(TroubleshootingStep.objects.filter(ticket=ticket, state=StepState.TO_DO).order_by("pk"))
 
 
-def _steps(ticket: Ticket) -> list[TroubleshootingStep]:
+def steps_of(ticket: Ticket) -> list[TroubleshootingStep]:
+    """Every troubleshooting step of the ticket, in the order performed, with its files."""
     return list(
         TroubleshootingStep.objects.filter(ticket=ticket)
         .select_related("engineer", "team")
@@ -399,7 +397,7 @@ def handoff_missing(
             f"an escalation criterion for {to_tier.name}: one of "
             + "; ".join(f'"{c.text}"' for c in criteria)
         )
-    steps = _steps(ticket)
+    steps = steps_of(ticket)
     if to_tier.min_steps_below:
         done_here = [s for s in steps if _documented(s) and s.team_id == from_tier.team_id]
         if len(done_here) < to_tier.min_steps_below:
@@ -422,179 +420,3 @@ def handoff_missing(
     if to_do:
         missing.append("the suggested troubleshooting steps done first: " + "; ".join(to_do))
     return missing
-
-
-def assemble_package(
-    ticket: Ticket,
-    from_tier: Tier,
-    to_tier: Tier,
-    *,
-    criterion: EscalationCriterion | None = None,
-    findings: str = "",
-    workaround: str = "",
-    evidence_note: str = "",
-) -> dict[str, Any]:
-    """Everything the receiving tier needs: criterion, findings, workaround, the intake, and
-    every troubleshooting step with its outcome and files, grouped by the tier that did it."""
-    tiers = list(from_tier.path.tiers.select_related("team").order_by("level"))
-    by_team = {}
-    for tier in tiers:
-        by_team.setdefault(tier.team_id, tier)
-    groups: dict[str, dict[str, Any]] = {}
-    for step in _steps(ticket):
-        tier = by_team.get(step.team_id)
-        key = tier.name if tier else (f"{step.team.name} (consulted)" if step.team else "Other")
-        group = groups.setdefault(key, {"tier": key, "level": tier.level if tier else 999, "steps": []})
-        group["steps"].append(
-            {
-                "id": step.pk,
-                "kind": step.kind,
-                "kind_label": step.get_kind_display(),
-                "action": step.action,
-                "outcome": step.outcome,
-                "state": step.state,
-                "engineer": str(step.engineer),
-                "at": step.performed_at.isoformat(),
-                "attachments": [{"id": a.pk, "name": a.original_name} for a in step.attachments.all()],
-            }
-        )
-    files = [
-        {"id": a.pk, "name": a.original_name}
-        for a in Attachment.objects.filter(ticket=ticket, step__isnull=True, comment__isnull=True).order_by(
-            "pk"
-        )
-    ]
-    return {
-        "from_tier": from_tier.name,
-        "to_tier": to_tier.name,
-        "criterion": criterion.text if criterion else "",
-        "findings": findings,
-        "workaround": workaround or ticket.workaround,
-        "evidence_note": evidence_note,
-        "intake": {
-            field: getattr(ticket, field)
-            for field in (
-                "summary",
-                "symptoms",
-                "replication_steps",
-                "error_messages",
-                "recent_changes",
-                "business_impact",
-                "workaround",
-            )
-        },
-        "tiers": sorted(groups.values(), key=lambda g: (g["level"], g["tier"])),
-        "files": files,
-        "assembled_at": timezone.now().isoformat(),
-    }
-
-
-# Timeline kinds of a time frame reaching its warning point or passing (SPEC §4: every
-# warning and breach is on the timeline): the ticket's SLA, its tiers, consults, approvals and
-# the customer escalation's acknowledgement and communication-plan updates.
-CLOCK_EVENT_WORDS = {
-    "sla_warning": "SLA time frame at its warning point",
-    "sla_breach": "SLA time frame breached",
-    "tier_warning": "Tier time frame at its warning point",
-    "tier_breach": "Tier time frame passed",
-    "consult_warning": "Consult reply due soon",
-    "consult_breach": "Consult reply overdue",
-    "approval_reminder": "Approval waiting: approvers reminded",
-    "approval_overdue": "Approval overdue: team manager notified",
-    "case_ack_warning": "Escalation not yet acknowledged",
-    "case_ack_breach": "Escalation acknowledgement overdue",
-    "case_update_due": "Escalation update due soon",
-    "case_update_missed": "Escalation update missed",
-}
-CLOCK_EVENT_KINDS = tuple(CLOCK_EVENT_WORDS)
-
-
-def conversation_of(ticket: Ticket) -> list[dict[str, Any]]:
-    """Every comment, public and internal, with its author, time and channel, oldest first."""
-    return [
-        {
-            "at": c.created_at.isoformat(),
-            "author": str(c.author),
-            "internal": c.is_internal,
-            "channel": c.channel,
-            "body": c.body,
-        }
-        for c in Comment.objects.filter(ticket=ticket).select_related("author").order_by("created_at", "pk")
-    ]
-
-
-def clock_events_of(ticket: Ticket) -> list[dict[str, Any]]:
-    """Every time-frame warning and breach on the ticket's timeline, oldest first."""
-    return [
-        {
-            "at": e.at.isoformat(),
-            "kind": e.kind,
-            "breach": not e.kind.endswith(("warning", "reminder", "due")),
-            "label": CLOCK_EVENT_WORDS.get(e.kind, e.kind),
-            "where": e.source,
-            "reason": e.reason,
-            "notified": e.details.get("notified", []),
-        }
-        for e in TimelineEvent.objects.filter(ticket=ticket, kind__in=CLOCK_EVENT_KINDS).order_by("at", "pk")
-    ]
-
-
-def activity_record(ticket: Ticket) -> dict[str, Any]:
-    """Complete details of all activity (seed 001): intake, steps per tier, hand-offs,
-    approvals, consults, vendor work, the conversation and every time-frame warning and
-    breach — what the IT manager decides on."""
-    stint = current_stint(ticket)
-    first = stint.tier if stint else None
-    record = assemble_package(ticket, first, first) if first else {}
-    record["handoffs"] = [
-        {
-            "from": h.from_tier.name,
-            "to": h.to_tier.name,
-            "status": h.status,
-            "automatic": h.automatic,
-            "criterion": h.criterion_text,
-            "findings": h.findings,
-            "at": h.requested_at.isoformat(),
-            "by": str(h.requested_by) if h.requested_by else "the system",
-            "approved_by": str(h.approval.decided_by) if h.approval and h.approval.decided_by else "",
-            "approval_notes": h.approval.decision_notes if h.approval else "",
-        }
-        for h in Handoff.objects.filter(ticket=ticket)
-        .select_related("from_tier", "to_tier", "requested_by", "approval__decided_by")
-        .order_by("requested_at", "pk")
-    ]
-    record["consults"] = [
-        {
-            "team": c.team.name,
-            "question": c.question,
-            "reply": c.reply,
-            "state": c.state,
-            "at": c.requested_at.isoformat(),
-            "by": str(c.requested_by),
-            "replied_by": str(c.replied_by) if c.replied_by else "",
-            "replied_at": c.replied_at.isoformat() if c.replied_at else "",
-        }
-        for c in Consult.objects.filter(ticket=ticket)
-        .select_related("team", "requested_by", "replied_by")
-        .order_by("requested_at", "pk")
-    ]
-    record["vendor"] = [
-        {
-            "vendor": e.vendor_name,
-            "case": e.case_number,
-            "contact": e.contact,
-            "updates": [
-                {"at": u.received_at.isoformat(), "summary": u.summary, "by": str(u.recorded_by)}
-                for u in e.updates.all()
-            ],
-        }
-        for e in VendorEngagement.objects.filter(ticket=ticket).prefetch_related(
-            Prefetch(
-                "updates",
-                queryset=VendorUpdate.objects.select_related("recorded_by").order_by("received_at", "pk"),
-            )
-        )
-    ]
-    record["conversation"] = conversation_of(ticket)
-    record["clock_events"] = clock_events_of(ticket)
-    return record

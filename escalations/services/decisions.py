@@ -13,7 +13,8 @@ from tickets.services.lifecycle import ticket_resolve, ticket_start
 
 from .. import permissions
 from ..models import DecisionOutcome, ManagerDecision, Tier, TierKind
-from ..selectors import activity_record, current_stint
+from ..records import activity_record
+from ..selectors import current_stint
 from .handoffs import return_to_tier
 from .tiers import check_workable, tier_name
 

@@ -27,7 +27,8 @@ from tickets.services.core import lock_ticket, record_event
 
 from .. import permissions
 from ..models import Direction, EscalationCriterion, Handoff, HandoffStatus, Tier, TierStint
-from ..selectors import active_handoff, assemble_package, handoff_missing, next_tier
+from ..records import assemble_package
+from ..selectors import active_handoff, handoff_missing, next_tier
 from .approval_gate import handoff_submit
 from .tiers import check_workable, complete_handoff, tier_name
 

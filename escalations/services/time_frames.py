@@ -13,7 +13,8 @@ from tickets.notices import tell_staff
 from tickets.services.core import lock_ticket, record_event
 
 from ..models import BreachAction, Direction, Handoff, TierStint
-from ..selectors import active_handoff, assemble_package, handoff_missing, next_tier, team_leads
+from ..records import assemble_package
+from ..selectors import active_handoff, handoff_missing, next_tier, team_leads
 from .approval_gate import handoff_submit
 from .tiers import WORKABLE, tier_name
 
