@@ -112,6 +112,32 @@ def _approval_package(handoff: Handoff) -> list[dict[str, Any]]:
 def handoff_submit(handoff: Handoff, ticket: Ticket, actor: User | None) -> None:
     """Record the request, then complete it or stop it at the target tier's gate."""
     target = handoff.to_tier
+    _record_requested(handoff, ticket, actor)
+    if not target.requires_approval:
+        complete_handoff(handoff, ticket, actor)
+        return
+    approvers, overdue = _approvers_for(actor, ticket.team)
+    previous_request = _request_to_follow_up(handoff)
+    request = approval_file(
+        subject=handoff,
+        title=f"Escalate {ticket.reference} from {handoff.from_tier.name} to {target.name}",
+        reference=ticket.reference,
+        link=links.console_ticket_path(ticket.pk),
+        package=_approval_package(handoff),
+        missing=handoff.missing,
+        requested_by=actor,
+        approvers=approvers,
+        overdue_recipients=overdue,
+        previous=previous_request,
+        calendar=sla.calendar_for(ticket),
+        decision_seconds=settings.APPROVAL_DECISION_MINUTES * 60,
+    )
+    _stop_at_gate(handoff, ticket, actor, request, approvers, previous_request)
+
+
+def _record_requested(handoff: Handoff, ticket: Ticket, actor: User | None) -> None:
+    """The timeline's "hand-off requested", with whether the target tier is gated."""
+    target = handoff.to_tier
     record_event(
         ticket=ticket,
         kind="handoff_requested",
@@ -127,29 +153,27 @@ def handoff_submit(handoff: Handoff, ticket: Ticket, actor: User | None) -> None
             "missing": handoff.missing,
         },
     )
-    if not target.requires_approval:
-        complete_handoff(handoff, ticket, actor)
-        return
-    approvers, overdue = _approvers_for(actor, ticket.team)
-    previous_request = None
+
+
+def _request_to_follow_up(handoff: Handoff) -> ApprovalRequest | None:
+    """The previous hand-off's approval request, when it was sent back and not followed up yet."""
     if handoff.previous is not None and handoff.previous.approval is not None:
         candidate = handoff.previous.approval
         if candidate.status == ApprovalStatus.CHANGES_REQUESTED and not hasattr(candidate, "follow_up"):
-            previous_request = candidate
-    request = approval_file(
-        subject=handoff,
-        title=f"Escalate {ticket.reference} from {handoff.from_tier.name} to {target.name}",
-        reference=ticket.reference,
-        link=links.console_ticket_path(ticket.pk),
-        package=_approval_package(handoff),
-        missing=handoff.missing,
-        requested_by=actor,
-        approvers=approvers,
-        overdue_recipients=overdue,
-        previous=previous_request,
-        calendar=sla.calendar_for(ticket),
-        decision_seconds=settings.APPROVAL_DECISION_MINUTES * 60,
-    )
+            return candidate
+    return None
+
+
+def _stop_at_gate(
+    handoff: Handoff,
+    ticket: Ticket,
+    actor: User | None,
+    request: ApprovalRequest,
+    approvers: list[User],
+    previous_request: ApprovalRequest | None,
+) -> None:
+    """The hand-off waits for the approval request filed at the gate; the timeline says of whom."""
+    target = handoff.to_tier
 
     def record(handoff: Handoff, source: str) -> None:
         record_event(
