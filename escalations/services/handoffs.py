@@ -158,30 +158,13 @@ def escalate(
             "You may not escalate this ticket.",
         )
         here = stint.tier
-        target = to_tier or next_tier(here)
-        if target is None:
-            raise Refused("Escalation refused", [f"a tier above {here.name} on the ladder"])
-        if target.path_id != here.path_id or target.level <= here.level:
-            raise InvalidInput({"to_tier": [f"{target} is not above {here.name} on this ticket's ladder."]})
-        if criterion is not None and criterion.tier_id != target.pk:
-            raise InvalidInput({"criterion": [f'"{criterion}" is not a criterion of {target.name}.']})
+        target = _target_above(here, to_tier, criterion)
         missing = handoff_missing(
             locked, here, target, criterion=criterion, findings=findings, evidence_note=evidence_note
         )
         if missing:
             raise Refused(f"Escalation to {target.name} refused", missing)
-        previous = (
-            # A sent-back request that already had its follow-up (since withdrawn) is not followed twice.
-            Handoff.objects.filter(
-                ticket=locked,
-                to_tier=target,
-                status=HandoffStatus.SENT_BACK,
-                approval__follow_up__isnull=True,
-            )
-            .select_related("approval")
-            .order_by("-pk")
-            .first()
-        )
+        previous = _sent_back_before(locked, target)
         handoff = Handoff.objects.create(
             ticket=locked,
             from_tier=here,
@@ -206,6 +189,35 @@ def escalate(
         )
         handoff_submit(handoff, locked, actor)
     return handoff
+
+
+def _target_above(here: Tier, to_tier: Tier | None, criterion: EscalationCriterion | None) -> Tier:
+    """The tier to escalate to: the one chosen, else the next; above here on the same ladder, and
+    the criterion (if any) one of its own."""
+    target = to_tier or next_tier(here)
+    if target is None:
+        raise Refused("Escalation refused", [f"a tier above {here.name} on the ladder"])
+    if target.path_id != here.path_id or target.level <= here.level:
+        raise InvalidInput({"to_tier": [f"{target} is not above {here.name} on this ticket's ladder."]})
+    if criterion is not None and criterion.tier_id != target.pk:
+        raise InvalidInput({"criterion": [f'"{criterion}" is not a criterion of {target.name}.']})
+    return target
+
+
+def _sent_back_before(ticket: Ticket, target: Tier) -> Handoff | None:
+    """The latest hand-off to the same tier that was sent back, which this request follows up.
+    A sent-back request that already had its follow-up (since withdrawn) is not followed twice."""
+    return (
+        Handoff.objects.filter(
+            ticket=ticket,
+            to_tier=target,
+            status=HandoffStatus.SENT_BACK,
+            approval__follow_up__isnull=True,
+        )
+        .select_related("approval")
+        .order_by("-pk")
+        .first()
+    )
 
 
 def return_to_tier(
