@@ -10,6 +10,8 @@ from typing import Any
 
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from tickets.models import Attachment, Comment, Ticket, TimelineEvent, TroubleshootingStep
 
@@ -66,10 +68,19 @@ def _steps_by_tier(ticket: Ticket, from_tier: Tier) -> list[dict[str, Any]]:
     groups: dict[str, dict[str, Any]] = {}
     for step in steps_of(ticket):
         tier = by_team.get(step.team_id)
-        key = tier.name if tier else (f"{step.team.name} (consulted)" if step.team else "Other")
+        key = _group_name(tier, step)
         group = groups.setdefault(key, {"tier": key, "level": tier.level if tier else 999, "steps": []})
         group["steps"].append(_step_entry(step))
     return list(groups.values())
+
+
+def _group_name(tier: Tier | None, step: TroubleshootingStep) -> str:
+    """The tier whose team did the step; a team off the ladder was consulted."""
+    if tier is not None:
+        return tier.name
+    if step.team:
+        return gettext("%(team)s (consulted)") % {"team": step.team.name}
+    return gettext("Other")
 
 
 def _step_entry(step: TroubleshootingStep) -> dict[str, Any]:
@@ -96,18 +107,18 @@ def _ticket_files(ticket: Ticket) -> list[dict[str, Any]]:
 # warning and breach is on the timeline): the ticket's SLA, its tiers, consults, approvals and
 # the customer escalation's acknowledgement and communication-plan updates.
 CLOCK_EVENT_WORDS = {
-    "sla_warning": "SLA time frame at its warning point",
-    "sla_breach": "SLA time frame breached",
-    "tier_warning": "Tier time frame at its warning point",
-    "tier_breach": "Tier time frame passed",
-    "consult_warning": "Consult reply due soon",
-    "consult_breach": "Consult reply overdue",
-    "approval_reminder": "Approval waiting: approvers reminded",
-    "approval_overdue": "Approval overdue: team manager notified",
-    "case_ack_warning": "Escalation not yet acknowledged",
-    "case_ack_breach": "Escalation acknowledgement overdue",
-    "case_update_due": "Escalation update due soon",
-    "case_update_missed": "Escalation update missed",
+    "sla_warning": _("SLA time frame at its warning point"),
+    "sla_breach": _("SLA time frame breached"),
+    "tier_warning": _("Tier time frame at its warning point"),
+    "tier_breach": _("Tier time frame passed"),
+    "consult_warning": _("Consult reply due soon"),
+    "consult_breach": _("Consult reply overdue"),
+    "approval_reminder": _("Approval waiting: approvers reminded"),
+    "approval_overdue": _("Approval overdue: team manager notified"),
+    "case_ack_warning": _("Escalation not yet acknowledged"),
+    "case_ack_breach": _("Escalation acknowledgement overdue"),
+    "case_update_due": _("Escalation update due soon"),
+    "case_update_missed": _("Escalation update missed"),
 }
 CLOCK_EVENT_KINDS = tuple(CLOCK_EVENT_WORDS)
 
@@ -133,7 +144,7 @@ def clock_events_of(ticket: Ticket) -> list[dict[str, Any]]:
             "at": e.at.isoformat(),
             "kind": e.kind,
             "breach": not e.kind.endswith(("warning", "reminder", "due")),
-            "label": CLOCK_EVENT_WORDS.get(e.kind, e.kind),
+            "label": str(CLOCK_EVENT_WORDS.get(e.kind, e.kind)),
             "where": e.source,
             "reason": e.reason,
             "notified": e.details.get("notified", []),
@@ -158,7 +169,7 @@ def activity_record(ticket: Ticket) -> dict[str, Any]:
             "criterion": h.criterion_text,
             "findings": h.findings,
             "at": h.requested_at.isoformat(),
-            "by": str(h.requested_by) if h.requested_by else "the system",
+            "by": str(h.requested_by) if h.requested_by else gettext("the system"),
             "approved_by": str(h.approval.decided_by) if h.approval and h.approval.decided_by else "",
             "approval_notes": h.approval.decision_notes if h.approval else "",
         }

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
+from django.utils.translation import gettext, ngettext
 
 from accounts.models import Team, User
 from approvals import permissions as approval_permissions
@@ -54,39 +55,43 @@ def may_see_ladders(user: User) -> bool:
 def get_ticket_for(user: User, pk: int | str) -> Ticket:
     """A ticket whose ladder the user may see; 404 otherwise (customers never see the ladder)."""
     if not may_see_ladders(user):
-        raise Http404("No such ticket.")
+        raise Http404(gettext("No such ticket."))
     return ticket_selectors.get_ticket_for(
         user, pk, queryset=Ticket.objects.select_related("team", "assignee", "service")
     )
 
 
 def _visible_ticket_object(
-    model: type[Any], user: User, pk: int | str, name: str, related: tuple[str, ...] = ()
+    model: type[Any], user: User, pk: int | str, not_found: str, related: tuple[str, ...] = ()
 ) -> Any:
-    """A hand-off, consult or vendor engagement on a ticket the user may see the ladder of."""
+    """A hand-off, consult or vendor engagement on a ticket the user may see the ladder of;
+    `not_found` is the 404's message."""
     if not may_see_ladders(user):
-        raise Http404(f"No such {name}.")
+        raise Http404(not_found)
     try:
         obj = model.objects.select_related("ticket", "ticket__team", "ticket__assignee", *related).get(
             pk=int(pk)
         )
     except (model.DoesNotExist, ValueError, TypeError):
-        raise Http404(f"No such {name}.") from None
+        raise Http404(not_found) from None
     if not ticket_permissions.can_view_ticket(obj.ticket, user):
-        raise Http404(f"No such {name}.")
+        raise Http404(not_found)
     return obj
 
 
 def get_handoff_for(user: User, pk: int | str) -> Handoff:
-    return _visible_ticket_object(Handoff, user, pk, "hand-off", ("from_tier", "to_tier", "approval"))
+    related = ("from_tier", "to_tier", "approval")
+    return _visible_ticket_object(Handoff, user, pk, gettext("No such hand-off."), related)
 
 
 def get_consult_for(user: User, pk: int | str) -> Consult:
-    return _visible_ticket_object(Consult, user, pk, "consult", ("team",))
+    return _visible_ticket_object(Consult, user, pk, gettext("No such consult."), ("team",))
 
 
 def get_engagement_for(user: User, pk: int | str) -> VendorEngagement:
-    return _visible_ticket_object(VendorEngagement, user, pk, "vendor engagement", ("tier",))
+    return _visible_ticket_object(
+        VendorEngagement, user, pk, gettext("No such vendor engagement."), ("tier",)
+    )
 
 
 # --- what moved the ticket on its ladder: each read once, shared by the API and the console ----
@@ -277,7 +282,7 @@ def get_tier(pk: int | str) -> Tier:
     try:
         return Tier.objects.select_related("path", "team").get(pk=int(pk))
     except (Tier.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such tier.") from None
+        raise Http404(gettext("No such tier.")) from None
 
 
 def tier_queue(*, user: User, tier: Tier, filters: ticket_selectors.QueueFilters) -> QuerySet[Ticket]:
@@ -360,21 +365,25 @@ def _has_evidence(ticket: Ticket) -> bool:
 
 def requirements_of(tier: Tier) -> list[str]:
     """What entering this tier requires, in words (shown on the escalate form before submitting)."""
-    needs = ["a summary of findings"]
+    needs = [gettext("a summary of findings")]
     criteria = [c.text for c in tier.criteria.all()]
     if criteria:
-        needs.append("one of its escalation criteria: " + "; ".join(criteria))
+        needs.append(
+            gettext("one of its escalation criteria: %(criteria)s") % {"criteria": "; ".join(criteria)}
+        )
     if tier.min_steps_below:
         needs.append(
-            f"at least {tier.min_steps_below} troubleshooting step(s) with outcome documented "
-            "by the tier it leaves"
+            gettext(
+                "at least %(count)s troubleshooting step(s) with outcome documented by the tier it leaves"
+            )
+            % {"count": tier.min_steps_below}
         )
     if tier.requires_lower_tiers_documented:
-        needs.append("troubleshooting documented by every internal tier below it")
+        needs.append(gettext("troubleshooting documented by every internal tier below it"))
     if tier.requires_evidence:
-        needs.append('logs and screenshots attached, or "none" stated')
+        needs.append(gettext('logs and screenshots attached, or "none" stated'))
     if tier.requires_approval:
-        needs.append("a team leader's approval")
+        needs.append(gettext("a team leader's approval"))
     return needs
 
 
@@ -386,37 +395,57 @@ def handoff_missing(
     criterion: EscalationCriterion | None,
     findings: str,
     evidence_note: str,
+    criterion_needed: bool = True,
 ) -> list[str]:
-    """What the package lacks for entering to_tier (empty: it may go)."""
+    """What the package lacks for entering to_tier (empty: it may go). `criterion_needed=False`
+    leaves out the criterion (an automatic request: the time frame that passed is its reason)."""
     missing: list[str] = []
     if not (findings or "").strip():
-        missing.append("a summary of findings")
+        missing.append(gettext("a summary of findings"))
     criteria = list(to_tier.criteria.all())
-    if criteria and criterion is None:
+    if criteria and criterion is None and criterion_needed:
         missing.append(
-            f"an escalation criterion for {to_tier.name}: one of "
-            + "; ".join(f'"{c.text}"' for c in criteria)
+            gettext("an escalation criterion for %(tier)s: one of %(criteria)s")
+            % {"tier": to_tier.name, "criteria": "; ".join(f'"{c.text}"' for c in criteria)}
         )
     steps = steps_of(ticket)
     if to_tier.min_steps_below:
         done_here = [s for s in steps if _documented(s) and s.team_id == from_tier.team_id]
         if len(done_here) < to_tier.min_steps_below:
-            missing.append(
-                f"at least {to_tier.min_steps_below} troubleshooting step(s) with outcome documented in "
-                f"{from_tier.name} (there {'is' if len(done_here) == 1 else 'are'} {len(done_here)})"
-            )
+            missing.append(_too_few_steps(to_tier, from_tier, len(done_here)))
     if to_tier.requires_lower_tiers_documented:
-        lower = to_tier.path.tiers.filter(level__lt=to_tier.level, kind=TierKind.INTERNAL).select_related(
-            "team"
-        )
-        for tier in lower.order_by("level"):
-            if tier.team_id == from_tier.team_id and to_tier.min_steps_below:
-                continue  # already required above, with the count
-            if not any(_documented(s) and s.team_id == tier.team_id for s in steps):
-                missing.append(f"{tier.name} troubleshooting: steps performed, with their outcome")
+        missing += _undocumented_lower_tiers(to_tier, from_tier, steps)
     if to_tier.requires_evidence and not (evidence_note or "").strip() and not _has_evidence(ticket):
-        missing.append("logs and screenshots attached, or a statement that there are none")
+        missing.append(gettext("logs and screenshots attached, or a statement that there are none"))
     to_do = [s.action for s in steps if s.state == StepState.TO_DO]
     if to_do:
-        missing.append("the suggested troubleshooting steps done first: " + "; ".join(to_do))
+        missing.append(
+            gettext("the suggested troubleshooting steps done first: %(steps)s") % {"steps": "; ".join(to_do)}
+        )
+    return missing
+
+
+def _too_few_steps(to_tier: Tier, from_tier: Tier, done: int) -> str:
+    """The step minimum of to_tier, unmet by the tier being left."""
+    return ngettext(
+        "at least %(required)s troubleshooting step(s) with outcome documented in %(tier)s "
+        "(there is %(done)s)",
+        "at least %(required)s troubleshooting step(s) with outcome documented in %(tier)s "
+        "(there are %(done)s)",
+        done,
+    ) % {"required": to_tier.min_steps_below, "tier": from_tier.name, "done": done}
+
+
+def _undocumented_lower_tiers(to_tier: Tier, from_tier: Tier, steps: list[TroubleshootingStep]) -> list[str]:
+    """The internal tiers below to_tier without a documented step (the tier being left is
+    counted by the step minimum instead, when to_tier has one)."""
+    lower = to_tier.path.tiers.filter(level__lt=to_tier.level, kind=TierKind.INTERNAL).select_related("team")
+    missing = []
+    for tier in lower.order_by("level"):
+        if tier.team_id == from_tier.team_id and to_tier.min_steps_below:
+            continue  # already required above, with the count
+        if not any(_documented(s) and s.team_id == tier.team_id for s in steps):
+            missing.append(
+                gettext("%(tier)s troubleshooting: steps performed, with their outcome") % {"tier": tier.name}
+            )
     return missing
