@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.translation import gettext
 
 from accounts.models import User
 from escalation_desk.domain import InvalidInput, Refused, not_one_of
@@ -40,7 +41,7 @@ def record_decision(
             to_tier = to_tier or stint.tier.path.tiers.filter(kind=TierKind.VENDOR).order_by("-level").first()
         missing = _decision_missing(outcome, notes, root_cause, to_tier)
         if missing:
-            raise Refused("Decision refused", missing)
+            raise Refused(gettext("Decision refused"), missing)
         decision = ManagerDecision.objects.create(
             ticket=locked,
             tier=stint.tier,
@@ -66,7 +67,8 @@ def record_decision(
                 ticket=locked,
                 actor=actor,
                 to_tier=to_tier,
-                findings=f"IT manager's decision: {decision.get_outcome_display()}. {decision.notes}",
+                findings=gettext("IT manager's decision: %(outcome)s. %(notes)s")
+                % {"outcome": decision.get_outcome_display(), "notes": decision.notes},
             )
         else:
             _resolve_on_decision(
@@ -80,26 +82,28 @@ def _decision_point(ticket: Ticket, actor: User) -> TierStint:
     """The ticket's stint at the IT manager decision point, still worked, decided by the IT manager."""
     stint = current_stint(ticket)
     if stint is None or stint.tier.kind != TierKind.DECISION:
-        raise Refused("Decision refused", ["the ticket to be at the IT manager decision point"])
-    check_workable(ticket, "Decision")
+        raise Refused(
+            gettext("Decision refused"), [gettext("the ticket to be at the IT manager decision point")]
+        )
+    check_workable(ticket, gettext("Decision"))
     if not permissions.can_decide_at(stint.tier, actor):
-        raise PermissionDenied("Only the IT manager decides here.")
+        raise PermissionDenied(gettext("Only the IT manager decides here."))
     return stint
 
 
 def _decision_missing(outcome: str, notes: str, root_cause: str, to_tier: Tier | None) -> list[str]:
     """What the decision lacks: its notes, the root cause of an accepted error or workaround, and
     the tier a continued or returned ticket goes to."""
-    missing = [] if (notes or "").strip() else ["decision notes"]
+    missing = [] if (notes or "").strip() else [gettext("decision notes")]
     if (
         outcome in (DecisionOutcome.KNOWN_ERROR, DecisionOutcome.CLOSE_WITH_WORKAROUND)
         and not root_cause.strip()
     ):
-        missing.append("the root cause as far as it is known")
+        missing.append(gettext("the root cause as far as it is known"))
     if outcome == DecisionOutcome.CONTINUE_WITH_VENDOR and to_tier is None:
-        missing.append("a vendor tier on this ladder")
+        missing.append(gettext("a vendor tier on this ladder"))
     if outcome == DecisionOutcome.RETURN_TO_TIER and to_tier is None:
-        missing.append("the tier to return the ticket to")
+        missing.append(gettext("the tier to return the ticket to"))
     return missing
 
 
