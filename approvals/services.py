@@ -48,22 +48,8 @@ def approval_file(
     previous: ApprovalRequest | None = None,
 ) -> ApprovalRequest:
     """Open a gate on subject; its decision time frame starts now on the given calendar."""
-    eligible = [u for u in approvers if u.is_active and (requested_by is None or u.pk != requested_by.pk)]
-    if not eligible:
-        raise Refused(
-            "The approval request cannot be filed",
-            ["a team leader or manager (other than the requester) to decide it"],
-        )
-    if previous is not None and previous.status != ApprovalStatus.CHANGES_REQUESTED:
-        raise Refused(
-            "The approval request cannot be filed",
-            ["a previous request that was sent back with changes to make"],
-        )
-    if previous is not None and ApprovalRequest.objects.filter(previous=previous).exists():
-        raise Refused(
-            "The approval request cannot be filed",
-            ["a previous request that has not been followed up already"],
-        )
+    eligible = _eligible_approvers(approvers, requested_by)
+    _check_follow_up(previous)
     with transaction.atomic():
         request = ApprovalRequest.objects.create(
             content_type=ContentType.objects.get_for_model(subject),
@@ -79,21 +65,52 @@ def approval_file(
         request.approvers.set(eligible)
         request.overdue_recipients.set([u for u in overdue_recipients if u.is_active])
         clock_start(subject=request, kind=DECISION_CLOCK, calendar=calendar, target_seconds=decision_seconds)
-        notify(
-            recipients=eligible,
-            kind="approvals.requested",
-            context={
-                "title": title,
-                "reference": reference,
-                "requested_by": str(requested_by) if requested_by else "the system (a time frame passed)",
-                "message": f"{reference}: {title} waits for your decision.",
-            },
-            dedup_key=f"approval:{request.pk}:requested",
-            link=link,
-            thread=registry.thread_for(request),
-            exclude=[requested_by],
-        )
+        _ask_approvers(request, eligible)
     return request
+
+
+def _eligible_approvers(approvers: Iterable[User], requested_by: User | None) -> list[User]:
+    """The active approvers other than the requester; refused when there is none."""
+    eligible = [u for u in approvers if u.is_active and (requested_by is None or u.pk != requested_by.pk)]
+    if not eligible:
+        raise Refused(
+            "The approval request cannot be filed",
+            ["a team leader or manager (other than the requester) to decide it"],
+        )
+    return eligible
+
+
+def _check_follow_up(previous: ApprovalRequest | None) -> None:
+    """A request that follows up another needs one sent back with changes, not followed up yet."""
+    if previous is not None and previous.status != ApprovalStatus.CHANGES_REQUESTED:
+        raise Refused(
+            "The approval request cannot be filed",
+            ["a previous request that was sent back with changes to make"],
+        )
+    if previous is not None and ApprovalRequest.objects.filter(previous=previous).exists():
+        raise Refused(
+            "The approval request cannot be filed",
+            ["a previous request that has not been followed up already"],
+        )
+
+
+def _ask_approvers(request: ApprovalRequest, eligible: list[User]) -> None:
+    """The eligible approvers hear that the request waits for their decision."""
+    requested_by = request.requested_by
+    notify(
+        recipients=eligible,
+        kind="approvals.requested",
+        context={
+            "title": request.title,
+            "reference": request.reference,
+            "requested_by": str(requested_by) if requested_by else "the system (a time frame passed)",
+            "message": f"{request.reference}: {request.title} waits for your decision.",
+        },
+        dedup_key=f"approval:{request.pk}:requested",
+        link=request.link,
+        thread=registry.thread_for(request),
+        exclude=[requested_by],
+    )
 
 
 def _lock(request: ApprovalRequest) -> ApprovalRequest:

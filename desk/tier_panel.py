@@ -14,7 +14,8 @@ from typing import Any
 from django.http import HttpRequest
 
 from escalations.models import TierKind
-from escalations.selectors import TierPanelView, activity_record, tier_panel_view
+from escalations.records import activity_record
+from escalations.selectors import TierPanelView, tier_panel_view
 from tickets.models import Ticket
 
 from .escalation_forms import (

@@ -85,19 +85,9 @@ def change_state(
             if if_possible:
                 return locked
             raise (
-                not_possible(locked)
-                if not_possible is not None
-                else Refused(
-                    gettext("%(change)s is not possible while it is %(state)s")
-                    % {"change": label, "state": state_label(locked, transition)},
-                    [gettext("a state that allows it")],
-                )
+                not_possible(locked) if not_possible is not None else _not_possible(locked, transition, label)
             )
-        if not method._django_fsm.has_transition_perm(locked, source, actor) or (
-            allowed is not None and not allowed(locked, actor)
-        ):
-            message = denied(locked, actor) if callable(denied) else denied
-            raise PermissionDenied(message or gettext("You may not do this."))
+        _check_permission(locked, method, source, actor, allowed, denied)
         if prepare is not None:
             prepare(locked)
         gaps = missing(locked) if missing is not None else []
@@ -112,3 +102,28 @@ def change_state(
         if on_commit is not None:
             transaction.on_commit(partial(on_commit, locked))
     return locked
+
+
+def _not_possible(row: models.Model, transition: str, label: str) -> Refused:
+    """The default refusal when the state does not allow the change."""
+    return Refused(
+        gettext("%(change)s is not possible while it is %(state)s")
+        % {"change": label, "state": state_label(row, transition)},
+        [gettext("a state that allows it")],
+    )
+
+
+def _check_permission(
+    locked: M,
+    method: Any,
+    source: str,
+    actor: Any,
+    allowed: Check | None,
+    denied: str | Callable[[M, Any], str],
+) -> None:
+    """The transition's permission, and `allowed` when given, else `PermissionDenied`."""
+    if not method._django_fsm.has_transition_perm(locked, source, actor) or (
+        allowed is not None and not allowed(locked, actor)
+    ):
+        message = denied(locked, actor) if callable(denied) else denied
+        raise PermissionDenied(message or gettext("You may not do this."))

@@ -280,64 +280,9 @@ def _rows(pairs: list[tuple[str, Any]]) -> SafeString:
     return format_html("<table " + TABLE + "><tbody>{}</tbody></table>", rows)
 
 
-def render_handoff_package(package: dict[str, Any]) -> SafeString:
-    """The package readably: the head, the intake, each tier's steps with their files, the files."""
-    if not package:
-        return format_html("<p>{}</p>", gettext("empty"))
-    parts = [
-        _rows(
-            [
-                (gettext("From → to"), f"{package.get('from_tier', '')} → {package.get('to_tier', '')}"),
-                (gettext("Criterion"), package.get("criterion") or "—"),
-                (gettext("Findings"), package.get("findings") or "—"),
-                (gettext("Workaround"), package.get("workaround") or gettext("none")),
-                (gettext("No logs or screenshots because"), package.get("evidence_note") or "—"),
-                (gettext("Assembled"), _when(package.get("assembled_at", ""))),
-            ]
-        )
-    ]
-    intake = package.get("intake") or {}
-    if intake:
-        parts.append(
-            format_html(
-                "<h3>{}</h3>{}",
-                gettext("Intake"),
-                _rows([(k.replace("_", " ").capitalize(), v or "—") for k, v in intake.items()]),
-            )
-        )
-    for group in package.get("tiers", []):
-        rows = []
-        for step in group.get("steps", []):
-            files = ", ".join(a["name"] for a in step.get("attachments", []))
-            rows.append(
-                format_html(
-                    "<li><strong>{}</strong>{}: {} → {} <small>({}, {})</small>{}</li>",
-                    step.get("kind_label", step.get("kind", "")),
-                    " " + gettext("(to do)") if step.get("state") == "to_do" else "",
-                    step.get("action", ""),
-                    step.get("outcome") or "—",
-                    step.get("engineer", ""),
-                    _when(step.get("at", "")),
-                    format_html(" — {}", gettext("files: %(names)s") % {"names": files}) if files else "",
-                )
-            )
-        parts.append(
-            format_html(
-                "<h3>{}</h3><ul " + UL + ">{}</ul>",
-                gettext("Troubleshooting – %(tier)s") % {"tier": group.get("tier", "")},
-                mark_safe("".join(rows)) if rows else format_html("<li>{}</li>", gettext("none")),
-            )
-        )
-    files = package.get("files") or []
-    names = format_html_join("", "<li>{}</li>", ((f["name"],) for f in files))
-    parts.append(
-        format_html(
-            "<h3>{}</h3>{}",
-            gettext("Files on the ticket"),
-            format_html("<ul " + UL + ">{}</ul>", names) if files else gettext("none"),
-        )
-    )
-    known = {
+# The package's keys shown in their own sections; any other key is shown under "Other".
+PACKAGE_KEYS = frozenset(
+    {
         "from_tier",
         "to_tier",
         "criterion",
@@ -349,7 +294,20 @@ def render_handoff_package(package: dict[str, Any]) -> SafeString:
         "tiers",
         "files",
     }
-    extra = {k: v for k, v in package.items() if k not in known}
+)
+
+
+def render_handoff_package(package: dict[str, Any]) -> SafeString:
+    """The package readably: the head, the intake, each tier's steps with their files, the files."""
+    if not package:
+        return format_html("<p>{}</p>", gettext("empty"))
+    parts = [_package_head(package)]
+    intake = package.get("intake") or {}
+    if intake:
+        parts.append(_package_intake(intake))
+    parts.extend(_package_tier(group) for group in package.get("tiers", []))
+    parts.append(_package_files(package.get("files") or []))
+    extra = {k: v for k, v in package.items() if k not in PACKAGE_KEYS}
     if extra:
         parts.append(
             format_html(
@@ -357,6 +315,62 @@ def render_handoff_package(package: dict[str, Any]) -> SafeString:
             )
         )
     return format_html('<div class="handoff-package" style="flex: 1;">{}</div>', mark_safe("".join(parts)))
+
+
+def _package_head(package: dict[str, Any]) -> SafeString:
+    """Where the hand-off goes, on which criterion, with what was found."""
+    return _rows(
+        [
+            (gettext("From → to"), f"{package.get('from_tier', '')} → {package.get('to_tier', '')}"),
+            (gettext("Criterion"), package.get("criterion") or "—"),
+            (gettext("Findings"), package.get("findings") or "—"),
+            (gettext("Workaround"), package.get("workaround") or gettext("none")),
+            (gettext("No logs or screenshots because"), package.get("evidence_note") or "—"),
+            (gettext("Assembled"), _when(package.get("assembled_at", ""))),
+        ]
+    )
+
+
+def _package_intake(intake: dict[str, Any]) -> SafeString:
+    return format_html(
+        "<h3>{}</h3>{}",
+        gettext("Intake"),
+        _rows([(k.replace("_", " ").capitalize(), v or "—") for k, v in intake.items()]),
+    )
+
+
+def _package_tier(group: dict[str, Any]) -> SafeString:
+    """One tier's troubleshooting steps, each with its files."""
+    rows = [_package_step(step) for step in group.get("steps", [])]
+    return format_html(
+        "<h3>{}</h3><ul " + UL + ">{}</ul>",
+        gettext("Troubleshooting – %(tier)s") % {"tier": group.get("tier", "")},
+        mark_safe("".join(rows)) if rows else format_html("<li>{}</li>", gettext("none")),
+    )
+
+
+def _package_step(step: dict[str, Any]) -> SafeString:
+    files = ", ".join(a["name"] for a in step.get("attachments", []))
+    return format_html(
+        "<li><strong>{}</strong>{}: {} → {} <small>({}, {})</small>{}</li>",
+        step.get("kind_label", step.get("kind", "")),
+        " " + gettext("(to do)") if step.get("state") == "to_do" else "",
+        step.get("action", ""),
+        step.get("outcome") or "—",
+        step.get("engineer", ""),
+        _when(step.get("at", "")),
+        format_html(" — {}", gettext("files: %(names)s") % {"names": files}) if files else "",
+    )
+
+
+def _package_files(files: list[dict[str, Any]]) -> SafeString:
+    """The files on the ticket, by name."""
+    names = format_html_join("", "<li>{}</li>", ((f["name"],) for f in files))
+    return format_html(
+        "<h3>{}</h3>{}",
+        gettext("Files on the ticket"),
+        format_html("<ul " + UL + ">{}</ul>", names) if files else gettext("none"),
+    )
 
 
 @admin.register(TierStint)

@@ -28,6 +28,67 @@ def _approval_thread(request: Any) -> str:
     return f"ticket-{ticket_id}" if ticket_id else ""
 
 
+# The notification kinds of the escalations app: (name, subject template, description).
+NOTIFICATION_KINDS: list[tuple[str, Any, Any]] = [
+    (
+        "escalations.tier_warning",
+        gettext_lazy("[{{ reference }}] {{ tier }} time frame nearly used ({{ frame }}): {{ summary }}"),
+        gettext_lazy("A ticket used most of its tier's time frame (to the assignee, else the team leaders)."),
+    ),
+    (
+        "escalations.tier_breach",
+        gettext_lazy(
+            "[{{ reference }}] {{ tier }} time frame passed{% if automatic %}, escalating "
+            "automatically{% endif %}: {{ summary }}"
+        ),
+        gettext_lazy("A ticket overstayed its tier (to the team leaders)."),
+    ),
+    (
+        "escalations.handoff_received",
+        gettext_lazy(
+            "[{{ reference }}] {{ verb }} to {{ tier }} from {{ from_tier }}"
+            "{% if automatic %} automatically{% endif %}: {{ summary }}"
+        ),
+        gettext_lazy("A ticket reached your team's tier with its hand-off package."),
+    ),
+    (
+        "escalations.approval_decided",
+        gettext_lazy(
+            "[{{ reference }}] {{ approver }} {% if approved %}approved{% else %}sent back{% endif %} "
+            "your escalation to {{ tier }}"
+        ),
+        gettext_lazy("A team leader decided your escalation request."),
+    ),
+    (
+        "escalations.consult_requested",
+        gettext_lazy("[{{ reference }}] {{ requested_by }} consults {{ team }}: {{ summary }}"),
+        gettext_lazy("Another team asks your team for input."),
+    ),
+    (
+        "escalations.consult_answered",
+        gettext_lazy("[{{ reference }}] {{ replied_by }} of {{ team }} answered your consult: {{ summary }}"),
+        gettext_lazy("The team you consulted replied."),
+    ),
+    (
+        "escalations.consult_warning",
+        gettext_lazy(
+            "[{{ reference }}] {{ team }}'s reply to the consult is due{% if due_at %} by "
+            "{{ due_at }}{% endif %}"
+        ),
+        gettext_lazy(
+            "A consult's reply time frame reached its warning point (to the consulted team's leaders)."
+        ),
+    ),
+    (
+        "escalations.consult_breach",
+        gettext_lazy("[{{ reference }}] {{ team }} did not reply to the consult in time"),
+        gettext_lazy(
+            "A consult was not answered in time (to whoever asked and the consulted team's leaders)."
+        ),
+    ),
+]
+
+
 def register() -> None:
     from approvals.registry import register_subject
     from clocks.registry import register_clock_handlers, register_deadline_handler
@@ -53,69 +114,5 @@ def register() -> None:
         on_time_frame=approval_gate.on_approval_time_frame,
     )
     ticket_changed.connect(listener.on_ticket_changed, dispatch_uid="escalations.on_ticket_changed")
-
-    for name, subject, description in [
-        (
-            "escalations.tier_warning",
-            gettext_lazy("[{{ reference }}] {{ tier }} time frame nearly used ({{ frame }}): {{ summary }}"),
-            gettext_lazy(
-                "A ticket used most of its tier's time frame (to the assignee, else the team leaders)."
-            ),
-        ),
-        (
-            "escalations.tier_breach",
-            gettext_lazy(
-                "[{{ reference }}] {{ tier }} time frame passed{% if automatic %}, escalating "
-                "automatically{% endif %}: {{ summary }}"
-            ),
-            gettext_lazy("A ticket overstayed its tier (to the team leaders)."),
-        ),
-        (
-            "escalations.handoff_received",
-            gettext_lazy(
-                "[{{ reference }}] {{ verb }} to {{ tier }} from {{ from_tier }}{% if automatic %} "
-                "automatically"
-                "{% endif %}: {{ summary }}"
-            ),
-            gettext_lazy("A ticket reached your team's tier with its hand-off package."),
-        ),
-        (
-            "escalations.approval_decided",
-            gettext_lazy(
-                "[{{ reference }}] {{ approver }} {% if approved %}approved{% else %}sent back{% endif "
-                "%} your "
-                "escalation to {{ tier }}"
-            ),
-            gettext_lazy("A team leader decided your escalation request."),
-        ),
-        (
-            "escalations.consult_requested",
-            gettext_lazy("[{{ reference }}] {{ requested_by }} consults {{ team }}: {{ summary }}"),
-            gettext_lazy("Another team asks your team for input."),
-        ),
-        (
-            "escalations.consult_answered",
-            gettext_lazy(
-                "[{{ reference }}] {{ replied_by }} of {{ team }} answered your consult: {{ summary }}"
-            ),
-            gettext_lazy("The team you consulted replied."),
-        ),
-        (
-            "escalations.consult_warning",
-            gettext_lazy(
-                "[{{ reference }}] {{ team }}'s reply to the consult is due{% if due_at %} by "
-                "{{ due_at }}{% endif %}"
-            ),
-            gettext_lazy(
-                "A consult's reply time frame reached its warning point (to the consulted team's leaders)."
-            ),
-        ),
-        (
-            "escalations.consult_breach",
-            gettext_lazy("[{{ reference }}] {{ team }} did not reply to the consult in time"),
-            gettext_lazy(
-                "A consult was not answered in time (to whoever asked and the consulted team's leaders)."
-            ),
-        ),
-    ]:
+    for name, subject, description in NOTIFICATION_KINDS:
         kinds.register(name, subject=subject, description=description)

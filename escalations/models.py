@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from accounts.models import Team
@@ -41,23 +43,23 @@ class ServiceLadder(models.Model):
 
     class Meta:
         ordering = ["service__name"]
-        verbose_name = "service on this ladder"
-        verbose_name_plural = "services on this ladder"
+        verbose_name = _("service on this ladder")
+        verbose_name_plural = _("services on this ladder")
 
     def __str__(self) -> str:
         return f"{self.service} → {self.path}"
 
 
 class TierKind(models.TextChoices):
-    INTERNAL = "internal", "Internal"
-    ONSITE = "onsite", "Onsite"
-    VENDOR = "vendor", "Vendor"
-    DECISION = "decision", "Decision point"
+    INTERNAL = "internal", _("Internal")
+    ONSITE = "onsite", _("Onsite")
+    VENDOR = "vendor", _("Vendor")
+    DECISION = "decision", _("Decision point")
 
 
 class BreachAction(models.TextChoices):
-    NOTIFY = "notify", "Notify the team leader"
-    AUTO_ESCALATE = "auto_escalate", "Escalate automatically to the next tier"
+    NOTIFY = "notify", _("Notify the team leader")
+    AUTO_ESCALATE = "auto_escalate", _("Escalate automatically to the next tier")
 
 
 class Tier(models.Model):
@@ -65,37 +67,42 @@ class Tier(models.Model):
 
     path = models.ForeignKey(EscalationPath, on_delete=models.CASCADE, related_name="tiers")
     name = models.CharField(max_length=120)
-    level = models.PositiveSmallIntegerField(help_text="Position on the ladder: 1 is the first tier.")
+    level = models.PositiveSmallIntegerField(help_text=_("Position on the ladder: 1 is the first tier."))
     team = models.ForeignKey(
         Team,
         on_delete=models.PROTECT,
         related_name="tiers",
-        help_text="The assignment group that works tickets in this tier.",
+        help_text=_("The assignment group that works tickets in this tier."),
     )
     kind = models.CharField(max_length=10, choices=TierKind.choices, default=TierKind.INTERNAL)
     description = models.TextField(blank=True)
     requires_approval = models.BooleanField(
-        default=False, help_text="Entering this tier needs a team leader's approval (vendor, onsite)."
+        default=False, help_text=_("Entering this tier needs a team leader's approval (vendor, onsite).")
     )
-    vendor_name = models.CharField(max_length=120, blank=True, help_text="Vendor tiers: e.g. Microsoft.")
+    vendor_name = models.CharField(max_length=120, blank=True, help_text=_("Vendor tiers: e.g. Microsoft."))
     min_steps_below = models.PositiveSmallIntegerField(
         default=1,
-        help_text="Troubleshooting steps with outcome the tier being left must have documented "
-        "before a ticket may enter this tier.",
+        help_text=_(
+            "Troubleshooting steps with outcome the tier being left must have documented "
+            "before a ticket may enter this tier."
+        ),
     )
     requires_lower_tiers_documented = models.BooleanField(
         default=False,
-        help_text="Every internal tier below this one must have documented troubleshooting "
-        "(seed 000: L1/L2 before Microsoft L3).",
+        help_text=_(
+            "Every internal tier below this one must have documented troubleshooting "
+            "(seed 000: L1/L2 before Microsoft L3)."
+        ),
     )
     requires_evidence = models.BooleanField(
-        default=False, help_text='Logs and screenshots must be attached, or the hand-off must state "none".'
+        default=False,
+        help_text=_('Logs and screenshots must be attached, or the hand-off must state "none".'),
     )
     breach_action = models.CharField(
         max_length=20,
         choices=BreachAction.choices,
         default=BreachAction.NOTIFY,
-        help_text="What happens when a ticket overstays this tier's time frame.",
+        help_text=_("What happens when a ticket overstays this tier's time frame."),
     )
 
     class Meta:
@@ -111,7 +118,7 @@ class Tier(models.Model):
 
     def clean(self) -> None:
         if self.kind == TierKind.VENDOR and not self.vendor_name:
-            raise ValidationError({"vendor_name": "A vendor tier names its vendor."})
+            raise ValidationError({"vendor_name": gettext("A vendor tier names its vendor.")})
 
 
 class EscalationCriterion(models.Model):
@@ -123,7 +130,7 @@ class EscalationCriterion(models.Model):
 
     class Meta:
         ordering = ["tier", "position", "pk"]
-        verbose_name_plural = "escalation criteria"
+        verbose_name_plural = _("escalation criteria")
 
     def __str__(self) -> str:
         return self.text
@@ -160,7 +167,7 @@ class TierStint(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="The hand-off that brought the ticket here (empty: placed at triage).",
+        help_text=_("The hand-off that brought the ticket here (empty: placed at triage)."),
     )
     clock = models.OneToOneField(Clock, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
@@ -177,20 +184,20 @@ class TierStint(models.Model):
 
 
 class HandoffStatus(models.TextChoices):
-    REQUESTED = "requested", "Requested"
-    PENDING_APPROVAL = "pending_approval", "Pending approval"
-    APPROVED = "approved", "Approved"
-    SENT_BACK = "sent_back", "Sent back"
-    COMPLETED = "completed", "Completed"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    REQUESTED = "requested", _("Requested")
+    PENDING_APPROVAL = "pending_approval", _("Pending approval")
+    APPROVED = "approved", _("Approved")
+    SENT_BACK = "sent_back", _("Sent back")
+    COMPLETED = "completed", _("Completed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 ACTIVE_HANDOFF_STATES = [HandoffStatus.REQUESTED, HandoffStatus.PENDING_APPROVAL, HandoffStatus.APPROVED]
 
 
 class Direction(models.TextChoices):
-    ESCALATE = "escalate", "Escalation"
-    RETURN = "return", "Return to a lower tier"
+    ESCALATE = "escalate", _("Escalation")
+    RETURN = "return", _("Return to a lower tier")
 
 
 class Handoff(FSMModelMixin, models.Model):
@@ -204,16 +211,16 @@ class Handoff(FSMModelMixin, models.Model):
         EscalationCriterion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     criterion_text = models.CharField(max_length=200, blank=True)
-    findings = models.TextField(blank=True, help_text="Summary of findings")
+    findings = models.TextField(blank=True, help_text=_("Summary of findings"))
     workaround = models.TextField(blank=True)
     evidence_note = models.TextField(
-        blank=True, help_text='Why no logs or screenshots are attached ("none"), when there are none.'
+        blank=True, help_text=_('Why no logs or screenshots are attached ("none"), when there are none.')
     )
-    package = models.JSONField(default=dict, blank=True, help_text="The hand-off package as assembled.")
+    package = models.JSONField(default=dict, blank=True, help_text=_("The hand-off package as assembled."))
     missing = models.JSONField(
-        default=list, blank=True, help_text="What the package lacked (automatic escalations only)."
+        default=list, blank=True, help_text=_("What the package lacked (automatic escalations only).")
     )
-    automatic = models.BooleanField(default=False, help_text="Filed by the system: a time frame passed.")
+    automatic = models.BooleanField(default=False, help_text=_("Filed by the system: a time frame passed."))
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -228,7 +235,7 @@ class Handoff(FSMModelMixin, models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="The hand-off sent back before this one was filed.",
+        help_text=_("The hand-off sent back before this one was filed."),
     )
     withdrawn_reason = models.TextField(blank=True)
 
@@ -280,9 +287,9 @@ class Handoff(FSMModelMixin, models.Model):
 
 
 class ConsultStatus(models.TextChoices):
-    OPEN = "open", "Waiting for a reply"
-    ANSWERED = "answered", "Answered"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    OPEN = "open", _("Waiting for a reply")
+    ANSWERED = "answered", _("Answered")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class Consult(FSMModelMixin, models.Model):
@@ -293,7 +300,7 @@ class Consult(FSMModelMixin, models.Model):
     question = models.TextField()
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(default=timezone.now)
-    reply_minutes = models.PositiveIntegerField(help_text="Reply time frame in business minutes.")
+    reply_minutes = models.PositiveIntegerField(help_text=_("Reply time frame in business minutes."))
     state = FSMField(max_length=10, choices=ConsultStatus.choices, default=ConsultStatus.OPEN, protected=True)
     reply = models.TextField(blank=True)
     replied_by = models.ForeignKey(
@@ -327,7 +334,7 @@ class VendorEngagement(models.Model):
     tier = models.ForeignKey(Tier, on_delete=models.PROTECT, related_name="+")
     vendor_name = models.CharField(max_length=120)
     case_number = models.CharField(max_length=120)
-    contact = models.CharField(max_length=250, help_text="Vendor contact: name, e-mail or phone.")
+    contact = models.CharField(max_length=250, help_text=_("Vendor contact: name, e-mail or phone."))
     engaged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     engaged_at = models.DateTimeField(default=timezone.now)
 
@@ -353,10 +360,10 @@ class VendorUpdate(models.Model):
 
 
 class DecisionOutcome(models.TextChoices):
-    CONTINUE_WITH_VENDOR = "continue_with_vendor", "Continue with the vendor"
-    RETURN_TO_TIER = "return_to_tier", "Return to a tier for more work"
-    KNOWN_ERROR = "known_error", "Accept as a known error"
-    CLOSE_WITH_WORKAROUND = "close_with_workaround", "Close with the workaround"
+    CONTINUE_WITH_VENDOR = "continue_with_vendor", _("Continue with the vendor")
+    RETURN_TO_TIER = "return_to_tier", _("Return to a tier for more work")
+    KNOWN_ERROR = "known_error", _("Accept as a known error")
+    CLOSE_WITH_WORKAROUND = "close_with_workaround", _("Close with the workaround")
 
 
 class ManagerDecision(models.Model):
@@ -369,7 +376,7 @@ class ManagerDecision(models.Model):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(default=timezone.now)
     activity_record = models.JSONField(
-        default=dict, blank=True, help_text="The complete activity the decision was taken on."
+        default=dict, blank=True, help_text=_("The complete activity the decision was taken on.")
     )
 
     class Meta:

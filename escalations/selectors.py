@@ -2,8 +2,8 @@
 queues for the API, each in a fixed number of queries whatever the number of hand-offs,
 consults or tickets; and
 what the services and the screens read of a ladder: its tiers, the ticket's current stint,
-what entering a tier requires and what a hand-off package lacks, the package itself and the
-activity record the IT manager decides on."""
+what entering a tier requires and what a hand-off package lacks. The package itself and the
+activity record the IT manager decides on are escalations.records."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
-from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from accounts.models import Team, User
 from approvals import permissions as approval_permissions
@@ -22,10 +22,8 @@ from tickets import selectors as ticket_selectors
 from tickets.models import (
     OPEN_STATES,
     Attachment,
-    Comment,
     StepState,
     Ticket,
-    TimelineEvent,
     TroubleshootingStep,
 )
 
@@ -57,39 +55,43 @@ def may_see_ladders(user: User) -> bool:
 def get_ticket_for(user: User, pk: int | str) -> Ticket:
     """A ticket whose ladder the user may see; 404 otherwise (customers never see the ladder)."""
     if not may_see_ladders(user):
-        raise Http404("No such ticket.")
+        raise Http404(gettext("No such ticket."))
     return ticket_selectors.get_ticket_for(
         user, pk, queryset=Ticket.objects.select_related("team", "assignee", "service")
     )
 
 
 def _visible_ticket_object(
-    model: type[Any], user: User, pk: int | str, name: str, related: tuple[str, ...] = ()
+    model: type[Any], user: User, pk: int | str, not_found: str, related: tuple[str, ...] = ()
 ) -> Any:
-    """A hand-off, consult or vendor engagement on a ticket the user may see the ladder of."""
+    """A hand-off, consult or vendor engagement on a ticket the user may see the ladder of;
+    `not_found` is the 404's message."""
     if not may_see_ladders(user):
-        raise Http404(f"No such {name}.")
+        raise Http404(not_found)
     try:
         obj = model.objects.select_related("ticket", "ticket__team", "ticket__assignee", *related).get(
             pk=int(pk)
         )
     except (model.DoesNotExist, ValueError, TypeError):
-        raise Http404(f"No such {name}.") from None
+        raise Http404(not_found) from None
     if not ticket_permissions.can_view_ticket(obj.ticket, user):
-        raise Http404(f"No such {name}.")
+        raise Http404(not_found)
     return obj
 
 
 def get_handoff_for(user: User, pk: int | str) -> Handoff:
-    return _visible_ticket_object(Handoff, user, pk, "hand-off", ("from_tier", "to_tier", "approval"))
+    related = ("from_tier", "to_tier", "approval")
+    return _visible_ticket_object(Handoff, user, pk, gettext("No such hand-off."), related)
 
 
 def get_consult_for(user: User, pk: int | str) -> Consult:
-    return _visible_ticket_object(Consult, user, pk, "consult", ("team",))
+    return _visible_ticket_object(Consult, user, pk, gettext("No such consult."), ("team",))
 
 
 def get_engagement_for(user: User, pk: int | str) -> VendorEngagement:
-    return _visible_ticket_object(VendorEngagement, user, pk, "vendor engagement", ("tier",))
+    return _visible_ticket_object(
+        VendorEngagement, user, pk, gettext("No such vendor engagement."), ("tier",)
+    )
 
 
 # --- what moved the ticket on its ladder: each read once, shared by the API and the console ----
@@ -280,7 +282,7 @@ def get_tier(pk: int | str) -> Tier:
     try:
         return Tier.objects.select_related("path", "team").get(pk=int(pk))
     except (Tier.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such tier.") from None
+        raise Http404(gettext("No such tier.")) from None
 
 
 def tier_queue(*, user: User, tier: Tier, filters: ticket_selectors.QueueFilters) -> QuerySet[Ticket]:
@@ -343,7 +345,8 @@ def steps_to_do(ticket: Ticket) -> list[TroubleshootingStep]:
     return list(TroubleshootingStep.objects.filter(ticket=ticket, state=StepState.TO_DO).order_by("pk"))
 
 
-def _steps(ticket: Ticket) -> list[TroubleshootingStep]:
+def steps_of(ticket: Ticket) -> list[TroubleshootingStep]:
+    """Every troubleshooting step of the ticket, in the order performed, with its files."""
     return list(
         TroubleshootingStep.objects.filter(ticket=ticket)
         .select_related("engineer", "team")
@@ -362,21 +365,25 @@ def _has_evidence(ticket: Ticket) -> bool:
 
 def requirements_of(tier: Tier) -> list[str]:
     """What entering this tier requires, in words (shown on the escalate form before submitting)."""
-    needs = ["a summary of findings"]
+    needs = [gettext("a summary of findings")]
     criteria = [c.text for c in tier.criteria.all()]
     if criteria:
-        needs.append("one of its escalation criteria: " + "; ".join(criteria))
+        needs.append(
+            gettext("one of its escalation criteria: %(criteria)s") % {"criteria": "; ".join(criteria)}
+        )
     if tier.min_steps_below:
         needs.append(
-            f"at least {tier.min_steps_below} troubleshooting step(s) with outcome documented "
-            "by the tier it leaves"
+            gettext(
+                "at least %(count)s troubleshooting step(s) with outcome documented by the tier it leaves"
+            )
+            % {"count": tier.min_steps_below}
         )
     if tier.requires_lower_tiers_documented:
-        needs.append("troubleshooting documented by every internal tier below it")
+        needs.append(gettext("troubleshooting documented by every internal tier below it"))
     if tier.requires_evidence:
-        needs.append('logs and screenshots attached, or "none" stated')
+        needs.append(gettext('logs and screenshots attached, or "none" stated'))
     if tier.requires_approval:
-        needs.append("a team leader's approval")
+        needs.append(gettext("a team leader's approval"))
     return needs
 
 
@@ -388,213 +395,57 @@ def handoff_missing(
     criterion: EscalationCriterion | None,
     findings: str,
     evidence_note: str,
+    criterion_needed: bool = True,
 ) -> list[str]:
-    """What the package lacks for entering to_tier (empty: it may go)."""
+    """What the package lacks for entering to_tier (empty: it may go). `criterion_needed=False`
+    leaves out the criterion (an automatic request: the time frame that passed is its reason)."""
     missing: list[str] = []
     if not (findings or "").strip():
-        missing.append("a summary of findings")
+        missing.append(gettext("a summary of findings"))
     criteria = list(to_tier.criteria.all())
-    if criteria and criterion is None:
+    if criteria and criterion is None and criterion_needed:
         missing.append(
-            f"an escalation criterion for {to_tier.name}: one of "
-            + "; ".join(f'"{c.text}"' for c in criteria)
+            gettext("an escalation criterion for %(tier)s: one of %(criteria)s")
+            % {"tier": to_tier.name, "criteria": "; ".join(f'"{c.text}"' for c in criteria)}
         )
-    steps = _steps(ticket)
+    steps = steps_of(ticket)
     if to_tier.min_steps_below:
         done_here = [s for s in steps if _documented(s) and s.team_id == from_tier.team_id]
         if len(done_here) < to_tier.min_steps_below:
-            missing.append(
-                f"at least {to_tier.min_steps_below} troubleshooting step(s) with outcome documented in "
-                f"{from_tier.name} (there {'is' if len(done_here) == 1 else 'are'} {len(done_here)})"
-            )
+            missing.append(_too_few_steps(to_tier, from_tier, len(done_here)))
     if to_tier.requires_lower_tiers_documented:
-        lower = to_tier.path.tiers.filter(level__lt=to_tier.level, kind=TierKind.INTERNAL).select_related(
-            "team"
-        )
-        for tier in lower.order_by("level"):
-            if tier.team_id == from_tier.team_id and to_tier.min_steps_below:
-                continue  # already required above, with the count
-            if not any(_documented(s) and s.team_id == tier.team_id for s in steps):
-                missing.append(f"{tier.name} troubleshooting: steps performed, with their outcome")
+        missing += _undocumented_lower_tiers(to_tier, from_tier, steps)
     if to_tier.requires_evidence and not (evidence_note or "").strip() and not _has_evidence(ticket):
-        missing.append("logs and screenshots attached, or a statement that there are none")
+        missing.append(gettext("logs and screenshots attached, or a statement that there are none"))
     to_do = [s.action for s in steps if s.state == StepState.TO_DO]
     if to_do:
-        missing.append("the suggested troubleshooting steps done first: " + "; ".join(to_do))
+        missing.append(
+            gettext("the suggested troubleshooting steps done first: %(steps)s") % {"steps": "; ".join(to_do)}
+        )
     return missing
 
 
-def assemble_package(
-    ticket: Ticket,
-    from_tier: Tier,
-    to_tier: Tier,
-    *,
-    criterion: EscalationCriterion | None = None,
-    findings: str = "",
-    workaround: str = "",
-    evidence_note: str = "",
-) -> dict[str, Any]:
-    """Everything the receiving tier needs: criterion, findings, workaround, the intake, and
-    every troubleshooting step with its outcome and files, grouped by the tier that did it."""
-    tiers = list(from_tier.path.tiers.select_related("team").order_by("level"))
-    by_team = {}
-    for tier in tiers:
-        by_team.setdefault(tier.team_id, tier)
-    groups: dict[str, dict[str, Any]] = {}
-    for step in _steps(ticket):
-        tier = by_team.get(step.team_id)
-        key = tier.name if tier else (f"{step.team.name} (consulted)" if step.team else "Other")
-        group = groups.setdefault(key, {"tier": key, "level": tier.level if tier else 999, "steps": []})
-        group["steps"].append(
-            {
-                "id": step.pk,
-                "kind": step.kind,
-                "kind_label": step.get_kind_display(),
-                "action": step.action,
-                "outcome": step.outcome,
-                "state": step.state,
-                "engineer": str(step.engineer),
-                "at": step.performed_at.isoformat(),
-                "attachments": [{"id": a.pk, "name": a.original_name} for a in step.attachments.all()],
-            }
-        )
-    files = [
-        {"id": a.pk, "name": a.original_name}
-        for a in Attachment.objects.filter(ticket=ticket, step__isnull=True, comment__isnull=True).order_by(
-            "pk"
-        )
-    ]
-    return {
-        "from_tier": from_tier.name,
-        "to_tier": to_tier.name,
-        "criterion": criterion.text if criterion else "",
-        "findings": findings,
-        "workaround": workaround or ticket.workaround,
-        "evidence_note": evidence_note,
-        "intake": {
-            field: getattr(ticket, field)
-            for field in (
-                "summary",
-                "symptoms",
-                "replication_steps",
-                "error_messages",
-                "recent_changes",
-                "business_impact",
-                "workaround",
+def _too_few_steps(to_tier: Tier, from_tier: Tier, done: int) -> str:
+    """The step minimum of to_tier, unmet by the tier being left."""
+    return ngettext(
+        "at least %(required)s troubleshooting step(s) with outcome documented in %(tier)s "
+        "(there is %(done)s)",
+        "at least %(required)s troubleshooting step(s) with outcome documented in %(tier)s "
+        "(there are %(done)s)",
+        done,
+    ) % {"required": to_tier.min_steps_below, "tier": from_tier.name, "done": done}
+
+
+def _undocumented_lower_tiers(to_tier: Tier, from_tier: Tier, steps: list[TroubleshootingStep]) -> list[str]:
+    """The internal tiers below to_tier without a documented step (the tier being left is
+    counted by the step minimum instead, when to_tier has one)."""
+    lower = to_tier.path.tiers.filter(level__lt=to_tier.level, kind=TierKind.INTERNAL).select_related("team")
+    missing = []
+    for tier in lower.order_by("level"):
+        if tier.team_id == from_tier.team_id and to_tier.min_steps_below:
+            continue  # already required above, with the count
+        if not any(_documented(s) and s.team_id == tier.team_id for s in steps):
+            missing.append(
+                gettext("%(tier)s troubleshooting: steps performed, with their outcome") % {"tier": tier.name}
             )
-        },
-        "tiers": sorted(groups.values(), key=lambda g: (g["level"], g["tier"])),
-        "files": files,
-        "assembled_at": timezone.now().isoformat(),
-    }
-
-
-# Timeline kinds of a time frame reaching its warning point or passing (SPEC §4: every
-# warning and breach is on the timeline): the ticket's SLA, its tiers, consults, approvals and
-# the customer escalation's acknowledgement and communication-plan updates.
-CLOCK_EVENT_WORDS = {
-    "sla_warning": "SLA time frame at its warning point",
-    "sla_breach": "SLA time frame breached",
-    "tier_warning": "Tier time frame at its warning point",
-    "tier_breach": "Tier time frame passed",
-    "consult_warning": "Consult reply due soon",
-    "consult_breach": "Consult reply overdue",
-    "approval_reminder": "Approval waiting: approvers reminded",
-    "approval_overdue": "Approval overdue: team manager notified",
-    "case_ack_warning": "Escalation not yet acknowledged",
-    "case_ack_breach": "Escalation acknowledgement overdue",
-    "case_update_due": "Escalation update due soon",
-    "case_update_missed": "Escalation update missed",
-}
-CLOCK_EVENT_KINDS = tuple(CLOCK_EVENT_WORDS)
-
-
-def conversation_of(ticket: Ticket) -> list[dict[str, Any]]:
-    """Every comment, public and internal, with its author, time and channel, oldest first."""
-    return [
-        {
-            "at": c.created_at.isoformat(),
-            "author": str(c.author),
-            "internal": c.is_internal,
-            "channel": c.channel,
-            "body": c.body,
-        }
-        for c in Comment.objects.filter(ticket=ticket).select_related("author").order_by("created_at", "pk")
-    ]
-
-
-def clock_events_of(ticket: Ticket) -> list[dict[str, Any]]:
-    """Every time-frame warning and breach on the ticket's timeline, oldest first."""
-    return [
-        {
-            "at": e.at.isoformat(),
-            "kind": e.kind,
-            "breach": not e.kind.endswith(("warning", "reminder", "due")),
-            "label": CLOCK_EVENT_WORDS.get(e.kind, e.kind),
-            "where": e.source,
-            "reason": e.reason,
-            "notified": e.details.get("notified", []),
-        }
-        for e in TimelineEvent.objects.filter(ticket=ticket, kind__in=CLOCK_EVENT_KINDS).order_by("at", "pk")
-    ]
-
-
-def activity_record(ticket: Ticket) -> dict[str, Any]:
-    """Complete details of all activity (seed 001): intake, steps per tier, hand-offs,
-    approvals, consults, vendor work, the conversation and every time-frame warning and
-    breach — what the IT manager decides on."""
-    stint = current_stint(ticket)
-    first = stint.tier if stint else None
-    record = assemble_package(ticket, first, first) if first else {}
-    record["handoffs"] = [
-        {
-            "from": h.from_tier.name,
-            "to": h.to_tier.name,
-            "status": h.status,
-            "automatic": h.automatic,
-            "criterion": h.criterion_text,
-            "findings": h.findings,
-            "at": h.requested_at.isoformat(),
-            "by": str(h.requested_by) if h.requested_by else "the system",
-            "approved_by": str(h.approval.decided_by) if h.approval and h.approval.decided_by else "",
-            "approval_notes": h.approval.decision_notes if h.approval else "",
-        }
-        for h in Handoff.objects.filter(ticket=ticket)
-        .select_related("from_tier", "to_tier", "requested_by", "approval__decided_by")
-        .order_by("requested_at", "pk")
-    ]
-    record["consults"] = [
-        {
-            "team": c.team.name,
-            "question": c.question,
-            "reply": c.reply,
-            "state": c.state,
-            "at": c.requested_at.isoformat(),
-            "by": str(c.requested_by),
-            "replied_by": str(c.replied_by) if c.replied_by else "",
-            "replied_at": c.replied_at.isoformat() if c.replied_at else "",
-        }
-        for c in Consult.objects.filter(ticket=ticket)
-        .select_related("team", "requested_by", "replied_by")
-        .order_by("requested_at", "pk")
-    ]
-    record["vendor"] = [
-        {
-            "vendor": e.vendor_name,
-            "case": e.case_number,
-            "contact": e.contact,
-            "updates": [
-                {"at": u.received_at.isoformat(), "summary": u.summary, "by": str(u.recorded_by)}
-                for u in e.updates.all()
-            ],
-        }
-        for e in VendorEngagement.objects.filter(ticket=ticket).prefetch_related(
-            Prefetch(
-                "updates",
-                queryset=VendorUpdate.objects.select_related("recorded_by").order_by("received_at", "pk"),
-            )
-        )
-    ]
-    record["conversation"] = conversation_of(ticket)
-    record["clock_events"] = clock_events_of(ticket)
-    return record
+    return missing

@@ -268,40 +268,14 @@ def _act(mail: ParsedMail, record: InboundMessage) -> None:
         _drop(record, sender.refusal)
         return
     customer = sender.user
-    if sender.created:
-        record.created_customer = customer
     notes: list[str] = []
     if sender.created:
+        record.created_customer = customer
         notes.append(
             _("created the customer %(username)s in %(organisation)s")
             % {"username": customer.username, "organisation": customer.organisation}
         )
-    by_subject = subject_references(mail.subject)
-    by_thread = thread_references(mail)
-    named = {t.pk: t for t in Ticket.objects.filter(pk__in=[*by_subject, *by_thread])}
-    ticket: Ticket | None = None
-    how = ""
-    for pk in [*by_subject, *by_thread]:
-        candidate = named.get(pk)
-        if candidate is not None and candidate.organisation_id == customer.organisation_id:
-            ticket, how = (
-                candidate,
-                (_("by its subject") if pk in by_subject else _("by In-Reply-To/References")),
-            )
-            break
-    if ticket is None:
-        foreign = [named[pk].reference for pk in dict.fromkeys([*by_subject, *by_thread]) if pk in named]
-        if foreign:
-            # Never reaches that ticket: a new request of the sender's own organisation.
-            notes.append(
-                _("named %(references)s of another organisation: treated as a new request")
-                % {"references": ", ".join(foreign)}
-            )
-            logger.warning(
-                "Inbound mail from %s named %s of another organisation; treated as a new request",
-                mail.sender,
-                ", ".join(foreign),
-            )
+    ticket, how = _named_ticket(mail, customer, notes)
     files, dropped, why = uploads(mail)
     if dropped:
         record.dropped_files = dropped
@@ -323,19 +297,7 @@ def _act(mail: ParsedMail, record: InboundMessage) -> None:
         )
         _new_ticket(mail, record, customer, files, dropped, notes=notes, follow_up_of=ticket)
     elif ticket is not None:
-        comment = conversation.ticket_comment(
-            ticket=ticket,
-            actor=customer,
-            body=_body(mail, reply=True),
-            channel=Channel.EMAIL,
-            files=files,
-            dropped_files=dropped,
-        )
-        record.outcome, record.ticket, record.comment = Outcome.COMMENT, ticket, comment
-        _copy_in(mail, ticket, customer, notes)
-        record.reason = "; ".join(
-            [_("reply to %(reference)s %(how)s") % {"reference": ticket.reference, "how": how}, *notes]
-        )
+        _reply(mail, record, ticket, customer, files, dropped, how=how, notes=notes)
     else:
         if to_escalations(mail):
             notes.insert(
@@ -346,6 +308,58 @@ def _act(mail: ParsedMail, record: InboundMessage) -> None:
                 ),
             )
         _new_ticket(mail, record, customer, files, dropped, notes=notes)
+
+
+def _named_ticket(mail: ParsedMail, customer: User, notes: list[str]) -> tuple[Ticket | None, str]:
+    """The ticket of the sender's organisation the mail names by its subject, else by its
+    In-Reply-To/References, and how it named it. Tickets of other organisations are never
+    reached: the mail is a new request, and a note says so."""
+    by_subject = subject_references(mail.subject)
+    by_thread = thread_references(mail)
+    named = {t.pk: t for t in Ticket.objects.filter(pk__in=[*by_subject, *by_thread])}
+    for pk in [*by_subject, *by_thread]:
+        candidate = named.get(pk)
+        if candidate is not None and candidate.organisation_id == customer.organisation_id:
+            return candidate, (_("by its subject") if pk in by_subject else _("by In-Reply-To/References"))
+    foreign = [named[pk].reference for pk in dict.fromkeys([*by_subject, *by_thread]) if pk in named]
+    if foreign:
+        notes.append(
+            _("named %(references)s of another organisation: treated as a new request")
+            % {"references": ", ".join(foreign)}
+        )
+        logger.warning(
+            "Inbound mail from %s named %s of another organisation; treated as a new request",
+            mail.sender,
+            ", ".join(foreign),
+        )
+    return None, ""
+
+
+def _reply(
+    mail: ParsedMail,
+    record: InboundMessage,
+    ticket: Ticket,
+    customer: User,
+    files: list[SimpleUploadedFile],
+    dropped: list[str],
+    *,
+    how: str,
+    notes: list[str],
+) -> None:
+    """The mail is the customer's reply on their open ticket: a comment, its colleagues copied in."""
+    comment = conversation.ticket_comment(
+        ticket=ticket,
+        actor=customer,
+        body=_body(mail, reply=True),
+        channel=Channel.EMAIL,
+        files=files,
+        dropped_files=dropped,
+    )
+    record.outcome, record.ticket, record.comment = Outcome.COMMENT, ticket, comment
+    _copy_in(mail, ticket, customer, notes)
+    record.reason = "; ".join(
+        [_("reply to %(reference)s %(how)s") % {"reference": ticket.reference, "how": how}, *notes]
+    )
 
 
 def _copy_in(mail: ParsedMail, ticket: Ticket, customer: User, notes: list[str]) -> None:

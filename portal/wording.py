@@ -133,73 +133,59 @@ def _when(value: datetime | None) -> str:
 def customer_clocks(ticket: Ticket, now: datetime | None = None) -> list[dict[str, Any]]:
     """First response and target resolution (never a tier's time frame), from the prefetched clocks."""
     badges = {b["kind"]: b for b in sla.clock_badges(ticket, now)}
-    rows = []
-    first = badges.get(sla.FIRST_RESPONSE)
+    return [
+        _first_response_row(ticket, badges.get(sla.FIRST_RESPONSE)),
+        _resolution_row(ticket, badges.get(sla.RESOLUTION)),
+    ]
+
+
+def _first_response_row(ticket: Ticket, first: dict[str, Any] | None) -> dict[str, Any]:
+    """Answered (in time or late), expected by when, or not timed yet."""
+    label = gettext("First reply from us")
     if ticket.first_response_at is not None:
         late = first is not None and first["breached_at"] is not None
-        rows.append(
-            _row(
-                "first_response",
-                gettext("First reply from us"),
-                "met" if not late else "late",
-                (
-                    gettext("Answered %(when)s, later than our target")
-                    if late
-                    else gettext("Answered %(when)s")
-                )
-                % {"when": _when(ticket.first_response_at)},
-            )
+        return _row(
+            "first_response",
+            label,
+            "met" if not late else "late",
+            (gettext("Answered %(when)s, later than our target") if late else gettext("Answered %(when)s"))
+            % {"when": _when(ticket.first_response_at)},
         )
-    elif first is not None:
-        rows.append(
-            _clock_row(
-                "first_response", gettext("First reply from us"), first, ticket, verb=gettext("Expected by")
-            )
-        )
-    else:
-        rows.append(
-            _row(
-                "first_response",
-                gettext("First reply from us"),
-                "pending",
-                gettext("Our target starts once we have reviewed your request")
-                if ticket.triaged_at is None
-                else gettext("We will reply as soon as we can"),
-            )
-        )
-    resolution = badges.get(sla.RESOLUTION)
+    if first is not None:
+        return _clock_row("first_response", label, first, ticket, verb=gettext("Expected by"))
+    return _row(
+        "first_response",
+        label,
+        "pending",
+        gettext("Our target starts once we have reviewed your request")
+        if ticket.triaged_at is None
+        else gettext("We will reply as soon as we can"),
+    )
+
+
+def _resolution_row(ticket: Ticket, resolution: dict[str, Any] | None) -> dict[str, Any]:
+    """Not set yet, solved (in time or late), not applicable, or the target and how it stands."""
+    label = gettext("Target resolution")
     if resolution is None:
-        rows.append(
-            _row(
-                "resolution",
-                gettext("Target resolution"),
-                "pending",
-                gettext("Set once we have reviewed your request")
-                if ticket.triaged_at is None
-                else gettext("No target date for this request"),
-            )
+        return _row(
+            "resolution",
+            label,
+            "pending",
+            gettext("Set once we have reviewed your request")
+            if ticket.triaged_at is None
+            else gettext("No target date for this request"),
         )
-    elif ticket.status == Status.CLOSED:
+    if ticket.status == Status.CLOSED:
         met = resolution["breached_at"] is None
-        rows.append(
-            _row(
-                "resolution",
-                gettext("Target resolution"),
-                "met" if met else "late",
-                gettext("Solved within our target") if met else gettext("Solved, later than our target"),
-            )
+        return _row(
+            "resolution",
+            label,
+            "met" if met else "late",
+            gettext("Solved within our target") if met else gettext("Solved, later than our target"),
         )
-    elif ticket.status == Status.CANCELLED:
-        rows.append(
-            _row("resolution", gettext("Target resolution"), "pending", gettext("Not applicable: cancelled"))
-        )
-    else:
-        rows.append(
-            _clock_row(
-                "resolution", gettext("Target resolution"), resolution, ticket, verb=gettext("Target:")
-            )
-        )
-    return rows
+    if ticket.status == Status.CANCELLED:
+        return _row("resolution", label, "pending", gettext("Not applicable: cancelled"))
+    return _clock_row("resolution", label, resolution, ticket, verb=gettext("Target:"))
 
 
 def _row(kind: str, label: str, state: str, text: str) -> dict[str, Any]:

@@ -195,67 +195,72 @@ def _tell(
     )
 
 
+# The kinds tickets sends: (name, subject template, description, automatic). "automatic" says
+# whether the mail is system mail (Auto-Submitted) rather than a person's words relayed.
+NOTIFICATION_KINDS: list[tuple[str, Any, Any, bool]] = [
+    (
+        "ticket.public_reply",
+        gettext_lazy("[{{ reference }}] {{ author }} replied: {{ summary }}"),
+        gettext_lazy("Support staff replied publicly (to the customer and the contacts copied in)."),
+        False,
+    ),
+    (
+        "ticket.waiting_on_you",
+        gettext_lazy("[{{ reference }}] We need something from you: {{ summary }}"),
+        gettext_lazy("The ticket waits on the customer (what is needed is stated)."),
+        True,
+    ),
+    (
+        "ticket.resolved",
+        gettext_lazy("[{{ reference }}] Resolved: {{ summary }}"),
+        gettext_lazy(
+            "The ticket was resolved: the resolution, with confirm and reopen links (seed 001 quality "
+            "control, seed 003)."
+        ),
+        True,
+    ),
+    (
+        "ticket.received",
+        gettext_lazy("[{{ reference }}] We received your request: {{ summary }}"),
+        gettext_lazy("A request that came in by e-mail became a ticket (to the customer)."),
+        True,
+    ),
+    (
+        "ticket.customer_replied",
+        gettext_lazy("[{{ reference }}] {{ author }} replied: {{ summary }}"),
+        gettext_lazy("A customer replied (to the assignee, or the team leaders, and everyone engaged)."),
+        True,
+    ),
+    (
+        "ticket.staff_comment",
+        gettext_lazy("[{{ reference }}] {{ author }} added {{ what }}: {{ summary }}"),
+        gettext_lazy("A colleague commented on a ticket you follow or are engaged on."),
+        True,
+    ),
+    (
+        "ticket.assigned",
+        gettext_lazy("[{{ reference }}] {{ assigned_by }} assigned you: {{ summary }}"),
+        gettext_lazy("A ticket was assigned to you."),
+        True,
+    ),
+    (
+        "ticket.left_queue",
+        gettext_lazy("[{{ reference }}] Moved from you to {{ team_name }}: {{ summary }}"),
+        gettext_lazy("A ticket you had left your queue by automatic escalation."),
+        True,
+    ),
+    (
+        "ticket.cc_added",
+        gettext_lazy("[{{ reference }}] {{ added_by }} copied you in: {{ summary }}"),
+        gettext_lazy("A colleague at your organisation copied you in on a request."),
+        True,
+    ),
+]
+
+
 def register() -> None:
     """The kinds tickets sends; each has its own text and HTML templates."""
     from notifications import registry as kinds
 
-    for name, subject, description, automatic in [
-        (
-            "ticket.public_reply",
-            gettext_lazy("[{{ reference }}] {{ author }} replied: {{ summary }}"),
-            gettext_lazy("Support staff replied publicly (to the customer and the contacts copied in)."),
-            False,
-        ),
-        (
-            "ticket.waiting_on_you",
-            gettext_lazy("[{{ reference }}] We need something from you: {{ summary }}"),
-            gettext_lazy("The ticket waits on the customer (what is needed is stated)."),
-            True,
-        ),
-        (
-            "ticket.resolved",
-            gettext_lazy("[{{ reference }}] Resolved: {{ summary }}"),
-            gettext_lazy(
-                "The ticket was resolved: the resolution, with confirm and reopen links (seed 001 quality "
-                "control, seed 003)."
-            ),
-            True,
-        ),
-        (
-            "ticket.received",
-            gettext_lazy("[{{ reference }}] We received your request: {{ summary }}"),
-            gettext_lazy("A request that came in by e-mail became a ticket (to the customer)."),
-            True,
-        ),
-        (
-            "ticket.customer_replied",
-            gettext_lazy("[{{ reference }}] {{ author }} replied: {{ summary }}"),
-            gettext_lazy("A customer replied (to the assignee, or the team leaders, and everyone engaged)."),
-            True,
-        ),
-        (
-            "ticket.staff_comment",
-            gettext_lazy("[{{ reference }}] {{ author }} added {{ what }}: {{ summary }}"),
-            gettext_lazy("A colleague commented on a ticket you follow or are engaged on."),
-            True,
-        ),
-        (
-            "ticket.assigned",
-            gettext_lazy("[{{ reference }}] {{ assigned_by }} assigned you: {{ summary }}"),
-            gettext_lazy("A ticket was assigned to you."),
-            True,
-        ),
-        (
-            "ticket.left_queue",
-            gettext_lazy("[{{ reference }}] Moved from you to {{ team_name }}: {{ summary }}"),
-            gettext_lazy("A ticket you had left your queue by automatic escalation."),
-            True,
-        ),
-        (
-            "ticket.cc_added",
-            gettext_lazy("[{{ reference }}] {{ added_by }} copied you in: {{ summary }}"),
-            gettext_lazy("A colleague at your organisation copied you in on a request."),
-            True,
-        ),
-    ]:
+    for name, subject, description, automatic in NOTIFICATION_KINDS:
         kinds.register(name, subject=subject, description=description, automatic=automatic)

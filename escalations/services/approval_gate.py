@@ -8,6 +8,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, User
 from approvals.models import ApprovalRequest, ApprovalStatus
@@ -54,63 +56,127 @@ def _approvers_for(requester: User | None, ticket_team: Team) -> tuple[list[User
     return list(approvers.values()), list(managers.values()) or list(approvers.values())
 
 
+# The intake an approver reads, in this order: (field, label).
+INTAKE_LABELS = (
+    ("symptoms", _("Symptoms")),
+    ("error_messages", _("Error messages")),
+    ("replication_steps", _("Steps to reproduce")),
+    ("recent_changes", _("Recent changes")),
+    ("business_impact", _("Business impact")),
+)
+
+
 def _approval_package(handoff: Handoff) -> list[dict[str, Any]]:
     """The package as generic sections an approver reads (the approvals app knows no tiers)."""
     package = handoff.package
-    head = [
-        {"text": f"From {package['from_tier']} to {package['to_tier']}"},
-        {"text": f"Criterion: {package['criterion'] or '—'}"},
-        {"text": f"Findings: {package['findings'] or '—'}"},
-        {"text": f"Workaround: {package['workaround'] or 'none'}"},
-    ]
-    if package.get("evidence_note"):
-        head.append({"text": f"No logs or screenshots: {package['evidence_note']}"})
-    sections = [{"title": "Hand-off", "items": head}]
     intake = package.get("intake", {})
-    sections.append(
+    sections = [
+        {"title": gettext("Hand-off"), "items": _handoff_items(package)},
         {
-            "title": "Intake",
+            "title": gettext("Intake"),
             "items": [
-                {"text": f"{label}: {intake.get(field) or '—'}"}
-                for field, label in (
-                    ("symptoms", "Symptoms"),
-                    ("error_messages", "Error messages"),
-                    ("replication_steps", "Steps to reproduce"),
-                    ("recent_changes", "Recent changes"),
-                    ("business_impact", "Business impact"),
-                )
-            ],
-        }
-    )
-    for group in package.get("tiers", []):
-        items = []
-        for step in group["steps"]:
-            state = " (to do)" if step["state"] == StepState.TO_DO else ""
-            items.append(
                 {
-                    "text": f"{step['kind_label']}{state}: {step['action']} → {step['outcome'] or '—'} "
-                    f"({step['engineer']})"
+                    "text": gettext("%(label)s: %(value)s")
+                    % {"label": label, "value": intake.get(field) or "—"}
                 }
-            )
-            items += [
-                {"text": f"Attachment: {a['name']}", "url": links.console_attachment_path(a["id"])}
-                for a in step["attachments"]
-            ]
-        sections.append({"title": f"Troubleshooting – {group['tier']}", "items": items or [{"text": "none"}]})
-    files = [
-        {"text": f"Attachment: {f['name']}", "url": links.console_attachment_path(f["id"])}
-        for f in package.get("files", [])
+                for field, label in INTAKE_LABELS
+            ],
+        },
     ]
-    sections.append({"title": "Evidence on the ticket", "items": files or [{"text": "none attached"}]})
+    sections += [_tier_section(group) for group in package.get("tiers", [])]
+    files = [_attachment_item(f) for f in package.get("files", [])]
+    sections.append(
+        {"title": gettext("Evidence on the ticket"), "items": files or [{"text": gettext("none attached")}]}
+    )
     if handoff.missing:
         sections.append(
-            {"title": "Still missing (automatic request)", "items": [{"text": m} for m in handoff.missing]}
+            {
+                "title": gettext("Still missing (automatic request)"),
+                "items": [{"text": m} for m in handoff.missing],
+            }
         )
     return sections
 
 
+def _handoff_items(package: dict[str, Any]) -> list[dict[str, str]]:
+    """Where the hand-off goes, its criterion, findings, workaround and why there is no evidence."""
+    head = [
+        {
+            "text": gettext("From %(from_tier)s to %(to_tier)s")
+            % {"from_tier": package["from_tier"], "to_tier": package["to_tier"]}
+        },
+        {"text": gettext("Criterion: %(criterion)s") % {"criterion": package["criterion"] or "—"}},
+        {"text": gettext("Findings: %(findings)s") % {"findings": package["findings"] or "—"}},
+        {
+            "text": gettext("Workaround: %(workaround)s")
+            % {"workaround": package["workaround"] or gettext("none")}
+        },
+    ]
+    if package.get("evidence_note"):
+        head.append(
+            {"text": gettext("No logs or screenshots: %(note)s") % {"note": package["evidence_note"]}}
+        )
+    return head
+
+
+def _tier_section(group: dict[str, Any]) -> dict[str, Any]:
+    """One tier's steps, each followed by its files."""
+    items = []
+    for step in group["steps"]:
+        words = {
+            "kind": step["kind_label"],
+            "action": step["action"],
+            "outcome": step["outcome"] or "—",
+            "engineer": step["engineer"],
+        }
+        if step["state"] == StepState.TO_DO:
+            text = gettext("%(kind)s (to do): %(action)s → %(outcome)s (%(engineer)s)") % words
+        else:
+            text = gettext("%(kind)s: %(action)s → %(outcome)s (%(engineer)s)") % words
+        items.append({"text": text})
+        items += [_attachment_item(a) for a in step["attachments"]]
+    return {
+        "title": gettext("Troubleshooting – %(tier)s") % {"tier": group["tier"]},
+        "items": items or [{"text": gettext("none")}],
+    }
+
+
+def _attachment_item(attachment: dict[str, Any]) -> dict[str, str]:
+    return {
+        "text": gettext("Attachment: %(name)s") % {"name": attachment["name"]},
+        "url": links.console_attachment_path(attachment["id"]),
+    }
+
+
 def handoff_submit(handoff: Handoff, ticket: Ticket, actor: User | None) -> None:
     """Record the request, then complete it or stop it at the target tier's gate."""
+    target = handoff.to_tier
+    _record_requested(handoff, ticket, actor)
+    if not target.requires_approval:
+        complete_handoff(handoff, ticket, actor)
+        return
+    approvers, overdue = _approvers_for(actor, ticket.team)
+    previous_request = _request_to_follow_up(handoff)
+    request = approval_file(
+        subject=handoff,
+        title=gettext("Escalate %(reference)s from %(from_tier)s to %(to_tier)s")
+        % {"reference": ticket.reference, "from_tier": handoff.from_tier.name, "to_tier": target.name},
+        reference=ticket.reference,
+        link=links.console_ticket_path(ticket.pk),
+        package=_approval_package(handoff),
+        missing=handoff.missing,
+        requested_by=actor,
+        approvers=approvers,
+        overdue_recipients=overdue,
+        previous=previous_request,
+        calendar=sla.calendar_for(ticket),
+        decision_seconds=settings.APPROVAL_DECISION_MINUTES * 60,
+    )
+    _stop_at_gate(handoff, ticket, actor, request, approvers, previous_request)
+
+
+def _record_requested(handoff: Handoff, ticket: Ticket, actor: User | None) -> None:
+    """The timeline's "hand-off requested", with whether the target tier is gated."""
     target = handoff.to_tier
     record_event(
         ticket=ticket,
@@ -127,29 +193,27 @@ def handoff_submit(handoff: Handoff, ticket: Ticket, actor: User | None) -> None
             "missing": handoff.missing,
         },
     )
-    if not target.requires_approval:
-        complete_handoff(handoff, ticket, actor)
-        return
-    approvers, overdue = _approvers_for(actor, ticket.team)
-    previous_request = None
+
+
+def _request_to_follow_up(handoff: Handoff) -> ApprovalRequest | None:
+    """The previous hand-off's approval request, when it was sent back and not followed up yet."""
     if handoff.previous is not None and handoff.previous.approval is not None:
         candidate = handoff.previous.approval
         if candidate.status == ApprovalStatus.CHANGES_REQUESTED and not hasattr(candidate, "follow_up"):
-            previous_request = candidate
-    request = approval_file(
-        subject=handoff,
-        title=f"Escalate {ticket.reference} from {handoff.from_tier.name} to {target.name}",
-        reference=ticket.reference,
-        link=links.console_ticket_path(ticket.pk),
-        package=_approval_package(handoff),
-        missing=handoff.missing,
-        requested_by=actor,
-        approvers=approvers,
-        overdue_recipients=overdue,
-        previous=previous_request,
-        calendar=sla.calendar_for(ticket),
-        decision_seconds=settings.APPROVAL_DECISION_MINUTES * 60,
-    )
+            return candidate
+    return None
+
+
+def _stop_at_gate(
+    handoff: Handoff,
+    ticket: Ticket,
+    actor: User | None,
+    request: ApprovalRequest,
+    approvers: list[User],
+    previous_request: ApprovalRequest | None,
+) -> None:
+    """The hand-off waits for the approval request filed at the gate; the timeline says of whom."""
+    target = handoff.to_tier
 
     def record(handoff: Handoff, source: str) -> None:
         record_event(
@@ -157,9 +221,8 @@ def handoff_submit(handoff: Handoff, ticket: Ticket, actor: User | None) -> None
             kind="approval_requested",
             actor=actor,
             target=tier_name(target),
-            reason=f"{target.name} needs a team leader's approval; asked of "
-            + ", ".join(str(u) for u in approvers)
-            + ".",
+            reason=gettext("%(tier)s needs a team leader's approval; asked of %(approvers)s.")
+            % {"tier": target.name, "approvers": ", ".join(str(u) for u in approvers)},
             details={
                 "handoff": handoff.pk,
                 "approval": request.pk,
@@ -173,7 +236,7 @@ def handoff_submit(handoff: Handoff, ticket: Ticket, actor: User | None) -> None
         "submit_for_approval",
         actor=actor,
         lock=lock_handoff,
-        label="Asking for approval",
+        label=gettext("Asking for approval"),
         prepare=lambda h: setattr(h, "approval", request),
         record=record,
     )
@@ -188,12 +251,25 @@ def on_approval_decided(request: ApprovalRequest) -> None:
         return  # withdrawn: handoff_withdraw records it
     ticket = lock_ticket(handoff.ticket)
     approver = request.decided_by
+    words = {
+        "reference": ticket.reference,
+        "tier": handoff.to_tier.name,
+        "approver": approver,
+        "notes": request.decision_notes,
+    }
     if request.status == ApprovalStatus.APPROVED:
         _handoff_approved(handoff, ticket, request)
-        outcome = "approved"
+        outcome = gettext("approved")
+        message = gettext(
+            "%(reference)s: your escalation to %(tier)s was approved by %(approver)s. %(notes)s"
+        )
     else:
         _handoff_sent_back(handoff, ticket, request)
-        outcome = "sent back with steps to do"
+        outcome = gettext("sent back with steps to do")
+        message = gettext(
+            "%(reference)s: your escalation to %(tier)s was sent back with steps to do by %(approver)s. "
+            "%(notes)s"
+        )
     if handoff.requested_by is not None:
         tell_staff(
             ticket=ticket,
@@ -207,8 +283,7 @@ def on_approval_decided(request: ApprovalRequest) -> None:
                 "approved": request.status == ApprovalStatus.APPROVED,
                 "notes": request.decision_notes,
                 "steps": list(request.suggested_steps),
-                "message": f"{ticket.reference}: your escalation to {handoff.to_tier.name} was {outcome} "
-                f"by {approver}. {request.decision_notes}",
+                "message": message % words,
             },
             dedup_key=f"approval:{request.pk}:decided",
         )
@@ -229,7 +304,7 @@ def _handoff_approved(handoff: Handoff, ticket: Ticket, request: ApprovalRequest
         )
 
     def then(handoff: Handoff) -> None:
-        check_workable(ticket, f"Escalation to {handoff.to_tier.name}")
+        check_workable(ticket, gettext("Escalation to %(tier)s") % {"tier": handoff.to_tier.name})
         complete_handoff(handoff, ticket, approver)
 
     change_state(
@@ -237,7 +312,7 @@ def _handoff_approved(handoff: Handoff, ticket: Ticket, request: ApprovalRequest
         "approve",
         actor=approver,
         lock=lock_handoff,
-        label="Approving the hand-off",
+        label=gettext("Approving the hand-off"),
         record=record,
         then=then,
     )
@@ -268,7 +343,7 @@ def _handoff_sent_back(handoff: Handoff, ticket: Ticket, request: ApprovalReques
         "send_back",
         actor=approver,
         lock=lock_handoff,
-        label="Sending the hand-off back",
+        label=gettext("Sending the hand-off back"),
         record=record,
         then=then,
     )
@@ -279,18 +354,16 @@ def before_approval(request: ApprovalRequest) -> list[str]:
     handoff = Handoff.objects.select_related("ticket", "from_tier__path", "to_tier__path", "criterion").get(
         approval=request
     )
-    missing = handoff_missing(
+    return handoff_missing(
         handoff.ticket,
         handoff.from_tier,
         handoff.to_tier,
         criterion=handoff.criterion,
         findings=handoff.findings,
         evidence_note=handoff.evidence_note,
-    )
-    if handoff.automatic:
         # The system files without a criterion; the time frame that passed is its justification.
-        missing = [m for m in missing if not m.startswith("an escalation criterion")]
-    return missing
+        criterion_needed=not handoff.automatic,
+    )
 
 
 def on_approval_time_frame(request: ApprovalRequest, point: str) -> None:
@@ -299,9 +372,9 @@ def on_approval_time_frame(request: ApprovalRequest, point: str) -> None:
         ticket=handoff.ticket,
         kind=f"approval_{'reminder' if point == 'warning' else 'overdue'}",
         actor=None,
-        reason="The approval is waiting: approvers reminded."
+        reason=gettext("The approval is waiting: approvers reminded.")
         if point == "warning"
-        else "The approval was not decided within its time frame: the team manager was notified.",
+        else gettext("The approval was not decided within its time frame: the team manager was notified."),
         details={
             "handoff": handoff.pk,
             "approval": request.pk,

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import Team, User
 from clocks.models import Clock
@@ -35,19 +36,22 @@ def consult_request(
     minutes = reply_minutes if reply_minutes is not None else settings.CONSULT_REPLY_MINUTES
     errors: dict[str, list[str]] = {}
     if not (question or "").strip():
-        errors["question"] = ["Say what you need from the team."]
+        errors["question"] = [gettext("Say what you need from the team.")]
     if minutes <= 0:
-        errors["reply_minutes"] = ["A reply time frame of at least one minute."]
+        errors["reply_minutes"] = [gettext("A reply time frame of at least one minute.")]
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
         locked = lock_ticket(ticket)
         if not locked.is_open:
-            raise Refused("Consult refused", ["an open ticket"])
+            raise Refused(gettext("Consult refused"), [gettext("an open ticket")])
         if not permissions.can_consult(locked, actor):
-            raise PermissionDenied("You may not consult on this ticket.")
+            raise PermissionDenied(gettext("You may not consult on this ticket."))
         if locked.team_id == team.pk:
-            raise Refused("Consult refused", [f"another team than {team.name}, which already has the ticket"])
+            raise Refused(
+                gettext("Consult refused"),
+                [gettext("another team than %(team)s, which already has the ticket") % {"team": team.name}],
+            )
         consult = Consult.objects.create(
             ticket=locked, team=team, question=question.strip(), requested_by=actor, reply_minutes=minutes
         )
@@ -65,21 +69,33 @@ def consult_request(
             reason=consult.question,
             details={"consult": consult.pk, "team": team.pk},
         )
-        tell_staff(
-            ticket=locked,
-            recipients=list(team.leaders.all()) + list(team.members.all()),
-            actor=actor,
-            kind="escalations.consult_requested",
-            context={
-                "team": team.name,
-                "requested_by": str(actor),
-                "question": consult.question,
-                "reply_minutes": minutes,
-                "message": f"{actor} asks {team.name} about {locked.reference}: {consult.question}",
-            },
-            dedup_key=f"consult:{consult.pk}:requested",
-        )
+        _tell_consulted_team(consult, locked, actor)
     return consult
+
+
+def _tell_consulted_team(consult: Consult, ticket: Ticket, actor: User) -> None:
+    """The consulted team's leaders and members hear the question."""
+    team = consult.team
+    tell_staff(
+        ticket=ticket,
+        recipients=list(team.leaders.all()) + list(team.members.all()),
+        actor=actor,
+        kind="escalations.consult_requested",
+        context={
+            "team": team.name,
+            "requested_by": str(actor),
+            "question": consult.question,
+            "reply_minutes": consult.reply_minutes,
+            "message": gettext("%(actor)s asks %(team)s about %(reference)s: %(question)s")
+            % {
+                "actor": actor,
+                "team": team.name,
+                "reference": ticket.reference,
+                "question": consult.question,
+            },
+        },
+        dedup_key=f"consult:{consult.pk}:requested",
+    )
 
 
 def _consult_clock(consult: Consult) -> Clock | None:
@@ -103,11 +119,15 @@ def consult_reply(*, consult: Consult, actor: User, reply: str) -> Consult:
 
     def check_reply(locked: Consult) -> None:
         if not (reply or "").strip():
-            raise InvalidInput({"reply": ["The reply is empty."]})
+            raise InvalidInput({"reply": [gettext("The reply is empty.")]})
 
     def not_possible(locked: Consult) -> Refused:
         return Refused(
-            "Reply refused", [f"an open consult (this one is {locked.get_state_display().lower()})"]
+            gettext("Reply refused"),
+            [
+                gettext("an open consult (this one is %(state)s)")
+                % {"state": locked.get_state_display().lower()}
+            ],
         )
 
     def record(locked: Consult, source: str) -> None:
@@ -122,31 +142,17 @@ def consult_reply(*, consult: Consult, actor: User, reply: str) -> Consult:
 
     def then(locked: Consult) -> None:
         clocks_stop(subject=locked, kind=CONSULT_CLOCK)
-        ticket = locked.ticket
-        tell_staff(
-            ticket=ticket,
-            recipients=[locked.requested_by],
-            actor=actor,
-            kind="escalations.consult_answered",
-            context={
-                "team": locked.team.name,
-                "replied_by": str(actor),
-                "question": locked.question,
-                "reply": locked.reply,
-                "message": f"{actor} of {locked.team.name} answered on {ticket.reference}: {locked.reply}",
-            },
-            dedup_key=f"consult:{locked.pk}:answered",
-        )
+        _tell_asker(locked, actor)
 
     locked = change_state(
         consult,
         "answer",
         actor=actor,
         lock=_consult_lock("team", "requested_by"),
-        label="Reply",
+        label=gettext("Reply"),
         not_possible=not_possible,
         allowed=permissions.can_reply_consult,
-        denied="Only the consulted team may reply.",
+        denied=gettext("Only the consulted team may reply."),
         prepare=check_reply,
         arguments={"by": actor, "reply": (reply or "").strip()},
         record=record,
@@ -154,6 +160,31 @@ def consult_reply(*, consult: Consult, actor: User, reply: str) -> Consult:
     )
     consult.refresh_from_db()
     return locked
+
+
+def _tell_asker(consult: Consult, actor: User) -> None:
+    """Whoever asked hears the consulted team's reply."""
+    ticket = consult.ticket
+    tell_staff(
+        ticket=ticket,
+        recipients=[consult.requested_by],
+        actor=actor,
+        kind="escalations.consult_answered",
+        context={
+            "team": consult.team.name,
+            "replied_by": str(actor),
+            "question": consult.question,
+            "reply": consult.reply,
+            "message": gettext("%(actor)s of %(team)s answered on %(reference)s: %(reply)s")
+            % {
+                "actor": actor,
+                "team": consult.team.name,
+                "reference": ticket.reference,
+                "reply": consult.reply,
+            },
+        },
+        dedup_key=f"consult:{consult.pk}:answered",
+    )
 
 
 def consult_withdraw(*, consult: Consult, actor: User | None, reason: str = "") -> Consult:
@@ -174,10 +205,10 @@ def consult_withdraw(*, consult: Consult, actor: User | None, reason: str = "") 
         "withdraw",
         actor=actor,
         lock=_consult_lock("team"),
-        label="Withdrawal",
-        not_possible=lambda _c: Refused("Withdrawal refused", ["an open consult"]),
+        label=gettext("Withdrawal"),
+        not_possible=lambda _c: Refused(gettext("Withdrawal refused"), [gettext("an open consult")]),
         allowed=lambda c, user: user is None or permissions.can_withdraw_consult(c, user),
-        denied="You may not withdraw this consult.",
+        denied=gettext("You may not withdraw this consult."),
         record=record,
         then=lambda c: clocks_stop(subject=c, kind=CONSULT_CLOCK),
     )
@@ -195,10 +226,10 @@ def on_consult_clock(clock: Clock, *, warning: bool) -> None:
     recipients = team_leads(team) if warning else [consult.requested_by, *team_leads(team)]
     point = "warning" if warning else "breach"
     message = (
-        f"{team.name}'s reply on {consult.ticket.reference} is due soon."
+        gettext("%(team)s's reply on %(reference)s is due soon.")
         if warning
-        else f"{team.name} did not reply on {consult.ticket.reference} within its time frame."
-    )
+        else gettext("%(team)s did not reply on %(reference)s within its time frame.")
+    ) % {"team": team.name, "reference": consult.ticket.reference}
     tell_staff(
         ticket=consult.ticket,
         recipients=recipients,

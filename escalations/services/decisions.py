@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.translation import gettext
 
 from accounts.models import User
 from escalation_desk.domain import InvalidInput, Refused, not_one_of
@@ -12,8 +13,9 @@ from tickets.services.core import lock_ticket, record_event
 from tickets.services.lifecycle import ticket_resolve, ticket_start
 
 from .. import permissions
-from ..models import DecisionOutcome, ManagerDecision, Tier, TierKind
-from ..selectors import activity_record, current_stint
+from ..models import DecisionOutcome, ManagerDecision, Tier, TierKind, TierStint
+from ..records import activity_record
+from ..selectors import current_stint
 from .handoffs import return_to_tier
 from .tiers import check_workable, tier_name
 
@@ -34,26 +36,12 @@ def record_decision(
         raise InvalidInput({"outcome": [not_one_of(outcome, DecisionOutcome.values)]})
     with transaction.atomic():
         locked = lock_ticket(ticket)
-        stint = current_stint(locked)
-        if stint is None or stint.tier.kind != TierKind.DECISION:
-            raise Refused("Decision refused", ["the ticket to be at the IT manager decision point"])
-        check_workable(locked, "Decision")
-        if not permissions.can_decide_at(stint.tier, actor):
-            raise PermissionDenied("Only the IT manager decides here.")
-        missing = [] if (notes or "").strip() else ["decision notes"]
-        if (
-            outcome in (DecisionOutcome.KNOWN_ERROR, DecisionOutcome.CLOSE_WITH_WORKAROUND)
-            and not root_cause.strip()
-        ):
-            missing.append("the root cause as far as it is known")
+        stint = _decision_point(locked, actor)
         if outcome == DecisionOutcome.CONTINUE_WITH_VENDOR:
             to_tier = to_tier or stint.tier.path.tiers.filter(kind=TierKind.VENDOR).order_by("-level").first()
-            if to_tier is None:
-                missing.append("a vendor tier on this ladder")
-        if outcome == DecisionOutcome.RETURN_TO_TIER and to_tier is None:
-            missing.append("the tier to return the ticket to")
+        missing = _decision_missing(outcome, notes, root_cause, to_tier)
         if missing:
-            raise Refused("Decision refused", missing)
+            raise Refused(gettext("Decision refused"), missing)
         decision = ManagerDecision.objects.create(
             ticket=locked,
             tier=stint.tier,
@@ -79,19 +67,63 @@ def record_decision(
                 ticket=locked,
                 actor=actor,
                 to_tier=to_tier,
-                findings=f"IT manager's decision: {decision.get_outcome_display()}. {decision.notes}",
+                findings=gettext("IT manager's decision: %(outcome)s. %(notes)s")
+                % {"outcome": decision.get_outcome_display(), "notes": decision.notes},
             )
         else:
-            if locked.status == Status.OPEN:
-                ticket_start(ticket=locked, actor=actor)
-            ticket_resolve(
-                ticket=locked,
-                actor=actor,
-                resolution_summary=decision.notes,
-                root_cause=root_cause,
-                fix_kind="known_error" if outcome == DecisionOutcome.KNOWN_ERROR else "workaround",
-                knowledge_article=knowledge_article,
-                knowledge_none_reason=knowledge_none_reason,
+            _resolve_on_decision(
+                locked, actor, decision, root_cause, knowledge_article, knowledge_none_reason
             )
     ticket.refresh_from_db()
     return decision
+
+
+def _decision_point(ticket: Ticket, actor: User) -> TierStint:
+    """The ticket's stint at the IT manager decision point, still worked, decided by the IT manager."""
+    stint = current_stint(ticket)
+    if stint is None or stint.tier.kind != TierKind.DECISION:
+        raise Refused(
+            gettext("Decision refused"), [gettext("the ticket to be at the IT manager decision point")]
+        )
+    check_workable(ticket, gettext("Decision"))
+    if not permissions.can_decide_at(stint.tier, actor):
+        raise PermissionDenied(gettext("Only the IT manager decides here."))
+    return stint
+
+
+def _decision_missing(outcome: str, notes: str, root_cause: str, to_tier: Tier | None) -> list[str]:
+    """What the decision lacks: its notes, the root cause of an accepted error or workaround, and
+    the tier a continued or returned ticket goes to."""
+    missing = [] if (notes or "").strip() else [gettext("decision notes")]
+    if (
+        outcome in (DecisionOutcome.KNOWN_ERROR, DecisionOutcome.CLOSE_WITH_WORKAROUND)
+        and not root_cause.strip()
+    ):
+        missing.append(gettext("the root cause as far as it is known"))
+    if outcome == DecisionOutcome.CONTINUE_WITH_VENDOR and to_tier is None:
+        missing.append(gettext("a vendor tier on this ladder"))
+    if outcome == DecisionOutcome.RETURN_TO_TIER and to_tier is None:
+        missing.append(gettext("the tier to return the ticket to"))
+    return missing
+
+
+def _resolve_on_decision(
+    ticket: Ticket,
+    actor: User,
+    decision: ManagerDecision,
+    root_cause: str,
+    knowledge_article: str,
+    knowledge_none_reason: str,
+) -> None:
+    """A known error or a workaround accepted: the ticket is resolved with the decision's notes."""
+    if ticket.status == Status.OPEN:
+        ticket_start(ticket=ticket, actor=actor)
+    ticket_resolve(
+        ticket=ticket,
+        actor=actor,
+        resolution_summary=decision.notes,
+        root_cause=root_cause,
+        fix_kind="known_error" if decision.outcome == DecisionOutcome.KNOWN_ERROR else "workaround",
+        knowledge_article=knowledge_article,
+        knowledge_none_reason=knowledge_none_reason,
+    )

@@ -16,6 +16,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from approvals.models import ApprovalRequest
@@ -27,7 +28,8 @@ from tickets.services.core import lock_ticket, record_event
 
 from .. import permissions
 from ..models import Direction, EscalationCriterion, Handoff, HandoffStatus, Tier, TierStint
-from ..selectors import active_handoff, assemble_package, handoff_missing, next_tier
+from ..records import assemble_package
+from ..selectors import active_handoff, handoff_missing, next_tier
 from .approval_gate import handoff_submit
 from .tiers import check_workable, complete_handoff, tier_name
 
@@ -36,10 +38,17 @@ def _check_no_active(ticket: Ticket, what: str) -> None:
     pending = active_handoff(ticket)
     if pending is not None:
         raise Refused(
-            f"{what} refused",
+            gettext("%(change)s refused") % {"change": what},
             [
-                f"no other hand-off in flight: {pending.from_tier.name} → {pending.to_tier.name} is "
-                f"{pending.get_status_display().lower()} (withdraw it first)"
+                gettext(
+                    "no other hand-off in flight: %(from_tier)s → %(to_tier)s is %(status)s "
+                    "(withdraw it first)"
+                )
+                % {
+                    "from_tier": pending.from_tier.name,
+                    "to_tier": pending.to_tier.name,
+                    "status": pending.get_status_display().lower(),
+                }
             ],
         )
 
@@ -49,11 +58,11 @@ def _who_moved(stint: TierStint) -> str:
     requester of a plain one, the system for an automatic one or a placement at triage."""
     handoff = stint.handoff
     if handoff is None:
-        return "the system"
+        return gettext("the system")
     if handoff.approval_id is not None and handoff.approval.decided_by_id is not None:
         return str(handoff.approval.decided_by)
     if handoff.automatic or handoff.requested_by_id is None:
-        return "the system"
+        return gettext("the system")
     return str(handoff.requested_by)
 
 
@@ -61,8 +70,12 @@ def moved_refusal(what: str, stint: TierStint, believed: Tier) -> Refused:
     """The 409 a caller hears whose ticket left the tier they believed it in: where it went, by whom, when."""
     when = f"{timezone.localtime(stint.entered_at):%d %b %Y %H:%M}"
     return Refused(
-        f"This ticket has already moved to {stint.tier.name} (by {_who_moved(stint)}, {when})",
-        [f"the ticket to still be in {believed.name}: it is now in {stint.tier.name}"],
+        gettext("This ticket has already moved to %(tier)s (by %(who)s, %(when)s)")
+        % {"tier": stint.tier.name, "who": _who_moved(stint), "when": when},
+        [
+            gettext("the ticket to still be in %(believed)s: it is now in %(tier)s")
+            % {"believed": believed.name, "tier": stint.tier.name}
+        ],
     )
 
 
@@ -105,7 +118,10 @@ def has_moved_from(ticket: Ticket, believed: Tier | None) -> bool:
 
 def _expected_tier(stint: TierStint | None, believed: Tier | None, what: str) -> TierStint:
     if stint is None:
-        raise Refused(f"{what} refused", ["a ticket placed on its service's ladder (triage it first)"])
+        raise Refused(
+            gettext("%(change)s refused") % {"change": what},
+            [gettext("a ticket placed on its service's ladder (triage it first)")],
+        )
     if believed is not None and stint.tier_id != believed.pk:
         raise moved_refusal(what, stint, believed)
     return stint
@@ -152,35 +168,18 @@ def escalate(
             ticket,
             actor,
             from_tier,
-            "Escalation",
+            gettext("Escalation"),
             permissions.can_escalate,
-            "You may not escalate this ticket.",
+            gettext("You may not escalate this ticket."),
         )
         here = stint.tier
-        target = to_tier or next_tier(here)
-        if target is None:
-            raise Refused("Escalation refused", [f"a tier above {here.name} on the ladder"])
-        if target.path_id != here.path_id or target.level <= here.level:
-            raise InvalidInput({"to_tier": [f"{target} is not above {here.name} on this ticket's ladder."]})
-        if criterion is not None and criterion.tier_id != target.pk:
-            raise InvalidInput({"criterion": [f'"{criterion}" is not a criterion of {target.name}.']})
+        target = _target_above(here, to_tier, criterion)
         missing = handoff_missing(
             locked, here, target, criterion=criterion, findings=findings, evidence_note=evidence_note
         )
         if missing:
-            raise Refused(f"Escalation to {target.name} refused", missing)
-        previous = (
-            # A sent-back request that already had its follow-up (since withdrawn) is not followed twice.
-            Handoff.objects.filter(
-                ticket=locked,
-                to_tier=target,
-                status=HandoffStatus.SENT_BACK,
-                approval__follow_up__isnull=True,
-            )
-            .select_related("approval")
-            .order_by("-pk")
-            .first()
-        )
+            raise Refused(gettext("Escalation to %(tier)s refused") % {"tier": target.name}, missing)
+        previous = _sent_back_before(locked, target)
         handoff = Handoff.objects.create(
             ticket=locked,
             from_tier=here,
@@ -207,6 +206,52 @@ def escalate(
     return handoff
 
 
+def _target_above(here: Tier, to_tier: Tier | None, criterion: EscalationCriterion | None) -> Tier:
+    """The tier to escalate to: the one chosen, else the next; above here on the same ladder, and
+    the criterion (if any) one of its own."""
+    target = to_tier or next_tier(here)
+    if target is None:
+        raise Refused(
+            gettext("Escalation refused"),
+            [gettext("a tier above %(tier)s on the ladder") % {"tier": here.name}],
+        )
+    if target.path_id != here.path_id or target.level <= here.level:
+        raise InvalidInput(
+            {
+                "to_tier": [
+                    gettext("%(target)s is not above %(tier)s on this ticket's ladder.")
+                    % {"target": target, "tier": here.name}
+                ]
+            }
+        )
+    if criterion is not None and criterion.tier_id != target.pk:
+        raise InvalidInput(
+            {
+                "criterion": [
+                    gettext('"%(criterion)s" is not a criterion of %(tier)s.')
+                    % {"criterion": criterion, "tier": target.name}
+                ]
+            }
+        )
+    return target
+
+
+def _sent_back_before(ticket: Ticket, target: Tier) -> Handoff | None:
+    """The latest hand-off to the same tier that was sent back, which this request follows up.
+    A sent-back request that already had its follow-up (since withdrawn) is not followed twice."""
+    return (
+        Handoff.objects.filter(
+            ticket=ticket,
+            to_tier=target,
+            status=HandoffStatus.SENT_BACK,
+            approval__follow_up__isnull=True,
+        )
+        .select_related("approval")
+        .order_by("-pk")
+        .first()
+    )
+
+
 def return_to_tier(
     *,
     ticket: Ticket,
@@ -220,14 +265,27 @@ def return_to_tier(
     with the customer and communicate the resolution (seed 003)."""
     with transaction.atomic():
         locked, stint = _lock_for_handoff(
-            ticket, actor, from_tier, "Return", permissions.can_return, "You may not return this ticket."
+            ticket,
+            actor,
+            from_tier,
+            gettext("Return"),
+            permissions.can_return,
+            gettext("You may not return this ticket."),
         )
         here = stint.tier
         if to_tier.path_id != here.path_id or to_tier.level >= here.level:
-            raise InvalidInput({"to_tier": [f"{to_tier} is not below {here.name} on this ticket's ladder."]})
+            raise InvalidInput(
+                {
+                    "to_tier": [
+                        gettext("%(target)s is not below %(tier)s on this ticket's ladder.")
+                        % {"target": to_tier, "tier": here.name}
+                    ]
+                }
+            )
         if not (findings or "").strip():
             raise Refused(
-                f"Return to {to_tier.name} refused", [f"what was done and what {to_tier.name} should do next"]
+                gettext("Return to %(tier)s refused") % {"tier": to_tier.name},
+                [gettext("what was done and what %(tier)s should do next") % {"tier": to_tier.name}],
             )
         handoff = Handoff.objects.create(
             ticket=locked,
@@ -269,8 +327,11 @@ def handoff_withdraw(*, handoff: Handoff, actor: User | None, reason: str) -> Ha
 
     def not_possible(locked: Handoff) -> Refused:
         return Refused(
-            "Withdrawal refused",
-            [f"a hand-off still in flight (this one is {locked.get_status_display().lower()})"],
+            gettext("Withdrawal refused"),
+            [
+                gettext("a hand-off still in flight (this one is %(status)s)")
+                % {"status": locked.get_status_display().lower()}
+            ],
         )
 
     def record(locked: Handoff, source: str) -> None:
@@ -286,19 +347,23 @@ def handoff_withdraw(*, handoff: Handoff, actor: User | None, reason: str) -> Ha
 
     def then(locked: Handoff) -> None:
         if locked.approval_id is not None:
-            approval_cancel(request=locked.approval, reason=f"Hand-off withdrawn: {reason}")
+            approval_cancel(
+                request=locked.approval, reason=gettext("Hand-off withdrawn: %(reason)s") % {"reason": reason}
+            )
 
     locked = change_state(
         handoff,
         "withdraw",
         actor=actor,
         lock=_lock_for_withdrawal,
-        label="Withdrawal",
+        label=gettext("Withdrawal"),
         not_possible=not_possible,
         allowed=lambda locked, user: user is None or permissions.can_withdraw(locked, user),
-        denied="You may not withdraw this hand-off.",
+        denied=gettext("You may not withdraw this hand-off."),
         missing=lambda _h: (
-            ["the reason for withdrawing"] if actor is not None and not (reason or "").strip() else []
+            [gettext("the reason for withdrawing")]
+            if actor is not None and not (reason or "").strip()
+            else []
         ),
         arguments={"reason": (reason or "").strip()},
         record=record,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import DatabaseError, transaction
+from django.utils.translation import gettext
 
 from accounts.models import User
 from approvals.models import ApprovalRequest
@@ -43,7 +44,7 @@ def _ticket_finished(ticket: Ticket, change: str) -> None:
             "withdraw",
             actor=None,
             lock=_lock_consult,
-            label="Withdrawal",
+            label=gettext("Withdrawal"),
             then=lambda c: clocks_stop(subject=c, kind=CONSULT_CLOCK),
         )
     stint = current_stint(ticket)
@@ -77,8 +78,12 @@ def _withdraw_handoff(handoff: Handoff, ticket: Ticket, change: str) -> None:
         "withdraw",
         actor=None,
         lock=lock,
-        label="Withdrawal",
-        arguments={"reason": f"The ticket was {'cancelled' if change == 'cancel' else 'closed'}."},
+        label=gettext("Withdrawal"),
+        arguments={
+            "reason": gettext("The ticket was cancelled.")
+            if change == "cancel"
+            else gettext("The ticket was closed.")
+        },
         record=record,
         then=then,
     )
@@ -99,11 +104,14 @@ def _lock_approval_without_waiting(handoff: Handoff, change: str) -> None:
                 .values_list("pk", flat=True)
             )
     except DatabaseError:
-        what = "cancelled" if change == "cancel" else "closed"
         raise Refused(
-            f"The ticket cannot be {what} at this moment",
+            gettext("The ticket cannot be cancelled at this moment")
+            if change == "cancel"
+            else gettext("The ticket cannot be closed at this moment"),
             [
-                f"the decision being recorded on the escalation to {handoff.to_tier.name} to finish "
-                "first (try again)"
+                gettext(
+                    "the decision being recorded on the escalation to %(tier)s to finish first (try again)"
+                )
+                % {"tier": handoff.to_tier.name}
             ],
         ) from None

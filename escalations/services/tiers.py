@@ -5,6 +5,7 @@ A hand-off changes state through escalation_desk.state.change_state, locked by `
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import Team, User
 from clocks.models import ClockState
@@ -69,7 +70,8 @@ def place_in_first_tier(ticket: Ticket, actor: User | None) -> TierStint | None:
         assignee=ticket.assignee
         if ticket.assignee_id and ticket.assignee.pk in _member_ids(first.team)
         else None,
-        reason=f"Placed in {first.name}, the first tier of the {path.name} ladder.",
+        reason=gettext("Placed in %(tier)s, the first tier of the %(ladder)s ladder.")
+        % {"tier": first.name, "ladder": path.name},
         details={"tier": first.pk, "tier_name": first.name, "path": path.name},
     )  # ticket_hand_over refreshes ticket
     return _start_stint(ticket, first, None)
@@ -96,8 +98,11 @@ def tier_name(tier: Tier) -> str:
 def check_workable(ticket: Ticket, what: str) -> None:
     if ticket.status not in WORKABLE:
         raise Refused(
-            f"{what} refused",
-            [f"a ticket that is open or in progress (this one is {ticket.get_status_display().lower()})"],
+            gettext("%(change)s refused") % {"change": what},
+            [
+                gettext("a ticket that is open or in progress (this one is %(status)s)")
+                % {"status": ticket.get_status_display().lower()}
+            ],
         )
 
 
@@ -119,14 +124,19 @@ def complete_handoff(handoff: Handoff, ticket: Ticket, actor: User | None) -> No
         _tell_left_queue(handoff, ticket, previous_assignee, actor)
 
     change_state(
-        handoff, "complete", actor=actor, lock=lock_handoff, label="Completing the hand-off", then=then
+        handoff,
+        "complete",
+        actor=actor,
+        lock=lock_handoff,
+        label=gettext("Completing the hand-off"),
+        then=then,
     )
 
 
 def _move_ticket(handoff: Handoff, ticket: Ticket, actor: User | None, stint: TierStint | None) -> None:
     """The completed hand-off's ticket changes team and stint; the receiving team hears of it."""
-    kind = "escalated" if handoff.direction == Direction.ESCALATE else "returned"
-    verb = "Escalated" if handoff.direction == Direction.ESCALATE else "Returned"
+    escalated = handoff.direction == Direction.ESCALATE
+    kind = "escalated" if escalated else "returned"
     ticket_hand_over(
         ticket=ticket,
         team=handoff.to_tier.team,
@@ -134,9 +144,7 @@ def _move_ticket(handoff: Handoff, ticket: Ticket, actor: User | None, stint: Ti
         kind=kind,
         source=tier_name(handoff.from_tier),
         target=tier_name(handoff.to_tier),
-        reason=f"{verb} from {handoff.from_tier.name} to {handoff.to_tier.name}"
-        + (f" ({handoff.criterion_text})" if handoff.criterion_text else "")
-        + (" automatically: the time frame passed." if handoff.automatic else "."),
+        reason=_move_reason(handoff),
         details={
             "handoff": handoff.pk,
             "from_tier": handoff.from_tier_id,
@@ -151,7 +159,6 @@ def _move_ticket(handoff: Handoff, ticket: Ticket, actor: User | None, stint: Ti
     recipients = list(receiving.leaders.all()) + list(receiving.members.all())
     if handoff.to_tier.kind == TierKind.DECISION:
         recipients += list(User.objects.filter(groups__name="IT manager", is_active=True))
-    how = " automatically (the time frame passed)" if handoff.automatic else (f" by {actor}" if actor else "")
     tell_staff(
         ticket=ticket,
         recipients=recipients,
@@ -160,15 +167,68 @@ def _move_ticket(handoff: Handoff, ticket: Ticket, actor: User | None, stint: Ti
         context={
             "tier": handoff.to_tier.name,
             "from_tier": handoff.from_tier.name,
-            "verb": verb,
+            "verb": gettext("Escalated") if escalated else gettext("Returned"),
             "automatic": handoff.automatic,
             "findings": handoff.findings,
             "criterion": handoff.criterion_text,
-            "message": f"{ticket.reference} {ticket.summary} was {verb.lower()} to {handoff.to_tier.name} "
-            f"from {handoff.from_tier.name}{how}.",
+            "message": _received_message(handoff, ticket, actor),
         },
         dedup_key=f"handoff:{handoff.pk}:completed",
     )
+
+
+def _move_reason(handoff: Handoff) -> str:
+    """The timeline's words for a completed hand-off: "Escalated from Tier 1 to Tier 2 (potential
+    bug) automatically: the time frame passed.", "Returned from Tier 2 to Tier 1."."""
+    tiers = {"from_tier": handoff.from_tier.name, "to_tier": handoff.to_tier.name}
+    if handoff.direction == Direction.ESCALATE:
+        move = gettext("Escalated from %(from_tier)s to %(to_tier)s") % tiers
+    else:
+        move = gettext("Returned from %(from_tier)s to %(to_tier)s") % tiers
+    if handoff.criterion_text:
+        move = gettext("%(move)s (%(criterion)s)") % {"move": move, "criterion": handoff.criterion_text}
+    if handoff.automatic:
+        return gettext("%(move)s automatically: the time frame passed.") % {"move": move}
+    return gettext("%(move)s.") % {"move": move}
+
+
+def _received_message(handoff: Handoff, ticket: Ticket, actor: User | None) -> str:
+    """The receiving team's notice: what reached their tier, from where, and how."""
+    words = {
+        "reference": ticket.reference,
+        "summary": ticket.summary,
+        "tier": handoff.to_tier.name,
+        "from_tier": handoff.from_tier.name,
+        "actor": actor,
+    }
+    escalated = handoff.direction == Direction.ESCALATE
+    if handoff.automatic:
+        message = (
+            gettext(
+                "%(reference)s %(summary)s was escalated to %(tier)s from %(from_tier)s automatically "
+                "(the time frame passed)."
+            )
+            if escalated
+            else gettext(
+                "%(reference)s %(summary)s was returned to %(tier)s from %(from_tier)s automatically "
+                "(the time frame passed)."
+            )
+        )
+    elif actor:
+        message = (
+            gettext("%(reference)s %(summary)s was escalated to %(tier)s from %(from_tier)s by %(actor)s.")
+            if escalated
+            else gettext(
+                "%(reference)s %(summary)s was returned to %(tier)s from %(from_tier)s by %(actor)s."
+            )
+        )
+    else:
+        message = (
+            gettext("%(reference)s %(summary)s was escalated to %(tier)s from %(from_tier)s.")
+            if escalated
+            else gettext("%(reference)s %(summary)s was returned to %(tier)s from %(from_tier)s.")
+        )
+    return message % words
 
 
 def _tell_left_queue(handoff: Handoff, ticket: Ticket, previous: User | None, actor: User | None) -> None:
@@ -179,13 +239,6 @@ def _tell_left_queue(handoff: Handoff, ticket: Ticket, previous: User | None, ac
     if handoff.requested_by_id == previous.pk:
         return
     team = handoff.to_tier.team
-    why = (
-        "automatically: the " + handoff.from_tier.name + " time frame passed"
-        if handoff.automatic
-        else f"by {actor}"
-        if actor
-        else ""
-    )
     tell_staff(
         ticket=ticket,
         recipients=[previous],
@@ -196,8 +249,34 @@ def _tell_left_queue(handoff: Handoff, ticket: Ticket, previous: User | None, ac
             "tier": handoff.to_tier.name,
             "from_tier": handoff.from_tier.name,
             "automatic": handoff.automatic,
-            "message": f"{ticket.reference} {ticket.summary} moved from you to {team.name} "
-            f"({handoff.to_tier.name}) {why}. It is no longer in your queue.",
+            "message": _left_queue_message(handoff, ticket, actor),
         },
         dedup_key=f"handoff:{handoff.pk}:left:{previous.pk}",
     )
+
+
+def _left_queue_message(handoff: Handoff, ticket: Ticket, actor: User | None) -> str:
+    """Where the ticket went from the engineer's queue, and how."""
+    words = {
+        "reference": ticket.reference,
+        "summary": ticket.summary,
+        "team": handoff.to_tier.team.name,
+        "tier": handoff.to_tier.name,
+        "from_tier": handoff.from_tier.name,
+        "actor": actor,
+    }
+    if handoff.automatic:
+        message = gettext(
+            "%(reference)s %(summary)s moved from you to %(team)s (%(tier)s) automatically: the "
+            "%(from_tier)s time frame passed. It is no longer in your queue."
+        )
+    elif actor:
+        message = gettext(
+            "%(reference)s %(summary)s moved from you to %(team)s (%(tier)s) by %(actor)s. It is no longer "
+            "in your queue."
+        )
+    else:
+        message = gettext(
+            "%(reference)s %(summary)s moved from you to %(team)s (%(tier)s) . It is no longer in your queue."
+        )
+    return message % words

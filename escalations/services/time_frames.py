@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from clocks.deadlines import deadline_schedule
 from clocks.models import Clock
@@ -13,7 +14,8 @@ from tickets.notices import tell_staff
 from tickets.services.core import lock_ticket, record_event
 
 from ..models import BreachAction, Direction, Handoff, TierStint
-from ..selectors import active_handoff, assemble_package, handoff_missing, next_tier, team_leads
+from ..records import assemble_package
+from ..selectors import active_handoff, handoff_missing, next_tier, team_leads
 from .approval_gate import handoff_submit
 from .tiers import WORKABLE, tier_name
 
@@ -30,13 +32,14 @@ def on_tier_clock(clock: Clock, *, warning: bool) -> None:
     if stint is None:
         return
     ticket, tier = stint.ticket, stint.tier
-    frame_hours = f"{clock.target_seconds / 3600:g} business hour(s)"
+    frame_hours = gettext("%(hours)s business hour(s)") % {"hours": f"{clock.target_seconds / 3600:g}"}
+    words = {"reference": ticket.reference, "tier": tier.name, "frame": frame_hours}
     if warning:
         recipients = [ticket.assignee] if ticket.assignee_id else team_leads(tier.team)
-        message = f"{ticket.reference} has used most of its {tier.name} time frame ({frame_hours})."
+        message = gettext("%(reference)s has used most of its %(tier)s time frame (%(frame)s).") % words
     else:
         recipients = team_leads(tier.team)
-        message = f"{ticket.reference} overstayed its {tier.name} time frame ({frame_hours})."
+        message = gettext("%(reference)s overstayed its %(tier)s time frame (%(frame)s).") % words
     auto = not warning and tier.breach_action == BreachAction.AUTO_ESCALATE
     tell_staff(
         ticket=ticket,
@@ -48,7 +51,7 @@ def on_tier_clock(clock: Clock, *, warning: bool) -> None:
             "frame": frame_hours,
             "automatic": auto,
             "due_at": f"{timezone.localtime(clock.due_at):%a %d %b %Y %H:%M}" if clock.due_at else "",
-            "message": message + (" It is being escalated automatically." if auto else ""),
+            "message": message + (" " + gettext("It is being escalated automatically.") if auto else ""),
         },
         dedup_key=f"clock:{clock.pk}:{'warning' if warning else 'breach'}",
     )
@@ -57,7 +60,7 @@ def on_tier_clock(clock: Clock, *, warning: bool) -> None:
         kind=f"tier_{'warning' if warning else 'breach'}",
         actor=None,
         source=tier_name(tier),
-        reason=message + (" Escalating automatically." if auto else ""),
+        reason=message + (" " + gettext("Escalating automatically.") if auto else ""),
         details={
             "tier": tier.pk,
             "clock": clock.pk,
@@ -98,8 +101,12 @@ def auto_escalate(deadline: Any) -> None:
             kind="auto_escalation_skipped",
             actor=None,
             source=tier_name(stint.tier),
-            reason=f"Not escalated automatically: {pending.from_tier.name} → {pending.to_tier.name} is "
-            f"already {pending.get_status_display().lower()}.",
+            reason=gettext("Not escalated automatically: %(from_tier)s → %(to_tier)s is already %(status)s.")
+            % {
+                "from_tier": pending.from_tier.name,
+                "to_tier": pending.to_tier.name,
+                "status": pending.get_status_display().lower(),
+            },
             details={"handoff": pending.pk},
         )
         return
@@ -110,10 +117,13 @@ def auto_escalate(deadline: Any) -> None:
             kind="auto_escalation_skipped",
             actor=None,
             source=tier_name(stint.tier),
-            reason=f"Not escalated automatically: {stint.tier.name} is the last tier of the ladder.",
+            reason=gettext("Not escalated automatically: %(tier)s is the last tier of the ladder.")
+            % {"tier": stint.tier.name},
         )
         return
-    findings = f"Automatic escalation: the {stint.tier.name} time frame passed without a resolution."
+    findings = gettext("Automatic escalation: the %(tier)s time frame passed without a resolution.") % {
+        "tier": stint.tier.name
+    }
     missing = handoff_missing(ticket, stint.tier, target, criterion=None, findings=findings, evidence_note="")
     handoff = Handoff.objects.create(
         ticket=ticket,

@@ -7,6 +7,7 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from escalation_desk.domain import InvalidInput, Refused
@@ -21,7 +22,10 @@ from ..selectors import current_stint
 def _vendor_stint(ticket: Ticket, what: str) -> TierStint:
     stint = current_stint(ticket)
     if stint is None or stint.tier.kind != TierKind.VENDOR:
-        raise Refused(f"{what} refused", ["the ticket to be in a vendor tier (after an approved hand-off)"])
+        raise Refused(
+            gettext("%(change)s refused") % {"change": what},
+            [gettext("the ticket to be in a vendor tier (after an approved hand-off)")],
+        )
     return stint
 
 
@@ -31,21 +35,21 @@ def vendor_engage(
     """Record the vendor's case for a ticket in a vendor tier."""
     with transaction.atomic():
         locked = lock_ticket(ticket)
-        stint = _vendor_stint(locked, "Recording the vendor case")
+        stint = _vendor_stint(locked, gettext("Recording the vendor case"))
         if not permissions.can_record_vendor(locked, actor):
-            raise PermissionDenied("You may not record vendor work on this ticket.")
+            raise PermissionDenied(gettext("You may not record vendor work on this ticket."))
         name = (vendor_name or "").strip() or stint.tier.vendor_name
         missing = [
             label
             for value, label in (
-                (name, "the vendor's name"),
-                (case_number, "the vendor case number"),
-                (contact, "the vendor contact"),
+                (name, gettext("the vendor's name")),
+                (case_number, gettext("the vendor case number")),
+                (contact, gettext("the vendor contact")),
             )
             if not (value or "").strip()
         ]
         if missing:
-            raise Refused("Recording the vendor case refused", missing)
+            raise Refused(gettext("Recording the vendor case refused"), missing)
         engagement = VendorEngagement.objects.create(
             ticket=locked,
             tier=stint.tier,
@@ -59,7 +63,8 @@ def vendor_engage(
             kind="vendor_engaged",
             actor=actor,
             target=name[:40],
-            reason=f"{name} case {engagement.case_number}, contact {engagement.contact}.",
+            reason=gettext("%(vendor)s case %(case)s, contact %(contact)s.")
+            % {"vendor": name, "case": engagement.case_number, "contact": engagement.contact},
             details={"engagement": engagement.pk},
         )
     return engagement
@@ -70,15 +75,15 @@ def vendor_update(
 ) -> VendorUpdate:
     """Record an update received from the vendor."""
     if not (summary or "").strip():
-        raise InvalidInput({"summary": ["Say what the vendor reported."]})
+        raise InvalidInput({"summary": [gettext("Say what the vendor reported.")]})
     if received_at is not None and received_at > timezone.now():
-        raise InvalidInput({"received_at": ["An update cannot be received in the future."]})
+        raise InvalidInput({"received_at": [gettext("An update cannot be received in the future.")]})
     with transaction.atomic():
         ticket = lock_ticket(engagement.ticket)
         if not ticket.is_open:
-            raise Refused("Vendor update refused", ["an open ticket"])
+            raise Refused(gettext("Vendor update refused"), [gettext("an open ticket")])
         if not permissions.can_record_vendor(ticket, actor):
-            raise PermissionDenied("You may not record vendor work on this ticket.")
+            raise PermissionDenied(gettext("You may not record vendor work on this ticket."))
         update = VendorUpdate.objects.create(
             engagement=engagement,
             summary=summary.strip(),

@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from clocks.sweep import sweep_due_deadlines
-from escalations import selectors
+from escalations import records
 from escalations.models import DecisionOutcome
 from escalations.services import decisions as decision_services
 from escalations.services import handoffs
@@ -123,9 +123,7 @@ def test_the_activity_record_holds_the_conversation_and_the_clock_events_in_time
         (ella, False, "We cannot change this.", at(23, 12, 45).isoformat()),
     ]
     clock_events = record["clock_events"]
-    expected = [
-        (e.kind, e.at.isoformat()) for e in ticket.events.filter(kind__in=selectors.CLOCK_EVENT_KINDS)
-    ]
+    expected = [(e.kind, e.at.isoformat()) for e in ticket.events.filter(kind__in=records.CLOCK_EVENT_KINDS)]
     assert [(e["kind"], e["at"]) for e in clock_events] == expected
     assert [e["at"] for e in clock_events] == sorted(e["at"] for e in clock_events)
     tier_warning = next(e for e in clock_events if e["kind"] == "tier_warning")

@@ -10,7 +10,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from escalations import selectors
+from escalations import records, selectors
 from escalations.models import (
     BreachAction,
     Handoff,
@@ -310,7 +310,7 @@ def test_the_history_pages_show_stints_consults_vendor_work_and_decisions(
         outcome="continue_with_vendor",
         notes="Keep the case open for a week.",
         decided_by=world["ivan"],
-        activity_record=selectors.activity_record(ticket),
+        activity_record=records.activity_record(ticket),
     )
     client.force_login(superuser)
     pages = {

@@ -23,27 +23,7 @@ def ticket_assign(*, ticket: Ticket, actor: User, assignee: User | None) -> Tick
     """
     with transaction.atomic():
         locked = lock_ticket(ticket)
-        if not permissions.can_assign(locked, actor):
-            raise PermissionDenied(
-                gettext("Only a team leader or manager of the ticket's team may assign it.")
-            )
-        if not locked.is_open:
-            raise Refused(
-                gettext("Assigning refused"),
-                [
-                    gettext("an open ticket (%(reference)s is %(status)s)")
-                    % {"reference": locked.reference, "status": locked.get_status_display().lower()}
-                ],
-            )
-        if assignee is not None and not (assignee.is_agent and permissions.can_work_ticket(locked, assignee)):
-            raise InvalidInput(
-                {
-                    "assignee": [
-                        gettext("%(assignee)s cannot work this ticket: not a member of %(team)s.")
-                        % {"assignee": assignee, "team": locked.team or gettext("its team")}
-                    ]
-                }
-            )
+        _check_assignment(locked, actor, assignee)
         previous = locked.assignee
         if (previous.pk if previous else None) == (assignee.pk if assignee else None):
             return locked
@@ -61,41 +41,69 @@ def ticket_assign(*, ticket: Ticket, actor: User, assignee: User | None) -> Tick
                 "previous": previous.pk if previous else None,
             },
         )
-        stamp = timezone.now().isoformat()
-        if assignee is not None:
-            notices.tell_staff(
-                ticket=locked,
-                kind="ticket.assigned",
-                recipients=[assignee],
-                actor=actor,
-                context={
-                    "assigned_by": str(actor),
-                    "message": gettext("%(actor)s assigned %(reference)s %(summary)s to you.")
-                    % {"actor": actor, "reference": locked.reference, "summary": locked.summary},
-                },
-                dedup_key=f"ticket:{locked.pk}:assigned:{assignee.pk}:{stamp}",
-            )
-        if previous is not None:
-            notices.tell_staff(
-                ticket=locked,
-                kind="ticket.staff_comment",
-                recipients=[previous],
-                actor=actor,
-                context={
-                    "author": str(actor),
-                    "what": gettext("a new assignee"),
-                    "message": gettext("%(actor)s reassigned %(reference)s from you to %(assignee)s.")
-                    % {
-                        "actor": actor,
-                        "reference": locked.reference,
-                        "assignee": assignee or gettext("nobody"),
-                    },
-                },
-                dedup_key=f"ticket:{locked.pk}:unassigned:{previous.pk}:{stamp}",
-            )
+        _tell_of_assignment(locked, actor, assignee, previous)
         ticket_changed.send(sender=Ticket, ticket=locked, change="assigned", actor=actor)
     refresh_stale(ticket, locked)
     return locked
+
+
+def _check_assignment(ticket: Ticket, actor: User, assignee: User | None) -> None:
+    """The actor may assign the (locked) ticket, it is open, and the assignee may work it."""
+    if not permissions.can_assign(ticket, actor):
+        raise PermissionDenied(gettext("Only a team leader or manager of the ticket's team may assign it."))
+    if not ticket.is_open:
+        raise Refused(
+            gettext("Assigning refused"),
+            [
+                gettext("an open ticket (%(reference)s is %(status)s)")
+                % {"reference": ticket.reference, "status": ticket.get_status_display().lower()}
+            ],
+        )
+    if assignee is not None and not (assignee.is_agent and permissions.can_work_ticket(ticket, assignee)):
+        raise InvalidInput(
+            {
+                "assignee": [
+                    gettext("%(assignee)s cannot work this ticket: not a member of %(team)s.")
+                    % {"assignee": assignee, "team": ticket.team or gettext("its team")}
+                ]
+            }
+        )
+
+
+def _tell_of_assignment(ticket: Ticket, actor: User, assignee: User | None, previous: User | None) -> None:
+    """The new assignee hears they have it; the previous one, who has it now."""
+    stamp = timezone.now().isoformat()
+    if assignee is not None:
+        notices.tell_staff(
+            ticket=ticket,
+            kind="ticket.assigned",
+            recipients=[assignee],
+            actor=actor,
+            context={
+                "assigned_by": str(actor),
+                "message": gettext("%(actor)s assigned %(reference)s %(summary)s to you.")
+                % {"actor": actor, "reference": ticket.reference, "summary": ticket.summary},
+            },
+            dedup_key=f"ticket:{ticket.pk}:assigned:{assignee.pk}:{stamp}",
+        )
+    if previous is not None:
+        notices.tell_staff(
+            ticket=ticket,
+            kind="ticket.staff_comment",
+            recipients=[previous],
+            actor=actor,
+            context={
+                "author": str(actor),
+                "what": gettext("a new assignee"),
+                "message": gettext("%(actor)s reassigned %(reference)s from you to %(assignee)s.")
+                % {
+                    "actor": actor,
+                    "reference": ticket.reference,
+                    "assignee": assignee or gettext("nobody"),
+                },
+            },
+            dedup_key=f"ticket:{ticket.pk}:unassigned:{previous.pk}:{stamp}",
+        )
 
 
 def _assignment_reason(assignee: User | None, previous: User | None) -> str:

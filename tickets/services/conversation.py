@@ -47,14 +47,7 @@ def ticket_comment(
     dropped = [name for name in dropped_files if name]
     with transaction.atomic():
         locked = lock_ticket(ticket)
-        if locked.status in FINAL_STATES:
-            raise Refused(
-                gettext("Comment refused"),
-                [
-                    gettext("an open ticket: %(reference)s is %(status)s; open a follow-up ticket instead")
-                    % {"reference": locked.reference, "status": locked.get_status_display().lower()}
-                ],
-            )
+        _check_not_final(locked)
         comment = Comment.objects.create(
             ticket=locked, author=actor, body=body.strip(), is_internal=is_internal, channel=channel
         )
@@ -80,6 +73,18 @@ def ticket_comment(
         _tell_of_comment(locked, comment, by_customer=by_customer)
     refresh_stale(ticket, locked)
     return comment
+
+
+def _check_not_final(ticket: Ticket) -> None:
+    """A closed or cancelled ticket takes no more comments: a follow-up ticket does."""
+    if ticket.status in FINAL_STATES:
+        raise Refused(
+            gettext("Comment refused"),
+            [
+                gettext("an open ticket: %(reference)s is %(status)s; open a follow-up ticket instead")
+                % {"reference": ticket.reference, "status": ticket.get_status_display().lower()}
+            ],
+        )
 
 
 def _answer_comment(ticket: Ticket, comment: Comment, *, by_customer: bool) -> None:

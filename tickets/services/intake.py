@@ -73,11 +73,7 @@ def ticket_create(
         follow_up_of=follow_up_of,
         staff_only={"priority": priority, "category": category, "service": service},
     )
-    check_choice(channel, Channel, "channel")
-    check_choice(priority, Priority, "priority")
-    files = list(files)
-    for upload in files:
-        validate_upload(upload)
+    files = _checked_choices_and_files(channel, priority, files)
     with transaction.atomic():
         ticket = Ticket.objects.create(
             organisation=organisation,
@@ -136,6 +132,18 @@ def _check_opening(
     errors.update(permissions.staff_only_intake_errors(actor, staff_only))
     if errors:
         raise InvalidInput(errors)
+
+
+def _checked_choices_and_files(
+    channel: str, priority: str, files: Iterable[UploadedFile]
+) -> list[UploadedFile]:
+    """Refuse a channel or priority we do not know, or a file we do not accept; the files, listed."""
+    check_choice(channel, Channel, "channel")
+    check_choice(priority, Priority, "priority")
+    files = list(files)
+    for upload in files:
+        validate_upload(upload)
+    return files
 
 
 def _record_opening(ticket: Ticket, *, actor: User) -> None:
