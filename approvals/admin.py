@@ -24,6 +24,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from clocks.models import Clock, ClockState
@@ -373,7 +374,7 @@ class ApprovalRequestAdmin(admin.ModelAdmin):
             raise PermissionDenied
         obj = self.get_object(request, object_id)
         if obj is None:
-            raise Http404("No such approval request you may see.")
+            raise Http404(gettext("No such approval request you may see."))
         change_url = reverse("admin:approvals_approvalrequest_change", args=[obj.pk])
         if not obj.is_pending:
             self.message_user(

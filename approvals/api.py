@@ -73,9 +73,9 @@ def get_request_for(user: User, pk: int | str) -> ApprovalRequest:
     try:
         request = _base().get(pk=int(pk))
     except (ApprovalRequest.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such approval request.") from None
+        raise Http404(gettext("No such approval request.")) from None
     if not permissions.can_view(request, user):
-        raise Http404("No such approval request.")
+        raise Http404(gettext("No such approval request."))
     return request
 
 

@@ -74,8 +74,8 @@ def _eligible_approvers(approvers: Iterable[User], requested_by: User | None) ->
     eligible = [u for u in approvers if u.is_active and (requested_by is None or u.pk != requested_by.pk)]
     if not eligible:
         raise Refused(
-            "The approval request cannot be filed",
-            ["a team leader or manager (other than the requester) to decide it"],
+            gettext("The approval request cannot be filed"),
+            [gettext("a team leader or manager (other than the requester) to decide it")],
         )
     return eligible
 
@@ -84,13 +84,13 @@ def _check_follow_up(previous: ApprovalRequest | None) -> None:
     """A request that follows up another needs one sent back with changes, not followed up yet."""
     if previous is not None and previous.status != ApprovalStatus.CHANGES_REQUESTED:
         raise Refused(
-            "The approval request cannot be filed",
-            ["a previous request that was sent back with changes to make"],
+            gettext("The approval request cannot be filed"),
+            [gettext("a previous request that was sent back with changes to make")],
         )
     if previous is not None and ApprovalRequest.objects.filter(previous=previous).exists():
         raise Refused(
-            "The approval request cannot be filed",
-            ["a previous request that has not been followed up already"],
+            gettext("The approval request cannot be filed"),
+            [gettext("a previous request that has not been followed up already")],
         )
 
 
@@ -103,8 +103,11 @@ def _ask_approvers(request: ApprovalRequest, eligible: list[User]) -> None:
         context={
             "title": request.title,
             "reference": request.reference,
-            "requested_by": str(requested_by) if requested_by else "the system (a time frame passed)",
-            "message": f"{request.reference}: {request.title} waits for your decision.",
+            "requested_by": str(requested_by)
+            if requested_by
+            else gettext("the system (a time frame passed)"),
+            "message": gettext("%(reference)s: %(title)s waits for your decision.")
+            % {"reference": request.reference, "title": request.title},
         },
         dedup_key=f"approval:{request.pk}:requested",
         link=request.link,
@@ -124,11 +127,15 @@ def _lock(request: ApprovalRequest) -> ApprovalRequest:
 def _decide(
     request: ApprovalRequest, actor: User, name: str, missing: list[str], **kwargs: Any
 ) -> ApprovalRequest:
-    label = {"approve": "Approval", "request_changes": "Request for changes"}[name]
+    label = {"approve": gettext("Approval"), "request_changes": gettext("Request for changes")}[name]
 
     def not_possible(locked: ApprovalRequest) -> Refused:
         return Refused(
-            f"{label} refused", [f"a pending request (this one is {locked.get_status_display().lower()})"]
+            gettext("%(change)s refused") % {"change": label},
+            [
+                gettext("a pending request (this one is %(status)s)")
+                % {"status": locked.get_status_display().lower()}
+            ],
         )
 
     def denied(locked: ApprovalRequest, user: User) -> str:
@@ -160,7 +167,7 @@ def _decide(
 def approval_approve(*, request: ApprovalRequest, actor: User, notes: str) -> ApprovalRequest:
     """Approve, with the approval notes the subject records (seed 000)."""
     notes = (notes or "").strip()
-    missing = [] if notes else ["approval notes (what was reviewed and why it may go ahead)"]
+    missing = [] if notes else [gettext("approval notes (what was reviewed and why it may go ahead)")]
     return _decide(request, actor, "approve", missing, notes=notes)
 
 
@@ -169,7 +176,7 @@ def approval_request_changes(
 ) -> ApprovalRequest:
     """Send back with the additional troubleshooting steps to perform before asking again."""
     steps = _clean_steps(steps)
-    missing = [] if steps else ["the additional troubleshooting steps to perform"]
+    missing = [] if steps else [gettext("the additional troubleshooting steps to perform")]
     return _decide(request, actor, "request_changes", missing, notes=(notes or "").strip(), steps=steps)
 
 
@@ -181,7 +188,7 @@ def approval_cancel(*, request: ApprovalRequest, reason: str) -> ApprovalRequest
         "cancel",
         actor=None,
         lock=_lock,
-        label="Cancellation",
+        label=gettext("Cancellation"),
         if_possible=True,
         arguments={"reason": reason},
         then=_settled,
@@ -205,14 +212,15 @@ def _on_clock(clock: Clock, point: str) -> None:
     request = ApprovalRequest.objects.select_related("content_type", "requested_by").get(pk=clock.object_id)
     if request.status != ApprovalStatus.PENDING:
         return
+    words = {"reference": request.reference, "title": request.title}
     if point == "warning":
         recipients = list(request.approvers.all())
         kind = "approvals.reminder"
-        message = f"{request.reference}: {request.title} still waits for your decision."
+        message = gettext("%(reference)s: %(title)s still waits for your decision.") % words
     else:
         recipients = list(request.overdue_recipients.all()) or list(request.approvers.all())
         kind = "approvals.overdue"
-        message = f"{request.reference}: {request.title} was not decided within its time frame."
+        message = gettext("%(reference)s: %(title)s was not decided within its time frame.") % words
     notify(
         recipients=recipients,
         kind=kind,

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from . import selectors, services
@@ -20,7 +21,7 @@ def _mark_read_for(request: HttpRequest, pk: int) -> Notification:
     try:
         return services.mark_read(user=request.user, notification_id=pk)
     except Notification.DoesNotExist:
-        raise Http404("No such notification") from None
+        raise Http404(gettext("No such notification")) from None
 
 
 def _back(request: HttpRequest) -> HttpResponseRedirect:

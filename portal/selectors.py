@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext
 
 from accounts.models import User
 from escalations.models import TierStint
@@ -83,7 +84,7 @@ def get_public_attachment_for(user: User, pk: int | str) -> Attachment:
     try:
         return qs.get(pk=int(pk))
     except (Attachment.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such file.") from None
+        raise Http404(gettext("No such file.")) from None
 
 
 def copied_in(ticket: Ticket) -> list[User]:

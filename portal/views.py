@@ -280,7 +280,7 @@ def request_copy_out(request: HttpRequest, pk: int, user_pk: int) -> HttpRespons
     ticket = ticket_selectors.get_ticket_for(request.user, pk)
     contact = next((u for u in selectors.copied_in(ticket) if u.pk == user_pk), None)
     if contact is None:
-        raise Http404("Nobody by that name is copied in.")
+        raise Http404(gettext("Nobody by that name is copied in."))
     ticket_remove_cc(ticket=ticket, actor=request.user, contact=contact)
     messages.success(request, gettext("%(contact)s is no longer copied in.") % {"contact": contact})
     return redirect(reverse("portal:request", args=[ticket.pk]) + "#copied-in")
