@@ -76,6 +76,8 @@ def _tsquery(text: str) -> SearchQuery | None:
     if not words:
         return None
     terms = [*words[:-1], f"{words[-1]}:*"]
+    # PostgreSQL's parser reads the number of "ERR-504" as "-504": a number matches either way.
+    terms = [f"({term} | -{term})" if term.removesuffix(":*").isdigit() else term for term in terms]
     return SearchQuery(" & ".join(terms), search_type="raw", config=CONFIG)
 
 
