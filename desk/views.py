@@ -75,7 +75,8 @@ def with_current_tier(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
 @require_GET
 @agent_required
 def my_work(request: HttpRequest) -> HttpResponse:
-    tickets = list(with_current_tier(selectors.my_work(user=request.user))[:100])
+    q = request.GET.get("q", "").strip()[:200]
+    tickets = list(with_current_tier(selectors.my_work(user=request.user, q=q))[:100])
     waiting = work.waiting_for(request.user)
     return render(
         request,
@@ -87,6 +88,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
             "load": work.team_load(request.user),
             "waiting": waiting,
             "waiting_count": sum(len(items) for items in waiting.values()),
+            "q": q,
         },
     )
 
@@ -95,9 +97,12 @@ def my_work(request: HttpRequest) -> HttpResponse:
 # current tier's name, which lives in escalations (an annotation, so still no query per row).
 QUEUE_SORTS = {**selectors.QUEUE_SORTS, "tier": ["current_tier_name"]}
 DEFAULT_SORT = "due"  # due soonest: the nearest running clock first
+RELEVANCE = "relevance"  # a search not sorted by a column: best match first (tickets.search)
 
 
 def _sorted_queue(tickets: QuerySet[Ticket], sort: str) -> QuerySet[Ticket]:
+    if sort == RELEVANCE:
+        return tickets  # ticket_queue already ranks a search
     if sort.removeprefix("-") == "tier":
         tickets = tickets.annotate(
             current_tier_name=Subquery(
@@ -130,7 +135,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         )
     sort = request.GET.get("sort", "")
     if sort.removeprefix("-") not in QUEUE_SORTS:
-        sort = DEFAULT_SORT
+        sort = RELEVANCE if filters.q.strip() else DEFAULT_SORT
     tickets = _sorted_queue(tickets, sort)
     page = Paginator(with_current_tier(tickets), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,11 +11,10 @@ from django.utils.translation import gettext
 
 from accounts.models import User
 from escalations.models import TierStint
-from tickets import permissions, selectors
+from tickets import permissions, search, selectors
 from tickets.models import Attachment, Status, Ticket, Watcher
 
 FINISHED = [Status.CLOSED, Status.CANCELLED]
-_REFERENCE = re.compile(r"^\s*(?:ED-?)?0*(\d+)\s*$", re.IGNORECASE)
 
 
 @dataclass
@@ -30,7 +28,7 @@ def customer_requests(*, user: User, filters: RequestFilters | None = None) -> Q
     """The organisation's requests, filtered, each with its current tier (one extra query)."""
     filters = filters or RequestFilters()
     qs = permissions.visible_tickets(user, Ticket.objects.all()).select_related("requester")
-    reference = _REFERENCE.match(filters.q)
+    reference = search.reference_of(filters.q)[0]
     if filters.status:
         qs = qs.filter(status=filters.status)
     elif reference is None:  # a request looked up by its reference is found whatever its state
@@ -42,7 +40,7 @@ def customer_requests(*, user: User, filters: RequestFilters | None = None) -> Q
     if text:
         query = Q(summary__icontains=text)
         if reference is not None:
-            query |= Q(pk=int(reference.group(1)))
+            query |= Q(pk=reference)
         qs = qs.filter(query)
     return with_current_tier(qs).order_by("-created_at", "-pk")
 

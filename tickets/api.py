@@ -93,7 +93,12 @@ QUEUE_PARAMETERS = [
     ),
     OpenApiParameter("team", int, description="Assignment team id."),
     OpenApiParameter("assignee", str, description='"me", "none", or a user id.'),
-    OpenApiParameter("q", str, description="Text search (summary, description, ED-000123…)."),
+    OpenApiParameter(
+        "q",
+        str,
+        description="A reference (ED-000123: that ticket alone; 123: it first), words (full-text, the "
+        "last as a prefix) or part of an error code; ranked best match first.",
+    ),
     OpenApiParameter(
         "sla",
         str,
@@ -200,7 +205,7 @@ class TicketViewSet(viewsets.GenericViewSet):
         parameters=QUEUE_PARAMETERS, responses={200: TicketListSerializer(many=True), 400: _ERRORS[400]}
     )
     def list(self, request: Request) -> Response:
-        """The queue: visible tickets, filtered, newest first, one page at a time."""
+        """The queue: visible tickets, filtered, newest first (a search: best match first), paged."""
         filters = queue_filters_from(request.query_params)
         page = self.paginate_queryset(selectors.ticket_queue(user=request.user, filters=filters))
         data = TicketListSerializer(page, many=True, context=self.get_serializer_context()).data

@@ -7,6 +7,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -25,6 +26,7 @@ from .guards import (
     resolution_is_documented,
     wait_is_explained,
 )
+from .search import search_vector_trigger
 
 
 class Priority(models.TextChoices):
@@ -221,6 +223,9 @@ class Ticket(FSMModelMixin, models.Model):
     # ticket: queues and My work show the "unread customer reply" marker from it.
     unread_customer_reply_at = models.DateTimeField(null=True, blank=True)
 
+    # The text search's document (tickets.search): written by a PostgreSQL trigger, empty on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False)
+
     clocks = GenericRelation("clocks.Clock", related_query_name="ticket")
 
     objects = TicketQuerySet.as_manager()
@@ -233,6 +238,8 @@ class Ticket(FSMModelMixin, models.Model):
             models.Index(fields=["assignee", "status"]),
             models.Index(fields=["organisation", "status"]),
         ]
+        # The search vector's GIN index and the trigram indexes live in migration 0007 (PostgreSQL only).
+        triggers = [search_vector_trigger()]
         permissions = [
             ("view_all_tickets", "Can see every organisation's tickets (staff)"),
             ("view_internal", "Can see internal comments and troubleshooting"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,10 +18,8 @@ from clocks.models import Clock, ClockState
 from escalation_desk import log_context
 from escalation_desk.input_guard import is_number
 
-from . import permissions
+from . import permissions, search
 from .models import Attachment, Comment, Status, Ticket, TimelineEvent, TroubleshootingStep
-
-_REFERENCE = re.compile(r"^\s*(?:ED-)?0*(\d+)\s*$", re.IGNORECASE)
 
 
 @dataclass
@@ -44,7 +41,7 @@ def ticket_queue(*, user: User, filters: QueueFilters | None = None) -> QuerySet
     )
     if filters.status:
         qs = qs.filter(status__in=filters.status)
-    elif filters.open_only and not _REFERENCE.match(filters.q):
+    elif filters.open_only and not search.is_reference(filters.q):
         # A ticket looked up by its reference is found whatever its state.
         qs = qs.open()
     if filters.priority:
@@ -58,10 +55,12 @@ def ticket_queue(*, user: User, filters: QueueFilters | None = None) -> QuerySet
     elif is_number(filters.assignee):
         qs = qs.filter(assignee_id=int(filters.assignee))
     if filters.q.strip():
-        qs = qs.filter(_text_query(filters.q))
+        qs = search.search_tickets(qs, filters.q)
     if filters.sla:
         qs = qs.filter(pk__in=_sla_ticket_ids(filters.sla))
-    return with_nearest_clock(qs.prefetch_related(_clocks_prefetch())).order_by("-created_at", "-pk")
+    # A search lists the best match first (tickets.search); otherwise the newest first.
+    order = ("-search_rank", "-created_at", "-pk") if filters.q.strip() else ("-created_at", "-pk")
+    return with_nearest_clock(qs.prefetch_related(_clocks_prefetch())).order_by(*order)
 
 
 def with_nearest_clock(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
@@ -151,24 +150,10 @@ def _sla_ticket_ids(which: str) -> QuerySet[Any]:
     return clocks.values("object_id")
 
 
-def _text_query(text: str) -> Q:
-    text = text.strip()
-    query = (
-        Q(summary__icontains=text)
-        | Q(description__icontains=text)
-        | Q(symptoms__icontains=text)
-        | Q(error_messages__icontains=text)
-        | Q(organisation__name__icontains=text)
-    )
-    match = _REFERENCE.match(text)
-    if match:
-        query |= Q(pk=int(match.group(1)))
-    return query
-
-
-def my_work(*, user: User) -> QuerySet[Ticket]:
-    """Open tickets assigned to the user, then open ones in their teams nobody has taken."""
-    return ticket_queue(user=user, filters=QueueFilters(open_only=True)).filter(
+def my_work(*, user: User, q: str = "") -> QuerySet[Ticket]:
+    """Open tickets assigned to the user, then open ones in their teams nobody has taken; `q`
+    searches them as the queue does (tickets.search)."""
+    return ticket_queue(user=user, filters=QueueFilters(open_only=True, q=q)).filter(
         Q(assignee_id=user.pk) | Q(assignee__isnull=True, team_id__in=user.team_ids)
     )
 
