@@ -18,7 +18,9 @@ in the text) and a simpler rank: the same tickets for ordinary words, without st
 
 from __future__ import annotations
 
+import operator
 import re
+from functools import reduce
 
 import pgtrigger
 from django.contrib.postgres.search import SearchQuery, SearchRank
@@ -85,14 +87,21 @@ def _organisation_ids(text: str) -> list[int]:
     return list(Organisation.objects.filter(name__icontains=text).values_list("pk", flat=True))
 
 
+def _every_word_in(fields: tuple[str, ...], text: str) -> Q:
+    """SQLite's stand-in for the vector: each word of the text in one of the fields (no stemming)."""
+    return reduce(
+        operator.and_,
+        (
+            reduce(operator.or_, (Q(**{f"{name}__icontains": word}) for name in fields))
+            for word in text.split()
+        ),
+    )
+
+
 def _text_match(text: str, query: SearchQuery | None) -> Q:
     """Tickets whose text matches: words through the vector, fragments through trigram indexes."""
     if not _uses_postgres():
-        # Every word somewhere in the text, as the full-text search asks (without stemming).
-        match = Q()
-        for word in text.split():
-            match &= Q(*(Q(**{f"{name}__icontains": word}) for name in DOCUMENT_FIELDS), _connector=Q.OR)
-        return match
+        return _every_word_in(DOCUMENT_FIELDS, text)
     match = Q(search_vector=query) if query is not None else Q(pk__in=[])
     if len(text) >= MIN_FRAGMENT:
         match |= Q(error_messages__icontains=text) | Q(summary__icontains=text)
@@ -104,10 +113,11 @@ def _rank(text: str, query: SearchQuery | None, reference: int | None) -> Case |
     if _uses_postgres():
         rank = SearchRank(F("search_vector"), query) if query is not None else Value(0.0)
     else:
+        # The vector's weights, A to D: the first field that holds every word ranks the ticket.
         rank = Case(
-            When(summary__icontains=text, then=Value(1.0)),
-            When(error_messages__icontains=text, then=Value(0.4)),
-            When(symptoms__icontains=text, then=Value(0.2)),
+            When(_every_word_in(("summary",), text), then=Value(1.0)),
+            When(_every_word_in(("error_messages",), text), then=Value(0.4)),
+            When(_every_word_in(("symptoms",), text), then=Value(0.2)),
             default=Value(0.1),
             output_field=FloatField(),
         )

@@ -214,6 +214,23 @@ def test_it_shows_my_work_in_a_fixed_number_of_queries(
     assert small == large
 
 
+def test_it_searches_my_work_in_a_fixed_number_of_queries(
+    staff_client: Client, make_tickets: Callable[[int], None], django_assert_max_num_queries: Any
+) -> None:
+    """A search adds one query, the organisations its text names (tickets.search), whatever the data."""
+    url = reverse("desk:my_work")
+    make_tickets(10)
+    staff_client.get(url, {"q": "payroll"})
+
+    bound = MY_WORK_QUERIES + 1
+    small, small_page = measure(staff_client, django_assert_max_num_queries, bound, url, q="payroll")
+    make_tickets(500)
+    large, large_page = measure(staff_client, django_assert_max_num_queries, bound, url, q="payroll")
+
+    assert 0 < len(page(small_page).references()) < len(page(large_page).references()) <= 100
+    assert small == large
+
+
 def test_it_shows_a_team_leaders_my_work_in_a_fixed_number_of_queries(
     client: Client, world: World, django_assert_max_num_queries: Any
 ) -> None:
