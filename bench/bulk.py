@@ -14,9 +14,9 @@ the kind, source and target states, reason, details (same keys) and visibility o
 `tickets.services` records (`record_event`). `bench/tests/test_bulk.py` plays the same
 histories through the services and checks that every bulk event has the shape of one of
 theirs. The state mix and the texts it draws from are `bench.bulk_data`'s. What it leaves out:
-clocks (no SLA or tier time frames), tier stints and hand-offs (no ladder), notifications, and
-the signal other apps listen to (`ticket_changed`): a bulk ticket has a full record but nothing
-that runs on.
+hand-offs (a bulk ticket stays in the first tier of its ladder), notifications, and the signal
+other apps listen to (`ticket_changed`). Its SLA and tier clocks, their pauses and deadlines and
+its tier stint are `bench.bulk_clocks`'s: the rows the clock services would have left by now.
 """
 
 from __future__ import annotations
@@ -47,6 +47,8 @@ from tickets.models import (
     TroubleshootingStep,
 )
 
+from .bulk_clocks import TABLES as CLOCK_TABLES
+from .bulk_clocks import BulkClocks
 from .bulk_data import (
     CUSTOMER_COMMENTS,
     INTERNAL_COMMENTS,
@@ -441,11 +443,12 @@ def bulk_create_tickets(
     now = timezone.now()
     pool = list(Ticket.objects.order_by("-pk").values_list("pk", flat=True)[:200])
     planner = _BulkPlanner(cast, rng, now, pool)
+    clocks = BulkClocks(now)
     created = 0
     while created < count:
         size = min(BULK_BATCH, count - created)
         plans = [planner.plan() for _ in range(size)]
-        _insert(plans)
+        _insert(plans, clocks)
         if len(pool) < 200:
             pool.extend(p.ticket.pk for p in plans[: 200 - len(pool)])
         created += size
@@ -453,15 +456,17 @@ def bulk_create_tickets(
             progress.advance(size)
     if progress is not None:
         progress.finish()
-    _analyze([Ticket, TroubleshootingStep, Comment, TimelineEvent])
+    _analyze([Ticket, TroubleshootingStep, Comment, TimelineEvent, *CLOCK_TABLES])
     return created
 
 
-def _insert(plans: list[_Planned]) -> None:
+def _insert(plans: list[_Planned], clocks: BulkClocks) -> None:
     """One batch in one transaction: the tickets, their steps and comments, then the timeline
-    (which names the steps and comments by id)."""
+    (which names the steps and comments by id), then their time frames (`bench.bulk_clocks`)."""
     with transaction.atomic():
+        clocks.first_responses(plans)
         Ticket.objects.bulk_create([p.ticket for p in plans])
+        clocks.rows(plans)
         steps, comments = _steps_and_comments(plans)
         TroubleshootingStep.objects.bulk_create(steps)
         Comment.objects.bulk_create(comments)

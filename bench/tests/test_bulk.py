@@ -11,11 +11,17 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from bench.bulk import bulk_create_tickets
+from clocks.models import Clock, ClockState, Deadline, DeadlineState
+from clocks.services import CLOCK_BREACH
 from demo.cast import Cast, ensure_cast
 from demo.stories_data import DEMO_TICKETS
-from tickets.models import CancelReason, Channel, FixKind, StepKind, StepState, Ticket, TimelineEvent
+from escalations.models import TierStint
+from escalations.presets import load_presets
+from escalations.services.tiers import TIER_CLOCK
+from tickets.models import CancelReason, Channel, FixKind, Status, StepKind, StepState, Ticket, TimelineEvent
 from tickets.services.conversation import ticket_comment
 from tickets.services.intake import ticket_create
 from tickets.services.lifecycle import (
@@ -28,10 +34,12 @@ from tickets.services.lifecycle import (
     ticket_triage,
 )
 from tickets.services.steps import ticket_add_step
+from tickets.sla import FIRST_RESPONSE, RESOLUTION
 
 pytestmark = pytest.mark.django_db
 
-# Every kind the bulk loader writes (and none other): its tickets have no clocks and no ladder.
+# Every kind the bulk loader writes (and none other): its clocks' warnings, breaches and tier
+# moves leave no events (bench.bulk_clocks).
 BULK_KINDS = {
     "created",
     "triage",
@@ -210,3 +218,53 @@ def test_a_bulk_loaded_timeline_has_the_shape_of_the_services_timeline() -> None
     assert not bulk.exclude(events__kind="created").exists()
     assert bulk_events.filter(kind="step").count() == sum(t.steps.count() for t in bulk)
     assert bulk_events.filter(kind="comment").count() == sum(t.comments.count() for t in bulk)
+
+
+def _clock_states(ticket: Ticket, kinds: tuple[str, ...]) -> frozenset[tuple[str, str]]:
+    return frozenset(Clock.objects.filter(ticket=ticket, kind__in=kinds).values_list("kind", "state"))
+
+
+def test_bulk_tickets_carry_the_time_frames_the_services_leave() -> None:
+    """Each bulk ticket has the SLA and tier clocks a ticket played through the services has in
+    the same state (running while worked, paused while waiting, stopped once finished), a first-
+    response clock stopped exactly when a first response was given, a tier stint open while the
+    ticket is, and the deadline rows of its running clocks, none of them left overdue."""
+    cast = ensure_cast()
+    load_presets()  # the demo's ladders, as seed_demo loads them
+    by_services = _through_the_services(cast)
+    kinds = (RESOLUTION, TIER_CLOCK)
+    expected: dict[str, set[frozenset[tuple[str, str]]]] = {}
+    for played in Ticket.objects.filter(pk__in=[t.pk for t in by_services]):
+        expected.setdefault(played.status, set()).add(_clock_states(played, kinds))
+    assert any(TIER_CLOCK in dict(s) for states in expected.values() for s in states), "a ladder is climbed"
+
+    bulk_create_tickets(cast, 300, seed=5)
+    bulk = list(Ticket.objects.exclude(pk__in=[t.pk for t in by_services]).exclude(status=Status.NEW))
+    compared = [t for t in bulk if t.status in expected]
+    assert {t.status for t in compared} >= {Status.OPEN, Status.WAITING_ON_CUSTOMER, Status.CLOSED}
+    for ticket in compared:
+        assert _clock_states(ticket, kinds) in expected[ticket.status], (ticket.status, ticket.pk)
+    for ticket in (t for t in bulk if t.triaged_at is not None):
+        first = Clock.objects.get(ticket=ticket, kind=FIRST_RESPONSE)
+        assert (first.stopped_at == ticket.first_response_at) or ticket.status in (
+            Status.CLOSED,
+            Status.CANCELLED,
+        )
+        stint = TierStint.objects.get(ticket=ticket)
+        assert (stint.left_at is None) == (ticket.status not in (Status.CLOSED, Status.CANCELLED))
+        assert stint.clock is not None and stint.clock.kind == TIER_CLOCK
+
+    running = Clock.objects.filter(ticket__in=bulk, state=ClockState.RUNNING)
+    assert running.exists()
+    for clock in running:
+        rows = {d.kind: d for d in Deadline.objects.filter(content_type__model="clock", object_id=clock.pk)}
+        # A run schedules a breach only when the clock has not breached before it (clocks.services).
+        if clock.breached_at is not None and clock.breached_at < clock.running_since:
+            assert CLOCK_BREACH not in rows
+            continue
+        assert rows[CLOCK_BREACH].due_at == clock.due_at
+        assert (rows[CLOCK_BREACH].state == DeadlineState.FIRED) == (clock.breached_at is not None)
+    assert not Deadline.objects.filter(state=DeadlineState.PENDING, due_at__lte=timezone.now()).exists()
+    # Months-old tickets on office-hours targets: some time frames were breached, some met.
+    assert Clock.objects.filter(ticket__in=bulk, breached_at__isnull=False).exists()
+    assert Clock.objects.filter(ticket__in=bulk, state=ClockState.STOPPED, breached_at__isnull=True).exists()
