@@ -5,9 +5,11 @@
 Migrates the configured database (DATABASE_URL; SQLite by default), seeds it to at least
 N tickets with `manage.py seed_demo --tickets N`, then requests each endpoint as the demo
 engineer "erin" through django.test.Client: 3 warm-ups, then R measured requests, each
-timed (wall clock) and its SQL queries counted. Prints a table and writes the same as JSON
-to bench/results/<vendor>-<N>.json. It is a report, not a test: it never fails on slowness,
-and an endpoint that does not answer 200 becomes an error row.
+timed (wall clock) and its SQL queries counted; then the process's peak RSS over 30 queue
+requests, and tickets created per second (and queries per create) through the console and the
+API (`bench.create`). Prints a table, the same beside the previous run's (`bench.report`), and
+writes it as JSON to bench/results/<vendor>-<N>.json. It is a report, not a test: it never
+fails on slowness, and an endpoint that does not answer 200 becomes an error row.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from bench import report
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 WARM_UPS = 3
@@ -116,20 +120,6 @@ def _pick_ticket() -> int | None:
     return busiest
 
 
-def format_table(rows: list[Row]) -> str:
-    header = f"{'endpoint':<16} {'path':<26} {'status':>6} {'median ms':>10} {'p95 ms':>9} {'queries':>9}"
-    lines = [header, "-" * len(header)]
-    for r in rows:
-        if r.error:
-            lines.append(f"{r.endpoint:<16} {r.path:<26} {r.status or '-':>6}  ERROR: {r.error}")
-            continue
-        q = f"{r.queries_min}" if r.queries_min == r.queries_max else f"{r.queries_min}-{r.queries_max}"
-        lines.append(
-            f"{r.endpoint:<16} {r.path:<26} {r.status:>6} {r.median_ms:>10.2f} {r.p95_ms:>9.2f} {q:>9}"
-        )
-    return "\n".join(lines)
-
-
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
     parser.add_argument(
@@ -140,6 +130,15 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--repeat", type=int, default=30, help="Measured requests per endpoint.")
     parser.add_argument("--user", default="erin", help="Demo user the client logs in as.")
+    parser.add_argument(
+        "--creates", type=int, default=200, help="Tickets created through the console and through the API."
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        help="The run to compare with (default: the previous run's bench/results file of this size).",
+    )
     return parser.parse_args(argv)
 
 
@@ -165,30 +164,121 @@ def _seed(tickets: int) -> float:
     return round(time.monotonic() - began, 1)
 
 
-def _measure_endpoints(username: str, ticket_id: int | None, repeat: int) -> list[Row]:
+def _paths(ticket_id: int | None) -> list[tuple[str, str, bool]]:
+    """(name, path, is API) of every measured request; the ids come from the seeded data."""
+    from escalations.models import Tier
+    from tickets.models import Ticket
+
+    total = Ticket.objects.count()
+    middle = Ticket.objects.order_by("pk").values_list("pk", flat=True)[total // 2 : total // 2 + 1]
+    reference = Ticket(pk=middle[0]).reference if middle else "ED-000001"
+    tier2 = Tier.objects.filter(level=2).order_by("path__name").values_list("pk", flat=True).first()
+    return [
+        ("my work", "/desk/", False),
+        ("my work search", "/desk/?q=printer", False),
+        ("queue", "/desk/queue/", False),
+        ("queue by reference", f"/desk/queue/?q={reference}", False),
+        ("queue text search", "/desk/queue/?q=printer", False),
+        ("queue tier 2", f"/desk/queue/?tier={tier2}", False),
+        ("queue sla breached", "/desk/queue/?sla=breached", False),
+        ("queue due soonest", "/desk/queue/?sort=due", False),
+        ("ticket page", f"/desk/tickets/{ticket_id}/", False),
+        ("api list", "/api/tickets/", True),
+        ("api search", "/api/tickets/?q=printer", True),
+        ("api by reference", f"/api/tickets/?q={reference}", True),
+        ("api detail", f"/api/tickets/{ticket_id}/", True),
+    ]
+
+
+def _client(username: str) -> Any:
     from django.test import Client
 
     from accounts.models import User
 
     client = Client()
     client.force_login(User.objects.get(username=username))
+    return client
+
+
+def _measure_endpoints(username: str, ticket_id: int | None, repeat: int) -> list[Row]:
+    client = _client(username)
     json_headers = {"HTTP_ACCEPT": "application/json"}
-    endpoints: list[tuple[str, str, dict[str, str]]] = [
-        ("queue", "/desk/queue/", {}),
-        ("ticket page", f"/desk/tickets/{ticket_id}/", {}),
-        ("api list", "/api/tickets/", json_headers),
-        ("api detail", f"/api/tickets/{ticket_id}/", json_headers),
-    ]
-    # Failing requests are reported in the table; keep the console free of their tracebacks.
+    # Failing requests are reported in the table; keep the console free of their tracebacks,
+    # and of the access log's line per request.
     logging.getLogger("django.request").setLevel(logging.CRITICAL)
-    return [measure(client, name, path, repeat, headers) for name, path, headers in endpoints]
+    logging.getLogger("escalation_desk.request").setLevel(logging.WARNING)
+    return [
+        measure(client, name, path, repeat, json_headers if api else {})
+        for name, path, api in _paths(ticket_id)
+    ]
+
+
+def _rss_mb(field: str) -> float | None:
+    """A memory figure of this process from /proc (Linux): VmRSS now, VmHWM its peak."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def measure_memory(username: str, requests: int = 30) -> dict[str, Any] | None:
+    """Peak RSS of this (web) process over `requests` queue requests: the peak is reset first
+    (/proc/self/clear_refs), so seeding does not count. None where /proc is not there."""
+    client = _client(username)
+    client.get("/desk/queue/")
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return None
+    before = _rss_mb("VmRSS")
+    for page in range(requests):
+        client.get("/desk/queue/", {"page": str(page % 3 + 1)})
+    peak = _rss_mb("VmHWM")
+    if before is None or peak is None:
+        return None
+    return {"requests": requests, "rss_before_mb": round(before, 1), "peak_mb": round(peak, 1)}
+
+
+def _results_path(vendor: str, tickets: int) -> Path:
+    return RESULTS_DIR / f"{vendor}-{tickets}.json"
 
 
 def _write_results(payload: dict[str, Any]) -> None:
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    out = RESULTS_DIR / f"{payload['vendor']}-{payload['tickets_requested']}.json"
+    out = _results_path(payload["vendor"], payload["tickets_requested"])
     out.write_text(json.dumps(payload, indent=2) + "\n")
     print(f"\nWritten {out.relative_to(Path.cwd()) if out.is_relative_to(Path.cwd()) else out}")
+
+
+def _measure_creates(count: int) -> list[dict[str, Any]]:
+    """Tickets/s and queries per create through the console and the API (`bench.create`)."""
+    if count <= 0:
+        return []
+    from bench.create import measure_creates
+
+    return measure_creates(count)
+
+
+def _print_report(args: argparse.Namespace, payload: dict[str, Any], baseline: dict[str, Any] | None) -> None:
+    endpoints, creates, memory = payload["endpoints"], payload["creates"], payload["memory"]
+    print()
+    print(
+        f"{payload['tickets_total']} tickets on {payload['vendor']}; {args.repeat} requests per endpoint "
+        f"after {WARM_UPS} warm-ups, as {args.user!r}; ticket #{payload['ticket_id']}"
+    )
+    print(report.format_table(endpoints))
+    if creates:
+        print()
+        print(report.format_creates(creates, baseline))
+    if memory:
+        print()
+        print(report.format_memory(memory))
+    if baseline is not None:
+        print()
+        print(report.format_comparison(baseline, endpoints))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -201,32 +291,29 @@ def main(argv: list[str] | None = None) -> int:
 
     vendor = connection.vendor
     seed_seconds = _seed(args.tickets)
-    total = Ticket.objects.count()
+    baseline = report.load_baseline(args.baseline or _results_path(vendor, args.tickets))
     ticket_id = _pick_ticket()
     rows = _measure_endpoints(args.user, ticket_id, args.repeat)
-
-    print()
-    print(
-        f"{total} tickets on {vendor}; {args.repeat} requests per endpoint after {WARM_UPS} warm-ups, "
-        f"as {args.user!r}; ticket #{ticket_id}"
-    )
-    print(format_table(rows))
-    _write_results(
-        {
-            "vendor": vendor,
-            "tickets_requested": args.tickets,
-            "tickets_total": total,
-            "repeat": args.repeat,
-            "warm_ups": WARM_UPS,
-            "user": args.user,
-            "ticket_id": ticket_id,
-            "seed_seconds": seed_seconds,
-            "python": platform.python_version(),
-            "django": django.get_version(),
-            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "endpoints": [asdict(r) for r in rows],
-        }
-    )
+    memory = measure_memory(args.user)
+    creates = _measure_creates(args.creates)
+    payload = {
+        "vendor": vendor,
+        "tickets_requested": args.tickets,
+        "tickets_total": Ticket.objects.count(),
+        "repeat": args.repeat,
+        "warm_ups": WARM_UPS,
+        "user": args.user,
+        "ticket_id": ticket_id,
+        "seed_seconds": seed_seconds,
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "endpoints": [asdict(r) for r in rows],
+        "creates": creates,
+        "memory": memory,
+    }
+    _print_report(args, payload, baseline)
+    _write_results(payload)
     return 0
 
 
