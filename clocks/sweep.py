@@ -3,8 +3,8 @@
 Claiming: inside a transaction, pick due pending rows with ``select_for_update(skip_locked=True)``
 (PostgreSQL; ignored on SQLite, which serialises writers), then claim them with a conditional
 ``update()`` that sets this batch's token and a lease only where no live lease exists. The
-claim is the lock: the row is not held locked while its handler runs, so a handler may lock
-its subject first (as services do) without deadlocks.
+claim is the lock: the row is not locked before its handler runs (its fired mark, after the
+handler, locks it), so a handler locks its subject first, as services do.
 
 Order: a batch is fired in due order, and a clock's point is claimed only together with (or
 after) every earlier point of the same clock still to fire, so a clock's warning always fires
@@ -15,13 +15,15 @@ Lease: CLOCKS_SWEEP_LEASE_SECONDS (default 30), renewed for the rest of the batc
 third of it has gone by, so a live sweeper keeps its rows however long its batch takes and a
 dead one's rows are free again one lease after its last renewal.
 
-Firing: each row runs in its own transaction; the handler runs in it and the row is marked
-fired by a conditional update (still pending, still our token). If that update matches
-nothing, the row was cancelled or re-claimed meanwhile and the handler's work is rolled
-back, so each deadline fires exactly once. A handler that raises is rolled back, and the
-row is rescheduled with exponential backoff (1, 2, 4 ... 32 min, then capped at 1 h); after
-MAX_ATTEMPTS failures it stays pending but is only retried every GIVE_UP_BACKOFF, logged
-as an error each time, for a person to look at.
+Firing: a batch runs in one transaction (committing early, and going on in the next, once it
+has run BATCH_TRANSACTION_SECONDS or a third of the lease). Each row's handler runs in a
+savepoint, and the row is marked fired in it by a conditional update (still pending, still
+our token); if that matches nothing, the row was cancelled or re-claimed meanwhile and the
+savepoint is rolled back, so each deadline fires exactly once. A handler that raises is
+rolled back alone (its savepoint) and its row rescheduled with exponential backoff (1, 2, 4
+... 32 min, then capped at 1 h), its neighbours staying fired; after MAX_ATTEMPTS failures it
+stays pending but is only retried every GIVE_UP_BACKOFF, logged as an error each time, for a
+person to look at.
 """
 
 from __future__ import annotations
