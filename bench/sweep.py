@@ -42,7 +42,28 @@ def _do_nothing(deadline: Any) -> None:
     """The benchmark's handler: the sweep's own cost is what is measured."""
 
 
-def _sweeper(ready: Any, go: Any, results: Any, batch_size: int) -> None:
+class _Counter:
+    """Counts this process's statements (savepoint statements apart) and commits."""
+
+    def __init__(self, connection: Any) -> None:
+        self.queries = self.savepoints = self.commits = 0
+        commit = connection.commit
+
+        def counted_commit() -> None:
+            self.commits += 1
+            commit()
+
+        connection.commit = counted_commit  # atomic() commits through the instance's method
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if sql.lstrip().upper().startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")):
+            self.savepoints += 1
+        else:
+            self.queries += 1
+        return execute(sql, params, many, context)
+
+
+def _sweeper(ready: Any, go: Any, results: Any, batch_size: int, real_handlers: bool = False) -> None:
     """One sweeper process: set up Django, say ready, wait for the start, sweep, report."""
     _setup_django()
     from django.db import connection
@@ -50,18 +71,24 @@ def _sweeper(ready: Any, go: Any, results: Any, batch_size: int) -> None:
     from clocks.registry import register_deadline_handler
     from clocks.sweep import sweep_due_deadlines
 
-    register_deadline_handler(KIND, _do_nothing)
+    if not real_handlers:
+        register_deadline_handler(KIND, _do_nothing)
     connection.ensure_connection()
+    counter = _Counter(connection)
     ready.put(os.getpid())
     go.wait()
     started = time.perf_counter()
-    result = sweep_due_deadlines(batch_size=batch_size)
+    with connection.execute_wrapper(counter):
+        result = sweep_due_deadlines(batch_size=batch_size)
     results.put(
         {
             "fired": result.fired,
             "failed": result.failed,
             "retried": result.retried,
             "seconds": time.perf_counter() - started,
+            "queries": counter.queries,
+            "savepoint_statements": counter.savepoints,
+            "commits": counter.commits,
         }
     )
     connection.close()
@@ -92,18 +119,13 @@ def _seed(deadlines: int, clock_points: bool) -> float:
     return time.perf_counter() - started
 
 
-def run_one(deadlines: int, sweepers: int, batch_size: int, clock_points: bool = False) -> dict[str, Any]:
-    """Seed N due deadlines, sweep them with K processes at once, and measure."""
-    from django.db import connection
-
-    from clocks.models import Deadline, DeadlineState
-
-    seed_seconds = _seed(deadlines, clock_points)
-    connection.close()  # the children get their own connections
+def _sweep_with(sweepers: int, batch_size: int, real_handlers: bool) -> tuple[list[dict[str, Any]], float]:
+    """Start K sweeper processes, release them together; their reports and the wall time."""
     context = multiprocessing.get_context("spawn")
     ready, results, go = context.Queue(), context.Queue(), context.Event()
     processes = [
-        context.Process(target=_sweeper, args=(ready, go, results, batch_size)) for _ in range(sweepers)
+        context.Process(target=_sweeper, args=(ready, go, results, batch_size, real_handlers))
+        for _ in range(sweepers)
     ]
     for process in processes:
         process.start()
@@ -115,6 +137,73 @@ def run_one(deadlines: int, sweepers: int, batch_size: int, clock_points: bool =
     wall = time.perf_counter() - started
     for process in processes:
         process.join()
+    return outcomes, wall
+
+
+def run_real(tickets: int, sweepers: int, batch_size: int) -> dict[str, Any]:
+    """Seed N tickets whose time frames all passed, sweep with K processes, and measure."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from bench.sweep_data import seed_due_tickets
+    from clocks.models import Deadline, DeadlineState
+    from clocks.sweep import due_deadlines
+    from escalations.models import Handoff
+    from tickets.models import TimelineEvent
+
+    Deadline.objects.filter(kind=KIND).delete()  # no-op rows of another run have no handler here
+    seed_started = time.perf_counter()
+    ids = seed_due_tickets(tickets)
+    seed_seconds = time.perf_counter() - seed_started
+    due_before = set(due_deadlines(timezone.now()).values_list("pk", flat=True))
+    since = timezone.now()
+    connection.close()
+    outcomes, wall = _sweep_with(sweepers, batch_size, real_handlers=True)
+    fired_rows = Deadline.objects.filter(fired_at__gte=since, state=DeadlineState.FIRED)
+    fired = sum(o["fired"] for o in outcomes)
+    points = TimelineEvent.objects.filter(
+        ticket_id__in=ids, kind__in=["sla_warning", "sla_breach", "tier_warning", "tier_breach"]
+    ).count()
+    escalated = Handoff.objects.filter(ticket_id__in=ids, automatic=True).count()
+    exactly_once = (
+        fired == fired_rows.count() == fired_rows.filter(attempts=1).count()
+        and not due_before - set(fired_rows.values_list("pk", flat=True))
+        and points == 6 * tickets
+        and escalated == tickets
+    )
+    total = {key: sum(o[key] for o in outcomes) for key in ("queries", "savepoint_statements", "commits")}
+    return {
+        "vendor": connection.vendor,
+        "mode": "real-handlers",
+        "tickets": tickets,
+        "deadlines": fired,
+        "sweepers": sweepers,
+        "batch_size": batch_size,
+        "seed_seconds": round(seed_seconds, 2),
+        "wall_seconds": round(wall, 3),
+        "deadlines_per_second": round(fired / wall, 1) if wall else None,
+        "tickets_per_second": round(tickets / wall, 1) if wall else None,
+        "queries_per_deadline": round(total["queries"] / fired, 2) if fired else None,
+        "savepoint_statements_per_deadline": round(total["savepoint_statements"] / fired, 2)
+        if fired
+        else None,
+        "commits_per_deadline": round(total["commits"] / fired, 3) if fired else None,
+        "fired": fired,
+        "fired_exactly_once": exactly_once,
+        "per_sweeper": outcomes,
+        "python": platform.python_version(),
+    }
+
+
+def run_one(deadlines: int, sweepers: int, batch_size: int, clock_points: bool = False) -> dict[str, Any]:
+    """Seed N due deadlines, sweep them with K processes at once, and measure."""
+    from django.db import connection
+
+    from clocks.models import Deadline, DeadlineState
+
+    seed_seconds = _seed(deadlines, clock_points)
+    connection.close()  # the children get their own connections
+    outcomes, wall = _sweep_with(sweepers, batch_size, real_handlers=False)
     fired_rows = Deadline.objects.filter(kind=KIND, state=DeadlineState.FIRED, attempts=1).count()
     fired = sum(o["fired"] for o in outcomes)
     # How long one batch took a sweeper, on average: compare with the lease a claim holds for.
@@ -149,7 +238,15 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="Seed the rows as warning/breach pairs of clocks (the in-order claim is measured too).",
     )
+    parser.add_argument(
+        "--real-handlers",
+        action="store_true",
+        help="--deadlines counts tickets whose SLA and tier time frames all passed (7 deadlines each), "
+        "swept by the real handlers; reports queries and commits per deadline too.",
+    )
     args = parser.parse_args(argv)
+    if args.real_handlers:
+        return _main_real(args)
 
     _setup_django()
     from django.core.management import call_command
@@ -173,6 +270,33 @@ def main(argv: list[str] | None = None) -> int:
             )
             clocks = "-clocks" if args.clock_points else ""
             path = RESULTS_DIR / f"sweep-{row['vendor']}{clocks}-{deadlines}-{sweepers}.json"
+            path.write_text(json.dumps(row, indent=2))
+    return 0 if ok else 1
+
+
+def _main_real(args: argparse.Namespace) -> int:
+    _setup_django()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    RESULTS_DIR.mkdir(exist_ok=True)
+    print(
+        f"{'tickets':>8} {'deadlines':>10} {'sweepers':>8} {'seconds':>8} {'deadlines/s':>12}"
+        f" {'tickets/s':>10} {'q/deadline':>11} {'savepoint stmts/dl':>19} {'commits/dl':>11}  exactly once"
+    )
+    ok = True
+    for tickets in args.deadlines:
+        for sweepers in args.sweepers:
+            row = run_real(tickets, sweepers, args.batch_size)
+            ok = ok and row["fired_exactly_once"]
+            print(
+                f"{tickets:>8} {row['deadlines']:>10} {sweepers:>8} {row['wall_seconds']:>8.2f}"
+                f" {row['deadlines_per_second']:>12} {row['tickets_per_second']:>10}"
+                f" {row['queries_per_deadline']:>11} {row['savepoint_statements_per_deadline']:>19}"
+                f" {row['commits_per_deadline']:>11}  {'yes' if row['fired_exactly_once'] else 'NO'}",
+                flush=True,
+            )
+            path = RESULTS_DIR / f"sweep-{row['vendor']}-real-{tickets}-{sweepers}.json"
             path.write_text(json.dumps(row, indent=2))
     return 0 if ok else 1
 

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from .models import Clock, ClockState, Deadline, DeadlineState
+from .models import Clock, ClockState, Deadline
 from .registry import clock_handlers_for, register_deadline_handler
 from .services import CLOCK_BREACH, CLOCK_WARNING
 
 
 def _locked_clock_for(deadline: Deadline) -> Clock | None:
-    """Lock the deadline's clock, or None when the deadline went stale while we waited."""
+    """Lock the deadline's clock, or None when it no longer runs.
+
+    A service that paused or retargeted the clock cancelled this row under the clock lock: the
+    sweep's fired mark (after this handler) then matches nothing and the handler's work is undone."""
     clock = Clock.objects.select_for_update().filter(pk=deadline.object_id).first()
     if clock is None or clock.state != ClockState.RUNNING:
-        return None
-    # A service that paused or retargeted the clock cancelled this row under the clock lock.
-    if not Deadline.objects.filter(pk=deadline.pk, state=DeadlineState.PENDING).exists():
         return None
     return clock
 

@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from .business_time import CalendarSpec, Window
+from .calendar_cache import spec_of
 
 
 def validate_time_zone(value: str) -> None:
@@ -68,7 +69,11 @@ class BusinessCalendar(models.Model):
             raise ValidationError({"holiday_subdivision": _("A subdivision needs a country.")})
 
     def spec(self) -> CalendarSpec:
-        """The immutable spec business-time arithmetic works on (uses prefetched windows and holidays)."""
+        """The immutable spec business-time arithmetic works on (uses prefetched windows and
+        holidays); read once per calendar inside ``calendar_cache.cached_specs()`` (the sweep)."""
+        return spec_of(self.pk, self._read_spec)
+
+    def _read_spec(self) -> CalendarSpec:
         if self.is_24x7:
             # Windows and holidays do not matter around the clock: no queries.
             return CalendarSpec(time_zone=self.time_zone, is_24x7=True)

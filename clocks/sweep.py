@@ -3,8 +3,8 @@
 Claiming: inside a transaction, pick due pending rows with ``select_for_update(skip_locked=True)``
 (PostgreSQL; ignored on SQLite, which serialises writers), then claim them with a conditional
 ``update()`` that sets this batch's token and a lease only where no live lease exists. The
-claim is the lock: the row is not held locked while its handler runs, so a handler may lock
-its subject first (as services do) without deadlocks.
+claim is the lock: the row is not locked before its handler runs (its fired mark, after the
+handler, locks it), so a handler locks its subject first, as services do.
 
 Order: a batch is fired in due order, and a clock's point is claimed only together with (or
 after) every earlier point of the same clock still to fire, so a clock's warning always fires
@@ -15,13 +15,15 @@ Lease: CLOCKS_SWEEP_LEASE_SECONDS (default 30), renewed for the rest of the batc
 third of it has gone by, so a live sweeper keeps its rows however long its batch takes and a
 dead one's rows are free again one lease after its last renewal.
 
-Firing: each row runs in its own transaction; the handler runs in it and the row is marked
-fired by a conditional update (still pending, still our token). If that update matches
-nothing, the row was cancelled or re-claimed meanwhile and the handler's work is rolled
-back, so each deadline fires exactly once. A handler that raises is rolled back, and the
-row is rescheduled with exponential backoff (1, 2, 4 ... 32 min, then capped at 1 h); after
-MAX_ATTEMPTS failures it stays pending but is only retried every GIVE_UP_BACKOFF, logged
-as an error each time, for a person to look at.
+Firing: a batch runs in one transaction (committing early, and going on in the next, once it
+has run BATCH_TRANSACTION_SECONDS or a third of the lease). Each row's handler runs in a
+savepoint, and the row is marked fired in it by a conditional update (still pending, still
+our token); if that matches nothing, the row was cancelled or re-claimed meanwhile and the
+savepoint is rolled back, so each deadline fires exactly once. A handler that raises is
+rolled back alone (its savepoint) and its row rescheduled with exponential backoff (1, 2, 4
+... 32 min, then capped at 1 h), its neighbours staying fired; after MAX_ATTEMPTS failures it
+stays pending but is only retried every GIVE_UP_BACKOFF, logged as an error each time, for a
+person to look at.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from .calendar_cache import cached_specs
 from .models import Clock, Deadline, DeadlineState
 from .registry import deadline_handler_for
 
@@ -48,6 +51,9 @@ FIRST_BACKOFF = timedelta(minutes=1)
 MAX_BACKOFF = timedelta(hours=1)
 MAX_ATTEMPTS = 8
 GIVE_UP_BACKOFF = timedelta(hours=6)
+# A batch fires in one transaction, committing early (and going on in a new one) once it has run
+# this long or a third of the lease: rows and subjects are not held locked for long.
+BATCH_TRANSACTION_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -182,22 +188,31 @@ def _renew(token: uuid.UUID, clock: _SweepClock) -> datetime:
     return renewed_at
 
 
-def _fire_one(deadline: Deadline, token: uuid.UUID, now: datetime) -> str:
-    """Run one claimed row's handler in its own transaction; returns fired/retried/failed/stale."""
+def _mark_fired(deadline: Deadline, token: uuid.UUID) -> bool:
+    """Mark the row fired if it is still pending and still ours; the row stays locked until commit."""
+    return bool(
+        Deadline.objects.filter(pk=deadline.pk, state=DeadlineState.PENDING, claim_token=token).update(
+            state=DeadlineState.FIRED,
+            fired_at=timezone.now(),
+            attempts=F("attempts") + 1,
+            claimed_until=None,
+            claim_token=None,
+            last_error="",
+        )
+    )
+
+
+def _fire_in_savepoint(deadline: Deadline, token: uuid.UUID) -> str | Exception:
+    """Run one claimed row's handler in a savepoint of the batch transaction, then mark it fired;
+    returns "fired", "stale" (its work undone), or the exception the handler raised (its work undone).
+
+    The row is marked after its handler, so it is locked after whatever the handler locks (a
+    clock, a ticket), in the order the services lock them: no deadlock with a service that
+    cancels the row under that lock."""
     try:
         with transaction.atomic():
             deadline_handler_for(deadline.kind)(deadline)
-            marked = Deadline.objects.filter(
-                pk=deadline.pk, state=DeadlineState.PENDING, claim_token=token
-            ).update(
-                state=DeadlineState.FIRED,
-                fired_at=timezone.now(),
-                attempts=F("attempts") + 1,
-                claimed_until=None,
-                claim_token=None,
-                last_error="",
-            )
-            if not marked:
+            if not _mark_fired(deadline, token):
                 raise _StaleClaim
         return "fired"
     except _StaleClaim:
@@ -206,27 +221,57 @@ def _fire_one(deadline: Deadline, token: uuid.UUID, now: datetime) -> str:
         )
         return "stale"
     except Exception as error:
-        attempts = deadline.attempts + 1
-        wait = backoff_after(attempts)
-        Deadline.objects.filter(pk=deadline.pk, state=DeadlineState.PENDING, claim_token=token).update(
-            attempts=attempts,
-            last_error=f"{type(error).__name__}: {error}"[:4000],
-            next_attempt_at=now + wait,
-            claimed_until=None,
-            claim_token=None,
-        )
-        outcome = "failed" if attempts >= MAX_ATTEMPTS else "retried"
-        log = logger.error if outcome == "failed" else logger.warning
-        log(
-            "deadline %s (%s) handler raised on attempt %s; next try in %s: %r",
-            deadline.pk,
-            deadline.kind,
-            attempts,
-            wait,
-            error,
-            exc_info=outcome == "failed",
-        )
-        return outcome
+        return error
+
+
+def _reschedule(deadline: Deadline, token: uuid.UUID, now: datetime, error: Exception) -> str:
+    """A handler raised: record the attempt and try again after the backoff; "retried" or "failed"."""
+    attempts = deadline.attempts + 1
+    wait = backoff_after(attempts)
+    Deadline.objects.filter(pk=deadline.pk, state=DeadlineState.PENDING, claim_token=token).update(
+        attempts=attempts,
+        last_error=f"{type(error).__name__}: {error}"[:4000],
+        next_attempt_at=now + wait,
+        claimed_until=None,
+        claim_token=None,
+    )
+    outcome = "failed" if attempts >= MAX_ATTEMPTS else "retried"
+    log = logger.error if outcome == "failed" else logger.warning
+    log(
+        "deadline %s (%s) handler raised on attempt %s; next try in %s: %r",
+        deadline.pk,
+        deadline.kind,
+        attempts,
+        wait,
+        error,
+        exc_info=(type(error), error, error.__traceback__) if outcome == "failed" else False,
+    )
+    return outcome
+
+
+def _transaction_cap() -> timedelta:
+    """How long one batch transaction may run before it commits and the batch goes on in the next."""
+    return min(timedelta(seconds=BATCH_TRANSACTION_SECONDS), lease() / 3)
+
+
+def _fire_chunk(
+    rows: list[Deadline], token: uuid.UUID, now: datetime, clock: _SweepClock, counts: dict[str, int]
+) -> list[Deadline]:
+    """Fire rows in one transaction (a savepoint each) until the time cap; returns the rows left.
+
+    Nothing of the chunk is visible before its commit, and a sweeper that dies in it leaves
+    nothing applied: its rows keep their claim until the lease passes, then another fires them.
+    Each calendar is read once for the whole chunk (``cached_specs``)."""
+    opened = clock.current()
+    with transaction.atomic(), cached_specs():
+        for index, deadline in enumerate(rows):
+            if index and clock.current() - opened >= _transaction_cap():
+                return rows[index:]
+            outcome = _fire_in_savepoint(deadline, token)
+            if isinstance(outcome, Exception):
+                outcome = _reschedule(deadline, token, now, outcome)
+            counts[outcome] += 1
+    return []
 
 
 def sweep_due_deadlines(
@@ -246,10 +291,10 @@ def sweep_due_deadlines(
         counts = {"fired": 0, "failed": 0, "retried": 0, "stale": 0}
         # In the points' own order: a retried row keeps its place before a clock's later point.
         rows = list(Deadline.objects.filter(claim_token=token).order_by("due_at", "pk"))
-        for deadline in rows:
+        while rows:
             if clock.current() - renewed_at >= lease() / 3:
                 renewed_at = _renew(token, clock)
-            counts[_fire_one(deadline, token, now)] += 1
+            rows = _fire_chunk(rows, token, now, clock, counts)
         result += SweepResult(counts["fired"], counts["failed"], counts["retried"])
     if result.fired or result.failed or result.retried:
         logger.info(

@@ -1,4 +1,4 @@
-"""Four sweepers at once over 5,000 due deadlines: each fires exactly once (PostgreSQL only)."""
+"""Four and eight sweepers at once over 5,000 due deadlines: each fires exactly once (PostgreSQL only)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,6 @@ pytestmark = [
 ]
 
 DEADLINES = 5000
-SWEEPERS = 4
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 
 
@@ -42,7 +41,8 @@ def sweep_in_own_connection(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_fires_each_of_5000_deadlines_exactly_once_with_4_sweepers_at_once() -> None:
+@pytest.mark.parametrize("sweepers", [4, 8])
+def test_it_fires_each_of_5000_deadlines_exactly_once_with_concurrent_sweepers(sweepers: int) -> None:
     calls: Counter[int] = Counter()
     lock = threading.Lock()
 
@@ -65,12 +65,12 @@ def test_it_fires_each_of_5000_deadlines_exactly_once_with_4_sweepers_at_once() 
         for i in range(DEADLINES)
     )
 
-    barrier = threading.Barrier(SWEEPERS)
+    barrier = threading.Barrier(sweepers)
     results: list[SweepResult] = []
     errors: list[str] = []
     threads = [
         threading.Thread(target=sweep_in_own_connection, args=(barrier, results, errors))
-        for _ in range(SWEEPERS)
+        for _ in range(sweepers)
     ]
     for thread in threads:
         thread.start()
@@ -78,7 +78,7 @@ def test_it_fires_each_of_5000_deadlines_exactly_once_with_4_sweepers_at_once() 
         thread.join(timeout=300)
 
     assert errors == []
-    assert len(results) == SWEEPERS
+    assert len(results) == sweepers
     assert sum(r.fired for r in results) == DEADLINES
     assert sum(r.retried + r.failed for r in results) == 0
     # Every sweeper took a share: they really ran at the same time.

@@ -52,7 +52,7 @@ def started_during_an_outage(calendar: BusinessCalendar, subject: Group, spacing
     "spacing", [timedelta(seconds=1), timedelta(minutes=1)], ids=["tight", "interleaved"]
 )
 @pytest.mark.parametrize("batch_size", [200, 7])
-@pytest.mark.parametrize("sweepers", [2, 4])
+@pytest.mark.parametrize("sweepers", [2, 4, 8])
 def test_it_fires_every_clocks_warning_before_its_breach_with_concurrent_sweeps(
     around_the_clock: BusinessCalendar, subject: Group, sweepers: int, batch_size: int, spacing: timedelta
 ) -> None:
