@@ -21,22 +21,30 @@ def _count(qs: QuerySet[Any]) -> Coalesce:
     return Coalesce(Subquery(counted.values("n")[:1]), Value(0), output_field=IntegerField())
 
 
+def header_annotations(user: Any) -> dict[str, Coalesce]:
+    """The two counts as scalar subqueries, to annotate any one-row query with (`header_pending`,
+    `header_unread`): the ticket page reads them with the ticket (remember_header_counts)."""
+    return {
+        "header_pending": _count(ApprovalRequest.objects.decidable_by(user)),
+        "header_unread": _count(
+            Notification.objects.filter(recipient=user, channel=Channel.IN_APP, read_at__isnull=True)
+        ),
+    }
+
+
+def remember_header_counts(request: HttpRequest, row: Any) -> None:
+    """Keep the counts a view read with its own query (header_annotations): no query for the header."""
+    request._header_counts = {"pending": row.header_pending, "unread": row.header_unread}  # type: ignore[attr-defined]
+
+
 def header_counts(user: Any) -> dict[str, int]:
     """Both counts in one SELECT (two scalar subqueries); zeros for anyone but signed-in staff."""
     if user is None or not user.is_authenticated or not user.is_staff:
         return {"pending": 0, "unread": 0}
-    row = (
-        User.objects.filter(pk=user.pk)
-        .annotate(
-            pending=_count(ApprovalRequest.objects.decidable_by(user)),
-            unread=_count(
-                Notification.objects.filter(recipient=user, channel=Channel.IN_APP, read_at__isnull=True)
-            ),
-        )
-        .values("pending", "unread")
-        .first()
+    row = User.objects.filter(pk=user.pk).annotate(**header_annotations(user)).first()
+    return (
+        {"pending": row.header_pending, "unread": row.header_unread} if row else {"pending": 0, "unread": 0}
     )
-    return row or {"pending": 0, "unread": 0}
 
 
 def pending_approvals(request: HttpRequest) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from tickets.services.steps import ticket_add_step
 
 from . import work
 from .case_panel import case_panel
+from .context_processors import header_annotations, remember_header_counts
 from .forms import (
     TRANSITION_FORMS,
     CommentForm,
@@ -281,8 +282,13 @@ def _step_visibility_forms(request: HttpRequest, ticket: Ticket, bound: dict[str
 
 
 def load_ticket(request: HttpRequest, pk: int) -> TicketRead:
-    """The ticket page's read model (404 for a ticket the user may not see)."""
-    return ticket_read(request.user, pk, before=_before(request))
+    """The ticket page's read model (404 for a ticket the user may not see), with the header's
+    counts read in the same query."""
+    read = ticket_read(
+        request.user, pk, before=_before(request), annotations=header_annotations(request.user)
+    )
+    remember_header_counts(request, read.ticket)
+    return read
 
 
 @require_GET

@@ -69,10 +69,16 @@ class TicketRead:
 
 
 def ticket_read(
-    user: User, pk: int | str, *, before: int | None = None, tail: int = TIMELINE_TAIL
+    user: User,
+    pk: int | str,
+    *,
+    before: int | None = None,
+    tail: int | None = TIMELINE_TAIL,
+    annotations: dict[str, Any] | None = None,
 ) -> TicketRead:
     """The ticket the user may see (404 otherwise) with what its page shows; customers and
-    anyone without `view_internal` get no internal steps, comments, files or events."""
+    anyone without `view_internal` get no internal steps, comments, files or events.
+    `annotations` are read with the ticket too (the console's header counts)."""
     internal = permissions.can_view_internal(user)
     queryset = Ticket.objects.select_related(
         "organisation",
@@ -84,7 +90,10 @@ def ticket_read(
         "category",
         "service",
         "duplicate_of",
-    ).annotate(**{name: _exists_of(relation, condition, internal) for name, relation, condition in FLAGS})
+    ).annotate(
+        **{name: _exists_of(relation, condition, internal) for name, relation, condition in FLAGS},
+        **(annotations or {}),
+    )
     ticket = selectors.get_ticket_for(user, pk, queryset=queryset)
     prefetch_related_objects([ticket], *_prefetches(ticket, internal))
     files = _distribute_files(ticket, internal)
@@ -173,16 +182,19 @@ def _distribute_files(ticket: Ticket, internal: bool) -> list[Attachment]:
 
 
 def timeline_tail(
-    ticket: Ticket, *, internal: bool, before: int | None = None, tail: int = TIMELINE_TAIL
+    ticket: Ticket, *, internal: bool, before: int | None = None, tail: int | None = TIMELINE_TAIL
 ) -> tuple[list[TimelineEvent], int | None]:
     """The latest `tail` events (before event `before`, when given), oldest first, and the pk to
-    page back from when there are earlier ones (one query: it reads one event more than shown)."""
+    page back from when there are earlier ones (one query: it reads one event more than shown);
+    `tail=None` reads them all."""
     events: QuerySet[TimelineEvent] = TimelineEvent.objects.filter(ticket=ticket).select_related("actor")
     if not internal:
         events = events.filter(is_public=True)
     if before is not None:
         pivot = events.filter(pk=before).values("at")[:1]
         events = events.filter(Q(at__lt=pivot) | Q(at=pivot, pk__lt=before))
+    if tail is None:  # every event (the API detail)
+        return list(events.order_by("at", "pk")), None
     rows = list(events.order_by("-at", "-pk")[: tail + 1])
     shown = rows[:tail]
     shown.reverse()
