@@ -23,8 +23,8 @@ from tickets.models import Status, Ticket
 
 from .helpers import page
 
-# Session, user, the user's permissions (1: own and groups', accounts.User.has_perm), the count and the page of requests,
-# their current tiers, the at-a-glance counts, and the header's organisation name.
+# Session, user, the user's permissions (1: own and groups', accounts.User.has_perm), the count
+# and the page of requests, their current tiers, the at-a-glance counts, and the header's organisation name.
 LIST_QUERIES = 8
 # Session, user, permissions (1), the ticket, its steps, comments and timeline, the files of each
 # (3), the team's leaders, the SLA clocks with their calendars' windows and holidays (3), the
