@@ -20,6 +20,7 @@ from accounts.models import User
 from clocks.models import Clock, ClockState
 from tickets import permissions as ticket_permissions
 from tickets.models import Ticket
+from tickets.read_model import is_known_empty
 
 from . import permissions
 from .models import (
@@ -144,6 +145,8 @@ def case_panel_view(ticket: Ticket, user: User, *, staff: bool = False) -> CaseP
 
 def latest_case(ticket: Ticket) -> EscalationCase | None:
     """The ticket's open case, else its last one (at most one case is open at a time)."""
+    if is_known_empty(ticket, "has_case"):  # read with the ticket (tickets.read_model)
+        return None
     return (
         EscalationCase.objects.filter(ticket=ticket)
         .select_related(

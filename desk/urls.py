@@ -25,6 +25,7 @@ urlpatterns = [
     path("queue/views/<int:pk>/delete/", work.saved_view_delete, name="saved_view_delete"),
     path("tickets/new/", views.ticket_new, name="ticket_new"),
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket"),
+    path("tickets/<int:pk>/timeline/", views.ticket_timeline, name="ticket_timeline"),
     path("tickets/<int:pk>/intake/", views.ticket_intake, name="ticket_intake"),
     path("tickets/<int:pk>/comments/", views.ticket_comment, name="ticket_comment"),
     path("tickets/<int:pk>/steps/", views.ticket_step, name="ticket_step"),

@@ -20,10 +20,12 @@ from django.views.decorators.vary import vary_on_headers
 
 from escalation_desk.domain import InvalidInput, Refused
 from escalation_desk.forms import add_service_errors
+from escalation_desk.input_guard import is_number
 from escalations.models import TierStint
 from tickets import file_types, permissions, selectors
 from tickets.history import step_set_visibility
-from tickets.models import Ticket, TroubleshootingStep, Watcher
+from tickets.models import Ticket, TroubleshootingStep
+from tickets.read_model import TicketRead, ticket_read, timeline_tail
 from tickets.services import conversation
 from tickets.services.intake import ticket_create, ticket_update_intake
 from tickets.services.lifecycle import TRANSITION_LABELS, TRANSITION_SERVICES, transition_denied
@@ -31,6 +33,7 @@ from tickets.services.steps import ticket_add_step
 
 from . import work
 from .case_panel import case_panel
+from .context_processors import header_annotations, remember_header_counts
 from .forms import (
     TRANSITION_FORMS,
     CommentForm,
@@ -208,27 +211,28 @@ def _transition_form(name: str, ticket: Ticket, data: Any = None) -> Any:
 
 def render_ticket_page(
     request: HttpRequest,
-    ticket: Ticket,
+    read: TicketRead,
     *,
     bound: dict[str, Any] | None = None,
     status: int = 200,
     unread_since: Any = None,
 ) -> HttpResponse:
-    """Render the ticket page; `bound` carries a refused form so the user's input is kept."""
+    """Render the ticket page from its read model (tickets.read_model); `bound` carries a
+    refused form so the user's input is kept."""
     bound = bound or {}
+    ticket = read.ticket
     transitions = selectors.available_transitions(ticket, request.user)
     # A refused form stays on the page even when the ticket has moved past its transition
     # (a colleague acted first); otherwise the refusal would be silently dropped.
     transitions += [name for name in bound if name in TRANSITION_FORMS and name not in transitions]
     forms = {name: bound.get(name) or _transition_form(name, ticket) for name in transitions}
     labels = TRANSITION_LABELS
-    watchers = list(ticket.watchers.all())
     may_assign = permissions.can_assign(ticket, request.user) and ticket.is_open
     context = {
         "ticket": ticket,
-        "followers": [w for w in watchers if w.user.is_staff],
-        "copied_in": [w for w in watchers if not w.user.is_staff],
-        "following": any(w.user_id == request.user.pk for w in watchers),
+        "followers": [w for w in read.watchers if w.user.is_staff],
+        "copied_in": [w for w in read.watchers if not w.user.is_staff],
+        "following": any(w.user_id == request.user.pk for w in read.watchers),
         "may_assign": may_assign,
         "assign_form": (bound.get("assign") or AssignForm(ticket=ticket, prefix="assign"))
         if may_assign
@@ -242,12 +246,27 @@ def render_ticket_page(
         "can_add_step": permissions.can_add_step(ticket, request.user),
         "can_set_step_visibility": _step_visibility_forms(request, ticket, bound),
         "can_edit_intake": permissions.can_edit_intake(ticket, request.user),
-        "team_leaders": list(ticket.team.leaders.all()) if ticket.team else [],
-        "ticket_files": ticket.ticket_files,
+        "team_leaders": read.team_leaders,
+        "ticket_files": read.ticket_files,
+        **_timeline_context(read, request),
         **tier_panel(request, ticket, bound),
         **case_panel(request, ticket, bound),
     }
     return render(request, "desk/ticket.html", context, status=status)
+
+
+def _timeline_context(read: TicketRead, request: HttpRequest) -> dict[str, Any]:
+    return {
+        "timeline_events": read.events,
+        "timeline_earlier": read.earlier,
+        "timeline_paged": _before(request) is not None,
+    }
+
+
+def _before(request: HttpRequest) -> int | None:
+    """The event the timeline pages back from (?before=), if a valid one was asked for."""
+    value = request.GET.get("before", "")
+    return int(value) if is_number(value) else None
 
 
 def _step_visibility_forms(request: HttpRequest, ticket: Ticket, bound: dict[str, Any]) -> bool:
@@ -262,21 +281,36 @@ def _step_visibility_forms(request: HttpRequest, ticket: Ticket, bound: dict[str
     return True
 
 
-def load_ticket(request: HttpRequest, pk: int) -> Ticket:
-    queryset = selectors.ticket_detail_queryset(user=request.user).prefetch_related(
-        Prefetch("watchers", queryset=Watcher.objects.select_related("user").order_by("created_at", "pk"))
+def load_ticket(request: HttpRequest, pk: int) -> TicketRead:
+    """The ticket page's read model (404 for a ticket the user may not see), with the header's
+    counts read in the same query."""
+    read = ticket_read(
+        request.user, pk, before=_before(request), annotations=header_annotations(request.user)
     )
-    return selectors.get_ticket_for(request.user, pk, queryset=queryset)
+    remember_header_counts(request, read.ticket)
+    return read
 
 
 @require_GET
 @agent_required
 def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    ticket = load_ticket(request, pk)
+    read = load_ticket(request, pk)
     # Shown before it is cleared, so whoever opens it sees why it was marked.
-    unread_since = ticket.unread_customer_reply_at
-    conversation.ticket_mark_seen(ticket=ticket, actor=request.user)
-    return render_ticket_page(request, ticket, unread_since=unread_since)
+    unread_since = read.ticket.unread_customer_reply_at
+    conversation.ticket_mark_seen(ticket=read.ticket, actor=request.user)
+    return render_ticket_page(request, read, unread_since=unread_since)
+
+
+@require_GET
+@agent_required
+def ticket_timeline(request: HttpRequest, pk: int) -> HttpResponse:
+    """The timeline's events before ?before= (htmx's "Earlier events"): the list and the next
+    "Earlier events" control, in place of the control that asked."""
+    ticket = selectors.get_ticket_for(request.user, pk)
+    internal = permissions.can_view_internal(request.user)
+    events, earlier = timeline_tail(ticket, internal=internal, before=_before(request))
+    context = {"ticket": ticket, "timeline_events": events, "timeline_earlier": earlier}
+    return render(request, "desk/_timeline.html", context)
 
 
 @require_POST

@@ -131,7 +131,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "notifications.context_processors.unread_notifications",
+                # Answers both header counts, the unread notifications too (one query).
                 "desk.context_processors.pending_approvals",
             ]
         },

@@ -26,6 +26,7 @@ from tickets.models import (
     Ticket,
     TroubleshootingStep,
 )
+from tickets.read_model import is_known_empty
 
 from . import permissions
 from .models import (
@@ -99,6 +100,8 @@ def get_engagement_for(user: User, pk: int | str) -> VendorEngagement:
 
 def handoffs_of(ticket: Ticket) -> list[Handoff]:
     """The ticket's hand-offs, oldest first, with their tiers, requester and approval."""
+    if is_known_empty(ticket, "has_handoffs"):  # read with the ticket (tickets.read_model)
+        return []
     handoffs = list(
         Handoff.objects.filter(ticket=ticket)
         .select_related(
@@ -117,6 +120,8 @@ def handoffs_of(ticket: Ticket) -> list[Handoff]:
 
 
 def consults_of(ticket: Ticket) -> list[Consult]:
+    if is_known_empty(ticket, "has_consults"):  # read with the ticket (tickets.read_model)
+        return []
     consults = list(
         Consult.objects.filter(ticket=ticket)
         .select_related("team", "requested_by", "replied_by")
@@ -128,6 +133,8 @@ def consults_of(ticket: Ticket) -> list[Consult]:
 
 
 def engagements_of(ticket: Ticket) -> list[VendorEngagement]:
+    if is_known_empty(ticket, "has_engagements"):  # read with the ticket (tickets.read_model)
+        return []
     return list(
         VendorEngagement.objects.filter(ticket=ticket)
         .select_related("tier", "engaged_by")
@@ -137,6 +144,8 @@ def engagements_of(ticket: Ticket) -> list[VendorEngagement]:
 
 
 def decisions_of(ticket: Ticket) -> list[ManagerDecision]:
+    if is_known_empty(ticket, "has_decisions"):  # read with the ticket (tickets.read_model)
+        return []
     return list(
         ManagerDecision.objects.filter(ticket=ticket)
         .select_related("tier", "decided_by")
@@ -309,6 +318,8 @@ def ladder(path: EscalationPath) -> list[Tier]:
 
 
 def current_stint(ticket: Ticket) -> TierStint | None:
+    if is_known_empty(ticket, "has_stint"):
+        return None
     return (
         TierStint.objects.filter(ticket=ticket, left_at__isnull=True)
         .select_related("tier", "tier__team", "tier__path", "clock")

@@ -31,6 +31,7 @@ from escalation_desk.input_guard import is_number
 
 from . import file_types, history, permissions, selectors
 from .models import Attachment, Channel, Priority, Status, Ticket, TroubleshootingStep, Watcher
+from .read_model import ticket_read
 from .serializers import (
     TRANSITION_INPUTS,
     AssignInputSerializer,
@@ -197,8 +198,9 @@ class TicketViewSet(viewsets.GenericViewSet):
 
     def detail_data(self, pk: int | str) -> dict[str, Any]:
         """The ticket as TicketDetailSerializer shows it to this user (fixed query count)."""
-        user = self.request.user
-        ticket = selectors.get_ticket_for(user, pk, queryset=selectors.ticket_detail_queryset(user=user))
+        read = ticket_read(self.request.user, pk, tail=None)  # the API gives every event
+        ticket = read.ticket
+        ticket.ticket_files, ticket.timeline = read.ticket_files, read.events
         return TicketDetailSerializer(ticket, context=self.get_serializer_context()).data
 
     @extend_schema(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
@@ -403,6 +404,11 @@ class TroubleshootingStep(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.action[:60]}"
 
+    @property
+    def shown_files(self) -> Any:
+        """The files tickets.read_model handed this row (`files`, no query), else its attachments."""
+        return self.__dict__["files"] if "files" in self.__dict__ else self.attachments.all()
+
 
 class Comment(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="comments")
@@ -422,6 +428,11 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"{'Internal' if self.is_internal else 'Public'} comment by {self.author}"
+
+    @property
+    def shown_files(self) -> Any:
+        """The files tickets.read_model handed this row (`files`, no query), else its attachments."""
+        return self.__dict__["files"] if "files" in self.__dict__ else self.attachments.all()
 
 
 class Watcher(models.Model):

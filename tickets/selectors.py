@@ -60,7 +60,7 @@ def ticket_queue(*, user: User, filters: QueueFilters | None = None) -> QuerySet
         qs = qs.filter(pk__in=_sla_ticket_ids(filters.sla))
     # A search lists the best match first (tickets.search); otherwise the newest first.
     order = ("-search_rank", "-created_at", "-pk") if filters.q.strip() else ("-created_at", "-pk")
-    return with_nearest_clock(qs.prefetch_related(_clocks_prefetch())).order_by(*order)
+    return with_nearest_clock(qs.prefetch_related(clocks_prefetch())).order_by(*order)
 
 
 def with_nearest_clock(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
@@ -127,7 +127,7 @@ def sort_queue(
     return qs.order_by(*order, F("created_at").desc(), F("pk").desc())
 
 
-def _clocks_prefetch() -> Prefetch:
+def clocks_prefetch() -> Prefetch:
     """The ticket's SLA clocks with their calendars, for badges (a fixed number of queries)."""
     return Prefetch(
         "clocks",
@@ -204,7 +204,7 @@ def ticket_detail_queryset(*, user: User) -> QuerySet[Ticket]:
             to_attr="ticket_files",
         ),
         "team__leaders",
-        _clocks_prefetch(),
+        clocks_prefetch(),
     )
 
 

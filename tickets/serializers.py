@@ -101,7 +101,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
 class StepSerializer(serializers.ModelSerializer):
     engineer = UserBriefSerializer(read_only=True)
     team = TeamBriefSerializer(read_only=True, allow_null=True)
-    attachments = AttachmentSerializer(many=True, read_only=True)
+    attachments = AttachmentSerializer(many=True, read_only=True, source="shown_files")
 
     class Meta:
         model = TroubleshootingStep
@@ -122,7 +122,7 @@ class StepSerializer(serializers.ModelSerializer):
 
 class CommentSerializer(serializers.ModelSerializer):
     author = UserBriefSerializer(read_only=True)
-    attachments = AttachmentSerializer(many=True, read_only=True)
+    attachments = AttachmentSerializer(many=True, read_only=True, source="shown_files")
 
     class Meta:
         model = Comment
@@ -241,7 +241,7 @@ class TicketDetailSerializer(TicketListSerializer):
         source="ticket_files",
         help_text="Files attached to the ticket itself (step and comment files are nested there).",
     )
-    events = TimelineEventSerializer(many=True, read_only=True)
+    events = TimelineEventSerializer(many=True, read_only=True, source="timeline")
     fix_kind = ChoiceOrNullField(choices=FixKind.choices, help_text="Null until resolved.")
     close_kind = ChoiceOrNullField(choices=CloseKind.choices, help_text="Null until closed.")
     cancel_reason = ChoiceOrNullField(choices=CancelReason.choices, help_text="Null unless cancelled.")

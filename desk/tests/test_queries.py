@@ -33,27 +33,32 @@ from escalations.models import (
 from escalations.tests.conftest import World
 from tests_support.factories import TicketFactory, add_sla_clocks, make_agent, office_calendar
 from tickets.models import Attachment, Comment, Ticket, TimelineEvent, TroubleshootingStep
+from tickets.read_model import TIMELINE_TAIL
 
 # The bounds measured when these tests were written; a new query on a page must be a choice.
-# Full pages include the header's unread-notifications count (one query, notifications app)
-# and its pending-approvals count (one, desk.context_processors); SLA badges add three: the
+# Full pages include the header's unread-notifications and pending-approvals counts (one query
+# for both, desk.context_processors); SLA badges add three: the
 # clocks, their calendars' working windows and holidays; the "Tier" column one (the open
 # stints with their tiers) and the queue's tier filter one (the tiers, when rendered).
 # My work adds what waits for the user's decision (the approvals, the tickets at a decision
 # point, with the user's roles for it) and the teams they lead (for the team load, one query
 # however many teams); the queue adds the user's saved views and the teams they may assign.
-MY_WORK_QUERIES = 17
-QUEUE_QUERIES = 16
+# (Before the ticket page's read model: 17 and 16; the user's permissions are now one query
+# (accounts.User.has_perm), the header's counts one, the user's teams and led teams one.)
+MY_WORK_QUERIES = 14
+QUEUE_QUERIES = 14
 # A team leader's My work adds the team load (the teams, their engineers, the counts) and the queue
 # the people they may assign to (the bulk form).
 LEADER_MY_WORK_QUERIES = MY_WORK_QUERIES + 3
 LEADER_QUEUE_QUERIES = QUEUE_QUERIES + 1
-# The ticket page's Tier section reads the current stint, the hand-offs, the consults, the
-# vendor engagements and the IT manager's decisions once each (plus the teams one may consult);
-# the Escalation panel reads the ticket's latest escalation case (one query; none here); the
-# people following it or copied in, the teams the user leads (may they assign it?), and the
-# clearing of its "unread customer reply" marker (one update, when it is set).
-TICKET_QUERIES = {"new": 30, "in_progress": 27, "resolved": 26}
+# The ticket page reads its read model (tickets.read_model): the ticket with one EXISTS flag per
+# collection and the header's two counts (one query), then only the collections it has: steps,
+# comments, every file (one), the timeline's tail (one), the SLA clocks with their calendars'
+# working windows and holidays (three), the team's leaders; plus the user's teams and roles
+# (one, accounts.User._team_roles), the teams one may consult and the clearing of the "unread
+# customer reply" marker (one update). A new ticket adds the triage form's categories and services.
+# Before the read model: new 30, in_progress 27, resolved 26.
+TICKET_QUERIES = {"new": 17, "in_progress": 15, "resolved": 14}
 
 
 @pytest.fixture
@@ -187,10 +192,10 @@ def test_it_answers_the_queue_htmx_partial_in_a_fixed_number_of_queries(
 
     # No filter form (so no list of teams or tiers) and no header (so no unread or pending counts).
     # No saved views either: they are on the page around the results.
-    with django_assert_num_queries(QUEUE_QUERIES - 5):
+    with django_assert_num_queries(QUEUE_QUERIES - 4):
         small = staff_client.get(url, {"status": "new"}, headers=headers)
     make_tickets(500)
-    with django_assert_num_queries(QUEUE_QUERIES - 5):
+    with django_assert_num_queries(QUEUE_QUERIES - 4):
         large = staff_client.get(url, {"status": "new"}, headers=headers)
 
     assert len(page(small).references()) == 5
@@ -412,7 +417,9 @@ def test_it_shows_a_ticket_in_a_fixed_number_of_queries(
         html = page(response)
         assert len(html.one(id="troubleshooting").select("li", cls="step")) == n
         assert len(html.one(id="comments").select("article", cls="comment")) == n
-        assert len(html.one(id="timeline").select("li", cls="event")) == n
+        # The timeline shows its tail; the rest is a link away ("Earlier events").
+        assert len(html.one(id="timeline").select("li", cls="event")) == min(n, TIMELINE_TAIL)
+        assert bool(html.one(id="timeline").select("p", cls="timeline-earlier")) == (n > TIMELINE_TAIL)
         assert html.by_id("unread-note") is not None
     assert not Ticket.objects.filter(
         pk__in=[small_ticket.pk, large_ticket.pk], unread_customer_reply_at__isnull=False
@@ -526,7 +533,8 @@ def escalated_ticket(world: World, state: str) -> Ticket:
 # vendor and to-do forms) and with an approval pending (seen by an approver: decision forms).
 # Plus the followers and the teams the viewer leads; ravi leads Tier 2, so also the people he may
 # assign the ticket to.
-ESCALATED_TICKET_QUERIES = {"vendor": 31, "pending": 33}
+# (Before the read model: 31 and 33.)
+ESCALATED_TICKET_QUERIES = {"vendor": 23, "pending": 25}
 
 
 @pytest.mark.parametrize(("state", "viewer"), [("vendor", "tom"), ("pending", "ravi")])
@@ -565,9 +573,9 @@ def test_it_shows_an_escalated_ticket_in_a_fixed_number_of_queries(
     assert small == large
 
 
-# Session, user, permissions (2), the requests, their decision clocks with calendars (3), and the
-# header's pending-approvals and unread counts.
-INBOX_QUERIES = 10
+# Session, user, permissions (1), the requests, their decision clocks with calendars (3), and the
+# header's pending-approvals and unread counts (one query).
+INBOX_QUERIES = 8
 
 
 def test_it_lists_the_approvals_inbox_in_a_fixed_number_of_queries(
@@ -675,10 +683,10 @@ def case_in(world: World, state: str) -> Any:
 # The Escalation panel: the latest case, its requests, participants, action items, meetings and
 # updates (one query each), its clocks, and the staff to choose from for whoever may engage or plan.
 CASE_TICKET_QUERIES = {
-    ("requested", "esme"): 32,
-    ("active", "esme"): 32,
-    ("active", "erin"): 33,
-    ("leadership_review", "leah"): 31,
+    ("requested", "esme"): 21,
+    ("active", "esme"): 21,
+    ("active", "erin"): 22,
+    ("leadership_review", "leah"): 20,
 }
 
 
@@ -738,10 +746,10 @@ def open_cases(world: World, n: int) -> None:
             case_plans.case_acknowledge(case=case, actor=world["esme"])
 
 
-# Session, user, permissions (2), the cases with their tickets, the update clocks, the breached
+# Session, user, permissions (1), the cases with their tickets, the update clocks, the breached
 # clocks, and the header's counts; the report reads whether that day's e-mail was sent.
-BOARD_QUERIES = 9
-REPORT_QUERIES = 10
+BOARD_QUERIES = 7
+REPORT_QUERIES = 8
 
 
 @pytest.mark.parametrize(
@@ -786,4 +794,36 @@ def test_it_lists_the_escalations_in_a_fixed_number_of_queries(
         assert rows == (2, 22)
     else:
         assert rows == (4, 44)
+    assert small == large
+
+
+def test_the_ticket_page_does_not_grow_with_its_clocks_and_events(
+    client: Client, world: World, django_assert_max_num_queries: Any
+) -> None:
+    """Many hand-offs, consults, SLA and tier clocks (one per tier stint) and timeline events:
+    the same count as a few, and the timeline shows only its tail."""
+    small_ticket, large_ticket = escalated_ticket(world, "vendor"), escalated_ticket(world, "vendor")
+    grow_escalation(world, small_ticket, 2)
+    grow_escalation(world, large_ticket, 40)
+    add_sla_clocks([small_ticket])
+    for _ in range(15):
+        add_sla_clocks([large_ticket])
+    TimelineEvent.objects.bulk_create(
+        TimelineEvent(ticket=large_ticket, kind="comment", actor=world["tom"], is_public=bool(i % 2))
+        for i in range(400)
+    )
+    client.force_login(world["tom"])
+    client.get(reverse("desk:ticket", args=[small_ticket.pk]))
+    bound = ESCALATED_TICKET_QUERIES["vendor"]
+
+    small, _ = measure(
+        client, django_assert_max_num_queries, bound, reverse("desk:ticket", args=[small_ticket.pk])
+    )
+    large, large_page = measure(
+        client, django_assert_max_num_queries, bound, reverse("desk:ticket", args=[large_ticket.pk])
+    )
+
+    assert len(page(large_page).one(id="handoffs").select("tr", cls="handoff")) == 42
+    assert len(page(large_page).one(id="consults").select("article", cls="consult")) == 40
+    assert len(page(large_page).one(id="timeline").select("li", cls="event")) == TIMELINE_TAIL
     assert small == large
