@@ -15,7 +15,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from escalations.tests.conftest import STAFF, world  # noqa: F401 (the fixture)
+from escalations.tests.conftest import STAFF
 from notifications.models import Notification
 from tests_support.factories import CategoryFactory, make_agent
 from tickets.models import Ticket
