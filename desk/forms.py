@@ -68,8 +68,19 @@ class IntakeForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["service"].queryset = Service.objects.filter(is_active=True)
+        # The default team (and its manager) a new ticket reaches, in the service's own query.
+        self.fields["service"].queryset = Service.objects.filter(is_active=True).select_related(
+            "default_team__manager"
+        )
         self.fields["category"].queryset = Category.objects.all()
+
+    def _get_validation_exclusions(self) -> set[str]:
+        """The model's foreign-key check (one EXISTS per relation) repeats what each choice
+        field did: it loaded the row from its own, narrower queryset."""
+        exclusions = super()._get_validation_exclusions()
+        return exclusions | {
+            name for name, field in self.fields.items() if isinstance(field, forms.ModelChoiceField)
+        }
 
     def intake(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in IntakeForm.Meta.fields}

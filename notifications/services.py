@@ -133,6 +133,53 @@ def notify(
     return rows
 
 
+def notify_new_event(
+    *,
+    recipients: Iterable[User],
+    kind: str,
+    context: dict[str, Any] | None,
+    dedup_key: str,
+    channels: Sequence[str] = (Channel.EMAIL, Channel.IN_APP),
+    link: str | Callable[[User], str] = "",
+    thread: str = "",
+    exclude: Iterable[User | None] = (),
+) -> list[Notification]:
+    """`notify` for an event that cannot have been told yet (a ticket created in this very
+    transaction: its dedup key names a row id nobody had): one INSERT of every row, without
+    the per-row lookup and savepoint. The unique constraint on (recipient, channel, dedup_key)
+    still holds "once, ever": a duplicate would fail the caller's transaction, not pass."""
+    _check_notify_arguments(kind=kind, dedup_key=dedup_key, channels=channels)
+    context = dict(context or {})
+    subject = render_subject(kind=kind, context=context)
+    now = timezone.now()
+    rows = [
+        Notification(
+            recipient=user,
+            channel=channel,
+            dedup_key=dedup_key,
+            **_row_fields(
+                kind=kind,
+                subject=subject,
+                context=context,
+                link=link(user) if callable(link) else link,
+                thread=thread,
+                in_app=channel == Channel.IN_APP,
+                now=now,
+            ),
+        )
+        for user in _recipients(recipients, exclude)
+        for channel in channels
+        if channel != Channel.EMAIL or user.email
+    ]
+    if not rows:
+        return []
+    Notification.objects.bulk_create(rows)
+    to_deliver = [row.pk for row in rows if row.channel != Channel.IN_APP]
+    if to_deliver:
+        transaction.on_commit(partial(enqueue_deliveries, to_deliver), robust=True)
+    return rows
+
+
 def _check_notify_arguments(*, kind: str, dedup_key: str, channels: Sequence[str]) -> None:
     if not is_registered(kind):
         raise LookupError(f"Notification kind {kind!r} is not registered")

@@ -25,6 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
+from escalation_desk import log_context
 from escalation_desk.api import ErrorSerializer, InvalidInputSerializer, PagePagination, RefusalSerializer
 from escalation_desk.domain import InvalidInput, not_one_of
 from escalation_desk.input_guard import is_number
@@ -226,8 +227,11 @@ class TicketViewSet(viewsets.GenericViewSet):
         serializer = TicketCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         ticket = ticket_create(actor=user, channel=Channel.API, **serializer.validated_data)
+        log_context.bind_ticket(ticket.pk)
+        # The answer shows what was just written; nothing is read back.
+        detail = selectors.created_ticket_detail(ticket)
         return Response(
-            self.detail_data(ticket.pk),
+            TicketDetailSerializer(detail, context=self.get_serializer_context()).data,
             status=status.HTTP_201_CREATED,
             headers={"Location": reverse("api:ticket-detail", kwargs={"pk": ticket.pk})},
         )

@@ -18,7 +18,7 @@ from django.utils.translation import gettext, gettext_lazy
 from accounts.models import User
 from escalation_desk import links
 from escalation_desk.input_guard import is_number
-from notifications.services import notify
+from notifications.services import notify, notify_new_event
 
 from .models import Ticket, Watcher
 from .participants import engaged_people
@@ -135,9 +135,12 @@ def tell_customers(
     dedup_key: str,
     actor: User | None,
     recipients: Iterable[User] | None = None,
+    new_event: bool = False,
 ) -> None:
-    """Mail (and the portal inbox) to the ticket's customers: portal links, signature, thread."""
+    """Mail (and the portal inbox) to the ticket's customers: portal links, signature, thread.
+    `new_event`: nobody can have been told of it yet (notifications.services.notify_new_event)."""
     _tell(
+        new_event=new_event,
         ticket=ticket,
         kind=kind,
         dedup_key=dedup_key,
@@ -183,8 +186,9 @@ def _tell(
     actor: User | None,
     recipients: Iterable[User],
     path: str,
+    new_event: bool = False,
 ) -> None:
-    notify(
+    (notify_new_event if new_event else notify)(
         recipients=recipients,
         kind=kind,
         context={**_ticket_context(ticket), **context},

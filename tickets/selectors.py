@@ -208,6 +208,22 @@ def ticket_detail_queryset(*, user: User) -> QuerySet[Ticket]:
     )
 
 
+def created_ticket_detail(ticket: Ticket) -> Ticket:
+    """A ticket `intake.ticket_create` just returned, shaped as `ticket_detail_queryset` loads
+    it, from what the service wrote instead of reading it back: no steps, comments or clocks
+    yet, its opening event, its files (public, as every file given at creation). The team's
+    leaders were loaded by the service; its manager comes with the service's default team."""
+    ticket._prefetched_objects_cache = {
+        **getattr(ticket, "_prefetched_objects_cache", {}),
+        "steps": [],
+        "comments": [],
+        "events": [ticket.opening_event],
+    }
+    ticket.ticket_files = list(ticket.opening_files)
+    ticket.sla_clocks = []
+    return ticket
+
+
 def _attachments(internal: bool) -> QuerySet[Attachment]:
     qs = Attachment.objects.select_related("uploaded_by")
     return qs if internal else qs.filter(is_internal=False)

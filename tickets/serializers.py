@@ -298,13 +298,26 @@ STAFF_ONLY_HELP = (
 )
 
 
+class _OrganisationField(serializers.PrimaryKeyRelatedField):
+    """An organisation id, resolved by TicketCreateSerializer.validate once the requester is known
+    (usually the requester's own organisation, loaded with them: no query of its own)."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        try:
+            return int(data)
+        except (TypeError, ValueError):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+
+
 class TicketCreateSerializer(serializers.Serializer):
     """Open a ticket. Staff name the organisation and requester; a customer's are their own.
 
     Status, team and assignee are not accepted: they are set by the lifecycle (triage, start).
     """
 
-    organisation = serializers.PrimaryKeyRelatedField(
+    organisation = _OrganisationField(
         queryset=Organisation.objects.filter(is_active=True),
         required=False,
         help_text="Staff only (required for staff); a customer's ticket is for their organisation.",
@@ -330,7 +343,10 @@ class TicketCreateSerializer(serializers.Serializer):
         queryset=Category.objects.all(), required=False, allow_null=True, help_text=STAFF_ONLY_HELP
     )
     service = serializers.PrimaryKeyRelatedField(
-        queryset=Service.objects.filter(is_active=True), required=False, allow_null=True
+        # The default team (and its manager) the ticket reaches, in the same query.
+        queryset=Service.objects.filter(is_active=True).select_related("default_team__manager"),
+        required=False,
+        allow_null=True,
     )
     files = serializers.ListField(
         child=serializers.FileField(), required=False, help_text="Logs, screenshots (multipart)."
@@ -342,7 +358,7 @@ class TicketCreateSerializer(serializers.Serializer):
         # Choices a form would list (browsable API) and the ids accepted: a customer only their
         # own organisation and themselves; staff the active organisations and their contacts.
         if permissions.is_staff_reader(user):
-            fields["requester"].queryset = people.contact_choices(user)
+            fields["requester"].queryset = people.contact_choices(user).select_related("organisation")
         else:
             fields["organisation"].queryset = Organisation.objects.filter(
                 pk=getattr(user, "organisation_id", None) or 0
@@ -358,6 +374,8 @@ class TicketCreateSerializer(serializers.Serializer):
         refused = permissions.staff_only_intake_errors(user, self.initial_data)
         if refused:
             raise serializers.ValidationError(refused)
+        if attrs.get("organisation") is not None:
+            attrs["organisation"] = self._organisation(attrs["organisation"], attrs.get("requester"))
         if permissions.is_staff_reader(user):
             errors = {
                 name: [gettext("Staff must say which organisation and contact the ticket is for.")]
@@ -371,6 +389,22 @@ class TicketCreateSerializer(serializers.Serializer):
             attrs["organisation"] = user.organisation
             attrs["requester"] = user
         return attrs
+
+    def _organisation(self, pk: int, requester: User | None) -> Organisation:
+        """The organisation named: the requester's own, already loaded with them, needs no query
+        of its own (an active one, for staff); any other is looked up and checked as usual."""
+        known = getattr(requester, "organisation", None)
+        if (
+            known is not None
+            and known.pk == pk
+            and known.is_active
+            and permissions.is_staff_reader(viewer_of(self))
+        ):
+            return known
+        try:
+            return serializers.PrimaryKeyRelatedField.to_internal_value(self.fields["organisation"], pk)
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError({"organisation": exc.detail}) from None
 
 
 # --- input: one serializer per transition --------------------------------------------------

@@ -10,13 +10,14 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import Organisation, User
 from escalation_desk.domain import InvalidInput
 
 from .. import notices, permissions, sla
-from ..models import Category, Channel, Priority, Service, Ticket
+from ..models import Category, Channel, Priority, Service, Ticket, TimelineEvent
 from ..signals import ticket_changed
 from .attachments import store_attachment, validate_upload
 from .core import check_choice, lock_ticket, record_event, refresh_stale
@@ -96,11 +97,18 @@ def ticket_create(
             team=service.default_team if service is not None else None,
             follow_up_of=follow_up_of,
         )
-        _record_opening(ticket, actor=actor)
-        for upload in files:
-            store_attachment(ticket=ticket, actor=actor, upload=upload, is_internal=False)
+        if ticket.team is not None:
+            # Loaded once for the customer's signature and the API's answer (its contacts).
+            prefetch_related_objects([ticket.team], "leaders")
+        event = _record_opening(ticket, actor=actor)
+        stored = [
+            store_attachment(ticket=ticket, actor=actor, upload=upload, is_internal=False) for upload in files
+        ]
         if actor.pk != requester.pk:
             _tell_customer_opened_for_them(ticket, actor=actor)
+    # What was just written, for an answer that shows the new ticket without reading it back
+    # (selectors.created_ticket_detail).
+    ticket.opening_event, ticket.opening_files = event, stored
     return ticket
 
 
@@ -146,9 +154,9 @@ def _checked_choices_and_files(
     return files
 
 
-def _record_opening(ticket: Ticket, *, actor: User) -> None:
+def _record_opening(ticket: Ticket, *, actor: User) -> TimelineEvent:
     """The timeline's first event: how the ticket reached us, for whom, what it follows up."""
-    record_event(
+    return record_event(
         ticket=ticket,
         kind="created",
         actor=actor,
@@ -174,6 +182,9 @@ def _tell_customer_opened_for_them(ticket: Ticket, *, actor: User) -> None:
             "opened_by": str(actor),
         },
         dedup_key=f"ticket:{ticket.pk}:received",
+        # Created in this transaction: nobody follows it yet and nobody was told of it.
+        recipients=[ticket.requester],
+        new_event=True,
     )
 
 
