@@ -84,16 +84,24 @@ def format_comparison(baseline: dict[str, Any], rows: list[dict[str, Any]]) -> s
     return "\n".join(lines)
 
 
-def format_creates(rows: list[dict[str, Any]], baseline: dict[str, Any] | None) -> str:
-    """Tickets created per second and queries per create, beside the baseline's when it has them."""
-    before = {r["channel"]: r for r in (baseline or {}).get("creates", [])}
+def _create_queries(row: dict[str, Any]) -> str:
+    return "-" if "queries_min" not in row else _queries(row)
+
+
+def format_creates(creates: dict[str, dict[str, Any]], baseline: dict[str, Any] | None) -> str:
+    """Tickets created per second and queries per create (`bench.create`), beside the baseline's
+    when it has them."""
+    before = (baseline or {}).get("creates") or {}
     header = f"{'create through':<16} {'tickets/s':>10} {'queries':>8} {'before /s':>10} {'before q':>9}"
     lines = [header, "-" * len(header)]
-    for r in rows:
-        old = before.get(r["channel"], {})
+    for channel, row in creates.items():
+        if row.get("error"):
+            lines.append(f"{channel:<16}  ERROR: {row['error']}")
+            continue
+        old = before.get(channel, {}) if isinstance(before, dict) else {}
         lines.append(
-            f"{r['channel']:<16} {r['tickets_per_second']:>10.1f} {r['queries_per_create']:>8}"
-            f" {old.get('tickets_per_second', '-'):>10} {old.get('queries_per_create', '-'):>9}"
+            f"{channel:<16} {row['tickets_per_second']:>10.1f} {_create_queries(row):>8}"
+            f" {old.get('tickets_per_second', '-'):>10} {_create_queries(old):>9}"
         )
     return "\n".join(lines)
 

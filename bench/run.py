@@ -253,10 +253,10 @@ def _write_results(payload: dict[str, Any]) -> None:
     print(f"\nWritten {out.relative_to(Path.cwd()) if out.is_relative_to(Path.cwd()) else out}")
 
 
-def _measure_creates(count: int) -> list[dict[str, Any]]:
+def _measure_creates(count: int) -> dict[str, dict[str, Any]]:
     """Tickets/s and queries per create through the console and the API (`bench.create`)."""
     if count <= 0:
-        return []
+        return {}
     from bench.create import measure_creates
 
     return measure_creates(count)
