@@ -220,6 +220,7 @@ def created_ticket_detail(ticket: Ticket) -> Ticket:
         "events": [ticket.opening_event],
     }
     ticket.ticket_files = list(ticket.opening_files)
+    ticket.timeline = [ticket.opening_event]  # what the detail serializer reads (tickets.read_model)
     ticket.sla_clocks = []
     return ticket
 
