@@ -40,7 +40,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .models import Clock, Deadline, DeadlineState
-from .registry import deadline_handler_for
+from .registry import around_sweep, deadline_handler_for
 
 logger = logging.getLogger(__name__)
 
@@ -229,6 +229,7 @@ def _fire_one(deadline: Deadline, token: uuid.UUID, now: datetime) -> str:
         return outcome
 
 
+@around_sweep
 def sweep_due_deadlines(
     *, now: datetime | None = None, batch_size: int = 200, max_batches: int | None = None
 ) -> SweepResult:
