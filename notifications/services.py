@@ -148,7 +148,7 @@ def notify(
     if to_deliver:
         # One hand-over for the call's rows: at the first broker failure the rest wait too.
         # Inside batched_emails() (a deadline sweep) they wait for the sweep's end instead.
-        transaction.on_commit(partial(_hand_over, to_deliver, _email_batch.get()), robust=True)
+        transaction.on_commit(partial(_hand_over, to_deliver, batch=_email_batch.get()), robust=True)
     return rows
 
 
@@ -156,7 +156,7 @@ def notify(
 _email_batch: ContextVar[list[int] | None] = ContextVar("notification_email_batch", default=None)
 
 
-def _hand_over(notification_ids: list[int], batch: list[int] | None) -> None:
+def _hand_over(notification_ids: list[int], *, batch: list[int] | None) -> None:
     """After the cause commits: queue the rows, or keep them for the batch they were written in."""
     if batch is not None:
         batch.extend(notification_ids)
