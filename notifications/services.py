@@ -124,22 +124,7 @@ def notify(
     ]
     if not wanted:
         return []
-    with transaction.atomic():
-        # One INSERT … ON CONFLICT DO NOTHING for every recipient: the unique constraint
-        # (recipient, channel, dedup_key) drops what this event already wrote, concurrent
-        # writers included. It returns no pks: one SELECT reads the event's rows back.
-        Notification.objects.bulk_create(wanted, ignore_conflicts=True)
-        people = {row.recipient_id: row.recipient for row in wanted}
-        pairs = {(row.recipient_id, row.channel) for row in wanted}
-        rows = [
-            row
-            for row in Notification.objects.filter(
-                dedup_key=dedup_key, recipient_id__in=people, channel__in={c for _, c in pairs}
-            ).order_by("pk")
-            if (row.recipient_id, row.channel) in pairs
-        ]
-        for row in rows:
-            row.recipient = people[row.recipient_id]
+    rows = _write_once(wanted, dedup_key=dedup_key)
     # Rows written by this call carry its own instant; an older copy of the event is not re-sent
     # (and were one taken for new, delivery's conditional claim still sends it once).
     to_deliver = [
@@ -162,6 +147,27 @@ def _hand_over(notification_ids: list[int], *, batch: list[int] | None) -> None:
         batch.extend(notification_ids)
     else:
         enqueue_deliveries(notification_ids)
+
+
+def _write_once(wanted: list[Notification], *, dedup_key: str) -> list[Notification]:
+    """Insert the event's rows and read back all its rows for these recipients (new and old)."""
+    with transaction.atomic():
+        # One INSERT … ON CONFLICT DO NOTHING for every recipient: the unique constraint
+        # (recipient, channel, dedup_key) drops what this event already wrote, concurrent
+        # writers included. It returns no pks: one SELECT reads the event's rows back.
+        Notification.objects.bulk_create(wanted, ignore_conflicts=True)
+        people = {row.recipient_id: row.recipient for row in wanted}
+        pairs = {(row.recipient_id, row.channel) for row in wanted}
+        rows = [
+            row
+            for row in Notification.objects.filter(
+                dedup_key=dedup_key, recipient_id__in=people, channel__in={c for _, c in pairs}
+            ).order_by("pk")
+            if (row.recipient_id, row.channel) in pairs
+        ]
+        for row in rows:
+            row.recipient = people[row.recipient_id]
+    return rows
 
 
 def _check_notify_arguments(*, kind: str, dedup_key: str, channels: Sequence[str]) -> None:
