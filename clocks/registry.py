@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -12,6 +14,9 @@ if TYPE_CHECKING:
     from .models import Clock, Deadline
 
 DeadlineHandler = Callable[["Deadline"], None]
+SweepWrapper = Callable[[], AbstractContextManager[object]]
+P = ParamSpec("P")
+R = TypeVar("R")
 ClockCallback = Callable[["Clock"], None]
 
 
@@ -25,6 +30,7 @@ class ClockHandlers:
 
 _deadline_handlers: dict[str, DeadlineHandler] = {}
 _clock_handlers: dict[str, ClockHandlers] = {}
+_sweep_wrappers: list[SweepWrapper] = []
 
 
 def register_deadline_handler(kind: str, handler: DeadlineHandler) -> None:
@@ -55,3 +61,23 @@ def deadline_handler_for(kind: str) -> DeadlineHandler:
 def clock_handlers_for(clock_kind: str) -> ClockHandlers | None:
     """The callbacks registered for a clock kind, or None (the clock only records the instant)."""
     return _clock_handlers.get(clock_kind)
+
+
+def register_sweep_wrapper(wrapper: SweepWrapper) -> None:
+    """Let every deadline sweep run inside `with wrapper():` (e.g. the notifications' one
+    e-mail per person per sweep); registering the same wrapper again changes nothing."""
+    if wrapper not in _sweep_wrappers:
+        _sweep_wrappers.append(wrapper)
+
+
+def around_sweep(sweep: Callable[P, R]) -> Callable[P, R]:
+    """The sweep's entry point, run inside the registered sweep wrappers."""
+
+    @functools.wraps(sweep)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
+        with ExitStack() as stack:
+            for wrapper in _sweep_wrappers:
+                stack.enter_context(wrapper())
+            return sweep(*args, **kwargs)
+
+    return wrapped

@@ -43,7 +43,7 @@ from django.utils import timezone
 
 from .calendar_cache import cached_specs
 from .models import Clock, Deadline, DeadlineState
-from .registry import deadline_handler_for
+from .registry import around_sweep, deadline_handler_for
 
 logger = logging.getLogger(__name__)
 
@@ -274,6 +274,7 @@ def _fire_chunk(
     return []
 
 
+@around_sweep
 def sweep_due_deadlines(
     *, now: datetime | None = None, batch_size: int = 200, max_batches: int | None = None
 ) -> SweepResult:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -102,34 +103,70 @@ def notify(
     context = dict(context or {})
     subject = render_subject(kind=kind, context=context)
     now = timezone.now()
-    rows: list[Notification] = []
-    to_deliver: list[int] = []
-    with transaction.atomic():
-        for user in _recipients(recipients, exclude):
-            user_link = link(user) if callable(link) else link
-            for channel in channels:
-                if channel == Channel.EMAIL and not user.email:
-                    continue
-                row, created = Notification.objects.get_or_create(
-                    recipient=user,
-                    channel=channel,
-                    dedup_key=dedup_key,
-                    defaults=_row_fields(
-                        kind=kind,
-                        subject=subject,
-                        context=context,
-                        link=user_link,
-                        thread=thread,
-                        in_app=channel == Channel.IN_APP,
-                        now=now,
-                    ),
-                )
-                rows.append(row)
-                if created and channel != Channel.IN_APP:
-                    to_deliver.append(row.pk)
+    wanted = [
+        Notification(
+            recipient=user,
+            channel=channel,
+            dedup_key=dedup_key,
+            **_row_fields(
+                kind=kind,
+                subject=subject,
+                context=context,
+                link=link(user) if callable(link) else link,
+                thread=thread,
+                in_app=channel == Channel.IN_APP,
+                now=now,
+            ),
+        )
+        for user in _recipients(recipients, exclude)
+        for channel in channels
+        if channel != Channel.EMAIL or user.email
+    ]
+    if not wanted:
+        return []
+    rows = _write_once(wanted, dedup_key=dedup_key)
+    # Rows written by this call carry its own instant; an older copy of the event is not re-sent
+    # (and were one taken for new, delivery's conditional claim still sends it once).
+    to_deliver = [
+        row.pk for row in rows if row.channel != Channel.IN_APP and row.created_at == now and not row.attempts
+    ]
     if to_deliver:
         # One hand-over for the call's rows: at the first broker failure the rest wait too.
-        transaction.on_commit(partial(enqueue_deliveries, to_deliver), robust=True)
+        # Inside batched_emails() (a deadline sweep) they wait for the sweep's end instead.
+        transaction.on_commit(partial(_hand_over, to_deliver, batch=_email_batch.get()), robust=True)
+    return rows
+
+
+# The e-mail rows committed inside batched_emails() (notifications.batching), or None outside.
+_email_batch: ContextVar[list[int] | None] = ContextVar("notification_email_batch", default=None)
+
+
+def _hand_over(notification_ids: list[int], *, batch: list[int] | None) -> None:
+    """After the cause commits: queue the rows, or keep them for the batch they were written in."""
+    if batch is not None:
+        batch.extend(notification_ids)
+    else:
+        enqueue_deliveries(notification_ids)
+
+
+def _write_once(wanted: list[Notification], *, dedup_key: str) -> list[Notification]:
+    """Insert the event's rows and read back all its rows for these recipients (new and old)."""
+    with transaction.atomic():
+        # One INSERT … ON CONFLICT DO NOTHING for every recipient: the unique constraint
+        # (recipient, channel, dedup_key) drops what this event already wrote, concurrent
+        # writers included. It returns no pks: one SELECT reads the event's rows back.
+        Notification.objects.bulk_create(wanted, ignore_conflicts=True)
+        people = {row.recipient_id: row.recipient for row in wanted}
+        pairs = {(row.recipient_id, row.channel) for row in wanted}
+        rows = [
+            row
+            for row in Notification.objects.filter(
+                dedup_key=dedup_key, recipient_id__in=people, channel__in={c for _, c in pairs}
+            ).order_by("pk")
+            if (row.recipient_id, row.channel) in pairs
+        ]
+        for row in rows:
+            row.recipient = people[row.recipient_id]
     return rows
 
 

@@ -17,3 +17,11 @@ def deliver_notification(notification_id: int) -> bool:
 @shared_task(name="notifications.redrive", ignore_result=True)
 def redrive_notifications() -> int:
     return services.redrive_undelivered()
+
+
+@shared_task(name="notifications.deliver_digest", ignore_result=True)
+def deliver_digest(notification_ids: list[int]) -> int:
+    """One e-mail carrying a person's notices from one deadline sweep (notifications.batching)."""
+    from . import batching
+
+    return batching.deliver_digest(notification_ids=notification_ids)

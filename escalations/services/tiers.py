@@ -156,7 +156,10 @@ def _move_ticket(handoff: Handoff, ticket: Ticket, actor: User | None, stint: Ti
         _end_stint(stint)
     _start_stint(ticket, handoff.to_tier, handoff)
     receiving = handoff.to_tier.team
-    recipients = list(receiving.leaders.all()) + list(receiving.members.all())
+    leaders = list(receiving.leaders.all())
+    # Nobody chose an automatic hand-off: the leaders, who dispatch what arrives unassigned, hear
+    # of it and the members see it in their queue (SPEC §4); a person's hand-off tells the team.
+    recipients = leaders if handoff.automatic and leaders else leaders + list(receiving.members.all())
     if handoff.to_tier.kind == TierKind.DECISION:
         recipients += list(User.objects.filter(groups__name="IT manager", is_active=True))
     tell_staff(
