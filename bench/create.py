@@ -88,8 +88,8 @@ if __name__ == "__main__":
     import json
     import logging
 
-    from bench.run import _setup_django
+    from bench.run import setup_django
 
-    _setup_django()
+    setup_django()
     logging.disable(logging.INFO)
     print(json.dumps(measure_creates(100), indent=2))

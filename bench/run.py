@@ -142,7 +142,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _setup_django() -> None:
+def setup_django() -> None:
     _prepare_environment()
     # whitenoise warns that STATIC_ROOT is missing when collectstatic has not run; irrelevant here.
     warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
@@ -283,7 +283,7 @@ def _print_report(args: argparse.Namespace, payload: dict[str, Any], baseline: d
 
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
-    _setup_django()
+    setup_django()
     import django
     from django.db import connection
 

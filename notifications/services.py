@@ -90,6 +90,7 @@ def notify(
     link: str | Callable[[User], str] = "",
     thread: str = "",
     exclude: Iterable[User | None] = (),
+    new_event: bool = False,
 ) -> list[Notification]:
     """Write the outbox rows of one event; call it inside the transaction of the event.
 
@@ -98,12 +99,55 @@ def notify(
     `link` may be a function of the recipient (customers and staff open different pages);
     `thread` names what the mail is about so its mails thread (notifications.threading);
     `exclude` is whoever caused the event: nobody is notified of their own action.
+    `new_event`: nobody can have been told of it yet (a ticket created in this very transaction:
+    its dedup key names a row id nobody had), so the rows are one plain INSERT without the
+    read-back; the unique constraint still holds "once, ever" (a duplicate fails the caller).
     """
     _check_notify_arguments(kind=kind, dedup_key=dedup_key, channels=channels)
-    context = dict(context or {})
-    subject = render_subject(kind=kind, context=context)
     now = timezone.now()
-    wanted = [
+    wanted = _wanted_rows(
+        _recipients(recipients, exclude),
+        kind=kind,
+        context=dict(context or {}),
+        dedup_key=dedup_key,
+        channels=channels,
+        link=link,
+        thread=thread,
+        now=now,
+    )
+    if not wanted:
+        return []
+    if new_event:
+        Notification.objects.bulk_create(wanted)
+        rows = wanted
+    else:
+        rows = _write_once(wanted, dedup_key=dedup_key)
+    # Rows written by this call carry its own instant; an older copy of the event is not re-sent
+    # (and were one taken for new, delivery's conditional claim still sends it once).
+    to_deliver = [
+        row.pk for row in rows if row.channel != Channel.IN_APP and row.created_at == now and not row.attempts
+    ]
+    if to_deliver:
+        # One hand-over for the call's rows: at the first broker failure the rest wait too.
+        # Inside batched_emails() (a deadline sweep) they wait for the sweep's end instead.
+        transaction.on_commit(partial(_hand_over, to_deliver, batch=_email_batch.get()), robust=True)
+    return rows
+
+
+def _wanted_rows(
+    users: Iterable[User],
+    *,
+    kind: str,
+    context: dict[str, Any],
+    dedup_key: str,
+    channels: Sequence[str],
+    link: str | Callable[[User], str],
+    thread: str,
+    now: datetime,
+) -> list[Notification]:
+    """One unsaved row per person and channel (no e-mail row for someone without an address)."""
+    subject = render_subject(kind=kind, context=context)
+    return [
         Notification(
             recipient=user,
             channel=channel,
@@ -118,23 +162,10 @@ def notify(
                 now=now,
             ),
         )
-        for user in _recipients(recipients, exclude)
+        for user in users
         for channel in channels
         if channel != Channel.EMAIL or user.email
     ]
-    if not wanted:
-        return []
-    rows = _write_once(wanted, dedup_key=dedup_key)
-    # Rows written by this call carry its own instant; an older copy of the event is not re-sent
-    # (and were one taken for new, delivery's conditional claim still sends it once).
-    to_deliver = [
-        row.pk for row in rows if row.channel != Channel.IN_APP and row.created_at == now and not row.attempts
-    ]
-    if to_deliver:
-        # One hand-over for the call's rows: at the first broker failure the rest wait too.
-        # Inside batched_emails() (a deadline sweep) they wait for the sweep's end instead.
-        transaction.on_commit(partial(_hand_over, to_deliver, batch=_email_batch.get()), robust=True)
-    return rows
 
 
 # The e-mail rows committed inside batched_emails() (notifications.batching), or None outside.
@@ -167,53 +198,6 @@ def _write_once(wanted: list[Notification], *, dedup_key: str) -> list[Notificat
         ]
         for row in rows:
             row.recipient = people[row.recipient_id]
-    return rows
-
-
-def notify_new_event(
-    *,
-    recipients: Iterable[User],
-    kind: str,
-    context: dict[str, Any] | None,
-    dedup_key: str,
-    channels: Sequence[str] = (Channel.EMAIL, Channel.IN_APP),
-    link: str | Callable[[User], str] = "",
-    thread: str = "",
-    exclude: Iterable[User | None] = (),
-) -> list[Notification]:
-    """`notify` for an event that cannot have been told yet (a ticket created in this very
-    transaction: its dedup key names a row id nobody had): one INSERT of every row, without
-    the per-row lookup and savepoint. The unique constraint on (recipient, channel, dedup_key)
-    still holds "once, ever": a duplicate would fail the caller's transaction, not pass."""
-    _check_notify_arguments(kind=kind, dedup_key=dedup_key, channels=channels)
-    context = dict(context or {})
-    subject = render_subject(kind=kind, context=context)
-    now = timezone.now()
-    rows = [
-        Notification(
-            recipient=user,
-            channel=channel,
-            dedup_key=dedup_key,
-            **_row_fields(
-                kind=kind,
-                subject=subject,
-                context=context,
-                link=link(user) if callable(link) else link,
-                thread=thread,
-                in_app=channel == Channel.IN_APP,
-                now=now,
-            ),
-        )
-        for user in _recipients(recipients, exclude)
-        for channel in channels
-        if channel != Channel.EMAIL or user.email
-    ]
-    if not rows:
-        return []
-    Notification.objects.bulk_create(rows)
-    to_deliver = [row.pk for row in rows if row.channel != Channel.IN_APP]
-    if to_deliver:
-        transaction.on_commit(partial(enqueue_deliveries, to_deliver), robust=True)
     return rows
 
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext, gettext_lazy
 from accounts.models import User
 from escalation_desk import links
 from escalation_desk.input_guard import is_number
-from notifications.services import notify, notify_new_event
+from notifications.services import notify
 
 from .models import Ticket, Watcher
 from .participants import engaged_people
@@ -138,7 +138,7 @@ def tell_customers(
     new_event: bool = False,
 ) -> None:
     """Mail (and the portal inbox) to the ticket's customers: portal links, signature, thread.
-    `new_event`: nobody can have been told of it yet (notifications.services.notify_new_event)."""
+    `new_event`: nobody can have been told of it yet (`notify(new_event=True)`)."""
     _tell(
         new_event=new_event,
         ticket=ticket,
@@ -188,7 +188,7 @@ def _tell(
     path: str,
     new_event: bool = False,
 ) -> None:
-    (notify_new_event if new_event else notify)(
+    notify(
         recipients=recipients,
         kind=kind,
         context={**_ticket_context(ticket), **context},
@@ -196,6 +196,7 @@ def _tell(
         link=path,
         thread=thread_of(ticket),
         exclude=[actor],
+        new_event=new_event,
     )
 
 

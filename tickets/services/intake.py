@@ -97,19 +97,23 @@ def ticket_create(
             team=service.default_team if service is not None else None,
             follow_up_of=follow_up_of,
         )
-        if ticket.team is not None:
-            # Loaded once for the customer's signature and the API's answer (its contacts).
-            prefetch_related_objects([ticket.team], "leaders")
-        event = _record_opening(ticket, actor=actor)
-        stored = [
-            store_attachment(ticket=ticket, actor=actor, upload=upload, is_internal=False) for upload in files
-        ]
-        if actor.pk != requester.pk:
-            _tell_customer_opened_for_them(ticket, actor=actor)
-    # What was just written, for an answer that shows the new ticket without reading it back
-    # (selectors.created_ticket_detail).
-    ticket.opening_event, ticket.opening_files = event, stored
+        _opened(ticket, actor=actor, requester=requester, files=files)
     return ticket
+
+
+def _opened(ticket: Ticket, *, actor: User, requester: User, files: list[UploadedFile]) -> None:
+    """The rest of the create's transaction: the opening event, the files, the customer's notice;
+    what was written stays on the ticket for an answer that shows it without reading it back
+    (selectors.created_ticket_detail)."""
+    if ticket.team is not None:
+        # Loaded once for the customer's signature and the API's answer (its contacts).
+        prefetch_related_objects([ticket.team], "leaders")
+    ticket.opening_event = _record_opening(ticket, actor=actor)
+    ticket.opening_files = [
+        store_attachment(ticket=ticket, actor=actor, upload=upload, is_internal=False) for upload in files
+    ]
+    if actor.pk != requester.pk:
+        _tell_customer_opened_for_them(ticket, actor=actor)
 
 
 def _check_opening(
