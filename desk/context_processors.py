@@ -32,19 +32,23 @@ def header_annotations(user: Any) -> dict[str, Coalesce]:
     }
 
 
+def _counts_of(row: Any) -> dict[str, int]:
+    """The two counts a row was read with (header_annotations); zeros for no row."""
+    if row is None:
+        return {"pending": 0, "unread": 0}
+    return {"pending": row.header_pending, "unread": row.header_unread}
+
+
 def remember_header_counts(request: HttpRequest, row: Any) -> None:
     """Keep the counts a view read with its own query (header_annotations): no query for the header."""
-    request._header_counts = {"pending": row.header_pending, "unread": row.header_unread}  # type: ignore[attr-defined]
+    request._header_counts = _counts_of(row)  # type: ignore[attr-defined]
 
 
 def header_counts(user: Any) -> dict[str, int]:
     """Both counts in one SELECT (two scalar subqueries); zeros for anyone but signed-in staff."""
     if user is None or not user.is_authenticated or not user.is_staff:
-        return {"pending": 0, "unread": 0}
-    row = User.objects.filter(pk=user.pk).annotate(**header_annotations(user)).first()
-    return (
-        {"pending": row.header_pending, "unread": row.header_unread} if row else {"pending": 0, "unread": 0}
-    )
+        return _counts_of(None)
+    return _counts_of(User.objects.filter(pk=user.pk).annotate(**header_annotations(user)).first())
 
 
 def pending_approvals(request: HttpRequest) -> dict[str, Any]:

@@ -80,17 +80,7 @@ def ticket_read(
     anyone without `view_internal` get no internal steps, comments, files or events.
     `annotations` are read with the ticket too (the console's header counts)."""
     internal = permissions.can_view_internal(user)
-    queryset = Ticket.objects.select_related(
-        "organisation",
-        "team",
-        "team__manager",
-        "assignee",
-        "requester",
-        "created_by",
-        "category",
-        "service",
-        "duplicate_of",
-    ).annotate(
+    queryset = Ticket.objects.select_related(*selectors.DETAIL_RELATIONS).annotate(
         **{name: _exists_of(relation, condition, internal) for name, relation, condition in FLAGS},
         **(annotations or {}),
     )

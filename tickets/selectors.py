@@ -170,6 +170,20 @@ def get_ticket_for(user: User, pk: int | str, *, queryset: QuerySet[Ticket] | No
     return ticket
 
 
+# What a ticket's detail (page, API, portal) shows of its relations, joined with the ticket.
+DETAIL_RELATIONS = (
+    "organisation",
+    "team",
+    "team__manager",
+    "assignee",
+    "requester",
+    "created_by",
+    "category",
+    "service",
+    "duplicate_of",
+)
+
+
 def ticket_detail_queryset(*, user: User) -> QuerySet[Ticket]:
     """One ticket with its steps, comments, attachments and timeline: a fixed query count."""
     internal = permissions.can_view_internal(user)
@@ -184,17 +198,7 @@ def ticket_detail_queryset(*, user: User) -> QuerySet[Ticket]:
         steps = steps.filter(is_public=True)
         comments = comments.filter(is_internal=False)
         events = events.filter(is_public=True)
-    return Ticket.objects.select_related(
-        "organisation",
-        "team",
-        "team__manager",
-        "assignee",
-        "requester",
-        "created_by",
-        "category",
-        "service",
-        "duplicate_of",
-    ).prefetch_related(
+    return Ticket.objects.select_related(*DETAIL_RELATIONS).prefetch_related(
         Prefetch("steps", queryset=steps),
         Prefetch("comments", queryset=comments),
         Prefetch("events", queryset=events),
