@@ -4,30 +4,39 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from .batch import clock_of
 from .models import Clock, ClockState, Deadline
 from .registry import clock_handlers_for, register_deadline_handler
 from .services import CLOCK_BREACH, CLOCK_WARNING
 
 
-def _locked_clock_for(deadline: Deadline) -> Clock | None:
-    """Lock the deadline's clock, or None when it no longer runs.
+def _mark_point(deadline: Deadline, field: str) -> Clock | None:
+    """Record the instant on the running clock, once; the clock (as the batch read it, with the
+    instant set), or None when it no longer runs or the point was recorded already.
 
-    A service that paused or retargeted the clock cancelled this row under the clock lock: the
-    sweep's fired mark (after this handler) then matches nothing and the handler's work is undone."""
-    clock = Clock.objects.select_for_update().filter(pk=deadline.object_id).first()
-    if clock is None or clock.state != ClockState.RUNNING:
+    The conditional UPDATE is the clock's lock (taken, as before, before the row's fired mark).
+    A service that paused, retargeted or stopped the clock cancelled this row under that lock: the
+    sweep's fired mark (after this handler) then matches nothing and the handler's work is undone,
+    so the clock read at the batch's start is current for everything this handler goes on to do."""
+    clock = clock_of(deadline)
+    if clock is None:
         return None
+    now = timezone.now()
+    marked = Clock.objects.filter(
+        pk=deadline.object_id, state=ClockState.RUNNING, **{f"{field}__isnull": True}
+    ).update(**{field: now})
+    if not marked:
+        return None
+    setattr(clock, field, now)
+    clock.state = ClockState.RUNNING
     return clock
 
 
 def _fire(deadline: Deadline, *, point: str) -> None:
     """Mark the clock's warning or breach instant (once) and call its app's callback."""
-    clock = _locked_clock_for(deadline)
-    field = f"{'warned' if point == 'warning' else 'breached'}_at"
-    if clock is None or getattr(clock, field) is not None:
+    clock = _mark_point(deadline, f"{'warned' if point == 'warning' else 'breached'}_at")
+    if clock is None:
         return
-    setattr(clock, field, timezone.now())
-    clock.save(update_fields=[field])
     handlers = clock_handlers_for(clock.kind)
     if handlers is not None:
         (handlers.on_warning if point == "warning" else handlers.on_breach)(clock)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, ParamSpec, TypeVar
 from django.core.exceptions import ImproperlyConfigured
 
 if TYPE_CHECKING:
+    from .batch import Batch
     from .models import Clock, Deadline
 
 DeadlineHandler = Callable[["Deadline"], None]
@@ -18,6 +19,7 @@ SweepWrapper = Callable[[], AbstractContextManager[object]]
 P = ParamSpec("P")
 R = TypeVar("R")
 ClockCallback = Callable[["Clock"], None]
+BatchLoader = Callable[["Batch"], dict[object, object]]
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class ClockHandlers:
 _deadline_handlers: dict[str, DeadlineHandler] = {}
 _clock_handlers: dict[str, ClockHandlers] = {}
 _sweep_wrappers: list[SweepWrapper] = []
+_batch_loaders: dict[str, BatchLoader] = {}
 
 
 def register_deadline_handler(kind: str, handler: DeadlineHandler) -> None:
@@ -61,6 +64,19 @@ def deadline_handler_for(kind: str) -> DeadlineHandler:
 def clock_handlers_for(clock_kind: str) -> ClockHandlers | None:
     """The callbacks registered for a clock kind, or None (the clock only records the instant)."""
     return _clock_handlers.get(clock_kind)
+
+
+def register_batch_loader(name: str, loader: BatchLoader) -> None:
+    """Let the sweep read, once per batch, what handlers ask `clocks.batch.prefetched(name, key)`
+    for: loader(batch) returns {key: row} for the batch's rows (clocks.batch)."""
+    existing = _batch_loaders.get(name)
+    if existing is not None and existing is not loader:
+        raise ImproperlyConfigured(f"batch loader {name!r} already registered: {existing!r}")
+    _batch_loaders[name] = loader
+
+
+def batch_loader_for(name: str) -> BatchLoader | None:
+    return _batch_loaders.get(name)
 
 
 def register_sweep_wrapper(wrapper: SweepWrapper) -> None:

@@ -41,6 +41,7 @@ from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from .batch import batch_context
 from .calendar_cache import cached_specs
 from .models import Clock, Deadline, DeadlineState
 from .registry import around_sweep, deadline_handler_for
@@ -261,9 +262,10 @@ def _fire_chunk(
 
     Nothing of the chunk is visible before its commit, and a sweeper that dies in it leaves
     nothing applied: its rows keep their claim until the lease passes, then another fires them.
-    Each calendar is read once for the whole chunk (``cached_specs``)."""
+    Each calendar is read once for the whole chunk (``cached_specs``), and what the handlers
+    read about the rows' clocks and subjects once for the chunk (``clocks.batch``)."""
     opened = clock.current()
-    with transaction.atomic(), cached_specs():
+    with transaction.atomic(), cached_specs(), batch_context(rows):
         for index, deadline in enumerate(rows):
             if index and clock.current() - opened >= _transaction_cap():
                 return rows[index:]

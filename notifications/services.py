@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
+from django.db.models.constants import OnConflict
 from django.template import Context, Template
 from django.template.loader import select_template
 from django.utils import timezone
@@ -92,7 +93,8 @@ def notify(
     exclude: Iterable[User | None] = (),
     new_event: bool = False,
 ) -> list[Notification]:
-    """Write the outbox rows of one event; call it inside the transaction of the event.
+    """Write the outbox rows of one event (returns those this call wrote); call it inside the
+    transaction of the event.
 
     The same (recipient, channel, dedup_key) is written once, ever. Users without an e-mail
     address get no e-mail row. E-mail rows are queued for delivery when the caller commits.
@@ -121,7 +123,7 @@ def notify(
         Notification.objects.bulk_create(wanted)
         rows = wanted
     else:
-        rows = _write_once(wanted, dedup_key=dedup_key)
+        rows = _write_once(wanted)
     # Rows written by this call carry its own instant; an older copy of the event is not re-sent
     # (and were one taken for new, delivery's conditional claim still sends it once).
     to_deliver = [
@@ -180,25 +182,30 @@ def _hand_over(notification_ids: list[int], *, batch: list[int] | None) -> None:
         enqueue_deliveries(notification_ids)
 
 
-def _write_once(wanted: list[Notification], *, dedup_key: str) -> list[Notification]:
-    """Insert the event's rows and read back all its rows for these recipients (new and old)."""
-    with transaction.atomic():
-        # One INSERT … ON CONFLICT DO NOTHING for every recipient: the unique constraint
-        # (recipient, channel, dedup_key) drops what this event already wrote, concurrent
-        # writers included. It returns no pks: one SELECT reads the event's rows back.
-        Notification.objects.bulk_create(wanted, ignore_conflicts=True)
-        people = {row.recipient_id: row.recipient for row in wanted}
-        pairs = {(row.recipient_id, row.channel) for row in wanted}
-        rows = [
-            row
-            for row in Notification.objects.filter(
-                dedup_key=dedup_key, recipient_id__in=people, channel__in={c for _, c in pairs}
-            ).order_by("pk")
-            if (row.recipient_id, row.channel) in pairs
-        ]
-        for row in rows:
-            row.recipient = people[row.recipient_id]
-    return rows
+def _write_once(wanted: list[Notification]) -> list[Notification]:
+    """Insert the event's rows that are not written yet; returns the rows this call wrote.
+
+    One INSERT … ON CONFLICT DO NOTHING … RETURNING for every recipient: the unique constraint
+    (recipient, channel, dedup_key) drops what this event already wrote, concurrent writers
+    included, and the rows it returns are the ones written now, with their pks: no read-back.
+    (``bulk_create(ignore_conflicts=True)`` returns no pks; Django's ``_insert`` is the insert it
+    runs, here asked for the columns that name a row.)"""
+    meta = Notification._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    written = Notification.objects._insert(
+        wanted,
+        fields=fields,
+        returning_fields=[meta.pk, meta.get_field("recipient"), meta.get_field("channel")],
+        on_conflict=OnConflict.IGNORE,
+    )
+    by_pair = {(row.recipient_id, row.channel): row for row in wanted}
+    rows = []
+    for pk, recipient_id, channel in written or ():
+        row = by_pair[(recipient_id, channel)]
+        row.pk = pk
+        row._state.adding, row._state.db = False, Notification.objects.db
+        rows.append(row)
+    return sorted(rows, key=lambda row: row.pk)
 
 
 def _check_notify_arguments(*, kind: str, dedup_key: str, channels: Sequence[str]) -> None:
