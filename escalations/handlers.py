@@ -96,6 +96,7 @@ def register() -> None:
     from tickets import sla
     from tickets.signals import ticket_changed
 
+    from . import batch_reads
     from .services import approval_gate, consults, listener, tiers, time_frames
 
     sla.CLOCK_LABELS[tiers.TIER_CLOCK] = gettext_lazy("Tier time frame")
@@ -106,6 +107,7 @@ def register() -> None:
         consults.CONSULT_CLOCK, on_warning=_on_consult_warning, on_breach=_on_consult_breach
     )
     register_deadline_handler(time_frames.AUTO_ESCALATE, time_frames.auto_escalate)
+    batch_reads.register()
     register_subject(
         "escalations.handoff",
         on_decided=approval_gate.on_approval_decided,

@@ -13,10 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from clocks.batch import prefetched
 from tickets.models import Attachment, Comment, Ticket, TimelineEvent, TroubleshootingStep
 
+from .batch_reads import TICKET_FILES
 from .models import Consult, EscalationCriterion, Handoff, Tier, VendorEngagement, VendorUpdate
-from .selectors import current_stint, steps_of
+from .selectors import current_stint, ladder_tiers, steps_of
 
 # The ticket's intake fields the package carries, in the order shown.
 INTAKE_FIELDS = (
@@ -61,7 +63,7 @@ def assemble_package(
 def _steps_by_tier(ticket: Ticket, from_tier: Tier) -> list[dict[str, Any]]:
     """The ticket's steps grouped by the ladder's tier whose team did them (a team off the
     ladder was consulted), each group with its tier's name and level, in the order performed."""
-    tiers = list(from_tier.path.tiers.select_related("team").order_by("level"))
+    tiers = ladder_tiers(from_tier)
     by_team = {}
     for tier in tiers:
         by_team.setdefault(tier.team_id, tier)
@@ -99,8 +101,11 @@ def _step_entry(step: TroubleshootingStep) -> dict[str, Any]:
 
 def _ticket_files(ticket: Ticket) -> list[dict[str, Any]]:
     """The files on the ticket itself (neither a step's nor a comment's)."""
-    attachments = Attachment.objects.filter(ticket=ticket, step__isnull=True, comment__isnull=True)
-    return [{"id": a.pk, "name": a.original_name} for a in attachments.order_by("pk")]
+    attachments = prefetched(TICKET_FILES, ticket.pk)  # a sweep's batch read them (batch_reads)
+    if attachments is None:
+        attachments = Attachment.objects.filter(ticket=ticket, step__isnull=True, comment__isnull=True)
+        attachments = attachments.order_by("pk")
+    return [{"id": a.pk, "name": a.original_name} for a in attachments]
 
 
 # Timeline kinds of a time frame reaching its warning point or passing (SPEC §4: every

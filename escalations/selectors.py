@@ -17,6 +17,7 @@ from django.utils.translation import gettext, ngettext
 
 from accounts.models import Team, User
 from approvals import permissions as approval_permissions
+from clocks.batch import prefetched
 from tickets import permissions as ticket_permissions
 from tickets import selectors as ticket_selectors
 from tickets.models import (
@@ -29,6 +30,7 @@ from tickets.models import (
 from tickets.read_model import is_known_empty
 
 from . import permissions
+from .batch_reads import LADDER, STEPS
 from .models import (
     ACTIVE_HANDOFF_STATES,
     Consult,
@@ -328,7 +330,23 @@ def current_stint(ticket: Ticket) -> TierStint | None:
 
 
 def next_tier(tier: Tier) -> Tier | None:
+    ladder_read = prefetched(LADDER, tier.path_id)  # a sweep's batch read the ladder (batch_reads)
+    if ladder_read is not None:
+        return next((t for t in ladder_read if t.level > tier.level), None)
     return tier.path.tiers.filter(level__gt=tier.level).select_related("team").order_by("level").first()
+
+
+def ladder_tier(tier: Tier) -> Tier:
+    """The tier as a sweep's batch read it with its ladder (team, leaders, criteria), else itself."""
+    return next((t for t in prefetched(LADDER, tier.path_id) or () if t.pk == tier.pk), tier)
+
+
+def ladder_tiers(tier: Tier) -> list[Tier]:
+    """Every tier of the tier's ladder in level order, with its team."""
+    ladder_read = prefetched(LADDER, tier.path_id)
+    if ladder_read is not None:
+        return list(ladder_read)
+    return list(tier.path.tiers.select_related("team").order_by("level"))
 
 
 def active_handoff(ticket: Ticket) -> Handoff | None:
@@ -357,7 +375,11 @@ def steps_to_do(ticket: Ticket) -> list[TroubleshootingStep]:
 
 
 def steps_of(ticket: Ticket) -> list[TroubleshootingStep]:
-    """Every troubleshooting step of the ticket, in the order performed, with its files."""
+    """Every troubleshooting step of the ticket, in the order performed, with its files (as a
+    sweep's batch read them for an escalation, batch_reads.STEPS)."""
+    steps_read = prefetched(STEPS, ticket.pk)
+    if steps_read is not None:
+        return list(steps_read)
     return list(
         TroubleshootingStep.objects.filter(ticket=ticket)
         .select_related("engineer", "team")

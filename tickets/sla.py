@@ -10,10 +10,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from clocks import batch
 from clocks.business_time import business_intervals
 from clocks.deadlines import deadline_cancel, deadline_schedule
 from clocks.models import BusinessCalendar, Clock, ClockState, Deadline
@@ -199,11 +201,38 @@ def clock_badges(ticket: Ticket, now: datetime | None = None) -> list[dict[str, 
 # --- what the clocks' deadlines do to a ticket -----------------------------------------------
 
 
+# What a sweep's handlers read of a ticket: its team with leaders and manager, assignee, service.
+SWEPT_TICKET_RELATIONS = ("team", "team__manager", "assignee", "service")
+BATCH_TICKETS = "tickets.ticket"
+
+
+def tickets_of_batch(sweep_batch: batch.Batch) -> dict[int, Ticket]:
+    """The tickets of a sweep batch's clocks (SLA and tier time frames), for its handlers:
+    two queries for the batch (the tickets, their teams' leaders)."""
+    ticket_type = ContentType.objects.get_for_model(Ticket).pk
+    ids = {c.object_id for c in sweep_batch.clocks().values() if c.content_type_id == ticket_type}
+    if not ids:
+        return {}
+    rows = (
+        Ticket.objects.filter(pk__in=ids)
+        .select_related(*SWEPT_TICKET_RELATIONS)
+        .prefetch_related("team__leaders")
+    )
+    return {ticket.pk: ticket for ticket in rows}
+
+
+def swept_ticket(ticket_id: int) -> Ticket:
+    """The ticket as the sweep's batch read it (``tickets_of_batch``), else read now."""
+    ticket = batch.prefetched(BATCH_TICKETS, ticket_id)
+    if ticket is None:
+        ticket = Ticket.objects.select_related(*SWEPT_TICKET_RELATIONS).get(pk=ticket_id)
+    return ticket
+
+
 def _on_clock(clock: Clock, *, warning: bool) -> None:
     from .services.timeframes import ticket_clock_event
 
-    ticket = Ticket.objects.select_related("team", "assignee").get(pk=clock.object_id)
-    ticket_clock_event(ticket=ticket, clock=clock, warning=warning)
+    ticket_clock_event(ticket=swept_ticket(clock.object_id), clock=clock, warning=warning)
 
 
 def on_warning(clock: Clock) -> None:
@@ -232,8 +261,10 @@ def team_leads(ticket: Ticket) -> list:
 
 
 def register() -> None:
-    from clocks.registry import register_clock_handlers, register_deadline_handler
+    from clocks.registry import register_batch_loader, register_clock_handlers, register_deadline_handler
     from notifications import registry as notification_kinds
+
+    register_batch_loader(BATCH_TICKETS, tickets_of_batch)
 
     notification_kinds.register(
         "ticket.sla_warning",

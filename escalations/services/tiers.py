@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.models import Team, User
+from clocks.batch import prefetched
 from clocks.models import ClockState
 from clocks.services import clock_retarget, clock_start, clock_stop
 from escalation_desk.domain import Refused
@@ -17,6 +18,7 @@ from tickets.models import Status, Ticket
 from tickets.notices import tell_staff
 from tickets.services.lifecycle import ticket_hand_over
 
+from ..batch_reads import TIME_FRAMES
 from ..models import Direction, Handoff, Tier, TierKind, TierStint, TierTimeFrame
 from ..selectors import current_stint, path_for
 
@@ -26,6 +28,9 @@ WORKABLE = (Status.OPEN, Status.IN_PROGRESS)
 
 
 def _time_frame(tier: Tier, priority: str) -> TierTimeFrame | None:
+    frames = prefetched(TIME_FRAMES, tier.pk)  # a sweep's batch read its ladder's (batch_reads)
+    if frames is not None:
+        return frames.get(priority)
     return TierTimeFrame.objects.filter(tier=tier, priority=priority).first()
 
 

@@ -8,14 +8,18 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from clocks.batch import prefetched
 from clocks.deadlines import deadline_schedule
 from clocks.models import Clock
+from tickets.models import Ticket
 from tickets.notices import tell_staff
 from tickets.services.core import lock_ticket, record_event
+from tickets.sla import swept_ticket
 
+from ..batch_reads import STINT, STINT_OF_CLOCK
 from ..models import BreachAction, Direction, Handoff, TierStint
 from ..records import assemble_package
-from ..selectors import active_handoff, handoff_missing, next_tier, team_leads
+from ..selectors import active_handoff, handoff_missing, ladder_tier, next_tier, team_leads
 from .approval_gate import handoff_submit
 from .tiers import WORKABLE, tier_name
 
@@ -24,14 +28,12 @@ AUTO_ESCALATE = "escalations.auto_escalate"  # a deadline on the stint whose tim
 
 def on_tier_clock(clock: Clock, *, warning: bool) -> None:
     """A tier's time frame reached its warning point or passed (inside the sweep's transaction)."""
-    stint = (
-        TierStint.objects.select_related("tier", "tier__team", "ticket", "ticket__assignee")
-        .filter(clock=clock)
-        .first()
+    stint = prefetched(STINT_OF_CLOCK, clock.pk) or (
+        TierStint.objects.select_related("tier", "tier__team").filter(clock=clock).first()
     )
     if stint is None:
         return
-    ticket, tier = stint.ticket, stint.tier
+    ticket, tier = swept_ticket(stint.ticket_id), stint.tier
     frame_hours = gettext("%(hours)s business hour(s)") % {"hours": f"{clock.target_seconds / 3600:g}"}
     words = {"reference": ticket.reference, "tier": tier.name, "frame": frame_hours}
     if warning:
@@ -87,13 +89,16 @@ def on_tier_breach(clock: Clock) -> None:
 def auto_escalate(deadline: Any) -> None:
     """The breach action "escalate automatically": the next tier, or an approval request
     when that tier is gated (never a silent hand-off past a gate)."""
-    stint = TierStint.objects.select_related("ticket").filter(pk=deadline.object_id).first()
+    stint = prefetched(STINT, deadline.object_id) or (
+        TierStint.objects.select_related("tier").filter(pk=deadline.object_id).first()
+    )
     if stint is None:
         return
-    ticket = lock_ticket(stint.ticket)
-    stint = TierStint.objects.select_related("tier", "tier__path", "tier__team").get(pk=stint.pk)
-    if stint.left_at is not None or ticket.status not in WORKABLE:
+    ticket = lock_ticket(Ticket(pk=stint.ticket_id))
+    # Read again under the ticket's lock: a hand-off (under that lock) may have ended the stint.
+    if TierStint.objects.filter(pk=stint.pk, left_at__isnull=False).exists() or ticket.status not in WORKABLE:
         return  # moved on, or no longer being worked, meanwhile
+    stint.tier = ladder_tier(stint.tier)
     pending = active_handoff(ticket)
     if pending is not None:
         record_event(

@@ -12,9 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 from accounts.models import User
+from clocks import batch
 from escalation_desk.domain import InvalidInput, not_one_of
 
 from ..models import Status, Ticket, TimelineEvent
+from ..sla import BATCH_TICKETS
 
 # Closed and cancelled are final: archived and readable, never written to again (SPEC §2).
 FINAL_STATES = (Status.CLOSED, Status.CANCELLED)
@@ -49,7 +51,9 @@ def lock_ticket(ticket: Ticket) -> Ticket:
 
     NO KEY: rows that merely reference the ticket (a timeline event written by the sweep,
     which already holds a clock's lock) must not wait for us while we wait for that clock.
+    Inside a deadline sweep the batch's copy of the ticket is dropped: it is about to change.
     """
+    batch.forget(BATCH_TICKETS, ticket.pk)
     return (
         Ticket.objects.select_related("team", "team__manager", "service", "category", "assignee")
         .select_for_update(of=("self",), no_key=True)
