@@ -55,16 +55,29 @@ def lock_ticket(ticket: Ticket) -> Ticket:
     """
     batch.forget(BATCH_TICKETS, ticket.pk)
     return (
-        Ticket.objects.select_related("team", "team__manager", "service", "category", "assignee")
+        Ticket.objects.select_related(
+            "team", "team__manager", "service", "service__calendar", "category", "assignee"
+        )
         .select_for_update(of=("self",), no_key=True)
         .get(pk=ticket.pk)
     )
 
 
 def refresh_stale(stale: Ticket, fresh: Ticket) -> None:
-    """Keep the caller's instance in step with the saved row."""
-    if stale is not fresh:
-        stale.refresh_from_db()
+    """Keep the caller's instance in step with the saved row: the locked instance's fields and
+    the relations its lock read, without reading the row again (what refresh_from_db would)."""
+    if stale is fresh:
+        return
+    # Into __dict__: the protected FSM status refuses setattr, as it should outside a transition.
+    stale.__dict__.update(
+        {
+            f.attname: fresh.__dict__[f.attname]
+            for f in Ticket._meta.concrete_fields
+            if f.attname in fresh.__dict__
+        }
+    )
+    stale._state.fields_cache = dict(fresh._state.fields_cache)
+    stale.__dict__.pop("_prefetched_objects_cache", None)
 
 
 def check_choice(value: str, choices: type, label: str) -> str:
