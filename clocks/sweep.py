@@ -33,10 +33,11 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -189,40 +190,117 @@ def _renew(token: uuid.UUID, clock: _SweepClock) -> datetime:
     return renewed_at
 
 
+def _fired_fields() -> dict[str, object]:
+    return {
+        "state": DeadlineState.FIRED,
+        "fired_at": timezone.now(),
+        "attempts": F("attempts") + 1,
+        "claimed_until": None,
+        "claim_token": None,
+        "last_error": "",
+    }
+
+
 def _mark_fired(deadline: Deadline, token: uuid.UUID) -> bool:
     """Mark the row fired if it is still pending and still ours; the row stays locked until commit."""
     return bool(
         Deadline.objects.filter(pk=deadline.pk, state=DeadlineState.PENDING, claim_token=token).update(
-            state=DeadlineState.FIRED,
-            fired_at=timezone.now(),
-            attempts=F("attempts") + 1,
-            claimed_until=None,
-            claim_token=None,
-            last_error="",
+            **_fired_fields()
         )
     )
 
 
-def _fire_in_savepoint(deadline: Deadline, token: uuid.UUID) -> str | Exception:
+def _mark_all_fired(pks: list[int], token: uuid.UUID) -> int:
+    """Mark, in one UPDATE, the rows whose handlers ran no SQL; how many were still pending and ours."""
+    if not pks:
+        return 0
+    return Deadline.objects.filter(pk__in=pks, state=DeadlineState.PENDING, claim_token=token).update(
+        **_fired_fields()
+    )
+
+
+class _LazySavepoint:
+    """A handler's savepoint, opened just before the handler's first SQL statement (an
+    execute_wrapper): a handler that runs none has nothing to undo and costs no savepoint.
+
+    It is Django's own ``atomic()`` entered then, so the savepoint stack, a failure's rollback
+    and the on_commit callbacks registered inside it behave as in a ``with atomic():`` block
+    around the handler; it is entered inside whatever the handler's first statement is part of
+    (its own atomic block's SAVEPOINT included) and left after the handler, in stack order."""
+
+    def __init__(self) -> None:
+        self.block: transaction.Atomic | None = None
+        self._opening = False
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if self.block is None and not self._opening:
+            self._opening = True  # the SAVEPOINT statement passes through this wrapper too
+            try:
+                block = transaction.atomic()
+                block.__enter__()
+                self.block = block
+            finally:
+                self._opening = False
+        return execute(sql, params, many, context)
+
+    def close(self, error: BaseException | None = None) -> None:
+        """Release the savepoint, or roll back to it when `error` is given (no-op if none opened)."""
+        block, self.block = self.block, None
+        if block is not None:
+            if error is None:
+                block.__exit__(None, None, None)
+            else:
+                block.__exit__(type(error), error, error.__traceback__)
+
+
+def _run_handler(deadline: Deadline) -> tuple[_LazySavepoint, Exception | None]:
+    """Run the row's handler; its savepoint (if it ran SQL) is left open for the fired mark.
+    A handler that raised is rolled back to its savepoint, and without one (it ran no SQL) the
+    on_commit callbacks it registered are dropped, as a savepoint's rollback drops them."""
+    savepoint = _LazySavepoint()
+    callbacks = len(connection.run_on_commit)
+    try:
+        with connection.execute_wrapper(savepoint):
+            deadline_handler_for(deadline.kind)(deadline)
+    except Exception as error:
+        if savepoint.block is None:
+            del connection.run_on_commit[callbacks:]
+        savepoint.close(error)
+        return savepoint, error
+    except BaseException as error:  # a dying worker: leave the stack of savepoints in order
+        savepoint.close(error)
+        raise
+    return savepoint, None
+
+
+def _fire_in_savepoint(deadline: Deadline, token: uuid.UUID, unmarked: list[int]) -> str | Exception:
     """Run one claimed row's handler in a savepoint of the batch transaction, then mark it fired;
-    returns "fired", "stale" (its work undone), or the exception the handler raised (its work undone).
+    returns "fired", "stale" (its work undone), "unmarked" (its handler ran no SQL: the row is
+    marked with the chunk's others, ``_mark_all_fired``) or the exception the handler raised (its
+    work undone).
 
     The row is marked after its handler, so it is locked after whatever the handler locks (a
     clock, a ticket), in the order the services lock them: no deadlock with a service that
     cancels the row under that lock."""
+    savepoint, error = _run_handler(deadline)
+    if error is not None:
+        return error
+    if savepoint.block is None:
+        unmarked.append(deadline.pk)
+        return "unmarked"
     try:
-        with transaction.atomic():
-            deadline_handler_for(deadline.kind)(deadline)
-            if not _mark_fired(deadline, token):
-                raise _StaleClaim
-        return "fired"
-    except _StaleClaim:
+        marked = _mark_fired(deadline, token)
+    except BaseException as failure:
+        savepoint.close(failure)
+        raise
+    if not marked:
+        savepoint.close(_StaleClaim())
         logger.info(
             "deadline %s (%s) was cancelled or re-claimed while firing; skipped", deadline.pk, deadline.kind
         )
         return "stale"
-    except Exception as error:
-        return error
+    savepoint.close()
+    return "fired"
 
 
 def _reschedule(deadline: Deadline, token: uuid.UUID, now: datetime, error: Exception) -> str:
@@ -263,17 +341,25 @@ def _fire_chunk(
     Nothing of the chunk is visible before its commit, and a sweeper that dies in it leaves
     nothing applied: its rows keep their claim until the lease passes, then another fires them.
     Each calendar is read once for the whole chunk (``cached_specs``), and what the handlers
-    read about the rows' clocks and subjects once for the chunk (``clocks.batch``)."""
+    read about the rows' clocks and subjects once for the chunk (``clocks.batch``). The rows
+    whose handlers ran no SQL are marked fired together, at the chunk's end."""
     opened = clock.current()
+    left: list[Deadline] = []
+    unmarked: list[int] = []
     with transaction.atomic(), cached_specs(), batch_context(rows):
         for index, deadline in enumerate(rows):
             if index and clock.current() - opened >= _transaction_cap():
-                return rows[index:]
-            outcome = _fire_in_savepoint(deadline, token)
+                left = rows[index:]
+                break
+            outcome = _fire_in_savepoint(deadline, token, unmarked)
             if isinstance(outcome, Exception):
                 outcome = _reschedule(deadline, token, now, outcome)
-            counts[outcome] += 1
-    return []
+            if outcome != "unmarked":
+                counts[outcome] += 1
+        marked = _mark_all_fired(unmarked, token)
+    counts["fired"] += marked
+    counts["stale"] += len(unmarked) - marked
+    return left
 
 
 @around_sweep
