@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from clocks import sweep
@@ -148,3 +148,53 @@ def test_a_batch_reads_each_calendar_once(office_hours: BusinessCalendar, subjec
     assert len(seen) == 12
     assert len(windows) == 1, len(windows)
     assert Clock.objects.filter(warned_at__isnull=False).count() == 12
+
+
+def _statements(queries: CaptureQueriesContext) -> Counter[str]:
+    return Counter(q["sql"].lstrip().split(None, 1)[0].upper() for q in queries.captured_queries)
+
+
+def test_handlers_that_run_no_sql_cost_no_savepoint_and_are_marked_in_one_update(subject: Group) -> None:
+    """A batch of 60 rows whose handler runs no query: the claim, one UPDATE marking them all
+    fired, the next (empty) claim; no savepoint and no UPDATE per row."""
+    seen: list[int] = []
+    register_deadline_handler("test.nosql", lambda deadline: seen.append(deadline.pk))
+    rows = due_rows(subject, 60, "test.nosql")
+    with CaptureQueriesContext(connection) as queries:
+        assert sweep_due_deadlines(now=T0) == SweepResult(fired=60)
+    assert seen == [row.pk for row in rows]  # in due order, each once
+    statements = _statements(queries)
+    # The claims' and the chunk's own transactions (savepoints inside the test's), none per row.
+    assert statements["SAVEPOINT"] <= 3, statements
+    assert statements["SELECT"] + statements["UPDATE"] <= 6, statements
+    fired = Deadline.objects.filter(state=DeadlineState.FIRED, attempts=1, claim_token__isnull=True)
+    assert fired.count() == 60
+
+
+def test_a_handler_without_sql_that_fails_is_retried_alone_and_its_on_commit_work_dropped(
+    subject: Group, django_capture_on_commit_callbacks: object
+) -> None:
+    """No savepoint was opened for it (it ran no SQL), yet its failure is undone as one would
+    be: what it registered for after the commit is dropped; its neighbours, with and without
+    SQL, fire; the SQL ones in their savepoints."""
+    after_commit: list[int] = []
+    failing: set[int] = set()
+
+    def maybe_write(deadline: Deadline) -> None:
+        transaction.on_commit(lambda: after_commit.append(deadline.pk))
+        if deadline.pk in failing:
+            raise RuntimeError("no SQL, yet it failed")
+        if deadline.pk % 2:
+            Group.objects.create(name=f"work of {deadline.pk}")
+
+    register_deadline_handler("test.mixed", maybe_write)
+    rows = due_rows(subject, 6, "test.mixed")
+    failing.add(rows[2].pk)
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        assert sweep_due_deadlines(now=T0) == SweepResult(fired=5, retried=1)
+    assert sorted(after_commit) == sorted(row.pk for row in rows if row.pk not in failing)
+    states = dict(Deadline.objects.values_list("pk", "state"))
+    assert [states[row.pk] for row in rows] == ["fired", "fired", "pending", "fired", "fired", "fired"]
+    assert Group.objects.filter(name__startswith="work of ").count() == len(
+        [row for row in rows if row.pk % 2 and row.pk not in failing]
+    )
