@@ -155,30 +155,39 @@ def _in_clock_order(candidates: list[tuple[int, int, int, datetime]], now: datet
     ]
 
 
-def _claim_batch(now: datetime, batch_size: int, clock: _SweepClock) -> uuid.UUID | None:
-    """Claim up to batch_size due rows for this sweeper; None when nothing is left to claim.
+def _claim_batch(
+    now: datetime, batch_size: int, clock: _SweepClock
+) -> tuple[uuid.UUID, list[Deadline]] | None:
+    """Claim up to batch_size due rows for this sweeper: its token and the rows, in their points'
+    own order (due instant, then pk); None when nothing is left to claim.
 
     A clock's point whose earlier point is claimed by another sweeper (or locked by its claim,
     which SKIP LOCKED passes by) is left for whoever fires that earlier point: it claims the
-    later one in its next batch, at once."""
+    later one in its next batch, at once. The rows locked by the claim are the batch's rows
+    (no read-back), unless earlier points of their clocks joined them."""
     token = uuid.uuid4()
     with transaction.atomic():
-        candidates = list(
-            due_deadlines(now)
-            .select_for_update(skip_locked=True)
-            .values_list("pk", "content_type_id", "object_id", "due_at")[:batch_size]
-        )
-        if not candidates:
+        locked = {row.pk: row for row in due_deadlines(now).select_for_update(skip_locked=True)[:batch_size]}
+        if not locked:
             return None
+        candidates = [(row.pk, row.content_type_id, row.object_id, row.due_at) for row in locked.values()]
         pks = _in_clock_order(candidates, now)
         if not pks:
             return None
+        until = clock.current() + lease()
         claimed = (
             Deadline.objects.filter(pk__in=pks, state=DeadlineState.PENDING)
             .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-            .update(claim_token=token, claimed_until=clock.current() + lease())
+            .update(claim_token=token, claimed_until=until)
         )
-    return token if claimed else None
+    if not claimed:
+        return None
+    if claimed != len(pks) or not locked.keys() >= set(pks):
+        return token, list(Deadline.objects.filter(claim_token=token).order_by("due_at", "pk"))
+    rows = sorted((locked[pk] for pk in pks), key=lambda row: (row.due_at, row.pk))
+    for row in rows:
+        row.claim_token, row.claimed_until = token, until
+    return token, rows
 
 
 def _renew(token: uuid.UUID, clock: _SweepClock) -> datetime:
@@ -372,14 +381,14 @@ def sweep_due_deadlines(
     result = SweepResult()
     batches = 0
     while max_batches is None or batches < max_batches:
-        token = _claim_batch(now, batch_size, clock)
-        if token is None:
+        claim = _claim_batch(now, batch_size, clock)
+        if claim is None:
             break
+        # In the points' own order: a retried row keeps its place before a clock's later point.
+        token, rows = claim
         renewed_at = clock.current()
         batches += 1
         counts = {"fired": 0, "failed": 0, "retried": 0, "stale": 0}
-        # In the points' own order: a retried row keeps its place before a clock's later point.
-        rows = list(Deadline.objects.filter(claim_token=token).order_by("due_at", "pk"))
         while rows:
             if clock.current() - renewed_at >= lease() / 3:
                 renewed_at = _renew(token, clock)
