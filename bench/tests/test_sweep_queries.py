@@ -52,3 +52,25 @@ def test_real_handlers_fire_in_at_most_8_queries_per_deadline() -> None:
     statements = _statements(seen.captured_queries)
     total = sum(statements.values())
     assert total <= QUERIES_PER_DEADLINE * result.fired + PER_SWEEP, (total / result.fired, statements)
+
+
+def test_a_batch_reads_its_tickets_once_and_a_ticket_locked_meanwhile_afresh() -> None:
+    from django.db import transaction
+
+    from clocks.batch import batch_context, prefetched
+    from tickets.services.core import lock_ticket
+    from tickets.sla import BATCH_TICKETS, swept_ticket
+
+    ids = seed_due_tickets(2)
+    rows = list(Deadline.objects.filter(state=DeadlineState.PENDING).order_by("due_at", "pk"))
+    with transaction.atomic(), batch_context(rows):
+        with CaptureQueriesContext(connection) as first:
+            tickets = [swept_ticket(pk) for pk in ids]
+        with CaptureQueriesContext(connection) as again:
+            assert [swept_ticket(pk) for pk in ids] == tickets
+            assert [t.team.leaders.all()[0] for t in tickets]  # the leaders came with them
+        assert len(first.captured_queries) <= 4  # the batch's clocks, tickets, leaders
+        assert len(again.captured_queries) == 0
+        lock_ticket(tickets[0])  # about to change: the batch's copy is dropped
+        assert prefetched(BATCH_TICKETS, ids[0]) is None
+        assert prefetched(BATCH_TICKETS, ids[1]) is tickets[1]
