@@ -17,8 +17,10 @@ import json
 import multiprocessing
 import os
 import platform
+import re
 import sys
 import time
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -42,11 +44,20 @@ def _do_nothing(deadline: Any) -> None:
     """The benchmark's handler: the sweep's own cost is what is measured."""
 
 
+def statement_kind(sql: str) -> str:
+    """A statement's verb and first table: "UPDATE clocks_deadline", "SELECT tickets_ticket"."""
+    text = sql.lstrip()
+    verb = text.split(None, 1)[0].upper() if text else "?"
+    match = re.search(r'(?:FROM|INTO|UPDATE)\s+"?(\w+)"?', text, re.IGNORECASE)
+    return f"{verb} {match.group(1) if match else '?'}"
+
+
 class _Counter:
-    """Counts this process's statements (savepoint statements apart) and commits."""
+    """Counts this process's statements (savepoint statements apart) by kind, and its commits."""
 
     def __init__(self, connection: Any) -> None:
         self.queries = self.savepoints = self.commits = 0
+        self.by_kind: Counter[str] = Counter()
         commit = connection.commit
 
         def counted_commit() -> None:
@@ -60,6 +71,7 @@ class _Counter:
             self.savepoints += 1
         else:
             self.queries += 1
+            self.by_kind[statement_kind(sql)] += 1
         return execute(sql, params, many, context)
 
 
@@ -89,6 +101,7 @@ def _sweeper(ready: Any, go: Any, results: Any, batch_size: int, real_handlers: 
             "queries": counter.queries,
             "savepoint_statements": counter.savepoints,
             "commits": counter.commits,
+            "queries_by_kind": dict(counter.by_kind),
         }
     )
     connection.close()
@@ -172,6 +185,9 @@ def run_real(tickets: int, sweepers: int, batch_size: int) -> dict[str, Any]:
         and escalated == tickets
     )
     total = {key: sum(o[key] for o in outcomes) for key in ("queries", "savepoint_statements", "commits")}
+    by_kind: Counter[str] = Counter()
+    for outcome in outcomes:
+        by_kind.update(outcome["queries_by_kind"])
     return {
         "vendor": connection.vendor,
         "mode": "real-handlers",
@@ -188,6 +204,11 @@ def run_real(tickets: int, sweepers: int, batch_size: int) -> dict[str, Any]:
         if fired
         else None,
         "commits_per_deadline": round(total["commits"] / fired, 3) if fired else None,
+        "queries_per_deadline_by_kind": {
+            kind: round(count / fired, 2) for kind, count in by_kind.most_common()
+        }
+        if fired
+        else {},
         "fired": fired,
         "fired_exactly_once": exactly_once,
         "per_sweeper": outcomes,
@@ -244,6 +265,11 @@ def main(argv: list[str] | None = None) -> int:
         help="--deadlines counts tickets whose SLA and tier time frames all passed (7 deadlines each), "
         "swept by the real handlers; reports queries and commits per deadline too.",
     )
+    parser.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="With --real-handlers: print the queries per deadline by kind (verb and table).",
+    )
     args = parser.parse_args(argv)
     if args.real_handlers:
         return _main_real(args)
@@ -296,6 +322,9 @@ def _main_real(args: argparse.Namespace) -> int:
                 f" {row['commits_per_deadline']:>11}  {'yes' if row['fired_exactly_once'] else 'NO'}",
                 flush=True,
             )
+            if args.breakdown:
+                for kind, per_deadline in row["queries_per_deadline_by_kind"].items():
+                    print(f"{'':>10} {per_deadline:>6.2f}  {kind}")
             path = RESULTS_DIR / f"sweep-{row['vendor']}-real-{tickets}-{sweepers}.json"
             path.write_text(json.dumps(row, indent=2))
     return 0 if ok else 1
