@@ -153,6 +153,14 @@ def _sweep_with(sweepers: int, batch_size: int, real_handlers: bool) -> tuple[li
     return outcomes, wall
 
 
+def _by_kind(outcomes: list[dict[str, Any]]) -> Counter[str]:
+    """The sweepers' statements by kind, added up."""
+    by_kind: Counter[str] = Counter()
+    for outcome in outcomes:
+        by_kind.update(outcome["queries_by_kind"])
+    return by_kind
+
+
 def run_real(tickets: int, sweepers: int, batch_size: int) -> dict[str, Any]:
     """Seed N tickets whose time frames all passed, sweep with K processes, and measure."""
     from django.db import connection
@@ -185,9 +193,7 @@ def run_real(tickets: int, sweepers: int, batch_size: int) -> dict[str, Any]:
         and escalated == tickets
     )
     total = {key: sum(o[key] for o in outcomes) for key in ("queries", "savepoint_statements", "commits")}
-    by_kind: Counter[str] = Counter()
-    for outcome in outcomes:
-        by_kind.update(outcome["queries_by_kind"])
+    by_kind = _by_kind(outcomes)
     return {
         "vendor": connection.vendor,
         "mode": "real-handlers",
