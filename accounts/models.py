@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Cast
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+
+# How User reads its permissions and team roles in one query: a permission is (app label,
+# codename); a team is (LED or MEMBER, its id), markers no app label can equal.
+PERMISSION_NAME = ("content_type__app_label", "codename")
+LED = "#led"
+MEMBER = "#member"
 
 
 class Organisation(models.Model):
@@ -62,17 +71,62 @@ class User(AbstractUser):
 
     def has_perm(self, perm: str, obj: object = None) -> bool:
         """As Django's, with the user's own and their groups' permissions read in one query
-        (ModelBackend reads them in two) and kept on the user for the request, as it does."""
-        if obj is None and self.is_active and not self.is_superuser and not hasattr(self, "_perm_cache"):
-            from django.contrib.auth.models import Permission
-
-            rows = (
-                Permission.objects.filter(models.Q(user=self) | models.Q(group__user=self))
-                .values_list("content_type__app_label", "codename")
-                .distinct()
-            )
-            self._perm_cache = {f"{app_label}.{codename}" for app_label, codename in rows}
+        (ModelBackend reads them in two) and kept on the user for the request, as it does; the
+        same query brings the user's team roles (team_ids), which most checks ask next."""
+        if obj is None and self._reads_own_permissions() and not hasattr(self, "_perm_cache"):
+            if "_team_roles" in self.__dict__:
+                self._perm_cache = set(self._permission_rows().values_list(*PERMISSION_NAME).distinct())
+            else:
+                self.__dict__["_team_roles"] = self._permissions_and_team_roles()
         return super().has_perm(perm, obj)
+
+    def _reads_own_permissions(self) -> bool:
+        """Active users who are not superusers: Django answers the others without a query."""
+        return self.is_active and not self.is_superuser
+
+    def _permission_rows(self) -> models.QuerySet[Any]:
+        from django.contrib.auth.models import Permission
+
+        return Permission.objects.filter(models.Q(user=self) | models.Q(group__user=self))
+
+    def _team_rows(self) -> models.QuerySet[Team]:
+        """The teams the user belongs to as member, team leader or team manager, each marked
+        whether they lead or manage it."""
+        led = Team.leaders.through.objects.filter(team_id=models.OuterRef("pk"), user_id=self.pk)
+        return Team.objects.filter(
+            models.Q(pk__in=Team.members.through.objects.filter(user_id=self.pk).values("team_id"))
+            | models.Q(pk__in=Team.leaders.through.objects.filter(user_id=self.pk).values("team_id"))
+            | models.Q(manager_id=self.pk)
+        ).annotate(
+            role=models.Case(
+                models.When(
+                    models.Q(models.Exists(led)) | models.Q(manager_id=self.pk), then=models.Value(LED)
+                ),
+                default=models.Value(MEMBER),
+                output_field=models.CharField(),
+            ),
+            team=Cast("pk", models.CharField()),
+        )
+
+    def _permissions_and_team_roles(self) -> dict[int, bool]:
+        """One query for both (issue 12: a create through the API no longer reads the teams
+        on their own): the permission names in _perm_cache, the team roles returned. A team's
+        row is (LED or MEMBER, its id), which no permission's (app label, codename) can be."""
+        rows = (
+            self._permission_rows()
+            .order_by()
+            .values_list(*PERMISSION_NAME)
+            .union(self._team_rows().order_by().values_list("role", "team"))
+        )
+        perms: set[str] = set()
+        roles: dict[int, bool] = {}
+        for first, second in rows:
+            if first in (LED, MEMBER):
+                roles[int(second)] = roles.get(int(second), False) or first == LED
+            else:
+                perms.add(f"{first}.{second}")
+        self._perm_cache = perms
+        return roles
 
     @property
     def is_customer(self) -> bool:
@@ -93,18 +147,11 @@ class User(AbstractUser):
     @cached_property
     def _team_roles(self) -> dict[int, bool]:
         """Each team the user belongs to as member, team leader or team manager, and whether
-        they lead or manage it: one query, read by team_ids and led_team_ids alike."""
-        led = Team.leaders.through.objects.filter(team_id=models.OuterRef("pk"), user_id=self.pk)
-        rows = (
-            Team.objects.filter(
-                models.Q(pk__in=Team.members.through.objects.filter(user_id=self.pk).values("team_id"))
-                | models.Q(pk__in=Team.leaders.through.objects.filter(user_id=self.pk).values("team_id"))
-                | models.Q(manager_id=self.pk)
-            )
-            .annotate(is_led=models.Exists(led))
-            .values_list("pk", "is_led", "manager_id")
-        )
-        return {pk: bool(is_led) or manager_id == self.pk for pk, is_led, manager_id in rows}
+        they lead or manage it: one query (with the permissions when they are not read yet),
+        read by team_ids and led_team_ids alike."""
+        if self._reads_own_permissions() and not hasattr(self, "_perm_cache"):
+            return self._permissions_and_team_roles()
+        return {int(team): role == LED for role, team in self._team_rows().values_list("role", "team")}
 
     @cached_property
     def team_ids(self) -> frozenset[int]:
