@@ -18,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.relations import ManyRelatedField
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -155,6 +156,10 @@ class InstantField(serializers.DateTimeField):
         return instant
 
 
+# Fields that hold other fields, bound in turn: copied deeply (BuiltOnceModelSerializer).
+NESTING_FIELDS = (serializers.BaseSerializer, ManyRelatedField, serializers.ListField, serializers.DictField)
+
+
 class BuiltOnceModelSerializer(serializers.ModelSerializer):
     """A model serializer whose fields are built from the model once per class, not per instance.
 
@@ -162,8 +167,10 @@ class BuiltOnceModelSerializer(serializers.ModelSerializer):
     one answer creates a dozen (a ticket's detail: the ticket, its people, team, events), which was
     the API's create's largest cost after the database (issue 12). The fields depend only on the
     class (Meta and the declared fields), so the first build is kept and each instance gets a deep
-    copy of it, as DRF itself copies the declared fields. A subclass whose fields depend on the
-    request adjusts the copy in its own get_fields().
+    copy of it. A field holding other fields (a nested serializer, a list) is copied deeply, as
+    DRF copies declared fields; any other is copied shallowly, which is what binding it needs and a
+    third of the cost. A subclass whose fields depend on the request adjusts the copy in its own
+    get_fields().
     """
 
     def get_fields(self) -> dict[str, serializers.Field]:
@@ -172,7 +179,10 @@ class BuiltOnceModelSerializer(serializers.ModelSerializer):
         if built is None:
             built = super().get_fields()
             cls._fields_built_once = built
-        return copy.deepcopy(built)
+        return {
+            name: copy.deepcopy(field) if isinstance(field, NESTING_FIELDS) else copy.copy(field)
+            for name, field in built.items()
+        }
 
 
 class PagePagination(PageNumberPagination):
