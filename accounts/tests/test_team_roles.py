@@ -55,3 +55,16 @@ def test_it_reads_the_teams_alone_once_the_permissions_are_known(
     with django_assert_num_queries(1):
         assert user.led_team_ids == {ids["leads"], ids["manages"]}
         assert user.has_perm("tickets.work_ticket")
+
+
+@pytest.mark.django_db
+def test_it_leaves_a_superusers_permissions_to_django() -> None:
+    admin = User.objects.create_superuser("root", "root@example.com", "x")
+    team = TeamFactory(name="Tier 1")
+    team.leaders.add(admin)
+    admin = User.objects.get(pk=admin.pk)
+    assert admin.led_team_ids == {team.pk}
+    assert admin.get_all_permissions() == {
+        f"{app}.{codename}"
+        for app, codename in Permission.objects.values_list("content_type__app_label", "codename")
+    }
