@@ -48,3 +48,12 @@ def test_it_shows_a_row_as_a_model_serializer_does() -> None:
 
     assert OrganisationProbe(organisation).data == Plain(organisation).data
     assert OrganisationProbe(organisation).data["name"] == "Harbourline Logistics"
+
+
+def test_it_gives_each_instance_its_own_nested_serializers() -> None:
+    from tickets.serializers import TeamContactsSerializer
+
+    first, second = TeamContactsSerializer(), TeamContactsSerializer()
+    mine, theirs = first.fields["leaders"], second.fields["leaders"]
+    assert mine is not theirs and mine.child is not theirs.child
+    assert mine.child.parent is mine and mine.parent is first
