@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib.auth.models import AbstractUser
-from django.db import models
+from django.db import connections, models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+
+# How User reads its permissions and team roles in one query: a permission is a row (app label,
+# codename); a team is (LED or MEMBER, its id), markers no app label can equal.
+LED = "#led"
+MEMBER = "#member"
 
 
 class Organisation(models.Model):
@@ -62,17 +69,32 @@ class User(AbstractUser):
 
     def has_perm(self, perm: str, obj: object = None) -> bool:
         """As Django's, with the user's own and their groups' permissions read in one query
-        (ModelBackend reads them in two) and kept on the user for the request, as it does."""
-        if obj is None and self.is_active and not self.is_superuser and not hasattr(self, "_perm_cache"):
-            from django.contrib.auth.models import Permission
-
-            rows = (
-                Permission.objects.filter(models.Q(user=self) | models.Q(group__user=self))
-                .values_list("content_type__app_label", "codename")
-                .distinct()
-            )
-            self._perm_cache = {f"{app_label}.{codename}" for app_label, codename in rows}
+        (ModelBackend reads them in two) and kept on the user for the request, as it does; the
+        same query brings the user's team roles (team_ids), which most checks ask next."""
+        if obj is None and self._reads_own_permissions() and not hasattr(self, "_perm_cache"):
+            self.__dict__.setdefault("_team_roles", self._permissions_and_team_roles())
         return super().has_perm(perm, obj)
+
+    def _reads_own_permissions(self) -> bool:
+        """Active users who are not superusers: Django answers the others without a query."""
+        return self.is_active and not self.is_superuser
+
+    def _permissions_and_team_roles(self) -> dict[int, bool]:
+        """One query for both (issue 12: a create through the API no longer reads the teams on
+        their own, and no page builds two ORM queries for them): the permission names go to
+        _perm_cache, the team roles are returned."""
+        with connections[self._state.db or "default"].cursor() as cursor:
+            cursor.execute(permissions_and_teams_sql(), [self.pk] * 7)
+            rows = cursor.fetchall()
+        perms: set[str] = set()
+        roles: dict[int, bool] = {}
+        for first, second in rows:
+            if first in (LED, MEMBER):
+                roles[int(second)] = roles.get(int(second), False) or first == LED
+            else:
+                perms.add(f"{first}.{second}")
+        self._perm_cache = perms
+        return roles
 
     @property
     def is_customer(self) -> bool:
@@ -93,18 +115,15 @@ class User(AbstractUser):
     @cached_property
     def _team_roles(self) -> dict[int, bool]:
         """Each team the user belongs to as member, team leader or team manager, and whether
-        they lead or manage it: one query, read by team_ids and led_team_ids alike."""
-        led = Team.leaders.through.objects.filter(team_id=models.OuterRef("pk"), user_id=self.pk)
-        rows = (
-            Team.objects.filter(
-                models.Q(pk__in=Team.members.through.objects.filter(user_id=self.pk).values("team_id"))
-                | models.Q(pk__in=Team.leaders.through.objects.filter(user_id=self.pk).values("team_id"))
-                | models.Q(manager_id=self.pk)
-            )
-            .annotate(is_led=models.Exists(led))
-            .values_list("pk", "is_led", "manager_id")
-        )
-        return {pk: bool(is_led) or manager_id == self.pk for pk, is_led, manager_id in rows}
+        they lead or manage it (read with the permissions: one query), read by team_ids and
+        led_team_ids alike."""
+        known = self.__dict__.get("_perm_cache")
+        roles = self._permissions_and_team_roles()
+        if known is not None:
+            self._perm_cache = known
+        elif not self._reads_own_permissions():
+            del self._perm_cache  # Django's backend reads a superuser's (all) its own way
+        return roles
 
     @cached_property
     def team_ids(self) -> frozenset[int]:
@@ -156,3 +175,31 @@ class Team(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+@functools.cache
+def permissions_and_teams_sql() -> str:
+    """The user's permissions (own and their groups') and teams (member, leader, manager) as one
+    statement, written once from the tables' names: building the two as ORM queries cost more
+    than running them (issue 12). Its parameter is the user's id, seven times."""
+    from django.contrib.auth.models import Group, Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    own = User.user_permissions.through._meta.db_table
+    in_groups = User.groups.through._meta.db_table
+    group_perms = Group.permissions.through._meta.db_table
+    members = Team.members.through._meta.db_table
+    leaders = Team.leaders.through._meta.db_table
+    team = Team._meta.db_table
+    return (
+        f"SELECT ct.app_label, p.codename FROM {Permission._meta.db_table} p"
+        f" JOIN {ContentType._meta.db_table} ct ON ct.id = p.content_type_id"
+        f" WHERE p.id IN (SELECT permission_id FROM {own} WHERE user_id = %s)"
+        f" OR p.id IN (SELECT gp.permission_id FROM {group_perms} gp"
+        f" JOIN {in_groups} ug ON ug.group_id = gp.group_id WHERE ug.user_id = %s)"
+        f" UNION SELECT CASE WHEN t.manager_id = %s"
+        f" OR EXISTS (SELECT 1 FROM {leaders} l WHERE l.team_id = t.id AND l.user_id = %s)"
+        f" THEN '{LED}' ELSE '{MEMBER}' END, CAST(t.id AS TEXT) FROM {team} t"
+        f" WHERE t.manager_id = %s OR t.id IN (SELECT team_id FROM {members} WHERE user_id = %s)"
+        f" OR t.id IN (SELECT team_id FROM {leaders} WHERE user_id = %s)"
+    )

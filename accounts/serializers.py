@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from escalation_desk.api import BuiltOnceModelSerializer
+
 from .models import User
 
 
-class UserBriefSerializer(serializers.ModelSerializer):
+class UserBriefSerializer(BuiltOnceModelSerializer):
     name = serializers.SerializerMethodField()
 
     class Meta:

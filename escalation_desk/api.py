@@ -6,6 +6,7 @@ input adds field "errors" (400). Django's PermissionDenied and Http404 keep thei
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
@@ -17,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.relations import ManyRelatedField
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -152,6 +154,35 @@ class InstantField(serializers.DateTimeField):
         if not 1900 <= instant.year <= 9998:
             self.fail("range")
         return instant
+
+
+# Fields that hold other fields, bound in turn: copied deeply (BuiltOnceModelSerializer).
+NESTING_FIELDS = (serializers.BaseSerializer, ManyRelatedField, serializers.ListField, serializers.DictField)
+
+
+class BuiltOnceModelSerializer(serializers.ModelSerializer):
+    """A model serializer whose fields are built from the model once per class, not per instance.
+
+    ModelSerializer works its fields out from the model's metadata every time one is created, and
+    one answer creates a dozen (a ticket's detail: the ticket, its people, team, events), which was
+    the API's create's largest cost after the database (issue 12). The fields depend only on the
+    class (Meta and the declared fields), so the first build is kept and each instance gets a deep
+    copy of it. A field holding other fields (a nested serializer, a list) is copied deeply, as
+    DRF copies declared fields; any other is copied shallowly, which is what binding it needs and a
+    third of the cost. A subclass whose fields depend on the request adjusts the copy in its own
+    get_fields().
+    """
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        cls = type(self)
+        built = cls.__dict__.get("_fields_built_once")
+        if built is None:
+            built = super().get_fields()
+            cls._fields_built_once = built
+        return {
+            name: copy.deepcopy(field) if isinstance(field, NESTING_FIELDS) else copy.copy(field)
+            for name, field in built.items()
+        }
 
 
 class PagePagination(PageNumberPagination):

@@ -16,7 +16,7 @@ from rest_framework import serializers
 from accounts import selectors as people
 from accounts.models import Organisation, Team, User
 from accounts.serializers import UserBriefSerializer
-from escalation_desk.api import ErrorSerializer, viewer_of
+from escalation_desk.api import BuiltOnceModelSerializer, ErrorSerializer, viewer_of
 
 from . import permissions, selectors, sla
 from .models import (
@@ -39,7 +39,7 @@ from .models import (
 # --- output: small nested objects ----------------------------------------------------------
 
 
-class ContactSerializer(serializers.ModelSerializer):
+class ContactSerializer(BuiltOnceModelSerializer):
     """An escalation contact shown to the customer (seed 000): name, title, e-mail, phone."""
 
     name = serializers.SerializerMethodField()
@@ -53,10 +53,10 @@ class ContactSerializer(serializers.ModelSerializer):
         return str(user)
 
 
-def _brief(model: type[Any]) -> type[serializers.ModelSerializer]:
+def _brief(model: type[Any]) -> type[BuiltOnceModelSerializer]:
     """A read-only {id, name} reference to a row (named <Model>BriefSerializer in the schema)."""
     meta = type("Meta", (), {"model": model, "fields": ["id", "name"], "read_only_fields": ["id", "name"]})
-    return type(f"{model.__name__}BriefSerializer", (serializers.ModelSerializer,), {"Meta": meta})
+    return type(f"{model.__name__}BriefSerializer", (BuiltOnceModelSerializer,), {"Meta": meta})
 
 
 OrganisationBriefSerializer = _brief(Organisation)
@@ -65,7 +65,7 @@ CategoryBriefSerializer = _brief(Category)
 ServiceBriefSerializer = _brief(Service)
 
 
-class TeamContactsSerializer(serializers.ModelSerializer):
+class TeamContactsSerializer(BuiltOnceModelSerializer):
     """The ticket's team with its team leaders and team manager (escalation contacts)."""
 
     leaders = ContactSerializer(many=True, read_only=True)
@@ -77,7 +77,7 @@ class TeamContactsSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AttachmentSerializer(serializers.ModelSerializer):
+class AttachmentSerializer(BuiltOnceModelSerializer):
     download_url = serializers.HyperlinkedIdentityField(view_name="api:attachment-download")
     uploaded_by = UserBriefSerializer(read_only=True)
 
@@ -98,7 +98,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class StepSerializer(serializers.ModelSerializer):
+class StepSerializer(BuiltOnceModelSerializer):
     engineer = UserBriefSerializer(read_only=True)
     team = TeamBriefSerializer(read_only=True, allow_null=True)
     attachments = AttachmentSerializer(many=True, read_only=True, source="shown_files")
@@ -120,7 +120,7 @@ class StepSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CommentSerializer(serializers.ModelSerializer):
+class CommentSerializer(BuiltOnceModelSerializer):
     author = UserBriefSerializer(read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True, source="shown_files")
 
@@ -130,7 +130,7 @@ class CommentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TimelineEventSerializer(serializers.ModelSerializer):
+class TimelineEventSerializer(BuiltOnceModelSerializer):
     actor = UserBriefSerializer(read_only=True, allow_null=True)
 
     class Meta:
@@ -167,7 +167,7 @@ class ClockSerializer(serializers.Serializer):
     breached_at = serializers.DateTimeField(allow_null=True)
 
 
-class TicketListSerializer(serializers.ModelSerializer):
+class TicketListSerializer(BuiltOnceModelSerializer):
     """A queue row: what a list shows, with the transitions this user may take."""
 
     url = serializers.HyperlinkedIdentityField(view_name="api:ticket-detail")
