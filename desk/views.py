@@ -110,7 +110,8 @@ def _sorted_queue(tickets: QuerySet[Ticket], sort: str) -> QuerySet[Ticket] | Du
         return tickets  # ticket_queue already ranks a search
     if sort.removeprefix("-") == "due":
         # Index walks along the running clocks' due times (tickets.due_order), not a sort of all.
-        return DueFirst(tickets, descending=sort.startswith("-"))
+        rows = with_current_tier(selectors.queue_rows())
+        return DueFirst(tickets, rows=rows, descending=sort.startswith("-"))
     if sort.removeprefix("-") == "tier":
         tickets = tickets.annotate(
             current_tier_name=Subquery(

@@ -64,13 +64,19 @@ def _sql(qs: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
 
 
 class DueFirst:
-    """Filtered tickets (select_related and prefetches set) in "due soonest" order, or latest
-    due first (`descending`); tickets with no running clock due last either way."""
+    """Filtered tickets in "due soonest" order, or latest due first (`descending`); tickets
+    with no running clock due last either way. `rows`: the page's rows as shown (relations,
+    prefetches, `next_due_at`), unfiltered (default: the filtered tickets themselves)."""
 
     ordered = True  # for Paginator's check: the order is DueFirst's own
 
-    def __init__(self, tickets: QuerySet[Ticket], *, descending: bool = False) -> None:
+    def __init__(
+        self, tickets: QuerySet[Ticket], *, rows: QuerySet[Ticket] | None = None, descending: bool = False
+    ) -> None:
         self.tickets = tickets
+        # The page's rows are read by id, without the filters (the ids passed them already):
+        # filtered again, the database may join every filtered ticket before picking 25.
+        self.rows = rows if rows is not None else tickets
         self.descending = descending
 
     def capped_count(self, limit: int) -> int:
@@ -82,7 +88,7 @@ class DueFirst:
     def __len__(self) -> int:
         return self.count()
 
-    def _page_ids(self, offset: int, size: int) -> RawSQL:
+    def page_ids(self, offset: int, size: int) -> RawSQL:
         """SQL for the ids of rows [offset, offset + size): each part's first offset + size rows,
         merged in the queue's order."""
         due = F("due").desc() if self.descending else F("due").asc()
@@ -110,6 +116,10 @@ class DueFirst:
         size = (index.stop if index.stop is not None else offset + 100) - offset
         if size <= 0:
             return []
-        due = F("next_due_at").desc(nulls_last=True) if self.descending else F("next_due_at").asc()
-        page = self.tickets.filter(pk__in=self._page_ids(offset, size))
+        due = (
+            F("next_due_at").desc(nulls_last=True)
+            if self.descending
+            else F("next_due_at").asc(nulls_last=True)
+        )
+        page = self.rows.filter(pk__in=self.page_ids(offset, size))
         return list(page.order_by(due, F("created_at").desc(), F("pk").desc()))

@@ -48,9 +48,7 @@ class QueueFilters:
 def ticket_queue(*, user: User, filters: QueueFilters | None = None) -> QuerySet[Ticket]:
     """Tickets the user may see, filtered, with what a list row shows already joined."""
     filters = filters or QueueFilters()
-    qs = permissions.visible_tickets(user, Ticket.objects.all()).select_related(
-        "organisation", "team", "assignee", "requester", "category", "service"
-    )
+    qs = permissions.visible_tickets(user, Ticket.objects.all()).select_related(*QUEUE_ROW_RELATIONS)
     if filters.status:
         qs = qs.filter(status__in=filters.status)
     elif filters.open_only and not search.is_reference(filters.q):
@@ -73,6 +71,17 @@ def ticket_queue(*, user: User, filters: QueueFilters | None = None) -> QuerySet
     # A search lists the best match first (tickets.search); otherwise the newest first.
     order = ("-search_rank", "-created_at", "-pk") if filters.q.strip() else ("-created_at", "-pk")
     return with_nearest_clock(qs.prefetch_related(clocks_prefetch())).order_by(*order)
+
+
+# What a list row shows of a ticket's relations, joined with it.
+QUEUE_ROW_RELATIONS = ("organisation", "team", "assignee", "requester", "category", "service")
+
+
+def queue_rows() -> QuerySet[Ticket]:
+    """Tickets shaped as a queue row shows them (relations, clocks, nearest deadline) and not
+    filtered: for reading a page whose ids were chosen already (tickets.due_order)."""
+    rows = Ticket.objects.select_related(*QUEUE_ROW_RELATIONS).prefetch_related(clocks_prefetch())
+    return with_nearest_clock(rows)
 
 
 def with_nearest_clock(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
