@@ -243,6 +243,12 @@ class Ticket(FSMModelMixin, models.Model):
             models.Index(
                 fields=["-created_at", "-id"], condition=Q(status__in=OPEN_STATES), name="tickets_open_newest"
             ),
+            # My work's counters: the user's open tickets outside their teams, index-only.
+            models.Index(
+                fields=["assignee", "status", "team"],
+                condition=Q(status__in=OPEN_STATES),
+                name="tickets_open_assignee_team",
+            ),
         ]
         # The search vector's GIN index and the trigram indexes live in migration 0007 (PostgreSQL only).
         triggers = [search_vector_trigger()]
