@@ -39,6 +39,7 @@ def business_duration(seconds: int) -> str:
 def with_texts(badges: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each badge's words: "met", "breached 2h 05m ago", "paused, 3d 4h left", "45m left"."""
     for badge in badges:
+        badge["label"] = str(badge["label"])  # translated once, shown twice (title and text)
         left = business_duration(badge["remaining"])
         badge["text"] = {
             "met": gettext("met"),
