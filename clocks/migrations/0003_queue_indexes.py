@@ -4,19 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clocks', '0002_heartbeat'),
-        ('contenttypes', '0002_remove_content_type_name'),
+        ("clocks", "0002_heartbeat"),
+        ("contenttypes", "0002_remove_content_type_name"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='clock',
-            index=models.Index(condition=models.Q(('due_at__isnull', False), ('state', 'running')), fields=['due_at', 'object_id'], name='clocks_running_due'),
+            model_name="clock",
+            index=models.Index(
+                condition=models.Q(("due_at__isnull", False), ("state", "running")),
+                fields=["due_at", "object_id"],
+                name="clocks_running_due",
+            ),
         ),
         migrations.AddIndex(
-            model_name='clock',
-            index=models.Index(condition=models.Q(('breached_at__isnull', False)), fields=['content_type', 'object_id'], name='clocks_breached_subject'),
+            model_name="clock",
+            index=models.Index(
+                condition=models.Q(("breached_at__isnull", False)),
+                fields=["content_type", "object_id"],
+                name="clocks_breached_subject",
+            ),
         ),
     ]
