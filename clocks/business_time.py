@@ -14,6 +14,7 @@ Rules (docs/clocks.md has the long form):
 
 from __future__ import annotations
 
+import bisect
 import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -166,3 +167,46 @@ def business_seconds_between(calendar: CalendarSpec, start: datetime, end: datet
 def is_business_instant(calendar: CalendarSpec, moment: datetime) -> bool:
     """Whether the second starting at moment is business time."""
     return business_seconds_between(calendar, moment, moment + ONE_SECOND) == 1
+
+
+class BusinessTimeline:
+    """Business seconds from many starts up to one end on one calendar (a page of clocks).
+
+    The calendar's merged intervals between the earliest start and the end are walked once,
+    with the business time left after each; each start is then a bisection, not a walk of
+    every day since it. ``seconds_since(start)`` equals ``business_seconds_between(calendar,
+    start, end)``; a start before the earliest one falls back to it.
+    """
+
+    def __init__(self, calendar: CalendarSpec, earliest: datetime, end: datetime) -> None:
+        self.calendar = calendar
+        self.earliest = _require_aware(earliest, "earliest")
+        self.end = _require_aware(end, "end")
+        self.starts: list[datetime] = []
+        self.ends: list[datetime] = []
+        self.after: list[timedelta] = []  # after[i]: business time in intervals i… up to end
+        if calendar.is_24x7 or self.end <= self.earliest:
+            return
+        for interval_start, interval_end in business_intervals(calendar, self.earliest):
+            if interval_start >= self.end:
+                break
+            self.starts.append(interval_start)
+            self.ends.append(min(interval_end, self.end))
+        total = timedelta(0)
+        self.after = [timedelta(0)] * len(self.starts)
+        for i in range(len(self.starts) - 1, -1, -1):
+            total += self.ends[i] - self.starts[i]
+            self.after[i] = total
+
+    def seconds_since(self, start: datetime) -> int:
+        start_utc = _require_aware(start, "start")
+        if self.end <= start_utc:
+            return 0
+        if self.calendar.is_24x7:
+            return (self.end - start_utc) // ONE_SECOND
+        if start_utc < self.earliest:
+            return business_seconds_between(self.calendar, start_utc, self.end)
+        i = bisect.bisect_right(self.ends, start_utc)  # the first interval ending after start
+        if i == len(self.ends):
+            return 0
+        return (self.after[i] - max(timedelta(0), start_utc - self.starts[i])) // ONE_SECOND

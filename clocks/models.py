@@ -149,7 +149,21 @@ class Clock(models.Model):
     stopped_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["content_type", "object_id"], name="clocks_clock_subject")]
+        indexes = [
+            models.Index(fields=["content_type", "object_id"], name="clocks_clock_subject"),
+            # The queue's "due soonest" walks running clocks by due time (tickets.due_order).
+            models.Index(
+                fields=["due_at", "object_id"],
+                condition=Q(state=ClockState.RUNNING, due_at__isnull=False),
+                name="clocks_running_due",
+            ),
+            # The queue's "breached" filter: the subjects of breached clocks, index-only.
+            models.Index(
+                fields=["content_type", "object_id"],
+                condition=Q(breached_at__isnull=False),
+                name="clocks_breached_subject",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.content_type.model} {self.object_id} ({self.state})"

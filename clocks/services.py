@@ -215,9 +215,13 @@ def remaining_seconds(clock: Clock, at: datetime | None = None) -> int:
     return clock.target_seconds - elapsed_seconds(clock, at)
 
 
-def clock_status(clock: Clock, at: datetime | None = None) -> dict[str, Any]:
-    """What a badge or the API shows: target, elapsed, remaining, state and due instant."""
-    elapsed = elapsed_seconds(clock, at)
+def clock_status(clock: Clock, at: datetime | None = None, *, elapsed: int | None = None) -> dict[str, Any]:
+    """What a badge or the API shows: target, elapsed, remaining, state and due instant.
+
+    `elapsed` is the business time counted at `at` when the caller already knows it (a page of
+    badges reads it off a per-calendar timeline, ``business_time.BusinessTimeline``)."""
+    if elapsed is None:
+        elapsed = elapsed_seconds(clock, at)
     if clock.state == ClockState.STOPPED:
         state = "stopped"
     elif clock.breached_at is not None or elapsed >= clock.target_seconds:

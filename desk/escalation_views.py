@@ -38,6 +38,7 @@ from tickets import selectors
 from tickets.models import Ticket, TroubleshootingStep
 from tickets.services.steps import ticket_complete_step
 
+from .badges import business_duration
 from .escalation_forms import (
     ApproveForm,
     ConsultForm,
@@ -52,7 +53,6 @@ from .escalation_forms import (
     VendorUpdateForm,
     WithdrawForm,
 )
-from .templatetags.desk import business_duration
 from .views import agent_required, load_ticket, render_ticket_page, show_service_errors
 
 Action = Callable[[dict[str, Any]], Any]

@@ -9,7 +9,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,8 +20,10 @@ from django.views.decorators.vary import vary_on_headers
 from escalation_desk.domain import InvalidInput, Refused
 from escalation_desk.forms import add_service_errors
 from escalation_desk.input_guard import is_number
+from escalation_desk.paging import CappedPaginator
 from escalations.models import TierStint
 from tickets import file_types, permissions, selectors
+from tickets.due_order import DueFirst
 from tickets.history import step_set_visibility
 from tickets.models import Ticket, TroubleshootingStep
 from tickets.read_model import TicketRead, ticket_read, timeline_tail
@@ -32,6 +33,7 @@ from tickets.services.lifecycle import TRANSITION_LABELS, TRANSITION_SERVICES, t
 from tickets.services.steps import ticket_add_step
 
 from . import work
+from .badges import attach_badges
 from .case_panel import case_panel
 from .context_processors import header_annotations, remember_header_counts
 from .forms import (
@@ -79,7 +81,7 @@ def with_current_tier(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
 @agent_required
 def my_work(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:200]
-    tickets = list(with_current_tier(selectors.my_work(user=request.user, q=q))[:100])
+    tickets = attach_badges(list(with_current_tier(selectors.my_work(user=request.user, q=q))[:100]))
     waiting = work.waiting_for(request.user)
     return render(
         request,
@@ -103,9 +105,13 @@ DEFAULT_SORT = "due"  # due soonest: the nearest running clock first
 RELEVANCE = "relevance"  # a search not sorted by a column: best match first (tickets.search)
 
 
-def _sorted_queue(tickets: QuerySet[Ticket], sort: str) -> QuerySet[Ticket]:
+def _sorted_queue(tickets: QuerySet[Ticket], sort: str) -> QuerySet[Ticket] | DueFirst:
     if sort == RELEVANCE:
         return tickets  # ticket_queue already ranks a search
+    if sort.removeprefix("-") == "due":
+        # Index walks along the running clocks' due times (tickets.due_order), not a sort of all.
+        rows = with_current_tier(selectors.queue_rows())
+        return DueFirst(tickets, rows=rows, descending=sort.startswith("-"))
     if sort.removeprefix("-") == "tier":
         tickets = tickets.annotate(
             current_tier_name=Subquery(
@@ -139,8 +145,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     sort = request.GET.get("sort", "")
     if sort.removeprefix("-") not in QUEUE_SORTS:
         sort = RELEVANCE if filters.q.strip() else DEFAULT_SORT
-    tickets = _sorted_queue(tickets, sort)
-    page = Paginator(with_current_tier(tickets), PAGE_SIZE).get_page(request.GET.get("page"))
+    tickets = _sorted_queue(with_current_tier(tickets), sort)
+    page = CappedPaginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
+    attach_badges(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     unsorted = query.copy()

@@ -27,6 +27,7 @@ from rest_framework.views import set_rollback
 
 from escalation_desk.domain import InvalidInput, Refused
 from escalation_desk.input_guard import is_number
+from escalation_desk.paging import CappedPaginator
 
 INVALID_INPUT = "The input was not accepted."
 
@@ -202,6 +203,39 @@ class PagePagination(PageNumberPagination):
         if raw and not (is_number(raw) and int(raw) >= 1):
             raise InvalidInput({self.page_size_query_param: [_("A number of rows from 1 to 100.")]})
         return super().get_page_size(request)
+
+
+class CappedPagePagination(PagePagination):
+    """PagePagination that never counts the whole list (escalation_desk.paging): `count` is
+    exact up to the cap (1,000) and then stays at the cap with `count_exact` false; `next`
+    still leads past it. ?page=last counts in full."""
+
+    django_paginator_class = CappedPaginator
+
+    def get_page_number(self, request: Request, paginator: Any) -> Any:
+        raw = super().get_page_number(request, paginator)
+        return paginator.last_page_number if raw in self.last_page_strings else raw
+
+    def get_paginated_response(self, data: Any) -> Response:
+        paginator = self.page.paginator
+        return Response(
+            {
+                "count": min(paginator.count, paginator.cap),
+                "count_exact": not paginator.capped,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        response = super().get_paginated_response_schema(schema)
+        response["properties"]["count_exact"] = {
+            "type": "boolean",
+            "description": "False when there are more rows than `count` (the count stops at the cap).",
+        }
+        response["required"] = [*response.get("required", []), "count_exact"]
+        return response
 
 
 def viewer_of(serializer: serializers.Serializer) -> Any:

@@ -26,7 +26,12 @@ from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
 from escalation_desk import log_context
-from escalation_desk.api import ErrorSerializer, InvalidInputSerializer, PagePagination, RefusalSerializer
+from escalation_desk.api import (
+    CappedPagePagination,
+    ErrorSerializer,
+    InvalidInputSerializer,
+    RefusalSerializer,
+)
 from escalation_desk.domain import InvalidInput, not_one_of
 from escalation_desk.input_guard import is_number
 
@@ -110,7 +115,7 @@ QUEUE_PARAMETERS = [
 ]
 
 
-TicketPagination = PagePagination  # the name escalations' APIs import
+TicketPagination = CappedPagePagination  # the name escalations' APIs import; counts at most 1,001 rows
 
 
 def query_choices(params: MultiValueDict, name: str, allowed: list[str]) -> list[str]:

@@ -11,6 +11,7 @@ from django.contrib.contenttypes.fields import GenericRelation
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
@@ -238,6 +239,16 @@ class Ticket(FSMModelMixin, models.Model):
             models.Index(fields=["team", "status"]),
             models.Index(fields=["assignee", "status"]),
             models.Index(fields=["organisation", "status"]),
+            # The open queue newest first, and the open tickets the "due soonest" order lists last.
+            models.Index(
+                fields=["-created_at", "-id"], condition=Q(status__in=OPEN_STATES), name="tickets_open_newest"
+            ),
+            # My work's counters: the user's open tickets outside their teams, index-only.
+            models.Index(
+                fields=["assignee", "status", "team"],
+                condition=Q(status__in=OPEN_STATES),
+                name="tickets_open_assignee_team",
+            ),
         ]
         # The search vector's GIN index and the trigram indexes live in migration 0007 (PostgreSQL only).
         triggers = [search_vector_trigger()]

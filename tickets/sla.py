@@ -7,6 +7,7 @@ the clocks registry (registered in TicketsConfig.ready) and land on the timeline
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -164,17 +165,21 @@ def add_business_days(calendar: BusinessCalendar, start: datetime, days: int) ->
     raise AssertionError("unreachable: business_intervals never ends")
 
 
-def clock_badges(ticket: Ticket, now: datetime | None = None) -> list[dict[str, object]]:
+def clock_badges(
+    ticket: Ticket, now: datetime | None = None, *, elapsed: Callable[[Clock], int] | None = None
+) -> list[dict[str, object]]:
     """What the console shows per SLA clock: label, state and business time left.
 
-    Uses the clocks prefetched by the selectors (`sla_clocks`); no query of its own.
+    Uses the clocks prefetched by the selectors (`sla_clocks`); no query of its own. `elapsed`
+    gives a clock's business time counted at `now` when the caller computes it for a whole page
+    (desk.badges); otherwise each clock walks its calendar.
     """
     now = now or timezone.now()
     badges = []
     # A kind may have had several clocks (one per tier the ticket was in): show the latest.
     latest = {clock.kind: clock for clock in sorted(getattr(ticket, "sla_clocks", []), key=lambda c: c.pk)}
     for clock in sorted(latest.values(), key=lambda c: c.kind):
-        status = clock_status(clock, now)
+        status = clock_status(clock, now, elapsed=None if elapsed is None else elapsed(clock))
         if status["state"] == "stopped" and clock.breached_at is None:
             state = "met"
         elif status["state"] == "stopped":

@@ -7,8 +7,10 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import CaseStatus, MeetingKind, ParticipantRole
+from desk.badges import with_texts
 from escalation_desk import formatting
 from tickets.models import Status
+from tickets.sla import clock_badges
 
 register = template.Library()
 
@@ -113,19 +115,6 @@ def ago(value: datetime | None) -> str:
     return gettext("%(time)s ago") % {"time": timesince(value, depth=1)}
 
 
-def business_duration(seconds: int) -> str:
-    """'2h 05m' / '3d 4h' of business time, for badges."""
-    seconds = abs(int(seconds))
-    minutes, _ = divmod(seconds, 60)
-    hours, minutes = divmod(minutes, 60)
-    days, hours = divmod(hours, 24)
-    if days:
-        return gettext("%(days)sd %(hours)sh") % {"days": days, "hours": hours}
-    if hours:
-        return gettext("%(hours)sh %(minutes)sm") % {"hours": hours, "minutes": f"{minutes:02d}"}
-    return gettext("%(minutes)sm") % {"minutes": minutes}
-
-
 @register.inclusion_tag("desk/_sla_badges.html")
 def sla_badges(ticket: object) -> dict[str, object]:
     return {"badges": _badges(ticket)}
@@ -138,21 +127,7 @@ def tier_time_frame(ticket: object) -> dict[str, object]:
 
 
 def _badges(ticket: object) -> list[dict[str, object]]:
-    from tickets.sla import clock_badges
-
-    badges = clock_badges(ticket)
-    for badge in badges:
-        left = business_duration(badge["remaining"])
-        badge["text"] = {
-            "met": gettext("met"),
-            "breached": (
-                gettext("breached %(time)s ago") % {"time": left}
-                if badge["remaining"] < 0
-                else gettext("breached")
-            ),
-            "paused": gettext("paused, %(time)s left") % {"time": left},
-        }.get(badge["state"], gettext("%(time)s left") % {"time": left})
-    return badges
+    return with_texts(clock_badges(ticket))
 
 
 @register.filter
