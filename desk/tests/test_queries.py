@@ -687,10 +687,10 @@ def case_in(world: World, state: str) -> Any:
 # The Escalation panel: the latest case, its requests, participants, action items, meetings and
 # updates (one query each), its clocks, and the staff to choose from for whoever may engage or plan.
 CASE_TICKET_QUERIES = {
-    ("requested", "esme"): 15,
-    ("active", "esme"): 15,
-    ("active", "erin"): 16,
-    ("leadership_review", "leah"): 14,
+    ("requested", "esme"): 10,
+    ("active", "esme"): 10,
+    ("active", "erin"): 11,
+    ("leadership_review", "leah"): 9,
 }
 
 
