@@ -118,7 +118,7 @@ class Fold:
             model = columns[0][1].model
             pk_index = next(i for i, (_, f) in enumerate(columns) if f.primary_key)
             names = [f.attname for _, f in columns]
-            obj = None if data[pk_index] is None else model.from_db(None, names, data)
+            obj = None if data[pk_index] is None else model.from_db(self.queryset.db, names, data)
             made[path] = obj
             if path:
                 parent_path, _, name = path.rpartition("__")
