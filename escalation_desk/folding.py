@@ -1,9 +1,10 @@
 """Related rows folded into the query that reads their parent: one JSON column instead of a query.
 
 `Fold(queryset, related=...)` is a correlated scalar subquery (filter the queryset with
-`OuterRef`) that returns the queryset's rows, each as a JSON array of its concrete fields and
-of the `related` (select_related-style) rows' fields, as text; `fold.rows(text)` turns that back
-into model instances, with their related rows attached and in the queryset's order. On
+`OuterRef`) that returns the queryset's rows as text, each a JSON array: an array of its
+concrete fields, one of each `related` (select_related-style) row's fields, then the `extra`
+values; `fold.rows(text)` turns that back into model instances, with their related rows
+attached and in the queryset's order. On
 PostgreSQL it is JSON_AGG over JSONB_BUILD_ARRAY, on SQLite JSON_GROUP_ARRAY over JSON_ARRAY:
 the values come back as the database writes them in JSON and are read with each field's
 `to_python` (datetimes without an offset, SQLite's, are UTC). `extra` expressions (another
@@ -92,11 +93,13 @@ class Fold:
         return layout
 
     def expression(self) -> JsonRows:
-        values: list[Any] = []
-        for _, columns in self._layout():
-            values += [AsJson(F(name)) if isinstance(f, models.JSONField) else F(name) for name, f in columns]
-        values += list(self.extra.values())
-        row = self.queryset.order_by().annotate(row=JSONArray(*values)).values("row")
+        # One array per row read (the row's own, each related one's), then the extras: PostgreSQL
+        # takes at most 100 arguments per function call.
+        parts: list[Any] = [
+            JSONArray(*(AsJson(F(n)) if isinstance(f, models.JSONField) else F(n) for n, f in columns))
+            for _, columns in self._layout()
+        ]
+        row = self.queryset.order_by().annotate(row=JSONArray(*parts, *self.extra.values())).values("row")
         return JsonRows(row)
 
     def rows(self, text: str | list[Any] | None) -> list[Any]:
@@ -111,10 +114,10 @@ class Fold:
         return objects
 
     def _instance(self, layout: list[tuple[str, list[tuple[str, models.Field]]]], raw: list[Any]) -> Any:
-        values = iter(raw)
+        parts = iter(raw)
         made: dict[str, Any] = {}
         for path, columns in layout:
-            data = [_value(f, next(values)) for _, f in columns]
+            data = [_value(f, value) for (_, f), value in zip(columns, next(parts), strict=True)]
             model = columns[0][1].model
             pk_index = next(i for i, (_, f) in enumerate(columns) if f.primary_key)
             names = [f.attname for _, f in columns]
@@ -126,7 +129,7 @@ class Fold:
                 if parent is not None:
                     setattr(parent, name, obj)
         root = made[""]
-        root.folded_extra = {name: next(values) for name in self.extra}
+        root.folded_extra = {name: next(parts) for name in self.extra}
         return root
 
 

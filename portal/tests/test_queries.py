@@ -26,8 +26,8 @@ from .helpers import page
 # Session, the user with their permissions (one query: accounts.backends), the count and the
 # page of requests, their current tiers, the at-a-glance counts, and the header's organisation name.
 LIST_QUERIES = 7
-# Session, the user with their permissions (1), the ticket, its steps, comments and timeline, the files of each
-# (3), the team's leaders, the SLA clocks with their calendars' windows and holidays (3), the
+# Session, the user with their permissions (1), the ticket, its steps, comments and timeline, the
+# files of each (3), the team's leaders, the SLA clocks with their calendars' windows and holidays (3), the
 # current tier, the header's organisation name, and the escalation panel's latest case.
 REQUEST_QUERIES = 18  # + people copied in, + colleagues to copy in
 # With an escalation case: its requests, participants, action plan, conference calls, updates
