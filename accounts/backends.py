@@ -15,7 +15,7 @@ from django.contrib.auth.models import Permission
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import JSONArray
 
-from escalation_desk.folding import JsonRows, json_values
+from escalation_desk.folding import Compiled, JsonRows, compiled_on, json_values
 
 from .models import Team, User
 
@@ -36,9 +36,15 @@ def _teams() -> JsonRows:
     return JsonRows(teams.order_by().annotate(row=JSONArray("pk", Exists(led), "manager_id")).values("row"))
 
 
+_COMPILED: tuple[Compiled, Compiled] = ({}, {})
+
+
 def with_permissions_and_teams(users: QuerySet[User]) -> QuerySet[User]:
     """The users with their permissions and teams as JSON columns (see remember_permissions_and_teams)."""
-    return users.annotate(folded_permissions=_permissions(), folded_teams=_teams())
+    return users.annotate(
+        folded_permissions=compiled_on(User, _permissions, _COMPILED[0]),
+        folded_teams=compiled_on(User, _teams, _COMPILED[1]),
+    )
 
 
 def remember_permissions_and_teams(user: User) -> None:

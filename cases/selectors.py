@@ -157,7 +157,9 @@ def latest_case(ticket: Ticket, *, with_rows: bool = False) -> EscalationCase | 
         "brief_ready_team_manager",
     )
     if with_rows:
-        cases = cases.annotate(**{f"folded_{name}": fold.expression() for name, fold in CASE_ROWS.items()})
+        cases = cases.annotate(
+            **{f"folded_{name}": fold.on(EscalationCase) for name, fold in CASE_ROWS.items()}
+        )
     case = cases.order_by("-requested_at", "-pk").first()
     if case is not None and with_rows:
         for name, fold in CASE_ROWS.items():

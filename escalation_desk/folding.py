@@ -14,12 +14,14 @@ fold, for a nested collection) ride along in each row and are read back with `ex
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any
 
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import F, Func, QuerySet, Subquery, TextField
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import JSONArray
 from django.utils import timezone
 
@@ -43,6 +45,27 @@ class JsonRows(Subquery):
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         template = "(SELECT COALESCE(JSON_AGG(folded.row), '[]')::text FROM (%(subquery)s) folded)"
         return self.as_sql(compiler, connection, template=template, **extra)
+
+
+Compiled = dict[tuple[str, str], tuple[str, tuple[Any, ...]]]
+
+
+def compiled_on(outer: type[models.Model], make: Callable[[], Any], cache: Compiled) -> RawSQL:
+    """The expression `make()` builds, compiled once per database vendor (kept in `cache`) for a
+    query whose main table is `outer`'s (correlated with OuterRef to that table), then reused as
+    raw SQL: Django takes milliseconds per request to compile a fold's subqueries."""
+    vendor = connections[DEFAULT_DB_ALIAS].vendor
+    key = (vendor, outer._meta.label)
+    if key not in cache:
+        probe = outer._base_manager.order_by().annotate(folded=make()).values("folded")
+        sql, params = probe.query.get_compiler(using=DEFAULT_DB_ALIAS).as_sql()
+        table = connections[DEFAULT_DB_ALIAS].ops.quote_name(outer._meta.db_table)
+        prefix, suffix = "SELECT ", f' AS "folded" FROM {table}'
+        if not (sql.startswith(prefix) and sql.endswith(suffix)):  # pragma: no cover (a Django change)
+            raise RuntimeError(f"unexpected SQL: {sql[:200]}")
+        cache[key] = (sql[len(prefix) : -len(suffix)], tuple(params))
+    sql, params = cache[key]
+    return RawSQL(sql, params, output_field=TextField())
 
 
 def _columns(model: type[models.Model], prefix: str = "") -> list[tuple[str, models.Field]]:
@@ -76,6 +99,7 @@ class Fold:
     related: tuple[str, ...] = ()  # FK paths read with each row, e.g. ("approval", "approval__decided_by")
     extra: dict[str, Any] = field(default_factory=dict)  # name → expression, read with extra_of()
     _ordering: list[str] = field(init=False, default_factory=list)
+    _compiled: Compiled = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         model = self.queryset.model
@@ -101,6 +125,10 @@ class Fold:
         ]
         row = self.queryset.order_by().annotate(row=JSONArray(*parts, *self.extra.values())).values("row")
         return JsonRows(row)
+
+    def on(self, outer: type[models.Model]) -> RawSQL:
+        """expression(), compiled once (compiled_on) for a query of `outer`."""
+        return compiled_on(outer, self.expression, self._compiled)
 
     def rows(self, text: str | list[Any] | None) -> list[Any]:
         """The folded rows as model instances, in the queryset's order."""

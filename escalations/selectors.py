@@ -135,7 +135,7 @@ TICKET_FOLDS = {
 def ticket_folds() -> dict[str, Any]:
     """The annotations that read the ticket's hand-offs, consults, vendor engagements (with their
     updates) and IT manager decisions with the ticket (tickets.read_model's `annotations`)."""
-    return {f"folded_{name}": fold.expression() for name, fold in TICKET_FOLDS.items()}
+    return {f"folded_{name}": fold.on(Ticket) for name, fold in TICKET_FOLDS.items()}
 
 
 def _folded(ticket: Ticket, name: str) -> list[Any] | None:
@@ -387,7 +387,7 @@ def ladder(path: EscalationPath) -> list[Tier]:
     """The path's tiers, lowest first, each with its criteria (read in the same query)."""
     tiers = list(
         path.tiers.select_related("team", "team__manager")
-        .annotate(folded_criteria=CRITERIA.expression())
+        .annotate(folded_criteria=CRITERIA.on(Tier))
         .order_by("level")
     )
     for tier in tiers:

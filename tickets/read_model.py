@@ -90,8 +90,8 @@ def ticket_read(
     internal = permissions.can_view_internal(user)
     queryset = Ticket.objects.select_related(*selectors.DETAIL_RELATIONS).annotate(
         **{name: _exists_of(relation, condition, internal) for name, relation, condition in FLAGS},
-        folded_leaders=LEADERS.expression(),
-        folded_clocks=CLOCKS.expression(),
+        folded_leaders=LEADERS.on(Ticket),
+        folded_clocks=CLOCKS.on(Ticket),
         **(annotations or {}),
     )
     ticket = selectors.get_ticket_for(user, pk, queryset=queryset)
