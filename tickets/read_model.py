@@ -4,8 +4,10 @@ small number of queries however many steps, comments, files, clocks or events it
 - the ticket, its select_related relations and one EXISTS flag per related collection a panel
   lists (steps, comments, files, watchers, hand-offs, consults, ...): one query. A panel whose
   flag is false reads nothing more (escalations.selectors and cases.selectors ask `is_known_empty`);
-- the steps, the comments, the watchers, the team's leaders and the SLA clocks (with their
-  calendars' working windows and holidays): one query each, only when there are any;
+- with it, as JSON columns (escalation_desk.folding): the team's leaders and the SLA clocks with
+  their calendars' working windows and holidays, and any `annotations` (the console's header
+  counts and escalations.selectors.ticket_folds);
+- the steps, the comments and the watchers: one query each, only when there are any;
 - every file of the ticket in one query, handed to its step, its comment or the ticket (`files`);
 - the timeline's tail: the latest TIMELINE_TAIL events (one query); `before` pages backwards.
 """
