@@ -22,6 +22,7 @@ from escalation_desk.forms import add_service_errors
 from escalation_desk.input_guard import is_number
 from escalation_desk.paging import CappedPaginator
 from escalations.models import TierStint
+from escalations.selectors import ticket_folds
 from tickets import file_types, permissions, selectors
 from tickets.due_order import DueFirst
 from tickets.history import step_set_visibility
@@ -290,10 +291,10 @@ def _step_visibility_forms(request: HttpRequest, ticket: Ticket, bound: dict[str
 
 def load_ticket(request: HttpRequest, pk: int) -> TicketRead:
     """The ticket page's read model (404 for a ticket the user may not see), with the header's
-    counts read in the same query."""
-    read = ticket_read(
-        request.user, pk, before=_before(request), annotations=header_annotations(request.user)
-    )
+    counts and what moved the ticket on its ladder (escalations.selectors.ticket_folds) read in
+    the same query."""
+    annotations = {**header_annotations(request.user), **ticket_folds()}
+    read = ticket_read(request.user, pk, before=_before(request), annotations=annotations)
     remember_header_counts(request, read.ticket)
     return read
 

@@ -175,7 +175,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # Lock-outs are AccessAttempt rows (admin: Axes); deleting them or "Unlock" lets the user in.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login before any check
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, reading the signed-in user's permissions and teams with the user (one query).
+    "accounts.backends.UserBackend",
 ]
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_COOLOFF_MINUTES = env.int("LOGIN_COOLOFF_MINUTES", default=15)

@@ -11,13 +11,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.utils.translation import gettext, ngettext
 
 from accounts.models import Team, User
 from approvals import permissions as approval_permissions
 from clocks.batch import prefetched
+from escalation_desk.folding import Fold, extra_of, set_prefetched
 from tickets import permissions as ticket_permissions
 from tickets import selectors as ticket_selectors
 from tickets.models import (
@@ -100,10 +101,66 @@ def get_engagement_for(user: User, pk: int | str) -> VendorEngagement:
 # --- what moved the ticket on its ladder: each read once, shared by the API and the console ----
 
 
+# What moved the ticket, folded into the ticket page's query of the ticket (ticket_folds(),
+# escalation_desk.folding): read back by handoffs_of, consults_of, engagements_of and decisions_of.
+APPROVERS = Fold(User.objects.filter(approvals_to_decide=OuterRef("approval_id")))
+UPDATES = Fold(VendorUpdate.objects.filter(engagement_id=OuterRef("pk")), related=("recorded_by",))
+TICKET_FOLDS = {
+    "handoffs": Fold(
+        Handoff.objects.filter(ticket_id=OuterRef("pk")).order_by("requested_at", "pk"),
+        related=(
+            "from_tier",
+            "to_tier",
+            "requested_by",
+            "approval",
+            "approval__decided_by",
+            "approval__requested_by",
+        ),
+        extra={"approvers": APPROVERS.expression()},
+    ),
+    "consults": Fold(
+        Consult.objects.filter(ticket_id=OuterRef("pk")).order_by("requested_at", "pk"),
+        related=("team", "requested_by", "replied_by"),
+    ),
+    "engagements": Fold(
+        VendorEngagement.objects.filter(ticket_id=OuterRef("pk")).order_by("engaged_at", "pk"),
+        related=("tier", "engaged_by"),
+        extra={"updates": UPDATES.expression()},
+    ),
+    "decisions": Fold(
+        ManagerDecision.objects.filter(ticket_id=OuterRef("pk")).order_by("decided_at", "pk"),
+        related=("tier", "decided_by"),
+    ),
+}
+
+
+def ticket_folds() -> dict[str, Any]:
+    """The annotations that read the ticket's hand-offs, consults, vendor engagements (with their
+    updates) and IT manager decisions with the ticket (tickets.read_model's `annotations`)."""
+    return {f"folded_{name}": fold.on(Ticket) for name, fold in TICKET_FOLDS.items()}
+
+
+def _folded(ticket: Ticket, name: str) -> list[Any] | None:
+    """The rows of TICKET_FOLDS[name] read with the ticket, or None when they were not."""
+    text = getattr(ticket, f"folded_{name}", None)
+    if text is None:
+        return None
+    rows = TICKET_FOLDS[name].rows(text)
+    for row in rows:
+        row.ticket = ticket  # permission checks read it: no query per row
+    return rows
+
+
 def handoffs_of(ticket: Ticket) -> list[Handoff]:
     """The ticket's hand-offs, oldest first, with their tiers, requester and approval."""
     if is_known_empty(ticket, "has_handoffs"):  # read with the ticket (tickets.read_model)
         return []
+    folded = _folded(ticket, "handoffs")
+    if folded is not None:
+        for handoff in folded:
+            if handoff.approval is not None:
+                set_prefetched(handoff.approval, "approvers", APPROVERS.rows(extra_of(handoff, "approvers")))
+        return folded
     handoffs = list(
         Handoff.objects.filter(ticket=ticket)
         .select_related(
@@ -124,6 +181,9 @@ def handoffs_of(ticket: Ticket) -> list[Handoff]:
 def consults_of(ticket: Ticket) -> list[Consult]:
     if is_known_empty(ticket, "has_consults"):  # read with the ticket (tickets.read_model)
         return []
+    folded = _folded(ticket, "consults")
+    if folded is not None:
+        return folded
     consults = list(
         Consult.objects.filter(ticket=ticket)
         .select_related("team", "requested_by", "replied_by")
@@ -137,6 +197,11 @@ def consults_of(ticket: Ticket) -> list[Consult]:
 def engagements_of(ticket: Ticket) -> list[VendorEngagement]:
     if is_known_empty(ticket, "has_engagements"):  # read with the ticket (tickets.read_model)
         return []
+    folded = _folded(ticket, "engagements")
+    if folded is not None:
+        for engagement in folded:
+            set_prefetched(engagement, "updates", UPDATES.rows(extra_of(engagement, "updates")))
+        return folded
     return list(
         VendorEngagement.objects.filter(ticket=ticket)
         .select_related("tier", "engaged_by")
@@ -148,6 +213,9 @@ def engagements_of(ticket: Ticket) -> list[VendorEngagement]:
 def decisions_of(ticket: Ticket) -> list[ManagerDecision]:
     if is_known_empty(ticket, "has_decisions"):  # read with the ticket (tickets.read_model)
         return []
+    folded = _folded(ticket, "decisions")
+    if folded is not None:
+        return folded
     return list(
         ManagerDecision.objects.filter(ticket=ticket)
         .select_related("tier", "decided_by")
@@ -272,7 +340,8 @@ def _pending_approval(active: Handoff | None) -> ApprovalRequest | None:
     """The active hand-off's approval while it waits, with its approvers (one query)."""
     if active is None or not active.approval_id or not active.approval.is_pending:
         return None
-    prefetch_related_objects([active.approval], "approvers")
+    if "approvers" not in getattr(active.approval, "_prefetched_objects_cache", {}):  # not folded
+        prefetch_related_objects([active.approval], "approvers")
     return active.approval
 
 
@@ -313,10 +382,22 @@ def path_for(ticket: Ticket) -> EscalationPath | None:
     return EscalationPath.objects.filter(service_ladders__service_id=ticket.service_id).first()
 
 
+CRITERIA = Fold(EscalationCriterion.objects.filter(tier_id=OuterRef("pk")))
+
+
 def ladder(path: EscalationPath) -> list[Tier]:
-    return list(
-        path.tiers.select_related("team", "team__manager").prefetch_related("criteria").order_by("level")
+    """The path's tiers, lowest first, each with its criteria (read in the same query)."""
+    tiers = list(
+        path.tiers.select_related("team", "team__manager")
+        .annotate(folded_criteria=CRITERIA.on(Tier))
+        .order_by("level")
     )
+    for tier in tiers:
+        criteria = CRITERIA.rows(tier.folded_criteria)
+        for criterion in criteria:
+            criterion.tier = tier
+        set_prefetched(tier, "criteria", criteria)
+    return tiers
 
 
 def current_stint(ticket: Ticket) -> TierStint | None:

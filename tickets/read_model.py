@@ -4,8 +4,10 @@ small number of queries however many steps, comments, files, clocks or events it
 - the ticket, its select_related relations and one EXISTS flag per related collection a panel
   lists (steps, comments, files, watchers, hand-offs, consults, ...): one query. A panel whose
   flag is false reads nothing more (escalations.selectors and cases.selectors ask `is_known_empty`);
-- the steps, the comments, the watchers, the team's leaders and the SLA clocks (with their
-  calendars' working windows and holidays): one query each, only when there are any;
+- with it, as JSON columns (escalation_desk.folding): the team's leaders and the SLA clocks with
+  their calendars' working windows and holidays, and any `annotations` (the console's header
+  counts and escalations.selectors.ticket_folds);
+- the steps, the comments and the watchers: one query each, only when there are any;
 - every file of the ticket in one query, handed to its step, its comment or the ticket (`files`);
 - the timeline's tail: the latest TIMELINE_TAIL events (one query); `before` pages backwards.
 """
@@ -15,16 +17,28 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 
 from accounts.models import User
+from clocks.folded import clocks_fold, unfold_clocks
 from clocks.models import Clock
+from escalation_desk.folding import Fold, set_prefetched
 
 from . import permissions, selectors
 from .models import Attachment, Comment, Ticket, TimelineEvent, TroubleshootingStep, Watcher
 
 TIMELINE_TAIL = 30  # events shown at first; "Earlier events" shows as many again each time
+
+# Read with the ticket, as JSON columns (escalation_desk.folding): the team's leaders, and the
+# SLA clocks with their calendars' working windows and holidays.
+LEADERS = Fold(User.objects.filter(led_teams=OuterRef("team_id")))
+CLOCKS = clocks_fold(
+    Clock.objects.filter(
+        content_type__app_label=Ticket._meta.app_label,
+        content_type__model=Ticket._meta.model_name,
+        object_id=OuterRef("pk"),
+    ).order_by("kind")
+)
 
 # Related collections whose emptiness is read with the ticket: (flag, relation, filter).
 FLAGS: list[tuple[str, str, Q]] = [
@@ -32,7 +46,6 @@ FLAGS: list[tuple[str, str, Q]] = [
     ("has_comments", "comments", Q()),
     ("has_files", "attachments", Q()),
     ("has_watchers", "watchers", Q()),
-    ("has_clocks", "clocks", Q()),
     ("has_stint", "tier_stints", Q(left_at__isnull=True)),
     ("has_handoffs", "handoffs", Q()),
     ("has_consults", "consults", Q()),
@@ -48,9 +61,6 @@ def is_known_empty(ticket: Ticket, flag: str) -> bool:
 
 
 def _flag(relation: str, condition: Q) -> Exists:
-    if relation == "clocks":  # a generic relation: the clocks of a ticket
-        ct = ContentType.objects.get_for_model(Ticket)
-        return Exists(Clock.objects.filter(content_type=ct, object_id=OuterRef("pk")))
     related = Ticket._meta.get_field(relation)
     remote = related.remote_field.attname  # type: ignore[union-attr]
     return Exists(related.related_model.objects.filter(condition, **{remote: OuterRef("pk")}))
@@ -82,14 +92,19 @@ def ticket_read(
     internal = permissions.can_view_internal(user)
     queryset = Ticket.objects.select_related(*selectors.DETAIL_RELATIONS).annotate(
         **{name: _exists_of(relation, condition, internal) for name, relation, condition in FLAGS},
+        folded_leaders=LEADERS.on(Ticket),
+        folded_clocks=CLOCKS.on(Ticket),
         **(annotations or {}),
     )
     ticket = selectors.get_ticket_for(user, pk, queryset=queryset)
+    ticket.sla_clocks = unfold_clocks(CLOCKS, ticket.folded_clocks)
+    leaders = LEADERS.rows(ticket.folded_leaders) if ticket.team else []
+    if ticket.team:
+        set_prefetched(ticket.team, "leaders", leaders)
     prefetch_related_objects([ticket], *_prefetches(ticket, internal))
     files = _distribute_files(ticket, internal)
     events, earlier = timeline_tail(ticket, internal=internal, before=before, tail=tail)
     watchers = list(ticket.watchers.all()) if not is_known_empty(ticket, "has_watchers") else []
-    leaders = list(ticket.team.leaders.all()) if ticket.team else []
     return TicketRead(
         ticket=ticket,
         events=events,
@@ -126,7 +141,6 @@ def _prefetches(ticket: Ticket, internal: bool) -> list[Any]:
                 "watchers", queryset=Watcher.objects.select_related("user").order_by("created_at", "pk")
             ),
         ),
-        ("has_clocks", selectors.clocks_prefetch()),
     ]
     prefetches: list[Any] = []
     for flag, prefetch in wanted:
@@ -138,8 +152,6 @@ def _prefetches(ticket: Ticket, internal: bool) -> list[Any]:
                 ticket._prefetched_objects_cache[prefetch.prefetch_to] = prefetch.queryset.none()
         else:
             prefetches.append(prefetch)
-    if ticket.team_id:
-        prefetches.append("team__leaders")
     return prefetches
 
 

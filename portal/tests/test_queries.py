@@ -23,13 +23,13 @@ from tickets.models import Status, Ticket
 
 from .helpers import page
 
-# Session, user, the user's permissions (1: own and groups', accounts.User.has_perm), the count
-# and the page of requests, their current tiers, the at-a-glance counts, and the header's organisation name.
-LIST_QUERIES = 8
-# Session, user, permissions (1), the ticket, its steps, comments and timeline, the files of each
-# (3), the team's leaders, the SLA clocks with their calendars' windows and holidays (3), the
+# Session, the user with their permissions (one query: accounts.backends), the count and the
+# page of requests, their current tiers, the at-a-glance counts, and the header's organisation name.
+LIST_QUERIES = 7
+# Session, the user with their permissions (1), the ticket, its steps, comments and timeline, the
+# files of each (3), the team's leaders, the SLA clocks with their calendars' windows and holidays (3), the
 # current tier, the header's organisation name, and the escalation panel's latest case.
-REQUEST_QUERIES = 19  # + people copied in, + colleagues to copy in
+REQUEST_QUERIES = 18  # + people copied in, + colleagues to copy in
 # With an escalation case: its requests, participants, action plan, conference calls, updates
 # and its next-update clock.
 REQUEST_QUERIES_WITH_CASE = REQUEST_QUERIES + 6
