@@ -200,7 +200,8 @@ def _write_once(wanted: list[Notification]) -> list[Notification]:
     )
     by_pair = {(row.recipient_id, row.channel): row for row in wanted}
     rows = []
-    for pk, recipient_id, channel in written or ():
+    # A one-row insert that the constraint dropped returns [None] (Django fetches one row then).
+    for pk, recipient_id, channel in (returned for returned in written or () if returned is not None):
         row = by_pair[(recipient_id, channel)]
         row.pk = pk
         row._state.adding, row._state.db = False, Notification.objects.db

@@ -72,6 +72,17 @@ def test_it_writes_each_event_once_per_recipient_and_channel(
     assert len(warn([erin], key="ticket:1:sla_breach")) == 2  # another event notifies again
 
 
+def test_a_repeat_of_a_one_row_event_writes_nothing(db: None, eager: None) -> None:
+    """One recipient on one channel: a one-row INSERT the constraint drops (Django returns [None])."""
+    erin = UserFactory(username="erin")
+
+    first = warn([erin], channels=[Channel.IN_APP])
+
+    assert len(first) == 1
+    assert warn([erin], channels=[Channel.IN_APP]) == []
+    assert Notification.objects.filter(recipient=erin).count() == 1
+
+
 def test_it_gives_users_without_an_address_in_app_rows_only(db: None) -> None:
     nobody = UserFactory(username="nomail", email="")
 
