@@ -161,7 +161,13 @@ def _seed(tickets: int) -> float:
     call_command("migrate", interactive=False, verbosity=0)
     began = time.monotonic()
     call_command("seed_demo", tickets=tickets, verbosity=1)
-    return round(time.monotonic() - began, 1)
+    seconds = round(time.monotonic() - began, 1)
+    if connection.vendor == "postgresql":
+        # What autovacuum gives a database in service: fresh statistics, and a visibility map
+        # so the covering indexes answer index-only (a freshly bulk-loaded table has none).
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+    return seconds
 
 
 def _paths(ticket_id: int | None) -> list[tuple[str, str, bool]]:
