@@ -105,31 +105,36 @@ def get_engagement_for(user: User, pk: int | str) -> VendorEngagement:
 # escalation_desk.folding): read back by handoffs_of, consults_of, engagements_of and decisions_of.
 APPROVERS = Fold(User.objects.filter(approvals_to_decide=OuterRef("approval_id")))
 UPDATES = Fold(VendorUpdate.objects.filter(engagement_id=OuterRef("pk")), related=("recorded_by",))
+# The rows read with each one, by the fold and by the reader's own query alike.
+HANDOFF_RELATIONS = (
+    "from_tier",
+    "to_tier",
+    "requested_by",
+    "approval",
+    "approval__decided_by",
+    "approval__requested_by",
+)
+CONSULT_RELATIONS = ("team", "requested_by", "replied_by")
+ENGAGEMENT_RELATIONS = ("tier", "engaged_by")
+DECISION_RELATIONS = ("tier", "decided_by")
 TICKET_FOLDS = {
     "handoffs": Fold(
         Handoff.objects.filter(ticket_id=OuterRef("pk")).order_by("requested_at", "pk"),
-        related=(
-            "from_tier",
-            "to_tier",
-            "requested_by",
-            "approval",
-            "approval__decided_by",
-            "approval__requested_by",
-        ),
+        related=HANDOFF_RELATIONS,
         extra={"approvers": APPROVERS.expression()},
     ),
     "consults": Fold(
         Consult.objects.filter(ticket_id=OuterRef("pk")).order_by("requested_at", "pk"),
-        related=("team", "requested_by", "replied_by"),
+        related=CONSULT_RELATIONS,
     ),
     "engagements": Fold(
         VendorEngagement.objects.filter(ticket_id=OuterRef("pk")).order_by("engaged_at", "pk"),
-        related=("tier", "engaged_by"),
+        related=ENGAGEMENT_RELATIONS,
         extra={"updates": UPDATES.expression()},
     ),
     "decisions": Fold(
         ManagerDecision.objects.filter(ticket_id=OuterRef("pk")).order_by("decided_at", "pk"),
-        related=("tier", "decided_by"),
+        related=DECISION_RELATIONS,
     ),
 }
 
@@ -163,14 +168,7 @@ def handoffs_of(ticket: Ticket) -> list[Handoff]:
         return folded
     handoffs = list(
         Handoff.objects.filter(ticket=ticket)
-        .select_related(
-            "from_tier",
-            "to_tier",
-            "requested_by",
-            "approval",
-            "approval__decided_by",
-            "approval__requested_by",
-        )
+        .select_related(*HANDOFF_RELATIONS)
         .order_by("requested_at", "pk")
     )
     for handoff in handoffs:
@@ -186,7 +184,7 @@ def consults_of(ticket: Ticket) -> list[Consult]:
         return folded
     consults = list(
         Consult.objects.filter(ticket=ticket)
-        .select_related("team", "requested_by", "replied_by")
+        .select_related(*CONSULT_RELATIONS)
         .order_by("requested_at", "pk")
     )
     for consult in consults:
@@ -204,7 +202,7 @@ def engagements_of(ticket: Ticket) -> list[VendorEngagement]:
         return folded
     return list(
         VendorEngagement.objects.filter(ticket=ticket)
-        .select_related("tier", "engaged_by")
+        .select_related(*ENGAGEMENT_RELATIONS)
         .prefetch_related(Prefetch("updates", queryset=VendorUpdate.objects.select_related("recorded_by")))
         .order_by("engaged_at", "pk")
     )
@@ -218,7 +216,7 @@ def decisions_of(ticket: Ticket) -> list[ManagerDecision]:
         return folded
     return list(
         ManagerDecision.objects.filter(ticket=ticket)
-        .select_related("tier", "decided_by")
+        .select_related(*DECISION_RELATIONS)
         .order_by("decided_at", "pk")
     )
 

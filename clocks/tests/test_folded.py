@@ -31,6 +31,16 @@ def two_window_calendar() -> BusinessCalendar:
     return calendar
 
 
+def clock_on(calendar: BusinessCalendar, **fields: Any) -> Clock:
+    """A clock on the calendar itself (any subject will do for what the fold reads)."""
+    return Clock.objects.create(
+        content_type=ContentType.objects.get_for_model(BusinessCalendar),
+        object_id=calendar.pk,
+        calendar=calendar,
+        **fields,
+    )
+
+
 def folded_clocks(calendar: BusinessCalendar) -> list[Clock]:
     """The calendar's clocks as a page reads them: folded into one query on the calendar."""
     fold = clocks_fold(Clock.objects.filter(calendar_id=OuterRef("pk")).order_by("kind"))
@@ -43,11 +53,9 @@ def test_a_folded_calendar_computes_the_business_time_of_the_orm_loaded_one(
 ) -> None:
     calendar = two_window_calendar()
     started = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # a Monday, 10:00 in New York
-    Clock.objects.create(
-        content_type=ContentType.objects.get_for_model(BusinessCalendar),
-        object_id=calendar.pk,
+    clock_on(
+        calendar,
         kind="resolution",
-        calendar=calendar,
         state=ClockState.RUNNING,
         started_at=started,
         running_since=started,
@@ -77,14 +85,8 @@ def test_a_calendar_without_windows_or_holidays_folds_to_empty_lists(
     django_assert_num_queries: Any,
 ) -> None:
     calendar = BusinessCalendar.objects.create(name="Around the clock", is_24x7=True)
-    Clock.objects.create(
-        content_type=ContentType.objects.get_for_model(BusinessCalendar),
-        object_id=calendar.pk,
-        kind="response",
-        calendar=calendar,
-        state=ClockState.STOPPED,
-        started_at=timezone.now(),
-        target_seconds=60,
+    clock_on(
+        calendar, kind="response", state=ClockState.STOPPED, started_at=timezone.now(), target_seconds=60
     )
 
     connection.features.supports_json_field  # noqa: B018
